@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The INI config, parsed with inih. inih does not tell the handler which
+ * line it is on, so we feed it through ini_parse_stream with a reader that
+ * counts lines; every problem is reported as "file:line: key: problem".
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aeogate/config.h"
+#include "aeogate/wiegand.h"
+#include "util.h"
+
+#define DEFAULT_STATE_DIR "/var/lib/aeogate"
+#define DEFAULT_SOCKET "/run/aeogate/aeogated.sock"
+
+enum section_kind {
+	SECTION_NONE,
+	SECTION_CONTROLLER,
+	SECTION_DOOR,
+	SECTION_READER,
+};
+
+struct parse_state {
+	struct config *cfg;
+	FILE *f;
+	int line;
+	bool line_too_long;
+	char *err;
+	size_t errlen;
+	bool failed;
+	char section[128];
+	enum section_kind kind;
+	int index;
+	/* Lines of keys checked after the whole file is read. */
+	int reader_door_line[AEOGATE_READERS_MAX];
+	unsigned long seen; /* bit per key of the current section, to refuse duplicates */
+};
+
+static int fail(struct parse_state *ps, int line, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct parse_state *ps, int line, const char *key, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (ps->failed)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(ps->err, ps->errlen, "%s:%d: %s: %s", ps->cfg->path, line, key, msg);
+	ps->failed = true;
+	return 0;
+}
+
+static char *count_lines(char *str, int num, void *stream)
+{
+	struct parse_state *ps = stream;
+	char *r = fgets(str, num, ps->f);
+	size_t n;
+
+	if (!r)
+		return NULL;
+	ps->line++;
+	n = strlen(r);
+	if (n == (size_t)num - 1 && r[n - 1] != '\n' && !feof(ps->f)) {
+		/* inih would silently split the line; refuse it instead. */
+		ps->line_too_long = true;
+		fail(ps, ps->line, "line", "longer than %d characters", num - 2);
+		return NULL;
+	}
+	return r;
+}
+
+int line_spec_parse(const char *s, struct line_spec *ret)
+{
+	struct line_spec ls = {.set = true, .offset = -1};
+	char buf[160];
+	char *colon, *space, *chip, *line;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	if (strcmp(s, "sim") == 0) {
+		ls.sim = true;
+		*ret = ls;
+		return 0;
+	}
+	strcpy(buf, s);
+	space = strpbrk(buf, " \t");
+	if (space) {
+		char *flag = space;
+		*flag++ = '\0';
+		while (*flag == ' ' || *flag == '\t')
+			flag++;
+		if (strcmp(flag, "active_low") != 0)
+			return -EINVAL;
+		ls.active_low = true;
+	}
+	colon = strchr(buf, ':');
+	if (!colon)
+		return -EINVAL;
+	*colon = '\0';
+	chip = buf;
+	line = colon + 1;
+	if (!*chip || !*line || strlen(chip) >= sizeof(ls.chip) || strlen(line) >= sizeof(ls.line))
+		return -EINVAL;
+	for (const char *p = chip; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '/' && *p != '.')
+			return -EINVAL;
+	for (const char *p = line; *p; p++)
+		if (!isgraph((unsigned char)*p))
+			return -EINVAL;
+	strcpy(ls.chip, chip);
+	strcpy(ls.line, line);
+	if (strspn(line, "0123456789") == strlen(line)) {
+		char *end;
+		long v = strtol(line, &end, 10);
+		if (v < 0 || v > 4095)
+			return -EINVAL;
+		ls.offset = (int)v;
+	}
+	*ret = ls;
+	return 0;
+}
+
+/* "5" (seconds), "5s", "500ms", "2m"; bounded by max_ms. */
+static int parse_duration_ms(const char *v, unsigned max_ms, unsigned *ret)
+{
+	char *end;
+	unsigned long long n, mult = 1000;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (strcmp(end, "ms") == 0)
+		mult = 1;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		mult = 1000;
+	else if (strcmp(end, "m") == 0)
+		mult = 60000;
+	else
+		return -EINVAL;
+	if (n > max_ms / mult)
+		return -ERANGE;
+	*ret = (unsigned)(n * mult);
+	return 0;
+}
+
+static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *ret)
+{
+	char *end;
+	unsigned long n;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	if (n < min || n > max)
+		return -ERANGE;
+	*ret = (unsigned)n;
+	return 0;
+}
+
+static int parse_bool(const char *v, bool *ret)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "on"))
+		*ret = true;
+	else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "off"))
+		*ret = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_formats(const char *v, unsigned *ret)
+{
+	char buf[256];
+	unsigned mask = 0;
+	char *save = NULL;
+
+	if (strlen(v) >= sizeof(buf))
+		return -EINVAL;
+	if (strcmp(v, "all") == 0) {
+		*ret = WIEGAND_ALL_FORMATS;
+		return 0;
+	}
+	strcpy(buf, v);
+	for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		int f = wiegand_format_from_name(tok);
+		if (f < 0)
+			return -EINVAL;
+		mask |= 1u << f;
+	}
+	if (!mask)
+		return -EINVAL;
+	*ret = mask;
+	return 0;
+}
+
+static int copy_checked(char *dst, size_t len, const char *v)
+{
+	if (strlen(v) >= len)
+		return -ENAMETOOLONG;
+	strcpy(dst, v);
+	return 0;
+}
+
+/* Marks key k of the current section seen; false when it was already. */
+static bool first_time(struct parse_state *ps, unsigned k)
+{
+	if (ps->seen & (1ul << k))
+		return false;
+	ps->seen |= 1ul << k;
+	return true;
+}
+
+static int key_index(const char *const *keys, const char *name)
+{
+	for (int i = 0; keys[i]; i++)
+		if (strcmp(keys[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static const char *const controller_keys[] = {"state_dir", "socket", "site_name", "timezone",
+					      "durability", "demo", NULL};
+static const char *const door_keys[] = {"zone",	     "lock",	"lock_type", "contact",
+					"rex",	     "tamper",	"led_green", "led_red",
+					"buzzer",    "debounce_ms", "strike_time", "held_time",
+					NULL};
+static const char *const reader_keys[] = {"type", "door", "direction", "formats", "d0", "d1",
+					  "connstring", "frame_gap_ms", "hold_off_ms", NULL};
+
+static int start_section(struct parse_state *ps, const char *section)
+{
+	struct config *c = ps->cfg;
+	const char *name;
+
+	snprintf(ps->section, sizeof(ps->section), "%s", section);
+	ps->seen = 0;
+	if (strcmp(section, "controller") == 0) {
+		ps->kind = SECTION_CONTROLLER;
+		return 0;
+	}
+	if (strncmp(section, "door ", 5) == 0) {
+		name = section + 5;
+		if (!id_is_valid(name))
+			return fail(ps, ps->line, "door", "'%s' is not a valid name (1-64 of A-Z a-z 0-9 . _ -)", name);
+		if (config_door_find(c, name) >= 0)
+			return fail(ps, ps->line, "door", "'%s' is defined twice", name);
+		if (c->n_doors >= AEOGATE_DOORS_MAX)
+			return fail(ps, ps->line, "door", "more than %d doors", AEOGATE_DOORS_MAX);
+		ps->kind = SECTION_DOOR;
+		ps->index = (int)c->n_doors++;
+		struct door_config *d = &c->doors[ps->index];
+		memset(d, 0, sizeof(*d));
+		strcpy(d->name, name);
+		d->lock_type = LOCK_STRIKE;
+		d->debounce_ms = 7;
+		d->strike_time_ms = 5000;
+		d->held_time_ms = 30000;
+		d->line = ps->line;
+		return 0;
+	}
+	if (strncmp(section, "reader ", 7) == 0) {
+		name = section + 7;
+		if (!id_is_valid(name))
+			return fail(ps, ps->line, "reader", "'%s' is not a valid name (1-64 of A-Z a-z 0-9 . _ -)", name);
+		if (config_reader_find(c, name) >= 0)
+			return fail(ps, ps->line, "reader", "'%s' is defined twice", name);
+		if (c->n_readers >= AEOGATE_READERS_MAX)
+			return fail(ps, ps->line, "reader", "more than %d readers", AEOGATE_READERS_MAX);
+		ps->kind = SECTION_READER;
+		ps->index = (int)c->n_readers++;
+		struct reader_config *r = &c->readers[ps->index];
+		memset(r, 0, sizeof(*r));
+		strcpy(r->name, name);
+		r->type = READER_SIM;
+		strcpy(r->direction, "in");
+		r->formats_mask = WIEGAND_ALL_FORMATS;
+		r->frame_gap_ms = 25;
+		r->hold_off_ms = 1000;
+		r->line = ps->line;
+		ps->reader_door_line[ps->index] = ps->line;
+		return 0;
+	}
+	return fail(ps, ps->line, "section",
+		    "unknown section [%s] (expected [controller], [door NAME] or [reader NAME])", section);
+}
+
+static int controller_key(struct parse_state *ps, const char *key, const char *v)
+{
+	struct config *c = ps->cfg;
+	int r = 0;
+
+	if (!strcmp(key, "state_dir"))
+		r = copy_checked(c->state_dir, sizeof(c->state_dir), v);
+	else if (!strcmp(key, "socket"))
+		r = copy_checked(c->socket, sizeof(c->socket), v);
+	else if (!strcmp(key, "site_name"))
+		r = text_is_valid(v) ? copy_checked(c->site_name, sizeof(c->site_name), v) : -EINVAL;
+	else if (!strcmp(key, "timezone"))
+		r = copy_checked(c->timezone, sizeof(c->timezone), v);
+	else if (!strcmp(key, "durability")) {
+		if (strcmp(v, "normal") && strcmp(v, "full"))
+			return fail(ps, ps->line, key, "must be normal or full, not '%s'", v);
+		strcpy(c->durability, v);
+	} else if (!strcmp(key, "demo"))
+		r = parse_bool(v, &c->demo);
+	if (r == -ENAMETOOLONG)
+		return fail(ps, ps->line, key, "value too long");
+	if (r < 0)
+		return fail(ps, ps->line, key, "invalid value '%s'", v);
+	return 1;
+}
+
+static int door_key(struct parse_state *ps, const char *key, const char *v)
+{
+	struct door_config *d = &ps->cfg->doors[ps->index];
+	struct line_spec *ls = NULL;
+	int r = 0;
+
+	if (!strcmp(key, "zone")) {
+		if (!id_is_valid(v))
+			return fail(ps, ps->line, key, "'%s' is not a valid zone name", v);
+		strcpy(d->zone, v);
+		return 1;
+	}
+	if (!strcmp(key, "lock_type")) {
+		if (!strcmp(v, "strike"))
+			d->lock_type = LOCK_STRIKE;
+		else if (!strcmp(v, "maglock"))
+			d->lock_type = LOCK_MAGLOCK;
+		else
+			return fail(ps, ps->line, key, "must be strike or maglock, not '%s'", v);
+		return 1;
+	}
+	if (!strcmp(key, "debounce_ms")) {
+		r = parse_uint(v, 0, 1000, &d->debounce_ms);
+		if (r < 0)
+			return fail(ps, ps->line, key, "must be a number of milliseconds 0-1000");
+		return 1;
+	}
+	if (!strcmp(key, "strike_time")) {
+		r = parse_duration_ms(v, AEOGATE_STRIKE_TIME_MAX_MS, &d->strike_time_ms);
+		if (r < 0 || d->strike_time_ms == 0)
+			return fail(ps, ps->line, key, "must be a duration like 5s or 500ms, at most %ds",
+				    AEOGATE_STRIKE_TIME_MAX_MS / 1000);
+		return 1;
+	}
+	if (!strcmp(key, "held_time")) {
+		r = parse_duration_ms(v, AEOGATE_HELD_TIME_MAX_MS, &d->held_time_ms);
+		if (r < 0 || d->held_time_ms == 0)
+			return fail(ps, ps->line, key, "must be a duration like 30s or 2m, at most %dm",
+				    AEOGATE_HELD_TIME_MAX_MS / 60000);
+		return 1;
+	}
+	if (!strcmp(key, "lock"))
+		ls = &d->lock;
+	else if (!strcmp(key, "contact"))
+		ls = &d->contact;
+	else if (!strcmp(key, "rex"))
+		ls = &d->rex;
+	else if (!strcmp(key, "tamper"))
+		ls = &d->tamper;
+	else if (!strcmp(key, "led_green"))
+		ls = &d->led_green;
+	else if (!strcmp(key, "led_red"))
+		ls = &d->led_red;
+	else if (!strcmp(key, "buzzer"))
+		ls = &d->buzzer;
+	if (line_spec_parse(v, ls) < 0)
+		return fail(ps, ps->line, key,
+			    "'%s' is not a line (expected sim, CHIP:OFFSET or CHIP:NAME, optionally followed by active_low)",
+			    v);
+	if (ls == &d->lock)
+		d->backend = ls->sim ? DOOR_BACKEND_SIM : DOOR_BACKEND_GPIOD;
+	return 1;
+}
+
+static int reader_key(struct parse_state *ps, const char *key, const char *v)
+{
+	struct reader_config *r = &ps->cfg->readers[ps->index];
+
+	if (!strcmp(key, "type")) {
+		if (!strcmp(v, "sim"))
+			r->type = READER_SIM;
+		else if (!strcmp(v, "wiegand"))
+			r->type = READER_WIEGAND;
+		else if (!strcmp(v, "nfc"))
+			r->type = READER_NFC;
+		else
+			return fail(ps, ps->line, key, "must be wiegand, nfc or sim, not '%s'", v);
+	} else if (!strcmp(key, "door")) {
+		if (!id_is_valid(v))
+			return fail(ps, ps->line, key, "'%s' is not a valid door name", v);
+		strcpy(r->door, v);
+		ps->reader_door_line[ps->index] = ps->line;
+	} else if (!strcmp(key, "direction")) {
+		if (strcmp(v, "in") && strcmp(v, "out"))
+			return fail(ps, ps->line, key, "must be in or out, not '%s'", v);
+		strcpy(r->direction, v);
+	} else if (!strcmp(key, "formats")) {
+		if (parse_formats(v, &r->formats_mask) < 0)
+			return fail(ps, ps->line, key,
+				    "'%s' is not a list of formats (all, or some of h10301, h10302, h10304, h10306, c1k35, c1k48)",
+				    v);
+	} else if (!strcmp(key, "d0") || !strcmp(key, "d1")) {
+		struct line_spec *ls = key[1] == '0' ? &r->d0 : &r->d1;
+		if (line_spec_parse(v, ls) < 0 || ls->sim)
+			return fail(ps, ps->line, key, "'%s' is not a GPIO line (CHIP:OFFSET or CHIP:NAME)", v);
+	} else if (!strcmp(key, "connstring")) {
+		if (copy_checked(r->connstring, sizeof(r->connstring), v) < 0 || !strchr(v, ':'))
+			return fail(ps, ps->line, key, "'%s' is not a libnfc connstring (e.g. pn532_uart:/dev/ttyS1)", v);
+	} else if (!strcmp(key, "frame_gap_ms")) {
+		if (parse_uint(v, 5, 500, &r->frame_gap_ms) < 0)
+			return fail(ps, ps->line, key, "must be 5-500 milliseconds");
+	} else if (!strcmp(key, "hold_off_ms")) {
+		if (parse_uint(v, 0, 60000, &r->hold_off_ms) < 0)
+			return fail(ps, ps->line, key, "must be 0-60000 milliseconds");
+	}
+	return 1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *ps = user;
+	const char *const *keys;
+	int k;
+
+	if (ps->failed)
+		return 0;
+	if (strcmp(section, ps->section) != 0 || ps->kind == SECTION_NONE) {
+		start_section(ps, section);
+		if (ps->failed)
+			return 0;
+	}
+	if (!name) /* a section header without keys (INI_CALL_HANDLER_ON_NEW_SECTION) */
+		return 1;
+
+	keys = ps->kind == SECTION_CONTROLLER ? controller_keys
+	       : ps->kind == SECTION_DOOR     ? door_keys
+					      : reader_keys;
+	k = key_index(keys, name);
+	if (k < 0)
+		return fail(ps, ps->line, name, "unknown key in [%s]", section);
+	if (!first_time(ps, (unsigned)k))
+		return fail(ps, ps->line, name, "set twice in [%s]", section);
+	if (!value || !*value)
+		return fail(ps, ps->line, name, "empty value");
+
+	switch (ps->kind) {
+	case SECTION_CONTROLLER:
+		return controller_key(ps, name, value);
+	case SECTION_DOOR:
+		return door_key(ps, name, value);
+	case SECTION_READER:
+		return reader_key(ps, name, value);
+	default:
+		return fail(ps, ps->line, name, "outside any section");
+	}
+}
+
+static void validate(struct parse_state *ps)
+{
+	struct config *c = ps->cfg;
+
+	for (size_t i = 0; i < c->n_doors && !ps->failed; i++) {
+		struct door_config *d = &c->doors[i];
+		const struct line_spec *lines[] = {&d->contact, &d->rex,     &d->tamper,
+						   &d->led_green, &d->led_red, &d->buzzer};
+		const char *names[] = {"contact", "rex", "tamper", "led_green", "led_red", "buzzer"};
+
+		if (!d->zone[0]) {
+			fail(ps, d->line, "zone", "door '%s' has no zone", d->name);
+			break;
+		}
+		if (!d->lock.set) {
+			fail(ps, d->line, "lock", "door '%s' has no lock line (use sim for the simulated board)",
+			     d->name);
+			break;
+		}
+		for (size_t j = 0; j < sizeof(lines) / sizeof(lines[0]); j++) {
+			if (lines[j]->set && lines[j]->sim != d->lock.sim) {
+				fail(ps, d->line, names[j],
+				     "door '%s' mixes simulated and GPIO lines; use one backend per door",
+				     d->name);
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < c->n_readers && !ps->failed; i++) {
+		struct reader_config *r = &c->readers[i];
+		int di;
+
+		if (!r->door[0]) {
+			fail(ps, r->line, "door", "reader '%s' names no door", r->name);
+			break;
+		}
+		di = config_door_find(c, r->door);
+		if (di < 0) {
+			fail(ps, ps->reader_door_line[i], "door", "no door '%s' is defined", r->door);
+			break;
+		}
+		r->door_index = (unsigned)di;
+		if (r->type == READER_WIEGAND && (!r->d0.set || !r->d1.set))
+			fail(ps, r->line, "d0", "wiegand reader '%s' needs both d0 and d1 lines", r->name);
+		else if (r->type == READER_NFC && !r->connstring[0])
+			fail(ps, r->line, "connstring", "nfc reader '%s' needs a connstring", r->name);
+	}
+}
+
+int config_load(const char *path, struct config *ret, char *err, size_t errlen)
+{
+	struct parse_state ps = {.cfg = ret, .err = err, .errlen = errlen};
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	snprintf(ret->path, sizeof(ret->path), "%s", path);
+	strcpy(ret->state_dir, DEFAULT_STATE_DIR);
+	strcpy(ret->socket, DEFAULT_SOCKET);
+	strcpy(ret->site_name, "aeogate");
+	strcpy(ret->timezone, "UTC");
+	strcpy(ret->durability, "normal");
+
+	ps.f = fopen(path, "re");
+	if (!ps.f) {
+		r = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return r;
+	}
+	r = ini_parse_stream(count_lines, &ps, handler, &ps);
+	fclose(ps.f);
+	if (!ps.failed && r > 0)
+		fail(&ps, r, "syntax", "not a section header or key = value line");
+	if (!ps.failed && r < 0)
+		fail(&ps, ps.line, "file", "cannot be parsed");
+	if (!ps.failed)
+		validate(&ps);
+	return ps.failed ? -EINVAL : 0;
+}
+
+int config_door_find(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_doors; i++)
+		if (strcmp(c->doors[i].name, name) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+int config_reader_find(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_readers; i++)
+		if (strcmp(c->readers[i].name, name) == 0)
+			return (int)i;
+	return -ENOENT;
+}

@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The core wires the modules together for one controller: a read from any
+ * backend is decoded, decided, committed to the audit chain and only then
+ * acted on. Storage trouble never stops a decision: events that cannot be
+ * written wait in a bounded queue, and what overflows it is counted.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-event.h>
+
+#include "aeogate/wiegand.h"
+#include "audit.h"
+#include "core.h"
+#include "decide.h"
+#include "door.h"
+#include "store.h"
+#include "util.h"
+
+/* An event waiting for storage; owns copies of its strings. */
+struct queued_event {
+	struct event e;
+	char *strings[8];
+};
+
+struct core {
+	const struct config *cfg;
+	struct core_clock clock;
+	struct hal_callbacks hal_cb;
+	struct door_hooks door_hooks;
+	struct hal_door hal_doors[AEOGATE_DOORS_MAX];
+	struct door doors[AEOGATE_DOORS_MAX];
+	sd_event_source *door_timers[AEOGATE_DOORS_MAX];
+	struct door_timer_ctx {
+		struct core *core;
+		unsigned index;
+	} timer_ctx[AEOGATE_DOORS_MAX];
+	struct hal_reader readers[AEOGATE_READERS_MAX];
+	bool doors_open;
+	bool starting; /* inputs reported while starting are initial levels, not edges */
+	sd_event *loop;
+	sd_event_source *retry_timer;
+	struct store *store;
+	struct audit_chain chain;
+	core_event_fn event_fn;
+	void *event_userdata;
+	struct users *users;
+	struct queued_event queue[AEOGATE_EVENT_QUEUE_MAX];
+	size_t queue_head, queue_len;
+	uint64_t lost;
+	bool storage_failing;
+	struct core_decision last;
+};
+
+static int64_t clock_wall(struct core *c)
+{
+	return c->clock.wall_ms(c->clock.userdata);
+}
+
+static int64_t clock_mono(struct core *c)
+{
+	return c->clock.mono_ms(c->clock.userdata);
+}
+
+int64_t core_wall_ms(struct core *c)
+{
+	return clock_wall(c);
+}
+
+int64_t core_mono_ms(struct core *c)
+{
+	return clock_mono(c);
+}
+
+struct store *core_store(struct core *c)
+{
+	return c->store;
+}
+
+const struct config *core_config(struct core *c)
+{
+	return c->cfg;
+}
+
+struct hal_door *core_hal_door(struct core *c, unsigned index)
+{
+	return index < c->cfg->n_doors ? &c->hal_doors[index] : NULL;
+}
+
+struct hal_reader *core_hal_reader(struct core *c, unsigned index)
+{
+	return index < c->cfg->n_readers ? &c->readers[index] : NULL;
+}
+
+struct door *core_door(struct core *c, unsigned index)
+{
+	return index < c->cfg->n_doors ? &c->doors[index] : NULL;
+}
+
+uint64_t core_events_lost(struct core *c)
+{
+	return c->lost;
+}
+
+size_t core_events_queued(struct core *c)
+{
+	return c->queue_len;
+}
+
+void core_set_users(struct core *c, struct users *u)
+{
+	c->users = u;
+}
+
+struct users *core_users(struct core *c)
+{
+	return c->users;
+}
+
+void core_set_event_callback(struct core *c, core_event_fn fn, void *userdata)
+{
+	c->event_fn = fn;
+	c->event_userdata = userdata;
+}
+
+/* ---- the event queue ---- */
+
+static void queued_free(struct queued_event *q)
+{
+	for (size_t i = 0; i < sizeof(q->strings) / sizeof(q->strings[0]); i++)
+		free(q->strings[i]);
+	memset(q, 0, sizeof(*q));
+}
+
+static int queue_push(struct core *c, const struct event *e)
+{
+	struct queued_event *q;
+	const char *src[8] = {e->kind,	 e->door,	e->reader, e->zone,
+			      e->person, e->credential, e->reason, e->detail};
+
+	if (c->queue_len >= AEOGATE_EVENT_QUEUE_MAX) {
+		c->lost++;
+		return -ENOBUFS;
+	}
+	q = &c->queue[(c->queue_head + c->queue_len) % AEOGATE_EVENT_QUEUE_MAX];
+	memset(q, 0, sizeof(*q));
+	for (size_t i = 0; i < 8; i++) {
+		if (src[i] && !(q->strings[i] = strdup(src[i]))) {
+			queued_free(q);
+			c->lost++;
+			return -ENOMEM;
+		}
+	}
+	q->e.ts_ms = e->ts_ms;
+	q->e.kind = q->strings[0];
+	q->e.door = q->strings[1];
+	q->e.reader = q->strings[2];
+	q->e.zone = q->strings[3];
+	q->e.person = q->strings[4];
+	q->e.credential = q->strings[5];
+	q->e.reason = q->strings[6];
+	q->e.detail = q->strings[7];
+	c->queue_len++;
+	return 0;
+}
+
+static void publish(struct core *c, const struct event *e)
+{
+	if (c->event_fn)
+		c->event_fn(c->event_userdata, e);
+}
+
+static int append(struct core *c, struct event *e)
+{
+	if (!c->store)
+		return -ENODEV;
+	return audit_append(&c->chain, c->store, e);
+}
+
+static void storage_event(struct core *c, const char *kind, const char *detail)
+{
+	struct event e = {.ts_ms = clock_wall(c), .kind = kind, .detail = detail};
+
+	if (append(c, &e) == 0)
+		publish(c, &e);
+}
+
+/* Writes queued events in order; stops at the first failure. */
+static int queue_flush(struct core *c)
+{
+	while (c->queue_len) {
+		struct queued_event *q = &c->queue[c->queue_head];
+		int r = append(c, &q->e);
+
+		if (r < 0)
+			return r;
+		publish(c, &q->e);
+		queued_free(q);
+		c->queue_head = (c->queue_head + 1) % AEOGATE_EVENT_QUEUE_MAX;
+		c->queue_len--;
+	}
+	if (c->storage_failing) {
+		char detail[96];
+
+		c->storage_failing = false;
+		snprintf(detail, sizeof(detail), "{\"lost\":%llu}", (unsigned long long)c->lost);
+		storage_event(c, "system.storage_recovered", detail);
+	}
+	return 0;
+}
+
+static void arm_retry(struct core *c)
+{
+	if (!c->retry_timer)
+		return;
+	sd_event_source_set_time_relative(c->retry_timer, 1000 * 1000);
+	sd_event_source_set_enabled(c->retry_timer, SD_EVENT_ONESHOT);
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct core *c = userdata;
+
+	if (queue_flush(c) < 0)
+		arm_retry(c);
+	return 0;
+}
+
+int core_emit(struct core *c, struct event *e)
+{
+	int r;
+
+	if (!e->ts_ms)
+		e->ts_ms = clock_wall(c);
+	/* Order is part of the record: nothing overtakes a queued event. */
+	if (c->queue_len && queue_flush(c) < 0) {
+		queue_push(c, e);
+		return -EIO;
+	}
+	r = append(c, e);
+	if (r == 0) {
+		publish(c, e);
+		return 0;
+	}
+	if (!c->storage_failing) {
+		c->storage_failing = true;
+		/* Raised in memory now, stored with the first write that succeeds. */
+		struct event alarm = {.ts_ms = e->ts_ms,
+				      .kind = "alarm.storage",
+				      .reason = r == -ENOSPC ? "disk_full" : "io_error"};
+		queue_push(c, &alarm);
+	}
+	queue_push(c, e);
+	arm_retry(c);
+	return r;
+}
+
+int core_append(struct core *c, struct event *e)
+{
+	if (c->queue_len)
+		return -EBUSY;
+	if (!e->ts_ms)
+		e->ts_ms = clock_wall(c);
+	return append(c, e);
+}
+
+void core_publish(struct core *c, const struct event *e)
+{
+	publish(c, e);
+}
+
+int core_chain_reload(struct core *c)
+{
+	return c->store ? audit_chain_load(&c->chain, c->store) : -ENODEV;
+}
+
+/* ---- doors ---- */
+
+static void rearm_door(struct core *c, unsigned i)
+{
+	int64_t deadline;
+
+	if (!c->door_timers[i])
+		return;
+	deadline = door_deadline(&c->doors[i]);
+	if (!deadline) {
+		sd_event_source_set_enabled(c->door_timers[i], SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time(c->door_timers[i], (uint64_t)deadline * 1000);
+	sd_event_source_set_enabled(c->door_timers[i], SD_EVENT_ONESHOT);
+}
+
+static int on_door_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct door_timer_ctx *t = userdata;
+
+	door_tick(&t->core->doors[t->index], clock_mono(t->core));
+	rearm_door(t->core, t->index);
+	return 0;
+}
+
+static void hook_set_lock(void *userdata, unsigned door, bool released)
+{
+	struct core *c = userdata;
+
+	(void)hal_door_set_lock(&c->hal_doors[door], released);
+}
+
+static void hook_emit(void *userdata, unsigned door, const char *kind)
+{
+	struct core *c = userdata;
+	const struct door_config *dc = &c->cfg->doors[door];
+	struct event e = {.kind = kind, .door = dc->name, .zone = dc->zone};
+
+	core_emit(c, &e);
+}
+
+/* ---- reads ---- */
+
+struct candidates {
+	char creds[AEOGATE_FORMATS_MAX][AEOGATE_CREDENTIAL_MAX + 1];
+	size_t n;
+};
+
+static enum reason decode(const struct reader_config *rc, const struct hal_read *r,
+			  struct candidates *ret)
+{
+	struct wiegand_card cards[AEOGATE_FORMATS_MAX];
+	int n;
+
+	ret->n = 0;
+	if (r->kind == HAL_READ_UID) {
+		if (r->uid_len == 0 || r->uid_len > AEOGATE_UID_MAX_BYTES)
+			return REASON_UNKNOWN_FORMAT;
+		strcpy(ret->creds[0], "uid:");
+		for (size_t i = 0; i < r->uid_len; i++)
+			snprintf(ret->creds[0] + 4 + 2 * i, 3, "%02x", r->uid[i]);
+		ret->n = 1;
+		return REASON_NONE;
+	}
+
+	n = wiegand_decode(r->bits, r->nbits, rc->formats_mask, cards, AEOGATE_FORMATS_MAX);
+	if (n > 0) {
+		for (int i = 0; i < n; i++)
+			if (wiegand_card_to_string(&cards[i], ret->creds[ret->n],
+						   sizeof(ret->creds[0])) >= 0)
+				ret->n++;
+		if (ret->n)
+			return REASON_NONE;
+	}
+	/* Keep the frame itself in the event, so nothing read is lost to the auditor. */
+	if (wiegand_raw_to_string(r->bits, r->nbits, ret->creds[0], sizeof(ret->creds[0])) >= 0)
+		ret->n = 1;
+	return n == -EBADMSG ? REASON_BAD_PARITY : REASON_UNKNOWN_FORMAT;
+}
+
+void core_reader_read(struct core *c, unsigned reader_index, const struct hal_read *r,
+		      struct core_decision *ret)
+{
+	const struct reader_config *rc = &c->cfg->readers[reader_index];
+	const struct door_config *dc = &c->cfg->doors[rc->door_index];
+	struct core_decision dec = {0};
+	struct candidates cand;
+	struct credential cred;
+	struct person person;
+	struct decide_facts facts = {.now_ms = clock_wall(c)};
+	struct event e = {0};
+	char detail[160];
+	enum reason reason;
+	bool found = false;
+
+	if (r->kind == HAL_READ_KEY)
+		return; /* keypad input is for the card+PIN rule, which is not built yet */
+
+	reason = decode(rc, r, &cand);
+	if (reason == REASON_NONE) {
+		/* Two formats can fit one frame: the badge is whichever one was enrolled. */
+		for (size_t i = 0; i < cand.n && !found; i++) {
+			int q = c->store ? store_credential_get(c->store, cand.creds[i], &cred) : -ENODEV;
+			if (q == 0) {
+				found = true;
+				memmove(cand.creds[0], cand.creds[i], sizeof(cand.creds[0]));
+			} else if (q != -ENOENT) {
+				reason = REASON_INTERNAL_ERROR;
+				break;
+			}
+		}
+	}
+	if (reason == REASON_NONE && found) {
+		facts.credential = &cred;
+		if (store_person_get(c->store, cred.person, &person) == 0)
+			facts.person = &person;
+		facts.has_zone = store_person_has_zone(c->store, cred.person, dc->zone);
+		reason = decide(&facts);
+	} else if (reason == REASON_NONE) {
+		reason = REASON_UNKNOWN_CREDENTIAL;
+	}
+
+	dec.granted = reason == REASON_NONE;
+	dec.reason = reason;
+	if (cand.n)
+		snprintf(dec.credential, sizeof(dec.credential), "%s", cand.creds[0]);
+	if (found)
+		snprintf(dec.person, sizeof(dec.person), "%s", cred.person);
+
+	e.kind = dec.granted ? "access.granted" : "access.denied";
+	e.door = dc->name;
+	e.reader = rc->name;
+	e.zone = dc->zone;
+	e.person = found ? dec.person : NULL;
+	e.credential = cand.n ? dec.credential : NULL;
+	e.reason = dec.granted ? NULL : reason_to_string(reason);
+	if (r->kind == HAL_READ_WIEGAND)
+		snprintf(detail, sizeof(detail), "{\"direction\":\"%s\",\"bits\":%zu}", rc->direction,
+			 r->nbits);
+	else
+		snprintf(detail, sizeof(detail), "{\"direction\":\"%s\",\"uid_bytes\":%zu}",
+			 rc->direction, r->uid_len);
+	e.detail = detail;
+
+	/* The event is committed (or queued, if storage fails) before the lock moves. */
+	core_emit(c, &e);
+	dec.seq = e.seq;
+	if (dec.granted) {
+		door_grant(&c->doors[rc->door_index], clock_mono(c));
+		rearm_door(c, rc->door_index);
+	}
+	c->last = dec;
+	if (ret)
+		*ret = dec;
+}
+
+const struct core_decision *core_last_decision(struct core *c)
+{
+	return &c->last;
+}
+
+/* ---- HAL callbacks ---- */
+
+static void on_read(void *userdata, unsigned reader_index, const struct hal_read *r)
+{
+	core_reader_read(userdata, reader_index, r, NULL);
+}
+
+static void on_input(void *userdata, unsigned door_index, enum hal_input in, bool active)
+{
+	struct core *c = userdata;
+	const struct door_config *dc = &c->cfg->doors[door_index];
+	struct door *d = &c->doors[door_index];
+	int64_t now = clock_mono(c);
+
+	if (c->starting)
+		return; /* core_start reads the initial levels itself */
+
+	switch (in) {
+	case HAL_INPUT_CONTACT:
+		door_contact(d, active, now);
+		break;
+	case HAL_INPUT_REX:
+		if (active) {
+			struct event e = {.kind = "door.rex", .door = dc->name, .zone = dc->zone};
+			core_emit(c, &e);
+			door_rex(d, now);
+		}
+		break;
+	case HAL_INPUT_TAMPER: {
+		struct event e = {.kind = active ? "alarm.tamper" : "alarm.tamper_restored",
+				  .door = dc->name,
+				  .zone = dc->zone};
+		core_emit(c, &e);
+		break;
+	}
+	default:
+		break;
+	}
+	rearm_door(c, door_index);
+}
+
+static void on_reader_status(void *userdata, unsigned reader_index, bool online, const char *why)
+{
+	struct core *c = userdata;
+	const struct reader_config *rc = &c->cfg->readers[reader_index];
+	const struct door_config *dc = &c->cfg->doors[rc->door_index];
+	json_t *d = json_pack("{s:s}", "why", why ? why : "");
+	char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	struct event e = {.kind = online ? "reader.online" : "reader.offline",
+			  .door = dc->name,
+			  .reader = rc->name,
+			  .zone = dc->zone,
+			  .detail = detail};
+
+	c->readers[reader_index].online = online;
+	core_emit(c, &e);
+	free(detail);
+	json_decref(d);
+}
+
+static void on_noise(void *userdata, unsigned reader_index, const char *reason, size_t nbits)
+{
+	struct core *c = userdata;
+	const struct reader_config *rc = &c->cfg->readers[reader_index];
+	const struct door_config *dc = &c->cfg->doors[rc->door_index];
+	char detail[48];
+	struct event e = {.kind = "reader.noise",
+			  .door = dc->name,
+			  .reader = rc->name,
+			  .zone = dc->zone,
+			  .reason = reason,
+			  .detail = detail};
+
+	snprintf(detail, sizeof(detail), "{\"bits\":%zu}", nbits);
+	core_emit(c, &e);
+}
+
+/* ---- life cycle ---- */
+
+int core_new(const struct config *cfg, const struct core_clock *clock, struct core **ret)
+{
+	struct core *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->cfg = cfg;
+	c->clock = *clock;
+	c->hal_cb = (struct hal_callbacks){
+		.userdata = c,
+		.read = on_read,
+		.input = on_input,
+		.reader_status = on_reader_status,
+		.noise = on_noise,
+	};
+	c->door_hooks = (struct door_hooks){
+		.userdata = c,
+		.set_lock = hook_set_lock,
+		.emit = hook_emit,
+	};
+	for (size_t i = 0; i < cfg->n_doors; i++)
+		door_init(&c->doors[i], (unsigned)i, cfg->doors[i].strike_time_ms,
+			  cfg->doors[i].held_time_ms, &c->door_hooks);
+	memcpy(c->chain.hash, AUDIT_GENESIS, EVENT_HASH_HEX);
+	*ret = c;
+	return 0;
+}
+
+int core_lock_all(struct core *c)
+{
+	int first_error = 0;
+
+	for (size_t i = 0; i < c->cfg->n_doors; i++) {
+		int r = hal_door_open(&c->hal_doors[i], (unsigned)i, &c->cfg->doors[i], &c->hal_cb);
+		if (r < 0 && !first_error)
+			first_error = r;
+	}
+	c->doors_open = true;
+	return first_error;
+}
+
+int core_attach_store(struct core *c, struct store *s)
+{
+	int r;
+
+	c->store = s;
+	r = audit_chain_load(&c->chain, s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < c->cfg->n_doors; i++) {
+		const struct door_config *d = &c->cfg->doors[i];
+		if ((r = store_zone_upsert(s, d->zone)) < 0 ||
+		    (r = store_door_upsert(s, d->name, d->zone)) < 0)
+			return r;
+	}
+	for (size_t i = 0; i < c->cfg->n_readers; i++) {
+		static const char *const types[] = {"sim", "wiegand", "nfc"};
+		const struct reader_config *rc = &c->cfg->readers[i];
+		if ((r = store_reader_upsert(s, rc->name, rc->door, types[rc->type])) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int core_start(struct core *c, sd_event *e)
+{
+	int r;
+
+	c->loop = e;
+	r = sd_event_add_time(e, &c->retry_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_retry, c);
+	if (r < 0)
+		return r;
+	sd_event_source_set_enabled(c->retry_timer, SD_EVENT_OFF);
+
+	c->starting = true;
+	for (size_t i = 0; i < c->cfg->n_doors; i++) {
+		bool open = false;
+
+		c->timer_ctx[i] = (struct door_timer_ctx){.core = c, .index = (unsigned)i};
+		r = sd_event_add_time(e, &c->door_timers[i], CLOCK_MONOTONIC, UINT64_MAX, 0,
+				      on_door_timer, &c->timer_ctx[i]);
+		if (r < 0)
+			goto out;
+		sd_event_source_set_enabled(c->door_timers[i], SD_EVENT_OFF);
+		r = hal_door_start(&c->hal_doors[i], e);
+		if (r < 0)
+			goto out;
+		if (hal_door_get_input(&c->hal_doors[i], HAL_INPUT_CONTACT, &open) == 0)
+			door_set_initial_contact(&c->doors[i], open, clock_mono(c));
+		rearm_door(c, (unsigned)i);
+	}
+	c->starting = false;
+	for (size_t i = 0; i < c->cfg->n_readers; i++) {
+		/* A reader that cannot open now keeps retrying in its backend; it never stops the controller. */
+		r = hal_reader_open(&c->readers[i], (unsigned)i, &c->cfg->readers[i], &c->hal_cb, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+out:
+	c->starting = false;
+	return r;
+}
+
+void core_stop(struct core *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->cfg->n_doors; i++) {
+		if (c->hal_doors[i].ops)
+			(void)hal_door_set_lock(&c->hal_doors[i], false);
+		c->doors[i].released = false;
+		c->doors[i].relock_at = 0;
+	}
+}
+
+void core_free(struct core *c)
+{
+	if (!c)
+		return;
+	core_stop(c);
+	for (size_t i = 0; i < c->cfg->n_readers; i++)
+		hal_reader_close(&c->readers[i]);
+	for (size_t i = 0; i < c->cfg->n_doors; i++) {
+		sd_event_source_unref(c->door_timers[i]);
+		hal_door_close(&c->hal_doors[i]);
+	}
+	sd_event_source_unref(c->retry_timer);
+	while (c->queue_len) {
+		queued_free(&c->queue[c->queue_head]);
+		c->queue_head = (c->queue_head + 1) % AEOGATE_EVENT_QUEUE_MAX;
+		c->queue_len--;
+	}
+	free(c);
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The controller core: owns the doors, readers, store and audit chain, and
+ * runs the one-way pipeline of a badge read: hal → decode → decide → audit
+ * (committed) → door (lock moves) → subscribers. Everything here runs on the
+ * sd-event loop thread.
+ */
+#ifndef AEOGATE_CORE_H
+#define AEOGATE_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aeogate/config.h"
+#include "aeogate/event.h"
+#include "aeogate/hal.h"
+#include "aeogate/reason.h"
+
+struct sd_event;
+struct store;
+struct core;
+struct door;
+
+/* Called with every committed event (main hands it to the control socket). */
+typedef void (*core_event_fn)(void *userdata, const struct event *e);
+
+struct core_clock {
+	int64_t (*wall_ms)(void *userdata); /* UTC ms, for records and validity */
+	int64_t (*mono_ms)(void *userdata); /* CLOCK_MONOTONIC ms, for door timers */
+	void *userdata;
+};
+
+/*
+ * Creates the core for a loaded config. Drives no hardware yet: main calls
+ * core_lock_all first (before the store exists), then core_attach_store,
+ * then core_start.
+ */
+int core_new(const struct config *cfg, const struct core_clock *clock, struct core **ret);
+void core_free(struct core *c); /* locks every door first; accepts NULL */
+
+/* Opens every door's outputs and drives each lock to its locked level. */
+int core_lock_all(struct core *c);
+int core_attach_store(struct core *c, struct store *s);
+void core_set_event_callback(struct core *c, core_event_fn fn, void *userdata);
+/* Starts inputs, readers and timers on the loop. */
+int core_start(struct core *c, struct sd_event *e);
+/* Locks every door (stop path); safe to call more than once. */
+void core_stop(struct core *c);
+
+struct store *core_store(struct core *c);
+const struct config *core_config(struct core *c);
+int64_t core_wall_ms(struct core *c);
+int64_t core_mono_ms(struct core *c);
+
+/*
+ * Appends an event to the hash chain: assigns seq, ts (when 0), prev and
+ * hash, commits it, then publishes it. Returns 0 once it is durable; on a
+ * storage failure the event is kept in a bounded in-memory queue and the
+ * error returned (the caller still acts: a decision never waits on storage).
+ */
+int core_emit(struct core *c, struct event *e);
+
+/*
+ * For changes that must land atomically with their event (the admin
+ * trail): inside store_begin/commit, core_append assigns the chain and
+ * writes the row without publishing; after a commit core_publish hands it
+ * to subscribers, after a rollback core_chain_reload forgets it.
+ * core_append refuses with -EBUSY while older events wait in the queue.
+ */
+int core_append(struct core *c, struct event *e);
+void core_publish(struct core *c, const struct event *e);
+int core_chain_reload(struct core *c);
+
+/* The result of the last read handled, for sim.present. */
+struct core_decision {
+	bool granted;
+	enum reason reason;
+	int64_t seq;
+	char credential[AEOGATE_CREDENTIAL_MAX + 1];
+	char person[AEOGATE_ID_MAX + 1];
+};
+
+/* Handles one read from a reader: the path every backend's read takes. */
+void core_reader_read(struct core *c, unsigned reader_index, const struct hal_read *r,
+		      struct core_decision *ret);
+
+/* The decision of the most recent read (sim.present reads it right after presenting). */
+const struct core_decision *core_last_decision(struct core *c);
+
+/* Door and reader state for door.list / reader.list. */
+struct hal_door *core_hal_door(struct core *c, unsigned index);
+struct hal_reader *core_hal_reader(struct core *c, unsigned index);
+struct door *core_door(struct core *c, unsigned index);
+
+/* Events that storage could not keep (counted, never hidden). */
+uint64_t core_events_lost(struct core *c);
+size_t core_events_queued(struct core *c);
+
+/*
+ * Extension slot for the dashboard's users and sessions (controller/users.c);
+ * NULL until main sets it.
+ */
+struct users;
+void core_set_users(struct core *c, struct users *u);
+struct users *core_users(struct core *c);
+
+#endif

@@ -1,0 +1,759 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control socket server. Every byte read is bounded before it is parsed;
+ * every byte written goes through a per-connection buffer so a slow reader
+ * costs memory up to a bound, then its connection, never the loop's time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+#include "aeogate/limits.h"
+#include "audit.h"
+#include "ctlsock.h"
+#include "util.h"
+
+/* Catch-up reads this many stored events per step. */
+#define FOLLOW_PAGE 256
+
+/* Created on accept, freed when the peer or we close. */
+struct ctl_conn {
+	struct ctl_server *srv;
+	int fd;
+	sd_event_source *io;
+	uid_t uid;
+	bool privileged; /* root or aeogate-admin */
+	char *in;
+	size_t in_len;
+	char *out;
+	size_t out_len, out_cap, out_off;
+	bool closing; /* close once out is flushed */
+	bool following;
+	bool catching_up;
+	int64_t follow_seq; /* last seq sent to a follower */
+	struct ctl_conn *next;
+};
+
+struct ctl_server {
+	sd_event *loop;
+	struct ctl_server_config cfg;
+	char *path;
+	int fd;
+	sd_event_source *io;
+	struct ctl_conn *conns;
+	size_t n_conns;
+	uint64_t rejected;
+};
+
+static const char *const role_names[] = {"anonymous", "guard", "manager", "auditor", "admin",
+					 "local"};
+
+unsigned role_from_string(const char *s)
+{
+	if (!s)
+		return 0;
+	for (unsigned i = 1; i <= 4; i++)
+		if (strcmp(s, role_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+const char *role_to_string(unsigned role)
+{
+	for (unsigned i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)
+		if (role == 1u << i)
+			return role_names[i];
+	return "unknown";
+}
+
+uint64_t ctl_server_rejected(struct ctl_server *s)
+{
+	return s->rejected;
+}
+
+int ctl_fail(struct ctl_request *req, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	req->error_code = code;
+	va_start(ap, fmt);
+	vsnprintf(req->error_message, sizeof(req->error_message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- output ---- */
+
+static void conn_free(struct ctl_conn *c);
+static int conn_update_events(struct ctl_conn *c);
+
+static int out_append(struct ctl_conn *c, const char *data, size_t len)
+{
+	if (c->out_off && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (c->out_len + len > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		char *n;
+
+		while (cap < c->out_len + len)
+			cap *= 2;
+		n = realloc(c->out, cap);
+		if (!n)
+			return -ENOMEM;
+		c->out = n;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, data, len);
+	c->out_len += len;
+	return 0;
+}
+
+static size_t out_pending(const struct ctl_conn *c)
+{
+	return c->out_len - c->out_off;
+}
+
+static int send_json(struct ctl_conn *c, json_t *msg)
+{
+	char *s = json_dumps(msg, JSON_COMPACT);
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	r = out_append(c, s, strlen(s));
+	if (r == 0)
+		r = out_append(c, "\n", 1);
+	free(s);
+	return r;
+}
+
+static void send_error(struct ctl_conn *c, json_t *id, const char *code, const char *msg)
+{
+	json_t *m = json_pack("{s:O?,s:b,s:{s:s,s:s}}", "id", id, "ok", 0, "error", "code", code,
+			      "message", msg);
+
+	if (m)
+		send_json(c, m);
+	json_decref(m);
+}
+
+/* Writes what the socket takes now; the rest waits for EPOLLOUT. */
+static int conn_flush(struct ctl_conn *c)
+{
+	while (out_pending(c)) {
+		ssize_t n = send(c->fd, c->out + c->out_off, out_pending(c), MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			return -errno;
+		}
+		c->out_off += (size_t)n;
+	}
+	if (!out_pending(c))
+		c->out_off = c->out_len = 0;
+	return 0;
+}
+
+/* ---- followers ---- */
+
+static int send_event(struct ctl_conn *c, const struct event *e)
+{
+	json_t *ev = event_to_json(e);
+	json_t *m = ev ? json_pack("{s:o}", "event", ev) : NULL;
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	r = send_json(c, m);
+	json_decref(m);
+	if (r == 0)
+		c->follow_seq = e->seq;
+	return r;
+}
+
+static int backlog_cb(const struct event *e, void *userdata)
+{
+	return send_event(userdata, e) < 0 ? -ENOMEM : 0;
+}
+
+/*
+ * Sends stored events after follow_seq, a page at a time while the buffer
+ * has room. Caught up when a page comes back short: events are published in
+ * the same loop iteration they are stored, so none can slip in between.
+ */
+static int follower_catch_up(struct ctl_conn *c)
+{
+	struct ctl_server *s = c->srv;
+
+	while (c->catching_up && out_pending(c) < AEOGATE_FOLLOW_BACKLOG_MAX / 2) {
+		int64_t before = c->follow_seq;
+		int r = s->cfg.backlog(s->cfg.userdata, c->follow_seq, FOLLOW_PAGE, backlog_cb, c);
+
+		if (r < 0)
+			return r;
+		if (c->follow_seq - before < FOLLOW_PAGE)
+			c->catching_up = false;
+	}
+	return 0;
+}
+
+static void cut_off(struct ctl_conn *c, const char *code, const char *why)
+{
+	json_t *m = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", why);
+
+	/* Best effort: if even this does not fit, the peer just sees the close. */
+	c->out_off = c->out_len = 0;
+	if (m)
+		send_json(c, m);
+	json_decref(m);
+	conn_flush(c);
+	conn_free(c);
+}
+
+void ctl_server_publish(struct ctl_server *s, const struct event *e)
+{
+	struct ctl_conn *c, *next;
+
+	if (!s)
+		return;
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		if (!c->following || c->closing)
+			continue;
+		if (c->catching_up)
+			continue; /* it will read this one from the store */
+		if (e->seq <= c->follow_seq)
+			continue;
+		if (e->seq != c->follow_seq + 1) {
+			c->catching_up = true;
+			continue;
+		}
+		if (out_pending(c) > AEOGATE_FOLLOW_BACKLOG_MAX) {
+			s->rejected++;
+			cut_off(c, "too_slow", "follower fell too far behind; reconnect with since");
+			continue;
+		}
+		if (send_event(c, e) < 0 || conn_flush(c) < 0) {
+			conn_free(c);
+			continue;
+		}
+		conn_update_events(c);
+	}
+}
+
+/* ---- requests ---- */
+
+static int json_depth(json_t *j)
+{
+	int max = 0;
+
+	if (json_is_object(j)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(j, k, v)
+		{
+			int d = json_depth(v);
+			if (d > max)
+				max = d;
+		}
+		return max + 1;
+	}
+	if (json_is_array(j)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(j, i, v)
+		{
+			int d = json_depth(v);
+			if (d > max)
+				max = d;
+		}
+		return max + 1;
+	}
+	return 0;
+}
+
+static const struct ctl_op *find_op(struct ctl_server *s, const char *name)
+{
+	for (const struct ctl_op *const *t = s->cfg.tables; *t; t++)
+		for (const struct ctl_op *op = *t; op->name; op++)
+			if (strcmp(op->name, name) == 0)
+				return op;
+	return NULL;
+}
+
+/* Handles one complete line; returns false when the connection must close. */
+static bool handle_line(struct ctl_conn *c, const char *line, size_t len)
+{
+	struct ctl_server *s = c->srv;
+	struct ctl_request req = {.conn = c, .userdata = s->cfg.userdata, .peer_uid = c->uid};
+	json_error_t jerr;
+	json_t *msg, *id, *op, *args, *token, *result = NULL, *reply;
+	const struct ctl_op *o;
+	bool keep = true;
+
+	msg = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!msg || !json_is_object(msg)) {
+		char m[200];
+		snprintf(m, sizeof(m), "not a JSON object: %s", msg ? "wrong type" : jerr.text);
+		s->rejected++;
+		send_error(c, NULL, "bad_json", m);
+		json_decref(msg);
+		return false;
+	}
+	if (json_depth(msg) > AEOGATE_JSON_DEPTH_MAX) {
+		s->rejected++;
+		send_error(c, NULL, "too_deep", "message nested deeper than " "8 levels");
+		json_decref(msg);
+		return false;
+	}
+
+	id = json_object_get(msg, "id");
+	if (id && !json_is_integer(id) && !json_is_null(id)) {
+		s->rejected++;
+		send_error(c, NULL, "bad_request", "id must be an integer");
+		json_decref(msg);
+		return true;
+	}
+	op = json_object_get(msg, "op");
+	args = json_object_get(msg, "args");
+	token = json_object_get(msg, "token");
+	if (!json_is_string(op) || (args && !json_is_object(args) && !json_is_null(args)) ||
+	    (token && !json_is_string(token) && !json_is_null(token))) {
+		s->rejected++;
+		send_error(c, id, "bad_request",
+			   "a request needs op (string), and args (object) and token (string) if any");
+		json_decref(msg);
+		return true;
+	}
+	req.op = json_string_value(op);
+	req.args = json_is_object(args) ? json_incref(args) : json_object();
+	req.token = json_is_string(token) ? json_string_value(token) : NULL;
+
+	if (req.token) {
+		if (!s->cfg.auth || s->cfg.auth(s->cfg.auth_userdata, req.token, &req.role,
+						 req.operator_id, sizeof(req.operator_id)) < 0) {
+			ctl_fail(&req, "unauthenticated", "session expired or unknown; log in again");
+			goto reply;
+		}
+	} else if (c->privileged) {
+		req.role = ROLE_LOCAL;
+		snprintf(req.operator_id, sizeof(req.operator_id), "uid:%u", (unsigned)c->uid);
+	} else {
+		req.role = ROLE_ANON;
+		snprintf(req.operator_id, sizeof(req.operator_id), "uid:%u", (unsigned)c->uid);
+	}
+
+	o = find_op(s, req.op);
+	if (!o) {
+		ctl_fail(&req, "unknown_op", "no op '%.64s'", req.op);
+		goto reply;
+	}
+	if (!(o->roles & req.role)) {
+		if (req.role == ROLE_ANON)
+			ctl_fail(&req, "unauthenticated", "'%s' needs a session or a local administrator",
+				 o->name);
+		else
+			ctl_fail(&req, "permission_denied", "role %s may not %s",
+				 role_to_string(req.role), o->name);
+		goto reply;
+	}
+	if (o->fn(&req, &result) < 0 && !req.error_code)
+		ctl_fail(&req, "internal", "%s failed", o->name);
+
+reply:
+	if (req.error_code) {
+		s->rejected++;
+		send_error(c, id, req.error_code, req.error_message);
+		json_decref(result);
+	} else {
+		reply = json_pack("{s:O?,s:b,s:o}", "id", id, "ok", 1, "result",
+				  result ? result : json_null());
+		if (reply) {
+			char *text = json_dumps(reply, JSON_COMPACT);
+			if (text && strlen(text) + 1 > AEOGATE_REPLY_MAX) {
+				send_error(c, id, "internal", "reply too large; ask for a smaller page");
+			} else if (text) {
+				out_append(c, text, strlen(text));
+				out_append(c, "\n", 1);
+			}
+			free(text);
+		}
+		json_decref(reply);
+		if (req.follow) {
+			c->following = true;
+			c->catching_up = true;
+			c->follow_seq = req.follow_since;
+			if (follower_catch_up(c) < 0)
+				keep = false;
+		}
+	}
+	json_decref(req.args);
+	json_decref(msg);
+	return keep;
+}
+
+static int conn_update_events(struct ctl_conn *c)
+{
+	uint32_t ev = 0;
+
+	if (!c->closing && !c->following)
+		ev |= EPOLLIN;
+	if (c->following)
+		ev |= EPOLLIN; /* to notice the peer closing */
+	if (out_pending(c) || (c->following && c->catching_up))
+		ev |= EPOLLOUT;
+	return sd_event_source_set_io_events(c->io, ev);
+}
+
+static int conn_read(struct ctl_conn *c)
+{
+	for (;;) {
+		char *nl;
+		ssize_t n;
+
+		if (c->in_len > AEOGATE_MSG_MAX) {
+			c->srv->rejected++;
+			send_error(c, NULL, "message_too_large", "message longer than 65536 bytes");
+			return -EMSGSIZE;
+		}
+		n = recv(c->fd, c->in + c->in_len, AEOGATE_MSG_MAX + 1 - c->in_len, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			return -errno;
+		}
+		if (n == 0)
+			return -ECONNRESET;
+		if (c->following) {
+			/* Followers only listen; anything they send is discarded. */
+			continue;
+		}
+		c->in_len += (size_t)n;
+		while ((nl = memchr(c->in, '\n', c->in_len))) {
+			size_t len = (size_t)(nl - c->in);
+			bool keep = handle_line(c, c->in, len);
+
+			memmove(c->in, nl + 1, c->in_len - len - 1);
+			c->in_len -= len + 1;
+			if (!keep)
+				return -EPROTO;
+			if (c->following) {
+				c->in_len = 0;
+				return 0;
+			}
+		}
+	}
+}
+
+static int on_conn_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct ctl_conn *c = userdata;
+	int r;
+
+	if (revents & EPOLLIN) {
+		r = conn_read(c);
+		if (r == -ECONNRESET || r == -EPIPE) {
+			conn_free(c);
+			return 0;
+		}
+		if (r < 0)
+			c->closing = true;
+	}
+	if (c->following && c->catching_up && follower_catch_up(c) < 0)
+		c->closing = true;
+	if (conn_flush(c) < 0 || (revents & (EPOLLHUP | EPOLLERR) && !(revents & EPOLLIN))) {
+		conn_free(c);
+		return 0;
+	}
+	if (c->closing && !out_pending(c)) {
+		conn_free(c);
+		return 0;
+	}
+	conn_update_events(c);
+	return 0;
+}
+
+static void conn_free(struct ctl_conn *c)
+{
+	struct ctl_server *s = c->srv;
+
+	for (struct ctl_conn **p = &s->conns; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	s->n_conns--;
+	sd_event_source_disable_unref(c->io);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static bool peer_is_admin(struct ctl_server *s, uid_t uid, gid_t gid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	gid_t groups[64];
+	int n = 64;
+
+	if (uid == 0)
+		return true;
+	if (s->cfg.admin_gid == (gid_t)-1)
+		return false;
+	if (gid == s->cfg.admin_gid)
+		return true;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
+		return false;
+	if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == s->cfg.admin_gid)
+			return true;
+	return false;
+}
+
+static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct ctl_server *s = userdata;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct ctl_conn *c;
+	int cfd;
+
+	cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (cfd < 0)
+		return 0;
+	if (s->n_conns >= AEOGATE_CONN_MAX) {
+		static const char busy[] =
+			"{\"id\":null,\"ok\":false,\"error\":{\"code\":\"unavailable\",\"message\":\"too many connections\"}}\n";
+		s->rejected++;
+		(void)!send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(cfd);
+		return 0;
+	}
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		close(cfd);
+		return 0;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->in = malloc(AEOGATE_MSG_MAX + 1))) {
+		free(c);
+		close(cfd);
+		return 0;
+	}
+	c->srv = s;
+	c->fd = cfd;
+	c->uid = cred.uid;
+	c->privileged = peer_is_admin(s, cred.uid, cred.gid);
+	if (sd_event_add_io(s->loop, &c->io, cfd, EPOLLIN, on_conn_io, c) < 0) {
+		free(c->in);
+		free(c);
+		close(cfd);
+		return 0;
+	}
+	c->next = s->conns;
+	s->conns = c;
+	s->n_conns++;
+	return 0;
+}
+
+int ctl_server_new(sd_event *e, const struct ctl_server_config *cfg, struct ctl_server **ret)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct ctl_server *s;
+	int r;
+
+	if (strlen(cfg->path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->loop = e;
+	s->cfg = *cfg;
+	s->fd = -1;
+	s->path = strdup(cfg->path);
+	if (!s->path) {
+		r = -ENOMEM;
+		goto err;
+	}
+	strcpy(sa.sun_path, cfg->path);
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->fd < 0) {
+		r = -errno;
+		goto err;
+	}
+	/*
+	 * A socket file left by a crashed run would make bind fail, but one that
+	 * still answers belongs to a running controller: never steal it.
+	 */
+	{
+		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(probe);
+			r = -EADDRINUSE;
+			goto err;
+		}
+		if (probe >= 0)
+			close(probe);
+	}
+	(void)unlink(cfg->path);
+	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		goto err;
+	}
+	/* Owner and the admin group only; SO_PEERCRED still decides per request. */
+	(void)chmod(cfg->path, 0660);
+	if (cfg->admin_gid != (gid_t)-1)
+		(void)!chown(cfg->path, (uid_t)-1, cfg->admin_gid);
+	if (listen(s->fd, 16) < 0) {
+		r = -errno;
+		goto err;
+	}
+	r = sd_event_add_io(e, &s->io, s->fd, EPOLLIN, on_accept, s);
+	if (r < 0)
+		goto err;
+	*ret = s;
+	return 0;
+err:
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->path);
+	free(s);
+	return r;
+}
+
+void ctl_server_free(struct ctl_server *s)
+{
+	if (!s)
+		return;
+	while (s->conns)
+		conn_free(s->conns);
+	sd_event_source_disable_unref(s->io);
+	if (s->fd >= 0)
+		close(s->fd);
+	(void)unlink(s->path);
+	free(s->path);
+	free(s);
+}
+
+/* ---- argument helpers ---- */
+
+int ctl_arg_string(struct ctl_request *req, const char *name, bool required, size_t max_len,
+		   const char **ret)
+{
+	json_t *v = json_object_get(req->args, name);
+
+	if (!v || json_is_null(v)) {
+		if (required)
+			return ctl_fail(req, "invalid_argument", "missing argument '%s'", name);
+		return 1;
+	}
+	if (!json_is_string(v))
+		return ctl_fail(req, "invalid_argument", "'%s' must be a string", name);
+	if (json_string_length(v) == 0 || json_string_length(v) > max_len)
+		return ctl_fail(req, "invalid_argument", "'%s' must be 1-%zu bytes long", name,
+				max_len);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return ctl_fail(req, "invalid_argument", "'%s' contains a NUL byte", name);
+	*ret = json_string_value(v);
+	return 0;
+}
+
+int ctl_arg_id(struct ctl_request *req, const char *name, bool required, const char **ret)
+{
+	const char *s;
+	int r = ctl_arg_string(req, name, required, AEOGATE_ID_MAX, &s);
+
+	if (r != 0)
+		return r;
+	if (!id_is_valid(s))
+		return ctl_fail(req, "invalid_argument",
+				"'%s' must be 1-64 characters of A-Z a-z 0-9 . _ -", name);
+	*ret = s;
+	return 0;
+}
+
+int ctl_arg_int(struct ctl_request *req, const char *name, bool required, int64_t min,
+		int64_t max, int64_t *ret)
+{
+	json_t *v = json_object_get(req->args, name);
+
+	if (!v || json_is_null(v)) {
+		if (required)
+			return ctl_fail(req, "invalid_argument", "missing argument '%s'", name);
+		return 1;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return ctl_fail(req, "invalid_argument", "'%s' must be an integer %lld-%lld", name,
+				(long long)min, (long long)max);
+	*ret = json_integer_value(v);
+	return 0;
+}
+
+int ctl_arg_time(struct ctl_request *req, const char *name, bool required, int64_t *ret_ms)
+{
+	const char *s;
+	int r = ctl_arg_string(req, name, required, 32, &s);
+
+	if (r != 0)
+		return r;
+	if (time_parse_ms(s, ret_ms) < 0)
+		return ctl_fail(req, "invalid_argument",
+				"'%s': '%s' is not a UTC time like 2026-11-28 or 2026-11-28T13:28:11Z",
+				name, s);
+	return 0;
+}
+
+int ctl_arg_id_array(struct ctl_request *req, const char *name, bool required, const char **ret,
+		     size_t max, size_t *ret_n)
+{
+	json_t *v = json_object_get(req->args, name), *item;
+	size_t i;
+
+	if (!v || json_is_null(v)) {
+		if (required)
+			return ctl_fail(req, "invalid_argument", "missing argument '%s'", name);
+		*ret_n = 0;
+		return 1;
+	}
+	if (!json_is_array(v))
+		return ctl_fail(req, "invalid_argument", "'%s' must be an array", name);
+	if (json_array_size(v) > max)
+		return ctl_fail(req, "invalid_argument", "'%s' has more than %zu items", name, max);
+	json_array_foreach(v, i, item)
+	{
+		if (!json_is_string(item) || !id_is_valid(json_string_value(item)))
+			return ctl_fail(req, "invalid_argument",
+					"'%s' must hold names of 1-64 characters of A-Z a-z 0-9 . _ -",
+					name);
+		ret[i] = json_string_value(item);
+	}
+	*ret_n = json_array_size(v);
+	return 0;
+}
+
+json_t *time_to_json(int64_t ms)
+{
+	char buf[32];
+
+	if (!ms)
+		return json_null();
+	time_format_ms(ms, buf, sizeof(buf));
+	return json_string(buf);
+}

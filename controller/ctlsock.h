@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control socket (docs/control-socket.md): newline-delimited JSON over a
+ * Unix stream socket, one reply per request, and event streams for
+ * followers. The server owns framing, size and depth bounds, peer
+ * authorization and follower back-pressure; the ops themselves live in
+ * ops_*.c files as tables of struct ctl_op.
+ */
+#ifndef AEOGATE_CTLSOCK_H
+#define AEOGATE_CTLSOCK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "aeogate/event.h"
+
+struct sd_event;
+struct ctl_server;
+struct ctl_conn;
+
+/*
+ * Who is asking. A request without a token from a local peer that is root
+ * or in the aeogate-admin group is ROLE_LOCAL (everything). A request with
+ * a token has the role of the token's user, whoever the peer is. Any other
+ * peer may only call ops that allow ROLE_ANON (auth.login).
+ */
+enum {
+	ROLE_ANON = 1u << 0,
+	ROLE_GUARD = 1u << 1,
+	ROLE_MANAGER = 1u << 2,
+	ROLE_AUDITOR = 1u << 3,
+	ROLE_ADMIN = 1u << 4,
+	ROLE_LOCAL = 1u << 5,
+};
+
+#define ROLES_SIGNED_IN (ROLE_GUARD | ROLE_MANAGER | ROLE_AUDITOR | ROLE_ADMIN | ROLE_LOCAL)
+#define ROLES_MANAGE (ROLE_MANAGER | ROLE_ADMIN | ROLE_LOCAL)
+
+/* "guard", "manager", "auditor", "admin" → role bit; 0 when unknown. */
+unsigned role_from_string(const char *s);
+const char *role_to_string(unsigned role);
+
+struct ctl_request {
+	const char *op;
+	json_t *args;           /* never NULL: an empty object when absent */
+	const char *token;      /* NULL when none */
+	unsigned role;          /* exactly one ROLE_* bit */
+	char operator_id[96];   /* "user:alice" or "uid:1000", for the admin trail */
+	uid_t peer_uid;
+	struct ctl_conn *conn;
+	void *userdata;         /* what main gave ctl_server_new (struct core *) */
+	/* Set through ctl_fail. */
+	const char *error_code;
+	char error_message[256];
+	/* Set by events.follow: after the reply the connection streams events. */
+	bool follow;
+	int64_t follow_since;
+};
+
+typedef int (*ctl_handler_fn)(struct ctl_request *req, json_t **ret_result);
+
+struct ctl_op {
+	const char *name;
+	unsigned roles; /* ROLE_* bits allowed to call it */
+	ctl_handler_fn fn;
+};
+
+/*
+ * Resolves a session token to a role bit and an operator id; returns 0,
+ * or -EACCES when the token is unknown or expired.
+ */
+typedef int (*ctl_auth_fn)(void *userdata, const char *token, unsigned *ret_role,
+			   char *ret_operator, size_t len);
+
+/*
+ * Fetches stored events after since for a follower catching up, ascending,
+ * at most limit; cb as in store_event_list.
+ */
+typedef int (*ctl_backlog_fn)(void *userdata, int64_t since, size_t limit,
+			      int (*cb)(const struct event *e, void *cbdata), void *cbdata);
+
+struct ctl_server_config {
+	const char *path;
+	const struct ctl_op *const *tables; /* NULL-terminated list of {NULL}-terminated tables */
+	void *userdata;
+	ctl_auth_fn auth;       /* may be NULL: then tokens are refused */
+	void *auth_userdata;
+	ctl_backlog_fn backlog;
+	int64_t (*last_seq)(void *userdata);
+	gid_t admin_gid;        /* aeogate-admin, or (gid_t)-1 when the group does not exist */
+};
+
+int ctl_server_new(struct sd_event *e, const struct ctl_server_config *cfg,
+		   struct ctl_server **ret);
+void ctl_server_free(struct ctl_server *s); /* accepts NULL */
+
+/* Hands a committed event to every follower (queued; never blocks). */
+void ctl_server_publish(struct ctl_server *s, const struct event *e);
+
+/* Counters for status and tests. */
+uint64_t ctl_server_rejected(struct ctl_server *s);
+
+/* Records an error for the reply; returns -1 so handlers can `return ctl_fail(...)`. */
+int ctl_fail(struct ctl_request *req, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Argument helpers: each returns 0 and writes *ret, 1 when an optional
+ * argument is absent (ret untouched), or fails the request with
+ * invalid_argument naming the argument and returns -1.
+ */
+int ctl_arg_string(struct ctl_request *req, const char *name, bool required, size_t max_len,
+		   const char **ret);
+int ctl_arg_id(struct ctl_request *req, const char *name, bool required, const char **ret);
+int ctl_arg_int(struct ctl_request *req, const char *name, bool required, int64_t min,
+		int64_t max, int64_t *ret);
+int ctl_arg_time(struct ctl_request *req, const char *name, bool required, int64_t *ret_ms);
+/* An array of ids; *ret_n elements written to ret (at most max). */
+int ctl_arg_id_array(struct ctl_request *req, const char *name, bool required, const char **ret,
+		     size_t max, size_t *ret_n);
+
+/* A JSON string of the time (util.h format), or null for 0 ("no bound"). */
+json_t *time_to_json(int64_t ms);
+
+#endif

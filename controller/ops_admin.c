@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Control-socket ops for personnel and rights: persons, badges, levels,
+ * zones. Every change lands in one transaction together with the event that
+ * records it (the admin trail), naming the operator.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "ctlsock.h"
+#include "ops.h"
+#include "store.h"
+#include "util.h"
+
+int ops_store_error(struct ctl_request *req, int r, const char *what)
+{
+	switch (r) {
+	case -ENOENT:
+		return ctl_fail(req, "not_found", "%s does not exist", what);
+	case -EEXIST:
+		return ctl_fail(req, "already_exists", "%s already exists", what);
+	case -EINVAL:
+		return ctl_fail(req, "invalid_argument", "%s: value refused", what);
+	case -ENOSPC:
+	case -EIO:
+	case -EBUSY:
+		return ctl_fail(req, "unavailable", "storage is failing (%s); try again", strerror(-r));
+	default:
+		return ctl_fail(req, "internal", "%s: %s", what, strerror(-r));
+	}
+}
+
+/* Starts a change; refused while older events still wait for storage. */
+int ops_begin(struct ctl_request *req, struct core *c)
+{
+	int r;
+
+	if (core_events_queued(c))
+		return ctl_fail(req, "unavailable",
+				"storage is failing; changes are refused until buffered events are stored");
+	r = store_begin(core_store(c));
+	if (r < 0)
+		return ops_store_error(req, r, "transaction");
+	return 0;
+}
+
+void ops_abort(struct core *c)
+{
+	store_rollback(core_store(c));
+	core_chain_reload(c);
+}
+
+/*
+ * Appends the event that records the change and commits both. detail is a
+ * JSON object (consumed) to which the operator is added.
+ */
+int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail)
+{
+	char *text;
+	int r;
+
+	if (!detail)
+		detail = json_object();
+	json_object_set_new(detail, "operator", json_string(req->operator_id));
+	text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(detail);
+	if (!text) {
+		ops_abort(c);
+		return ctl_fail(req, "internal", "out of memory");
+	}
+	e->detail = text;
+	r = core_append(c, e);
+	if (r == 0)
+		r = store_commit(core_store(c));
+	if (r < 0) {
+		ops_abort(c);
+		free(text);
+		e->detail = NULL;
+		return ops_store_error(req, r, "change");
+	}
+	core_publish(c, e);
+	free(text);
+	e->detail = NULL;
+	return 0;
+}
+
+static int level_name_cb(const char *level, void *userdata)
+{
+	return json_array_append_new(userdata, json_string(level));
+}
+
+json_t *ops_person_json(struct store *s, const struct person *p)
+{
+	json_t *levels = json_array();
+
+	store_person_levels(s, p->id, level_name_cb, levels);
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "id", p->id, "name", p->name,
+			 "status", p->status, "valid_from", time_to_json(p->valid_from),
+			 "valid_until", time_to_json(p->valid_until), "created",
+			 time_to_json(p->created_ms), "terminated", time_to_json(p->terminated_ms),
+			 "levels", levels);
+}
+
+json_t *ops_credential_json(const struct credential *cr)
+{
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", cr->id, "person", cr->person,
+			 "status", cr->status, "valid_from", time_to_json(cr->valid_from),
+			 "valid_until", time_to_json(cr->valid_until), "issued",
+			 time_to_json(cr->issued_ms), "revoked", time_to_json(cr->revoked_ms));
+}
+
+static int get_validity(struct ctl_request *req, int64_t *from, int64_t *until)
+{
+	*from = *until = 0;
+	if (ctl_arg_time(req, "valid_from", false, from) < 0 ||
+	    ctl_arg_time(req, "valid_until", false, until) < 0)
+		return -1;
+	if (*from && *until && *from >= *until)
+		return ctl_fail(req, "invalid_argument", "valid_from must be before valid_until");
+	return 0;
+}
+
+static int op_person_add(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct store *s = core_store(c);
+	const char *id, *name, *levels[AEOGATE_LEVELS_PER_PERSON_MAX];
+	struct person p = {0};
+	size_t n_levels = 0;
+	int r;
+
+	if (ctl_arg_id(req, "id", true, &id) < 0 ||
+	    ctl_arg_string(req, "name", true, AEOGATE_TEXT_MAX, &name) < 0 ||
+	    get_validity(req, &p.valid_from, &p.valid_until) < 0 ||
+	    ctl_arg_id_array(req, "levels", false, levels, AEOGATE_LEVELS_PER_PERSON_MAX,
+			     &n_levels) < 0)
+		return -1;
+	if (!text_is_valid(name))
+		return ctl_fail(req, "invalid_argument",
+				"'name' must be printable UTF-8 without control characters");
+	snprintf(p.id, sizeof(p.id), "%s", id);
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	strcpy(p.status, "active");
+	p.created_ms = core_wall_ms(c);
+
+	if (ops_begin(req, c) < 0)
+		return -1;
+	r = store_person_add(s, &p);
+	if (r < 0) {
+		ops_abort(c);
+		return r == -EEXIST ? ctl_fail(req, "already_exists", "person '%s' already exists", id)
+				    : ops_store_error(req, r, "person");
+	}
+	for (size_t i = 0; i < n_levels; i++) {
+		r = store_person_level_add(s, id, levels[i]);
+		if (r < 0 && r != -EEXIST) {
+			ops_abort(c);
+			return r == -ENOENT ? ctl_fail(req, "not_found", "no level '%s'", levels[i])
+					    : ops_store_error(req, r, "level assignment");
+		}
+	}
+	*ret = ops_person_json(s, &p);
+	struct event e = {.kind = "person.added", .person = id};
+	if (ops_commit(req, c, &e, json_pack("{s:O}", "after", *ret)) < 0) {
+		json_decref(*ret);
+		*ret = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int person_list_cb(const struct person *p, void *userdata)
+{
+	void **ctx = userdata;
+	return json_array_append_new(ctx[0], ops_person_json(ctx[1], p));
+}
+
+static int op_person_list(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	const char *after = NULL;
+	int64_t limit = AEOGATE_ROWS_PER_PAGE;
+	json_t *arr;
+	void *ctx[2];
+	int r;
+
+	if (ctl_arg_id(req, "after", false, &after) < 0 ||
+	    ctl_arg_int(req, "limit", false, 1, AEOGATE_ROWS_PER_PAGE, &limit) < 0)
+		return -1;
+	arr = json_array();
+	ctx[0] = arr;
+	ctx[1] = core_store(c);
+	r = store_person_list(core_store(c), after, (size_t)limit, person_list_cb, ctx);
+	if (r < 0) {
+		json_decref(arr);
+		return ops_store_error(req, r, "person list");
+	}
+	*ret = arr;
+	return 0;
+}
+
+static int find_person(struct ctl_request *req, const char *arg, struct person *p)
+{
+	const char *id;
+	int r;
+
+	if (ctl_arg_id(req, arg, true, &id) < 0)
+		return -1;
+	r = store_person_get(core_store(req->userdata), id, p);
+	if (r == -ENOENT)
+		return ctl_fail(req, "not_found", "no person '%s'", id);
+	if (r < 0)
+		return ops_store_error(req, r, "person");
+	return 0;
+}
+
+static int credential_list_cb(const struct credential *cr, void *userdata)
+{
+	return json_array_append_new(userdata, ops_credential_json(cr));
+}
+
+static int op_person_show(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct person p;
+	json_t *o, *creds;
+
+	if (find_person(req, "id", &p) < 0)
+		return -1;
+	o = ops_person_json(core_store(c), &p);
+	creds = json_array();
+	store_credential_list(core_store(c), p.id, credential_list_cb, creds);
+	json_object_set_new(o, "credentials", creds);
+	*ret = o;
+	return 0;
+}
+
+static int set_person_status(struct ctl_request *req, json_t **ret, const char *from,
+			     const char *to, const char *kind)
+{
+	struct core *c = req->userdata;
+	struct store *s = core_store(c);
+	struct person p;
+	char before[16];
+	int r;
+
+	if (find_person(req, "id", &p) < 0)
+		return -1;
+	if (strcmp(p.status, from) != 0)
+		return ctl_fail(req, "failed_precondition", "person '%s' is %s, not %s", p.id,
+				p.status, from);
+	strcpy(before, p.status);
+	if (ops_begin(req, c) < 0)
+		return -1;
+	r = store_person_set_status(s, p.id, to, core_wall_ms(c));
+	if (r < 0) {
+		ops_abort(c);
+		return ops_store_error(req, r, "person");
+	}
+	store_person_get(s, p.id, &p);
+	struct event e = {.kind = kind, .person = p.id};
+	if (ops_commit(req, c, &e,
+		       json_pack("{s:{s:s},s:{s:s}}", "before", "status", before, "after", "status",
+				 to)) < 0)
+		return -1;
+	*ret = ops_person_json(s, &p);
+	return 0;
+}
+
+static int op_person_suspend(struct ctl_request *req, json_t **ret)
+{
+	return set_person_status(req, ret, "active", "suspended", "person.suspended");
+}
+
+static int op_person_reinstate(struct ctl_request *req, json_t **ret)
+{
+	return set_person_status(req, ret, "suspended", "active", "person.reinstated");
+}
+
+static int live_credential_cb(const struct credential *cr, void *userdata)
+{
+	if (strcmp(cr->status, "revoked") != 0 && strcmp(cr->status, "returned") != 0)
+		return json_array_append_new(userdata, json_string(cr->id));
+	return 0;
+}
+
+static int op_person_terminate(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct store *s = core_store(c);
+	struct person p;
+	json_t *revoked;
+	size_t n = 0;
+	char before[16];
+	int64_t now = core_wall_ms(c);
+	int r;
+
+	if (find_person(req, "id", &p) < 0)
+		return -1;
+	if (strcmp(p.status, "terminated") == 0)
+		return ctl_fail(req, "failed_precondition", "person '%s' is already terminated",
+				p.id);
+	strcpy(before, p.status);
+	if (ops_begin(req, c) < 0)
+		return -1;
+	revoked = json_array();
+	store_credential_list(s, p.id, live_credential_cb, revoked);
+	/* Termination and the revocation of every badge are one transaction. */
+	r = store_person_set_status(s, p.id, "terminated", now);
+	if (r == 0)
+		r = store_credential_revoke_person(s, p.id, now, &n);
+	if (r < 0) {
+		json_decref(revoked);
+		ops_abort(c);
+		return ops_store_error(req, r, "person");
+	}
+	store_person_get(s, p.id, &p);
+	struct event e = {.kind = "person.terminated", .person = p.id};
+	if (ops_commit(req, c, &e,
+		       json_pack("{s:{s:s},s:{s:s},s:o}", "before", "status", before, "after",
+				 "status", "terminated", "revoked", revoked)) < 0)
+		return -1;
+	*ret = ops_person_json(s, &p);
+	json_object_set_new(*ret, "revoked", json_integer((json_int_t)n));
+	return 0;
+}
+
+static int get_credential_arg(struct ctl_request *req, char *out, size_t len)
+{
+	const char *raw;
+	int r;
+
+	if (ctl_arg_string(req, "credential", true, AEOGATE_CREDENTIAL_MAX, &raw) < 0)
+		return -1;
+	r = credential_normalize(raw, out, len);
+	if (r == -ERANGE)
+		return ctl_fail(req, "invalid_argument",
+				"'credential': '%s' does not fit its format's facility or number",
+				raw);
+	if (r < 0)
+		return ctl_fail(req, "invalid_argument",
+				"'credential': '%s' is not FORMAT:FACILITY:NUMBER (h10301, h10302, "
+				"h10304, h10306, c1k35, c1k48) or uid:HEX (4, 7 or 10 bytes)",
+				raw);
+	return 0;
+}
+
+static int op_badge_issue(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct store *s = core_store(c);
+	struct credential cr = {0}, existing;
+	struct person p;
+	int r;
+
+	if (find_person(req, "person", &p) < 0 ||
+	    get_credential_arg(req, cr.id, sizeof(cr.id)) < 0 ||
+	    get_validity(req, &cr.valid_from, &cr.valid_until) < 0)
+		return -1;
+	if (strcmp(p.status, "terminated") == 0)
+		return ctl_fail(req, "failed_precondition",
+				"person '%s' is terminated; badges cannot be issued", p.id);
+	if (store_credential_get(s, cr.id, &existing) == 0)
+		return ctl_fail(req, "already_exists", "credential %s is already issued to '%s' (%s)",
+				cr.id, existing.person, existing.status);
+	snprintf(cr.person, sizeof(cr.person), "%s", p.id);
+	strcpy(cr.status, "active");
+	cr.issued_ms = core_wall_ms(c);
+	if (ops_begin(req, c) < 0)
+		return -1;
+	r = store_credential_add(s, &cr);
+	if (r < 0) {
+		ops_abort(c);
+		return ops_store_error(req, r, "credential");
+	}
+	*ret = ops_credential_json(&cr);
+	struct event e = {.kind = "badge.issued", .person = p.id, .credential = cr.id};
+	if (ops_commit(req, c, &e, json_pack("{s:O}", "after", *ret)) < 0) {
+		json_decref(*ret);
+		*ret = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int op_badge_revoke(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct store *s = core_store(c);
+	char id[AEOGATE_CREDENTIAL_MAX + 1], before[16];
+	struct credential cr;
+	int r;
+
+	if (get_credential_arg(req, id, sizeof(id)) < 0)
+		return -1;
+	r = store_credential_get(s, id, &cr);
+	if (r == -ENOENT)
+		return ctl_fail(req, "not_found", "no credential %s", id);
+	if (r < 0)
+		return ops_store_error(req, r, "credential");
+	if (strcmp(cr.status, "revoked") == 0)
+		return ctl_fail(req, "failed_precondition", "credential %s is already revoked", id);
+	strcpy(before, cr.status);
+	if (ops_begin(req, c) < 0)
+		return -1;
+	r = store_credential_set_status(s, id, "revoked", core_wall_ms(c));
+	if (r < 0) {
+		ops_abort(c);
+		return ops_store_error(req, r, "credential");
+	}
+	store_credential_get(s, id, &cr);
+	struct event e = {.kind = "badge.revoked", .person = cr.person, .credential = cr.id};
+	if (ops_commit(req, c, &e,
+		       json_pack("{s:{s:s},s:{s:s}}", "before", "status", before, "after", "status",
+				 "revoked")) < 0)
+		return -1;
+	*ret = ops_credential_json(&cr);
+	return 0;
+}
+
+static int op_badge_list(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	const char *person = NULL;
+	json_t *arr;
+	int r;
+
+	if (ctl_arg_id(req, "person", false, &person) < 0)
+		return -1;
+	if (person) {
+		struct person p;
+		r = store_person_get(core_store(c), person, &p);
+		if (r == -ENOENT)
+			return ctl_fail(req, "not_found", "no person '%s'", person);
+	}
+	arr = json_array();
+	r = store_credential_list(core_store(c), person, credential_list_cb, arr);
+	if (r < 0) {
+		json_decref(arr);
+		return ops_store_error(req, r, "credential list");
+	}
+	*ret = arr;
+	return 0;
+}
+
+static int op_level_add(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct store *s = core_store(c);
+	const char *name, *zones[AEOGATE_ZONES_PER_LEVEL_MAX];
+	size_t n = 0;
+	json_t *zarr;
+	int r;
+
+	if (ctl_arg_id(req, "name", true, &name) < 0 ||
+	    ctl_arg_id_array(req, "zones", true, zones, AEOGATE_ZONES_PER_LEVEL_MAX, &n) < 0)
+		return -1;
+	if (n == 0)
+		return ctl_fail(req, "invalid_argument", "a level needs at least one zone");
+	for (size_t i = 0; i < n; i++)
+		if (store_zone_exists(s, zones[i]) != 1)
+			return ctl_fail(req, "not_found",
+					"no zone '%s' (zones come from the doors in the config)",
+					zones[i]);
+	if (ops_begin(req, c) < 0)
+		return -1;
+	r = store_level_add(s, name, zones, n);
+	if (r < 0) {
+		ops_abort(c);
+		return r == -EEXIST ? ctl_fail(req, "already_exists", "level '%s' already exists", name)
+				    : ops_store_error(req, r, "level");
+	}
+	zarr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(zarr, json_string(zones[i]));
+	*ret = json_pack("{s:s,s:o}", "name", name, "zones", zarr);
+	struct event e = {.kind = "level.added"};
+	if (ops_commit(req, c, &e, json_pack("{s:O}", "after", *ret)) < 0) {
+		json_decref(*ret);
+		*ret = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int level_list_cb(const char *level, const char *const *zones, size_t n, void *userdata)
+{
+	json_t *z = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(z, json_string(zones[i]));
+	return json_array_append_new(userdata, json_pack("{s:s,s:o}", "name", level, "zones", z));
+}
+
+static int op_level_list(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	json_t *arr = json_array();
+	int r = store_level_list(core_store(c), level_list_cb, arr);
+
+	if (r < 0) {
+		json_decref(arr);
+		return ops_store_error(req, r, "level list");
+	}
+	*ret = arr;
+	return 0;
+}
+
+static int op_zone_list(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	const struct config *cfg = core_config(c);
+	json_t *arr = json_array();
+
+	/* Zones are the config's: every zone some door belongs to, in config order. */
+	for (size_t i = 0; i < cfg->n_doors; i++) {
+		const char *zone = cfg->doors[i].zone;
+		json_t *doors;
+		bool seen = false;
+
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cfg->doors[j].zone, zone) == 0)
+				seen = true;
+		if (seen)
+			continue;
+		doors = json_array();
+		for (size_t j = i; j < cfg->n_doors; j++)
+			if (strcmp(cfg->doors[j].zone, zone) == 0)
+				json_array_append_new(doors, json_string(cfg->doors[j].name));
+		json_array_append_new(arr, json_pack("{s:s,s:o}", "name", zone, "doors", doors));
+	}
+	*ret = arr;
+	return 0;
+}
+
+const struct ctl_op ops_admin[] = {
+	{"person.add", ROLES_MANAGE, op_person_add},
+	{"person.list", ROLES_SIGNED_IN, op_person_list},
+	{"person.show", ROLES_SIGNED_IN, op_person_show},
+	{"person.suspend", ROLES_MANAGE, op_person_suspend},
+	{"person.reinstate", ROLES_MANAGE, op_person_reinstate},
+	{"person.terminate", ROLES_MANAGE, op_person_terminate},
+	{"badge.issue", ROLES_MANAGE, op_badge_issue},
+	{"badge.revoke", ROLES_MANAGE, op_badge_revoke},
+	{"badge.list", ROLES_SIGNED_IN, op_badge_list},
+	{"level.add", ROLES_MANAGE, op_level_add},
+	{"level.list", ROLES_SIGNED_IN, op_level_list},
+	{"zone.list", ROLES_SIGNED_IN, op_zone_list},
+	{NULL, 0, NULL},
+};

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/* Control-socket ops for doors, readers and the simulated board. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aeogate/wiegand.h"
+#include "audit.h"
+#include "door.h"
+#include "ops.h"
+
+static const char *const reader_types[] = {"sim", "wiegand", "nfc"};
+
+static json_t *door_json(struct core *c, unsigned i)
+{
+	const struct config *cfg = core_config(c);
+	const struct door_config *dc = &cfg->doors[i];
+	struct hal_door *hd = core_hal_door(c, i);
+	struct door *d = core_door(c, i);
+	json_t *readers = json_array();
+
+	for (size_t r = 0; r < cfg->n_readers; r++)
+		if (cfg->readers[r].door_index == i)
+			json_array_append_new(readers, json_string(cfg->readers[r].name));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "name", dc->name, "zone", dc->zone,
+			 "backend", dc->backend == DOOR_BACKEND_GPIOD ? "gpiod" : "sim",
+			 "lock_type", dc->lock_type == LOCK_MAGLOCK ? "maglock" : "strike", "state",
+			 door_state_to_string(door_get_state(d)), "lock",
+			 hd->lock_released ? "released" : "locked", "contact",
+			 d->open ? "open" : "closed", "readers", readers);
+}
+
+static json_t *reader_json(struct core *c, unsigned i)
+{
+	const struct config *cfg = core_config(c);
+	const struct reader_config *rc = &cfg->readers[i];
+	struct hal_reader *hr = core_hal_reader(c, i);
+	json_t *formats = json_array();
+
+	if (rc->type != READER_NFC)
+		for (int f = 0; f < _WIEGAND_FORMAT_MAX; f++)
+			if (rc->formats_mask & (1u << f))
+				json_array_append_new(formats, json_string(wiegand_format_name(f)));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:I}", "name", rc->name, "door", rc->door,
+			 "zone", cfg->doors[rc->door_index].zone, "type", reader_types[rc->type],
+			 "direction", rc->direction, "formats", formats, "online", hr->online,
+			 "noise", (json_int_t)hr->noise_count);
+}
+
+static int op_door_list(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < core_config(c)->n_doors; i++)
+		json_array_append_new(arr, door_json(c, (unsigned)i));
+	*ret = arr;
+	return 0;
+}
+
+static int op_reader_list(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < core_config(c)->n_readers; i++)
+		json_array_append_new(arr, reader_json(c, (unsigned)i));
+	*ret = arr;
+	return 0;
+}
+
+static int parse_uid(struct ctl_request *req, const char *hex, struct hal_read *read)
+{
+	size_t n = strlen(hex);
+
+	if (n % 2 || n == 0)
+		return ctl_fail(req, "invalid_argument", "'uid' must be an even number of hex digits");
+	if (n / 2 > AEOGATE_UID_MAX_BYTES)
+		return ctl_fail(req, "invalid_argument", "'uid' is longer than %d bytes",
+				AEOGATE_UID_MAX_BYTES);
+	for (size_t i = 0; i < n; i += 2) {
+		unsigned v;
+		if (!isxdigit((unsigned char)hex[i]) || !isxdigit((unsigned char)hex[i + 1]))
+			return ctl_fail(req, "invalid_argument", "'uid' must be hex digits");
+		sscanf(hex + i, "%2x", &v);
+		read->uid[i / 2] = (uint8_t)v;
+	}
+	read->uid_len = n / 2;
+	if (read->uid_len != 4 && read->uid_len != 7 && read->uid_len != 10)
+		return ctl_fail(req, "invalid_argument",
+				"'uid' must be 4, 7 or 10 bytes (ISO 14443A), not %zu", read->uid_len);
+	read->kind = HAL_READ_UID;
+	return 0;
+}
+
+static int find_reader(struct ctl_request *req, int *ret)
+{
+	struct core *c = req->userdata;
+	const char *name;
+	int i;
+
+	if (ctl_arg_id(req, "reader", true, &name) < 0)
+		return -1;
+	i = config_reader_find(core_config(c), name);
+	if (i < 0)
+		return ctl_fail(req, "not_found", "no reader '%s'", name);
+	*ret = i;
+	return 0;
+}
+
+static int find_door(struct ctl_request *req, int *ret)
+{
+	struct core *c = req->userdata;
+	const char *name;
+	int i;
+
+	if (ctl_arg_id(req, "door", true, &name) < 0)
+		return -1;
+	i = config_door_find(core_config(c), name);
+	if (i < 0)
+		return ctl_fail(req, "not_found", "no door '%s'", name);
+	*ret = i;
+	return 0;
+}
+
+static int op_sim_present(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct hal_read read = {0};
+	const char *bits = NULL, *uid = NULL;
+	const struct core_decision *dec;
+	struct event e = {0};
+	json_t *ev = json_null();
+	int idx, r;
+
+	if (find_reader(req, &idx) < 0 ||
+	    ctl_arg_string(req, "bits", false, 4 * AEOGATE_WIEGAND_MAX_BITS, &bits) < 0 ||
+	    ctl_arg_string(req, "uid", false, 4 * AEOGATE_UID_MAX_BYTES, &uid) < 0)
+		return -1;
+	if (!bits == !uid)
+		return ctl_fail(req, "invalid_argument", "give exactly one of 'bits' or 'uid'");
+	if (bits) {
+		r = wiegand_bits_from_string(bits, read.bits, AEOGATE_WIEGAND_MAX_BITS);
+		if (r == -E2BIG)
+			return ctl_fail(req, "invalid_argument", "'bits' is longer than %d bits",
+					AEOGATE_WIEGAND_MAX_BITS);
+		if (r < 0)
+			return ctl_fail(req, "invalid_argument",
+					"'bits' must be a string of 0 and 1 characters");
+		read.kind = HAL_READ_WIEGAND;
+		read.nbits = (size_t)r;
+	} else if (parse_uid(req, uid, &read) < 0) {
+		return -1;
+	}
+
+	r = hal_sim_reader_present(core_hal_reader(c, (unsigned)idx), &read);
+	if (r == -EOPNOTSUPP)
+		return ctl_fail(req, "failed_precondition",
+				"reader '%s' is not simulated (type %s)",
+				core_config(c)->readers[idx].name,
+				reader_types[core_config(c)->readers[idx].type]);
+	dec = core_last_decision(c);
+	if (dec->seq && store_event_get(core_store(c), dec->seq, &e) == 0) {
+		ev = event_to_json(&e);
+		event_clear(&e);
+	}
+	*ret = json_pack("{s:b,s:s?,s:s?,s:s?,s:I,s:o}", "granted", dec->granted, "reason",
+			 dec->granted ? NULL : reason_to_string(dec->reason), "credential",
+			 dec->credential[0] ? dec->credential : NULL, "person",
+			 dec->person[0] ? dec->person : NULL, "seq", (json_int_t)dec->seq, "event", ev);
+	return 0;
+}
+
+static int sim_input(struct ctl_request *req, unsigned door, enum hal_input in, bool active)
+{
+	struct core *c = req->userdata;
+	int r = hal_sim_door_set_input(core_hal_door(c, door), in, active);
+
+	if (r == -EOPNOTSUPP)
+		return ctl_fail(req, "failed_precondition", "door '%s' is not simulated",
+				core_config(c)->doors[door].name);
+	if (r < 0)
+		return ctl_fail(req, "internal", "%s", strerror(-r));
+	return 0;
+}
+
+static int op_sim_door(struct ctl_request *req, json_t **ret)
+{
+	const char *state;
+	int idx;
+
+	if (find_door(req, &idx) < 0 || ctl_arg_string(req, "state", true, 8, &state) < 0)
+		return -1;
+	if (strcmp(state, "open") && strcmp(state, "close"))
+		return ctl_fail(req, "invalid_argument", "'state' must be open or close");
+	if (sim_input(req, (unsigned)idx, HAL_INPUT_CONTACT, strcmp(state, "open") == 0) < 0)
+		return -1;
+	*ret = door_json(req->userdata, (unsigned)idx);
+	return 0;
+}
+
+static int op_sim_rex(struct ctl_request *req, json_t **ret)
+{
+	int idx;
+
+	if (find_door(req, &idx) < 0 || sim_input(req, (unsigned)idx, HAL_INPUT_REX, true) < 0 ||
+	    sim_input(req, (unsigned)idx, HAL_INPUT_REX, false) < 0)
+		return -1;
+	*ret = door_json(req->userdata, (unsigned)idx);
+	return 0;
+}
+
+const struct ctl_op ops_door[] = {
+	{"door.list", ROLES_SIGNED_IN, op_door_list},
+	{"reader.list", ROLES_SIGNED_IN, op_reader_list},
+	{"sim.present", ROLES_MANAGE, op_sim_present},
+	{"sim.door", ROLES_MANAGE, op_sim_door},
+	{"sim.rex", ROLES_MANAGE, op_sim_rex},
+	{NULL, 0, NULL},
+};

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+
+#include "aeogate/reason.h"
+
+/* Stable codes: stored in events and exports, so never renamed or reused. */
+static const char *const reason_codes[_REASON_MAX] = {
+	[REASON_NONE] = "none",
+	[REASON_BAD_PARITY] = "bad_parity",
+	[REASON_UNKNOWN_FORMAT] = "unknown_format",
+	[REASON_UNKNOWN_CREDENTIAL] = "unknown_credential",
+	[REASON_CREDENTIAL_REVOKED] = "credential_revoked",
+	[REASON_CREDENTIAL_SUSPENDED] = "credential_suspended",
+	[REASON_CREDENTIAL_LOST] = "credential_lost",
+	[REASON_PERSON_INACTIVE] = "person_inactive",
+	[REASON_PERSON_TERMINATED] = "person_terminated",
+	[REASON_NOT_YET_VALID] = "not_yet_valid",
+	[REASON_EXPIRED] = "expired",
+	[REASON_NO_ACCESS] = "no_access",
+	[REASON_DOOR_LOCKED_DOWN] = "door_locked_down",
+	[REASON_INTERNAL_ERROR] = "internal_error",
+};
+
+const char *reason_to_string(enum reason r)
+{
+	if ((unsigned)r >= _REASON_MAX)
+		return "internal_error";
+	return reason_codes[r];
+}
+
+int reason_from_string(const char *s)
+{
+	if (!s)
+		return -EINVAL;
+	for (int i = 0; i < _REASON_MAX; i++)
+		if (strcmp(reason_codes[i], s) == 0)
+			return i;
+	return -EINVAL;
+}

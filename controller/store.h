@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The store: every line of SQL in aeogate lives in store.c. SQLite in WAL
+ * mode, schema/NNN_*.sql migrations embedded at build time and tracked with
+ * PRAGMA user_version, prepared statements only (cached per statement).
+ *
+ * Errors are negative errno: -ENOENT no such row, -EEXIST duplicate key,
+ * -EINVAL a value the schema refuses, -ENOSPC / -EIO when SQLite cannot
+ * write (disk full, I/O error), -EPROTO for a database from a newer schema.
+ * Times are UTC milliseconds since the epoch; 0 means "no bound" for
+ * validity fields.
+ *
+ * List functions call cb once per row: cb returns 0 to go on, anything else
+ * stops the walk and is returned as is. A callback may call other store
+ * functions but not re-enter the list it is called from (-EBUSY); a write
+ * it makes outside store_begin/commit commits only when the walk ends.
+ */
+#ifndef AEOGATE_STORE_H
+#define AEOGATE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aeogate/event.h"
+#include "aeogate/limits.h"
+
+struct store;
+
+/* Highest schema version compiled into this binary. */
+int store_schema_version(void);
+
+/*
+ * Opens (creating if needed) the database at path and migrates it to the
+ * current schema, each migration in one transaction. durability is
+ * "normal" or "full" (PRAGMA synchronous). On failure writes a one-line
+ * explanation into err.
+ */
+int store_open(const char *path, const char *durability, struct store **ret, char *err,
+	       size_t errlen);
+void store_close(struct store *s); /* accepts NULL */
+
+/*
+ * SQLite's message for the last failed call on s (or the store's own
+ * explanation), for logs; valid until the next store call.
+ */
+const char *store_last_error(struct store *s);
+
+/* The user_version of the open database. */
+int store_user_version(struct store *s);
+
+/* PRAGMA quick_check: 0 when the file is sound, -EIO when it is not. */
+int store_integrity_check(struct store *s);
+
+/* Explicit transactions, for changes that must land together with their event. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+int store_rollback(struct store *s);
+
+/* Topology from the config, refreshed at every start (insert or update). */
+int store_zone_upsert(struct store *s, const char *zone);
+int store_door_upsert(struct store *s, const char *door, const char *zone);
+int store_reader_upsert(struct store *s, const char *reader, const char *door, const char *type);
+
+/* Persons. status is "active", "suspended" or "terminated". */
+struct person {
+	char id[AEOGATE_ID_MAX + 1];
+	char name[AEOGATE_TEXT_MAX + 1];
+	char status[16];
+	int64_t valid_from;
+	int64_t valid_until;
+	int64_t created_ms;
+	int64_t terminated_ms; /* 0 unless terminated */
+};
+
+int store_person_add(struct store *s, const struct person *p);		   /* -EEXIST */
+int store_person_get(struct store *s, const char *id, struct person *ret); /* -ENOENT */
+int store_person_set_status(struct store *s, const char *id, const char *status, int64_t ts_ms);
+int store_person_set_validity(struct store *s, const char *id, int64_t valid_from,
+			      int64_t valid_until);
+/* Calls cb for each person ordered by id, starting after after_id (NULL: from the start), at most
+ * limit. */
+int store_person_list(struct store *s, const char *after_id, size_t limit,
+		      int (*cb)(const struct person *p, void *userdata), void *userdata);
+
+/*
+ * Level assignments. -ENOENT when person or level does not exist, -E2BIG
+ * beyond AEOGATE_LEVELS_PER_PERSON_MAX.
+ */
+int store_person_level_add(struct store *s, const char *person, const char *level);
+int store_person_level_remove(struct store *s, const char *person, const char *level);
+int store_person_levels(struct store *s, const char *person,
+			int (*cb)(const char *level, void *userdata), void *userdata);
+
+/* Credentials. status is "active", "suspended", "lost", "revoked" or "returned". */
+struct credential {
+	char id[AEOGATE_CREDENTIAL_MAX + 1]; /* normalized: h10301:12:3456, uid:04a1b2c3 */
+	char person[AEOGATE_ID_MAX + 1];
+	char status[16];
+	int64_t valid_from;
+	int64_t valid_until;
+	int64_t issued_ms;
+	int64_t revoked_ms; /* 0 unless revoked */
+};
+
+int store_credential_add(struct store *s, const struct credential *c); /* -EEXIST, -ENOENT person */
+int store_credential_get(struct store *s, const char *id, struct credential *ret);
+int store_credential_set_status(struct store *s, const char *id, const char *status, int64_t ts_ms);
+/* Revokes every active, suspended or lost credential of a person; *ret_count how many. */
+int store_credential_revoke_person(struct store *s, const char *person, int64_t ts_ms,
+				   size_t *ret_count);
+/* All credentials, or those of one person when person != NULL, ordered by id. */
+int store_credential_list(struct store *s, const char *person,
+			  int (*cb)(const struct credential *c, void *userdata), void *userdata);
+
+/* Access levels: a name and the zones it opens. */
+int store_level_add(struct store *s, const char *name, const char *const *zones,
+		    size_t n_zones); /* -EEXIST, -ENOENT unknown zone, -EINVAL none, -E2BIG */
+int store_level_exists(struct store *s, const char *name); /* 1, 0 or negative errno */
+int store_level_list(struct store *s,
+		     int (*cb)(const char *level, const char *const *zones, size_t n_zones,
+			       void *userdata),
+		     void *userdata);
+int store_zone_list(struct store *s, int (*cb)(const char *zone, void *userdata), void *userdata);
+int store_zone_exists(struct store *s, const char *zone); /* 1, 0 or negative errno */
+
+/* 1 when one of the person's levels opens zone, 0 when none, negative errno. */
+int store_person_has_zone(struct store *s, const char *person, const char *zone);
+
+/*
+ * Events. The audit chain computes seq, prev and hash; the store only keeps
+ * them. store_event_append fails with -EEXIST if seq is taken.
+ */
+int store_event_append(struct store *s, const struct event *e);
+/* Seq and hash of the newest event; *ret_seq = 0 and an all-zero hash when empty. */
+int store_event_last(struct store *s, int64_t *ret_seq, char ret_hash[EVENT_HASH_HEX]);
+/*
+ * Calls cb for events with seq > since, ascending, at most limit (0: no
+ * limit). The event's strings are valid only during the callback.
+ */
+int store_event_list(struct store *s, int64_t since, size_t limit,
+		     int (*cb)(const struct event *e, void *userdata), void *userdata);
+int store_event_get(struct store *s, int64_t seq, struct event *ret); /* event_clear after */
+/* Number of events kept, or negative errno. */
+int64_t store_event_count(struct store *s);
+
+/*
+ * Dashboard users. role is "guard", "manager", "auditor" or "admin";
+ * pwhash is an argon2id encoded string (never a password).
+ */
+struct user {
+	char name[AEOGATE_ID_MAX + 1];
+	char role[16];
+	char pwhash[256];
+	bool disabled;
+	int64_t created_ms;
+};
+
+int store_user_add(struct store *s, const struct user *u);		 /* -EEXIST */
+int store_user_get(struct store *s, const char *name, struct user *ret); /* -ENOENT */
+int store_user_set_disabled(struct store *s, const char *name, bool disabled);
+int store_user_set_pwhash(struct store *s, const char *name, const char *pwhash);
+int store_user_list(struct store *s, int (*cb)(const struct user *u, void *userdata),
+		    void *userdata);
+
+#endif

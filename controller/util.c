@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aeogate/limits.h"
+#include "aeogate/wiegand.h"
+#include "util.h"
+
+int64_t now_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t now_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void time_format_ms(int64_t ms, char *buf, size_t len)
+{
+	time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	int frac = (int)(ms - (int64_t)secs * 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&secs, &tm)) {
+		snprintf(buf, len, "invalid");
+		return;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+static int parse_digits(const char **p, int n, int *ret)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return -EINVAL;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*ret = v;
+	return 0;
+}
+
+static int days_in_month(int year, int month)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
+int time_parse_ms(const char *s, int64_t *ret_ms)
+{
+	const char *p = s;
+	int year, mon, day, hour = 0, min = 0, sec = 0, ms = 0;
+	struct tm tm = {0};
+	time_t t;
+
+	if (!s)
+		return -EINVAL;
+	if (parse_digits(&p, 4, &year) < 0 || *p++ != '-' || parse_digits(&p, 2, &mon) < 0 ||
+	    *p++ != '-' || parse_digits(&p, 2, &day) < 0)
+		return -EINVAL;
+	if (*p == 'T') {
+		p++;
+		if (parse_digits(&p, 2, &hour) < 0 || *p++ != ':' || parse_digits(&p, 2, &min) < 0 ||
+		    *p++ != ':' || parse_digits(&p, 2, &sec) < 0)
+			return -EINVAL;
+		if (*p == '.') {
+			p++;
+			if (parse_digits(&p, 3, &ms) < 0)
+				return -EINVAL;
+		}
+		if (*p++ != 'Z')
+			return -EINVAL;
+	}
+	if (*p != '\0')
+		return -EINVAL;
+	if (year < 1970 || year > 9999 || mon < 1 || mon > 12 || day < 1 ||
+	    day > days_in_month(year, mon) || hour > 23 || min > 59 || sec > 59)
+		return -EINVAL;
+
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	*ret_ms = (int64_t)t * 1000 + ms;
+	return 0;
+}
+
+bool id_is_valid(const char *s)
+{
+	size_t n;
+
+	if (!s)
+		return false;
+	n = strlen(s);
+	if (n == 0 || n > AEOGATE_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!isalnum(c) && c != '.' && c != '_' && c != '-')
+			return false;
+	}
+	return true;
+}
+
+bool text_is_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	if (!s)
+		return false;
+	n = strlen(s);
+	if (n == 0 || n > AEOGATE_TEXT_MAX)
+		return false;
+	/* Control characters would let a name forge lines in logs and CSV exports. */
+	while (*p) {
+		int len;
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		if (*p < 0x80)
+			len = 1;
+		else if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+			len = 2;
+		else if ((*p & 0xf0) == 0xe0)
+			len = 3;
+		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+			len = 4;
+		else
+			return false;
+		for (int i = 1; i < len; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+		p += len;
+	}
+	return true;
+}
+
+int credential_normalize(const char *in, char *out, size_t len)
+{
+	if (!in)
+		return -EINVAL;
+	if (strncasecmp(in, "uid:", 4) == 0) {
+		const char *hex = in + 4;
+		size_t n = strlen(hex);
+
+		/* ISO 14443A UIDs are 4, 7 or 10 bytes. */
+		if (n != 8 && n != 14 && n != 20)
+			return -EINVAL;
+		if (len < n + 5)
+			return -ENOSPC;
+		memcpy(out, "uid:", 4);
+		for (size_t i = 0; i < n; i++) {
+			if (!isxdigit((unsigned char)hex[i]))
+				return -EINVAL;
+			out[4 + i] = (char)tolower((unsigned char)hex[i]);
+		}
+		out[4 + n] = '\0';
+		return 0;
+	} else {
+		struct wiegand_card card;
+		int r = wiegand_card_from_string(in, &card);
+
+		if (r < 0)
+			return r;
+		r = wiegand_card_to_string(&card, out, len);
+		return r < 0 ? r : 0;
+	}
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* Small pure helpers shared by aeogated and aeogatectl: time text, identifiers. */
+#ifndef AEOGATE_UTIL_H
+#define AEOGATE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* UTC milliseconds now (CLOCK_REALTIME) and monotonic milliseconds. */
+int64_t now_wall_ms(void);
+int64_t now_mono_ms(void);
+
+/* "2026-11-28T13:28:11.123Z"; buf at least 25 bytes. */
+void time_format_ms(int64_t ms, char *buf, size_t len);
+
+/*
+ * Parses "2026-11-28T13:28:11Z", "2026-11-28T13:28:11.123Z" or
+ * "2026-11-28" (midnight UTC); -EINVAL otherwise, including impossible
+ * dates such as 2026-02-30.
+ */
+int time_parse_ms(const char *s, int64_t *ret_ms);
+
+/* An identifier: 1-64 characters of A-Z a-z 0-9 . _ - */
+bool id_is_valid(const char *s);
+
+/* Display text: 1-256 bytes of valid UTF-8 without control characters. */
+bool text_is_valid(const char *s);
+
+/*
+ * Normalizes a credential given by a person ("H10301:012:3456",
+ * "uid:04A1B2C3") into its stored form; -EINVAL when malformed.
+ */
+int credential_normalize(const char *in, char *out, size_t len);
+
+#endif

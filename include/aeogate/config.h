@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The installer's wiring, as read from the INI file (controller/config.c
+ * parses it; the README's "Configuration" section documents every key).
+ * Plain data: the HAL backends read it, nothing writes it after loading.
+ */
+#ifndef AEOGATE_CONFIG_H
+#define AEOGATE_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aeogate/limits.h"
+
+/*
+ * A GPIO line: "CHIP:OFFSET" or "CHIP:NAME" (names as gpioinfo shows them),
+ * optionally followed by the word "active_low"; or "sim" for the simulated
+ * board. An unset line (key absent) has set == false.
+ */
+struct line_spec {
+	bool set;
+	bool sim;
+	bool active_low;
+	char chip[64];
+	char line[64]; /* offset digits or a line name */
+	int offset;    /* >= 0 when line is all digits, else -1 */
+};
+
+enum lock_type {
+	LOCK_STRIKE,  /* fail-secure: energize to release */
+	LOCK_MAGLOCK, /* fail-safe: energize to hold */
+};
+
+enum door_backend {
+	DOOR_BACKEND_SIM,
+	DOOR_BACKEND_GPIOD,
+};
+
+struct door_config {
+	char name[AEOGATE_ID_MAX + 1];
+	char zone[AEOGATE_ID_MAX + 1];
+	enum door_backend backend; /* gpiod when lock names a chip line */
+	enum lock_type lock_type;
+	struct line_spec lock, contact, rex, tamper, led_green, led_red, buzzer;
+	unsigned debounce_ms;    /* input debounce, default 7 */
+	unsigned strike_time_ms; /* lock released after a grant, default 5000 */
+	unsigned held_time_ms;   /* open longer than this raises door.held, default 30000 */
+	int line;                /* config line of the section header */
+};
+
+enum reader_type {
+	READER_SIM,
+	READER_WIEGAND,
+	READER_NFC,
+};
+
+struct reader_config {
+	char name[AEOGATE_ID_MAX + 1];
+	char door[AEOGATE_ID_MAX + 1];
+	unsigned door_index;
+	enum reader_type type;
+	char direction[8];     /* "in" or "out" */
+	unsigned formats_mask; /* bit (1u << enum wiegand_format) per accepted format */
+	struct line_spec d0, d1;
+	char connstring[256];  /* libnfc connstring, e.g. pn532_uart:/dev/ttyS1 */
+	unsigned frame_gap_ms; /* Wiegand: silence that ends a frame, default 25 */
+	unsigned hold_off_ms;  /* NFC: same UID ignored this long after removal, default 1000 */
+	int line;
+};
+
+struct config {
+	char path[PATH_MAX];
+	char state_dir[PATH_MAX];
+	char socket[PATH_MAX];
+	char site_name[AEOGATE_TEXT_MAX + 1];
+	char timezone[64];  /* IANA name used by the dashboard for display */
+	char durability[8]; /* "normal" or "full" (SQLite synchronous) */
+	bool demo;          /* enables the dashboard's simulator panel */
+	struct door_config doors[AEOGATE_DOORS_MAX];
+	size_t n_doors;
+	struct reader_config readers[AEOGATE_READERS_MAX];
+	size_t n_readers;
+};
+
+/*
+ * Parses path into *ret. On a problem returns -EINVAL and writes
+ * "file:line: key: problem" into err. Other negative errno for I/O.
+ */
+int config_load(const char *path, struct config *ret, char *err, size_t errlen);
+
+/* Index of the named door or reader, or -ENOENT. */
+int config_door_find(const struct config *c, const char *name);
+int config_reader_find(const struct config *c, const char *name);
+
+/* Parses "sim", "CHIP:LINE" or "CHIP:LINE active_low"; -EINVAL when malformed. */
+int line_spec_parse(const char *s, struct line_spec *ret);
+
+#endif

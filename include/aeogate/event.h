@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The event record: every decision and every state change is one row in the
+ * events table and one JSON object on the control socket (DESIGN.md,
+ * "Contracts"). Strings are owned by the struct when it comes from the store
+ * (event_clear frees them) and borrowed when a caller fills one in to append.
+ */
+#ifndef AEOGATE_EVENT_H
+#define AEOGATE_EVENT_H
+
+#include <stdint.h>
+
+/* SHA-256 as lower-case hex, plus NUL. */
+#define EVENT_HASH_HEX 65
+
+struct event {
+	int64_t seq;     /* gap-free, assigned by the audit chain */
+	int64_t ts_ms;   /* UTC, milliseconds since the epoch */
+	const char *kind;       /* dotted: access.granted, door.forced, ... */
+	const char *door;       /* NULL when not about a door */
+	const char *reader;
+	const char *zone;
+	const char *person;
+	const char *credential; /* normalized: h10301:12:3456, uid:04a1b2c3, raw:26:... */
+	const char *reason;     /* stable snake_case code, NULL when none */
+	const char *detail;     /* compact JSON object text or NULL: raw bits, before/after, operator */
+	char prev[EVENT_HASH_HEX];
+	char hash[EVENT_HASH_HEX];
+};
+
+/* Frees the strings of an event the store filled in; accepts NULL. */
+void event_clear(struct event *e);
+
+#endif

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every bound aeogate enforces on outside input or on a resource a user can
+ * grow has its home here, with the reason for its value. Tests hit each bound
+ * from both sides, so change a value only together with its tests.
+ */
+#ifndef AEOGATE_LIMITS_H
+#define AEOGATE_LIMITS_H
+
+/* ISO 14443A UIDs are 4, 7 or 10 bytes; nothing longer exists. */
+#define AEOGATE_UID_MAX_BYTES 10
+
+/*
+ * The longest Wiegand format we decode is 48 bits (Corporate 1000 48). Real
+ * readers emit at most 64-bit frames; anything longer is noise or an attack.
+ */
+#define AEOGATE_WIEGAND_MAX_BITS 64
+
+/* The shortest frame that can carry a card: shorter bursts are keypad or noise. */
+#define AEOGATE_WIEGAND_MIN_CARD_BITS 26
+
+/* One control-socket request or event line, bytes. */
+#define AEOGATE_MSG_MAX 65536
+
+/*
+ * One control-socket reply: a page of AEOGATE_ROWS_PER_PAGE records of at
+ * most about 1 KiB each must fit.
+ */
+#define AEOGATE_REPLY_MAX (2 * 1024 * 1024)
+
+/* Nesting depth of a control-socket JSON message; requests are flat. */
+#define AEOGATE_JSON_DEPTH_MAX 8
+
+/* Concurrent control-socket connections (web process, CLIs, followers). */
+#define AEOGATE_CONN_MAX 64
+
+/*
+ * Bytes queued towards one follower before it is cut off: a slow subscriber
+ * must never grow our memory or slow a decision.
+ */
+#define AEOGATE_FOLLOW_BACKLOG_MAX (1024 * 1024)
+
+/* Rows returned by one list request or one events page. */
+#define AEOGATE_ROWS_PER_PAGE 1000
+
+/* Person ids, door/reader/zone/level names: short printable identifiers. */
+#define AEOGATE_ID_MAX 64
+
+/* Display names and free text (comments, reasons given by operators). */
+#define AEOGATE_TEXT_MAX 256
+
+/* Normalized credential string, e.g. "raw:64:ffffffffffffffff" or "uid:" + 20 hex. */
+#define AEOGATE_CREDENTIAL_MAX 48
+
+/* Wired hardware: a gateway board drives a handful of doors. */
+#define AEOGATE_DOORS_MAX 64
+#define AEOGATE_READERS_MAX 128
+
+/* Access levels a person holds and zones one level opens. */
+#define AEOGATE_LEVELS_PER_PERSON_MAX 32
+#define AEOGATE_ZONES_PER_LEVEL_MAX 64
+
+/* Formats a reader may decode; there are six we know. */
+#define AEOGATE_FORMATS_MAX 8
+
+/*
+ * Events held in memory while the database cannot take them (disk full,
+ * I/O error). Beyond this they are counted as lost, never silently dropped.
+ */
+#define AEOGATE_EVENT_QUEUE_MAX 4096
+
+/* Door timers: longest strike and held time an installer may configure, ms. */
+#define AEOGATE_STRIKE_TIME_MAX_MS (10 * 60 * 1000)
+#define AEOGATE_HELD_TIME_MAX_MS (60 * 60 * 1000)
+
+/*
+ * Dashboard sessions held in the controller's memory at once. A site has a
+ * handful of guards and managers; beyond this a login is refused rather than
+ * growing memory. Each user may hold a few (browser plus tablet); the oldest
+ * of a user's sessions is ended when the user logs in once more.
+ */
+#define AEOGATE_SESSIONS_MAX 256
+#define AEOGATE_SESSIONS_PER_USER_MAX 8
+
+/* Session lifetime: idle expiry and absolute expiry (OWASP session guidance). */
+#define AEOGATE_SESSION_IDLE_MS (30 * 60 * 1000)
+#define AEOGATE_SESSION_ABSOLUTE_MS (12 * 60 * 60 * 1000)
+
+/*
+ * Login throttling: this many failures for one username or one source within
+ * the window lock that username or source out for the lockout time. The
+ * table of counters is bounded; when it is full the stalest entry is reused.
+ */
+#define AEOGATE_LOGIN_FAILURES_MAX 5
+#define AEOGATE_LOGIN_WINDOW_MS (15 * 60 * 1000)
+#define AEOGATE_LOGIN_LOCKOUT_MS (15 * 60 * 1000)
+#define AEOGATE_LOGIN_THROTTLE_ENTRIES 1024
+
+/*
+ * Passwords: at least 12 characters (NIST SP 800-63B allows 8; we ask more
+ * because there is no second factor); at most 1024 bytes so that hashing
+ * cost is bounded by argon2 parameters, not by the input.
+ */
+#define AEOGATE_PASSWORD_MIN_CHARS 12
+#define AEOGATE_PASSWORD_MAX_BYTES 1024
+
+/* The login source (client address) the web process passes along. */
+#define AEOGATE_LOGIN_SOURCE_MAX 64
+
+/*
+ * aeogate-web. A request body is a small JSON object (a person, a badge):
+ * 16 KiB is generous and keeps a hostile client from growing our memory.
+ */
+#define AEOGATE_WEB_BODY_MAX (16 * 1024)
+
+/*
+ * API requests in flight and live streams at once. Each holds one
+ * control-socket connection, so together they stay below AEOGATE_CONN_MAX
+ * and leave room for aeogatectl.
+ */
+#define AEOGATE_WEB_INFLIGHT_MAX 32
+#define AEOGATE_WEB_STREAMS_MAX 16
+
+/* File descriptors aeogate-web may hold: bounds connections, idle ones included. */
+#define AEOGATE_WEB_FDS_MAX 256
+
+/*
+ * Bytes queued towards one browser's stream before it is cut off: a slow or
+ * stalled browser must never delay the others nor grow our memory. It
+ * reconnects and resumes from the last seq it saw.
+ */
+#define AEOGATE_WEB_STREAM_QUEUE_MAX (512 * 1024)
+
+/* Sessions whose CSRF token aeogate-web remembers (one per live login). */
+#define AEOGATE_WEB_CSRF_MAX 512
+
+/* Seconds an API request may wait for the controller before 504. */
+#define AEOGATE_WEB_REQUEST_TIMEOUT_S 15
+
+/* Static files served from ui/: the dashboard is a handful of small files. */
+#define AEOGATE_WEB_STATIC_FILE_MAX (4 * 1024 * 1024)
+
+#endif
