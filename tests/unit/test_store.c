@@ -1,0 +1,789 @@
+// SPDX-License-Identifier: MIT
+/* The store against real SQLite files, one fresh database per test. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct store *s;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/aeogate.db", f->dir);
+	assert_int_equal(store_open(f->path, "full", &f->s, err, sizeof(err)), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+	char p[160];
+
+	store_close(f->s);
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
+		unlink(p);
+	}
+	assert_int_equal(rmdir(f->dir), 0);
+	free(f);
+	return 0;
+}
+
+static void reopen(struct fixture *f)
+{
+	char err[256];
+
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(store_open(f->path, "normal", &f->s, err, sizeof(err)), 0);
+}
+
+/* Runs one statement on the file through a second, plain SQLite connection. */
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void raw_text(const char *path, const char *sql, char *buf, size_t len)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void add_person(struct store *s, const char *id)
+{
+	struct person p = {.created_ms = 1000};
+
+	snprintf(p.id, sizeof(p.id), "%s", id);
+	snprintf(p.name, sizeof(p.name), "Name of %s", id);
+	assert_int_equal(store_person_add(s, &p), 0);
+}
+
+static void add_credential(struct store *s, const char *id, const char *person, const char *status)
+{
+	struct credential c = {.issued_ms = 2000};
+
+	snprintf(c.id, sizeof(c.id), "%s", id);
+	snprintf(c.person, sizeof(c.person), "%s", person);
+	snprintf(c.status, sizeof(c.status), "%s", status);
+	assert_int_equal(store_credential_add(s, &c), 0);
+}
+
+static void add_zones(struct store *s)
+{
+	assert_int_equal(store_zone_upsert(s, "bonded-cage"), 0);
+	assert_int_equal(store_zone_upsert(s, "dock"), 0);
+	assert_int_equal(store_zone_upsert(s, "office"), 0);
+}
+
+/* Opening and migrating. */
+
+static void test_migrates_empty_database_to_current_version(void **state)
+{
+	struct fixture *f = *state;
+	char v[16];
+
+	assert_true(store_schema_version() >= 1);
+	assert_int_equal(store_user_version(f->s), store_schema_version());
+	raw_text(f->path, "PRAGMA user_version", v, sizeof(v));
+	assert_int_equal(atoi(v), store_schema_version());
+	assert_int_equal(store_integrity_check(f->s), 0);
+}
+
+static void test_reopen_is_noop_and_keeps_data(void **state)
+{
+	struct fixture *f = *state;
+	struct person p;
+
+	add_person(f->s, "E1042");
+	reopen(f);
+	assert_int_equal(store_user_version(f->s), store_schema_version());
+	assert_int_equal(store_person_get(f->s, "E1042", &p), 0);
+	assert_string_equal(p.name, "Name of E1042");
+}
+
+static void test_refuses_newer_schema(void **state)
+{
+	struct fixture *f = *state;
+	char err[256], want[32];
+
+	store_close(f->s);
+	f->s = NULL;
+	raw_exec(f->path, "PRAGMA user_version = 99");
+	assert_int_equal(store_open(f->path, "full", &f->s, err, sizeof(err)), -EPROTO);
+	assert_null(f->s);
+	assert_non_null(strstr(err, "99"));
+	snprintf(want, sizeof(want), "(%d)", store_schema_version());
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "upgrade aeogated"));
+}
+
+static void test_wal_mode_is_active(void **state)
+{
+	struct fixture *f = *state;
+	char mode[16];
+
+	raw_text(f->path, "PRAGMA journal_mode", mode, sizeof(mode));
+	assert_string_equal(mode, "wal");
+}
+
+static void test_bad_durability_is_einval(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = NULL;
+	char err[256];
+
+	assert_int_equal(store_open(f->path, "fast", &s, err, sizeof(err)), -EINVAL);
+	assert_null(s);
+	assert_non_null(strstr(err, "fast"));
+	assert_int_equal(store_open(f->path, NULL, &s, err, sizeof(err)), -EINVAL);
+	assert_int_equal(store_open(f->path, "normal", &s, err, sizeof(err)), 0);
+	store_close(s);
+	store_close(NULL);
+}
+
+static void test_not_a_database_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = NULL;
+	char path[160], err[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/garbage.db", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	for (int i = 0; i < 200; i++)
+		fputs("this is not an SQLite file ", fp);
+	fclose(fp);
+	assert_int_equal(store_open(path, "full", &s, err, sizeof(err)), -EIO);
+	assert_null(s);
+	assert_non_null(strstr(err, path));
+	unlink(path);
+}
+
+/* Topology. */
+
+static int collect_name(const char *name, void *userdata)
+{
+	char *buf = userdata;
+
+	strcat(buf, name);
+	strcat(buf, ",");
+	return 0;
+}
+
+static void test_topology_upserts(void **state)
+{
+	struct fixture *f = *state;
+	char names[256] = "";
+
+	add_zones(f->s);
+	assert_int_equal(store_zone_upsert(f->s, "dock"), 0);
+	assert_int_equal(store_zone_exists(f->s, "dock"), 1);
+	assert_int_equal(store_zone_exists(f->s, "roof"), 0);
+	assert_int_equal(store_zone_list(f->s, collect_name, names), 0);
+	assert_string_equal(names, "bonded-cage,dock,office,");
+
+	assert_int_equal(store_door_upsert(f->s, "cage-1", "roof"), -ENOENT);
+	assert_int_equal(store_door_upsert(f->s, "cage-1", "bonded-cage"), 0);
+	assert_int_equal(store_door_upsert(f->s, "cage-1", "dock"), 0);
+	assert_int_equal(store_reader_upsert(f->s, "cage-1-in", "cage-1", "magic"), -EINVAL);
+	assert_int_equal(store_reader_upsert(f->s, "cage-1-in", "nowhere", "sim"), -ENOENT);
+	assert_int_equal(store_reader_upsert(f->s, "cage-1-in", "cage-1", "sim"), 0);
+	assert_int_equal(store_reader_upsert(f->s, "cage-1-in", "cage-1", "wiegand"), 0);
+}
+
+/* Persons. */
+
+static void test_person_add_get_duplicate(void **state)
+{
+	struct fixture *f = *state;
+	struct person p = {.id = "E1042",
+			   .name = "Ada Lovelace",
+			   .valid_from = 5000,
+			   .valid_until = 0,
+			   .created_ms = 1234};
+	struct person got;
+
+	assert_int_equal(store_person_add(f->s, &p), 0);
+	assert_int_equal(store_person_add(f->s, &p), -EEXIST);
+	assert_non_null(strstr(store_last_error(f->s), "UNIQUE"));
+	assert_int_equal(store_person_get(f->s, "E1042", &got), 0);
+	assert_string_equal(got.id, "E1042");
+	assert_string_equal(got.name, "Ada Lovelace");
+	assert_string_equal(got.status, "active"); /* empty status takes the default */
+	assert_int_equal(got.valid_from, 5000);
+	assert_int_equal(got.valid_until, 0);
+	assert_int_equal(got.created_ms, 1234);
+	assert_int_equal(got.terminated_ms, 0);
+
+	snprintf(p.id, sizeof(p.id), "E1043");
+	snprintf(p.status, sizeof(p.status), "retired");
+	assert_int_equal(store_person_add(f->s, &p), -EINVAL);
+	p.status[0] = '\0';
+	p.valid_until = 4000; /* before valid_from */
+	assert_int_equal(store_person_add(f->s, &p), -EINVAL);
+}
+
+static void test_person_get_missing_is_enoent(void **state)
+{
+	struct fixture *f = *state;
+	struct person got = {.id = "untouched"};
+
+	assert_int_equal(store_person_get(f->s, "E404", &got), -ENOENT);
+	assert_string_equal(got.id, "untouched");
+	assert_int_equal(store_person_set_status(f->s, "E404", "suspended", 1), -ENOENT);
+	assert_int_equal(store_person_set_validity(f->s, "E404", 0, 0), -ENOENT);
+}
+
+static void test_person_status_and_validity(void **state)
+{
+	struct fixture *f = *state;
+	struct person got;
+	char v[16];
+
+	add_person(f->s, "E1");
+	assert_int_equal(store_person_set_status(f->s, "E1", "suspended", 10), 0);
+	assert_int_equal(store_person_get(f->s, "E1", &got), 0);
+	assert_string_equal(got.status, "suspended");
+	assert_int_equal(got.terminated_ms, 0);
+
+	assert_int_equal(store_person_set_status(f->s, "E1", "terminated", 20), 0);
+	assert_int_equal(store_person_set_status(f->s, "E1", "terminated", 30), 0);
+	assert_int_equal(store_person_get(f->s, "E1", &got), 0);
+	assert_string_equal(got.status, "terminated");
+	assert_int_equal(got.terminated_ms, 20);
+
+	assert_int_equal(store_person_set_status(f->s, "E1", "gone", 40), -EINVAL);
+	assert_int_equal(store_person_set_status(f->s, "E1", "active", 50), 0);
+	assert_int_equal(store_person_get(f->s, "E1", &got), 0);
+	assert_int_equal(got.terminated_ms, 0);
+
+	assert_int_equal(store_person_set_validity(f->s, "E1", 100, 200), 0);
+	assert_int_equal(store_person_get(f->s, "E1", &got), 0);
+	assert_int_equal(got.valid_from, 100);
+	assert_int_equal(got.valid_until, 200);
+	assert_int_equal(store_person_set_validity(f->s, "E1", 300, 200), -EINVAL);
+
+	/* 0 is "no bound" and is stored as NULL, not as the epoch. */
+	assert_int_equal(store_person_set_validity(f->s, "E1", 0, 0), 0);
+	raw_text(f->path,
+		 "SELECT (valid_from IS NULL AND valid_until IS NULL AND terminated_ms IS NULL) "
+		 "FROM persons WHERE id = 'E1'",
+		 v, sizeof(v));
+	assert_string_equal(v, "1");
+	assert_int_equal(store_person_get(f->s, "E1", &got), 0);
+	assert_int_equal(got.valid_from, 0);
+	assert_int_equal(got.valid_until, 0);
+}
+
+struct page {
+	char ids[512];
+	size_t n;
+	size_t stop_at; /* 0: never */
+};
+
+static int collect_person(const struct person *p, void *userdata)
+{
+	struct page *pg = userdata;
+
+	strcat(pg->ids, p->id);
+	strcat(pg->ids, ",");
+	if (++pg->n == pg->stop_at)
+		return 42;
+	return 0;
+}
+
+static void test_person_list_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct page pg = {0};
+	const char *ids[] = {"E5", "E1", "E3", "E2", "E4"};
+
+	for (size_t i = 0; i < 5; i++)
+		add_person(f->s, ids[i]);
+
+	assert_int_equal(store_person_list(f->s, NULL, 2, collect_person, &pg), 0);
+	assert_string_equal(pg.ids, "E1,E2,");
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(store_person_list(f->s, "E2", 2, collect_person, &pg), 0);
+	assert_string_equal(pg.ids, "E3,E4,");
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(store_person_list(f->s, "E4", 2, collect_person, &pg), 0);
+	assert_string_equal(pg.ids, "E5,");
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(store_person_list(f->s, "E5", 2, collect_person, &pg), 0);
+	assert_string_equal(pg.ids, "");
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(store_person_list(f->s, NULL, 0, collect_person, &pg), 0);
+	assert_string_equal(pg.ids, "E1,E2,E3,E4,E5,");
+
+	/* The callback's non-zero value stops the walk and comes back unchanged. */
+	memset(&pg, 0, sizeof(pg));
+	pg.stop_at = 3;
+	assert_int_equal(store_person_list(f->s, NULL, 0, collect_person, &pg), 42);
+	assert_string_equal(pg.ids, "E1,E2,E3,");
+	/* And the statement was reset: a new walk starts from the beginning. */
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(store_person_list(f->s, NULL, 1, collect_person, &pg), 0);
+	assert_string_equal(pg.ids, "E1,");
+}
+
+static int reenter_person_list(const struct person *p, void *userdata)
+{
+	struct store *s = userdata;
+	struct credential c;
+	int r;
+
+	/* Another query is fine inside a callback... */
+	r = store_credential_get(s, "uid:01", &c);
+	if (r != -ENOENT)
+		return 1;
+	/* ...the walk the callback belongs to is not. */
+	return store_person_list(s, NULL, 0, reenter_person_list, s);
+}
+
+static void test_list_callback_cannot_reenter_its_list(void **state)
+{
+	struct fixture *f = *state;
+
+	add_person(f->s, "E1");
+	assert_int_equal(store_person_list(f->s, NULL, 0, reenter_person_list, f->s), -EBUSY);
+}
+
+/* Credentials. */
+
+static void test_credential_add_get(void **state)
+{
+	struct fixture *f = *state;
+	struct credential c = {.id = "h10301:12:3456",
+			       .person = "E404",
+			       .status = "active",
+			       .valid_until = 9000,
+			       .issued_ms = 77};
+	struct credential got;
+
+	assert_int_equal(store_credential_add(f->s, &c), -ENOENT);
+	add_person(f->s, "E404");
+	assert_int_equal(store_credential_add(f->s, &c), 0);
+	assert_int_equal(store_credential_add(f->s, &c), -EEXIST);
+	assert_int_equal(store_credential_get(f->s, "h10301:12:3456", &got), 0);
+	assert_string_equal(got.person, "E404");
+	assert_string_equal(got.status, "active");
+	assert_int_equal(got.valid_from, 0);
+	assert_int_equal(got.valid_until, 9000);
+	assert_int_equal(got.issued_ms, 77);
+	assert_int_equal(got.revoked_ms, 0);
+	assert_int_equal(store_credential_get(f->s, "uid:00", &got), -ENOENT);
+
+	assert_int_equal(store_credential_set_status(f->s, "h10301:12:3456", "lost", 80), 0);
+	assert_int_equal(store_credential_set_status(f->s, "h10301:12:3456", "stolen", 80),
+			 -EINVAL);
+	assert_int_equal(store_credential_set_status(f->s, "uid:00", "lost", 80), -ENOENT);
+	assert_int_equal(store_credential_set_status(f->s, "h10301:12:3456", "revoked", 90), 0);
+	assert_int_equal(store_credential_get(f->s, "h10301:12:3456", &got), 0);
+	assert_string_equal(got.status, "revoked");
+	assert_int_equal(got.revoked_ms, 90);
+}
+
+struct cred_page {
+	char ids[256];
+};
+
+static int collect_credential(const struct credential *c, void *userdata)
+{
+	struct cred_page *pg = userdata;
+
+	strcat(pg->ids, c->id);
+	strcat(pg->ids, "=");
+	strcat(pg->ids, c->status);
+	strcat(pg->ids, ",");
+	return 0;
+}
+
+static void test_revoke_person_counts_live_credentials(void **state)
+{
+	struct fixture *f = *state;
+	struct cred_page pg = {0};
+	struct credential got;
+	size_t n = 99;
+
+	add_person(f->s, "E1");
+	add_person(f->s, "E2");
+	add_credential(f->s, "uid:01", "E1", "active");
+	add_credential(f->s, "uid:02", "E1", "suspended");
+	add_credential(f->s, "uid:03", "E1", "lost");
+	add_credential(f->s, "uid:04", "E1", "returned");
+	add_credential(f->s, "uid:05", "E2", "active");
+
+	assert_int_equal(store_credential_revoke_person(f->s, "E1", 500, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_credential_list(f->s, "E1", collect_credential, &pg), 0);
+	assert_string_equal(pg.ids,
+			    "uid:01=revoked,uid:02=revoked,uid:03=revoked,uid:04=returned,");
+	assert_int_equal(store_credential_get(f->s, "uid:02", &got), 0);
+	assert_int_equal(got.revoked_ms, 500);
+	assert_int_equal(store_credential_get(f->s, "uid:04", &got), 0);
+	assert_int_equal(got.revoked_ms, 0);
+
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(store_credential_list(f->s, NULL, collect_credential, &pg), 0);
+	assert_string_equal(pg.ids, "uid:01=revoked,uid:02=revoked,uid:03=revoked,uid:04=returned,"
+				    "uid:05=active,");
+
+	assert_int_equal(store_credential_revoke_person(f->s, "E1", 600, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+/* Levels. */
+
+struct level_seen {
+	char text[256];
+};
+
+static int collect_level(const char *level, const char *const *zones, size_t n_zones,
+			 void *userdata)
+{
+	struct level_seen *ls = userdata;
+
+	strcat(ls->text, level);
+	strcat(ls->text, ":");
+	for (size_t i = 0; i < n_zones; i++) {
+		strcat(ls->text, zones[i]);
+		strcat(ls->text, i + 1 < n_zones ? "+" : "");
+	}
+	strcat(ls->text, ";");
+	return 0;
+}
+
+static void test_levels(void **state)
+{
+	struct fixture *f = *state;
+	const char *cage[] = {"dock", "bonded-cage", "dock"};
+	const char *bad[] = {"dock", "roof"};
+	const char *office[] = {"office"};
+	struct level_seen ls = {0};
+
+	add_zones(f->s);
+	assert_int_equal(store_level_add(f->s, "none", cage, 0), -EINVAL);
+	assert_int_equal(store_level_add(f->s, "bad", bad, 2), -ENOENT);
+	assert_non_null(strstr(store_last_error(f->s), "roof"));
+	/* Nothing of the failed level stays behind. */
+	assert_int_equal(store_level_exists(f->s, "bad"), 0);
+
+	assert_int_equal(store_level_add(f->s, "cage", cage, 3), 0);
+	assert_int_equal(store_level_add(f->s, "cage", office, 1), -EEXIST);
+	assert_int_equal(store_level_add(f->s, "office", office, 1), 0);
+	assert_int_equal(store_level_exists(f->s, "cage"), 1);
+
+	assert_int_equal(store_level_list(f->s, collect_level, &ls), 0);
+	assert_string_equal(ls.text, "cage:bonded-cage+dock;office:office;");
+}
+
+static void test_level_add_composes_with_transactions(void **state)
+{
+	struct fixture *f = *state;
+	const char *bad[] = {"roof"};
+	const char *dock[] = {"dock"};
+	struct person p;
+
+	add_zones(f->s);
+	assert_int_equal(store_begin(f->s), 0);
+	add_person(f->s, "E1");
+	/* A failing level inside a transaction undoes only itself. */
+	assert_int_equal(store_level_add(f->s, "bad", bad, 1), -ENOENT);
+	assert_int_equal(store_level_add(f->s, "dock", dock, 1), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_person_get(f->s, "E1", &p), 0);
+	assert_int_equal(store_level_exists(f->s, "dock"), 1);
+	assert_int_equal(store_level_exists(f->s, "bad"), 0);
+
+	/* And the caller's rollback takes the level with it. */
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_level_add(f->s, "dock2", dock, 1), 0);
+	assert_int_equal(store_rollback(f->s), 0);
+	assert_int_equal(store_level_exists(f->s, "dock2"), 0);
+	assert_int_equal(store_rollback(f->s), 0);
+}
+
+static void test_person_has_zone(void **state)
+{
+	struct fixture *f = *state;
+	const char *cage[] = {"bonded-cage", "dock"};
+	const char *office[] = {"office"};
+	char levels[128] = "";
+
+	add_zones(f->s);
+	add_person(f->s, "E1");
+	add_person(f->s, "E2");
+	assert_int_equal(store_level_add(f->s, "cage", cage, 2), 0);
+	assert_int_equal(store_level_add(f->s, "office", office, 1), 0);
+
+	assert_int_equal(store_person_level_add(f->s, "E1", "cage"), 0);
+	assert_int_equal(store_person_level_add(f->s, "E1", "cage"), -EEXIST);
+	assert_int_equal(store_person_level_add(f->s, "E1", "vault"), -ENOENT);
+	assert_int_equal(store_person_level_add(f->s, "E9", "cage"), -ENOENT);
+
+	assert_int_equal(store_person_has_zone(f->s, "E1", "bonded-cage"), 1);
+	assert_int_equal(store_person_has_zone(f->s, "E1", "dock"), 1);
+	assert_int_equal(store_person_has_zone(f->s, "E1", "office"), 0);
+	assert_int_equal(store_person_has_zone(f->s, "E2", "dock"), 0);
+	assert_int_equal(store_person_has_zone(f->s, "E9", "dock"), 0);
+
+	assert_int_equal(store_person_level_add(f->s, "E1", "office"), 0);
+	assert_int_equal(store_person_levels(f->s, "E1", collect_name, levels), 0);
+	assert_string_equal(levels, "cage,office,");
+	levels[0] = '\0';
+	assert_int_equal(store_person_levels(f->s, "E2", collect_name, levels), 0);
+	assert_string_equal(levels, "");
+	assert_int_equal(store_person_levels(f->s, "E9", collect_name, levels), -ENOENT);
+
+	assert_int_equal(store_person_level_remove(f->s, "E1", "cage"), 0);
+	assert_int_equal(store_person_level_remove(f->s, "E1", "cage"), -ENOENT);
+	assert_int_equal(store_person_has_zone(f->s, "E1", "bonded-cage"), 0);
+	assert_int_equal(store_person_has_zone(f->s, "E1", "office"), 1);
+}
+
+static void test_person_levels_bounded(void **state)
+{
+	struct fixture *f = *state;
+	const char *dock[] = {"dock"};
+	char name[16];
+
+	add_zones(f->s);
+	add_person(f->s, "E1");
+	for (int i = 0; i <= AEOGATE_LEVELS_PER_PERSON_MAX; i++) {
+		snprintf(name, sizeof(name), "l%02d", i);
+		assert_int_equal(store_level_add(f->s, name, dock, 1), 0);
+		assert_int_equal(store_person_level_add(f->s, "E1", name),
+				 i < AEOGATE_LEVELS_PER_PERSON_MAX ? 0 : -E2BIG);
+	}
+}
+
+/* Events. */
+
+static void fill_hash(char h[EVENT_HASH_HEX], char c)
+{
+	memset(h, c, EVENT_HASH_HEX - 1);
+	h[EVENT_HASH_HEX - 1] = '\0';
+}
+
+static void append_event(struct store *s, int64_t seq, const char *kind)
+{
+	struct event e = {.seq = seq, .ts_ms = 1000 * seq, .kind = kind, .door = "cage-1"};
+
+	fill_hash(e.prev, (char)('a' + (seq - 1) % 6));
+	fill_hash(e.hash, (char)('a' + seq % 6));
+	assert_int_equal(store_event_append(s, &e), 0);
+}
+
+struct event_seen {
+	char kinds[256];
+	int64_t last_seq;
+	size_t stop_at;
+	size_t n;
+};
+
+static int collect_event(const struct event *e, void *userdata)
+{
+	struct event_seen *es = userdata;
+
+	strcat(es->kinds, e->kind);
+	strcat(es->kinds, ",");
+	es->last_seq = e->seq;
+	if (++es->n == es->stop_at)
+		return -7;
+	return 0;
+}
+
+static void test_events(void **state)
+{
+	struct fixture *f = *state;
+	struct event full = {.seq = 3,
+			     .ts_ms = 3000,
+			     .kind = "access.denied",
+			     .door = "cage-1",
+			     .reader = "cage-1-in",
+			     .zone = "bonded-cage",
+			     .person = "E1042",
+			     .credential = "h10301:12:3456",
+			     .reason = "outside_schedule",
+			     .detail = "{\"bits\":26}"};
+	struct event_seen es = {0};
+	struct event got;
+	char hash[EVENT_HASH_HEX], zeros[EVENT_HASH_HEX];
+	int64_t seq = -1;
+
+	fill_hash(zeros, '0');
+	assert_int_equal(store_event_last(f->s, &seq, hash), 0);
+	assert_int_equal(seq, 0);
+	assert_string_equal(hash, zeros);
+	assert_int_equal(store_event_count(f->s), 0);
+
+	append_event(f->s, 1, "system.start");
+	append_event(f->s, 2, "door.locked");
+	fill_hash(full.prev, 'c');
+	fill_hash(full.hash, 'd');
+	assert_int_equal(store_event_append(f->s, &full), 0);
+	append_event(f->s, 4, "access.granted");
+	assert_int_equal(store_event_append(f->s, &full), -EEXIST);
+	full.seq = 5;
+	full.kind = NULL;
+	assert_int_equal(store_event_append(f->s, &full), -EINVAL);
+	assert_int_equal(store_event_count(f->s), 4);
+
+	assert_int_equal(store_event_last(f->s, &seq, hash), 0);
+	assert_int_equal(seq, 4);
+	fill_hash(zeros, 'e');
+	assert_string_equal(hash, zeros);
+
+	assert_int_equal(store_event_list(f->s, 0, 0, collect_event, &es), 0);
+	assert_string_equal(es.kinds, "system.start,door.locked,access.denied,access.granted,");
+	memset(&es, 0, sizeof(es));
+	assert_int_equal(store_event_list(f->s, 1, 2, collect_event, &es), 0);
+	assert_string_equal(es.kinds, "door.locked,access.denied,");
+	memset(&es, 0, sizeof(es));
+	assert_int_equal(store_event_list(f->s, 4, 0, collect_event, &es), 0);
+	assert_string_equal(es.kinds, "");
+	memset(&es, 0, sizeof(es));
+	es.stop_at = 1;
+	assert_int_equal(store_event_list(f->s, 0, 0, collect_event, &es), -7);
+	assert_int_equal(es.last_seq, 1);
+
+	assert_int_equal(store_event_get(f->s, 3, &got), 0);
+	assert_int_equal(got.seq, 3);
+	assert_int_equal(got.ts_ms, 3000);
+	assert_string_equal(got.kind, "access.denied");
+	assert_string_equal(got.door, "cage-1");
+	assert_string_equal(got.reader, "cage-1-in");
+	assert_string_equal(got.zone, "bonded-cage");
+	assert_string_equal(got.person, "E1042");
+	assert_string_equal(got.credential, "h10301:12:3456");
+	assert_string_equal(got.reason, "outside_schedule");
+	assert_string_equal(got.detail, "{\"bits\":26}");
+	fill_hash(zeros, 'c');
+	assert_string_equal(got.prev, zeros);
+	event_clear(&got);
+	assert_null(got.kind);
+	assert_null(got.detail);
+	event_clear(&got);
+	event_clear(NULL);
+
+	assert_int_equal(store_event_get(f->s, 1, &got), 0);
+	assert_null(got.reason);
+	assert_null(got.person);
+	assert_string_equal(got.door, "cage-1");
+	event_clear(&got);
+	assert_int_equal(store_event_get(f->s, 99, &got), -ENOENT);
+}
+
+/* Users. */
+
+static int collect_user(const struct user *u, void *userdata)
+{
+	char *buf = userdata;
+
+	strcat(buf, u->name);
+	strcat(buf, u->disabled ? "-," : "+,");
+	return 0;
+}
+
+static void test_users(void **state)
+{
+	struct fixture *f = *state;
+	struct user u = {.name = "alice",
+			 .role = "manager",
+			 .pwhash = "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA",
+			 .created_ms = 42};
+	struct user got;
+	char names[128] = "";
+
+	assert_int_equal(store_user_add(f->s, &u), 0);
+	assert_int_equal(store_user_add(f->s, &u), -EEXIST);
+	snprintf(u.name, sizeof(u.name), "bob");
+	snprintf(u.role, sizeof(u.role), "janitor");
+	assert_int_equal(store_user_add(f->s, &u), -EINVAL);
+	snprintf(u.role, sizeof(u.role), "auditor");
+	assert_int_equal(store_user_add(f->s, &u), 0);
+
+	assert_int_equal(store_user_get(f->s, "alice", &got), 0);
+	assert_string_equal(got.role, "manager");
+	assert_string_equal(got.pwhash, u.pwhash);
+	assert_false(got.disabled);
+	assert_int_equal(got.created_ms, 42);
+	assert_int_equal(store_user_get(f->s, "carol", &got), -ENOENT);
+
+	assert_int_equal(store_user_set_disabled(f->s, "alice", true), 0);
+	assert_int_equal(store_user_set_disabled(f->s, "carol", true), -ENOENT);
+	assert_int_equal(store_user_set_pwhash(f->s, "alice", "$argon2id$new"), 0);
+	assert_int_equal(store_user_set_pwhash(f->s, "carol", "$argon2id$new"), -ENOENT);
+	assert_int_equal(store_user_get(f->s, "alice", &got), 0);
+	assert_true(got.disabled);
+	assert_string_equal(got.pwhash, "$argon2id$new");
+
+	assert_int_equal(store_user_list(f->s, collect_user, names), 0);
+	assert_string_equal(names, "alice-,bob+,");
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(test_migrates_empty_database_to_current_version),
+	    T(test_reopen_is_noop_and_keeps_data),
+	    T(test_refuses_newer_schema),
+	    T(test_wal_mode_is_active),
+	    T(test_bad_durability_is_einval),
+	    T(test_not_a_database_is_refused),
+	    T(test_topology_upserts),
+	    T(test_person_add_get_duplicate),
+	    T(test_person_get_missing_is_enoent),
+	    T(test_person_status_and_validity),
+	    T(test_person_list_pages),
+	    T(test_list_callback_cannot_reenter_its_list),
+	    T(test_credential_add_get),
+	    T(test_revoke_person_counts_live_credentials),
+	    T(test_levels),
+	    T(test_level_add_composes_with_transactions),
+	    T(test_person_has_zone),
+	    T(test_person_levels_bounded),
+	    T(test_events),
+	    T(test_users),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
