@@ -34,6 +34,7 @@ struct core {
 	struct hal_door hal_doors[AEOGATE_DOORS_MAX];
 	struct door doors[AEOGATE_DOORS_MAX];
 	sd_event_source *door_timers[AEOGATE_DOORS_MAX];
+	sd_event_source *feedback_timers[AEOGATE_DOORS_MAX];
 	struct door_timer_ctx {
 		struct core *core;
 		unsigned index;
@@ -308,6 +309,34 @@ static void hook_set_lock(void *userdata, unsigned door, bool released)
 	struct core *c = userdata;
 
 	(void)hal_door_set_lock(&c->hal_doors[door], released);
+	/* The green LED tells the person the door is open for them; unwired is fine. */
+	(void)hal_door_set_output(&c->hal_doors[door], HAL_OUTPUT_LED_GREEN, released);
+}
+
+/* How long the red LED and buzzer signal a denial. */
+#define DENY_FEEDBACK_MS 1000
+
+static int on_feedback_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct door_timer_ctx *t = userdata;
+	struct hal_door *hd = &t->core->hal_doors[t->index];
+
+	(void)hal_door_set_output(hd, HAL_OUTPUT_LED_RED, false);
+	(void)hal_door_set_output(hd, HAL_OUTPUT_BUZZER, false);
+	return 0;
+}
+
+static void deny_feedback(struct core *c, unsigned door)
+{
+	struct hal_door *hd = &c->hal_doors[door];
+
+	(void)hal_door_set_output(hd, HAL_OUTPUT_LED_RED, true);
+	(void)hal_door_set_output(hd, HAL_OUTPUT_BUZZER, true);
+	if (c->feedback_timers[door]) {
+		sd_event_source_set_time_relative(c->feedback_timers[door],
+						  (uint64_t)DENY_FEEDBACK_MS * 1000);
+		sd_event_source_set_enabled(c->feedback_timers[door], SD_EVENT_ONESHOT);
+	}
 }
 
 static void hook_emit(void *userdata, unsigned door, const char *kind)
@@ -428,6 +457,8 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	if (dec.granted) {
 		door_grant(&c->doors[rc->door_index], clock_mono(c));
 		rearm_door(c, rc->door_index);
+	} else {
+		deny_feedback(c, rc->door_index);
 	}
 	c->last = dec;
 	if (ret)
@@ -602,6 +633,11 @@ int core_start(struct core *c, sd_event *e)
 		if (r < 0)
 			goto out;
 		sd_event_source_set_enabled(c->door_timers[i], SD_EVENT_OFF);
+		r = sd_event_add_time(e, &c->feedback_timers[i], CLOCK_MONOTONIC, UINT64_MAX, 0,
+				      on_feedback_timer, &c->timer_ctx[i]);
+		if (r < 0)
+			goto out;
+		sd_event_source_set_enabled(c->feedback_timers[i], SD_EVENT_OFF);
 		r = hal_door_start(&c->hal_doors[i], e);
 		if (r < 0)
 			goto out;
@@ -643,6 +679,7 @@ void core_free(struct core *c)
 		hal_reader_close(&c->readers[i]);
 	for (size_t i = 0; i < c->cfg->n_doors; i++) {
 		sd_event_source_unref(c->door_timers[i]);
+		sd_event_source_unref(c->feedback_timers[i]);
 		hal_door_close(&c->hal_doors[i]);
 	}
 	sd_event_source_unref(c->retry_timer);

@@ -617,10 +617,12 @@ int ctl_server_new(sd_event *e, const struct ctl_server_config *cfg, struct ctl_
 		r = -errno;
 		goto err;
 	}
-	/* Owner and the admin group only; SO_PEERCRED still decides per request. */
-	(void)chmod(cfg->path, 0660);
-	if (cfg->admin_gid != (gid_t)-1)
-		(void)!chown(cfg->path, (uid_t)-1, cfg->admin_gid);
+	/*
+	 * Anyone may connect (aeogate-web runs as its own user, outside the admin
+	 * group); what a peer may do is decided per request from SO_PEERCRED or
+	 * a session token, and an unprivileged peer without one can only log in.
+	 */
+	(void)chmod(cfg->path, 0666);
 	if (listen(s->fd, 16) < 0) {
 		r = -errno;
 		goto err;
