@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <systemd/sd-event.h>
+#include <unistd.h>
 
 #include "aeogate/wiegand.h"
 #include "audit.h"
@@ -54,6 +56,9 @@ struct core {
 	uint64_t lost;
 	bool storage_failing;
 	struct core_decision last;
+	int clock_fd; /* timerfd that wakes when someone sets the wall clock */
+	sd_event_source *clock_src;
+	int64_t wall_minus_mono; /* what the wall clock read against the monotonic one */
 };
 
 static int64_t clock_wall(struct core *c)
@@ -547,6 +552,61 @@ static void on_noise(void *userdata, unsigned reader_index, const char *reason, 
 	core_emit(c, &e);
 }
 
+/* ---- wall-clock jumps (DESIGN.md invariant 5) ---- */
+
+int64_t core_clock_jump(int64_t before_offset, int64_t wall_ms, int64_t mono_ms)
+{
+	return (wall_ms - mono_ms) - before_offset;
+}
+
+static int arm_clock_fd(struct core *c)
+{
+	/* Never expires; it exists to be cancelled when the clock is set. */
+	struct itimerspec its = {.it_value = {.tv_sec = INT32_MAX}};
+
+	if (timerfd_settime(c->clock_fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL) <
+	    0)
+		return -errno;
+	return 0;
+}
+
+static int on_clock_set(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct core *c = userdata;
+	uint64_t n;
+	int64_t wall = clock_wall(c), mono = clock_mono(c);
+	int64_t delta = core_clock_jump(c->wall_minus_mono, wall, mono);
+	char detail[160], from[32], to[32];
+
+	(void)!read(fd, &n, sizeof(n)); /* ECANCELED: the clock was set */
+	arm_clock_fd(c);
+	c->wall_minus_mono = wall - mono;
+	/* Small corrections are NTP doing its job; a step is a record of its own. */
+	if (delta > -CORE_CLOCK_JUMP_MS && delta < CORE_CLOCK_JUMP_MS)
+		return 0;
+	time_format_ms(wall - delta, from, sizeof(from));
+	time_format_ms(wall, to, sizeof(to));
+	snprintf(detail, sizeof(detail), "{\"delta_ms\":%lld,\"from\":\"%s\",\"to\":\"%s\"}",
+		 (long long)delta, from, to);
+	struct event e = {.ts_ms = wall, .kind = "clock.jump", .detail = detail};
+	core_emit(c, &e);
+	return 0;
+}
+
+static int watch_clock(struct core *c, sd_event *e)
+{
+	int r;
+
+	c->wall_minus_mono = clock_wall(c) - clock_mono(c);
+	c->clock_fd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (c->clock_fd < 0)
+		return -errno;
+	r = arm_clock_fd(c);
+	if (r < 0)
+		return r;
+	return sd_event_add_io(e, &c->clock_src, c->clock_fd, EPOLLIN, on_clock_set, c);
+}
+
 /* ---- life cycle ---- */
 
 int core_new(const struct config *cfg, const struct core_clock *clock, struct core **ret)
@@ -573,6 +633,7 @@ int core_new(const struct config *cfg, const struct core_clock *clock, struct co
 		door_init(&c->doors[i], (unsigned)i, cfg->doors[i].strike_time_ms,
 			  cfg->doors[i].held_time_ms, &c->door_hooks);
 	memcpy(c->chain.hash, AUDIT_GENESIS, EVENT_HASH_HEX);
+	c->clock_fd = -1;
 	*ret = c;
 	return 0;
 }
@@ -618,6 +679,9 @@ int core_start(struct core *c, sd_event *e)
 	int r;
 
 	c->loop = e;
+	r = watch_clock(c, e);
+	if (r < 0)
+		return r;
 	r = sd_event_add_time(e, &c->retry_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_retry, c);
 	if (r < 0)
 		return r;
@@ -683,6 +747,9 @@ void core_free(struct core *c)
 		hal_door_close(&c->hal_doors[i]);
 	}
 	sd_event_source_unref(c->retry_timer);
+	sd_event_source_disable_unref(c->clock_src);
+	if (c->clock_fd >= 0)
+		close(c->clock_fd);
 	while (c->queue_len) {
 		queued_free(&c->queue[c->queue_head]);
 		c->queue_head = (c->queue_head + 1) % AEOGATE_EVENT_QUEUE_MAX;

@@ -92,6 +92,15 @@ struct hal_door *core_hal_door(struct core *c, unsigned index);
 struct hal_reader *core_hal_reader(struct core *c, unsigned index);
 struct door *core_door(struct core *c, unsigned index);
 
+/*
+ * A wall-clock step of at least this many ms (against the monotonic clock)
+ * is recorded as a clock.jump event with the delta, old and new time.
+ */
+#define CORE_CLOCK_JUMP_MS 1000
+
+/* How far the wall clock moved against the monotonic clock since before_offset. */
+int64_t core_clock_jump(int64_t before_offset, int64_t wall_ms, int64_t mono_ms);
+
 /* Events that storage could not keep (counted, never hidden). */
 uint64_t core_events_lost(struct core *c);
 size_t core_events_queued(struct core *c);
