@@ -310,6 +310,8 @@ pn532_kill() {
 
 pn532_exit() {
 	local rc=$? name
+	# Under errexit, "(exit $rc)" below would end the trap before cleanup.
+	set +e
 	for name in "${!PN532_PID[@]}"; do
 		kill -KILL "${PN532_PID[$name]}" 2>/dev/null || true
 		wait "${PN532_PID[$name]}" 2>/dev/null || true
