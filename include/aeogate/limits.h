@@ -140,4 +140,38 @@
 /* Static files served from ui/: the dashboard is a handful of small files. */
 #define AEOGATE_WEB_STATIC_FILE_MAX (4 * 1024 * 1024)
 
+/* BEGIN audit limits */
+/*
+ * Kind patterns one export may filter on ("access.granted", "door.*"): a
+ * handful per report; more is a mistake, not a need.
+ */
+#define AEOGATE_EXPORT_KINDS_MAX 32
+
+/*
+ * One row of an export file (CSV record or JSONL line), bytes: a row is one
+ * event, and an event travels in one control-socket message.
+ */
+#define AEOGATE_EXPORT_ROW_MAX AEOGATE_MSG_MAX
+
+/*
+ * Bytes of rows in one audit.export_page reply. aeogatectl reads replies of
+ * at most AEOGATE_MSG_MAX; this leaves room for the envelope and a row
+ * that crosses the line.
+ */
+#define AEOGATE_EXPORT_PAGE_BYTES (40 * 1024)
+
+/*
+ * Events one export page or one audit.verify call looks at: a sparse filter
+ * or a long chain must not hold the event loop (and the doors) for long.
+ */
+#define AEOGATE_EXPORT_SCAN_MAX 20000
+
+/* A manifest is a small JSON object; anything larger is not ours. */
+#define AEOGATE_MANIFEST_MAX (64 * 1024)
+
+/* Checkpoint intervals an installer may configure: at least every 100000 events, every day. */
+#define AEOGATE_CHECKPOINT_EVENTS_MAX 100000
+#define AEOGATE_CHECKPOINT_MINUTES_MAX (24 * 60)
+/* END audit limits */
+
 #endif

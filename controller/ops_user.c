@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/* Control-socket ops for dashboard users and sessions (docs/control-socket.md). */
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "core.h"
+#include "ctlsock.h"
+#include "store.h"
+#include "users.h"
+#include "util.h"
+
+#define ROLES_USERS_ADMIN (ROLE_ADMIN | ROLE_LOCAL)
+
+static struct users *req_users(struct ctl_request *req)
+{
+	return core_users(req->userdata);
+}
+
+/* Maps a users.c error onto a control-socket error for the request. */
+static int fail_errno(struct ctl_request *req, int r, const char *what)
+{
+	switch (r) {
+	case -EINVAL:
+		return ctl_fail(req, "invalid_argument", "%s: invalid value", what);
+	case -EEXIST:
+		return ctl_fail(req, "already_exists", "user '%s' exists", what);
+	case -ENOENT:
+		return ctl_fail(req, "not_found", "no user '%s'", what);
+	case -EACCES:
+		return ctl_fail(req, "unauthenticated", "invalid or expired session");
+	case -ENOSPC:
+		return ctl_fail(req, "unavailable", "too many sessions; try again later");
+	case -EIO:
+	case -ENOMEM:
+		return ctl_fail(req, "unavailable", "storage is failing: %s", strerror(-r));
+	default:
+		return ctl_fail(req, "internal", "%s: %s", what, strerror(-r));
+	}
+}
+
+static json_t *session_json(const struct users_session *s, bool with_token)
+{
+	json_t *o =
+	    json_pack("{s:s, s:s, s:I, s:I}", "user", s->user, "role", role_to_string(s->role),
+		      "idle_expires_s", (json_int_t)s->idle_expires_s, "absolute_expires_s",
+		      (json_int_t)s->absolute_expires_s);
+
+	if (o && with_token)
+		json_object_set_new(o, "token", json_string(s->token));
+	return o;
+}
+
+static int need_users(struct ctl_request *req, struct users **ret)
+{
+	*ret = req_users(req);
+	if (!*ret)
+		return ctl_fail(req, "unavailable", "dashboard users are not enabled");
+	return 0;
+}
+
+static int op_auth_login(struct ctl_request *req, json_t **ret)
+{
+	const char *name, *password, *source = NULL;
+	struct users_session s;
+	int64_t retry = 0;
+	struct users *u;
+	int r;
+
+	if (need_users(req, &u) < 0)
+		return -1;
+	if (ctl_arg_id(req, "username", true, &name) < 0 ||
+	    ctl_arg_string(req, "password", true, AEOGATE_PASSWORD_MAX_BYTES, &password) < 0 ||
+	    ctl_arg_string(req, "source", false, AEOGATE_LOGIN_SOURCE_MAX, &source) < 0)
+		return -1;
+	r = users_login(u, name, password, source, &s, &retry);
+	if (r == -EBUSY)
+		/* The web process reads retry_after= from the message for Retry-After. */
+		return ctl_fail(
+		    req, "throttled",
+		    "too many failed sign-in attempts; try again later (retry_after=%lld)",
+		    (long long)retry);
+	if (r == -EACCES)
+		return ctl_fail(req, "unauthenticated", "invalid username or password");
+	if (r == -EINVAL)
+		return ctl_fail(req, "invalid_argument", "malformed username, password or source");
+	if (r < 0)
+		return fail_errno(req, r, name);
+	*ret = session_json(&s, true);
+	sodium_memzero(s.token, sizeof(s.token));
+	return 0;
+}
+
+static int op_auth_logout(struct ctl_request *req, json_t **ret)
+{
+	const char *source = NULL;
+	struct users *u;
+	int r;
+
+	if (need_users(req, &u) < 0)
+		return -1;
+	if (ctl_arg_string(req, "source", false, AEOGATE_LOGIN_SOURCE_MAX, &source) < 0)
+		return -1;
+	if (!req->token)
+		return ctl_fail(req, "unauthenticated", "no session token");
+	r = users_logout(u, req->token, source);
+	if (r < 0)
+		return fail_errno(req, r, "token");
+	*ret = json_pack("{s:b}", "logged_out", 1);
+	return 0;
+}
+
+static int op_auth_whoami(struct ctl_request *req, json_t **ret)
+{
+	struct users_session s;
+	struct users *u = req_users(req);
+
+	if (req->token && u && users_session_get(u, req->token, &s) == 0) {
+		*ret = session_json(&s, false);
+		return 0;
+	}
+	if (req->role == ROLE_LOCAL) {
+		*ret = json_pack("{s:n, s:s, s:s}", "user", "role", "local", "operator",
+				 req->operator_id);
+		return 0;
+	}
+	return ctl_fail(req, "unauthenticated", "no session");
+}
+
+static json_t *user_json(const struct user *u)
+{
+	return json_pack("{s:s, s:s, s:b, s:o}", "name", u->name, "role", u->role, "disabled",
+			 u->disabled, "created", time_to_json(u->created_ms));
+}
+
+static int reply_user(struct ctl_request *req, const char *name, json_t **ret)
+{
+	struct store *s = core_store(req->userdata);
+	struct user rec;
+	int r;
+
+	r = store_user_get(s, name, &rec);
+	if (r < 0)
+		return fail_errno(req, r, name);
+	sodium_memzero(rec.pwhash, sizeof(rec.pwhash));
+	*ret = user_json(&rec);
+	return 0;
+}
+
+static int arg_password(struct ctl_request *req, const char **ret)
+{
+	if (ctl_arg_string(req, "password", true, AEOGATE_PASSWORD_MAX_BYTES, ret) < 0)
+		return -1;
+	if (users_password_check(*ret) < 0)
+		return ctl_fail(req, "invalid_argument",
+				"password: at least %d characters and at most %d bytes",
+				AEOGATE_PASSWORD_MIN_CHARS, AEOGATE_PASSWORD_MAX_BYTES);
+	return 0;
+}
+
+static int op_user_add(struct ctl_request *req, json_t **ret)
+{
+	const char *name, *role_s, *password;
+	struct users *u;
+	unsigned role;
+	int r;
+
+	if (need_users(req, &u) < 0)
+		return -1;
+	if (ctl_arg_id(req, "name", true, &name) < 0 ||
+	    ctl_arg_string(req, "role", true, 16, &role_s) < 0)
+		return -1;
+	role = role_from_string(role_s);
+	if (!(role & (ROLE_GUARD | ROLE_MANAGER | ROLE_AUDITOR | ROLE_ADMIN)))
+		return ctl_fail(req, "invalid_argument",
+				"role: one of guard, manager, auditor, admin");
+	if (arg_password(req, &password) < 0)
+		return -1;
+	r = users_add(u, name, role, password, req->operator_id);
+	if (r < 0)
+		return fail_errno(req, r, name);
+	return reply_user(req, name, ret);
+}
+
+static int list_cb(const struct user *u, void *userdata)
+{
+	return json_array_append_new(userdata, user_json(u));
+}
+
+static int op_user_list(struct ctl_request *req, json_t **ret)
+{
+	json_t *a = json_array();
+	int r;
+
+	if (!a)
+		return ctl_fail(req, "internal", "out of memory");
+	r = store_user_list(core_store(req->userdata), list_cb, a);
+	if (r < 0) {
+		json_decref(a);
+		return fail_errno(req, r, "users");
+	}
+	*ret = a;
+	return 0;
+}
+
+static int set_disabled(struct ctl_request *req, json_t **ret, bool disabled)
+{
+	const char *name;
+	struct users *u;
+	int r;
+
+	if (need_users(req, &u) < 0)
+		return -1;
+	if (ctl_arg_id(req, "name", true, &name) < 0)
+		return -1;
+	r = users_set_disabled(u, name, disabled, req->operator_id);
+	if (r < 0)
+		return fail_errno(req, r, name);
+	return reply_user(req, name, ret);
+}
+
+static int op_user_disable(struct ctl_request *req, json_t **ret)
+{
+	return set_disabled(req, ret, true);
+}
+
+static int op_user_enable(struct ctl_request *req, json_t **ret)
+{
+	return set_disabled(req, ret, false);
+}
+
+static int op_user_passwd(struct ctl_request *req, json_t **ret)
+{
+	const char *name, *password;
+	struct users *u;
+	int r;
+
+	if (need_users(req, &u) < 0)
+		return -1;
+	if (ctl_arg_id(req, "name", true, &name) < 0 || arg_password(req, &password) < 0)
+		return -1;
+	r = users_set_password(u, name, password, req->operator_id);
+	if (r < 0)
+		return fail_errno(req, r, name);
+	return reply_user(req, name, ret);
+}
+
+const struct ctl_op ops_user[] = {
+    {"auth.login", ROLE_ANON | ROLES_SIGNED_IN, op_auth_login},
+    {"auth.logout", ROLES_SIGNED_IN, op_auth_logout},
+    {"auth.whoami", ROLES_SIGNED_IN, op_auth_whoami},
+    {"user.add", ROLES_USERS_ADMIN, op_user_add},
+    /* Auditors review who holds which dashboard role. */
+    {"user.list", ROLES_USERS_ADMIN | ROLE_AUDITOR, op_user_list},
+    {"user.disable", ROLES_USERS_ADMIN, op_user_disable},
+    {"user.enable", ROLES_USERS_ADMIN, op_user_enable},
+    {"user.passwd", ROLES_USERS_ADMIN, op_user_passwd},
+    {NULL},
+};

@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: MIT */
+#include <argon2.h>
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "ctlsock.h"
+#include "store.h"
+#include "users.h"
+#include "util.h"
+
+/* OWASP's argon2id baseline: 19 MiB, two passes, one lane. */
+#define ARGON2_T_COST	   2
+#define ARGON2_M_COST_KIB  (19 * 1024)
+#define ARGON2_PARALLELISM 1
+#define ARGON2_SALT_BYTES  16
+#define ARGON2_HASH_BYTES  32
+
+#define TOKEN_BYTES 32
+
+struct session {
+	bool used;
+	unsigned char token_hash[crypto_generichash_BYTES];
+	char user[AEOGATE_ID_MAX + 1];
+	unsigned role;
+	int64_t created_ms; /* monotonic */
+	int64_t last_used_ms;
+};
+
+struct throttle {
+	char key[AEOGATE_ID_MAX + AEOGATE_LOGIN_SOURCE_MAX +
+		 3]; /* "u:NAME" or "s:SOURCE"; "" unused */
+	unsigned failures;
+	int64_t window_start_ms;
+	int64_t locked_until_ms; /* 0 when not locked */
+};
+
+struct users {
+	struct users_env env;
+	struct session sessions[AEOGATE_SESSIONS_MAX];
+	struct throttle throttles[AEOGATE_LOGIN_THROTTLE_ENTRIES];
+	/* A hash verified for unknown users so that they cost as much as known ones. */
+	char dummy_hash[256];
+};
+
+static struct store *core_env_store(void *userdata)
+{
+	return core_store(userdata);
+}
+
+static int core_env_emit(void *userdata, struct event *e)
+{
+	return core_emit(userdata, e);
+}
+
+static int64_t core_env_mono(void *userdata)
+{
+	return core_mono_ms(userdata);
+}
+
+static int64_t core_env_wall(void *userdata)
+{
+	return core_wall_ms(userdata);
+}
+
+struct users *users_new(struct core *c)
+{
+	struct users_env env = {
+	    .store = core_env_store,
+	    .emit = core_env_emit,
+	    .mono_ms = core_env_mono,
+	    .wall_ms = core_env_wall,
+	    .userdata = c,
+	};
+
+	return users_new_env(&env);
+}
+
+struct users *users_new_env(const struct users_env *env)
+{
+	struct users *u;
+
+	if (sodium_init() < 0)
+		return NULL;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	u->env = *env;
+	return u;
+}
+
+void users_free(struct users *u)
+{
+	if (!u)
+		return;
+	sodium_memzero(u->sessions, sizeof(u->sessions));
+	free(u);
+}
+
+static int64_t mono(struct users *u)
+{
+	return u->env.mono_ms(u->env.userdata);
+}
+
+/* Counts characters, not bytes, so that a passphrase in any script qualifies alike. */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+int users_password_check(const char *password)
+{
+	if (!password || strlen(password) > AEOGATE_PASSWORD_MAX_BYTES)
+		return -EINVAL;
+	if (utf8_chars(password) < AEOGATE_PASSWORD_MIN_CHARS)
+		return -EINVAL;
+	return 0;
+}
+
+static int hash_password(const char *password, char *out, size_t len)
+{
+	unsigned char salt[ARGON2_SALT_BYTES];
+	int r;
+
+	randombytes_buf(salt, sizeof(salt));
+	r = argon2id_hash_encoded(ARGON2_T_COST, ARGON2_M_COST_KIB, ARGON2_PARALLELISM, password,
+				  strlen(password), salt, sizeof(salt), ARGON2_HASH_BYTES, out,
+				  len);
+	if (r == ARGON2_MEMORY_ALLOCATION_ERROR)
+		return -ENOMEM;
+	return r == ARGON2_OK ? 0 : -EINVAL;
+}
+
+/* Emits a user.* event with a detail object; the detail reference is consumed. */
+static void emit_user_event(struct users *u, const char *kind, const char *reason, json_t *detail)
+{
+	struct event e = {.kind = kind, .reason = reason};
+	char *text = NULL;
+
+	if (detail) {
+		text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(detail);
+	}
+	e.detail = text;
+	/*
+	 * A storage failure is the core's to count and alarm on; the login
+	 * itself does not depend on the record (the core queues it).
+	 */
+	(void)u->env.emit(u->env.userdata, &e);
+	free(text);
+}
+
+static json_t *detail_new(const char *user, const char *source, const char *operator_id)
+{
+	json_t *d = json_object();
+
+	if (!d)
+		return NULL;
+	if (user)
+		json_object_set_new(d, "user", json_string(user));
+	if (source)
+		json_object_set_new(d, "source", json_string(source));
+	if (operator_id)
+		json_object_set_new(d, "by", json_string(operator_id));
+	return d;
+}
+
+static unsigned role_bit_for(const char *s)
+{
+	unsigned r = role_from_string(s);
+
+	return r & (ROLE_GUARD | ROLE_MANAGER | ROLE_AUDITOR | ROLE_ADMIN);
+}
+
+int users_add(struct users *u, const char *name, unsigned role, const char *password,
+	      const char *operator_id)
+{
+	struct store *s = u->env.store(u->env.userdata);
+	struct user rec = {0};
+	json_t *d;
+	int r;
+
+	if (!s)
+		return -EIO;
+	if (!id_is_valid(name) || !(role & (ROLE_GUARD | ROLE_MANAGER | ROLE_AUDITOR | ROLE_ADMIN)))
+		return -EINVAL;
+	r = users_password_check(password);
+	if (r < 0)
+		return r;
+	snprintf(rec.name, sizeof(rec.name), "%s", name);
+	snprintf(rec.role, sizeof(rec.role), "%s", role_to_string(role));
+	r = hash_password(password, rec.pwhash, sizeof(rec.pwhash));
+	if (r < 0)
+		return r;
+	rec.created_ms = u->env.wall_ms(u->env.userdata);
+	r = store_user_add(s, &rec);
+	sodium_memzero(rec.pwhash, sizeof(rec.pwhash));
+	if (r < 0)
+		return r;
+	d = detail_new(name, NULL, operator_id);
+	if (d)
+		json_object_set_new(d, "role", json_string(role_to_string(role)));
+	emit_user_event(u, "user.added", NULL, d);
+	return 0;
+}
+
+static void sessions_drop_user(struct users *u, const char *name)
+{
+	for (size_t i = 0; i < AEOGATE_SESSIONS_MAX; i++)
+		if (u->sessions[i].used && strcmp(u->sessions[i].user, name) == 0)
+			sodium_memzero(&u->sessions[i], sizeof(u->sessions[i]));
+}
+
+int users_set_disabled(struct users *u, const char *name, bool disabled, const char *operator_id)
+{
+	struct store *s = u->env.store(u->env.userdata);
+	struct user rec;
+	int r;
+
+	if (!s)
+		return -EIO;
+	if (!id_is_valid(name))
+		return -EINVAL;
+	r = store_user_get(s, name, &rec);
+	if (r < 0)
+		return r;
+	sodium_memzero(rec.pwhash, sizeof(rec.pwhash));
+	r = store_user_set_disabled(s, name, disabled);
+	if (r < 0)
+		return r;
+	if (disabled)
+		sessions_drop_user(u, name);
+	emit_user_event(u, disabled ? "user.disabled" : "user.enabled", NULL,
+			detail_new(name, NULL, operator_id));
+	return 0;
+}
+
+int users_set_password(struct users *u, const char *name, const char *password,
+		       const char *operator_id)
+{
+	struct store *s = u->env.store(u->env.userdata);
+	struct user rec;
+	char pwhash[256];
+	int r;
+
+	if (!s)
+		return -EIO;
+	if (!id_is_valid(name))
+		return -EINVAL;
+	r = users_password_check(password);
+	if (r < 0)
+		return r;
+	r = store_user_get(s, name, &rec);
+	if (r < 0)
+		return r;
+	sodium_memzero(rec.pwhash, sizeof(rec.pwhash));
+	r = hash_password(password, pwhash, sizeof(pwhash));
+	if (r < 0)
+		return r;
+	r = store_user_set_pwhash(s, name, pwhash);
+	sodium_memzero(pwhash, sizeof(pwhash));
+	if (r < 0)
+		return r;
+	/* Whoever knew the old password must not keep a session made with it. */
+	sessions_drop_user(u, name);
+	emit_user_event(u, "user.password_changed", NULL, detail_new(name, NULL, operator_id));
+	return 0;
+}
+
+static struct throttle *throttle_find(struct users *u, const char *key, bool create)
+{
+	struct throttle *stalest = NULL, *free_slot = NULL;
+	int64_t now = mono(u);
+
+	for (size_t i = 0; i < AEOGATE_LOGIN_THROTTLE_ENTRIES; i++) {
+		struct throttle *t = &u->throttles[i];
+		int64_t last;
+
+		if (!t->key[0]) {
+			if (!free_slot)
+				free_slot = t;
+			continue;
+		}
+		if (strcmp(t->key, key) == 0)
+			return t;
+		last = t->locked_until_ms > t->window_start_ms ? t->locked_until_ms
+							       : t->window_start_ms;
+		/* Entries whose window and lockout are both over are free again. */
+		if (last + AEOGATE_LOGIN_WINDOW_MS <= now && t->locked_until_ms <= now) {
+			if (!free_slot)
+				free_slot = t;
+			continue;
+		}
+		if (!stalest || t->window_start_ms < stalest->window_start_ms)
+			stalest = t;
+	}
+	if (!create)
+		return NULL;
+	if (!free_slot)
+		free_slot = stalest;
+	memset(free_slot, 0, sizeof(*free_slot));
+	snprintf(free_slot->key, sizeof(free_slot->key), "%s", key);
+	free_slot->window_start_ms = now;
+	return free_slot;
+}
+
+/* Seconds until key may try again, or 0 when it is not locked out. */
+static int64_t throttle_retry_after(struct users *u, const char *key)
+{
+	struct throttle *t = throttle_find(u, key, false);
+	int64_t now = mono(u);
+
+	if (!t || t->locked_until_ms <= now)
+		return 0;
+	return (t->locked_until_ms - now + 999) / 1000;
+}
+
+static void throttle_fail(struct users *u, const char *key)
+{
+	struct throttle *t = throttle_find(u, key, true);
+	int64_t now = mono(u);
+
+	if (t->locked_until_ms && t->locked_until_ms <= now) {
+		t->locked_until_ms = 0;
+		t->failures = 0;
+		t->window_start_ms = now;
+	}
+	if (now - t->window_start_ms >= AEOGATE_LOGIN_WINDOW_MS) {
+		t->failures = 0;
+		t->window_start_ms = now;
+	}
+	if (++t->failures >= AEOGATE_LOGIN_FAILURES_MAX)
+		t->locked_until_ms = now + AEOGATE_LOGIN_LOCKOUT_MS;
+}
+
+static void throttle_clear(struct users *u, const char *key)
+{
+	struct throttle *t = throttle_find(u, key, false);
+
+	if (t)
+		memset(t, 0, sizeof(*t));
+}
+
+static void session_times(struct users *u, const struct session *se, struct users_session *ret)
+{
+	int64_t now = mono(u);
+	int64_t idle = se->last_used_ms + AEOGATE_SESSION_IDLE_MS;
+	int64_t abs = se->created_ms + AEOGATE_SESSION_ABSOLUTE_MS;
+
+	if (idle > abs)
+		idle = abs;
+	ret->idle_expires_s = (idle - now) / 1000;
+	ret->absolute_expires_s = (abs - now) / 1000;
+	snprintf(ret->user, sizeof(ret->user), "%s", se->user);
+	ret->role = se->role;
+}
+
+static bool session_expired(struct users *u, const struct session *se)
+{
+	int64_t now = mono(u);
+
+	return now - se->last_used_ms >= AEOGATE_SESSION_IDLE_MS ||
+	       now - se->created_ms >= AEOGATE_SESSION_ABSOLUTE_MS;
+}
+
+static void sessions_expire(struct users *u)
+{
+	for (size_t i = 0; i < AEOGATE_SESSIONS_MAX; i++)
+		if (u->sessions[i].used && session_expired(u, &u->sessions[i]))
+			sodium_memzero(&u->sessions[i], sizeof(u->sessions[i]));
+}
+
+static struct session *session_slot(struct users *u, const char *name)
+{
+	struct session *free_slot = NULL, *oldest = NULL;
+	size_t mine = 0;
+
+	sessions_expire(u);
+	for (size_t i = 0; i < AEOGATE_SESSIONS_MAX; i++) {
+		struct session *se = &u->sessions[i];
+
+		if (!se->used) {
+			if (!free_slot)
+				free_slot = se;
+			continue;
+		}
+		if (strcmp(se->user, name) == 0) {
+			mine++;
+			if (!oldest || se->last_used_ms < oldest->last_used_ms)
+				oldest = se;
+		}
+	}
+	if (mine >= AEOGATE_SESSIONS_PER_USER_MAX) {
+		sodium_memzero(oldest, sizeof(*oldest));
+		return oldest;
+	}
+	return free_slot;
+}
+
+static void token_hash(const char *token, unsigned char out[crypto_generichash_BYTES])
+{
+	crypto_generichash(out, crypto_generichash_BYTES, (const unsigned char *)token,
+			   strlen(token), NULL, 0);
+}
+
+static bool token_well_formed(const char *token)
+{
+	if (!token || strlen(token) != USERS_TOKEN_HEX - 1)
+		return false;
+	for (const char *p = token; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+static struct session *session_find(struct users *u, const char *token)
+{
+	unsigned char h[crypto_generichash_BYTES];
+
+	if (!token_well_formed(token))
+		return NULL;
+	token_hash(token, h);
+	for (size_t i = 0; i < AEOGATE_SESSIONS_MAX; i++) {
+		struct session *se = &u->sessions[i];
+
+		if (!se->used || sodium_memcmp(se->token_hash, h, sizeof(h)) != 0)
+			continue;
+		if (session_expired(u, se)) {
+			sodium_memzero(se, sizeof(*se));
+			return NULL;
+		}
+		return se;
+	}
+	return NULL;
+}
+
+static void login_failed(struct users *u, const char *name, const char *source, const char *reason)
+{
+	emit_user_event(u, "user.login_failed", reason, detail_new(name, source, NULL));
+}
+
+static const char *dummy_hash(struct users *u)
+{
+	if (!u->dummy_hash[0]) {
+		unsigned char pw[16];
+		char hex[33];
+
+		randombytes_buf(pw, sizeof(pw));
+		sodium_bin2hex(hex, sizeof(hex), pw, sizeof(pw));
+		if (hash_password(hex, u->dummy_hash, sizeof(u->dummy_hash)) < 0)
+			u->dummy_hash[0] = '\0';
+	}
+	return u->dummy_hash;
+}
+
+int users_login(struct users *u, const char *name, const char *password, const char *source,
+		struct users_session *ret, int64_t *ret_retry_after_s)
+{
+	char ukey[sizeof(((struct throttle *)0)->key)], skey[sizeof(ukey)];
+	struct store *s = u->env.store(u->env.userdata);
+	unsigned char raw[TOKEN_BYTES];
+	int64_t retry, retry_src = 0;
+	struct users_session out = {0};
+	struct session *se;
+	struct user rec = {0};
+	bool known, ok;
+	int r;
+
+	if (!s)
+		return -EIO;
+	if (!name || !password || !id_is_valid(name) ||
+	    strlen(password) > AEOGATE_PASSWORD_MAX_BYTES)
+		return -EINVAL;
+	if (source && (strlen(source) > AEOGATE_LOGIN_SOURCE_MAX || !text_is_valid(source)))
+		return -EINVAL;
+
+	snprintf(ukey, sizeof(ukey), "u:%s", name);
+	retry = throttle_retry_after(u, ukey);
+	if (source) {
+		snprintf(skey, sizeof(skey), "s:%s", source);
+		retry_src = throttle_retry_after(u, skey);
+	}
+	if (retry_src > retry)
+		retry = retry_src;
+	if (retry > 0) {
+		login_failed(u, name, source, "throttled");
+		if (ret_retry_after_s)
+			*ret_retry_after_s = retry;
+		return -EBUSY;
+	}
+
+	r = store_user_get(s, name, &rec);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	known = r == 0;
+	if (known)
+		ok = argon2id_verify(rec.pwhash, password, strlen(password)) == ARGON2_OK;
+	else {
+		/* Costs the same as a real check, so timing does not tell who exists. */
+		(void)argon2id_verify(dummy_hash(u), password, strlen(password));
+		ok = false;
+	}
+	sodium_memzero(rec.pwhash, sizeof(rec.pwhash));
+
+	if (!known || !ok || rec.disabled) {
+		throttle_fail(u, ukey);
+		if (source)
+			throttle_fail(u, skey);
+		login_failed(u, name, source,
+			     !known ? "unknown_user"
+			     : !ok  ? "bad_password"
+				    : "disabled");
+		return -EACCES;
+	}
+
+	se = session_slot(u, name);
+	if (!se)
+		return -ENOSPC;
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(out.token, sizeof(out.token), raw, sizeof(raw));
+	sodium_memzero(raw, sizeof(raw));
+	token_hash(out.token, se->token_hash);
+	se->used = true;
+	snprintf(se->user, sizeof(se->user), "%s", name);
+	se->role = role_bit_for(rec.role);
+	se->created_ms = se->last_used_ms = mono(u);
+	if (!se->role) {
+		/* A role the schema allows but we do not know: fail closed. */
+		sodium_memzero(se, sizeof(*se));
+		return -EACCES;
+	}
+
+	throttle_clear(u, ukey);
+	session_times(u, se, &out);
+	emit_user_event(u, "user.login", NULL, detail_new(name, source, NULL));
+	*ret = out;
+	return 0;
+}
+
+int users_logout(struct users *u, const char *token, const char *source)
+{
+	struct session *se = session_find(u, token);
+	char name[AEOGATE_ID_MAX + 1];
+
+	if (!se)
+		return -EACCES;
+	snprintf(name, sizeof(name), "%s", se->user);
+	sodium_memzero(se, sizeof(*se));
+	emit_user_event(u, "user.logout", NULL, detail_new(name, source, NULL));
+	return 0;
+}
+
+int users_session_get(struct users *u, const char *token, struct users_session *ret)
+{
+	struct session *se = session_find(u, token);
+
+	if (!se)
+		return -EACCES;
+	se->last_used_ms = mono(u);
+	session_times(u, se, ret);
+	return 0;
+}
+
+int users_token_resolve(void *users, const char *token, unsigned *ret_role, char *ret_operator,
+			size_t len)
+{
+	struct users_session s;
+	int r;
+
+	if (!users)
+		return -EACCES;
+	r = users_session_get(users, token, &s);
+	if (r < 0)
+		return r;
+	*ret_role = s.role;
+	snprintf(ret_operator, len, "user:%s", s.user);
+	return 0;
+}
+
+size_t users_session_count(struct users *u)
+{
+	size_t n = 0;
+
+	sessions_expire(u);
+	for (size_t i = 0; i < AEOGATE_SESSIONS_MAX; i++)
+		n += u->sessions[i].used;
+	return n;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Dashboard users and their sessions. Users live in the store with argon2id
+ * password hashes; sessions live only in memory as hashes of random tokens,
+ * in a bounded table with idle and absolute expiry on the monotonic clock.
+ * Failed logins are throttled per username and per source. Every attempt,
+ * and every change to a user, is an event.
+ *
+ * Errors are negative errno: -EINVAL a malformed name, role or password
+ * (see users_password_check), -EEXIST a taken name, -ENOENT no such user,
+ * -EACCES wrong credentials or an unknown or expired token, -EBUSY the
+ * username or source is locked out (retry later), -ENOSPC the session table
+ * is full, -EIO or other store errors as the store reports them.
+ */
+#ifndef AEOGATE_USERS_H
+#define AEOGATE_USERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aeogate/event.h"
+#include "aeogate/limits.h"
+#include "ctlsock.h"
+
+struct core;
+struct store;
+struct users;
+
+/* What the users module needs from the controller; tests inject their own. */
+struct users_env {
+	struct store *(*store)(void *userdata);
+	int (*emit)(void *userdata, struct event *e);
+	int64_t (*mono_ms)(void *userdata);
+	int64_t (*wall_ms)(void *userdata);
+	void *userdata;
+};
+
+/* Session token as text: 32 random bytes in lower-case hex. */
+#define USERS_TOKEN_HEX 65
+
+struct users_session {
+	char token[USERS_TOKEN_HEX]; /* only filled in by users_login */
+	char user[AEOGATE_ID_MAX + 1];
+	unsigned role;		/* one ROLE_* bit */
+	int64_t idle_expires_s; /* seconds from now */
+	int64_t absolute_expires_s;
+};
+
+/* Both return NULL when out of memory. */
+struct users *users_new(struct core *c);
+struct users *users_new_env(const struct users_env *env);
+void users_free(struct users *u); /* accepts NULL */
+
+/* 0 when the password is acceptable, -EINVAL (too short or too long) otherwise. */
+int users_password_check(const char *password);
+
+/* Adds a user; role is ROLE_GUARD, _MANAGER, _AUDITOR or _ADMIN. */
+int users_add(struct users *u, const char *name, unsigned role, const char *password,
+	      const char *operator_id);
+int users_set_disabled(struct users *u, const char *name, bool disabled, const char *operator_id);
+int users_set_password(struct users *u, const char *name, const char *password,
+		       const char *operator_id);
+
+/*
+ * Checks a username and password. source names where the attempt came from
+ * (the web process passes the client address; NULL for none). On success
+ * fills *ret with a new session. -EACCES for any wrong credential (unknown
+ * user, bad password, disabled: the caller cannot tell which), -EBUSY while
+ * throttled with *ret_retry_after_s set.
+ */
+int users_login(struct users *u, const char *name, const char *password, const char *source,
+		struct users_session *ret, int64_t *ret_retry_after_s);
+
+/* Ends the session of token; -EACCES when there is none. */
+int users_logout(struct users *u, const char *token, const char *source);
+
+/* Looks a token up and refreshes its idle expiry; -EACCES when unknown or expired. */
+int users_session_get(struct users *u, const char *token, struct users_session *ret);
+
+/* ctl_auth_fn for the control socket: operator is "user:NAME". */
+int users_token_resolve(void *users, const char *token, unsigned *ret_role, char *ret_operator,
+			size_t len);
+
+/* The control-socket ops (ops_user.c): auth.*, user.*. */
+extern const struct ctl_op ops_user[];
+
+/* Live sessions, for tests and status. */
+size_t users_session_count(struct users *u);
+
+#endif

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* Control-socket connections adopted into the lws loop as raw sockets. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "web.h"
+
+struct outbuf {
+	struct outbuf *next;
+	size_t len;
+	unsigned char data[]; /* LWS_PRE headroom, then len bytes */
+};
+
+/* Created by ctlc_open; freed when its wsi closes (LWS_CALLBACK_RAW_CLOSE). */
+struct ctlc {
+	struct lws *wsi;
+	const struct ctlc_ops *ops;
+	void *owner;   /* NULL once the owner went away */
+	bool adopting; /* inside lws_adopt: a close must not free us */
+	bool closed;
+	int64_t next_id;
+	struct outbuf *out, **out_tail;
+	size_t in_len;
+	char in[AEOGATE_MSG_MAX + 1];
+};
+
+static unsigned live;
+
+unsigned ctlc_count(void)
+{
+	return live;
+}
+
+static void ctlc_free(struct ctlc *c)
+{
+	while (c->out) {
+		struct outbuf *o = c->out;
+
+		c->out = o->next;
+		free(o);
+	}
+	free(c);
+	live--;
+}
+
+int ctlc_open(struct lws_vhost *vh, const struct ctlc_ops *ops, void *owner, struct ctlc **ret)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	lws_adopt_desc_t info = {0};
+	struct ctlc *c;
+	int fd;
+
+	if (strlen(web_cfg.socket_path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, web_cfg.socket_path, strlen(web_cfg.socket_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* A Unix socket connects at once or fails at once (EAGAIN: backlog full). */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	live++;
+	c->ops = ops;
+	c->owner = owner;
+	c->out_tail = &c->out;
+	c->next_id = 1;
+	c->adopting = true;
+	info.vh = vh;
+	info.type = LWS_ADOPT_SOCKET;
+	info.fd.sockfd = fd;
+	info.vh_prot_name = CTLC_PROTOCOL;
+	info.opaque = c;
+	c->wsi = lws_adopt_descriptor_vhost_via_info(&info);
+	c->adopting = false;
+	if (!c->wsi || c->closed) {
+		/* lws closed the fd already. */
+		ctlc_free(c);
+		return -ENOMEM;
+	}
+	*ret = c;
+	return 0;
+}
+
+int ctlc_send(struct ctlc *c, const char *op, json_t *args, const char *token)
+{
+	json_t *req = json_object();
+	struct outbuf *o;
+	char *line;
+	size_t n;
+
+	if (!req)
+		return -ENOMEM;
+	json_object_set_new(req, "id", json_integer(c->next_id++));
+	json_object_set_new(req, "op", json_string(op));
+	if (args)
+		json_object_set(req, "args", args);
+	if (token)
+		json_object_set_new(req, "token", json_string(token));
+	line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (!line)
+		return -ENOMEM;
+	n = strlen(line);
+	if (n + 1 > AEOGATE_MSG_MAX) {
+		free(line);
+		return -EMSGSIZE;
+	}
+	o = malloc(sizeof(*o) + LWS_PRE + n + 1);
+	if (!o) {
+		free(line);
+		return -ENOMEM;
+	}
+	memcpy(o->data + LWS_PRE, line, n);
+	o->data[LWS_PRE + n] = '\n';
+	o->len = n + 1;
+	o->next = NULL;
+	free(line);
+	*c->out_tail = o;
+	c->out_tail = &o->next;
+	lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+void ctlc_close(struct ctlc *c)
+{
+	if (!c)
+		return;
+	c->owner = NULL;
+	if (c->wsi && !c->closed)
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+}
+
+/* Splits what arrived into lines and hands each to the owner; -1 to close. */
+static int ctlc_rx(struct ctlc *c, const char *in, size_t len)
+{
+	while (len) {
+		const char *nl = memchr(in, '\n', len);
+		size_t take = nl ? (size_t)(nl - in) : len;
+		json_error_t err;
+		json_t *msg;
+
+		if (c->in_len + take > AEOGATE_MSG_MAX)
+			return -1; /* the controller keeps this bound; it is broken */
+		memcpy(c->in + c->in_len, in, take);
+		c->in_len += take;
+		in += take;
+		len -= take;
+		if (!nl)
+			break;
+		in++;
+		len--;
+		c->in[c->in_len] = '\0';
+		msg = json_loadb(c->in, c->in_len, 0, &err);
+		c->in_len = 0;
+		if (!json_is_object(msg)) {
+			json_decref(msg);
+			return -1;
+		}
+		if (c->owner)
+			c->ops->line(c->owner, msg);
+		json_decref(msg);
+		if (!c->owner)
+			return -1; /* the owner is done with us */
+	}
+	return 0;
+}
+
+int ctlc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		  size_t len)
+{
+	struct ctlc *c = lws_get_opaque_user_data(wsi);
+
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX:
+		if (!c)
+			return -1;
+		return ctlc_rx(c, in, len);
+	case LWS_CALLBACK_RAW_WRITEABLE:
+		if (!c || !c->out)
+			return 0;
+		{
+			struct outbuf *o = c->out;
+
+			if (lws_write(wsi, o->data + LWS_PRE, o->len, LWS_WRITE_RAW) < (int)o->len)
+				return -1;
+			c->out = o->next;
+			if (!c->out)
+				c->out_tail = &c->out;
+			free(o);
+			if (c->out)
+				lws_callback_on_writable(wsi);
+		}
+		return 0;
+	case LWS_CALLBACK_RAW_CLOSE:
+		if (!c)
+			return 0;
+		c->closed = true;
+		lws_set_opaque_user_data(wsi, NULL);
+		if (c->adopting)
+			return 0; /* ctlc_open reports the failure and frees */
+		if (c->owner)
+			c->ops->closed(c->owner);
+		ctlc_free(c);
+		return 0;
+	default:
+		return 0;
+	}
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aeogate-web --socket PATH --listen ADDR:PORT [--tls-cert FILE --tls-key FILE] [--ui DIR]
+ *
+ * Serves the dashboard (ui/), the JSON API under /api and the event stream
+ * at /api/stream, speaking to aeogated only over its control socket.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "web.h"
+
+#ifndef AEOGATE_UI_SOURCE_DIR
+#define AEOGATE_UI_SOURCE_DIR "ui"
+#endif
+#ifndef AEOGATE_UI_INSTALL_DIR
+#define AEOGATE_UI_INSTALL_DIR "/usr/share/aeogate/ui"
+#endif
+#ifndef AEOGATE_INSTALL_BINDIR
+#define AEOGATE_INSTALL_BINDIR "/usr/bin"
+#endif
+
+struct web_config web_cfg;
+
+static volatile sig_atomic_t interrupted;
+static struct lws_context *context;
+
+static void on_signal(int sig)
+{
+	interrupted = 1;
+	if (context)
+		lws_cancel_service(context);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: aeogate-web --socket PATH [--listen ADDR:PORT] [--tls-cert FILE "
+		   "--tls-key FILE] [--ui DIR]\n");
+}
+
+/* An installed binary serves the installed UI; one in a build tree, the source ui/. */
+static const char *default_ui_dir(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		if (strncmp(exe, AEOGATE_INSTALL_BINDIR "/", strlen(AEOGATE_INSTALL_BINDIR) + 1) ==
+		    0)
+			return AEOGATE_UI_INSTALL_DIR;
+	}
+	return AEOGATE_UI_SOURCE_DIR;
+}
+
+static void lws_log_to_stderr(int level, const char *line)
+{
+	fprintf(stderr, "%s%s", level & LLL_ERR ? "<3>" : "<4>", line);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"socket", required_argument, NULL, 's'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"tls-cert", required_argument, NULL, 'c'},
+	    {"tls-key", required_argument, NULL, 'k'},
+	    {"ui", required_argument, NULL, 'u'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	const struct lws_protocols protocols[] = {
+	    {"http", http_callback, http_pss_size(), 0, 0, NULL, 0},
+	    {STREAM_PROTOCOL, stream_callback, stream_pss_size(), 1024, 0, NULL, 0},
+	    {CTLC_PROTOCOL, ctlc_callback, 0, 0, 0, NULL, 0},
+	    {NULL, NULL, 0, 0, 0, NULL, 0},
+	};
+	const char *listen = "127.0.0.1:8080", *cert = NULL, *key = NULL, *ui = NULL;
+	struct lws_context_creation_info info;
+	static char ui_real[PATH_MAX], addr[256];
+	char *colon, *end;
+	long port;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			web_cfg.socket_path = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'c':
+			cert = optarg;
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'u':
+			ui = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !web_cfg.socket_path || !cert != !key) {
+		usage(stderr);
+		return 2;
+	}
+	snprintf(addr, sizeof(addr), "%s", listen);
+	colon = strrchr(addr, ':');
+	if (!colon) {
+		fprintf(stderr, "<3>aeogate-web: --listen: expected ADDR:PORT\n");
+		return 2;
+	}
+	*colon = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end || port < 1 || port > 65535 || !addr[0]) {
+		fprintf(stderr, "<3>aeogate-web: --listen: bad port in '%s'\n", listen);
+		return 2;
+	}
+	if (!ui)
+		ui = default_ui_dir();
+	if (!realpath(ui, ui_real) || access(ui_real, R_OK | X_OK) < 0) {
+		fprintf(stderr, "<3>aeogate-web: ui directory %s: %s\n", ui, strerror(errno));
+		return 1;
+	}
+	web_cfg.ui_dir = ui_real;
+	web_cfg.tls = cert != NULL;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "<3>aeogate-web: libsodium failed to initialize\n");
+		return 1;
+	}
+
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_stderr);
+	memset(&info, 0, sizeof(info));
+	info.port = (int)port;
+	info.iface = addr;
+	info.protocols = protocols;
+	info.vhost_name = "aeogate";
+	/* HTTP/1.1 only: ws over h2 and header framing stay simple and predictable. */
+	info.alpn = "http/1.1";
+	info.fd_limit_per_thread = AEOGATE_WEB_FDS_MAX;
+	info.timeout_secs = 20;
+	info.keepalive_timeout = 30;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	if (cert) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cert;
+		info.ssl_private_key_filepath = key;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	context = lws_create_context(&info);
+	if (!context) {
+		fprintf(stderr, "<3>aeogate-web: cannot listen on %s\n", listen);
+		return 1;
+	}
+	fprintf(stderr, "<6>aeogate-web: listening on %s://%s:%ld/ (ui %s, controller %s)\n",
+		cert ? "https" : "http", addr, port, web_cfg.ui_dir, web_cfg.socket_path);
+	while (!interrupted)
+		if (lws_service(context, 0) < 0)
+			break;
+	lws_context_destroy(context);
+	fprintf(stderr, "<6>aeogate-web: stopped\n");
+	return 0;
+}

@@ -1,0 +1,229 @@
+// Shared helpers for the e2e tests: each test file starts its own aeogated
+// (sim board, temporary state) and aeogate-web on a free loopback port, and
+// drives the controller only through aeogatectl.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const BUILD_DIR = process.env.BUILD_DIR || join(process.cwd(), 'build');
+export const SOURCE_DIR = process.env.SOURCE_DIR || process.cwd();
+const AEOGATED = join(BUILD_DIR, 'controller/aeogated');
+const AEOGATECTL = join(BUILD_DIR, 'controller/ctl/aeogatectl');
+const AEOGATE_WEB = join(BUILD_DIR, 'controller/web/aeogate-web');
+
+function simConfig(demo) {
+  return `[controller]
+site_name = E2E test site
+timezone = Europe/Amsterdam
+demo = ${demo ? 'yes' : 'no'}
+
+[door dock-1]
+zone = dock
+lock = sim
+contact = sim
+rex = sim
+strike_time = 5s
+held_time = 30s
+
+[door cage-1]
+zone = bonded-cage
+lock = sim
+lock_type = maglock
+contact = sim
+rex = sim
+
+[reader dock-1-in]
+type = sim
+door = dock-1
+formats = all
+
+[reader cage-1-in]
+type = sim
+door = cage-1
+formats = h10301,h10304,h10302
+`;
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(what, fn, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await fn()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+export async function startStack({ demo = true } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'aeogate-e2e-'));
+  const sock = join(dir, 'ctl.sock');
+  writeFileSync(join(dir, 'sim.ini'), simConfig(demo));
+  const dlog = openSync(join(dir, 'aeogated.log'), 'a');
+  const daemon = spawn(AEOGATED, ['-c', join(dir, 'sim.ini'), '--state-dir', join(dir, 'state'),
+    '--socket', sock], { stdio: ['ignore', dlog, dlog] });
+  const stack = { dir, sock, daemon, web: null, base: null };
+  stack.ctl = (args, opts = {}) => ctl(sock, args, opts);
+  await waitFor('aeogated', () => { stack.ctl(['status']); return true; });
+  const port = await freePort();
+  const wlog = openSync(join(dir, 'aeogate-web.log'), 'a');
+  stack.web = spawn(AEOGATE_WEB, ['--socket', sock, '--listen', `127.0.0.1:${port}`,
+    '--ui', join(SOURCE_DIR, 'ui')], { stdio: ['ignore', wlog, wlog] });
+  stack.base = `http://127.0.0.1:${port}`;
+  await waitFor('aeogate-web', async () => (await fetch(stack.base + '/')).ok);
+  stack.users = {};
+  stack.addUser = (name, role) => {
+    const password = randomBytes(12).toString('base64url');
+    stack.ctl(['user', 'add', name, '--role', role], { input: password + '\n' });
+    stack.users[name] = password;
+    return password;
+  };
+  stack.stop = async () => {
+    for (const p of [stack.web, stack.daemon]) {
+      if (p && p.exitCode === null) {
+        p.kill('SIGTERM');
+        await new Promise((r) => p.once('exit', r));
+      }
+    }
+    if (!process.env.KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+  };
+  return stack;
+}
+
+// Runs aeogatectl; returns { status, stdout, stderr } without throwing.
+export function ctl(sock, args, { input } = {}) {
+  try {
+    const stdout = execFileSync(AEOGATECTL, ['--socket', sock, ...args],
+      { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    return { status: 0, stdout, stderr: '' };
+  } catch (e) {
+    if (e.status === undefined || e.status === null) throw e;
+    return { status: e.status, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+export function mustCtl(stack, args, opts) {
+  const r = stack.ctl(args, opts);
+  if (r.status !== 0) throw new Error(`aeogatectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+// Logs in; returns { cookie, csrf, res, body }.
+export async function login(stack, username, password) {
+  const res = await fetch(stack.base + '/api/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: password ?? stack.users[username] }),
+  });
+  const body = await res.json();
+  const setCookie = res.headers.get('set-cookie') || '';
+  const cookie = setCookie.split(';')[0];
+  return { res, body, cookie, csrf: body.csrf, setCookie };
+}
+
+// An API call with a session: { status, headers, body }.
+export async function api(stack, session, method, path, body, extraHeaders = {}) {
+  const headers = { ...extraHeaders };
+  if (session && session.cookie) headers.cookie = session.cookie;
+  if (method !== 'GET') {
+    if (!('content-type' in headers)) headers['content-type'] = 'application/json';
+    if (session && session.csrf && !('x-csrf-token' in headers)) headers['x-csrf-token'] = session.csrf;
+  }
+  const res = await fetch(stack.base + path, {
+    method, headers, body: method === 'GET' ? undefined : (typeof body === 'string' ? body : JSON.stringify(body ?? {})),
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = null;
+  }
+  return { status: res.status, headers: res.headers, body: json, text };
+}
+
+// H10301 26-bit frame (even parity over the first 12 data bits, odd over the last 12).
+export function h10301Bits(fc, cn) {
+  const data = fc.toString(2).padStart(8, '0') + cn.toString(2).padStart(16, '0');
+  const ones = (s) => [...s].filter((c) => c === '1').length;
+  return (ones(data.slice(0, 12)) % 2 ? '1' : '0') + data + (ones(data.slice(12)) % 2 ? '0' : '1');
+}
+
+export { sleep, waitFor };
+
+// A minimal WebSocket client (node 20 has none built in): resolves with
+// { status } when the upgrade is refused, or a client collecting text frames.
+export async function wsOpen(stack, cookie, since, { origin } = {}) {
+  const { request } = await import('node:http');
+  const url = new URL(stack.base);
+  const key = randomBytes(16).toString('base64');
+  const headers = {
+    Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
+    'Sec-WebSocket-Key': key, 'Sec-WebSocket-Protocol': 'aeogate-stream',
+  };
+  if (cookie) headers.Cookie = cookie;
+  if (origin) headers.Origin = origin;
+  const path = '/api/stream' + (since === undefined ? '' : `?since=${since}`);
+  return new Promise((resolve) => {
+    const req = request({ host: url.hostname, port: url.port, path, headers });
+    req.on('response', (res) => { res.resume(); resolve({ status: res.statusCode, refused: true }); });
+    req.on('error', () => resolve({ status: 0, refused: true }));
+    req.on('upgrade', (res, socket, head) => {
+      const client = { status: 101, refused: false, messages: [], closeCode: null, socket };
+      let buf = Buffer.alloc(0);
+      const waiters = [];
+      const wake = () => { for (const w of waiters.splice(0)) w(); };
+      client.closed = new Promise((r) => socket.on('close', () => { wake(); r(client.closeCode); }));
+      const onData = (d) => {
+        buf = Buffer.concat([buf, d]);
+        for (;;) {
+          if (buf.length < 2) break;
+          const op = buf[0] & 0x0f;
+          let len = buf[1] & 0x7f;
+          let off = 2;
+          if (len === 126) { if (buf.length < 4) break; len = buf.readUInt16BE(2); off = 4; }
+          else if (len === 127) { if (buf.length < 10) break; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+          if (buf.length < off + len) break;
+          const payload = buf.subarray(off, off + len);
+          buf = buf.subarray(off + len);
+          if (op === 1) client.messages.push(JSON.parse(payload.toString('utf8')));
+          else if (op === 8) { client.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005; socket.end(); }
+        }
+        wake();
+      };
+      socket.on('data', onData);
+      // Frames may arrive in the same packet as the 101 response.
+      if (head && head.length) onData(head);
+      client.waitFor = async (pred, timeoutMs = 5000) => {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const m = client.messages.find(pred);
+          if (m) return m;
+          if (Date.now() > deadline || socket.destroyed) throw new Error('no such message');
+          await new Promise((r) => { waiters.push(r); setTimeout(r, 100); });
+        }
+      };
+      client.close = () => socket.destroy();
+      resolve(client);
+    });
+    req.end();
+  });
+}

@@ -1,0 +1,57 @@
+// The /api client: JSON in and out, the CSRF token on every POST, and one
+// retry after fetching a fresh CSRF token (aeogate-web restarted).
+let csrf = null;
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function setCsrf(token) {
+  csrf = token;
+}
+
+async function request(method, path, body) {
+  const headers = {};
+  if (method !== 'GET') {
+    headers['Content-Type'] = 'application/json';
+    if (csrf) headers['X-CSRF-Token'] = csrf;
+  }
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? (method === 'GET' ? undefined : '{}') : JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(res.status, e.code || 'http_' + res.status, e.message || res.statusText);
+  }
+  return data;
+}
+
+export async function get(path) {
+  return request('GET', path);
+}
+
+export async function post(path, body) {
+  try {
+    return await request('POST', path, body);
+  } catch (e) {
+    if (e.code === 'csrf_failed') {
+      const me = await request('GET', '/api/me');
+      csrf = me.csrf;
+      return request('POST', path, body);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,489 @@
+// The dashboard: sign-in, live feed, door board, persons and badges, levels,
+// simulator, users. What a role may not do is not shown; the controller
+// refuses it anyway.
+import { get, post, setCsrf, ApiError } from './api.js';
+import { EventStream } from './stream.js';
+import {
+  setTimeZone, timeZoneLabel, formatTime, reasonText, kindText, isAlarm, eventClass,
+} from './format.js';
+
+const FEED_MAX = 500;
+const $ = (sel) => document.querySelector(sel);
+
+const state = {
+  me: null,
+  status: null,
+  events: [], // newest first
+  doors: [],
+  readers: [],
+  persons: [],
+  badges: [],
+  alarms: new Map(), // seq → event, unacknowledged
+  ackSupported: false,
+};
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'text') e.textContent = v;
+    else if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+function can(roles) {
+  return state.me && roles.split(' ').includes(state.me.role);
+}
+
+const canManage = () => can('manager admin');
+
+// ---------------------------------------------------------------- sign-in
+
+function showLogin(message) {
+  stream.stop();
+  state.me = null;
+  $('#app-view').hidden = true;
+  $('#logout').hidden = true;
+  $('#who').textContent = '';
+  $('#login-view').hidden = false;
+  $('#login-error').textContent = message || '';
+  $('#login-user').focus();
+}
+
+$('#login-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  $('#login-error').textContent = '';
+  try {
+    const me = await post('/api/login', {
+      username: $('#login-user').value,
+      password: $('#login-pass').value,
+    });
+    $('#login-pass').value = '';
+    await start(me);
+  } catch (e) {
+    $('#login-error').textContent =
+      e.status === 429 ? 'Too many failed attempts. Try again later.'
+        : e.status === 401 ? 'Wrong username or password.'
+          : `Sign-in failed: ${e.message}`;
+  }
+});
+
+$('#logout').addEventListener('click', async () => {
+  try {
+    await post('/api/logout');
+  } catch {
+    // The session is over either way.
+  }
+  showLogin('Signed out.');
+});
+
+// ---------------------------------------------------------------- live feed
+
+const stream = new EventStream({
+  onEvent: (ev) => onEvent(ev, true),
+  onState: (s) => {
+    const c = $('#conn');
+    c.dataset.state = s;
+    c.textContent = s;
+  },
+  onUnauthenticated: () => showLogin('Your session has ended. Sign in again.'),
+});
+
+function matchesFilters(ev) {
+  const door = $('#f-door').value;
+  const zone = $('#f-zone').value;
+  const person = $('#f-person').value.trim();
+  const kind = $('#f-kind').value;
+  if (door && ev.door !== door) return false;
+  if (zone && ev.zone !== zone) return false;
+  if (person && !(ev.person || '').includes(person)) return false;
+  if (kind && !ev.kind.startsWith(kind)) return false;
+  return true;
+}
+
+function eventItem(ev) {
+  const parts = [];
+  if (ev.door) parts.push(`door ${ev.door}`);
+  if (ev.reader) parts.push(`reader ${ev.reader}`);
+  if (ev.person) parts.push(`person ${ev.person}`);
+  if (ev.credential) parts.push(ev.credential);
+  if (ev.detail && ev.detail.user) parts.push(`user ${ev.detail.user}`);
+  return el('li', { class: `ev ${eventClass(ev)}`, 'data-kind': ev.kind, 'data-seq': ev.seq },
+    el('time', { datetime: ev.ts, text: formatTime(ev.ts) }),
+    el('span', { class: 'kind', text: kindText(ev.kind) }),
+    el('span', { class: 'what', text: parts.join(' · ') }),
+    ev.reason ? el('span', { class: 'reason', text: reasonText(ev.reason) }) : null);
+}
+
+function renderFeed() {
+  const list = $('#feed');
+  list.replaceChildren(...state.events.filter(matchesFilters).slice(0, 200).map(eventItem));
+}
+
+for (const id of ['#f-door', '#f-zone', '#f-kind']) $(id).addEventListener('change', renderFeed);
+$('#f-person').addEventListener('input', renderFeed);
+$('#feed-filters').addEventListener('submit', (e) => e.preventDefault());
+
+let refreshTimer = null;
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => {
+    loadDoors();
+    if (canManage() || can('auditor')) loadPeople();
+  }, 150);
+}
+
+function onEvent(ev, live) {
+  state.events.unshift(ev);
+  if (state.events.length > FEED_MAX) state.events.length = FEED_MAX;
+  if (isAlarm(ev) && live) {
+    state.alarms.set(ev.seq, ev);
+    renderAlarms();
+  }
+  if (ev.kind.startsWith('alarm.ack')) {
+    const s = ev.detail && ev.detail.seq;
+    if (s) state.alarms.delete(s);
+    renderAlarms();
+  }
+  if (live) {
+    if (matchesFilters(ev)) $('#feed').prepend(eventItem(ev));
+    while ($('#feed').children.length > 200) $('#feed').lastChild.remove();
+    if (/^(door|reader|access|person|badge)\./.test(ev.kind)) scheduleRefresh();
+  }
+}
+
+// ---------------------------------------------------------------- alarms
+
+function renderAlarms() {
+  const box = $('#alarms');
+  const items = [...state.alarms.values()].sort((a, b) => b.seq - a.seq);
+  box.replaceChildren(...items.map((ev) => {
+    const comment = el('input', { placeholder: 'comment', maxlength: 256, class: 'ack-comment' });
+    const ack = el('button', {
+      type: 'button',
+      class: 'ack',
+      text: 'Acknowledge',
+      onclick: async () => {
+        try {
+          await post('/api/alarms/ack', { seq: ev.seq, comment: comment.value || undefined });
+          state.alarms.delete(ev.seq);
+          renderAlarms();
+        } catch (e) {
+          if (e.status === 501) {
+            state.ackSupported = false;
+            renderAlarms();
+          } else {
+            alert(`Acknowledge failed: ${e.message}`);
+          }
+        }
+      },
+    });
+    const dismiss = el('button', {
+      type: 'button', class: 'dismiss', text: 'Hide',
+      onclick: () => { state.alarms.delete(ev.seq); renderAlarms(); },
+    });
+    const canAck = state.ackSupported && can('guard manager admin');
+    return el('div', { class: 'alarm-banner', role: 'alert', 'data-kind': ev.kind, 'data-door': ev.door || '' },
+      el('strong', { text: kindText(ev.kind) }),
+      el('span', { text: ` ${ev.door ? 'at ' + ev.door : ''} — ${formatTime(ev.ts)}` }),
+      canAck ? comment : null, canAck ? ack : null, dismiss);
+  }));
+}
+
+// Acknowledgement exists only when the controller has alarm.ack: ask with
+// an empty request, which a controller that has it refuses as invalid.
+async function probeAck() {
+  try {
+    await post('/api/alarms/ack', {});
+    state.ackSupported = true;
+  } catch (e) {
+    state.ackSupported = !(e.status === 501 || e.status === 404);
+  }
+  renderAlarms();
+}
+
+// ---------------------------------------------------------------- doors
+
+async function loadDoors() {
+  try {
+    const [doors, readers] = await Promise.all([get('/api/doors'), get('/api/readers')]);
+    state.doors = doors;
+    state.readers = readers;
+    renderDoors();
+  } catch (e) {
+    handleError(e);
+  }
+}
+
+function renderDoors() {
+  const byName = new Map(state.readers.map((r) => [r.name, r]));
+  $('#doors').replaceChildren(...state.doors.map((d) => el('article',
+    { class: `door door-${d.state}`, 'data-door': d.name, 'data-state': d.state },
+    el('h3', { text: d.name }),
+    el('p', { class: 'zone', text: `zone ${d.zone}` }),
+    el('p', { class: 'state', text: d.state }),
+    el('p', { class: 'detail', text: `lock ${d.lock} · contact ${d.contact} · ${d.lock_type}` }),
+    el('ul', { class: 'readers' }, ...(d.readers || []).map((name) => {
+      const r = byName.get(name);
+      const online = r ? r.online : false;
+      return el('li', { class: online ? 'online' : 'offline', text: `${name}: ${online ? 'online' : 'offline'}` });
+    })))));
+  fillSelect($('#f-door'), state.doors.map((d) => d.name), true);
+  fillSelect($('#sim-door-name'), state.doors.map((d) => d.name), false);
+  fillSelect($('#sim-reader'), state.readers.filter((r) => r.type === 'sim').map((r) => r.name), false);
+}
+
+function fillSelect(select, values, keepAll) {
+  const current = select.value;
+  const opts = keepAll ? [el('option', { value: '', text: 'all' })] : [];
+  for (const v of values) opts.push(el('option', { value: v, text: v }));
+  select.replaceChildren(...opts);
+  if (values.includes(current)) select.value = current;
+}
+
+// ---------------------------------------------------------------- persons & badges
+
+async function loadPeople() {
+  try {
+    const [persons, badges] = await Promise.all([get('/api/persons'), get('/api/badges')]);
+    state.persons = persons;
+    state.badges = badges;
+    renderPeople();
+  } catch (e) {
+    handleError(e);
+  }
+}
+
+function actionButton(text, path, confirmText) {
+  return el('button', {
+    type: 'button', text, 'data-action': text.toLowerCase(),
+    onclick: async () => {
+      if (confirmText && !confirm(confirmText)) return;
+      try {
+        await post(path);
+        loadPeople();
+      } catch (e) {
+        alert(`${text} failed: ${e.message}`);
+      }
+    },
+  });
+}
+
+function renderPeople() {
+  const q = $('#person-search').value.trim().toLowerCase();
+  const write = canManage();
+  $('#persons').replaceChildren(...state.persons
+    .filter((p) => !q || p.id.toLowerCase().includes(q) || p.name.toLowerCase().includes(q))
+    .map((p) => el('tr', { 'data-person': p.id },
+      el('td', { text: p.id }), el('td', { text: p.name }), el('td', { text: p.status }),
+      el('td', { text: (p.levels || []).join(', ') }),
+      el('td', {}, write && p.status === 'active' ? actionButton('Suspend', `/api/persons/${encodeURIComponent(p.id)}/suspend`) : null,
+        write && p.status === 'suspended' ? actionButton('Reinstate', `/api/persons/${encodeURIComponent(p.id)}/reinstate`) : null,
+        write && p.status !== 'terminated' ? actionButton('Terminate', `/api/persons/${encodeURIComponent(p.id)}/terminate`,
+          `Terminate ${p.id} and revoke all their badges?`) : null))));
+  $('#badges').replaceChildren(...state.badges
+    .filter((b) => !q || b.person.toLowerCase().includes(q) || b.id.includes(q))
+    .map((b) => el('tr', { 'data-badge': b.id },
+      el('td', { text: b.id }), el('td', { text: b.person }), el('td', { text: b.status }),
+      el('td', {}, write && b.status === 'active' ? el('button', {
+        type: 'button', text: 'Revoke', 'data-action': 'revoke',
+        onclick: async () => {
+          try {
+            await post('/api/badges/revoke', { credential: b.id });
+            loadPeople();
+          } catch (e) {
+            alert(`Revoke failed: ${e.message}`);
+          }
+        },
+      }) : null))));
+  const badgeSel = $('#sim-badge');
+  const cur = badgeSel.value;
+  badgeSel.replaceChildren(el('option', { value: '', text: '— type bits or UID —' }),
+    ...state.badges.filter((b) => b.id.startsWith('uid:') || b.id.startsWith('h10301:'))
+      .map((b) => el('option', { value: b.id, text: `${b.id} (${b.person}, ${b.status})` })));
+  badgeSel.value = cur;
+  for (const f of document.querySelectorAll('form[data-write]')) f.hidden = !write;
+}
+
+$('#person-search').addEventListener('input', renderPeople);
+
+function formError(form, e) {
+  form.querySelector('.error').textContent = e ? e.message : '';
+}
+
+$('#person-add').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  const x = f.elements;
+  const body = { id: x.id.value.trim(), name: x.name.value.trim() };
+  const levels = x.levels.value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (levels.length) body.levels = levels;
+  if (x.valid_until.value) body.valid_until = x.valid_until.value;
+  try {
+    await post('/api/persons', body);
+    formError(f, null);
+    f.reset();
+    loadPeople();
+  } catch (e) {
+    formError(f, e);
+  }
+});
+
+$('#badge-issue').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  try {
+    const x = f.elements;
+    await post('/api/badges', { person: x.person.value.trim(), credential: x.credential.value.trim() });
+    formError(f, null);
+    f.reset();
+    loadPeople();
+  } catch (e) {
+    formError(f, e);
+  }
+});
+
+// ---------------------------------------------------------------- levels
+
+async function loadLevels() {
+  try {
+    const [levels, zones] = await Promise.all([get('/api/levels'), get('/api/zones')]);
+    $('#levels').replaceChildren(...levels.map((l) => el('tr', {},
+      el('td', { text: l.name }), el('td', { text: (l.zones || []).join(', ') }))));
+    $('#zones').replaceChildren(...zones.map((z) => el('tr', {},
+      el('td', { text: z.name }), el('td', { text: (z.doors || []).join(', ') }))));
+    fillSelect($('#f-zone'), zones.map((z) => z.name), true);
+  } catch (e) {
+    handleError(e);
+  }
+}
+
+// ---------------------------------------------------------------- simulator
+
+// H10301 26-bit frame for facility and card number, with its parity bits.
+function h10301Bits(fc, cn) {
+  const data = fc.toString(2).padStart(8, '0') + cn.toString(2).padStart(16, '0');
+  const ones = (s) => [...s].filter((c) => c === '1').length;
+  const even = ones(data.slice(0, 12)) % 2 ? '1' : '0';
+  const odd = ones(data.slice(12)) % 2 ? '0' : '1';
+  return even + data + odd;
+}
+
+$('#sim-present').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  const body = { reader: f.reader.value };
+  const badge = f.badge.value;
+  if (badge.startsWith('uid:')) body.uid = badge.slice(4);
+  else if (badge.startsWith('h10301:')) {
+    const [, fc, cn] = badge.split(':').map(Number);
+    body.bits = h10301Bits(fc, cn);
+  } else if (f.bits.value) body.bits = f.bits.value;
+  else if (f.uid.value) body.uid = f.uid.value.toLowerCase();
+  else {
+    $('#sim-result').textContent = 'Pick a badge or type bits or a UID.';
+    return;
+  }
+  try {
+    const r = await post('/api/sim/present', body);
+    $('#sim-result').textContent = r.granted ? `Granted${r.person ? ' to ' + r.person : ''}`
+      : `Denied: ${reasonText(r.reason)}`;
+    $('#sim-result').dataset.granted = r.granted ? '1' : '0';
+  } catch (e) {
+    $('#sim-result').textContent = `Failed: ${e.message}`;
+  }
+});
+
+$('#sim-door').addEventListener('click', async (ev) => {
+  const b = ev.target.closest('button');
+  if (!b) return;
+  const door = $('#sim-door-name').value;
+  try {
+    if (b.dataset.rex) await post('/api/sim/rex', { door });
+    else await post('/api/sim/door', { door, state: b.dataset.state });
+    $('#sim-door-result').textContent = `${door}: ${b.textContent.toLowerCase()} done`;
+  } catch (e) {
+    $('#sim-door-result').textContent = `Failed: ${e.message}`;
+  }
+});
+
+// ---------------------------------------------------------------- users
+
+async function loadUsers() {
+  try {
+    const users = await get('/api/users');
+    $('#users').replaceChildren(...users.map((u) => el('tr', {},
+      el('td', { text: u.name }), el('td', { text: u.role }),
+      el('td', { text: u.disabled ? 'yes' : 'no' }), el('td', { text: formatTime(u.created) }))));
+  } catch (e) {
+    handleError(e);
+  }
+}
+
+// ---------------------------------------------------------------- tabs & start
+
+function selectTab(name) {
+  for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('active', b.dataset.tab === name);
+  for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== `tab-${name}`;
+  if (name === 'levels') loadLevels();
+  if (name === 'users') loadUsers();
+  if (name === 'people') loadPeople();
+  if (name === 'doors' || name === 'sim') loadDoors();
+}
+
+$('#tabs').addEventListener('click', (ev) => {
+  const b = ev.target.closest('button[data-tab]');
+  if (b) selectTab(b.dataset.tab);
+});
+
+function handleError(e) {
+  if (e instanceof ApiError && e.status === 401) showLogin('Your session has ended. Sign in again.');
+}
+
+async function start(me) {
+  state.me = me;
+  setCsrf(me.csrf);
+  state.status = await get('/api/status');
+  setTimeZone(state.status.timezone || 'UTC');
+  $('#site').textContent = state.status.site || '';
+  $('#tz').textContent = `times in ${timeZoneLabel()}`;
+  $('#who').textContent = `${me.user} (${me.role})`;
+  $('#logout').hidden = false;
+  $('#login-view').hidden = true;
+  $('#app-view').hidden = false;
+  document.body.dataset.role = me.role;
+
+  for (const b of document.querySelectorAll('#tabs button')) {
+    const allowed = b.dataset.roles.split(' ').includes(me.role);
+    b.hidden = !allowed || (b.dataset.demo && !state.status.demo);
+  }
+  selectTab('feed');
+
+  // The newest page of history, then the live stream from where it ends.
+  const last = state.status.last_seq || 0;
+  const events = await get(`/api/events?since=${Math.max(0, last - 200)}&limit=1000`);
+  state.events = [];
+  state.alarms.clear();
+  for (const ev of events) onEvent(ev, false);
+  renderFeed();
+  renderAlarms();
+  const since = events.length ? events[events.length - 1].seq : last;
+  stream.start(since);
+  loadDoors();
+  loadLevels();
+  if (can('manager auditor admin')) loadPeople();
+  if (can('guard manager admin')) probeAck();
+}
+
+(async () => {
+  try {
+    const me = await get('/api/me');
+    await start(me);
+  } catch {
+    showLogin();
+  }
+})();
