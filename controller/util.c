@@ -151,6 +151,13 @@ bool text_is_valid(const char *s)
 		for (int i = 1; i < len; i++)
 			if ((p[i] & 0xc0) != 0x80)
 				return false;
+		/*
+		 * Overlong forms, UTF-16 surrogates and code points past U+10FFFF
+		 * are not UTF-8; jansson would refuse them in an event or a reply.
+		 */
+		if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+		    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+			return false;
 		p += len;
 	}
 	return true;
