@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The decision pipeline (controller/decide.c) and the reason codes
+ * (controller/reason.c). decide() is pure: each case builds the facts the
+ * store would have loaded and checks the one reason an auditor would see.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "decide.h"
+
+/* 2026-11-28T12:00:00.000Z: an arbitrary "now" for every case. */
+#define NOW 1795867200000LL
+
+/*
+ * One case: the facts that differ from a grant. Unset fields keep the
+ * granting value: credential and person present and "active", no validity
+ * bounds, the zone in one of the person's levels.
+ */
+struct decide_case {
+	const char *name;
+	bool no_credential, no_person;
+	const char *credential_status, *person_status; /* NULL: "active" */
+	int64_t credential_from, credential_until;     /* relative to NOW, when *_set */
+	bool credential_from_set, credential_until_set;
+	int64_t person_from, person_until;
+	bool person_from_set, person_until_set;
+	bool zone_given;
+	int has_zone; /* when zone_given, else 1 */
+	enum reason want;
+};
+
+static const struct decide_case status_cases[] = {
+    {"grants when every rule passes", .want = REASON_NONE},
+    {"unknown credential", .no_credential = true, .want = REASON_UNKNOWN_CREDENTIAL},
+    {"unknown credential wins over a missing person", .no_credential = true, .no_person = true,
+     .zone_given = true, .has_zone = -EIO, .want = REASON_UNKNOWN_CREDENTIAL},
+    {"revoked credential", .credential_status = "revoked", .want = REASON_CREDENTIAL_REVOKED},
+    {"suspended credential", .credential_status = "suspended", .want = REASON_CREDENTIAL_SUSPENDED},
+    {"lost credential", .credential_status = "lost", .want = REASON_CREDENTIAL_LOST},
+    {"returned credential reads as revoked", .credential_status = "returned",
+     .want = REASON_CREDENTIAL_REVOKED},
+    {"unknown credential status fails closed", .credential_status = "stolen?",
+     .want = REASON_CREDENTIAL_REVOKED},
+    {"empty credential status fails closed", .credential_status = "",
+     .want = REASON_CREDENTIAL_REVOKED},
+    {"status is case-sensitive: ACTIVE is not active", .credential_status = "ACTIVE",
+     .want = REASON_CREDENTIAL_REVOKED},
+    {"missing person row is an internal error", .no_person = true, .want = REASON_INTERNAL_ERROR},
+    {"suspended person", .person_status = "suspended", .want = REASON_PERSON_INACTIVE},
+    {"terminated person", .person_status = "terminated", .want = REASON_PERSON_TERMINATED},
+    {"unknown person status fails closed", .person_status = "on_leave",
+     .want = REASON_PERSON_INACTIVE},
+    {"no level opens the zone", .zone_given = true, .has_zone = 0, .want = REASON_NO_ACCESS},
+    {"zone lookup failed is an internal error", .zone_given = true, .has_zone = -EIO,
+     .want = REASON_INTERNAL_ERROR},
+    {"zone lookup out of range never grants", .zone_given = true, .has_zone = 2,
+     .want = REASON_NO_ACCESS},
+};
+
+/* valid_from is inclusive, valid_until exclusive. */
+static const struct decide_case window_cases[] = {
+    {"person valid_from == now grants", .person_from = 0, .person_from_set = true,
+     .want = REASON_NONE},
+    {"person valid_from == now + 1 is not yet valid", .person_from = 1, .person_from_set = true,
+     .want = REASON_NOT_YET_VALID},
+    {"person valid_from == now - 1 grants", .person_from = -1, .person_from_set = true,
+     .want = REASON_NONE},
+    {"person valid_until == now is expired", .person_until = 0, .person_until_set = true,
+     .want = REASON_EXPIRED},
+    {"person valid_until == now + 1 grants", .person_until = 1, .person_until_set = true,
+     .want = REASON_NONE},
+    {"person valid_until == now - 1 is expired", .person_until = -1, .person_until_set = true,
+     .want = REASON_EXPIRED},
+
+    /* Credential validity window, at the exact boundaries. */
+    {"credential valid_from == now grants", .credential_from = 0, .credential_from_set = true,
+     .want = REASON_NONE},
+    {"credential valid_from == now + 1 is not yet valid", .credential_from = 1,
+     .credential_from_set = true, .want = REASON_NOT_YET_VALID},
+    {"credential valid_until == now is expired", .credential_until = 0,
+     .credential_until_set = true, .want = REASON_EXPIRED},
+    {"credential valid_until == now + 1 grants", .credential_until = 1,
+     .credential_until_set = true, .want = REASON_NONE},
+    {"credential inside a window grants", .credential_from = -1000, .credential_from_set = true,
+     .credential_until = 1000, .credential_until_set = true, .want = REASON_NONE},
+};
+
+/* Rule order: the first rule that denies names the reason. */
+static const struct decide_case order_cases[] = {
+    {"revoked and expired reads revoked", .credential_status = "revoked", .credential_until = -1,
+     .credential_until_set = true, .want = REASON_CREDENTIAL_REVOKED},
+    {"revoked credential of a terminated person reads revoked", .credential_status = "revoked",
+     .person_status = "terminated", .want = REASON_CREDENTIAL_REVOKED},
+    {"suspended credential without a person row reads suspended", .credential_status = "suspended",
+     .no_person = true, .want = REASON_CREDENTIAL_SUSPENDED},
+    {"terminated and expired person reads terminated", .person_status = "terminated",
+     .person_until = -1, .person_until_set = true, .want = REASON_PERSON_TERMINATED},
+    {"suspended person without access reads inactive", .person_status = "suspended",
+     .zone_given = true, .has_zone = 0, .want = REASON_PERSON_INACTIVE},
+    {"person window before credential window", .person_from = 1, .person_from_set = true,
+     .credential_until = -1, .credential_until_set = true, .want = REASON_NOT_YET_VALID},
+    {"expired person before not-yet-valid credential", .person_until = 0, .person_until_set = true,
+     .credential_from = 1, .credential_from_set = true, .want = REASON_EXPIRED},
+    {"expired credential before no access", .credential_until = 0, .credential_until_set = true,
+     .zone_given = true, .has_zone = 0, .want = REASON_EXPIRED},
+    {"validity before a failed zone lookup", .person_from = 1, .person_from_set = true,
+     .zone_given = true, .has_zone = -EIO, .want = REASON_NOT_YET_VALID},
+};
+
+static void run_cases(const struct decide_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct decide_case *c = &cases[i];
+		struct credential cred = {.id = "h10301:12:3456", .person = "E1042"};
+		struct person p = {.id = "E1042", .name = "Test Person"};
+		struct decide_facts f = {.has_zone = c->zone_given ? c->has_zone : 1,
+					 .now_ms = NOW};
+		enum reason got;
+
+		snprintf(cred.status, sizeof(cred.status), "%s",
+			 c->credential_status ? c->credential_status : "active");
+		snprintf(p.status, sizeof(p.status), "%s",
+			 c->person_status ? c->person_status : "active");
+		cred.valid_from = c->credential_from_set ? NOW + c->credential_from : 0;
+		cred.valid_until = c->credential_until_set ? NOW + c->credential_until : 0;
+		p.valid_from = c->person_from_set ? NOW + c->person_from : 0;
+		p.valid_until = c->person_until_set ? NOW + c->person_until : 0;
+		f.credential = c->no_credential ? NULL : &cred;
+		f.person = c->no_person ? NULL : &p;
+
+		got = decide(&f);
+		if (got != c->want)
+			fail_msg("case '%s': got %s, want %s", c->name, reason_to_string(got),
+				 reason_to_string(c->want));
+	}
+}
+
+#define RUN_CASES(t) run_cases(t, sizeof(t) / sizeof(t[0]))
+
+static void test_denies_by_credential_person_and_zone(void **state)
+{
+	(void)state;
+	RUN_CASES(status_cases);
+}
+
+static void test_denies_outside_validity_windows_at_exact_boundaries(void **state)
+{
+	(void)state;
+	RUN_CASES(window_cases);
+}
+
+static void test_first_denying_rule_names_the_reason(void **state)
+{
+	(void)state;
+	RUN_CASES(order_cases);
+}
+
+static void test_denies_without_facts(void **state)
+{
+	(void)state;
+	assert_int_equal(decide(NULL), REASON_INTERNAL_ERROR);
+}
+
+static void test_zero_validity_means_unbounded(void **state)
+{
+	struct credential cred = {.status = "active"};
+	struct person p = {.status = "active"};
+	struct decide_facts f = {.credential = &cred, .person = &p, .has_zone = 1};
+
+	(void)state;
+	/* Far from any bound, at both ends of time. */
+	f.now_ms = 0;
+	assert_int_equal(decide(&f), REASON_NONE);
+	f.now_ms = INT64_MAX;
+	assert_int_equal(decide(&f), REASON_NONE);
+}
+
+/* Every stored code: the table the README documents. */
+static const struct {
+	enum reason r;
+	const char *code;
+} codes[] = {
+    {REASON_NONE, "none"},
+    {REASON_BAD_PARITY, "bad_parity"},
+    {REASON_UNKNOWN_FORMAT, "unknown_format"},
+    {REASON_UNKNOWN_CREDENTIAL, "unknown_credential"},
+    {REASON_CREDENTIAL_REVOKED, "credential_revoked"},
+    {REASON_CREDENTIAL_SUSPENDED, "credential_suspended"},
+    {REASON_CREDENTIAL_LOST, "credential_lost"},
+    {REASON_PERSON_INACTIVE, "person_inactive"},
+    {REASON_PERSON_TERMINATED, "person_terminated"},
+    {REASON_NOT_YET_VALID, "not_yet_valid"},
+    {REASON_EXPIRED, "expired"},
+    {REASON_NO_ACCESS, "no_access"},
+    {REASON_DOOR_LOCKED_DOWN, "door_locked_down"},
+    {REASON_INTERNAL_ERROR, "internal_error"},
+};
+
+static void test_reason_codes_are_stable(void **state)
+{
+	(void)state;
+	/* A new reason must be added here too: the codes are a contract. */
+	assert_int_equal(sizeof(codes) / sizeof(codes[0]), _REASON_MAX);
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		assert_string_equal(reason_to_string(codes[i].r), codes[i].code);
+}
+
+static void test_reason_round_trips(void **state)
+{
+	(void)state;
+	for (int r = 0; r < _REASON_MAX; r++) {
+		const char *s = reason_to_string((enum reason)r);
+
+		assert_non_null(s);
+		assert_int_equal(reason_from_string(s), r);
+	}
+}
+
+static void test_reason_out_of_range_is_internal_error(void **state)
+{
+	(void)state;
+	assert_string_equal(reason_to_string(_REASON_MAX), "internal_error");
+	assert_string_equal(reason_to_string((enum reason)(_REASON_MAX + 100)), "internal_error");
+	assert_string_equal(reason_to_string((enum reason) - 1), "internal_error");
+}
+
+static void test_reason_from_unknown_string_is_einval(void **state)
+{
+	(void)state;
+	assert_int_equal(reason_from_string(NULL), -EINVAL);
+	assert_int_equal(reason_from_string(""), -EINVAL);
+	assert_int_equal(reason_from_string("Expired"), -EINVAL);
+	assert_int_equal(reason_from_string("expired "), -EINVAL);
+	assert_int_equal(reason_from_string("outside_schedule"), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_denies_by_credential_person_and_zone),
+	    cmocka_unit_test(test_denies_outside_validity_windows_at_exact_boundaries),
+	    cmocka_unit_test(test_first_denying_rule_names_the_reason),
+	    cmocka_unit_test(test_denies_without_facts),
+	    cmocka_unit_test(test_zero_validity_means_unbounded),
+	    cmocka_unit_test(test_reason_codes_are_stable),
+	    cmocka_unit_test(test_reason_round_trips),
+	    cmocka_unit_test(test_reason_out_of_range_is_internal_error),
+	    cmocka_unit_test(test_reason_from_unknown_string_is_einval),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
