@@ -24,12 +24,14 @@ enum section_kind {
 	SECTION_CONTROLLER,
 	SECTION_DOOR,
 	SECTION_READER,
+	SECTION_AUDIT, /* [audit]: checkpoints and report limits */
 };
 
 struct parse_state {
 	struct config *cfg;
 	FILE *f;
 	int line;
+	int section_line; /* line of the last section header read */
 	bool line_too_long;
 	char *err;
 	size_t errlen;
@@ -76,6 +78,12 @@ static char *count_lines(char *str, int num, void *stream)
 		fail(ps, ps->line, "line", "longer than %d characters", num - 2);
 		return NULL;
 	}
+	/*
+	 * inih calls the handler only for keys, so a section starts at its first
+	 * key; remember where its header was, which is the line to report.
+	 */
+	if (r[strspn(r, " \t")] == '[')
+		ps->section_line = ps->line;
 	return r;
 }
 
@@ -240,6 +248,8 @@ static const char *const door_keys[] = {"zone",	     "lock",	"lock_type", "conta
 					"rex",	     "tamper",	"led_green", "led_red",
 					"buzzer",    "debounce_ms", "strike_time", "held_time",
 					NULL};
+static const char *const audit_keys[] = {"checkpoint_events", "checkpoint_minutes",
+					 "alarm_ack_limit", NULL};
 static const char *const reader_keys[] = {"type", "door", "direction", "formats", "d0", "d1",
 					  "connstring", "frame_gap_ms", "hold_off_ms", NULL};
 
@@ -254,14 +264,18 @@ static int start_section(struct parse_state *ps, const char *section)
 		ps->kind = SECTION_CONTROLLER;
 		return 0;
 	}
+	if (strcmp(section, "audit") == 0) {
+		ps->kind = SECTION_AUDIT;
+		return 0;
+	}
 	if (strncmp(section, "door ", 5) == 0) {
 		name = section + 5;
 		if (!id_is_valid(name))
-			return fail(ps, ps->line, "door", "'%s' is not a valid name (1-64 of A-Z a-z 0-9 . _ -)", name);
+			return fail(ps, ps->section_line, "door", "'%s' is not a valid name (1-64 of A-Z a-z 0-9 . _ -)", name);
 		if (config_door_find(c, name) >= 0)
-			return fail(ps, ps->line, "door", "'%s' is defined twice", name);
+			return fail(ps, ps->section_line, "door", "'%s' is defined twice", name);
 		if (c->n_doors >= AEOGATE_DOORS_MAX)
-			return fail(ps, ps->line, "door", "more than %d doors", AEOGATE_DOORS_MAX);
+			return fail(ps, ps->section_line, "door", "more than %d doors", AEOGATE_DOORS_MAX);
 		ps->kind = SECTION_DOOR;
 		ps->index = (int)c->n_doors++;
 		struct door_config *d = &c->doors[ps->index];
@@ -271,17 +285,17 @@ static int start_section(struct parse_state *ps, const char *section)
 		d->debounce_ms = 7;
 		d->strike_time_ms = 5000;
 		d->held_time_ms = 30000;
-		d->line = ps->line;
+		d->line = ps->section_line;
 		return 0;
 	}
 	if (strncmp(section, "reader ", 7) == 0) {
 		name = section + 7;
 		if (!id_is_valid(name))
-			return fail(ps, ps->line, "reader", "'%s' is not a valid name (1-64 of A-Z a-z 0-9 . _ -)", name);
+			return fail(ps, ps->section_line, "reader", "'%s' is not a valid name (1-64 of A-Z a-z 0-9 . _ -)", name);
 		if (config_reader_find(c, name) >= 0)
-			return fail(ps, ps->line, "reader", "'%s' is defined twice", name);
+			return fail(ps, ps->section_line, "reader", "'%s' is defined twice", name);
 		if (c->n_readers >= AEOGATE_READERS_MAX)
-			return fail(ps, ps->line, "reader", "more than %d readers", AEOGATE_READERS_MAX);
+			return fail(ps, ps->section_line, "reader", "more than %d readers", AEOGATE_READERS_MAX);
 		ps->kind = SECTION_READER;
 		ps->index = (int)c->n_readers++;
 		struct reader_config *r = &c->readers[ps->index];
@@ -292,12 +306,12 @@ static int start_section(struct parse_state *ps, const char *section)
 		r->formats_mask = WIEGAND_ALL_FORMATS;
 		r->frame_gap_ms = 25;
 		r->hold_off_ms = 1000;
-		r->line = ps->line;
-		ps->reader_door_line[ps->index] = ps->line;
+		r->line = ps->section_line;
+		ps->reader_door_line[ps->index] = ps->section_line;
 		return 0;
 	}
-	return fail(ps, ps->line, "section",
-		    "unknown section [%s] (expected [controller], [door NAME] or [reader NAME])", section);
+	return fail(ps, ps->section_line, "section",
+		    "unknown section [%s] (expected [controller], [audit], [door NAME] or [reader NAME])", section);
 }
 
 static int controller_key(struct parse_state *ps, const char *key, const char *v)
@@ -434,6 +448,26 @@ static int reader_key(struct parse_state *ps, const char *key, const char *v)
 	return 1;
 }
 
+static int audit_key(struct parse_state *ps, const char *key, const char *v)
+{
+	struct config *c = ps->cfg;
+
+	if (!strcmp(key, "checkpoint_events")) {
+		if (parse_uint(v, 1, AEOGATE_CHECKPOINT_EVENTS_MAX, &c->checkpoint_events) < 0)
+			return fail(ps, ps->line, key, "must be 1-%d events",
+				    AEOGATE_CHECKPOINT_EVENTS_MAX);
+	} else if (!strcmp(key, "checkpoint_minutes")) {
+		if (parse_uint(v, 1, AEOGATE_CHECKPOINT_MINUTES_MAX, &c->checkpoint_minutes) < 0)
+			return fail(ps, ps->line, key, "must be 1-%d minutes",
+				    AEOGATE_CHECKPOINT_MINUTES_MAX);
+	} else if (!strcmp(key, "alarm_ack_limit")) {
+		if (parse_duration_ms(v, 24u * 60 * 60 * 1000, &c->alarm_ack_limit_ms) < 0 ||
+		    c->alarm_ack_limit_ms == 0)
+			return fail(ps, ps->line, key, "must be a duration such as 3m or 90s, up to 24 hours");
+	}
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *ps = user;
@@ -442,6 +476,8 @@ static int handler(void *user, const char *section, const char *name, const char
 
 	if (ps->failed)
 		return 0;
+	if (!*section)
+		return fail(ps, ps->line, name ? name : "section", "outside any section");
 	if (strcmp(section, ps->section) != 0 || ps->kind == SECTION_NONE) {
 		start_section(ps, section);
 		if (ps->failed)
@@ -452,6 +488,7 @@ static int handler(void *user, const char *section, const char *name, const char
 
 	keys = ps->kind == SECTION_CONTROLLER ? controller_keys
 	       : ps->kind == SECTION_DOOR     ? door_keys
+	       : ps->kind == SECTION_AUDIT    ? audit_keys
 					      : reader_keys;
 	k = key_index(keys, name);
 	if (k < 0)
@@ -468,6 +505,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return door_key(ps, name, value);
 	case SECTION_READER:
 		return reader_key(ps, name, value);
+	case SECTION_AUDIT:
+		return audit_key(ps, name, value);
 	default:
 		return fail(ps, ps->line, name, "outside any section");
 	}
@@ -516,7 +555,8 @@ static void validate(struct parse_state *ps)
 		}
 		r->door_index = (unsigned)di;
 		if (r->type == READER_WIEGAND && (!r->d0.set || !r->d1.set))
-			fail(ps, r->line, "d0", "wiegand reader '%s' needs both d0 and d1 lines", r->name);
+			fail(ps, r->line, r->d0.set ? "d1" : "d0",
+			     "wiegand reader '%s' needs both d0 and d1 lines", r->name);
 		else if (r->type == READER_NFC && !r->connstring[0])
 			fail(ps, r->line, "connstring", "nfc reader '%s' needs a connstring", r->name);
 	}
@@ -534,6 +574,9 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 	strcpy(ret->site_name, "aeogate");
 	strcpy(ret->timezone, "UTC");
 	strcpy(ret->durability, "normal");
+	ret->checkpoint_events = 1000;
+	ret->checkpoint_minutes = 10;
+	ret->alarm_ack_limit_ms = 3 * 60 * 1000;
 
 	ps.f = fopen(path, "re");
 	if (!ps.f) {

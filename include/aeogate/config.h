@@ -77,6 +77,10 @@ struct config {
 	char timezone[64];  /* IANA name used by the dashboard for display */
 	char durability[8]; /* "normal" or "full" (SQLite synchronous) */
 	bool demo;          /* enables the dashboard's simulator panel */
+	/* [audit] */
+	unsigned checkpoint_events;  /* sign a checkpoint at least every N events, default 1000 */
+	unsigned checkpoint_minutes; /* ... and every M minutes when events came, default 10 */
+	unsigned alarm_ack_limit_ms; /* alarms report flags slower acknowledgements, default 3 min */
 	struct door_config doors[AEOGATE_DOORS_MAX];
 	size_t n_doors;
 	struct reader_config readers[AEOGATE_READERS_MAX];

@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The INI config (controller/config.c): each test writes a file into a
+ * private mkdtemp directory and loads it. Errors are checked for their
+ * exact "file:line: key:" prefix, since that is what an installer reads.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "aeogate/config.h"
+#include "aeogate/wiegand.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct config cfg; /* large: keep it off the stack */
+	char err[512];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_config.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/aeogate.ini", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	unlink(f->path);
+	assert_int_equal(rmdir(f->dir), 0);
+	free(f);
+	return 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "we");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Writes text and loads it; returns config_load's result. */
+static int load(struct fixture *f, const char *text)
+{
+	write_file(f->path, text);
+	f->err[0] = '\0';
+	return config_load(f->path, &f->cfg, f->err, sizeof(f->err));
+}
+
+/* The demo site (config/demo.ini), with a door and a reader left at their defaults. */
+static const char full_example[] = "; aeogate demo site\n"
+				   "[controller]\n"
+				   "site_name = Demo cargo site (simulated board)\n"
+				   "timezone = Europe/Amsterdam\n"
+				   "durability = full\n"
+				   "demo = true\n"
+				   "state_dir = /srv/aeogate\n"
+				   "socket = /run/test/ctl.sock\n"
+				   "\n"
+				   "[door dock-1]\n"
+				   "zone = dock\n"
+				   "lock = sim\n"
+				   "lock_type = strike\n"
+				   "contact = sim\n"
+				   "rex = sim\n"
+				   "strike_time = 3s\n"
+				   "held_time = 2m\n"
+				   "debounce_ms = 20\n"
+				   "\n"
+				   "[door cage-1]\n"
+				   "zone = bonded-cage\n"
+				   "lock = sim\n"
+				   "lock_type = maglock\n"
+				   "\n"
+				   "[door office-1]\n"
+				   "zone = office\n"
+				   "lock = sim ; inline comment\n"
+				   "\n"
+				   "[reader dock-1-in]\n"
+				   "type = sim\n"
+				   "door = dock-1\n"
+				   "direction = in\n"
+				   "formats = h10301, c1k48\n"
+				   "\n"
+				   "[reader cage-1-out]\n"
+				   "door = cage-1\n"
+				   "direction = out\n"
+				   "\n"
+				   "[reader office-1-in]\n"
+				   "type = sim\n"
+				   "door = office-1\n";
+
+static void test_loads_the_full_example_with_values_and_defaults(void **state)
+{
+	struct fixture *f = *state;
+	const struct config *c = &f->cfg;
+
+	assert_int_equal(load(f, full_example), 0);
+	assert_string_equal(c->path, f->path);
+	assert_string_equal(c->site_name, "Demo cargo site (simulated board)");
+	assert_string_equal(c->timezone, "Europe/Amsterdam");
+	assert_string_equal(c->durability, "full");
+	assert_true(c->demo);
+	assert_string_equal(c->state_dir, "/srv/aeogate");
+	assert_string_equal(c->socket, "/run/test/ctl.sock");
+
+	assert_int_equal(c->n_doors, 3);
+	assert_string_equal(c->doors[0].name, "dock-1");
+	assert_string_equal(c->doors[0].zone, "dock");
+	assert_int_equal(c->doors[0].backend, DOOR_BACKEND_SIM);
+	assert_int_equal(c->doors[0].lock_type, LOCK_STRIKE);
+	assert_true(c->doors[0].lock.set && c->doors[0].lock.sim);
+	assert_true(c->doors[0].contact.set && c->doors[0].contact.sim);
+	assert_true(c->doors[0].rex.set && c->doors[0].rex.sim);
+	assert_false(c->doors[0].tamper.set);
+	assert_false(c->doors[0].led_green.set);
+	assert_int_equal(c->doors[0].strike_time_ms, 3000);
+	assert_int_equal(c->doors[0].held_time_ms, 120000);
+	assert_int_equal(c->doors[0].debounce_ms, 20);
+	assert_int_equal(c->doors[0].line, 10);
+
+	assert_string_equal(c->doors[1].name, "cage-1");
+	assert_string_equal(c->doors[1].zone, "bonded-cage");
+	assert_int_equal(c->doors[1].lock_type, LOCK_MAGLOCK);
+	assert_false(c->doors[1].contact.set);
+	/* Defaults. */
+	assert_int_equal(c->doors[1].strike_time_ms, 5000);
+	assert_int_equal(c->doors[1].held_time_ms, 30000);
+	assert_int_equal(c->doors[1].debounce_ms, 7);
+	assert_int_equal(c->doors[2].lock_type, LOCK_STRIKE);
+	assert_true(c->doors[2].lock.sim);
+
+	assert_int_equal(c->n_readers, 3);
+	assert_string_equal(c->readers[0].name, "dock-1-in");
+	assert_string_equal(c->readers[0].door, "dock-1");
+	assert_int_equal(c->readers[0].door_index, 0);
+	assert_int_equal(c->readers[0].type, READER_SIM);
+	assert_string_equal(c->readers[0].direction, "in");
+	assert_int_equal(c->readers[0].formats_mask,
+			 (1u << WIEGAND_H10301) | (1u << WIEGAND_C1K48));
+
+	assert_string_equal(c->readers[1].name, "cage-1-out");
+	assert_int_equal(c->readers[1].door_index, 1);
+	assert_string_equal(c->readers[1].direction, "out");
+	/* Defaults. */
+	assert_int_equal(c->readers[1].type, READER_SIM);
+	assert_int_equal(c->readers[1].formats_mask, WIEGAND_ALL_FORMATS);
+	assert_int_equal(c->readers[1].frame_gap_ms, 25);
+	assert_int_equal(c->readers[1].hold_off_ms, 1000);
+	assert_int_equal(c->readers[2].door_index, 2);
+
+	assert_int_equal(config_door_find(c, "cage-1"), 1);
+	assert_int_equal(config_door_find(c, "nope"), -ENOENT);
+	assert_int_equal(config_reader_find(c, "office-1-in"), 2);
+	assert_int_equal(config_reader_find(c, "dock-1"), -ENOENT);
+}
+
+static void test_controller_defaults(void **state)
+{
+	struct fixture *f = *state;
+	const struct config *c = &f->cfg;
+
+	assert_int_equal(load(f, "[door d]\nzone = z\nlock = sim\n"), 0);
+	assert_string_equal(c->state_dir, "/var/lib/aeogate");
+	assert_string_equal(c->socket, "/run/aeogate/aeogated.sock");
+	assert_string_equal(c->site_name, "aeogate");
+	assert_string_equal(c->timezone, "UTC");
+	assert_string_equal(c->durability, "normal");
+	assert_false(c->demo);
+	assert_int_equal(c->n_doors, 1);
+	assert_int_equal(c->n_readers, 0);
+}
+
+static void test_loads_the_shipped_demo_config(void **state)
+{
+	struct fixture *f = *state;
+	char demo[PATH_MAX];
+	const char *tail;
+
+	/* ctest runs in the build tree; find the source tree from this file's path. */
+	snprintf(demo, sizeof(demo), "%s", __FILE__);
+	tail = strstr(demo, "tests/unit/test_config.c");
+	if (demo[0] != '/' || !tail)
+		skip();
+	snprintf(demo + (tail - demo), sizeof(demo) - (size_t)(tail - demo), "config/demo.ini");
+	if (config_load(demo, &f->cfg, f->err, sizeof(f->err)) != 0)
+		fail_msg("%s", f->err);
+	assert_int_equal(f->cfg.n_doors, 3);
+	assert_int_equal(f->cfg.n_readers, 4);
+}
+
+static void test_durations(void **state)
+{
+	static const struct {
+		const char *text;
+		unsigned ms;
+	} ok[] = {
+	    {"5", 5000},      {"5s", 5000},    {"500ms", 500},	     {"2m", 120000}, {"1ms", 1},
+	    {"600s", 600000}, {"10m", 600000}, {"600000ms", 600000}, {"007s", 7000},
+	};
+	static const char *const bad[] = {
+	    "0",    "0ms", "-5",   "5h",   "5 s", "s",	      "ms",
+	    "5.5s", "5S",  "5sec", "601s", "11m", "600001ms", "99999999999999999999999",
+	    "+5",
+	};
+	struct fixture *f = *state;
+	char text[256];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "[door d]\nzone = z\nlock = sim\nstrike_time = %s\n",
+			 ok[i].text);
+		if (load(f, text) != 0)
+			fail_msg("strike_time = %s refused: %s", ok[i].text, f->err);
+		assert_int_equal(f->cfg.doors[0].strike_time_ms, ok[i].ms);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[200];
+
+		snprintf(text, sizeof(text), "[door d]\nzone = z\nlock = sim\nstrike_time = %s\n",
+			 bad[i]);
+		snprintf(want, sizeof(want), "%s:4: strike_time: ", f->path);
+		if (load(f, text) != -EINVAL)
+			fail_msg("strike_time = %s accepted", bad[i]);
+		if (strncmp(f->err, want, strlen(want)) != 0)
+			fail_msg("strike_time = %s: '%s' does not start with '%s'", bad[i], f->err,
+				 want);
+	}
+
+	/* held_time goes up to an hour. */
+	assert_int_equal(load(f, "[door d]\nzone = z\nlock = sim\nheld_time = 60m\n"), 0);
+	assert_int_equal(f->cfg.doors[0].held_time_ms, 3600000);
+	assert_int_equal(load(f, "[door d]\nzone = z\nlock = sim\nheld_time = 3600s\n"), 0);
+	assert_int_equal(load(f, "[door d]\nzone = z\nlock = sim\nheld_time = 61m\n"), -EINVAL);
+	assert_non_null(strstr(f->err, ":4: held_time: "));
+	assert_int_equal(load(f, "[door d]\nzone = z\nlock = sim\nheld_time = 3600001ms\n"),
+			 -EINVAL);
+	assert_non_null(strstr(f->err, ":4: held_time: "));
+}
+
+static void test_gpiod_backend_is_inferred_from_the_lock(void **state)
+{
+	struct fixture *f = *state;
+	const struct door_config *d = &f->cfg.doors[0];
+
+	assert_int_equal(load(f, "[door d]\n"
+				 "zone = z\n"
+				 "lock = gpiochip0:17\n"
+				 "contact = gpiochip0:4\n"
+				 "rex = gpiochip0:GPIO5 active_low\n"
+				 "tamper = gpiochip1:6\n"
+				 "led_green = gpiochip0:22\n"
+				 "led_red = gpiochip0:23\n"
+				 "buzzer = gpiochip0:24\n"),
+			 0);
+	assert_int_equal(d->backend, DOOR_BACKEND_GPIOD);
+	assert_string_equal(d->lock.chip, "gpiochip0");
+	assert_int_equal(d->lock.offset, 17);
+	assert_false(d->lock.active_low);
+	assert_string_equal(d->rex.line, "GPIO5");
+	assert_int_equal(d->rex.offset, -1);
+	assert_true(d->rex.active_low);
+	assert_string_equal(d->tamper.chip, "gpiochip1");
+	assert_int_equal(d->buzzer.offset, 24);
+
+	assert_int_equal(load(f, "[door d]\nzone = z\nlock = sim\n"), 0);
+	assert_int_equal(d->backend, DOOR_BACKEND_SIM);
+}
+
+static void test_wiegand_and_nfc_readers(void **state)
+{
+	struct fixture *f = *state;
+	const struct reader_config *r = &f->cfg.readers[0];
+
+	assert_int_equal(load(f, "[door d]\nzone = z\nlock = gpiochip0:17\n"
+				 "[reader r]\ntype = wiegand\ndoor = d\n"
+				 "d0 = gpiochip0:10\nd1 = gpiochip0:11 active_low\n"
+				 "frame_gap_ms = 40\nformats = h10304,h10302\n"),
+			 0);
+	assert_int_equal(r->type, READER_WIEGAND);
+	assert_int_equal(r->d0.offset, 10);
+	assert_true(r->d1.active_low);
+	assert_int_equal(r->frame_gap_ms, 40);
+	assert_int_equal(r->formats_mask, (1u << WIEGAND_H10304) | (1u << WIEGAND_H10302));
+
+	assert_int_equal(load(f, "[door d]\nzone = z\nlock = sim\n"
+				 "[reader r]\ntype = nfc\ndoor = d\n"
+				 "connstring = pn532_uart:/dev/ttyS1\nhold_off_ms = 0\n"),
+			 0);
+	assert_int_equal(r->type, READER_NFC);
+	assert_string_equal(r->connstring, "pn532_uart:/dev/ttyS1");
+	assert_int_equal(r->hold_off_ms, 0);
+}
+
+struct error_case {
+	const char *name;
+	const char *text;
+	int line;
+	const char *key;
+	const char *problem; /* a substring of the problem, or NULL */
+};
+
+#define DOOR "[door d]\nzone = z\nlock = sim\n" /* lines 1-3 */
+
+static const struct error_case error_cases[] = {
+    {"unknown section", DOOR "[gate g]\nzone = z\n", 4, "section", "unknown section [gate g]"},
+    {"unknown key in controller", "[controller]\nsite_name = x\ncolour = red\n", 3, "colour",
+     "unknown key in [controller]"},
+    {"unknown key in door", DOOR "strike = 5s\n", 4, "strike", "unknown key"},
+    {"unknown key in reader", DOOR "[reader r]\ndoor = d\nbits = 26\n", 6, "bits", "unknown key"},
+    {"key twice", DOOR "zone = y\n", 4, "zone", "set twice"},
+    {"key twice in controller", "[controller]\ndemo = true\n\ndemo = false\n", 4, "demo",
+     "set twice"},
+    {"empty value", DOOR "contact =\n", 4, "contact", "empty value"},
+    {"bad lock_type", DOOR "lock_type = magnet\n", 4, "lock_type", "strike or maglock"},
+    {"bad duration", DOOR "held_time = soon\n", 4, "held_time", NULL},
+    {"duration over the max", DOOR "strike_time = 11m\n", 4, "strike_time", "at most 600s"},
+    {"held time over the max", DOOR "held_time = 2h\n", 4, "held_time", "at most 60m"},
+    {"zero duration", DOOR "strike_time = 0s\n", 4, "strike_time", NULL},
+    {"bad debounce", DOOR "debounce_ms = 1001\n", 4, "debounce_ms", "0-1000"},
+    {"bad durability", "[controller]\ndurability = fast\n", 2, "durability", "normal or full"},
+    {"bad demo flag", "[controller]\ndemo = maybe\n", 2, "demo", "invalid value"},
+    {"site name with a control character", "[controller]\nsite_name = a\tb\x01\n", 2, "site_name",
+     NULL},
+    {"reader naming an undefined door", DOOR "[reader r]\ntype = sim\n\ndoor = dokc\n", 7, "door",
+     "no door 'dokc'"},
+    {"reader naming no door", DOOR "[reader r]\ntype = sim\n", 4, "door", "names no door"},
+    {"reader with an invalid door name", DOOR "[reader r]\ndoor = a/b\n", 5, "door", NULL},
+    {"bad reader type", DOOR "[reader r]\ntype = osdp\ndoor = d\n", 5, "type", NULL},
+    {"bad direction", DOOR "[reader r]\ndoor = d\ndirection = up\n", 6, "direction", "in or out"},
+    {"wiegand reader without d1", DOOR "[reader r]\ntype = wiegand\ndoor = d\nd0 = gpiochip0:10\n",
+     4, "d1", "needs both d0 and d1"},
+    {"wiegand reader without d0", DOOR "[reader r]\ntype = wiegand\ndoor = d\nd1 = gpiochip0:10\n",
+     4, "d0", "needs both d0 and d1"},
+    {"wiegand data line on the simulated board", DOOR "[reader r]\ntype = wiegand\nd0 = sim\n", 6,
+     "d0", "not a GPIO line"},
+    {"nfc reader without connstring", DOOR "[reader r]\ntype = nfc\ndoor = d\n", 4, "connstring",
+     "needs a connstring"},
+    {"connstring without a driver", DOOR "[reader r]\ntype = nfc\nconnstring = /dev/ttyS1\n", 6,
+     "connstring", NULL},
+    {"frame gap out of range", DOOR "[reader r]\ndoor = d\nframe_gap_ms = 4\n", 6, "frame_gap_ms",
+     "5-500"},
+    {"hold off out of range", DOOR "[reader r]\ndoor = d\nhold_off_ms = 60001\n", 6, "hold_off_ms",
+     "0-60000"},
+    {"door without zone", "[controller]\ndemo = false\n\n[door d]\nlock = sim\n", 4, "zone",
+     "has no zone"},
+    {"door without lock", "\n[door d]\nzone = z\ncontact = sim\n", 2, "lock", "no lock line"},
+    {"door mixing sim and GPIO lines", "[door d]\nzone = z\nlock = gpiochip0:17\ncontact = sim\n",
+     1, "contact", "mixes simulated and GPIO"},
+    {"door mixing GPIO into a sim door", "[door d]\nzone = z\nlock = sim\nbuzzer = gpiochip0:3\n",
+     1, "buzzer", "mixes simulated and GPIO"},
+    {"bad line spec", DOOR "contact = gpiochip0\n", 4, "contact", "is not a line"},
+    {"bad formats list", DOOR "[reader r]\ndoor = d\nformats = h10301,h9999\n", 6, "formats",
+     "not a list of formats"},
+    {"empty formats list", DOOR "[reader r]\ndoor = d\nformats = ,\n", 6, "formats", NULL},
+    {"invalid door name", "[door dock 1]\nzone = z\nlock = sim\n", 1, "door",
+     "'dock 1' is not a valid name"},
+    {"invalid reader name", DOOR "[reader r!]\ndoor = d\n", 4, "reader", "not a valid name"},
+    {"door defined twice", DOOR "[door e]\nzone = z\nlock = sim\n[door d]\nzone = z\n", 7, "door",
+     "defined twice"},
+    {"invalid zone name", "[door d]\nzone = bonded cage\n", 2, "zone", NULL},
+    {"a key before any section", "site_name = x\n[controller]\n", 1, "site_name",
+     "outside any section"},
+    {"a line that is not key = value", DOOR "just words\n", 4, "syntax", NULL},
+};
+
+static void test_reports_every_error_with_file_line_and_key(void **state)
+{
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
+		const struct error_case *c = &error_cases[i];
+		char want[256];
+		int r = load(f, c->text);
+
+		if (r != -EINVAL)
+			fail_msg("%s: config_load returned %d, want -EINVAL", c->name, r);
+		snprintf(want, sizeof(want), "%s:%d: %s: ", f->path, c->line, c->key);
+		if (strncmp(f->err, want, strlen(want)) != 0)
+			fail_msg("%s: '%s' does not start with '%s'", c->name, f->err, want);
+		if (c->problem && !strstr(f->err, c->problem))
+			fail_msg("%s: '%s' does not say '%s'", c->name, f->err, c->problem);
+		if (strchr(f->err, '\n'))
+			fail_msg("%s: the message is not one line: '%s'", c->name, f->err);
+	}
+}
+
+static void test_refuses_a_line_longer_than_inih_reads(void **state)
+{
+	struct fixture *f = *state;
+	char text[512], want[256];
+	/* inih hands the reader a 200-byte buffer: 198 characters, '\n' and NUL. */
+	char name[200];
+
+	memset(name, 'a', sizeof(name));
+	/* "site_name = " is 12 characters; 12 + 186 = 198 fits. */
+	name[186] = '\0';
+	snprintf(text, sizeof(text), "[controller]\nsite_name = %s\n", name);
+	assert_int_equal(load(f, text), 0);
+	assert_int_equal(strlen(f->cfg.site_name), 186);
+
+	name[186] = 'a';
+	name[187] = '\0';
+	snprintf(text, sizeof(text), "[controller]\nsite_name = %s\n", name);
+	assert_int_equal(load(f, text), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: line: longer than 198 characters", f->path);
+	assert_string_equal(f->err, want);
+}
+
+static void test_missing_file_is_negative_errno_naming_the_file(void **state)
+{
+	struct fixture *f = *state;
+	char path[200];
+
+	snprintf(path, sizeof(path), "%s/does-not-exist.ini", f->dir);
+	assert_int_equal(config_load(path, &f->cfg, f->err, sizeof(f->err)), -ENOENT);
+	assert_non_null(strstr(f->err, path));
+}
+
+static void test_empty_file_is_a_valid_empty_site(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, ""), 0);
+	assert_int_equal(f->cfg.n_doors, 0);
+	assert_int_equal(load(f, "; only a comment\n\n# and another\n"), 0);
+}
+
+static void test_line_spec_parse(void **state)
+{
+	static const struct {
+		const char *text;
+		bool sim, active_low;
+		const char *chip, *line;
+		int offset;
+	} ok[] = {
+	    {"sim", true, false, "", "", -1},
+	    {"gpiochip0:17", false, false, "gpiochip0", "17", 17},
+	    {"gpiochip0:GPIO17 active_low", false, true, "gpiochip0", "GPIO17", -1},
+	    {"gpiochip0:17  active_low", false, true, "gpiochip0", "17", 17},
+	    {"gpiochip0:0", false, false, "gpiochip0", "0", 0},
+	    {"gpiochip0:4095", false, false, "gpiochip0", "4095", 4095},
+	    {"/dev/gpiochip2:PA7", false, false, "/dev/gpiochip2", "PA7", -1},
+	    {"pinctrl-bcm2711:GPIO_17", false, false, "pinctrl-bcm2711", "GPIO_17", -1},
+	};
+	static const char *const bad[] = {
+	    "",
+	    "SIM",
+	    "sim active_low",
+	    "gpiochip0",
+	    ":17",
+	    "gpiochip0:",
+	    "gpiochip0:17 active_high",
+	    "gpiochip0:17 active_low extra",
+	    "gpiochip0:4096",
+	    "gpiochip0:99999999999999999999",
+	    "gpio chip0:17",
+	    "gpio$chip:17",
+	    "gpiochip0:17\x01",
+	};
+	struct line_spec ls;
+	char longest[80];
+
+	(void)state;
+	/* chip and line hold 63 characters; 64 is refused. */
+	memset(longest, 'c', 63);
+	snprintf(longest + 63, sizeof(longest) - 63, ":1");
+	assert_int_equal(line_spec_parse(longest, &ls), 0);
+	assert_int_equal(strlen(ls.chip), 63);
+	memset(longest, 'c', 64);
+	snprintf(longest + 64, sizeof(longest) - 64, ":1");
+	assert_int_equal(line_spec_parse(longest, &ls), -EINVAL);
+	snprintf(longest, sizeof(longest), "gpiochip0:");
+	memset(longest + 10, 'L', 64);
+	longest[74] = '\0';
+	assert_int_equal(line_spec_parse(longest, &ls), -EINVAL);
+	longest[73] = '\0';
+	assert_int_equal(line_spec_parse(longest, &ls), 0);
+	assert_int_equal(strlen(ls.line), 63);
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		memset(&ls, 0xff, sizeof(ls));
+		if (line_spec_parse(ok[i].text, &ls) != 0)
+			fail_msg("'%s' refused", ok[i].text);
+		assert_true(ls.set);
+		assert_int_equal(ls.sim, ok[i].sim);
+		assert_int_equal(ls.active_low, ok[i].active_low);
+		assert_string_equal(ls.chip, ok[i].chip);
+		assert_string_equal(ls.line, ok[i].line);
+		assert_int_equal(ls.offset, ok[i].offset);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct line_spec untouched;
+
+		memset(&ls, 0x5a, sizeof(ls));
+		untouched = ls;
+		if (line_spec_parse(bad[i], &ls) != -EINVAL)
+			fail_msg("'%s' accepted", bad[i]);
+		/* ret_* parameters are written only on success. */
+		assert_memory_equal(&ls, &untouched, sizeof(ls));
+	}
+	assert_int_equal(line_spec_parse(NULL, &ls), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_loads_the_full_example_with_values_and_defaults,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_controller_defaults, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_loads_the_shipped_demo_config, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_durations, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gpiod_backend_is_inferred_from_the_lock, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_wiegand_and_nfc_readers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reports_every_error_with_file_line_and_key, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_refuses_a_line_longer_than_inih_reads, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_file_is_negative_errno_naming_the_file,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_empty_file_is_a_valid_empty_site, setup, teardown),
+	    cmocka_unit_test(test_line_spec_parse),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
