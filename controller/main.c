@@ -24,7 +24,22 @@
 #include "util.h"
 
 /* BEGIN users wiring */
+#include "users.h"
 /* END users wiring */
+
+/* BEGIN audit wiring */
+#include "ops_audit.h"
+
+/* Signs a checkpoint every checkpoint_minutes when events came in between. */
+static int on_checkpoint_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	ops_audit_tick();
+	/* A oneshot timer: re-arm it for the next minute. */
+	sd_event_source_set_time_relative(s, 60ull * 1000 * 1000);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
+/* END audit wiring */
 
 static void usage(FILE *f)
 {
@@ -44,6 +59,10 @@ static int64_t mono_ms(void *userdata)
 
 static void on_event(void *userdata, const struct event *e)
 {
+	/* BEGIN audit wiring */
+	/* Alarms raised and checkpoints counted, before subscribers hear of it. */
+	ops_audit_on_event(e);
+	/* END audit wiring */
 	ctl_server_publish(userdata, e);
 }
 
@@ -187,6 +206,21 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	/* BEGIN audit wiring (device key, checkpoints, alarms) */
+	{
+		struct audit_settings as = {.checkpoint_events = cfg.checkpoint_events,
+					    .checkpoint_minutes = cfg.checkpoint_minutes};
+
+		r = ops_audit_init(core, cfg.state_dir, &as, err, sizeof(err));
+		if (r < 0) {
+			fprintf(stderr, SD_ERR "%s\n", err);
+			goto out;
+		}
+		fprintf(stderr, SD_INFO "device key %s (%s/device.pub)\n", ops_audit_key_id(),
+			cfg.state_dir);
+	}
+	/* END audit wiring */
+
 	r = sd_event_default(&loop);
 	if (r < 0)
 		goto out;
@@ -216,7 +250,8 @@ int main(int argc, char **argv)
 	}
 	gr = getgrnam("aeogate-admin");
 	{
-		static const struct ctl_op *tables[] = {ops_admin, ops_door, ops_events, NULL, NULL};
+		static const struct ctl_op *tables[] = {ops_admin, ops_door, ops_events,
+							NULL,	   NULL,     NULL};
 		struct ctl_server_config sc = {
 			.path = cfg.socket,
 			.tables = tables,
@@ -226,7 +261,23 @@ int main(int argc, char **argv)
 			.admin_gid = gr ? gr->gr_gid : (gid_t)-1,
 		};
 		/* BEGIN users wiring (tables, auth) */
+		/* Dashboard users and sessions; without them tokens are refused. */
+		core_set_users(core, users_new(core));
+		if (!core_users(core))
+			fprintf(stderr, SD_WARNING "dashboard users: out of memory\n");
+		tables[3] = ops_user;
+		sc.auth = users_token_resolve;
+		sc.auth_userdata = core_users(core);
 		/* END users wiring (tables, auth) */
+		/* BEGIN audit wiring (tables) */
+		{
+			size_t i = 0;
+
+			while (tables[i])
+				i++;
+			tables[i] = ops_audit;
+		}
+		/* END audit wiring (tables) */
 		r = ctl_server_new(loop, &sc, &ctl);
 		if (r < 0) {
 			fprintf(stderr, SD_ERR "control socket %s: %s\n", cfg.socket, strerror(-r));
@@ -234,6 +285,15 @@ int main(int argc, char **argv)
 		}
 	}
 	core_set_event_callback(core, on_event, ctl);
+
+	/* BEGIN audit wiring (checkpoint timer) */
+	r = sd_event_add_time_relative(loop, NULL, CLOCK_MONOTONIC, 60ull * 1000 * 1000, 0,
+				       on_checkpoint_timer, NULL);
+	if (r < 0) {
+		fprintf(stderr, SD_ERR "checkpoint timer: %s\n", strerror(-r));
+		goto out;
+	}
+	/* END audit wiring */
 
 	r = core_start(core, loop);
 	if (r < 0) {
@@ -259,6 +319,7 @@ out:
 	/* Whatever failed, the doors end locked (core_free locks before closing). */
 	core_set_event_callback(core, NULL, NULL);
 	ctl_server_free(ctl);
+	users_free(core ? core_users(core) : NULL);
 	core_free(core);
 	store_close(store);
 	sd_event_unref(loop);

@@ -65,6 +65,20 @@ enum stmt {
 	ST_USER_SET_DISABLED,
 	ST_USER_SET_PWHASH,
 	ST_USER_LIST,
+	/* BEGIN audit statements */
+	ST_CHECKPOINT_ADD,
+	ST_CHECKPOINT_LAST,
+	ST_CHECKPOINT_LIST,
+	ST_EVENT_RANGE,
+	ST_EVENT_WALK,
+	ST_ALARM_RAISE,
+	ST_ALARM_GET,
+	ST_ALARM_ACK,
+	ST_ALARM_CLOSE,
+	ST_ALARM_LIST,
+	ST_ALARM_LIST_OPEN,
+	ST_ALARM_LAST_SEQ,
+	/* END audit statements */
 	_ST_MAX,
 };
 
@@ -73,6 +87,10 @@ enum stmt {
 #define EVENT_COLS                                                                                 \
 	"seq, ts_ms, kind, door, reader, zone, person, credential, reason, detail, prev, hash"
 #define USER_COLS "name, role, pwhash, disabled, created_ms"
+#define CHECKPOINT_COLS "id, seq, hash, ts_ms, key_id, signature"
+#define ALARM_COLS                                                                                 \
+	"id, kind, door, zone, raised_seq, raised_ms, state, ack_ms, ack_by, ack_comment, "        \
+	"closed_ms, closed_by"
 
 static const char *const stmt_sql[_ST_MAX] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -149,6 +167,30 @@ static const char *const stmt_sql[_ST_MAX] = {
     [ST_USER_SET_DISABLED] = "UPDATE users SET disabled = ?2 WHERE name = ?1",
     [ST_USER_SET_PWHASH] = "UPDATE users SET pwhash = ?2 WHERE name = ?1",
     [ST_USER_LIST] = "SELECT " USER_COLS " FROM users ORDER BY name",
+
+    /* BEGIN audit statements */
+    [ST_CHECKPOINT_ADD] = "INSERT INTO checkpoints(seq, hash, ts_ms, key_id, signature) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_CHECKPOINT_LAST] = "SELECT " CHECKPOINT_COLS " FROM checkpoints ORDER BY id DESC LIMIT 1",
+    [ST_CHECKPOINT_LIST] = "SELECT " CHECKPOINT_COLS " FROM checkpoints "
+			   "WHERE seq > ?1 AND seq <= ?2 ORDER BY seq, id",
+    /* events_ts covers both ends of the range. */
+    [ST_EVENT_RANGE] = "SELECT min(seq), max(seq) FROM events WHERE ts_ms >= ?1 AND ts_ms < ?2",
+    [ST_EVENT_WALK] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 AND seq <= ?2 "
+		      "AND ts_ms >= ?3 AND ts_ms < ?4 ORDER BY seq",
+    [ST_ALARM_RAISE] = "INSERT INTO alarms(kind, door, zone, raised_seq, raised_ms) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(raised_seq) DO NOTHING",
+    [ST_ALARM_GET] = "SELECT " ALARM_COLS " FROM alarms WHERE id = ?1",
+    [ST_ALARM_ACK] = "UPDATE alarms SET state = 'acknowledged', ack_ms = ?2, ack_by = ?3, "
+		     "ack_comment = ?4 WHERE id = ?1 AND state = 'open'",
+    [ST_ALARM_CLOSE] = "UPDATE alarms SET state = 'closed', closed_ms = ?2, closed_by = ?3 "
+		       "WHERE id = ?1 AND state <> 'closed'",
+    [ST_ALARM_LIST] = "SELECT " ALARM_COLS " FROM alarms WHERE id > ?1 AND raised_ms >= ?2 "
+		      "AND raised_ms < ?3 ORDER BY id LIMIT ?4",
+    [ST_ALARM_LIST_OPEN] = "SELECT " ALARM_COLS " FROM alarms WHERE id > ?1 AND raised_ms >= ?2 "
+			   "AND raised_ms < ?3 AND state <> 'closed' ORDER BY id LIMIT ?4",
+    [ST_ALARM_LAST_SEQ] = "SELECT coalesce(max(raised_seq), 0) FROM alarms",
+    /* END audit statements */
 };
 
 struct store {
@@ -1421,3 +1463,234 @@ int store_user_list(struct store *s, int (*cb)(const struct user *u, void *userd
 	}
 	return r;
 }
+
+/* BEGIN audit store */
+
+int store_checkpoint_add(struct store *s, const struct checkpoint *cp)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_CHECKPOINT_ADD, &st, "ititt", cp->seq, cp->hash, cp->ts_ms,
+			 cp->key_id, cp->signature);
+	if (r < 0)
+		return r;
+	return stmt_exec(s, st);
+}
+
+static int checkpoint_from_row(struct store *s, sqlite3_stmt *st, struct checkpoint *cp)
+{
+	int r;
+
+	cp->id = sqlite3_column_int64(st, 0);
+	cp->seq = sqlite3_column_int64(st, 1);
+	r = hash_copy(s, st, 2, cp->hash);
+	if (r < 0)
+		return r;
+	cp->ts_ms = sqlite3_column_int64(st, 3);
+	r = col_copy(s, st, 4, cp->key_id, sizeof(cp->key_id));
+	if (r < 0)
+		return r;
+	return col_copy(s, st, 5, cp->signature, sizeof(cp->signature));
+}
+
+int store_checkpoint_last(struct store *s, struct checkpoint *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct checkpoint cp;
+	int r;
+
+	r = stmt_prepare(s, ST_CHECKPOINT_LAST, &st, "");
+	if (r < 0)
+		return r;
+	r = stmt_row(s, st);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return store_fail(s, -ENOENT, "no checkpoint yet");
+	r = checkpoint_from_row(s, st, &cp);
+	if (r < 0)
+		return r;
+	*ret = cp;
+	return 0;
+}
+
+int store_checkpoint_list(struct store *s, int64_t after, int64_t upto,
+			  int (*cb)(const struct checkpoint *cp, void *userdata), void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct checkpoint cp;
+	int r;
+
+	r = stmt_prepare(s, ST_CHECKPOINT_LIST, &st, "ii", after, upto > 0 ? upto : INT64_MAX);
+	if (r < 0)
+		return r;
+	while ((r = stmt_row(s, st)) > 0) {
+		r = checkpoint_from_row(s, st, &cp);
+		if (r < 0)
+			return r;
+		r = cb(&cp, userdata);
+		if (r != 0)
+			return r;
+	}
+	return r;
+}
+
+int store_event_range(struct store *s, int64_t from_ms, int64_t to_ms, int64_t *ret_first,
+		      int64_t *ret_last)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_EVENT_RANGE, &st, "ii", from_ms, to_ms);
+	if (r < 0)
+		return r;
+	r = stmt_row(s, st);
+	if (r < 0)
+		return r;
+	/* An aggregate always answers one row; NULLs when nothing is in range. */
+	*ret_first = r > 0 ? col_ms(st, 0) : 0;
+	*ret_last = r > 0 ? col_ms(st, 1) : 0;
+	return 0;
+}
+
+int store_event_walk(struct store *s, int64_t after, int64_t upto, int64_t from_ms, int64_t to_ms,
+		     int (*cb)(const struct event *e, void *userdata), void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct event e;
+	int r;
+
+	r = stmt_prepare(s, ST_EVENT_WALK, &st, "iiii", after, upto, from_ms, to_ms);
+	if (r < 0)
+		return r;
+	while ((r = stmt_row(s, st)) > 0) {
+		r = event_from_row(s, st, &e);
+		if (r < 0)
+			return r;
+		r = cb(&e, userdata);
+		if (r != 0)
+			return r;
+	}
+	return r;
+}
+
+int store_alarm_raise(struct store *s, const char *kind, const char *door, const char *zone,
+		      int64_t seq, int64_t ts_ms)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_ALARM_RAISE, &st, "tttii", kind, door, zone, seq, ts_ms);
+	if (r < 0)
+		return r;
+	return stmt_exec(s, st);
+}
+
+static int alarm_from_row(struct store *s, sqlite3_stmt *st, struct alarm *a)
+{
+	int r;
+
+	a->id = sqlite3_column_int64(st, 0);
+	if ((r = col_copy(s, st, 1, a->kind, sizeof(a->kind))) < 0 ||
+	    (r = col_copy(s, st, 2, a->door, sizeof(a->door))) < 0 ||
+	    (r = col_copy(s, st, 3, a->zone, sizeof(a->zone))) < 0)
+		return r;
+	a->raised_seq = sqlite3_column_int64(st, 4);
+	a->raised_ms = sqlite3_column_int64(st, 5);
+	if ((r = col_copy(s, st, 6, a->state, sizeof(a->state))) < 0)
+		return r;
+	a->ack_ms = col_ms(st, 7);
+	if ((r = col_copy(s, st, 8, a->ack_by, sizeof(a->ack_by))) < 0 ||
+	    (r = col_copy(s, st, 9, a->ack_comment, sizeof(a->ack_comment))) < 0)
+		return r;
+	a->closed_ms = col_ms(st, 10);
+	return col_copy(s, st, 11, a->closed_by, sizeof(a->closed_by));
+}
+
+int store_alarm_get(struct store *s, int64_t id, struct alarm *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct alarm a;
+	int r;
+
+	r = stmt_prepare(s, ST_ALARM_GET, &st, "i", id);
+	if (r < 0)
+		return r;
+	r = stmt_row(s, st);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return store_fail(s, -ENOENT, "no such alarm: %" PRId64, id);
+	r = alarm_from_row(s, st, &a);
+	if (r < 0)
+		return r;
+	*ret = a;
+	return 0;
+}
+
+int store_alarm_ack(struct store *s, int64_t id, int64_t ts_ms, const char *by,
+		    const char *comment)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	char key[24];
+	int r;
+
+	snprintf(key, sizeof(key), "%" PRId64, id);
+	r = stmt_prepare(s, ST_ALARM_ACK, &st, "iitt", id, ts_ms, by, comment);
+	if (r < 0)
+		return r;
+	return stmt_exec_changed(s, st, "open alarm", key);
+}
+
+int store_alarm_close(struct store *s, int64_t id, int64_t ts_ms, const char *by)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	char key[24];
+	int r;
+
+	snprintf(key, sizeof(key), "%" PRId64, id);
+	r = stmt_prepare(s, ST_ALARM_CLOSE, &st, "iit", id, ts_ms, by);
+	if (r < 0)
+		return r;
+	return stmt_exec_changed(s, st, "unclosed alarm", key);
+}
+
+int store_alarm_list(struct store *s, bool open_only, int64_t after, int64_t from_ms,
+		     int64_t to_ms, size_t limit,
+		     int (*cb)(const struct alarm *a, void *userdata), void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct alarm a;
+	int r;
+
+	r = stmt_prepare(s, open_only ? ST_ALARM_LIST_OPEN : ST_ALARM_LIST, &st, "iiii", after,
+			 from_ms, to_ms, sql_limit(limit));
+	if (r < 0)
+		return r;
+	while ((r = stmt_row(s, st)) > 0) {
+		r = alarm_from_row(s, st, &a);
+		if (r < 0)
+			return r;
+		r = cb(&a, userdata);
+		if (r != 0)
+			return r;
+	}
+	return r;
+}
+
+int store_alarm_last_seq(struct store *s, int64_t *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_ALARM_LAST_SEQ, &st, "");
+	if (r < 0)
+		return r;
+	r = stmt_row(s, st);
+	if (r < 0)
+		return r;
+	*ret = r > 0 ? sqlite3_column_int64(st, 0) : 0;
+	return 0;
+}
+/* END audit store */

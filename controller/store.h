@@ -163,4 +163,71 @@ int store_user_set_pwhash(struct store *s, const char *name, const char *pwhash)
 int store_user_list(struct store *s, int (*cb)(const struct user *u, void *userdata),
 		    void *userdata);
 
+/* BEGIN audit store */
+/*
+ * Signed checkpoints of the event chain (controller/checkpoint.h signs
+ * them). signature is 128 hex digits, key_id 16.
+ */
+struct checkpoint {
+	int64_t id;
+	int64_t seq;
+	char hash[EVENT_HASH_HEX];
+	int64_t ts_ms;
+	char key_id[17];
+	char signature[129];
+};
+
+int store_checkpoint_add(struct store *s, const struct checkpoint *cp); /* fills nothing back */
+int store_checkpoint_last(struct store *s, struct checkpoint *ret);    /* -ENOENT when none */
+/* Checkpoints with after < seq <= upto (upto 0: no bound), by seq. */
+int store_checkpoint_list(struct store *s, int64_t after, int64_t upto,
+			  int (*cb)(const struct checkpoint *cp, void *userdata), void *userdata);
+
+/*
+ * First and last seq of the events with from_ms <= ts < to_ms; both 0 when
+ * there are none.
+ */
+int store_event_range(struct store *s, int64_t from_ms, int64_t to_ms, int64_t *ret_first,
+		      int64_t *ret_last);
+/*
+ * Events with after < seq <= upto and from_ms <= ts < to_ms, ascending, no
+ * limit: cb stops the walk by returning non-zero. Strings as in
+ * store_event_list.
+ */
+int store_event_walk(struct store *s, int64_t after, int64_t upto, int64_t from_ms, int64_t to_ms,
+		     int (*cb)(const struct event *e, void *userdata), void *userdata);
+
+/* Alarms: raised by an alarm event, acknowledged, closed. */
+struct alarm {
+	int64_t id;
+	char kind[AEOGATE_ID_MAX + 1];
+	char door[AEOGATE_ID_MAX + 1];  /* "" when not about a door */
+	char zone[AEOGATE_ID_MAX + 1];
+	int64_t raised_seq;
+	int64_t raised_ms;
+	char state[16]; /* open, acknowledged, closed */
+	int64_t ack_ms; /* 0 until acknowledged */
+	char ack_by[96];
+	char ack_comment[AEOGATE_TEXT_MAX + 1];
+	int64_t closed_ms;
+	char closed_by[96];
+};
+
+/* Records the alarm an event raised; a second call for the same seq does nothing. */
+int store_alarm_raise(struct store *s, const char *kind, const char *door, const char *zone,
+		      int64_t seq, int64_t ts_ms);
+int store_alarm_get(struct store *s, int64_t id, struct alarm *ret); /* -ENOENT */
+/* -ENOENT when no open alarm id (unknown, or already acknowledged / closed). */
+int store_alarm_ack(struct store *s, int64_t id, int64_t ts_ms, const char *by,
+		    const char *comment);
+/* -ENOENT when no alarm id that is not closed. */
+int store_alarm_close(struct store *s, int64_t id, int64_t ts_ms, const char *by);
+/* Alarms with id > after raised in [from_ms, to_ms), by id, at most limit (0: none). */
+int store_alarm_list(struct store *s, bool open_only, int64_t after, int64_t from_ms,
+		     int64_t to_ms, size_t limit,
+		     int (*cb)(const struct alarm *a, void *userdata), void *userdata);
+/* The newest raised_seq recorded, 0 when none. */
+int store_alarm_last_seq(struct store *s, int64_t *ret);
+/* END audit store */
+
 #endif

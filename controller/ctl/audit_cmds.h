@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aeogatectl commands of the audit trail (cmd_audit.c, cmd_alarm.c,
+ * cmd_report.c): exports and their offline verification, alarms, the badge
+ * lifecycle and reports. Declared here so ctl.h stays the shared core.
+ */
+#ifndef AEOGATE_CTL_AUDIT_CMDS_H
+#define AEOGATE_CTL_AUDIT_CMDS_H
+
+#include <jansson.h>
+
+struct ctl_ctx;
+
+/* Option values of these commands, above those of ctl.h. */
+enum {
+	OPT_AUDIT_FROM = 0x200,
+	OPT_AUDIT_TO,
+	OPT_AUDIT_ZONE,
+	OPT_AUDIT_PERSON,
+	OPT_AUDIT_KIND,
+	OPT_AUDIT_FORMAT,
+	OPT_AUDIT_OUTPUT,
+	OPT_AUDIT_PUBKEY,
+	OPT_AUDIT_MANIFEST,
+	OPT_AUDIT_LIVE,
+	OPT_AUDIT_OPEN,
+	OPT_AUDIT_COMMENT,
+	OPT_AUDIT_STOLEN,
+};
+
+/*
+ * Pages an export out of aeogated into path and writes path.manifest.json.
+ * filter is {"from","to","kinds","person","zone"} (stolen); report names
+ * the report or is NULL. Returns a CTL_EXIT_* code.
+ */
+int audit_export_run(struct ctl_ctx *ctx, json_t *filter, const char *report, const char *format,
+		     const char *path);
+
+/* ctl_getopt that also takes -o FILE (the short form of --output). */
+struct option;
+int audit_getopt(struct ctl_ctx *ctx, int argc, char **argv, const struct option *opts);
+
+int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_audit_checkpoint(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_audit_export(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_audit_verify(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_alarm_list(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_alarm_change(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_badge_lifecycle(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_report(struct ctl_ctx *ctx, int argc, char **argv);
+
+#endif

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aeogate/limits.h"
+#include "client.h"
+
+/*
+ * A reply is at most AEOGATE_REPLY_MAX bytes with its newline (a full page
+ * of records); an event line is bounded tighter, by AEOGATE_MSG_MAX.
+ */
+#define CTL_CLIENT_BUF AEOGATE_REPLY_MAX
+
+struct ctl_client {
+	int fd;
+	int64_t next_id;
+	bool has_mask;
+	sigset_t mask;
+	size_t len;
+	char *buf; /* CTL_CLIENT_BUF bytes */
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for events on the socket until deadline (-1: forever). */
+static int wait_fd(struct ctl_client *c, short events, int64_t deadline)
+{
+	struct pollfd pfd = {.fd = c->fd, .events = events};
+	struct timespec ts, *tsp = NULL;
+	int r;
+
+	if (deadline >= 0) {
+		int64_t left = deadline - mono_ms();
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000;
+		tsp = &ts;
+	}
+	r = ppoll(&pfd, 1, tsp, c->has_mask ? &c->mask : NULL);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+int ctl_client_connect(const char *path, struct ctl_client **ret)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int64_t deadline = mono_ms() + CTL_CLIENT_TIMEOUT_MS;
+	struct ctl_client *c;
+	int r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->buf = malloc(CTL_CLIENT_BUF);
+	if (!c->buf) {
+		r = -ENOMEM;
+		goto err_free;
+	}
+	c->next_id = 1;
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd < 0) {
+		r = -errno;
+		goto err_free;
+	}
+	/*
+	 * A non-blocking connect on a Unix socket fails with EAGAIN while the
+	 * daemon's listen backlog is full; there is nothing to poll for, so
+	 * retry briefly until the deadline.
+	 */
+	while (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
+			r = -errno;
+			goto err_close;
+		}
+		if (mono_ms() >= deadline) {
+			r = -ETIMEDOUT;
+			goto err_close;
+		}
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000000}, NULL);
+	}
+	*ret = c;
+	return 0;
+
+err_close:
+	close(c->fd);
+err_free:
+	free(c->buf);
+	free(c);
+	return r;
+}
+
+void ctl_client_free(struct ctl_client *c)
+{
+	if (!c)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->buf);
+	free(c);
+}
+
+void ctl_client_set_wait_mask(struct ctl_client *c, const sigset_t *mask)
+{
+	c->has_mask = mask != NULL;
+	if (mask)
+		c->mask = *mask;
+}
+
+static int send_all(struct ctl_client *c, const char *p, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0) {
+			int r;
+
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return errno == ECONNRESET ? -EPIPE : -errno;
+			r = wait_fd(c, POLLOUT, deadline);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_line(struct ctl_client *c, int64_t deadline, json_t **ret)
+{
+	for (;;) {
+		char *nl = memchr(c->buf, '\n', c->len);
+		ssize_t n;
+		int r;
+
+		if (nl) {
+			size_t line = (size_t)(nl - c->buf);
+			json_error_t jerr;
+			json_t *j;
+
+			j = json_loadb(c->buf, line, 0, &jerr);
+			c->len -= line + 1;
+			memmove(c->buf, nl + 1, c->len);
+			if (!j)
+				return -EBADMSG;
+			if (!json_is_object(j)) {
+				json_decref(j);
+				return -EBADMSG;
+			}
+			*ret = j;
+			return 0;
+		}
+		if (c->len == CTL_CLIENT_BUF)
+			return -EMSGSIZE;
+
+		n = recv(c->fd, c->buf + c->len, CTL_CLIENT_BUF - c->len, 0);
+		if (n > 0) {
+			c->len += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return -EPIPE;
+		if (errno == EINTR)
+			continue;
+		if (errno == ECONNRESET)
+			return -EPIPE;
+		if (errno != EAGAIN)
+			return -errno;
+		r = wait_fd(c, POLLIN, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
+int ctl_client_read(struct ctl_client *c, int timeout_ms, json_t **ret)
+{
+	return read_line(c, timeout_ms < 0 ? -1 : mono_ms() + timeout_ms, ret);
+}
+
+static void copy_field(json_t *obj, const char *key, char *buf, size_t len)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	snprintf(buf, len, "%s", s ? s : "");
+}
+
+int ctl_client_call(struct ctl_client *c, const char *op, json_t *args, json_t **ret_result,
+		    struct ctl_error *ret_err)
+{
+	int64_t deadline = mono_ms() + CTL_CLIENT_TIMEOUT_MS;
+	int64_t id = c->next_id++;
+	json_t *req, *reply = NULL, *ok;
+	char *text;
+	size_t n;
+	int r;
+
+	req = json_pack("{sI ss}", "id", (json_int_t)id, "op", op);
+	if (!req)
+		return -ENOMEM;
+	if (args && json_object_set(req, "args", args) < 0) {
+		json_decref(req);
+		return -ENOMEM;
+	}
+	text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (!text)
+		return -ENOMEM;
+	n = strlen(text);
+	if (n > AEOGATE_MSG_MAX) {
+		free(text);
+		return -E2BIG;
+	}
+	text[n] = '\n'; /* replaces the NUL; we send n + 1 bytes */
+	r = send_all(c, text, n + 1, deadline);
+	free(text);
+	if (r < 0)
+		return r;
+
+	r = read_line(c, deadline, &reply);
+	if (r < 0)
+		return r;
+
+	ok = json_object_get(reply, "ok");
+	if (json_is_true(ok)) {
+		json_t *id_j = json_object_get(reply, "id");
+		json_t *result = json_object_get(reply, "result");
+
+		if (!json_is_integer(id_j) || json_integer_value(id_j) != id || !result) {
+			json_decref(reply);
+			return -EBADMSG;
+		}
+		*ret_result = json_incref(result);
+		json_decref(reply);
+		return 0;
+	}
+	if (json_is_false(ok)) {
+		json_t *err = json_object_get(reply, "error");
+
+		if (!json_is_object(err)) {
+			json_decref(reply);
+			return -EBADMSG;
+		}
+		copy_field(err, "code", ret_err->code, sizeof(ret_err->code));
+		copy_field(err, "message", ret_err->message, sizeof(ret_err->message));
+		if (!ret_err->code[0])
+			snprintf(ret_err->code, sizeof(ret_err->code), "error");
+		json_decref(reply);
+		return 1;
+	}
+	json_decref(reply);
+	return -EBADMSG;
+}
+
+const char *ctl_client_strerror(int err)
+{
+	switch (err) {
+	case -ETIMEDOUT:
+		return "no reply from aeogated within 30 s";
+	case -EPIPE:
+		return "aeogated closed the connection";
+	case -EMSGSIZE:
+		return "reply from aeogated is larger than the message bound";
+	case -EBADMSG:
+		return "malformed reply from aeogated";
+	case -E2BIG:
+		return "request is larger than the 64 KiB message bound";
+	default:
+		return strerror(-err);
+	}
+}

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: MIT
+/*
+ * aeogatectl audit: the device key, checkpoints, exports and verification.
+ * An export is paged out of aeogated (audit.export_begin, _page, _seal) and
+ * written row by row, so memory stays constant whatever its size; verify
+ * runs offline on the file and its manifest with the code aeogated hashes
+ * with (controller/audit.c, controller/export.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aeogate/limits.h"
+#include "audit_cmds.h"
+#include "checkpoint.h"
+#include "ctl.h"
+#include "export.h"
+#include "print.h"
+
+int audit_getopt(struct ctl_ctx *ctx, int argc, char **argv, const struct option *opts)
+{
+	for (;;) {
+		/* As ctl_getopt, plus -o FILE, the short form of --output. */
+		int c = getopt_long(argc, argv, ":ho:", opts, NULL);
+
+		switch (c) {
+		case OPT_SOCKET:
+			ctx->socket = optarg;
+			continue;
+		case ':':
+			ctl_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
+			return '?';
+		case '?':
+			if (optopt)
+				ctl_usage_error(ctx, "unknown option '-%c'", optopt);
+			else
+				ctl_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
+			return '?';
+		default:
+			return c;
+		}
+	}
+}
+
+int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, OPT_JSON},
+	    CTL_COMMON_OPTIONS,
+	    {0},
+	};
+	json_t *res;
+	bool json = false;
+	char b[160];
+	int c, r;
+
+	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
+		if (c != OPT_JSON)
+			return ctl_optfail(ctx, c);
+		json = true;
+	}
+	if (argc != optind)
+		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	r = ctl_call(ctx, "audit.pubkey", NULL, &res);
+	if (r)
+		return r;
+	if (json) {
+		print_json(stdout, res);
+	} else {
+		print_kv(stdout, "public_key", json_field(res, "public_key", b, sizeof(b)));
+		print_kv(stdout, "key_id", json_field(res, "key_id", b, sizeof(b)));
+		print_kv(stdout, "algorithm", json_field(res, "algorithm", b, sizeof(b)));
+	}
+	json_decref(res);
+	return CTL_EXIT_OK;
+}
+
+int cmd_audit_checkpoint(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, OPT_JSON},
+	    CTL_COMMON_OPTIONS,
+	    {0},
+	};
+	static const char *const keys[] = {"seq", "hash", "ts", "key_id", "signature"};
+	json_t *res;
+	bool json = false;
+	char b[160];
+	int c, r;
+
+	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
+		if (c != OPT_JSON)
+			return ctl_optfail(ctx, c);
+		json = true;
+	}
+	if (argc != optind)
+		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	r = ctl_call(ctx, "audit.checkpoint", NULL, &res);
+	if (r)
+		return r;
+	if (json)
+		print_json(stdout, res);
+	else
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			print_kv(stdout, keys[i], json_field(res, keys[i], b, sizeof(b)));
+	json_decref(res);
+	return CTL_EXIT_OK;
+}
+
+/* Arguments shared by export_page and export_seal. */
+static json_t *page_args(const json_t *begin, const json_t *state)
+{
+	return json_pack("{s:O,s:O,s:O,s:O}", "filter", json_object_get(begin, "filter"),
+			 "range_first", json_object_get(begin, "range_first"), "range_last",
+			 json_object_get(begin, "range_last"), "state", state);
+}
+
+static int write_manifest(const char *path, json_t *seal, const char *format, const char *file)
+{
+	char mpath[4096];
+	json_t *man;
+	int r;
+
+	if (snprintf(mpath, sizeof(mpath), "%s.manifest.json", path) >= (int)sizeof(mpath))
+		return -ENAMETOOLONG;
+	man = json_pack("{s:O,s:O,s:O,s:s,s:s}", "statement", json_object_get(seal, "statement"),
+			"signature", json_object_get(seal, "signature"), "public_key",
+			json_object_get(seal, "public_key"), "format", format, "file", file);
+	if (!man)
+		return -ENOMEM;
+	r = json_dump_file(man, mpath, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 ? -EIO : 0;
+	json_decref(man);
+	return r;
+}
+
+int audit_export_run(struct ctl_ctx *ctx, json_t *filter, const char *report, const char *format,
+		     const char *path)
+{
+	enum export_format fmt;
+	json_t *begin = NULL, *state = NULL, *seal = NULL, *args;
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	long long rows = 0;
+	FILE *f = NULL;
+	int r;
+
+	if (export_format_parse(format, &fmt) < 0) {
+		json_decref(filter);
+		return ctl_fail("--format must be csv or jsonl, not '%s'", format);
+	}
+	r = ctl_call(ctx, "audit.export_begin", json_pack("{s:o}", "filter", filter), &begin);
+	if (r)
+		return r;
+	f = fopen(path, "we");
+	if (!f) {
+		json_decref(begin);
+		return ctl_fail("%s: %m", path);
+	}
+	if (export_write_header(f, fmt) < 0)
+		goto err_write;
+	state = json_incref(json_object_get(begin, "state"));
+	for (;;) {
+		json_t *page, *row;
+		size_t i;
+		bool done;
+
+		r = ctl_call(ctx, "audit.export_page", page_args(begin, state), &page);
+		if (r)
+			goto err;
+		json_array_foreach(json_object_get(page, "rows"), i, row)
+		{
+			if (export_write_row(f, fmt, row) < 0) {
+				json_decref(page);
+				goto err_write;
+			}
+			rows++;
+		}
+		json_decref(state);
+		state = json_incref(json_object_get(page, "state"));
+		done = json_is_true(json_object_get(page, "done"));
+		json_decref(page);
+		if (done)
+			break;
+	}
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+		goto err_write;
+	args = page_args(begin, state);
+	if (report)
+		json_object_set_new(args, "report", json_string(report));
+	r = ctl_call(ctx, "audit.export_seal", args, &seal);
+	if (r)
+		goto err;
+	if (fclose(f) != 0) {
+		f = NULL;
+		goto err_write;
+	}
+	f = NULL;
+	r = write_manifest(path, seal, format, base);
+	if (r < 0) {
+		ctl_fail("%s.manifest.json: %s", path, strerror(-r));
+		r = CTL_EXIT_FAIL;
+		goto err;
+	}
+	{
+		const json_t *st = json_object_get(seal, "statement");
+
+		printf("%s: %lld rows of seq %lld-%lld; manifest %s.manifest.json, key %s\n", path,
+		       rows, (long long)json_integer_value(json_object_get(st, "range_first")),
+		       (long long)json_integer_value(json_object_get(st, "range_last")), path,
+		       json_string_value(json_object_get(st, "key_id")));
+	}
+	json_decref(seal);
+	json_decref(state);
+	json_decref(begin);
+	return CTL_EXIT_OK;
+
+err_write:
+	ctl_fail("%s: cannot write: %m", path);
+	r = CTL_EXIT_FAIL;
+err:
+	/* Half an export must not look like one. */
+	if (f)
+		fclose(f);
+	unlink(path);
+	json_decref(seal);
+	json_decref(state);
+	json_decref(begin);
+	return r;
+}
+
+int cmd_audit_export(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"from", required_argument, NULL, OPT_AUDIT_FROM},
+	    {"to", required_argument, NULL, OPT_AUDIT_TO},
+	    {"zone", required_argument, NULL, OPT_AUDIT_ZONE},
+	    {"person", required_argument, NULL, OPT_AUDIT_PERSON},
+	    {"kind", required_argument, NULL, OPT_AUDIT_KIND},
+	    {"format", required_argument, NULL, OPT_AUDIT_FORMAT},
+	    {"output", required_argument, NULL, OPT_AUDIT_OUTPUT},
+	    CTL_COMMON_OPTIONS,
+	    {0},
+	};
+	json_t *filter =
+	    json_pack("{s:n,s:n,s:[],s:n,s:n}", "from", "to", "kinds", "person", "zone");
+	const char *format = NULL, *out = NULL;
+	struct export_filter check;
+	char err[160];
+	int c;
+
+	/* -o is the short form of --output. */
+	while ((c = audit_getopt(ctx, argc, argv, opts)) != -1) {
+		const char *key = NULL;
+
+		switch (c) {
+		case OPT_AUDIT_FROM:
+			key = "from";
+			break;
+		case OPT_AUDIT_TO:
+			key = "to";
+			break;
+		case OPT_AUDIT_ZONE:
+			key = "zone";
+			break;
+		case OPT_AUDIT_PERSON:
+			key = "person";
+			break;
+		case OPT_AUDIT_KIND:
+			if (ctl_args_set(json_object_get(filter, "kinds"), NULL, optarg)) {
+				json_decref(filter);
+				return CTL_EXIT_USAGE;
+			}
+			continue;
+		case OPT_AUDIT_FORMAT:
+			format = optarg;
+			continue;
+		case OPT_AUDIT_OUTPUT:
+		case 'o':
+			out = optarg;
+			continue;
+		default:
+			json_decref(filter);
+			return ctl_optfail(ctx, c);
+		}
+		if (ctl_args_set(filter, key, optarg)) {
+			json_decref(filter);
+			return CTL_EXIT_USAGE;
+		}
+	}
+	if (argc != optind) {
+		json_decref(filter);
+		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	}
+	if (!format || !out) {
+		json_decref(filter);
+		return ctl_usage_error(ctx, "--format and -o FILE are required");
+	}
+	if (export_filter_from_json(filter, &check, err, sizeof(err)) < 0) {
+		json_decref(filter);
+		return ctl_usage_error(ctx, "%s", err);
+	}
+	return audit_export_run(ctx, filter, NULL, format, out);
+}
+
+/* A key given as 64 hex digits, or a file holding them (device.pub, pubkey output). */
+static int read_pubkey(const char *arg, unsigned char pk[DEVKEY_PK_BYTES])
+{
+	char buf[4096];
+	size_t n;
+	FILE *f;
+
+	if (devkey_pk_from_hex(arg, pk) == 0)
+		return 0;
+	f = fopen(arg, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The first run of exactly 64 hex digits. */
+	for (char *p = buf; *p;) {
+		size_t run = strspn(p, "0123456789abcdefABCDEF");
+
+		if (run == 2 * DEVKEY_PK_BYTES) {
+			p[run] = '\0';
+			return devkey_pk_from_hex(p, pk);
+		}
+		p += run ? run : 1;
+	}
+	return -EINVAL;
+}
+
+static int verify_live(struct ctl_ctx *ctx)
+{
+	long long checked = 0, last = 0;
+	char prev[EVENT_HASH_HEX] = "";
+
+	for (;;) {
+		json_t *args = json_pack("{s:I}", "after", (json_int_t)last), *res, *bad;
+		bool done, stalled;
+		int r;
+
+		if (last)
+			json_object_set_new(args, "prev", json_string(prev));
+		r = ctl_call(ctx, "audit.verify", args, &res);
+		if (r)
+			return r;
+		bad = json_object_get(res, "bad");
+		if (json_is_object(bad)) {
+			ctl_fail("live chain: seq %lld: %s",
+				 (long long)json_integer_value(json_object_get(bad, "seq")),
+				 json_string_value(json_object_get(bad, "problem")));
+			json_decref(res);
+			return CTL_EXIT_FAIL;
+		}
+		checked += json_integer_value(json_object_get(res, "checked"));
+		last = json_integer_value(json_object_get(res, "last_seq"));
+		snprintf(prev, sizeof(prev), "%s",
+			 json_string_value(json_object_get(res, "last_hash")) ?: "");
+		done = json_is_true(json_object_get(res, "done"));
+		stalled = json_integer_value(json_object_get(res, "checked")) == 0;
+		json_decref(res);
+		if (done)
+			break;
+		if (stalled)
+			return ctl_fail("audit.verify: no progress after seq %lld", last);
+	}
+	printf("ok: live chain intact: %lld events, seq %lld-%lld, checkpoints verified\n", checked,
+	       checked ? 1LL : 0LL, last);
+	return CTL_EXIT_OK;
+}
+
+int cmd_audit_verify(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"pubkey", required_argument, NULL, OPT_AUDIT_PUBKEY},
+	    {"manifest", required_argument, NULL, OPT_AUDIT_MANIFEST},
+	    {"live", no_argument, NULL, OPT_AUDIT_LIVE},
+	    CTL_COMMON_OPTIONS,
+	    {0},
+	};
+	const char *pubkey = NULL, *manifest = NULL;
+	unsigned char pk[DEVKEY_PK_BYTES];
+	struct export_verify_result res;
+	char mpath[4096];
+	bool live = false;
+	int c, r;
+
+	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
+		switch (c) {
+		case OPT_AUDIT_PUBKEY:
+			pubkey = optarg;
+			break;
+		case OPT_AUDIT_MANIFEST:
+			manifest = optarg;
+			break;
+		case OPT_AUDIT_LIVE:
+			live = true;
+			break;
+		default:
+			return ctl_optfail(ctx, c);
+		}
+	}
+	if (live) {
+		if (argc != optind || pubkey || manifest)
+			return ctl_usage_error(ctx, "--live takes no FILE, --pubkey or --manifest");
+		return verify_live(ctx);
+	}
+	if (argc - optind != 1)
+		return ctl_usage_error(ctx, "expected one FILE (or --live)");
+	if (pubkey && (r = read_pubkey(pubkey, pk)) < 0)
+		return ctl_usage_error(ctx,
+				       "--pubkey: '%s' is neither 64 hex digits nor a file "
+				       "holding them (%s)",
+				       pubkey, strerror(-r));
+	if (!manifest) {
+		snprintf(mpath, sizeof(mpath), "%s.manifest.json", argv[optind]);
+		manifest = mpath;
+	}
+	r = export_verify(argv[optind], manifest, pubkey ? pk : NULL, &res);
+	if (r < 0)
+		return ctl_fail("%s: %s", argv[optind], res.message);
+	printf("%s: %s\n", argv[optind], res.message);
+	return CTL_EXIT_OK;
+}

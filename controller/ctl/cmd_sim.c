@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/* aeogatectl sim present|door|rex: drive the simulated board. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "print.h"
+
+/* "granted  READER  PERSON  CREDENTIAL  seq N" or "denied  REASON  READER  CREDENTIAL  seq N". */
+static void print_decision(const json_t *res)
+{
+	const json_t *ev = json_object_get(res, "event");
+	bool granted = json_is_true(json_object_get(res, "granted"));
+	const char *parts[5];
+	char buf[5][128], seq[32];
+	size_t n = 0;
+
+	if (!granted)
+		parts[n++] = json_field(res, "reason", buf[0], sizeof(buf[0]));
+	parts[n++] = json_field(ev, "reader", buf[1], sizeof(buf[1]));
+	parts[n++] = json_field(res, "person", buf[2], sizeof(buf[2]));
+	parts[n++] = json_field(res, "credential", buf[3], sizeof(buf[3]));
+	fputs(granted ? "granted" : "denied", stdout);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(parts[i], "-"))
+			printf("  %s", parts[i]);
+	if (json_is_integer(json_object_get(ev, "seq")))
+		printf("  seq %s", json_field(ev, "seq", seq, sizeof(seq)));
+	fputc('\n', stdout);
+}
+
+int cmd_sim_present(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"bits", required_argument, NULL, OPT_BITS},
+	    {"uid", required_argument, NULL, OPT_UID},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    CTL_COMMON_OPTIONS,
+	    {0},
+	};
+	const char *bits = NULL, *uid = NULL;
+	json_t *args, *result;
+	bool json = false, granted;
+	int c, r;
+
+	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
+		switch (c) {
+		case OPT_BITS:
+			bits = optarg;
+			break;
+		case OPT_UID:
+			uid = optarg;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		default:
+			return ctl_optfail(ctx, c);
+		}
+	}
+	if (argc - optind != 1)
+		return ctl_usage_error(ctx, "expected one READER");
+	if (!bits == !uid)
+		return ctl_usage_error(ctx, "give exactly one of --bits and --uid");
+
+	/* Bits and UIDs go to the controller as typed: it owns their validation and bounds. */
+	args = json_object();
+	if (!args || ctl_args_set(args, "reader", argv[optind]) ||
+	    ctl_args_set(args, bits ? "bits" : "uid", bits ? bits : uid)) {
+		json_decref(args);
+		return CTL_EXIT_FAIL;
+	}
+	r = ctl_call(ctx, "sim.present", args, &result);
+	if (r)
+		return r;
+	if (!json_is_boolean(json_object_get(result, "granted"))) {
+		json_decref(result);
+		return ctl_fail("sim.present: malformed reply from aeogated");
+	}
+	granted = json_is_true(json_object_get(result, "granted"));
+	if (json)
+		print_json(stdout, result);
+	else
+		print_decision(result);
+	json_decref(result);
+	return granted ? CTL_EXIT_OK : CTL_EXIT_FAIL;
+}
+
+static void print_door(const json_t *d)
+{
+	char b[4][64];
+
+	printf("%s  %s  lock=%s  contact=%s\n", json_field(d, "name", b[0], sizeof(b[0])),
+	       json_field(d, "state", b[1], sizeof(b[1])),
+	       json_field(d, "lock", b[2], sizeof(b[2])),
+	       json_field(d, "contact", b[3], sizeof(b[3])));
+}
+
+/* sim door DOOR open|close and sim rex DOOR share everything but the op. */
+static int door_op(struct ctl_ctx *ctx, int argc, char **argv, bool with_state)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, OPT_JSON},
+	    CTL_COMMON_OPTIONS,
+	    {0},
+	};
+	json_t *args, *result;
+	bool json = false;
+	int c, r;
+
+	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
+		if (c != OPT_JSON)
+			return ctl_optfail(ctx, c);
+		json = true;
+	}
+	if (argc - optind != (with_state ? 2 : 1))
+		return ctl_usage_error(ctx, with_state ? "expected DOOR and open or close"
+						       : "expected one DOOR");
+	if (with_state && strcmp(argv[optind + 1], "open") && strcmp(argv[optind + 1], "close"))
+		return ctl_usage_error(ctx, "door state must be open or close, not '%s'",
+				       argv[optind + 1]);
+
+	args = json_object();
+	if (!args || ctl_args_set(args, "door", argv[optind]) ||
+	    (with_state && ctl_args_set(args, "state", argv[optind + 1]))) {
+		json_decref(args);
+		return CTL_EXIT_FAIL;
+	}
+	r = ctl_call(ctx, with_state ? "sim.door" : "sim.rex", args, &result);
+	if (r)
+		return r;
+	if (json)
+		print_json(stdout, result);
+	else
+		print_door(result);
+	json_decref(result);
+	return CTL_EXIT_OK;
+}
+
+int cmd_sim_door(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	return door_op(ctx, argc, argv, true);
+}
+
+int cmd_sim_rex(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	return door_op(ctx, argc, argv, false);
+}

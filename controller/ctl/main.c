@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+/*
+ * aeogatectl: the command-line client of aeogated's control socket.
+ * Exit codes: 0 ok, 1 refused or failed, 2 usage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_cmds.h"
+#include "ctl.h"
+
+#define DEFAULT_SOCKET "/run/aeogate/aeogated.sock"
+
+static int cmd_help(struct ctl_ctx *ctx, int argc, char **argv);
+
+static const struct ctl_cmd commands[] = {
+    {"status", NULL, "[--json]", "controller version, site and last event", cmd_status},
+    {"person", "add", "ID --name NAME [--valid-from T] [--valid-until T] [--level L]... [--json]",
+     "enrol a person", cmd_person_add},
+    {"person", "list", "[--json]", "list persons", cmd_person_list},
+    {"person", "show", "ID [--json]", "a person with their badges", cmd_person_show},
+    {"person", "suspend", "ID [--json]", "suspend a person (their badges stop working)",
+     cmd_person_change},
+    {"person", "reinstate", "ID [--json]", "reinstate a suspended person", cmd_person_change},
+    {"person", "terminate", "ID [--json]", "terminate a person and revoke their badges",
+     cmd_person_change},
+    {"badge", "issue",
+     "PERSON (--wiegand FORMAT:FACILITY:NUMBER | --uid HEX) [--valid-from T] [--valid-until T] "
+     "[--json]",
+     "issue a badge to a person", cmd_badge_issue},
+    {"badge", "revoke", "CREDENTIAL [--json]", "revoke a badge", cmd_badge_revoke},
+    {"badge", "list", "[PERSON] [--json]", "list badges, or one person's", cmd_badge_list},
+    {"level", "add", "NAME --zone Z... [--json]", "create an access level opening zones",
+     cmd_level_add},
+    {"level", "list", "[--json]", "list access levels", cmd_level_list},
+    {"zone", "list", "[--json]", "list zones and their doors", cmd_zone_list},
+    {"door", "list", "[--json]", "list doors and their state", cmd_door_list},
+    {"reader", "list", "[--json]", "list readers", cmd_reader_list},
+    {"sim", "present", "READER (--bits 0101... | --uid HEX) [--json]",
+     "present a badge on a simulated reader (exit 1 when denied)", cmd_sim_present},
+    {"sim", "door", "DOOR open|close [--json]", "open or close a simulated door", cmd_sim_door},
+    {"sim", "rex", "DOOR [--json]", "press a simulated exit button", cmd_sim_rex},
+    {"events", NULL, "[--since SEQ] [--limit N] [--follow] [--json]",
+     "print the event log, and follow it", cmd_events},
+    {"user", "add", "NAME --role guard|manager|auditor|admin [--json]",
+     "add a dashboard user (password from stdin, or prompted)", cmd_user_add},
+    {"user", "list", "[--json]", "list dashboard users", cmd_user_list},
+    {"user", "disable", "NAME [--json]", "disable a dashboard user and end their sessions",
+     cmd_user_change},
+    {"user", "enable", "NAME [--json]", "enable a disabled dashboard user", cmd_user_change},
+    {"user", "passwd", "NAME [--json]", "set a dashboard user's password (stdin, or prompted)",
+     cmd_user_passwd},
+    {"audit", "pubkey", "[--json]", "the device's public key and its id", cmd_audit_pubkey},
+    {"audit", "checkpoint", "[--json]", "sign a checkpoint of the chain head now",
+     cmd_audit_checkpoint},
+    {"audit", "export",
+     "[--from T] [--to T] [--zone Z] [--person P] [--kind K]... --format csv|jsonl -o FILE",
+     "export events with a signed manifest", cmd_audit_export},
+    {"audit", "verify", "(FILE [--pubkey KEY] [--manifest M] | --live)",
+     "verify an export offline, or the live chain", cmd_audit_verify},
+    {"alarm", "list", "[--open] [--json]", "list alarms", cmd_alarm_list},
+    {"alarm", "ack", "ID --comment TEXT [--json]", "acknowledge an alarm", cmd_alarm_change},
+    {"alarm", "close", "ID [--comment TEXT] [--json]", "close an alarm", cmd_alarm_change},
+    {"badge", "suspend", "CREDENTIAL [--json]", "suspend a badge", cmd_badge_lifecycle},
+    {"badge", "lost", "CREDENTIAL [--stolen] [--json]", "report a badge lost or stolen",
+     cmd_badge_lifecycle},
+    {"badge", "return", "CREDENTIAL [--json]", "record a badge handed back", cmd_badge_lifecycle},
+    {"badge", "reinstate", "CREDENTIAL [--json]", "reinstate a suspended or lost badge",
+     cmd_badge_lifecycle},
+    {"report", NULL, "NAME [--from T] [--to T] --format csv|jsonl -o FILE",
+     "auditor report: access, exceptions, alarms, admin, devices", cmd_report},
+    {"help", NULL, "", "this list", cmd_help},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_help(FILE *f)
+{
+	fputs("usage: aeogatectl [--socket PATH] COMMAND [ARGS...]\n"
+	      "       aeogatectl --help | --version\n\n"
+	      "Commands:\n",
+	      f);
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const struct ctl_cmd *c = &commands[i];
+		char words[32];
+
+		snprintf(words, sizeof(words), "%s%s%s", c->group, c->name ? " " : "",
+			 c->name ? c->name : "");
+		fprintf(f, "  %-17s %s\n", words, c->summary);
+	}
+	fputs("\nOptions (before or after the command):\n"
+	      "  --socket PATH     control socket (default $AEOGATE_SOCKET, else " DEFAULT_SOCKET
+	      ")\n"
+	      "  --json            print the controller's JSON instead of a table\n"
+	      "  --help            usage of the command\n\n"
+	      "Exit status: 0 ok, 1 refused or failed, 2 usage error.\n"
+	      "See `aeogatectl COMMAND --help` and docs/cli.md.\n",
+	      f);
+}
+
+static int cmd_help(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {CTL_COMMON_OPTIONS, {0}};
+	int c;
+
+	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1)
+		if (c != 'h')
+			return ctl_optfail(ctx, c);
+	print_help(stdout);
+	return CTL_EXIT_OK;
+}
+
+/* Lists a group's subcommands when the second word is missing or wrong. */
+static int group_usage(const char *group, const char *bad)
+{
+	if (bad)
+		fprintf(stderr, "aeogatectl: unknown command '%s %s'\n", group, bad);
+	else
+		fprintf(stderr, "aeogatectl: '%s' needs a subcommand\n", group);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].group, group))
+			ctl_print_usage(&commands[i], stderr);
+	return CTL_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"socket", required_argument, NULL, OPT_SOCKET},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {0},
+	};
+	struct ctl_ctx ctx = {0};
+	bool group_found = false;
+	int c, r;
+
+	ctx.socket = getenv("AEOGATE_SOCKET");
+	if (!ctx.socket || !*ctx.socket)
+		ctx.socket = DEFAULT_SOCKET;
+
+	opterr = 0;
+	/* "+": stop at the command word; its own options are parsed by the command. */
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SOCKET:
+			ctx.socket = optarg;
+			break;
+		case 'h':
+			print_help(stdout);
+			return CTL_EXIT_OK;
+		case OPT_VERSION:
+			printf("aeogatectl %s\n", AEOGATE_VERSION);
+			return CTL_EXIT_OK;
+		case ':':
+			fprintf(stderr, "aeogatectl: option '%s' needs a value\n",
+				argv[optind - 1]);
+			fputs("usage: aeogatectl [--socket PATH] COMMAND [ARGS...]\n", stderr);
+			return CTL_EXIT_USAGE;
+		default:
+			fprintf(stderr, "aeogatectl: unknown option '%s'\n", argv[optind - 1]);
+			fputs("usage: aeogatectl [--socket PATH] COMMAND [ARGS...]\n", stderr);
+			return CTL_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs("aeogatectl: no command given\n", stderr);
+		fputs("usage: aeogatectl [--socket PATH] COMMAND [ARGS...]\n"
+		      "Run 'aeogatectl help' for the list of commands.\n",
+		      stderr);
+		return CTL_EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+
+	for (size_t i = 0; i < N_COMMANDS && !ctx.cmd; i++) {
+		const struct ctl_cmd *cmd = &commands[i];
+
+		if (strcmp(cmd->group, argv[0]))
+			continue;
+		group_found = true;
+		if (!cmd->name)
+			ctx.cmd = cmd;
+		else if (argc > 1 && !strcmp(cmd->name, argv[1]))
+			ctx.cmd = cmd;
+	}
+	if (!ctx.cmd) {
+		if (group_found)
+			return group_usage(argv[0], argc > 1 ? argv[1] : NULL);
+		fprintf(stderr, "aeogatectl: unknown command '%s'\n", argv[0]);
+		fputs("Run 'aeogatectl help' for the list of commands.\n", stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (ctx.cmd->name) {
+		argc--;
+		argv++;
+	}
+
+	optind = 0; /* glibc: a full reset, as for a fresh scan */
+	r = ctx.cmd->run(&ctx, argc, argv);
+	ctl_client_free(ctx.client);
+	if (fflush(stdout) != 0 && r == CTL_EXIT_OK)
+		r = ctl_fail("cannot write output: %m");
+	return r;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Audit exports: the file formats, the filter, the export chain and the
+ * offline verifier. Shared by aeogated (which pages rows out and signs the
+ * statement) and aeogatectl (which writes the files and verifies them on
+ * any machine, with no daemon). README.md, "Audit trail and reports",
+ * documents the formats for auditors who verify with their own tools.
+ *
+ * Rows are events plus one column, export_chain:
+ *
+ *   export_chain[i] = hex SHA-256( "<export_chain[i-1]>\n<seq>\n<hash>\n" )
+ *
+ * starting from 64 zeros. It chains the rows that are in this file, so a
+ * filtered export (which skips events) still has every row bound to the one
+ * before it; the signed statement names the last value.
+ */
+#ifndef AEOGATE_EXPORT_H
+#define AEOGATE_EXPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aeogate/event.h"
+#include "aeogate/limits.h"
+
+#define EXPORT_STATEMENT_TYPE "aeogate-export-v1"
+#define EXPORT_CSV_HEADER                                                                          \
+	"seq,ts,kind,door,reader,zone,person,credential,reason,detail,prev,hash,export_chain"
+#define EXPORT_CSV_COLS 13
+
+enum export_format {
+	EXPORT_CSV,
+	EXPORT_JSONL,
+};
+
+int export_format_parse(const char *s, enum export_format *ret); /* "csv", "jsonl"; -EINVAL */
+const char *export_format_name(enum export_format f);
+
+/*
+ * Which events an export holds: from_ms <= ts < to_ms (0: no bound), the
+ * person and the zone when set, and a kind matching any pattern when there
+ * are patterns ("access.granted" exactly, "access.*" by prefix).
+ */
+struct export_filter {
+	int64_t from_ms;
+	int64_t to_ms;
+	char person[AEOGATE_ID_MAX + 1];
+	char zone[AEOGATE_ID_MAX + 1];
+	char kinds[AEOGATE_EXPORT_KINDS_MAX][AEOGATE_ID_MAX + 1];
+	size_t n_kinds;
+};
+
+/* A kind or kind pattern: dotted lower-case words, optionally ending in ".*". */
+bool export_kind_valid(const char *k);
+/* Adds a kind pattern (kept sorted, duplicates dropped); -EINVAL, -E2BIG. */
+int export_filter_add_kind(struct export_filter *f, const char *k);
+bool export_filter_match(const struct export_filter *f, const struct event *e);
+/*
+ * True when the filter narrows by kind, person or zone. An export that is
+ * not filtered holds every event from its first to its last seq, gap-free,
+ * whatever their ts (a clock jump must not hide an event); the time range
+ * only chooses those two seqs.
+ */
+bool export_filter_narrows(const struct export_filter *f);
+/* {"from","to","kinds","person","zone"}: times as text or null, the canonical form signed. */
+json_t *export_filter_to_json(const struct export_filter *f);
+/* The inverse; -EINVAL with a reason in err. */
+int export_filter_from_json(const json_t *j, struct export_filter *ret, char *err, size_t errlen);
+
+/* The next export_chain value (see above). */
+void export_chain_next(const char prev[EVENT_HASH_HEX], int64_t seq, const char *hash,
+		       char ret[EVENT_HASH_HEX]);
+
+/*
+ * Writes one row: row is the event's JSON object plus "export_chain". CSV
+ * cells starting with = + - @ TAB CR or ' get a leading apostrophe, so a
+ * spreadsheet shows them as text; a reader removes exactly one leading
+ * apostrophe from any cell that has one. Returns 0 or -EIO.
+ */
+int export_write_header(FILE *f, enum export_format fmt);
+int export_write_row(FILE *f, enum export_format fmt, const json_t *row);
+
+/*
+ * Reads one RFC 4180 record (quoted cells may hold commas, quotes and line
+ * breaks) into buf, pointing fields[] into it. Returns the number of
+ * fields, 0 at end of file, -EMSGSIZE over buflen or max fields, -EBADMSG
+ * when malformed.
+ */
+int csv_read_record(FILE *f, char *buf, size_t buflen, char **fields, size_t max);
+
+/* The bytes the device key signs for a statement: "aeogate-export-v1\n" + canonical JSON. */
+char *export_statement_text(const json_t *statement);
+
+struct export_verify_result {
+	int64_t rows;
+	int64_t first_seq, last_seq; /* of the rows in the file; 0 when none */
+	int64_t range_first, range_last;
+	int64_t bad_seq; /* the first seq found bad; 0 when the problem has none */
+	bool key_pinned; /* checked against a key the caller gave */
+	char key_id[17];
+	char message[512]; /* what is wrong, or a summary when all is well */
+};
+
+/*
+ * Verifies an export file against its manifest, offline. pk (32 bytes) is
+ * the device public key the caller trusts, or NULL to take the manifest's
+ * own key (then only the file's consistency with that key is proven).
+ * Returns 0 when every check passes, -EBADMSG when one fails (message and
+ * bad_seq say which), or another negative errno when a file cannot be read.
+ */
+int export_verify(const char *path, const char *manifest_path, const unsigned char *pk,
+		  struct export_verify_result *ret);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The audit service of aeogated: the device key, signed checkpoints, the
+ * alarm lifecycle and the badge lifecycle, and the control-socket ops that
+ * page exports out, sign their statements and verify the live chain.
+ *
+ * main wires it: ops_audit_init after the store is attached, then
+ * ops_audit_on_event for every committed event (alarms are raised and
+ * checkpoints counted there), ops_audit_tick from a timer.
+ */
+#ifndef AEOGATE_OPS_AUDIT_H
+#define AEOGATE_OPS_AUDIT_H
+
+#include <stddef.h>
+
+#include "aeogate/event.h"
+#include "ctlsock.h"
+
+struct core;
+
+struct audit_settings {
+	unsigned checkpoint_events;  /* a checkpoint at least every this many events */
+	unsigned checkpoint_minutes; /* ... and every this many minutes when the chain grew */
+};
+
+#define AUDIT_CHECKPOINT_EVENTS_DEFAULT	 1000
+#define AUDIT_CHECKPOINT_MINUTES_DEFAULT 10
+
+/*
+ * Loads (or at first start creates) the device key in state_dir, and
+ * records alarms raised by events stored while the controller was not
+ * counting. On failure writes why into err.
+ */
+int ops_audit_init(struct core *c, const char *state_dir, const struct audit_settings *settings,
+		   char *err, size_t errlen);
+void ops_audit_on_event(const struct event *e);
+/* Signs a checkpoint when the chain grew since the last one and it is due. */
+void ops_audit_tick(void);
+/* The device key id, for the start log line. */
+const char *ops_audit_key_id(void);
+
+extern const struct ctl_op ops_audit[];
+
+#endif
