@@ -132,7 +132,7 @@ static int op_sim_present(struct ctl_request *req, json_t **ret)
 	const struct core_decision *dec;
 	struct event e = {0};
 	json_t *ev = json_null();
-	int idx, r;
+	int idx = 0, r;
 
 	if (find_reader(req, &idx) < 0 ||
 	    ctl_arg_string(req, "bits", false, 4 * AEOGATE_WIEGAND_MAX_BITS, &bits) < 0 ||
@@ -188,7 +188,7 @@ static int sim_input(struct ctl_request *req, unsigned door, enum hal_input in, 
 static int op_sim_door(struct ctl_request *req, json_t **ret)
 {
 	const char *state;
-	int idx;
+	int idx = 0;
 
 	if (find_door(req, &idx) < 0 || ctl_arg_string(req, "state", true, 8, &state) < 0)
 		return -1;
@@ -202,7 +202,7 @@ static int op_sim_door(struct ctl_request *req, json_t **ret)
 
 static int op_sim_rex(struct ctl_request *req, json_t **ret)
 {
-	int idx;
+	int idx = 0;
 
 	if (find_door(req, &idx) < 0 || sim_input(req, (unsigned)idx, HAL_INPUT_REX, true) < 0 ||
 	    sim_input(req, (unsigned)idx, HAL_INPUT_REX, false) < 0)

@@ -154,7 +154,7 @@ int cmd_person_list(struct ctl_ctx *ctx, int argc, char **argv)
 	};
 	static const char *const headers[] = {"ID",	    "NAME",	   "STATUS",
 					      "VALID-FROM", "VALID-UNTIL", "LEVELS"};
-	json_t *all, *p;
+	json_t *all = NULL, *p;
 	struct table *t;
 	bool json = false;
 	size_t i;
