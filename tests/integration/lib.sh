@@ -347,3 +347,17 @@ connstring = pn532_uart:$T/pn532
 hold_off_ms = ${1:-300}
 INI
 }
+
+# h10301_bits FACILITY CARD: the 26-bit H10301 frame as a 0/1 string,
+# computed here independently of hal/wiegand.c: bit 0 is even parity over
+# the first 12 data bits, bit 25 odd parity over the last 12.
+h10301_bits() {
+	local fc=$1 cn=$2 data="" i first last
+	local v=$(((fc << 16) | cn))
+	for ((i = 23; i >= 0; i--)); do data+=$(((v >> i) & 1)); done
+	first=${data:0:12}
+	last=${data:12:12}
+	first=${first//0/}
+	last=${last//0/}
+	echo "$((${#first} % 2))${data}$((1 - ${#last} % 2))"
+}
