@@ -40,6 +40,8 @@ struct ctl_conn {
 	bool closing; /* close once out is flushed */
 	bool following;
 	bool catching_up;
+	bool awaiting; /* a deferred reply is pending: read nothing more until it is sent */
+	uint64_t serial; /* names the connection for deferred replies */
 	int64_t follow_seq; /* last seq sent to a follower */
 	struct ctl_conn *next;
 };
@@ -53,6 +55,14 @@ struct ctl_server {
 	struct ctl_conn *conns;
 	size_t n_conns;
 	uint64_t rejected;
+	uint64_t next_serial;
+};
+
+/* A reply owed to one request of one connection; see ctl_defer. */
+struct ctl_deferred {
+	struct ctl_server *srv;
+	uint64_t serial;
+	json_t *id;
 };
 
 static const char *const role_names[] = {"anonymous", "guard", "manager", "auditor", "admin",
@@ -337,6 +347,7 @@ static bool handle_line(struct ctl_conn *c, const char *line, size_t len)
 		json_decref(msg);
 		return true;
 	}
+	req.request_id = id;
 	req.op = json_string_value(op);
 	req.args = json_is_object(args) ? json_incref(args) : json_object();
 	req.token = json_is_string(token) ? json_string_value(token) : NULL;
@@ -373,6 +384,20 @@ static bool handle_line(struct ctl_conn *c, const char *line, size_t len)
 		ctl_fail(&req, "internal", "%s failed", o->name);
 
 reply:
+	if (req.deferred && !req.error_code) {
+		/* The reply comes later; stop reading until it has been sent. */
+		json_decref(result);
+		c->awaiting = true;
+		json_decref(req.args);
+		json_decref(msg);
+		return keep;
+	}
+	if (req.deferred) {
+		/* The handler deferred, then failed: answer now and forget the deferral. */
+		json_decref(req.deferred->id);
+		free(req.deferred);
+		req.deferred = NULL;
+	}
 	if (req.error_code) {
 		s->rejected++;
 		send_error(c, id, req.error_code, req.error_message);
@@ -408,7 +433,7 @@ static int conn_update_events(struct ctl_conn *c)
 {
 	uint32_t ev = 0;
 
-	if (!c->closing && !c->following)
+	if (!c->closing && !c->following && !c->awaiting)
 		ev |= EPOLLIN;
 	if (c->following)
 		ev |= EPOLLIN; /* to notice the peer closing */
@@ -417,11 +442,30 @@ static int conn_update_events(struct ctl_conn *c)
 	return sd_event_source_set_io_events(c->io, ev);
 }
 
+/* Handles every complete line buffered, unless a reply is still owed. */
+static int conn_process(struct ctl_conn *c)
+{
+	char *nl;
+
+	while (!c->awaiting && !c->following && (nl = memchr(c->in, '\n', c->in_len))) {
+		size_t len = (size_t)(nl - c->in);
+		bool keep = handle_line(c, c->in, len);
+
+		memmove(c->in, nl + 1, c->in_len - len - 1);
+		c->in_len -= len + 1;
+		if (!keep)
+			return -EPROTO;
+		if (c->following)
+			c->in_len = 0;
+	}
+	return 0;
+}
+
 static int conn_read(struct ctl_conn *c)
 {
 	for (;;) {
-		char *nl;
 		ssize_t n;
+		int r;
 
 		if (c->in_len > AEOGATE_MSG_MAX) {
 			c->srv->rejected++;
@@ -443,19 +487,9 @@ static int conn_read(struct ctl_conn *c)
 			continue;
 		}
 		c->in_len += (size_t)n;
-		while ((nl = memchr(c->in, '\n', c->in_len))) {
-			size_t len = (size_t)(nl - c->in);
-			bool keep = handle_line(c, c->in, len);
-
-			memmove(c->in, nl + 1, c->in_len - len - 1);
-			c->in_len -= len + 1;
-			if (!keep)
-				return -EPROTO;
-			if (c->following) {
-				c->in_len = 0;
-				return 0;
-			}
-		}
+		r = conn_process(c);
+		if (r < 0 || c->following || c->awaiting)
+			return r;
 	}
 }
 
@@ -559,6 +593,7 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 	}
 	c->srv = s;
 	c->fd = cfd;
+	c->serial = ++s->next_serial;
 	c->uid = cred.uid;
 	c->privileged = peer_is_admin(s, cred.uid, cred.gid);
 	if (sd_event_add_io(s->loop, &c->io, cfd, EPOLLIN, on_conn_io, c) < 0) {
@@ -652,6 +687,68 @@ void ctl_server_free(struct ctl_server *s)
 	(void)unlink(s->path);
 	free(s->path);
 	free(s);
+}
+
+/* ---- deferred replies ---- */
+
+struct ctl_deferred *ctl_defer(struct ctl_request *req)
+{
+	struct ctl_deferred *d;
+	json_t *id;
+
+	if (req->deferred)
+		return req->deferred;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->srv = req->conn->srv;
+	d->serial = req->conn->serial;
+	id = req->request_id;
+	d->id = id ? json_incref(id) : NULL;
+	req->deferred = d;
+	return d;
+}
+
+static void deferred_send(struct ctl_deferred *d, json_t *msg)
+{
+	struct ctl_conn *c;
+
+	for (c = d->srv->conns; c; c = c->next)
+		if (c->serial == d->serial)
+			break;
+	if (c && msg) {
+		send_json(c, msg);
+		c->awaiting = false;
+		/* Requests that arrived meanwhile are answered now, in order. */
+		if (conn_process(c) < 0)
+			c->closing = true;
+		if (conn_flush(c) < 0 || (c->closing && !out_pending(c)))
+			conn_free(c);
+		else
+			conn_update_events(c);
+	}
+	json_decref(msg);
+	json_decref(d->id);
+	free(d);
+}
+
+void ctl_deferred_reply(struct ctl_deferred *d, json_t *result)
+{
+	deferred_send(d, json_pack("{s:O?,s:b,s:o}", "id", d->id, "ok", 1, "result",
+				   result ? result : json_null()));
+}
+
+void ctl_deferred_fail(struct ctl_deferred *d, const char *code, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	d->srv->rejected++;
+	deferred_send(d, json_pack("{s:O?,s:b,s:{s:s,s:s}}", "id", d->id, "ok", 0, "error", "code",
+				   code, "message", msg));
 }
 
 /* ---- argument helpers ---- */

@@ -44,6 +44,7 @@ const char *role_to_string(unsigned role);
 
 struct ctl_request {
 	const char *op;
+	json_t *request_id;     /* the client's id (borrowed), NULL when absent */
 	json_t *args;           /* never NULL: an empty object when absent */
 	const char *token;      /* NULL when none */
 	unsigned role;          /* exactly one ROLE_* bit */
@@ -57,6 +58,8 @@ struct ctl_request {
 	/* Set by events.follow: after the reply the connection streams events. */
 	bool follow;
 	int64_t follow_since;
+	/* Set by ctl_defer: the reply comes later, through ctl_deferred_*. */
+	struct ctl_deferred *deferred;
 };
 
 typedef int (*ctl_handler_fn)(struct ctl_request *req, json_t **ret_result);
@@ -98,6 +101,19 @@ void ctl_server_free(struct ctl_server *s); /* accepts NULL */
 
 /* Hands a committed event to every follower (queued; never blocks). */
 void ctl_server_publish(struct ctl_server *s, const struct event *e);
+
+/*
+ * Deferred replies, for ops whose work must not run on the loop (argon2 on a
+ * worker thread). Inside a handler, ctl_defer takes over the reply; the
+ * handler then returns 0 with no result. The connection reads no further
+ * request until the deferred reply is sent, so replies stay in order.
+ * ctl_deferred_reply (result consumed) or ctl_deferred_fail sends it and
+ * frees d; if the peer has gone meanwhile, nothing is sent.
+ */
+struct ctl_deferred *ctl_defer(struct ctl_request *req);
+void ctl_deferred_reply(struct ctl_deferred *d, json_t *result);
+void ctl_deferred_fail(struct ctl_deferred *d, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Counters for status and tests. */
 uint64_t ctl_server_rejected(struct ctl_server *s);

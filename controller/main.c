@@ -25,6 +25,7 @@
 
 /* BEGIN users wiring */
 #include "users.h"
+#include "worker.h"
 /* END users wiring */
 
 /* BEGIN audit wiring */
@@ -127,6 +128,7 @@ int main(int argc, char **argv)
 	struct core *core = NULL;
 	struct store *store = NULL;
 	struct ctl_server *ctl = NULL;
+	struct worker *password_worker = NULL;
 	sd_event *loop = NULL;
 	struct group *gr;
 	sigset_t mask;
@@ -265,6 +267,12 @@ int main(int argc, char **argv)
 		core_set_users(core, users_new(core));
 		if (!core_users(core))
 			fprintf(stderr, SD_WARNING "dashboard users: out of memory\n");
+		/* Password checks run on a worker thread so no badge read waits for one. */
+		r = worker_new(loop, &password_worker);
+		if (r < 0)
+			fprintf(stderr, SD_WARNING "password worker: %s; checking inline\n",
+				strerror(-r));
+		users_set_worker(core_users(core), password_worker);
 		tables[3] = ops_user;
 		sc.auth = users_token_resolve;
 		sc.auth_userdata = core_users(core);
@@ -318,6 +326,8 @@ int main(int argc, char **argv)
 out:
 	/* Whatever failed, the doors end locked (core_free locks before closing). */
 	core_set_event_callback(core, NULL, NULL);
+	/* Pending sign-ins are answered (as failed) while the socket still exists. */
+	worker_free(password_worker);
 	ctl_server_free(ctl);
 	users_free(core ? core_users(core) : NULL);
 	core_free(core);

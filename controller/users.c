@@ -45,7 +45,19 @@ struct users {
 	struct throttle throttles[AEOGATE_LOGIN_THROTTLE_ENTRIES];
 	/* A hash verified for unknown users so that they cost as much as known ones. */
 	char dummy_hash[256];
+	struct worker *worker; /* runs password checks off the loop; NULL: inline */
 };
+
+void users_set_worker(struct users *u, struct worker *w)
+{
+	if (u)
+		u->worker = w;
+}
+
+struct worker *users_worker(struct users *u)
+{
+	return u ? u->worker : NULL;
+}
 
 static struct store *core_env_store(void *userdata)
 {
@@ -462,17 +474,13 @@ static const char *dummy_hash(struct users *u)
 	return u->dummy_hash;
 }
 
-int users_login(struct users *u, const char *name, const char *password, const char *source,
-		struct users_session *ret, int64_t *ret_retry_after_s)
+int users_login_begin(struct users *u, const char *name, const char *password,
+		      const char *source, struct users_login *job, int64_t *ret_retry_after_s)
 {
-	char ukey[sizeof(((struct throttle *)0)->key)], skey[sizeof(ukey)];
+	char skey[sizeof(((struct throttle *)0)->key)];
 	struct store *s = u->env.store(u->env.userdata);
-	unsigned char raw[TOKEN_BYTES];
 	int64_t retry, retry_src = 0;
-	struct users_session out = {0};
-	struct session *se;
 	struct user rec = {0};
-	bool known, ok;
 	int r;
 
 	if (!s)
@@ -483,46 +491,76 @@ int users_login(struct users *u, const char *name, const char *password, const c
 	if (source && (strlen(source) > AEOGATE_LOGIN_SOURCE_MAX || !text_is_valid(source)))
 		return -EINVAL;
 
-	snprintf(ukey, sizeof(ukey), "u:%s", name);
-	retry = throttle_retry_after(u, ukey);
+	memset(job, 0, sizeof(*job));
+	snprintf(job->name, sizeof(job->name), "%s", name);
 	if (source) {
-		snprintf(skey, sizeof(skey), "s:%s", source);
-		retry_src = throttle_retry_after(u, skey);
+		snprintf(job->source, sizeof(job->source), "%s", source);
+		job->has_source = true;
 	}
+	snprintf(job->password, sizeof(job->password), "%s", password);
+
+	retry = throttle_retry_after(u, (snprintf(skey, sizeof(skey), "u:%s", name), skey));
+	if (source)
+		retry_src = throttle_retry_after(u, (snprintf(skey, sizeof(skey), "s:%s", source), skey));
 	if (retry_src > retry)
 		retry = retry_src;
 	if (retry > 0) {
 		login_failed(u, name, source, "throttled");
+		sodium_memzero(job->password, sizeof(job->password));
 		if (ret_retry_after_s)
 			*ret_retry_after_s = retry;
 		return -EBUSY;
 	}
 
 	r = store_user_get(s, name, &rec);
-	if (r < 0 && r != -ENOENT)
+	if (r < 0 && r != -ENOENT) {
+		sodium_memzero(job->password, sizeof(job->password));
 		return r;
-	known = r == 0;
-	if (known)
-		ok = argon2id_verify(rec.pwhash, password, strlen(password)) == ARGON2_OK;
-	else {
-		/* Costs the same as a real check, so timing does not tell who exists. */
-		(void)argon2id_verify(dummy_hash(u), password, strlen(password));
-		ok = false;
 	}
+	job->known = r == 0;
+	job->disabled = rec.disabled;
+	snprintf(job->role, sizeof(job->role), "%s", rec.role);
+	/* An unknown user costs the same check as a real one: timing tells nothing. */
+	snprintf(job->pwhash, sizeof(job->pwhash), "%s", job->known ? rec.pwhash : dummy_hash(u));
 	sodium_memzero(rec.pwhash, sizeof(rec.pwhash));
+	return 0;
+}
 
-	if (!known || !ok || rec.disabled) {
+void users_login_verify(struct users_login *job)
+{
+	job->ok = job->known && argon2id_verify(job->pwhash, job->password,
+						 strlen(job->password)) == ARGON2_OK;
+	if (!job->known)
+		(void)argon2id_verify(job->pwhash, job->password, strlen(job->password));
+	job->verified = true;
+	sodium_memzero(job->password, sizeof(job->password));
+	sodium_memzero(job->pwhash, sizeof(job->pwhash));
+}
+
+int users_login_finish(struct users *u, struct users_login *job, struct users_session *ret)
+{
+	char ukey[sizeof(((struct throttle *)0)->key)], skey[sizeof(ukey)];
+	const char *source = job->has_source ? job->source : NULL;
+	unsigned char raw[TOKEN_BYTES];
+	struct users_session out = {0};
+	struct session *se;
+
+	sodium_memzero(job->password, sizeof(job->password));
+	snprintf(ukey, sizeof(ukey), "u:%s", job->name);
+	if (source)
+		snprintf(skey, sizeof(skey), "s:%s", source);
+	if (!job->verified || !job->known || !job->ok || job->disabled) {
 		throttle_fail(u, ukey);
 		if (source)
 			throttle_fail(u, skey);
-		login_failed(u, name, source,
-			     !known ? "unknown_user"
-			     : !ok  ? "bad_password"
-				    : "disabled");
+		login_failed(u, job->name, source,
+			     !job->known ? "unknown_user"
+			     : !job->ok  ? "bad_password"
+					 : "disabled");
 		return -EACCES;
 	}
 
-	se = session_slot(u, name);
+	se = session_slot(u, job->name);
 	if (!se)
 		return -ENOSPC;
 	randombytes_buf(raw, sizeof(raw));
@@ -530,8 +568,8 @@ int users_login(struct users *u, const char *name, const char *password, const c
 	sodium_memzero(raw, sizeof(raw));
 	token_hash(out.token, se->token_hash);
 	se->used = true;
-	snprintf(se->user, sizeof(se->user), "%s", name);
-	se->role = role_bit_for(rec.role);
+	snprintf(se->user, sizeof(se->user), "%s", job->name);
+	se->role = role_bit_for(job->role);
 	se->created_ms = se->last_used_ms = mono(u);
 	if (!se->role) {
 		/* A role the schema allows but we do not know: fail closed. */
@@ -541,9 +579,21 @@ int users_login(struct users *u, const char *name, const char *password, const c
 
 	throttle_clear(u, ukey);
 	session_times(u, se, &out);
-	emit_user_event(u, "user.login", NULL, detail_new(name, source, NULL));
+	emit_user_event(u, "user.login", NULL, detail_new(job->name, source, NULL));
 	*ret = out;
 	return 0;
+}
+
+int users_login(struct users *u, const char *name, const char *password, const char *source,
+		struct users_session *ret, int64_t *ret_retry_after_s)
+{
+	struct users_login job;
+	int r = users_login_begin(u, name, password, source, &job, ret_retry_after_s);
+
+	if (r < 0)
+		return r;
+	users_login_verify(&job);
+	return users_login_finish(u, &job, ret);
 }
 
 int users_logout(struct users *u, const char *token, const char *source)

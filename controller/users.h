@@ -72,6 +72,35 @@ int users_set_password(struct users *u, const char *name, const char *password,
 int users_login(struct users *u, const char *name, const char *password, const char *source,
 		struct users_session *ret, int64_t *ret_retry_after_s);
 
+/*
+ * The same check in three steps, so the argon2 verification (tens of
+ * milliseconds) can run on a worker thread while the loop keeps deciding:
+ * begin (loop: validation, throttling, the user's hash), verify (any
+ * thread: touches only the job), finish (loop: throttle accounting, the
+ * session, the event). begin's errors are users_login's; after a 0 from
+ * begin, finish must be called exactly once. The job holds the password
+ * until verify or finish wipes it.
+ */
+struct users_login {
+	char name[AEOGATE_ID_MAX + 1];
+	char source[AEOGATE_LOGIN_SOURCE_MAX + 1];
+	bool has_source;
+	char password[AEOGATE_PASSWORD_MAX_BYTES + 1];
+	char pwhash[256];
+	char role[16];
+	bool known, disabled, ok, verified;
+};
+
+int users_login_begin(struct users *u, const char *name, const char *password,
+		      const char *source, struct users_login *job, int64_t *ret_retry_after_s);
+void users_login_verify(struct users_login *job);
+int users_login_finish(struct users *u, struct users_login *job, struct users_session *ret);
+
+/* The worker thread password checks run on (worker.h); NULL runs them inline. */
+struct worker;
+void users_set_worker(struct users *u, struct worker *w);
+struct worker *users_worker(struct users *u);
+
 /* Ends the session of token; -EACCES when there is none. */
 int users_logout(struct users *u, const char *token, const char *source);
 

@@ -140,6 +140,25 @@
 /* Static files served from ui/: the dashboard is a handful of small files. */
 #define AEOGATE_WEB_STATIC_FILE_MAX (4 * 1024 * 1024)
 
+/*
+ * Exports aeogate-web holds for download (POST /api/exports), each an
+ * anonymous temporary file kept for AEOGATE_WEB_EXPORT_TTL_S: enough for a
+ * few auditors at once, while disk use stays bounded by the product of the
+ * count and the size. Larger exports belong to aeogatectl, which writes
+ * where it is told.
+ */
+#define AEOGATE_WEB_EXPORTS_MAX		    4
+#define AEOGATE_WEB_EXPORTS_PER_SESSION_MAX 2
+#define AEOGATE_WEB_EXPORT_FILE_MAX	    (512LL * 1024 * 1024)
+#define AEOGATE_WEB_EXPORT_TTL_S	    900
+
+/*
+ * Password checks waiting for the worker thread. Logins beyond this are
+ * refused as busy rather than queued: each costs ~50 ms of CPU, and a
+ * long queue would only feed a brute-force attempt.
+ */
+#define AEOGATE_WORKER_QUEUE_MAX 16
+
 /* BEGIN audit limits */
 /*
  * Kind patterns one export may filter on ("access.granted", "door.*"): a
@@ -172,6 +191,17 @@
 /* Checkpoint intervals an installer may configure: at least every 100000 events, every day. */
 #define AEOGATE_CHECKPOINT_EVENTS_MAX 100000
 #define AEOGATE_CHECKPOINT_MINUTES_MAX (24 * 60)
+/*
+ * Columns of a table report (alarms, entitlements, ...): each report has a
+ * dozen at most; a manifest naming more is not ours.
+ */
+#define AEOGATE_REPORT_COLS_MAX 32
+
+/*
+ * Badge-attempt seqs a leavers row lists; the row also counts them all, so
+ * an auditor looks the rest up in the access report.
+ */
+#define AEOGATE_REPORT_ATTEMPTS_LISTED 20
 /* END audit limits */
 
 #endif
