@@ -91,6 +91,11 @@ uint64_t ctl_server_rejected(struct ctl_server *s)
 	return s->rejected;
 }
 
+uint64_t ctl_request_rejected(const struct ctl_request *req)
+{
+	return req->conn ? req->conn->srv->rejected : 0;
+}
+
 int ctl_fail(struct ctl_request *req, const char *code, const char *fmt, ...)
 {
 	va_list ap;

@@ -115,8 +115,9 @@ void ctl_deferred_reply(struct ctl_deferred *d, json_t *result);
 void ctl_deferred_fail(struct ctl_deferred *d, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Counters for status and tests. */
+/* Counters for status and tests: requests refused (malformed, too large, denied). */
 uint64_t ctl_server_rejected(struct ctl_server *s);
+uint64_t ctl_request_rejected(const struct ctl_request *req);
 
 /* Records an error for the reply; returns -1 so handlers can `return ctl_fail(...)`. */
 int ctl_fail(struct ctl_request *req, const char *code, const char *fmt, ...)

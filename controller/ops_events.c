@@ -69,6 +69,7 @@ static int op_system_status(struct ctl_request *req, json_t **ret)
 			 "last_hash", hash, "started", time_to_json(started_ms), "events_queued",
 			 (json_int_t)core_events_queued(c), "events_lost",
 			 (json_int_t)core_events_lost(c), "role", role_to_string(req->role));
+	json_object_set_new(*ret, "ctl_rejected", json_integer((json_int_t)ctl_request_rejected(req)));
 	return 0;
 }
 

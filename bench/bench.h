@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared by the bench programs: the machine banner every result is printed
+ * under, a nanosecond clock, and percentiles. Benchmarks report; they never
+ * pass or fail on time.
+ */
+#ifndef AEOGATE_BENCH_H
+#define AEOGATE_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+static inline uint64_t bench_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline void bench_machine(FILE *f)
+{
+	char line[512], model[256] = "unknown";
+	struct utsname u;
+	time_t now = time(NULL);
+	char date[64];
+	FILE *c = fopen("/proc/cpuinfo", "re");
+
+	if (c) {
+		while (fgets(line, sizeof(line), c)) {
+			char *colon = strchr(line, ':');
+			if (strncmp(line, "model name", 10) == 0 && colon) {
+				snprintf(model, sizeof(model), "%s", colon + 2);
+				model[strcspn(model, "\n")] = '\0';
+				break;
+			}
+		}
+		fclose(c);
+	}
+	uname(&u);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	fprintf(f, "# date: %s\n# cpu: %s\n# cores: %ld online\n# kernel: %s %s %s\n", date, model,
+		sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, u.machine);
+}
+
+static int bench_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts v in place; prints n, p50, p99, p99.9, max in microseconds. */
+static inline void bench_report(FILE *f, const char *what, uint64_t *v, size_t n)
+{
+	if (!n) {
+		fprintf(f, "%-34s n=0\n", what);
+		return;
+	}
+	qsort(v, n, sizeof(*v), bench_cmp_u64);
+	fprintf(f, "%-34s n=%-8zu p50=%9.1f us  p99=%9.1f us  p99.9=%9.1f us  max=%9.1f us\n",
+		what, n, v[n / 2] / 1e3, v[(size_t)(n * 0.99)] / 1e3, v[(size_t)(n * 0.999)] / 1e3,
+		v[n - 1] / 1e3);
+}
+
+#endif
