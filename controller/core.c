@@ -586,8 +586,10 @@ static int on_clock_set(sd_event_source *s, int fd, uint32_t revents, void *user
 		return 0;
 	time_format_ms(wall - delta, from, sizeof(from));
 	time_format_ms(wall, to, sizeof(to));
-	snprintf(detail, sizeof(detail), "{\"delta_ms\":%lld,\"from\":\"%s\",\"to\":\"%s\"}",
-		 (long long)delta, from, to);
+	/* Whether a time service vouches for the new time tells a correction from tampering. */
+	snprintf(detail, sizeof(detail),
+		 "{\"clock_synced\":%s,\"delta_ms\":%lld,\"from\":\"%s\",\"to\":\"%s\"}",
+		 clock_synced() > 0 ? "true" : "false", (long long)delta, from, to);
 	struct event e = {.ts_ms = wall, .kind = "clock.jump", .detail = detail};
 	core_emit(c, &e);
 	return 0;

@@ -373,6 +373,124 @@ char *export_statement_text(const json_t *statement)
 	return out;
 }
 
+/* ---- table reports ---- */
+
+const char *report_cell_text(const json_t *v, char *buf, size_t len)
+{
+	if (json_is_string(v))
+		return json_string_value(v)[0] ? json_string_value(v) : NULL;
+	if (json_is_integer(v)) {
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		return buf;
+	}
+	if (json_is_boolean(v))
+		return json_is_true(v) ? "true" : "false";
+	return NULL;
+}
+
+json_t *report_row_cells(const json_t *row, const json_t *columns)
+{
+	json_t *cells = json_array();
+	const json_t *col;
+	size_t i;
+
+	if (!cells)
+		return NULL;
+	json_array_foreach(columns, i, col)
+	{
+		char num[32];
+		const char *t = report_cell_text(json_object_get(row, json_string_value(col)), num,
+						 sizeof(num));
+
+		if (json_array_append_new(cells, t ? json_string(t) : json_null()) < 0) {
+			json_decref(cells);
+			return NULL;
+		}
+	}
+	return cells;
+}
+
+int report_chain_next(const char prev[EVENT_HASH_HEX], const json_t *cells,
+		      char ret[EVENT_HASH_HEX])
+{
+	unsigned char out[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_state st;
+	char *text = json_dumps(cells, JSON_COMPACT);
+
+	if (!text)
+		return -ENOMEM;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)prev, EVENT_HASH_HEX - 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)text, strlen(text));
+	crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
+	crypto_hash_sha256_final(&st, out);
+	free(text);
+	sodium_bin2hex(ret, EVENT_HASH_HEX, out, sizeof(out));
+	return 0;
+}
+
+char *report_statement_text(const json_t *statement)
+{
+	char *canon = json_dumps(statement, JSON_COMPACT | JSON_SORT_KEYS);
+	char *out;
+
+	if (!canon)
+		return NULL;
+	if (asprintf(&out, "%s\n%s", REPORT_STATEMENT_TYPE, canon) < 0)
+		out = NULL;
+	free(canon);
+	return out;
+}
+
+int report_write_header(FILE *f, enum export_format fmt, const json_t *columns)
+{
+	size_t n = json_array_size(columns);
+
+	if (fmt != EXPORT_CSV)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (csv_cell(f, json_string_value(json_array_get(columns, i)), i == n - 1) < 0)
+			return -EIO;
+	return 0;
+}
+
+int report_write_row(FILE *f, enum export_format fmt, const json_t *columns, const json_t *row)
+{
+	size_t n = json_array_size(columns);
+
+	if (fmt == EXPORT_JSONL) {
+		/* The columns in their order, whatever order the row came in. */
+		json_t *o = json_object();
+		char *line;
+		int r = 0;
+
+		for (size_t i = 0; o && i < n; i++) {
+			const char *k = json_string_value(json_array_get(columns, i));
+			const json_t *v = json_object_get(row, k);
+
+			json_object_set_new(o, k, v ? json_incref((json_t *)v) : json_null());
+		}
+		line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(o);
+		if (!line)
+			return -ENOMEM;
+		if (fputs(line, f) < 0 || fputc('\n', f) < 0)
+			r = -EIO;
+		free(line);
+		return r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char num[32];
+		const char *k = json_string_value(json_array_get(columns, i));
+
+		if (csv_cell(f, report_cell_text(json_object_get(row, k), num, sizeof(num)),
+			     i == n - 1) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
 /* ---- verification ---- */
 
 struct verifier {
@@ -645,6 +763,157 @@ static int manifest_hash(const json_t *st, const char *k, char out[EVENT_HASH_HE
 	return 0;
 }
 
+/* Chains one row's cells; the row is counted. */
+static int report_row(json_t *cells, int64_t *rows, char chain[EVENT_HASH_HEX])
+{
+	int r;
+
+	if (!cells)
+		return -ENOMEM;
+	r = report_chain_next(chain, cells, chain);
+	json_decref(cells);
+	if (r == 0)
+		(*rows)++;
+	return r;
+}
+
+static int report_read_csv(struct export_verify_result *res, FILE *f, const json_t *columns,
+			   int64_t *rows, char chain[EVENT_HASH_HEX])
+{
+	size_t ncols = json_array_size(columns);
+	char *buf = malloc(AEOGATE_EXPORT_ROW_MAX);
+	char *fields[AEOGATE_REPORT_COLS_MAX + 1];
+	int n, r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	n = csv_read_record(f, buf, AEOGATE_EXPORT_ROW_MAX, fields, AEOGATE_REPORT_COLS_MAX);
+	if (n != (int)ncols) {
+		r = bad(res, 0, "the header row does not name the %zu signed columns", ncols);
+		goto out;
+	}
+	for (size_t i = 0; i < ncols; i++)
+		if (strcmp(fields[i], json_string_value(json_array_get(columns, i))) != 0) {
+			r = bad(res, 0, "header column %zu is '%s', the signed report says '%s'",
+				i + 1, fields[i], json_string_value(json_array_get(columns, i)));
+			goto out;
+		}
+	while ((n = csv_read_record(f, buf, AEOGATE_EXPORT_ROW_MAX, fields,
+				    AEOGATE_REPORT_COLS_MAX)) > 0) {
+		json_t *cells = json_array();
+
+		if (n != (int)ncols) {
+			json_decref(cells);
+			r = bad(res, 0, "row %lld has %d cells, not %zu: row altered",
+				(long long)*rows + 1, n, ncols);
+			goto out;
+		}
+		for (int i = 0; cells && i < n; i++) {
+			const char *t = cell_or_null(fields[i]);
+
+			json_array_append_new(cells, t ? json_string(t) : json_null());
+		}
+		if ((r = report_row(cells, rows, chain)) < 0)
+			goto out;
+	}
+	if (n < 0)
+		r = bad(res, 0, "malformed CSV after row %lld (%s)", (long long)*rows,
+			n == -EMSGSIZE ? "record too long" : "bad quoting");
+out:
+	free(buf);
+	return r;
+}
+
+static int report_read_jsonl(struct export_verify_result *res, FILE *f, const json_t *columns,
+			     int64_t *rows, char chain[EVENT_HASH_HEX])
+{
+	char *line = malloc(AEOGATE_EXPORT_ROW_MAX + 2);
+	int r = 0;
+
+	if (!line)
+		return -ENOMEM;
+	while (fgets(line, AEOGATE_EXPORT_ROW_MAX + 2, f)) {
+		size_t len = strlen(line);
+		json_t *o;
+
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		else if (!feof(f)) {
+			r = bad(res, 0, "line %lld is too long", (long long)*rows + 1);
+			break;
+		}
+		o = json_loads(line, JSON_REJECT_DUPLICATES, NULL);
+		if (!json_is_object(o) || json_object_size(o) != json_array_size(columns)) {
+			json_decref(o);
+			r = bad(res, 0, "line %lld is not a row of the signed columns: row altered",
+				(long long)*rows + 1);
+			break;
+		}
+		r = report_row(report_row_cells(o, columns), rows, chain);
+		json_decref(o);
+		if (r < 0)
+			break;
+	}
+	free(line);
+	return r;
+}
+
+/* A table report: the statement's columns, rows and report_chain against the file. */
+static int verify_report(struct export_verify_result *res, const char *path, const char *fmt,
+			 const json_t *st, const unsigned char *mpk, bool pinned)
+{
+	const json_t *columns = json_object_get(st, "columns"), *cpj, *col;
+	char want[EVENT_HASH_HEX], chain[EVENT_HASH_HEX] = AUDIT_GENESIS;
+	struct checkpoint cp = {0};
+	int64_t want_rows = 0, rows = 0;
+	size_t i;
+	FILE *f;
+	int r;
+
+	if (!json_is_array(columns) || json_array_size(columns) == 0 ||
+	    json_array_size(columns) > AEOGATE_REPORT_COLS_MAX ||
+	    manifest_int(st, "rows", &want_rows) < 0 ||
+	    manifest_hash(st, "report_chain", want) < 0 || !jstr(st, "report"))
+		return bad(res, 0, "manifest: report statement is incomplete or malformed");
+	json_array_foreach(columns, i, col) if (!json_is_string(col)) return bad(
+	    res, 0, "manifest: report columns are not names");
+	cpj = json_object_get(st, "checkpoint");
+	if (manifest_int(cpj, "seq", &cp.seq) < 0 || manifest_hash(cpj, "hash", cp.hash) < 0 ||
+	    !jstr(cpj, "ts") || time_parse_ms(jstr(cpj, "ts"), &cp.ts_ms) < 0 ||
+	    !jstr(cpj, "signature") || strlen(jstr(cpj, "signature")) >= sizeof(cp.signature))
+		return bad(res, 0, "manifest: checkpoint is missing or malformed");
+	snprintf(cp.signature, sizeof(cp.signature), "%s", jstr(cpj, "signature"));
+	if (checkpoint_verify(mpk, &cp) != 0)
+		return bad(res, cp.seq, "checkpoint signature does not verify");
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		snprintf(res->message, sizeof(res->message), "%s: %s", path, strerror(-r));
+		return r;
+	}
+	if (fmt && !strcmp(fmt, "jsonl"))
+		r = report_read_jsonl(res, f, columns, &rows, chain);
+	else if (fmt && !strcmp(fmt, "csv"))
+		r = report_read_csv(res, f, columns, &rows, chain);
+	else
+		r = bad(res, 0, "manifest: format is neither csv nor jsonl");
+	fclose(f);
+	if (r < 0)
+		return r;
+	res->rows = rows;
+	if (rows != want_rows || strcmp(chain, want) != 0)
+		return bad(res, 0,
+			   "the file has %lld rows, the signed %s report %lld, and they do not "
+			   "chain to the signed report_chain: rows were altered, added, removed or "
+			   "reordered",
+			   (long long)rows, jstr(st, "report"), (long long)want_rows);
+	snprintf(res->message, sizeof(res->message),
+		 "ok: %s report, %lld rows, as of seq %lld, key %s%s", jstr(st, "report"),
+		 (long long)rows, (long long)cp.seq, res->key_id,
+		 pinned ? "" : " (taken from the manifest: pass --pubkey to pin it)");
+	return 0;
+}
+
 int export_verify(const char *path, const char *manifest_path, const unsigned char *pk,
 		  struct export_verify_result *ret)
 {
@@ -658,6 +927,7 @@ int export_verify(const char *path, const char *manifest_path, const unsigned ch
 	char err[160], *text = NULL, want_chain[EVENT_HASH_HEX];
 	const char *fmt;
 	struct stat sb;
+	bool is_report;
 	FILE *f = NULL;
 	int r;
 
@@ -694,19 +964,26 @@ int export_verify(const char *path, const char *manifest_path, const unsigned ch
 	}
 	res.key_pinned = pk != NULL;
 	devkey_id(mpk, res.key_id);
-	text = export_statement_text(st);
-	if (!text) {
-		r = -ENOMEM;
+	is_report = jstr(st, "type") && !strcmp(jstr(st, "type"), REPORT_STATEMENT_TYPE);
+	if (!is_report && (!jstr(st, "type") || strcmp(jstr(st, "type"), EXPORT_STATEMENT_TYPE))) {
+		r = bad(&res, 0, "manifest: statement type is neither %s nor %s",
+			EXPORT_STATEMENT_TYPE, REPORT_STATEMENT_TYPE);
 		goto out;
 	}
-	if (!jstr(st, "type") || strcmp(jstr(st, "type"), EXPORT_STATEMENT_TYPE) != 0) {
-		r = bad(&res, 0, "manifest: statement type is not %s", EXPORT_STATEMENT_TYPE);
+	text = is_report ? report_statement_text(st) : export_statement_text(st);
+	if (!text) {
+		r = -ENOMEM;
 		goto out;
 	}
 	if (sig_verify(mpk, text, strlen(text), jstr(man, "signature")) != 0) {
 		r = bad(&res, 0,
 			"manifest signature does not verify: the manifest was altered or signed "
 			"by another key");
+		goto out;
+	}
+
+	if (is_report) {
+		r = verify_report(&res, path, jstr(man, "format"), st, mpk, pk != NULL);
 		goto out;
 	}
 
@@ -778,7 +1055,9 @@ int export_verify(const char *path, const char *manifest_path, const unsigned ch
 		goto out;
 	}
 	snprintf(res.message, sizeof(res.message),
-		 "ok: %lld rows, seq %lld-%lld of range %lld-%lld, key %s%s", (long long)res.rows,
+		 "ok: %s%s%lld rows, seq %lld-%lld of range %lld-%lld, key %s%s",
+		 jstr(st, "report") ? jstr(st, "report") : "",
+		 jstr(st, "report") ? " report, " : "", (long long)res.rows,
 		 (long long)res.first_seq, (long long)res.last_seq, (long long)v.range_first,
 		 (long long)v.range_last, res.key_id,
 		 pk ? "" : " (taken from the manifest: pass --pubkey to pin it)");

@@ -93,6 +93,36 @@ int csv_read_record(FILE *f, char *buf, size_t buflen, char **fields, size_t max
 /* The bytes the device key signs for a statement: "aeogate-export-v1\n" + canonical JSON. */
 char *export_statement_text(const json_t *statement);
 
+/*
+ * Table reports (alarms, entitlements, leavers, validity, access-points):
+ * rows of the controller's state rather than events. Each row is a flat
+ * object whose members are the report's columns, in order, with string,
+ * integer, boolean or null values. A row's cells are the JSON array of
+ * their texts: a string as it is, an integer in decimal, a boolean as
+ * true/false, null (and "") as null. The rows are chained
+ *
+ *   report_chain[i] = hex SHA-256( "<report_chain[i-1]>\n<cells as compact JSON>\n" )
+ *
+ * from 64 zeros, so CSV and JSONL of one report give the same chain; the
+ * signed statement ("aeogate-report-v1\n" + canonical JSON) names the
+ * columns, the row count and the last report_chain value.
+ */
+#define REPORT_STATEMENT_TYPE "aeogate-report-v1"
+
+/* The text of one cell (see above): NULL for null or "", buf holds numbers. */
+const char *report_cell_text(const json_t *v, char *buf, size_t len);
+/* The cells of row in the order of columns (an array of strings); NULL on ENOMEM. */
+json_t *report_row_cells(const json_t *row, const json_t *columns);
+/* The next report_chain value; -ENOMEM. */
+int report_chain_next(const char prev[EVENT_HASH_HEX], const json_t *cells,
+		      char ret[EVENT_HASH_HEX]);
+/* "aeogate-report-v1\n" + canonical JSON of the statement (malloc'd), NULL on ENOMEM. */
+char *report_statement_text(const json_t *statement);
+/* CSV: a header row of the columns; JSONL: nothing. -EIO. */
+int report_write_header(FILE *f, enum export_format fmt, const json_t *columns);
+/* One row: CSV cells (neutralized as exports are), or the object as one JSON line. */
+int report_write_row(FILE *f, enum export_format fmt, const json_t *columns, const json_t *row);
+
 struct export_verify_result {
 	int64_t rows;
 	int64_t first_seq, last_seq; /* of the rows in the file; 0 when none */
@@ -104,7 +134,8 @@ struct export_verify_result {
 };
 
 /*
- * Verifies an export file against its manifest, offline. pk (32 bytes) is
+ * Verifies an export file (or a table report, by its statement's type)
+ * against its manifest, offline. pk (32 bytes) is
  * the device public key the caller trusts, or NULL to take the manifest's
  * own key (then only the file's consistency with that key is proven).
  * Returns 0 when every check passes, -EBADMSG when one fails (message and

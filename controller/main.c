@@ -211,7 +211,8 @@ int main(int argc, char **argv)
 	/* BEGIN audit wiring (device key, checkpoints, alarms) */
 	{
 		struct audit_settings as = {.checkpoint_events = cfg.checkpoint_events,
-					    .checkpoint_minutes = cfg.checkpoint_minutes};
+					    .checkpoint_minutes = cfg.checkpoint_minutes,
+					    .alarm_ack_limit_ms = cfg.alarm_ack_limit_ms};
 
 		r = ops_audit_init(core, cfg.state_dir, &as, err, sizeof(err));
 		if (r < 0) {
@@ -252,7 +253,7 @@ int main(int argc, char **argv)
 	}
 	gr = getgrnam("aeogate-admin");
 	{
-		static const struct ctl_op *tables[] = {ops_admin, ops_door, ops_events,
+		static const struct ctl_op *tables[] = {ops_admin, ops_door, ops_events, NULL,
 							NULL,	   NULL,     NULL};
 		struct ctl_server_config sc = {
 			.path = cfg.socket,
@@ -284,6 +285,7 @@ int main(int argc, char **argv)
 			while (tables[i])
 				i++;
 			tables[i] = ops_audit;
+			tables[i + 1] = ops_report;
 		}
 		/* END audit wiring (tables) */
 		r = ctl_server_new(loop, &sc, &ctl);
@@ -309,8 +311,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ops_events_set_started(now_wall_ms());
-	snprintf(detail, sizeof(detail), "{\"version\":\"%s\",\"schema\":%d}", AEOGATE_VERSION,
-		 store_user_version(store));
+	snprintf(detail, sizeof(detail), "{\"clock_synced\":%s,\"version\":\"%s\",\"schema\":%d}",
+		 clock_synced() > 0 ? "true" : "false", AEOGATE_VERSION, store_user_version(store));
 	emit_system(core, "system.start", detail);
 
 	fprintf(stderr, SD_INFO "aeogated %s ready: %zu doors, %zu readers, socket %s\n",

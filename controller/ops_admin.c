@@ -328,6 +328,135 @@ static int op_person_terminate(struct ctl_request *req, json_t **ret)
 	return 0;
 }
 
+/*
+ * An optional time argument that may be null: absent leaves the value,
+ * null clears it ("no bound"), a time sets it.
+ */
+static int arg_time_or_null(struct ctl_request *req, const char *name, bool *present, int64_t *ms)
+{
+	const json_t *v = json_object_get(req->args, name);
+
+	*present = v != NULL;
+	if (!v || json_is_null(v)) {
+		*ms = 0;
+		return 0;
+	}
+	return ctl_arg_time(req, name, true, ms) < 0 ? -1 : 0;
+}
+
+/* The members of before/after that differ: the detail of an update. */
+static json_t *changed_detail(json_t *before, json_t *after)
+{
+	json_t *b = json_object(), *a = json_object(), *v;
+	const char *k;
+
+	json_object_foreach(after, k, v)
+	{
+		json_t *old = json_object_get(before, k);
+
+		if (!json_equal(old, v)) {
+			json_object_set(b, k, old ? old : json_null());
+			json_object_set(a, k, v);
+		}
+	}
+	json_decref(before);
+	json_decref(after);
+	return json_pack("{s:o,s:o}", "before", b, "after", a);
+}
+
+static json_t *person_trail_json(struct store *s, const struct person *p)
+{
+	json_t *full = ops_person_json(s, p);
+	json_t *o = json_pack("{s:O,s:O,s:O,s:O}", "name", json_object_get(full, "name"),
+			      "valid_from", json_object_get(full, "valid_from"), "valid_until",
+			      json_object_get(full, "valid_until"), "levels",
+			      json_object_get(full, "levels"));
+
+	json_decref(full);
+	return o;
+}
+
+static int op_person_update(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct store *s = core_store(c);
+	const char *name = NULL, *add[AEOGATE_LEVELS_PER_PERSON_MAX],
+		   *rem[AEOGATE_LEVELS_PER_PERSON_MAX];
+	size_t n_add = 0, n_rem = 0;
+	bool has_from, has_until;
+	int64_t from, until;
+	struct person p;
+	json_t *before, *detail;
+	int r;
+
+	if (find_person(req, "id", &p) < 0 ||
+	    ctl_arg_string(req, "name", false, AEOGATE_TEXT_MAX, &name) < 0 ||
+	    arg_time_or_null(req, "valid_from", &has_from, &from) < 0 ||
+	    arg_time_or_null(req, "valid_until", &has_until, &until) < 0 ||
+	    ctl_arg_id_array(req, "add_levels", false, add, AEOGATE_LEVELS_PER_PERSON_MAX, &n_add) <
+		0 ||
+	    ctl_arg_id_array(req, "remove_levels", false, rem, AEOGATE_LEVELS_PER_PERSON_MAX,
+			     &n_rem) < 0)
+		return -1;
+	if (!name && !has_from && !has_until && !n_add && !n_rem)
+		return ctl_fail(req, "invalid_argument",
+				"nothing to change: give name, valid_from, valid_until, "
+				"add_levels or remove_levels");
+	if (name && !text_is_valid(name))
+		return ctl_fail(req, "invalid_argument",
+				"'name' must be printable UTF-8 without control characters");
+	if (!strcmp(p.status, "terminated"))
+		return ctl_fail(req, "failed_precondition", "person '%s' is terminated", p.id);
+	if (!has_from)
+		from = p.valid_from;
+	if (!has_until)
+		until = p.valid_until;
+	if (from && until && from >= until)
+		return ctl_fail(req, "invalid_argument", "valid_from must be before valid_until");
+	before = person_trail_json(s, &p);
+	if (ops_begin(req, c) < 0) {
+		json_decref(before);
+		return -1;
+	}
+	r = name ? store_person_set_name(s, p.id, name) : 0;
+	if (r == 0 && (has_from || has_until))
+		r = store_person_set_validity(s, p.id, from, until);
+	for (size_t i = 0; r == 0 && i < n_rem; i++) {
+		r = store_person_level_remove(s, p.id, rem[i]);
+		if (r == -ENOENT) {
+			ops_abort(c);
+			json_decref(before);
+			return ctl_fail(req, "failed_precondition",
+					"person '%s' does not hold '%s'", p.id, rem[i]);
+		}
+	}
+	for (size_t i = 0; r == 0 && i < n_add; i++) {
+		r = store_person_level_add(s, p.id, add[i]);
+		if (r == -EEXIST)
+			r = 0; /* already held: the same grant */
+		else if (r == -ENOENT) {
+			ops_abort(c);
+			json_decref(before);
+			return ctl_fail(req, "not_found", "no level '%s'", add[i]);
+		}
+	}
+	if (r < 0) {
+		ops_abort(c);
+		json_decref(before);
+		return r == -E2BIG
+			   ? ctl_fail(req, "invalid_argument", "a person holds at most %d levels",
+				      AEOGATE_LEVELS_PER_PERSON_MAX)
+			   : ops_store_error(req, r, "person");
+	}
+	store_person_get(s, p.id, &p);
+	detail = changed_detail(before, person_trail_json(s, &p));
+	struct event e = {.kind = "person.updated", .person = p.id};
+	if (ops_commit(req, c, &e, detail) < 0)
+		return -1;
+	*ret = ops_person_json(s, &p);
+	return 0;
+}
+
 static int get_credential_arg(struct ctl_request *req, char *out, size_t len)
 {
 	const char *raw;
@@ -486,6 +615,156 @@ static int op_level_add(struct ctl_request *req, json_t **ret)
 	return 0;
 }
 
+struct level_find {
+	const char *name;
+	json_t *zones; /* set when found */
+};
+
+static int level_find_cb(const char *level, const char *const *zones, size_t n, void *userdata)
+{
+	struct level_find *f = userdata;
+
+	if (strcmp(level, f->name) != 0)
+		return 0;
+	f->zones = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(f->zones, json_string(zones[i]));
+	return 1;
+}
+
+/* The level's zones (a new array), or NULL after failing the request. */
+static json_t *level_zones(struct ctl_request *req, const char *name)
+{
+	struct level_find f = {.name = name};
+	int r = store_level_list(core_store(req->userdata), level_find_cb, &f);
+
+	if (r < 0) {
+		ops_store_error(req, r, "level");
+		return NULL;
+	}
+	if (!f.zones)
+		ctl_fail(req, "not_found", "no level '%s'", name);
+	return f.zones;
+}
+
+static int op_level_update(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct store *s = core_store(c);
+	const char *name, *add[AEOGATE_ZONES_PER_LEVEL_MAX], *rem[AEOGATE_ZONES_PER_LEVEL_MAX];
+	size_t n_add = 0, n_rem = 0;
+	json_t *before, *after;
+	int r = 0;
+
+	if (ctl_arg_id(req, "name", true, &name) < 0 ||
+	    ctl_arg_id_array(req, "add_zones", false, add, AEOGATE_ZONES_PER_LEVEL_MAX, &n_add) <
+		0 ||
+	    ctl_arg_id_array(req, "remove_zones", false, rem, AEOGATE_ZONES_PER_LEVEL_MAX, &n_rem) <
+		0)
+		return -1;
+	if (!n_add && !n_rem)
+		return ctl_fail(req, "invalid_argument",
+				"nothing to change: give add_zones or "
+				"remove_zones");
+	if (!(before = level_zones(req, name)))
+		return -1;
+	if (ops_begin(req, c) < 0) {
+		json_decref(before);
+		return -1;
+	}
+	for (size_t i = 0; r == 0 && i < n_rem; i++)
+		if ((r = store_level_zone_remove(s, name, rem[i])) == -ENOENT) {
+			ops_abort(c);
+			json_decref(before);
+			return ctl_fail(req, "failed_precondition", "level '%s' does not open '%s'",
+					name, rem[i]);
+		}
+	for (size_t i = 0; r == 0 && i < n_add; i++) {
+		r = store_level_zone_add(s, name, add[i]);
+		if (r == -EEXIST)
+			r = 0;
+		else if (r == -ENOENT) {
+			ops_abort(c);
+			json_decref(before);
+			return ctl_fail(req, "not_found",
+					"no zone '%s' (zones come from the doors in the config)",
+					add[i]);
+		}
+	}
+	if (r < 0) {
+		ops_abort(c);
+		json_decref(before);
+		return ops_store_error(req, r, "level");
+	}
+	if (!(after = level_zones(req, name))) {
+		ops_abort(c);
+		json_decref(before);
+		return -1;
+	}
+	if (json_array_size(after) == 0 || json_array_size(after) > AEOGATE_ZONES_PER_LEVEL_MAX) {
+		ops_abort(c);
+		json_decref(before);
+		json_decref(after);
+		return ctl_fail(req, "invalid_argument",
+				"a level opens 1-%d zones; remove the level instead",
+				AEOGATE_ZONES_PER_LEVEL_MAX);
+	}
+	*ret = json_pack("{s:s,s:O}", "name", name, "zones", after);
+	struct event e = {.kind = "level.updated"};
+	if (ops_commit(req, c, &e,
+		       json_pack("{s:s,s:{s:o},s:{s:o}}", "level", name, "before", "zones", before,
+				 "after", "zones", after)) < 0) {
+		json_decref(*ret);
+		*ret = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int op_level_remove(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct store *s = core_store(c);
+	const char *name;
+	json_t *before;
+	int64_t holders = 0;
+	int r;
+
+	if (ctl_arg_id(req, "name", true, &name) < 0)
+		return -1;
+	if (!(before = level_zones(req, name)))
+		return -1;
+	r = store_level_holders(s, name, &holders);
+	if (r == 0 && holders) {
+		json_decref(before);
+		/* Rights are taken from people one by one, each its own record. */
+		return ctl_fail(req, "failed_precondition",
+				"level '%s' is held by %lld person(s); remove it from them first "
+				"(person set ID --remove-level %s)",
+				name, (long long)holders, name);
+	}
+	if (r < 0 || ops_begin(req, c) < 0) {
+		json_decref(before);
+		return r < 0 ? ops_store_error(req, r, "level") : -1;
+	}
+	r = store_level_remove(s, name);
+	if (r < 0) {
+		ops_abort(c);
+		json_decref(before);
+		return ops_store_error(req, r, "level");
+	}
+	*ret = json_pack("{s:s,s:b}", "name", name, "removed", true);
+	struct event e = {.kind = "level.removed"};
+	if (ops_commit(req, c, &e,
+		       json_pack("{s:s,s:{s:s,s:o},s:n}", "level", name, "before", "name", name,
+				 "zones", before, "after")) < 0) {
+		json_decref(*ret);
+		*ret = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static int level_list_cb(const char *level, const char *const *zones, size_t n, void *userdata)
 {
 	json_t *z = json_array();
@@ -537,17 +816,20 @@ static int op_zone_list(struct ctl_request *req, json_t **ret)
 }
 
 const struct ctl_op ops_admin[] = {
-	{"person.add", ROLES_MANAGE, op_person_add},
-	{"person.list", ROLES_SIGNED_IN, op_person_list},
-	{"person.show", ROLES_SIGNED_IN, op_person_show},
-	{"person.suspend", ROLES_MANAGE, op_person_suspend},
-	{"person.reinstate", ROLES_MANAGE, op_person_reinstate},
-	{"person.terminate", ROLES_MANAGE, op_person_terminate},
-	{"badge.issue", ROLES_MANAGE, op_badge_issue},
-	{"badge.revoke", ROLES_MANAGE, op_badge_revoke},
-	{"badge.list", ROLES_SIGNED_IN, op_badge_list},
-	{"level.add", ROLES_MANAGE, op_level_add},
-	{"level.list", ROLES_SIGNED_IN, op_level_list},
-	{"zone.list", ROLES_SIGNED_IN, op_zone_list},
-	{NULL, 0, NULL},
+    {"person.add", ROLES_MANAGE, op_person_add},
+    {"person.list", ROLES_SIGNED_IN, op_person_list},
+    {"person.show", ROLES_SIGNED_IN, op_person_show},
+    {"person.suspend", ROLES_MANAGE, op_person_suspend},
+    {"person.reinstate", ROLES_MANAGE, op_person_reinstate},
+    {"person.terminate", ROLES_MANAGE, op_person_terminate},
+    {"person.update", ROLES_MANAGE, op_person_update},
+    {"badge.issue", ROLES_MANAGE, op_badge_issue},
+    {"badge.revoke", ROLES_MANAGE, op_badge_revoke},
+    {"badge.list", ROLES_SIGNED_IN, op_badge_list},
+    {"level.add", ROLES_MANAGE, op_level_add},
+    {"level.list", ROLES_SIGNED_IN, op_level_list},
+    {"level.update", ROLES_MANAGE, op_level_update},
+    {"level.remove", ROLES_MANAGE, op_level_remove},
+    {"zone.list", ROLES_SIGNED_IN, op_zone_list},
+    {NULL, 0, NULL},
 };

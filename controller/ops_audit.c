@@ -35,6 +35,7 @@ static struct audit_svc {
 	int64_t last_cp_seq;  /* seq of the newest checkpoint */
 	int64_t last_cp_mono; /* when it was made, monotonic ms */
 	int64_t events_since_cp;
+	int clock_synced; /* as last recorded: 1, 0, or negative when unknown */
 } svc;
 
 static const char *const alarm_kinds[] = {"door.forced", "door.held", "alarm.tamper",
@@ -121,6 +122,7 @@ int ops_audit_init(struct core *c, const char *state_dir, const struct audit_set
 	if ((r = store_alarm_last_seq(core_store(c), &last_alarm)) < 0 ||
 	    (r = store_event_list(core_store(c), last_alarm, 0, alarm_raise_cb, NULL)) < 0)
 		goto err_store;
+	svc.clock_synced = clock_synced();
 	svc.ready = true;
 	return 0;
 err_store:
@@ -146,10 +148,34 @@ void ops_audit_on_event(const struct event *e)
 		(void)make_checkpoint(e->seq, e->hash, NULL);
 }
 
+/*
+ * Records when the clock's synchronization flips (a time service lost or
+ * regained), so an auditor knows which stretch of timestamps a time
+ * service vouched for; system.start and clock.jump carry the state too.
+ */
+static void clock_sync_check(void)
+{
+	int now = clock_synced();
+	char detail[64];
+
+	if (now < 0 || now == svc.clock_synced)
+		return;
+	snprintf(detail, sizeof(detail), "{\"clock_synced\":%s,\"was\":%s}", now ? "true" : "false",
+		 svc.clock_synced < 0 ? "null"
+		 : svc.clock_synced   ? "true"
+				      : "false");
+	struct event e = {.kind = "clock.sync_changed", .detail = detail};
+	/* A failed write is queued by core_emit (or counted lost): do not record it twice. */
+	(void)core_emit(svc.core, &e);
+	svc.clock_synced = now;
+}
+
 void ops_audit_tick(void)
 {
 	int64_t due;
 
+	if (svc.ready)
+		clock_sync_check();
 	if (!svc.ready || !svc.settings.checkpoint_minutes || svc.events_since_cp == 0)
 		return;
 	due = svc.last_cp_mono + (int64_t)svc.settings.checkpoint_minutes * 60 * 1000;
@@ -164,6 +190,49 @@ static json_t *checkpoint_json(const struct checkpoint *cp)
 	time_format_ms(cp->ts_ms, ts, sizeof(ts));
 	return json_pack("{s:I,s:s,s:s,s:s,s:s}", "seq", (json_int_t)cp->seq, "hash", cp->hash,
 			 "ts", ts, "key_id", cp->key_id, "signature", cp->signature);
+}
+
+int ops_audit_checkpoint_head(struct checkpoint *ret)
+{
+	return checkpoint_head(ret);
+}
+
+json_t *ops_audit_checkpoint_json(const struct checkpoint *cp)
+{
+	return checkpoint_json(cp);
+}
+
+int ops_audit_sign(const char *text, char *ret_sig, size_t len)
+{
+	char sig[DEVKEY_SIG_HEX];
+	int r;
+
+	if (len < DEVKEY_SIG_HEX)
+		return -ENOBUFS;
+	r = devkey_sign(&svc.key, text, strlen(text), sig);
+	if (r < 0)
+		return r;
+	memcpy(ret_sig, sig, DEVKEY_SIG_HEX);
+	return 0;
+}
+
+const char *ops_audit_public_key(void)
+{
+	return svc.key.pk_hex;
+}
+
+void ops_audit_mac(const char *text, char ret[OPS_AUDIT_MAC_HEX])
+{
+	unsigned char mac[crypto_auth_BYTES];
+
+	crypto_auth(mac, (const unsigned char *)text, strlen(text), svc.mac_key);
+	sodium_bin2hex(ret, OPS_AUDIT_MAC_HEX, mac, sizeof(mac));
+}
+
+unsigned ops_audit_alarm_ack_limit_ms(void)
+{
+	return svc.settings.alarm_ack_limit_ms ? svc.settings.alarm_ack_limit_ms
+					       : AUDIT_ALARM_ACK_LIMIT_MS_DEFAULT;
 }
 
 static int op_audit_pubkey(struct ctl_request *req, json_t **ret)

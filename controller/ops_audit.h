@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "aeogate/event.h"
 #include "ctlsock.h"
 
@@ -21,10 +23,12 @@ struct core;
 struct audit_settings {
 	unsigned checkpoint_events;  /* a checkpoint at least every this many events */
 	unsigned checkpoint_minutes; /* ... and every this many minutes when the chain grew */
+	unsigned alarm_ack_limit_ms; /* the alarms report flags slower acknowledgements */
 };
 
 #define AUDIT_CHECKPOINT_EVENTS_DEFAULT	 1000
 #define AUDIT_CHECKPOINT_MINUTES_DEFAULT 10
+#define AUDIT_ALARM_ACK_LIMIT_MS_DEFAULT (3 * 60 * 1000)
 
 /*
  * Loads (or at first start creates) the device key in state_dir, and
@@ -40,5 +44,21 @@ void ops_audit_tick(void);
 const char *ops_audit_key_id(void);
 
 extern const struct ctl_op ops_audit[];
+
+/*
+ * For the table reports (ops_report.c), which sign with the same device
+ * key and page under the same process-local MAC key as exports.
+ */
+struct checkpoint;
+#define OPS_AUDIT_MAC_HEX 65 /* crypto_auth (HMAC-SHA-512-256) as hex, and NUL */
+int ops_audit_checkpoint_head(struct checkpoint *ret);
+json_t *ops_audit_checkpoint_json(const struct checkpoint *cp);
+int ops_audit_sign(const char *text, char *ret_sig, size_t len); /* 128 hex digits */
+const char *ops_audit_public_key(void);
+void ops_audit_mac(const char *text, char ret[OPS_AUDIT_MAC_HEX]);
+unsigned ops_audit_alarm_ack_limit_ms(void);
+
+/* Table reports and access-rights reviews (ops_report.c). */
+extern const struct ctl_op ops_report[];
 
 #endif

@@ -79,6 +79,18 @@ enum stmt {
 	ST_ALARM_LIST_OPEN,
 	ST_ALARM_LAST_SEQ,
 	/* END audit statements */
+	/* BEGIN report statements */
+	ST_REVIEW_ADD,
+	ST_REVIEW_LAST,
+	ST_VALIDITY_LIST,
+	ST_PERSON_ACCESS_AFTER,
+	ST_PERSON_SET_NAME,
+	ST_LEVEL_ZONE_INSERT,
+	ST_LEVEL_ZONE_DELETE,
+	ST_LEVEL_HOLDERS,
+	ST_LEVEL_ZONES_DELETE,
+	ST_LEVEL_DELETE,
+	/* END report statements */
 	_ST_MAX,
 };
 
@@ -191,6 +203,30 @@ static const char *const stmt_sql[_ST_MAX] = {
 			   "AND raised_ms < ?3 AND state <> 'closed' ORDER BY id LIMIT ?4",
     [ST_ALARM_LAST_SEQ] = "SELECT coalesce(max(raised_seq), 0) FROM alarms",
     /* END audit statements */
+    /* BEGIN report statements */
+    [ST_REVIEW_ADD] = "INSERT INTO reviews(ts_ms, reviewer, comment, operator) "
+		      "VALUES (?1, ?2, ?3, ?4)",
+    [ST_REVIEW_LAST] = "SELECT id, ts_ms, reviewer, comment, operator FROM reviews "
+		       "ORDER BY id DESC LIMIT 1",
+    /* Badges that no longer open anything (revoked, returned) and leavers are left out. */
+    [ST_VALIDITY_LIST] = "SELECT type, id, person, status, valid_from, valid_until FROM ("
+			 "SELECT 'credential' AS type, id, person, status, valid_from, valid_until "
+			 "FROM credentials WHERE valid_until IS NOT NULL "
+			 "AND status IN ('active', 'suspended', 'lost') "
+			 "UNION ALL SELECT 'person', id, id, status, valid_from, valid_until "
+			 "FROM persons WHERE valid_until IS NOT NULL AND status <> 'terminated') "
+			 "WHERE valid_until < ?1 AND (valid_until, type, id) > (?2, ?3, ?4) "
+			 "ORDER BY valid_until, type, id LIMIT ?5",
+    /* events_person covers it: a seek on person, then seq order. */
+    [ST_PERSON_ACCESS_AFTER] = "SELECT seq, ts_ms FROM events WHERE person = ?1 AND ts_ms > ?2 "
+			       "AND kind IN ('access.granted', 'access.denied') ORDER BY seq",
+    [ST_PERSON_SET_NAME] = "UPDATE persons SET name = ?2 WHERE id = ?1",
+    [ST_LEVEL_ZONE_INSERT] = "INSERT INTO level_zones(level, zone) VALUES (?1, ?2)",
+    [ST_LEVEL_ZONE_DELETE] = "DELETE FROM level_zones WHERE level = ?1 AND zone = ?2",
+    [ST_LEVEL_HOLDERS] = "SELECT count(*) FROM person_levels WHERE level = ?1",
+    [ST_LEVEL_ZONES_DELETE] = "DELETE FROM level_zones WHERE level = ?1",
+    [ST_LEVEL_DELETE] = "DELETE FROM levels WHERE name = ?1",
+    /* END report statements */
 };
 
 struct store {
@@ -1694,3 +1730,160 @@ int store_alarm_last_seq(struct store *s, int64_t *ret)
 	return 0;
 }
 /* END audit store */
+
+/* BEGIN report store */
+
+int store_review_add(struct store *s, const struct review *rv, int64_t *ret_id)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_REVIEW_ADD, &st, "ittt", rv->ts_ms, rv->reviewer, rv->comment,
+			 rv->operator_id);
+	if (r < 0)
+		return r;
+	r = stmt_exec(s, st);
+	if (r < 0)
+		return r;
+	*ret_id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int store_review_last(struct store *s, struct review *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct review rv;
+	int r;
+
+	r = stmt_prepare(s, ST_REVIEW_LAST, &st, "");
+	if (r < 0)
+		return r;
+	r = stmt_row(s, st);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return store_fail(s, -ENOENT, "no review yet");
+	rv.id = sqlite3_column_int64(st, 0);
+	rv.ts_ms = sqlite3_column_int64(st, 1);
+	if ((r = col_copy(s, st, 2, rv.reviewer, sizeof(rv.reviewer))) < 0 ||
+	    (r = col_copy(s, st, 3, rv.comment, sizeof(rv.comment))) < 0 ||
+	    (r = col_copy(s, st, 4, rv.operator_id, sizeof(rv.operator_id))) < 0)
+		return r;
+	*ret = rv;
+	return 0;
+}
+
+int store_validity_list(struct store *s, int64_t before_ms, int64_t after_until,
+			const char *after_type, const char *after_id, size_t limit,
+			int (*cb)(const struct validity_row *v, void *userdata), void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct validity_row v;
+	int r;
+
+	r = stmt_prepare(s, ST_VALIDITY_LIST, &st, "iitti", before_ms, after_until,
+			 after_type ? after_type : "", after_id ? after_id : "", sql_limit(limit));
+	if (r < 0)
+		return r;
+	while ((r = stmt_row(s, st)) > 0) {
+		if ((r = col_copy(s, st, 0, v.type, sizeof(v.type))) < 0 ||
+		    (r = col_copy(s, st, 1, v.id, sizeof(v.id))) < 0 ||
+		    (r = col_copy(s, st, 2, v.person, sizeof(v.person))) < 0 ||
+		    (r = col_copy(s, st, 3, v.status, sizeof(v.status))) < 0)
+			return r;
+		v.valid_from = col_ms(st, 4);
+		v.valid_until = col_ms(st, 5);
+		r = cb(&v, userdata);
+		if (r != 0)
+			return r;
+	}
+	return r;
+}
+
+int store_person_access_after(struct store *s, const char *person, int64_t after_ms,
+			      int (*cb)(int64_t seq, int64_t ts_ms, void *userdata), void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_PERSON_ACCESS_AFTER, &st, "ti", person, after_ms);
+	if (r < 0)
+		return r;
+	while ((r = stmt_row(s, st)) > 0) {
+		r = cb(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), userdata);
+		if (r != 0)
+			return r;
+	}
+	return r;
+}
+
+int store_person_set_name(struct store *s, const char *id, const char *name)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_PERSON_SET_NAME, &st, "tt", id, name);
+	if (r < 0)
+		return r;
+	return stmt_exec_changed(s, st, "person", id);
+}
+
+int store_level_zone_add(struct store *s, const char *level, const char *zone)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_LEVEL_ZONE_INSERT, &st, "tt", level, zone);
+	if (r < 0)
+		return r;
+	return stmt_exec(s, st);
+}
+
+int store_level_zone_remove(struct store *s, const char *level, const char *zone)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_LEVEL_ZONE_DELETE, &st, "tt", level, zone);
+	if (r < 0)
+		return r;
+	return stmt_exec_changed(s, st, "zone of the level", zone);
+}
+
+int store_level_holders(struct store *s, const char *level, int64_t *ret_count)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_LEVEL_HOLDERS, &st, "t", level);
+	if (r < 0)
+		return r;
+	r = stmt_row(s, st);
+	if (r < 0)
+		return r;
+	*ret_count = r > 0 ? sqlite3_column_int64(st, 0) : 0;
+	return 0;
+}
+
+int store_level_remove(struct store *s, const char *level)
+{
+	int r;
+
+	{
+		_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+		r = stmt_prepare(s, ST_LEVEL_ZONES_DELETE, &st, "t", level);
+		if (r < 0)
+			return r;
+		r = stmt_exec(s, st);
+		if (r < 0)
+			return r;
+	}
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	r = stmt_prepare(s, ST_LEVEL_DELETE, &st, "t", level);
+	if (r < 0)
+		return r;
+	return stmt_exec_changed(s, st, "level", level);
+}
+/* END report store */

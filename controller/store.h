@@ -230,4 +230,54 @@ int store_alarm_list(struct store *s, bool open_only, int64_t after, int64_t fro
 int store_alarm_last_seq(struct store *s, int64_t *ret);
 /* END audit store */
 
+/* BEGIN report store */
+/* A recorded access-rights review (schema/003_reviews.sql). */
+struct review {
+	int64_t id;
+	int64_t ts_ms;
+	char reviewer[AEOGATE_TEXT_MAX + 1];
+	char comment[AEOGATE_TEXT_MAX + 1];
+	char operator_id[96];
+};
+
+/* Stores r (its id is ignored) and writes the new id into *ret_id. */
+int store_review_add(struct store *s, const struct review *r, int64_t *ret_id);
+int store_review_last(struct store *s, struct review *ret); /* -ENOENT when none */
+
+/* A person or credential with a validity end, for the validity report. */
+struct validity_row {
+	char type[16]; /* "credential" or "person" */
+	char id[AEOGATE_CREDENTIAL_MAX + 1];
+	char person[AEOGATE_ID_MAX + 1];
+	char status[16];
+	int64_t valid_from; /* 0: no bound */
+	int64_t valid_until;
+};
+
+/*
+ * Persons (not terminated) and credentials (active, suspended or lost)
+ * whose valid_until is before before_ms, ordered by (valid_until, type,
+ * id) and starting after the key (after_until, after_type, after_id); at
+ * most limit.
+ */
+int store_validity_list(struct store *s, int64_t before_ms, int64_t after_until,
+			const char *after_type, const char *after_id, size_t limit,
+			int (*cb)(const struct validity_row *v, void *userdata), void *userdata);
+
+/* Access events (granted or denied) of a person with ts > after_ms, by seq. */
+int store_person_access_after(struct store *s, const char *person, int64_t after_ms,
+			      int (*cb)(int64_t seq, int64_t ts_ms, void *userdata),
+			      void *userdata);
+
+/* Admin-trail changes: a person's name, a level's zones, a level removed. */
+int store_person_set_name(struct store *s, const char *id, const char *name); /* -ENOENT */
+/* -EEXIST when the level opens the zone already, -ENOENT unknown level or zone. */
+int store_level_zone_add(struct store *s, const char *level, const char *zone);
+int store_level_zone_remove(struct store *s, const char *level, const char *zone); /* -ENOENT */
+/* Persons holding the level; for refusing to remove a level still in use. */
+int store_level_holders(struct store *s, const char *level, int64_t *ret_count);
+/* Removes the level and its zones; -ENOENT. Callers refuse it while persons hold it. */
+int store_level_remove(struct store *s, const char *level);
+/* END report store */
+
 #endif

@@ -181,8 +181,11 @@ static json_t *detail_new(const char *user, const char *source, const char *oper
 		json_object_set_new(d, "user", json_string(user));
 	if (source)
 		json_object_set_new(d, "source", json_string(source));
-	if (operator_id)
+	/* "operator" as in the rest of the admin trail; "by" stays for readers of older events. */
+	if (operator_id) {
 		json_object_set_new(d, "by", json_string(operator_id));
+		json_object_set_new(d, "operator", json_string(operator_id));
+	}
 	return d;
 }
 
@@ -219,8 +222,12 @@ int users_add(struct users *u, const char *name, unsigned role, const char *pass
 	if (r < 0)
 		return r;
 	d = detail_new(name, NULL, operator_id);
-	if (d)
+	if (d) {
 		json_object_set_new(d, "role", json_string(role_to_string(role)));
+		json_object_set_new(d, "after",
+				    json_pack("{s:s,s:s,s:b}", "name", name, "role",
+					      role_to_string(role), "disabled", false));
+	}
 	emit_user_event(u, "user.added", NULL, d);
 	return 0;
 }
@@ -251,8 +258,16 @@ int users_set_disabled(struct users *u, const char *name, bool disabled, const c
 		return r;
 	if (disabled)
 		sessions_drop_user(u, name);
-	emit_user_event(u, disabled ? "user.disabled" : "user.enabled", NULL,
-			detail_new(name, NULL, operator_id));
+	{
+		json_t *d = detail_new(name, NULL, operator_id);
+
+		if (d) {
+			json_object_set_new(d, "before",
+					    json_pack("{s:b}", "disabled", rec.disabled));
+			json_object_set_new(d, "after", json_pack("{s:b}", "disabled", disabled));
+		}
+		emit_user_event(u, disabled ? "user.disabled" : "user.enabled", NULL, d);
+	}
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timex.h>
 #include <time.h>
 
 #include "aeogate/limits.h"
@@ -16,6 +17,16 @@ int64_t now_wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int clock_synced(void)
+{
+	struct timex tx = {0}; /* modes 0: read only */
+	int st = adjtimex(&tx);
+
+	if (st < 0)
+		return -errno;
+	return st != TIME_ERROR && !(tx.status & STA_UNSYNC);
 }
 
 int64_t now_mono_ms(void)

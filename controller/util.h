@@ -11,6 +11,13 @@
 int64_t now_wall_ms(void);
 int64_t now_mono_ms(void);
 
+/*
+ * Whether the kernel considers the wall clock synchronized (adjtimex(2):
+ * STA_UNSYNC clear and no TIME_ERROR, as systemd-timesyncd, chrony or ntpd
+ * leave it): 1 synchronized, 0 not, negative errno when it cannot tell.
+ */
+int clock_synced(void);
+
 /* "2026-11-28T13:28:11.123Z"; buf at least 25 bytes. */
 void time_format_ms(int64_t ms, char *buf, size_t len);
 

@@ -26,6 +26,11 @@ enum {
 	OPT_AUDIT_OPEN,
 	OPT_AUDIT_COMMENT,
 	OPT_AUDIT_STOLEN,
+	OPT_AUDIT_AT,
+	OPT_AUDIT_WITHIN,
+	OPT_AUDIT_REVIEWER,
+	OPT_AUDIT_DRY_RUN,
+	OPT_AUDIT_REMOVE,
 };
 
 /*
@@ -48,5 +53,8 @@ int cmd_alarm_list(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_alarm_change(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_lifecycle(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_report(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_review_sign(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_person_set(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_level_change(struct ctl_ctx *ctx, int argc, char **argv);
 
 #endif

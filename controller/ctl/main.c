@@ -25,6 +25,10 @@ static const struct ctl_cmd commands[] = {
     {"person", "reinstate", "ID [--json]", "reinstate a suspended person", cmd_person_change},
     {"person", "terminate", "ID [--json]", "terminate a person and revoke their badges",
      cmd_person_change},
+    {"person", "set",
+     "ID [--name NAME] [--valid-from T|none] [--valid-until T|none] [--add-level L]... "
+     "[--remove-level L]... [--json]",
+     "change a person's name, validity or levels (recorded before/after)", cmd_person_set},
     {"badge", "issue",
      "PERSON (--wiegand FORMAT:FACILITY:NUMBER | --uid HEX) [--valid-from T] [--valid-until T] "
      "[--json]",
@@ -34,6 +38,9 @@ static const struct ctl_cmd commands[] = {
     {"level", "add", "NAME --zone Z... [--json]", "create an access level opening zones",
      cmd_level_add},
     {"level", "list", "[--json]", "list access levels", cmd_level_list},
+    {"level", "set", "NAME [--add-zone Z]... [--remove-zone Z]... [--json]",
+     "change the zones a level opens", cmd_level_change},
+    {"level", "remove", "NAME [--json]", "remove a level no one holds", cmd_level_change},
     {"zone", "list", "[--json]", "list zones and their doors", cmd_zone_list},
     {"door", "list", "[--json]", "list doors and their state", cmd_door_list},
     {"reader", "list", "[--json]", "list readers", cmd_reader_list},
@@ -68,8 +75,12 @@ static const struct ctl_cmd commands[] = {
     {"badge", "return", "CREDENTIAL [--json]", "record a badge handed back", cmd_badge_lifecycle},
     {"badge", "reinstate", "CREDENTIAL [--json]", "reinstate a suspended or lost badge",
      cmd_badge_lifecycle},
-    {"report", NULL, "NAME [--from T] [--to T] --format csv|jsonl -o FILE",
-     "auditor report: access, exceptions, alarms, admin, devices", cmd_report},
+    {"report", NULL, "NAME [--from T] [--to T] [--at T] [--within DAYS] --format csv|jsonl -o FILE",
+     "auditor report: access, exceptions, alarms, entitlements, leavers, validity, admin, "
+     "devices, access-points",
+     cmd_report},
+    {"review", "sign", "--reviewer NAME --comment TEXT [--json]",
+     "record an access-rights review (named by the entitlements report)", cmd_review_sign},
     {"help", NULL, "", "this list", cmd_help},
 };
 

@@ -131,6 +131,15 @@
  */
 #define AEOGATE_WEB_STREAM_QUEUE_MAX (512 * 1024)
 
+/*
+ * The kernel send buffer of one browser's stream socket (Linux doubles it).
+ * Left to autotuning it grows to megabytes for a client that reads nothing,
+ * memory that is ours and delays the cut-off above; an event stream needs
+ * little throughput, and 64 KiB carries it at hundreds of events a second
+ * even at 100 ms round trips.
+ */
+#define AEOGATE_WEB_STREAM_SNDBUF (64 * 1024)
+
 /* Sessions whose CSRF token aeogate-web remembers (one per live login). */
 #define AEOGATE_WEB_CSRF_MAX 512
 
@@ -144,12 +153,12 @@
  * Exports aeogate-web holds for download (POST /api/exports), each an
  * anonymous temporary file kept for AEOGATE_WEB_EXPORT_TTL_S: enough for a
  * few auditors at once, while disk use stays bounded by the product of the
- * count and the size. Larger exports belong to aeogatectl, which writes
- * where it is told.
+ * count and the size (2 GiB). A session's newest exports push out its
+ * oldest. Larger exports belong to aeogatectl, which writes where it is told.
  */
-#define AEOGATE_WEB_EXPORTS_MAX		    4
+#define AEOGATE_WEB_EXPORTS_MAX		    8
 #define AEOGATE_WEB_EXPORTS_PER_SESSION_MAX 2
-#define AEOGATE_WEB_EXPORT_FILE_MAX	    (512LL * 1024 * 1024)
+#define AEOGATE_WEB_EXPORT_FILE_MAX	    (256LL * 1024 * 1024)
 #define AEOGATE_WEB_EXPORT_TTL_S	    900
 
 /*
@@ -202,6 +211,9 @@
  * an auditor looks the rest up in the access report.
  */
 #define AEOGATE_REPORT_ATTEMPTS_LISTED 20
+
+/* The validity report's --within: ten years ahead is already every badge. */
+#define AEOGATE_REPORT_WITHIN_DAYS_MAX 3660
 /* END audit limits */
 
 #endif

@@ -67,7 +67,8 @@ PY
 )
 [ "$kinds" = "access.denied door.forced" ] || fail "exceptions report kinds: $kinds"
 expect_exit 0 ctl report alarms --format csv -o "$T/alarms.csv"
-expect_contains "$(cat "$T/alarms.csv")" alarm.acknowledged
+expect_exit 0 ctl audit verify "$T/alarms.csv" --pubkey "$STATE/device.pub"
+expect_contains "$(cat "$T/alarms.csv")" "pallet hit the door"
 expect_exit 2 ctl report nosuch --format csv -o "$T/x.csv"
 pass "access, exceptions and alarms reports hold the seeded rows and verify"
 
