@@ -36,7 +36,10 @@ static struct audit_svc {
 	int64_t last_cp_mono; /* when it was made, monotonic ms */
 	int64_t events_since_cp;
 	int clock_synced; /* as last recorded: 1, 0, or negative when unknown */
+	bool alarm_backlog; /* an alarm row could not be written since the last checkpoint */
 } svc;
+
+static int alarm_raise_cb(const struct event *e, void *userdata);
 
 static const char *const alarm_kinds[] = {"door.forced", "door.held", "alarm.tamper",
 					  "alarm.storage", NULL};
@@ -55,6 +58,14 @@ static int make_checkpoint(int64_t seq, const char *hash, struct checkpoint *ret
 {
 	struct checkpoint cp;
 	int r;
+
+	/* A checkpoint vouches that alarms up to it are recorded: catch up first. */
+	if (svc.alarm_backlog) {
+		r = store_event_list(core_store(svc.core), svc.last_cp_seq, 0, alarm_raise_cb, NULL);
+		if (r < 0)
+			return r;
+		svc.alarm_backlog = false;
+	}
 
 	r = checkpoint_sign(&svc.key, seq, hash, core_wall_ms(svc.core), &cp);
 	if (r < 0)
@@ -118,9 +129,18 @@ int ops_audit_init(struct core *c, const char *state_dir, const struct audit_set
 	if ((r = store_event_last(core_store(c), &head, hash)) < 0)
 		goto err_store;
 	svc.events_since_cp = head - svc.last_cp_seq;
-	/* Alarms of events stored while nobody counted them (a crash between the two writes). */
-	if ((r = store_alarm_last_seq(core_store(c), &last_alarm)) < 0 ||
-	    (r = store_event_list(core_store(c), last_alarm, 0, alarm_raise_cb, NULL)) < 0)
+	/*
+	 * Alarms of events stored while nobody counted them (a crash between the
+	 * two writes). Every event up to the last checkpoint went through
+	 * ops_audit_on_event before the checkpoint was signed, so only what
+	 * follows both the last alarm and the last checkpoint needs a look:
+	 * a start costs at most checkpoint_events rows, not the whole log.
+	 */
+	if ((r = store_alarm_last_seq(core_store(c), &last_alarm)) < 0)
+		goto err_store;
+	if (last_alarm < svc.last_cp_seq)
+		last_alarm = svc.last_cp_seq;
+	if ((r = store_event_list(core_store(c), last_alarm, 0, alarm_raise_cb, NULL)) < 0)
 		goto err_store;
 	svc.clock_synced = clock_synced();
 	svc.ready = true;
@@ -139,10 +159,14 @@ void ops_audit_on_event(const struct event *e)
 {
 	if (!svc.ready)
 		return;
-	/* A failure here is not lost: ops_audit_init replays alarm events at the next start. */
-	if (is_alarm_kind(e->kind))
-		(void)store_alarm_raise(core_store(svc.core), e->kind, e->door, e->zone, e->seq,
-					e->ts_ms);
+	/*
+	 * A failure here is not lost: ops_audit_init replays alarm events after
+	 * the last checkpoint at the next start, and no checkpoint is signed
+	 * past an alarm that could not be recorded.
+	 */
+	if (is_alarm_kind(e->kind) &&
+	    store_alarm_raise(core_store(svc.core), e->kind, e->door, e->zone, e->seq, e->ts_ms) < 0)
+		svc.alarm_backlog = true;
 	svc.events_since_cp++;
 	if (svc.settings.checkpoint_events && svc.events_since_cp >= svc.settings.checkpoint_events)
 		(void)make_checkpoint(e->seq, e->hash, NULL);
