@@ -1,11 +1,12 @@
-// The dashboard: sign-in, live feed, door board, persons and badges, levels,
-// simulator, users. What a role may not do is not shown; the controller
-// refuses it anyway.
+// The dashboard: sign-in, live feed, alarms, door board, persons and badges,
+// levels, reports, simulator, users. What a role may not do is not shown;
+// the controller refuses it anyway.
 import { get, post, setCsrf, ApiError } from './api.js';
 import { EventStream } from './stream.js';
 import {
-  setTimeZone, timeZoneLabel, formatTime, reasonText, kindText, isAlarm, eventClass,
+  setTimeZone, timeZoneLabel, formatTime, reasonText, kindText, isAlarm, eventClass, siteLocalToUtc,
 } from './format.js';
+import { beep } from './sound.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -18,8 +19,12 @@ const state = {
   readers: [],
   persons: [],
   badges: [],
-  alarms: new Map(), // seq → event, unacknowledged
-  ackSupported: false,
+  alarms: [], // the controller's alarms that are not closed, by id
+  alarmsSupported: true, // false when the controller has no alarm.list (501)
+  liveAlarms: new Map(), // seq → event: banners without a controller record (old controllers)
+  seenAlarmIds: new Set(),
+  alarmsLoaded: false,
+  reports: null,
 };
 
 function el(tag, attrs = {}, ...children) {
@@ -48,6 +53,7 @@ function showLogin(message) {
   state.me = null;
   $('#app-view').hidden = true;
   $('#logout').hidden = true;
+  $('#sound').hidden = true;
   $('#who').textContent = '';
   $('#login-view').hidden = false;
   $('#login-error').textContent = message || '';
@@ -141,13 +147,12 @@ function onEvent(ev, live) {
   state.events.unshift(ev);
   if (state.events.length > FEED_MAX) state.events.length = FEED_MAX;
   if (isAlarm(ev) && live) {
-    state.alarms.set(ev.seq, ev);
-    renderAlarms();
-  }
-  if (ev.kind.startsWith('alarm.ack')) {
-    const s = ev.detail && ev.detail.seq;
-    if (s) state.alarms.delete(s);
-    renderAlarms();
+    if (state.alarmsSupported) scheduleAlarmReload();
+    else if (ev.kind !== 'alarm.acknowledged' && ev.kind !== 'alarm.closed') {
+      state.liveAlarms.set(ev.seq, ev);
+      renderAlarms();
+      if (soundOn()) beep();
+    }
   }
   if (live) {
     if (matchesFilters(ev)) $('#feed').prepend(eventItem(ev));
@@ -158,53 +163,175 @@ function onEvent(ev, live) {
 
 // ---------------------------------------------------------------- alarms
 
-function renderAlarms() {
-  const box = $('#alarms');
-  const items = [...state.alarms.values()].sort((a, b) => b.seq - a.seq);
-  box.replaceChildren(...items.map((ev) => {
-    const comment = el('input', { placeholder: 'comment', maxlength: 256, class: 'ack-comment' });
-    const ack = el('button', {
-      type: 'button',
-      class: 'ack',
-      text: 'Acknowledge',
-      onclick: async () => {
-        try {
-          await post('/api/alarms/ack', { seq: ev.seq, comment: comment.value || undefined });
-          state.alarms.delete(ev.seq);
-          renderAlarms();
-        } catch (e) {
-          if (e.status === 501) {
-            state.ackSupported = false;
-            renderAlarms();
-          } else {
-            alert(`Acknowledge failed: ${e.message}`);
-          }
-        }
-      },
-    });
-    const dismiss = el('button', {
-      type: 'button', class: 'dismiss', text: 'Hide',
-      onclick: () => { state.alarms.delete(ev.seq); renderAlarms(); },
-    });
-    const canAck = state.ackSupported && can('guard manager admin');
-    return el('div', { class: 'alarm-banner', role: 'alert', 'data-kind': ev.kind, 'data-door': ev.door || '' },
-      el('strong', { text: kindText(ev.kind) }),
-      el('span', { text: ` ${ev.door ? 'at ' + ev.door : ''} — ${formatTime(ev.ts)}` }),
-      canAck ? comment : null, canAck ? ack : null, dismiss);
-  }));
+// Open and acknowledged alarms come from the controller (alarm.list): loaded
+// at sign-in and again after every alarm-related event, so what the banners
+// show is what the controller holds, whoever acknowledged it.
+const ALARM_PAGES_MAX = 5;
+let alarmTimer = null;
+
+function scheduleAlarmReload() {
+  clearTimeout(alarmTimer);
+  alarmTimer = setTimeout(loadAlarms, 100);
 }
 
-// Acknowledgement exists only when the controller has alarm.ack: ask with
-// an empty request, which a controller that has it refuses as invalid.
-async function probeAck() {
+async function loadAlarms() {
+  if (!state.me) return;
   try {
-    await post('/api/alarms/ack', {});
-    state.ackSupported = true;
+    let all = [];
+    let after = 0;
+    for (let i = 0; i < ALARM_PAGES_MAX; i++) {
+      const page = await get(`/api/alarms?open=1&after=${after}&limit=1000`);
+      all = all.concat(page);
+      if (page.length < 1000) break;
+      after = page[page.length - 1].id;
+    }
+    // Beep for alarms raised since the last load, not for those found at sign-in.
+    const fresh = all.some((a) => a.state === 'open' && !state.seenAlarmIds.has(a.id));
+    const initial = !state.alarmsLoaded;
+    for (const a of all) state.seenAlarmIds.add(a.id);
+    state.alarms = all;
+    state.alarmsLoaded = true;
+    renderAlarms();
+    if (fresh && !initial && soundOn()) beep();
   } catch (e) {
-    state.ackSupported = !(e.status === 501 || e.status === 404);
+    if (e instanceof ApiError && e.status === 501) {
+      // A controller without the alarm lifecycle: banners from the live
+      // feed only, with nothing to acknowledge.
+      state.alarmsSupported = false;
+      renderAlarms();
+      return;
+    }
+    handleError(e);
   }
-  renderAlarms();
 }
+
+const ALARM_STATE_TEXT = { open: 'open', acknowledged: 'acknowledged' };
+
+function alarmBanner(a) {
+  const respond = can('guard manager admin');
+  const where = a.door ? ` at ${a.door}` : (a.zone ? ` in ${a.zone}` : '');
+  const parts = [
+    el('strong', { text: kindText(a.kind) }),
+    el('span', { class: 'alarm-where', text: `${where} — raised ${formatTime(a.raised)}` }),
+    el('span', { class: 'alarm-state', text: ALARM_STATE_TEXT[a.state] || a.state }),
+  ];
+  if (a.state === 'acknowledged') {
+    parts.push(el('span', {
+      class: 'alarm-ack',
+      text: `by ${a.acknowledged_by || '?'} at ${formatTime(a.acknowledged)}${a.comment ? ': “' + a.comment + '”' : ''}`,
+    }));
+  }
+  const err = el('span', { class: 'alarm-error', role: 'alert' });
+  if (respond && a.state === 'open') {
+    const form = el('form', { class: 'alarm-ack-form' });
+    const comment = el('input', {
+      name: 'comment', placeholder: 'what was done (required)', maxlength: 256,
+      required: true, class: 'ack-comment', 'aria-label': `comment on alarm ${a.id}`,
+    });
+    form.append(comment, el('button', { type: 'submit', class: 'ack', text: 'Acknowledge' }));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const text = comment.value.trim();
+      if (!text) {
+        err.textContent = 'A comment is required.';
+        comment.focus();
+        return;
+      }
+      await alarmAction('/api/alarms/ack', { id: a.id, comment: text }, err);
+    });
+    parts.push(form);
+  }
+  if (respond && a.state === 'acknowledged') {
+    parts.push(el('button', {
+      type: 'button', class: 'close-alarm', text: 'Close',
+      onclick: () => alarmAction('/api/alarms/close', { id: a.id }, err),
+    }));
+  }
+  parts.push(err);
+  return el('div', {
+    class: `alarm-banner alarm-${a.state}`, role: 'alert', 'data-alarm-id': a.id,
+    'data-kind': a.kind, 'data-door': a.door || '', 'data-state': a.state,
+  }, ...parts);
+}
+
+async function alarmAction(path, body, errEl) {
+  try {
+    await post(path, body);
+    errEl.textContent = '';
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 501) {
+      state.alarmsSupported = false;
+      renderAlarms();
+      return;
+    }
+    if (e instanceof ApiError && e.status === 401) {
+      handleError(e);
+      return;
+    }
+    // Someone else acted first (409) or the request failed: show and refresh.
+    errEl.textContent = e.message;
+  }
+  loadAlarms();
+}
+
+function liveBanner(ev) {
+  return el('div', { class: 'alarm-banner', role: 'alert', 'data-kind': ev.kind, 'data-door': ev.door || '' },
+    el('strong', { text: kindText(ev.kind) }),
+    el('span', { text: ` ${ev.door ? 'at ' + ev.door : ''} — ${formatTime(ev.ts)}` }),
+    el('button', {
+      type: 'button', class: 'dismiss', text: 'Hide',
+      onclick: () => { state.liveAlarms.delete(ev.seq); renderAlarms(); },
+    }));
+}
+
+function renderAlarms() {
+  const box = $('#alarms');
+  if (state.alarmsSupported) {
+    // Newest first; the ones still open before the acknowledged ones.
+    const items = [...state.alarms].sort((a, b) =>
+      (a.state === 'open' ? 0 : 1) - (b.state === 'open' ? 0 : 1) || b.id - a.id);
+    box.replaceChildren(...items.map(alarmBanner));
+  } else {
+    const items = [...state.liveAlarms.values()].sort((a, b) => b.seq - a.seq);
+    box.replaceChildren(...items.map(liveBanner));
+  }
+}
+
+// ---------------------------------------------------------------- alarm sound
+
+// Off by default; the choice is kept in this browser.
+const SOUND_KEY = 'aeogate.alarmSound';
+let sound = (() => {
+  try {
+    return localStorage.getItem(SOUND_KEY) === 'on';
+  } catch {
+    return false;
+  }
+})();
+
+function soundOn() {
+  return sound;
+}
+
+function renderSound() {
+  const b = $('#sound');
+  const on = soundOn();
+  b.textContent = `Alarm sound: ${on ? 'on' : 'off'}`;
+  b.setAttribute('aria-pressed', on ? 'true' : 'false');
+}
+
+$('#sound').addEventListener('click', () => {
+  const on = !sound;
+  sound = on;
+  try {
+    localStorage.setItem(SOUND_KEY, on ? 'on' : 'off');
+  } catch {
+    // Private mode: the toggle lasts for this page only.
+  }
+  renderSound();
+  // A click is the user gesture browsers want before they play audio.
+  if (on) beep();
+});
 
 // ---------------------------------------------------------------- doors
 
@@ -273,6 +400,31 @@ function actionButton(text, path, confirmText) {
   });
 }
 
+// The badge lifecycle (controller ops badge.*): which step each status allows.
+const BADGE_ACTIONS = [
+  { text: 'Suspend', path: 'suspend', from: ['active'] },
+  { text: 'Reinstate', path: 'reinstate', from: ['suspended', 'lost'] },
+  { text: 'Lost', path: 'lost', from: ['active', 'suspended'], body: { reason: 'lost' } },
+  { text: 'Stolen', path: 'lost', from: ['active', 'suspended'], body: { reason: 'stolen' } },
+  { text: 'Returned', path: 'return', from: ['active', 'suspended', 'lost'] },
+  { text: 'Revoke', path: 'revoke', from: ['active', 'suspended', 'lost'], confirm: true },
+];
+
+function badgeActions(b) {
+  return BADGE_ACTIONS.filter((a) => a.from.includes(b.status)).map((a) => el('button', {
+    type: 'button', text: a.text, 'data-action': a.text.toLowerCase(),
+    onclick: async () => {
+      if (a.confirm && !confirm(`${a.text} ${b.id}? This cannot be undone.`)) return;
+      try {
+        await post(`/api/badges/${a.path}`, { credential: b.id, ...(a.body || {}) });
+        loadPeople();
+      } catch (e) {
+        alert(`${a.text} failed: ${e.message}`);
+      }
+    },
+  }));
+}
+
 function renderPeople() {
   const q = $('#person-search').value.trim().toLowerCase();
   const write = canManage();
@@ -289,17 +441,7 @@ function renderPeople() {
     .filter((b) => !q || b.person.toLowerCase().includes(q) || b.id.includes(q))
     .map((b) => el('tr', { 'data-badge': b.id },
       el('td', { text: b.id }), el('td', { text: b.person }), el('td', { text: b.status }),
-      el('td', {}, write && b.status === 'active' ? el('button', {
-        type: 'button', text: 'Revoke', 'data-action': 'revoke',
-        onclick: async () => {
-          try {
-            await post('/api/badges/revoke', { credential: b.id });
-            loadPeople();
-          } catch (e) {
-            alert(`Revoke failed: ${e.message}`);
-          }
-        },
-      }) : null))));
+      el('td', { class: 'actions' }, ...(write ? badgeActions(b) : [])))));
   const badgeSel = $('#sim-badge');
   const cur = badgeSel.value;
   badgeSel.replaceChildren(el('option', { value: '', text: '— type bits or UID —' }),
@@ -357,10 +499,112 @@ async function loadLevels() {
     $('#zones').replaceChildren(...zones.map((z) => el('tr', {},
       el('td', { text: z.name }), el('td', { text: (z.doors || []).join(', ') }))));
     fillSelect($('#f-zone'), zones.map((z) => z.name), true);
+    fillSelect($('#report-zone'), zones.map((z) => z.name), true);
   } catch (e) {
     handleError(e);
   }
 }
+
+// ---------------------------------------------------------------- reports
+
+// An export is produced once by aeogate-web (POST /api/exports), which pages
+// the controller as aeogatectl does; the file and its signed manifest are
+// then plain downloads of what it holds for a few minutes.
+async function loadReports() {
+  $('#report-tzmode').options[0].textContent = `site time (${timeZoneLabel()})`;
+  if (state.reports) return;
+  try {
+    state.reports = await get('/api/reports');
+  } catch (e) {
+    handleError(e);
+    return;
+  }
+  const sel = $('#report-name');
+  sel.replaceChildren(el('option', { value: '', text: 'Audit export (all events, or filtered below)' }),
+    ...state.reports.map((r) => el('option', { value: r.name, text: r.title })));
+  updateReportForm();
+}
+
+function currentReport() {
+  const name = $('#report-name').value;
+  return (state.reports || []).find((x) => x.name === name) || null;
+}
+
+// Only the parameters the chosen report takes are shown (and sent).
+function updateReportForm() {
+  const r = currentReport();
+  const params = r ? r.params : ['from', 'to'];
+  $('#export-filters').hidden = Boolean(r);
+  for (const l of document.querySelectorAll('#report-form [data-param]')) l.hidden = !params.includes(l.dataset.param);
+  $('#report-title').textContent = !r
+    ? 'Every event in the range, chained and signed; narrow it by kind, person or zone.'
+    : r.type === 'table' ? 'Computed by the controller from its records, signed with a checkpoint of the event chain.'
+      : `Event kinds: ${r.kinds.join(', ')}`;
+}
+
+$('#report-name').addEventListener('change', updateReportForm);
+
+// A datetime-local value as a UTC time for the controller.
+function rangeTime(value, mode) {
+  if (!value) return null;
+  if (mode === 'utc') {
+    const withSeconds = /T\d{2}:\d{2}$/.test(value) ? `${value}:00` : value;
+    return `${withSeconds}Z`;
+  }
+  return siteLocalToUtc(value, timeZoneLabel());
+}
+
+$('#report-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  const x = f.elements;
+  const body = { format: x.format.value };
+  const chosen = currentReport();
+  const params = chosen ? chosen.params : ['from', 'to'];
+  try {
+    for (const p of ['from', 'to', 'at']) {
+      const t = params.includes(p) ? rangeTime(x[p].value, x.tzmode.value) : null;
+      if (t) body[p] = t;
+    }
+  } catch {
+    formError(f, new Error('A time is not valid.'));
+    return;
+  }
+  if (params.includes('within_days') && x.within_days.value !== '') body.within_days = Number(x.within_days.value);
+  if (x.report.value) {
+    body.report = x.report.value;
+  } else {
+    const kinds = x.kinds.value.split(',').map((k) => k.trim()).filter(Boolean);
+    if (kinds.length) body.kinds = kinds;
+    if (x.person.value.trim()) body.person = x.person.value.trim();
+    if (x.zone.value) body.zone = x.zone.value;
+  }
+  const button = f.querySelector('button[type=submit]');
+  button.disabled = true;
+  $('#report-result').hidden = true;
+  formError(f, null);
+  try {
+    const r = await post('/api/exports', body);
+    const range = r.type === 'table' ? 'as the controller holds them'
+      : r.range_first ? `out of chain seq ${r.range_first}–${r.range_last}` : 'no events in the range';
+    $('#report-summary').textContent = `${r.file}: ${r.rows} row${r.rows === 1 ? '' : 's'} (${range}), `
+      + `signed by key ${r.key_id}. Download both within ${Math.round(r.expires_s / 60)} minutes.`;
+    const file = $('#report-file');
+    file.href = r.url;
+    file.setAttribute('download', r.file);
+    file.textContent = `Download ${r.file}`;
+    const man = $('#report-manifest');
+    man.href = r.manifest_url;
+    man.setAttribute('download', r.manifest_file);
+    man.textContent = `Download ${r.manifest_file}`;
+    $('#report-result').hidden = false;
+  } catch (e) {
+    formError(f, e);
+    handleError(e);
+  } finally {
+    button.disabled = false;
+  }
+});
 
 // ---------------------------------------------------------------- simulator
 
@@ -432,6 +676,7 @@ function selectTab(name) {
   if (name === 'levels') loadLevels();
   if (name === 'users') loadUsers();
   if (name === 'people') loadPeople();
+  if (name === 'reports') { loadReports(); loadLevels(); }
   if (name === 'doors' || name === 'sim') loadDoors();
 }
 
@@ -467,16 +712,22 @@ async function start(me) {
   const last = state.status.last_seq || 0;
   const events = await get(`/api/events?since=${Math.max(0, last - 200)}&limit=1000`);
   state.events = [];
-  state.alarms.clear();
+  state.alarms = [];
+  state.liveAlarms.clear();
+  state.seenAlarmIds.clear();
+  state.alarmsLoaded = false;
+  state.alarmsSupported = true;
   for (const ev of events) onEvent(ev, false);
   renderFeed();
   renderAlarms();
+  renderSound();
+  $('#sound').hidden = false;
   const since = events.length ? events[events.length - 1].seq : last;
   stream.start(since);
   loadDoors();
   loadLevels();
   if (can('manager auditor admin')) loadPeople();
-  if (can('guard manager admin')) probeAck();
+  loadAlarms();
 }
 
 (async () => {

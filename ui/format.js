@@ -27,6 +27,31 @@ export function formatTime(iso) {
   return fmt ? fmt.format(d) : d.toISOString();
 }
 
+// The zone's offset from UTC at an instant, in ms (positive east of Greenwich).
+function zoneOffsetMs(tz, utcMs) {
+  const f = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit',
+  });
+  const p = Object.fromEntries(f.formatToParts(new Date(utcMs)).map((x) => [x.type, x.value]));
+  const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day),
+    Number(p.hour), Number(p.minute), Number(p.second));
+  return wall - (utcMs - (((utcMs % 1000) + 1000) % 1000));
+}
+
+// A wall-clock time in the site's zone ('YYYY-MM-DDTHH:MM[:SS]', as a
+// datetime-local input gives it) as UTC ISO 8601 ('…Z'). A time in the hour
+// a DST change skips or repeats resolves to one valid reading of it.
+export function siteLocalToUtc(local, tz = zone) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
+  if (!m) throw new Error(`not a time: ${local}`);
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]),
+    Number(m[6] || 0));
+  let t = wall - zoneOffsetMs(tz, wall);
+  t = wall - zoneOffsetMs(tz, t);
+  return new Date(t).toISOString().replace(/\.000Z$/, 'Z');
+}
+
 const REASONS = {
   bad_parity: 'badge read failed its parity check',
   unknown_format: 'badge format not accepted by this reader',
@@ -68,6 +93,16 @@ const KINDS = {
   'user.logout': 'Sign-out',
   'system.start': 'Controller started',
   'system.stop': 'Controller stopped',
+  'alarm.tamper': 'TAMPER',
+  'alarm.storage': 'STORAGE FAULT',
+  'alarm.acknowledged': 'Alarm acknowledged',
+  'alarm.closed': 'Alarm closed',
+  'badge.issued': 'Badge issued',
+  'badge.revoked': 'Badge revoked',
+  'badge.suspended': 'Badge suspended',
+  'badge.reinstated': 'Badge reinstated',
+  'badge.lost': 'Badge lost or stolen',
+  'badge.returned': 'Badge returned',
 };
 
 export function kindText(kind) {

@@ -25,8 +25,9 @@ struct ctlc {
 	bool closed;
 	int64_t next_id;
 	struct outbuf *out, **out_tail;
-	size_t in_len;
-	char in[AEOGATE_MSG_MAX + 1];
+	/* One reply line, grown as needed up to AEOGATE_REPLY_MAX (a page of records). */
+	size_t in_len, in_cap;
+	char *in;
 };
 
 static unsigned live;
@@ -44,6 +45,7 @@ static void ctlc_free(struct ctlc *c)
 		c->out = o->next;
 		free(o);
 	}
+	free(c->in);
 	free(c);
 	live--;
 }
@@ -153,8 +155,22 @@ static int ctlc_rx(struct ctlc *c, const char *in, size_t len)
 		json_error_t err;
 		json_t *msg;
 
-		if (c->in_len + take > AEOGATE_MSG_MAX)
+		if (c->in_len + take > AEOGATE_REPLY_MAX)
 			return -1; /* the controller keeps this bound; it is broken */
+		if (c->in_len + take + 1 > c->in_cap) {
+			size_t cap = c->in_cap ? c->in_cap : 4096;
+			char *n;
+
+			while (cap < c->in_len + take + 1)
+				cap *= 2;
+			if (cap > AEOGATE_REPLY_MAX + 1)
+				cap = AEOGATE_REPLY_MAX + 1;
+			n = realloc(c->in, cap);
+			if (!n)
+				return -1;
+			c->in = n;
+			c->in_cap = cap;
+		}
 		memcpy(c->in + c->in_len, in, take);
 		c->in_len += take;
 		in += take;
@@ -166,6 +182,12 @@ static int ctlc_rx(struct ctlc *c, const char *in, size_t len)
 		c->in[c->in_len] = '\0';
 		msg = json_loadb(c->in, c->in_len, 0, &err);
 		c->in_len = 0;
+		/* A big reply's buffer does not stay with a long-lived stream. */
+		if (c->in_cap > 65536) {
+			free(c->in);
+			c->in = NULL;
+			c->in_cap = 0;
+		}
 		if (!json_is_object(msg)) {
 			json_decref(msg);
 			return -1;

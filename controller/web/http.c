@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "web.h"
 
@@ -23,13 +24,17 @@
 enum method { M_GET = 1, M_POST = 2 };
 
 enum route_flag {
-	R_ANON = 1 << 0,   /* no session needed (login) */
-	R_BODY = 1 << 1,   /* the JSON body is the op's args */
-	R_DEMO = 1 << 2,   /* only when system.status says demo */
-	R_LOGIN = 1 << 3,  /* sets the cookie, hands out the CSRF token */
-	R_LOGOUT = 1 << 4, /* clears the cookie */
-	R_ME = 1 << 5,	   /* adds the CSRF token to the reply */
-	R_ID = 1 << 6,	   /* :id in the path → args.id */
+	R_ANON = 1 << 0,	/* no session needed (login) */
+	R_BODY = 1 << 1,	/* the JSON body is the op's args */
+	R_DEMO = 1 << 2,	/* only when system.status says demo */
+	R_LOGIN = 1 << 3,	/* sets the cookie, hands out the CSRF token */
+	R_LOGOUT = 1 << 4,	/* clears the cookie */
+	R_ME = 1 << 5,		/* adds the CSRF token to the reply */
+	R_ID = 1 << 6,		/* :id in the path → args.id */
+	R_EXPORT = 1 << 7,	/* pages an export into a held file (exports.c) */
+	R_DL_FILE = 1 << 8,	/* after whoami: the held export's file */
+	R_DL_MANIFEST = 1 << 9, /* after whoami: the held export's manifest */
+	R_REPORTS = 1 << 10,	/* after whoami: the reports there are */
 };
 
 struct pss;
@@ -55,14 +60,19 @@ struct pss {
 	bool rejecting; /* answered early; ignore the rest of the body */
 	struct ctlc *ctl;
 	json_t *pending_args; /* the real op's args while the demo check runs */
+	struct wexport *exp;  /* an export being produced (R_EXPORT) */
 	int step;
 	/* The response. */
 	bool responding;
 	bool headers_sent;
 	bool close_after;
 	unsigned status;
-	unsigned char *resp; /* LWS_PRE headroom, then resp_len bytes */
+	unsigned char *resp; /* LWS_PRE headroom, then resp_len bytes (or a chunk of the file) */
 	size_t resp_len, resp_off;
+	bool file_open; /* the body is read from file_fd, not resp */
+	int file_fd;
+	const char *ctype;     /* NULL: application/json */
+	char disposition[160]; /* Content-Disposition, when a download */
 	char set_cookie[256];
 	long retry_after;
 };
@@ -75,6 +85,7 @@ size_t http_pss_size(void)
 static int q_events(struct pss *p, json_t *args);
 static int q_persons(struct pss *p, json_t *args);
 static int q_badges(struct pss *p, json_t *args);
+static int q_alarms(struct pss *p, json_t *args);
 
 static const struct route routes[] = {
     {M_POST, "/api/login", "auth.login", R_ANON | R_BODY | R_LOGIN, NULL},
@@ -95,7 +106,17 @@ static const struct route routes[] = {
     {M_GET, "/api/badges", "badge.list", 0, q_badges},
     {M_POST, "/api/badges", "badge.issue", R_BODY, NULL},
     {M_POST, "/api/badges/revoke", "badge.revoke", R_BODY, NULL},
+    {M_POST, "/api/badges/suspend", "badge.suspend", R_BODY, NULL},
+    {M_POST, "/api/badges/lost", "badge.lost", R_BODY, NULL},
+    {M_POST, "/api/badges/return", "badge.return", R_BODY, NULL},
+    {M_POST, "/api/badges/reinstate", "badge.reinstate", R_BODY, NULL},
+    {M_GET, "/api/alarms", "alarm.list", 0, q_alarms},
     {M_POST, "/api/alarms/ack", "alarm.ack", R_BODY, NULL},
+    {M_POST, "/api/alarms/close", "alarm.close", R_BODY, NULL},
+    {M_GET, "/api/reports", "auth.whoami", R_REPORTS, NULL},
+    {M_POST, "/api/exports", "audit.export_begin", R_BODY | R_EXPORT, NULL},
+    {M_GET, "/api/exports/:id/file", "auth.whoami", R_DL_FILE, NULL},
+    {M_GET, "/api/exports/:id/manifest", "auth.whoami", R_DL_MANIFEST, NULL},
     {M_GET, "/api/users", "user.list", 0, NULL},
     {M_POST, "/api/users", "user.add", R_BODY, NULL},
     {M_POST, "/api/sim/present", "sim.present", R_BODY | R_DEMO, NULL},
@@ -235,10 +256,15 @@ static int write_headers(struct pss *p)
 					   *end = buf + sizeof(buf) - 1;
 	char ra[24];
 
-	if (lws_add_http_common_headers(p->wsi, p->status, "application/json", p->resp_len, &q,
-					end))
+	if (lws_add_http_common_headers(p->wsi, p->status, p->ctype ? p->ctype : "application/json",
+					p->resp_len, &q, end))
 		return -1;
 	if (add_security_headers(p->wsi, &q, end, true))
+		return -1;
+	if (p->disposition[0] &&
+	    lws_add_http_header_by_name(p->wsi, (const unsigned char *)"content-disposition:",
+					(const unsigned char *)p->disposition,
+					(int)strlen(p->disposition), &q, end))
 		return -1;
 	if (p->set_cookie[0] &&
 	    lws_add_http_header_by_name(
@@ -271,6 +297,13 @@ static void request_reset(struct pss *p)
 	free(p->resp);
 	p->resp = NULL;
 	p->resp_len = p->resp_off = 0;
+	wexport_abandon(p->exp);
+	p->exp = NULL;
+	if (p->file_open)
+		close(p->file_fd);
+	p->file_open = false;
+	p->ctype = NULL;
+	p->disposition[0] = '\0';
 	p->route = NULL;
 	p->has_token = false;
 	explicit_bzero(p->token, sizeof(p->token));
@@ -374,6 +407,25 @@ static int q_badges(struct pss *p, json_t *args)
 	return query_id(p, "person=", args, "person") < 0 ? -1 : 0;
 }
 
+static int q_alarms(struct pss *p, json_t *args)
+{
+	/* lws copies name=value into buf: a value too long for it reads as absent. */
+	char buf[64];
+	const char *v = lws_get_urlarg_by_name(p->wsi, "open=", buf, sizeof(buf));
+
+	if (v) {
+		if (!strcmp(v, "1") || !strcmp(v, "true"))
+			json_object_set_new(args, "open", json_true());
+		else if (!strcmp(v, "0") || !strcmp(v, "false"))
+			json_object_set_new(args, "open", json_false());
+		else
+			return -1;
+	}
+	if (query_int(p, "after=", args, "after") < 0 || query_int(p, "limit=", args, "limit") < 0)
+		return -1;
+	return 0;
+}
+
 static size_t json_depth(json_t *v)
 {
 	size_t max = 0, d;
@@ -467,6 +519,22 @@ static int dispatch(struct pss *p)
 	}
 	if (r->flags & R_LOGOUT)
 		json_object_set_new(args, "source", json_string(p->source));
+	if (r->flags & R_EXPORT) {
+		char err[200] = "";
+
+		ret = wexport_new(p->token, args, &p->exp, err, sizeof(err));
+		json_decref(args);
+		args = NULL;
+		if (ret == -EINVAL)
+			return respond_error(p, 400, "invalid_argument", err);
+		if (ret == -EBUSY)
+			return respond_error(p, 503, "unavailable",
+					     "too many exports are held for download; try again "
+					     "in a few minutes");
+		if (ret < 0)
+			return respond_error(p, 500, "internal",
+					     err[0] ? err : "cannot start the export");
+	}
 
 	if (ctlc_count() >= AEOGATE_WEB_INFLIGHT_MAX) {
 		json_decref(args);
@@ -482,6 +550,13 @@ static int dispatch(struct pss *p)
 		p->pending_args = args;
 		p->step = 0;
 		ret = ctlc_send(p->ctl, "system.status", NULL, p->token);
+	} else if (r->flags & R_EXPORT) {
+		const char *op;
+
+		ret = wexport_next(p->exp, NULL, &op, &args);
+		if (ret > 0)
+			ret = ctlc_send(p->ctl, op, args, p->token);
+		json_decref(args);
 	} else {
 		/* Only login goes without a token: never speak as this process. */
 		ret = ctlc_send(p->ctl, r->op, args, (r->flags & R_ANON) ? NULL : p->token);
@@ -507,6 +582,90 @@ static void set_cookie(struct pss *p, const char *token, bool clear)
 		 clear ? "; Max-Age=0" : "", web_cfg.tls ? "; Secure" : "");
 }
 
+/* Sends the next page request of an export, or answers once it is sealed. */
+static int export_step(struct pss *p, json_t *result)
+{
+	struct wexport *x = p->exp;
+	const char *op;
+	json_t *args = NULL;
+	int r = wexport_next(x, result, &op, &args);
+
+	if (r > 0) {
+		r = ctlc_send(p->ctl, op, args, p->token);
+		json_decref(args);
+		if (r < 0)
+			goto fail;
+		/* Each page is progress: the request may take as long as the pages do. */
+		lws_set_timeout(p->wsi, PENDING_TIMEOUT_HTTP_CONTENT,
+				AEOGATE_WEB_REQUEST_TIMEOUT_S);
+		return 0;
+	}
+fail:
+	ctlc_close(p->ctl);
+	p->ctl = NULL;
+	if (r == 0) {
+		/* Sealed: the list of held exports owns it now. */
+		p->exp = NULL;
+		return respond_json(p, 200, wexport_summary(x));
+	}
+	wexport_abandon(p->exp);
+	p->exp = NULL;
+	if (r == -EFBIG)
+		return respond_error(p, 413, "message_too_large",
+				     "the export is larger than the dashboard holds; narrow the "
+				     "range or use aeogatectl audit export");
+	return respond_error(p, 500, "internal",
+			     r == -EPROTO ? "the controller's export reply was malformed"
+					  : "cannot write the export file");
+}
+
+/* Streams a held export's file or manifest as an attachment, to its own session only. */
+static int download(struct pss *p)
+{
+	const struct wexport *x;
+	const char *name, *type, *text;
+	size_t len;
+	off_t size;
+	char *copy;
+	int fd, r = wexport_find(p->id, p->token, &x);
+
+	if (r == -ENOENT)
+		return respond_error(p, 404, "not_found", "no such export (it may have expired)");
+	if (r < 0)
+		return respond_error(p, 403, "permission_denied",
+				     "the export belongs to another session");
+	if (p->route->flags & R_DL_MANIFEST) {
+		text = wexport_manifest(x, &len);
+		copy = strndup(text, len);
+		if (!copy)
+			return respond_error(p, 500, "internal", "out of memory");
+		snprintf(p->disposition, sizeof(p->disposition),
+			 "attachment; filename=\"%s.manifest.json\"", wexport_file_name(x));
+		return respond_text(p, 200, copy);
+	}
+	fd = wexport_open_file(x, &size, &name, &type);
+	if (fd < 0)
+		return respond_error(p, 500, "internal", "cannot read the export file");
+	free(p->resp);
+	p->resp = malloc(LWS_PRE + CHUNK);
+	if (!p->resp) {
+		close(fd);
+		return respond_error(p, 500, "internal", "out of memory");
+	}
+	p->file_fd = fd;
+	p->file_open = true;
+	p->ctype = type;
+	snprintf(p->disposition, sizeof(p->disposition), "attachment; filename=\"%s\"", name);
+	p->resp_len = (size_t)size;
+	p->resp_off = 0;
+	p->status = 200;
+	p->responding = true;
+	p->headers_sent = false;
+	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
+	lws_callback_on_writable(p->wsi);
+	return 0;
+}
+
 static int ctl_reply(struct pss *p, json_t *msg)
 {
 	const struct route *r = p->route;
@@ -526,9 +685,12 @@ static int ctl_reply(struct pss *p, json_t *msg)
 			/* The session is gone either way: drop what the browser holds. */
 			set_cookie(p, NULL, true);
 			csrf_forget(p->token);
+			wexport_forget_session(p->token);
 		}
 		ctlc_close(p->ctl);
 		p->ctl = NULL;
+		wexport_abandon(p->exp);
+		p->exp = NULL;
 		return respond_json(p, status,
 				    json_pack("{s:{s:s, s:s}}", "error", "code", code, "message",
 					      message ? message : code));
@@ -550,9 +712,15 @@ static int ctl_reply(struct pss *p, json_t *msg)
 		json_decref(args);
 		return 0;
 	}
+	if (r->flags & R_EXPORT)
+		return export_step(p, result);
 
 	ctlc_close(p->ctl);
 	p->ctl = NULL;
+	if (r->flags & (R_DL_FILE | R_DL_MANIFEST))
+		return download(p);
+	if (r->flags & R_REPORTS)
+		return respond_json(p, 200, wexport_reports_json());
 	if (r->flags & R_LOGIN) {
 		const char *token = json_string_value(json_object_get(result, "token"));
 		const char *csrf;
@@ -571,6 +739,7 @@ static int ctl_reply(struct pss *p, json_t *msg)
 	}
 	if (r->flags & R_LOGOUT) {
 		csrf_forget(p->token);
+		wexport_forget_session(p->token);
 		set_cookie(p, NULL, true);
 		return respond_json(p, 200, json_pack("{s:b}", "logged_out", 1));
 	}
@@ -808,9 +977,18 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (n > CHUNK)
 			n = CHUNK;
 		last = p->resp_off + n == p->resp_len;
-		if (lws_write(wsi, p->resp + LWS_PRE + p->resp_off, n,
-			      last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n)
+		if (p->file_open) {
+			/* A download: one chunk of the file at a time, so memory stays flat. */
+			if (n && pread(p->file_fd, p->resp + LWS_PRE, n, (off_t)p->resp_off) !=
+				     (ssize_t)n)
+				return -1;
+			if (n && lws_write(wsi, p->resp + LWS_PRE, n,
+					   last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n)
+				return -1;
+		} else if (lws_write(wsi, p->resp + LWS_PRE + p->resp_off, n,
+				     last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n) {
 			return -1;
+		}
 		p->resp_off += n;
 		if (!last) {
 			lws_callback_on_writable(wsi);
@@ -819,6 +997,9 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		p->responding = false;
 		free(p->resp);
 		p->resp = NULL;
+		if (p->file_open)
+			close(p->file_fd);
+		p->file_open = false;
 		if (p->close_after)
 			return -1;
 		if (lws_http_transaction_completed(wsi))

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "web.h"
 
@@ -208,6 +209,13 @@ int stream_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		s->tail = &s->head;
 		s->counted = true;
 		streams++;
+		{
+			/* Bound what the kernel holds for a client that stops reading, too. */
+			int fd = (int)lws_get_socket_fd(wsi), sz = AEOGATE_WEB_STREAM_SNDBUF;
+
+			if (fd >= 0)
+				(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		}
 		if (ctlc_count() >= AEOGATE_WEB_INFLIGHT_MAX + AEOGATE_WEB_STREAMS_MAX ||
 		    ctlc_open(lws_get_vhost(wsi), &stream_ctl_ops, s, &s->ctl) < 0) {
 			s->ctl = NULL;

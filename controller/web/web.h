@@ -14,6 +14,7 @@
 #include <libwebsockets.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "aeogate/limits.h"
 
@@ -76,6 +77,48 @@ int stream_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		    size_t len);
 size_t stream_pss_size(void);
 #define STREAM_PROTOCOL "aeogate-stream"
+
+/*
+ * Exports for download (exports.c): produced once per POST /api/exports into
+ * an anonymous temporary file plus an in-memory manifest, then downloaded by
+ * id, only by the session that made them, until they expire.
+ */
+#define WEB_EXPORT_ID_HEX 33 /* 16 random bytes in hex, with the NUL */
+struct wexport;
+
+/*
+ * Validates the request body ({report? | kinds? person? zone?, from?, to?,
+ * format}) and starts an export for the session, dropping the session's
+ * oldest held export when it has its share. -EINVAL with err set, -EBUSY
+ * when AEOGATE_WEB_EXPORTS_MAX are held, another -errno when no temporary
+ * file can be made.
+ */
+int wexport_new(const char *token, const json_t *body, struct wexport **ret, char *err,
+		size_t errlen);
+/*
+ * Feeds the controller's result for the previous request (NULL at first):
+ * 1 with the next request's op and args (new reference) to send, 0 when the
+ * export is sealed and held for download (the caller no longer owns it),
+ * or -errno (-EFBIG over AEOGATE_WEB_EXPORT_FILE_MAX, -EPROTO for a reply
+ * that does not fit, -EIO).
+ */
+int wexport_next(struct wexport *x, const json_t *result, const char **ret_op, json_t **ret_args);
+/* Frees an export that was never sealed; accepts NULL. */
+void wexport_abandon(struct wexport *x);
+/* {id, report, format, rows, range_first, range_last, bytes, key_id, file, manifest_file, url,
+ * manifest_url, expires_s} */
+json_t *wexport_summary(const struct wexport *x);
+/* A held export by id: -ENOENT unknown or expired, -EPERM another session's. */
+int wexport_find(const char *id, const char *token, const struct wexport **ret);
+/* A new read-only fd of the export's file (the caller closes it), or -errno. */
+int wexport_open_file(const struct wexport *x, off_t *ret_size, const char **ret_name,
+		      const char **ret_type);
+const char *wexport_manifest(const struct wexport *x, size_t *ret_len);
+const char *wexport_file_name(const struct wexport *x);
+/* Drops the exports of a session that logged out. */
+void wexport_forget_session(const char *token);
+/* The reports there are: [{name, title, kinds}]. */
+json_t *wexport_reports_json(void);
 
 /* Shared helpers. */
 /* Copies the session cookie's value; false when absent or malformed. */

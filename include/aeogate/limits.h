@@ -214,6 +214,27 @@
 
 /* The validity report's --within: ten years ahead is already every badge. */
 #define AEOGATE_REPORT_WITHIN_DAYS_MAX 3660
+/*
+ * Retention ([audit] retention = KIND:DAYSd, ...). The floors are what an
+ * auditor may still ask for: AEO/TAPA reviews look back at least a month,
+ * and alarm records (door.forced, door.held, alarm.*) two, so nothing is
+ * configured shorter. The ceiling keeps day arithmetic far from overflow.
+ */
+#define AEOGATE_RETENTION_FLOOR_DAYS	   30
+#define AEOGATE_RETENTION_ALARM_FLOOR_DAYS 60
+#define AEOGATE_RETENTION_DAYS_MAX	   36600
+/* Rules in one retention list: a handful of kind families; more is a mistake. */
+#define AEOGATE_RETENTION_RULES_MAX 32
+
+/*
+ * Rows one pruning step looks at or deletes before the loop serves the
+ * doors again (each step is a few milliseconds to tens of milliseconds),
+ * and the pause between steps.
+ */
+#define AEOGATE_PRUNE_STEP_ROWS	   5000
+#define AEOGATE_PRUNE_STEP_GAP_MS 20
+/* Distinct kinds a pruning report counts one by one; the rest add up under "other". */
+#define AEOGATE_PRUNE_KINDS_REPORTED 32
 /* END audit limits */
 
 #endif

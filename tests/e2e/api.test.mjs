@@ -2,6 +2,9 @@
 // roles, CSRF, bounds, static-file safety and security headers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startStack, login, api, mustCtl, wsOpen, h10301Bits } from './lib.mjs';
 
 let stack;
@@ -22,7 +25,9 @@ after(async () => {
 });
 
 const GETS = ['/api/me', '/api/status', '/api/events?since=0', '/api/doors', '/api/readers',
-  '/api/zones', '/api/levels', '/api/persons', '/api/persons/E100', '/api/badges', '/api/users'];
+  '/api/zones', '/api/levels', '/api/persons', '/api/persons/E100', '/api/badges', '/api/users',
+  '/api/alarms?open=1', '/api/reports', `/api/exports/${'0'.repeat(32)}/file`,
+  `/api/exports/${'0'.repeat(32)}/manifest`];
 const POSTS = [
   ['/api/logout', {}],
   ['/api/persons', { id: 'X1', name: 'X' }],
@@ -34,7 +39,13 @@ const POSTS = [
   ['/api/sim/present', { reader: 'dock-1-in', uid: '04a1b2c3' }],
   ['/api/sim/door', { door: 'dock-1', state: 'open' }],
   ['/api/sim/rex', { door: 'dock-1' }],
-  ['/api/alarms/ack', {}],
+  ['/api/alarms/ack', { id: 1, comment: 'seen' }],
+  ['/api/alarms/close', { id: 1 }],
+  ['/api/badges/suspend', { credential: 'h10301:12:3456' }],
+  ['/api/badges/lost', { credential: 'h10301:12:3456' }],
+  ['/api/badges/return', { credential: 'h10301:12:3456' }],
+  ['/api/badges/reinstate', { credential: 'h10301:12:3456' }],
+  ['/api/exports', { report: 'access', format: 'csv' }],
   ['/api/users', { name: 'u', role: 'guard', password: 'x'.repeat(12) }],
 ];
 
@@ -267,4 +278,182 @@ test('repeated failures throttle the login (429 with Retry-After)', async () => 
   } finally {
     await s2.stop();
   }
+});
+
+// ---------------------------------------------------------------- alarms, badges, exports
+
+test('alarms: list open ones, acknowledge with a comment, close; auditors only look', async () => {
+  mustCtl(stack, ['sim', 'door', 'cage-1', 'open']);
+  mustCtl(stack, ['sim', 'door', 'cage-1', 'close']);
+  const g = await login(stack, 'guard1');
+  let r = await api(stack, g, 'GET', '/api/alarms?open=1');
+  assert.equal(r.status, 200);
+  const alarm = r.body.find((a) => a.kind === 'door.forced' && a.door === 'cage-1' && a.state === 'open');
+  assert.ok(alarm, JSON.stringify(r.body));
+  assert.equal((await api(stack, g, 'GET', '/api/alarms?open=maybe')).status, 400);
+
+  const a = await login(stack, 'auditor1');
+  assert.equal((await api(stack, a, 'GET', '/api/alarms?open=1')).status, 200, 'auditors see alarms');
+  r = await api(stack, a, 'POST', '/api/alarms/ack', { id: alarm.id, comment: 'auditor' });
+  assert.equal(r.status, 403);
+  assert.equal((await api(stack, a, 'POST', '/api/alarms/close', { id: alarm.id })).status, 403);
+
+  r = await api(stack, g, 'POST', '/api/alarms/ack', { id: alarm.id, comment: 'ok' }, { 'x-csrf-token': '' });
+  assert.equal(r.status, 403, 'CSRF');
+  assert.equal(r.body.error.code, 'csrf_failed');
+  r = await api(stack, g, 'POST', '/api/alarms/ack', { id: alarm.id });
+  assert.equal(r.status, 400, 'a comment is required');
+  r = await api(stack, g, 'POST', '/api/alarms/ack', { id: alarm.id, comment: 'checked the cage, door shut' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.state, 'acknowledged');
+  assert.equal(r.body.comment, 'checked the cage, door shut');
+  r = await api(stack, g, 'POST', '/api/alarms/ack', { id: alarm.id, comment: 'again' });
+  assert.equal(r.status, 409, 'only an open alarm is acknowledged');
+  r = await api(stack, g, 'POST', '/api/alarms/close', { id: alarm.id });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.state, 'closed');
+  r = await api(stack, g, 'GET', '/api/alarms?open=1');
+  assert.ok(!r.body.some((x) => x.id === alarm.id), 'closed alarms are not open');
+  r = await api(stack, g, 'GET', '/api/alarms');
+  assert.ok(r.body.some((x) => x.id === alarm.id && x.state === 'closed'));
+});
+
+test('badge lifecycle: a manager suspends, reinstates, reports lost and returns; a guard may not', async () => {
+  mustCtl(stack, ['person', 'add', 'E200', '--name', 'Lifecycle', '--level', 'dock-all']);
+  mustCtl(stack, ['badge', 'issue', 'E200', '--uid', '04c0ffee']);
+  const g = await login(stack, 'guard1');
+  let r = await api(stack, g, 'POST', '/api/badges/suspend', { credential: 'uid:04c0ffee' });
+  assert.equal(r.status, 403);
+  const m = await login(stack, 'manager1');
+  r = await api(stack, m, 'POST', '/api/badges/suspend', { credential: 'uid:04c0ffee' }, { 'x-csrf-token': '' });
+  assert.equal(r.status, 403, 'CSRF');
+  for (const [step, want, body] of [['suspend', 'suspended'], ['reinstate', 'active'],
+    ['lost', 'lost', { reason: 'stolen' }], ['reinstate', 'active'], ['return', 'returned']]) {
+    r = await api(stack, m, 'POST', `/api/badges/${step}`, { credential: 'uid:04c0ffee', ...(body || {}) });
+    assert.equal(r.status, 200, `${step}: ${r.text}`);
+    assert.equal(r.body.status, want, step);
+  }
+  r = await api(stack, m, 'POST', '/api/badges/reinstate', { credential: 'uid:04c0ffee' });
+  assert.equal(r.status, 409, 'a returned badge stays returned');
+});
+
+async function download(stack, session, url) {
+  const res = await fetch(stack.base + url, { headers: { cookie: session.cookie } });
+  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+test('exports: an auditor produces a report and downloads file and manifest that verify', async () => {
+  const pubkey = JSON.parse(mustCtl(stack, ['audit', 'pubkey', '--json'])).public_key;
+  const a = await login(stack, 'auditor1');
+  const dir = mkdtempSync(join(tmpdir(), 'aeogate-export-'));
+  try {
+    for (const [body, ext] of [[{ report: 'access', format: 'csv' }, 'csv'],
+      [{ kinds: ['door.*'], format: 'jsonl', from: '2020-01-01T00:00:00Z', to: null }, 'jsonl'],
+      [{ format: 'csv' }, 'csv']]) {
+      const r = await api(stack, a, 'POST', '/api/exports', body);
+      assert.equal(r.status, 200, r.text);
+      assert.match(r.body.id, /^[0-9a-f]{32}$/);
+      assert.ok(r.body.file.endsWith('.' + ext));
+      assert.equal(r.body.manifest_file, r.body.file + '.manifest.json');
+      const f = await download(stack, a, r.body.url);
+      assert.equal(f.status, 200);
+      assert.match(f.headers.get('content-disposition'), new RegExp(`^attachment; filename="${r.body.file}"$`));
+      assert.match(f.headers.get('content-type'), ext === 'csv' ? /^text\/csv/ : /^application\/x-ndjson/);
+      assert.equal(f.headers.get('cache-control'), 'no-store');
+      assert.equal(f.body.length, r.body.bytes);
+      const man = await download(stack, a, r.body.manifest_url);
+      assert.equal(man.status, 200);
+      assert.match(man.headers.get('content-disposition'), /manifest\.json"$/);
+      const manifest = JSON.parse(man.body.toString('utf8'));
+      assert.equal(manifest.statement.rows, r.body.rows);
+      assert.equal(manifest.statement.report, body.report ?? null);
+      assert.equal(manifest.statement.operator.includes('auditor1'), true, manifest.statement.operator);
+      if (body.report === 'access') assert.ok(r.body.rows >= 1, 'the access report has the grants above');
+      writeFileSync(join(dir, r.body.file), f.body);
+      writeFileSync(join(dir, r.body.manifest_file), man.body);
+      const v = stack.ctl(['audit', 'verify', join(dir, r.body.file), '--pubkey', pubkey]);
+      assert.equal(v.status, 0, `${r.body.file}: ${v.stdout} ${v.stderr}`);
+      assert.match(v.stdout, /ok: /);
+      // One flipped byte is caught.
+      if (f.body.length > 200) {
+        const bad = Buffer.from(f.body);
+        bad[bad.length - 100] ^= 1;
+        writeFileSync(join(dir, r.body.file), bad);
+        assert.equal(stack.ctl(['audit', 'verify', join(dir, r.body.file), '--pubkey', pubkey]).status, 1);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('table reports (alarms, entitlements, validity, leavers, access points) download and verify', async () => {
+  const pubkey = JSON.parse(mustCtl(stack, ['audit', 'pubkey', '--json'])).public_key;
+  const m = await login(stack, 'manager1');
+  const reports = (await api(stack, m, 'GET', '/api/reports')).body;
+  const tables = reports.filter((r) => r.type === 'table').map((r) => r.name);
+  assert.deepEqual(tables.sort(), ['access-points', 'alarms', 'entitlements', 'leavers', 'validity']);
+  const dir = mkdtempSync(join(tmpdir(), 'aeogate-report-'));
+  try {
+    for (const body of [{ report: 'alarms', format: 'csv', from: '2020-01-01T00:00:00Z' },
+      { report: 'validity', format: 'jsonl', within_days: 30 }, { report: 'entitlements', format: 'csv' },
+      { report: 'leavers', format: 'csv' }, { report: 'access-points', format: 'jsonl' }]) {
+      const r = await api(stack, m, 'POST', '/api/exports', body);
+      assert.equal(r.status, 200, `${body.report}: ${r.text}`);
+      assert.equal(r.body.type, 'table');
+      const f = await download(stack, m, r.body.url);
+      const man = await download(stack, m, r.body.manifest_url);
+      assert.equal(JSON.parse(man.body).statement.report, body.report);
+      writeFileSync(join(dir, r.body.file), f.body);
+      writeFileSync(join(dir, r.body.manifest_file), man.body);
+      const v = stack.ctl(['audit', 'verify', join(dir, r.body.file), '--pubkey', pubkey]);
+      assert.equal(v.status, 0, `${r.body.file}: ${v.stdout} ${v.stderr}`);
+    }
+    let r = await api(stack, m, 'POST', '/api/exports', { report: 'entitlements', format: 'csv', from: '2020-01-01T00:00:00Z' });
+    assert.equal(r.status, 400, 'the controller says which parameters a report takes');
+    r = await api(stack, m, 'POST', '/api/exports', { report: 'access', format: 'csv', within_days: 3 });
+    assert.equal(r.status, 400);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('exports: refused without the export role, to other sessions, without CSRF, or malformed', async () => {
+  const g = await login(stack, 'guard1');
+  let r = await api(stack, g, 'POST', '/api/exports', { report: 'access', format: 'csv' });
+  assert.equal(r.status, 403, 'a guard may not export');
+  const a = await login(stack, 'auditor1');
+  r = await api(stack, a, 'POST', '/api/exports', { report: 'access', format: 'csv' }, { 'x-csrf-token': '' });
+  assert.equal(r.status, 403);
+  assert.equal(r.body.error.code, 'csrf_failed');
+  for (const bad of [{ report: 'access' }, { report: 'access', format: 'xlsx' }, { report: 'nope', format: 'csv' },
+    { report: 'access', format: 'csv', kinds: ['door.*'] }, { format: 'csv', kinds: ['Not A Kind'] },
+    { format: 'csv', from: 'yesterday' }, { format: 'csv', from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+    { format: 'csv', extra: 1 }]) {
+    r = await api(stack, a, 'POST', '/api/exports', bad);
+    assert.equal(r.status, 400, JSON.stringify(bad) + ' ' + r.text);
+  }
+  r = await api(stack, a, 'POST', '/api/exports', { report: 'devices', format: 'jsonl' });
+  assert.equal(r.status, 200, r.text);
+  const { url, manifest_url: murl } = r.body;
+  // Another session, even of an auditor, gets nothing; a guard neither.
+  const a2 = await login(stack, 'auditor1');
+  for (const s of [a2, g]) {
+    assert.equal((await download(stack, s, url)).status, 403);
+    assert.equal((await download(stack, s, murl)).status, 403);
+  }
+  assert.equal((await download(stack, a, url.replace(/[0-9a-f]{32}/, 'f'.repeat(32)))).status, 404);
+  assert.equal((await download(stack, a, url)).status, 200);
+  // A session holds a couple of exports at once: a third pushes out the oldest.
+  r = await api(stack, a, 'POST', '/api/exports', { report: 'admin', format: 'csv' });
+  assert.equal(r.status, 200, r.text);
+  const second = r.body.url;
+  r = await api(stack, a, 'POST', '/api/exports', { report: 'admin', format: 'csv' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal((await download(stack, a, url)).status, 404, 'the oldest went');
+  assert.equal((await download(stack, a, second)).status, 200);
+  // Logging out drops the rest.
+  assert.equal((await api(stack, a, 'POST', '/api/logout')).status, 200);
+  const a3 = await login(stack, 'auditor1');
+  assert.equal((await download(stack, a3, r.body.url)).status, 404, 'gone with the session');
 });

@@ -82,7 +82,8 @@ export async function startStack({ demo = true } = {}) {
     '--socket', sock], { stdio: ['ignore', dlog, dlog] });
   const stack = { dir, sock, daemon, web: null, base: null };
   stack.ctl = (args, opts = {}) => ctl(sock, args, opts);
-  await waitFor('aeogated', () => { stack.ctl(['status']); return true; });
+  // ctl() reports failure in its status rather than throwing: wait for a 0.
+  await waitFor('aeogated', () => stack.ctl(['status']).status === 0);
   const port = await freePort();
   const wlog = openSync(join(dir, 'aeogate-web.log'), 'a');
   stack.web = spawn(AEOGATE_WEB, ['--socket', sock, '--listen', `127.0.0.1:${port}`,
@@ -92,7 +93,8 @@ export async function startStack({ demo = true } = {}) {
   stack.users = {};
   stack.addUser = (name, role) => {
     const password = randomBytes(12).toString('base64url');
-    stack.ctl(['user', 'add', name, '--role', role], { input: password + '\n' });
+    const r = stack.ctl(['user', 'add', name, '--role', role], { input: password + '\n' });
+    if (r.status !== 0) throw new Error(`aeogatectl user add ${name}: ${r.stderr}`);
     stack.users[name] = password;
     return password;
   };

@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Audit exports and reports for the browser. POST /api/exports pages the
+ * controller exactly as aeogatectl does (audit.export_begin, audit.export_page
+ * until done, audit.export_seal; for a table report report.begin, .page,
+ * .seal), all with the user's session token, so the controller decides who
+ * may export, and writes the rows with the controller's own writer
+ * (controller/export.c) into an anonymous temporary file. The signed manifest is kept beside it in
+ * memory. Both are then downloaded by a random id, by the session that made them only, until they
+ * expire.
+ *
+ * Why a temporary file and not a stream straight to the browser: the
+ * manifest exists only once every row has been paged, and it must describe
+ * exactly the file the browser got. Producing the export once and handing
+ * out both from it keeps them consistent, whatever happens to the event log
+ * in between. Memory stays bounded by one page; disk by
+ * AEOGATE_WEB_EXPORTS_MAX files of at most AEOGATE_WEB_EXPORT_FILE_MAX bytes,
+ * which vanish with this process (the files have no name).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "export.h"
+#include "web.h"
+
+/*
+ * The reports aeogatectl knows (controller/ctl/cmd_report.c): event reports
+ * are exports of these kinds; table reports (table set) are computed by the
+ * controller from its state, and take the parameters flagged.
+ */
+enum {
+	P_RANGE = 1 << 0,  /* from, to */
+	P_WITHIN = 1 << 1, /* within_days */
+};
+
+static const struct web_report {
+	const char *name;
+	const char *title;
+	bool table;
+	unsigned params; /* of a table report; every one takes "at" */
+	const char *const kinds[16];
+} reports[] = {
+    {"access",
+     "Access: every granted and denied badge read",
+     false,
+     0,
+     {"access.granted", "access.denied"}},
+    {"exceptions",
+     "Exceptions: denied, forced, held, tamper, duress, noise",
+     false,
+     0,
+     {"access.denied", "door.forced", "door.held", "alarm.tamper", "alarm.duress", "reader.noise"}},
+    {"alarms", "Alarms: raised, acknowledged and closed, with response times", true, P_RANGE, {0}},
+    {"entitlements", "Entitlements: who may enter which zone, as of a date", true, 0, {0}},
+    {"leavers", "Leavers: terminations, revocations and later attempts", true, P_RANGE, {0}},
+    {"validity", "Validity: persons and badges expiring or expired", true, P_WITHIN, {0}},
+    {"admin",
+     "Admin trail: persons, badges, levels, users, config, alarm handling",
+     false,
+     0,
+     {"person.*", "badge.*", "level.*", "user.added", "user.disabled", "user.enabled",
+      "user.password_changed", "config.*", "alarm.acknowledged", "alarm.closed", "review.*",
+      "audit.*"}},
+    {"devices",
+     "Devices: readers offline/online, restarts, storage faults, clock jumps",
+     false,
+     0,
+     {"reader.offline", "reader.online", "system.*", "alarm.storage", "alarm.tamper",
+      "alarm.tamper_restored", "clock.*"}},
+    {"access-points", "Access points: doors, readers and zones as configured", true, 0, {0}},
+};
+
+enum step {
+	STEP_BEGIN,
+	STEP_PAGE,
+	STEP_SEAL,
+	STEP_DONE,
+};
+
+/*
+ * Created by wexport_new for one POST /api/exports, owned by that request
+ * until it is sealed; then owned by the list below until it expires.
+ */
+struct wexport {
+	struct wexport *next;
+	char id[WEB_EXPORT_ID_HEX];
+	unsigned char owner[crypto_generichash_BYTES]; /* hash of the session token */
+	enum export_format fmt;
+	const struct web_report *report; /* NULL: a plain audit export */
+	json_t *filter;			 /* an event export's filter, a table report's begin args */
+	enum step step;
+	json_t *begin, *state;
+	int fd;	 /* the anonymous file, for reading */
+	FILE *f; /* the same file, for writing, until sealed */
+	long long rows;
+	long long range_first, range_last; /* of the signed statement */
+	char key_id[24];
+	off_t size;
+	char file[96];
+	char *manifest;
+	size_t manifest_len;
+	int64_t expires_ms;
+};
+
+static struct wexport *held;
+static unsigned n_held; /* in the list, plus those being produced */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void owner_of(const char *token, unsigned char out[crypto_generichash_BYTES])
+{
+	crypto_generichash(out, crypto_generichash_BYTES, (const unsigned char *)token,
+			   strlen(token), NULL, 0);
+}
+
+static void wexport_free(struct wexport *x)
+{
+	if (!x)
+		return;
+	if (x->f)
+		fclose(x->f);
+	if (x->fd >= 0)
+		close(x->fd);
+	json_decref(x->filter);
+	json_decref(x->begin);
+	json_decref(x->state);
+	free(x->manifest);
+	free(x);
+	n_held--;
+}
+
+void wexport_abandon(struct wexport *x)
+{
+	wexport_free(x);
+}
+
+/* Drops what has expired. */
+static void expire(void)
+{
+	int64_t now = mono_ms();
+
+	for (struct wexport **pp = &held; *pp;) {
+		struct wexport *x = *pp;
+
+		if (x->expires_ms <= now) {
+			*pp = x->next;
+			wexport_free(x);
+		} else {
+			pp = &x->next;
+		}
+	}
+}
+
+/* Keeps a session's newest exports (the list is newest first) and frees the rest. */
+static void trim_session(const unsigned char owner[crypto_generichash_BYTES], unsigned keep)
+{
+	unsigned n = 0;
+
+	for (struct wexport **pp = &held; *pp;) {
+		struct wexport *x = *pp;
+
+		if (sodium_memcmp(x->owner, owner, crypto_generichash_BYTES) == 0 && ++n > keep) {
+			*pp = x->next;
+			wexport_free(x);
+		} else {
+			pp = &x->next;
+		}
+	}
+}
+
+/* An anonymous file in TMPDIR (or /tmp): nothing to clean up if we die. */
+static int tmpfile_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	/* A file system without O_TMPFILE: a named file, unlinked at once. */
+	if (snprintf(path, sizeof(path), "%s/aeogate-web-export-XXXXXX", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+static const struct web_report *report_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++)
+		if (!strcmp(reports[i].name, name))
+			return &reports[i];
+	return NULL;
+}
+
+json_t *wexport_reports_json(void)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < sizeof(reports) / sizeof(reports[0]); i++) {
+		const struct web_report *r = &reports[i];
+		json_t *kinds = json_array(), *params = json_array();
+
+		for (size_t k = 0; r->kinds[k]; k++)
+			json_array_append_new(kinds, json_string(r->kinds[k]));
+		if (!r->table || (r->params & P_RANGE)) {
+			json_array_append_new(params, json_string("from"));
+			json_array_append_new(params, json_string("to"));
+		}
+		if (r->table)
+			json_array_append_new(params, json_string("at"));
+		if (r->params & P_WITHIN)
+			json_array_append_new(params, json_string("within_days"));
+		json_array_append_new(arr,
+				      json_pack("{s:s,s:s,s:s,s:o,s:o}", "name", r->name, "title",
+						r->title, "type", r->table ? "table" : "events",
+						"kinds", kinds, "params", params));
+	}
+	return arr;
+}
+
+/* The begin args of a table report: {report, from?, to?, at?, within_days?}. */
+static json_t *table_args(const struct web_report *r, const json_t *body, char *err, size_t errlen)
+{
+	static const char *const times[] = {"from", "to", "at", NULL};
+	json_t *args = json_pack("{s:s}", "report", r->name), *v;
+
+	for (size_t i = 0; args && times[i]; i++) {
+		v = json_object_get(body, times[i]);
+		if (!v || json_is_null(v) || (json_is_string(v) && !json_string_length(v)))
+			continue;
+		if (!json_is_string(v)) {
+			snprintf(err, errlen, "'%s' is a UTC time such as 2026-11-28T13:28:11Z",
+				 times[i]);
+			json_decref(args);
+			return NULL;
+		}
+		json_object_set(args, times[i], v);
+	}
+	v = json_object_get(body, "within_days");
+	if (args && v && !json_is_null(v)) {
+		if (!json_is_integer(v)) {
+			snprintf(err, errlen, "'within_days' is a number of days");
+			json_decref(args);
+			return NULL;
+		}
+		json_object_set(args, "within_days", v);
+	}
+	return args;
+}
+
+/* A time argument: a string or null; anything else is an error. */
+static int time_arg(const json_t *body, const char *key, json_t **ret)
+{
+	const json_t *v = json_object_get(body, key);
+
+	if (!v || json_is_null(v) || (json_is_string(v) && !json_string_length(v))) {
+		*ret = json_null();
+		return 0;
+	}
+	if (!json_is_string(v))
+		return -EINVAL;
+	*ret = json_incref((json_t *)v);
+	return 0;
+}
+
+int wexport_new(const char *token, const json_t *body, struct wexport **ret, char *err,
+		size_t errlen)
+{
+	static const char *const known[] = {"report", "format", "from", "to",	       "kinds",
+					    "person", "zone",	"at",	"within_days", NULL};
+	const char *report = json_string_value(json_object_get(body, "report"));
+	const char *format = json_string_value(json_object_get(body, "format"));
+	unsigned char owner[crypto_generichash_BYTES], raw[16];
+	struct export_filter check;
+	json_t *from, *to, *kinds, *filter, *v;
+	struct wexport *x;
+	const char *key;
+	int fd;
+
+	json_object_foreach((json_t *)body, key, v)
+	{
+		bool ok = false;
+
+		for (size_t i = 0; known[i]; i++)
+			ok |= !strcmp(known[i], key);
+		if (!ok) {
+			snprintf(err, errlen, "unknown field '%.64s'", key);
+			return -EINVAL;
+		}
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->fd = -1;
+	n_held++; /* wexport_free counts it out again */
+	if (!format || export_format_parse(format, &x->fmt) < 0) {
+		snprintf(err, errlen, "'format' must be \"csv\" or \"jsonl\"");
+		goto err_inval;
+	}
+	if (json_object_get(body, "report") && !json_is_null(json_object_get(body, "report"))) {
+		if (!report || !(x->report = report_find(report))) {
+			snprintf(
+			    err, errlen,
+			    "'report' must be one of access, exceptions, alarms, entitlements, "
+			    "leavers, validity, admin, devices, access-points");
+			goto err_inval;
+		}
+		if (json_object_get(body, "kinds") || json_object_get(body, "person") ||
+		    json_object_get(body, "zone")) {
+			snprintf(err, errlen,
+				 "a report takes only 'from', 'to', 'at', 'within_days' and "
+				 "'format'");
+			goto err_inval;
+		}
+	}
+	if ((!x->report || !x->report->table) &&
+	    (json_object_get(body, "at") || json_object_get(body, "within_days"))) {
+		snprintf(err, errlen, "'at' and 'within_days' apply to table reports");
+		goto err_inval;
+	}
+	if (x->report && x->report->table) {
+		/* The controller checks which parameters the report takes. */
+		x->filter = table_args(x->report, body, err, errlen);
+		if (!x->filter)
+			goto err_inval;
+		goto ready;
+	}
+	if (time_arg(body, "from", &from) < 0 || time_arg(body, "to", &to) < 0) {
+		snprintf(err, errlen, "'from' and 'to' are UTC times such as 2026-11-28T13:28:11Z");
+		goto err_inval;
+	}
+	if (x->report) {
+		kinds = json_array();
+		for (size_t i = 0; x->report->kinds[i]; i++)
+			json_array_append_new(kinds, json_string(x->report->kinds[i]));
+	} else {
+		v = json_object_get(body, "kinds");
+		kinds = v && !json_is_null(v) ? json_deep_copy(v) : json_array();
+	}
+	filter = json_pack(
+	    "{s:o,s:o,s:o,s:O,s:O}", "from", from, "to", to, "kinds", kinds, "person",
+	    json_object_get(body, "person") ? json_object_get(body, "person") : json_null(), "zone",
+	    json_object_get(body, "zone") ? json_object_get(body, "zone") : json_null());
+	if (!filter) {
+		snprintf(err, errlen, "out of memory");
+		wexport_free(x);
+		return -ENOMEM;
+	}
+	x->filter = filter;
+	/* The controller checks the filter again; this catches mistakes before any work. */
+	if (export_filter_from_json(filter, &check, err, errlen) < 0)
+		goto err_inval;
+
+ready:
+	expire();
+	owner_of(token, owner);
+	/* Room for this one: the session's oldest goes first, others' never. */
+	trim_session(owner, AEOGATE_WEB_EXPORTS_PER_SESSION_MAX - 1);
+	if (n_held > AEOGATE_WEB_EXPORTS_MAX) {
+		wexport_free(x);
+		return -EBUSY;
+	}
+	fd = tmpfile_open();
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create a temporary file: %s", strerror(-fd));
+		wexport_free(x);
+		return fd;
+	}
+	x->fd = fd;
+	fd = fcntl(x->fd, F_DUPFD_CLOEXEC, 0);
+	x->f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!x->f) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errlen, "cannot open the temporary file");
+		wexport_free(x);
+		return -EIO;
+	}
+	memcpy(x->owner, owner, sizeof(owner));
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(x->id, sizeof(x->id), raw, sizeof(raw));
+	x->step = STEP_BEGIN;
+	*ret = x;
+	return 0;
+
+err_inval:
+	wexport_free(x);
+	return -EINVAL;
+}
+
+static bool is_table(const struct wexport *x)
+{
+	return x->report && x->report->table;
+}
+
+/* Arguments of the page and seal ops, as aeogatectl sends them. */
+static json_t *page_args(const struct wexport *x)
+{
+	if (is_table(x))
+		return json_pack("{s:O,s:O,s:O}", "report", json_object_get(x->begin, "report"),
+				 "params", json_object_get(x->begin, "params"), "state", x->state);
+	return json_pack("{s:O,s:O,s:O,s:O}", "filter", json_object_get(x->begin, "filter"),
+			 "range_first", json_object_get(x->begin, "range_first"), "range_last",
+			 json_object_get(x->begin, "range_last"), "state", x->state);
+}
+
+static int finish(struct wexport *x, const json_t *seal)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	struct stat st;
+	json_t *man;
+	char *text;
+
+	if (fflush(x->f) != 0 || ferror(x->f)) {
+		fclose(x->f);
+		x->f = NULL;
+		return -EIO;
+	}
+	if (fclose(x->f) != 0) {
+		x->f = NULL;
+		return -EIO;
+	}
+	x->f = NULL;
+	if (fstat(x->fd, &st) < 0)
+		return -errno;
+	x->size = st.st_size;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(x->file, sizeof(x->file), "aeogate-%s-%s.%s",
+		 x->report ? x->report->name : "audit", stamp, export_format_name(x->fmt));
+	/* The manifest aeogatectl writes beside FILE, so `audit verify FILE` finds it. */
+	man = json_pack("{s:O,s:O,s:O,s:s,s:s}", "statement", json_object_get(seal, "statement"),
+			"signature", json_object_get(seal, "signature"), "public_key",
+			json_object_get(seal, "public_key"), "format", export_format_name(x->fmt),
+			"file", x->file);
+	text = man ? json_dumps(man, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	{
+		const json_t *stmt = json_object_get(seal, "statement");
+
+		x->range_first = json_integer_value(json_object_get(stmt, "range_first"));
+		x->range_last = json_integer_value(json_object_get(stmt, "range_last"));
+		snprintf(x->key_id, sizeof(x->key_id), "%s",
+			 json_string_value(json_object_get(stmt, "key_id")) ?: "");
+	}
+	json_decref(man);
+	if (!text)
+		return -ENOMEM;
+	x->manifest_len = strlen(text);
+	if (x->manifest_len + 1 > AEOGATE_MANIFEST_MAX) {
+		free(text);
+		return -EPROTO;
+	}
+	x->manifest = malloc(x->manifest_len + 2);
+	if (x->manifest)
+		memcpy(x->manifest, text, x->manifest_len);
+	free(text);
+	if (!x->manifest)
+		return -ENOMEM;
+	x->manifest[x->manifest_len++] = '\n';
+	x->manifest[x->manifest_len] = '\0';
+	x->expires_ms = mono_ms() + AEOGATE_WEB_EXPORT_TTL_S * 1000LL;
+	x->step = STEP_DONE;
+	json_decref(x->begin);
+	json_decref(x->state);
+	x->begin = x->state = NULL;
+	x->next = held;
+	held = x;
+	return 0;
+}
+
+int wexport_next(struct wexport *x, const json_t *result, const char **ret_op, json_t **ret_args)
+{
+	const json_t *row;
+	size_t i;
+	bool done;
+
+	switch (x->step) {
+	case STEP_BEGIN:
+		if (!result) {
+			*ret_op = is_table(x) ? "report.begin" : "audit.export_begin";
+			*ret_args = is_table(x) ? json_incref(x->filter)
+						: json_pack("{s:O}", "filter", x->filter);
+			return *ret_args ? 1 : -ENOMEM;
+		}
+		if (!json_is_object(json_object_get(result, "state")) ||
+		    (is_table(x) && !json_is_array(json_object_get(result, "columns"))))
+			return -EPROTO;
+		x->begin = json_incref((json_t *)result);
+		x->state = json_incref(json_object_get(result, "state"));
+		if ((is_table(x)
+			 ? report_write_header(x->f, x->fmt, json_object_get(result, "columns"))
+			 : export_write_header(x->f, x->fmt)) < 0)
+			return -EIO;
+		x->step = STEP_PAGE;
+		*ret_op = is_table(x) ? "report.page" : "audit.export_page";
+		*ret_args = page_args(x);
+		return *ret_args ? 1 : -ENOMEM;
+	case STEP_PAGE:
+		if (!json_is_array(json_object_get(result, "rows")) ||
+		    !json_is_object(json_object_get(result, "state")))
+			return -EPROTO;
+		json_array_foreach(json_object_get(result, "rows"), i, row)
+		{
+			int r = is_table(x)
+				    ? report_write_row(x->f, x->fmt,
+						       json_object_get(x->begin, "columns"), row)
+				    : export_write_row(x->f, x->fmt, row);
+
+			if (r < 0)
+				return -EIO;
+			x->rows++;
+		}
+		if (ftello(x->f) > AEOGATE_WEB_EXPORT_FILE_MAX)
+			return -EFBIG;
+		json_decref(x->state);
+		x->state = json_incref(json_object_get(result, "state"));
+		done = json_is_true(json_object_get(result, "done"));
+		if (done) {
+			x->step = STEP_SEAL;
+			*ret_op = is_table(x) ? "report.seal" : "audit.export_seal";
+			*ret_args = page_args(x);
+			if (*ret_args && x->report && !is_table(x))
+				json_object_set_new(*ret_args, "report",
+						    json_string(x->report->name));
+		} else {
+			*ret_op = is_table(x) ? "report.page" : "audit.export_page";
+			*ret_args = page_args(x);
+		}
+		return *ret_args ? 1 : -ENOMEM;
+	case STEP_SEAL:
+		if (!json_is_object(json_object_get(result, "statement")) ||
+		    !json_is_string(json_object_get(result, "signature")) ||
+		    !json_is_string(json_object_get(result, "public_key")))
+			return -EPROTO;
+		return finish(x, result);
+	default:
+		return -EINVAL;
+	}
+}
+
+json_t *wexport_summary(const struct wexport *x)
+{
+	char path[80], mpath[96], mfile[128];
+
+	snprintf(path, sizeof(path), "/api/exports/%s/file", x->id);
+	snprintf(mpath, sizeof(mpath), "/api/exports/%s/manifest", x->id);
+	snprintf(mfile, sizeof(mfile), "%s.manifest.json", x->file);
+	return json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:i}", "id", x->id,
+			 "report", x->report ? json_string(x->report->name) : json_null(), "type",
+			 is_table(x) ? "table" : "events", "format", export_format_name(x->fmt),
+			 "rows", (json_int_t)x->rows, "range_first", (json_int_t)x->range_first,
+			 "range_last", (json_int_t)x->range_last, "bytes", (json_int_t)x->size,
+			 "key_id", x->key_id, "file", x->file, "manifest_file", mfile, "url", path,
+			 "manifest_url", mpath, "expires_s", AEOGATE_WEB_EXPORT_TTL_S);
+}
+
+int wexport_find(const char *id, const char *token, const struct wexport **ret)
+{
+	unsigned char owner[crypto_generichash_BYTES];
+
+	expire();
+	owner_of(token, owner);
+	for (struct wexport *x = held; x; x = x->next) {
+		if (strlen(id) != WEB_EXPORT_ID_HEX - 1 ||
+		    sodium_memcmp(x->id, id, WEB_EXPORT_ID_HEX - 1) != 0)
+			continue;
+		if (sodium_memcmp(x->owner, owner, sizeof(owner)) != 0)
+			return -EPERM;
+		*ret = x;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int wexport_open_file(const struct wexport *x, off_t *ret_size, const char **ret_name,
+		      const char **ret_type)
+{
+	int fd = fcntl(x->fd, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	*ret_size = x->size;
+	*ret_name = x->file;
+	*ret_type = x->fmt == EXPORT_CSV ? "text/csv; charset=utf-8"
+					 : "application/x-ndjson; charset=utf-8";
+	return fd;
+}
+
+const char *wexport_manifest(const struct wexport *x, size_t *ret_len)
+{
+	*ret_len = x->manifest_len;
+	return x->manifest;
+}
+
+const char *wexport_file_name(const struct wexport *x)
+{
+	return x->file;
+}
+
+void wexport_forget_session(const char *token)
+{
+	unsigned char owner[crypto_generichash_BYTES];
+
+	owner_of(token, owner);
+	for (struct wexport **pp = &held; *pp;) {
+		struct wexport *x = *pp;
+
+		if (sodium_memcmp(x->owner, owner, sizeof(owner)) == 0) {
+			*pp = x->next;
+			wexport_free(x);
+		} else {
+			pp = &x->next;
+		}
+	}
+}
