@@ -5,6 +5,7 @@ import { get, post, setCsrf, ApiError } from './api.js';
 import { EventStream } from './stream.js';
 import {
   setTimeZone, timeZoneLabel, formatTime, reasonText, kindText, isAlarm, eventClass, siteLocalToUtc,
+  validFromToUtc, validUntilToUtc, validFromDate, validUntilDate,
 } from './format.js';
 import { beep } from './sound.js';
 
@@ -25,6 +26,9 @@ const state = {
   seenAlarmIds: new Set(),
   alarmsLoaded: false,
   reports: null,
+  levels: [],
+  zones: [],
+  editing: null, // the person (as person.show gave it) in the edit form
 };
 
 function el(tag, attrs = {}, ...children) {
@@ -158,6 +162,7 @@ function onEvent(ev, live) {
     if (matchesFilters(ev)) $('#feed').prepend(eventItem(ev));
     while ($('#feed').children.length > 200) $('#feed').lastChild.remove();
     if (/^(door|reader|access|person|badge)\./.test(ev.kind)) scheduleRefresh();
+    if (ev.kind.startsWith('level.') && !$('#tab-levels').hidden) loadLevels();
   }
 }
 
@@ -316,7 +321,7 @@ function soundOn() {
 function renderSound() {
   const b = $('#sound');
   const on = soundOn();
-  b.textContent = `Alarm sound: ${on ? 'on' : 'off'}`;
+  b.replaceChildren(el('span', { class: 'wide-only', text: 'Alarm ' }), `sound: ${on ? 'on' : 'off'}`);
   b.setAttribute('aria-pressed', on ? 'true' : 'false');
 }
 
@@ -433,7 +438,12 @@ function renderPeople() {
     .map((p) => el('tr', { 'data-person': p.id },
       el('td', { text: p.id }), el('td', { text: p.name }), el('td', { text: p.status }),
       el('td', { text: (p.levels || []).join(', ') }),
-      el('td', {}, write && p.status === 'active' ? actionButton('Suspend', `/api/persons/${encodeURIComponent(p.id)}/suspend`) : null,
+      el('td', { class: 'validity', 'data-valid-until': p.valid_until || '', text: validityText(p) }),
+      el('td', { class: 'actions' },
+        write && p.status !== 'terminated' ? el('button', {
+          type: 'button', text: 'Edit', 'data-action': 'edit', onclick: () => openPersonEdit(p.id),
+        }) : null,
+        write && p.status === 'active' ? actionButton('Suspend', `/api/persons/${encodeURIComponent(p.id)}/suspend`) : null,
         write && p.status === 'suspended' ? actionButton('Reinstate', `/api/persons/${encodeURIComponent(p.id)}/reinstate`) : null,
         write && p.status !== 'terminated' ? actionButton('Terminate', `/api/persons/${encodeURIComponent(p.id)}/terminate`,
           `Terminate ${p.id} and revoke all their badges?`) : null))));
@@ -449,7 +459,123 @@ function renderPeople() {
       .map((b) => el('option', { value: b.id, text: `${b.id} (${b.person}, ${b.status})` })));
   badgeSel.value = cur;
   for (const f of document.querySelectorAll('form[data-write]')) f.hidden = !write;
+  if (!write) $('#person-edit').hidden = true;
 }
+
+// "from … until …" in site time; "no bounds" when neither is set.
+function validityText(x) {
+  const parts = [];
+  if (x.valid_from) parts.push(`from ${formatTime(x.valid_from)}`);
+  if (x.valid_until) parts.push(`until ${formatTime(x.valid_until)}`);
+  return parts.length ? parts.join(' ') : 'no bounds';
+}
+
+// ---------------------------------------------------------------- edit a person
+
+// The edit form (manager, admin): name, validity as days in the site's zone
+// (empty: no bound), levels as checkboxes; saving sends only what changed
+// (POST /api/persons/ID/update → person.update). The person's badges are
+// listed with their status, as person.show returns them.
+async function openPersonEdit(id) {
+  const f = $('#person-edit');
+  f.querySelector('.error').textContent = '';
+  $('#person-edit-status').textContent = '';
+  try {
+    const [p, levels] = await Promise.all([
+      get(`/api/persons/${encodeURIComponent(id)}`), get('/api/levels'),
+    ]);
+    state.levels = levels;
+    fillPersonEdit(p);
+    f.hidden = false;
+    f.scrollIntoView({ block: 'nearest' });
+    f.elements.name.focus();
+  } catch (e) {
+    handleError(e);
+    alert(`Cannot load ${id}: ${e.message}`);
+  }
+}
+
+function fillPersonEdit(p) {
+  const f = $('#person-edit');
+  state.editing = p;
+  f.dataset.person = p.id;
+  $('#person-edit-id').textContent = `${p.id} (${p.status})`;
+  f.elements.name.value = p.name;
+  f.elements.valid_from.value = validFromDate(p.valid_from);
+  f.elements.valid_until.value = validUntilDate(p.valid_until);
+  f.querySelector('[data-now="valid_from"]').textContent =
+    `now: ${p.valid_from ? formatTime(p.valid_from) : 'none'}`;
+  f.querySelector('[data-now="valid_until"]').textContent =
+    `now: ${p.valid_until ? formatTime(p.valid_until) : 'none'}`;
+  for (const t of f.querySelectorAll('.tz-label')) t.textContent = timeZoneLabel();
+  const held = new Set(p.levels || []);
+  // Levels the person holds stay listed even if level.list no longer has them.
+  const names = [...new Set([...state.levels.map((l) => l.name), ...held])].sort();
+  $('#person-edit-levels').replaceChildren(...names.map((n) => el('label', { class: 'check' },
+    el('input', { type: 'checkbox', name: 'level', value: n, checked: held.has(n) }),
+    el('span', { text: n }))));
+  if (!names.length) $('#person-edit-levels').append(el('span', { class: 'hint', text: 'No levels defined yet.' }));
+  const creds = p.credentials || [];
+  $('#person-edit-badges').replaceChildren(...(creds.length ? creds.map((b) => el('tr', { 'data-badge': b.id },
+    el('td', { text: b.id }),
+    el('td', { class: `badge-status badge-${b.status}`, text: b.status }),
+    el('td', { text: validityText(b) })))
+    : [el('tr', {}, el('td', { colspan: 3, class: 'hint', text: 'No badges.' }))]));
+}
+
+for (const b of document.querySelectorAll('#person-edit [data-clear]')) {
+  b.addEventListener('click', () => {
+    $('#person-edit').elements[b.dataset.clear].value = '';
+  });
+}
+
+$('#person-edit-close').addEventListener('click', () => {
+  $('#person-edit').hidden = true;
+  state.editing = null;
+});
+
+$('#person-edit').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  const p = state.editing;
+  if (!p) return;
+  const x = f.elements;
+  const body = {};
+  $('#person-edit-status').textContent = '';
+  try {
+    const name = x.name.value.trim();
+    if (name !== p.name) body.name = name;
+    if (x.valid_from.value !== validFromDate(p.valid_from))
+      body.valid_from = x.valid_from.value ? validFromToUtc(x.valid_from.value) : null;
+    if (x.valid_until.value !== validUntilDate(p.valid_until))
+      body.valid_until = x.valid_until.value ? validUntilToUtc(x.valid_until.value) : null;
+  } catch {
+    formError(f, new Error('A date is not valid.'));
+    return;
+  }
+  const held = new Set(p.levels || []);
+  const want = new Set([...f.querySelectorAll('input[name=level]:checked')].map((c) => c.value));
+  const add = [...want].filter((l) => !held.has(l));
+  const remove = [...held].filter((l) => !want.has(l));
+  if (add.length) body.add_levels = add;
+  if (remove.length) body.remove_levels = remove;
+  if (!Object.keys(body).length) {
+    formError(f, null);
+    $('#person-edit-status').textContent = 'Nothing to change.';
+    return;
+  }
+  try {
+    await post(`/api/persons/${encodeURIComponent(p.id)}/update`, body);
+    formError(f, null);
+    // person.update answers without the badges: read the whole record again.
+    fillPersonEdit(await get(`/api/persons/${encodeURIComponent(p.id)}`));
+    $('#person-edit-status').textContent = 'Saved.';
+    loadPeople();
+  } catch (e) {
+    formError(f, e);
+    handleError(e);
+  }
+});
 
 $('#person-search').addEventListener('input', renderPeople);
 
@@ -464,7 +590,7 @@ $('#person-add').addEventListener('submit', async (ev) => {
   const body = { id: x.id.value.trim(), name: x.name.value.trim() };
   const levels = x.levels.value.split(',').map((s) => s.trim()).filter(Boolean);
   if (levels.length) body.levels = levels;
-  if (x.valid_until.value) body.valid_until = x.valid_until.value;
+  if (x.valid_until.value) body.valid_until = validUntilToUtc(x.valid_until.value);
   try {
     await post('/api/persons', body);
     formError(f, null);
@@ -494,8 +620,9 @@ $('#badge-issue').addEventListener('submit', async (ev) => {
 async function loadLevels() {
   try {
     const [levels, zones] = await Promise.all([get('/api/levels'), get('/api/zones')]);
-    $('#levels').replaceChildren(...levels.map((l) => el('tr', {},
-      el('td', { text: l.name }), el('td', { text: (l.zones || []).join(', ') }))));
+    state.levels = levels;
+    state.zones = zones;
+    renderLevels();
     $('#zones').replaceChildren(...zones.map((z) => el('tr', {},
       el('td', { text: z.name }), el('td', { text: (z.doors || []).join(', ') }))));
     fillSelect($('#f-zone'), zones.map((z) => z.name), true);
@@ -504,6 +631,77 @@ async function loadLevels() {
     handleError(e);
   }
 }
+
+// Managers and admins add levels, add and remove a level's zones
+// (level.update) and remove a level no one holds (level.remove). A level's
+// last zone has no remove button (the controller refuses: remove the level);
+// a level someone holds is refused with the reason shown.
+async function levelAction(path, body) {
+  $('#levels-error').textContent = '';
+  try {
+    await post(path, body);
+  } catch (e) {
+    $('#levels-error').textContent = e.message;
+    handleError(e);
+  }
+  loadLevels();
+}
+
+function renderLevels() {
+  const write = canManage();
+  const zoneNames = state.zones.map((z) => z.name);
+  for (const th of document.querySelectorAll('#tab-levels .level-write')) th.hidden = !write;
+  $('#levels').replaceChildren(...state.levels.map((l) => {
+    const zones = l.zones || [];
+    const zonesCell = el('td', { class: 'zones' }, ...zones.map((z) => el('span', { class: 'chip', 'data-zone': z },
+      z, write && zones.length > 1 ? el('button', {
+        type: 'button', class: 'chip-remove', title: `remove zone ${z} from ${l.name}`,
+        'aria-label': `remove zone ${z} from ${l.name}`, 'data-action': 'remove-zone', text: '×',
+        onclick: () => levelAction('/api/levels/update', { name: l.name, remove_zones: [z] }),
+      }) : null)));
+    if (!write) return el('tr', { 'data-level': l.name }, el('td', { text: l.name }), zonesCell);
+    const missing = zoneNames.filter((z) => !zones.includes(z));
+    const pick = el('select', { 'aria-label': `zone to add to ${l.name}`, class: 'add-zone' },
+      ...missing.map((z) => el('option', { value: z, text: z })));
+    return el('tr', { 'data-level': l.name }, el('td', { text: l.name }), zonesCell,
+      el('td', { class: 'actions' },
+        missing.length ? pick : null,
+        missing.length ? el('button', {
+          type: 'button', text: 'Add zone', 'data-action': 'add-zone',
+          onclick: () => levelAction('/api/levels/update', { name: l.name, add_zones: [pick.value] }),
+        }) : null,
+        el('button', {
+          type: 'button', class: 'danger', text: 'Remove level', 'data-action': 'remove-level',
+          onclick: () => {
+            if (confirm(`Remove level ${l.name}?`)) levelAction('/api/levels/remove', { name: l.name });
+          },
+        })));
+  }));
+  $('#level-add').hidden = !write;
+  const checked = new Set([...document.querySelectorAll('#level-add-zones input:checked')].map((c) => c.value));
+  $('#level-add-zones').replaceChildren(...zoneNames.map((z) => el('label', { class: 'check' },
+    el('input', { type: 'checkbox', name: 'zone', value: z, checked: checked.has(z) }),
+    el('span', { text: z }))));
+}
+
+$('#level-add').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  const zones = [...f.querySelectorAll('input[name=zone]:checked')].map((c) => c.value);
+  if (!zones.length) {
+    formError(f, new Error('Pick at least one zone.'));
+    return;
+  }
+  try {
+    await post('/api/levels', { name: f.elements.name.value.trim(), zones });
+    formError(f, null);
+    f.reset();
+    loadLevels();
+  } catch (e) {
+    formError(f, e);
+    handleError(e);
+  }
+});
 
 // ---------------------------------------------------------------- reports
 
@@ -695,8 +893,11 @@ async function start(me) {
   state.status = await get('/api/status');
   setTimeZone(state.status.timezone || 'UTC');
   $('#site').textContent = state.status.site || '';
-  $('#tz').textContent = `times in ${timeZoneLabel()}`;
+  $('#site').title = state.status.site || '';
+  $('#tz').replaceChildren(el('span', { class: 'wide-only', text: 'times in ' }), timeZoneLabel());
+  $('#tz').title = `Times are shown in ${timeZoneLabel()}`;
   $('#who').textContent = `${me.user} (${me.role})`;
+  $('#who').title = `Signed in as ${me.user} (${me.role})`;
   $('#logout').hidden = false;
   $('#login-view').hidden = true;
   $('#app-view').hidden = false;

@@ -103,6 +103,12 @@ const KINDS = {
   'badge.reinstated': 'Badge reinstated',
   'badge.lost': 'Badge lost or stolen',
   'badge.returned': 'Badge returned',
+  'person.added': 'Person enrolled',
+  'person.updated': 'Person changed',
+  'person.terminated': 'Person terminated',
+  'level.added': 'Level added',
+  'level.updated': 'Level changed',
+  'level.removed': 'Level removed',
 };
 
 export function kindText(kind) {
@@ -118,4 +124,42 @@ export function eventClass(ev) {
   if (ev.kind === 'access.denied' || ev.kind === 'user.login_failed') return 'ev-denied';
   if (ev.kind === 'access.granted') return 'ev-granted';
   return 'ev-info';
+}
+
+// The site-zone calendar date ('YYYY-MM-DD') of a UTC instant (ms).
+function siteDateOf(ms, tz = zone) {
+  const f = new Intl.DateTimeFormat('en-CA', {
+    timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit',
+  });
+  const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+function nextDate(date) {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+}
+
+// Validity dates, as a date input shows them in the site's zone. A validity
+// starts at the start of its first day and ends, exclusively, at the end of
+// its last: "valid until 2026-03-31" lets the badge in all of March 31st,
+// site time, and stores the instant 2026-04-01T00:00 site time (in UTC).
+export function validFromToUtc(date, tz = zone) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`not a date: ${date}`);
+  return siteLocalToUtc(`${date}T00:00`, tz);
+}
+
+export function validUntilToUtc(date, tz = zone) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`not a date: ${date}`);
+  return siteLocalToUtc(`${nextDate(date)}T00:00`, tz);
+}
+
+// The date input value for a stored bound ('' for none): the day a
+// valid_from starts on, the last day a valid_until still covers.
+export function validFromDate(iso, tz = zone) {
+  return iso ? siteDateOf(new Date(iso).getTime(), tz) : '';
+}
+
+export function validUntilDate(iso, tz = zone) {
+  return iso ? siteDateOf(new Date(iso).getTime() - 1, tz) : '';
 }

@@ -34,7 +34,7 @@ enum route_flag {
 	R_EXPORT = 1 << 7,	/* pages an export into a held file (exports.c) */
 	R_DL_FILE = 1 << 8,	/* after whoami: the held export's file */
 	R_DL_MANIFEST = 1 << 9, /* after whoami: the held export's manifest */
-	R_REPORTS = 1 << 10,	/* after whoami: the reports there are */
+	R_REPORTS = 1 << 10,	/* after whoami: the reports there are, to roles that export */
 };
 
 struct pss;
@@ -97,12 +97,16 @@ static const struct route routes[] = {
     {M_GET, "/api/readers", "reader.list", 0, NULL},
     {M_GET, "/api/zones", "zone.list", 0, NULL},
     {M_GET, "/api/levels", "level.list", 0, NULL},
+    {M_POST, "/api/levels", "level.add", R_BODY, NULL},
+    {M_POST, "/api/levels/update", "level.update", R_BODY, NULL},
+    {M_POST, "/api/levels/remove", "level.remove", R_BODY, NULL},
     {M_GET, "/api/persons", "person.list", 0, q_persons},
     {M_POST, "/api/persons", "person.add", R_BODY, NULL},
     {M_GET, "/api/persons/:id", "person.show", R_ID, NULL},
     {M_POST, "/api/persons/:id/suspend", "person.suspend", R_ID, NULL},
     {M_POST, "/api/persons/:id/reinstate", "person.reinstate", R_ID, NULL},
     {M_POST, "/api/persons/:id/terminate", "person.terminate", R_ID, NULL},
+    {M_POST, "/api/persons/:id/update", "person.update", R_ID | R_BODY, NULL},
     {M_GET, "/api/badges", "badge.list", 0, q_badges},
     {M_POST, "/api/badges", "badge.issue", R_BODY, NULL},
     {M_POST, "/api/badges/revoke", "badge.revoke", R_BODY, NULL},
@@ -719,8 +723,20 @@ static int ctl_reply(struct pss *p, json_t *msg)
 	p->ctl = NULL;
 	if (r->flags & (R_DL_FILE | R_DL_MANIFEST))
 		return download(p);
-	if (r->flags & R_REPORTS)
+	if (r->flags & R_REPORTS) {
+		/*
+		 * The list is aeogate-web's, but who may produce a report is the
+		 * controller's ROLES_AUDIT (audit.export_*, report.*): show the
+		 * list to the same roles, so a guard gets the 403 its export would.
+		 */
+		const char *role = json_string_value(json_object_get(result, "role"));
+
+		if (!role || !(strcmp(role, "auditor") == 0 || strcmp(role, "manager") == 0 ||
+			       strcmp(role, "admin") == 0 || strcmp(role, "local") == 0))
+			return respond_error(p, 403, "permission_denied",
+					     "reports are for auditors, managers and admins");
 		return respond_json(p, 200, wexport_reports_json());
+	}
 	if (r->flags & R_LOGIN) {
 		const char *token = json_string_value(json_object_get(result, "token"));
 		const char *csrf;

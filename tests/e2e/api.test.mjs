@@ -34,6 +34,10 @@ const POSTS = [
   ['/api/persons/E100/suspend', {}],
   ['/api/persons/E100/reinstate', {}],
   ['/api/persons/E100/terminate', {}],
+  ['/api/persons/E100/update', { name: 'X' }],
+  ['/api/levels', { name: 'L1', zones: ['dock'] }],
+  ['/api/levels/update', { name: 'dock-all', add_zones: ['bonded-cage'] }],
+  ['/api/levels/remove', { name: 'dock-all' }],
   ['/api/badges', { person: 'E100', credential: 'uid:04a1b2c3' }],
   ['/api/badges/revoke', { credential: 'h10301:12:3456' }],
   ['/api/sim/present', { reader: 'dock-1-in', uid: '04a1b2c3' }],
@@ -456,4 +460,112 @@ test('exports: refused without the export role, to other sessions, without CSRF,
   assert.equal((await api(stack, a, 'POST', '/api/logout')).status, 200);
   const a3 = await login(stack, 'auditor1');
   assert.equal((await download(stack, a3, r.body.url)).status, 404, 'gone with the session');
+});
+
+// ---------------------------------------------------------------- editing persons and levels
+
+test('person update: manager only, CSRF, JSON; a past valid-until denies as expired, null clears it', async () => {
+  mustCtl(stack, ['person', 'add', 'E150', '--name', 'Up Date', '--level', 'dock-all']);
+  mustCtl(stack, ['badge', 'issue', 'E150', '--uid', '04150150']);
+  const path = '/api/persons/E150/update';
+  for (const user of ['guard1', 'auditor1']) {
+    const s = await login(stack, user);
+    const r = await api(stack, s, 'POST', path, { name: 'Nope' });
+    assert.equal(r.status, 403, user);
+    assert.equal(r.body.error.code, 'permission_denied', user);
+  }
+  const m = await login(stack, 'manager1');
+  let r = await api(stack, m, 'POST', path, { name: 'No csrf' }, { 'x-csrf-token': '' });
+  assert.equal(r.status, 403);
+  assert.equal(r.body.error.code, 'csrf_failed');
+  r = await api(stack, m, 'POST', path, '{"name": ');
+  assert.equal(r.status, 400);
+  assert.equal(r.body.error.code, 'bad_json');
+  r = await api(stack, m, 'POST', path, '');
+  assert.equal(r.status, 400, 'a body is required');
+  r = await api(stack, m, 'POST', path, {});
+  assert.equal(r.status, 400, 'nothing to change');
+  assert.equal(r.body.error.code, 'invalid_argument');
+  r = await api(stack, m, 'POST', path, { valid_until: 'tomorrow' });
+  assert.equal(r.status, 400);
+  r = await api(stack, m, 'POST', '/api/persons/nobody/update', { name: 'x' });
+  assert.equal(r.status, 404);
+  r = await api(stack, m, 'POST', path, { add_levels: ['no-such-level'] });
+  assert.equal(r.status, 404);
+  // The path names the person, whatever the body says.
+  r = await api(stack, m, 'POST', path, { id: 'E100', name: 'Up Dated', valid_until: '2020-01-01T00:00:00Z' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.id, 'E150');
+  assert.equal(r.body.name, 'Up Dated');
+  assert.equal(r.body.valid_until, '2020-01-01T00:00:00.000Z');
+  assert.equal((await api(stack, m, 'GET', '/api/persons/E100')).body.name, 'Test Person');
+  let p = stack.ctl(['sim', 'present', 'dock-1-in', '--uid', '04150150', '--json']);
+  assert.equal(p.status, 1);
+  assert.equal(JSON.parse(p.stdout).reason, 'expired');
+  r = await api(stack, m, 'POST', path, { valid_until: null, remove_levels: ['dock-all'] });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.valid_until, null);
+  assert.deepEqual(r.body.levels, []);
+  p = stack.ctl(['sim', 'present', 'dock-1-in', '--uid', '04150150', '--json']);
+  assert.equal(JSON.parse(p.stdout).reason, 'no_access');
+  r = await api(stack, m, 'POST', path, { add_levels: ['dock-all'] });
+  assert.equal(r.status, 200, r.text);
+  p = stack.ctl(['sim', 'present', 'dock-1-in', '--uid', '04150150', '--json']);
+  assert.equal(p.status, 0, p.stdout);
+  const list = (await api(stack, m, 'GET', '/api/persons')).body;
+  const e150 = list.find((x) => x.id === 'E150');
+  assert.deepEqual([e150.name, e150.valid_until, e150.levels], ['Up Dated', null, ['dock-all']]);
+});
+
+test('levels: add, change zones, remove; manager only, CSRF, JSON', async () => {
+  for (const user of ['guard1', 'auditor1']) {
+    const s = await login(stack, user);
+    for (const [path, body] of [['/api/levels', { name: 'L-x', zones: ['dock'] }],
+      ['/api/levels/update', { name: 'dock-all', add_zones: ['bonded-cage'] }],
+      ['/api/levels/remove', { name: 'dock-all' }]]) {
+      const r = await api(stack, s, 'POST', path, body);
+      assert.equal(r.status, 403, `${user} ${path}`);
+    }
+  }
+  const m = await login(stack, 'manager1');
+  for (const path of ['/api/levels', '/api/levels/update', '/api/levels/remove']) {
+    let r = await api(stack, m, 'POST', path, { name: 'L-x' }, { 'x-csrf-token': '' });
+    assert.equal(r.status, 403, path);
+    assert.equal(r.body.error.code, 'csrf_failed');
+    r = await api(stack, m, 'POST', path, '{');
+    assert.equal(r.status, 400, path);
+    assert.equal(r.body.error.code, 'bad_json');
+  }
+  let r = await api(stack, m, 'POST', '/api/levels', { name: 'cage-all', zones: ['bonded-cage'] });
+  assert.equal(r.status, 200, r.text);
+  r = await api(stack, m, 'POST', '/api/levels', { name: 'cage-all', zones: ['bonded-cage'] });
+  assert.equal(r.status, 409);
+  r = await api(stack, m, 'POST', '/api/levels', { name: 'empty', zones: [] });
+  assert.equal(r.status, 400);
+  r = await api(stack, m, 'POST', '/api/levels/update', { name: 'cage-all', add_zones: ['dock'], remove_zones: ['bonded-cage'] });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.body.zones, ['dock']);
+  r = await api(stack, m, 'POST', '/api/levels/update', { name: 'cage-all', remove_zones: ['dock'] });
+  assert.equal(r.status, 400, 'a level keeps at least one zone');
+  r = await api(stack, m, 'POST', '/api/levels/remove', { name: 'dock-all' });
+  assert.equal(r.status, 409, 'a held level stays');
+  r = await api(stack, m, 'POST', '/api/levels/remove', { name: 'cage-all' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.removed, true);
+  r = await api(stack, m, 'POST', '/api/levels/remove', { name: 'cage-all' });
+  assert.equal(r.status, 404);
+  assert.ok(!(await api(stack, m, 'GET', '/api/levels')).body.some((l) => l.name === 'cage-all'));
+});
+
+test('the report list is for the roles that may export: a guard gets 403', async () => {
+  const g = await login(stack, 'guard1');
+  const r = await api(stack, g, 'GET', '/api/reports');
+  assert.equal(r.status, 403);
+  assert.equal(r.body.error.code, 'permission_denied');
+  for (const user of ['auditor1', 'manager1', 'admin1']) {
+    const s = await login(stack, user);
+    const ok = await api(stack, s, 'GET', '/api/reports');
+    assert.equal(ok.status, 200, user);
+    assert.ok(ok.body.some((x) => x.name === 'access'), user);
+  }
 });

@@ -281,3 +281,146 @@ function isoLocal(offsetMs) {
   const p = Object.fromEntries(f.formatToParts(new Date(Date.now() + offsetMs)).map((x) => [x.type, x.value]));
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
 }
+
+// aeogatectl sim present --json: { status, granted, reason }.
+function present(reader, uid) {
+  const r = stack.ctl(['sim', 'present', reader, '--uid', uid, '--json']);
+  const out = JSON.parse(r.stdout);
+  return { status: r.status, granted: out.granted, reason: out.reason };
+}
+
+test('a manager edits a person in the UI: a past valid-until denies the badge as expired, clearing it grants again', async () => {
+  mustCtl(stack, ['person', 'add', 'E4000', '--name', 'Val Idity', '--level', 'dock-all']);
+  mustCtl(stack, ['badge', 'issue', 'E4000', '--uid', '0e0e0e0e']);
+  assert.equal(present('dock-1-in', '0e0e0e0e').granted, true, 'granted before the edit');
+  const { page, context, errors } = await signIn('manager1');
+  await page.click('#tabs button[data-tab=people]');
+  const row = '#persons tr[data-person="E4000"]';
+  await page.click(`${row} button[data-action="edit"]`);
+  const form = '#person-edit[data-person="E4000"]';
+  await page.waitForSelector(`${form}:not([hidden])`);
+  // The person's badges, with their status.
+  assert.match(await page.textContent(`${form} #person-edit-badges tr[data-badge="uid:0e0e0e0e"]`), /active/);
+  assert.equal(await page.inputValue(`${form} input[name=valid_until]`), '');
+
+  // Valid until yesterday (site time): the last day it covered is over.
+  const yesterday = isoLocal(-86400e3).slice(0, 10);
+  await page.fill(`${form} input[name=name]`, 'Val Edited');
+  await page.fill(`${form} input[name=valid_until]`, yesterday);
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector('#person-edit-status:text("Saved.")', { timeout: 3000 });
+  await page.waitForSelector(`${row} td.validity:not([data-valid-until=""])`, { timeout: 3000 });
+  assert.match(await page.textContent(row), /Val Edited/);
+  assert.match(await page.textContent(`${row} td.validity`), /until /);
+  const shown = JSON.parse(mustCtl(stack, ['person', 'show', 'E4000', '--json']));
+  assert.equal(shown.name, 'Val Edited');
+  // The end of yesterday in Amsterdam: today's site midnight, as UTC.
+  const until = new Date(shown.valid_until);
+  assert.ok(until.getTime() <= Date.now() && Date.now() - until.getTime() <= 86400e3, shown.valid_until);
+  assert.match(shown.valid_until, /T2[23]:00:00\.000Z$/, 'midnight in Amsterdam is 22:00 or 23:00 UTC');
+  assert.equal(await page.inputValue(`${form} input[name=valid_until]`), yesterday, 'the form shows the last day');
+  await page.screenshot({ path: join(SHOTS, 'manager-person-expired.png') });
+
+  let p = present('dock-1-in', '0e0e0e0e');
+  assert.equal(p.status, 1);
+  assert.equal(p.granted, false);
+  assert.equal(p.reason, 'expired');
+
+  // Clear it: no bound ("none"), and the next read is granted.
+  await page.click(`${form} button[data-clear="valid_until"]`);
+  assert.equal(await page.inputValue(`${form} input[name=valid_until]`), '');
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector(`${row} td.validity[data-valid-until=""]`, { timeout: 3000 });
+  assert.match(await page.textContent(`${form} [data-now="valid_until"]`), /none/);
+  assert.equal(JSON.parse(mustCtl(stack, ['person', 'show', 'E4000', '--json'])).valid_until, null);
+  p = present('dock-1-in', '0e0e0e0e');
+  assert.equal(p.status, 0);
+  assert.equal(p.granted, true);
+
+  // Levels: take dock-all away (denied: no access), give it back.
+  await page.uncheck(`${form} input[name=level][value="dock-all"]`);
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForFunction((sel) => document.querySelector(sel).children[3].textContent === '', `${row}`, { timeout: 3000 });
+  assert.equal(present('dock-1-in', '0e0e0e0e').reason, 'no_access');
+  await page.check(`${form} input[name=level][value="dock-all"]`);
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForFunction((sel) => document.querySelector(sel).children[3].textContent === 'dock-all', `${row}`, { timeout: 3000 });
+  assert.equal(present('dock-1-in', '0e0e0e0e').granted, true);
+  const updated = mustCtl(stack, ['events', '--json']).trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.kind === 'person.updated' && e.person === 'E4000');
+  assert.equal(updated.length, 4, 'each save is one person.updated event');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a manager adds a level, changes its zones and removes it in the UI', async () => {
+  const { page, context, errors } = await signIn('manager1');
+  page.on('dialog', (d) => d.accept());
+  await page.click('#tabs button[data-tab=levels]');
+  await page.waitForSelector('#level-add:not([hidden])');
+  await page.fill('#level-add input[name=name]', 'cage-only');
+  await page.check('#level-add input[name=zone][value="bonded-cage"]');
+  await page.click('#level-add button[type=submit]');
+  const row = '#levels tr[data-level="cage-only"]';
+  await page.waitForSelector(`${row} .chip[data-zone="bonded-cage"]`, { timeout: 3000 });
+  await page.selectOption(`${row} select.add-zone`, 'dock');
+  await page.click(`${row} button[data-action="add-zone"]`);
+  await page.waitForSelector(`${row} .chip[data-zone="dock"]`, { timeout: 3000 });
+  await page.click(`${row} .chip[data-zone="bonded-cage"] button[data-action="remove-zone"]`);
+  await page.waitForSelector(`${row} .chip[data-zone="bonded-cage"]`, { state: 'detached', timeout: 3000 });
+  let levels = JSON.parse(mustCtl(stack, ['level', 'list', '--json']));
+  assert.deepEqual(levels.find((l) => l.name === 'cage-only').zones, ['dock']);
+  // The last zone cannot be taken away (the controller refuses it): no button.
+  assert.equal(await page.$(`${row} .chip[data-zone="dock"] button`), null);
+  await page.screenshot({ path: join(SHOTS, 'manager-levels.png') });
+  await page.click(`${row} button[data-action="remove-level"]`);
+  await page.waitForSelector(row, { state: 'detached', timeout: 3000 });
+  levels = JSON.parse(mustCtl(stack, ['level', 'list', '--json']));
+  assert.equal(levels.some((l) => l.name === 'cage-only'), false);
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  // An auditor sees the levels without the controls.
+  const aud = await signIn('auditor1');
+  await aud.page.click('#tabs button[data-tab=levels]');
+  await aud.page.waitForSelector('#levels tr[data-level="dock-all"]');
+  assert.equal(await aud.page.isHidden('#level-add'), true);
+  assert.equal(await aud.page.$('#levels button'), null);
+  await aud.context.close();
+});
+
+test('tablet sizes: no horizontal scroll and a one-line header for guard and manager', async () => {
+  // A person with a long name and badges, so the persons tab and the edit form have something wide.
+  mustCtl(stack, ['person', 'add', 'E5000', '--name', 'Maximiliana Fernández-Oyelaran de la Cruz',
+    '--level', 'dock-all', '--valid-until', '2031-06-30']);
+  mustCtl(stack, ['badge', 'issue', 'E5000', '--uid', '04a1b2c3d4e5f6a7b8c9']);
+  for (const user of ['guard1', 'manager1']) {
+    for (const [width, height] of [[768, 1024], [1024, 768], [1100, 800]]) {
+      const { page, context, errors } = await signIn(user, { viewport: { width, height } });
+      for (const tab of await visibleTabs(page)) {
+        await page.click(`#tabs button[data-tab=${tab}]`);
+        await page.waitForLoadState('networkidle');
+        if (tab === 'people') {
+          await page.click('#persons tr[data-person="E5000"] button[data-action="edit"]');
+          await page.waitForSelector('#person-edit:not([hidden])');
+        }
+        const m = await page.evaluate(() => {
+          const mid = (e) => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; };
+          return {
+            scrollWidth: document.documentElement.scrollWidth,
+            innerWidth: window.innerWidth,
+            h1: mid(document.querySelector('.topbar h1')),
+            logout: mid(document.querySelector('#logout')),
+            conn: mid(document.querySelector('#conn')),
+          };
+        });
+        const what = `${user} ${width}x${height} ${tab}`;
+        assert.ok(m.scrollWidth <= m.innerWidth, `${what}: scrollWidth ${m.scrollWidth} > ${m.innerWidth}`);
+        assert.ok(Math.abs(m.logout - m.h1) < 8, `${what}: Sign out wrapped off the header line`);
+        assert.ok(Math.abs(m.conn - m.h1) < 8, `${what}: the connection state wrapped`);
+        if (width !== 1100) await page.screenshot({ path: join(SHOTS, `tablet-${user}-${width}x${height}-${tab}.png`), fullPage: true });
+      }
+      assert.deepEqual(errors, [], `${user} ${width}x${height}`);
+      await context.close();
+    }
+  }
+});
