@@ -13,10 +13,18 @@ SOCK="$T/ctl.sock"
 STATE="$T/state"
 DAEMON_PID=""
 PASSED=0
+# Other background processes a test starts (web servers, clients): stopped
+# by cleanup before the daemon, whatever way the test ends.
+BG_PIDS=()
 mkdir -p "$STATE"
 
 cleanup() {
-	local rc=$?
+	local rc=$? pid
+	set +e
+	for pid in "${BG_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
 		kill -TERM "$DAEMON_PID" 2>/dev/null || true
 		wait "$DAEMON_PID" 2>/dev/null || true
@@ -175,7 +183,8 @@ start_daemon_gpiod() {
 # The highest event seq so far, 0 when there is none.
 last_seq() {
 	local s
-	s=$(ctl events --json | grep -oE '"seq": ?[0-9]+' | grep -oE '[0-9]+$' | tail -n 1 || true)
+	# The event's own seq opens its line; a detail may hold other "seq" keys.
+	s=$(ctl events --json | grep -oE '^\{"seq": ?[0-9]+' | grep -oE '[0-9]+$' | tail -n 1 || true)
 	echo "${s:-0}"
 }
 
@@ -183,7 +192,7 @@ last_seq() {
 events_after() {
 	local since=$1 line seq
 	ctl events --json | while IFS= read -r line; do
-		seq=$(printf '%s' "$line" | grep -oE '"seq": ?[0-9]+' | grep -oE '[0-9]+$' || true)
+		seq=$(printf '%s' "$line" | grep -oE '^\{"seq": ?[0-9]+' | grep -oE '[0-9]+$' || true)
 		if [ -n "$seq" ] && [ "$seq" -gt "$since" ]; then
 			printf '%s\n' "$line"
 		fi

@@ -15,8 +15,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 "$WEB" --socket "$SOCK" --listen "127.0.0.1:$PORT" --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
 	--ui "$SOURCE_DIR/ui" >>"$T/web.log" 2>&1 &
-WEB_PID=$!
-trap 'kill $WEB_PID 2>/dev/null; wait $WEB_PID 2>/dev/null; cleanup' EXIT
+BG_PIDS+=($!)
 wait_for 10 curl -ksf -o /dev/null "https://127.0.0.1:$PORT/" || fail "aeogate-web did not come up with TLS"
 
 expect_exit 0 curl -ks -o "$T/index.html" -D "$T/h0" "https://127.0.0.1:$PORT/"
