@@ -14,6 +14,7 @@
 
 #include "aeogate/config.h"
 #include "aeogate/wiegand.h"
+#include "retention.h"
 #include "util.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/aeogate"
@@ -249,7 +250,7 @@ static const char *const door_keys[] = {"zone",	     "lock",	"lock_type", "conta
 					"buzzer",    "debounce_ms", "strike_time", "held_time",
 					NULL};
 static const char *const audit_keys[] = {"checkpoint_events", "checkpoint_minutes",
-					 "alarm_ack_limit", NULL};
+					 "alarm_ack_limit", "retention", NULL};
 static const char *const reader_keys[] = {"type", "door", "direction", "formats", "d0", "d1",
 					  "connstring", "frame_gap_ms", "hold_off_ms", NULL};
 
@@ -464,6 +465,12 @@ static int audit_key(struct parse_state *ps, const char *key, const char *v)
 		if (parse_duration_ms(v, 24u * 60 * 60 * 1000, &c->alarm_ack_limit_ms) < 0 ||
 		    c->alarm_ack_limit_ms == 0)
 			return fail(ps, ps->line, key, "must be a duration such as 3m or 90s, up to 24 hours");
+	} else if (!strcmp(key, "retention")) {
+		char why[256];
+
+		if (retention_parse(v, c->retention, AEOGATE_RETENTION_RULES_MAX, &c->n_retention,
+				    why, sizeof(why)) < 0)
+			return fail(ps, ps->line, key, "%s", why);
 	}
 	return 1;
 }

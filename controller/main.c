@@ -32,13 +32,46 @@
 #include "ops_audit.h"
 
 /* Signs a checkpoint every checkpoint_minutes when events came in between. */
+static void prune_log_news(void);
+
 static int on_checkpoint_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	ops_audit_tick();
+	prune_log_news(); /* a scheduled run that could not start */
 	/* A oneshot timer: re-arm it for the next minute. */
 	sd_event_source_set_time_relative(s, 60ull * 1000 * 1000);
 	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	return 0;
+}
+
+/* Pruning runs in bounded steps, the loop serving the doors in between. */
+static sd_event_source *prune_timer;
+
+static void prune_log_news(void)
+{
+	bool failed = false;
+	const char *news = ops_audit_prune_news(&failed);
+
+	if (news)
+		fprintf(stderr, "%s%s\n", failed ? SD_WARNING : SD_INFO, news);
+}
+
+static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	if (ops_audit_prune_step()) {
+		sd_event_source_set_time_relative(s, AEOGATE_PRUNE_STEP_GAP_MS * 1000ull);
+		sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	}
+	prune_log_news();
+	return 0;
+}
+
+static void prune_wake(void *userdata)
+{
+	if (!prune_timer)
+		return;
+	sd_event_source_set_time_relative(prune_timer, 0);
+	sd_event_source_set_enabled(prune_timer, SD_EVENT_ONESHOT);
 }
 /* END audit wiring */
 
@@ -212,7 +245,9 @@ int main(int argc, char **argv)
 	{
 		struct audit_settings as = {.checkpoint_events = cfg.checkpoint_events,
 					    .checkpoint_minutes = cfg.checkpoint_minutes,
-					    .alarm_ack_limit_ms = cfg.alarm_ack_limit_ms};
+					    .alarm_ack_limit_ms = cfg.alarm_ack_limit_ms,
+					    .retention = cfg.retention,
+					    .n_retention = cfg.n_retention};
 
 		r = ops_audit_init(core, cfg.state_dir, &as, err, sizeof(err));
 		if (r < 0) {
@@ -303,6 +338,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, SD_ERR "checkpoint timer: %s\n", strerror(-r));
 		goto out;
 	}
+	r = sd_event_add_time_relative(loop, &prune_timer, CLOCK_MONOTONIC, 0, 0, on_prune_timer,
+				       NULL);
+	if (r < 0) {
+		fprintf(stderr, SD_ERR "pruning timer: %s\n", strerror(-r));
+		goto out;
+	}
+	sd_event_source_set_enabled(prune_timer, SD_EVENT_OFF);
+	ops_audit_set_prune_waker(prune_wake, NULL);
 	/* END audit wiring */
 
 	r = core_start(core, loop);
@@ -334,6 +377,10 @@ out:
 	users_free(core ? core_users(core) : NULL);
 	core_free(core);
 	store_close(store);
+	/* BEGIN audit wiring (pruning timer) */
+	ops_audit_set_prune_waker(NULL, NULL);
+	prune_timer = sd_event_source_unref(prune_timer);
+	/* END audit wiring */
 	sd_event_unref(loop);
 	return ret;
 }

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "export.h"
 #include "ops.h"
 #include "ops_audit.h"
+#include "retention.h"
 #include "util.h"
 
 static struct audit_svc {
@@ -37,9 +39,16 @@ static struct audit_svc {
 	int64_t events_since_cp;
 	int clock_synced; /* as last recorded: 1, 0, or negative when unknown */
 	bool alarm_backlog; /* an alarm row could not be written since the last checkpoint */
+	struct retention_rule retention[AEOGATE_RETENTION_RULES_MAX];
+	size_t n_retention;
+	int64_t prune_next_mono; /* when the tick starts the next scheduled run */
+	void (*prune_wake)(void *userdata);
+	void *prune_wake_data;
 } svc;
 
 static int alarm_raise_cb(const struct event *e, void *userdata);
+static bool prune_running(void);
+static void prune_start(bool dry_run, const char *operator_id);
 
 static const char *const alarm_kinds[] = {"door.forced", "door.held", "alarm.tamper",
 					  "alarm.storage", NULL};
@@ -111,6 +120,14 @@ int ops_audit_init(struct core *c, const char *state_dir, const struct audit_set
 
 	svc.core = c;
 	svc.settings = *settings;
+	svc.n_retention = settings->n_retention <= AEOGATE_RETENTION_RULES_MAX
+			      ? settings->n_retention
+			      : AEOGATE_RETENTION_RULES_MAX;
+	if (svc.n_retention)
+		memcpy(svc.retention, settings->retention,
+		       svc.n_retention * sizeof(svc.retention[0]));
+	svc.settings.retention = NULL;
+	svc.prune_next_mono = core_mono_ms(c) + AUDIT_PRUNE_FIRST_DELAY_MS;
 	r = devkey_load_or_create(state_dir, &svc.key, &created);
 	if (r < 0) {
 		snprintf(err, errlen, "%s/device.key: %s", state_dir,
@@ -200,6 +217,12 @@ void ops_audit_tick(void)
 
 	if (svc.ready)
 		clock_sync_check();
+	/* Retention: 5 minutes after start, then daily; a run in progress is left to finish. */
+	if (svc.ready && svc.n_retention && core_mono_ms(svc.core) >= svc.prune_next_mono) {
+		svc.prune_next_mono = core_mono_ms(svc.core) + AUDIT_PRUNE_INTERVAL_MS;
+		if (!prune_running())
+			prune_start(false, "schedule");
+	}
 	if (!svc.ready || !svc.settings.checkpoint_minutes || svc.events_since_cp == 0)
 		return;
 	due = svc.last_cp_mono + (int64_t)svc.settings.checkpoint_minutes * 60 * 1000;
@@ -564,6 +587,123 @@ struct cp_check {
 	char problem[256];
 };
 
+/*
+ * Where the kept chain starts. After pruning, the oldest row kept (first)
+ * is no longer preceded by its predecessor: a checkpoint this device signed
+ * at first - 1 vouches for first's prev, and the newest audit.pruned event
+ * must have declared the rows up to first - 1 pruned (its row is checked
+ * with the rest of the chain). Anything else is a deletion.
+ */
+struct anchor {
+	int64_t first; /* the oldest seq kept; 0 when the log is empty */
+	char prev[EVENT_HASH_HEX];
+	int64_t cp_id; /* the checkpoint at first - 1; 0 when first is 1 */
+	char key_id[DEVKEY_ID_HEX];
+	int64_t pruned_by; /* seq of the audit.pruned event that declared it */
+	int64_t declared_last;
+	int64_t declared_cp; /* the anchor checkpoint it names */
+	int64_t bad_seq;     /* set when the start is not vouched for */
+	char problem[256];
+};
+
+struct anchor_scan {
+	const char *prev;
+	int64_t found_id;
+	char found_key[DEVKEY_ID_HEX];
+	int64_t seen_id;
+	const char *seen_why;
+};
+
+static int anchor_cp_cb(const struct checkpoint *cp, void *userdata)
+{
+	struct anchor_scan *a = userdata;
+
+	if (strcmp(cp->key_id, svc.key.id) != 0 || checkpoint_verify(svc.key.pk, cp) != 0) {
+		a->seen_id = cp->id;
+		a->seen_why = "does not carry this device's signature";
+		return 0;
+	}
+	if (strcmp(cp->hash, a->prev) != 0) {
+		a->seen_id = cp->id;
+		a->seen_why = "signed another hash than the prev of the oldest row";
+		return 0;
+	}
+	a->found_id = cp->id;
+	memcpy(a->found_key, cp->key_id, DEVKEY_ID_HEX);
+	return 1;
+}
+
+/* Negative errno when the store fails; otherwise 0, with a->bad_seq set when not vouched. */
+static int anchor_check(struct store *s, struct anchor *a)
+{
+	struct anchor_scan sc = {0};
+	struct event p;
+	json_t *d;
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	if ((r = store_event_first(s, &a->first, a->prev)) < 0)
+		return r;
+	if (a->first == 0)
+		return 0;
+	if (a->first == 1) {
+		if (strcmp(a->prev, AUDIT_GENESIS) != 0) {
+			a->bad_seq = 1;
+			snprintf(a->problem, sizeof(a->problem),
+				 "the first event does not start from the genesis hash: it was "
+				 "altered");
+		}
+		return 0;
+	}
+	sc.prev = a->prev;
+	r = store_checkpoint_list(s, a->first - 2, a->first - 1, anchor_cp_cb, &sc);
+	if (r < 0)
+		return r;
+	if (!sc.found_id) {
+		a->bad_seq = a->first;
+		if (sc.seen_id)
+			snprintf(a->problem, sizeof(a->problem),
+				 "the log starts here, but checkpoint %" PRId64 " at seq %" PRId64
+				 ", which must vouch for its prev, %s",
+				 sc.seen_id, a->first - 1, sc.seen_why);
+		else
+			snprintf(a->problem, sizeof(a->problem),
+				 "the log starts here, but no signed checkpoint at seq %" PRId64
+				 " vouches for its prev: events before it were deleted",
+				 a->first - 1);
+		return 0;
+	}
+	a->cp_id = sc.found_id;
+	memcpy(a->key_id, sc.found_key, DEVKEY_ID_HEX);
+	r = store_event_last_pruned(s, &p);
+	if (r == -ENOENT) {
+		a->bad_seq = a->first;
+		snprintf(
+		    a->problem, sizeof(a->problem),
+		    "the log starts here, but no audit.pruned event records that seq 1-%" PRId64
+		    " were pruned: they were deleted",
+		    a->first - 1);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	d = p.detail ? json_loads(p.detail, 0, NULL) : NULL;
+	a->pruned_by = p.seq;
+	a->declared_last = json_integer_value(json_object_get(d, "last"));
+	a->declared_cp =
+	    json_integer_value(json_object_get(json_object_get(d, "anchor"), "checkpoint"));
+	json_decref(d);
+	event_clear(&p);
+	if (a->declared_last < a->first - 1) {
+		a->bad_seq = a->first;
+		snprintf(a->problem, sizeof(a->problem),
+			 "the log starts here, but the last pruning (audit.pruned, seq %" PRId64
+			 ") declared only seq %" PRId64 " and before pruned: events were deleted",
+			 a->pruned_by, a->declared_last);
+	}
+	return 0;
+}
+
 static int cp_check_cb(const struct checkpoint *cp, void *userdata)
 {
 	struct cp_check *k = userdata;
@@ -606,9 +746,11 @@ static int op_audit_verify(struct ctl_request *req, json_t **ret)
 	struct store *s = core_store(c);
 	struct live_ctx v = {0};
 	struct cp_check k = {.store = s};
+	struct anchor an = {0};
 	int64_t after = 0, limit = AEOGATE_EXPORT_SCAN_MAX, head = 0, start;
 	const char *prev = NULL;
 	char head_hash[EVENT_HASH_HEX];
+	json_t *anchor = json_null();
 	bool done;
 	int r;
 
@@ -620,15 +762,34 @@ static int op_audit_verify(struct ctl_request *req, json_t **ret)
 	snprintf(v.prev_hash, sizeof(v.prev_hash), "%s", prev ? prev : AUDIT_GENESIS);
 	if ((r = store_event_last(s, &head, head_hash)) < 0)
 		return ops_store_error(req, r, "event log");
-	r = store_event_list(s, after, (size_t)limit, live_cb, &v);
-	if (r < 0)
+	/* The first page starts where the kept chain starts, from its anchor. */
+	if (after == 0) {
+		if ((r = anchor_check(s, &an)) < 0)
+			return ops_store_error(req, r, "event log");
+		if (an.bad_seq) {
+			v.bad_seq = an.bad_seq;
+			snprintf(v.problem, sizeof(v.problem), "%s", an.problem);
+		} else if (an.first > 1) {
+			v.prev_seq = start = an.first - 1;
+			memcpy(v.prev_hash, an.prev, EVENT_HASH_HEX);
+			anchor = json_pack("{s:I,s:I,s:s,s:I}", "seq", (json_int_t)(an.first - 1),
+					   "checkpoint", (json_int_t)an.cp_id, "key_id", an.key_id,
+					   "pruned_by", (json_int_t)an.pruned_by);
+		}
+	}
+	r = v.bad_seq ? 0 : store_event_list(s, v.prev_seq, (size_t)limit, live_cb, &v);
+	if (r < 0) {
+		json_decref(anchor);
 		return ops_store_error(req, r, "event log");
+	}
 	done = !v.bad_seq && v.prev_seq >= head;
 	/* Checkpoints over what this page proved, and at the end those beyond the log's end. */
 	if (!v.bad_seq) {
 		r = store_checkpoint_list(s, start, done ? 0 : v.prev_seq, cp_check_cb, &k);
-		if (r < 0)
+		if (r < 0) {
+			json_decref(anchor);
 			return ops_store_error(req, r, "checkpoints");
+		}
 		if (k.bad_seq) {
 			v.bad_seq = k.bad_seq;
 			snprintf(v.problem, sizeof(v.problem), "%s", k.problem);
@@ -639,6 +800,488 @@ static int op_audit_verify(struct ctl_request *req, json_t **ret)
 	    (json_int_t)v.prev_seq, "last_hash", v.prev_hash, "done", done && !v.bad_seq, "bad",
 	    v.bad_seq ? json_pack("{s:I,s:s}", "seq", (json_int_t)v.bad_seq, "problem", v.problem)
 		      : json_null());
+	if (after == 0) {
+		json_object_set_new(*ret, "first_seq", json_integer(an.first));
+		json_object_set_new(*ret, "anchor", anchor);
+	} else {
+		json_decref(anchor);
+	}
+	return 0;
+}
+
+/* ---- retention: pruning a prefix of the chain ---- */
+
+/*
+ * A run: scan from the oldest row kept while every row is past its kind's
+ * retention (and checks out: links, hashes, checkpoints), then sign a
+ * checkpoint at the last such row S and record audit.pruned in one
+ * transaction, then delete up to S in steps. Each delete step first signs
+ * a checkpoint at its own last row, so between steps the oldest row kept
+ * is always anchored (see anchor_check). A run cut short by a restart is
+ * finished by the next one: the audit.pruned event says how far it goes.
+ */
+enum prune_phase {
+	PRUNE_IDLE,
+	PRUNE_SCAN,
+	PRUNE_DELETE,
+	PRUNE_DONE,
+	PRUNE_FAILED,
+};
+
+struct prune_kind {
+	char kind[AEOGATE_ID_MAX + 1];
+	int64_t n;
+};
+
+static struct prune_job {
+	int64_t id;
+	enum prune_phase phase;
+	bool dry_run;
+	bool resumed;	      /* finishing a run an earlier audit.pruned declared */
+	char operator_id[96]; /* "schedule" for the daily run */
+	int64_t now_ms;	      /* cutoffs are now_ms − retention(kind) */
+	int64_t head;	      /* the newest seq when the scan began: always kept */
+	int64_t first;	      /* the oldest seq kept when the run began */
+	int64_t pos;	      /* scan: last seq checked; delete: last seq deleted */
+	char pos_hash[EVENT_HASH_HEX];
+	int64_t last; /* S: the last seq to prune (first − 1: none) */
+	char last_hash[EVENT_HASH_HEX];
+	int64_t count; /* rows first..last */
+	struct prune_kind kinds[AEOGATE_PRUNE_KINDS_REPORTED];
+	size_t n_kinds;
+	int64_t other; /* rows of kinds beyond the table */
+	int64_t step_rows;
+	int64_t step_deadline; /* monotonic ms: a checking step yields to the loop then */
+	int64_t blocked_seq;   /* the row the prefix stops at */
+	char blocked_kind[AEOGATE_ID_MAX + 1];
+	char blocked_why[192];
+	int64_t anchor_cp_id; /* the checkpoint signed at last */
+	int64_t event_seq;    /* the audit.pruned event */
+	int64_t deleted, alarms_deleted;
+	int64_t bad_seq;
+	char error[320];
+	bool news; /* the end of this run is not logged yet */
+	char news_text[400];
+} job;
+
+static bool prune_running(void)
+{
+	return job.phase == PRUNE_SCAN || job.phase == PRUNE_DELETE;
+}
+
+static void prune_fail(int64_t bad_seq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void prune_fail(int64_t bad_seq, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(job.error, sizeof(job.error), fmt, ap);
+	va_end(ap);
+	job.bad_seq = bad_seq;
+	job.phase = PRUNE_FAILED;
+	job.news = true;
+	snprintf(job.news_text, sizeof(job.news_text), "pruning (job %" PRId64 ") failed: %s",
+		 job.id, job.error);
+}
+
+static void prune_count_kind(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < job.n_kinds; i++)
+		if (!strcmp(job.kinds[i].kind, kind)) {
+			job.kinds[i].n++;
+			return;
+		}
+	if (job.n_kinds == AEOGATE_PRUNE_KINDS_REPORTED) {
+		job.other++;
+		return;
+	}
+	snprintf(job.kinds[i].kind, sizeof(job.kinds[i].kind), "%s", kind);
+	job.kinds[i].n = 1;
+	job.n_kinds++;
+}
+
+/* NULL when e may go; otherwise why the prefix must stop at it. */
+static const char *prune_blocker(const struct event *e, char *why, size_t len)
+{
+	const struct retention_rule *rule =
+	    retention_rule_for(svc.retention, svc.n_retention, e->kind);
+	struct alarm a;
+	char until[32];
+	int r;
+
+	if (e->seq >= job.head)
+		return "the newest event is always kept: the chain continues from it";
+	if (!rule) {
+		snprintf(why, len, "no retention rule applies to %s: kept forever", e->kind);
+		return why;
+	}
+	if (!rule->days) {
+		snprintf(why, len, "%s is kept forever (%s:forever)", e->kind, rule->pattern);
+		return why;
+	}
+	if (e->ts_ms >= job.now_ms - (int64_t)rule->days * 86400000) {
+		time_format_ms(e->ts_ms + (int64_t)rule->days * 86400000, until, sizeof(until));
+		snprintf(why, len, "%s is kept %ud (%s:%ud): until %s", e->kind, rule->days,
+			 rule->pattern, rule->days, until);
+		return why;
+	}
+	if (is_alarm_kind(e->kind)) {
+		r = store_alarm_get_by_seq(core_store(svc.core), e->seq, &a);
+		if (r == -ENOENT) {
+			snprintf(why, len, "it raised an alarm that is not recorded yet");
+			return why;
+		}
+		if (r < 0) {
+			snprintf(why, len, "its alarm cannot be read: %s",
+				 store_last_error(core_store(svc.core)));
+			return why;
+		}
+		if (strcmp(a.state, "closed") != 0) {
+			snprintf(why, len, "it raised alarm %" PRId64 ", still %s", a.id, a.state);
+			return why;
+		}
+	}
+	return NULL;
+}
+
+/* 0 go on, 1 the prefix ends here, 2 this step is full, 3 the chain is broken (job failed). */
+static int prune_scan_cb(const struct event *e, void *userdata)
+{
+	char h[EVENT_HASH_HEX], why[192];
+	const char *blocker;
+
+	if (e->seq != job.pos + 1) {
+		prune_fail(job.pos + 1,
+			   "seq %" PRId64 ": missing: refusing to prune a broken chain",
+			   job.pos + 1);
+		return 3;
+	}
+	if (strcmp(e->prev, job.pos_hash) != 0 || audit_hash(e->prev, e, h) < 0 ||
+	    strcmp(h, e->hash) != 0) {
+		prune_fail(e->seq,
+			   "seq %" PRId64 ": does not verify (altered, inserted or reordered): "
+			   "refusing to prune a broken chain",
+			   e->seq);
+		return 3;
+	}
+	job.pos = e->seq;
+	memcpy(job.pos_hash, e->hash, EVENT_HASH_HEX);
+	blocker = prune_blocker(e, why, sizeof(why));
+	if (blocker) {
+		job.blocked_seq = e->seq;
+		snprintf(job.blocked_kind, sizeof(job.blocked_kind), "%s", e->kind);
+		snprintf(job.blocked_why, sizeof(job.blocked_why), "%s", blocker);
+		return 1;
+	}
+	job.last = e->seq;
+	memcpy(job.last_hash, e->hash, EVENT_HASH_HEX);
+	job.count++;
+	prune_count_kind(e->kind);
+	if (++job.step_rows >= AEOGATE_PRUNE_STEP_ROWS ||
+	    (job.step_rows % 32 == 0 && core_mono_ms(svc.core) >= job.step_deadline))
+		return 2;
+	return 0;
+}
+
+static json_t *prune_kinds_json(void)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < job.n_kinds; i++)
+		json_object_set_new(o, job.kinds[i].kind, json_integer(job.kinds[i].n));
+	if (job.other)
+		json_object_set_new(o, "other", json_integer(job.other));
+	return o;
+}
+
+/* Signs the anchor at S and records audit.pruned, in one transaction. */
+static int prune_commit_plan(void)
+{
+	struct store *s = core_store(svc.core);
+	struct checkpoint cp;
+	char rules[1024], *text;
+	json_t *detail;
+	int r;
+
+	if (core_events_queued(svc.core)) {
+		prune_fail(0, "storage is failing; nothing is pruned until buffered events are "
+			      "stored");
+		return -EBUSY;
+	}
+	r = checkpoint_sign(&svc.key, job.last, job.last_hash, core_wall_ms(svc.core), &cp);
+	if (r < 0) {
+		prune_fail(0, "cannot sign the anchor checkpoint: %s", strerror(-r));
+		return r;
+	}
+	retention_format(svc.retention, svc.n_retention, rules, sizeof(rules));
+	if ((r = store_begin(s)) < 0)
+		goto err_store;
+	if ((r = store_checkpoint_add_id(s, &cp, &job.anchor_cp_id)) < 0)
+		goto err_rollback;
+	detail = json_pack(
+	    "{s:I,s:I,s:I,s:{s:I,s:I,s:s},s:s,s:o,s:s}", "first", (json_int_t)job.first, "last",
+	    (json_int_t)job.last, "count", (json_int_t)job.count, "anchor", "checkpoint",
+	    (json_int_t)job.anchor_cp_id, "seq", (json_int_t)job.last, "key_id", cp.key_id,
+	    "retention", rules, "kinds", prune_kinds_json(), "operator", job.operator_id);
+	text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(detail);
+	if (!text) {
+		r = -ENOMEM;
+		goto err_rollback;
+	}
+	struct event e = {.kind = "audit.pruned", .detail = text};
+	r = core_append(svc.core, &e);
+	if (r == 0)
+		r = store_commit(s);
+	if (r < 0) {
+		free(text);
+		goto err_rollback;
+	}
+	job.event_seq = e.seq;
+	core_publish(svc.core, &e);
+	free(text);
+	return 0;
+err_rollback:
+	store_rollback(s);
+	core_chain_reload(svc.core);
+err_store:
+	prune_fail(0, "cannot record the pruning: %s", store_last_error(s));
+	return r;
+}
+
+static void prune_finish(void)
+{
+	job.phase = PRUNE_DONE;
+	job.news = true;
+	if (job.dry_run)
+		snprintf(job.news_text, sizeof(job.news_text),
+			 "pruning (dry run, job %" PRId64 "): %" PRId64 " events could go", job.id,
+			 job.count);
+	else if (job.count == 0)
+		snprintf(job.news_text, sizeof(job.news_text),
+			 "pruning (job %" PRId64 "): nothing is past its retention (oldest kept: "
+			 "seq %" PRId64 ")",
+			 job.id, job.first);
+	else
+		snprintf(job.news_text, sizeof(job.news_text),
+			 "pruned seq %" PRId64 "-%" PRId64 " (%" PRId64 " events, %" PRId64
+			 " closed alarms) under checkpoint %" PRId64
+			 "; audit.pruned is seq %" PRId64,
+			 job.first, job.last, job.deleted, job.alarms_deleted, job.anchor_cp_id,
+			 job.event_seq);
+}
+
+static void prune_scan_step(void)
+{
+	struct store *s = core_store(svc.core);
+	struct cp_check k = {.store = s};
+	int64_t from = job.pos;
+	int walk, r;
+
+	job.step_rows = 0;
+	job.step_deadline = core_mono_ms(svc.core) + AEOGATE_PRUNE_STEP_MS;
+	walk = store_event_list(s, job.pos, AEOGATE_PRUNE_STEP_ROWS, prune_scan_cb, NULL);
+	if (walk < 0) {
+		prune_fail(0, "reading the log: %s", store_last_error(s));
+		return;
+	}
+	if (walk == 3)
+		return;
+	/* The checkpoints over what this step read must match it too. */
+	if (job.pos > from) {
+		r = store_checkpoint_list(s, from, job.pos, cp_check_cb, &k);
+		if (r < 0) {
+			prune_fail(0, "reading checkpoints: %s", store_last_error(s));
+			return;
+		}
+		if (k.bad_seq) {
+			prune_fail(k.bad_seq, "seq %" PRId64 ": %s: refusing to prune", k.bad_seq,
+				   k.problem);
+			return;
+		}
+	}
+	if (walk == 2)
+		return; /* this step is full: more to read */
+	/* The prefix ends here (blocked, or the log ended). */
+	if (job.dry_run || job.count == 0) {
+		prune_finish();
+		return;
+	}
+	if (prune_commit_plan() < 0)
+		return;
+	job.phase = PRUNE_DELETE;
+	job.pos = job.first - 1;
+}
+
+static void prune_delete_step(void)
+{
+	struct store *s = core_store(svc.core);
+	int64_t b = job.pos + AEOGATE_PRUNE_STEP_ROWS < job.last ? job.pos + AEOGATE_PRUNE_STEP_ROWS
+								 : job.last;
+	int64_t closed_before =
+	    core_wall_ms(svc.core) - (int64_t)AEOGATE_RETENTION_ALARM_FLOOR_DAYS * 86400000;
+	int64_t n_ev = 0, n_al = 0;
+	struct checkpoint cp;
+	struct event e;
+	int r;
+
+	if ((r = store_begin(s)) < 0)
+		goto err;
+	/* Anchor the rows kept after this step (the last step has the run's anchor at S). */
+	if (b < job.last) {
+		if ((r = store_event_get(s, b, &e)) < 0)
+			goto err_rollback;
+		r = checkpoint_sign(&svc.key, b, e.hash, core_wall_ms(svc.core), &cp);
+		event_clear(&e);
+		if (r < 0 || (r = store_checkpoint_add(s, &cp)) < 0)
+			goto err_rollback;
+	}
+	if ((r = store_prune(s, b, closed_before, &n_ev, &n_al)) < 0 || (r = store_commit(s)) < 0)
+		goto err_rollback;
+	job.pos = b;
+	job.deleted += n_ev;
+	job.alarms_deleted += n_al;
+	if (job.pos >= job.last)
+		prune_finish();
+	return;
+err_rollback:
+	store_rollback(s);
+err:
+	prune_fail(0, "deleting seq %" PRId64 "-%" PRId64 ": %s (the run resumes next time)",
+		   job.pos + 1, b, store_last_error(s));
+}
+
+bool ops_audit_prune_step(void)
+{
+	if (!svc.ready)
+		return false;
+	if (job.phase == PRUNE_SCAN)
+		prune_scan_step();
+	else if (job.phase == PRUNE_DELETE)
+		prune_delete_step();
+	return prune_running();
+}
+
+void ops_audit_set_prune_waker(void (*fn)(void *userdata), void *userdata)
+{
+	svc.prune_wake = fn;
+	svc.prune_wake_data = userdata;
+}
+
+const char *ops_audit_prune_news(bool *ret_failed)
+{
+	if (!job.news)
+		return NULL;
+	job.news = false;
+	if (ret_failed)
+		*ret_failed = job.phase == PRUNE_FAILED;
+	return job.news_text;
+}
+
+/* Starts a run (the caller checked none is running); its outcome is in job. */
+static void prune_start(bool dry_run, const char *operator_id)
+{
+	struct store *s = core_store(svc.core);
+	struct anchor an;
+	char hash[EVENT_HASH_HEX];
+	int64_t id = job.id + 1;
+	int r;
+
+	memset(&job, 0, sizeof(job));
+	job.id = id;
+	job.dry_run = dry_run;
+	job.phase = PRUNE_SCAN;
+	snprintf(job.operator_id, sizeof(job.operator_id), "%s", operator_id);
+	job.now_ms = core_wall_ms(svc.core);
+	if ((r = anchor_check(s, &an)) < 0 || (r = store_event_last(s, &job.head, hash)) < 0) {
+		prune_fail(0, "reading the log: %s", store_last_error(s));
+		return;
+	}
+	if (an.bad_seq) {
+		prune_fail(an.bad_seq, "seq %" PRId64 ": %s: refusing to prune", an.bad_seq,
+			   an.problem);
+		return;
+	}
+	job.first = an.first;
+	job.pos = job.last = an.first ? an.first - 1 : 0;
+	memcpy(job.pos_hash, an.first ? an.prev : AUDIT_GENESIS, EVENT_HASH_HEX);
+	/* An earlier run declared more than is gone: finish it before anything else. */
+	if (an.first > 1 && an.declared_last >= an.first) {
+		job.resumed = true;
+		job.last = an.declared_last;
+		job.count = an.declared_last - an.first + 1;
+		job.anchor_cp_id = an.declared_cp;
+		job.event_seq = an.pruned_by;
+		if (dry_run) {
+			prune_finish();
+			return;
+		}
+		job.phase = PRUNE_DELETE;
+	}
+	if (svc.prune_wake)
+		svc.prune_wake(svc.prune_wake_data);
+}
+
+static json_t *prune_job_json(void)
+{
+	static const char *const phases[] = {"idle", "scanning", "deleting", "done", "failed"};
+	json_t *o;
+
+	o = json_pack("{s:I,s:s,s:b,s:b,s:s}", "job", (json_int_t)job.id, "state",
+		      phases[job.phase], "dry_run", job.dry_run, "resumed", job.resumed, "operator",
+		      job.operator_id);
+	json_object_set_new(o, "first", job.first ? json_integer(job.first) : json_null());
+	json_object_set_new(o, "last", job.count ? json_integer(job.last) : json_null());
+	json_object_set_new(o, "count", json_integer(job.count));
+	json_object_set_new(o, "kinds", prune_kinds_json());
+	json_object_set_new(o, "scanned_to", json_integer(job.phase == PRUNE_SCAN ? job.pos : 0));
+	json_object_set_new(o, "blocked_by",
+			    job.blocked_seq
+				? json_pack("{s:I,s:s,s:s}", "seq", (json_int_t)job.blocked_seq,
+					    "kind", job.blocked_kind, "why", job.blocked_why)
+				: json_null());
+	json_object_set_new(o, "anchor",
+			    job.anchor_cp_id ? json_pack("{s:I,s:I,s:s}", "checkpoint",
+							 (json_int_t)job.anchor_cp_id, "seq",
+							 (json_int_t)job.last, "key_id", svc.key.id)
+					     : json_null());
+	json_object_set_new(o, "event", job.event_seq ? json_integer(job.event_seq) : json_null());
+	json_object_set_new(o, "deleted", json_integer(job.deleted));
+	json_object_set_new(o, "alarms_deleted", json_integer(job.alarms_deleted));
+	json_object_set_new(
+	    o, "error",
+	    job.phase == PRUNE_FAILED
+		? json_pack("{s:I,s:s}", "seq", (json_int_t)job.bad_seq, "message", job.error)
+		: json_null());
+	return o;
+}
+
+static int op_audit_prune(struct ctl_request *req, json_t **ret)
+{
+	const json_t *dry = json_object_get(req->args, "dry_run");
+
+	if (dry && !json_is_boolean(dry))
+		return ctl_fail(req, "invalid_argument", "'dry_run' must be true or false");
+	if (!svc.n_retention)
+		return ctl_fail(req, "failed_precondition",
+				"no retention is configured ([audit] retention): every event is "
+				"kept");
+	if (prune_running())
+		return ctl_fail(req, "failed_precondition",
+				"a pruning is running (job %" PRId64 ", by %s); wait for it "
+				"(audit.prune_status)",
+				job.id, job.operator_id);
+	prune_start(json_is_true(dry), req->operator_id);
+	*ret = prune_job_json();
+	return 0;
+}
+
+static int op_audit_prune_status(struct ctl_request *req, json_t **ret)
+{
+	*ret = prune_job_json();
 	return 0;
 }
 
@@ -833,6 +1476,8 @@ const struct ctl_op ops_audit[] = {
     {"audit.export_page", ROLES_AUDIT, op_export_page},
     {"audit.export_seal", ROLES_AUDIT, op_export_seal},
     {"audit.verify", ROLES_AUDIT, op_audit_verify},
+    {"audit.prune", ROLE_ADMIN | ROLE_LOCAL, op_audit_prune},
+    {"audit.prune_status", ROLES_AUDIT, op_audit_prune_status},
     {"alarm.list", ROLES_SIGNED_IN, op_alarm_list},
     {"alarm.ack", ROLES_RESPOND, op_alarm_ack},
     {"alarm.close", ROLES_RESPOND, op_alarm_close},

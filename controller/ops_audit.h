@@ -6,7 +6,9 @@
  *
  * main wires it: ops_audit_init after the store is attached, then
  * ops_audit_on_event for every committed event (alarms are raised and
- * checkpoints counted there), ops_audit_tick from a timer.
+ * checkpoints counted there), ops_audit_tick from a timer, and
+ * ops_audit_prune_step from a timer the waker re-arms (pruning runs in
+ * bounded steps between which the loop serves the doors).
  */
 #ifndef AEOGATE_OPS_AUDIT_H
 #define AEOGATE_OPS_AUDIT_H
@@ -15,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "aeogate/config.h"
 #include "aeogate/event.h"
 #include "ctlsock.h"
 
@@ -24,6 +27,8 @@ struct audit_settings {
 	unsigned checkpoint_events;  /* a checkpoint at least every this many events */
 	unsigned checkpoint_minutes; /* ... and every this many minutes when the chain grew */
 	unsigned alarm_ack_limit_ms; /* the alarms report flags slower acknowledgements */
+	const struct retention_rule *retention; /* copied; none: nothing is ever pruned */
+	size_t n_retention;
 };
 
 #define AUDIT_CHECKPOINT_EVENTS_DEFAULT	 1000
@@ -42,6 +47,24 @@ void ops_audit_on_event(const struct event *e);
 void ops_audit_tick(void);
 /* The device key id, for the start log line. */
 const char *ops_audit_key_id(void);
+
+/*
+ * Pruning (README.md, "Retention"). The tick starts a run 5 minutes after
+ * start and then every 24 hours when retention is configured; the
+ * audit.prune op starts one on request. A run then advances one bounded
+ * step per ops_audit_prune_step call, which returns true while it has more
+ * to do (call it again after AEOGATE_PRUNE_STEP_GAP_MS). The waker is
+ * called when a run starts, so main can arm its step timer.
+ */
+#define AUDIT_PRUNE_FIRST_DELAY_MS (5 * 60 * 1000)
+#define AUDIT_PRUNE_INTERVAL_MS	   (24 * 60 * 60 * 1000)
+void ops_audit_set_prune_waker(void (*fn)(void *userdata), void *userdata);
+bool ops_audit_prune_step(void);
+/*
+ * One line on how the last run ended, once (then NULL), for main's log:
+ * runs end on a timer, where no request can carry the news.
+ */
+const char *ops_audit_prune_news(bool *ret_failed);
 
 extern const struct ctl_op ops_audit[];
 

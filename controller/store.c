@@ -78,6 +78,12 @@ enum stmt {
 	ST_ALARM_LIST,
 	ST_ALARM_LIST_OPEN,
 	ST_ALARM_LAST_SEQ,
+	ST_EVENT_FIRST,
+	ST_EVENT_LAST_PRUNED,
+	ST_ALARM_BY_SEQ,
+	ST_PRUNE_EVENTS,
+	ST_PRUNE_CHECKPOINTS,
+	ST_PRUNE_ALARMS,
 	/* END audit statements */
 	/* BEGIN report statements */
 	ST_REVIEW_ADD,
@@ -183,7 +189,13 @@ static const char *const stmt_sql[_ST_MAX] = {
     /* BEGIN audit statements */
     [ST_CHECKPOINT_ADD] = "INSERT INTO checkpoints(seq, hash, ts_ms, key_id, signature) "
 			  "VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_CHECKPOINT_LAST] = "SELECT " CHECKPOINT_COLS " FROM checkpoints ORDER BY id DESC LIMIT 1",
+    /*
+     * The checkpoint furthest along the chain, not the newest row: an export
+     * or a pruning anchor signs an older seq, and alarm replay at start
+     * begins after this one.
+     */
+    [ST_CHECKPOINT_LAST] = "SELECT " CHECKPOINT_COLS " FROM checkpoints "
+			   "ORDER BY seq DESC, id DESC LIMIT 1",
     [ST_CHECKPOINT_LIST] = "SELECT " CHECKPOINT_COLS " FROM checkpoints "
 			   "WHERE seq > ?1 AND seq <= ?2 ORDER BY seq, id",
     /* events_ts covers both ends of the range. */
@@ -202,6 +214,16 @@ static const char *const stmt_sql[_ST_MAX] = {
     [ST_ALARM_LIST_OPEN] = "SELECT " ALARM_COLS " FROM alarms WHERE id > ?1 AND raised_ms >= ?2 "
 			   "AND raised_ms < ?3 AND state <> 'closed' ORDER BY id LIMIT ?4",
     [ST_ALARM_LAST_SEQ] = "SELECT coalesce(max(raised_seq), 0) FROM alarms",
+    [ST_EVENT_FIRST] = "SELECT seq, prev FROM events ORDER BY seq LIMIT 1",
+    /* The literal kind lets the planner use the partial index events_pruned (schema 4). */
+    [ST_EVENT_LAST_PRUNED] = "SELECT " EVENT_COLS " FROM events WHERE kind = 'audit.pruned' "
+			     "ORDER BY seq DESC LIMIT 1",
+    [ST_ALARM_BY_SEQ] = "SELECT " ALARM_COLS " FROM alarms WHERE raised_seq = ?1",
+    /* Pruning removes a prefix of the chain: the caller bounds it to one step. */
+    [ST_PRUNE_EVENTS] = "DELETE FROM events WHERE seq <= ?1",
+    [ST_PRUNE_CHECKPOINTS] = "DELETE FROM checkpoints WHERE seq < ?1",
+    [ST_PRUNE_ALARMS] = "DELETE FROM alarms WHERE raised_seq <= ?1 AND state = 'closed' "
+			"AND closed_ms < ?2",
     /* END audit statements */
     /* BEGIN report statements */
     [ST_REVIEW_ADD] = "INSERT INTO reviews(ts_ms, reviewer, comment, operator) "
@@ -1342,22 +1364,14 @@ static int strdup_opt(const char **dst)
 	return c ? 0 : -ENOMEM;
 }
 
-int store_event_get(struct store *s, int64_t seq, struct event *ret)
+/* The current row as an event that owns its strings. */
+static int event_copy_row(struct store *s, sqlite3_stmt *st, struct event *ret)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct event e = {0};
 	const char **strs[] = {&e.kind,	  &e.door,	 &e.reader, &e.zone,
 			       &e.person, &e.credential, &e.reason, &e.detail};
 	int r;
 
-	r = stmt_prepare(s, ST_EVENT_GET, &st, "i", seq);
-	if (r < 0)
-		return r;
-	r = stmt_row(s, st);
-	if (r < 0)
-		return r;
-	if (r == 0)
-		return store_fail(s, -ENOENT, "no such event: %" PRId64, seq);
 	r = event_from_row(s, st, &e);
 	if (r < 0)
 		return r;
@@ -1372,6 +1386,22 @@ int store_event_get(struct store *s, int64_t seq, struct event *ret)
 	}
 	*ret = e;
 	return 0;
+}
+
+int store_event_get(struct store *s, int64_t seq, struct event *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_EVENT_GET, &st, "i", seq);
+	if (r < 0)
+		return r;
+	r = stmt_row(s, st);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return store_fail(s, -ENOENT, "no such event: %" PRId64, seq);
+	return event_copy_row(s, st, ret);
 }
 
 int64_t store_event_count(struct store *s)
@@ -1727,6 +1757,114 @@ int store_alarm_last_seq(struct store *s, int64_t *ret)
 	if (r < 0)
 		return r;
 	*ret = r > 0 ? sqlite3_column_int64(st, 0) : 0;
+	return 0;
+}
+
+int store_event_first(struct store *s, int64_t *ret_seq, char ret_prev[EVENT_HASH_HEX])
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	char prev[EVENT_HASH_HEX] = "";
+	int64_t seq = 0;
+	int r;
+
+	r = stmt_prepare(s, ST_EVENT_FIRST, &st, "");
+	if (r < 0)
+		return r;
+	r = stmt_row(s, st);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		seq = sqlite3_column_int64(st, 0);
+		r = hash_copy(s, st, 1, prev);
+		if (r < 0)
+			return r;
+	}
+	*ret_seq = seq;
+	memcpy(ret_prev, prev, EVENT_HASH_HEX);
+	return 0;
+}
+
+int store_event_last_pruned(struct store *s, struct event *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_EVENT_LAST_PRUNED, &st, "");
+	if (r < 0)
+		return r;
+	r = stmt_row(s, st);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return store_fail(s, -ENOENT, "no audit.pruned event");
+	return event_copy_row(s, st, ret);
+}
+
+int store_alarm_get_by_seq(struct store *s, int64_t raised_seq, struct alarm *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct alarm a;
+	int r;
+
+	r = stmt_prepare(s, ST_ALARM_BY_SEQ, &st, "i", raised_seq);
+	if (r < 0)
+		return r;
+	r = stmt_row(s, st);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return store_fail(s, -ENOENT, "no alarm raised by event %" PRId64, raised_seq);
+	r = alarm_from_row(s, st, &a);
+	if (r < 0)
+		return r;
+	*ret = a;
+	return 0;
+}
+
+int store_checkpoint_add_id(struct store *s, const struct checkpoint *cp, int64_t *ret_id)
+{
+	int r = store_checkpoint_add(s, cp);
+
+	if (r < 0)
+		return r;
+	*ret_id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int store_prune(struct store *s, int64_t upto, int64_t alarms_closed_before, int64_t *ret_events,
+		int64_t *ret_alarms)
+{
+	int64_t events, alarms;
+	int r;
+
+	{
+		_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+		if ((r = stmt_prepare(s, ST_PRUNE_EVENTS, &st, "i", upto)) < 0 ||
+		    (r = stmt_exec(s, st)) < 0)
+			return r;
+		events = sqlite3_changes(s->db);
+	}
+	{
+		_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+		if ((r = stmt_prepare(s, ST_PRUNE_CHECKPOINTS, &st, "i", upto)) < 0 ||
+		    (r = stmt_exec(s, st)) < 0)
+			return r;
+	}
+	{
+		_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+		if ((r = stmt_prepare(s, ST_PRUNE_ALARMS, &st, "ii", upto, alarms_closed_before)) <
+			0 ||
+		    (r = stmt_exec(s, st)) < 0)
+			return r;
+		alarms = sqlite3_changes(s->db);
+	}
+	if (ret_events)
+		*ret_events = events;
+	if (ret_alarms)
+		*ret_alarms = alarms;
 	return 0;
 }
 /* END audit store */

@@ -178,7 +178,9 @@ struct checkpoint {
 };
 
 int store_checkpoint_add(struct store *s, const struct checkpoint *cp); /* fills nothing back */
-int store_checkpoint_last(struct store *s, struct checkpoint *ret);    /* -ENOENT when none */
+int store_checkpoint_add_id(struct store *s, const struct checkpoint *cp, int64_t *ret_id);
+/* The checkpoint of the highest seq (the newest of those); -ENOENT when none. */
+int store_checkpoint_last(struct store *s, struct checkpoint *ret);
 /* Checkpoints with after < seq <= upto (upto 0: no bound), by seq. */
 int store_checkpoint_list(struct store *s, int64_t after, int64_t upto,
 			  int (*cb)(const struct checkpoint *cp, void *userdata), void *userdata);
@@ -228,6 +230,27 @@ int store_alarm_list(struct store *s, bool open_only, int64_t after, int64_t fro
 		     int (*cb)(const struct alarm *a, void *userdata), void *userdata);
 /* The newest raised_seq recorded, 0 when none. */
 int store_alarm_last_seq(struct store *s, int64_t *ret);
+/* The alarm an event raised; -ENOENT when it raised none. */
+int store_alarm_get_by_seq(struct store *s, int64_t raised_seq, struct alarm *ret);
+
+/*
+ * Retention. The oldest event kept: its seq and prev (seq 0 when the log is
+ * empty). Pruning deletes a prefix of the chain, so the oldest row's prev
+ * is vouched for by a signed checkpoint at seq - 1.
+ */
+int store_event_first(struct store *s, int64_t *ret_seq, char ret_prev[EVENT_HASH_HEX]);
+/* The newest audit.pruned event (event_clear after); -ENOENT when none. */
+int store_event_last_pruned(struct store *s, struct event *ret);
+/*
+ * Inside the caller's transaction: deletes the events with seq <= upto,
+ * the checkpoints with seq < upto (they vouch for rows no longer kept; the
+ * caller has signed one at upto), and the closed alarms raised by those
+ * events that were closed before alarms_closed_before. The caller bounds
+ * how many events that is. Counts deleted into *ret_events, *ret_alarms
+ * (each may be NULL).
+ */
+int store_prune(struct store *s, int64_t upto, int64_t alarms_closed_before, int64_t *ret_events,
+		int64_t *ret_alarms);
 /* END audit store */
 
 /* BEGIN report store */

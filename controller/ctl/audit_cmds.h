@@ -49,6 +49,7 @@ int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_audit_checkpoint(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_audit_export(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_audit_verify(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_audit_prune(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_alarm_list(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_alarm_change(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_lifecycle(struct ctl_ctx *ctx, int argc, char **argv);

@@ -333,8 +333,8 @@ static int read_pubkey(const char *arg, unsigned char pk[DEVKEY_PK_BYTES])
 
 static int verify_live(struct ctl_ctx *ctx)
 {
-	long long checked = 0, last = 0;
-	char prev[EVENT_HASH_HEX] = "";
+	long long checked = 0, last = 0, first = 0;
+	char prev[EVENT_HASH_HEX] = "", anchored[256] = "";
 
 	for (;;) {
 		json_t *args = json_pack("{s:I}", "after", (json_int_t)last), *res, *bad;
@@ -354,6 +354,23 @@ static int verify_live(struct ctl_ctx *ctx)
 			json_decref(res);
 			return CTL_EXIT_FAIL;
 		}
+		if (json_is_integer(json_object_get(res, "first_seq"))) {
+			const json_t *an = json_object_get(res, "anchor");
+
+			first = json_integer_value(json_object_get(res, "first_seq"));
+			if (json_is_object(an))
+				snprintf(anchored, sizeof(anchored),
+					 ", verified from seq %lld (anchored by checkpoint %lld at "
+					 "seq %lld, key %s; pruning recorded by audit.pruned seq "
+					 "%lld)",
+					 first,
+					 (long long)json_integer_value(
+					     json_object_get(an, "checkpoint")),
+					 (long long)json_integer_value(json_object_get(an, "seq")),
+					 json_string_value(json_object_get(an, "key_id")) ?: "?",
+					 (long long)json_integer_value(
+					     json_object_get(an, "pruned_by")));
+		}
 		checked += json_integer_value(json_object_get(res, "checked"));
 		last = json_integer_value(json_object_get(res, "last_seq"));
 		snprintf(prev, sizeof(prev), "%s",
@@ -366,8 +383,8 @@ static int verify_live(struct ctl_ctx *ctx)
 		if (stalled)
 			return ctl_fail("audit.verify: no progress after seq %lld", last);
 	}
-	printf("ok: live chain intact: %lld events, seq %lld-%lld, checkpoints verified\n", checked,
-	       checked ? 1LL : 0LL, last);
+	printf("ok: live chain intact: %lld events, seq %lld-%lld%s, checkpoints verified\n",
+	       checked, checked ? first : 0LL, last, anchored);
 	return CTL_EXIT_OK;
 }
 
@@ -422,5 +439,109 @@ int cmd_audit_verify(struct ctl_ctx *ctx, int argc, char **argv)
 	if (r < 0)
 		return ctl_fail("%s: %s", argv[optind], res.message);
 	printf("%s: %s\n", argv[optind], res.message);
+	return CTL_EXIT_OK;
+}
+
+/* Prints a pruning job as audit.prune_status returns it. */
+static void print_prune(const json_t *j)
+{
+	const json_t *blk = json_object_get(j, "blocked_by"), *an = json_object_get(j, "anchor"),
+		     *kinds = json_object_get(j, "kinds"), *v;
+	bool dry = json_is_true(json_object_get(j, "dry_run"));
+	long long count = json_integer_value(json_object_get(j, "count"));
+	const char *k;
+
+	if (count == 0)
+		printf("%s: nothing is past its retention\n", dry ? "dry run" : "pruned");
+	else if (json_is_true(json_object_get(j, "resumed")))
+		printf("%s seq %lld-%lld (%lld events): finishing the pruning audit.pruned seq "
+		       "%lld declared\n",
+		       dry ? "would delete" : "deleted",
+		       (long long)json_integer_value(json_object_get(j, "first")),
+		       (long long)json_integer_value(json_object_get(j, "last")), count,
+		       (long long)json_integer_value(json_object_get(j, "event")));
+	else
+		printf("%s seq %lld-%lld (%lld events)\n", dry ? "would prune" : "pruned",
+		       (long long)json_integer_value(json_object_get(j, "first")),
+		       (long long)json_integer_value(json_object_get(j, "last")), count);
+	json_object_foreach((json_t *)kinds, k, v)
+	{
+		printf("  %-24s %lld\n", k, (long long)json_integer_value(v));
+	}
+	if (json_is_object(blk))
+		printf("kept from seq %lld (%s): %s\n",
+		       (long long)json_integer_value(json_object_get(blk, "seq")),
+		       json_string_value(json_object_get(blk, "kind")) ?: "?",
+		       json_string_value(json_object_get(blk, "why")) ?: "?");
+	if (json_is_object(an))
+		printf("anchor: checkpoint %lld at seq %lld, key %s; audit.pruned is seq %lld\n",
+		       (long long)json_integer_value(json_object_get(an, "checkpoint")),
+		       (long long)json_integer_value(json_object_get(an, "seq")),
+		       json_string_value(json_object_get(an, "key_id")) ?: "?",
+		       (long long)json_integer_value(json_object_get(j, "event")));
+	if (!dry && count)
+		printf("deleted %lld events, %lld closed alarms\n",
+		       (long long)json_integer_value(json_object_get(j, "deleted")),
+		       (long long)json_integer_value(json_object_get(j, "alarms_deleted")));
+}
+
+int cmd_audit_prune(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"dry-run", no_argument, NULL, OPT_AUDIT_DRY_RUN},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    CTL_COMMON_OPTIONS,
+	    {0},
+	};
+	bool json = false, dry = false;
+	json_t *res;
+	long long job;
+	const char *state;
+	int c, r;
+
+	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
+		if (c == OPT_JSON)
+			json = true;
+		else if (c == OPT_AUDIT_DRY_RUN)
+			dry = true;
+		else
+			return ctl_optfail(ctx, c);
+	}
+	if (argc != optind)
+		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	r = ctl_call(ctx, "audit.prune", json_pack("{s:b}", "dry_run", dry), &res);
+	if (r)
+		return r;
+	job = json_integer_value(json_object_get(res, "job"));
+	/* The run advances in steps on aeogated's loop; follow it to its end. */
+	for (;;) {
+		state = json_string_value(json_object_get(res, "state")) ?: "";
+		if (json_integer_value(json_object_get(res, "job")) != job)
+			break;
+		if (strcmp(state, "scanning") != 0 && strcmp(state, "deleting") != 0)
+			break;
+		json_decref(res);
+		usleep(50 * 1000);
+		r = ctl_call(ctx, "audit.prune_status", NULL, &res);
+		if (r)
+			return r;
+	}
+	if (json_integer_value(json_object_get(res, "job")) != job) {
+		json_decref(res);
+		return ctl_fail("pruning job %lld was replaced before it could be read", job);
+	}
+	if (json)
+		print_json(stdout, res);
+	else if (strcmp(state, "failed") != 0)
+		print_prune(res);
+	if (!strcmp(state, "failed")) {
+		const json_t *e = json_object_get(res, "error");
+
+		ctl_fail("pruning failed: %s",
+			 json_string_value(json_object_get(e, "message")) ?: "unknown error");
+		json_decref(res);
+		return CTL_EXIT_FAIL;
+	}
+	json_decref(res);
 	return CTL_EXIT_OK;
 }

@@ -69,6 +69,17 @@ struct reader_config {
 	int line;
 };
 
+/*
+ * One [audit] retention rule: events whose kind matches pattern are pruned
+ * once they are days old (0: kept forever). pattern is a kind
+ * ("reader.noise"), a prefix pattern ("access.*") or "*"; the most
+ * specific rule that matches a kind applies (controller/retention.h).
+ */
+struct retention_rule {
+	char pattern[AEOGATE_ID_MAX + 1];
+	unsigned days;
+};
+
 struct config {
 	char path[PATH_MAX];
 	char state_dir[PATH_MAX];
@@ -81,6 +92,8 @@ struct config {
 	unsigned checkpoint_events;  /* sign a checkpoint at least every N events, default 1000 */
 	unsigned checkpoint_minutes; /* ... and every M minutes when events came, default 10 */
 	unsigned alarm_ack_limit_ms; /* alarms report flags slower acknowledgements, default 3 min */
+	struct retention_rule retention[AEOGATE_RETENTION_RULES_MAX]; /* none: keep everything */
+	size_t n_retention;
 	struct door_config doors[AEOGATE_DOORS_MAX];
 	size_t n_doors;
 	struct reader_config readers[AEOGATE_READERS_MAX];
