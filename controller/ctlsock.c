@@ -663,7 +663,8 @@ int ctl_server_new(sd_event *e, const struct ctl_server_config *cfg, struct ctl_
 	 * a session token, and an unprivileged peer without one can only log in.
 	 */
 	(void)chmod(cfg->path, 0666);
-	if (listen(s->fd, 16) < 0) {
+	/* A dashboard reconnecting after a restart opens many at once. */
+	if (listen(s->fd, AEOGATE_CONN_MAX) < 0) {
 		r = -errno;
 		goto err;
 	}

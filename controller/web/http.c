@@ -914,6 +914,13 @@ static int begin(struct pss *p, const char *path)
 			EARLY(405, "method_not_allowed", "method not allowed here");
 		EARLY(404, "not_found", "no such endpoint");
 	}
+	/*
+	 * libwebsockets 4.1 never signals the end of a chunked body, so such a
+	 * request would hang until its timeout holding a descriptor; every
+	 * client we serve sends Content-Length.
+	 */
+	if (m == M_POST && clen == -1)
+		EARLY(411, "length_required", "send the body with a Content-Length");
 	lws_get_peer_simple(p->wsi, p->source, sizeof(p->source));
 	p->has_token = web_session_cookie(p->wsi, p->token, sizeof(p->token));
 	if (!(p->route->flags & R_ANON) && !p->has_token)

@@ -31,8 +31,12 @@
 /* Nesting depth of a control-socket JSON message; requests are flat. */
 #define AEOGATE_JSON_DEPTH_MAX 8
 
-/* Concurrent control-socket connections (web process, CLIs, followers). */
-#define AEOGATE_CONN_MAX 64
+/*
+ * Concurrent control-socket connections: every dashboard stream holds one,
+ * plus API requests in flight, CLIs and followers. Each costs a 64 KiB
+ * input buffer, so the bound also caps that memory at 16 MiB.
+ */
+#define AEOGATE_CONN_MAX 256
 
 /*
  * Bytes queued towards one follower before it is cut off: a slow subscriber
@@ -119,10 +123,10 @@
  * and leave room for aeogatectl.
  */
 #define AEOGATE_WEB_INFLIGHT_MAX 32
-#define AEOGATE_WEB_STREAMS_MAX 16
+#define AEOGATE_WEB_STREAMS_MAX 128
 
 /* File descriptors aeogate-web may hold: bounds connections, idle ones included. */
-#define AEOGATE_WEB_FDS_MAX 256
+#define AEOGATE_WEB_FDS_MAX 512
 
 /*
  * Bytes queued towards one browser's stream before it is cut off: a slow or
