@@ -320,5 +320,5 @@ const struct ctl_op ops_user[] = {
     {"user.disable", ROLES_USERS_ADMIN, op_user_disable},
     {"user.enable", ROLES_USERS_ADMIN, op_user_enable},
     {"user.passwd", ROLES_USERS_ADMIN, op_user_passwd},
-    {NULL},
+    {NULL, 0, NULL},
 };

@@ -21,32 +21,6 @@
 /* Bodies go out in pieces so one large events page cannot hog the loop. */
 #define CHUNK 16384
 
-enum method { M_GET = 1, M_POST = 2 };
-
-enum route_flag {
-	R_ANON = 1 << 0,	/* no session needed (login) */
-	R_BODY = 1 << 1,	/* the JSON body is the op's args */
-	R_DEMO = 1 << 2,	/* only when system.status says demo */
-	R_LOGIN = 1 << 3,	/* sets the cookie, hands out the CSRF token */
-	R_LOGOUT = 1 << 4,	/* clears the cookie */
-	R_ME = 1 << 5,		/* adds the CSRF token to the reply */
-	R_ID = 1 << 6,		/* :id in the path → args.id */
-	R_EXPORT = 1 << 7,	/* pages an export into a held file (exports.c) */
-	R_DL_FILE = 1 << 8,	/* after whoami: the held export's file */
-	R_DL_MANIFEST = 1 << 9, /* after whoami: the held export's manifest */
-	R_REPORTS = 1 << 10,	/* after whoami: the reports there are, to roles that export */
-};
-
-struct pss;
-
-struct route {
-	enum method method;
-	const char *pattern; /* ":id" matches one identifier segment */
-	const char *op;
-	unsigned flags;
-	int (*query)(struct pss *p, json_t *args); /* adds args from the query string */
-};
-
 /* Per HTTP connection; reset at the start of each request (keep-alive). */
 struct pss {
 	struct lws *wsi;
@@ -82,114 +56,16 @@ size_t http_pss_size(void)
 	return sizeof(struct pss);
 }
 
-static int q_events(struct pss *p, json_t *args);
-static int q_persons(struct pss *p, json_t *args);
-static int q_badges(struct pss *p, json_t *args);
-static int q_alarms(struct pss *p, json_t *args);
-
-static const struct route routes[] = {
-    {M_POST, "/api/login", "auth.login", R_ANON | R_BODY | R_LOGIN, NULL},
-    {M_POST, "/api/logout", "auth.logout", R_LOGOUT, NULL},
-    {M_GET, "/api/me", "auth.whoami", R_ME, NULL},
-    {M_GET, "/api/status", "system.status", 0, NULL},
-    {M_GET, "/api/events", "events.list", 0, q_events},
-    {M_GET, "/api/doors", "door.list", 0, NULL},
-    {M_GET, "/api/readers", "reader.list", 0, NULL},
-    {M_GET, "/api/zones", "zone.list", 0, NULL},
-    {M_GET, "/api/levels", "level.list", 0, NULL},
-    {M_POST, "/api/levels", "level.add", R_BODY, NULL},
-    {M_POST, "/api/levels/update", "level.update", R_BODY, NULL},
-    {M_POST, "/api/levels/remove", "level.remove", R_BODY, NULL},
-    {M_GET, "/api/persons", "person.list", 0, q_persons},
-    {M_POST, "/api/persons", "person.add", R_BODY, NULL},
-    {M_GET, "/api/persons/:id", "person.show", R_ID, NULL},
-    {M_POST, "/api/persons/:id/suspend", "person.suspend", R_ID, NULL},
-    {M_POST, "/api/persons/:id/reinstate", "person.reinstate", R_ID, NULL},
-    {M_POST, "/api/persons/:id/terminate", "person.terminate", R_ID, NULL},
-    {M_POST, "/api/persons/:id/update", "person.update", R_ID | R_BODY, NULL},
-    {M_GET, "/api/badges", "badge.list", 0, q_badges},
-    {M_POST, "/api/badges", "badge.issue", R_BODY, NULL},
-    {M_POST, "/api/badges/revoke", "badge.revoke", R_BODY, NULL},
-    {M_POST, "/api/badges/suspend", "badge.suspend", R_BODY, NULL},
-    {M_POST, "/api/badges/lost", "badge.lost", R_BODY, NULL},
-    {M_POST, "/api/badges/return", "badge.return", R_BODY, NULL},
-    {M_POST, "/api/badges/reinstate", "badge.reinstate", R_BODY, NULL},
-    {M_GET, "/api/alarms", "alarm.list", 0, q_alarms},
-    {M_POST, "/api/alarms/ack", "alarm.ack", R_BODY, NULL},
-    {M_POST, "/api/alarms/close", "alarm.close", R_BODY, NULL},
-    {M_GET, "/api/reports", "auth.whoami", R_REPORTS, NULL},
-    {M_POST, "/api/exports", "audit.export_begin", R_BODY | R_EXPORT, NULL},
-    {M_GET, "/api/exports/:id/file", "auth.whoami", R_DL_FILE, NULL},
-    {M_GET, "/api/exports/:id/manifest", "auth.whoami", R_DL_MANIFEST, NULL},
-    {M_GET, "/api/users", "user.list", 0, NULL},
-    {M_POST, "/api/users", "user.add", R_BODY, NULL},
-    {M_POST, "/api/sim/present", "sim.present", R_BODY | R_DEMO, NULL},
-    {M_POST, "/api/sim/door", "sim.door", R_BODY | R_DEMO, NULL},
-    {M_POST, "/api/sim/rex", "sim.rex", R_BODY | R_DEMO, NULL},
-};
-
-unsigned web_status_for(const char *code)
-{
-	static const struct {
-		const char *code;
-		unsigned status;
-	} map[] = {
-	    {"unauthenticated", 401},	{"permission_denied", 403},
-	    {"csrf_failed", 403},	{"not_found", 404},
-	    {"invalid_argument", 400},	{"bad_request", 400},
-	    {"bad_json", 400},		{"too_deep", 400},
-	    {"already_exists", 409},	{"failed_precondition", 409},
-	    {"message_too_large", 413}, {"throttled", 429},
-	    {"unknown_op", 501},	{"unavailable", 503},
-	};
-
-	for (size_t i = 0; code && i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i].code, code) == 0)
-			return map[i].status;
-	return 500;
-}
-
-static bool is_hex_token(const char *s, size_t len)
-{
-	if (len != 64)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
 bool web_session_cookie(struct lws *wsi, char *buf, size_t len)
 {
 	char cookies[4096];
-	const char *p;
 	int n;
 
 	n = lws_hdr_copy(wsi, cookies, sizeof(cookies), WSI_TOKEN_HTTP_COOKIE);
 	if (n <= 0)
 		return false;
-	for (p = cookies; p && *p;) {
-		const char *end;
-		size_t vlen;
-
-		while (*p == ' ' || *p == ';')
-			p++;
-		end = strchr(p, ';');
-		if (strncmp(p, WEB_COOKIE "=", sizeof(WEB_COOKIE)) == 0) {
-			const char *v = p + sizeof(WEB_COOKIE);
-
-			vlen = end ? (size_t)(end - v) : strlen(v);
-			if (!is_hex_token(v, vlen) || vlen >= len)
-				return false;
-			memcpy(buf, v, vlen);
-			buf[vlen] = '\0';
-			return true;
-		}
-		p = end;
-	}
-	return false;
+	return web_cookie_token(cookies, buf, len);
 }
-
 /* Adds the headers every response carries. */
 static int add_security_headers(struct lws *wsi, unsigned char **p, unsigned char *end, bool api)
 {
@@ -317,145 +193,10 @@ static void request_reset(struct pss *p)
 	p->step = 0;
 }
 
-/* Matches path against a route pattern; captures :id. */
-static bool pattern_match(const char *pattern, const char *path, char *id, size_t idlen)
+/* Query arguments as lws parsed them (web_urlarg_fn). */
+static const char *lws_urlarg(void *ctx, const char *name_eq, char *buf, size_t len)
 {
-	while (*pattern && *path) {
-		if (strncmp(pattern, ":id", 3) == 0) {
-			size_t n = strcspn(path, "/");
-
-			if (n == 0 || n >= idlen)
-				return false;
-			for (size_t i = 0; i < n; i++) {
-				char c = path[i];
-
-				if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-				      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-					return false;
-			}
-			memcpy(id, path, n);
-			id[n] = '\0';
-			pattern += 3;
-			path += n;
-			continue;
-		}
-		if (*pattern != *path)
-			return false;
-		pattern++;
-		path++;
-	}
-	return !*pattern && !*path;
-}
-
-static const struct route *route_find(enum method m, const char *path, char *id, size_t idlen,
-				      bool *ret_path_known)
-{
-	*ret_path_known = false;
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (!pattern_match(routes[i].pattern, path, id, idlen))
-			continue;
-		*ret_path_known = true;
-		if (routes[i].method == m)
-			return &routes[i];
-	}
-	return NULL;
-}
-
-/* An integer query argument; 1 when absent, -1 when malformed. */
-static int query_int(struct pss *p, const char *name_eq, json_t *args, const char *key)
-{
-	char buf[64];
-	const char *v = lws_get_urlarg_by_name(p->wsi, name_eq, buf, sizeof(buf));
-	char *end;
-	long long n;
-
-	if (!v)
-		return 1;
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	if (!*v || *end || errno || n < 0)
-		return -1;
-	json_object_set_new(args, key, json_integer(n));
-	return 0;
-}
-
-static int query_id(struct pss *p, const char *name_eq, json_t *args, const char *key)
-{
-	char buf[AEOGATE_ID_MAX + 16];
-	const char *v = lws_get_urlarg_by_name(p->wsi, name_eq, buf, sizeof(buf));
-
-	if (!v)
-		return 1;
-	if (!*v || strlen(v) > AEOGATE_ID_MAX)
-		return -1;
-	json_object_set_new(args, key, json_string(v));
-	return 0;
-}
-
-static int q_events(struct pss *p, json_t *args)
-{
-	if (query_int(p, "since=", args, "since") < 0 || query_int(p, "limit=", args, "limit") < 0)
-		return -1;
-	return 0;
-}
-
-static int q_persons(struct pss *p, json_t *args)
-{
-	if (query_id(p, "after=", args, "after") < 0 || query_int(p, "limit=", args, "limit") < 0)
-		return -1;
-	return 0;
-}
-
-static int q_badges(struct pss *p, json_t *args)
-{
-	return query_id(p, "person=", args, "person") < 0 ? -1 : 0;
-}
-
-static int q_alarms(struct pss *p, json_t *args)
-{
-	/* lws copies name=value into buf: a value too long for it reads as absent. */
-	char buf[64];
-	const char *v = lws_get_urlarg_by_name(p->wsi, "open=", buf, sizeof(buf));
-
-	if (v) {
-		if (!strcmp(v, "1") || !strcmp(v, "true"))
-			json_object_set_new(args, "open", json_true());
-		else if (!strcmp(v, "0") || !strcmp(v, "false"))
-			json_object_set_new(args, "open", json_false());
-		else
-			return -1;
-	}
-	if (query_int(p, "after=", args, "after") < 0 || query_int(p, "limit=", args, "limit") < 0)
-		return -1;
-	return 0;
-}
-
-static size_t json_depth(json_t *v)
-{
-	size_t max = 0, d;
-	const char *key;
-	json_t *child;
-	size_t i;
-
-	if (json_is_object(v)) {
-		json_object_foreach(v, key, child)
-		{
-			d = json_depth(child);
-			if (d > max)
-				max = d;
-		}
-		return max + 1;
-	}
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, child)
-		{
-			d = json_depth(child);
-			if (d > max)
-				max = d;
-		}
-		return max + 1;
-	}
-	return 0;
+	return lws_get_urlarg_by_name(ctx, name_eq, buf, (int)len);
 }
 
 static void ctl_line(void *owner, json_t *msg);
@@ -469,60 +210,26 @@ static const struct ctlc_ops http_ctl_ops = {
 static int dispatch(struct pss *p)
 {
 	const struct route *r = p->route;
-	json_t *args = NULL;
+	struct web_request rq = {
+	    .route = r,
+	    .id = p->id,
+	    .body = p->body,
+	    .body_len = p->body_len,
+	    .urlarg = lws_urlarg,
+	    .urlarg_ctx = p->wsi,
+	    .source = p->source,
+	};
+	const char *code, *message;
+	unsigned status;
+	json_t *args;
 	int ret;
 
-	if (p->body_len || (r->flags & R_BODY)) {
-		json_error_t err;
-
-		args =
-		    json_loadb(p->body ? p->body : "", p->body_len, JSON_REJECT_DUPLICATES, &err);
-		if (!json_is_object(args)) {
-			json_decref(args);
-			return respond_error(p, 400, "bad_json", "the body must be a JSON object");
-		}
-		/* Requests are flat; the controller bounds nesting at 8 levels. */
-		if (json_depth(args) > AEOGATE_JSON_DEPTH_MAX - 2) {
-			json_decref(args);
-			return respond_error(p, 400, "too_deep", "the body is nested too deeply");
-		}
-		if (!(r->flags & R_BODY)) {
-			json_decref(args);
-			args = NULL;
-		}
-	}
+	ret = web_request_args(&rq, &args, &status, &code, &message);
 	free(p->body);
 	p->body = NULL;
 	p->body_len = 0;
-	if (!args)
-		args = json_object();
-	if (!args)
-		return respond_error(p, 500, "internal", "out of memory");
-	if (r->flags & R_ID)
-		json_object_set_new(args, "id", json_string(p->id));
-	if (r->query && r->query(p, args) < 0) {
-		json_decref(args);
-		return respond_error(p, 400, "invalid_argument", "malformed query argument");
-	}
-	if (r->flags & R_LOGIN) {
-		json_t *u = json_object_get(args, "username"),
-		       *pw = json_object_get(args, "password");
-		json_t *la;
-
-		if (!json_is_string(u) || !json_is_string(pw)) {
-			json_decref(args);
-			return respond_error(p, 400, "invalid_argument",
-					     "username and password are required");
-		}
-		la = json_pack("{s:O, s:O, s:s}", "username", u, "password", pw, "source",
-			       p->source);
-		json_decref(args);
-		args = la;
-		if (!args)
-			return respond_error(p, 500, "internal", "out of memory");
-	}
-	if (r->flags & R_LOGOUT)
-		json_object_set_new(args, "source", json_string(p->source));
+	if (ret < 0)
+		return respond_error(p, status, code, message);
 	if (r->flags & R_EXPORT) {
 		char err[200] = "";
 
@@ -566,6 +273,9 @@ static int dispatch(struct pss *p)
 		ret = ctlc_send(p->ctl, r->op, args, (r->flags & R_ANON) ? NULL : p->token);
 		json_decref(args);
 	}
+	/* A body within our bound can still re-encode past the socket's (long numbers). */
+	if (ret == -EMSGSIZE)
+		return respond_error(p, 413, "message_too_large", "the request is too large");
 	if (ret < 0)
 		return respond_error(p, 500, "internal", "cannot send the request");
 	lws_set_timeout(p->wsi, PENDING_TIMEOUT_HTTP_CONTENT, AEOGATE_WEB_REQUEST_TIMEOUT_S);
@@ -741,7 +451,7 @@ static int ctl_reply(struct pss *p, json_t *msg)
 		const char *token = json_string_value(json_object_get(result, "token"));
 		const char *csrf;
 
-		if (!token || !is_hex_token(token, strlen(token)))
+		if (!token || !web_is_hex_token(token, strlen(token)))
 			return respond_error(p, 500, "internal", "the controller sent no token");
 		csrf = csrf_get(token, true);
 		set_cookie(p, token, false);
@@ -809,23 +519,6 @@ static const char *mime_for(const char *path)
 	return NULL;
 }
 
-/* Only plain names: no "..", no hidden files, no encoded anything. */
-static bool static_path_ok(const char *path)
-{
-	const char *seg;
-
-	if (path[0] != '/' || strlen(path) > 256)
-		return false;
-	for (const char *c = path; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-' || *c == '/'))
-			return false;
-	for (seg = path; seg; seg = strchr(seg + 1, '/'))
-		if (seg[1] == '.' || (seg[1] == '/'))
-			return false;
-	return !strstr(path, "..");
-}
-
 static int serve_static(struct pss *p, const char *path)
 {
 	unsigned char hdr[1024], *q = hdr, *end = hdr + sizeof(hdr);
@@ -837,7 +530,7 @@ static int serve_static(struct pss *p, const char *path)
 
 	if (strcmp(path, "/") == 0)
 		path = "/index.html";
-	if (!static_path_ok(path) || !(mime = mime_for(path)))
+	if (!web_static_path_ok(path) || !(mime = mime_for(path)))
 		goto not_found;
 	if (snprintf(full, sizeof(full), "%s%s", web_cfg.ui_dir, path) >= (int)sizeof(full))
 		goto not_found;
@@ -885,7 +578,7 @@ static int begin(struct pss *p, const char *path)
 		return serve_static(p, path);
 	}
 
-	p->route = route_find(m, path, p->id, sizeof(p->id), &known);
+	p->route = web_route_find(m, path, p->id, sizeof(p->id), &known);
 	if (m == M_POST) {
 		/* Whatever we answer before reading the body, the connection ends after. */
 		n = lws_hdr_copy(p->wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_CONTENT_LENGTH);

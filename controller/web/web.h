@@ -17,10 +17,9 @@
 #include <sys/types.h>
 
 #include "aeogate/limits.h"
+#include "reqparse.h" /* WEB_COOKIE, WEB_TOKEN_MAX, routes */
 
-#define WEB_COOKIE    "aeogate_session"
-#define WEB_TOKEN_MAX 128
-#define WEB_CSRF_HEX  65
+#define WEB_CSRF_HEX 65
 
 /* Process-wide settings, set once by main. */
 struct web_config {
@@ -123,7 +122,5 @@ json_t *wexport_reports_json(void);
 /* Shared helpers. */
 /* Copies the session cookie's value; false when absent or malformed. */
 bool web_session_cookie(struct lws *wsi, char *buf, size_t len);
-/* HTTP status for a controller error code. */
-unsigned web_status_for(const char *code);
 
 #endif

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/* aeogate-web's request parsing without libwebsockets (reqparse.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reqparse.h"
+
+static int q_events(web_urlarg_fn get, void *ctx, json_t *args);
+static int q_persons(web_urlarg_fn get, void *ctx, json_t *args);
+static int q_badges(web_urlarg_fn get, void *ctx, json_t *args);
+static int q_alarms(web_urlarg_fn get, void *ctx, json_t *args);
+
+static const struct route routes[] = {
+    {M_POST, "/api/login", "auth.login", R_ANON | R_BODY | R_LOGIN, NULL},
+    {M_POST, "/api/logout", "auth.logout", R_LOGOUT, NULL},
+    {M_GET, "/api/me", "auth.whoami", R_ME, NULL},
+    {M_GET, "/api/status", "system.status", 0, NULL},
+    {M_GET, "/api/events", "events.list", 0, q_events},
+    {M_GET, "/api/doors", "door.list", 0, NULL},
+    {M_GET, "/api/readers", "reader.list", 0, NULL},
+    {M_GET, "/api/zones", "zone.list", 0, NULL},
+    {M_GET, "/api/levels", "level.list", 0, NULL},
+    {M_POST, "/api/levels", "level.add", R_BODY, NULL},
+    {M_POST, "/api/levels/update", "level.update", R_BODY, NULL},
+    {M_POST, "/api/levels/remove", "level.remove", R_BODY, NULL},
+    {M_GET, "/api/persons", "person.list", 0, q_persons},
+    {M_POST, "/api/persons", "person.add", R_BODY, NULL},
+    {M_GET, "/api/persons/:id", "person.show", R_ID, NULL},
+    {M_POST, "/api/persons/:id/suspend", "person.suspend", R_ID, NULL},
+    {M_POST, "/api/persons/:id/reinstate", "person.reinstate", R_ID, NULL},
+    {M_POST, "/api/persons/:id/terminate", "person.terminate", R_ID, NULL},
+    {M_POST, "/api/persons/:id/update", "person.update", R_ID | R_BODY, NULL},
+    {M_GET, "/api/badges", "badge.list", 0, q_badges},
+    {M_POST, "/api/badges", "badge.issue", R_BODY, NULL},
+    {M_POST, "/api/badges/revoke", "badge.revoke", R_BODY, NULL},
+    {M_POST, "/api/badges/suspend", "badge.suspend", R_BODY, NULL},
+    {M_POST, "/api/badges/lost", "badge.lost", R_BODY, NULL},
+    {M_POST, "/api/badges/return", "badge.return", R_BODY, NULL},
+    {M_POST, "/api/badges/reinstate", "badge.reinstate", R_BODY, NULL},
+    {M_GET, "/api/alarms", "alarm.list", 0, q_alarms},
+    {M_POST, "/api/alarms/ack", "alarm.ack", R_BODY, NULL},
+    {M_POST, "/api/alarms/close", "alarm.close", R_BODY, NULL},
+    {M_GET, "/api/reports", "auth.whoami", R_REPORTS, NULL},
+    {M_POST, "/api/exports", "audit.export_begin", R_BODY | R_EXPORT, NULL},
+    {M_GET, "/api/exports/:id/file", "auth.whoami", R_DL_FILE, NULL},
+    {M_GET, "/api/exports/:id/manifest", "auth.whoami", R_DL_MANIFEST, NULL},
+    {M_GET, "/api/users", "user.list", 0, NULL},
+    {M_POST, "/api/users", "user.add", R_BODY, NULL},
+    {M_POST, "/api/sim/present", "sim.present", R_BODY | R_DEMO, NULL},
+    {M_POST, "/api/sim/door", "sim.door", R_BODY | R_DEMO, NULL},
+    {M_POST, "/api/sim/rex", "sim.rex", R_BODY | R_DEMO, NULL},
+};
+
+unsigned web_status_for(const char *code)
+{
+	static const struct {
+		const char *code;
+		unsigned status;
+	} map[] = {
+	    {"unauthenticated", 401},	{"permission_denied", 403},
+	    {"csrf_failed", 403},	{"not_found", 404},
+	    {"invalid_argument", 400},	{"bad_request", 400},
+	    {"bad_json", 400},		{"too_deep", 400},
+	    {"already_exists", 409},	{"failed_precondition", 409},
+	    {"message_too_large", 413}, {"throttled", 429},
+	    {"unknown_op", 501},	{"unavailable", 503},
+	};
+
+	for (size_t i = 0; code && i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].code, code) == 0)
+			return map[i].status;
+	return 500;
+}
+
+/* Matches path against a route pattern; captures :id. */
+static bool pattern_match(const char *pattern, const char *path, char *id, size_t idlen)
+{
+	while (*pattern && *path) {
+		if (strncmp(pattern, ":id", 3) == 0) {
+			size_t n = strcspn(path, "/");
+
+			if (n == 0 || n >= idlen)
+				return false;
+			for (size_t i = 0; i < n; i++) {
+				char c = path[i];
+
+				if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+					return false;
+			}
+			memcpy(id, path, n);
+			id[n] = '\0';
+			pattern += 3;
+			path += n;
+			continue;
+		}
+		if (*pattern != *path)
+			return false;
+		pattern++;
+		path++;
+	}
+	return !*pattern && !*path;
+}
+
+const struct route *web_route_find(enum method m, const char *path, char *id, size_t idlen,
+				   bool *ret_path_known)
+{
+	*ret_path_known = false;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!pattern_match(routes[i].pattern, path, id, idlen))
+			continue;
+		*ret_path_known = true;
+		if (routes[i].method == m)
+			return &routes[i];
+	}
+	return NULL;
+}
+
+/* An integer query argument; 1 when absent, -1 when malformed. */
+static int query_int(web_urlarg_fn get, void *ctx, const char *name_eq, json_t *args,
+		     const char *key)
+{
+	char buf[64];
+	const char *v = get(ctx, name_eq, buf, sizeof(buf));
+	char *end;
+	long long n;
+
+	if (!v)
+		return 1;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (!*v || *end || errno || n < 0)
+		return -1;
+	json_object_set_new(args, key, json_integer(n));
+	return 0;
+}
+
+static int query_id(web_urlarg_fn get, void *ctx, const char *name_eq, json_t *args,
+		    const char *key)
+{
+	char buf[AEOGATE_ID_MAX + 16];
+	const char *v = get(ctx, name_eq, buf, sizeof(buf));
+
+	if (!v)
+		return 1;
+	if (!*v || strlen(v) > AEOGATE_ID_MAX)
+		return -1;
+	json_object_set_new(args, key, json_string(v));
+	return 0;
+}
+
+static int q_events(web_urlarg_fn get, void *ctx, json_t *args)
+{
+	if (query_int(get, ctx, "since=", args, "since") < 0 ||
+	    query_int(get, ctx, "limit=", args, "limit") < 0)
+		return -1;
+	return 0;
+}
+
+static int q_persons(web_urlarg_fn get, void *ctx, json_t *args)
+{
+	if (query_id(get, ctx, "after=", args, "after") < 0 ||
+	    query_int(get, ctx, "limit=", args, "limit") < 0)
+		return -1;
+	return 0;
+}
+
+static int q_badges(web_urlarg_fn get, void *ctx, json_t *args)
+{
+	return query_id(get, ctx, "person=", args, "person") < 0 ? -1 : 0;
+}
+
+static int q_alarms(web_urlarg_fn get, void *ctx, json_t *args)
+{
+	/* lws copies name=value into buf: a value too long for it reads as absent. */
+	char buf[64];
+	const char *v = get(ctx, "open=", buf, sizeof(buf));
+
+	if (v) {
+		if (!strcmp(v, "1") || !strcmp(v, "true"))
+			json_object_set_new(args, "open", json_true());
+		else if (!strcmp(v, "0") || !strcmp(v, "false"))
+			json_object_set_new(args, "open", json_false());
+		else
+			return -1;
+	}
+	if (query_int(get, ctx, "after=", args, "after") < 0 ||
+	    query_int(get, ctx, "limit=", args, "limit") < 0)
+		return -1;
+	return 0;
+}
+
+size_t web_json_depth(const json_t *v)
+{
+	size_t max = 0, d;
+	const char *key;
+	json_t *child;
+	size_t i;
+
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, child)
+		{
+			d = web_json_depth(child);
+			if (d > max)
+				max = d;
+		}
+		return max + 1;
+	}
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, child)
+		{
+			d = web_json_depth(child);
+			if (d > max)
+				max = d;
+		}
+		return max + 1;
+	}
+	return 0;
+}
+
+#define FAIL(st, c, m)                                                                             \
+	do {                                                                                       \
+		*ret_status = (st);                                                                \
+		*ret_code = (c);                                                                   \
+		*ret_message = (m);                                                                \
+		json_decref(args);                                                                 \
+		return (st) == 500 ? -ENOMEM : -EINVAL;                                            \
+	} while (0)
+
+int web_request_args(const struct web_request *rq, json_t **ret, unsigned *ret_status,
+		     const char **ret_code, const char **ret_message)
+{
+	const struct route *r = rq->route;
+	json_t *args = NULL;
+
+	*ret = NULL;
+	if (rq->body_len || (r->flags & R_BODY)) {
+		json_error_t err;
+
+		args = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES,
+				  &err);
+		if (!json_is_object(args))
+			FAIL(400, "bad_json", "the body must be a JSON object");
+		/* Requests are flat; the controller bounds nesting at 8 levels. */
+		if (web_json_depth(args) > AEOGATE_JSON_DEPTH_MAX - 2)
+			FAIL(400, "too_deep", "the body is nested too deeply");
+		if (!(r->flags & R_BODY)) {
+			json_decref(args);
+			args = NULL;
+		}
+	}
+	if (!args)
+		args = json_object();
+	if (!args)
+		FAIL(500, "internal", "out of memory");
+	if (r->flags & R_ID)
+		json_object_set_new(args, "id", json_string(rq->id));
+	if (r->query && r->query(rq->urlarg, rq->urlarg_ctx, args) < 0)
+		FAIL(400, "invalid_argument", "malformed query argument");
+	if (r->flags & R_LOGIN) {
+		json_t *u = json_object_get(args, "username"),
+		       *pw = json_object_get(args, "password");
+		json_t *la;
+
+		if (!json_is_string(u) || !json_is_string(pw))
+			FAIL(400, "invalid_argument", "username and password are required");
+		la = json_pack("{s:O, s:O, s:s}", "username", u, "password", pw, "source",
+			       rq->source);
+		json_decref(args);
+		args = la;
+		if (!args)
+			FAIL(500, "internal", "out of memory");
+	}
+	if (r->flags & R_LOGOUT)
+		json_object_set_new(args, "source", json_string(rq->source));
+	*ret = args;
+	return 0;
+}
+
+#undef FAIL
+
+bool web_static_path_ok(const char *path)
+{
+	const char *seg;
+
+	if (path[0] != '/' || strlen(path) > 256)
+		return false;
+	for (const char *c = path; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-' || *c == '/'))
+			return false;
+	for (seg = path; seg; seg = strchr(seg + 1, '/'))
+		if (seg[1] == '.' || (seg[1] == '/'))
+			return false;
+	return !strstr(path, "..");
+}
+
+bool web_is_hex_token(const char *s, size_t len)
+{
+	if (len != 64)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool web_cookie_token(const char *cookies, char *buf, size_t len)
+{
+	const char *p;
+
+	for (p = cookies; p && *p;) {
+		const char *end;
+		size_t vlen;
+
+		while (*p == ' ' || *p == ';')
+			p++;
+		end = strchr(p, ';');
+		if (strncmp(p, WEB_COOKIE "=", sizeof(WEB_COOKIE)) == 0) {
+			const char *v = p + sizeof(WEB_COOKIE);
+
+			vlen = end ? (size_t)(end - v) : strlen(v);
+			if (!web_is_hex_token(v, vlen) || vlen >= len)
+				return false;
+			memcpy(buf, v, vlen);
+			buf[vlen] = '\0';
+			return true;
+		}
+		p = end;
+	}
+	return false;
+}

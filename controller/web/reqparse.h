@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aeogate-web's request parsing, with no libwebsockets in it: the route
+ * table and path matching, query arguments, the JSON body that becomes an
+ * op's args, the static-file path check, the session cookie and the HTTP
+ * status of a controller error. http.c
+ * feeds it what lws parsed; tests/fuzz/fuzz_web_request.c feeds it
+ * arbitrary bytes.
+ */
+#ifndef AEOGATE_WEB_REQPARSE_H
+#define AEOGATE_WEB_REQPARSE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aeogate/limits.h"
+
+#define WEB_COOKIE    "aeogate_session"
+#define WEB_TOKEN_MAX 128
+
+enum method { M_GET = 1, M_POST = 2 };
+
+enum route_flag {
+	R_ANON = 1 << 0,	/* no session needed (login) */
+	R_BODY = 1 << 1,	/* the JSON body is the op's args */
+	R_DEMO = 1 << 2,	/* only when system.status says demo */
+	R_LOGIN = 1 << 3,	/* sets the cookie, hands out the CSRF token */
+	R_LOGOUT = 1 << 4,	/* clears the cookie */
+	R_ME = 1 << 5,		/* adds the CSRF token to the reply */
+	R_ID = 1 << 6,		/* :id in the path → args.id */
+	R_EXPORT = 1 << 7,	/* pages an export into a held file (exports.c) */
+	R_DL_FILE = 1 << 8,	/* after whoami: the held export's file */
+	R_DL_MANIFEST = 1 << 9, /* after whoami: the held export's manifest */
+	R_REPORTS = 1 << 10,	/* after whoami: the reports there are, to roles that export */
+};
+
+/*
+ * One query argument, with lws_get_urlarg_by_name's contract: name_eq is
+ * "name="; returns the value (inside buf) or NULL when absent or when the
+ * name=value fragment does not fit buf.
+ */
+typedef const char *(*web_urlarg_fn)(void *ctx, const char *name_eq, char *buf, size_t len);
+
+struct route {
+	enum method method;
+	const char *pattern; /* ":id" matches one identifier segment */
+	const char *op;
+	unsigned flags;
+	/* Adds args from the query string; -1 when one is malformed. */
+	int (*query)(web_urlarg_fn get, void *ctx, json_t *args);
+};
+
+/*
+ * The route for a method and path (id receives :id), or NULL;
+ * *ret_path_known tells whether the path matched under another method.
+ */
+const struct route *web_route_find(enum method m, const char *path, char *id, size_t idlen,
+				   bool *ret_path_known);
+
+/* What a request carries towards its op, once lws has parsed it. */
+struct web_request {
+	const struct route *route;
+	const char *id;	  /* the captured :id (R_ID) */
+	const char *body; /* may be NULL when body_len is 0 */
+	size_t body_len;
+	web_urlarg_fn urlarg;
+	void *urlarg_ctx;
+	const char *source; /* the peer, for login and logout */
+};
+
+/*
+ * The op's args (a new reference to an object) from the body, :id, query
+ * and source: 0, or -EINVAL/-ENOMEM with the response's status, error code
+ * and message (static strings).
+ */
+int web_request_args(const struct web_request *rq, json_t **ret, unsigned *ret_status,
+		     const char **ret_code, const char **ret_message);
+
+/* HTTP status for a controller error code (500 for any other). */
+unsigned web_status_for(const char *code);
+
+/* Nesting depth of a JSON value: 0 for a scalar, 1 for a flat object. */
+size_t web_json_depth(const json_t *v);
+
+/* Only plain names: no "..", no hidden files, no encoded anything. */
+bool web_static_path_ok(const char *path);
+
+/* 64 lower-case hex digits. */
+bool web_is_hex_token(const char *s, size_t len);
+
+/* The session cookie's value out of a Cookie header; false when absent or malformed. */
+bool web_cookie_token(const char *cookies, char *buf, size_t len);
+
+#endif

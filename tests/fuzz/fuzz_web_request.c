@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aeogate-web's request handling, up to the control-socket line it sends,
+ * without libwebsockets: controller/web/reqparse.c is what http.c calls
+ * once lws has parsed a request. The input is
+ *
+ *   <METHOD> <path>[?<query>] "\n" <Cookie header value> "\n" <body>
+ *
+ * Missing lines are empty. The path goes, as http.c's begin() sends it,
+ * either to the static-file check or to the route table; a route's request
+ * is built by web_request_args from the body (POST only, at most
+ * AEOGATE_WEB_BODY_MAX as lws delivers it), the :id and the query, whose
+ * arguments are looked up the way lws_get_urlarg_by_name (lws 4.1) does:
+ * '&'-separated name=value fragments, %XX and '+' decoded, the search
+ * stopping at a fragment too long for the caller's buffer. The request is
+ * then framed as ctlc_send frames it and parsed as the controller's
+ * handle_line parses it.
+ *
+ * What lws does first is not here (header parsing, its own URI
+ * normalization), nor the export body, which exports.c checks when it
+ * makes a temporary file (audit.export_begin is covered on the controller
+ * side by fuzz_ctlsock).
+ *
+ * Checks: a captured :id is an identifier; a refused body or query gets a
+ * 400 (or 500) with the code web_status_for maps to it; an accepted one
+ * gives args that are an object no deeper than the web's bound, with :id,
+ * the login fields and the source where the route says; the framed line is
+ * one line of JSON the controller accepts (an object, op, args, token,
+ * nesting within AEOGATE_JSON_DEPTH_MAX); a static path that passes has no
+ * "." or ".." segment and no empty one; a session cookie that is taken is
+ * 64 hex digits; nothing crashes or leaks (ASan).
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "reqparse.h"
+
+/* As lws would hold them: the path, the query string and the Cookie header. */
+#define URI_MAX	   4096
+#define COOKIE_MAX 4096
+
+struct query {
+	char frags[URI_MAX]; /* decoded fragments, each NUL-terminated */
+	size_t len[URI_MAX];
+	size_t n;
+};
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void query_parse(struct query *q, const char *s, size_t n)
+{
+	size_t o = 0, start = 0;
+
+	q->n = 0;
+	for (size_t i = 0; i <= n && o < sizeof(q->frags) - 1; i++) {
+		char c = i < n ? s[i] : '&';
+
+		if (c == '&') {
+			q->len[q->n++] = o - start;
+			q->frags[o++] = '\0';
+			start = o;
+			continue;
+		}
+		if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else if (c == '+') {
+			c = ' ';
+		}
+		q->frags[o++] = c;
+	}
+}
+
+/* lws_get_urlarg_by_name over the fragments (web_urlarg_fn). */
+static const char *urlarg(void *ctx, const char *name_eq, char *buf, size_t len)
+{
+	const struct query *q = ctx;
+	const char *f = q->frags;
+	size_t sl = strlen(name_eq);
+
+	for (size_t i = 0; i < q->n; f += q->len[i] + 1, i++) {
+		if (q->len[i] >= len)
+			return NULL; /* lws_hdr_copy_fragment fails: the search ends */
+		memcpy(buf, f, q->len[i]);
+		buf[q->len[i]] = '\0';
+		if (!strncmp(buf, name_eq, sl))
+			return buf + sl;
+	}
+	return NULL;
+}
+
+/* Cuts the next line off *p (up to n bytes) into a C string of at most cap-1 bytes. */
+static size_t take_line(const uint8_t **p, size_t *n, char *out, size_t cap)
+{
+	const uint8_t *nl = memchr(*p, '\n', *n);
+	size_t len = nl ? (size_t)(nl - *p) : *n, k = len < cap - 1 ? len : cap - 1;
+
+	memcpy(out, *p, k);
+	out[k] = '\0';
+	*p += nl ? len + 1 : len;
+	*n -= nl ? len + 1 : len;
+	return k;
+}
+
+static bool id_chars(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+/* The static-file check: what passes resolves inside the root. */
+static void check_static(const char *path)
+{
+	const char *seg, *next;
+
+	if (strcmp(path, "/") == 0)
+		path = "/index.html";
+	if (!web_static_path_ok(path))
+		return;
+	CHECK(path[0] == '/' && strlen(path) <= 256);
+	for (seg = path + 1; seg; seg = next ? next + 1 : NULL) {
+		size_t n;
+
+		next = strchr(seg, '/');
+		n = next ? (size_t)(next - seg) : strlen(seg);
+		CHECK(n > 0 || !next); /* no empty segment but a trailing one */
+		CHECK(seg[0] != '.');  /* neither ".", ".." nor a hidden file */
+		for (size_t i = 0; i < n; i++)
+			CHECK(seg[i] != '%' && seg[i] != '\\');
+	}
+	CHECK(!strstr(path, ".."));
+}
+
+/* The line ctlc_send writes, parsed as the controller's handle_line parses it. */
+static void check_line(const char *op, json_t *args, const char *token)
+{
+	json_t *req = json_object(), *msg;
+	json_error_t err;
+	char *line;
+	size_t n;
+
+	CHECK(req);
+	json_object_set_new(req, "id", json_integer(1));
+	json_object_set_new(req, "op", json_string(op));
+	json_object_set(req, "args", args);
+	if (token)
+		json_object_set_new(req, "token", json_string(token));
+	line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	CHECK(line);
+	n = strlen(line);
+	CHECK(!memchr(line, '\n', n)); /* one line: the framing holds */
+	/* Over AEOGATE_MSG_MAX ctlc_send refuses it (a 500); it is still valid JSON. */
+	msg = json_loadb(line, n, JSON_REJECT_DUPLICATES, &err);
+	if (!msg)
+		fprintf(stderr, "the controller cannot parse: %s (%s)\n", line, err.text);
+	CHECK(json_is_object(msg));
+	CHECK(web_json_depth(msg) <= AEOGATE_JSON_DEPTH_MAX);
+	CHECK(json_is_string(json_object_get(msg, "op")));
+	CHECK(json_is_object(json_object_get(msg, "args")));
+	CHECK(json_equal(json_object_get(msg, "args"), args));
+	json_decref(msg);
+	free(line);
+}
+
+static void check_route(enum method m, const char *path, const struct query *q, const uint8_t *body,
+			size_t body_len, const char *token)
+{
+	char id[AEOGATE_ID_MAX + 1] = "";
+	const struct route *r;
+	struct web_request rq;
+	const char *code = NULL, *message = NULL;
+	unsigned status = 0;
+	json_t *args;
+	bool known;
+	int ret;
+
+	r = web_route_find(m, path, id, sizeof(id), &known);
+	if (!r)
+		return; /* 404, or 405 when known */
+	CHECK(known && r->method == m && r->op);
+	if (r->flags & R_ID)
+		CHECK(strlen(id) >= 1 && strlen(id) <= AEOGATE_ID_MAX && id_chars(id));
+	if (m == M_GET)
+		body_len = 0; /* GET dispatches before any body */
+	if (body_len > AEOGATE_WEB_BODY_MAX)
+		return; /* 413 before the body is read */
+
+	rq = (struct web_request){
+	    .route = r,
+	    .id = id,
+	    .body = body_len ? (const char *)body : NULL,
+	    .body_len = body_len,
+	    .urlarg = urlarg,
+	    .urlarg_ctx = (void *)q,
+	    .source = "192.0.2.1",
+	};
+	ret = web_request_args(&rq, &args, &status, &code, &message);
+	if (ret < 0) {
+		CHECK(!args);
+		CHECK(ret == -EINVAL || ret == -ENOMEM);
+		CHECK(status == 400 || status == 500);
+		CHECK(code && message && web_status_for(code) == status);
+		return;
+	}
+	CHECK(json_is_object(args));
+	CHECK(web_json_depth(args) <= AEOGATE_JSON_DEPTH_MAX - 2);
+	if (r->flags & R_ID)
+		CHECK(!strcmp(json_string_value(json_object_get(args, "id")), id));
+	if (r->flags & R_LOGIN) {
+		CHECK(json_object_size(args) == 3);
+		CHECK(json_is_string(json_object_get(args, "username")));
+		CHECK(json_is_string(json_object_get(args, "password")));
+	}
+	if (r->flags & (R_LOGIN | R_LOGOUT))
+		CHECK(!strcmp(json_string_value(json_object_get(args, "source")), "192.0.2.1"));
+	if (!(r->flags & (R_BODY | R_ID | R_LOGOUT)) && !r->query)
+		CHECK(json_object_size(args) == 0);
+	check_line(r->op, args, (r->flags & R_ANON) ? NULL : token);
+	json_decref(args);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char reqline[URI_MAX + 16], cookie[COOKIE_MAX];
+	static struct query q;
+	char token[WEB_TOKEN_MAX + 1];
+	const char *path, *qs;
+	enum method m = 0;
+
+	if (size > AEOGATE_WEB_BODY_MAX + URI_MAX + COOKIE_MAX)
+		return 0;
+	take_line(&data, &size, reqline, sizeof(reqline));
+	take_line(&data, &size, cookie, sizeof(cookie));
+
+	if (!strncmp(reqline, "GET ", 4))
+		m = M_GET;
+	else if (!strncmp(reqline, "POST ", 5))
+		m = M_POST;
+	path = strchr(reqline, ' ');
+	path = path ? path + 1 : reqline;
+	qs = strchr(path, '?');
+	if (qs) {
+		reqline[qs - reqline] = '\0';
+		qs++;
+		query_parse(&q, qs, strlen(qs));
+	} else {
+		q.n = 0;
+	}
+
+	if (web_cookie_token(cookie, token, sizeof(token)))
+		CHECK(strlen(token) == 64 && web_is_hex_token(token, 64));
+	else
+		snprintf(token, sizeof(token), "%064d", 0);
+	/* Too small for a token: refused, never overrun. */
+	{
+		char small[64];
+
+		CHECK(!web_cookie_token(cookie, small, sizeof(small)));
+	}
+
+	if (strncmp(path, "/api/", 5) != 0 && strcmp(path, "/api") != 0) {
+		check_static(path);
+		return 0;
+	}
+	check_route(m, path, &q, data, size, token);
+	return 0;
+}
