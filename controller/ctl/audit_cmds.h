@@ -41,10 +41,6 @@ enum {
 int audit_export_run(struct ctl_ctx *ctx, json_t *filter, const char *report, const char *format,
 		     const char *path);
 
-/* ctl_getopt that also takes -o FILE (the short form of --output). */
-struct option;
-int audit_getopt(struct ctl_ctx *ctx, int argc, char **argv, const struct option *opts);
-
 int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_audit_checkpoint(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_audit_export(struct ctl_ctx *ctx, int argc, char **argv);

@@ -19,48 +19,16 @@
 #include "export.h"
 #include "print.h"
 
-int audit_getopt(struct ctl_ctx *ctx, int argc, char **argv, const struct option *opts)
-{
-	for (;;) {
-		/* As ctl_getopt, plus -o FILE, the short form of --output. */
-		int c = getopt_long(argc, argv, ":ho:", opts, NULL);
-
-		switch (c) {
-		case OPT_SOCKET:
-			ctx->socket = optarg;
-			continue;
-		case ':':
-			ctl_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
-			return '?';
-		case '?':
-			if (optopt)
-				ctl_usage_error(ctx, "unknown option '-%c'", optopt);
-			else
-				ctl_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
-			return '?';
-		default:
-			return c;
-		}
-	}
-}
-
 int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
 	json_t *res;
 	bool json = false;
 	char b[160];
-	int c, r;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c != OPT_JSON)
-			return ctl_optfail(ctx, c);
-		json = true;
-	}
+	r = ctl_getopt_json(ctx, argc, argv, &json);
+	if (r >= 0)
+		return r;
 	if (argc != optind)
 		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	r = ctl_call(ctx, "audit.pubkey", NULL, &res);
@@ -79,22 +47,15 @@ int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
 
 int cmd_audit_checkpoint(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
 	static const char *const keys[] = {"seq", "hash", "ts", "key_id", "signature"};
 	json_t *res;
 	bool json = false;
 	char b[160];
-	int c, r;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c != OPT_JSON)
-			return ctl_optfail(ctx, c);
-		json = true;
-	}
+	r = ctl_getopt_json(ctx, argc, argv, &json);
+	if (r >= 0)
+		return r;
 	if (argc != optind)
 		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	r = ctl_call(ctx, "audit.checkpoint", NULL, &res);
@@ -250,7 +211,7 @@ int cmd_audit_export(struct ctl_ctx *ctx, int argc, char **argv)
 	int c;
 
 	/* -o is the short form of --output. */
-	while ((c = audit_getopt(ctx, argc, argv, opts)) != -1) {
+	while ((c = ctl_getopt_short(ctx, argc, argv, ":ho:", opts)) != -1) {
 		const char *key = NULL;
 
 		switch (c) {

@@ -129,20 +129,13 @@ int cmd_badge_issue(struct ctl_ctx *ctx, int argc, char **argv)
 
 int cmd_badge_revoke(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
 	json_t *result;
 	bool json = false;
-	int c, r;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c != OPT_JSON)
-			return ctl_optfail(ctx, c);
-		json = true;
-	}
+	r = ctl_getopt_json(ctx, argc, argv, &json);
+	if (r >= 0)
+		return r;
 	if (argc - optind != 1)
 		return ctl_usage_error(ctx, "expected one CREDENTIAL");
 	r = ctl_call_str(ctx, "badge.revoke", "credential", argv[optind], &result);
@@ -153,20 +146,13 @@ int cmd_badge_revoke(struct ctl_ctx *ctx, int argc, char **argv)
 
 int cmd_badge_list(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
 	json_t *result;
 	bool json = false;
-	int c, r;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c != OPT_JSON)
-			return ctl_optfail(ctx, c);
-		json = true;
-	}
+	r = ctl_getopt_json(ctx, argc, argv, &json);
+	if (r >= 0)
+		return r;
 	if (argc - optind > 1)
 		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
 	if (argc - optind == 1)

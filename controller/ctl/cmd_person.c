@@ -147,24 +147,17 @@ static int list_all(struct ctl_ctx *ctx, json_t **ret)
 
 int cmd_person_list(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
 	static const char *const headers[] = {"ID",	    "NAME",	   "STATUS",
 					      "VALID-FROM", "VALID-UNTIL", "LEVELS"};
 	json_t *all = NULL, *p;
 	struct table *t;
 	bool json = false;
 	size_t i;
-	int c, r;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c != OPT_JSON)
-			return ctl_optfail(ctx, c);
-		json = true;
-	}
+	r = ctl_getopt_json(ctx, argc, argv, &json);
+	if (r >= 0)
+		return r;
 	if (argc != optind)
 		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 
@@ -204,19 +197,10 @@ int cmd_person_list(struct ctl_ctx *ctx, int argc, char **argv)
 /* Parses "[--json] ID" for the commands that take one person id. */
 static int one_id(struct ctl_ctx *ctx, int argc, char **argv, const char **ret_id, bool *ret_json)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
-	int c;
+	int r = ctl_getopt_json(ctx, argc, argv, ret_json);
 
-	*ret_json = false;
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c != OPT_JSON)
-			return ctl_optfail(ctx, c) == CTL_EXIT_OK ? -1 : -2;
-		*ret_json = true;
-	}
+	if (r >= 0)
+		return r == CTL_EXIT_OK ? -1 : -2;
 	if (argc - optind != 1) {
 		ctl_usage_error(ctx, "expected one person ID");
 		return -2;

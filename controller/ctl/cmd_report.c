@@ -169,7 +169,7 @@ int cmd_report(struct ctl_ctx *ctx, int argc, char **argv)
 	json_t *filter, *kinds, *args;
 	int c;
 
-	while ((c = audit_getopt(ctx, argc, argv, opts)) != -1) {
+	while ((c = ctl_getopt_short(ctx, argc, argv, ":ho:", opts)) != -1) {
 		switch (c) {
 		case OPT_AUDIT_FROM:
 			from = optarg;

@@ -99,20 +99,13 @@ static void print_door(const json_t *d)
 /* sim door DOOR open|close and sim rex DOOR share everything but the op. */
 static int door_op(struct ctl_ctx *ctx, int argc, char **argv, bool with_state)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
 	json_t *args, *result;
 	bool json = false;
-	int c, r;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c != OPT_JSON)
-			return ctl_optfail(ctx, c);
-		json = true;
-	}
+	r = ctl_getopt_json(ctx, argc, argv, &json);
+	if (r >= 0)
+		return r;
 	if (argc - optind != (with_state ? 2 : 1))
 		return ctl_usage_error(ctx, with_state ? "expected DOOR and open or close"
 						       : "expected one DOOR");

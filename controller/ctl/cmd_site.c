@@ -15,19 +15,10 @@ struct column {
 /* Parses "[--json]" and nothing else; -1 to go on, else the exit code. */
 static int only_json(struct ctl_ctx *ctx, int argc, char **argv, bool *ret_json)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
-	int c;
+	int r = ctl_getopt_json(ctx, argc, argv, ret_json);
 
-	*ret_json = false;
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c != OPT_JSON)
-			return ctl_optfail(ctx, c);
-		*ret_json = true;
-	}
+	if (r >= 0)
+		return r;
 	if (argc != optind)
 		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	return -1;

@@ -129,23 +129,16 @@ int cmd_user_add(struct ctl_ctx *ctx, int argc, char **argv)
 
 int cmd_user_list(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
 	static const char *const headers[] = {"NAME", "ROLE", "DISABLED", "CREATED"};
 	json_t *result, *u;
 	struct table *t;
 	bool json = false;
 	size_t i;
-	int c, r;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c != OPT_JSON)
-			return ctl_optfail(ctx, c);
-		json = true;
-	}
+	r = ctl_getopt_json(ctx, argc, argv, &json);
+	if (r >= 0)
+		return r;
 	if (argc != optind)
 		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	r = ctl_call(ctx, "user.list", NULL, &result);
@@ -182,21 +175,14 @@ int cmd_user_list(struct ctl_ctx *ctx, int argc, char **argv)
 /* user disable|enable NAME: the op is the command's word. */
 int cmd_user_change(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
 	json_t *result;
 	bool json = false;
 	char op[32];
-	int c, r;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c != OPT_JSON)
-			return ctl_optfail(ctx, c);
-		json = true;
-	}
+	r = ctl_getopt_json(ctx, argc, argv, &json);
+	if (r >= 0)
+		return r;
 	if (argc - optind != 1)
 		return ctl_usage_error(ctx, "expected one user NAME");
 	snprintf(op, sizeof(op), "user.%s", ctx->cmd->name);
@@ -208,21 +194,14 @@ int cmd_user_change(struct ctl_ctx *ctx, int argc, char **argv)
 
 int cmd_user_passwd(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
 	char password[AEOGATE_PASSWORD_MAX_BYTES + 2];
 	json_t *args, *result;
 	bool json = false;
-	int c, r;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c != OPT_JSON)
-			return ctl_optfail(ctx, c);
-		json = true;
-	}
+	r = ctl_getopt_json(ctx, argc, argv, &json);
+	if (r >= 0)
+		return r;
 	if (argc - optind != 1)
 		return ctl_usage_error(ctx, "expected one user NAME");
 	if (ctl_connect(ctx))

@@ -41,8 +41,32 @@ int ctl_fail(const char *fmt, ...)
 
 int ctl_getopt(struct ctl_ctx *ctx, int argc, char **argv, const struct option *opts)
 {
+	return ctl_getopt_short(ctx, argc, argv, ":h", opts);
+}
+
+int ctl_getopt_json(struct ctl_ctx *ctx, int argc, char **argv, bool *ret_json)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, OPT_JSON},
+	    CTL_COMMON_OPTIONS,
+	    {0},
+	};
+	int c;
+
+	*ret_json = false;
+	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
+		if (c != OPT_JSON)
+			return ctl_optfail(ctx, c);
+		*ret_json = true;
+	}
+	return -1;
+}
+
+int ctl_getopt_short(struct ctl_ctx *ctx, int argc, char **argv, const char *shortopts,
+		     const struct option *opts)
+{
 	for (;;) {
-		int c = getopt_long(argc, argv, ":h", opts, NULL);
+		int c = getopt_long(argc, argv, shortopts, opts, NULL);
 
 		switch (c) {
 		case OPT_SOCKET:

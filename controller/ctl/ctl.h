@@ -79,6 +79,16 @@ struct ctl_ctx {
  */
 int ctl_getopt(struct ctl_ctx *ctx, int argc, char **argv, const struct option *opts);
 
+/* ctl_getopt with the short options given (":h" for ctl_getopt, ":ho:" adds -o FILE). */
+int ctl_getopt_short(struct ctl_ctx *ctx, int argc, char **argv, const char *shortopts,
+		     const struct option *opts);
+
+/*
+ * The options of a command whose only own option is --json. Returns -1 to
+ * go on (*ret_json set), else the exit code: 0 after --help, 2 for a bad option.
+ */
+int ctl_getopt_json(struct ctl_ctx *ctx, int argc, char **argv, bool *ret_json);
+
 /* For the default case of an option switch: --help → 0, anything else → usage, 2. */
 int ctl_optfail(struct ctl_ctx *ctx, int c);
 
