@@ -40,8 +40,8 @@ struct ctl_conn {
 	bool closing; /* close once out is flushed */
 	bool following;
 	bool catching_up;
-	bool awaiting; /* a deferred reply is pending: read nothing more until it is sent */
-	uint64_t serial; /* names the connection for deferred replies */
+	bool awaiting;	    /* a deferred reply is pending: read nothing more until it is sent */
+	uint64_t serial;    /* names the connection for deferred replies */
 	int64_t follow_seq; /* last seq sent to a follower */
 	struct ctl_conn *next;
 };
@@ -65,8 +65,8 @@ struct ctl_deferred {
 	json_t *id;
 };
 
-static const char *const role_names[] = {"anonymous", "guard", "manager", "auditor", "admin",
-					 "local"};
+static const char *const role_names[] = {"anonymous", "guard", "manager",
+					 "auditor",   "admin", "local"};
 
 unsigned role_from_string(const char *s)
 {
@@ -84,11 +84,6 @@ const char *role_to_string(unsigned role)
 		if (role == 1u << i)
 			return role_names[i];
 	return "unknown";
-}
-
-uint64_t ctl_server_rejected(struct ctl_server *s)
-{
-	return s->rejected;
 }
 
 uint64_t ctl_request_rejected(const struct ctl_request *req)
@@ -166,7 +161,8 @@ static void send_error(struct ctl_conn *c, json_t *id, const char *code, const c
 static int conn_flush(struct ctl_conn *c)
 {
 	while (out_pending(c)) {
-		ssize_t n = send(c->fd, c->out + c->out_off, out_pending(c), MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n =
+		    send(c->fd, c->out + c->out_off, out_pending(c), MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -257,7 +253,8 @@ void ctl_server_publish(struct ctl_server *s, const struct event *e)
 		}
 		if (out_pending(c) > AEOGATE_FOLLOW_BACKLOG_MAX) {
 			s->rejected++;
-			cut_off(c, "too_slow", "follower fell too far behind; reconnect with since");
+			cut_off(c, "too_slow",
+				"follower fell too far behind; reconnect with since");
 			continue;
 		}
 		if (send_event(c, e) < 0 || conn_flush(c) < 0) {
@@ -269,35 +266,6 @@ void ctl_server_publish(struct ctl_server *s, const struct event *e)
 }
 
 /* ---- requests ---- */
-
-static int json_depth(json_t *j)
-{
-	int max = 0;
-
-	if (json_is_object(j)) {
-		const char *k;
-		json_t *v;
-		json_object_foreach(j, k, v)
-		{
-			int d = json_depth(v);
-			if (d > max)
-				max = d;
-		}
-		return max + 1;
-	}
-	if (json_is_array(j)) {
-		size_t i;
-		json_t *v;
-		json_array_foreach(j, i, v)
-		{
-			int d = json_depth(v);
-			if (d > max)
-				max = d;
-		}
-		return max + 1;
-	}
-	return 0;
-}
 
 static const struct ctl_op *find_op(struct ctl_server *s, const char *name)
 {
@@ -327,9 +295,11 @@ static bool handle_line(struct ctl_conn *c, const char *line, size_t len)
 		json_decref(msg);
 		return false;
 	}
-	if (json_depth(msg) > AEOGATE_JSON_DEPTH_MAX) {
+	if (util_json_depth(msg) > AEOGATE_JSON_DEPTH_MAX) {
 		s->rejected++;
-		send_error(c, NULL, "too_deep", "message nested deeper than " "8 levels");
+		send_error(c, NULL, "too_deep",
+			   "message nested deeper than "
+			   "8 levels");
 		json_decref(msg);
 		return false;
 	}
@@ -347,8 +317,9 @@ static bool handle_line(struct ctl_conn *c, const char *line, size_t len)
 	if (!json_is_string(op) || (args && !json_is_object(args) && !json_is_null(args)) ||
 	    (token && !json_is_string(token) && !json_is_null(token))) {
 		s->rejected++;
-		send_error(c, id, "bad_request",
-			   "a request needs op (string), and args (object) and token (string) if any");
+		send_error(
+		    c, id, "bad_request",
+		    "a request needs op (string), and args (object) and token (string) if any");
 		json_decref(msg);
 		return true;
 	}
@@ -359,8 +330,9 @@ static bool handle_line(struct ctl_conn *c, const char *line, size_t len)
 
 	if (req.token) {
 		if (!s->cfg.auth || s->cfg.auth(s->cfg.auth_userdata, req.token, &req.role,
-						 req.operator_id, sizeof(req.operator_id)) < 0) {
-			ctl_fail(&req, "unauthenticated", "session expired or unknown; log in again");
+						req.operator_id, sizeof(req.operator_id)) < 0) {
+			ctl_fail(&req, "unauthenticated",
+				 "session expired or unknown; log in again");
 			goto reply;
 		}
 	} else if (c->privileged) {
@@ -378,8 +350,8 @@ static bool handle_line(struct ctl_conn *c, const char *line, size_t len)
 	}
 	if (!(o->roles & req.role)) {
 		if (req.role == ROLE_ANON)
-			ctl_fail(&req, "unauthenticated", "'%s' needs a session or a local administrator",
-				 o->name);
+			ctl_fail(&req, "unauthenticated",
+				 "'%s' needs a session or a local administrator", o->name);
 		else
 			ctl_fail(&req, "permission_denied", "role %s may not %s",
 				 role_to_string(req.role), o->name);
@@ -413,7 +385,8 @@ reply:
 		if (reply) {
 			char *text = json_dumps(reply, JSON_COMPACT);
 			if (text && strlen(text) + 1 > AEOGATE_REPLY_MAX) {
-				send_error(c, id, "internal", "reply too large; ask for a smaller page");
+				send_error(c, id, "internal",
+					   "reply too large; ask for a smaller page");
 			} else if (text) {
 				out_append(c, text, strlen(text));
 				out_append(c, "\n", 1);
@@ -580,7 +553,8 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 		return 0;
 	if (s->n_conns >= AEOGATE_CONN_MAX) {
 		static const char busy[] =
-			"{\"id\":null,\"ok\":false,\"error\":{\"code\":\"unavailable\",\"message\":\"too many connections\"}}\n";
+		    "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"unavailable\",\"message\":"
+		    "\"too many connections\"}}\n";
 		s->rejected++;
 		(void)!send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 		close(cfd);
@@ -794,8 +768,8 @@ int ctl_arg_id(struct ctl_request *req, const char *name, bool required, const c
 	return 0;
 }
 
-int ctl_arg_int(struct ctl_request *req, const char *name, bool required, int64_t min,
-		int64_t max, int64_t *ret)
+int ctl_arg_int(struct ctl_request *req, const char *name, bool required, int64_t min, int64_t max,
+		int64_t *ret)
 {
 	json_t *v = json_object_get(req->args, name);
 
@@ -819,9 +793,10 @@ int ctl_arg_time(struct ctl_request *req, const char *name, bool required, int64
 	if (r != 0)
 		return r;
 	if (time_parse_ms(s, ret_ms) < 0)
-		return ctl_fail(req, "invalid_argument",
-				"'%s': '%s' is not a UTC time like 2026-11-28 or 2026-11-28T13:28:11Z",
-				name, s);
+		return ctl_fail(
+		    req, "invalid_argument",
+		    "'%s': '%s' is not a UTC time like 2026-11-28 or 2026-11-28T13:28:11Z", name,
+		    s);
 	return 0;
 }
 
@@ -844,9 +819,9 @@ int ctl_arg_id_array(struct ctl_request *req, const char *name, bool required, c
 	json_array_foreach(v, i, item)
 	{
 		if (!json_is_string(item) || !id_is_valid(json_string_value(item)))
-			return ctl_fail(req, "invalid_argument",
-					"'%s' must hold names of 1-64 characters of A-Z a-z 0-9 . _ -",
-					name);
+			return ctl_fail(
+			    req, "invalid_argument",
+			    "'%s' must hold names of 1-64 characters of A-Z a-z 0-9 . _ -", name);
 		ret[i] = json_string_value(item);
 	}
 	*ret_n = json_array_size(v);

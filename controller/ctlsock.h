@@ -36,7 +36,7 @@ enum {
 };
 
 #define ROLES_SIGNED_IN (ROLE_GUARD | ROLE_MANAGER | ROLE_AUDITOR | ROLE_ADMIN | ROLE_LOCAL)
-#define ROLES_MANAGE (ROLE_MANAGER | ROLE_ADMIN | ROLE_LOCAL)
+#define ROLES_MANAGE	(ROLE_MANAGER | ROLE_ADMIN | ROLE_LOCAL)
 
 /* "guard", "manager", "auditor", "admin" → role bit; 0 when unknown. */
 unsigned role_from_string(const char *s);
@@ -44,14 +44,14 @@ const char *role_to_string(unsigned role);
 
 struct ctl_request {
 	const char *op;
-	json_t *request_id;     /* the client's id (borrowed), NULL when absent */
-	json_t *args;           /* never NULL: an empty object when absent */
-	const char *token;      /* NULL when none */
-	unsigned role;          /* exactly one ROLE_* bit */
-	char operator_id[96];   /* "user:alice" or "uid:1000", for the admin trail */
+	json_t *request_id;   /* the client's id (borrowed), NULL when absent */
+	json_t *args;	      /* never NULL: an empty object when absent */
+	const char *token;    /* NULL when none */
+	unsigned role;	      /* exactly one ROLE_* bit */
+	char operator_id[96]; /* "user:alice" or "uid:1000", for the admin trail */
 	uid_t peer_uid;
 	struct ctl_conn *conn;
-	void *userdata;         /* what main gave ctl_server_new (struct core *) */
+	void *userdata; /* what main gave ctl_server_new (struct core *) */
 	/* Set through ctl_fail. */
 	const char *error_code;
 	char error_message[256];
@@ -88,11 +88,10 @@ struct ctl_server_config {
 	const char *path;
 	const struct ctl_op *const *tables; /* NULL-terminated list of {NULL}-terminated tables */
 	void *userdata;
-	ctl_auth_fn auth;       /* may be NULL: then tokens are refused */
+	ctl_auth_fn auth; /* may be NULL: then tokens are refused */
 	void *auth_userdata;
 	ctl_backlog_fn backlog;
-	int64_t (*last_seq)(void *userdata);
-	gid_t admin_gid;        /* aeogate-admin, or (gid_t)-1 when the group does not exist */
+	gid_t admin_gid; /* aeogate-admin, or (gid_t)-1 when the group does not exist */
 };
 
 int ctl_server_new(struct sd_event *e, const struct ctl_server_config *cfg,
@@ -113,15 +112,14 @@ void ctl_server_publish(struct ctl_server *s, const struct event *e);
 struct ctl_deferred *ctl_defer(struct ctl_request *req);
 void ctl_deferred_reply(struct ctl_deferred *d, json_t *result);
 void ctl_deferred_fail(struct ctl_deferred *d, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Counters for status and tests: requests refused (malformed, too large, denied). */
-uint64_t ctl_server_rejected(struct ctl_server *s);
 uint64_t ctl_request_rejected(const struct ctl_request *req);
 
 /* Records an error for the reply; returns -1 so handlers can `return ctl_fail(...)`. */
 int ctl_fail(struct ctl_request *req, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /*
  * Argument helpers: each returns 0 and writes *ret, 1 when an optional
@@ -131,8 +129,8 @@ int ctl_fail(struct ctl_request *req, const char *code, const char *fmt, ...)
 int ctl_arg_string(struct ctl_request *req, const char *name, bool required, size_t max_len,
 		   const char **ret);
 int ctl_arg_id(struct ctl_request *req, const char *name, bool required, const char **ret);
-int ctl_arg_int(struct ctl_request *req, const char *name, bool required, int64_t min,
-		int64_t max, int64_t *ret);
+int ctl_arg_int(struct ctl_request *req, const char *name, bool required, int64_t min, int64_t max,
+		int64_t *ret);
 int ctl_arg_time(struct ctl_request *req, const char *name, bool required, int64_t *ret_ms);
 /* An array of ids; *ret_n elements written to ret (at most max). */
 int ctl_arg_id_array(struct ctl_request *req, const char *name, bool required, const char **ret,

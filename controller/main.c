@@ -106,15 +106,6 @@ static int backlog(void *userdata, int64_t since, size_t limit,
 	return store_event_list(core_store(userdata), since, limit, cb, cbdata);
 }
 
-static int64_t last_seq(void *userdata)
-{
-	int64_t seq = 0;
-	char hash[EVENT_HASH_HEX];
-
-	store_event_last(core_store(userdata), &seq, hash);
-	return seq;
-}
-
 static int mkdir_parents(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
@@ -145,13 +136,13 @@ static void emit_system(struct core *c, const char *kind, const char *detail)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"state-dir", required_argument, NULL, 's'},
-		{"socket", required_argument, NULL, 'S'},
-		{"check-config", no_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{},
+	    {"config", required_argument, NULL, 'c'},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"socket", required_argument, NULL, 'S'},
+	    {"check-config", no_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {},
 	};
 	static struct config cfg;
 	const char *config_path = NULL, *state_dir = NULL, *socket_path = NULL;
@@ -291,12 +282,11 @@ int main(int argc, char **argv)
 		static const struct ctl_op *tables[] = {ops_admin, ops_door, ops_events, NULL,
 							NULL,	   NULL,     NULL};
 		struct ctl_server_config sc = {
-			.path = cfg.socket,
-			.tables = tables,
-			.userdata = core,
-			.backlog = backlog,
-			.last_seq = last_seq,
-			.admin_gid = gr ? gr->gr_gid : (gid_t)-1,
+		    .path = cfg.socket,
+		    .tables = tables,
+		    .userdata = core,
+		    .backlog = backlog,
+		    .admin_gid = gr ? gr->gr_gid : (gid_t)-1,
 		};
 		/* BEGIN users wiring (tables, auth) */
 		/* Dashboard users and sessions; without them tokens are refused. */

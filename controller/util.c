@@ -87,8 +87,8 @@ int time_parse_ms(const char *s, int64_t *ret_ms)
 		return -EINVAL;
 	if (*p == 'T') {
 		p++;
-		if (parse_digits(&p, 2, &hour) < 0 || *p++ != ':' || parse_digits(&p, 2, &min) < 0 ||
-		    *p++ != ':' || parse_digits(&p, 2, &sec) < 0)
+		if (parse_digits(&p, 2, &hour) < 0 || *p++ != ':' ||
+		    parse_digits(&p, 2, &min) < 0 || *p++ != ':' || parse_digits(&p, 2, &sec) < 0)
 			return -EINVAL;
 		if (*p == '.') {
 			p++;
@@ -204,4 +204,31 @@ int credential_normalize(const char *in, char *out, size_t len)
 		r = wiegand_card_to_string(&card, out, len);
 		return r < 0 ? r : 0;
 	}
+}
+
+size_t util_json_depth(const json_t *v)
+{
+	size_t max = 0, d, i;
+	const char *key;
+	json_t *child;
+
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, child)
+		{
+			d = util_json_depth(child);
+			if (d > max)
+				max = d;
+		}
+		return max + 1;
+	}
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, child)
+		{
+			d = util_json_depth(child);
+			if (d > max)
+				max = d;
+		}
+		return max + 1;
+	}
+	return 0;
 }

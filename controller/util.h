@@ -3,6 +3,7 @@
 #ifndef AEOGATE_UTIL_H
 #define AEOGATE_UTIL_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,5 +40,12 @@ bool text_is_valid(const char *s);
  * "uid:04A1B2C3") into its stored form; -EINVAL when malformed.
  */
 int credential_normalize(const char *in, char *out, size_t len);
+
+/*
+ * Nesting depth of a JSON value: 0 for a scalar, 1 for a flat object or
+ * array. Every boundary that takes JSON from outside checks it against
+ * AEOGATE_JSON_DEPTH_MAX.
+ */
+size_t util_json_depth(const json_t *v);
 
 #endif

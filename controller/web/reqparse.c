@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "reqparse.h"
+#include "util.h"
 
 static int q_events(web_urlarg_fn get, void *ctx, json_t *args);
 static int q_persons(web_urlarg_fn get, void *ctx, json_t *args);
@@ -191,34 +192,6 @@ static int q_alarms(web_urlarg_fn get, void *ctx, json_t *args)
 	return 0;
 }
 
-size_t web_json_depth(const json_t *v)
-{
-	size_t max = 0, d;
-	const char *key;
-	json_t *child;
-	size_t i;
-
-	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, key, child)
-		{
-			d = web_json_depth(child);
-			if (d > max)
-				max = d;
-		}
-		return max + 1;
-	}
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, child)
-		{
-			d = web_json_depth(child);
-			if (d > max)
-				max = d;
-		}
-		return max + 1;
-	}
-	return 0;
-}
-
 #define FAIL(st, c, m)                                                                             \
 	do {                                                                                       \
 		*ret_status = (st);                                                                \
@@ -243,7 +216,7 @@ int web_request_args(const struct web_request *rq, json_t **ret, unsigned *ret_s
 		if (!json_is_object(args))
 			FAIL(400, "bad_json", "the body must be a JSON object");
 		/* Requests are flat; the controller bounds nesting at 8 levels. */
-		if (web_json_depth(args) > AEOGATE_JSON_DEPTH_MAX - 2)
+		if (util_json_depth(args) > AEOGATE_JSON_DEPTH_MAX - 2)
 			FAIL(400, "too_deep", "the body is nested too deeply");
 		if (!(r->flags & R_BODY)) {
 			json_decref(args);

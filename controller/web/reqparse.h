@@ -80,8 +80,6 @@ int web_request_args(const struct web_request *rq, json_t **ret, unsigned *ret_s
 /* HTTP status for a controller error code (500 for any other). */
 unsigned web_status_for(const char *code);
 
-/* Nesting depth of a JSON value: 0 for a scalar, 1 for a flat object. */
-size_t web_json_depth(const json_t *v);
 
 /* Only plain names: no "..", no hidden files, no encoded anything. */
 bool web_static_path_ok(const char *path);

@@ -74,15 +74,6 @@ static int backlog(void *u, int64_t since, size_t limit,
 	return store_event_list(store, since, limit, cb, cbdata);
 }
 
-static int64_t last_seq(void *u)
-{
-	int64_t seq = 0;
-	char hash[EVENT_HASH_HEX];
-
-	store_event_last(store, &seq, hash);
-	return seq;
-}
-
 static void pump(void)
 {
 	for (int i = 0; i < 1000 && sd_event_run(loop, 0) > 0; i++)
@@ -223,7 +214,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		.tables = tables,
 		.userdata = core,
 		.backlog = backlog,
-		.last_seq = last_seq,
 		.admin_gid = (gid_t)-1,
 	};
 	CHECK(ctl_server_new(loop, &sc, &srv) == 0);

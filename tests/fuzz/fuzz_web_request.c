@@ -38,6 +38,7 @@
 
 #include "fuzz.h"
 #include "reqparse.h"
+#include "util.h"
 
 /* As lws would hold them: the path, the query string and the Cookie header. */
 #define URI_MAX	   4096
@@ -171,7 +172,7 @@ static void check_line(const char *op, json_t *args, const char *token)
 	if (!msg)
 		fprintf(stderr, "the controller cannot parse: %s (%s)\n", line, err.text);
 	CHECK(json_is_object(msg));
-	CHECK(web_json_depth(msg) <= AEOGATE_JSON_DEPTH_MAX);
+	CHECK(util_json_depth(msg) <= AEOGATE_JSON_DEPTH_MAX);
 	CHECK(json_is_string(json_object_get(msg, "op")));
 	CHECK(json_is_object(json_object_get(msg, "args")));
 	CHECK(json_equal(json_object_get(msg, "args"), args));
@@ -220,7 +221,7 @@ static void check_route(enum method m, const char *path, const struct query *q, 
 		return;
 	}
 	CHECK(json_is_object(args));
-	CHECK(web_json_depth(args) <= AEOGATE_JSON_DEPTH_MAX - 2);
+	CHECK(util_json_depth(args) <= AEOGATE_JSON_DEPTH_MAX - 2);
 	if (r->flags & R_ID)
 		CHECK(!strcmp(json_string_value(json_object_get(args, "id")), id));
 	if (r->flags & R_LOGIN) {
