@@ -179,18 +179,34 @@ static int conn_flush(struct ctl_conn *c)
 
 /* ---- followers ---- */
 
-static int send_event(struct ctl_conn *c, const struct event *e)
+/* One event as the line a follower receives, malloc'd; NULL when out of memory. */
+static char *event_line(const struct event *e)
 {
 	json_t *ev = event_to_json(e);
 	json_t *m = ev ? json_pack("{s:o}", "event", ev) : NULL;
-	int r;
+	char *line = m ? json_dumps(m, JSON_COMPACT) : NULL;
 
-	if (!m)
-		return -ENOMEM;
-	r = send_json(c, m);
 	json_decref(m);
+	return line;
+}
+
+static int send_event_line(struct ctl_conn *c, int64_t seq, const char *line)
+{
+	int r = out_append(c, line, strlen(line));
+
 	if (r == 0)
-		c->follow_seq = e->seq;
+		r = out_append(c, "\n", 1);
+	if (r == 0)
+		c->follow_seq = seq;
+	return r;
+}
+
+static int send_event(struct ctl_conn *c, const struct event *e)
+{
+	char *line = event_line(e);
+	int r = line ? send_event_line(c, e->seq, line) : -ENOMEM;
+
+	free(line);
 	return r;
 }
 
@@ -236,6 +252,7 @@ static void cut_off(struct ctl_conn *c, const char *code, const char *why)
 void ctl_server_publish(struct ctl_server *s, const struct event *e)
 {
 	struct ctl_conn *c, *next;
+	char *line = NULL; /* encoded once, for every follower that is live */
 
 	if (!s)
 		return;
@@ -257,12 +274,17 @@ void ctl_server_publish(struct ctl_server *s, const struct event *e)
 				"follower fell too far behind; reconnect with since");
 			continue;
 		}
-		if (send_event(c, e) < 0 || conn_flush(c) < 0) {
+		if (!line && !(line = event_line(e))) {
+			conn_free(c); /* cannot send it: the follower resumes with since */
+			continue;
+		}
+		if (send_event_line(c, e->seq, line) < 0 || conn_flush(c) < 0) {
 			conn_free(c);
 			continue;
 		}
 		conn_update_events(c);
 	}
+	free(line);
 }
 
 /* ---- requests ---- */
