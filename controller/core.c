@@ -42,9 +42,7 @@ struct core {
 		unsigned index;
 	} timer_ctx[AEOGATE_DOORS_MAX];
 	struct hal_reader readers[AEOGATE_READERS_MAX];
-	bool doors_open;
 	bool starting; /* inputs reported while starting are initial levels, not edges */
-	sd_event *loop;
 	sd_event_source *retry_timer;
 	struct store *store;
 	struct audit_chain chain;
@@ -649,7 +647,6 @@ int core_lock_all(struct core *c)
 		if (r < 0 && !first_error)
 			first_error = r;
 	}
-	c->doors_open = true;
 	return first_error;
 }
 
@@ -680,7 +677,6 @@ int core_start(struct core *c, sd_event *e)
 {
 	int r;
 
-	c->loop = e;
 	r = watch_clock(c, e);
 	if (r < 0)
 		return r;
