@@ -390,20 +390,57 @@ static enum reason decode(const struct reader_config *rc, const struct hal_read 
 	return n == -EBADMSG ? REASON_BAD_PARITY : REASON_UNKNOWN_FORMAT;
 }
 
+/*
+ * The access event's detail: the reader's direction and what was read, and
+ * for an ambiguous read every enrolled badge the frame matched. Returns a
+ * string to free, or NULL (the event is still recorded, without detail).
+ */
+static char *read_detail(const struct reader_config *rc, const struct hal_read *r,
+			 const struct candidates *matched, const char *const *holders)
+{
+	json_t *d, *list;
+	char *text;
+
+	if (!matched) {
+		/* The decision path: no JSON objects, one formatted line. */
+		if (r->kind == HAL_READ_WIEGAND)
+			return asprintf(&text, "{\"direction\":\"%s\",\"bits\":%zu}", rc->direction,
+					r->nbits) < 0
+				   ? NULL
+				   : text;
+		return asprintf(&text, "{\"direction\":\"%s\",\"uid_bytes\":%zu}", rc->direction,
+				r->uid_len) < 0
+			   ? NULL
+			   : text;
+	}
+	d = json_pack("{s:s,s:I}", "direction", rc->direction, "bits", (json_int_t)r->nbits);
+	list = json_array();
+	for (size_t i = 0; d && list && i < matched->n; i++)
+		json_array_append_new(list, json_pack("{s:s,s:s}", "credential", matched->creds[i],
+						      "person", holders[i]));
+	if (!d || !list || json_object_set_new(d, "candidates", list) < 0) {
+		json_decref(d);
+		return NULL;
+	}
+	text = json_dumps(d, JSON_COMPACT);
+	json_decref(d);
+	return text;
+}
+
 void core_reader_read(struct core *c, unsigned reader_index, const struct hal_read *r,
 		      struct core_decision *ret)
 {
 	const struct reader_config *rc = &c->cfg->readers[reader_index];
 	const struct door_config *dc = &c->cfg->doors[rc->door_index];
 	struct core_decision dec = {0};
-	struct candidates cand;
-	struct credential cred;
+	struct candidates cand, matched = {0};
+	struct credential cred, creds[AEOGATE_FORMATS_MAX];
+	const char *holders[AEOGATE_FORMATS_MAX];
 	struct person person;
 	struct decide_facts facts = {.now_ms = clock_wall(c)};
 	struct event e = {0};
-	char detail[160];
+	char *detail;
 	enum reason reason;
-	bool found = false;
 
 	if (r->kind == HAL_READ_KEY)
 		return; /* keypad input is for the card+PIN rule, which is not built yet */
@@ -411,18 +448,30 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	reason = decode(rc, r, &cand);
 	if (reason == REASON_NONE) {
 		/* Two formats can fit one frame: the badge is whichever one was enrolled. */
-		for (size_t i = 0; i < cand.n && !found; i++) {
-			int q = c->store ? store_credential_get(c->store, cand.creds[i], &cred) : -ENODEV;
+		for (size_t i = 0; i < cand.n; i++) {
+			int q = c->store ? store_credential_get(c->store, cand.creds[i],
+								&creds[matched.n])
+					 : -ENODEV;
 			if (q == 0) {
-				found = true;
-				memmove(cand.creds[0], cand.creds[i], sizeof(cand.creds[0]));
+				memcpy(matched.creds[matched.n], cand.creds[i],
+				       sizeof(cand.creds[0]));
+				holders[matched.n] = creds[matched.n].person;
+				matched.n++;
 			} else if (q != -ENOENT) {
 				reason = REASON_INTERNAL_ERROR;
 				break;
 			}
 		}
 	}
-	if (reason == REASON_NONE && found) {
+	if (reason == REASON_NONE && matched.n > 1) {
+		/* The frame could be either badge: name both, attribute it to neither. */
+		reason = REASON_AMBIGUOUS_CREDENTIAL;
+		if (wiegand_raw_to_string(r->bits, r->nbits, cand.creds[0], sizeof(cand.creds[0])) <
+		    0)
+			cand.n = 0;
+	} else if (reason == REASON_NONE && matched.n == 1) {
+		cred = creds[0];
+		memmove(cand.creds[0], matched.creds[0], sizeof(cand.creds[0]));
 		facts.credential = &cred;
 		if (store_person_get(c->store, cred.person, &person) == 0)
 			facts.person = &person;
@@ -436,26 +485,22 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	dec.reason = reason;
 	if (cand.n)
 		snprintf(dec.credential, sizeof(dec.credential), "%s", cand.creds[0]);
-	if (found)
+	if (matched.n == 1)
 		snprintf(dec.person, sizeof(dec.person), "%s", cred.person);
 
+	detail = read_detail(rc, r, matched.n > 1 ? &matched : NULL, holders);
 	e.kind = dec.granted ? "access.granted" : "access.denied";
 	e.door = dc->name;
 	e.reader = rc->name;
 	e.zone = dc->zone;
-	e.person = found ? dec.person : NULL;
+	e.person = matched.n == 1 ? dec.person : NULL;
 	e.credential = cand.n ? dec.credential : NULL;
 	e.reason = dec.granted ? NULL : reason_to_string(reason);
-	if (r->kind == HAL_READ_WIEGAND)
-		snprintf(detail, sizeof(detail), "{\"direction\":\"%s\",\"bits\":%zu}", rc->direction,
-			 r->nbits);
-	else
-		snprintf(detail, sizeof(detail), "{\"direction\":\"%s\",\"uid_bytes\":%zu}",
-			 rc->direction, r->uid_len);
 	e.detail = detail;
 
 	/* The event is committed (or queued, if storage fails) before the lock moves. */
 	core_emit(c, &e);
+	free(detail);
 	dec.seq = e.seq;
 	if (dec.granted) {
 		door_grant(&c->doors[rc->door_index], clock_mono(c));
@@ -709,8 +754,10 @@ int core_start(struct core *c, sd_event *e)
 	}
 	c->starting = false;
 	for (size_t i = 0; i < c->cfg->n_readers; i++) {
-		/* A reader that cannot open now keeps retrying in its backend; it never stops the controller. */
-		r = hal_reader_open(&c->readers[i], (unsigned)i, &c->cfg->readers[i], &c->hal_cb, e);
+		/* A reader that cannot open now keeps retrying in its backend; it never stops the
+		 * controller. */
+		r = hal_reader_open(&c->readers[i], (unsigned)i, &c->cfg->readers[i], &c->hal_cb,
+				    e);
 		if (r < 0)
 			return r;
 	}

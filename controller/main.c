@@ -17,6 +17,7 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include "collide.h"
 #include "core.h"
 #include "ctlsock.h"
 #include "ops.h"
@@ -126,6 +127,27 @@ static int mkdir_parents(const char *path, mode_t mode)
 	return 0;
 }
 
+static int warn_collision(const char *a, const char *person_a, const struct collision *b,
+			  void *userdata)
+{
+	fprintf(stderr,
+		SD_WARNING "badges %s ('%s') and %s ('%s') are the same frame on %s: its reads "
+			   "are denied ambiguous_credential until one badge is replaced or no "
+			   "reader accepts both formats\n",
+		a, person_a, b->credential, b->person, b->readers);
+	return 0;
+}
+
+/* Enrolled badges that the configured readers cannot tell apart: warned, never hidden. */
+static void warn_collisions(const struct config *cfg, struct store *s)
+{
+	int r = collide_scan(cfg, s, warn_collision, NULL);
+
+	if (r < 0)
+		fprintf(stderr, SD_WARNING "cannot check enrolled badges for collisions: %s\n",
+			strerror(-r));
+}
+
 static void emit_system(struct core *c, const char *kind, const char *detail)
 {
 	struct event e = {.kind = kind, .detail = detail};
@@ -197,7 +219,18 @@ int main(int argc, char **argv)
 		snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", state_dir);
 	if (socket_path)
 		snprintf(cfg.socket, sizeof(cfg.socket), "%s", socket_path);
+	snprintf(db_path, sizeof(db_path), "%s/aeogate.db", cfg.state_dir);
 	if (check_only) {
+		/* The badges already enrolled are checked against the readers' formats too. */
+		if (access(db_path, F_OK) == 0) {
+			r = store_open_readonly(db_path, &store, err, sizeof(err));
+			if (r < 0)
+				fprintf(stderr, SD_WARNING "enrolled badges not checked: %s\n",
+					err);
+			else
+				warn_collisions(&cfg, store);
+			store_close(store);
+		}
 		printf("%s: ok: %zu doors, %zu readers\n", config_path, cfg.n_doors, cfg.n_readers);
 		return EXIT_SUCCESS;
 	}
@@ -219,7 +252,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, SD_ERR "state directory %s: %s\n", cfg.state_dir, strerror(-r));
 		goto out;
 	}
-	snprintf(db_path, sizeof(db_path), "%s/aeogate.db", cfg.state_dir);
 	r = store_open(db_path, cfg.durability, &store, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, SD_ERR "%s: %s\n", db_path, err);
@@ -231,6 +263,7 @@ int main(int argc, char **argv)
 			strerror(-r));
 		goto out;
 	}
+	warn_collisions(&cfg, store);
 
 	/* BEGIN audit wiring (device key, checkpoints, alarms) */
 	{

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collide.h"
 #include "core.h"
 #include "ctlsock.h"
 #include "ops.h"
@@ -482,6 +483,7 @@ static int op_badge_issue(struct ctl_request *req, json_t **ret)
 	struct core *c = req->userdata;
 	struct store *s = core_store(c);
 	struct credential cr = {0}, existing;
+	struct collision twin;
 	struct person p;
 	int r;
 
@@ -493,8 +495,18 @@ static int op_badge_issue(struct ctl_request *req, json_t **ret)
 		return ctl_fail(req, "failed_precondition",
 				"person '%s' is terminated; badges cannot be issued", p.id);
 	if (store_credential_get(s, cr.id, &existing) == 0)
-		return ctl_fail(req, "already_exists", "credential %s is already issued to '%s' (%s)",
-				cr.id, existing.person, existing.status);
+		return ctl_fail(req, "already_exists",
+				"credential %s is already issued to '%s' (%s)", cr.id,
+				existing.person, existing.status);
+	/* A badge no reader could tell from an enrolled one would be read as either holder. */
+	r = collide_find(core_config(c), s, cr.id, &twin, 1);
+	if (r < 0)
+		return ops_store_error(req, r, "credential");
+	if (r > 0)
+		return ctl_fail(req, "already_exists",
+				"credential %s is the same frame as %s, issued to '%s', on readers "
+				"that accept both formats: %s",
+				cr.id, twin.credential, twin.person, twin.readers);
 	snprintf(cr.person, sizeof(cr.person), "%s", p.id);
 	strcpy(cr.status, "active");
 	cr.issued_ms = core_wall_ms(c);

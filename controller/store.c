@@ -51,6 +51,7 @@ enum stmt {
 	ST_CREDENTIAL_REVOKE_PERSON,
 	ST_CREDENTIAL_LIST,
 	ST_CREDENTIAL_LIST_PERSON,
+	ST_CREDENTIAL_LIST_RANGE,
 	ST_LEVEL_ADD,
 	ST_LEVEL_ZONE_ADD,
 	ST_LEVEL_EXISTS,
@@ -162,6 +163,8 @@ static const char *const stmt_sql[_ST_MAX] = {
 	"UPDATE credentials SET status = 'revoked', revoked_ms = ?2 "
 	"WHERE person = ?1 AND status IN ('active', 'suspended', 'lost')",
     [ST_CREDENTIAL_LIST] = "SELECT " CREDENTIAL_COLS " FROM credentials ORDER BY id",
+    [ST_CREDENTIAL_LIST_RANGE] = "SELECT " CREDENTIAL_COLS " FROM credentials "
+				 "WHERE id >= ?1 AND id < ?2 ORDER BY id",
     [ST_CREDENTIAL_LIST_PERSON] =
 	"SELECT " CREDENTIAL_COLS " FROM credentials WHERE person = ?1 ORDER BY id",
 
@@ -595,6 +598,24 @@ static int store_migrate(struct store *s)
 	return 0;
 }
 
+/* A read-only connection cannot migrate: it reads only a database at this binary's schema. */
+static int store_check_current(struct store *s)
+{
+	int compiled = store_schema_version();
+	int64_t v;
+	int r;
+
+	r = db_int(s, "PRAGMA user_version", &v);
+	if (r < 0)
+		return r;
+	if (v != compiled)
+		return store_fail(s, -EPROTO,
+				  "database schema version %" PRId64
+				  " is not this aeogated's (%d); start aeogated once to migrate it",
+				  v, compiled);
+	return 0;
+}
+
 static int store_prepare_all(struct store *s)
 {
 	for (int i = 0; i < _ST_MAX; i++) {
@@ -608,8 +629,8 @@ static int store_prepare_all(struct store *s)
 	return 0;
 }
 
-int store_open(const char *path, const char *durability, struct store **ret, char *err,
-	       size_t errlen)
+static int store_open_mode(const char *path, const char *durability, bool readonly,
+			   struct store **ret, char *err, size_t errlen)
 {
 	struct store *s;
 	int rc, r;
@@ -635,7 +656,10 @@ int store_open(const char *path, const char *durability, struct store **ret, cha
 
 	/* One thread uses the connection: SQLite's own mutexes would only cost time. */
 	rc = sqlite3_open_v2(
-	    path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	    path, &s->db,
+	    (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+		SQLITE_OPEN_NOMUTEX,
+	    NULL);
 	if (rc != SQLITE_OK) {
 		r = s->db ? sql_fail(s, rc) : -ENOMEM;
 		if (!s->db)
@@ -648,10 +672,10 @@ int store_open(const char *path, const char *durability, struct store **ret, cha
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 
-	r = store_configure(s, durability);
-	if (r < 0)
-		goto err_close;
-	r = store_migrate(s);
+	if (readonly)
+		r = store_check_current(s);
+	else if ((r = store_configure(s, durability)) >= 0)
+		r = store_migrate(s);
 	if (r < 0)
 		goto err_close;
 	r = store_prepare_all(s);
@@ -669,6 +693,17 @@ err_close:
 		snprintf(err, errlen, "%s: %s", path, s->errmsg);
 	store_close(s);
 	return r;
+}
+
+int store_open(const char *path, const char *durability, struct store **ret, char *err,
+	       size_t errlen)
+{
+	return store_open_mode(path, durability, false, ret, err, errlen);
+}
+
+int store_open_readonly(const char *path, struct store **ret, char *err, size_t errlen)
+{
+	return store_open_mode(path, "normal", true, ret, err, errlen);
 }
 
 void store_close(struct store *s)
@@ -1111,19 +1146,12 @@ int store_credential_revoke_person(struct store *s, const char *person, int64_t 
 	return 0;
 }
 
-int store_credential_list(struct store *s, const char *person,
-			  int (*cb)(const struct credential *c, void *userdata), void *userdata)
+static int credential_walk(struct store *s, sqlite3_stmt *st,
+			   int (*cb)(const struct credential *c, void *userdata), void *userdata)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct credential c;
 	int r;
 
-	if (person)
-		r = stmt_prepare(s, ST_CREDENTIAL_LIST_PERSON, &st, "t", person);
-	else
-		r = stmt_prepare(s, ST_CREDENTIAL_LIST, &st, "");
-	if (r < 0)
-		return r;
 	while ((r = stmt_row(s, st)) > 0) {
 		r = credential_from_row(s, st, &c);
 		if (r < 0)
@@ -1133,6 +1161,41 @@ int store_credential_list(struct store *s, const char *person,
 			return r;
 	}
 	return r;
+}
+
+int store_credential_list(struct store *s, const char *person,
+			  int (*cb)(const struct credential *c, void *userdata), void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	if (person)
+		r = stmt_prepare(s, ST_CREDENTIAL_LIST_PERSON, &st, "t", person);
+	else
+		r = stmt_prepare(s, ST_CREDENTIAL_LIST, &st, "");
+	if (r < 0)
+		return r;
+	return credential_walk(s, st, cb, userdata);
+}
+
+int store_credential_list_prefix(struct store *s, const char *prefix,
+				 int (*cb)(const struct credential *c, void *userdata),
+				 void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	char end[AEOGATE_CREDENTIAL_MAX + 1];
+	size_t n = prefix ? strlen(prefix) : 0;
+	int r;
+
+	/* [prefix, prefix with its last byte + 1): an index range, not a LIKE scan. */
+	if (n == 0 || n >= sizeof(end) || (unsigned char)prefix[n - 1] == 0xff)
+		return -EINVAL;
+	memcpy(end, prefix, n + 1);
+	end[n - 1]++;
+	r = stmt_prepare(s, ST_CREDENTIAL_LIST_RANGE, &st, "tt", prefix, end);
+	if (r < 0)
+		return r;
+	return credential_walk(s, st, cb, userdata);
 }
 
 /* Levels. */

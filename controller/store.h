@@ -38,6 +38,12 @@ int store_schema_version(void);
  */
 int store_open(const char *path, const char *durability, struct store **ret, char *err,
 	       size_t errlen);
+/*
+ * Opens an existing database read-only, for checks beside a running
+ * controller (aeogated --check-config); -EPROTO unless it is at this
+ * binary's schema version (a read-only connection cannot migrate).
+ */
+int store_open_readonly(const char *path, struct store **ret, char *err, size_t errlen);
 void store_close(struct store *s); /* accepts NULL */
 
 /*
@@ -112,6 +118,11 @@ int store_credential_revoke_person(struct store *s, const char *person, int64_t 
 /* All credentials, or those of one person when person != NULL, ordered by id. */
 int store_credential_list(struct store *s, const char *person,
 			  int (*cb)(const struct credential *c, void *userdata), void *userdata);
+
+/* Credentials whose id starts with prefix ("h10302:"), ordered by id. */
+int store_credential_list_prefix(struct store *s, const char *prefix,
+				 int (*cb)(const struct credential *c, void *userdata),
+				 void *userdata);
 
 /* Access levels: a name and the zones it opens. */
 int store_level_add(struct store *s, const char *name, const char *const *zones,

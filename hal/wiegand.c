@@ -218,6 +218,26 @@ int wiegand_encode(const struct wiegand_card *c, uint8_t *bits, size_t max)
 	return l->bits;
 }
 
+int wiegand_aliases(const struct wiegand_card *c, unsigned mask, struct wiegand_card *ret,
+		    size_t max)
+{
+	uint8_t bits[AEOGATE_WIEGAND_MAX_BITS];
+	struct wiegand_card cards[_WIEGAND_FORMAT_MAX];
+	size_t n = 0;
+	int nbits, m;
+
+	if (!c || (!ret && max))
+		return -EINVAL;
+	nbits = wiegand_encode(c, bits, sizeof(bits));
+	if (nbits < 0)
+		return nbits;
+	m = wiegand_decode(bits, (size_t)nbits, mask & ~(1u << c->format), cards,
+			   _WIEGAND_FORMAT_MAX);
+	for (int i = 0; i < m && n < max; i++)
+		ret[n++] = cards[i];
+	return (int)n;
+}
+
 int wiegand_card_to_string(const struct wiegand_card *c, char *buf, size_t len)
 {
 	const char *name;

@@ -64,6 +64,7 @@ const REASONS = {
   not_yet_valid: 'not yet valid',
   expired: 'validity expired',
   no_access: 'no access level for this zone',
+  ambiguous_credential: 'the frame matches two enrolled badges',
   door_locked_down: 'door locked down',
   internal_error: 'controller error (denied)',
   outside_schedule: 'outside schedule',

@@ -60,6 +60,16 @@ int wiegand_decode(const uint8_t *bits, size_t nbits, unsigned mask, struct wieg
 int wiegand_encode(const struct wiegand_card *c, uint8_t *bits, size_t max);
 
 /*
+ * The other cards that are the same bits on the wire as c: every format in
+ * mask, other than c's own, whose length and parity fit c's frame (H10302
+ * and H10304 share one 37-bit layout). A reader accepting c's format and an
+ * alias's cannot tell the two badges apart. Writes at most max to ret and
+ * returns how many (0: none), or -EINVAL/-ERANGE when c does not encode.
+ */
+int wiegand_aliases(const struct wiegand_card *c, unsigned mask, struct wiegand_card *ret,
+		    size_t max);
+
+/*
  * Normalized credential text: "h10301:12:3456" (format:facility:number).
  * Returns the length written, or -ENOSPC.
  */
@@ -74,7 +84,8 @@ int wiegand_card_from_string(const char *s, struct wiegand_card *ret);
  */
 int wiegand_raw_to_string(const uint8_t *bits, size_t nbits, char *buf, size_t len);
 
-/* Parses a string of '0'/'1' characters; -EINVAL on other characters or empty, -E2BIG above the limit. */
+/* Parses a string of '0'/'1' characters; -EINVAL on other characters or empty, -E2BIG above the
+ * limit. */
 int wiegand_bits_from_string(const char *s, uint8_t *bits, size_t max);
 
 /*

@@ -202,6 +202,7 @@ static const struct {
     {REASON_NO_ACCESS, "no_access"},
     {REASON_DOOR_LOCKED_DOWN, "door_locked_down"},
     {REASON_INTERNAL_ERROR, "internal_error"},
+    {REASON_AMBIGUOUS_CREDENTIAL, "ambiguous_credential"},
 };
 
 static void test_reason_codes_are_stable(void **state)

@@ -384,6 +384,49 @@ static void test_37_bit_frame_decodes_as_both_formats(void **state)
 	assert_int_equal(wiegand_decode(bits, 37, WIEGAND_ALL_FORMATS, got, 4), -EBADMSG);
 }
 
+/* Table: a card, the mask it is read under, and the aliases expected. */
+static void test_aliases_are_the_same_frame(void **state)
+{
+	static const struct {
+		struct wiegand_card card;
+		unsigned mask;
+		int n;
+		struct wiegand_card alias;
+	} cases[] = {
+	    /* 524290 = 1 << 19 | 2: the H10302 number is the H10304 facility:card. */
+	    {{WIEGAND_H10302, 0, 524290}, WIEGAND_ALL_FORMATS, 1, {WIEGAND_H10304, 1, 2}},
+	    {{WIEGAND_H10304, 1, 2}, WIEGAND_ALL_FORMATS, 1, {WIEGAND_H10302, 0, 524290}},
+	    {{WIEGAND_H10304, 65535, 524287},
+	     WIEGAND_ALL_FORMATS,
+	     1,
+	     {WIEGAND_H10302, 0, 34359738367ull}},
+	    /* A reader that does not accept the other format has no alias. */
+	    {{WIEGAND_H10302, 0, 524290}, 1u << WIEGAND_H10302, 0, {0}},
+	    {{WIEGAND_H10302, 0, 524290}, (1u << WIEGAND_H10302) | (1u << WIEGAND_H10301), 0, {0}},
+	    /* Formats of a length no other format has never alias. */
+	    {{WIEGAND_H10301, 12, 3456}, WIEGAND_ALL_FORMATS, 0, {0}},
+	    {{WIEGAND_H10306, 1, 2}, WIEGAND_ALL_FORMATS, 0, {0}},
+	    {{WIEGAND_C1K35, 100, 2000}, WIEGAND_ALL_FORMATS, 0, {0}},
+	    {{WIEGAND_C1K48, 100, 2000}, WIEGAND_ALL_FORMATS, 0, {0}},
+	};
+	struct wiegand_card got[_WIEGAND_FORMAT_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int n = wiegand_aliases(&cases[i].card, cases[i].mask, got, _WIEGAND_FORMAT_MAX);
+
+		assert_int_equal(n, cases[i].n);
+		if (n == 1) {
+			assert_int_equal(got[0].format, cases[i].alias.format);
+			assert_int_equal(got[0].facility, cases[i].alias.facility);
+			assert_true(got[0].number == cases[i].alias.number);
+		}
+	}
+	/* A card that does not fit its format has no frame to compare. */
+	struct wiegand_card bad = {WIEGAND_H10301, 256, 1};
+	assert_int_equal(wiegand_aliases(&bad, WIEGAND_ALL_FORMATS, got, 1), -ERANGE);
+	assert_int_equal(wiegand_aliases(NULL, WIEGAND_ALL_FORMATS, got, 1), -EINVAL);
+}
+
 static void test_decode_rejects_invalid_input(void **state)
 {
 	uint8_t bits[AEOGATE_WIEGAND_MAX_BITS + 1] = {0};
@@ -617,6 +660,7 @@ int main(void)
 	    cmocka_unit_test(test_wrong_length_is_unknown_format),
 	    cmocka_unit_test(test_disabled_format_is_unknown),
 	    cmocka_unit_test(test_37_bit_frame_decodes_as_both_formats),
+	    cmocka_unit_test(test_aliases_are_the_same_frame),
 	    cmocka_unit_test(test_decode_rejects_invalid_input),
 	    cmocka_unit_test(test_bits_from_string),
 	    cmocka_unit_test(test_card_to_string),
