@@ -182,6 +182,35 @@ static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *ret)
 	return 0;
 }
 
+/* "64M", "512K", "1G", "0", or plain bytes; binary units; bounded by max. */
+static int parse_size(const char *v, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	unsigned long long n;
+	uint64_t mult = 1;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end == 'K' || *end == 'k')
+		mult = 1024;
+	else if (*end == 'M')
+		mult = 1024 * 1024;
+	else if (*end == 'G')
+		mult = 1024 * 1024 * 1024;
+	else if (*end)
+		return -EINVAL;
+	if (*end && end[1])
+		return -EINVAL;
+	if (n > max / mult)
+		return -ERANGE;
+	*ret = n * mult;
+	return 0;
+}
+
 static int parse_bool(const char *v, bool *ret)
 {
 	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "on"))
@@ -243,8 +272,9 @@ static int key_index(const char *const *keys, const char *name)
 	return -1;
 }
 
-static const char *const controller_keys[] = {"state_dir", "socket", "site_name", "timezone",
-					      "durability", "demo", NULL};
+static const char *const controller_keys[] = {"state_dir",	 "socket",	    "site_name",
+					      "timezone",	 "durability",	    "demo",
+					      "storage_reserve", "storage_failure", NULL};
 static const char *const door_keys[] = {"zone",	     "lock",	"lock_type", "contact",
 					"rex",	     "tamper",	"led_green", "led_red",
 					"buzzer",    "debounce_ms", "strike_time", "held_time",
@@ -334,6 +364,16 @@ static int controller_key(struct parse_state *ps, const char *key, const char *v
 		strcpy(c->durability, v);
 	} else if (!strcmp(key, "demo"))
 		r = parse_bool(v, &c->demo);
+	else if (!strcmp(key, "storage_reserve")) {
+		r = parse_size(v, AEOGATE_STORAGE_RESERVE_MAX, &c->storage_reserve);
+		if (r == -ERANGE)
+			return fail(ps, ps->line, key, "at most %lluM, not '%s'",
+				    (unsigned long long)(AEOGATE_STORAGE_RESERVE_MAX >> 20), v);
+	} else if (!strcmp(key, "storage_failure")) {
+		if (strcmp(v, "deny") && strcmp(v, "grant"))
+			return fail(ps, ps->line, key, "must be deny or grant, not '%s'", v);
+		c->storage_failure_grant = !strcmp(v, "grant");
+	}
 	if (r == -ENAMETOOLONG)
 		return fail(ps, ps->line, key, "value too long");
 	if (r < 0)
@@ -581,6 +621,7 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 	strcpy(ret->site_name, "aeogate");
 	strcpy(ret->timezone, "UTC");
 	strcpy(ret->durability, "normal");
+	ret->storage_reserve = AEOGATE_STORAGE_RESERVE_DEFAULT;
 	ret->checkpoint_events = 1000;
 	ret->checkpoint_minutes = 10;
 	ret->alarm_ack_limit_ms = 3 * 60 * 1000;

@@ -19,6 +19,7 @@
 #include "core.h"
 #include "decide.h"
 #include "door.h"
+#include "reserve.h"
 #include "store.h"
 #include "util.h"
 
@@ -52,7 +53,13 @@ struct core {
 	struct queued_event queue[AEOGATE_EVENT_QUEUE_MAX];
 	size_t queue_head, queue_len;
 	uint64_t lost;
+	uint64_t lost_recorded; /* of lost, how many a stored event already counts */
 	bool storage_failing;
+	uint64_t reserve_released; /* bytes given back by the commit before the alarm */
+	int64_t failing_since_ms;  /* when the alarm.storage now in the queue was raised */
+	struct reserve *reserve;
+	core_storage_fn storage_fn;
+	void *storage_userdata;
 	struct core_decision last;
 	int clock_fd; /* timerfd that wakes when someone sets the wall clock */
 	sd_event_source *clock_src;
@@ -124,6 +131,39 @@ struct users *core_users(struct core *c)
 	return c->users;
 }
 
+void core_set_reserve(struct core *c, struct reserve *r)
+{
+	c->reserve = r;
+}
+
+struct reserve *core_reserve(struct core *c)
+{
+	return c->reserve;
+}
+
+void core_set_storage_callback(struct core *c, core_storage_fn fn, void *userdata)
+{
+	c->storage_fn = fn;
+	c->storage_userdata = userdata;
+}
+
+int64_t core_storage_failing_since(struct core *c)
+{
+	return c->storage_failing ? c->failing_since_ms : 0;
+}
+
+static void storage_news(struct core *c, enum core_storage_news news, int error, uint64_t bytes)
+{
+	if (c->storage_fn)
+		c->storage_fn(c->storage_userdata, news, error, bytes);
+}
+
+/* What the record owes: events held or dropped that no stored event accounts for yet. */
+static void owed_update(struct core *c)
+{
+	(void)reserve_set_owed(c->reserve, c->queue_len + (c->lost - c->lost_recorded));
+}
+
 void core_set_event_callback(struct core *c, core_event_fn fn, void *userdata)
 {
 	c->event_fn = fn;
@@ -171,6 +211,8 @@ static int queue_push(struct core *c, const struct event *e)
 	return 0;
 }
 
+static void arm_retry(struct core *c);
+
 static void publish(struct core *c, const struct event *e)
 {
 	if (c->event_fn)
@@ -179,9 +221,34 @@ static void publish(struct core *c, const struct event *e)
 
 static int append(struct core *c, struct event *e)
 {
+	uint64_t freed;
+	int r;
+
 	if (!c->store)
 		return -ENODEV;
+	r = audit_append(&c->chain, c->store, e);
+	if (r != -ENOSPC || !(freed = reserve_release(c->reserve)))
+		return r;
+	/* The disk is full: give back the reserve and commit again; the alarm follows. */
+	c->reserve_released = freed;
+	storage_news(c, CORE_STORAGE_RESERVE_RELEASED, r, freed);
+	arm_retry(c);
 	return audit_append(&c->chain, c->store, e);
+}
+
+/* Raised once the event whose commit needed the reserve is stored. */
+static void reserve_alarm(struct core *c)
+{
+	char detail[96];
+	int64_t avail = reserve_free_bytes(c->reserve);
+	struct event alarm = {.kind = "alarm.storage", .reason = "disk_full", .detail = detail};
+
+	snprintf(detail, sizeof(detail), "{\"free_bytes\":%lld,\"reserve_released\":%llu}",
+		 (long long)(avail < 0 ? 0 : avail), (unsigned long long)c->reserve_released);
+	c->reserve_released = 0;
+	alarm.ts_ms = clock_wall(c);
+	if (append(c, &alarm) == 0)
+		publish(c, &alarm);
 }
 
 static void storage_event(struct core *c, const char *kind, const char *detail)
@@ -190,6 +257,32 @@ static void storage_event(struct core *c, const char *kind, const char *detail)
 
 	if (append(c, &e) == 0)
 		publish(c, &e);
+}
+
+/*
+ * Hands an event that could not be stored to subscribers now, as it is:
+ * no seq, no chain, and detail.stored false. The stored copy, with its seq,
+ * follows once storage takes it.
+ */
+static void publish_unstored(struct core *c, const struct event *e)
+{
+	json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : json_object();
+	struct event u = *e;
+	char *detail;
+
+	if (!d || !json_is_object(d)) {
+		json_decref(d);
+		d = json_object();
+	}
+	json_object_set_new(d, "stored", json_false());
+	detail = json_dumps(d, JSON_COMPACT);
+	json_decref(d);
+	u.seq = 0;
+	u.prev[0] = u.hash[0] = '\0';
+	u.detail = detail;
+	if (detail)
+		publish(c, &u);
+	free(detail);
 }
 
 /* Writes queued events in order; stops at the first failure. */
@@ -212,6 +305,9 @@ static int queue_flush(struct core *c)
 		c->storage_failing = false;
 		snprintf(detail, sizeof(detail), "{\"lost\":%llu}", (unsigned long long)c->lost);
 		storage_event(c, "system.storage_recovered", detail);
+		c->lost_recorded = c->lost;
+		owed_update(c);
+		storage_news(c, CORE_STORAGE_RECOVERED, 0, c->lost);
 	}
 	return 0;
 }
@@ -224,41 +320,83 @@ static void arm_retry(struct core *c)
 	sd_event_source_set_enabled(c->retry_timer, SD_EVENT_ONESHOT);
 }
 
+static void reserve_check(struct core *c)
+{
+	char detail[96];
+
+	if (reserve_held(c->reserve) == reserve_wanted(c->reserve) || c->queue_len)
+		return;
+	if (reserve_restore(c->reserve) <= 0)
+		return;
+	snprintf(detail, sizeof(detail), "{\"reserve\":%llu}",
+		 (unsigned long long)reserve_held(c->reserve));
+	storage_event(c, "system.storage_reserve_restored", detail);
+	storage_news(c, CORE_STORAGE_RESERVE_RESTORED, 0, reserve_held(c->reserve));
+}
+
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct core *c = userdata;
 
-	if (queue_flush(c) < 0)
+	if (queue_flush(c) == 0)
+		reserve_check(c);
+	/* Retry until everything is stored and the reserve is held again. */
+	if (c->queue_len || reserve_held(c->reserve) != reserve_wanted(c->reserve))
 		arm_retry(c);
 	return 0;
 }
 
-int core_emit(struct core *c, struct event *e)
+/* Stores e (and anything queued before it); 0 when stored, negative errno when not. */
+static int emit_try(struct core *c, struct event *e)
 {
 	int r;
 
 	if (!e->ts_ms)
 		e->ts_ms = clock_wall(c);
 	/* Order is part of the record: nothing overtakes a queued event. */
-	if (c->queue_len && queue_flush(c) < 0) {
-		queue_push(c, e);
-		return -EIO;
-	}
+	if (c->queue_len && (r = queue_flush(c)) < 0)
+		return r;
 	r = append(c, e);
-	if (r == 0) {
-		publish(c, e);
-		return 0;
-	}
+	if (r < 0)
+		return r;
+	publish(c, e);
+	if (c->reserve_released)
+		reserve_alarm(c);
+	return 0;
+}
+
+/*
+ * e could not be stored: it waits in the queue, in order, and goes to
+ * subscribers now. The first failure raises alarm.storage the same way, so
+ * guards hear of it at once, not when storage comes back.
+ */
+static void emit_failed(struct core *c, struct event *e, int error)
+{
+	e->seq = 0;
+	e->prev[0] = e->hash[0] = '\0';
 	if (!c->storage_failing) {
-		c->storage_failing = true;
-		/* Raised in memory now, stored with the first write that succeeds. */
 		struct event alarm = {.ts_ms = e->ts_ms,
 				      .kind = "alarm.storage",
-				      .reason = r == -ENOSPC ? "disk_full" : "io_error"};
+				      .reason = error == -ENOSPC ? "disk_full" : "io_error"};
+
+		c->storage_failing = true;
+		c->failing_since_ms = e->ts_ms;
+		storage_news(c, CORE_STORAGE_FAILING, error, c->queue_len);
 		queue_push(c, &alarm);
+		publish_unstored(c, &alarm);
 	}
 	queue_push(c, e);
+	publish_unstored(c, e);
+	owed_update(c);
 	arm_retry(c);
+}
+
+int core_emit(struct core *c, struct event *e)
+{
+	int r = emit_try(c, e);
+
+	if (r < 0)
+		emit_failed(c, e, r);
 	return r;
 }
 
@@ -441,6 +579,7 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	struct event e = {0};
 	char *detail;
 	enum reason reason;
+	int error;
 
 	if (r->kind == HAL_READ_KEY)
 		return; /* keypad input is for the card+PIN rule, which is not built yet */
@@ -499,7 +638,17 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	e.detail = detail;
 
 	/* The event is committed (or queued, if storage fails) before the lock moves. */
-	core_emit(c, &e);
+	error = emit_try(c, &e);
+	if (error < 0) {
+		/* No grant that cannot be recorded, unless the site chose otherwise. */
+		if (dec.granted && !c->cfg->storage_failure_grant) {
+			dec.granted = false;
+			dec.reason = REASON_STORAGE_FAILURE;
+			e.kind = "access.denied";
+			e.reason = reason_to_string(dec.reason);
+		}
+		emit_failed(c, &e, error);
+	}
 	free(detail);
 	dec.seq = e.seq;
 	if (dec.granted) {

@@ -101,6 +101,28 @@ struct door *core_door(struct core *c, unsigned index);
 /* How far the wall clock moved against the monotonic clock since before_offset. */
 int64_t core_clock_jump(int64_t before_offset, int64_t wall_ms, int64_t mono_ms);
 
+/*
+ * The storage reserve (controller/reserve.h) the core gives back when a
+ * commit fails for lack of space; NULL: none.
+ */
+struct reserve;
+void core_set_reserve(struct core *c, struct reserve *r);
+struct reserve *core_reserve(struct core *c);
+
+/* What happened to storage, for main to log at once (only mains log). */
+enum core_storage_news {
+	CORE_STORAGE_RESERVE_RELEASED, /* bytes: released; events are still stored */
+	CORE_STORAGE_FAILING,	       /* error: why; events wait in memory from now */
+	CORE_STORAGE_RECOVERED,	       /* bytes: events lost in all, if any */
+	CORE_STORAGE_RESERVE_RESTORED, /* bytes: held again */
+};
+typedef void (*core_storage_fn)(void *userdata, enum core_storage_news news, int error,
+				uint64_t bytes);
+void core_set_storage_callback(struct core *c, core_storage_fn fn, void *userdata);
+
+/* While events wait in memory for storage: when it began (UTC ms); 0 otherwise. */
+int64_t core_storage_failing_since(struct core *c);
+
 /* Events that storage could not keep (counted, never hidden). */
 uint64_t core_events_lost(struct core *c);
 size_t core_events_queued(struct core *c);

@@ -183,7 +183,15 @@ static int conn_flush(struct ctl_conn *c)
 static char *event_line(const struct event *e)
 {
 	json_t *ev = event_to_json(e);
-	json_t *m = ev ? json_pack("{s:o}", "event", ev) : NULL;
+	json_t *m;
+
+	/* Not stored (storage failing): no place in the chain yet. */
+	if (ev && e->seq == 0) {
+		json_object_set_new(ev, "seq", json_null());
+		json_object_del(ev, "prev");
+		json_object_del(ev, "hash");
+	}
+	m = ev ? json_pack("{s:o}", "event", ev) : NULL;
 	char *line = m ? json_dumps(m, JSON_COMPACT) : NULL;
 
 	json_decref(m);
@@ -262,9 +270,9 @@ void ctl_server_publish(struct ctl_server *s, const struct event *e)
 			continue;
 		if (c->catching_up)
 			continue; /* it will read this one from the store */
-		if (e->seq <= c->follow_seq)
+		if (e->seq && e->seq <= c->follow_seq)
 			continue;
-		if (e->seq != c->follow_seq + 1) {
+		if (e->seq && e->seq != c->follow_seq + 1) {
 			c->catching_up = true;
 			continue;
 		}
@@ -278,7 +286,8 @@ void ctl_server_publish(struct ctl_server *s, const struct event *e)
 			conn_free(c); /* cannot send it: the follower resumes with since */
 			continue;
 		}
-		if (send_event_line(c, e->seq, line) < 0 || conn_flush(c) < 0) {
+		if (send_event_line(c, e->seq ? e->seq : c->follow_seq, line) < 0 ||
+		    conn_flush(c) < 0) {
 			conn_free(c);
 			continue;
 		}

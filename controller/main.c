@@ -21,6 +21,7 @@
 #include "core.h"
 #include "ctlsock.h"
 #include "ops.h"
+#include "reserve.h"
 #include "store.h"
 #include "util.h"
 
@@ -96,7 +97,8 @@ static void on_event(void *userdata, const struct event *e)
 {
 	/* BEGIN audit wiring */
 	/* Alarms raised and checkpoints counted, before subscribers hear of it. */
-	ops_audit_on_event(e);
+	if (e->seq) /* an event not stored (yet) has no row to raise or sign */
+		ops_audit_on_event(e);
 	/* END audit wiring */
 	ctl_server_publish(userdata, e);
 }
@@ -148,6 +150,37 @@ static void warn_collisions(const struct config *cfg, struct store *s)
 			strerror(-r));
 }
 
+static void on_storage(void *userdata, enum core_storage_news news, int error, uint64_t n)
+{
+	const struct config *cfg = userdata;
+
+	switch (news) {
+	case CORE_STORAGE_RESERVE_RELEASED:
+		fprintf(stderr,
+			SD_CRIT "%s is full: released the %llu-byte storage reserve; events are "
+				"still stored, alarm.storage raised: make room there\n",
+			cfg->state_dir, (unsigned long long)n);
+		break;
+	case CORE_STORAGE_FAILING:
+		fprintf(stderr,
+			SD_ALERT
+			"storage failing (%s): alarm.storage raised; events wait in memory "
+			"(at most %d) and are published unstored; grants are %s\n",
+			strerror(-error), AEOGATE_EVENT_QUEUE_MAX,
+			cfg->storage_failure_grant ? "given (storage_failure = grant)"
+						   : "refused (storage_failure = deny)");
+		break;
+	case CORE_STORAGE_RECOVERED:
+		fprintf(stderr, SD_NOTICE "storage recovered: buffered events stored, %llu lost\n",
+			(unsigned long long)n);
+		break;
+	case CORE_STORAGE_RESERVE_RESTORED:
+		fprintf(stderr, SD_NOTICE "storage reserve of %llu bytes held again\n",
+			(unsigned long long)n);
+		break;
+	}
+}
+
 static void emit_system(struct core *c, const char *kind, const char *detail)
 {
 	struct event e = {.kind = kind, .detail = detail};
@@ -173,6 +206,8 @@ int main(int argc, char **argv)
 	struct core_clock clock = {.wall_ms = wall_ms, .mono_ms = mono_ms};
 	struct core *core = NULL;
 	struct store *store = NULL;
+	struct reserve *reserve = NULL;
+	uint64_t owed = 0;
 	struct ctl_server *ctl = NULL;
 	struct worker *password_worker = NULL;
 	sd_event *loop = NULL;
@@ -252,6 +287,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, SD_ERR "state directory %s: %s\n", cfg.state_dir, strerror(-r));
 		goto out;
 	}
+	r = reserve_open(cfg.state_dir, cfg.storage_reserve, &reserve, &owed);
+	if (r == -ENOSPC)
+		fprintf(stderr,
+			SD_WARNING
+			"%s: no room for the %llu-byte storage reserve (storage_reserve); "
+			"retrying while running\n",
+			cfg.state_dir, (unsigned long long)cfg.storage_reserve);
+	else if (r < 0) {
+		fprintf(stderr, SD_ERR "%s: storage reserve: %s\n", cfg.state_dir, strerror(-r));
+		goto out;
+	}
+	core_set_reserve(core, reserve);
+	core_set_storage_callback(core, on_storage, &cfg);
 	r = store_open(db_path, cfg.durability, &store, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, SD_ERR "%s: %s\n", db_path, err);
@@ -380,6 +428,15 @@ int main(int argc, char **argv)
 	snprintf(detail, sizeof(detail), "{\"clock_synced\":%s,\"version\":\"%s\",\"schema\":%d}",
 		 clock_synced() > 0 ? "true" : "false", AEOGATE_VERSION, store_user_version(store));
 	emit_system(core, "system.start", detail);
+	if (owed) {
+		/* The last run ended with events that storage never took: say how many. */
+		snprintf(detail, sizeof(detail), "{\"lost\":%llu}", (unsigned long long)owed);
+		fprintf(stderr, SD_WARNING "the last run lost %llu events it could not store\n",
+			(unsigned long long)owed);
+		struct event e = {.kind = "system.unclean_stop", .detail = detail};
+		if (core_emit(core, &e) == 0)
+			(void)reserve_set_owed(reserve, 0);
+	}
 
 	fprintf(stderr, SD_INFO "aeogated %s ready: %zu doors, %zu readers, socket %s\n",
 		AEOGATE_VERSION, cfg.n_doors, cfg.n_readers, cfg.socket);
@@ -400,6 +457,7 @@ out:
 	users_free(core ? core_users(core) : NULL);
 	core_free(core);
 	store_close(store);
+	reserve_free(reserve);
 	/* BEGIN audit wiring (pruning timer) */
 	ops_audit_set_prune_waker(NULL, NULL);
 	prune_timer = sd_event_source_unref(prune_timer);

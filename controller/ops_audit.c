@@ -37,7 +37,7 @@ static struct audit_svc {
 	int64_t last_cp_seq;  /* seq of the newest checkpoint */
 	int64_t last_cp_mono; /* when it was made, monotonic ms */
 	int64_t events_since_cp;
-	int clock_synced; /* as last recorded: 1, 0, or negative when unknown */
+	int clock_synced;   /* as last recorded: 1, 0, or negative when unknown */
 	bool alarm_backlog; /* an alarm row could not be written since the last checkpoint */
 	struct retention_rule retention[AEOGATE_RETENTION_RULES_MAX];
 	size_t n_retention;
@@ -70,7 +70,8 @@ static int make_checkpoint(int64_t seq, const char *hash, struct checkpoint *ret
 
 	/* A checkpoint vouches that alarms up to it are recorded: catch up first. */
 	if (svc.alarm_backlog) {
-		r = store_event_list(core_store(svc.core), svc.last_cp_seq, 0, alarm_raise_cb, NULL);
+		r = store_event_list(core_store(svc.core), svc.last_cp_seq, 0, alarm_raise_cb,
+				     NULL);
 		if (r < 0)
 			return r;
 		svc.alarm_backlog = false;
@@ -181,8 +182,8 @@ void ops_audit_on_event(const struct event *e)
 	 * the last checkpoint at the next start, and no checkpoint is signed
 	 * past an alarm that could not be recorded.
 	 */
-	if (is_alarm_kind(e->kind) &&
-	    store_alarm_raise(core_store(svc.core), e->kind, e->door, e->zone, e->seq, e->ts_ms) < 0)
+	if (is_alarm_kind(e->kind) && store_alarm_raise(core_store(svc.core), e->kind, e->door,
+							e->zone, e->seq, e->ts_ms) < 0)
 		svc.alarm_backlog = true;
 	svc.events_since_cp++;
 	if (svc.settings.checkpoint_events && svc.events_since_cp >= svc.settings.checkpoint_events)
@@ -1321,9 +1322,19 @@ static int op_alarm_list(struct ctl_request *req, json_t **ret)
 	    ctl_arg_time(req, "from", false, &from) < 0 || ctl_arg_time(req, "to", false, &to) < 0)
 		return -1;
 	arr = json_array();
+	/* Raised while storage fails, it has no row yet: guards see it first, unstored. */
+	if (after == 0 && core_storage_failing_since(c)) {
+		json_t *a =
+		    json_pack("{s:n,s:s,s:n,s:n,s:s,s:n,s:o,s:n,s:n,s:n,s:n,s:n,s:b}", "id", "kind",
+			      "alarm.storage", "door", "zone", "state", "open", "raised_seq",
+			      "raised", time_to_json(core_storage_failing_since(c)), "acknowledged",
+			      "acknowledged_by", "comment", "closed", "closed_by", "stored", false);
+		json_array_append_new(arr, a);
+		limit = limit > 1 ? limit - 1 : 1;
+	}
 	r = store_alarm_list(core_store(c), json_is_true(open), after, from, to, (size_t)limit,
 			     alarm_list_cb, arr);
-	if (r < 0) {
+	if (r < 0 && !core_storage_failing_since(c)) {
 		json_decref(arr);
 		return ops_store_error(req, r, "alarm list");
 	}

@@ -5,6 +5,7 @@
 
 #include "audit.h"
 #include "ops.h"
+#include "reserve.h"
 #include "util.h"
 
 static int64_t started_ms;
@@ -70,6 +71,21 @@ static int op_system_status(struct ctl_request *req, json_t **ret)
 			 (json_int_t)core_events_queued(c), "events_lost",
 			 (json_int_t)core_events_lost(c), "role", role_to_string(req->role));
 	json_object_set_new(*ret, "ctl_rejected", json_integer((json_int_t)ctl_request_rejected(req)));
+	{
+		struct reserve *rs = core_reserve(c);
+		int64_t avail = reserve_free_bytes(rs);
+
+		json_object_set_new(*ret, "events_queue_max",
+				    json_integer(AEOGATE_EVENT_QUEUE_MAX));
+		json_object_set_new(*ret, "storage_failing",
+				    json_boolean(core_storage_failing_since(c) != 0));
+		json_object_set_new(*ret, "free_bytes",
+				    avail < 0 ? json_null() : json_integer((json_int_t)avail));
+		json_object_set_new(*ret, "storage_reserve",
+				    json_integer((json_int_t)reserve_wanted(rs)));
+		json_object_set_new(*ret, "storage_reserve_held",
+				    json_integer((json_int_t)reserve_held(rs)));
+	}
 	return 0;
 }
 

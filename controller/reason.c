@@ -21,6 +21,7 @@ static const char *const reason_codes[_REASON_MAX] = {
 	[REASON_DOOR_LOCKED_DOWN] = "door_locked_down",
 	[REASON_INTERNAL_ERROR] = "internal_error",
 	[REASON_AMBIGUOUS_CREDENTIAL] = "ambiguous_credential",
+	[REASON_STORAGE_FAILURE] = "storage_failure",
 };
 
 const char *reason_to_string(enum reason r)

@@ -105,7 +105,7 @@ enum stmt {
 #define CREDENTIAL_COLS "id, person, status, valid_from, valid_until, issued_ms, revoked_ms"
 #define EVENT_COLS                                                                                 \
 	"seq, ts_ms, kind, door, reader, zone, person, credential, reason, detail, prev, hash"
-#define USER_COLS "name, role, pwhash, disabled, created_ms"
+#define USER_COLS	"name, role, pwhash, disabled, created_ms"
 #define CHECKPOINT_COLS "id, seq, hash, ts_ms, key_id, signature"
 #define ALARM_COLS                                                                                 \
 	"id, kind, door, zone, raised_seq, raised_ms, state, ack_ms, ack_by, ack_comment, "        \
@@ -1758,8 +1758,7 @@ int store_alarm_get(struct store *s, int64_t id, struct alarm *ret)
 	return 0;
 }
 
-int store_alarm_ack(struct store *s, int64_t id, int64_t ts_ms, const char *by,
-		    const char *comment)
+int store_alarm_ack(struct store *s, int64_t id, int64_t ts_ms, const char *by, const char *comment)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	char key[24];
@@ -1785,9 +1784,8 @@ int store_alarm_close(struct store *s, int64_t id, int64_t ts_ms, const char *by
 	return stmt_exec_changed(s, st, "unclosed alarm", key);
 }
 
-int store_alarm_list(struct store *s, bool open_only, int64_t after, int64_t from_ms,
-		     int64_t to_ms, size_t limit,
-		     int (*cb)(const struct alarm *a, void *userdata), void *userdata)
+int store_alarm_list(struct store *s, bool open_only, int64_t after, int64_t from_ms, int64_t to_ms,
+		     size_t limit, int (*cb)(const struct alarm *a, void *userdata), void *userdata)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct alarm a;

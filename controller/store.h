@@ -214,7 +214,7 @@ int store_event_walk(struct store *s, int64_t after, int64_t upto, int64_t from_
 struct alarm {
 	int64_t id;
 	char kind[AEOGATE_ID_MAX + 1];
-	char door[AEOGATE_ID_MAX + 1];  /* "" when not about a door */
+	char door[AEOGATE_ID_MAX + 1]; /* "" when not about a door */
 	char zone[AEOGATE_ID_MAX + 1];
 	int64_t raised_seq;
 	int64_t raised_ms;
@@ -236,9 +236,9 @@ int store_alarm_ack(struct store *s, int64_t id, int64_t ts_ms, const char *by,
 /* -ENOENT when no alarm id that is not closed. */
 int store_alarm_close(struct store *s, int64_t id, int64_t ts_ms, const char *by);
 /* Alarms with id > after raised in [from_ms, to_ms), by id, at most limit (0: none). */
-int store_alarm_list(struct store *s, bool open_only, int64_t after, int64_t from_ms,
-		     int64_t to_ms, size_t limit,
-		     int (*cb)(const struct alarm *a, void *userdata), void *userdata);
+int store_alarm_list(struct store *s, bool open_only, int64_t after, int64_t from_ms, int64_t to_ms,
+		     size_t limit, int (*cb)(const struct alarm *a, void *userdata),
+		     void *userdata);
 /* The newest raised_seq recorded, 0 when none. */
 int store_alarm_last_seq(struct store *s, int64_t *ret);
 /* The alarm an event raised; -ENOENT when it raised none. */

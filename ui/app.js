@@ -227,7 +227,10 @@ function alarmBanner(a) {
     }));
   }
   const err = el('span', { class: 'alarm-error', role: 'alert' });
-  if (respond && a.state === 'open') {
+  if (a.stored === false) {
+    parts.push(el('span', { class: 'unstored', text: ' not recorded yet: storage is failing' }));
+  }
+  if (respond && a.state === 'open' && a.id != null) {
     const form = el('form', { class: 'alarm-ack-form' });
     const comment = el('input', {
       name: 'comment', placeholder: 'what was done (required)', maxlength: 256,

@@ -65,6 +65,7 @@ const REASONS = {
   expired: 'validity expired',
   no_access: 'no access level for this zone',
   ambiguous_credential: 'the frame matches two enrolled badges',
+  storage_failure: 'could not be recorded (storage failing)',
   door_locked_down: 'door locked down',
   internal_error: 'controller error (denied)',
   outside_schedule: 'outside schedule',

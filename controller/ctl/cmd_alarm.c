@@ -73,10 +73,14 @@ int cmd_alarm_list(struct ctl_ctx *ctx, int argc, char **argv)
 			json_decref(all);
 			return r;
 		}
-		n = json_array_size(page);
+		n = 0;
 		json_array_foreach(page, i, a)
 		{
-			after = json_integer_value(json_object_get(a, "id"));
+			/* An alarm raised while storage fails has no id yet: it pages nothing. */
+			if (json_is_integer(json_object_get(a, "id"))) {
+				after = json_integer_value(json_object_get(a, "id"));
+				n++;
+			}
 			json_array_append(all, a);
 		}
 		json_decref(page);

@@ -54,11 +54,18 @@ static void print_event(const json_t *ev, bool json)
 /*
  * Prints one event unless it is one we have already printed. Returns true
  * when it was printed and false for a duplicate or an event without seq.
+ * An event that storage could not take yet (seq null, detail.stored
+ * false) is printed as it comes; its stored copy follows with a seq.
  */
 static bool take_event(struct events_run *run, const json_t *ev)
 {
 	const json_t *seq = json_object_get(ev, "seq");
 
+	if (json_is_null(seq) &&
+	    json_is_false(json_object_get(json_object_get(ev, "detail"), "stored"))) {
+		print_event(ev, run->json);
+		return false;
+	}
 	if (!json_is_integer(seq) || json_integer_value(seq) <= run->last)
 		return false;
 	run->last = json_integer_value(seq);

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "aeogate/limits.h"
 
@@ -88,6 +89,8 @@ struct config {
 	char timezone[64];  /* IANA name used by the dashboard for display */
 	char durability[8]; /* "normal" or "full" (SQLite synchronous) */
 	bool demo;          /* enables the dashboard's simulator panel */
+	uint64_t storage_reserve;   /* bytes kept free for a full disk, default 64 MiB, 0 none */
+	bool storage_failure_grant; /* storage_failure = grant: grant what cannot be recorded */
 	/* [audit] */
 	unsigned checkpoint_events;  /* sign a checkpoint at least every N events, default 1000 */
 	unsigned checkpoint_minutes; /* ... and every M minutes when events came, default 10 */

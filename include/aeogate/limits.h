@@ -57,12 +57,12 @@
 #define AEOGATE_CREDENTIAL_MAX 48
 
 /* Wired hardware: a gateway board drives a handful of doors. */
-#define AEOGATE_DOORS_MAX 64
+#define AEOGATE_DOORS_MAX   64
 #define AEOGATE_READERS_MAX 128
 
 /* Access levels a person holds and zones one level opens. */
 #define AEOGATE_LEVELS_PER_PERSON_MAX 32
-#define AEOGATE_ZONES_PER_LEVEL_MAX 64
+#define AEOGATE_ZONES_PER_LEVEL_MAX   64
 
 /* Formats a reader may decode; there are six we know. */
 #define AEOGATE_FORMATS_MAX 8
@@ -73,9 +73,21 @@
  */
 #define AEOGATE_EVENT_QUEUE_MAX 4096
 
+/*
+ * The storage reserve: a preallocated file in the state directory, given
+ * back the moment a write fails for lack of space, so that the alarm and
+ * the events after it are still committed. On a full disk SQLite cannot
+ * checkpoint its WAL into the database file, so every commit grows the
+ * WAL by a few pages (about 16 KiB): 64 MiB still holds some 4000 events,
+ * hours of a busy site, for someone to make room. A reserve above 4 GiB
+ * would only take a gateway board's card from the log itself.
+ */
+#define AEOGATE_STORAGE_RESERVE_DEFAULT (64ull << 20)
+#define AEOGATE_STORAGE_RESERVE_MAX	(4ull << 30)
+
 /* Door timers: longest strike and held time an installer may configure, ms. */
 #define AEOGATE_STRIKE_TIME_MAX_MS (10 * 60 * 1000)
-#define AEOGATE_HELD_TIME_MAX_MS (60 * 60 * 1000)
+#define AEOGATE_HELD_TIME_MAX_MS   (60 * 60 * 1000)
 
 /*
  * Dashboard sessions held in the controller's memory at once. A site has a
@@ -83,11 +95,11 @@
  * growing memory. Each user may hold a few (browser plus tablet); the oldest
  * of a user's sessions is ended when the user logs in once more.
  */
-#define AEOGATE_SESSIONS_MAX 256
+#define AEOGATE_SESSIONS_MAX	      256
 #define AEOGATE_SESSIONS_PER_USER_MAX 8
 
 /* Session lifetime: idle expiry and absolute expiry (OWASP session guidance). */
-#define AEOGATE_SESSION_IDLE_MS (30 * 60 * 1000)
+#define AEOGATE_SESSION_IDLE_MS	    (30 * 60 * 1000)
 #define AEOGATE_SESSION_ABSOLUTE_MS (12 * 60 * 60 * 1000)
 
 /*
@@ -95,9 +107,9 @@
  * the window lock that username or source out for the lockout time. The
  * table of counters is bounded; when it is full the stalest entry is reused.
  */
-#define AEOGATE_LOGIN_FAILURES_MAX 5
-#define AEOGATE_LOGIN_WINDOW_MS (15 * 60 * 1000)
-#define AEOGATE_LOGIN_LOCKOUT_MS (15 * 60 * 1000)
+#define AEOGATE_LOGIN_FAILURES_MAX     5
+#define AEOGATE_LOGIN_WINDOW_MS	       (15 * 60 * 1000)
+#define AEOGATE_LOGIN_LOCKOUT_MS       (15 * 60 * 1000)
 #define AEOGATE_LOGIN_THROTTLE_ENTRIES 1024
 
 /*
@@ -123,7 +135,7 @@
  * and leave room for aeogatectl.
  */
 #define AEOGATE_WEB_INFLIGHT_MAX 32
-#define AEOGATE_WEB_STREAMS_MAX 128
+#define AEOGATE_WEB_STREAMS_MAX	 128
 
 /* File descriptors aeogate-web may hold: bounds connections, idle ones included. */
 #define AEOGATE_WEB_FDS_MAX 512
@@ -202,7 +214,7 @@
 #define AEOGATE_MANIFEST_MAX (64 * 1024)
 
 /* Checkpoint intervals an installer may configure: at least every 100000 events, every day. */
-#define AEOGATE_CHECKPOINT_EVENTS_MAX 100000
+#define AEOGATE_CHECKPOINT_EVENTS_MAX  100000
 #define AEOGATE_CHECKPOINT_MINUTES_MAX (24 * 60)
 /*
  * Columns of a table report (alarms, entitlements, ...): each report has a

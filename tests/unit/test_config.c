@@ -186,8 +186,31 @@ static void test_controller_defaults(void **state)
 	assert_string_equal(c->timezone, "UTC");
 	assert_string_equal(c->durability, "normal");
 	assert_false(c->demo);
+	assert_true(c->storage_reserve == 64ull << 20);
+	assert_false(c->storage_failure_grant);
 	assert_int_equal(c->n_doors, 1);
 	assert_int_equal(c->n_readers, 0);
+}
+
+static void test_storage_reserve_sizes(void **state)
+{
+	static const struct {
+		const char *v;
+		uint64_t want;
+	} cases[] = {
+	    {"0", 0},	       {"4096", 4096},		{"512K", 512 << 10}, {"512k", 512 << 10},
+	    {"64M", 64 << 20}, {"1G", 1ull << 30}, {"4G", 4ull << 30},
+	};
+	struct fixture *f = *state;
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "[controller]\nstorage_reserve = %s\n", cases[i].v);
+		assert_int_equal(load(f, text), 0);
+		assert_true(f->cfg.storage_reserve == cases[i].want);
+	}
+	assert_int_equal(load(f, "[controller]\nstorage_failure = grant\n"), 0);
+	assert_true(f->cfg.storage_failure_grant);
 }
 
 static void test_loads_the_shipped_demo_config(void **state)
@@ -338,6 +361,15 @@ static const struct error_case error_cases[] = {
     {"bad debounce", DOOR "debounce_ms = 1001\n", 4, "debounce_ms", "0-1000"},
     {"bad durability", "[controller]\ndurability = fast\n", 2, "durability", "normal or full"},
     {"bad demo flag", "[controller]\ndemo = maybe\n", 2, "demo", "invalid value"},
+    {"reserve with a bad unit", "[controller]\nstorage_reserve = 64X\n", 2, "storage_reserve",
+     "invalid value"},
+    {"reserve with two units", "[controller]\nstorage_reserve = 64MM\n", 2, "storage_reserve",
+     "invalid value"},
+    {"reserve over the max", "[controller]\nstorage_reserve = 5G\n", 2, "storage_reserve",
+     "at most 4096M"},
+    {"negative reserve", "[controller]\nstorage_reserve = -1\n", 2, "storage_reserve", NULL},
+    {"bad storage_failure", "[controller]\nstorage_failure = open\n", 2, "storage_failure",
+     "deny or grant"},
     {"site name with a control character", "[controller]\nsite_name = a\tb\x01\n", 2, "site_name",
      NULL},
     {"reader naming an undefined door", DOOR "[reader r]\ntype = sim\n\ndoor = dokc\n", 7, "door",
@@ -525,6 +557,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_loads_the_full_example_with_values_and_defaults,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_storage_reserve_sizes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_controller_defaults, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_loads_the_shipped_demo_config, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_durations, setup, teardown),

@@ -203,6 +203,7 @@ static const struct {
     {REASON_DOOR_LOCKED_DOWN, "door_locked_down"},
     {REASON_INTERNAL_ERROR, "internal_error"},
     {REASON_AMBIGUOUS_CREDENTIAL, "ambiguous_credential"},
+    {REASON_STORAGE_FAILURE, "storage_failure"},
 };
 
 static void test_reason_codes_are_stable(void **state)
