@@ -181,6 +181,38 @@ static void on_storage(void *userdata, enum core_storage_news news, int error, u
 	}
 }
 
+/*
+ * The database holds password hashes, personnel records and badge numbers:
+ * refuse one that others can read, as device.key is refused. SQLite gives
+ * its -wal and -shm files the database's own mode.
+ */
+static int check_private(const char *db_path)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", db_path, suffixes[i]);
+		if (stat(path, &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			int r = -errno;
+
+			fprintf(stderr, SD_ERR "%s: %s\n", path, strerror(-r));
+			return r;
+		}
+		if (st.st_mode & (S_IRWXO | S_IWGRP)) {
+			fprintf(stderr,
+				SD_ERR "%s is mode %03o: others may read it (or its group write it); "
+				       "chmod 640 it\n",
+				path, (unsigned)(st.st_mode & 0777));
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
 static void emit_system(struct core *c, const char *kind, const char *detail)
 {
 	struct event e = {.kind = kind, .detail = detail};
@@ -215,6 +247,12 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int opt, r, ret = EXIT_FAILURE;
 
+	/*
+	 * Whatever the caller's umask, what we create is ours and our group's
+	 * to read: the state directory 0750, the database and keys 0640 or
+	 * tighter. The control socket sets its own mode.
+	 */
+	umask(0027);
 	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -287,6 +325,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, SD_ERR "state directory %s: %s\n", cfg.state_dir, strerror(-r));
 		goto out;
 	}
+	r = check_private(db_path);
+	if (r < 0)
+		goto out;
 	r = reserve_open(cfg.state_dir, cfg.storage_reserve, &reserve, &owed);
 	if (r == -ENOSPC)
 		fprintf(stderr,
