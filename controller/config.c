@@ -139,11 +139,17 @@ int line_spec_parse(const char *s, struct line_spec *ret)
 	return 0;
 }
 
-/* "5" (seconds), "5s", "500ms", "2m"; bounded by max_ms. */
-static int parse_duration_ms(const char *v, unsigned max_ms, unsigned *ret)
+/* A suffix and what it multiplies by; the empty suffix is the bare number's unit. */
+struct unit {
+	const char *suffix;
+	uint64_t mult;
+};
+
+/* Digits, then one of units' suffixes; the product bounded by max. */
+static int parse_scaled(const char *v, const struct unit *units, uint64_t max, uint64_t *ret)
 {
 	char *end;
-	unsigned long long n, mult = 1000;
+	unsigned long long n;
 
 	if (!isdigit((unsigned char)v[0]))
 		return -EINVAL;
@@ -151,18 +157,28 @@ static int parse_duration_ms(const char *v, unsigned max_ms, unsigned *ret)
 	n = strtoull(v, &end, 10);
 	if (errno)
 		return -EINVAL;
-	if (strcmp(end, "ms") == 0)
-		mult = 1;
-	else if (strcmp(end, "s") == 0 || *end == '\0')
-		mult = 1000;
-	else if (strcmp(end, "m") == 0)
-		mult = 60000;
-	else
-		return -EINVAL;
-	if (n > max_ms / mult)
-		return -ERANGE;
-	*ret = (unsigned)(n * mult);
-	return 0;
+	for (; units->suffix; units++) {
+		if (strcmp(end, units->suffix) != 0)
+			continue;
+		if (n > max / units->mult)
+			return -ERANGE;
+		*ret = n * units->mult;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* "5" (seconds), "5s", "500ms", "2m"; bounded by max_ms. */
+static int parse_duration_ms(const char *v, unsigned max_ms, unsigned *ret)
+{
+	static const struct unit units[] = {
+	    {"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000}, {NULL, 0}};
+	uint64_t ms;
+	int r = parse_scaled(v, units, max_ms, &ms);
+
+	if (r == 0)
+		*ret = (unsigned)ms;
+	return r;
 }
 
 static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *ret)
@@ -185,30 +201,10 @@ static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *ret)
 /* "64M", "512K", "1G", "0", or plain bytes; binary units; bounded by max. */
 static int parse_size(const char *v, uint64_t max, uint64_t *ret)
 {
-	char *end;
-	unsigned long long n;
-	uint64_t mult = 1;
+	static const struct unit units[] = {{"", 1},	     {"K", 1 << 10}, {"k", 1 << 10},
+					    {"M", 1 << 20}, {"G", 1 << 30}, {NULL, 0}};
 
-	if (!isdigit((unsigned char)v[0]))
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno)
-		return -EINVAL;
-	if (*end == 'K' || *end == 'k')
-		mult = 1024;
-	else if (*end == 'M')
-		mult = 1024 * 1024;
-	else if (*end == 'G')
-		mult = 1024 * 1024 * 1024;
-	else if (*end)
-		return -EINVAL;
-	if (*end && end[1])
-		return -EINVAL;
-	if (n > max / mult)
-		return -ERANGE;
-	*ret = n * mult;
-	return 0;
+	return parse_scaled(v, units, max, ret);
 }
 
 static int parse_bool(const char *v, bool *ret)

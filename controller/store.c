@@ -603,17 +603,16 @@ static int store_check_current(struct store *s)
 {
 	int compiled = store_schema_version();
 	int64_t v;
-	int r;
+	int r = db_int(s, "PRAGMA user_version", &v);
 
-	r = db_int(s, "PRAGMA user_version", &v);
-	if (r < 0)
-		return r;
-	if (v != compiled)
-		return store_fail(s, -EPROTO,
-				  "database schema version %" PRId64
-				  " is not this aeogated's (%d); start aeogated once to migrate it",
-				  v, compiled);
-	return 0;
+	if (r >= 0)
+		r = version_check(s, v, compiled);
+	if (r >= 0 && v < compiled)
+		r = store_fail(s, -EPROTO,
+			       "database schema version %" PRId64
+			       " is older than this aeogated's (%d); start aeogated once to migrate it",
+			       v, compiled);
+	return r < 0 ? r : 0;
 }
 
 static int store_prepare_all(struct store *s)
