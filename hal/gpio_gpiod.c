@@ -548,17 +548,31 @@ static size_t wiegand_drain(struct wiegand_line *wl, int bit, struct wiegand_pul
 
 /*
  * Any wakeup drains both D0 and D1: a frame's pulses alternate between the
- * two fds, and the framer must see them in timestamp order.
+ * two fds, and the framer must see them in timestamp order. Pulses keep
+ * arriving while we read: a D0 pulse queued after D0 was drained can be
+ * older than a D1 pulse read just after. So both lines are drained again
+ * until a whole round finds nothing (or the batch is full), and only then
+ * is the batch sorted and framed.
  */
 static int wiegand_io(sd_event_source *s, int fd, uint32_t revents, void *ud)
 {
 	struct wiegand_reader *wr = ((struct wiegand_line *)ud)->wr;
 	struct wiegand_pulse p[2 * GPIOD_EVENTS_PER_WAKEUP];
+	const size_t cap = sizeof(p) / sizeof(p[0]);
 	uint64_t mono = clock_ns(CLOCK_MONOTONIC), offset = 0;
-	size_t n = 0;
+	size_t n = 0, got;
 
-	n += wiegand_drain(&wr->d[0], 0, p, GPIOD_EVENTS_PER_WAKEUP);
-	n += wiegand_drain(&wr->d[1], 1, p + n, GPIOD_EVENTS_PER_WAKEUP);
+	do {
+		got = 0;
+		for (int bit = 0; bit < 2 && n < cap; bit++) {
+			size_t room = cap - n < GPIOD_EVENTS_PER_WAKEUP ? cap - n
+								: GPIOD_EVENTS_PER_WAKEUP;
+			size_t k = wiegand_drain(&wr->d[bit], bit, p + n, room);
+
+			n += k;
+			got += k;
+		}
+	} while (got && n < cap);
 	if (n == 0)
 		return 0;
 
