@@ -88,6 +88,8 @@ struct config {
 	char timezone[64];  /* IANA name used by the dashboard for display */
 	char durability[8]; /* "normal" or "full" (SQLite synchronous) */
 	bool demo;          /* enables the dashboard's simulator panel */
+	char web_group[64]; /* aeogate-web's group: its peers may name a login's source */
+	unsigned socket_timeout_ms; /* control-socket no-progress timeout, default 30 s */
 	/* [audit] */
 	unsigned checkpoint_events;  /* sign a checkpoint at least every N events, default 1000 */
 	unsigned checkpoint_minutes; /* ... and every M minutes when events came, default 10 */
