@@ -132,14 +132,25 @@
 #define AEOGATE_SESSION_ABSOLUTE_MS (12 * 60 * 60 * 1000)
 
 /*
- * Login throttling: this many failures for one username or one source within
- * the window lock that username or source out for the lockout time. The
- * table of counters is bounded; when it is full the stalest entry is reused.
+ * Login throttling (docs/web.md, "Sign-in throttling"). After
+ * AEOGATE_LOGIN_FAILURES_MAX failures in a row for one account, its logins
+ * are refused for AEOGATE_LOGIN_DELAY_MIN_MS, a delay doubled by each
+ * further failure up to AEOGATE_LOGIN_DELAY_MAX_MS: guessing slows to one
+ * try a minute per account, yet no one can use it to lock an administrator
+ * out for long. One source (a client address, or a local uid) is shared by
+ * many people, so its count across accounts is higher, and its delay only
+ * ever refuses its failing attempts, never a correct password. A streak is
+ * forgotten AEOGATE_LOGIN_FORGET_MS after its last failure. The table of
+ * streaks (kept in the database across restarts) is bounded; when it is
+ * full, the entry with the fewest failures makes room, so a flood of made-up
+ * names cannot push a real account's streak out.
  */
-#define AEOGATE_LOGIN_FAILURES_MAX 5
-#define AEOGATE_LOGIN_WINDOW_MS (15 * 60 * 1000)
-#define AEOGATE_LOGIN_LOCKOUT_MS (15 * 60 * 1000)
-#define AEOGATE_LOGIN_THROTTLE_ENTRIES 1024
+#define AEOGATE_LOGIN_FAILURES_MAX	  5
+#define AEOGATE_LOGIN_SOURCE_FAILURES_MAX 10
+#define AEOGATE_LOGIN_DELAY_MIN_MS	  1000
+#define AEOGATE_LOGIN_DELAY_MAX_MS	  (60 * 1000)
+#define AEOGATE_LOGIN_FORGET_MS		  (15 * 60 * 1000)
+#define AEOGATE_LOGIN_THROTTLE_ENTRIES	  1024
 
 /*
  * Passwords: at least 12 characters (NIST SP 800-63B allows 8; we ask more
