@@ -177,3 +177,5 @@ for round in 1 2 3; do
 done
 [ $rc -eq 0 ] || fail "three rounds too slow to observe a 1 s delay"
 pass "the failure streak survives a restart"
+stop_daemon
+pass "aeogated stops cleanly (and, under the sanitizers, without a leak)"

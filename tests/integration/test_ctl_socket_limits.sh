@@ -244,3 +244,5 @@ status = json.loads(ctl_ok("status", "--json"))
 assert "last_seq" in status
 PY
 pass "control socket limits hold"
+stop_daemon
+pass "aeogated stops cleanly (and, under the sanitizers, without a leak)"
