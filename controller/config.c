@@ -268,9 +268,12 @@ static int key_index(const char *const *keys, const char *name)
 	return -1;
 }
 
-static const char *const controller_keys[] = {"state_dir",	 "socket",	    "site_name",
-					      "timezone",	 "durability",	    "demo",
-					      "storage_reserve", "storage_failure", NULL};
+static const char *const controller_keys[] = {
+    "state_dir", "socket", "site_name", "timezone", "durability", "demo",
+    /* storage */
+    "storage_reserve", "storage_failure",
+    /* control-socket limits */
+    "web_group", "socket_timeout", NULL};
 static const char *const door_keys[] = {"zone",	     "lock",	"lock_type", "contact",
 					"rex",	     "tamper",	"led_green", "led_red",
 					"buzzer",    "debounce_ms", "strike_time", "held_time",
@@ -369,6 +372,14 @@ static int controller_key(struct parse_state *ps, const char *key, const char *v
 		if (strcmp(v, "deny") && strcmp(v, "grant"))
 			return fail(ps, ps->line, key, "must be deny or grant, not '%s'", v);
 		c->storage_failure_grant = !strcmp(v, "grant");
+	} else if (!strcmp(key, "web_group"))
+		r = id_is_valid(v) ? copy_checked(c->web_group, sizeof(c->web_group), v) : -EINVAL;
+	else if (!strcmp(key, "socket_timeout")) {
+		if (parse_duration_ms(v, AEOGATE_CTL_TIMEOUT_MAX_MS, &c->socket_timeout_ms) < 0 ||
+		    c->socket_timeout_ms < AEOGATE_CTL_TIMEOUT_MIN_MS)
+			return fail(ps, ps->line, key,
+				    "must be a duration from %dms to %dm, like 30s",
+				    AEOGATE_CTL_TIMEOUT_MIN_MS, AEOGATE_CTL_TIMEOUT_MAX_MS / 60000);
 	}
 	if (r == -ENAMETOOLONG)
 		return fail(ps, ps->line, key, "value too long");
@@ -618,6 +629,8 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 	strcpy(ret->timezone, "UTC");
 	strcpy(ret->durability, "normal");
 	ret->storage_reserve = AEOGATE_STORAGE_RESERVE_DEFAULT;
+	strcpy(ret->web_group, "aeogate-web");
+	ret->socket_timeout_ms = AEOGATE_CTL_TIMEOUT_MS;
 	ret->checkpoint_events = 1000;
 	ret->checkpoint_minutes = 10;
 	ret->alarm_ack_limit_ms = 3 * 60 * 1000;

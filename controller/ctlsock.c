@@ -3,6 +3,9 @@
  * The control socket server. Every byte read is bounded before it is parsed;
  * every byte written goes through a per-connection buffer so a slow reader
  * costs memory up to a bound, then its connection, never the loop's time.
+ * No peer can take every connection (caps per kind of peer and per uid), and
+ * one connection gets at most one read and a bounded batch of requests per
+ * loop iteration, so a badge read never waits behind a flood.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,18 +29,28 @@
 /* Catch-up reads this many stored events per step. */
 #define FOLLOW_PAGE 256
 
+_Static_assert(AEOGATE_CONN_UNPRIV_MAX + AEOGATE_CONN_WEB_MAX + 16 <= AEOGATE_CONN_MAX,
+	       "root and the admin group must keep connection slots of their own");
+_Static_assert(AEOGATE_CONN_PER_UID_MAX <= AEOGATE_CONN_UNPRIV_MAX, "per-uid cap above the total");
+
 /* Created on accept, freed when the peer or we close. */
 struct ctl_conn {
 	struct ctl_server *srv;
 	int fd;
 	sd_event_source *io;
 	uid_t uid;
+	gid_t gid;
 	bool privileged; /* root or aeogate-admin */
+	bool web;	 /* in aeogate-web's group */
 	char *in;
 	size_t in_len;
 	char *out;
 	size_t out_len, out_cap, out_off;
-	bool closing; /* close once out is flushed */
+	size_t out_lines;	/* replies (lines) queued and not yet taken by the kernel */
+	sd_event_source *timer; /* the no-progress timeout; off for followers */
+	uint64_t progress_usec; /* CLOCK_MONOTONIC: last request read or reply byte taken */
+	bool eof;		/* the peer will send nothing more */
+	bool closing;		/* close once out is flushed */
 	bool following;
 	bool catching_up;
 	bool awaiting;	    /* a deferred reply is pending: read nothing more until it is sent */
@@ -56,6 +69,7 @@ struct ctl_server {
 	size_t n_conns;
 	uint64_t rejected;
 	uint64_t next_serial;
+	uint64_t timeout_usec;
 };
 
 /* A reply owed to one request of one connection; see ctl_defer. */
@@ -107,10 +121,35 @@ int ctl_fail(struct ctl_request *req, const char *code, const char *fmt, ...)
 static void conn_free(struct ctl_conn *c);
 static int conn_update_events(struct ctl_conn *c);
 
+static size_t count_lines(const char *p, size_t len)
+{
+	const char *end = p + len;
+	size_t n = 0;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+static size_t out_pending(const struct ctl_conn *c)
+{
+	return c->out_len - c->out_off;
+}
+
+/*
+ * Queues bytes for the peer. Requests stop being read long before a
+ * connection could reach AEOGATE_CTL_OUT_MAX (see conn_backlogged), so
+ * -ENOBUFS means a bug or a peer we must cut off; followers have their own
+ * bound (AEOGATE_FOLLOW_BACKLOG_MAX).
+ */
 static int out_append(struct ctl_conn *c, const char *data, size_t len)
 {
 	if (c->out_off && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
+	if (!c->following && out_pending(c) + len > AEOGATE_CTL_OUT_MAX)
+		return -ENOBUFS;
 	if (c->out_len + len > c->out_cap) {
 		size_t cap = c->out_cap ? c->out_cap : 4096;
 		char *n;
@@ -125,12 +164,31 @@ static int out_append(struct ctl_conn *c, const char *data, size_t len)
 	}
 	memcpy(c->out + c->out_len, data, len);
 	c->out_len += len;
+	/* Compact JSON never holds a raw newline: each one ends a reply or an event. */
+	c->out_lines += count_lines(data, len);
 	return 0;
 }
 
-static size_t out_pending(const struct ctl_conn *c)
+/*
+ * Back-pressure: while this much waits for the peer to read, its further
+ * requests stay unread (nothing is dropped). The timeout cuts off a peer
+ * that never reads.
+ */
+static bool conn_backlogged(const struct ctl_conn *c)
 {
-	return c->out_len - c->out_off;
+	return c->out_lines >= AEOGATE_CTL_PENDING_REPLIES_MAX ||
+	       out_pending(c) >= AEOGATE_CTL_PENDING_BYTES_MAX;
+}
+
+static bool conn_line_ready(const struct ctl_conn *c)
+{
+	return c->in_len && memchr(c->in, '\n', c->in_len);
+}
+
+/* A request read or reply bytes taken: the no-progress timeout starts again. */
+static void conn_progress(struct ctl_conn *c)
+{
+	(void)sd_event_now(c->srv->loop, CLOCK_MONOTONIC, &c->progress_usec);
 }
 
 static int send_json(struct ctl_conn *c, json_t *msg)
@@ -170,10 +228,13 @@ static int conn_flush(struct ctl_conn *c)
 				break;
 			return -errno;
 		}
+		c->out_lines -= count_lines(c->out + c->out_off, (size_t)n);
 		c->out_off += (size_t)n;
+		if (n > 0)
+			conn_progress(c);
 	}
 	if (!out_pending(c))
-		c->out_off = c->out_len = 0;
+		c->out_off = c->out_len = c->out_lines = 0;
 	return 0;
 }
 
@@ -249,7 +310,7 @@ static void cut_off(struct ctl_conn *c, const char *code, const char *why)
 	json_t *m = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", why);
 
 	/* Best effort: if even this does not fit, the peer just sees the close. */
-	c->out_off = c->out_len = 0;
+	c->out_off = c->out_len = c->out_lines = 0;
 	if (m)
 		send_json(c, m);
 	json_decref(m);
@@ -311,11 +372,14 @@ static const struct ctl_op *find_op(struct ctl_server *s, const char *name)
 static bool handle_line(struct ctl_conn *c, const char *line, size_t len)
 {
 	struct ctl_server *s = c->srv;
-	struct ctl_request req = {.conn = c, .userdata = s->cfg.userdata, .peer_uid = c->uid};
+	struct ctl_request req = {
+	    .conn = c, .userdata = s->cfg.userdata, .peer_uid = c->uid, .peer_web = c->web};
 	json_error_t jerr;
 	json_t *msg, *id, *op, *args, *token, *result = NULL, *reply;
 	const struct ctl_op *o;
 	bool keep = true;
+
+	conn_progress(c);
 
 	msg = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!msg || !json_is_object(msg)) {
@@ -418,14 +482,16 @@ reply:
 			if (text && strlen(text) + 1 > AEOGATE_REPLY_MAX) {
 				send_error(c, id, "internal",
 					   "reply too large; ask for a smaller page");
-			} else if (text) {
-				out_append(c, text, strlen(text));
-				out_append(c, "\n", 1);
+			} else if (text && (out_append(c, text, strlen(text)) < 0 ||
+					    out_append(c, "\n", 1) < 0)) {
+				keep = false;
 			}
 			free(text);
 		}
 		json_decref(reply);
 		if (req.follow) {
+			/* Followers are bounded by bytes queued, not by the timeout. */
+			sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
 			c->following = true;
 			c->catching_up = true;
 			c->follow_seq = req.follow_since;
@@ -438,25 +504,40 @@ reply:
 	return keep;
 }
 
+/* Whether buffered requests may be handled now. */
+static bool conn_can_process(const struct ctl_conn *c)
+{
+	return !c->closing && !c->following && !c->awaiting && !conn_backlogged(c);
+}
+
 static int conn_update_events(struct ctl_conn *c)
 {
 	uint32_t ev = 0;
 
-	if (!c->closing && !c->following && !c->awaiting)
+	if (conn_can_process(c) && !c->eof && c->in_len <= AEOGATE_MSG_MAX)
 		ev |= EPOLLIN;
 	if (c->following)
 		ev |= EPOLLIN; /* to notice the peer closing */
-	if (out_pending(c) || (c->following && c->catching_up))
+	/*
+	 * Writable also wakes us for requests already buffered that
+	 * back-pressure or the per-iteration batch left unhandled.
+	 */
+	if (out_pending(c) || (c->following && c->catching_up) ||
+	    (conn_can_process(c) && conn_line_ready(c)))
 		ev |= EPOLLOUT;
 	return sd_event_source_set_io_events(c->io, ev);
 }
 
-/* Handles every complete line buffered, unless a reply is still owed. */
+/*
+ * Handles the complete lines buffered, until a reply is owed (deferred) or
+ * the replies queued reach the back-pressure bound: at most
+ * AEOGATE_CTL_PENDING_REPLIES_MAX requests per call.
+ */
 static int conn_process(struct ctl_conn *c)
 {
 	char *nl;
 
-	while (!c->awaiting && !c->following && (nl = memchr(c->in, '\n', c->in_len))) {
+	while (conn_can_process(c) && (nl = memchr(c->in, '\n', c->in_len))) {
 		size_t len = (size_t)(nl - c->in);
 		bool keep = handle_line(c, c->in, len);
 
@@ -470,63 +551,118 @@ static int conn_process(struct ctl_conn *c)
 	return 0;
 }
 
+/*
+ * One recv per wake-up, then the lines it completed: a client that writes
+ * without pause gets one turn per loop iteration like everyone else.
+ */
 static int conn_read(struct ctl_conn *c)
 {
-	for (;;) {
-		ssize_t n;
-		int r;
+	ssize_t n;
+	int r;
 
-		if (c->in_len > AEOGATE_MSG_MAX) {
-			c->srv->rejected++;
-			send_error(c, NULL, "message_too_large", "message longer than 65536 bytes");
-			return -EMSGSIZE;
+	if (c->following || c->in_len <= AEOGATE_MSG_MAX) {
+		/* Followers only listen; anything they send is read and discarded. */
+		size_t off = c->following ? 0 : c->in_len;
+
+		n = recv(c->fd, c->in + off, AEOGATE_MSG_MAX + 1 - off, MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		if (n == 0) {
+			if (c->following)
+				return -ECONNRESET;
+			/* A half-close: answer what was sent, then close. */
+			c->eof = true;
 		}
-		n = recv(c->fd, c->in + c->in_len, AEOGATE_MSG_MAX + 1 - c->in_len, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return 0;
-			return -errno;
-		}
-		if (n == 0)
-			return -ECONNRESET;
-		if (c->following) {
-			/* Followers only listen; anything they send is discarded. */
-			continue;
-		}
+		if (c->following)
+			return 0;
 		c->in_len += (size_t)n;
-		r = conn_process(c);
-		if (r < 0 || c->following || c->awaiting)
-			return r;
 	}
+	r = conn_process(c);
+	if (r < 0)
+		return r;
+	if (c->in_len > AEOGATE_MSG_MAX && !conn_line_ready(c)) {
+		c->srv->rejected++;
+		send_error(c, NULL, "message_too_large", "message longer than 65536 bytes");
+		return -EMSGSIZE;
+	}
+	return 0;
+}
+
+/* After work on c: flush, then free it or wait for what it needs next. */
+static void conn_settle(struct ctl_conn *c)
+{
+	if (conn_flush(c) < 0) {
+		conn_free(c);
+		return;
+	}
+	if (!out_pending(c) && (c->closing || (c->eof && !c->awaiting &&
+					       !(conn_can_process(c) && conn_line_ready(c))))) {
+		conn_free(c);
+		return;
+	}
+	conn_update_events(c);
 }
 
 static int on_conn_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	struct ctl_conn *c = userdata;
-	int r;
+	int r = 0;
 
-	if (revents & EPOLLIN) {
+	if (revents & EPOLLIN)
 		r = conn_read(c);
-		if (r == -ECONNRESET || r == -EPIPE) {
-			conn_free(c);
-			return 0;
-		}
-		if (r < 0)
-			c->closing = true;
+	else if (!c->following)
+		r = conn_process(c); /* writable: buffered requests get their turn */
+	if (r == -ECONNRESET || r == -EPIPE) {
+		conn_free(c);
+		return 0;
 	}
+	if (r < 0)
+		c->closing = true;
 	if (c->following && c->catching_up && follower_catch_up(c) < 0)
 		c->closing = true;
-	if (conn_flush(c) < 0 || (revents & (EPOLLHUP | EPOLLERR) && !(revents & EPOLLIN))) {
+	if (revents & (EPOLLHUP | EPOLLERR) && !(revents & EPOLLIN)) {
 		conn_free(c);
 		return 0;
 	}
-	if (c->closing && !out_pending(c)) {
-		conn_free(c);
+	conn_settle(c);
+	return 0;
+}
+
+/*
+ * The no-progress timeout (AEOGATE_CTL_TIMEOUT_MS): a peer that reads none
+ * of its replies is cut off, and so is an unprivileged one that sends no
+ * request. Work of ours (a deferred reply) and privileged idle connections
+ * only push the timer on.
+ */
+static int on_conn_timer(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct ctl_conn *c = userdata;
+	struct ctl_server *s = c->srv;
+	uint64_t now = usec;
+	char why[128];
+
+	(void)sd_event_now(s->loop, CLOCK_MONOTONIC, &now);
+	if (c->following)
 		return 0;
+	if (now - c->progress_usec >= s->timeout_usec) {
+		unsigned ms = (unsigned)(s->timeout_usec / 1000);
+
+		if (out_pending(c)) {
+			s->rejected++;
+			snprintf(why, sizeof(why), "read none of its replies for %u ms", ms);
+			cut_off(c, "too_slow", why);
+			return 0;
+		}
+		if (!c->privileged && !c->web && !c->awaiting) {
+			s->rejected++;
+			snprintf(why, sizeof(why), "no request for %u ms", ms);
+			cut_off(c, "idle_timeout", why);
+			return 0;
+		}
+		c->progress_usec = now;
 	}
-	conn_update_events(c);
+	(void)sd_event_source_set_time(src, c->progress_usec + s->timeout_usec);
+	(void)sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
 	return 0;
 }
 
@@ -542,33 +678,93 @@ static void conn_free(struct ctl_conn *c)
 	}
 	s->n_conns--;
 	sd_event_source_disable_unref(c->io);
+	sd_event_source_disable_unref(c->timer);
 	close(c->fd);
 	free(c->in);
 	free(c->out);
 	free(c);
 }
 
-static bool peer_is_admin(struct ctl_server *s, uid_t uid, gid_t gid)
+/*
+ * Whether the peer is root or in the admin group, and whether it is in
+ * aeogate-web's group: by its primary gid, or by its user's groups.
+ */
+static void peer_classify(struct ctl_server *s, uid_t uid, gid_t gid, bool *ret_admin,
+			  bool *ret_web)
 {
+	gid_t admin = s->cfg.admin_gid, web = s->cfg.web_gid;
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 	gid_t groups[64];
 	int n = 64;
 
-	if (uid == 0)
-		return true;
-	if (s->cfg.admin_gid == (gid_t)-1)
-		return false;
-	if (gid == s->cfg.admin_gid)
-		return true;
+	*ret_admin = uid == 0 || (admin != (gid_t)-1 && gid == admin);
+	*ret_web = web != (gid_t)-1 && gid == web;
+	if ((*ret_admin || admin == (gid_t)-1) && (*ret_web || web == (gid_t)-1))
+		return;
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
-		return false;
+		return;
 	if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
-		return false;
-	for (int i = 0; i < n; i++)
-		if (groups[i] == s->cfg.admin_gid)
-			return true;
-	return false;
+		return;
+	for (int i = 0; i < n; i++) {
+		if (admin != (gid_t)-1 && groups[i] == admin)
+			*ret_admin = true;
+		if (web != (gid_t)-1 && groups[i] == web)
+			*ret_web = true;
+	}
+}
+
+/*
+ * Whether one more connection from this peer fits (limits.h, "connections
+ * per kind of peer"); 0, or -EUSERS with the reason written to why.
+ */
+static int conn_admit(struct ctl_server *s, uid_t uid, bool admin, bool web, char *why, size_t len)
+{
+	size_t n_web = 0, n_unpriv = 0, n_uid = 0;
+
+	for (struct ctl_conn *c = s->conns; c; c = c->next) {
+		if (c->privileged)
+			continue;
+		if (c->web) {
+			n_web++;
+		} else {
+			n_unpriv++;
+			n_uid += c->uid == uid;
+		}
+	}
+	if (s->n_conns >= AEOGATE_CONN_MAX)
+		snprintf(why, len, "too many connections (at most %d)", AEOGATE_CONN_MAX);
+	else if (admin)
+		return 0;
+	else if (web && n_web >= AEOGATE_CONN_WEB_MAX)
+		snprintf(why, len, "too many connections from aeogate-web (at most %d)",
+			 AEOGATE_CONN_WEB_MAX);
+	else if (web)
+		return 0;
+	else if (n_uid >= AEOGATE_CONN_PER_UID_MAX)
+		snprintf(why, len, "too many connections from uid %u (at most %d)", (unsigned)uid,
+			 AEOGATE_CONN_PER_UID_MAX);
+	else if (n_unpriv >= AEOGATE_CONN_UNPRIV_MAX)
+		snprintf(why, len, "too many connections from unprivileged users (at most %d)",
+			 AEOGATE_CONN_UNPRIV_MAX);
+	else
+		return 0;
+	return -EUSERS;
+}
+
+/* Answers a connection we will not serve, without blocking, and closes it. */
+static void refuse(struct ctl_server *s, int cfd, const char *why)
+{
+	char line[256];
+	int n = snprintf(line, sizeof(line),
+			 "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"unavailable\","
+			 "\"message\":\"%s\"}}\n",
+			 why);
+
+	s->rejected++;
+	if (n > 0 && (size_t)n < sizeof(line))
+		(void)!send(cfd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(cfd);
 }
 
 static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
@@ -576,23 +772,30 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 	struct ctl_server *s = userdata;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	struct ctl_conn *c;
+	struct ctl_conn *c, *same = NULL;
+	bool admin, web;
+	char why[128];
 	int cfd;
 
 	cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (cfd < 0)
 		return 0;
-	if (s->n_conns >= AEOGATE_CONN_MAX) {
-		static const char busy[] =
-		    "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"unavailable\",\"message\":"
-		    "\"too many connections\"}}\n";
-		s->rejected++;
-		(void)!send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 		close(cfd);
 		return 0;
 	}
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-		close(cfd);
+	/* A peer already connected was looked up once: a flood costs no group lookups. */
+	for (c = s->conns; c && !same; c = c->next)
+		if (c->uid == cred.uid && c->gid == cred.gid)
+			same = c;
+	if (same) {
+		admin = same->privileged;
+		web = same->web;
+	} else {
+		peer_classify(s, cred.uid, cred.gid, &admin, &web);
+	}
+	if (conn_admit(s, cred.uid, admin, web, why, sizeof(why)) < 0) {
+		refuse(s, cfd, why);
 		return 0;
 	}
 	c = calloc(1, sizeof(*c));
@@ -605,8 +808,14 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 	c->fd = cfd;
 	c->serial = ++s->next_serial;
 	c->uid = cred.uid;
-	c->privileged = peer_is_admin(s, cred.uid, cred.gid);
-	if (sd_event_add_io(s->loop, &c->io, cfd, EPOLLIN, on_conn_io, c) < 0) {
+	c->gid = cred.gid;
+	c->privileged = admin;
+	c->web = web;
+	conn_progress(c);
+	if (sd_event_add_io(s->loop, &c->io, cfd, EPOLLIN, on_conn_io, c) < 0 ||
+	    sd_event_add_time(s->loop, &c->timer, CLOCK_MONOTONIC,
+			      c->progress_usec + s->timeout_usec, 0, on_conn_timer, c) < 0) {
+		sd_event_source_disable_unref(c->io);
 		free(c->in);
 		free(c);
 		close(cfd);
@@ -632,6 +841,8 @@ int ctl_server_new(sd_event *e, const struct ctl_server_config *cfg, struct ctl_
 	s->loop = e;
 	s->cfg = *cfg;
 	s->fd = -1;
+	s->timeout_usec =
+	    (uint64_t)(cfg->timeout_ms ? cfg->timeout_ms : AEOGATE_CTL_TIMEOUT_MS) * 1000;
 	s->path = strdup(cfg->path);
 	if (!s->path) {
 		r = -ENOMEM;
@@ -666,6 +877,7 @@ int ctl_server_new(sd_event *e, const struct ctl_server_config *cfg, struct ctl_
 	 * Anyone may connect (aeogate-web runs as its own user, outside the admin
 	 * group); what a peer may do is decided per request from SO_PEERCRED or
 	 * a session token, and an unprivileged peer without one can only log in.
+	 * How many connections it may hold is capped by kind of peer (conn_admit).
 	 */
 	(void)chmod(cfg->path, 0666);
 	/* A dashboard reconnecting after a restart opens many at once. */
@@ -728,15 +940,13 @@ static void deferred_send(struct ctl_deferred *d, json_t *msg)
 		if (c->serial == d->serial)
 			break;
 	if (c && msg) {
-		send_json(c, msg);
+		if (send_json(c, msg) < 0)
+			c->closing = true;
 		c->awaiting = false;
 		/* Requests that arrived meanwhile are answered now, in order. */
 		if (conn_process(c) < 0)
 			c->closing = true;
-		if (conn_flush(c) < 0 || (c->closing && !out_pending(c)))
-			conn_free(c);
-		else
-			conn_update_events(c);
+		conn_settle(c);
 	}
 	json_decref(msg);
 	json_decref(d->id);

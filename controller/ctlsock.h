@@ -3,7 +3,8 @@
  * The control socket (docs/control-socket.md): newline-delimited JSON over a
  * Unix stream socket, one reply per request, and event streams for
  * followers. The server owns framing, size and depth bounds, peer
- * authorization and follower back-pressure; the ops themselves live in
+ * authorization, per-peer connection caps, back-pressure and timeouts
+ * (docs/control-socket.md, "Limits"); the ops themselves live in
  * ops_*.c files as tables of struct ctl_op.
  */
 #ifndef AEOGATE_CTLSOCK_H
@@ -50,6 +51,7 @@ struct ctl_request {
 	unsigned role;	      /* exactly one ROLE_* bit */
 	char operator_id[96]; /* "user:alice" or "uid:1000", for the admin trail */
 	uid_t peer_uid;
+	bool peer_web; /* the peer is aeogate-web (its group): it may name a remote source */
 	struct ctl_conn *conn;
 	void *userdata; /* what main gave ctl_server_new (struct core *) */
 	/* Set through ctl_fail. */
@@ -92,6 +94,9 @@ struct ctl_server_config {
 	void *auth_userdata;
 	ctl_backlog_fn backlog;
 	gid_t admin_gid; /* aeogate-admin, or (gid_t)-1 when the group does not exist */
+	gid_t web_gid;	 /* aeogate-web's group, or (gid_t)-1: see ctl_request.peer_web */
+	/* No-progress timeout (limits.h AEOGATE_CTL_TIMEOUT_MS); 0 means that default. */
+	unsigned timeout_ms;
 };
 
 int ctl_server_new(struct sd_event *e, const struct ctl_server_config *cfg,

@@ -244,6 +244,7 @@ int main(int argc, char **argv)
 	struct worker *password_worker = NULL;
 	sd_event *loop = NULL;
 	struct group *gr;
+	gid_t admin_gid, web_gid;
 	sigset_t mask;
 	int opt, r, ret = EXIT_FAILURE;
 
@@ -399,7 +400,11 @@ int main(int argc, char **argv)
 			(void)mkdir_parents(sockdir, 0755);
 		}
 	}
+	/* getgrnam's result is static: keep each gid before the next lookup. */
 	gr = getgrnam("aeogate-admin");
+	admin_gid = gr ? gr->gr_gid : (gid_t)-1;
+	gr = getgrnam(cfg.web_group);
+	web_gid = gr ? gr->gr_gid : (gid_t)-1;
 	{
 		static const struct ctl_op *tables[] = {ops_admin, ops_door, ops_events, NULL,
 							NULL,	   NULL,     NULL};
@@ -408,7 +413,9 @@ int main(int argc, char **argv)
 		    .tables = tables,
 		    .userdata = core,
 		    .backlog = backlog,
-		    .admin_gid = gr ? gr->gr_gid : (gid_t)-1,
+		    .admin_gid = admin_gid,
+		    .web_gid = web_gid,
+		    .timeout_ms = cfg.socket_timeout_ms,
 		};
 		/* BEGIN users wiring (tables, auth) */
 		/* Dashboard users and sessions; without them tokens are refused. */

@@ -100,6 +100,11 @@ static void login_done(void *data)
 	if (r == 0) {
 		ctl_deferred_reply(pl->reply, session_json(&s, true));
 		sodium_memzero(s.token, sizeof(s.token));
+	} else if (r == -EBUSY) {
+		ctl_deferred_fail(
+		    pl->reply, "throttled",
+		    "too many failed sign-in attempts; try again later (retry_after=%lld)",
+		    (long long)pl->job.retry_after_s);
 	} else if (r == -EACCES) {
 		ctl_deferred_fail(pl->reply, "unauthenticated", "invalid username or password");
 	} else if (r == -ENOSPC) {
@@ -111,9 +116,24 @@ static void login_done(void *data)
 	free(pl);
 }
 
+/*
+ * Where a login or logout came from, for throttling and the record. Only
+ * aeogate-web (a peer in its group) may name a remote client; any other
+ * peer is its uid, whatever it claims.
+ */
+static const char *request_source(struct ctl_request *req, const char *claimed, char *buf,
+				  size_t len)
+{
+	if (req->peer_web && claimed)
+		return claimed;
+	snprintf(buf, len, "uid:%u", (unsigned)req->peer_uid);
+	return buf;
+}
+
 static int op_auth_login(struct ctl_request *req, json_t **ret)
 {
 	const char *name, *password, *source = NULL;
+	char source_buf[AEOGATE_LOGIN_SOURCE_MAX + 1];
 	struct pending_login *pl;
 	struct users_session s;
 	int64_t retry = 0;
@@ -126,6 +146,7 @@ static int op_auth_login(struct ctl_request *req, json_t **ret)
 	    ctl_arg_string(req, "password", true, AEOGATE_PASSWORD_MAX_BYTES, &password) < 0 ||
 	    ctl_arg_string(req, "source", false, AEOGATE_LOGIN_SOURCE_MAX, &source) < 0)
 		return -1;
+	source = request_source(req, source, source_buf, sizeof(source_buf));
 	pl = calloc(1, sizeof(*pl));
 	if (!pl)
 		return ctl_fail(req, "unavailable", "out of memory");
@@ -147,6 +168,7 @@ static int op_auth_login(struct ctl_request *req, json_t **ret)
 	}
 	users_login_verify(&pl->job);
 	r = users_login_finish(u, &pl->job, &s);
+	retry = pl->job.retry_after_s;
 	sodium_memzero(pl, sizeof(*pl));
 	free(pl);
 	if (r < 0)
@@ -159,6 +181,7 @@ static int op_auth_login(struct ctl_request *req, json_t **ret)
 static int op_auth_logout(struct ctl_request *req, json_t **ret)
 {
 	const char *source = NULL;
+	char source_buf[AEOGATE_LOGIN_SOURCE_MAX + 1];
 	struct users *u;
 	int r;
 
@@ -168,6 +191,7 @@ static int op_auth_logout(struct ctl_request *req, json_t **ret)
 		return -1;
 	if (!req->token)
 		return ctl_fail(req, "unauthenticated", "no session token");
+	source = request_source(req, source, source_buf, sizeof(source_buf));
 	r = users_logout(u, req->token, source);
 	if (r < 0)
 		return fail_errno(req, r, "token");

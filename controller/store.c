@@ -98,6 +98,12 @@ enum stmt {
 	ST_LEVEL_ZONES_DELETE,
 	ST_LEVEL_DELETE,
 	/* END report statements */
+	/* BEGIN login throttle statements */
+	ST_THROTTLE_PUT,
+	ST_THROTTLE_DELETE,
+	ST_THROTTLE_LIST,
+	ST_THROTTLE_FORGET,
+	/* END login throttle statements */
 	_ST_MAX,
 };
 
@@ -252,6 +258,16 @@ static const char *const stmt_sql[_ST_MAX] = {
     [ST_LEVEL_ZONES_DELETE] = "DELETE FROM level_zones WHERE level = ?1",
     [ST_LEVEL_DELETE] = "DELETE FROM levels WHERE name = ?1",
     /* END report statements */
+    /* BEGIN login throttle statements */
+    [ST_THROTTLE_PUT] = "INSERT INTO login_throttle(key, failures, last_failure_ms, "
+			"blocked_until_ms) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET "
+			"failures = excluded.failures, last_failure_ms = excluded.last_failure_ms, "
+			"blocked_until_ms = excluded.blocked_until_ms",
+    [ST_THROTTLE_DELETE] = "DELETE FROM login_throttle WHERE key = ?1",
+    [ST_THROTTLE_LIST] = "SELECT key, failures, last_failure_ms, blocked_until_ms "
+			 "FROM login_throttle ORDER BY last_failure_ms DESC, key LIMIT ?1",
+    [ST_THROTTLE_FORGET] = "DELETE FROM login_throttle WHERE last_failure_ms < ?1",
+    /* END login throttle statements */
 };
 
 struct store {
@@ -2085,3 +2101,70 @@ int store_level_remove(struct store *s, const char *level)
 	return stmt_exec_changed(s, st, "level", level);
 }
 /* END report store */
+
+/* BEGIN login throttle store */
+int store_login_throttle_put(struct store *s, const struct login_throttle *t)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_THROTTLE_PUT, &st, "tiii", t->key, (int64_t)t->failures,
+			 t->last_failure_ms, t->blocked_until_ms);
+	if (r < 0)
+		return r;
+	return stmt_exec(s, st);
+}
+
+int store_login_throttle_delete(struct store *s, const char *key)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_THROTTLE_DELETE, &st, "t", key);
+	if (r < 0)
+		return r;
+	return stmt_exec(s, st);
+}
+
+int store_login_throttle_forget(struct store *s, int64_t before_ms)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_THROTTLE_FORGET, &st, "i", before_ms);
+	if (r < 0)
+		return r;
+	return stmt_exec(s, st);
+}
+
+int store_login_throttle_list(struct store *s, size_t limit,
+			      int (*cb)(const struct login_throttle *t, void *userdata),
+			      void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct login_throttle t;
+	int r;
+
+	r = stmt_prepare(s, ST_THROTTLE_LIST, &st, "i", (int64_t)limit);
+	if (r < 0)
+		return r;
+	while ((r = stmt_row(s, st)) > 0) {
+		const unsigned char *key = sqlite3_column_text(st, 0);
+		int64_t failures = sqlite3_column_int64(st, 1);
+
+		/* A row we could not have written is skipped, never trusted half-read. */
+		if (!key || strlen((const char *)key) >= sizeof(t.key) || failures < 1 ||
+		    failures > UINT32_MAX)
+			continue;
+		memset(&t, 0, sizeof(t));
+		strcpy(t.key, (const char *)key);
+		t.failures = (unsigned)failures;
+		t.last_failure_ms = sqlite3_column_int64(st, 2);
+		t.blocked_until_ms = sqlite3_column_int64(st, 3);
+		r = cb(&t, userdata);
+		if (r != 0)
+			return r;
+	}
+	return r;
+}
+/* END login throttle store */

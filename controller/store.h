@@ -314,4 +314,28 @@ int store_level_holders(struct store *s, const char *level, int64_t *ret_count);
 int store_level_remove(struct store *s, const char *level);
 /* END report store */
 
+/* BEGIN login throttle store */
+/*
+ * A streak of failed logins (schema/005_login_throttle.sql; the policy is
+ * users.c's). key is "account:NAME" or "source:SOURCE"; times are UTC ms.
+ */
+struct login_throttle {
+	char key[AEOGATE_ID_MAX + AEOGATE_LOGIN_SOURCE_MAX + 16];
+	unsigned failures;
+	int64_t last_failure_ms;
+	int64_t blocked_until_ms; /* 0 when not delayed */
+};
+
+/* Inserts or replaces the row of t->key. */
+int store_login_throttle_put(struct store *s, const struct login_throttle *t);
+/* Deletes the row of key; 0 also when there was none. */
+int store_login_throttle_delete(struct store *s, const char *key);
+/* Deletes every row whose last failure is before before_ms. */
+int store_login_throttle_forget(struct store *s, int64_t before_ms);
+/* The newest limit rows by last failure; rows that do not fit struct login_throttle are skipped. */
+int store_login_throttle_list(struct store *s, size_t limit,
+			      int (*cb)(const struct login_throttle *t, void *userdata),
+			      void *userdata);
+/* END login throttle store */
+
 #endif

@@ -31,18 +31,18 @@ struct session {
 	int64_t last_used_ms;
 };
 
-struct throttle {
-	char key[AEOGATE_ID_MAX + AEOGATE_LOGIN_SOURCE_MAX +
-		 3]; /* "u:NAME" or "s:SOURCE"; "" unused */
-	unsigned failures;
-	int64_t window_start_ms;
-	int64_t locked_until_ms; /* 0 when not locked */
-};
+/* A throttle key: "account:NAME" or "source:SOURCE"; "" marks a free slot. */
+#define THROTTLE_KEY_LEN sizeof(((struct login_throttle *)0)->key)
 
 struct users {
 	struct users_env env;
 	struct session sessions[AEOGATE_SESSIONS_MAX];
-	struct throttle throttles[AEOGATE_LOGIN_THROTTLE_ENTRIES];
+	/*
+	 * Streaks of failed logins, on the wall clock so that they survive a
+	 * restart: this table decides, the store keeps a copy of each entry.
+	 */
+	struct login_throttle throttles[AEOGATE_LOGIN_THROTTLE_ENTRIES];
+	bool throttles_loaded;
 	/* A hash verified for unknown users so that they cost as much as known ones. */
 	char dummy_hash[256];
 	struct worker *worker; /* runs password checks off the loop; NULL: inline */
@@ -303,78 +303,180 @@ int users_set_password(struct users *u, const char *name, const char *password,
 	return 0;
 }
 
-static struct throttle *throttle_find(struct users *u, const char *key, bool create)
+/* ---- sign-in throttling (limits.h, docs/web.md "Sign-in throttling") ---- */
+
+static int64_t wall(struct users *u)
 {
-	struct throttle *stalest = NULL, *free_slot = NULL;
-	int64_t now = mono(u);
+	return u->env.wall_ms(u->env.userdata);
+}
+
+/* A streak that is forgotten and no longer delays anyone: its slot is free. */
+static bool throttle_stale(const struct login_throttle *t, int64_t now)
+{
+	return t->last_failure_ms + AEOGATE_LOGIN_FORGET_MS <= now && t->blocked_until_ms <= now;
+}
+
+/*
+ * The table in memory decides; the store keeps each entry for the next
+ * start. A write that fails (a full disk) leaves the copy behind until the
+ * next write of the whole entry; the throttle itself keeps working.
+ */
+static void throttle_save(struct users *u, const struct login_throttle *t)
+{
+	struct store *s = u->env.store(u->env.userdata);
+
+	if (s)
+		(void)store_login_throttle_put(s, t);
+}
+
+static void throttle_drop(struct users *u, struct login_throttle *t)
+{
+	struct store *s = u->env.store(u->env.userdata);
+
+	if (s && t->key[0])
+		(void)store_login_throttle_delete(s, t->key);
+	memset(t, 0, sizeof(*t));
+}
+
+struct throttle_load_ctx {
+	struct users *u;
+	int64_t now;
+	size_t n;
+};
+
+static int throttle_load_cb(const struct login_throttle *t, void *userdata)
+{
+	struct throttle_load_ctx *ctx = userdata;
+
+	if (ctx->n >= AEOGATE_LOGIN_THROTTLE_ENTRIES)
+		return 1;
+	if (!throttle_stale(t, ctx->now))
+		ctx->u->throttles[ctx->n++] = *t;
+	return 0;
+}
+
+/* Reads the streaks the last run kept, once, before the first login is judged. */
+static int throttle_load(struct users *u)
+{
+	struct store *s = u->env.store(u->env.userdata);
+	struct throttle_load_ctx ctx = {.u = u, .now = wall(u)};
+	int r;
+
+	if (u->throttles_loaded)
+		return 0;
+	if (!s)
+		return -EIO;
+	/* Only tidying: stale rows are skipped anyway, so a full disk does not stop logins. */
+	(void)store_login_throttle_forget(s, ctx.now - AEOGATE_LOGIN_FORGET_MS);
+	memset(u->throttles, 0, sizeof(u->throttles));
+	r = store_login_throttle_list(s, AEOGATE_LOGIN_THROTTLE_ENTRIES, throttle_load_cb, &ctx);
+	if (r < 0)
+		return r;
+	u->throttles_loaded = true;
+	return 0;
+}
+
+/* Whether a should make room before b: not delayed first, then fewest failures, then oldest. */
+static bool throttle_evict_before(const struct login_throttle *a, const struct login_throttle *b,
+				  int64_t now)
+{
+	bool da = a->blocked_until_ms > now, db = b->blocked_until_ms > now;
+
+	if (da != db)
+		return !da;
+	if (a->failures != b->failures)
+		return a->failures < b->failures;
+	return a->last_failure_ms < b->last_failure_ms;
+}
+
+/*
+ * The live entry of key, or NULL. With create, a new one when there is
+ * none; when the table is full, the entry with the fewest failures makes
+ * room, so a flood of made-up names cannot push a real account's streak out.
+ */
+static struct login_throttle *throttle_find(struct users *u, const char *key, bool create)
+{
+	struct login_throttle *free_slot = NULL, *victim = NULL;
+	int64_t now = wall(u);
 
 	for (size_t i = 0; i < AEOGATE_LOGIN_THROTTLE_ENTRIES; i++) {
-		struct throttle *t = &u->throttles[i];
-		int64_t last;
+		struct login_throttle *t = &u->throttles[i];
 
-		if (!t->key[0]) {
+		if (t->key[0] && strcmp(t->key, key) == 0) {
+			if (!throttle_stale(t, now))
+				return t;
+			if (!create)
+				return NULL;
+			free_slot = t;
+			break;
+		}
+		if (!t->key[0] || throttle_stale(t, now)) {
 			if (!free_slot)
 				free_slot = t;
 			continue;
 		}
-		if (strcmp(t->key, key) == 0)
-			return t;
-		last = t->locked_until_ms > t->window_start_ms ? t->locked_until_ms
-							       : t->window_start_ms;
-		/* Entries whose window and lockout are both over are free again. */
-		if (last + AEOGATE_LOGIN_WINDOW_MS <= now && t->locked_until_ms <= now) {
-			if (!free_slot)
-				free_slot = t;
-			continue;
-		}
-		if (!stalest || t->window_start_ms < stalest->window_start_ms)
-			stalest = t;
+		if (!victim || throttle_evict_before(t, victim, now))
+			victim = t;
 	}
 	if (!create)
 		return NULL;
 	if (!free_slot)
-		free_slot = stalest;
-	memset(free_slot, 0, sizeof(*free_slot));
+		free_slot = victim;
+	throttle_drop(u, free_slot);
 	snprintf(free_slot->key, sizeof(free_slot->key), "%s", key);
-	free_slot->window_start_ms = now;
 	return free_slot;
 }
 
-/* Seconds until key may try again, or 0 when it is not locked out. */
-static int64_t throttle_retry_after(struct users *u, const char *key)
+/*
+ * Seconds until t's delay ends (Retry-After), or 0. A delay is never more
+ * than AEOGATE_LOGIN_DELAY_MAX_MS from now, even after the wall clock
+ * stepped back.
+ */
+static int64_t throttle_retry_after(struct users *u, struct login_throttle *t)
 {
-	struct throttle *t = throttle_find(u, key, false);
-	int64_t now = mono(u);
+	int64_t now = wall(u);
 
-	if (!t || t->locked_until_ms <= now)
+	if (!t || t->blocked_until_ms <= now)
 		return 0;
-	return (t->locked_until_ms - now + 999) / 1000;
+	if (t->blocked_until_ms - now > AEOGATE_LOGIN_DELAY_MAX_MS) {
+		t->blocked_until_ms = now + AEOGATE_LOGIN_DELAY_MAX_MS;
+		if (t->last_failure_ms > now)
+			t->last_failure_ms = now;
+		throttle_save(u, t);
+	}
+	return (t->blocked_until_ms - now + 999) / 1000;
 }
 
-static void throttle_fail(struct users *u, const char *key)
+/* The delay after the nth failure in a row: none below threshold, then 1 s doubling to 60 s. */
+static int64_t throttle_delay_ms(unsigned n, unsigned threshold)
 {
-	struct throttle *t = throttle_find(u, key, true);
-	int64_t now = mono(u);
+	unsigned shift;
+	int64_t d;
 
-	if (t->locked_until_ms && t->locked_until_ms <= now) {
-		t->locked_until_ms = 0;
-		t->failures = 0;
-		t->window_start_ms = now;
-	}
-	if (now - t->window_start_ms >= AEOGATE_LOGIN_WINDOW_MS) {
-		t->failures = 0;
-		t->window_start_ms = now;
-	}
-	if (++t->failures >= AEOGATE_LOGIN_FAILURES_MAX)
-		t->locked_until_ms = now + AEOGATE_LOGIN_LOCKOUT_MS;
+	if (n < threshold)
+		return 0;
+	shift = n - threshold < 16 ? n - threshold : 16;
+	d = (int64_t)AEOGATE_LOGIN_DELAY_MIN_MS << shift;
+	return d < AEOGATE_LOGIN_DELAY_MAX_MS ? d : AEOGATE_LOGIN_DELAY_MAX_MS;
 }
 
-static void throttle_clear(struct users *u, const char *key)
+static struct login_throttle *throttle_fail(struct users *u, const char *key, unsigned threshold)
 {
-	struct throttle *t = throttle_find(u, key, false);
+	struct login_throttle *t = throttle_find(u, key, true);
+	int64_t now = wall(u), d;
 
-	if (t)
-		memset(t, 0, sizeof(*t));
+	if (t->failures < UINT32_MAX)
+		t->failures++;
+	t->last_failure_ms = now;
+	d = throttle_delay_ms(t->failures, threshold);
+	t->blocked_until_ms = d ? now + d : 0;
+	throttle_save(u, t);
+	return t;
+}
+
+static void throttle_key(char key[THROTTLE_KEY_LEN], const char *kind, const char *name)
+{
+	snprintf(key, THROTTLE_KEY_LEN, "%s:%s", kind, name);
 }
 
 static void session_times(struct users *u, const struct session *se, struct users_session *ret)
@@ -492,10 +594,10 @@ static const char *dummy_hash(struct users *u)
 int users_login_begin(struct users *u, const char *name, const char *password,
 		      const char *source, struct users_login *job, int64_t *ret_retry_after_s)
 {
-	char skey[sizeof(((struct throttle *)0)->key)];
+	char akey[THROTTLE_KEY_LEN];
 	struct store *s = u->env.store(u->env.userdata);
-	int64_t retry, retry_src = 0;
 	struct user rec = {0};
+	int64_t retry;
 	int r;
 
 	if (!s)
@@ -514,11 +616,18 @@ int users_login_begin(struct users *u, const char *name, const char *password,
 	}
 	snprintf(job->password, sizeof(job->password), "%s", password);
 
-	retry = throttle_retry_after(u, (snprintf(skey, sizeof(skey), "u:%s", name), skey));
-	if (source)
-		retry_src = throttle_retry_after(u, (snprintf(skey, sizeof(skey), "s:%s", source), skey));
-	if (retry_src > retry)
-		retry = retry_src;
+	r = throttle_load(u);
+	if (r < 0) {
+		sodium_memzero(job->password, sizeof(job->password));
+		return r;
+	}
+	/*
+	 * Only the account's own streak refuses a login outright (and without
+	 * a check, so a delayed account costs nothing and tells nothing). A
+	 * source's streak never refuses a correct password: see finish.
+	 */
+	throttle_key(akey, "account", name);
+	retry = throttle_retry_after(u, throttle_find(u, akey, false));
 	if (retry > 0) {
 		login_failed(u, name, source, "throttled");
 		sodium_memzero(job->password, sizeof(job->password));
@@ -554,24 +663,40 @@ void users_login_verify(struct users_login *job)
 
 int users_login_finish(struct users *u, struct users_login *job, struct users_session *ret)
 {
-	char ukey[sizeof(((struct throttle *)0)->key)], skey[sizeof(ukey)];
+	char akey[THROTTLE_KEY_LEN], skey[THROTTLE_KEY_LEN];
 	const char *source = job->has_source ? job->source : NULL;
 	unsigned char raw[TOKEN_BYTES];
 	struct users_session out = {0};
 	struct session *se;
 
 	sodium_memzero(job->password, sizeof(job->password));
-	snprintf(ukey, sizeof(ukey), "u:%s", job->name);
-	if (source)
-		snprintf(skey, sizeof(skey), "s:%s", source);
+	throttle_key(akey, "account", job->name);
 	if (!job->verified || !job->known || !job->ok || job->disabled) {
-		throttle_fail(u, ukey);
-		if (source)
-			throttle_fail(u, skey);
+		int64_t source_retry = 0;
+
+		/*
+		 * A source whose own delay is running is told to wait (429) for its
+		 * failing attempts; the failure counts and lengthens the delay.
+		 */
+		if (source) {
+			bool delayed;
+
+			throttle_key(skey, "source", source);
+			delayed = throttle_retry_after(u, throttle_find(u, skey, false)) > 0;
+			source_retry = throttle_retry_after(
+			    u, throttle_fail(u, skey, AEOGATE_LOGIN_SOURCE_FAILURES_MAX));
+			if (!delayed)
+				source_retry = 0;
+		}
+		throttle_fail(u, akey, AEOGATE_LOGIN_FAILURES_MAX);
 		login_failed(u, job->name, source,
 			     !job->known ? "unknown_user"
 			     : !job->ok  ? "bad_password"
 					 : "disabled");
+		if (source_retry > 0) {
+			job->retry_after_s = source_retry;
+			return -EBUSY;
+		}
 		return -EACCES;
 	}
 
@@ -592,7 +717,13 @@ int users_login_finish(struct users *u, struct users_login *job, struct users_se
 		return -EACCES;
 	}
 
-	throttle_clear(u, ukey);
+	/* A correct password ends the account's streak; the source's runs on. */
+	{
+		struct login_throttle *t = throttle_find(u, akey, false);
+
+		if (t)
+			throttle_drop(u, t);
+	}
 	session_times(u, se, &out);
 	emit_user_event(u, "user.login", NULL, detail_new(job->name, source, NULL));
 	*ret = out;
@@ -608,7 +739,10 @@ int users_login(struct users *u, const char *name, const char *password, const c
 	if (r < 0)
 		return r;
 	users_login_verify(&job);
-	return users_login_finish(u, &job, ret);
+	r = users_login_finish(u, &job, ret);
+	if (r == -EBUSY && ret_retry_after_s)
+		*ret_retry_after_s = job.retry_after_s;
+	return r;
 }
 
 int users_logout(struct users *u, const char *token, const char *source)

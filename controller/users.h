@@ -3,13 +3,16 @@
  * Dashboard users and their sessions. Users live in the store with argon2id
  * password hashes; sessions live only in memory as hashes of random tokens,
  * in a bounded table with idle and absolute expiry on the monotonic clock.
- * Failed logins are throttled per username and per source. Every attempt,
- * and every change to a user, is an event.
+ * Failed logins are throttled per account and per source (docs/web.md,
+ * "Sign-in throttling"), on the wall clock, and the streaks are kept in the
+ * store across restarts. Every attempt, and every change to a user, is an
+ * event.
  *
  * Errors are negative errno: -EINVAL a malformed name, role or password
  * (see users_password_check), -EEXIST a taken name, -ENOENT no such user,
  * -EACCES wrong credentials or an unknown or expired token, -EBUSY the
- * username or source is locked out (retry later), -ENOSPC the session table
+ * account's delay is running, or a wrong password came from a source whose
+ * delay is running (retry later), -ENOSPC the session table
  * is full, -EIO or other store errors as the store reports them.
  */
 #ifndef AEOGATE_USERS_H
@@ -64,10 +67,12 @@ int users_set_password(struct users *u, const char *name, const char *password,
 
 /*
  * Checks a username and password. source names where the attempt came from
- * (the web process passes the client address; NULL for none). On success
- * fills *ret with a new session. -EACCES for any wrong credential (unknown
- * user, bad password, disabled: the caller cannot tell which), -EBUSY while
- * throttled with *ret_retry_after_s set.
+ * (the client address aeogate-web asserts, or "uid:N" for any other peer;
+ * NULL for none). On success fills *ret with a new session. -EACCES for any
+ * wrong credential (unknown user, bad password, disabled: the caller cannot
+ * tell which), -EBUSY while throttled with *ret_retry_after_s set. A correct
+ * password is refused only while its own account's delay runs, never
+ * because of other accounts' failures from the same source.
  */
 int users_login(struct users *u, const char *name, const char *password, const char *source,
 		struct users_session *ret, int64_t *ret_retry_after_s);
@@ -78,7 +83,8 @@ int users_login(struct users *u, const char *name, const char *password, const c
  * begin (loop: validation, throttling, the user's hash), verify (any
  * thread: touches only the job), finish (loop: throttle accounting, the
  * session, the event). begin's errors are users_login's; after a 0 from
- * begin, finish must be called exactly once. The job holds the password
+ * begin, finish must be called exactly once; its -EBUSY (a wrong password
+ * from a delayed source) comes with job->retry_after_s. The job holds the password
  * until verify or finish wipes it.
  */
 struct users_login {
@@ -89,6 +95,7 @@ struct users_login {
 	char pwhash[256];
 	char role[16];
 	bool known, disabled, ok, verified;
+	int64_t retry_after_s; /* set when finish returns -EBUSY */
 };
 
 int users_login_begin(struct users *u, const char *name, const char *password,

@@ -91,6 +91,8 @@ struct config {
 	bool demo;          /* enables the dashboard's simulator panel */
 	uint64_t storage_reserve;   /* bytes kept free for a full disk, default 64 MiB, 0 none */
 	bool storage_failure_grant; /* storage_failure = grant: grant what cannot be recorded */
+	char web_group[64]; /* aeogate-web's group: its peers may name a login's source */
+	unsigned socket_timeout_ms; /* control-socket no-progress timeout, default 30 s */
 	/* [audit] */
 	unsigned checkpoint_events;  /* sign a checkpoint at least every N events, default 1000 */
 	unsigned checkpoint_minutes; /* ... and every M minutes when events came, default 10 */

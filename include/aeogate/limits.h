@@ -39,6 +39,47 @@
 #define AEOGATE_CONN_MAX 256
 
 /*
+ * Control-socket connections per kind of peer, so that no local user can
+ * take them all. A peer that is neither root, the aeogate-admin group nor
+ * aeogate-web can only log in (one request), so a few connections per uid
+ * are plenty, and all such peers together hold at most
+ * AEOGATE_CONN_UNPRIV_MAX. aeogate-web needs one per API request in flight
+ * and one per stream, plus a margin for connections it is closing. Root and
+ * the admin group have no cap of their own: what the others may hold leaves
+ * them at least AEOGATE_CONN_MAX - AEOGATE_CONN_UNPRIV_MAX -
+ * AEOGATE_CONN_WEB_MAX (32) slots.
+ */
+#define AEOGATE_CONN_PER_UID_MAX 8
+#define AEOGATE_CONN_UNPRIV_MAX	 48
+#define AEOGATE_CONN_WEB_MAX	 (AEOGATE_WEB_INFLIGHT_MAX + AEOGATE_WEB_STREAMS_MAX + 16)
+
+/*
+ * Replies queued towards one control-socket connection (written by us, not
+ * yet taken by the kernel because the peer does not read) before we read no
+ * further requests from it: back-pressure, so one connection's pipelined
+ * requests cost bounded memory and bounded loop time, and nothing is dropped.
+ * Whichever comes first: this many replies or this many bytes. A connection
+ * never holds more than AEOGATE_CTL_OUT_MAX queued bytes (the pause bound plus
+ * one reply of at most AEOGATE_REPLY_MAX); it is cut off if it would.
+ */
+#define AEOGATE_CTL_PENDING_REPLIES_MAX 16
+#define AEOGATE_CTL_PENDING_BYTES_MAX	(64 * 1024)
+#define AEOGATE_CTL_OUT_MAX		(AEOGATE_CTL_PENDING_BYTES_MAX + AEOGATE_REPLY_MAX + 4096)
+
+/*
+ * A control-socket connection that makes no progress for this long is
+ * closed: a peer that reads none of the replies queued for it (`too_slow`),
+ * or an unprivileged peer that has sent no complete request (`idle_timeout`;
+ * it can only log in, which is one line). Ample for a client on a loaded
+ * machine, short enough that abandoned connections do not pile up.
+ * [controller] socket_timeout sets it within the bounds below (tests use a
+ * short one).
+ */
+#define AEOGATE_CTL_TIMEOUT_MS	   (30 * 1000)
+#define AEOGATE_CTL_TIMEOUT_MIN_MS 100
+#define AEOGATE_CTL_TIMEOUT_MAX_MS (10 * 60 * 1000)
+
+/*
  * Bytes queued towards one follower before it is cut off: a slow subscriber
  * must never grow our memory or slow a decision.
  */
@@ -103,14 +144,25 @@
 #define AEOGATE_SESSION_ABSOLUTE_MS (12 * 60 * 60 * 1000)
 
 /*
- * Login throttling: this many failures for one username or one source within
- * the window lock that username or source out for the lockout time. The
- * table of counters is bounded; when it is full the stalest entry is reused.
+ * Login throttling (docs/web.md, "Sign-in throttling"). After
+ * AEOGATE_LOGIN_FAILURES_MAX failures in a row for one account, its logins
+ * are refused for AEOGATE_LOGIN_DELAY_MIN_MS, a delay doubled by each
+ * further failure up to AEOGATE_LOGIN_DELAY_MAX_MS: guessing slows to one
+ * try a minute per account, yet no one can use it to lock an administrator
+ * out for long. One source (a client address, or a local uid) is shared by
+ * many people, so its count across accounts is higher, and its delay only
+ * ever refuses its failing attempts, never a correct password. A streak is
+ * forgotten AEOGATE_LOGIN_FORGET_MS after its last failure. The table of
+ * streaks (kept in the database across restarts) is bounded; when it is
+ * full, the entry with the fewest failures makes room, so a flood of made-up
+ * names cannot push a real account's streak out.
  */
-#define AEOGATE_LOGIN_FAILURES_MAX     5
-#define AEOGATE_LOGIN_WINDOW_MS	       (15 * 60 * 1000)
-#define AEOGATE_LOGIN_LOCKOUT_MS       (15 * 60 * 1000)
-#define AEOGATE_LOGIN_THROTTLE_ENTRIES 1024
+#define AEOGATE_LOGIN_FAILURES_MAX	  5
+#define AEOGATE_LOGIN_SOURCE_FAILURES_MAX 10
+#define AEOGATE_LOGIN_DELAY_MIN_MS	  1000
+#define AEOGATE_LOGIN_DELAY_MAX_MS	  (60 * 1000)
+#define AEOGATE_LOGIN_FORGET_MS		  (15 * 60 * 1000)
+#define AEOGATE_LOGIN_THROTTLE_ENTRIES	  1024
 
 /*
  * Passwords: at least 12 characters (NIST SP 800-63B allows 8; we ask more

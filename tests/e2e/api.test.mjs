@@ -266,19 +266,27 @@ test('the user events record logins, failures and logouts', async () => {
   assert.ok(failed.detail && failed.detail.user && failed.detail.source);
 });
 
-test('repeated failures throttle the login (429 with Retry-After)', async () => {
+test('repeated failures delay the account (429 with Retry-After), not the others', async () => {
   // Its own controller: throttling also counts failures per source address.
   const s2 = await startStack({ demo: false });
   try {
     s2.addUser('victim', 'guard');
-    for (let i = 0; i < 5; i++) assert.equal((await login(s2, 'victim', 'wrong password!!')).res.status, 401);
-    const t = await login(s2, 'victim');
+    s2.addUser('boss', 'admin');
+    // The first delay is one second (docs/web.md): a round slower than that proves nothing.
+    let t;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 4; i++) assert.equal((await login(s2, 'victim', 'wrong password!!')).res.status, 401);
+      const sent = Date.now();
+      assert.equal((await login(s2, 'victim', 'wrong password!!')).res.status, 401);
+      t = await login(s2, 'victim');
+      if (t.res.status === 429 || Date.now() - sent < 1000) break;
+    }
     assert.equal(t.res.status, 429);
     assert.equal(t.body.error.code, 'throttled');
-    assert.ok(Number(t.res.headers.get('retry-after')) > 0);
-    const m = await login(s2, 'victim');
-    assert.equal(m.res.status, 429);
-    // Not in demo mode: the simulator is refused even with a session (before this test throttled us, none exists).
+    const after = Number(t.res.headers.get('retry-after'));
+    assert.ok(after >= 1 && after <= 60, `Retry-After ${after}`);
+    // Every browser reaches the controller through aeogate-web: another account is not refused.
+    assert.equal((await login(s2, 'boss')).res.status, 200);
   } finally {
     await s2.stop();
   }

@@ -188,8 +188,14 @@ static void test_controller_defaults(void **state)
 	assert_false(c->demo);
 	assert_true(c->storage_reserve == 64ull << 20);
 	assert_false(c->storage_failure_grant);
+	assert_string_equal(c->web_group, "aeogate-web");
+	assert_int_equal(c->socket_timeout_ms, AEOGATE_CTL_TIMEOUT_MS);
 	assert_int_equal(c->n_doors, 1);
 	assert_int_equal(c->n_readers, 0);
+	assert_int_equal(load(f, "[controller]\nweb_group = www-data\nsocket_timeout = 250ms\n"),
+			 0);
+	assert_string_equal(c->web_group, "www-data");
+	assert_int_equal(c->socket_timeout_ms, 250);
 }
 
 static void test_storage_reserve_sizes(void **state)
@@ -370,6 +376,11 @@ static const struct error_case error_cases[] = {
     {"negative reserve", "[controller]\nstorage_reserve = -1\n", 2, "storage_reserve", NULL},
     {"bad storage_failure", "[controller]\nstorage_failure = open\n", 2, "storage_failure",
      "deny or grant"},
+    {"socket timeout below the floor", "[controller]\nsocket_timeout = 99ms\n", 2, "socket_timeout",
+     "from 100ms to 10m"},
+    {"socket timeout over the max", "[controller]\nsocket_timeout = 11m\n", 2, "socket_timeout",
+     "from 100ms to 10m"},
+    {"web group not a name", "[controller]\nweb_group = a b\n", 2, "web_group", "invalid value"},
     {"site name with a control character", "[controller]\nsite_name = a\tb\x01\n", 2, "site_name",
      NULL},
     {"reader naming an undefined door", DOOR "[reader r]\ntype = sim\n\ndoor = dokc\n", 7, "door",

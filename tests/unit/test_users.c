@@ -182,55 +182,156 @@ static void test_login_failures_are_events_with_reasons(void **state)
 	assert_int_equal(users_login(f->users, "alice", PW, NULL, &s, NULL), 0);
 }
 
-static void test_throttles_username_after_five_failures(void **state)
+#define WRONG "wrong password!"
+#define SEC   1000
+
+/* A failed attempt's answer: -EACCES (checked, wrong) or -EBUSY (throttled), and Retry-After. */
+static int try_login(struct fixture *f, const char *name, const char *pw, const char *source,
+		     int64_t *retry)
+{
+	struct users_session s;
+
+	*retry = 0;
+	return users_login(f->users, name, pw, source, &s, retry);
+}
+
+static void fail_n(struct fixture *f, const char *name, const char *source, int n)
+{
+	int64_t retry;
+
+	for (int i = 0; i < n; i++)
+		assert_int_equal(try_login(f, name, WRONG, source, &retry), -EACCES);
+}
+
+static void test_account_is_delayed_after_five_failures_in_a_row(void **state)
 {
 	struct fixture *f = *state;
-	struct users_session s;
-	int64_t retry = 0;
+	int64_t retry;
 
-	for (int i = 0; i < AEOGATE_LOGIN_FAILURES_MAX; i++)
-		assert_int_equal(users_login(f->users, "alice", "wrong password!", NULL, &s, NULL),
-				 -EACCES);
-	/* Locked out: even the right password is refused, and that is an event too. */
-	assert_int_equal(users_login(f->users, "alice", PW, NULL, &s, &retry), -EBUSY);
-	assert_int_equal(retry, 15 * 60);
-	assert_string_equal(last_reason(f), "throttled");
-	f->mono += 15 * MIN - 1000;
-	assert_int_equal(users_login(f->users, "alice", PW, NULL, &s, &retry), -EBUSY);
+	fail_n(f, "alice", NULL, AEOGATE_LOGIN_FAILURES_MAX);
+	/* Delayed: even the right password is refused, without a check, and that is an event. */
+	assert_int_equal(try_login(f, "alice", PW, NULL, &retry), -EBUSY);
 	assert_int_equal(retry, 1);
-	f->mono += 1000;
-	assert_int_equal(users_login(f->users, "alice", PW, NULL, &s, NULL), 0);
+	assert_string_equal(last_reason(f), "throttled");
+	/* After the delay, the right password works and ends the streak. */
+	f->wall += 1 * SEC;
+	assert_int_equal(try_login(f, "alice", PW, NULL, &retry), 0);
+	fail_n(f, "alice", NULL, AEOGATE_LOGIN_FAILURES_MAX - 1);
+	assert_int_equal(try_login(f, "alice", PW, NULL, &retry), 0);
 }
 
-static void test_failures_outside_window_do_not_add_up(void **state)
+static void test_delay_doubles_with_each_further_failure_up_to_a_minute(void **state)
 {
+	static const int64_t want[] = {1, 2, 4, 8, 16, 32, 60, 60};
 	struct fixture *f = *state;
-	struct users_session s;
+	int64_t retry;
 
-	for (int i = 0; i < AEOGATE_LOGIN_FAILURES_MAX - 1; i++)
-		assert_int_equal(users_login(f->users, "alice", "wrong password!", NULL, &s, NULL),
-				 -EACCES);
-	f->mono += 15 * MIN;
-	assert_int_equal(users_login(f->users, "alice", "wrong password!", NULL, &s, NULL),
-			 -EACCES);
-	assert_int_equal(users_login(f->users, "alice", PW, NULL, &s, NULL), 0);
+	fail_n(f, "alice", NULL, AEOGATE_LOGIN_FAILURES_MAX);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(try_login(f, "alice", WRONG, NULL, &retry), -EBUSY);
+		assert_int_equal(retry, want[i]);
+		/* Refused attempts do not lengthen the delay. */
+		f->wall += want[i] * SEC - 1;
+		assert_int_equal(try_login(f, "alice", PW, NULL, &retry), -EBUSY);
+		assert_int_equal(retry, 1);
+		f->wall += 1;
+		assert_int_equal(try_login(f, "alice", WRONG, NULL, &retry), -EACCES);
+	}
+	assert_int_equal(try_login(f, "alice", PW, NULL, &retry), -EBUSY);
+	assert_int_equal(retry, 60);
+	f->wall += 60 * SEC;
+	assert_int_equal(try_login(f, "alice", PW, NULL, &retry), 0);
 }
 
-static void test_throttles_source_across_usernames(void **state)
+static void test_failures_are_forgotten_after_a_quiet_while(void **state)
 {
 	struct fixture *f = *state;
-	struct users_session s;
-	int64_t retry = 0;
+	int64_t retry;
+
+	fail_n(f, "alice", NULL, AEOGATE_LOGIN_FAILURES_MAX - 1);
+	f->wall += AEOGATE_LOGIN_FORGET_MS;
+	fail_n(f, "alice", NULL, 1);
+	assert_int_equal(try_login(f, "alice", PW, NULL, &retry), 0);
+}
+
+static void test_other_accounts_failures_never_refuse_a_correct_password(void **state)
+{
+	struct fixture *f = *state;
+	char name[16];
+	int64_t retry;
+
+	/* The web process's address, the same uid, or no source at all: one source. */
+	static const char *const sources[] = {"192.0.2.7", "uid:0", NULL};
+
+	for (size_t k = 0; k < sizeof(sources) / sizeof(sources[0]); k++) {
+		for (int i = 0; i < 3 * AEOGATE_LOGIN_SOURCE_FAILURES_MAX; i++) {
+			snprintf(name, sizeof(name), "guess%d", i % 4);
+			(void)try_login(f, name, PW, sources[k], &retry);
+		}
+		/* The accounts guessed at are delayed, and so is the source: not alice. */
+		assert_int_equal(try_login(f, "guess0", PW, sources[k], &retry), -EBUSY);
+		assert_int_equal(try_login(f, "alice", PW, sources[k], &retry), 0);
+	}
+}
+
+static void test_source_failures_delay_only_its_failing_attempts(void **state)
+{
+	struct fixture *f = *state;
+	int64_t retry;
 	char name[16];
 
-	for (int i = 0; i < AEOGATE_LOGIN_FAILURES_MAX; i++) {
+	for (int i = 0; i < AEOGATE_LOGIN_SOURCE_FAILURES_MAX; i++) {
 		snprintf(name, sizeof(name), "guess%d", i);
-		assert_int_equal(users_login(f->users, name, PW, "192.0.2.7", &s, NULL), -EACCES);
+		assert_int_equal(try_login(f, name, PW, "192.0.2.7", &retry), -EACCES);
 	}
-	assert_int_equal(users_login(f->users, "alice", PW, "192.0.2.7", &s, &retry), -EBUSY);
-	assert_true(retry > 0);
+	/* A further wrong password from that source: 429, whatever the account. */
+	assert_int_equal(try_login(f, "alice", WRONG, "192.0.2.7", &retry), -EBUSY);
+	assert_int_equal(retry, 2); /* the source's second delay: it failed once more */
+	assert_int_equal(try_login(f, "nobody", PW, "192.0.2.7", &retry), -EBUSY);
+	assert_int_equal(retry, 4);
+	assert_string_equal(last_reason(f), "unknown_user");
+	/* The right password from that source still signs in. */
+	assert_int_equal(try_login(f, "alice", PW, "192.0.2.7", &retry), 0);
 	/* Another source is not affected. */
-	assert_int_equal(users_login(f->users, "alice", PW, "192.0.2.8", &s, NULL), 0);
+	assert_int_equal(try_login(f, "guess0", PW, "192.0.2.8", &retry), -EACCES);
+}
+
+static void test_throttle_survives_a_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct users_env env = {env_store, env_emit, env_mono, env_wall, f};
+	int64_t retry;
+
+	fail_n(f, "alice", NULL, AEOGATE_LOGIN_FAILURES_MAX);
+	f->wall += 1 * SEC;
+	fail_n(f, "alice", NULL, 1);
+	f->wall += 2 * SEC;
+	fail_n(f, "alice", NULL, 1);
+	users_free(f->users);
+	f->users = users_new_env(&env);
+	assert_non_null(f->users);
+	assert_int_equal(try_login(f, "alice", PW, NULL, &retry), -EBUSY);
+	assert_int_equal(retry, 4);
+	f->wall += 4 * SEC;
+	assert_int_equal(try_login(f, "alice", PW, NULL, &retry), 0);
+	/* ... and so does its end: a new streak starts from nothing. */
+	users_free(f->users);
+	f->users = users_new_env(&env);
+	fail_n(f, "alice", NULL, AEOGATE_LOGIN_FAILURES_MAX - 1);
+	assert_int_equal(try_login(f, "alice", PW, NULL, &retry), 0);
+}
+
+static void test_wall_clock_stepping_back_never_delays_longer_than_a_minute(void **state)
+{
+	struct fixture *f = *state;
+	int64_t retry;
+
+	fail_n(f, "alice", NULL, AEOGATE_LOGIN_FAILURES_MAX);
+	f->wall -= 24 * 60 * MIN;
+	assert_int_equal(try_login(f, "alice", PW, NULL, &retry), -EBUSY);
+	assert_true(retry >= 1 && retry <= 60);
+	f->wall += 60 * SEC;
+	assert_int_equal(try_login(f, "alice", PW, NULL, &retry), 0);
 }
 
 static void test_session_idle_expiry_refreshes_on_use(void **state)
@@ -335,12 +436,19 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_login_issues_token_that_resolves, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_login_failures_are_events_with_reasons, setup,
 					    teardown),
-	    cmocka_unit_test_setup_teardown(test_throttles_username_after_five_failures, setup,
+	    cmocka_unit_test_setup_teardown(test_account_is_delayed_after_five_failures_in_a_row,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_delay_doubles_with_each_further_failure_up_to_a_minute, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failures_are_forgotten_after_a_quiet_while, setup,
 					    teardown),
-	    cmocka_unit_test_setup_teardown(test_failures_outside_window_do_not_add_up, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_throttles_source_across_usernames, setup,
-					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_other_accounts_failures_never_refuse_a_correct_password, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_source_failures_delay_only_its_failing_attempts,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_throttle_survives_a_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_wall_clock_stepping_back_never_delays_longer_than_a_minute, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_session_idle_expiry_refreshes_on_use, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_session_absolute_expiry, setup, teardown),
