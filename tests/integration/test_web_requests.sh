@@ -1,0 +1,81 @@
+#!/bin/bash
+# aeogate-web's request lifecycle at its edges (issue 10, item 4): a POST
+# with Content-Length: 0 or none, and a GET with a body, are each
+# dispatched to the controller exactly once and answered once; forty of
+# them leave the in-flight cap (AEOGATE_WEB_INFLIGHT_MAX) free, so a
+# normal request still succeeds; after them, stopping aeogated and then
+# aeogate-web is clean (exit 0, no sanitizer report: this test runs in the
+# ASan+UBSan pass too, where a control connection left pointing at a freed
+# request would be a heap-use-after-free).
+source "$(dirname "$0")/lib.sh"
+
+WEB="$BUILD_DIR/controller/web/aeogate-web"
+PY="$(dirname "$0")/web_requests.py"
+WEB_PID=""
+
+web_exit() {
+	local rc=$?
+	set +e
+	if [ -n "$WEB_PID" ]; then
+		kill -TERM "$WEB_PID" 2>/dev/null
+		wait "$WEB_PID" 2>/dev/null
+	fi
+	[ $rc -ne 0 ] && tail -n 40 "$T/web.log" >&2 2>/dev/null
+	(exit $rc)
+	cleanup
+}
+trap web_exit EXIT
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_web [extra aeogate-web args]: on a fresh port, in $PORT.
+start_web() {
+	PORT=$(free_port)
+	"$WEB" --socket "$SOCK" --listen "127.0.0.1:$PORT" --ui "$SOURCE_DIR/ui" "$@" >>"$T/web.log" 2>&1 &
+	WEB_PID=$!
+	wait_for 20 curl -sf -o /dev/null "http://127.0.0.1:$PORT/" || fail "aeogate-web did not come up"
+}
+
+# The web log must hold no sanitizer report and no crash.
+check_web_log() {
+	if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:|SUMMARY:' "$T/web.log" >&2; then
+		fail "aeogate-web's log has a sanitizer report (above)"
+	fi
+}
+
+write_sim_config
+start_daemon "$T/sim.ini"
+ctl level add dock-staff --zone dock >/dev/null
+ctl person add E1001 --name "Ann Example" --level dock-staff >/dev/null
+PW="guard-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+printf '%s\n' "$PW" | ctl user add watcher --role guard >/dev/null || fail "user add"
+
+start_web
+python3 "$PY" "$PORT" empty-posts watcher "$PW" 40 || fail "empty requests (above)"
+pass "empty-bodied requests: one dispatch, one answer each, the in-flight cap stays free"
+
+expect_exit 0 ctl person show E1001 --json
+expect_not_contains "$OUT" '"suspended"'
+pass "a guard's suspend was refused by the controller and changed nothing"
+
+# Stop the controller first: every control connection aeogate-web still
+# holds is closed under it. Then wait until aeogate-web has noticed (it
+# answers 503) or has died, and stop it.
+stop_daemon
+deadline=$((SECONDS + 20))
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/status" \
+	-H 'Cookie: aeogate_session=0000000000000000000000000000000000000000000000000000000000000000')" = 503 ]; do
+	kill -0 "$WEB_PID" 2>/dev/null || break
+	[ $SECONDS -lt $deadline ] || fail "aeogate-web does not answer 503 with the controller gone"
+	sleep 0.05
+done
+kill -0 "$WEB_PID" 2>/dev/null || { check_web_log; fail "aeogate-web died when aeogated stopped"; }
+kill -TERM "$WEB_PID"
+rc=0
+wait "$WEB_PID" || rc=$?
+WEB_PID=""
+check_web_log
+[ $rc -eq 0 ] || fail "aeogate-web exited $rc on SIGTERM"
+pass "aeogated stopped, then aeogate-web: it exits 0 with no sanitizer report"

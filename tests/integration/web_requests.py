@@ -1,0 +1,189 @@
+"""Raw HTTP/1.1 requests to aeogate-web for tests/integration/test_web_requests.sh.
+
+urllib and curl fix up what a test must control (Content-Length, Host,
+Origin, keep-alive), so requests here are written byte for byte and each
+answer is read exactly: the status line, the headers and Content-Length
+bytes of body, nothing more.
+
+    web_requests.py PORT empty-posts USER PASSWORD N
+    web_requests.py PORT edge-cases USER PASSWORD
+
+Each prints "ok - ..." lines and exits non-zero with a message on the first
+check that fails.
+"""
+import json
+import socket
+import sys
+import urllib.request
+
+PORT = int(sys.argv[1])
+TIMEOUT = 30  # a bound for a hung answer on a loaded machine, not a pacing
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def ok(msg):
+    print("ok - " + msg)
+
+
+class Conn:
+    """One keep-alive connection; read() returns exactly one answer."""
+
+    def __init__(self):
+        self.s = socket.create_connection(("127.0.0.1", PORT), timeout=TIMEOUT)
+        self.buf = b""
+
+    def send(self, raw):
+        self.s.sendall(raw)
+
+    def _fill(self):
+        b = self.s.recv(65536)
+        if not b:
+            raise EOFError("connection closed")
+        self.buf += b
+
+    def read(self):
+        """(status, headers dict lower-case, body bytes) of the next answer."""
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        n = int(headers.get("content-length", "0"))
+        while len(self.buf) < n:
+            self._fill()
+        body, self.buf = self.buf[:n], self.buf[n:]
+        return status, headers, body
+
+    def closed_after(self):
+        """True when the server closes without sending anything more."""
+        if self.buf:
+            return False
+        try:
+            b = self.s.recv(65536)
+        except ConnectionResetError:
+            return True
+        return not b
+
+    def close(self):
+        self.s.close()
+
+
+def raw(method, path, headers=(), body=b"", host=None):
+    h = "%s %s HTTP/1.1\r\nHost: %s\r\n" % (method, path, host or "127.0.0.1:%d" % PORT)
+    for line in headers:
+        h += line + "\r\n"
+    return (h + "\r\n").encode() + body
+
+
+def once(method, path, headers=(), body=b"", host=None):
+    c = Conn()
+    try:
+        c.send(raw(method, path, headers, body, host))
+        return c.read()
+    finally:
+        c.close()
+
+
+def error_code(body):
+    try:
+        return json.loads(body)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def login(user, password):
+    req = urllib.request.Request(
+        "http://127.0.0.1:%d/api/login" % PORT, method="POST",
+        data=json.dumps({"username": user, "password": password}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
+        body = json.load(r)
+        return r.headers["Set-Cookie"].split(";")[0], body["csrf"]
+
+
+def empty_posts(user, password, n):
+    """POSTs with no body, and a GET with one: each is answered once, and
+    the in-flight cap (AEOGATE_WEB_INFLIGHT_MAX) is never used up by them."""
+    cookie, csrf = login(user, password)
+    auth = ["Cookie: " + cookie, "X-CSRF-Token: " + csrf]
+    kinds = [
+        # name, request, expected status, expected error code (None: success)
+        ("POST suspend, Content-Length: 0",
+         raw("POST", "/api/persons/E1001/suspend", auth + ["Content-Length: 0"]),
+         403, "permission_denied"),
+        ("POST suspend, no Content-Length",
+         raw("POST", "/api/persons/E1001/suspend", auth), 403, "permission_denied"),
+        ("POST suspend, Content-Length: 0 and a JSON type",
+         raw("POST", "/api/persons/E1001/suspend",
+             auth + ["Content-Length: 0", "Content-Type: application/json"]),
+         403, "permission_denied"),
+        ("GET status with a body",
+         raw("GET", "/api/status", auth + ["Content-Length: 2", "Content-Type: application/json"],
+             b"{}"), 200, None),
+    ]
+    for i in range(n):
+        name, req, want, want_code = kinds[i % len(kinds)]
+        c = Conn()
+        try:
+            c.send(req)
+            status, _, body = c.read()
+            if status != want or error_code(body) != want_code:
+                fail("%s (#%d): %d %s, expected %d %s" % (name, i, status, body[:200], want,
+                                                          want_code))
+            # One answer only: the next request on the connection gets its own.
+            c.send(raw("GET", "/api/me", ["Cookie: " + cookie]))
+            status, _, body = c.read()
+            if status != 200 or json.loads(body).get("user") != user:
+                fail("%s (#%d): the next request on the connection got %d %s" %
+                     (name, i, status, body[:200]))
+        except (EOFError, OSError) as e:
+            fail("%s (#%d): %s" % (name, i, e))
+        finally:
+            c.close()
+    ok("%d requests without a body (or a GET with one): each answered once" % n)
+
+    status, _, body = once("GET", "/api/status", ["Cookie: " + cookie])
+    if status != 200:
+        fail("after %d empty requests a normal request got %d %s" % (n, status, body[:200]))
+    ok("after them a normal request still gets 200 (the in-flight cap is free)")
+
+    # Logout with an empty body, on a session of its own.
+    cookie2, csrf2 = login(user, password)
+    for length in (["Content-Length: 0"], []):
+        c = Conn()
+        c.send(raw("POST", "/api/logout", ["Cookie: " + cookie2, "X-CSRF-Token: " + csrf2] + length))
+        status, headers, body = c.read()
+        c.send(raw("GET", "/api/me", ["Cookie: " + cookie2]))
+        status2, _, body2 = c.read()
+        c.close()
+        if not length:
+            # The session is gone: its CSRF token with it (403 before any op).
+            if status != 403 or error_code(body) != "csrf_failed":
+                fail("a second logout got %d %s" % (status, body[:200]))
+            continue
+        if status != 200 or not json.loads(body).get("logged_out"):
+            fail("POST /api/logout with Content-Length: 0 got %d %s" % (status, body[:200]))
+        if "Max-Age=0" not in headers.get("set-cookie", ""):
+            fail("logout did not clear the cookie: %s" % headers)
+        if status2 != 401:
+            fail("after logout /api/me got %d %s" % (status2, body2[:200]))
+    ok("POST /api/logout with Content-Length: 0 is answered once and ends the session")
+
+
+def main():
+    cmd = sys.argv[2]
+    if cmd == "empty-posts":
+        empty_posts(sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    else:
+        fail("unknown command " + cmd)
+
+
+main()
