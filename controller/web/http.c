@@ -29,9 +29,7 @@ struct pss {
 	char token[WEB_TOKEN_MAX + 1];
 	bool has_token;
 	char source[AEOGATE_LOGIN_SOURCE_MAX + 1];
-	char *body;
-	size_t body_len;
-	bool rejecting; /* answered early; ignore the rest of the body */
+	struct web_rq rq; /* where the request is in its life, and its body */
 	struct ctlc *ctl;
 	json_t *pending_args; /* the real op's args while the demo check runs */
 	struct wexport *exp;  /* an export being produced (R_EXPORT) */
@@ -93,6 +91,7 @@ static int respond_text(struct pss *p, unsigned status, char *text)
 {
 	size_t n = strlen(text);
 
+	web_rq_answered(&p->rq);
 	free(p->resp);
 	p->resp = malloc(LWS_PRE + n);
 	if (!p->resp) {
@@ -171,9 +170,7 @@ static void request_reset(struct pss *p)
 	p->ctl = NULL;
 	json_decref(p->pending_args);
 	p->pending_args = NULL;
-	free(p->body);
-	p->body = NULL;
-	p->body_len = 0;
+	web_rq_reset(&p->rq);
 	free(p->resp);
 	p->resp = NULL;
 	p->resp_len = p->resp_off = 0;
@@ -188,7 +185,7 @@ static void request_reset(struct pss *p)
 	p->has_token = false;
 	explicit_bzero(p->token, sizeof(p->token));
 	p->id[0] = p->source[0] = p->set_cookie[0] = '\0';
-	p->rejecting = p->responding = p->headers_sent = p->close_after = false;
+	p->responding = p->headers_sent = p->close_after = false;
 	p->retry_after = 0;
 	p->step = 0;
 }
@@ -207,14 +204,18 @@ static const struct ctlc_ops http_ctl_ops = {
     .closed = ctl_closed,
 };
 
+/*
+ * Sends the request's op to the controller. Called only when web_rq_headers
+ * or web_rq_body_done says so, which they do once per request.
+ */
 static int dispatch(struct pss *p)
 {
 	const struct route *r = p->route;
 	struct web_request rq = {
 	    .route = r,
 	    .id = p->id,
-	    .body = p->body,
-	    .body_len = p->body_len,
+	    .body = p->rq.body,
+	    .body_len = p->rq.body_len,
 	    .urlarg = lws_urlarg,
 	    .urlarg_ctx = p->wsi,
 	    .source = p->source,
@@ -225,9 +226,10 @@ static int dispatch(struct pss *p)
 	int ret;
 
 	ret = web_request_args(&rq, &args, &status, &code, &message);
-	free(p->body);
-	p->body = NULL;
-	p->body_len = 0;
+	/* The args hold what is needed; do not keep the body for the reply's wait. */
+	free(p->rq.body);
+	p->rq.body = NULL;
+	p->rq.body_len = 0;
 	if (ret < 0)
 		return respond_error(p, status, code, message);
 	if (r->flags & R_EXPORT) {
@@ -370,6 +372,7 @@ static int download(struct pss *p)
 	p->file_open = true;
 	p->ctype = type;
 	snprintf(p->disposition, sizeof(p->disposition), "attachment; filename=\"%s\"", name);
+	web_rq_answered(&p->rq);
 	p->resp_len = (size_t)size;
 	p->resp_off = 0;
 	p->status = 200;
@@ -481,7 +484,10 @@ static int ctl_reply(struct pss *p, json_t *msg)
 
 static void ctl_line(void *owner, json_t *msg)
 {
-	ctl_reply(owner, msg);
+	struct pss *p = owner;
+
+	if (p->rq.state == WEB_RQ_DISPATCHED)
+		ctl_reply(p, msg);
 }
 
 static void ctl_closed(void *owner)
@@ -489,7 +495,7 @@ static void ctl_closed(void *owner)
 	struct pss *p = owner;
 
 	p->ctl = NULL;
-	if (!p->responding)
+	if (p->rq.state == WEB_RQ_DISPATCHED)
 		respond_error(p, 503, "unavailable", "the controller closed the connection");
 }
 
@@ -542,6 +548,7 @@ static int serve_static(struct pss *p, const char *path)
 		goto not_found;
 	if (add_security_headers(p->wsi, &q, end, false))
 		return -1;
+	web_rq_answered(&p->rq);
 	n = lws_serve_http_file(p->wsi, real, mime, (const char *)hdr, (int)(q - hdr));
 	if (n < 0 || (n > 0 && lws_http_transaction_completed(p->wsi)))
 		return -1;
@@ -590,14 +597,19 @@ static int begin(struct pss *p, const char *path)
 				clen = LLONG_MAX;
 		} else if (lws_hdr_total_length(p->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING)) {
 			clen = -1; /* chunked: bounded as it arrives */
+		} else {
+			/*
+			 * No length: the request has no body, but lws 4.1 reads
+			 * whatever follows on the connection as one, so another
+			 * request on it would never be seen. Answer, then close.
+			 */
+			p->close_after = true;
 		}
 	}
 #define EARLY(status, code, msg)                                                                   \
 	do {                                                                                       \
-		if (m == M_POST && clen != 0) {                                                    \
+		if (m == M_POST && clen != 0)                                                      \
 			p->close_after = true;                                                     \
-			p->rejecting = true;                                                       \
-		}                                                                                  \
 		respond_error(p, status, code, msg);                                               \
 		return 0;                                                                          \
 	} while (0)
@@ -619,7 +631,7 @@ static int begin(struct pss *p, const char *path)
 	if (!(p->route->flags & R_ANON) && !p->has_token)
 		EARLY(401, "unauthenticated", "sign in first");
 	if (m == M_GET)
-		return dispatch(p);
+		goto headers_done;
 
 	if (clen > AEOGATE_WEB_BODY_MAX)
 		EARLY(413, "message_too_large", "the body is too large");
@@ -633,8 +645,9 @@ static int begin(struct pss *p, const char *path)
 		if (n <= 0 || !csrf_check(p->token, csrf))
 			EARLY(403, "csrf_failed", "missing or wrong X-CSRF-Token");
 	}
-	if (clen == 0)
-		dispatch(p);
+headers_done:
+	if (web_rq_headers(&p->rq, m, clen))
+		return dispatch(p);
 	return 0;
 #undef EARLY
 }
@@ -650,30 +663,21 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		p->wsi = wsi;
 		return begin(p, in);
 
-	case LWS_CALLBACK_HTTP_BODY:
-		if (p->rejecting || p->responding)
-			return 0;
-		if (p->body_len + len > AEOGATE_WEB_BODY_MAX) {
-			p->rejecting = p->close_after = true;
+	case LWS_CALLBACK_HTTP_BODY: {
+		/* Also called with in = NULL, len = 0 for Content-Length: 0. */
+		int r = web_rq_body(&p->rq, in, len);
+
+		if (r == -EMSGSIZE) {
+			p->close_after = true;
 			respond_error(p, 413, "message_too_large", "the body is too large");
 			return 0;
 		}
-		{
-			char *nb = realloc(p->body, p->body_len + len + 1);
-
-			if (!nb)
-				return -1;
-			p->body = nb;
-			memcpy(p->body + p->body_len, in, len);
-			p->body_len += len;
-			p->body[p->body_len] = '\0';
-		}
-		return 0;
+		return r < 0 ? -1 : 0;
+	}
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (p->rejecting || p->responding || !p->route)
-			return 0;
-		dispatch(p);
+		if (web_rq_body_done(&p->rq))
+			dispatch(p);
 		return 0;
 
 	case LWS_CALLBACK_HTTP_WRITEABLE: {

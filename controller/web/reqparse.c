@@ -253,6 +253,58 @@ int web_request_args(const struct web_request *rq, json_t **ret, unsigned *ret_s
 
 #undef FAIL
 
+void web_rq_reset(struct web_rq *rq)
+{
+	free(rq->body);
+	*rq = (struct web_rq){.state = WEB_RQ_NEW};
+}
+
+/* The one way into WEB_RQ_DISPATCHED, and only from the state the caller names. */
+static bool rq_dispatch_from(struct web_rq *rq, enum web_rq_state from)
+{
+	if (rq->state != from)
+		return false;
+	rq->state = WEB_RQ_DISPATCHED;
+	return true;
+}
+
+bool web_rq_headers(struct web_rq *rq, enum method m, long long clen)
+{
+	if (m == M_POST && clen != 0 && rq->state == WEB_RQ_NEW) {
+		rq->state = WEB_RQ_BODY;
+		return false;
+	}
+	return rq_dispatch_from(rq, WEB_RQ_NEW);
+}
+
+int web_rq_body(struct web_rq *rq, const void *in, size_t len)
+{
+	char *nb;
+
+	if (rq->state != WEB_RQ_BODY || len == 0)
+		return 0;
+	if (len > AEOGATE_WEB_BODY_MAX - rq->body_len)
+		return -EMSGSIZE;
+	nb = realloc(rq->body, rq->body_len + len + 1);
+	if (!nb)
+		return -ENOMEM;
+	rq->body = nb;
+	memcpy(rq->body + rq->body_len, in, len);
+	rq->body_len += len;
+	rq->body[rq->body_len] = '\0';
+	return 0;
+}
+
+bool web_rq_body_done(struct web_rq *rq)
+{
+	return rq_dispatch_from(rq, WEB_RQ_BODY);
+}
+
+void web_rq_answered(struct web_rq *rq)
+{
+	rq->state = WEB_RQ_ANSWERED;
+}
+
 bool web_static_path_ok(const char *path)
 {
 	const char *seg;

@@ -57,6 +57,7 @@ python3 "$PY" "$PORT" empty-posts watcher "$PW" 40 || fail "empty requests (abov
 pass "empty-bodied requests: one dispatch, one answer each, the in-flight cap stays free"
 
 expect_exit 0 ctl person show E1001 --json
+expect_contains "$OUT" '"active"'
 expect_not_contains "$OUT" '"suspended"'
 pass "a guard's suspend was refused by the controller and changed nothing"
 
