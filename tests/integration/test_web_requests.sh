@@ -1,5 +1,7 @@
 #!/bin/bash
-# aeogate-web's request lifecycle at its edges (issue 10, item 4): a POST
+# aeogate-web's requests at their edges (issue 10, items 4 and 7).
+#
+# Item 4, the request lifecycle: a POST
 # with Content-Length: 0 or none, and a GET with a body, are each
 # dispatched to the controller exactly once and answered once; forty of
 # them leave the in-flight cap (AEOGATE_WEB_INFLIGHT_MAX) free, so a
@@ -7,6 +9,13 @@
 # aeogate-web is clean (exit 0, no sanitizer report: this test runs in the
 # ASan+UBSan pass too, where a control connection left pointing at a freed
 # request would be a heap-use-after-free).
+#
+# Item 7: a WebSocket upgrade without the aeogate-stream subprotocol (or
+# off /api/stream) gets an HTTP error, not a silent 101; Content-Type must
+# be application/json exactly (any case, parameters allowed), else 415;
+# the Host header must name the listen address (or an --allowed-hosts
+# entry), else 421, against DNS rebinding; an Origin must match scheme,
+# host and port of what is served, else 403.
 source "$(dirname "$0")/lib.sh"
 
 WEB="$BUILD_DIR/controller/web/aeogate-web"
@@ -61,6 +70,9 @@ expect_contains "$OUT" '"active"'
 expect_not_contains "$OUT" '"suspended"'
 pass "a guard's suspend was refused by the controller and changed nothing"
 
+python3 "$PY" "$PORT" edge-cases watcher "$PW" || fail "edge cases (above)"
+pass "stream subprotocol, Content-Type, Host and Origin are checked"
+
 # Stop the controller first: every control connection aeogate-web still
 # holds is closed under it. Then wait until aeogate-web has noticed (it
 # answers 503) or has died, and stop it.
@@ -80,3 +92,19 @@ WEB_PID=""
 check_web_log
 [ $rc -eq 0 ] || fail "aeogate-web exited $rc on SIGTERM"
 pass "aeogated stopped, then aeogate-web: it exits 0 with no sanitizer report"
+
+start_daemon "$T/sim.ini"
+start_web --allowed-hosts dash.example,other.example:9443
+python3 "$PY" "$PORT" allowed-hosts watcher "$PW" || fail "--allowed-hosts (above)"
+pass "--allowed-hosts adds names, with the listen port or their own"
+expect_exit 2 "$WEB" --socket "$SOCK" --listen 127.0.0.1:1 --allowed-hosts 'bad host'
+expect_contains "$ERR" "--allowed-hosts"
+expect_exit 2 "$WEB" --socket "$SOCK" --listen 127.0.0.1:1 --allowed-hosts 'a.example:0'
+expect_exit 2 "$WEB" --socket "$SOCK" --listen 127.0.0.1:1 --allowed-hosts ''
+pass "a malformed --allowed-hosts is refused at start (exit 2, a message)"
+kill -TERM "$WEB_PID"
+rc=0
+wait "$WEB_PID" || rc=$?
+WEB_PID=""
+check_web_log
+[ $rc -eq 0 ] || fail "aeogate-web exited $rc on SIGTERM"

@@ -7,6 +7,8 @@ bytes of body, nothing more.
 
     web_requests.py PORT empty-posts USER PASSWORD N
     web_requests.py PORT edge-cases USER PASSWORD
+    web_requests.py PORT allowed-hosts USER PASSWORD   (aeogate-web runs with
+        --allowed-hosts dash.example,other.example:9443)
 
 Each prints "ok - ..." lines and exits non-zero with a message on the first
 check that fails.
@@ -186,10 +188,125 @@ def empty_posts(user, password, n):
     ok("POST /api/logout with Content-Length: 0 or none is answered once and ends the session")
 
 
+def ws_headers(cookie, protocol="aeogate-stream", origin=None):
+    h = ["Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13",
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Cookie: " + cookie]
+    if protocol is not None:
+        h.append("Sec-WebSocket-Protocol: " + protocol)
+    if origin is not None:
+        h.append("Origin: " + origin)
+    return h
+
+
+def expect(name, got, want_status, want_code=None):
+    status, _, body = got
+    if status != want_status or (want_code and error_code(body) != want_code):
+        fail("%s: %d %s, expected %d %s" % (name, status, body[:200], want_status,
+                                             want_code or ""))
+    if status >= 400 and status != 101:
+        msg = json.loads(body)["error"]["message"]
+        if not msg:
+            fail("%s: no message" % name)
+
+
+def edge_cases(user, password):
+    cookie, csrf = login(user, password)
+    here = "127.0.0.1:%d" % PORT
+    auth = ["Cookie: " + cookie, "X-CSRF-Token: " + csrf]
+    # A guard may acknowledge alarms: with a valid type this reaches the
+    # controller, which answers 404 for an alarm that does not exist.
+    ack = b'{"id":999999,"comment":"edge case"}'
+
+    def post_ack(ctype, extra=(), host=None):
+        h = auth + ["Content-Length: %d" % len(ack)] + list(extra)
+        if ctype is not None:
+            h.append("Content-Type: " + ctype)
+        return once("POST", "/api/alarms/ack", h, ack, host=host)
+
+    # The stream: only with its subprotocol, only at /api/stream.
+    expect("stream upgrade", once("GET", "/api/stream", ws_headers(cookie)), 101)
+    expect("stream upgrade without a subprotocol",
+           once("GET", "/api/stream", ws_headers(cookie, None)), 400, "bad_request")
+    expect("stream upgrade with another subprotocol",
+           once("GET", "/api/stream", ws_headers(cookie, "chat")), 400, "bad_request")
+    expect("upgrade elsewhere, no subprotocol",
+           once("GET", "/api/status", ws_headers(cookie, None)), 404, "not_found")
+    expect("upgrade elsewhere with the subprotocol",
+           once("GET", "/index.html", ws_headers(cookie)), 404, "not_found")
+    ok("a WebSocket upgrade without the aeogate-stream subprotocol, or off /api/stream, "
+       "gets 400/404, not 101")
+
+    # Content-Type: the media type exactly, any case, parameters allowed.
+    for ctype in ("application/json", "application/json; charset=utf-8", "Application/JSON",
+                  "application/json ;charset=UTF-8", "application/json;"):
+        expect("Content-Type: %s" % ctype, post_ack(ctype), 404, "not_found")
+    for ctype in ("application/jsonx", "application/json-patch+json", "application/jsonp; a=b",
+                  "text/plain; type=application/json", "application", "", None):
+        expect("Content-Type: %s" % ctype, post_ack(ctype), 415, "unsupported_media_type")
+    ok("Content-Type is application/json exactly (any case, parameters allowed); "
+       "application/jsonx and the like get 415")
+
+    # Host: the listen address (or localhost, it being loopback) and port.
+    for host in (here, "localhost:%d" % PORT, "LOCALHOST:%d" % PORT):
+        expect("Host: " + host, once("GET", "/api/status", ["Cookie: " + cookie], host=host), 200)
+    for host in ("evil.example:%d" % PORT, "evil.example", "127.0.0.1", "127.0.0.1:%d" % (PORT + 1),
+                 "127.0.0.1.nip.io:%d" % PORT, "[::1]:%d" % PORT, "127.0.0.1:%d:1" % PORT,
+                 "user@127.0.0.1:%d" % PORT, ""):
+        expect("Host: " + host, once("GET", "/api/status", ["Cookie: " + cookie], host=host),
+               421, "misdirected_request")
+        expect("Host: %s (static)" % host, once("GET", "/index.html", host=host),
+               421, "misdirected_request")
+    expect("Host: evil (login)", once("POST", "/api/login",
+           ["Content-Type: application/json", "Content-Length: 2"], b"{}", host="evil.example"),
+           421, "misdirected_request")
+    expect("Host: evil (stream)", once("GET", "/api/stream", ws_headers(cookie),
+                                       host="evil.example:%d" % PORT), 421, "misdirected_request")
+    ok("a Host other than the listen address gets 421 (API, files, login, stream)")
+
+    # Origin: scheme, host and port of what is served.
+    for origin in ("http://" + here, "http://localhost:%d" % PORT):
+        expect("Origin: " + origin, post_ack("application/json", ["Origin: " + origin]),
+               404, "not_found")
+    for origin in ("https://" + here, "http://evil.example", "http://evil.example:%d" % PORT,
+                   "http://127.0.0.1:%d" % (PORT + 1), "null", "http://" + here + "/",
+                   "ws://" + here, here, "http://127.0.0.1"):
+        expect("Origin: " + origin, post_ack("application/json", ["Origin: " + origin]),
+               403, "bad_origin")
+        expect("Origin: %s (GET)" % origin,
+               once("GET", "/api/status", ["Cookie: " + cookie, "Origin: " + origin]),
+               403, "bad_origin")
+        expect("Origin: %s (stream)" % origin,
+               once("GET", "/api/stream", ws_headers(cookie, origin=origin)), 403, "bad_origin")
+    expect("stream, same origin",
+           once("GET", "/api/stream", ws_headers(cookie, origin="http://" + here)), 101)
+    ok("an Origin whose scheme, host or port is not what is served gets 403")
+
+
+def allowed_hosts(user, password):
+    cookie, _ = login(user, password)
+    for host in ("dash.example:%d" % PORT, "DASH.example:%d" % PORT, "other.example:9443",
+                 "127.0.0.1:%d" % PORT):
+        expect("Host: " + host, once("GET", "/api/status", ["Cookie: " + cookie], host=host), 200)
+    for host in ("dash.example", "dash.example:9443", "other.example:%d" % PORT,
+                 "evil.example:%d" % PORT, "sub.dash.example:%d" % PORT):
+        expect("Host: " + host, once("GET", "/api/status", ["Cookie: " + cookie], host=host),
+               421, "misdirected_request")
+    expect("Origin http://dash.example", once("GET", "/api/status",
+           ["Cookie: " + cookie, "Origin: http://dash.example:%d" % PORT]), 200)
+    expect("Origin https://dash.example", once("GET", "/api/status",
+           ["Cookie: " + cookie, "Origin: https://dash.example:%d" % PORT]), 403, "bad_origin")
+    ok("--allowed-hosts: the names listed (with the listen port unless one is given) and "
+       "the listen address, nothing else")
+
+
 def main():
     cmd = sys.argv[2]
     if cmd == "empty-posts":
         empty_posts(sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    elif cmd == "edge-cases":
+        edge_cases(sys.argv[3], sys.argv[4])
+    elif cmd == "allowed-hosts":
+        allowed_hosts(sys.argv[3], sys.argv[4])
     else:
         fail("unknown command " + cmd)
 
