@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -253,7 +254,7 @@ static int dispatch(struct pss *p)
 		json_decref(args);
 		return respond_error(p, 503, "unavailable", "too many requests in flight");
 	}
-	ret = ctlc_open(lws_get_vhost(p->wsi), &http_ctl_ops, p, &p->ctl);
+	ret = ctlc_open(p->wsi, &http_ctl_ops, p, &p->ctl);
 	if (ret < 0) {
 		json_decref(args);
 		p->ctl = NULL;
@@ -295,7 +296,7 @@ static void set_cookie(struct pss *p, const char *token, bool clear)
 {
 	snprintf(p->set_cookie, sizeof(p->set_cookie),
 		 "%s=%s; HttpOnly; SameSite=Strict; Path=/%s%s", WEB_COOKIE, clear ? "" : token,
-		 clear ? "; Max-Age=0" : "", web_cfg.tls ? "; Secure" : "");
+		 clear ? "; Max-Age=0" : "", web_config_of(p->wsi)->tls ? "; Secure" : "");
 }
 
 /* Sends the next page request of an export, or answers once it is sealed. */
@@ -531,18 +532,18 @@ static int serve_static(struct pss *p, const char *path)
 	char full[PATH_MAX], real[PATH_MAX];
 	const char *mime;
 	struct stat st;
-	size_t rootlen = strlen(web_cfg.ui_dir);
+	const char *root = web_config_of(p->wsi)->ui_dir;
+	size_t rootlen = strlen(root);
 	int n;
 
 	if (strcmp(path, "/") == 0)
 		path = "/index.html";
 	if (!web_static_path_ok(path) || !(mime = mime_for(path)))
 		goto not_found;
-	if (snprintf(full, sizeof(full), "%s%s", web_cfg.ui_dir, path) >= (int)sizeof(full))
+	if (snprintf(full, sizeof(full), "%s%s", root, path) >= (int)sizeof(full))
 		goto not_found;
 	/* The resolved file must still be inside the root (no symlink escapes). */
-	if (!realpath(full, real) || strncmp(real, web_cfg.ui_dir, rootlen) != 0 ||
-	    real[rootlen] != '/')
+	if (!realpath(full, real) || strncmp(real, root, rootlen) != 0 || real[rootlen] != '/')
 		goto not_found;
 	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > AEOGATE_WEB_STATIC_FILE_MAX)
 		goto not_found;
@@ -559,14 +560,56 @@ not_found:
 	return 0;
 }
 
+/*
+ * A header's value into buf: 1, 0 when absent, -1 when it does not fit
+ * (which no value we accept does).
+ */
+static int header(struct lws *wsi, enum lws_token_indexes t, char *buf, size_t len)
+{
+	if (!lws_hdr_total_length(wsi, t))
+		return 0;
+	return lws_hdr_copy(wsi, buf, (int)len, t) >= 0 ? 1 : -1;
+}
+
+/* DNS rebinding: the Host must name this server (web_host_ok). */
+static bool host_ok(struct lws *wsi)
+{
+	char host[AEOGATE_WEB_HOST_NAME_MAX + 16];
+
+	return header(wsi, WSI_TOKEN_HOST, host, sizeof(host)) > 0 &&
+	       web_host_ok(&web_config_of(wsi)->hosts, host);
+}
+
+/*
+ * Cross-site requests: a browser's Origin must be this server, scheme
+ * included. Requests without one (a same-origin GET, curl) pass; the
+ * session cookie and the CSRF token still have to be right.
+ */
+static bool origin_ok(struct lws *wsi)
+{
+	char origin[AEOGATE_WEB_HOST_NAME_MAX + 32];
+	int r = header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof(origin));
+
+	return r == 0 || (r > 0 && web_origin_ok(&web_config_of(wsi)->hosts, origin));
+}
+
+#define MISDIRECTED                                                                                \
+	"this server answers only to its listen address and --allowed-hosts (DNS rebinding)"
+#define BAD_ORIGIN "the request comes from another site (Origin)"
+
 static int begin(struct pss *p, const char *path)
 {
 	enum method m;
 	bool known;
-	char buf[64], csrf[WEB_CSRF_HEX + 8];
+	char buf[64], ctype[128], csrf[WEB_CSRF_HEX + 8];
 	long long clen = 0;
 	int n;
 
+	if (!host_ok(p->wsi)) {
+		p->close_after = true;
+		respond_error(p, 421, "misdirected_request", MISDIRECTED);
+		return 0;
+	}
 	if (lws_hdr_total_length(p->wsi, WSI_TOKEN_GET_URI))
 		m = M_GET;
 	else if (lws_hdr_total_length(p->wsi, WSI_TOKEN_POST_URI))
@@ -626,6 +669,8 @@ static int begin(struct pss *p, const char *path)
 	 */
 	if (m == M_POST && clen == -1)
 		EARLY(411, "length_required", "send the body with a Content-Length");
+	if (!origin_ok(p->wsi))
+		EARLY(403, "bad_origin", BAD_ORIGIN);
 	lws_get_peer_simple(p->wsi, p->source, sizeof(p->source));
 	p->has_token = web_session_cookie(p->wsi, p->token, sizeof(p->token));
 	if (!(p->route->flags & R_ANON) && !p->has_token)
@@ -635,8 +680,8 @@ static int begin(struct pss *p, const char *path)
 
 	if (clen > AEOGATE_WEB_BODY_MAX)
 		EARLY(413, "message_too_large", "the body is too large");
-	n = lws_hdr_copy(p->wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_CONTENT_TYPE);
-	if (clen != 0 && (n <= 0 || strncmp(buf, "application/json", 16) != 0))
+	if (clen != 0 && (header(p->wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ctype, sizeof(ctype)) <= 0 ||
+			  !web_content_type_json(ctype)))
 		EARLY(415, "unsupported_media_type", "send application/json");
 	if (!(p->route->flags & R_ANON)) {
 		n = lws_hdr_custom_copy(p->wsi, csrf, sizeof(csrf), "x-csrf-token:", 13);
@@ -652,12 +697,86 @@ headers_done:
 #undef EARLY
 }
 
+/*
+ * Answers a refused WebSocket upgrade at once, as LWS_CALLBACK_HTTP_CONFIRM_UPGRADE
+ * must (lws ends the transaction when it returns): 1 when answered, -1 to
+ * hang up.
+ */
+static int refuse_upgrade(struct lws *wsi, unsigned status, const char *code, const char *message)
+{
+	unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *q = start,
+					   *end = buf + sizeof(buf) - 1;
+	json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
+	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	size_t n = text ? strlen(text) : 0;
+	int ret = -1;
+
+	json_decref(v);
+	if (!text)
+		return -1;
+	if (lws_add_http_common_headers(wsi, status, "application/json", n, &q, end) ||
+	    add_security_headers(wsi, &q, end, true) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+					(const unsigned char *)"close", 5, &q, end) ||
+	    lws_finalize_write_http_header(wsi, start, &q, end))
+		goto out;
+	if (n > sizeof(buf) - LWS_PRE)
+		goto out;
+	memcpy(start, text, n);
+	if (lws_write(wsi, start, n, LWS_WRITE_HTTP_FINAL) == (int)n)
+		ret = 1;
+out:
+	free(text);
+	return ret;
+}
+
+/*
+ * Every WebSocket upgrade comes here first, on this protocol: the only one
+ * we serve is /api/stream with its subprotocol (whose own filter then
+ * checks the session and the stream cap). Without this, an upgrade that
+ * names no subprotocol was bound to this HTTP protocol and left open and
+ * silent, outside the stream cap.
+ */
+static int confirm_upgrade(struct lws *wsi, const char *up)
+{
+	char uri[64], protos[256];
+	bool named = false;
+
+	if (!host_ok(wsi))
+		return refuse_upgrade(wsi, 421, "misdirected_request", MISDIRECTED);
+	if (!up || strcasecmp(up, "websocket") != 0)
+		return refuse_upgrade(wsi, 400, "bad_request", "only WebSocket upgrades");
+	if (header(wsi, WSI_TOKEN_GET_URI, uri, sizeof(uri)) <= 0 ||
+	    strcmp(uri, "/api/stream") != 0)
+		return refuse_upgrade(wsi, 404, "not_found", "the only WebSocket is /api/stream");
+	if (!origin_ok(wsi))
+		return refuse_upgrade(wsi, 403, "bad_origin", BAD_ORIGIN);
+	if (header(wsi, WSI_TOKEN_PROTOCOL, protos, sizeof(protos)) > 0) {
+		char *save = NULL;
+
+		for (char *t = strtok_r(protos, ", \t", &save); t && !named;
+		     t = strtok_r(NULL, ", \t", &save))
+			named = strcmp(t, STREAM_PROTOCOL) == 0;
+	}
+	if (!named)
+		return refuse_upgrade(
+		    wsi, 400, "bad_request",
+		    "/api/stream needs the WebSocket subprotocol " STREAM_PROTOCOL);
+	return 0;
+}
+
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		  size_t len)
 {
 	struct pss *p = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return confirm_upgrade(wsi, in);
+
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return 1; /* this protocol never becomes a WebSocket */
+
 	case LWS_CALLBACK_HTTP:
 		request_reset(p);
 		p->wsi = wsi;

@@ -121,6 +121,47 @@ bool web_rq_body_done(struct web_rq *rq);
 /* A response was set: nothing more is dispatched or read for this request. */
 void web_rq_answered(struct web_rq *rq);
 
+/*
+ * Whom aeogate-web answers (DNS rebinding, cross-site requests): a Host
+ * header must name the listen address and port, "localhost" when that
+ * address is loopback, any IP address when it is a wildcard (0.0.0.0, ::)
+ * or an interface name, or one of the allowed names; a browser's Origin
+ * must moreover have the scheme that is served (http, or https under TLS).
+ * A name resolved through DNS is never accepted unless it is allowed: that
+ * is what a rebinding page would send.
+ */
+struct web_hosts {
+	bool tls;
+	unsigned port; /* the listen port */
+	bool loopback; /* the listen address is loopback: "localhost" too */
+	bool any_ip;   /* a wildcard or interface listen: any IP address */
+	char listen[AEOGATE_WEB_HOST_NAME_MAX + 1]; /* lower case, IPv6 without brackets */
+	unsigned n;
+	struct {
+		char name[AEOGATE_WEB_HOST_NAME_MAX + 1]; /* lower case */
+		unsigned port;				  /* 0: the listen port */
+	} allowed[AEOGATE_WEB_ALLOWED_HOSTS_MAX];
+};
+
+/* -EINVAL when addr is not a host name or address (brackets allowed for IPv6). */
+int web_hosts_init(struct web_hosts *h, const char *addr, unsigned port, bool tls);
+/*
+ * Adds a comma-separated list of host or host:port (IPv6 in brackets).
+ * -EINVAL for a malformed or empty entry, -E2BIG past
+ * AEOGATE_WEB_ALLOWED_HOSTS_MAX; nothing is added then.
+ */
+int web_hosts_allow(struct web_hosts *h, const char *list);
+/* The Host header's value (NULL when absent) names this server. */
+bool web_host_ok(const struct web_hosts *h, const char *host);
+/* An Origin header's value is this server: scheme://host[:port], nothing more. */
+bool web_origin_ok(const struct web_hosts *h, const char *origin);
+
+/*
+ * A Content-Type header's value is application/json: the media type
+ * exactly, in any case, with or without parameters (RFC 9110 8.3.1).
+ */
+bool web_content_type_json(const char *value);
+
 /* HTTP status for a controller error code (500 for any other). */
 unsigned web_status_for(const char *code);
 

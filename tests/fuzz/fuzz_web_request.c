@@ -46,6 +46,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fuzz.h"
 #include "reqparse.h"
@@ -347,6 +348,43 @@ static void check_route(enum method m, const char *path, const struct query *q, 
 	json_decref(args);
 }
 
+/*
+ * The header line also as a Host, Origin and Content-Type value: what
+ * passes names the listen address (127.0.0.1:8080 or localhost) or an
+ * allowed name, and an accepted Host is an accepted Origin with the
+ * served scheme and no other.
+ */
+static void check_headers(const char *v)
+{
+	static struct web_hosts h;
+	static bool ready;
+	char origin[COOKIE_MAX + 16];
+	const char *t = v + strspn(v, " \t");
+
+	if (!ready) {
+		CHECK(web_hosts_init(&h, "127.0.0.1", 8080, false) == 0);
+		CHECK(web_hosts_allow(&h, "dash.example,other.example:9443") == 0);
+		ready = true;
+	}
+	if (web_host_ok(&h, v)) {
+		CHECK(!strncasecmp(v, "127.0.0.1:8080", 14) ||
+		      !strncasecmp(v, "localhost:8080", 14) ||
+		      !strncasecmp(v, "dash.example:8080", 17) ||
+		      !strncasecmp(v, "other.example:9443", 18));
+		CHECK(!strchr(v, '/') && !strchr(v, '@') && !strchr(v, ' '));
+		snprintf(origin, sizeof(origin), "http://%s", v);
+		CHECK(web_origin_ok(&h, origin));
+		snprintf(origin, sizeof(origin), "https://%s", v);
+		CHECK(!web_origin_ok(&h, origin));
+	}
+	if (web_origin_ok(&h, v))
+		CHECK(!strncasecmp(v, "http://", 7) && web_host_ok(&h, v + 7));
+	if (web_content_type_json(v))
+		CHECK(!strncasecmp(t, "application/json", 16) &&
+		      (t[16 + strspn(t + 16, " \t")] == '\0' ||
+		       t[16 + strspn(t + 16, " \t")] == ';'));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char reqline[URI_MAX + 16], cookie[COOKIE_MAX];
@@ -385,6 +423,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		CHECK(!web_cookie_token(cookie, small, sizeof(small)));
 	}
+
+	check_headers(cookie);
 
 	if (strncmp(path, "/api/", 5) != 0 && strcmp(path, "/api") != 0) {
 		check_static(path);

@@ -79,7 +79,7 @@ class Conn:
 
 
 def raw(method, path, headers=(), body=b"", host=None):
-    h = "%s %s HTTP/1.1\r\nHost: %s\r\n" % (method, path, host or "127.0.0.1:%d" % PORT)
+    h = "%s %s HTTP/1.1\r\nHost: %s\r\n" % (method, path, "127.0.0.1:%d" % PORT if host is None else host)
     for line in headers:
         h += line + "\r\n"
     return (h + "\r\n").encode() + body
