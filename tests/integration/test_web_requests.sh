@@ -22,19 +22,6 @@ WEB="$BUILD_DIR/controller/web/aeogate-web"
 PY="$(dirname "$0")/web_requests.py"
 WEB_PID=""
 
-web_exit() {
-	local rc=$?
-	set +e
-	if [ -n "$WEB_PID" ]; then
-		kill -TERM "$WEB_PID" 2>/dev/null
-		wait "$WEB_PID" 2>/dev/null
-	fi
-	[ $rc -ne 0 ] && tail -n 40 "$T/web.log" >&2 2>/dev/null
-	(exit $rc)
-	cleanup
-}
-trap web_exit EXIT
-
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -44,6 +31,7 @@ start_web() {
 	PORT=$(free_port)
 	"$WEB" --socket "$SOCK" --listen "127.0.0.1:$PORT" --ui "$SOURCE_DIR/ui" "$@" >>"$T/web.log" 2>&1 &
 	WEB_PID=$!
+	BG_PIDS=("$WEB_PID") # cleanup stops it if the test ends early
 	wait_for 20 curl -sf -o /dev/null "http://127.0.0.1:$PORT/" || fail "aeogate-web did not come up"
 }
 
@@ -52,6 +40,16 @@ check_web_log() {
 	if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:|SUMMARY:' "$T/web.log" >&2; then
 		fail "aeogate-web's log has a sanitizer report (above)"
 	fi
+}
+
+# SIGTERM: aeogate-web must exit 0 with a clean log.
+stop_web() {
+	local rc=0
+	kill -TERM "$WEB_PID"
+	wait "$WEB_PID" || rc=$?
+	BG_PIDS=()
+	check_web_log
+	[ $rc -eq 0 ] || fail "aeogate-web exited $rc on SIGTERM"
 }
 
 write_sim_config
@@ -85,12 +83,7 @@ until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/st
 	sleep 0.05
 done
 kill -0 "$WEB_PID" 2>/dev/null || { check_web_log; fail "aeogate-web died when aeogated stopped"; }
-kill -TERM "$WEB_PID"
-rc=0
-wait "$WEB_PID" || rc=$?
-WEB_PID=""
-check_web_log
-[ $rc -eq 0 ] || fail "aeogate-web exited $rc on SIGTERM"
+stop_web
 pass "aeogated stopped, then aeogate-web: it exits 0 with no sanitizer report"
 
 start_daemon "$T/sim.ini"
@@ -102,9 +95,4 @@ expect_contains "$ERR" "--allowed-hosts"
 expect_exit 2 "$WEB" --socket "$SOCK" --listen 127.0.0.1:1 --allowed-hosts 'a.example:0'
 expect_exit 2 "$WEB" --socket "$SOCK" --listen 127.0.0.1:1 --allowed-hosts ''
 pass "a malformed --allowed-hosts is refused at start (exit 2, a message)"
-kill -TERM "$WEB_PID"
-rc=0
-wait "$WEB_PID" || rc=$?
-WEB_PID=""
-check_web_log
-[ $rc -eq 0 ] || fail "aeogate-web exited $rc on SIGTERM"
+stop_web
