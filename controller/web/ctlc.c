@@ -208,6 +208,8 @@ int ctlc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct ctlc *c = lws_get_opaque_user_data(wsi);
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return 1; /* adopted sockets only, never a browser's WebSocket */
 	case LWS_CALLBACK_RAW_RX:
 		if (!c)
 			return -1;

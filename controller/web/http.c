@@ -739,8 +739,7 @@ out:
  */
 static int confirm_upgrade(struct lws *wsi, const char *up)
 {
-	char uri[64], protos[256];
-	bool named = false;
+	char uri[64], protos[64];
 
 	if (!host_ok(wsi))
 		return refuse_upgrade(wsi, 421, "misdirected_request", MISDIRECTED);
@@ -751,14 +750,13 @@ static int confirm_upgrade(struct lws *wsi, const char *up)
 		return refuse_upgrade(wsi, 404, "not_found", "the only WebSocket is /api/stream");
 	if (!origin_ok(wsi))
 		return refuse_upgrade(wsi, 403, "bad_origin", BAD_ORIGIN);
-	if (header(wsi, WSI_TOKEN_PROTOCOL, protos, sizeof(protos)) > 0) {
-		char *save = NULL;
-
-		for (char *t = strtok_r(protos, ", \t", &save); t && !named;
-		     t = strtok_r(NULL, ", \t", &save))
-			named = strcmp(t, STREAM_PROTOCOL) == 0;
-	}
-	if (!named)
+	/*
+	 * Exactly the one name: lws binds the first name in the list that any
+	 * of our protocols has, and the others (http, aeogate-ctl) are not for
+	 * browsers.
+	 */
+	if (header(wsi, WSI_TOKEN_PROTOCOL, protos, sizeof(protos)) <= 0 ||
+	    strcmp(protos, STREAM_PROTOCOL) != 0)
 		return refuse_upgrade(
 		    wsi, 400, "bad_request",
 		    "/api/stream needs the WebSocket subprotocol " STREAM_PROTOCOL);

@@ -229,6 +229,11 @@ def edge_cases(user, password):
            once("GET", "/api/stream", ws_headers(cookie, None)), 400, "bad_request")
     expect("stream upgrade with another subprotocol",
            once("GET", "/api/stream", ws_headers(cookie, "chat")), 400, "bad_request")
+    # lws binds the first name it knows: the internal control-socket protocol must not be one.
+    for protos in ("aeogate-ctl", "aeogate-ctl, aeogate-stream", "http, aeogate-stream",
+                   "aeogate-stream, aeogate-stream"):
+        expect("stream upgrade with subprotocols " + protos,
+               once("GET", "/api/stream", ws_headers(cookie, protos)), 400, "bad_request")
     expect("upgrade elsewhere, no subprotocol",
            once("GET", "/api/status", ws_headers(cookie, None)), 404, "not_found")
     expect("upgrade elsewhere with the subprotocol",
