@@ -50,16 +50,17 @@ static void ctlc_free(struct ctlc *c)
 	live--;
 }
 
-int ctlc_open(struct lws_vhost *vh, const struct ctlc_ops *ops, void *owner, struct ctlc **ret)
+int ctlc_open(struct lws *parent, const struct ctlc_ops *ops, void *owner, struct ctlc **ret)
 {
+	const char *path = web_config_of(parent)->socket_path;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	lws_adopt_desc_t info = {0};
 	struct ctlc *c;
 	int fd;
 
-	if (strlen(web_cfg.socket_path) >= sizeof(sa.sun_path))
+	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, web_cfg.socket_path, strlen(web_cfg.socket_path));
+	memcpy(sa.sun_path, path, strlen(path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
@@ -81,7 +82,7 @@ int ctlc_open(struct lws_vhost *vh, const struct ctlc_ops *ops, void *owner, str
 	c->out_tail = &c->out;
 	c->next_id = 1;
 	c->adopting = true;
-	info.vh = vh;
+	info.vh = lws_get_vhost(parent);
 	info.type = LWS_ADOPT_SOCKET;
 	info.fd.sockfd = fd;
 	info.vh_prot_name = CTLC_PROTOCOL;
@@ -207,6 +208,8 @@ int ctlc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct ctlc *c = lws_get_opaque_user_data(wsi);
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return 1; /* adopted sockets only, never a browser's WebSocket */
 	case LWS_CALLBACK_RAW_RX:
 		if (!c)
 			return -1;

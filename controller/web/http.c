@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,9 +30,7 @@ struct pss {
 	char token[WEB_TOKEN_MAX + 1];
 	bool has_token;
 	char source[AEOGATE_LOGIN_SOURCE_MAX + 1];
-	char *body;
-	size_t body_len;
-	bool rejecting; /* answered early; ignore the rest of the body */
+	struct web_rq rq; /* where the request is in its life, and its body */
 	struct ctlc *ctl;
 	json_t *pending_args; /* the real op's args while the demo check runs */
 	struct wexport *exp;  /* an export being produced (R_EXPORT) */
@@ -93,6 +92,7 @@ static int respond_text(struct pss *p, unsigned status, char *text)
 {
 	size_t n = strlen(text);
 
+	web_rq_answered(&p->rq);
 	free(p->resp);
 	p->resp = malloc(LWS_PRE + n);
 	if (!p->resp) {
@@ -171,9 +171,7 @@ static void request_reset(struct pss *p)
 	p->ctl = NULL;
 	json_decref(p->pending_args);
 	p->pending_args = NULL;
-	free(p->body);
-	p->body = NULL;
-	p->body_len = 0;
+	web_rq_reset(&p->rq);
 	free(p->resp);
 	p->resp = NULL;
 	p->resp_len = p->resp_off = 0;
@@ -188,7 +186,7 @@ static void request_reset(struct pss *p)
 	p->has_token = false;
 	explicit_bzero(p->token, sizeof(p->token));
 	p->id[0] = p->source[0] = p->set_cookie[0] = '\0';
-	p->rejecting = p->responding = p->headers_sent = p->close_after = false;
+	p->responding = p->headers_sent = p->close_after = false;
 	p->retry_after = 0;
 	p->step = 0;
 }
@@ -207,14 +205,18 @@ static const struct ctlc_ops http_ctl_ops = {
     .closed = ctl_closed,
 };
 
+/*
+ * Sends the request's op to the controller. Called only when web_rq_headers
+ * or web_rq_body_done says so, which they do once per request.
+ */
 static int dispatch(struct pss *p)
 {
 	const struct route *r = p->route;
 	struct web_request rq = {
 	    .route = r,
 	    .id = p->id,
-	    .body = p->body,
-	    .body_len = p->body_len,
+	    .body = p->rq.body,
+	    .body_len = p->rq.body_len,
 	    .urlarg = lws_urlarg,
 	    .urlarg_ctx = p->wsi,
 	    .source = p->source,
@@ -225,9 +227,10 @@ static int dispatch(struct pss *p)
 	int ret;
 
 	ret = web_request_args(&rq, &args, &status, &code, &message);
-	free(p->body);
-	p->body = NULL;
-	p->body_len = 0;
+	/* The args hold what is needed; do not keep the body for the reply's wait. */
+	free(p->rq.body);
+	p->rq.body = NULL;
+	p->rq.body_len = 0;
 	if (ret < 0)
 		return respond_error(p, status, code, message);
 	if (r->flags & R_EXPORT) {
@@ -251,7 +254,7 @@ static int dispatch(struct pss *p)
 		json_decref(args);
 		return respond_error(p, 503, "unavailable", "too many requests in flight");
 	}
-	ret = ctlc_open(lws_get_vhost(p->wsi), &http_ctl_ops, p, &p->ctl);
+	ret = ctlc_open(p->wsi, &http_ctl_ops, p, &p->ctl);
 	if (ret < 0) {
 		json_decref(args);
 		p->ctl = NULL;
@@ -293,7 +296,7 @@ static void set_cookie(struct pss *p, const char *token, bool clear)
 {
 	snprintf(p->set_cookie, sizeof(p->set_cookie),
 		 "%s=%s; HttpOnly; SameSite=Strict; Path=/%s%s", WEB_COOKIE, clear ? "" : token,
-		 clear ? "; Max-Age=0" : "", web_cfg.tls ? "; Secure" : "");
+		 clear ? "; Max-Age=0" : "", web_config_of(p->wsi)->tls ? "; Secure" : "");
 }
 
 /* Sends the next page request of an export, or answers once it is sealed. */
@@ -370,6 +373,7 @@ static int download(struct pss *p)
 	p->file_open = true;
 	p->ctype = type;
 	snprintf(p->disposition, sizeof(p->disposition), "attachment; filename=\"%s\"", name);
+	web_rq_answered(&p->rq);
 	p->resp_len = (size_t)size;
 	p->resp_off = 0;
 	p->status = 200;
@@ -481,7 +485,10 @@ static int ctl_reply(struct pss *p, json_t *msg)
 
 static void ctl_line(void *owner, json_t *msg)
 {
-	ctl_reply(owner, msg);
+	struct pss *p = owner;
+
+	if (p->rq.state == WEB_RQ_DISPATCHED)
+		ctl_reply(p, msg);
 }
 
 static void ctl_closed(void *owner)
@@ -489,7 +496,7 @@ static void ctl_closed(void *owner)
 	struct pss *p = owner;
 
 	p->ctl = NULL;
-	if (!p->responding)
+	if (p->rq.state == WEB_RQ_DISPATCHED)
 		respond_error(p, 503, "unavailable", "the controller closed the connection");
 }
 
@@ -525,23 +532,24 @@ static int serve_static(struct pss *p, const char *path)
 	char full[PATH_MAX], real[PATH_MAX];
 	const char *mime;
 	struct stat st;
-	size_t rootlen = strlen(web_cfg.ui_dir);
+	const char *root = web_config_of(p->wsi)->ui_dir;
+	size_t rootlen = strlen(root);
 	int n;
 
 	if (strcmp(path, "/") == 0)
 		path = "/index.html";
 	if (!web_static_path_ok(path) || !(mime = mime_for(path)))
 		goto not_found;
-	if (snprintf(full, sizeof(full), "%s%s", web_cfg.ui_dir, path) >= (int)sizeof(full))
+	if (snprintf(full, sizeof(full), "%s%s", root, path) >= (int)sizeof(full))
 		goto not_found;
 	/* The resolved file must still be inside the root (no symlink escapes). */
-	if (!realpath(full, real) || strncmp(real, web_cfg.ui_dir, rootlen) != 0 ||
-	    real[rootlen] != '/')
+	if (!realpath(full, real) || strncmp(real, root, rootlen) != 0 || real[rootlen] != '/')
 		goto not_found;
 	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > AEOGATE_WEB_STATIC_FILE_MAX)
 		goto not_found;
 	if (add_security_headers(p->wsi, &q, end, false))
 		return -1;
+	web_rq_answered(&p->rq);
 	n = lws_serve_http_file(p->wsi, real, mime, (const char *)hdr, (int)(q - hdr));
 	if (n < 0 || (n > 0 && lws_http_transaction_completed(p->wsi)))
 		return -1;
@@ -552,14 +560,56 @@ not_found:
 	return 0;
 }
 
+/*
+ * A header's value into buf: 1, 0 when absent, -1 when it does not fit
+ * (which no value we accept does).
+ */
+static int header(struct lws *wsi, enum lws_token_indexes t, char *buf, size_t len)
+{
+	if (!lws_hdr_total_length(wsi, t))
+		return 0;
+	return lws_hdr_copy(wsi, buf, (int)len, t) >= 0 ? 1 : -1;
+}
+
+/* DNS rebinding: the Host must name this server (web_host_ok). */
+static bool host_ok(struct lws *wsi)
+{
+	char host[AEOGATE_WEB_HOST_NAME_MAX + 16];
+
+	return header(wsi, WSI_TOKEN_HOST, host, sizeof(host)) > 0 &&
+	       web_host_ok(&web_config_of(wsi)->hosts, host);
+}
+
+/*
+ * Cross-site requests: a browser's Origin must be this server, scheme
+ * included. Requests without one (a same-origin GET, curl) pass; the
+ * session cookie and the CSRF token still have to be right.
+ */
+static bool origin_ok(struct lws *wsi)
+{
+	char origin[AEOGATE_WEB_HOST_NAME_MAX + 32];
+	int r = header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof(origin));
+
+	return r == 0 || (r > 0 && web_origin_ok(&web_config_of(wsi)->hosts, origin));
+}
+
+#define MISDIRECTED                                                                                \
+	"this server answers only to its listen address and --allowed-hosts (DNS rebinding)"
+#define BAD_ORIGIN "the request comes from another site (Origin)"
+
 static int begin(struct pss *p, const char *path)
 {
 	enum method m;
 	bool known;
-	char buf[64], csrf[WEB_CSRF_HEX + 8];
+	char buf[64], ctype[128], csrf[WEB_CSRF_HEX + 8];
 	long long clen = 0;
 	int n;
 
+	if (!host_ok(p->wsi)) {
+		p->close_after = true;
+		respond_error(p, 421, "misdirected_request", MISDIRECTED);
+		return 0;
+	}
 	if (lws_hdr_total_length(p->wsi, WSI_TOKEN_GET_URI))
 		m = M_GET;
 	else if (lws_hdr_total_length(p->wsi, WSI_TOKEN_POST_URI))
@@ -590,14 +640,19 @@ static int begin(struct pss *p, const char *path)
 				clen = LLONG_MAX;
 		} else if (lws_hdr_total_length(p->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING)) {
 			clen = -1; /* chunked: bounded as it arrives */
+		} else {
+			/*
+			 * No length: the request has no body, but lws 4.1 reads
+			 * whatever follows on the connection as one, so another
+			 * request on it would never be seen. Answer, then close.
+			 */
+			p->close_after = true;
 		}
 	}
 #define EARLY(status, code, msg)                                                                   \
 	do {                                                                                       \
-		if (m == M_POST && clen != 0) {                                                    \
+		if (m == M_POST && clen != 0)                                                      \
 			p->close_after = true;                                                     \
-			p->rejecting = true;                                                       \
-		}                                                                                  \
 		respond_error(p, status, code, msg);                                               \
 		return 0;                                                                          \
 	} while (0)
@@ -614,17 +669,19 @@ static int begin(struct pss *p, const char *path)
 	 */
 	if (m == M_POST && clen == -1)
 		EARLY(411, "length_required", "send the body with a Content-Length");
+	if (!origin_ok(p->wsi))
+		EARLY(403, "bad_origin", BAD_ORIGIN);
 	lws_get_peer_simple(p->wsi, p->source, sizeof(p->source));
 	p->has_token = web_session_cookie(p->wsi, p->token, sizeof(p->token));
 	if (!(p->route->flags & R_ANON) && !p->has_token)
 		EARLY(401, "unauthenticated", "sign in first");
 	if (m == M_GET)
-		return dispatch(p);
+		goto headers_done;
 
 	if (clen > AEOGATE_WEB_BODY_MAX)
 		EARLY(413, "message_too_large", "the body is too large");
-	n = lws_hdr_copy(p->wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_CONTENT_TYPE);
-	if (clen != 0 && (n <= 0 || strncmp(buf, "application/json", 16) != 0))
+	if (clen != 0 && (header(p->wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ctype, sizeof(ctype)) <= 0 ||
+			  !web_content_type_json(ctype)))
 		EARLY(415, "unsupported_media_type", "send application/json");
 	if (!(p->route->flags & R_ANON)) {
 		n = lws_hdr_custom_copy(p->wsi, csrf, sizeof(csrf), "x-csrf-token:", 13);
@@ -633,10 +690,77 @@ static int begin(struct pss *p, const char *path)
 		if (n <= 0 || !csrf_check(p->token, csrf))
 			EARLY(403, "csrf_failed", "missing or wrong X-CSRF-Token");
 	}
-	if (clen == 0)
-		dispatch(p);
+headers_done:
+	if (web_rq_headers(&p->rq, m, clen))
+		return dispatch(p);
 	return 0;
 #undef EARLY
+}
+
+/*
+ * Answers a refused WebSocket upgrade at once, as LWS_CALLBACK_HTTP_CONFIRM_UPGRADE
+ * must (lws ends the transaction when it returns): 1 when answered, -1 to
+ * hang up.
+ */
+static int refuse_upgrade(struct lws *wsi, unsigned status, const char *code, const char *message)
+{
+	unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *q = start,
+					   *end = buf + sizeof(buf) - 1;
+	json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
+	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	size_t n = text ? strlen(text) : 0;
+	int ret = -1;
+
+	json_decref(v);
+	if (!text)
+		return -1;
+	if (lws_add_http_common_headers(wsi, status, "application/json", n, &q, end) ||
+	    add_security_headers(wsi, &q, end, true) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+					(const unsigned char *)"close", 5, &q, end) ||
+	    lws_finalize_write_http_header(wsi, start, &q, end))
+		goto out;
+	if (n > sizeof(buf) - LWS_PRE)
+		goto out;
+	memcpy(start, text, n);
+	if (lws_write(wsi, start, n, LWS_WRITE_HTTP_FINAL) == (int)n)
+		ret = 1;
+out:
+	free(text);
+	return ret;
+}
+
+/*
+ * Every WebSocket upgrade comes here first, on this protocol: the only one
+ * we serve is /api/stream with its subprotocol (whose own filter then
+ * checks the session and the stream cap). Without this, an upgrade that
+ * names no subprotocol was bound to this HTTP protocol and left open and
+ * silent, outside the stream cap.
+ */
+static int confirm_upgrade(struct lws *wsi, const char *up)
+{
+	char uri[64], protos[64];
+
+	if (!host_ok(wsi))
+		return refuse_upgrade(wsi, 421, "misdirected_request", MISDIRECTED);
+	if (!up || strcasecmp(up, "websocket") != 0)
+		return refuse_upgrade(wsi, 400, "bad_request", "only WebSocket upgrades");
+	if (header(wsi, WSI_TOKEN_GET_URI, uri, sizeof(uri)) <= 0 ||
+	    strcmp(uri, "/api/stream") != 0)
+		return refuse_upgrade(wsi, 404, "not_found", "the only WebSocket is /api/stream");
+	if (!origin_ok(wsi))
+		return refuse_upgrade(wsi, 403, "bad_origin", BAD_ORIGIN);
+	/*
+	 * Exactly the one name: lws binds the first name in the list that any
+	 * of our protocols has, and the others (http, aeogate-ctl) are not for
+	 * browsers.
+	 */
+	if (header(wsi, WSI_TOKEN_PROTOCOL, protos, sizeof(protos)) <= 0 ||
+	    strcmp(protos, STREAM_PROTOCOL) != 0)
+		return refuse_upgrade(
+		    wsi, 400, "bad_request",
+		    "/api/stream needs the WebSocket subprotocol " STREAM_PROTOCOL);
+	return 0;
 }
 
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -645,35 +769,32 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct pss *p = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return confirm_upgrade(wsi, in);
+
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return 1; /* this protocol never becomes a WebSocket */
+
 	case LWS_CALLBACK_HTTP:
 		request_reset(p);
 		p->wsi = wsi;
 		return begin(p, in);
 
-	case LWS_CALLBACK_HTTP_BODY:
-		if (p->rejecting || p->responding)
-			return 0;
-		if (p->body_len + len > AEOGATE_WEB_BODY_MAX) {
-			p->rejecting = p->close_after = true;
+	case LWS_CALLBACK_HTTP_BODY: {
+		/* Also called with in = NULL, len = 0 for Content-Length: 0. */
+		int r = web_rq_body(&p->rq, in, len);
+
+		if (r == -EMSGSIZE) {
+			p->close_after = true;
 			respond_error(p, 413, "message_too_large", "the body is too large");
 			return 0;
 		}
-		{
-			char *nb = realloc(p->body, p->body_len + len + 1);
-
-			if (!nb)
-				return -1;
-			p->body = nb;
-			memcpy(p->body + p->body_len, in, len);
-			p->body_len += len;
-			p->body[p->body_len] = '\0';
-		}
-		return 0;
+		return r < 0 ? -1 : 0;
+	}
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (p->rejecting || p->responding || !p->route)
-			return 0;
-		dispatch(p);
+		if (web_rq_body_done(&p->rq))
+			dispatch(p);
 		return 0;
 
 	case LWS_CALLBACK_HTTP_WRITEABLE: {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * aeogate-web --socket PATH --listen ADDR:PORT [--tls-cert FILE --tls-key FILE] [--ui DIR]
+ *             [--allowed-hosts HOST[:PORT],...]
  *
  * Serves the dashboard (ui/), the JSON API under /api and the event stream
  * at /api/stream, speaking to aeogated only over its control socket.
@@ -27,8 +28,6 @@
 #define AEOGATE_INSTALL_BINDIR "/usr/bin"
 #endif
 
-struct web_config web_cfg;
-
 static volatile sig_atomic_t interrupted;
 static struct lws_context *context;
 
@@ -42,7 +41,8 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aeogate-web --socket PATH [--listen ADDR:PORT] [--tls-cert FILE "
-		   "--tls-key FILE] [--ui DIR]\n");
+		   "--tls-key FILE] [--ui DIR]\n"
+		   "                   [--allowed-hosts HOST[:PORT],...]\n");
 }
 
 /* An installed binary serves the installed UI; one in a build tree, the source ui/. */
@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 	    {"tls-cert", required_argument, NULL, 'c'},
 	    {"tls-key", required_argument, NULL, 'k'},
 	    {"ui", required_argument, NULL, 'u'},
+	    {"allowed-hosts", required_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -82,7 +83,9 @@ int main(int argc, char **argv)
 	    {CTLC_PROTOCOL, ctlc_callback, 0, 0, 0, NULL, 0},
 	    {NULL, NULL, 0, 0, 0, NULL, 0},
 	};
-	const char *listen = "127.0.0.1:8080", *cert = NULL, *key = NULL, *ui = NULL;
+	const char *listen = "127.0.0.1:8080", *cert = NULL, *key = NULL, *ui = NULL,
+		   *allowed = NULL;
+	struct web_config cfg = {0};
 	struct lws_context_creation_info info;
 	static char ui_real[PATH_MAX], addr[256];
 	char *colon, *end;
@@ -92,7 +95,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			web_cfg.socket_path = optarg;
+			cfg.socket_path = optarg;
 			break;
 		case 'l':
 			listen = optarg;
@@ -106,6 +109,9 @@ int main(int argc, char **argv)
 		case 'u':
 			ui = optarg;
 			break;
+		case 'a':
+			allowed = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -114,7 +120,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || !web_cfg.socket_path || !cert != !key) {
+	if (optind != argc || !cfg.socket_path || !cert != !key) {
 		usage(stderr);
 		return 2;
 	}
@@ -130,14 +136,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "<3>aeogate-web: --listen: bad port in '%s'\n", listen);
 		return 2;
 	}
+	if (web_hosts_init(&cfg.hosts, addr, (unsigned)port, cert != NULL) < 0) {
+		fprintf(stderr, "<3>aeogate-web: --listen: bad address in '%s'\n", listen);
+		return 2;
+	}
+	if (allowed) {
+		int r = web_hosts_allow(&cfg.hosts, allowed);
+
+		if (r < 0) {
+			fprintf(stderr,
+				"<3>aeogate-web: --allowed-hosts: %s in '%s' (expected "
+				"HOST[:PORT],... with at most %d names)\n",
+				r == -E2BIG ? "too many names" : "malformed name", allowed,
+				AEOGATE_WEB_ALLOWED_HOSTS_MAX);
+			return 2;
+		}
+	}
 	if (!ui)
 		ui = default_ui_dir();
 	if (!realpath(ui, ui_real) || access(ui_real, R_OK | X_OK) < 0) {
 		fprintf(stderr, "<3>aeogate-web: ui directory %s: %s\n", ui, strerror(errno));
 		return 1;
 	}
-	web_cfg.ui_dir = ui_real;
-	web_cfg.tls = cert != NULL;
+	cfg.ui_dir = ui_real;
+	cfg.tls = cert != NULL;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "<3>aeogate-web: libsodium failed to initialize\n");
 		return 1;
@@ -148,6 +170,7 @@ int main(int argc, char **argv)
 	info.port = (int)port;
 	info.iface = addr;
 	info.protocols = protocols;
+	info.user = &cfg;
 	info.vhost_name = "aeogate";
 	/* HTTP/1.1 only: ws over h2 and header framing stay simple and predictable. */
 	info.alpn = "http/1.1";
@@ -170,7 +193,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "<6>aeogate-web: listening on %s://%s:%ld/ (ui %s, controller %s)\n",
-		cert ? "https" : "http", addr, port, web_cfg.ui_dir, web_cfg.socket_path);
+		cert ? "https" : "http", addr, port, cfg.ui_dir, cfg.socket_path);
 	while (!interrupted)
 		if (lws_service(context, 0) < 0)
 			break;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* aeogate-web's request parsing without libwebsockets (reqparse.h). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "reqparse.h"
 #include "util.h"
@@ -253,6 +255,58 @@ int web_request_args(const struct web_request *rq, json_t **ret, unsigned *ret_s
 
 #undef FAIL
 
+void web_rq_reset(struct web_rq *rq)
+{
+	free(rq->body);
+	*rq = (struct web_rq){.state = WEB_RQ_NEW};
+}
+
+/* The one way into WEB_RQ_DISPATCHED, and only from the state the caller names. */
+static bool rq_dispatch_from(struct web_rq *rq, enum web_rq_state from)
+{
+	if (rq->state != from)
+		return false;
+	rq->state = WEB_RQ_DISPATCHED;
+	return true;
+}
+
+bool web_rq_headers(struct web_rq *rq, enum method m, long long clen)
+{
+	if (m == M_POST && clen != 0 && rq->state == WEB_RQ_NEW) {
+		rq->state = WEB_RQ_BODY;
+		return false;
+	}
+	return rq_dispatch_from(rq, WEB_RQ_NEW);
+}
+
+int web_rq_body(struct web_rq *rq, const void *in, size_t len)
+{
+	char *nb;
+
+	if (rq->state != WEB_RQ_BODY || len == 0)
+		return 0;
+	if (len > AEOGATE_WEB_BODY_MAX - rq->body_len)
+		return -EMSGSIZE;
+	nb = realloc(rq->body, rq->body_len + len + 1);
+	if (!nb)
+		return -ENOMEM;
+	rq->body = nb;
+	memcpy(rq->body + rq->body_len, in, len);
+	rq->body_len += len;
+	rq->body[rq->body_len] = '\0';
+	return 0;
+}
+
+bool web_rq_body_done(struct web_rq *rq)
+{
+	return rq_dispatch_from(rq, WEB_RQ_BODY);
+}
+
+void web_rq_answered(struct web_rq *rq)
+{
+	rq->state = WEB_RQ_ANSWERED;
+}
+
 bool web_static_path_ok(const char *path)
 {
 	const char *seg;
@@ -303,4 +357,171 @@ bool web_cookie_token(const char *cookies, char *buf, size_t len)
 		p = end;
 	}
 	return false;
+}
+
+bool web_content_type_json(const char *v)
+{
+	static const char type[] = "application/json";
+
+	v += strspn(v, " \t");
+	if (strncasecmp(v, type, sizeof(type) - 1) != 0)
+		return false;
+	v += sizeof(type) - 1;
+	v += strspn(v, " \t");
+	return *v == '\0' || *v == ';';
+}
+
+static bool is_ip(const char *name)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, name, a) == 1 || inet_pton(AF_INET6, name, a) == 1;
+}
+
+static void lower_copy(char *dst, const char *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = (char)((src[i] >= 'A' && src[i] <= 'Z') ? src[i] - 'A' + 'a' : src[i]);
+	dst[n] = '\0';
+}
+
+/*
+ * Splits host[:port], len bytes of s, into a lower-case name and a port
+ * (dflt when absent): false when malformed. A name is letters, digits, '-'
+ * and '.'; an IPv6 address goes in brackets.
+ */
+static bool split_host(const char *s, size_t len, unsigned dflt,
+		       char name[static AEOGATE_WEB_HOST_NAME_MAX + 1], unsigned *ret_port)
+{
+	const char *end = s + len, *h = s, *rest;
+	unsigned long port = 0;
+	size_t n;
+
+	if (len && s[0] == '[') {
+		const char *close = memchr(s, ']', len);
+
+		if (!close)
+			return false;
+		h = s + 1;
+		n = (size_t)(close - h);
+		rest = close + 1;
+	} else {
+		const char *colon = memchr(s, ':', len);
+
+		n = colon ? (size_t)(colon - s) : len;
+		rest = s + n;
+		for (size_t i = 0; i < n; i++)
+			if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') ||
+			      (h[i] >= '0' && h[i] <= '9') || h[i] == '-' || h[i] == '.'))
+				return false;
+	}
+	if (n == 0 || n > AEOGATE_WEB_HOST_NAME_MAX)
+		return false;
+	lower_copy(name, h, n);
+	if (h != s) {
+		unsigned char a[16];
+
+		if (inet_pton(AF_INET6, name, a) != 1)
+			return false;
+	}
+	if (rest == end) {
+		*ret_port = dflt;
+		return true;
+	}
+	if (*rest != ':' || end - rest < 2 || end - rest > 6 || rest[1] == '0')
+		return false;
+	for (const char *c = rest + 1; c < end; c++) {
+		if (*c < '0' || *c > '9')
+			return false;
+		port = port * 10 + (unsigned long)(*c - '0');
+	}
+	if (port < 1 || port > 65535)
+		return false;
+	*ret_port = (unsigned)port;
+	return true;
+}
+
+int web_hosts_init(struct web_hosts *h, const char *addr, unsigned port, bool tls)
+{
+	unsigned char a[16];
+	unsigned ignored;
+
+	*h = (struct web_hosts){.tls = tls, .port = port};
+	if (inet_pton(AF_INET6, addr, a) == 1 && strlen(addr) <= AEOGATE_WEB_HOST_NAME_MAX)
+		lower_copy(h->listen, addr, strlen(addr)); /* ::1 from "::1:8080" */
+	else if (!split_host(addr, strlen(addr), port, h->listen, &ignored) || ignored != port)
+		return -EINVAL;
+	if (inet_pton(AF_INET, h->listen, a) == 1) {
+		h->loopback = a[0] == 127;
+		h->any_ip = !memcmp(a, "\0\0\0\0", 4);
+	} else if (inet_pton(AF_INET6, h->listen, a) == 1) {
+		static const unsigned char any[16], one[16] = {[15] = 1};
+
+		h->loopback = !memcmp(a, one, 16);
+		h->any_ip = !memcmp(a, any, 16);
+	} else {
+		/* An interface name or a host name: we cannot know its addresses. */
+		h->loopback = strcmp(h->listen, "localhost") == 0;
+		h->any_ip = !h->loopback;
+	}
+	return 0;
+}
+
+int web_hosts_allow(struct web_hosts *h, const char *list)
+{
+	unsigned n = h->n;
+	const char *p = list;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		unsigned port;
+
+		if (n == AEOGATE_WEB_ALLOWED_HOSTS_MAX)
+			return -E2BIG;
+		/* port 0 stands for the listen port until a connection says which. */
+		if (!split_host(p, len, 0, h->allowed[n].name, &port))
+			return -EINVAL;
+		h->allowed[n].port = port;
+		n++;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	h->n = n;
+	return 0;
+}
+
+static bool name_ok(const struct web_hosts *h, const char *name, unsigned port)
+{
+	for (unsigned i = 0; i < h->n; i++)
+		if (strcmp(h->allowed[i].name, name) == 0 &&
+		    port == (h->allowed[i].port ? h->allowed[i].port : h->port))
+			return true;
+	if (port != h->port)
+		return false;
+	return strcmp(name, h->listen) == 0 || (h->loopback && strcmp(name, "localhost") == 0) ||
+	       (h->any_ip && is_ip(name));
+}
+
+bool web_host_ok(const struct web_hosts *h, const char *host)
+{
+	char name[AEOGATE_WEB_HOST_NAME_MAX + 1];
+	unsigned port;
+
+	return host && split_host(host, strlen(host), h->tls ? 443 : 80, name, &port) &&
+	       name_ok(h, name, port);
+}
+
+bool web_origin_ok(const struct web_hosts *h, const char *origin)
+{
+	const char *scheme = h->tls ? "https://" : "http://";
+	size_t sl = strlen(scheme);
+	char name[AEOGATE_WEB_HOST_NAME_MAX + 1];
+	unsigned port;
+
+	if (!origin || strncasecmp(origin, scheme, sl) != 0)
+		return false;
+	origin += sl;
+	return split_host(origin, strlen(origin), h->tls ? 443 : 80, name, &port) &&
+	       name_ok(h, name, port);
 }

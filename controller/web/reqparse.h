@@ -77,9 +77,93 @@ struct web_request {
 int web_request_args(const struct web_request *rq, json_t **ret, unsigned *ret_status,
 		     const char **ret_code, const char **ret_message);
 
+/*
+ * One request's lifecycle, as libwebsockets reports it, kept here without
+ * lws so the fuzz target can drive it in every order lws uses. lws calls
+ * LWS_CALLBACK_HTTP with the headers; a POST with Content-Length: 0 then
+ * still gets an empty HTTP_BODY (in = NULL) and HTTP_BODY_COMPLETION, one
+ * without Content-Length gets neither, and a GET that carries a body gets
+ * both. A request reaches the controller only through web_rq_headers or
+ * web_rq_body_done returning true, and they do so once per request at most:
+ * both leave WEB_RQ_NEW / WEB_RQ_BODY for WEB_RQ_DISPATCHED, which nothing
+ * leaves but web_rq_reset at the next request.
+ */
+enum web_rq_state {
+	WEB_RQ_NEW,	   /* headers being checked */
+	WEB_RQ_BODY,	   /* reading the body of a POST */
+	WEB_RQ_DISPATCHED, /* its op is with the controller: the client has nothing more to add */
+	WEB_RQ_ANSWERED,   /* a response is set; what is left of a body is dropped */
+};
+
+/* Per request; zero-initialized is a new request. */
+struct web_rq {
+	enum web_rq_state state;
+	char *body; /* NUL-terminated; NULL until a byte arrives */
+	size_t body_len;
+};
+
+/* Frees the body and starts a new request. */
+void web_rq_reset(struct web_rq *rq);
+/*
+ * The headers passed their checks: true when the request is to be
+ * dispatched now (a GET, or a POST whose Content-Length is 0 or absent),
+ * false when it waits for its body. clen is the declared Content-Length.
+ */
+bool web_rq_headers(struct web_rq *rq, enum method m, long long clen);
+/*
+ * A piece of body: appended while the request reads one, ignored in any
+ * other state (and when empty). -EMSGSIZE past AEOGATE_WEB_BODY_MAX,
+ * -ENOMEM; the body is unchanged then.
+ */
+int web_rq_body(struct web_rq *rq, const void *in, size_t len);
+/* The body is complete: true when the request is to be dispatched now. */
+bool web_rq_body_done(struct web_rq *rq);
+/* A response was set: nothing more is dispatched or read for this request. */
+void web_rq_answered(struct web_rq *rq);
+
+/*
+ * Whom aeogate-web answers (DNS rebinding, cross-site requests): a Host
+ * header must name the listen address and port, "localhost" when that
+ * address is loopback, any IP address when it is a wildcard (0.0.0.0, ::)
+ * or an interface name, or one of the allowed names; a browser's Origin
+ * must moreover have the scheme that is served (http, or https under TLS).
+ * A name resolved through DNS is never accepted unless it is allowed: that
+ * is what a rebinding page would send.
+ */
+struct web_hosts {
+	bool tls;
+	unsigned port; /* the listen port */
+	bool loopback; /* the listen address is loopback: "localhost" too */
+	bool any_ip;   /* a wildcard or interface listen: any IP address */
+	char listen[AEOGATE_WEB_HOST_NAME_MAX + 1]; /* lower case, IPv6 without brackets */
+	unsigned n;
+	struct {
+		char name[AEOGATE_WEB_HOST_NAME_MAX + 1]; /* lower case */
+		unsigned port;				  /* 0: the listen port */
+	} allowed[AEOGATE_WEB_ALLOWED_HOSTS_MAX];
+};
+
+/* -EINVAL when addr is not a host name or address (brackets allowed for IPv6). */
+int web_hosts_init(struct web_hosts *h, const char *addr, unsigned port, bool tls);
+/*
+ * Adds a comma-separated list of host or host:port (IPv6 in brackets).
+ * -EINVAL for a malformed or empty entry, -E2BIG past
+ * AEOGATE_WEB_ALLOWED_HOSTS_MAX; nothing is added then.
+ */
+int web_hosts_allow(struct web_hosts *h, const char *list);
+/* The Host header's value (NULL when absent) names this server. */
+bool web_host_ok(const struct web_hosts *h, const char *host);
+/* An Origin header's value is this server: scheme://host[:port], nothing more. */
+bool web_origin_ok(const struct web_hosts *h, const char *origin);
+
+/*
+ * A Content-Type header's value is application/json: the media type
+ * exactly, in any case, with or without parameters (RFC 9110 8.3.1).
+ */
+bool web_content_type_json(const char *value);
+
 /* HTTP status for a controller error code (500 for any other). */
 unsigned web_status_for(const char *code);
-
 
 /* Only plain names: no "..", no hidden files, no encoded anything. */
 bool web_static_path_ok(const char *path);

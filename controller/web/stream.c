@@ -40,7 +40,15 @@ struct spss {
 	char close_reason[64];
 };
 
-static unsigned streams;
+/* Per vhost, created at LWS_CALLBACK_PROTOCOL_INIT and freed by lws with the vhost. */
+struct svhd {
+	unsigned streams; /* established, against AEOGATE_WEB_STREAMS_MAX */
+};
+
+static struct svhd *vhd_of(struct lws *wsi)
+{
+	return lws_protocol_vh_priv_get(lws_get_vhost(wsi), lws_get_protocol(wsi));
+}
 
 size_t stream_pss_size(void)
 {
@@ -155,20 +163,10 @@ static const struct ctlc_ops stream_ctl_ops = {
     .closed = ctl_closed,
 };
 
-/* Cross-site WebSocket hijacking: a browser's Origin must be this host. */
-static bool origin_ok(struct lws *wsi)
-{
-	char origin[256], host[256];
-	const char *o;
-
-	if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
-		return true; /* not a browser; the cookie still has to be valid */
-	if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
-		return false;
-	o = strstr(origin, "://");
-	return o && strcmp(o + 3, host) == 0;
-}
-
+/*
+ * http.c's LWS_CALLBACK_HTTP_CONFIRM_UPGRADE has checked the Host, the
+ * Origin (cross-site WebSocket hijacking), the path and the subprotocol.
+ */
 static int filter(struct lws *wsi, struct spss *s)
 {
 	char uri[64], buf[32];
@@ -177,7 +175,7 @@ static int filter(struct lws *wsi, struct spss *s)
 	if (!s || lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
 	    strcmp(uri, "/api/stream") != 0)
 		return 1;
-	if (streams >= AEOGATE_WEB_STREAMS_MAX || !origin_ok(wsi))
+	if (!vhd_of(wsi) || vhd_of(wsi)->streams >= AEOGATE_WEB_STREAMS_MAX)
 		return 1;
 	if (!web_session_cookie(wsi, s->token, sizeof(s->token)))
 		return 1;
@@ -199,6 +197,12 @@ int stream_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	struct spss *s = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_PROTOCOL_INIT:
+		return lws_protocol_vh_priv_zalloc(lws_get_vhost(wsi), lws_get_protocol(wsi),
+						   sizeof(struct svhd))
+			   ? 0
+			   : -1;
+
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return filter(wsi, s);
 
@@ -208,7 +212,7 @@ int stream_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		s->wsi = wsi;
 		s->tail = &s->head;
 		s->counted = true;
-		streams++;
+		vhd_of(wsi)->streams++;
 		{
 			/* Bound what the kernel holds for a client that stops reading, too. */
 			int fd = (int)lws_get_socket_fd(wsi), sz = AEOGATE_WEB_STREAM_SNDBUF;
@@ -217,7 +221,7 @@ int stream_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 				(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 		}
 		if (ctlc_count() >= AEOGATE_WEB_INFLIGHT_MAX + AEOGATE_WEB_STREAMS_MAX ||
-		    ctlc_open(lws_get_vhost(wsi), &stream_ctl_ops, s, &s->ctl) < 0) {
+		    ctlc_open(wsi, &stream_ctl_ops, s, &s->ctl) < 0) {
 			s->ctl = NULL;
 			json_decref(args);
 			stream_end(s, CLOSE_CONTROLLER_GONE, "controller not reachable");
@@ -261,7 +265,7 @@ int stream_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		s->ctl = NULL;
 		queue_free(s);
 		if (s->counted)
-			streams--;
+			vhd_of(wsi)->streams--;
 		s->counted = false;
 		return 0;
 

@@ -21,14 +21,18 @@
 
 #define WEB_CSRF_HEX 65
 
-/* Process-wide settings, set once by main. */
+/* The settings, made once by main and held as the lws context's user data. */
 struct web_config {
 	const char *socket_path;
 	const char *ui_dir; /* realpath of the static root */
 	bool tls;
+	struct web_hosts hosts; /* whom we answer: Host and Origin */
 };
 
-extern struct web_config web_cfg;
+static inline const struct web_config *web_config_of(struct lws *wsi)
+{
+	return lws_context_user(lws_get_context(wsi));
+}
 
 /*
  * A control-socket connection: one request/reply at a time, or an event
@@ -45,8 +49,11 @@ struct ctlc_ops {
 	void (*closed)(void *owner);
 };
 
-/* Connects and adopts; -errno (-ENOENT, -ECONNREFUSED, -EAGAIN...) on failure. */
-int ctlc_open(struct lws_vhost *vh, const struct ctlc_ops *ops, void *owner, struct ctlc **ret);
+/*
+ * Connects and adopts into parent's vhost; -errno (-ENOENT, -ECONNREFUSED,
+ * -EAGAIN...) on failure.
+ */
+int ctlc_open(struct lws *parent, const struct ctlc_ops *ops, void *owner, struct ctlc **ret);
 /* Queues a request line {"id","op","args","token"}; args is borrowed (NULL: none). */
 int ctlc_send(struct ctlc *c, const char *op, json_t *args, const char *token);
 /* Detaches the owner and closes the connection asynchronously; accepts NULL. */

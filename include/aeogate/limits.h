@@ -211,6 +211,14 @@
 /* Sessions whose CSRF token aeogate-web remembers (one per live login). */
 #define AEOGATE_WEB_CSRF_MAX 512
 
+/*
+ * Host names aeogate-web answers to besides its listen address
+ * (--allowed-hosts): the few names a site gives its dashboard. A name is at
+ * most what DNS allows (RFC 1035: 253 characters).
+ */
+#define AEOGATE_WEB_ALLOWED_HOSTS_MAX 16
+#define AEOGATE_WEB_HOST_NAME_MAX     253
+
 /* Seconds an API request may wait for the controller before 504. */
 #define AEOGATE_WEB_REQUEST_TIMEOUT_S 15
 

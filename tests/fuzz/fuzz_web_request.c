@@ -16,12 +16,23 @@
  * then framed as ctlc_send frames it and parsed as the controller's
  * handle_line parses it.
  *
+ * Before that, the request goes through its lifecycle (web_rq) in each
+ * order lws 4.1 calls http.c: the body declared with its Content-Length
+ * and delivered whole or in pieces, an empty POST with Content-Length: 0
+ * (lws then still calls HTTP_BODY with NULL, 0 and HTTP_BODY_COMPLETION),
+ * a POST without Content-Length (no body callbacks, though lws may hand
+ * over what follows on the connection as body), a GET that carries a body,
+ * and a request answered before its body is read.
+ *
  * What lws does first is not here (header parsing, its own URI
  * normalization), nor the export body, which exports.c checks when it
  * makes a temporary file (audit.export_begin is covered on the controller
  * side by fuzz_ctlsock).
  *
- * Checks: a captured :id is an identifier; a refused body or query gets a
+ * Checks: every order dispatches the request exactly once (none when it
+ * was answered first or its body is over AEOGATE_WEB_BODY_MAX), with the
+ * whole body when it waited for one, and nothing is appended after; a
+ * captured :id is an identifier; a refused body or query gets a
  * 400 (or 500) with the code web_status_for maps to it; an accepted one
  * gives args that are an object no deeper than the web's bound, with :id,
  * the login fields and the source where the route says; the framed line is
@@ -35,6 +46,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fuzz.h"
 #include "reqparse.h"
@@ -180,14 +192,93 @@ static void check_line(const char *op, json_t *args, const char *token)
 	free(line);
 }
 
+/* How lws delivers a request's body to http.c. */
+enum schedule {
+	S_LENGTH,    /* Content-Length: body_len, the body in one piece */
+	S_PIECES,    /* the same, in pieces */
+	S_NO_LENGTH, /* no Content-Length: dispatched at once, later bytes are no body of its */
+	S_ANSWERED,  /* refused at the headers (401, 403, 415...), then the body arrives */
+	S_SCHEDULES,
+};
+
+/* Feeds body to rq in pieces of at most piece bytes; false when it was refused as too large. */
+static bool feed(struct web_rq *rq, const uint8_t *body, size_t body_len, size_t piece)
+{
+	for (size_t off = 0; off < body_len; off += piece) {
+		size_t n = body_len - off < piece ? body_len - off : piece;
+		size_t before = rq->body_len;
+		int r = web_rq_body(rq, body + off, n);
+
+		if (r == -EMSGSIZE) {
+			/* http.c answers 413: the request ends here. */
+			CHECK(rq->state == WEB_RQ_BODY && rq->body_len == before);
+			web_rq_answered(rq);
+			return false;
+		}
+		CHECK(r == 0);
+		if (rq->state == WEB_RQ_BODY)
+			CHECK(rq->body_len == before + n && rq->body_len <= AEOGATE_WEB_BODY_MAX);
+		else
+			CHECK(rq->body_len == before); /* dispatched or answered: nothing more */
+	}
+	return true;
+}
+
+/*
+ * Runs one schedule; *ret_dispatches counts what would reach the
+ * controller, and rq holds the body the request is dispatched with.
+ */
+static void lifecycle(struct web_rq *rq, enum method m, enum schedule sch, const uint8_t *body,
+		      size_t body_len, unsigned *ret_dispatches)
+{
+	unsigned d = 0;
+	bool fits;
+
+	web_rq_reset(rq);
+	CHECK(rq->state == WEB_RQ_NEW && !rq->body && rq->body_len == 0);
+	switch (sch) {
+	case S_LENGTH:
+	case S_PIECES:
+		d += web_rq_headers(rq, m, (long long)body_len);
+		if (m == M_POST && body_len == 0) {
+			d += web_rq_body(rq, NULL, 0) == 0 && web_rq_body_done(rq);
+			break;
+		}
+		fits = feed(rq, body, body_len, sch == S_PIECES ? 1 + body_len / 3 : body_len);
+		if (body_len)
+			d += web_rq_body_done(rq);
+		if (!fits)
+			CHECK(m == M_POST && body_len > AEOGATE_WEB_BODY_MAX);
+		break;
+	case S_NO_LENGTH:
+		d += web_rq_headers(rq, m, 0);
+		feed(rq, body, body_len, body_len ? body_len : 1);
+		break;
+	case S_ANSWERED:
+		web_rq_answered(rq);
+		d += web_rq_headers(rq, m, (long long)body_len);
+		feed(rq, body, body_len, body_len ? body_len : 1);
+		d += web_rq_body(rq, NULL, 0) == 0 && web_rq_body_done(rq);
+		break;
+	default:
+		abort();
+	}
+	/* Whatever else lws calls now changes nothing. */
+	CHECK(web_rq_body(rq, "x", 1) == 0);
+	d += web_rq_body_done(rq);
+	d += web_rq_headers(rq, m, 0);
+	*ret_dispatches = d;
+}
+
 static void check_route(enum method m, const char *path, const struct query *q, const uint8_t *body,
 			size_t body_len, const char *token)
 {
 	char id[AEOGATE_ID_MAX + 1] = "";
 	const struct route *r;
 	struct web_request rq;
+	struct web_rq life = {0};
 	const char *code = NULL, *message = NULL;
-	unsigned status = 0;
+	unsigned status = 0, dispatches;
 	json_t *args;
 	bool known;
 	int ret;
@@ -198,21 +289,41 @@ static void check_route(enum method m, const char *path, const struct query *q, 
 	CHECK(known && r->method == m && r->op);
 	if (r->flags & R_ID)
 		CHECK(strlen(id) >= 1 && strlen(id) <= AEOGATE_ID_MAX && id_chars(id));
-	if (m == M_GET)
-		body_len = 0; /* GET dispatches before any body */
-	if (body_len > AEOGATE_WEB_BODY_MAX)
-		return; /* 413 before the body is read */
+
+	for (enum schedule sch = S_PIECES; sch < S_SCHEDULES; sch++) {
+		lifecycle(&life, m, sch, body, body_len, &dispatches);
+		if (sch == S_ANSWERED)
+			CHECK(dispatches == 0);
+		else if (sch == S_NO_LENGTH)
+			CHECK(dispatches == 1 && life.body_len == 0);
+		else if (m == M_POST && body_len > AEOGATE_WEB_BODY_MAX)
+			CHECK(dispatches == 0);
+		else
+			CHECK(dispatches == 1);
+	}
+	/* The request as http.c dispatches it: the body lws declared and delivered whole. */
+	lifecycle(&life, m, S_LENGTH, body, body_len, &dispatches);
+	if (dispatches == 0) {
+		web_rq_reset(&life);
+		return; /* 413 */
+	}
+	CHECK(dispatches == 1 && life.state == WEB_RQ_DISPATCHED);
+	/* A GET dispatches before any body; a POST with the whole of it. */
+	CHECK(life.body_len == (m == M_GET ? 0 : body_len));
+	CHECK(!life.body_len ||
+	      (life.body[body_len] == '\0' && !memcmp(life.body, body, body_len)));
 
 	rq = (struct web_request){
 	    .route = r,
 	    .id = id,
-	    .body = body_len ? (const char *)body : NULL,
-	    .body_len = body_len,
+	    .body = life.body,
+	    .body_len = life.body_len,
 	    .urlarg = urlarg,
 	    .urlarg_ctx = (void *)q,
 	    .source = "192.0.2.1",
 	};
 	ret = web_request_args(&rq, &args, &status, &code, &message);
+	web_rq_reset(&life);
 	if (ret < 0) {
 		CHECK(!args);
 		CHECK(ret == -EINVAL || ret == -ENOMEM);
@@ -235,6 +346,43 @@ static void check_route(enum method m, const char *path, const struct query *q, 
 		CHECK(json_object_size(args) == 0);
 	check_line(r->op, args, (r->flags & R_ANON) ? NULL : token);
 	json_decref(args);
+}
+
+/*
+ * The header line also as a Host, Origin and Content-Type value: what
+ * passes names the listen address (127.0.0.1:8080 or localhost) or an
+ * allowed name, and an accepted Host is an accepted Origin with the
+ * served scheme and no other.
+ */
+static void check_headers(const char *v)
+{
+	static struct web_hosts h;
+	static bool ready;
+	char origin[COOKIE_MAX + 16];
+	const char *t = v + strspn(v, " \t");
+
+	if (!ready) {
+		CHECK(web_hosts_init(&h, "127.0.0.1", 8080, false) == 0);
+		CHECK(web_hosts_allow(&h, "dash.example,other.example:9443") == 0);
+		ready = true;
+	}
+	if (web_host_ok(&h, v)) {
+		CHECK(!strncasecmp(v, "127.0.0.1:8080", 14) ||
+		      !strncasecmp(v, "localhost:8080", 14) ||
+		      !strncasecmp(v, "dash.example:8080", 17) ||
+		      !strncasecmp(v, "other.example:9443", 18));
+		CHECK(!strchr(v, '/') && !strchr(v, '@') && !strchr(v, ' '));
+		snprintf(origin, sizeof(origin), "http://%s", v);
+		CHECK(web_origin_ok(&h, origin));
+		snprintf(origin, sizeof(origin), "https://%s", v);
+		CHECK(!web_origin_ok(&h, origin));
+	}
+	if (web_origin_ok(&h, v))
+		CHECK(!strncasecmp(v, "http://", 7) && web_host_ok(&h, v + 7));
+	if (web_content_type_json(v))
+		CHECK(!strncasecmp(t, "application/json", 16) &&
+		      (t[16 + strspn(t + 16, " \t")] == '\0' ||
+		       t[16 + strspn(t + 16, " \t")] == ';'));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -275,6 +423,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		CHECK(!web_cookie_token(cookie, small, sizeof(small)));
 	}
+
+	check_headers(cookie);
 
 	if (strncmp(path, "/api/", 5) != 0 && strcmp(path, "/api") != 0) {
 		check_static(path);

@@ -32,6 +32,10 @@ cleanup() {
 	if [ $rc -ne 0 ]; then
 		echo "--- aeogated log ($T/aeogated.log) ---" >&2
 		tail -n 50 "$T/aeogated.log" >&2 2>/dev/null || true
+		if [ -s "$T/web.log" ]; then
+			echo "--- aeogate-web log ($T/web.log) ---" >&2
+			tail -n 40 "$T/web.log" >&2
+		fi
 	fi
 	if [ -z "${KEEP_TMP:-}" ] && [ $rc -eq 0 ]; then
 		rm -rf "$T"

@@ -263,8 +263,8 @@ python3 - "$PORT" <<'PY'
 import socket, sys, time
 body = b"2\r\n{}\r\n0\r\n\r\n"
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
-s.sendall(b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-          b"Transfer-Encoding: chunked\r\n\r\n" + body)
+s.sendall(b"POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n" % int(sys.argv[1]) + body)
 t0, data = time.monotonic(), b""
 try:
     while True:
