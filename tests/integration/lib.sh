@@ -2,6 +2,10 @@
 # Each test gets a private temporary directory with its own database and
 # control socket, so tests can run side by side on one machine.
 set -euo pipefail
+# As a service runs (UMask=0027): files a test makes beside aeogated, such as
+# a database seeded or edited with Python, must not be readable by others,
+# or aeogated refuses them.
+umask 027
 
 : "${BUILD_DIR:?BUILD_DIR must point at the cmake build directory}"
 : "${SOURCE_DIR:?SOURCE_DIR must point at the source tree}"

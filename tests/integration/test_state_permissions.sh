@@ -9,7 +9,7 @@ write_sim_config
 rm -rf "$STATE"
 umask 000
 start_daemon "$T/sim.ini"
-umask 022
+umask 027
 ctl level add dock-staff --zone dock >/dev/null
 ctl person add E1001 --name "Ann Example" --level dock-staff >/dev/null
 
