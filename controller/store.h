@@ -203,7 +203,7 @@ int store_event_walk(struct store *s, int64_t after, int64_t upto, int64_t from_
 struct alarm {
 	int64_t id;
 	char kind[AEOGATE_ID_MAX + 1];
-	char door[AEOGATE_ID_MAX + 1];  /* "" when not about a door */
+	char door[AEOGATE_ID_MAX + 1]; /* "" when not about a door */
 	char zone[AEOGATE_ID_MAX + 1];
 	int64_t raised_seq;
 	int64_t raised_ms;
@@ -225,9 +225,9 @@ int store_alarm_ack(struct store *s, int64_t id, int64_t ts_ms, const char *by,
 /* -ENOENT when no alarm id that is not closed. */
 int store_alarm_close(struct store *s, int64_t id, int64_t ts_ms, const char *by);
 /* Alarms with id > after raised in [from_ms, to_ms), by id, at most limit (0: none). */
-int store_alarm_list(struct store *s, bool open_only, int64_t after, int64_t from_ms,
-		     int64_t to_ms, size_t limit,
-		     int (*cb)(const struct alarm *a, void *userdata), void *userdata);
+int store_alarm_list(struct store *s, bool open_only, int64_t after, int64_t from_ms, int64_t to_ms,
+		     size_t limit, int (*cb)(const struct alarm *a, void *userdata),
+		     void *userdata);
 /* The newest raised_seq recorded, 0 when none. */
 int store_alarm_last_seq(struct store *s, int64_t *ret);
 /* The alarm an event raised; -ENOENT when it raised none. */
@@ -242,15 +242,27 @@ int store_event_first(struct store *s, int64_t *ret_seq, char ret_prev[EVENT_HAS
 /* The newest audit.pruned event (event_clear after); -ENOENT when none. */
 int store_event_last_pruned(struct store *s, struct event *ret);
 /*
- * Inside the caller's transaction: deletes the events with seq <= upto,
+ * Inside the caller's transaction (-EINVAL outside one): deletes the events with seq <= upto,
  * the checkpoints with seq < upto (they vouch for rows no longer kept; the
  * caller has signed one at upto), and the closed alarms raised by those
  * events that were closed before alarms_closed_before. The caller bounds
  * how many events that is. Counts deleted into *ret_events, *ret_alarms
- * (each may be NULL).
+ * (each may be NULL). Events and checkpoints are append-only otherwise
+ * (schema 6 triggers: any other UPDATE or DELETE fails, -EPERM here).
  */
 int store_prune(struct store *s, int64_t upto, int64_t alarms_closed_before, int64_t *ret_events,
 		int64_t *ret_alarms);
+/*
+ * The user_version the database had when store_open found it, before
+ * migrating (0 for a new file): tells a database from before the head
+ * record (schema 6) from one whose head record went missing.
+ */
+int store_opened_version(struct store *s);
+/*
+ * Makes every commit so far durable (fsync of the WAL), whatever
+ * PRAGMA synchronous: called before a head record claims them.
+ */
+int store_sync(struct store *s);
 /* END audit store */
 
 /* BEGIN report store */

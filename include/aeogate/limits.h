@@ -57,12 +57,12 @@
 #define AEOGATE_CREDENTIAL_MAX 48
 
 /* Wired hardware: a gateway board drives a handful of doors. */
-#define AEOGATE_DOORS_MAX 64
+#define AEOGATE_DOORS_MAX   64
 #define AEOGATE_READERS_MAX 128
 
 /* Access levels a person holds and zones one level opens. */
 #define AEOGATE_LEVELS_PER_PERSON_MAX 32
-#define AEOGATE_ZONES_PER_LEVEL_MAX 64
+#define AEOGATE_ZONES_PER_LEVEL_MAX   64
 
 /* Formats a reader may decode; there are six we know. */
 #define AEOGATE_FORMATS_MAX 8
@@ -75,7 +75,7 @@
 
 /* Door timers: longest strike and held time an installer may configure, ms. */
 #define AEOGATE_STRIKE_TIME_MAX_MS (10 * 60 * 1000)
-#define AEOGATE_HELD_TIME_MAX_MS (60 * 60 * 1000)
+#define AEOGATE_HELD_TIME_MAX_MS   (60 * 60 * 1000)
 
 /*
  * Dashboard sessions held in the controller's memory at once. A site has a
@@ -83,11 +83,11 @@
  * growing memory. Each user may hold a few (browser plus tablet); the oldest
  * of a user's sessions is ended when the user logs in once more.
  */
-#define AEOGATE_SESSIONS_MAX 256
+#define AEOGATE_SESSIONS_MAX	      256
 #define AEOGATE_SESSIONS_PER_USER_MAX 8
 
 /* Session lifetime: idle expiry and absolute expiry (OWASP session guidance). */
-#define AEOGATE_SESSION_IDLE_MS (30 * 60 * 1000)
+#define AEOGATE_SESSION_IDLE_MS	    (30 * 60 * 1000)
 #define AEOGATE_SESSION_ABSOLUTE_MS (12 * 60 * 60 * 1000)
 
 /*
@@ -95,9 +95,9 @@
  * the window lock that username or source out for the lockout time. The
  * table of counters is bounded; when it is full the stalest entry is reused.
  */
-#define AEOGATE_LOGIN_FAILURES_MAX 5
-#define AEOGATE_LOGIN_WINDOW_MS (15 * 60 * 1000)
-#define AEOGATE_LOGIN_LOCKOUT_MS (15 * 60 * 1000)
+#define AEOGATE_LOGIN_FAILURES_MAX     5
+#define AEOGATE_LOGIN_WINDOW_MS	       (15 * 60 * 1000)
+#define AEOGATE_LOGIN_LOCKOUT_MS       (15 * 60 * 1000)
 #define AEOGATE_LOGIN_THROTTLE_ENTRIES 1024
 
 /*
@@ -123,7 +123,7 @@
  * and leave room for aeogatectl.
  */
 #define AEOGATE_WEB_INFLIGHT_MAX 32
-#define AEOGATE_WEB_STREAMS_MAX 128
+#define AEOGATE_WEB_STREAMS_MAX	 128
 
 /* File descriptors aeogate-web may hold: bounds connections, idle ones included. */
 #define AEOGATE_WEB_FDS_MAX 512
@@ -198,11 +198,17 @@
  */
 #define AEOGATE_EXPORT_SCAN_MAX 20000
 
+/*
+ * The signed head record (state_dir/head.sig) is six short lines, about
+ * 330 bytes; a larger file is not ours and is not read past this.
+ */
+#define AEOGATE_HEAD_RECORD_MAX 512
+
 /* A manifest is a small JSON object; anything larger is not ours. */
 #define AEOGATE_MANIFEST_MAX (64 * 1024)
 
 /* Checkpoint intervals an installer may configure: at least every 100000 events, every day. */
-#define AEOGATE_CHECKPOINT_EVENTS_MAX 100000
+#define AEOGATE_CHECKPOINT_EVENTS_MAX  100000
 #define AEOGATE_CHECKPOINT_MINUTES_MAX (24 * 60)
 /*
  * Columns of a table report (alarms, entitlements, ...): each report has a
