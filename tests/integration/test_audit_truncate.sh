@@ -162,6 +162,24 @@ expect_not_contains "$ERR" "missing at the end of the log"
 stop_daemon
 pass "a head record with a bad signature is reported and never trusted: ${ERR%%$'\n'*}"
 
+# A database from before schema 6 (checkpoints, but never a head record) is
+# not reported: the start writes the first head record instead.
+rm -rf "$STATE"
+cp -a "$T/pristine" "$STATE"
+drop_triggers "$STATE/aeogate.db"
+sql "$STATE/aeogate.db" "DROP TABLE audit_guard; PRAGMA user_version = 5"
+rm "$STATE/head.sig"
+start_daemon "$T/sim.ini"
+expect_exit 0 ctl audit verify --live
+expect_contains "$OUT" "ok: live chain intact"
+[ -f "$STATE/head.sig" ] || fail "no head record after upgrading to schema 6"
+[ "$(sql "$STATE/aeogate.db" "SELECT count(*) FROM events WHERE kind LIKE 'audit.%'")" = 0 ] ||
+	fail "upgrading to schema 6 made an audit finding"
+grep -q "no head record yet (database from before schema 6)" "$T/aeogated.log" ||
+	fail "the upgrade was not logged"
+stop_daemon
+pass "a database from before schema 6 starts its head record without a finding"
+
 # ---- deleting the tail while aeogated runs ----
 rm -rf "$STATE"
 mkdir -p "$STATE"
@@ -202,3 +220,37 @@ expect_exit 0 ctl alarm list --open --json
 expect_not_contains "$OUT" "audit."
 stop_daemon
 pass "kill -9 leaves no false truncation (head at seq $(head_field seq))"
+
+# ---- retention prunes across a recorded truncation ----
+# 150 old reads, then a tail the start finds deleted: pruning crosses the
+# recorded gap (its signed witness anchors what is kept) and stops at the
+# young audit.truncated, which verify --live keeps reporting.
+rm -rf "$STATE"
+mkdir -p "$STATE"
+"$BUILD_DIR/tests/tools/aeogate-test-seed" --db "$STATE/aeogate.db" >/dev/null <<'SEED'
+100 access.granted x150
+SEED
+write_sim_config
+{
+	cat "$T/sim.ini"
+	printf '\n[audit]\nretention = access.*:60d, *:730d\n'
+} >"$T/ret.ini"
+start_daemon "$T/ret.ini"
+events_until 160
+stop_daemon
+H=$(head_field seq)
+drop_triggers "$STATE/aeogate.db"
+sql "$STATE/aeogate.db" "DELETE FROM checkpoints WHERE seq > 150; DELETE FROM events WHERE seq > 150"
+start_daemon "$T/ret.ini"
+expect_exit 1 ctl audit verify --live
+expect_contains "$ERR" "seq 151-$H: missing at the end of the log"
+expect_exit 0 ctl audit prune
+expect_contains "$OUT" "150 events"
+[ "$(sql "$STATE/aeogate.db" "SELECT min(seq) FROM events")" = $((H + 1)) ] ||
+	fail "after pruning the oldest event is $(sql "$STATE/aeogate.db" "SELECT min(seq) FROM events")"
+expect_exit 1 ctl audit verify --live
+expect_contains "$ERR" "seq $((H + 1)): audit.truncated: seq 151-$H were recorded missing at start"
+expect_contains "$ERR" "otherwise intact"
+expect_contains "$ERR" "verified from seq $((H + 1)) (anchored by checkpoint"
+stop_daemon
+pass "pruning crosses a recorded truncation, anchored by its witness: ${ERR##*$'\n'}"
