@@ -951,7 +951,7 @@ static int live_head_check(struct live_ctx *v, struct store *s, int64_t last)
 		return 0; /* none signed yet: no checkpoint since a database from before schema 6 */
 	if (r == 0 && head_verify(svc.key.pk, &file) == 0 && file.seq >= svc.head.seq)
 		return 0;
-	v->bad_seq = svc.have_head ? svc.head.seq : r == 0 ? file.seq : last;
+	v->bad_seq = svc.have_head ? svc.head.seq : r == 0 ? file.seq : last ? last : 1;
 	if (r == 0 && head_verify(svc.key.pk, &file) == 0)
 		snprintf(v->problem, sizeof(v->problem),
 			 "the signed head record (" HEAD_FILE ") names seq %" PRId64
