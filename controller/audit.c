@@ -7,6 +7,25 @@
 #include "audit.h"
 #include "util.h"
 
+const char *const audit_alarm_kinds[] = {
+    "door.forced",
+    "door.held",
+    "alarm.tamper",
+    "alarm.storage",
+    /* Tamper evidence found at start (the signed head record outside the database). */
+    "audit.truncated",
+    "audit.head_invalid",
+    NULL,
+};
+
+bool audit_is_alarm_kind(const char *kind)
+{
+	for (size_t i = 0; kind && audit_alarm_kinds[i]; i++)
+		if (!strcmp(kind, audit_alarm_kinds[i]))
+			return true;
+	return false;
+}
+
 static json_t *str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();

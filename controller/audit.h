@@ -15,10 +15,19 @@
 #define AEOGATE_AUDIT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "aeogate/event.h"
 #include "store.h"
+
+/*
+ * The kinds whose event raises an alarm (table alarms, README "Alarms"),
+ * NULL-terminated: the one list the alarm code, the retention floors and
+ * the test tools read.
+ */
+extern const char *const audit_alarm_kinds[];
+bool audit_is_alarm_kind(const char *kind);
 
 #define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 

@@ -68,6 +68,12 @@ static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* The audit service's lines (checkpoints, start findings) go to the journal. */
+static void audit_report(void *userdata, int priority, const char *line)
+{
+	fprintf(stderr, "<%d>%s\n", priority, line);
+}
+
 static void prune_wake(void *userdata)
 {
 	if (!prune_timer)
@@ -361,7 +367,8 @@ int main(int argc, char **argv)
 					    .checkpoint_minutes = cfg.checkpoint_minutes,
 					    .alarm_ack_limit_ms = cfg.alarm_ack_limit_ms,
 					    .retention = cfg.retention,
-					    .n_retention = cfg.n_retention};
+					    .n_retention = cfg.n_retention,
+					    .report = audit_report};
 
 		r = ops_audit_init(core, cfg.state_dir, &as, err, sizeof(err));
 		if (r < 0) {
@@ -494,6 +501,7 @@ int main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	core_stop(core);
 	emit_system(core, "system.stop", NULL);
+	ops_audit_stop(); /* a checkpoint and head record over system.stop */
 	fprintf(stderr, SD_INFO "aeogated stopping: every lock is locked\n");
 	ret = r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 out:

@@ -13,11 +13,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
+#include <limits.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "audit.h"
 #include "checkpoint.h"
@@ -31,6 +33,9 @@
 static struct audit_svc {
 	struct core *core;
 	struct devkey key;
+	char state_dir[PATH_MAX];
+	struct head_record head; /* the head record this process last wrote or trusted */
+	bool have_head;
 	bool ready;
 	unsigned char mac_key[crypto_auth_KEYBYTES];
 	struct audit_settings settings;
@@ -50,18 +55,63 @@ static int alarm_raise_cb(const struct event *e, void *userdata);
 static bool prune_running(void);
 static void prune_start(bool dry_run, const char *operator_id);
 
-static const char *const alarm_kinds[] = {"door.forced", "door.held", "alarm.tamper",
-					  "alarm.storage", NULL};
+/* Hands a line to main's log (only mains log); nothing when main gave no reporter. */
+static void report(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static bool is_alarm_kind(const char *kind)
+static void report(int priority, const char *fmt, ...)
 {
-	for (size_t i = 0; alarm_kinds[i]; i++)
-		if (kind && !strcmp(kind, alarm_kinds[i]))
-			return true;
-	return false;
+	char line[512];
+	va_list ap;
+
+	if (!svc.settings.report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	svc.settings.report(svc.settings.report_data, priority, line);
 }
 
-/* ---- checkpoints ---- */
+/* ---- checkpoints and the head record ---- */
+
+/*
+ * The checkpoint line in the journal: a witness outside the database, so a
+ * database and a head record rolled back together still disagree with it.
+ */
+static void report_checkpoint(const struct checkpoint *cp)
+{
+	char ts[32];
+
+	time_format_ms(cp->ts_ms, ts, sizeof(ts));
+	report(LOG_INFO, "checkpoint seq=%" PRId64 " hash=%s sig=%s ts=%s key=%s", cp->seq,
+	       cp->hash, cp->signature, ts, cp->key_id);
+}
+
+/*
+ * Moves the head record up to (seq, hash), an event already committed. The
+ * WAL is fsync'd first, so even with durability "normal" a power cut cannot
+ * leave the head record claiming commits the database lost.
+ */
+static void head_advance(int64_t seq, const char *hash)
+{
+	struct head_record h;
+	int r;
+
+	if (svc.have_head && seq <= svc.head.seq)
+		return;
+	r = store_sync(core_store(svc.core));
+	if (r == 0)
+		r = head_sign(&svc.key, seq, hash, core_wall_ms(svc.core), &h);
+	if (r == 0)
+		r = head_write(svc.state_dir, &h);
+	if (r < 0) {
+		report(LOG_WARNING,
+		       "%s/" HEAD_FILE ": cannot record the head at seq %" PRId64 ": %s",
+		       svc.state_dir, seq, strerror(-r));
+		return;
+	}
+	svc.head = h;
+	svc.have_head = true;
+}
 
 static int make_checkpoint(int64_t seq, const char *hash, struct checkpoint *ret)
 {
@@ -83,9 +133,13 @@ static int make_checkpoint(int64_t seq, const char *hash, struct checkpoint *ret
 	r = store_checkpoint_add(core_store(svc.core), &cp);
 	if (r < 0)
 		return r;
-	svc.last_cp_seq = seq;
+	report_checkpoint(&cp);
+	head_advance(seq, hash);
+	if (seq > svc.last_cp_seq) {
+		svc.last_cp_seq = seq;
+		svc.events_since_cp = 0;
+	}
 	svc.last_cp_mono = core_mono_ms(svc.core);
-	svc.events_since_cp = 0;
 	if (ret)
 		*ret = cp;
 	return 0;
@@ -104,10 +158,180 @@ static int checkpoint_head(struct checkpoint *ret)
 
 static int alarm_raise_cb(const struct event *e, void *userdata)
 {
-	if (is_alarm_kind(e->kind))
+	if (audit_is_alarm_kind(e->kind))
 		return store_alarm_raise(core_store(svc.core), e->kind, e->door, e->zone, e->seq,
 					 e->ts_ms);
 	return 0;
+}
+
+/* ---- the head record at start ---- */
+
+/* Appends an audit finding at start, through the chain or (for a truncation) after a gap. */
+static int record_finding(struct audit_chain *after_gap, const char *kind, json_t *detail,
+			  int64_t *ret_seq)
+{
+	struct store *s = core_store(svc.core);
+	char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	struct event e = {.ts_ms = core_wall_ms(svc.core), .kind = kind, .detail = text};
+	int r;
+
+	json_decref(detail);
+	if (!text)
+		return -ENOMEM;
+	if (after_gap) {
+		/* The chain goes on from the signed witness: no seq in the gap is ever reused. */
+		r = audit_append(after_gap, s, &e);
+		if (r == 0)
+			r = core_chain_reload(svc.core);
+	} else {
+		r = core_emit(svc.core, &e);
+	}
+	if (r == 0) {
+		*ret_seq = e.seq;
+		/* Replay at start begins after the checkpoint signed below: raise it now. */
+		r = alarm_raise_cb(&e, NULL);
+	}
+	free(text);
+	return r;
+}
+
+static const char *const head_problems[][2] = {
+    {"missing", "was missing: someone deleted the witness outside the database"},
+    {"bad_signature", "does not carry this device's signature: it was altered; not trusted"},
+    {"malformed", "is not a head record: it was altered or damaged; not trusted"},
+    {"unreadable", "could not be read; not trusted"},
+    {"hash_differs", "signed another hash than the log holds at its seq: the chain was "
+		     "rewritten"},
+};
+
+static const char *head_problem_text(const char *problem)
+{
+	for (size_t i = 0; i < sizeof(head_problems) / sizeof(head_problems[0]); i++)
+		if (problem && !strcmp(problem, head_problems[i][0]))
+			return head_problems[i][1];
+	return "is not trusted";
+}
+
+/*
+ * Compares the log with what this device signed outside it: the head
+ * record, and the furthest checkpoint left in the database. A log whose
+ * newest seq is behind them lost its newest events: audit.truncated
+ * records seq first..last missing (its prev is the signed hash, so the
+ * chain continues after the highest seq ever signed). A head record that
+ * is missing (where checkpoints show there was one), unreadable, or not
+ * signed by this device is audit.head_invalid, and never trusted. Both
+ * raise an alarm; a checkpoint (and head record) then covers them.
+ */
+static int start_check(char *err, size_t errlen)
+{
+	struct store *s = core_store(svc.core);
+	struct head_record h;
+	struct checkpoint cp;
+	struct witness w = {0};
+	struct event e;
+	const char *problem = NULL;
+	char hash[EVENT_HASH_HEX];
+	bool have_cp, have_w = false, recorded = false;
+	int64_t last = 0, seq = 0;
+	int r, hr;
+
+	if ((r = store_event_last(s, &last, hash)) < 0)
+		goto err_store;
+	r = store_checkpoint_last(s, &cp);
+	if (r < 0 && r != -ENOENT)
+		goto err_store;
+	have_cp = r == 0;
+	hr = head_read(svc.state_dir, &h);
+	if (hr == 0 && head_verify(svc.key.pk, &h) == 0) {
+		svc.head = h;
+		svc.have_head = true;
+		witness_from_head(&h, &w);
+		have_w = true;
+	} else if (hr == 0) {
+		problem = "bad_signature";
+	} else if (hr == -EBADMSG) {
+		problem = "malformed";
+	} else if (hr == -ENOENT) {
+		/* Before schema 6 there was no head record to lose. */
+		if (have_cp && store_opened_version(s) >= 6)
+			problem = "missing";
+		else if (have_cp)
+			report(LOG_NOTICE,
+			       "%s/" HEAD_FILE ": no head record yet (database from "
+			       "before schema 6): one is written now",
+			       svc.state_dir);
+	} else {
+		problem = "unreadable";
+	}
+	/* A checkpoint further than the head record (or without one) bounds the log too. */
+	if (have_cp && (!have_w || cp.seq > w.seq) && !strcmp(cp.key_id, svc.key.id) &&
+	    checkpoint_verify(svc.key.pk, &cp) == 0) {
+		witness_from_checkpoint(&cp, &w);
+		have_w = true;
+	}
+
+	if (have_w && w.seq > last) {
+		struct audit_chain ch = {.seq = w.seq};
+
+		memcpy(ch.hash, w.hash, EVENT_HASH_HEX);
+		r = record_finding(&ch, "audit.truncated", truncation_detail(last + 1, &w), &seq);
+		if (r < 0) {
+			snprintf(err, errlen,
+				 "audit: seq %" PRId64 "-%" PRId64
+				 " are missing at the end of the log, and the truncation cannot be "
+				 "recorded: %s",
+				 last + 1, w.seq,
+				 r == -ENOMEM ? "out of memory" : store_last_error(s));
+			return r;
+		}
+		report(
+		    LOG_CRIT,
+		    "audit: seq %" PRId64 "-%" PRId64 " missing at the end of the log: the newest "
+		    "events were deleted (signed %s at seq %" PRId64 ", signature %s); recorded as "
+		    "audit.truncated seq %" PRId64 ", alarm raised",
+		    last + 1, w.seq, !strcmp(w.type, "head") ? "head record" : "checkpoint", w.seq,
+		    w.signature, seq);
+		recorded = true;
+	} else if (svc.have_head) {
+		r = store_event_get(s, svc.head.seq, &e);
+		if (r == 0 && strcmp(e.hash, svc.head.hash) != 0)
+			problem = "hash_differs";
+		if (r == 0)
+			event_clear(&e);
+		else if (r != -ENOENT)
+			goto err_store;
+	}
+
+	if (problem) {
+		json_t *d = json_pack("{s:s,s:s}", "problem", problem, "file", HEAD_FILE);
+
+		if (d && hr == 0)
+			json_object_set_new(d, "head",
+					    json_pack("{s:I,s:s,s:s,s:s,s:s}", "seq",
+						      (json_int_t)h.seq, "hash", h.hash, "ts", h.ts,
+						      "key_id", h.key_id, "signature",
+						      h.signature));
+		r = record_finding(NULL, "audit.head_invalid", d, &seq);
+		report(LOG_CRIT, "audit: the signed head record %s/" HEAD_FILE " %s; %s",
+		       svc.state_dir, head_problem_text(problem),
+		       r == 0 ? "recorded as audit.head_invalid, alarm raised"
+			      : "audit.head_invalid could not be stored yet");
+		if (problem && !strcmp(problem, "hash_differs"))
+			svc.have_head = false; /* replaced by the checkpoint below */
+		recorded = true;
+	}
+	/* What was found is itself vouched for at once, outside the database too. */
+	if (recorded || (!svc.have_head && have_cp)) {
+		if ((r = store_event_last(s, &last, hash)) < 0)
+			goto err_store;
+		if (last && (r = make_checkpoint(last, hash, NULL)) < 0)
+			report(LOG_WARNING, "audit: cannot sign a checkpoint at start: %s",
+			       store_last_error(s));
+	}
+	return 0;
+err_store:
+	snprintf(err, errlen, "audit: %s", store_last_error(s));
+	return r;
 }
 
 int ops_audit_init(struct core *c, const char *state_dir, const struct audit_settings *settings,
@@ -138,6 +362,15 @@ int ops_audit_init(struct core *c, const char *state_dir, const struct audit_set
 		return r;
 	}
 	crypto_auth_keygen(svc.mac_key);
+	if (snprintf(svc.state_dir, sizeof(svc.state_dir), "%s", state_dir) >=
+	    (int)sizeof(svc.state_dir)) {
+		snprintf(err, errlen, "%s: path too long", state_dir);
+		return -ENAMETOOLONG;
+	}
+	svc.have_head = false;
+	r = start_check(err, errlen);
+	if (r < 0)
+		return r;
 	r = store_checkpoint_last(core_store(c), &cp);
 	if (r == 0)
 		svc.last_cp_seq = cp.seq;
@@ -173,6 +406,21 @@ const char *ops_audit_key_id(void)
 	return svc.key.id;
 }
 
+void ops_audit_stop(void)
+{
+	char hash[EVENT_HASH_HEX];
+	int64_t seq;
+
+	if (!svc.ready || store_event_last(core_store(svc.core), &seq, hash) < 0 || seq == 0)
+		return;
+	/* The head record covers system.stop: a clean stop leaves nothing unsigned. */
+	if (seq > svc.last_cp_seq || !svc.have_head || svc.head.seq < seq) {
+		if (make_checkpoint(seq, hash, NULL) < 0)
+			report(LOG_WARNING, "audit: cannot sign a checkpoint at stop: %s",
+			       store_last_error(core_store(svc.core)));
+	}
+}
+
 void ops_audit_on_event(const struct event *e)
 {
 	if (!svc.ready)
@@ -182,8 +430,9 @@ void ops_audit_on_event(const struct event *e)
 	 * the last checkpoint at the next start, and no checkpoint is signed
 	 * past an alarm that could not be recorded.
 	 */
-	if (is_alarm_kind(e->kind) && store_alarm_raise(core_store(svc.core), e->kind, e->door,
-							e->zone, e->seq, e->ts_ms) < 0)
+	if (audit_is_alarm_kind(e->kind) &&
+	    store_alarm_raise(core_store(svc.core), e->kind, e->door, e->zone, e->seq, e->ts_ms) <
+		0)
 		svc.alarm_backlog = true;
 	svc.events_since_cp++;
 	if (svc.settings.checkpoint_events && svc.events_since_cp >= svc.settings.checkpoint_events)
@@ -547,19 +796,85 @@ struct live_ctx {
 	char prev_hash[EVENT_HASH_HEX];
 	int64_t checked;
 	int64_t bad_seq;
+	int64_t bad_last; /* the end of a missing range; 0 for one seq */
 	char problem[256];
+	json_t *notes; /* findings the log itself records (audit.truncated, audit.head_invalid) */
+	struct witness gap; /* a recorded truncation on this page (gap.seq 0: none) */
+	int64_t gap_first;
 };
+
+static void live_note(struct live_ctx *v, const struct event *e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void live_note(struct live_ctx *v, const struct event *e, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_array_append_new(v->notes, json_pack("{s:I,s:s,s:s}", "seq", (json_int_t)e->seq,
+						  "kind", e->kind, "message", msg));
+}
+
+/* A truncation recorded at start: what verify --live says of it on every run. */
+static void note_truncation(struct live_ctx *v, const struct event *e, const struct witness *w,
+			    int64_t first)
+{
+	bool head = !strcmp(w->type, "head");
+
+	live_note(v, e,
+		  "seq %" PRId64 "-%" PRId64 ": missing at the end of the log: the newest events "
+		  "were deleted (signed %s at seq %" PRId64 "); recorded by audit.truncated at "
+		  "seq %" PRId64 ", from which the chain continues, anchored to the signed %s",
+		  first, w->seq, head ? "head record" : "checkpoint", w->seq, e->seq,
+		  head ? "head record" : "checkpoint");
+}
+
+/* An audit.* finding the log records; a recorded gap was checked by the caller. */
+static void note_finding(struct live_ctx *v, const struct event *e)
+{
+	json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
+	const char *problem = json_string_value(json_object_get(d, "problem"));
+
+	if (!strcmp(e->kind, "audit.head_invalid"))
+		live_note(v, e,
+			  "seq %" PRId64 ": audit.head_invalid: at start the signed head record "
+			  "(" HEAD_FILE ") %s",
+			  e->seq, head_problem_text(problem));
+	else
+		live_note(v, e,
+			  "seq %" PRId64 ": audit.truncated: seq %" PRId64 "-%" PRId64
+			  " were recorded missing at start",
+			  e->seq, (int64_t)json_integer_value(json_object_get(d, "first")),
+			  (int64_t)json_integer_value(json_object_get(d, "last")));
+	json_decref(d);
+}
 
 static int live_cb(const struct event *e, void *userdata)
 {
 	struct live_ctx *v = userdata;
 	char h[EVENT_HASH_HEX];
+	bool gap = false, finding = e->kind && (!strcmp(e->kind, "audit.truncated") ||
+						!strcmp(e->kind, "audit.head_invalid"));
 
+	if (e->seq > v->prev_seq + 1 &&
+	    truncation_check(svc.key.pk, v->prev_seq, e, &v->gap) == 0) {
+		/* Recorded at start: the chain goes on from the signed witness, not from prev_seq.
+		 */
+		v->gap_first = v->prev_seq + 1;
+		v->prev_seq = e->seq - 1;
+		memcpy(v->prev_hash, e->prev, EVENT_HASH_HEX);
+		gap = true;
+	}
 	if (e->seq != v->prev_seq + 1) {
 		v->bad_seq = e->seq > v->prev_seq + 1 ? v->prev_seq + 1 : e->seq;
+		v->bad_last = e->seq > v->prev_seq + 2 ? e->seq - 1 : 0;
 		snprintf(v->problem, sizeof(v->problem), "%s",
-			 e->seq > v->prev_seq + 1 ? "missing: the event was deleted"
-						  : "out of order");
+			 e->seq > v->prev_seq + 2   ? "missing: the events were deleted"
+			 : e->seq > v->prev_seq + 1 ? "missing: the event was deleted"
+						    : "out of order");
 		return 1;
 	}
 	if (strcmp(e->prev, v->prev_hash) != 0) {
@@ -579,6 +894,76 @@ static int live_cb(const struct event *e, void *userdata)
 	v->prev_seq = e->seq;
 	memcpy(v->prev_hash, e->hash, EVENT_HASH_HEX);
 	v->checked++;
+	if (gap)
+		note_truncation(v, e, &v->gap, v->gap_first);
+	else if (finding)
+		note_finding(v, e);
+	/* One finding per page, so the checkpoints of the page know its gap. */
+	return gap || finding ? 1 : 0;
+}
+
+/*
+ * Compares the end of the log with the head record: the one this process
+ * signed last, and the file an auditor would look at. Sets v->bad_* when
+ * they disagree; 0 or negative errno when the store fails.
+ */
+static int live_head_check(struct live_ctx *v, struct store *s, int64_t last)
+{
+	struct head_record file, h;
+	struct event e;
+	bool have = svc.have_head;
+	int r = head_read(svc.state_dir, &file);
+
+	h = svc.head;
+	if (r == 0 && head_verify(svc.key.pk, &file) == 0 && (!have || file.seq >= h.seq)) {
+		h = file;
+		have = true;
+	}
+	/* The newest events first: that is what a deleted tail looks like. */
+	if (have && h.seq > last) {
+		v->bad_seq = last + 1;
+		v->bad_last = h.seq > last + 1 ? h.seq : 0;
+		snprintf(v->problem, sizeof(v->problem),
+			 "missing at the end of the log: the newest events were deleted (signed "
+			 "head record at seq %" PRId64 ")",
+			 h.seq);
+		return 0;
+	}
+	if (have) {
+		r = store_event_get(s, h.seq, &e);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		/* ENOENT: pruned since (a gap would have failed the walk). */
+		if (r == 0 && strcmp(e.hash, h.hash) != 0) {
+			v->bad_seq = h.seq;
+			snprintf(
+			    v->problem, sizeof(v->problem),
+			    "hash differs from the one the signed head record holds: the chain "
+			    "was rewritten");
+		}
+		if (r == 0)
+			event_clear(&e);
+		if (v->bad_seq)
+			return 0;
+	}
+	r = head_read(svc.state_dir, &file);
+	if (r == -ENOENT && !svc.have_head)
+		return 0; /* none signed yet: no checkpoint since a database from before schema 6 */
+	if (r == 0 && head_verify(svc.key.pk, &file) == 0 && file.seq >= svc.head.seq)
+		return 0;
+	v->bad_seq = svc.have_head ? svc.head.seq : r == 0 ? file.seq : last ? last : 1;
+	if (r == 0 && head_verify(svc.key.pk, &file) == 0)
+		snprintf(v->problem, sizeof(v->problem),
+			 "the signed head record (" HEAD_FILE ") names seq %" PRId64
+			 ", older than the head this controller signed: it was replaced",
+			 file.seq);
+	else
+		snprintf(v->problem, sizeof(v->problem),
+			 "the signed head record (" HEAD_FILE ") %s",
+			 r == -ENOENT	 ? head_problem_text("missing")
+			 : r == -EBADMSG ? head_problem_text("malformed")
+			 : r == 0	 ? head_problem_text("bad_signature")
+					 : head_problem_text("unreadable"));
 	return 0;
 }
 
@@ -586,6 +971,8 @@ struct cp_check {
 	struct store *store;
 	int64_t bad_seq;
 	char problem[256];
+	const struct witness *gap; /* a recorded truncation: gap_first..gap->seq are gone */
+	int64_t gap_first;
 };
 
 /*
@@ -605,6 +992,7 @@ struct anchor {
 	int64_t declared_cp; /* the anchor checkpoint it names */
 	int64_t bad_seq;     /* set when the start is not vouched for */
 	char problem[256];
+	bool truncated; /* first is an audit.truncated recording seq 1..first-1 missing */
 };
 
 struct anchor_scan {
@@ -656,6 +1044,13 @@ static int anchor_check(struct store *s, struct anchor *a)
 		}
 		return 0;
 	}
+	/* Every older event deleted, and the start recorded it: the walk checks the record. */
+	if ((r = store_event_get(s, a->first, &p)) < 0)
+		return r;
+	a->truncated = truncation_check(svc.key.pk, 0, &p, NULL) == 0;
+	event_clear(&p);
+	if (a->truncated)
+		return 0;
 	sc.prev = a->prev;
 	r = store_checkpoint_list(s, a->first - 2, a->first - 1, anchor_cp_cb, &sc);
 	if (r < 0)
@@ -711,6 +1106,19 @@ static int cp_check_cb(const struct checkpoint *cp, void *userdata)
 	struct event e;
 	int r;
 
+	/* Over events a recorded truncation names: gone, as recorded; its witness must agree. */
+	if (k->gap && cp->seq >= k->gap_first && cp->seq <= k->gap->seq) {
+		if (cp->seq == k->gap->seq && strcmp(cp->hash, k->gap->hash) != 0 &&
+		    !strcmp(cp->key_id, svc.key.id) && checkpoint_verify(svc.key.pk, cp) == 0) {
+			k->bad_seq = cp->seq;
+			snprintf(k->problem, sizeof(k->problem),
+				 "checkpoint %" PRId64 " signed another hash than the witness the "
+				 "truncation record holds: the chain was rewritten",
+				 cp->id);
+			return 1;
+		}
+		return 0;
+	}
 	if (strcmp(cp->key_id, svc.key.id) != 0 || checkpoint_verify(svc.key.pk, cp) != 0) {
 		k->bad_seq = cp->seq;
 		snprintf(k->problem, sizeof(k->problem),
@@ -751,7 +1159,7 @@ static int op_audit_verify(struct ctl_request *req, json_t **ret)
 	int64_t after = 0, limit = AEOGATE_EXPORT_SCAN_MAX, head = 0, start;
 	const char *prev = NULL;
 	char head_hash[EVENT_HASH_HEX];
-	json_t *anchor = json_null();
+	json_t *anchor = json_null(), *bad;
 	bool done;
 	int r;
 
@@ -770,7 +1178,7 @@ static int op_audit_verify(struct ctl_request *req, json_t **ret)
 		if (an.bad_seq) {
 			v.bad_seq = an.bad_seq;
 			snprintf(v.problem, sizeof(v.problem), "%s", an.problem);
-		} else if (an.first > 1) {
+		} else if (an.first > 1 && !an.truncated) {
 			v.prev_seq = start = an.first - 1;
 			memcpy(v.prev_hash, an.prev, EVENT_HASH_HEX);
 			anchor = json_pack("{s:I,s:I,s:s,s:I}", "seq", (json_int_t)(an.first - 1),
@@ -778,29 +1186,37 @@ static int op_audit_verify(struct ctl_request *req, json_t **ret)
 					   "pruned_by", (json_int_t)an.pruned_by);
 		}
 	}
+	v.notes = json_array();
 	r = v.bad_seq ? 0 : store_event_list(s, v.prev_seq, (size_t)limit, live_cb, &v);
-	if (r < 0) {
-		json_decref(anchor);
-		return ops_store_error(req, r, "event log");
-	}
+	if (r < 0)
+		goto err_store;
 	done = !v.bad_seq && v.prev_seq >= head;
+	/* At the end: the log must reach the head record signed outside it. */
+	if (done && (r = live_head_check(&v, s, head)) < 0)
+		goto err_store;
 	/* Checkpoints over what this page proved, and at the end those beyond the log's end. */
 	if (!v.bad_seq) {
-		r = store_checkpoint_list(s, start, done ? 0 : v.prev_seq, cp_check_cb, &k);
-		if (r < 0) {
-			json_decref(anchor);
-			return ops_store_error(req, r, "checkpoints");
+		if (v.gap.seq) {
+			k.gap = &v.gap;
+			k.gap_first = v.gap_first;
 		}
+		r = store_checkpoint_list(s, start, done ? 0 : v.prev_seq, cp_check_cb, &k);
+		if (r < 0)
+			goto err_store;
 		if (k.bad_seq) {
 			v.bad_seq = k.bad_seq;
 			snprintf(v.problem, sizeof(v.problem), "%s", k.problem);
 		}
 	}
-	*ret = json_pack(
-	    "{s:I,s:I,s:s,s:b,s:o}", "checked", (json_int_t)v.checked, "last_seq",
-	    (json_int_t)v.prev_seq, "last_hash", v.prev_hash, "done", done && !v.bad_seq, "bad",
-	    v.bad_seq ? json_pack("{s:I,s:s}", "seq", (json_int_t)v.bad_seq, "problem", v.problem)
-		      : json_null());
+	bad = json_null();
+	if (v.bad_seq) {
+		bad = json_pack("{s:I,s:s}", "seq", (json_int_t)v.bad_seq, "problem", v.problem);
+		if (v.bad_last)
+			json_object_set_new(bad, "last", json_integer(v.bad_last));
+	}
+	*ret = json_pack("{s:I,s:I,s:s,s:b,s:o,s:o}", "checked", (json_int_t)v.checked, "last_seq",
+			 (json_int_t)v.prev_seq, "last_hash", v.prev_hash, "done",
+			 done && !v.bad_seq, "bad", bad, "notes", v.notes);
 	if (after == 0) {
 		json_object_set_new(*ret, "first_seq", json_integer(an.first));
 		json_object_set_new(*ret, "anchor", anchor);
@@ -808,6 +1224,10 @@ static int op_audit_verify(struct ctl_request *req, json_t **ret)
 		json_decref(anchor);
 	}
 	return 0;
+err_store:
+	json_decref(anchor);
+	json_decref(v.notes);
+	return ops_store_error(req, r, "event log");
 }
 
 /* ---- retention: pruning a prefix of the chain ---- */
@@ -859,6 +1279,8 @@ static struct prune_job {
 	int64_t anchor_cp_id; /* the checkpoint signed at last */
 	int64_t event_seq;    /* the audit.pruned event */
 	int64_t deleted, alarms_deleted;
+	struct witness gap; /* a recorded truncation this step crossed (gap.seq 0: none) */
+	int64_t gap_first;
 	int64_t bad_seq;
 	char error[320];
 	bool news; /* the end of this run is not logged yet */
@@ -929,7 +1351,7 @@ static const char *prune_blocker(const struct event *e, char *why, size_t len)
 			 rule->pattern, rule->days, until);
 		return why;
 	}
-	if (is_alarm_kind(e->kind)) {
+	if (audit_is_alarm_kind(e->kind)) {
 		r = store_alarm_get_by_seq(core_store(svc.core), e->seq, &a);
 		if (r == -ENOENT) {
 			snprintf(why, len, "it raised an alarm that is not recorded yet");
@@ -954,6 +1376,18 @@ static int prune_scan_cb(const struct event *e, void *userdata)
 	char h[EVENT_HASH_HEX], why[192];
 	const char *blocker;
 
+	/*
+	 * A truncation recorded at start: nothing of the gap is left to delete,
+	 * and the prefix may end at its last seq, which the signed witness
+	 * anchors (the anchor checkpoint signs the witness's hash there).
+	 */
+	if (e->seq > job.pos + 1 && !job.gap.seq &&
+	    truncation_check(svc.key.pk, job.pos, e, &job.gap) == 0) {
+		job.gap_first = job.pos + 1;
+		job.pos = job.last = e->seq - 1;
+		memcpy(job.pos_hash, e->prev, EVENT_HASH_HEX);
+		memcpy(job.last_hash, e->prev, EVENT_HASH_HEX);
+	}
 	if (e->seq != job.pos + 1) {
 		prune_fail(job.pos + 1,
 			   "seq %" PRId64 ": missing: refusing to prune a broken chain",
@@ -981,7 +1415,8 @@ static int prune_scan_cb(const struct event *e, void *userdata)
 	memcpy(job.last_hash, e->hash, EVENT_HASH_HEX);
 	job.count++;
 	prune_count_kind(e->kind);
-	if (++job.step_rows >= AEOGATE_PRUNE_STEP_ROWS ||
+	/* One recorded gap per step, so the step's checkpoint check knows it. */
+	if (++job.step_rows >= AEOGATE_PRUNE_STEP_ROWS || job.gap.seq ||
 	    (job.step_rows % 32 == 0 && core_mono_ms(svc.core) >= job.step_deadline))
 		return 2;
 	return 0;
@@ -1041,6 +1476,7 @@ static int prune_commit_plan(void)
 		free(text);
 		goto err_rollback;
 	}
+	report_checkpoint(&cp);
 	job.event_seq = e.seq;
 	core_publish(svc.core, &e);
 	free(text);
@@ -1084,6 +1520,7 @@ static void prune_scan_step(void)
 
 	job.step_rows = 0;
 	job.step_deadline = core_mono_ms(svc.core) + AEOGATE_PRUNE_STEP_MS;
+	memset(&job.gap, 0, sizeof(job.gap));
 	walk = store_event_list(s, job.pos, AEOGATE_PRUNE_STEP_ROWS, prune_scan_cb, NULL);
 	if (walk < 0) {
 		prune_fail(0, "reading the log: %s", store_last_error(s));
@@ -1093,6 +1530,10 @@ static void prune_scan_step(void)
 		return;
 	/* The checkpoints over what this step read must match it too. */
 	if (job.pos > from) {
+		if (job.gap.seq) {
+			k.gap = &job.gap;
+			k.gap_first = job.gap_first;
+		}
 		r = store_checkpoint_list(s, from, job.pos, cp_check_cb, &k);
 		if (r < 0) {
 			prune_fail(0, "reading checkpoints: %s", store_last_error(s));
@@ -1117,6 +1558,20 @@ static void prune_scan_step(void)
 	job.pos = job.first - 1;
 }
 
+struct first_kept {
+	int64_t seq;
+	char prev[EVENT_HASH_HEX];
+};
+
+static int first_kept_cb(const struct event *e, void *userdata)
+{
+	struct first_kept *fk = userdata;
+
+	fk->seq = e->seq;
+	memcpy(fk->prev, e->prev, EVENT_HASH_HEX);
+	return 0;
+}
+
 static void prune_delete_step(void)
 {
 	struct store *s = core_store(svc.core);
@@ -1126,22 +1581,34 @@ static void prune_delete_step(void)
 	    core_wall_ms(svc.core) - (int64_t)AEOGATE_RETENTION_ALARM_FLOOR_DAYS * 86400000;
 	int64_t n_ev = 0, n_al = 0;
 	struct checkpoint cp;
-	struct event e;
+	bool anchored = false;
 	int r;
 
 	if ((r = store_begin(s)) < 0)
 		goto err;
-	/* Anchor the rows kept after this step (the last step has the run's anchor at S). */
+	/*
+	 * Anchor the rows kept after this step (the last step has the run's
+	 * anchor at S): a checkpoint just before the first row kept, over its
+	 * prev, which is b's hash unless b falls into a recorded truncation.
+	 */
 	if (b < job.last) {
-		if ((r = store_event_get(s, b, &e)) < 0)
+		struct first_kept fk = {0};
+
+		if ((r = store_event_list(s, b, 1, first_kept_cb, &fk)) < 0)
 			goto err_rollback;
-		r = checkpoint_sign(&svc.key, b, e.hash, core_wall_ms(svc.core), &cp);
-		event_clear(&e);
+		if (!fk.seq) {
+			r = -ENOENT;
+			goto err_rollback;
+		}
+		r = checkpoint_sign(&svc.key, fk.seq - 1, fk.prev, core_wall_ms(svc.core), &cp);
 		if (r < 0 || (r = store_checkpoint_add(s, &cp)) < 0)
 			goto err_rollback;
+		anchored = true;
 	}
 	if ((r = store_prune(s, b, closed_before, &n_ev, &n_al)) < 0 || (r = store_commit(s)) < 0)
 		goto err_rollback;
+	if (anchored)
+		report_checkpoint(&cp);
 	job.pos = b;
 	job.deleted += n_ev;
 	job.alarms_deleted += n_al;
@@ -1207,8 +1674,9 @@ static void prune_start(bool dry_run, const char *operator_id)
 		return;
 	}
 	job.first = an.first;
-	job.pos = job.last = an.first ? an.first - 1 : 0;
-	memcpy(job.pos_hash, an.first ? an.prev : AUDIT_GENESIS, EVENT_HASH_HEX);
+	/* A log whose start was truncated (and recorded) is scanned from seq 0, across the gap. */
+	job.pos = job.last = an.first && !an.truncated ? an.first - 1 : 0;
+	memcpy(job.pos_hash, an.first && !an.truncated ? an.prev : AUDIT_GENESIS, EVENT_HASH_HEX);
 	/* An earlier run declared more than is gone: finish it before anything else. */
 	if (an.first > 1 && an.declared_last >= an.first) {
 		job.resumed = true;

@@ -29,6 +29,14 @@ struct audit_settings {
 	unsigned alarm_ack_limit_ms; /* the alarms report flags slower acknowledgements */
 	const struct retention_rule *retention; /* copied; none: nothing is ever pruned */
 	size_t n_retention;
+	/*
+	 * Where main logs what the audit service has to say outside a request:
+	 * each checkpoint as "checkpoint seq=N hash=H sig=S ts=T key=K" (a
+	 * witness in the journal), and what the start found (audit.truncated,
+	 * audit.head_invalid). priority is a syslog LOG_* level. May be NULL.
+	 */
+	void (*report)(void *userdata, int priority, const char *line);
+	void *report_data;
 };
 
 #define AUDIT_CHECKPOINT_EVENTS_DEFAULT	 1000
@@ -36,15 +44,21 @@ struct audit_settings {
 #define AUDIT_ALARM_ACK_LIMIT_MS_DEFAULT (3 * 60 * 1000)
 
 /*
- * Loads (or at first start creates) the device key in state_dir, and
- * records alarms raised by events stored while the controller was not
- * counting. On failure writes why into err.
+ * Loads (or at first start creates) the device key in state_dir, checks
+ * the log against the signed head record (state_dir/head.sig) and the
+ * checkpoints, recording audit.truncated or audit.head_invalid (README,
+ * "Tamper evidence"), and records alarms raised by events stored while the
+ * controller was not counting. Call it right after core_attach_store,
+ * before any event is emitted: a truncated log continues after the highest
+ * seq this device signed. On failure writes why into err.
  */
 int ops_audit_init(struct core *c, const char *state_dir, const struct audit_settings *settings,
 		   char *err, size_t errlen);
 void ops_audit_on_event(const struct event *e);
 /* Signs a checkpoint when the chain grew since the last one and it is due. */
 void ops_audit_tick(void);
+/* At a clean stop, after system.stop: a checkpoint and head record over it. */
+void ops_audit_stop(void);
 /* The device key id, for the start log line. */
 const char *ops_audit_key_id(void);
 

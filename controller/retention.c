@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "export.h"
 #include "retention.h"
 
 bool retention_is_alarm_record(const char *kind)
 {
-	return kind && (!strcmp(kind, "door.forced") || !strcmp(kind, "door.held") ||
-			!strncmp(kind, "alarm.", 6));
+	return kind && (audit_is_alarm_kind(kind) || !strncmp(kind, "alarm.", 6));
 }
 
 /* How specific pattern is for kind: -1 no match, 0 "*", prefix length, or exact. */
@@ -81,20 +81,21 @@ static int parse_days(const char *v, unsigned *ret)
 
 /*
  * A rule shorter than the alarm floor must not be the one an alarm record
- * falls under. Alarm records are door.forced, door.held and alarm.<any>:
- * "alarm.~" stands for an alarm kind no rule names (no pattern can hold a
- * '~'), so only "alarm.*" or "*" can govern it.
+ * falls under. Alarm records are the alarm kinds (audit_alarm_kinds) and
+ * alarm.<any>: "alarm.~" stands for an alarm kind no rule names (no
+ * pattern can hold a '~'), so only "alarm.*" or "*" can govern it.
  */
 static const char *alarm_record_governed(const struct retention_rule *rules, size_t n,
 					 const struct retention_rule *r)
 {
-	static const char *const probes[] = {"door.forced", "door.held", "alarm.~"};
-
 	if (!strncmp(r->pattern, "alarm.", 6))
 		return r->pattern;
-	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
-		if (retention_rule_for(rules, n, probes[i]) == r)
-			return i == 2 ? "alarm.*" : probes[i];
+	for (size_t i = 0; audit_alarm_kinds[i]; i++) {
+		bool family = !strncmp(audit_alarm_kinds[i], "alarm.", 6);
+
+		if (retention_rule_for(rules, n, family ? "alarm.~" : audit_alarm_kinds[i]) == r)
+			return family ? "alarm.*" : audit_alarm_kinds[i];
+	}
 	return NULL;
 }
 
@@ -172,7 +173,8 @@ int retention_parse(const char *text, struct retention_rule *rules, size_t max, 
 		if (alarm) {
 			snprintf(err, errlen,
 				 "%s:%ud would keep %s %u days: alarm records (door.forced, "
-				 "door.held, alarm.*) are kept at least %d days",
+				 "door.held, alarm.*, audit.truncated, audit.head_invalid) "
+				 "are kept at least %d days",
 				 rl->pattern, rl->days, alarm, rl->days,
 				 AEOGATE_RETENTION_ALARM_FLOOR_DAYS);
 			r = -EINVAL;

@@ -5,11 +5,13 @@
  * each use. SQLite result codes become negative errno here and nowhere else.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -85,6 +87,7 @@ enum stmt {
 	ST_PRUNE_EVENTS,
 	ST_PRUNE_CHECKPOINTS,
 	ST_PRUNE_ALARMS,
+	ST_PRUNE_GUARD,
 	/* END audit statements */
 	/* BEGIN report statements */
 	ST_REVIEW_ADD,
@@ -233,6 +236,8 @@ static const char *const stmt_sql[_ST_MAX] = {
     [ST_PRUNE_CHECKPOINTS] = "DELETE FROM checkpoints WHERE seq < ?1",
     [ST_PRUNE_ALARMS] = "DELETE FROM alarms WHERE raised_seq <= ?1 AND state = 'closed' "
 			"AND closed_ms < ?2",
+    /* The triggers of schema 6 let only a pruning delete events and checkpoints. */
+    [ST_PRUNE_GUARD] = "UPDATE audit_guard SET pruning = ?1 WHERE id = 1",
     /* END audit statements */
     /* BEGIN report statements */
     [ST_REVIEW_ADD] = "INSERT INTO reviews(ts_ms, reviewer, comment, operator) "
@@ -274,6 +279,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[_ST_MAX];
 	char errmsg[256];
+	int opened_version; /* user_version before this open migrated it */
 };
 
 /* Records why the last call failed, for store_last_error. */
@@ -298,6 +304,8 @@ static int errno_from_sqlite(int rc)
 		return -EEXIST;
 	case SQLITE_CONSTRAINT_FOREIGNKEY:
 		return -ENOENT;
+	case SQLITE_CONSTRAINT_TRIGGER: /* the append-only triggers of schema 6 */
+		return -EPERM;
 	case SQLITE_CONSTRAINT_CHECK:
 	case SQLITE_CONSTRAINT_NOTNULL:
 	case SQLITE_CONSTRAINT_DATATYPE:
@@ -568,6 +576,7 @@ static int store_migrate(struct store *s)
 	r = version_check(s, v, compiled);
 	if (r < 0)
 		return r;
+	s->opened_version = (int)v;
 
 	for (size_t i = 0; i < schema_migrations_count; i++) {
 		const struct schema_migration *m = &schema_migrations[i];
@@ -1907,10 +1916,19 @@ int store_checkpoint_add_id(struct store *s, const struct checkpoint *cp, int64_
 	return 0;
 }
 
-int store_prune(struct store *s, int64_t upto, int64_t alarms_closed_before, int64_t *ret_events,
-		int64_t *ret_alarms)
+static int prune_guard(struct store *s, int on)
 {
-	int64_t events, alarms;
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = stmt_prepare(s, ST_PRUNE_GUARD, &st, "i", (int64_t)on)) < 0)
+		return r;
+	return stmt_exec(s, st);
+}
+
+static int prune_rows(struct store *s, int64_t upto, int64_t alarms_closed_before,
+		      int64_t *ret_events, int64_t *ret_alarms)
+{
 	int r;
 
 	{
@@ -1919,7 +1937,7 @@ int store_prune(struct store *s, int64_t upto, int64_t alarms_closed_before, int
 		if ((r = stmt_prepare(s, ST_PRUNE_EVENTS, &st, "i", upto)) < 0 ||
 		    (r = stmt_exec(s, st)) < 0)
 			return r;
-		events = sqlite3_changes(s->db);
+		*ret_events = sqlite3_changes(s->db);
 	}
 	{
 		_cleanup_stmt_ sqlite3_stmt *st = NULL;
@@ -1935,13 +1953,62 @@ int store_prune(struct store *s, int64_t upto, int64_t alarms_closed_before, int
 			0 ||
 		    (r = stmt_exec(s, st)) < 0)
 			return r;
-		alarms = sqlite3_changes(s->db);
+		*ret_alarms = sqlite3_changes(s->db);
 	}
+	return 0;
+}
+
+int store_prune(struct store *s, int64_t upto, int64_t alarms_closed_before, int64_t *ret_events,
+		int64_t *ret_alarms)
+{
+	int64_t events = 0, alarms = 0;
+	int r, r2;
+
+	/* The guard flag must never be committed set: only inside the caller's transaction. */
+	if (sqlite3_get_autocommit(s->db))
+		return store_fail(s, -EINVAL, "pruning runs only inside a transaction");
+	if ((r = prune_guard(s, 1)) < 0)
+		return r;
+	r = prune_rows(s, upto, alarms_closed_before, &events, &alarms);
+	/* Cleared whatever happened; the caller rolls a failure back anyway. */
+	r2 = prune_guard(s, 0);
+	if (r < 0)
+		return r;
+	if (r2 < 0)
+		return r2;
 	if (ret_events)
 		*ret_events = events;
 	if (ret_alarms)
 		*ret_alarms = alarms;
 	return 0;
+}
+
+int store_opened_version(struct store *s)
+{
+	return s->opened_version;
+}
+
+int store_sync(struct store *s)
+{
+	const char *db = sqlite3_db_filename(s->db, "main"), *wal;
+	int fd, r;
+
+	/* An in-memory or temporary database has no file to make durable. */
+	if (!db || !*db)
+		return 0;
+	wal = sqlite3_filename_wal(db);
+	if (!wal || !*wal)
+		return 0;
+	fd = open(wal, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		/* No WAL file: every commit is in the main file, which SQLite synced. */
+		if (errno == ENOENT)
+			return 0;
+		return store_fail(s, -errno, "%s: %s", wal, strerror(errno));
+	}
+	r = fsync(fd) < 0 ? store_fail(s, -errno, "fsync %s: %s", wal, strerror(errno)) : 0;
+	close(fd);
+	return r;
 }
 /* END audit store */
 

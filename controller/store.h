@@ -253,15 +253,28 @@ int store_event_first(struct store *s, int64_t *ret_seq, char ret_prev[EVENT_HAS
 /* The newest audit.pruned event (event_clear after); -ENOENT when none. */
 int store_event_last_pruned(struct store *s, struct event *ret);
 /*
- * Inside the caller's transaction: deletes the events with seq <= upto,
- * the checkpoints with seq < upto (they vouch for rows no longer kept; the
- * caller has signed one at upto), and the closed alarms raised by those
- * events that were closed before alarms_closed_before. The caller bounds
- * how many events that is. Counts deleted into *ret_events, *ret_alarms
- * (each may be NULL).
+ * Inside the caller's transaction (-EINVAL outside one): deletes the
+ * events with seq <= upto, the checkpoints with seq < upto (they vouch for
+ * rows no longer kept; the caller has signed one at upto), and the closed
+ * alarms raised by those events that were closed before
+ * alarms_closed_before. The caller bounds how many events that is. Counts
+ * deleted into *ret_events, *ret_alarms (each may be NULL). Events and
+ * checkpoints are append-only otherwise (schema 6 triggers: any other
+ * UPDATE or DELETE fails, -EPERM here).
  */
 int store_prune(struct store *s, int64_t upto, int64_t alarms_closed_before, int64_t *ret_events,
 		int64_t *ret_alarms);
+/*
+ * The user_version the database had when store_open found it, before
+ * migrating (0 for a new file): tells a database from before the head
+ * record (schema 6) from one whose head record went missing.
+ */
+int store_opened_version(struct store *s);
+/*
+ * Makes every commit so far durable (fsync of the WAL), whatever
+ * PRAGMA synchronous: called before a head record claims them.
+ */
+int store_sync(struct store *s);
 /* END audit store */
 
 /* BEGIN report store */

@@ -292,14 +292,21 @@ static int read_pubkey(const char *arg, unsigned char pk[DEVKEY_PK_BYTES])
 	return -EINVAL;
 }
 
+/*
+ * Findings the log records (a truncation found at start, a head record
+ * found missing or altered) are printed as they come, each on its own
+ * line; the chain around them is still checked. The verdict is then never
+ * "intact": exit 1, "N recorded finding(s) (above); otherwise intact".
+ */
 static int verify_live(struct ctl_ctx *ctx)
 {
-	long long checked = 0, last = 0, first = 0;
+	long long checked = 0, last = 0, first = 0, findings = 0;
 	char prev[EVENT_HASH_HEX] = "", anchored[256] = "";
 
 	for (;;) {
-		json_t *args = json_pack("{s:I}", "after", (json_int_t)last), *res, *bad;
+		json_t *args = json_pack("{s:I}", "after", (json_int_t)last), *res, *bad, *note;
 		bool done, stalled;
+		size_t i;
 		int r;
 
 		if (last)
@@ -307,11 +314,22 @@ static int verify_live(struct ctl_ctx *ctx)
 		r = ctl_call(ctx, "audit.verify", args, &res);
 		if (r)
 			return r;
+		json_array_foreach(json_object_get(res, "notes"), i, note)
+		{
+			fprintf(stderr, "live chain: %s\n",
+				json_string_value(json_object_get(note, "message")) ?: "?");
+			findings++;
+		}
 		bad = json_object_get(res, "bad");
 		if (json_is_object(bad)) {
-			ctl_fail("live chain: seq %lld: %s",
-				 (long long)json_integer_value(json_object_get(bad, "seq")),
-				 json_string_value(json_object_get(bad, "problem")));
+			long long bs = json_integer_value(json_object_get(bad, "seq"));
+			long long bl = json_integer_value(json_object_get(bad, "last"));
+			const char *problem = json_string_value(json_object_get(bad, "problem"));
+
+			if (bl > bs)
+				ctl_fail("live chain: seq %lld-%lld: %s", bs, bl, problem);
+			else
+				ctl_fail("live chain: seq %lld: %s", bs, problem);
 			json_decref(res);
 			return CTL_EXIT_FAIL;
 		}
@@ -344,6 +362,12 @@ static int verify_live(struct ctl_ctx *ctx)
 		if (stalled)
 			return ctl_fail("audit.verify: no progress after seq %lld", last);
 	}
+	if (findings)
+		return ctl_fail(
+		    "live chain: %lld recorded finding%s (above); otherwise intact: %lld "
+		    "events, seq %lld-%lld%s, checkpoints verified",
+		    findings, findings == 1 ? "" : "s", checked, checked ? first : 0LL, last,
+		    anchored);
 	printf("ok: live chain intact: %lld events, seq %lld-%lld%s, checkpoints verified\n",
 	       checked, checked ? first : 0LL, last, anchored);
 	return CTL_EXIT_OK;

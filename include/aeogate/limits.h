@@ -270,6 +270,12 @@
  */
 #define AEOGATE_EXPORT_SCAN_MAX 20000
 
+/*
+ * The signed head record (state_dir/head.sig) is six short lines, about
+ * 330 bytes; a larger file is not ours and is not read past this.
+ */
+#define AEOGATE_HEAD_RECORD_MAX 512
+
 /* A manifest is a small JSON object; anything larger is not ours. */
 #define AEOGATE_MANIFEST_MAX (64 * 1024)
 

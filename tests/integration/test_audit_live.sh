@@ -89,6 +89,9 @@ tamper_db() {
 	py "$dir/aeogate.db" "$code" <<'PY'
 import sqlite3, sys, json, hashlib
 db = sqlite3.connect(sys.argv[1])
+# The append-only triggers (schema 6) stop casual edits; an attacker with the file drops them.
+for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+    db.execute("DROP TRIGGER " + t)
 exec(sys.argv[2])
 db.commit()
 db.close()
@@ -121,8 +124,13 @@ cols = "ts_ms = ?, kind = ?, door = ?, reader = ?, zone = ?, person = ?, credent
 db.execute("UPDATE events SET " + cols + " WHERE seq = 9", b)
 db.execute("UPDATE events SET " + cols + " WHERE seq = 10", a)'
 expect_db_bad swap 9
+# The newest events deleted (the checkpoints kept): the start finds the log
+# behind the signed head record (at the clean stop's system.stop, CP + 1)
+# and records it; verify names the range (test_audit_truncate.sh has more).
 tamper_db truncate "db.execute('DELETE FROM events WHERE seq > $((CP - 4))')"
-expect_db_bad truncate "$CP"
+expect_contains "$ERR" "seq $((CP - 3))-$((CP + 1)): missing at the end of the log"
+expect_contains "$ERR" "recorded by audit.truncated at seq $((CP + 2))"
+pass "database tampering (truncate) is named as a range: ${ERR%%$'\n'*}"
 # The whole chain rewritten from seq 3 on, every hash recomputed as the
 # README documents: only the signed checkpoint can tell.
 tamper_db rewrite '

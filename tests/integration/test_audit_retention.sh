@@ -31,12 +31,14 @@ check_refused '*:20d' '*:20d is below the floor: no event is kept less than 30 d
 check_refused 'access.*:365d, door.*:45d' 'door.*:45d would keep door.forced 45 days: alarm records'
 check_refused 'alarm.tamper:59d, *:365d' 'alarm.tamper:59d would keep alarm.tamper 59 days'
 check_refused '*:45d, door.*:60d' '*:45d would keep alarm.* 45 days'
+check_refused '*:45d, door.*:60d, alarm.*:60d' '*:45d would keep audit.truncated 45 days'
+check_refused 'audit.*:59d, *:365d' 'audit.*:59d would keep audit.truncated 59 days'
 check_refused 'access.*:10x' "access.*: '10x' is not a number of days"
 check_refused 'Access:30d' "'Access' is not a kind"
 check_refused 'access.*:60d, access.*:90d' "'access.*' is given twice"
-sim_config_with '*:45d, door.*:60d, alarm.*:60d, person.*:forever' "$T/ok.ini"
+sim_config_with '*:45d, door.*:60d, alarm.*:60d, audit.*:60d, person.*:forever' "$T/ok.ini"
 expect_exit 0 "$AEOGATED" -c "$T/ok.ini" --check-config
-pass "retention below a floor (30 days; 60 for door.forced, door.held, alarm.*) is refused as file:line; a narrower rule may lift a kind above it"
+pass "retention below a floor (30 days; 60 for door.forced, door.held, alarm.*, audit.truncated, audit.head_invalid) is refused as file:line; a narrower rule may lift a kind above it"
 
 # ---- no retention configured: nothing is pruned ----
 write_sim_config
@@ -151,6 +153,9 @@ tamper_db() {
 	py "$dir/aeogate.db" "$code" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
+# The append-only triggers (schema 6) stop casual edits; an attacker with the file drops them.
+for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+    db.execute("DROP TRIGGER " + t)
 exec(sys.argv[2])
 db.commit()
 db.close()

@@ -10,7 +10,7 @@
  *
  * SCRIPT has one event per line: DAYS_AGO KIND [open | closed[:DAYS_AGO] | xN],
  * where xN repeats the line N times (in one transaction).
- * Alarm kinds (door.forced, door.held, alarm.tamper, alarm.storage) also
+ * Alarm kinds (audit_alarm_kinds: door.forced, door.held, alarm.*, ...) also
  * get their alarm row, open or closed (by default when raised). access.*
  * rows carry a person and a credential, door.* and alarm.* rows a door.
  * Prints the seq of each line.
@@ -33,12 +33,6 @@ static int die(struct store *s, const char *what, int r)
 	fprintf(stderr, "aeogate-test-seed: %s: %s (%s)\n", what, strerror(-r),
 		s ? store_last_error(s) : "");
 	exit(1);
-}
-
-static bool alarm_kind(const char *k)
-{
-	return !strcmp(k, "door.forced") || !strcmp(k, "door.held") || !strcmp(k, "alarm.tamper") ||
-	       !strcmp(k, "alarm.storage");
 }
 
 int main(int argc, char **argv)
@@ -85,7 +79,7 @@ int main(int argc, char **argv)
 		if (state[0] == 'x') {
 			long times = strtol(state + 1, NULL, 10);
 
-			if (times < 1 || alarm_kind(kind)) {
+			if (times < 1 || audit_is_alarm_kind(kind)) {
 				fprintf(stderr, "aeogate-test-seed: line %d: bad repeat\n", lineno);
 				return 2;
 			}
@@ -120,7 +114,7 @@ int main(int argc, char **argv)
 		}
 		if ((r = audit_append(&chain, s, &e)) < 0)
 			die(s, "event", r);
-		if (alarm_kind(kind)) {
+		if (audit_is_alarm_kind(kind)) {
 			if ((r = store_alarm_raise(s, kind, e.door, e.zone, e.seq, e.ts_ms)) < 0 ||
 			    (r = store_alarm_get_by_seq(s, e.seq, &a)) < 0)
 				die(s, "alarm", r);

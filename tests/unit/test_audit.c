@@ -2,7 +2,9 @@
 /*
  * The audit chain (controller/audit.c): the canonical encoding an auditor
  * recomputes, the hash over it, and the chain as appended to a real store
- * and verified one event at a time.
+ * and verified one event at a time. Also the signed head record kept
+ * outside the database (controller/checkpoint.c) and the triggers that
+ * keep the log append-only outside pruning.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,12 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "audit.h"
+#include "checkpoint.h"
 #include "store.h"
 
 /* 2026-11-28T13:28:11.123Z */
@@ -454,6 +459,216 @@ static void test_failed_append_leaves_the_head_in_place(void **state)
 	assert_string_equal(e.prev, f->ev[N_EVENTS - 1].hash);
 }
 
+/* ---- the signed head record (state_dir/head.sig) ---- */
+
+static const char head_hash[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+static void head_path(const struct fixture *f, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", f->dir, name);
+}
+
+static void test_head_record_signs_and_verifies(void **state)
+{
+	struct fixture *f = *state;
+	struct devkey k, other;
+	struct head_record h, t;
+	char odir[96];
+
+	assert_int_equal(devkey_load_or_create(f->dir, &k, NULL), 0);
+	assert_int_equal(head_sign(&k, 150, head_hash, TS_KNOWN, &h), 0);
+	assert_int_equal(h.seq, 150);
+	assert_string_equal(h.hash, head_hash);
+	assert_string_equal(h.ts, "2026-11-28T13:28:11.123Z");
+	assert_string_equal(h.key_id, k.id);
+	assert_int_equal(head_verify(k.pk, &h), 0);
+
+	/* Every signed field counts. */
+	t = h;
+	t.seq = 151;
+	assert_int_equal(head_verify(k.pk, &t), -EBADMSG);
+	t = h;
+	t.hash[0] = '1';
+	assert_int_equal(head_verify(k.pk, &t), -EBADMSG);
+	t = h;
+	t.ts[22] = '4';
+	assert_int_equal(head_verify(k.pk, &t), -EBADMSG);
+	t = h;
+	t.signature[5] = t.signature[5] == 'a' ? 'b' : 'a';
+	assert_int_equal(head_verify(k.pk, &t), -EBADMSG);
+	t = h;
+	t.key_id[0] = t.key_id[0] == 'a' ? 'b' : 'a';
+	assert_int_equal(head_verify(k.pk, &t), -EBADMSG);
+
+	/* Another device's key does not vouch for it. */
+	snprintf(odir, sizeof(odir), "%s/other", f->dir);
+	assert_int_equal(mkdir(odir, 0700), 0);
+	assert_int_equal(devkey_load_or_create(odir, &other, NULL), 0);
+	assert_int_equal(head_verify(other.pk, &h), -EBADMSG);
+
+	/* A checkpoint's signature over the same values is not a head record's. */
+	struct checkpoint cp;
+	assert_int_equal(checkpoint_sign(&k, 150, head_hash, TS_KNOWN, &cp), 0);
+	t = h;
+	memcpy(t.signature, cp.signature, sizeof(t.signature));
+	assert_int_equal(head_verify(k.pk, &t), -EBADMSG);
+	assert_int_equal(head_sign(&k, 150, "abc", TS_KNOWN, &t), -EINVAL);
+
+	char p[160];
+	static const char *const names[] = {"device.key", "device.pub", "other/device.key",
+					    "other/device.pub"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		head_path(f, names[i], p, sizeof(p));
+		unlink(p);
+	}
+	assert_int_equal(rmdir(odir), 0);
+}
+
+static void test_head_record_file_is_replaced_atomically(void **state)
+{
+	struct fixture *f = *state;
+	struct devkey k;
+	struct head_record h1, h2, got;
+	struct stat st;
+	char p[160], tmp[200];
+	mode_t old;
+
+	assert_int_equal(devkey_load_or_create(f->dir, &k, NULL), 0);
+	assert_int_equal(head_read(f->dir, &got), -ENOENT);
+	assert_int_equal(head_sign(&k, 10, head_hash, TS_KNOWN, &h1), 0);
+	assert_int_equal(head_sign(&k, 20, head_hash, TS_KNOWN + 5, &h2), 0);
+
+	/* 0640 or tighter whatever the umask; what is read back verifies. */
+	old = umask(0);
+	assert_int_equal(head_write(f->dir, &h1), 0);
+	umask(old);
+	head_path(f, HEAD_FILE, p, sizeof(p));
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0137, 0);
+	assert_int_equal(head_read(f->dir, &got), 0);
+	assert_memory_equal(&got, &h1, sizeof(got));
+	assert_int_equal(head_verify(k.pk, &got), 0);
+
+	/* A leftover temporary file from a crash is no obstacle and is not left behind. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
+	FILE *junk = fopen(tmp, "w");
+	assert_non_null(junk);
+	fputs("half a head record", junk);
+	fclose(junk);
+	assert_int_equal(chmod(tmp, 0666), 0);
+	assert_int_equal(head_write(f->dir, &h2), 0);
+	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0137, 0);
+	assert_int_equal(head_read(f->dir, &got), 0);
+	assert_memory_equal(&got, &h2, sizeof(got));
+
+	/* Edited on disk: still parses, no longer verifies. */
+	FILE *fp = fopen(p, "r+");
+	char text[1024];
+	size_t n;
+	assert_non_null(fp);
+	n = fread(text, 1, sizeof(text) - 1, fp);
+	text[n] = '\0';
+	char *seq = strstr(text, "seq 20\n");
+	assert_non_null(seq);
+	seq[5] = '9';
+	rewind(fp);
+	fwrite(text, 1, n, fp);
+	fclose(fp);
+	assert_int_equal(head_read(f->dir, &got), 0);
+	assert_int_equal(got.seq, 29);
+	assert_int_equal(head_verify(k.pk, &got), -EBADMSG);
+
+	/* Not a head record at all: malformed, never a crash or a partial parse. */
+	static const char *const bad[] = {
+	    "",
+	    "aeogate-head-v1\n",
+	    "aeogate-head-v2\nseq 20\n",
+	    "aeogate-head-v1\nseq -1\nhash x\n",
+	    "aeogate-head-v1\nseq 20x\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fp = fopen(p, "w");
+		assert_non_null(fp);
+		fputs(bad[i], fp);
+		fclose(fp);
+		if (head_read(f->dir, &got) != -EBADMSG)
+			fail_msg("bad head record %zu was accepted", i);
+	}
+	/* Oversize: refused without reading it all. */
+	fp = fopen(p, "w");
+	for (int i = 0; i < 100000; i++)
+		fputc('a', fp);
+	fclose(fp);
+	assert_int_equal(head_read(f->dir, &got), -EBADMSG);
+
+	unlink(p);
+	head_path(f, "device.key", p, sizeof(p));
+	unlink(p);
+	head_path(f, "device.pub", p, sizeof(p));
+	unlink(p);
+}
+
+/* ---- the log is append-only outside pruning ---- */
+
+static int sql_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	int rc;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+static void test_triggers_refuse_changes_outside_pruning(void **state)
+{
+	struct fixture *f = *state;
+	struct checkpoint cp = {.seq = 3, .ts_ms = TS_KNOWN, .key_id = "0123456789abcdef"};
+	int64_t n_ev = 0, n_al = 0;
+
+	append_chain(f);
+	memcpy(cp.hash, f->ev[2].hash, EVENT_HASH_HEX);
+	memset(cp.signature, 'a', 128);
+	assert_int_equal(store_checkpoint_add(f->s, &cp), 0);
+	cp.seq = 1;
+	assert_int_equal(store_checkpoint_add(f->s, &cp), 0);
+
+	static const char *const refused[] = {
+	    "DELETE FROM events WHERE seq > 4",
+	    "DELETE FROM events",
+	    "UPDATE events SET reason = 'no_access' WHERE seq = 2",
+	    "UPDATE events SET seq = 100 WHERE seq = 6",
+	    "DELETE FROM checkpoints",
+	    "UPDATE checkpoints SET seq = 5",
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (sql_exec(f->path, refused[i]) != SQLITE_CONSTRAINT)
+			fail_msg("not refused: %s", refused[i]);
+	assert_int_equal(store_event_count(f->s), N_EVENTS);
+
+	/* Pruning must run inside a transaction, where it may delete. */
+	assert_int_equal(store_prune(f->s, 2, 0, &n_ev, &n_al), -EINVAL);
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_prune(f->s, 2, 0, &n_ev, &n_al), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(n_ev, 2);
+	assert_int_equal(store_event_count(f->s), N_EVENTS - 2);
+	/* ... and leaves the triggers armed behind it. */
+	assert_int_equal(sql_exec(f->path, "DELETE FROM events WHERE seq = 3"), SQLITE_CONSTRAINT);
+	assert_int_equal(sql_exec(f->path, "DELETE FROM checkpoints"), SQLITE_CONSTRAINT);
+	assert_int_equal(store_event_count(f->s), N_EVENTS - 2);
+
+	/* Someone with the file can still drop the triggers: defence in depth only. */
+	assert_int_equal(sql_exec(f->path, "DROP TRIGGER events_append_only_delete; "
+					   "DELETE FROM events WHERE seq = 6"),
+			 SQLITE_OK);
+	assert_int_equal(store_event_count(f->s), N_EVENTS - 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +688,11 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test(test_verify_refuses_a_first_event_not_from_genesis),
 	    cmocka_unit_test_setup_teardown(test_failed_append_leaves_the_head_in_place, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_head_record_signs_and_verifies, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_head_record_file_is_replaced_atomically, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_triggers_refuse_changes_outside_pruning, setup,
 					    teardown),
 	};
 

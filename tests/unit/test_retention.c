@@ -22,9 +22,10 @@ static void test_accepts_rules_at_and_above_the_floors(void **state)
 	static const char *const ok[] = {
 	    "access.*:365d, reader.noise:30d, *:730d",
 	    "*:60d",
-	    "reader.noise:30d",		      /* no alarm kind falls under it */
-	    "*:30d, door.*:60d, alarm.*:60d", /* the alarm kinds are lifted */
-	    "*:30d, door.forced:60d, door.held:90d, alarm.*:60d",
+	    "reader.noise:30d",				   /* no alarm kind falls under it */
+	    "*:30d, door.*:60d, alarm.*:60d, audit.*:60d", /* the alarm kinds are lifted */
+	    "*:30d, door.forced:60d, door.held:90d, alarm.*:60d, audit.truncated:60d, "
+	    "audit.head_invalid:60d",
 	    "person.*:forever, *:36600d",
 	    "  access.granted : 45d ,*:forever ", /* spaces around items */
 	};
@@ -59,6 +60,10 @@ static void test_refuses_below_a_floor_and_malformed_rules(void **state)
 	    {"alarm.tamper.*:45d, *:60d", "would keep alarm.tamper.* 45 days"},
 	    {"*:45d, door.*:60d", "would keep alarm.* 45 days"},
 	    {"*:45d, alarm.*:60d", "would keep door.forced 45 days"},
+	    /* The tamper evidence of the head record raises alarms too. */
+	    {"*:45d, door.*:60d, alarm.*:60d", "would keep audit.truncated 45 days"},
+	    {"audit.*:59d, *:365d", "would keep audit.truncated 59 days"},
+	    {"audit.head_invalid:30d, *:365d", "would keep audit.head_invalid 30 days"},
 	    {"access.*", "is not KIND_PATTERN:DAYSd"},
 	    {"access.*:", "is not a number of days"},
 	    {"access.*:0d", "is not a number of days"},
@@ -148,6 +153,9 @@ static void test_alarm_records(void **state)
 	assert_true(retention_is_alarm_record("door.held"));
 	assert_true(retention_is_alarm_record("alarm.tamper"));
 	assert_true(retention_is_alarm_record("alarm.acknowledged"));
+	assert_true(retention_is_alarm_record("audit.truncated"));
+	assert_true(retention_is_alarm_record("audit.head_invalid"));
+	assert_false(retention_is_alarm_record("audit.pruned"));
 	assert_false(retention_is_alarm_record("door.opened"));
 	assert_false(retention_is_alarm_record("access.denied"));
 }
