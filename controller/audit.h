@@ -1,15 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The audit chain. Every event is hashed over the previous event's hash and
- * the event's canonical encoding:
- *
- *   hash = SHA-256( prev (32 raw bytes) || canonical )
- *
- * canonical is the event's JSON object without "prev" and "hash", encoded
- * compactly (no spaces), keys sorted by byte value, UTF-8 unescaped, every
- * DESIGN.md field present (null when absent) and "detail" only when set.
- * In Python: json.dumps(obj, sort_keys=True, separators=(",", ":"),
- * ensure_ascii=False). The first event's prev is 64 zeros.
+ * Appending to the audit chain (on the store) and the kinds that raise
+ * alarms. The chain itself (canonical encoding, hash, link check) is
+ * defined once in controller/lib/chain.h.
  */
 #ifndef AEOGATE_AUDIT_H
 #define AEOGATE_AUDIT_H
@@ -19,6 +12,7 @@
 #include <stdint.h>
 
 #include "aeogate/event.h"
+#include "chain.h"
 #include "store.h"
 
 /*
@@ -28,17 +22,6 @@
  */
 extern const char *const audit_alarm_kinds[];
 bool audit_is_alarm_kind(const char *kind);
-
-#define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
-
-/* The event as its JSON object: DESIGN.md fields plus detail when set. */
-json_t *event_to_json(const struct event *e);
-
-/* The canonical encoding (malloc'd, caller frees), or NULL on allocation failure. */
-char *audit_canonical(const struct event *e);
-
-/* hash of (prev, e) as lower-case hex; -EINVAL when prev is not 64 hex digits. */
-int audit_hash(const char *prev, const struct event *e, char ret_hash[EVENT_HASH_HEX]);
 
 /* The head of the chain: the last seq and hash committed. */
 struct audit_chain {
@@ -54,17 +37,5 @@ int audit_chain_load(struct audit_chain *c, struct store *s);
  * write leaves no gap.
  */
 int audit_append(struct audit_chain *c, struct store *s, struct event *e);
-
-/*
- * Verifies events in seq order, one at a time. Returns 0 when e continues
- * the chain, -EBADMSG when its hash does not match its content, -EPIPE when
- * its prev or seq does not follow the previous event.
- */
-struct audit_verifier {
-	int64_t seq;
-	char hash[EVENT_HASH_HEX];
-	bool started;
-};
-int audit_verify_next(struct audit_verifier *v, const struct event *e);
 
 #endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The audit chain. Every event is hashed over the previous event's hash and
+ * the event's canonical encoding:
+ *
+ *   hash = SHA-256( prev (32 raw bytes) || canonical )
+ *
+ * canonical is the event's JSON object without "prev" and "hash", encoded
+ * compactly (no spaces), keys sorted by byte value, UTF-8 unescaped, every
+ * DESIGN.md field present (null when absent) and "detail" only when set.
+ * In Python: json.dumps(obj, sort_keys=True, separators=(",", ":"),
+ * ensure_ascii=False). The first event's prev is 64 zeros.
+ *
+ * Pure code (libaeogate-common): no SQL, no devices.
+ */
+#ifndef AEOGATE_CHAIN_H
+#define AEOGATE_CHAIN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aeogate/event.h"
+
+#define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* The event as its JSON object: DESIGN.md fields plus detail when set. */
+json_t *event_to_json(const struct event *e);
+
+/* The canonical encoding (malloc'd, caller frees), or NULL on allocation failure. */
+char *audit_canonical(const struct event *e);
+
+/* hash of (prev, e) as lower-case hex; -EINVAL when prev is not 64 hex digits. */
+int audit_hash(const char *prev, const struct event *e, char ret_hash[EVENT_HASH_HEX]);
+
+/*
+ * Verifies events in seq order, one at a time. Returns 0 when e continues
+ * the chain, -EBADMSG when its hash does not match its content, -EPIPE when
+ * its prev or seq does not follow the previous event.
+ */
+struct audit_verifier {
+	int64_t seq;
+	char hash[EVENT_HASH_HEX];
+	bool started;
+};
+int audit_verify_next(struct audit_verifier *v, const struct event *e);
+
+#endif
