@@ -17,7 +17,7 @@
 #include "aeogate/wiegand.h"
 #include "audit.h"
 #include "core.h"
-#include "decide.h"
+#include "policy.h"
 #include "door.h"
 #include "reserve.h"
 #include "store.h"
@@ -575,7 +575,7 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	struct credential cred, creds[AEOGATE_FORMATS_MAX];
 	const char *holders[AEOGATE_FORMATS_MAX];
 	struct person person;
-	struct decide_facts facts = {.now_ms = clock_wall(c)};
+	struct policy_facts facts = {.now_ms = clock_wall(c)};
 	struct event e = {0};
 	char *detail;
 	enum reason reason;
@@ -615,7 +615,7 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 		if (store_person_get(c->store, cred.person, &person) == 0)
 			facts.person = &person;
 		facts.has_zone = store_person_has_zone(c->store, cred.person, dc->zone);
-		reason = decide(&facts);
+		reason = policy_decide(&facts);
 	} else if (reason == REASON_NONE) {
 		reason = REASON_UNKNOWN_CREDENTIAL;
 	}

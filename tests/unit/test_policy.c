@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The decision pipeline (controller/decide.c) and the reason codes
- * (controller/reason.c). decide() is pure: each case builds the facts the
+ * The decision pipeline (controller/policy/) and the reason codes
+ * (controller/reason.c). policy_decide() is pure: each case builds the facts the
  * store would have loaded and checks the one reason an auditor would see.
  */
 #include <errno.h>
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "decide.h"
+#include "policy.h"
 
 /* 2026-11-28T12:00:00.000Z: an arbitrary "now" for every case. */
 #define NOW 1795867200000LL
@@ -121,7 +121,7 @@ static void run_cases(const struct decide_case *cases, size_t n)
 		const struct decide_case *c = &cases[i];
 		struct credential cred = {.id = "h10301:12:3456", .person = "E1042"};
 		struct person p = {.id = "E1042", .name = "Test Person"};
-		struct decide_facts f = {.has_zone = c->zone_given ? c->has_zone : 1,
+		struct policy_facts f = {.has_zone = c->zone_given ? c->has_zone : 1,
 					 .now_ms = NOW};
 		enum reason got;
 
@@ -136,7 +136,7 @@ static void run_cases(const struct decide_case *cases, size_t n)
 		f.credential = c->no_credential ? NULL : &cred;
 		f.person = c->no_person ? NULL : &p;
 
-		got = decide(&f);
+		got = policy_decide(&f);
 		if (got != c->want)
 			fail_msg("case '%s': got %s, want %s", c->name, reason_to_string(got),
 				 reason_to_string(c->want));
@@ -166,21 +166,21 @@ static void test_first_denying_rule_names_the_reason(void **state)
 static void test_denies_without_facts(void **state)
 {
 	(void)state;
-	assert_int_equal(decide(NULL), REASON_INTERNAL_ERROR);
+	assert_int_equal(policy_decide(NULL), REASON_INTERNAL_ERROR);
 }
 
 static void test_zero_validity_means_unbounded(void **state)
 {
 	struct credential cred = {.status = "active"};
 	struct person p = {.status = "active"};
-	struct decide_facts f = {.credential = &cred, .person = &p, .has_zone = 1};
+	struct policy_facts f = {.credential = &cred, .person = &p, .has_zone = 1};
 
 	(void)state;
 	/* Far from any bound, at both ends of time. */
 	f.now_ms = 0;
-	assert_int_equal(decide(&f), REASON_NONE);
+	assert_int_equal(policy_decide(&f), REASON_NONE);
 	f.now_ms = INT64_MAX;
-	assert_int_equal(decide(&f), REASON_NONE);
+	assert_int_equal(policy_decide(&f), REASON_NONE);
 }
 
 /* Every stored code: the table the README documents. */
