@@ -22,6 +22,13 @@ static const char *const reason_codes[_REASON_MAX] = {
 	[REASON_INTERNAL_ERROR] = "internal_error",
 	[REASON_AMBIGUOUS_CREDENTIAL] = "ambiguous_credential",
 	[REASON_STORAGE_FAILURE] = "storage_failure",
+	[REASON_OUTSIDE_SCHEDULE] = "outside_schedule",
+	[REASON_VETTING_REQUIRED] = "vetting_required",
+	[REASON_VETTING_OVERDUE] = "vetting_overdue",
+	[REASON_DOOR_LOCKED] = "door_locked",
+	[REASON_PIN_REQUIRED] = "pin_required",
+	[REASON_WRONG_PIN] = "wrong_pin",
+	[REASON_PIN_LOCKED] = "pin_locked",
 };
 
 const char *reason_to_string(enum reason r)

@@ -3,10 +3,10 @@
 
 #include "policy.h"
 
-/* Order matters only for which reason an auditor sees first. */
+/* Order matters only for which reason an auditor sees first (README, "Evaluation order"). */
 static enum reason (*const rules[])(const struct policy_facts *f) = {
-    rule_credential_known, rule_credential_active,   rule_person_active,
-    rule_person_validity,  rule_credential_validity, rule_zone,
+    rule_credential_known,    rule_credential_active, rule_person_active, rule_person_validity,
+    rule_credential_validity, rule_vetting,	      rule_zone,	  rule_door_mode,
 };
 
 enum reason policy_decide(const struct policy_facts *f)

@@ -14,13 +14,50 @@
 #include <stdint.h>
 
 #include "aeogate/reason.h"
+#include "schedule.h"
 #include "store.h"
+
+/* A person's vetting record (clearance), as the vetting rule reads it. */
+enum policy_vetting_status {
+	POLICY_VETTING_NONE, /* no record */
+	POLICY_VETTING_CLEARED,
+	POLICY_VETTING_PENDING,
+	POLICY_VETTING_FAILED,
+};
+
+/* How a door answers a badge now (its effective mode). */
+enum policy_door_mode {
+	POLICY_DOOR_CARD = 0, /* the default: a badge opens it */
+	POLICY_DOOR_CARD_AND_PIN,
+	POLICY_DOOR_UNLOCKED,
+	POLICY_DOOR_LOCKED,
+};
+
+/* One of the person's levels that includes the door's zone. */
+struct policy_level {
+	const struct schedule_interval *schedule; /* NULL: no schedule (always in force) */
+	size_t n_intervals;
+};
 
 struct policy_facts {
 	const struct credential *credential; /* NULL: not enrolled */
 	const struct person *person;	     /* NULL: missing (a broken row: deny) */
 	int has_zone;			     /* store_person_has_zone: 1, 0 or negative errno */
 	int64_t now_ms;			     /* UTC wall clock */
+	/* Vetting: only when the door's zone requires it. */
+	bool zone_requires_vetting;
+	enum policy_vetting_status vetting;
+	int64_t vetting_recheck_due_ms; /* 0: none set */
+	/*
+	 * Levels with schedules: when levels_known, the person's levels that
+	 * include the zone (n_levels may be 0) replace has_zone, and moment
+	 * says where the site's local clock stands.
+	 */
+	bool levels_known;
+	const struct policy_level *levels;
+	size_t n_levels;
+	const struct schedule_moment *moment;
+	enum policy_door_mode door_mode;
 };
 
 /* REASON_NONE grants; anything else is the first rule that denied. */
@@ -36,6 +73,8 @@ enum reason rule_credential_active(const struct policy_facts *f);   /* validity.
 enum reason rule_person_active(const struct policy_facts *f);	    /* validity.c */
 enum reason rule_person_validity(const struct policy_facts *f);	    /* validity.c */
 enum reason rule_credential_validity(const struct policy_facts *f); /* validity.c */
+enum reason rule_vetting(const struct policy_facts *f);		    /* vetting.c */
 enum reason rule_zone(const struct policy_facts *f);		    /* levels.c */
+enum reason rule_door_mode(const struct policy_facts *f);	    /* doormode.c */
 
 #endif

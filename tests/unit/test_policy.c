@@ -204,6 +204,13 @@ static const struct {
     {REASON_INTERNAL_ERROR, "internal_error"},
     {REASON_AMBIGUOUS_CREDENTIAL, "ambiguous_credential"},
     {REASON_STORAGE_FAILURE, "storage_failure"},
+    {REASON_OUTSIDE_SCHEDULE, "outside_schedule"},
+    {REASON_VETTING_REQUIRED, "vetting_required"},
+    {REASON_VETTING_OVERDUE, "vetting_overdue"},
+    {REASON_DOOR_LOCKED, "door_locked"},
+    {REASON_PIN_REQUIRED, "pin_required"},
+    {REASON_WRONG_PIN, "wrong_pin"},
+    {REASON_PIN_LOCKED, "pin_locked"},
 };
 
 static void test_reason_codes_are_stable(void **state)
@@ -241,12 +248,114 @@ static void test_reason_from_unknown_string_is_einval(void **state)
 	assert_int_equal(reason_from_string(""), -EINVAL);
 	assert_int_equal(reason_from_string("Expired"), -EINVAL);
 	assert_int_equal(reason_from_string("expired "), -EINVAL);
-	assert_int_equal(reason_from_string("outside_schedule"), -EINVAL);
+	/* outside_schedule was the example of a code no rule had; now one has it. */
+	assert_int_equal(reason_from_string("outside_schedule"), REASON_OUTSIDE_SCHEDULE);
+	assert_int_equal(reason_from_string("two_person_timeout"), -EINVAL);
+}
+
+/* The clearance-and-time rules: vetting, levels with schedules, door modes, in order. */
+static void test_vetting_schedules_and_door_modes(void **state)
+{
+	static const struct schedule_interval day = {0x1f, 7 * 60, 17 * 60}; /* mon-fri 07-17 */
+	static const struct schedule_interval night = {0x1f, 22 * 60, 6 * 60};
+	const struct schedule_moment monday_noon = {SCHEDULE_MON, SCHEDULE_SUN, 12 * 60};
+	const struct schedule_moment monday_eve = {SCHEDULE_MON, SCHEDULE_SUN, 20 * 60};
+	const struct policy_level always = {NULL, 0}, days = {&day, 1}, nights = {&night, 1};
+	const struct policy_level only_days[] = {days}, days_and_nights[] = {days, nights},
+				  days_and_always[] = {days, always};
+	static const struct {
+		const char *name;
+		bool vetting_required;
+		enum policy_vetting_status vetting;
+		int64_t recheck; /* relative to NOW; 0: none */
+		int levels;	 /* -1: has_zone = 1 (levels unknown); else which table */
+		bool evening;
+		enum policy_door_mode mode;
+		enum reason want;
+	} cases[] = {
+	    {"no vetting needed, no record", false, POLICY_VETTING_NONE, 0, -1, false,
+	     POLICY_DOOR_CARD, REASON_NONE},
+	    {"vetting required, no record", true, POLICY_VETTING_NONE, 0, -1, false,
+	     POLICY_DOOR_CARD, REASON_VETTING_REQUIRED},
+	    {"vetting required, pending", true, POLICY_VETTING_PENDING, 0, -1, false,
+	     POLICY_DOOR_CARD, REASON_VETTING_REQUIRED},
+	    {"vetting required, failed", true, POLICY_VETTING_FAILED, 0, -1, false,
+	     POLICY_DOOR_CARD, REASON_VETTING_REQUIRED},
+	    {"cleared, re-check due tomorrow", true, POLICY_VETTING_CLEARED, 86400000, -1, false,
+	     POLICY_DOOR_CARD, REASON_NONE},
+	    {"cleared, re-check 1 ms away is not overdue", true, POLICY_VETTING_CLEARED, 1, -1,
+	     false, POLICY_DOOR_CARD, REASON_NONE},
+	    {"cleared, re-check passed", true, POLICY_VETTING_CLEARED, -1, -1, false,
+	     POLICY_DOOR_CARD, REASON_VETTING_OVERDUE},
+	    {"a day level at noon", false, 0, 0, 0, false, POLICY_DOOR_CARD, REASON_NONE},
+	    {"a day level in the evening", false, 0, 0, 0, true, POLICY_DOOR_CARD,
+	     REASON_OUTSIDE_SCHEDULE},
+	    {"day and night levels in the evening: neither", false, 0, 0, 1, true, POLICY_DOOR_CARD,
+	     REASON_OUTSIDE_SCHEDULE},
+	    {"a level without schedule beside a day level", false, 0, 0, 2, true, POLICY_DOOR_CARD,
+	     REASON_NONE},
+	    {"no level includes the zone", false, 0, 0, 3, false, POLICY_DOOR_CARD,
+	     REASON_NO_ACCESS},
+	    {"a locked door denies", false, 0, 0, -1, false, POLICY_DOOR_LOCKED,
+	     REASON_DOOR_LOCKED},
+	    {"an unlocked door grants a badge", false, 0, 0, -1, false, POLICY_DOOR_UNLOCKED,
+	     REASON_NONE},
+	    {"card and pin passes the decision (the PIN comes after)", false, 0, 0, -1, false,
+	     POLICY_DOOR_CARD_AND_PIN, REASON_NONE},
+	    {"an unknown mode fails closed", false, 0, 0, -1, false, (enum policy_door_mode)9,
+	     REASON_INTERNAL_ERROR},
+	    {"vetting before schedule", true, POLICY_VETTING_NONE, 0, 0, true, POLICY_DOOR_CARD,
+	     REASON_VETTING_REQUIRED},
+	    {"schedule before door mode", false, 0, 0, 0, true, POLICY_DOOR_LOCKED,
+	     REASON_OUTSIDE_SCHEDULE},
+	    {"no access before door mode", false, 0, 0, 3, false, POLICY_DOOR_LOCKED,
+	     REASON_NO_ACCESS},
+	};
+	const struct {
+		const struct policy_level *l;
+		size_t n;
+	} tables[] = {{only_days, 1}, {days_and_nights, 2}, {days_and_always, 2}, {NULL, 0}};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct credential cred = {.status = "active"};
+		struct person p = {.status = "active"};
+		struct policy_facts f = {
+		    .credential = &cred, .person = &p, .has_zone = 1, .now_ms = NOW};
+		enum reason got;
+
+		f.zone_requires_vetting = cases[i].vetting_required;
+		f.vetting = cases[i].vetting;
+		f.vetting_recheck_due_ms = cases[i].recheck ? NOW + cases[i].recheck : 0;
+		if (cases[i].levels >= 0) {
+			f.levels_known = true;
+			f.levels = tables[cases[i].levels].l;
+			f.n_levels = tables[cases[i].levels].n;
+			f.moment = cases[i].evening ? &monday_eve : &monday_noon;
+		}
+		f.door_mode = cases[i].mode;
+		got = policy_decide(&f);
+		if (got != cases[i].want)
+			fail_msg("case '%s': got %s, want %s", cases[i].name, reason_to_string(got),
+				 reason_to_string(cases[i].want));
+	}
+	/* The re-check date itself is overdue. */
+	struct credential cred = {.status = "active"};
+	struct person p = {.status = "active"};
+	struct policy_facts f = {.credential = &cred,
+				 .person = &p,
+				 .has_zone = 1,
+				 .now_ms = NOW,
+				 .zone_requires_vetting = true,
+				 .vetting = POLICY_VETTING_CLEARED,
+				 .vetting_recheck_due_ms = NOW};
+	assert_int_equal(policy_decide(&f), REASON_VETTING_OVERDUE);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_vetting_schedules_and_door_modes),
 	    cmocka_unit_test(test_denies_by_credential_person_and_zone),
 	    cmocka_unit_test(test_denies_outside_validity_windows_at_exact_boundaries),
 	    cmocka_unit_test(test_first_denying_rule_names_the_reason),
