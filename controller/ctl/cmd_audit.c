@@ -4,7 +4,7 @@
  * An export is paged out of aeogated (audit.export_begin, _page, _seal) and
  * written row by row, so memory stays constant whatever its size; verify
  * runs offline on the file and its manifest with the code aeogated hashes
- * with (controller/audit.c, controller/export.c).
+ * with (controller/lib: chain.c, export_verify.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,10 +14,11 @@
 
 #include "aeogate/limits.h"
 #include "audit_cmds.h"
-#include "checkpoint.h"
 #include "ctl.h"
 #include "export.h"
+#include "export_verify.h"
 #include "print.h"
+#include "signature.h"
 
 int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
 {

@@ -5,7 +5,7 @@
  * until done, audit.export_seal; for a table report report.begin, .page,
  * .seal), all with the user's session token, so the controller decides who
  * may export, and writes the rows with the controller's own writer
- * (controller/export.c) into an anonymous temporary file. The signed manifest is kept beside it in
+ * (controller/lib/export_format.c) into an anonymous temporary file. The signed manifest is kept beside it in
  * memory. Both are then downloaded by a random id, by the session that made them only, until they
  * expire.
  *

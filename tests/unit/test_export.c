@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Export files (controller/export.c): the RFC 4180 reader on hand-written
+ * Export files (controller/lib/export_format.c, export_verify.c): the RFC 4180 reader on hand-written
  * edge cases, formula neutralization written and read back, kind
  * patterns, the filter's JSON form, and the report chain of table reports.
  */
@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "export.h"
+#include "export_verify.h"
 
 #define FIELDS_MAX	       16
 #define AUDIT_GENESIS_FOR_TEST "0000000000000000000000000000000000000000000000000000000000000000"
