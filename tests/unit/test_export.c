@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Export files (controller/lib/export_format.c, export_verify.c): the RFC 4180 reader on hand-written
- * edge cases, formula neutralization written and read back, kind
- * patterns, the filter's JSON form, and the report chain of table reports.
+ * Export files (controller/lib/export_format.c, export_verify.c): the RFC 4180 reader on
+ * hand-written edge cases, formula neutralization written and read back, kind patterns, the
+ * filter's JSON form, and the report chain of table reports.
  */
 #include <errno.h>
 #include <setjmp.h>
