@@ -21,11 +21,24 @@
 #include "print.h"
 #include "signature.h"
 
+static void print_pubkey(const json_t *res)
+{
+	static const char *const keys[] = {"public_key", "key_id", "algorithm"};
+
+	print_fields(stdout, res, keys, sizeof(keys) / sizeof(keys[0]));
+}
+
+static void print_checkpoint(const json_t *res)
+{
+	static const char *const keys[] = {"seq", "hash", "ts", "key_id", "signature"};
+
+	print_fields(stdout, res, keys, sizeof(keys) / sizeof(keys[0]));
+}
+
 int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	json_t *res;
 	bool json = false;
-	char b[160];
 	int r;
 
 	r = ctl_getopt_json(ctx, argc, argv, &json);
@@ -36,23 +49,13 @@ int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_call(ctx, "audit.pubkey", NULL, &res);
 	if (r)
 		return r;
-	if (json) {
-		print_json(stdout, res);
-	} else {
-		print_kv(stdout, "public_key", json_field(res, "public_key", b, sizeof(b)));
-		print_kv(stdout, "key_id", json_field(res, "key_id", b, sizeof(b)));
-		print_kv(stdout, "algorithm", json_field(res, "algorithm", b, sizeof(b)));
-	}
-	json_decref(res);
-	return CTL_EXIT_OK;
+	return ctl_finish(res, json, print_pubkey);
 }
 
 int cmd_audit_checkpoint(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const char *const keys[] = {"seq", "hash", "ts", "key_id", "signature"};
 	json_t *res;
 	bool json = false;
-	char b[160];
 	int r;
 
 	r = ctl_getopt_json(ctx, argc, argv, &json);
@@ -63,13 +66,7 @@ int cmd_audit_checkpoint(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_call(ctx, "audit.checkpoint", NULL, &res);
 	if (r)
 		return r;
-	if (json)
-		print_json(stdout, res);
-	else
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			print_kv(stdout, keys[i], json_field(res, keys[i], b, sizeof(b)));
-	json_decref(res);
-	return CTL_EXIT_OK;
+	return ctl_finish(res, json, print_checkpoint);
 }
 
 /* Writes path.manifest.json beside the export; negative errno. */

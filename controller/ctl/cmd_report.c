@@ -94,6 +94,13 @@ int cmd_report(struct ctl_ctx *ctx, int argc, char **argv)
 	return audit_export_run(ctx, false, filter, rep->name, format, out);
 }
 
+static void print_review(const json_t *res)
+{
+	static const char *const keys[] = {"id", "ts", "reviewer", "comment", "operator"};
+
+	print_fields(stdout, res, keys, sizeof(keys) / sizeof(keys[0]));
+}
+
 /* review sign --reviewer NAME --comment TEXT */
 int cmd_review_sign(struct ctl_ctx *ctx, int argc, char **argv)
 {
@@ -107,7 +114,6 @@ int cmd_review_sign(struct ctl_ctx *ctx, int argc, char **argv)
 	const char *reviewer = NULL, *comment = NULL;
 	bool json = false;
 	json_t *args, *res;
-	char b[300];
 	int c, r;
 
 	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
@@ -132,14 +138,5 @@ int cmd_review_sign(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_call(ctx, "review.sign", args, &res);
 	if (r)
 		return r;
-	if (json) {
-		print_json(stdout, res);
-	} else {
-		static const char *const keys[] = {"id", "ts", "reviewer", "comment", "operator"};
-
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			print_kv(stdout, keys[i], json_field(res, keys[i], b, sizeof(b)));
-	}
-	json_decref(res);
-	return CTL_EXIT_OK;
+	return ctl_finish(res, json, print_review);
 }

@@ -360,17 +360,23 @@ int csv_read_record(FILE *f, char *buf, size_t buflen, char **fields, size_t max
 	return (int)n;
 }
 
-char *export_statement_text(const json_t *statement)
+/* "<type>\n" + the statement's canonical JSON: what the device key signs. */
+static char *statement_text(const char *type, const json_t *statement)
 {
 	char *canon = json_dumps(statement, JSON_COMPACT | JSON_SORT_KEYS);
 	char *out;
 
 	if (!canon)
 		return NULL;
-	if (asprintf(&out, "%s\n%s", EXPORT_STATEMENT_TYPE, canon) < 0)
+	if (asprintf(&out, "%s\n%s", type, canon) < 0)
 		out = NULL;
 	free(canon);
 	return out;
+}
+
+char *export_statement_text(const json_t *statement)
+{
+	return statement_text(EXPORT_STATEMENT_TYPE, statement);
 }
 
 /* ---- table reports ---- */
@@ -432,15 +438,7 @@ int report_chain_next(const char prev[EVENT_HASH_HEX], const json_t *cells,
 
 char *report_statement_text(const json_t *statement)
 {
-	char *canon = json_dumps(statement, JSON_COMPACT | JSON_SORT_KEYS);
-	char *out;
-
-	if (!canon)
-		return NULL;
-	if (asprintf(&out, "%s\n%s", REPORT_STATEMENT_TYPE, canon) < 0)
-		out = NULL;
-	free(canon);
-	return out;
+	return statement_text(REPORT_STATEMENT_TYPE, statement);
 }
 
 int report_write_header(FILE *f, enum export_format fmt, const json_t *columns)
