@@ -244,6 +244,20 @@ static int csv_cell(FILE *f, const char *v, bool last)
 	return fputs(last ? "\r\n" : ",", f) < 0 ? -EIO : 0;
 }
 
+/* One JSONL row: the object compact, in its own order, and a newline. 0, -ENOMEM or -EIO. */
+static int json_line(FILE *f, const json_t *o)
+{
+	char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	int r = 0;
+
+	if (!line)
+		return -ENOMEM;
+	if (fputs(line, f) < 0 || fputc('\n', f) < 0)
+		r = -EIO;
+	free(line);
+	return r;
+}
+
 int export_write_header(FILE *f, enum export_format fmt)
 {
 	if (fmt != EXPORT_CSV)
@@ -253,17 +267,8 @@ int export_write_header(FILE *f, enum export_format fmt)
 
 int export_write_row(FILE *f, enum export_format fmt, const json_t *row)
 {
-	if (fmt == EXPORT_JSONL) {
-		char *line = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		int r = 0;
-
-		if (!line)
-			return -ENOMEM;
-		if (fputs(line, f) < 0 || fputc('\n', f) < 0)
-			r = -EIO;
-		free(line);
-		return r;
-	}
+	if (fmt == EXPORT_JSONL)
+		return json_line(f, row);
 	for (size_t i = 0; i < EXPORT_CSV_COLS; i++) {
 		const json_t *v = json_object_get(row, export_csv_cols[i]);
 		char num[32], *text = NULL;
@@ -460,8 +465,7 @@ int report_write_row(FILE *f, enum export_format fmt, const json_t *columns, con
 	if (fmt == EXPORT_JSONL) {
 		/* The columns in their order, whatever order the row came in. */
 		json_t *o = json_object();
-		char *line;
-		int r = 0;
+		int r;
 
 		for (size_t i = 0; o && i < n; i++) {
 			const char *k = json_string_value(json_array_get(columns, i));
@@ -469,13 +473,8 @@ int report_write_row(FILE *f, enum export_format fmt, const json_t *columns, con
 
 			json_object_set_new(o, k, v ? json_incref((json_t *)v) : json_null());
 		}
-		line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		r = o ? json_line(f, o) : -ENOMEM;
 		json_decref(o);
-		if (!line)
-			return -ENOMEM;
-		if (fputs(line, f) < 0 || fputc('\n', f) < 0)
-			r = -EIO;
-		free(line);
 		return r;
 	}
 	for (size_t i = 0; i < n; i++) {
