@@ -6,23 +6,9 @@
 #include "audit.h"
 #include "util.h"
 
-const char *const audit_alarm_kinds[] = {
-    "door.forced",
-    "door.held",
-    "alarm.tamper",
-    "alarm.storage",
-    /* Tamper evidence found at start (the signed head record outside the database). */
-    "audit.truncated",
-    "audit.head_invalid",
-    NULL,
-};
-
 bool audit_is_alarm_kind(const char *kind)
 {
-	for (size_t i = 0; kind && audit_alarm_kinds[i]; i++)
-		if (!strcmp(kind, audit_alarm_kinds[i]))
-			return true;
-	return false;
+	return event_kind_is_alarm(kind);
 }
 
 int audit_chain_load(struct audit_chain *c, struct store *s)

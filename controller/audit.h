@@ -15,12 +15,7 @@
 #include "chain.h"
 #include "store.h"
 
-/*
- * The kinds whose event raises an alarm (table alarms, README "Alarms"),
- * NULL-terminated: the one list the alarm code, the retention floors and
- * the test tools read.
- */
-extern const char *const audit_alarm_kinds[];
+/* Whether kind's event raises an alarm: the kinds table's word (aeogate/event.h). */
 bool audit_is_alarm_kind(const char *kind);
 
 /* The head of the chain: the last seq and hash committed. */

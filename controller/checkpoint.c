@@ -13,34 +13,6 @@
 #include "checkpoint.h"
 #include "util.h"
 
-void devkey_id(const unsigned char pk[DEVKEY_PK_BYTES], char ret_id[DEVKEY_ID_HEX])
-{
-	unsigned char h[crypto_hash_sha256_BYTES];
-
-	crypto_hash_sha256(h, pk, DEVKEY_PK_BYTES);
-	sodium_bin2hex(ret_id, DEVKEY_ID_HEX, h, (DEVKEY_ID_HEX - 1) / 2);
-}
-
-static int hex_exact(const char *hex, unsigned char *out, size_t n)
-{
-	size_t got = 0;
-
-	if (!hex || strlen(hex) != 2 * n)
-		return -EINVAL;
-	for (const char *p = hex; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
-		      (*p >= 'A' && *p <= 'F')))
-			return -EINVAL;
-	if (sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, NULL) != 0 || got != n)
-		return -EINVAL;
-	return 0;
-}
-
-int devkey_pk_from_hex(const char *hex, unsigned char ret_pk[DEVKEY_PK_BYTES])
-{
-	return hex_exact(hex, ret_pk, DEVKEY_PK_BYTES);
-}
-
 static void devkey_fill(struct devkey *k)
 {
 	sodium_bin2hex(k->pk_hex, sizeof(k->pk_hex), k->pk, DEVKEY_PK_BYTES);
@@ -193,28 +165,6 @@ int devkey_sign(const struct devkey *k, const void *msg, size_t len, char ret_si
 	return 0;
 }
 
-int sig_verify(const unsigned char pk[DEVKEY_PK_BYTES], const void *msg, size_t len,
-	       const char *sig_hex)
-{
-	unsigned char sig[crypto_sign_BYTES];
-
-	if (sodium_init() < 0)
-		return -EIO;
-	if (hex_exact(sig_hex, sig, sizeof(sig)) < 0)
-		return -EINVAL;
-	return crypto_sign_verify_detached(sig, msg, len, pk) == 0 ? 0 : -EBADMSG;
-}
-
-int checkpoint_message(int64_t seq, const char *hash, int64_t ts_ms, char *buf, size_t len)
-{
-	char ts[32];
-	int n;
-
-	time_format_ms(ts_ms, ts, sizeof(ts));
-	n = snprintf(buf, len, "aeogate-checkpoint-v1\n%lld\n%s\n%s", (long long)seq, hash, ts);
-	return n < 0 || (size_t)n >= len ? -ENOBUFS : n;
-}
-
 int checkpoint_sign(const struct devkey *k, int64_t seq, const char *hash, int64_t ts_ms,
 		    struct checkpoint *ret)
 {
@@ -238,12 +188,7 @@ int checkpoint_sign(const struct devkey *k, int64_t seq, const char *hash, int64
 
 int checkpoint_verify(const unsigned char pk[DEVKEY_PK_BYTES], const struct checkpoint *cp)
 {
-	char msg[160];
-	int n = checkpoint_message(cp->seq, cp->hash, cp->ts_ms, msg, sizeof(msg));
-
-	if (n < 0)
-		return n;
-	return sig_verify(pk, msg, (size_t)n, cp->signature) == 0 ? 0 : -EBADMSG;
+	return checkpoint_sig_verify(pk, cp->seq, cp->hash, cp->ts_ms, cp->signature);
 }
 
 /* ---- the signed head record ---- */

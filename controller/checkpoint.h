@@ -47,13 +47,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "signature.h" /* the public half: key ids, signature checks, checkpoint text */
 #include "store.h"
 
-#define DEVKEY_PK_BYTES 32
 #define DEVKEY_SK_BYTES 64
-#define DEVKEY_PK_HEX	65  /* 64 hex digits and NUL */
-#define DEVKEY_ID_HEX	17  /* 16 hex digits and NUL */
-#define DEVKEY_SIG_HEX	129 /* 128 hex digits and NUL */
 
 struct devkey {
 	unsigned char pk[DEVKEY_PK_BYTES];
@@ -69,21 +66,8 @@ struct devkey {
  */
 int devkey_load_or_create(const char *state_dir, struct devkey *ret, bool *ret_created);
 
-/* The key id of a public key: first 16 hex digits of its SHA-256. */
-void devkey_id(const unsigned char pk[DEVKEY_PK_BYTES], char ret_id[DEVKEY_ID_HEX]);
-
-/* Parses 64 hex digits; -EINVAL otherwise. */
-int devkey_pk_from_hex(const char *hex, unsigned char ret_pk[DEVKEY_PK_BYTES]);
-
 /* Detached signature of msg as 128 hex digits. */
 int devkey_sign(const struct devkey *k, const void *msg, size_t len, char ret_sig[DEVKEY_SIG_HEX]);
-
-/* 0 when sig_hex is pk's valid signature of msg, -EBADMSG when not, -EINVAL when malformed. */
-int sig_verify(const unsigned char pk[DEVKEY_PK_BYTES], const void *msg, size_t len,
-	       const char *sig_hex);
-
-/* The signed text of a checkpoint; -ENOBUFS when buf is too small (96 bytes is enough). */
-int checkpoint_message(int64_t seq, const char *hash, int64_t ts_ms, char *buf, size_t len);
 
 /* Signs (seq, hash, ts_ms) into *ret (id 0: not stored yet). */
 int checkpoint_sign(const struct devkey *k, int64_t seq, const char *hash, int64_t ts_ms,

@@ -14,6 +14,7 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include "aeogate/credential.h"
 #include "aeogate/wiegand.h"
 #include "audit.h"
 #include "core.h"
@@ -491,50 +492,13 @@ static void hook_emit(void *userdata, unsigned door, const char *kind)
 
 /* ---- reads ---- */
 
-struct candidates {
-	char creds[AEOGATE_FORMATS_MAX][AEOGATE_CREDENTIAL_MAX + 1];
-	size_t n;
-};
-
-static enum reason decode(const struct reader_config *rc, const struct hal_read *r,
-			  struct candidates *ret)
-{
-	struct wiegand_card cards[AEOGATE_FORMATS_MAX];
-	int n;
-
-	ret->n = 0;
-	if (r->kind == HAL_READ_UID) {
-		if (r->uid_len == 0 || r->uid_len > AEOGATE_UID_MAX_BYTES)
-			return REASON_UNKNOWN_FORMAT;
-		strcpy(ret->creds[0], "uid:");
-		for (size_t i = 0; i < r->uid_len; i++)
-			snprintf(ret->creds[0] + 4 + 2 * i, 3, "%02x", r->uid[i]);
-		ret->n = 1;
-		return REASON_NONE;
-	}
-
-	n = wiegand_decode(r->bits, r->nbits, rc->formats_mask, cards, AEOGATE_FORMATS_MAX);
-	if (n > 0) {
-		for (int i = 0; i < n; i++)
-			if (wiegand_card_to_string(&cards[i], ret->creds[ret->n],
-						   sizeof(ret->creds[0])) >= 0)
-				ret->n++;
-		if (ret->n)
-			return REASON_NONE;
-	}
-	/* Keep the frame itself in the event, so nothing read is lost to the auditor. */
-	if (wiegand_raw_to_string(r->bits, r->nbits, ret->creds[0], sizeof(ret->creds[0])) >= 0)
-		ret->n = 1;
-	return n == -EBADMSG ? REASON_BAD_PARITY : REASON_UNKNOWN_FORMAT;
-}
-
 /*
  * The access event's detail: the reader's direction and what was read, and
  * for an ambiguous read every enrolled badge the frame matched. Returns a
  * string to free, or NULL (the event is still recorded, without detail).
  */
 static char *read_detail(const struct reader_config *rc, const struct hal_read *r,
-			 const struct candidates *matched, const char *const *holders)
+			 const struct credential_candidates *matched, const char *const *holders)
 {
 	json_t *d, *list;
 	char *text;
@@ -571,7 +535,7 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	const struct reader_config *rc = &c->cfg->readers[reader_index];
 	const struct door_config *dc = &c->cfg->doors[rc->door_index];
 	struct core_decision dec = {0};
-	struct candidates cand, matched = {0};
+	struct credential_candidates cand, matched = {0};
 	struct credential cred, creds[AEOGATE_FORMATS_MAX];
 	const char *holders[AEOGATE_FORMATS_MAX];
 	struct person person;
@@ -584,7 +548,7 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	if (r->kind == HAL_READ_KEY)
 		return; /* keypad input is for the card+PIN rule, which is not built yet */
 
-	reason = decode(rc, r, &cand);
+	reason = credential_from_read(r, rc->formats_mask, &cand);
 	if (reason == REASON_NONE) {
 		/* Two formats can fit one frame: the badge is whichever one was enrolled. */
 		for (size_t i = 0; i < cand.n; i++) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aeogate/credential.h"
 #include "collide.h"
 #include "core.h"
 #include "ctlsock.h"

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "aeogate/credential.h"
 #include "audit.h"
 #include "checkpoint.h"
 #include "core.h"

@@ -25,6 +25,7 @@
 #include "export.h"
 #include "ops.h"
 #include "ops_audit.h"
+#include "reports.h"
 #include "util.h"
 
 #define DAY_MS (24LL * 60 * 60 * 1000)
@@ -58,10 +59,8 @@ struct report_run {
 };
 
 struct report_def {
-	const char *name;
+	const char *name; /* in the catalogue (reports.h), which says what parameters it takes */
 	const char *const *columns;
-	bool takes_range;  /* --from/--to */
-	bool takes_within; /* --within */
 	/* Adds this page's rows, moves the cursor, sets done; negative errno. */
 	int (*page)(struct report_run *run);
 };
@@ -447,11 +446,11 @@ static int access_points_page(struct report_run *run)
 }
 
 static const struct report_def reports[] = {
-    {"alarms", alarm_cols, true, false, alarms_page},
-    {"entitlements", ent_cols, false, false, entitlements_page},
-    {"leavers", leaver_cols, true, false, leavers_page},
-    {"validity", validity_cols, false, true, validity_page},
-    {"access-points", ap_cols, false, false, access_points_page},
+    {"alarms", alarm_cols, alarms_page},
+    {"entitlements", ent_cols, entitlements_page},
+    {"leavers", leaver_cols, leavers_page},
+    {"validity", validity_cols, validity_page},
+    {"access-points", ap_cols, access_points_page},
 };
 
 /* ---- paging state ---- */
@@ -537,16 +536,18 @@ static const struct report_def *find_report(const char *name)
 
 static int get_report(struct ctl_request *req, struct report_run *run)
 {
+	const struct report_info *info;
 	const char *name;
+	char names[256];
 
 	if (ctl_arg_string(req, "report", true, AEOGATE_ID_MAX, &name) < 0)
 		return -1;
-	run->def = find_report(name);
-	if (!run->def)
-		return ctl_fail(req, "invalid_argument",
-				"no table report '%s' (alarms, entitlements, leavers, validity, "
-				"access-points)",
-				name);
+	info = reports_find(name);
+	run->def = info && info->table ? find_report(name) : NULL;
+	if (!run->def) {
+		reports_names(true, names, sizeof(names));
+		return ctl_fail(req, "invalid_argument", "no table report '%s' (%s)", name, names);
+	}
 	run->core = req->userdata;
 	return 0;
 }
@@ -594,11 +595,12 @@ static int op_report_begin(struct ctl_request *req, json_t **ret)
 	    ctl_arg_time(req, "to", false, &run.p.to_ms) < 0 ||
 	    ctl_arg_int(req, "within_days", false, 0, AEOGATE_REPORT_WITHIN_DAYS_MAX, &within) < 0)
 		return -1;
-	if (!run.def->takes_range && (run.p.from_ms || run.p.to_ms))
+	if (!(reports_find(run.def->name)->params & REPORT_TAKES_RANGE) &&
+	    (run.p.from_ms || run.p.to_ms))
 		return ctl_fail(req, "invalid_argument",
 				"the %s report is a state as of --at; --from/--to do not apply",
 				run.def->name);
-	if (!run.def->takes_within && within >= 0)
+	if (!(reports_find(run.def->name)->params & REPORT_TAKES_WITHIN) && within >= 0)
 		return ctl_fail(req, "invalid_argument", "--within applies to the validity report");
 	if (run.p.from_ms && run.p.to_ms && run.p.from_ms >= run.p.to_ms)
 		return ctl_fail(req, "invalid_argument", "'from' must be before 'to'");

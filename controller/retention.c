@@ -5,13 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
+#include "aeogate/event.h"
+#include "aeogate/limits.h"
 #include "export.h"
 #include "retention.h"
 
 bool retention_is_alarm_record(const char *kind)
 {
-	return kind && (audit_is_alarm_kind(kind) || !strncmp(kind, "alarm.", 6));
+	return kind && event_kind_retention_floor(kind) >= AEOGATE_RETENTION_ALARM_FLOOR_DAYS;
 }
 
 /* How specific pattern is for kind: -1 no match, 0 "*", prefix length, or exact. */
@@ -81,20 +82,24 @@ static int parse_days(const char *v, unsigned *ret)
 
 /*
  * A rule shorter than the alarm floor must not be the one an alarm record
- * falls under. Alarm records are the alarm kinds (audit_alarm_kinds) and
- * alarm.<any>: "alarm.~" stands for an alarm kind no rule names (no
- * pattern can hold a '~'), so only "alarm.*" or "*" can govern it.
+ * falls under. Alarm records are the kinds the kinds table (aeogate/event.h)
+ * gives that floor, and alarm.<any>: "alarm.~" stands for an alarm kind no
+ * rule names (no pattern can hold a '~'), so only "alarm.*" or "*" can
+ * govern it.
  */
 static const char *alarm_record_governed(const struct retention_rule *rules, size_t n,
 					 const struct retention_rule *r)
 {
 	if (!strncmp(r->pattern, "alarm.", 6))
 		return r->pattern;
-	for (size_t i = 0; audit_alarm_kinds[i]; i++) {
-		bool family = !strncmp(audit_alarm_kinds[i], "alarm.", 6);
+	for (size_t i = 0; i < event_kinds_n; i++) {
+		const char *kind = event_kinds[i].name;
+		bool family = !strncmp(kind, "alarm.", 6);
 
-		if (retention_rule_for(rules, n, family ? "alarm.~" : audit_alarm_kinds[i]) == r)
-			return family ? "alarm.*" : audit_alarm_kinds[i];
+		if (event_kinds[i].retention_floor_days < AEOGATE_RETENTION_ALARM_FLOOR_DAYS)
+			continue;
+		if (retention_rule_for(rules, n, family ? "alarm.~" : kind) == r)
+			return family ? "alarm.*" : kind;
 	}
 	return NULL;
 }

@@ -32,7 +32,7 @@ int retention_parse(const char *text, struct retention_rule *rules, size_t max, 
 const struct retention_rule *retention_rule_for(const struct retention_rule *rules, size_t n,
 						const char *kind);
 
-/* Alarm records: every kind in audit_alarm_kinds and every alarm.* kind. */
+/* Alarm records: the kinds with the alarm floor in the kinds table (aeogate/event.h), alarm.*. */
 bool retention_is_alarm_record(const char *kind);
 
 /* The rules as "access.*:365d, *:730d" (for the audit.pruned event); "" when none. */

@@ -123,6 +123,10 @@ export function kindText(kind) {
   return KINDS[kind] || kind;
 }
 
+// A display rule, not the alarm list: which kinds raise an alarm is the
+// controller's kinds table (include/aeogate/event.h); this marks the events
+// that may change the alarm list (so it is reloaded) and are shown in red.
+// docs/web.md, "The dashboard", says why the two differ.
 export function isAlarm(ev) {
   return ev.kind === 'door.forced' || ev.kind === 'door.held' || ev.kind.startsWith('alarm.');
 }

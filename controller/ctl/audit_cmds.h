@@ -8,6 +8,7 @@
 #define AEOGATE_CTL_AUDIT_CMDS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct ctl_ctx;
 
@@ -34,12 +35,15 @@ enum {
 };
 
 /*
- * Pages an export out of aeogated into path and writes path.manifest.json.
- * filter is {"from","to","kinds","person","zone"} (stolen); report names
- * the report or is NULL. Returns a CTL_EXIT_* code.
+ * Pages an export or a table report out of aeogated into path (the one
+ * pager, controller/lib/export_pager.h) and writes path.manifest.json.
+ * begin_args (stolen) is an event export's filter
+ * {"from","to","kinds","person","zone"} or a table report's begin
+ * arguments; report names an event report or is NULL. Returns a CTL_EXIT_*
+ * code; a failed export leaves no file.
  */
-int audit_export_run(struct ctl_ctx *ctx, json_t *filter, const char *report, const char *format,
-		     const char *path);
+int audit_export_run(struct ctl_ctx *ctx, bool table, json_t *begin_args, const char *report,
+		     const char *format, const char *path);
 
 int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_audit_checkpoint(struct ctl_ctx *ctx, int argc, char **argv);

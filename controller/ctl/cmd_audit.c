@@ -4,7 +4,7 @@
  * An export is paged out of aeogated (audit.export_begin, _page, _seal) and
  * written row by row, so memory stays constant whatever its size; verify
  * runs offline on the file and its manifest with the code aeogated hashes
- * with (controller/audit.c, controller/export.c).
+ * with (controller/lib: chain.c, export_verify.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,16 +14,31 @@
 
 #include "aeogate/limits.h"
 #include "audit_cmds.h"
-#include "checkpoint.h"
 #include "ctl.h"
 #include "export.h"
+#include "export_pager.h"
+#include "export_verify.h"
 #include "print.h"
+#include "signature.h"
+
+static void print_pubkey(const json_t *res)
+{
+	static const char *const keys[] = {"public_key", "key_id", "algorithm"};
+
+	print_fields(stdout, res, keys, sizeof(keys) / sizeof(keys[0]));
+}
+
+static void print_checkpoint(const json_t *res)
+{
+	static const char *const keys[] = {"seq", "hash", "ts", "key_id", "signature"};
+
+	print_fields(stdout, res, keys, sizeof(keys) / sizeof(keys[0]));
+}
 
 int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	json_t *res;
 	bool json = false;
-	char b[160];
 	int r;
 
 	r = ctl_getopt_json(ctx, argc, argv, &json);
@@ -34,23 +49,13 @@ int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_call(ctx, "audit.pubkey", NULL, &res);
 	if (r)
 		return r;
-	if (json) {
-		print_json(stdout, res);
-	} else {
-		print_kv(stdout, "public_key", json_field(res, "public_key", b, sizeof(b)));
-		print_kv(stdout, "key_id", json_field(res, "key_id", b, sizeof(b)));
-		print_kv(stdout, "algorithm", json_field(res, "algorithm", b, sizeof(b)));
-	}
-	json_decref(res);
-	return CTL_EXIT_OK;
+	return ctl_finish(res, json, print_pubkey);
 }
 
 int cmd_audit_checkpoint(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const char *const keys[] = {"seq", "hash", "ts", "key_id", "signature"};
 	json_t *res;
 	bool json = false;
-	char b[160];
 	int r;
 
 	r = ctl_getopt_json(ctx, argc, argv, &json);
@@ -61,24 +66,12 @@ int cmd_audit_checkpoint(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_call(ctx, "audit.checkpoint", NULL, &res);
 	if (r)
 		return r;
-	if (json)
-		print_json(stdout, res);
-	else
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			print_kv(stdout, keys[i], json_field(res, keys[i], b, sizeof(b)));
-	json_decref(res);
-	return CTL_EXIT_OK;
+	return ctl_finish(res, json, print_checkpoint);
 }
 
-/* Arguments shared by export_page and export_seal. */
-static json_t *page_args(const json_t *begin, const json_t *state)
-{
-	return json_pack("{s:O,s:O,s:O,s:O}", "filter", json_object_get(begin, "filter"),
-			 "range_first", json_object_get(begin, "range_first"), "range_last",
-			 json_object_get(begin, "range_last"), "state", state);
-}
-
-static int write_manifest(const char *path, json_t *seal, const char *format, const char *file)
+/* Writes path.manifest.json beside the export; negative errno. */
+static int write_manifest(const char *path, const json_t *seal, enum export_format fmt,
+			  const char *file)
 {
 	char mpath[4096];
 	json_t *man;
@@ -86,9 +79,7 @@ static int write_manifest(const char *path, json_t *seal, const char *format, co
 
 	if (snprintf(mpath, sizeof(mpath), "%s.manifest.json", path) >= (int)sizeof(mpath))
 		return -ENAMETOOLONG;
-	man = json_pack("{s:O,s:O,s:O,s:s,s:s}", "statement", json_object_get(seal, "statement"),
-			"signature", json_object_get(seal, "signature"), "public_key",
-			json_object_get(seal, "public_key"), "format", format, "file", file);
+	man = export_manifest_json(seal, fmt, file);
 	if (!man)
 		return -ENOMEM;
 	r = json_dump_file(man, mpath, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 ? -EIO : 0;
@@ -96,97 +87,93 @@ static int write_manifest(const char *path, json_t *seal, const char *format, co
 	return r;
 }
 
-int audit_export_run(struct ctl_ctx *ctx, json_t *filter, const char *report, const char *format,
-		     const char *path)
+/* The pager's requests, one round trip each, until the seal; a CTL_EXIT_* code. */
+static int page_all(struct ctl_ctx *ctx, struct export_pager *p, const char *path, FILE **f)
 {
-	enum export_format fmt;
-	json_t *begin = NULL, *state = NULL, *seal = NULL, *args;
+	json_t *res = NULL, *args;
+	const char *op;
+	int r;
+
+	while ((r = export_pager_next(p, res, &op, &args)) == 1) {
+		json_decref(res);
+		res = NULL;
+		r = ctl_call(ctx, op, args, &res);
+		if (r)
+			return r;
+		if (!*f) {
+			/* The file is made only once the controller agreed to export. */
+			*f = fopen(path, "we");
+			if (!*f) {
+				json_decref(res);
+				return ctl_fail("%s: %m", path);
+			}
+			export_pager_set_file(p, *f);
+		}
+	}
+	json_decref(res);
+	if (r == -EIO)
+		return ctl_fail("%s: cannot write: %m", path);
+	if (r == -EPROTO)
+		return ctl_fail("%s: aeogated's reply to %s is not what it should be", path, op);
+	if (r < 0)
+		return ctl_fail("%s: %s", path, strerror(-r));
+	return CTL_EXIT_OK;
+}
+
+int audit_export_run(struct ctl_ctx *ctx, bool table, json_t *begin_args, const char *report,
+		     const char *format, const char *path)
+{
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	long long rows = 0;
+	struct export_pager *p = NULL;
+	const json_t *st;
+	enum export_format fmt;
+	bool created;
 	FILE *f = NULL;
 	int r;
 
 	if (export_format_parse(format, &fmt) < 0) {
-		json_decref(filter);
+		json_decref(begin_args);
 		return ctl_fail("--format must be csv or jsonl, not '%s'", format);
 	}
-	r = ctl_call(ctx, "audit.export_begin", json_pack("{s:o}", "filter", filter), &begin);
-	if (r)
-		return r;
-	f = fopen(path, "we");
-	if (!f) {
-		json_decref(begin);
-		return ctl_fail("%s: %m", path);
-	}
-	if (export_write_header(f, fmt) < 0)
-		goto err_write;
-	state = json_incref(json_object_get(begin, "state"));
-	for (;;) {
-		json_t *page, *row;
-		size_t i;
-		bool done;
-
-		r = ctl_call(ctx, "audit.export_page", page_args(begin, state), &page);
-		if (r)
-			goto err;
-		json_array_foreach(json_object_get(page, "rows"), i, row)
-		{
-			if (export_write_row(f, fmt, row) < 0) {
-				json_decref(page);
-				goto err_write;
-			}
-			rows++;
-		}
-		json_decref(state);
-		state = json_incref(json_object_get(page, "state"));
-		done = json_is_true(json_object_get(page, "done"));
-		json_decref(page);
-		if (done)
-			break;
-	}
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
-		goto err_write;
-	args = page_args(begin, state);
-	if (report)
-		json_object_set_new(args, "report", json_string(report));
-	r = ctl_call(ctx, "audit.export_seal", args, &seal);
+	if (export_pager_new(table, fmt, begin_args, report, 0, true, &p) < 0)
+		return ctl_fail("out of memory");
+	r = page_all(ctx, p, path, &f);
+	created = f != NULL;
 	if (r)
 		goto err;
 	if (fclose(f) != 0) {
 		f = NULL;
-		goto err_write;
-	}
-	f = NULL;
-	r = write_manifest(path, seal, format, base);
-	if (r < 0) {
-		ctl_fail("%s.manifest.json: %s", path, strerror(-r));
-		r = CTL_EXIT_FAIL;
+		r = ctl_fail("%s: cannot write: %m", path);
 		goto err;
 	}
-	{
-		const json_t *st = json_object_get(seal, "statement");
-
+	f = NULL;
+	r = write_manifest(path, export_pager_seal(p), fmt, base);
+	if (r < 0) {
+		r = ctl_fail("%s.manifest.json: %s", path, strerror(-r));
+		goto err;
+	}
+	st = json_object_get(export_pager_seal(p), "statement");
+	if (table)
+		printf("%s: %s report, %lld rows; manifest %s.manifest.json, key %s\n", path,
+		       json_string_value(json_object_get(export_pager_begin(p), "report")),
+		       (long long)export_pager_rows(p), path,
+		       json_string_value(json_object_get(st, "key_id")));
+	else
 		printf("%s: %lld rows of seq %lld-%lld; manifest %s.manifest.json, key %s\n", path,
-		       rows, (long long)json_integer_value(json_object_get(st, "range_first")),
+		       (long long)export_pager_rows(p),
+		       (long long)json_integer_value(json_object_get(st, "range_first")),
 		       (long long)json_integer_value(json_object_get(st, "range_last")), path,
 		       json_string_value(json_object_get(st, "key_id")));
-	}
-	json_decref(seal);
-	json_decref(state);
-	json_decref(begin);
+	export_pager_free(p);
 	return CTL_EXIT_OK;
 
-err_write:
-	ctl_fail("%s: cannot write: %m", path);
-	r = CTL_EXIT_FAIL;
 err:
 	/* Half an export must not look like one. */
 	if (f)
 		fclose(f);
-	unlink(path);
-	json_decref(seal);
-	json_decref(state);
-	json_decref(begin);
+	if (created)
+		unlink(path);
+	export_pager_free(p);
 	return r;
 }
 
@@ -261,7 +248,7 @@ int cmd_audit_export(struct ctl_ctx *ctx, int argc, char **argv)
 		json_decref(filter);
 		return ctl_usage_error(ctx, "%s", err);
 	}
-	return audit_export_run(ctx, filter, NULL, format, out);
+	return audit_export_run(ctx, false, filter, NULL, format, out);
 }
 
 /* A key given as 64 hex digits, or a file holding them (device.pub, pubkey output). */

@@ -46,16 +46,6 @@ static void print_badge(const json_t *b)
 		print_kv(stdout, "revoked", json_field(b, "revoked", buf, sizeof(buf)));
 }
 
-static int finish(json_t *result, bool json)
-{
-	if (json)
-		print_json(stdout, result);
-	else
-		print_badge(result);
-	json_decref(result);
-	return CTL_EXIT_OK;
-}
-
 int cmd_badge_issue(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -124,7 +114,7 @@ int cmd_badge_issue(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_call(ctx, "badge.issue", args, &result);
 	if (r)
 		return r;
-	return finish(result, json);
+	return ctl_finish(result, json, print_badge);
 }
 
 int cmd_badge_revoke(struct ctl_ctx *ctx, int argc, char **argv)
@@ -141,7 +131,7 @@ int cmd_badge_revoke(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_call_str(ctx, "badge.revoke", "credential", argv[optind], &result);
 	if (r)
 		return r;
-	return finish(result, json);
+	return ctl_finish(result, json, print_badge);
 }
 
 int cmd_badge_list(struct ctl_ctx *ctx, int argc, char **argv)

@@ -91,12 +91,7 @@ int cmd_person_add(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_call(ctx, "person.add", args, &result);
 	if (r)
 		return r;
-	if (json)
-		print_json(stdout, result);
-	else
-		print_person(result);
-	json_decref(result);
-	return CTL_EXIT_OK;
+	return ctl_finish(result, json, print_person);
 }
 
 /*
@@ -260,10 +255,5 @@ int cmd_person_change(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_call_str(ctx, op, "id", id, &result);
 	if (r)
 		return r;
-	if (json)
-		print_json(stdout, result);
-	else
-		print_person(result);
-	json_decref(result);
-	return CTL_EXIT_OK;
+	return ctl_finish(result, json, print_person);
 }

@@ -68,16 +68,6 @@ static int read_password(char *buf, size_t len)
 	return 0;
 }
 
-static int finish(json_t *result, bool json)
-{
-	if (json)
-		print_json(stdout, result);
-	else
-		print_user(result);
-	json_decref(result);
-	return CTL_EXIT_OK;
-}
-
 int cmd_user_add(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -124,7 +114,7 @@ int cmd_user_add(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_call(ctx, "user.add", args, &result);
 	if (r)
 		return r;
-	return finish(result, json);
+	return ctl_finish(result, json, print_user);
 }
 
 int cmd_user_list(struct ctl_ctx *ctx, int argc, char **argv)
@@ -189,7 +179,7 @@ int cmd_user_change(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_call_str(ctx, op, "name", argv[optind], &result);
 	if (r)
 		return r;
-	return finish(result, json);
+	return ctl_finish(result, json, print_user);
 }
 
 int cmd_user_passwd(struct ctl_ctx *ctx, int argc, char **argv)
@@ -220,5 +210,5 @@ int cmd_user_passwd(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_call(ctx, "user.passwd", args, &result);
 	if (r)
 		return r;
-	return finish(result, json);
+	return ctl_finish(result, json, print_user);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "print.h"
 
 void ctl_print_usage(const struct ctl_cmd *cmd, FILE *f)
 {
@@ -180,4 +181,14 @@ int ctl_args_set(json_t *args, const char *key, const char *value)
 	if (r < 0)
 		return ctl_fail("out of memory");
 	return 0;
+}
+
+int ctl_finish(json_t *result, bool json, void (*print)(const json_t *result))
+{
+	if (json)
+		print_json(stdout, result);
+	else
+		print(result);
+	json_decref(result);
+	return CTL_EXIT_OK;
 }

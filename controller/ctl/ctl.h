@@ -127,6 +127,12 @@ int ctl_args_set(json_t *args, const char *key, const char *value);
 /* Parses a non-negative integer option value; -EINVAL when it is not one. */
 int ctl_parse_u64(const char *s, unsigned long long max, long long *ret);
 
+/*
+ * The end of a command that shows one record: result as JSON (--json) or
+ * through print, then freed. Returns CTL_EXIT_OK.
+ */
+int ctl_finish(json_t *result, bool json, void (*print)(const json_t *result));
+
 /* Record printers shared between commands. */
 void print_badges(const json_t *arr);
 

@@ -156,3 +156,11 @@ const char *json_join(const json_t *obj, const char *key, char *buf, size_t len)
 	}
 	return buf;
 }
+
+void print_fields(FILE *f, const json_t *obj, const char *const *keys, size_t n)
+{
+	char b[300];
+
+	for (size_t i = 0; i < n; i++)
+		print_kv(f, keys[i], json_field(obj, keys[i], b, sizeof(b)));
+}

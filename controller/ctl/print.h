@@ -27,6 +27,9 @@ void table_print(const struct table *t, FILE *f);
 /* "key  value" with the key padded to a fixed width; NULL value prints "-". */
 void print_kv(FILE *f, const char *key, const char *value);
 
+/* print_kv of each of keys[0..n) with its json_field. */
+void print_fields(FILE *f, const json_t *obj, const char *const *keys, size_t n);
+
 /* One JSON document (object or array), indented, and a newline. */
 void print_json(FILE *f, const json_t *j);
 

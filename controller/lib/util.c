@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "aeogate/limits.h"
-#include "aeogate/wiegand.h"
 #include "util.h"
 
 int64_t now_wall_ms(void)
@@ -172,38 +171,6 @@ bool text_is_valid(const char *s)
 		p += len;
 	}
 	return true;
-}
-
-int credential_normalize(const char *in, char *out, size_t len)
-{
-	if (!in)
-		return -EINVAL;
-	if (strncasecmp(in, "uid:", 4) == 0) {
-		const char *hex = in + 4;
-		size_t n = strlen(hex);
-
-		/* ISO 14443A UIDs are 4, 7 or 10 bytes. */
-		if (n != 8 && n != 14 && n != 20)
-			return -EINVAL;
-		if (len < n + 5)
-			return -ENOSPC;
-		memcpy(out, "uid:", 4);
-		for (size_t i = 0; i < n; i++) {
-			if (!isxdigit((unsigned char)hex[i]))
-				return -EINVAL;
-			out[4 + i] = (char)tolower((unsigned char)hex[i]);
-		}
-		out[4 + n] = '\0';
-		return 0;
-	} else {
-		struct wiegand_card card;
-		int r = wiegand_card_from_string(in, &card);
-
-		if (r < 0)
-			return r;
-		r = wiegand_card_to_string(&card, out, len);
-		return r < 0 ? r : 0;
-	}
 }
 
 size_t util_json_depth(const json_t *v)

@@ -36,12 +36,6 @@ bool id_is_valid(const char *s);
 bool text_is_valid(const char *s);
 
 /*
- * Normalizes a credential given by a person ("H10301:012:3456",
- * "uid:04A1B2C3") into its stored form; -EINVAL when malformed.
- */
-int credential_normalize(const char *in, char *out, size_t len);
-
-/*
  * Nesting depth of a JSON value: 0 for a scalar, 1 for a flat object or
  * array. Every boundary that takes JSON from outside checks it against
  * AEOGATE_JSON_DEPTH_MAX.

@@ -5,9 +5,9 @@
  * until done, audit.export_seal; for a table report report.begin, .page,
  * .seal), all with the user's session token, so the controller decides who
  * may export, and writes the rows with the controller's own writer
- * (controller/export.c) into an anonymous temporary file. The signed manifest is kept beside it in
- * memory. Both are then downloaded by a random id, by the session that made them only, until they
- * expire.
+ * (controller/lib/export_format.c) into an anonymous temporary file. The signed manifest is kept
+ * beside it in memory. Both are then downloaded by a random id, by the session that made them only,
+ * until they expire.
  *
  * Why a temporary file and not a stream straight to the browser: the
  * manifest exists only once every row has been paged, and it must describe
@@ -28,61 +28,9 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "export_pager.h"
+#include "reports.h"
 #include "web.h"
-
-/*
- * The reports aeogatectl knows (controller/ctl/cmd_report.c): event reports
- * are exports of these kinds; table reports (table set) are computed by the
- * controller from its state, and take the parameters flagged.
- */
-enum {
-	P_RANGE = 1 << 0,  /* from, to */
-	P_WITHIN = 1 << 1, /* within_days */
-};
-
-static const struct web_report {
-	const char *name;
-	const char *title;
-	bool table;
-	unsigned params; /* of a table report; every one takes "at" */
-	const char *const kinds[16];
-} reports[] = {
-    {"access",
-     "Access: every granted and denied badge read",
-     false,
-     0,
-     {"access.granted", "access.denied"}},
-    {"exceptions",
-     "Exceptions: denied, forced, held, tamper, duress, noise",
-     false,
-     0,
-     {"access.denied", "door.forced", "door.held", "alarm.tamper", "alarm.duress", "reader.noise"}},
-    {"alarms", "Alarms: raised, acknowledged and closed, with response times", true, P_RANGE, {0}},
-    {"entitlements", "Entitlements: who may enter which zone, as of a date", true, 0, {0}},
-    {"leavers", "Leavers: terminations, revocations and later attempts", true, P_RANGE, {0}},
-    {"validity", "Validity: persons and badges expiring or expired", true, P_WITHIN, {0}},
-    {"admin",
-     "Admin trail: persons, badges, levels, users, config, alarm handling",
-     false,
-     0,
-     {"person.*", "badge.*", "level.*", "user.added", "user.disabled", "user.enabled",
-      "user.password_changed", "config.*", "alarm.acknowledged", "alarm.closed", "review.*",
-      "audit.*"}},
-    {"devices",
-     "Devices: readers offline/online, restarts, storage faults, clock jumps",
-     false,
-     0,
-     {"reader.offline", "reader.online", "system.*", "alarm.storage", "alarm.tamper",
-      "alarm.tamper_restored", "clock.*"}},
-    {"access-points", "Access points: doors, readers and zones as configured", true, 0, {0}},
-};
-
-enum step {
-	STEP_BEGIN,
-	STEP_PAGE,
-	STEP_SEAL,
-	STEP_DONE,
-};
 
 /*
  * Created by wexport_new for one POST /api/exports, owned by that request
@@ -93,12 +41,10 @@ struct wexport {
 	char id[WEB_EXPORT_ID_HEX];
 	unsigned char owner[crypto_generichash_BYTES]; /* hash of the session token */
 	enum export_format fmt;
-	const struct web_report *report; /* NULL: a plain audit export */
-	json_t *filter;			 /* an event export's filter, a table report's begin args */
-	enum step step;
-	json_t *begin, *state;
-	int fd;	 /* the anonymous file, for reading */
-	FILE *f; /* the same file, for writing, until sealed */
+	const struct report_info *report; /* NULL: a plain audit export */
+	struct export_pager *pager;	  /* until sealed */
+	int fd;				  /* the anonymous file, for reading */
+	FILE *f;			  /* the same file, for writing, until sealed */
 	long long rows;
 	long long range_first, range_last; /* of the signed statement */
 	char key_id[24];
@@ -134,9 +80,7 @@ static void wexport_free(struct wexport *x)
 		fclose(x->f);
 	if (x->fd >= 0)
 		close(x->fd);
-	json_decref(x->filter);
-	json_decref(x->begin);
-	json_decref(x->state);
+	export_pager_free(x->pager);
 	free(x->manifest);
 	free(x);
 	n_held--;
@@ -205,42 +149,8 @@ static int tmpfile_open(void)
 	return fd;
 }
 
-static const struct web_report *report_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++)
-		if (!strcmp(reports[i].name, name))
-			return &reports[i];
-	return NULL;
-}
-
-json_t *wexport_reports_json(void)
-{
-	json_t *arr = json_array();
-
-	for (size_t i = 0; arr && i < sizeof(reports) / sizeof(reports[0]); i++) {
-		const struct web_report *r = &reports[i];
-		json_t *kinds = json_array(), *params = json_array();
-
-		for (size_t k = 0; r->kinds[k]; k++)
-			json_array_append_new(kinds, json_string(r->kinds[k]));
-		if (!r->table || (r->params & P_RANGE)) {
-			json_array_append_new(params, json_string("from"));
-			json_array_append_new(params, json_string("to"));
-		}
-		if (r->table)
-			json_array_append_new(params, json_string("at"));
-		if (r->params & P_WITHIN)
-			json_array_append_new(params, json_string("within_days"));
-		json_array_append_new(arr,
-				      json_pack("{s:s,s:s,s:s,s:o,s:o}", "name", r->name, "title",
-						r->title, "type", r->table ? "table" : "events",
-						"kinds", kinds, "params", params));
-	}
-	return arr;
-}
-
 /* The begin args of a table report: {report, from?, to?, at?, within_days?}. */
-static json_t *table_args(const struct web_report *r, const json_t *body, char *err, size_t errlen)
+static json_t *table_args(const struct report_info *r, const json_t *body, char *err, size_t errlen)
 {
 	static const char *const times[] = {"from", "to", "at", NULL};
 	json_t *args = json_pack("{s:s}", "report", r->name), *v;
@@ -295,6 +205,7 @@ int wexport_new(const char *token, const json_t *body, struct wexport **ret, cha
 	struct export_filter check;
 	json_t *from, *to, *kinds, *filter, *v;
 	struct wexport *x;
+	char names[256];
 	const char *key;
 	int fd;
 
@@ -319,11 +230,9 @@ int wexport_new(const char *token, const json_t *body, struct wexport **ret, cha
 		goto err_inval;
 	}
 	if (json_object_get(body, "report") && !json_is_null(json_object_get(body, "report"))) {
-		if (!report || !(x->report = report_find(report))) {
-			snprintf(
-			    err, errlen,
-			    "'report' must be one of access, exceptions, alarms, entitlements, "
-			    "leavers, validity, admin, devices, access-points");
+		if (!report || !(x->report = reports_find(report))) {
+			reports_names(false, names, sizeof(names));
+			snprintf(err, errlen, "'report' must be one of %s", names);
 			goto err_inval;
 		}
 		if (json_object_get(body, "kinds") || json_object_get(body, "person") ||
@@ -341,9 +250,12 @@ int wexport_new(const char *token, const json_t *body, struct wexport **ret, cha
 	}
 	if (x->report && x->report->table) {
 		/* The controller checks which parameters the report takes. */
-		x->filter = table_args(x->report, body, err, errlen);
-		if (!x->filter)
+		v = table_args(x->report, body, err, errlen);
+		if (!v)
 			goto err_inval;
+		if (export_pager_new(true, x->fmt, v, NULL, AEOGATE_WEB_EXPORT_FILE_MAX, false,
+				     &x->pager) < 0)
+			goto err_nomem;
 		goto ready;
 	}
 	if (time_arg(body, "from", &from) < 0 || time_arg(body, "to", &to) < 0) {
@@ -351,9 +263,7 @@ int wexport_new(const char *token, const json_t *body, struct wexport **ret, cha
 		goto err_inval;
 	}
 	if (x->report) {
-		kinds = json_array();
-		for (size_t i = 0; x->report->kinds[i]; i++)
-			json_array_append_new(kinds, json_string(x->report->kinds[i]));
+		kinds = reports_kinds_json(x->report);
 	} else {
 		v = json_object_get(body, "kinds");
 		kinds = v && !json_is_null(v) ? json_deep_copy(v) : json_array();
@@ -362,12 +272,9 @@ int wexport_new(const char *token, const json_t *body, struct wexport **ret, cha
 	    "{s:o,s:o,s:o,s:O,s:O}", "from", from, "to", to, "kinds", kinds, "person",
 	    json_object_get(body, "person") ? json_object_get(body, "person") : json_null(), "zone",
 	    json_object_get(body, "zone") ? json_object_get(body, "zone") : json_null());
-	if (!filter) {
-		snprintf(err, errlen, "out of memory");
-		wexport_free(x);
-		return -ENOMEM;
-	}
-	x->filter = filter;
+	if (!filter || export_pager_new(false, x->fmt, filter, x->report ? x->report->name : NULL,
+					AEOGATE_WEB_EXPORT_FILE_MAX, false, &x->pager) < 0)
+		goto err_nomem;
 	/* The controller checks the filter again; this catches mistakes before any work. */
 	if (export_filter_from_json(filter, &check, err, errlen) < 0)
 		goto err_inval;
@@ -400,10 +307,14 @@ ready:
 	memcpy(x->owner, owner, sizeof(owner));
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(x->id, sizeof(x->id), raw, sizeof(raw));
-	x->step = STEP_BEGIN;
+	export_pager_set_file(x->pager, x->f);
 	*ret = x;
 	return 0;
 
+err_nomem:
+	snprintf(err, errlen, "out of memory");
+	wexport_free(x);
+	return -ENOMEM;
 err_inval:
 	wexport_free(x);
 	return -EINVAL;
@@ -412,17 +323,6 @@ err_inval:
 static bool is_table(const struct wexport *x)
 {
 	return x->report && x->report->table;
-}
-
-/* Arguments of the page and seal ops, as aeogatectl sends them. */
-static json_t *page_args(const struct wexport *x)
-{
-	if (is_table(x))
-		return json_pack("{s:O,s:O,s:O}", "report", json_object_get(x->begin, "report"),
-				 "params", json_object_get(x->begin, "params"), "state", x->state);
-	return json_pack("{s:O,s:O,s:O,s:O}", "filter", json_object_get(x->begin, "filter"),
-			 "range_first", json_object_get(x->begin, "range_first"), "range_last",
-			 json_object_get(x->begin, "range_last"), "state", x->state);
 }
 
 static int finish(struct wexport *x, const json_t *seal)
@@ -452,10 +352,7 @@ static int finish(struct wexport *x, const json_t *seal)
 	snprintf(x->file, sizeof(x->file), "aeogate-%s-%s.%s",
 		 x->report ? x->report->name : "audit", stamp, export_format_name(x->fmt));
 	/* The manifest aeogatectl writes beside FILE, so `audit verify FILE` finds it. */
-	man = json_pack("{s:O,s:O,s:O,s:s,s:s}", "statement", json_object_get(seal, "statement"),
-			"signature", json_object_get(seal, "signature"), "public_key",
-			json_object_get(seal, "public_key"), "format", export_format_name(x->fmt),
-			"file", x->file);
+	man = export_manifest_json(seal, x->fmt, x->file);
 	text = man ? json_dumps(man, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	{
 		const json_t *stmt = json_object_get(seal, "statement");
@@ -482,10 +379,9 @@ static int finish(struct wexport *x, const json_t *seal)
 	x->manifest[x->manifest_len++] = '\n';
 	x->manifest[x->manifest_len] = '\0';
 	x->expires_ms = mono_ms() + AEOGATE_WEB_EXPORT_TTL_S * 1000LL;
-	x->step = STEP_DONE;
-	json_decref(x->begin);
-	json_decref(x->state);
-	x->begin = x->state = NULL;
+	x->rows = export_pager_rows(x->pager);
+	export_pager_free(x->pager);
+	x->pager = NULL;
 	x->next = held;
 	held = x;
 	return 0;
@@ -493,72 +389,12 @@ static int finish(struct wexport *x, const json_t *seal)
 
 int wexport_next(struct wexport *x, const json_t *result, const char **ret_op, json_t **ret_args)
 {
-	const json_t *row;
-	size_t i;
-	bool done;
+	int r;
 
-	switch (x->step) {
-	case STEP_BEGIN:
-		if (!result) {
-			*ret_op = is_table(x) ? "report.begin" : "audit.export_begin";
-			*ret_args = is_table(x) ? json_incref(x->filter)
-						: json_pack("{s:O}", "filter", x->filter);
-			return *ret_args ? 1 : -ENOMEM;
-		}
-		if (!json_is_object(json_object_get(result, "state")) ||
-		    (is_table(x) && !json_is_array(json_object_get(result, "columns"))))
-			return -EPROTO;
-		x->begin = json_incref((json_t *)result);
-		x->state = json_incref(json_object_get(result, "state"));
-		if ((is_table(x)
-			 ? report_write_header(x->f, x->fmt, json_object_get(result, "columns"))
-			 : export_write_header(x->f, x->fmt)) < 0)
-			return -EIO;
-		x->step = STEP_PAGE;
-		*ret_op = is_table(x) ? "report.page" : "audit.export_page";
-		*ret_args = page_args(x);
-		return *ret_args ? 1 : -ENOMEM;
-	case STEP_PAGE:
-		if (!json_is_array(json_object_get(result, "rows")) ||
-		    !json_is_object(json_object_get(result, "state")))
-			return -EPROTO;
-		json_array_foreach(json_object_get(result, "rows"), i, row)
-		{
-			int r = is_table(x)
-				    ? report_write_row(x->f, x->fmt,
-						       json_object_get(x->begin, "columns"), row)
-				    : export_write_row(x->f, x->fmt, row);
-
-			if (r < 0)
-				return -EIO;
-			x->rows++;
-		}
-		if (ftello(x->f) > AEOGATE_WEB_EXPORT_FILE_MAX)
-			return -EFBIG;
-		json_decref(x->state);
-		x->state = json_incref(json_object_get(result, "state"));
-		done = json_is_true(json_object_get(result, "done"));
-		if (done) {
-			x->step = STEP_SEAL;
-			*ret_op = is_table(x) ? "report.seal" : "audit.export_seal";
-			*ret_args = page_args(x);
-			if (*ret_args && x->report && !is_table(x))
-				json_object_set_new(*ret_args, "report",
-						    json_string(x->report->name));
-		} else {
-			*ret_op = is_table(x) ? "report.page" : "audit.export_page";
-			*ret_args = page_args(x);
-		}
-		return *ret_args ? 1 : -ENOMEM;
-	case STEP_SEAL:
-		if (!json_is_object(json_object_get(result, "statement")) ||
-		    !json_is_string(json_object_get(result, "signature")) ||
-		    !json_is_string(json_object_get(result, "public_key")))
-			return -EPROTO;
-		return finish(x, result);
-	default:
+	if (!x->pager)
 		return -EINVAL;
-	}
+	r = export_pager_next(x->pager, result, ret_op, ret_args);
+	return r == 0 ? finish(x, export_pager_seal(x->pager)) : r;
 }
 
 json_t *wexport_summary(const struct wexport *x)

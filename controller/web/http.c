@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reports.h"
 #include "web.h"
 
 #define CSP                                                                                        \
@@ -449,7 +450,7 @@ static int ctl_reply(struct pss *p, json_t *msg)
 			       strcmp(role, "admin") == 0 || strcmp(role, "local") == 0))
 			return respond_error(p, 403, "permission_denied",
 					     "reports are for auditors, managers and admins");
-		return respond_json(p, 200, wexport_reports_json());
+		return respond_json(p, 200, reports_json());
 	}
 	if (r->flags & R_LOGIN) {
 		const char *token = json_string_value(json_object_get(result, "token"));

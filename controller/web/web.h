@@ -123,8 +123,6 @@ const char *wexport_manifest(const struct wexport *x, size_t *ret_len);
 const char *wexport_file_name(const struct wexport *x);
 /* Drops the exports of a session that logged out. */
 void wexport_forget_session(const char *token);
-/* The reports there are: [{name, title, kinds}]. */
-json_t *wexport_reports_json(void);
 
 /* Shared helpers. */
 /* Copies the session cookie's value; false when absent or malformed. */

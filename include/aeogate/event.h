@@ -8,6 +8,8 @@
 #ifndef AEOGATE_EVENT_H
 #define AEOGATE_EVENT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* SHA-256 as lower-case hex, plus NUL. */
@@ -30,5 +32,31 @@ struct event {
 
 /* Frees the strings of an event the store filled in; accepts NULL. */
 void event_clear(struct event *e);
+
+/*
+ * The kinds table (controller/lib/event_kinds.c): what each kind is, once,
+ * for every program. name is a kind ("door.forced") or a family
+ * ("alarm.*", any kind in it that has no row of its own). is_alarm: its
+ * event raises an alarm (the alarms table, README "Alarms").
+ * retention_floor_days: no retention rule may keep its events for less
+ * (README "Retention"): alarm records, the alarm kinds and the whole
+ * alarm.* family with the acknowledgements, have the longer floor. A kind
+ * the table does not name is no alarm and has the general floor.
+ */
+struct event_kind {
+	const char *name;
+	bool is_alarm;
+	unsigned retention_floor_days;
+};
+
+extern const struct event_kind event_kinds[];
+extern const size_t event_kinds_n;
+
+/* The row for kind: its own, else its family's; NULL when neither (or kind is NULL). */
+const struct event_kind *event_kind_find(const char *kind);
+/* Whether an event of kind raises an alarm. */
+bool event_kind_is_alarm(const char *kind);
+/* The shortest retention, in days, a rule may give events of kind. */
+unsigned event_kind_retention_floor(const char *kind);
 
 #endif

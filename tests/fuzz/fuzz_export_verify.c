@@ -45,6 +45,7 @@
 #include "audit.h"
 #include "checkpoint.h"
 #include "export.h"
+#include "export_verify.h"
 #include "fuzz.h"
 #include "util.h"
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "aeogate/credential.h"
 #include "aeogate/wiegand.h"
 #include "fuzz.h"
 #include "util.h"

@@ -10,7 +10,7 @@
  *
  * SCRIPT has one event per line: DAYS_AGO KIND [open | closed[:DAYS_AGO] | xN],
  * where xN repeats the line N times (in one transaction).
- * Alarm kinds (audit_alarm_kinds: door.forced, door.held, alarm.*, ...) also
+ * Alarm kinds (the kinds table, aeogate/event.h: door.forced, door.held, ...) also
  * get their alarm row, open or closed (by default when raised). access.*
  * rows carry a person and a credential, door.* and alarm.* rows a door.
  * Prints the seq of each line.

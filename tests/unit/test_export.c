@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Export files (controller/export.c): the RFC 4180 reader on hand-written
- * edge cases, formula neutralization written and read back, kind
- * patterns, the filter's JSON form, and the report chain of table reports.
+ * Export files (controller/lib/export_format.c, export_verify.c): the RFC 4180 reader on
+ * hand-written edge cases, formula neutralization written and read back, kind patterns, the
+ * filter's JSON form, and the report chain of table reports.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "export.h"
+#include "export_verify.h"
 
 #define FIELDS_MAX	       16
 #define AUDIT_GENESIS_FOR_TEST "0000000000000000000000000000000000000000000000000000000000000000"

@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The offline verifier of exports and table reports (export_verify.h):
+ * aeogatectl checks a file and its manifest on any machine, with no daemon.
+ * Each event row's hash and its link to the row before are checked by the
+ * chain's one definition (chain.h), not by a copy of it.
+ */
 #include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -6,490 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "audit.h"
-#include "checkpoint.h"
+#include "chain.h"
 #include "export.h"
+#include "export_verify.h"
+#include "signature.h"
 #include "util.h"
-
-/* The columns of a row, in file order; export_chain is last. */
-static const char *const cols[EXPORT_CSV_COLS] = {
-    "seq",	  "ts",	    "kind",   "door", "reader", "zone",	       "person",
-    "credential", "reason", "detail", "prev", "hash",	"export_chain"};
-
-int export_format_parse(const char *s, enum export_format *ret)
-{
-	if (!strcmp(s, "csv"))
-		*ret = EXPORT_CSV;
-	else if (!strcmp(s, "jsonl"))
-		*ret = EXPORT_JSONL;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-const char *export_format_name(enum export_format f)
-{
-	return f == EXPORT_CSV ? "csv" : "jsonl";
-}
-
-bool export_kind_valid(const char *k)
-{
-	size_t n = k ? strlen(k) : 0;
-	bool word = false;
-
-	if (n == 0 || n > AEOGATE_ID_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = k[i];
-
-		if (c == '*')
-			return i == n - 1 && i >= 2 && k[i - 1] == '.';
-		if (c == '.') {
-			if (!word)
-				return false;
-			word = false;
-		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') {
-			word = true;
-		} else {
-			return false;
-		}
-	}
-	return word;
-}
-
-int export_filter_add_kind(struct export_filter *f, const char *k)
-{
-	size_t i;
-
-	if (!export_kind_valid(k))
-		return -EINVAL;
-	for (i = 0; i < f->n_kinds; i++) {
-		int c = strcmp(f->kinds[i], k);
-
-		if (c == 0)
-			return 0;
-		if (c > 0)
-			break;
-	}
-	if (f->n_kinds == AEOGATE_EXPORT_KINDS_MAX)
-		return -E2BIG;
-	memmove(f->kinds[i + 1], f->kinds[i], (f->n_kinds - i) * sizeof(f->kinds[0]));
-	snprintf(f->kinds[i], sizeof(f->kinds[i]), "%s", k);
-	f->n_kinds++;
-	return 0;
-}
-
-static bool kind_match(const char *pattern, const char *kind)
-{
-	size_t n = strlen(pattern);
-
-	if (n >= 2 && pattern[n - 1] == '*')
-		return strncmp(pattern, kind, n - 1) == 0;
-	return strcmp(pattern, kind) == 0;
-}
-
-bool export_filter_match(const struct export_filter *f, const struct event *e)
-{
-	bool any = f->n_kinds == 0;
-
-	if (e->ts_ms < f->from_ms || (f->to_ms && e->ts_ms >= f->to_ms))
-		return false;
-	if (f->person[0] && (!e->person || strcmp(f->person, e->person)))
-		return false;
-	if (f->zone[0] && (!e->zone || strcmp(f->zone, e->zone)))
-		return false;
-	for (size_t i = 0; i < f->n_kinds && !any; i++)
-		any = e->kind && kind_match(f->kinds[i], e->kind);
-	return any;
-}
-
-bool export_filter_narrows(const struct export_filter *f)
-{
-	return f->n_kinds || f->person[0] || f->zone[0];
-}
-
-static json_t *time_or_null(int64_t ms, bool set)
-{
-	char ts[32];
-
-	if (!set)
-		return json_null();
-	time_format_ms(ms, ts, sizeof(ts));
-	return json_string(ts);
-}
-
-json_t *export_filter_to_json(const struct export_filter *f)
-{
-	json_t *kinds = json_array();
-
-	for (size_t i = 0; i < f->n_kinds; i++)
-		json_array_append_new(kinds, json_string(f->kinds[i]));
-	return json_pack("{s:o,s:o,s:o,s:o,s:o}", "from", time_or_null(f->from_ms, f->from_ms != 0),
-			 "to", time_or_null(f->to_ms, f->to_ms != 0), "kinds", kinds, "person",
-			 f->person[0] ? json_string(f->person) : json_null(), "zone",
-			 f->zone[0] ? json_string(f->zone) : json_null());
-}
-
-static int filter_time(const json_t *j, const char *key, int64_t *ret, char *err, size_t errlen)
-{
-	const json_t *v = json_object_get(j, key);
-
-	*ret = 0;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_string(v) || time_parse_ms(json_string_value(v), ret) < 0) {
-		snprintf(err, errlen, "filter: '%s' is not a UTC time", key);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int filter_id(const json_t *j, const char *key, char *out, size_t len, char *err,
-		     size_t errlen)
-{
-	const json_t *v = json_object_get(j, key);
-
-	out[0] = '\0';
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_string(v) || !id_is_valid(json_string_value(v))) {
-		snprintf(err, errlen, "filter: '%s' is not an identifier", key);
-		return -EINVAL;
-	}
-	snprintf(out, len, "%s", json_string_value(v));
-	return 0;
-}
-
-int export_filter_from_json(const json_t *j, struct export_filter *ret, char *err, size_t errlen)
-{
-	struct export_filter f = {0};
-	const json_t *kinds, *k;
-	size_t i;
-
-	if (!json_is_object(j)) {
-		snprintf(err, errlen, "filter: not an object");
-		return -EINVAL;
-	}
-	if (filter_time(j, "from", &f.from_ms, err, errlen) < 0 ||
-	    filter_time(j, "to", &f.to_ms, err, errlen) < 0 ||
-	    filter_id(j, "person", f.person, sizeof(f.person), err, errlen) < 0 ||
-	    filter_id(j, "zone", f.zone, sizeof(f.zone), err, errlen) < 0)
-		return -EINVAL;
-	if (f.from_ms && f.to_ms && f.from_ms >= f.to_ms) {
-		snprintf(err, errlen, "filter: 'from' must be before 'to'");
-		return -EINVAL;
-	}
-	kinds = json_object_get(j, "kinds");
-	if (kinds && !json_is_null(kinds)) {
-		if (!json_is_array(kinds)) {
-			snprintf(err, errlen, "filter: 'kinds' is not an array");
-			return -EINVAL;
-		}
-		json_array_foreach(kinds, i, k)
-		{
-			int r = json_is_string(k) ? export_filter_add_kind(&f, json_string_value(k))
-						  : -EINVAL;
-			if (r == -E2BIG) {
-				snprintf(err, errlen, "filter: more than %d kinds",
-					 AEOGATE_EXPORT_KINDS_MAX);
-				return -EINVAL;
-			}
-			if (r < 0) {
-				snprintf(err, errlen,
-					 "filter: kind %zu is not a kind such as access.denied or "
-					 "door.*",
-					 i + 1);
-				return -EINVAL;
-			}
-		}
-	}
-	*ret = f;
-	return 0;
-}
-
-void export_chain_next(const char prev[EVENT_HASH_HEX], int64_t seq, const char *hash,
-		       char ret[EVENT_HASH_HEX])
-{
-	unsigned char out[crypto_hash_sha256_BYTES];
-	char text[2 * EVENT_HASH_HEX + 32];
-	int n;
-
-	n = snprintf(text, sizeof(text), "%s\n%lld\n%s\n", prev, (long long)seq, hash ? hash : "");
-	crypto_hash_sha256(out, (const unsigned char *)text, (size_t)n);
-	sodium_bin2hex(ret, EVENT_HASH_HEX, out, sizeof(out));
-}
-
-/* ---- writing ---- */
-
-static int csv_cell(FILE *f, const char *v, bool last)
-{
-	bool quote = false, neutralize;
-
-	if (v) {
-		neutralize = strchr("=+-@\t\r'", v[0]) != NULL && v[0];
-		quote = strpbrk(v, ",\"\r\n") != NULL;
-		if (quote)
-			fputc('"', f);
-		if (neutralize)
-			fputc('\'', f);
-		for (const char *p = v; *p; p++) {
-			if (*p == '"')
-				fputc('"', f);
-			fputc(*p, f);
-		}
-		if (quote)
-			fputc('"', f);
-	}
-	/* RFC 4180: records end in CRLF. */
-	return fputs(last ? "\r\n" : ",", f) < 0 ? -EIO : 0;
-}
-
-int export_write_header(FILE *f, enum export_format fmt)
-{
-	if (fmt != EXPORT_CSV)
-		return 0;
-	return fputs(EXPORT_CSV_HEADER "\r\n", f) < 0 ? -EIO : 0;
-}
-
-int export_write_row(FILE *f, enum export_format fmt, const json_t *row)
-{
-	if (fmt == EXPORT_JSONL) {
-		char *line = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		int r = 0;
-
-		if (!line)
-			return -ENOMEM;
-		if (fputs(line, f) < 0 || fputc('\n', f) < 0)
-			r = -EIO;
-		free(line);
-		return r;
-	}
-	for (size_t i = 0; i < EXPORT_CSV_COLS; i++) {
-		const json_t *v = json_object_get(row, cols[i]);
-		char num[32], *text = NULL;
-		const char *cell = NULL;
-		int r;
-
-		if (json_is_string(v)) {
-			cell = json_string_value(v);
-		} else if (json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-			cell = num;
-		} else if (v && !json_is_null(v)) {
-			/* detail: compact, keys sorted, as the canonical encoding has it. */
-			text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-			if (!text)
-				return -ENOMEM;
-			cell = text;
-		}
-		r = csv_cell(f, cell, i == EXPORT_CSV_COLS - 1);
-		free(text);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/* ---- reading ---- */
-
-int csv_read_record(FILE *f, char *buf, size_t buflen, char **fields, size_t max)
-{
-	size_t len = 0, n = 0;
-	bool quoted = false, in_quotes = false, started = false, after_quote = false;
-	int c;
-
-	fields[n++] = buf;
-	for (;;) {
-		c = getc(f);
-		if (c == EOF) {
-			if (in_quotes)
-				return -EBADMSG;
-			if (!started)
-				return 0;
-			break;
-		}
-		started = true;
-		if (in_quotes) {
-			if (c == '"') {
-				int d = getc(f);
-
-				if (d == '"') {
-					c = '"';
-				} else {
-					if (d != EOF)
-						ungetc(d, f);
-					in_quotes = false;
-					after_quote = true;
-					continue;
-				}
-			}
-		} else if (c == ',') {
-			if (len + 1 > buflen)
-				return -EMSGSIZE;
-			buf[len++] = '\0';
-			if (n == max)
-				return -EMSGSIZE;
-			fields[n++] = buf + len;
-			quoted = after_quote = false;
-			continue;
-		} else if (c == '\r' || c == '\n') {
-			if (c == '\r') {
-				int d = getc(f);
-
-				if (d != '\n')
-					return -EBADMSG; /* a lone CR outside quotes is not a record
-							    end */
-			}
-			break;
-		} else if (c == '"') {
-			/* A quote opens a cell only at its start. */
-			if (quoted || after_quote || fields[n - 1] != buf + len)
-				return -EBADMSG;
-			quoted = in_quotes = true;
-			continue;
-		} else if (after_quote) {
-			return -EBADMSG;
-		}
-		if (len + 1 >= buflen)
-			return -EMSGSIZE;
-		buf[len++] = (char)c;
-	}
-	if (len + 1 > buflen)
-		return -EMSGSIZE;
-	buf[len] = '\0';
-	return (int)n;
-}
-
-char *export_statement_text(const json_t *statement)
-{
-	char *canon = json_dumps(statement, JSON_COMPACT | JSON_SORT_KEYS);
-	char *out;
-
-	if (!canon)
-		return NULL;
-	if (asprintf(&out, "%s\n%s", EXPORT_STATEMENT_TYPE, canon) < 0)
-		out = NULL;
-	free(canon);
-	return out;
-}
-
-/* ---- table reports ---- */
-
-const char *report_cell_text(const json_t *v, char *buf, size_t len)
-{
-	if (json_is_string(v))
-		return json_string_value(v)[0] ? json_string_value(v) : NULL;
-	if (json_is_integer(v)) {
-		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-		return buf;
-	}
-	if (json_is_boolean(v))
-		return json_is_true(v) ? "true" : "false";
-	return NULL;
-}
-
-json_t *report_row_cells(const json_t *row, const json_t *columns)
-{
-	json_t *cells = json_array();
-	const json_t *col;
-	size_t i;
-
-	if (!cells)
-		return NULL;
-	json_array_foreach(columns, i, col)
-	{
-		char num[32];
-		const char *t = report_cell_text(json_object_get(row, json_string_value(col)), num,
-						 sizeof(num));
-
-		if (json_array_append_new(cells, t ? json_string(t) : json_null()) < 0) {
-			json_decref(cells);
-			return NULL;
-		}
-	}
-	return cells;
-}
-
-int report_chain_next(const char prev[EVENT_HASH_HEX], const json_t *cells,
-		      char ret[EVENT_HASH_HEX])
-{
-	unsigned char out[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_state st;
-	char *text = json_dumps(cells, JSON_COMPACT);
-
-	if (!text)
-		return -ENOMEM;
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const unsigned char *)prev, EVENT_HASH_HEX - 1);
-	crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
-	crypto_hash_sha256_update(&st, (const unsigned char *)text, strlen(text));
-	crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
-	crypto_hash_sha256_final(&st, out);
-	free(text);
-	sodium_bin2hex(ret, EVENT_HASH_HEX, out, sizeof(out));
-	return 0;
-}
-
-char *report_statement_text(const json_t *statement)
-{
-	char *canon = json_dumps(statement, JSON_COMPACT | JSON_SORT_KEYS);
-	char *out;
-
-	if (!canon)
-		return NULL;
-	if (asprintf(&out, "%s\n%s", REPORT_STATEMENT_TYPE, canon) < 0)
-		out = NULL;
-	free(canon);
-	return out;
-}
-
-int report_write_header(FILE *f, enum export_format fmt, const json_t *columns)
-{
-	size_t n = json_array_size(columns);
-
-	if (fmt != EXPORT_CSV)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (csv_cell(f, json_string_value(json_array_get(columns, i)), i == n - 1) < 0)
-			return -EIO;
-	return 0;
-}
-
-int report_write_row(FILE *f, enum export_format fmt, const json_t *columns, const json_t *row)
-{
-	size_t n = json_array_size(columns);
-
-	if (fmt == EXPORT_JSONL) {
-		/* The columns in their order, whatever order the row came in. */
-		json_t *o = json_object();
-		char *line;
-		int r = 0;
-
-		for (size_t i = 0; o && i < n; i++) {
-			const char *k = json_string_value(json_array_get(columns, i));
-			const json_t *v = json_object_get(row, k);
-
-			json_object_set_new(o, k, v ? json_incref((json_t *)v) : json_null());
-		}
-		line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-		json_decref(o);
-		if (!line)
-			return -ENOMEM;
-		if (fputs(line, f) < 0 || fputc('\n', f) < 0)
-			r = -EIO;
-		free(line);
-		return r;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char num[32];
-		const char *k = json_string_value(json_array_get(columns, i));
-
-		if (csv_cell(f, report_cell_text(json_object_get(row, k), num, sizeof(num)),
-			     i == n - 1) < 0)
-			return -EIO;
-	}
-	return 0;
-}
 
 /* ---- verification ---- */
 
@@ -539,6 +66,8 @@ static int verify_row(struct verifier *v, const struct event *e, const char *ts_
 {
 	struct export_verify_result *res = v->res;
 	char ts[32], h[EVENT_HASH_HEX], next[EVENT_HASH_HEX];
+	struct audit_verifier link;
+	int r;
 
 	if (e->seq <= v->prev_seq)
 		return bad(res, e->seq,
@@ -554,17 +83,27 @@ static int verify_row(struct verifier *v, const struct event *e, const char *ts_
 			   ts_text);
 	if (!is_hash(e->prev) || !is_hash(e->hash) || !is_hash(chain))
 		return bad(res, e->seq, "prev, hash or export_chain is not a SHA-256 hex digest");
-	if (audit_hash(e->prev, e, h) < 0)
-		return bad(res, e->seq, "cannot recompute its hash");
-	if (strcmp(h, e->hash) != 0)
+	/*
+	 * The chain's own link check (chain.h). Neighbours in the chain must
+	 * link even in a filtered export, so the check continues from the row
+	 * before only when it is the seq before; a row that does not link is
+	 * reported as altered when its content does not match its hash either.
+	 */
+	link.started = v->prev_seq && e->seq == v->prev_seq + 1;
+	link.seq = v->prev_seq;
+	memcpy(link.hash, v->prev_hash, EVENT_HASH_HEX);
+	r = audit_verify_next(&link, e);
+	if (r == -EPIPE && (audit_hash(e->prev, e, h) < 0 || strcmp(h, e->hash) != 0))
+		r = -EBADMSG;
+	if (r == -EBADMSG)
 		return bad(res, e->seq, "content does not match its hash: row altered");
-	/* Neighbours in the chain must link even in a filtered export. */
-	if (e->seq == v->prev_seq + 1 && v->prev_seq && strcmp(e->prev, v->prev_hash) != 0)
+	if (r == -EPIPE && link.started)
 		return bad(res, e->seq,
 			   "does not follow seq %lld in the chain: row altered, "
 			   "inserted or reordered",
 			   (long long)v->prev_seq);
-	if (e->seq == v->range_first && strcmp(e->prev, v->first_prev) != 0)
+	/* -EPIPE unstarted: seq 1 not from the genesis hash, which a range from 1 signs. */
+	if (r == -EPIPE || (e->seq == v->range_first && strcmp(e->prev, v->first_prev) != 0))
 		return bad(res, e->seq, "does not start from the signed chain hash");
 	if (!v->filtered) {
 		/* Unfiltered: every event of the range is here, one after another. */
@@ -628,9 +167,9 @@ static int verify_csv(struct verifier *v, FILE *f)
 		goto out;
 	}
 	for (int i = 0; i < EXPORT_CSV_COLS; i++)
-		if (strcmp(fields[i], cols[i]) != 0) {
+		if (strcmp(fields[i], export_csv_cols[i]) != 0) {
 			r = bad(v->res, 0, "header column %d is '%s', expected '%s'", i + 1,
-				fields[i], cols[i]);
+				fields[i], export_csv_cols[i]);
 			goto out;
 		}
 	while ((n = csv_read_record(f, buf, AEOGATE_EXPORT_ROW_MAX, fields, EXPORT_CSV_COLS)) > 0) {
@@ -763,6 +302,25 @@ static int manifest_hash(const json_t *st, const char *k, char out[EVENT_HASH_HE
 	return 0;
 }
 
+/* The checkpoint a statement names, as signed. */
+struct signed_checkpoint {
+	int64_t seq;
+	char hash[EVENT_HASH_HEX];
+	int64_t ts_ms;
+	char signature[DEVKEY_SIG_HEX];
+};
+
+/* The statement's "checkpoint": {seq, hash, ts, signature}; -EINVAL when malformed. */
+static int manifest_checkpoint(const json_t *cpj, struct signed_checkpoint *ret)
+{
+	if (manifest_int(cpj, "seq", &ret->seq) < 0 || manifest_hash(cpj, "hash", ret->hash) < 0 ||
+	    !jstr(cpj, "ts") || time_parse_ms(jstr(cpj, "ts"), &ret->ts_ms) < 0 ||
+	    !jstr(cpj, "signature") || strlen(jstr(cpj, "signature")) >= sizeof(ret->signature))
+		return -EINVAL;
+	snprintf(ret->signature, sizeof(ret->signature), "%s", jstr(cpj, "signature"));
+	return 0;
+}
+
 /* Chains one row's cells; the row is counted. */
 static int report_row(json_t *cells, int64_t *rows, char chain[EVENT_HASH_HEX])
 {
@@ -862,9 +420,9 @@ static int report_read_jsonl(struct export_verify_result *res, FILE *f, const js
 static int verify_report(struct export_verify_result *res, const char *path, const char *fmt,
 			 const json_t *st, const unsigned char *mpk, bool pinned)
 {
-	const json_t *columns = json_object_get(st, "columns"), *cpj, *col;
+	const json_t *columns = json_object_get(st, "columns"), *col;
 	char want[EVENT_HASH_HEX], chain[EVENT_HASH_HEX] = AUDIT_GENESIS;
-	struct checkpoint cp = {0};
+	struct signed_checkpoint cp = {0};
 	int64_t want_rows = 0, rows = 0;
 	size_t i;
 	FILE *f;
@@ -877,13 +435,9 @@ static int verify_report(struct export_verify_result *res, const char *path, con
 		return bad(res, 0, "manifest: report statement is incomplete or malformed");
 	json_array_foreach(columns, i, col) if (!json_is_string(col)) return bad(
 	    res, 0, "manifest: report columns are not names");
-	cpj = json_object_get(st, "checkpoint");
-	if (manifest_int(cpj, "seq", &cp.seq) < 0 || manifest_hash(cpj, "hash", cp.hash) < 0 ||
-	    !jstr(cpj, "ts") || time_parse_ms(jstr(cpj, "ts"), &cp.ts_ms) < 0 ||
-	    !jstr(cpj, "signature") || strlen(jstr(cpj, "signature")) >= sizeof(cp.signature))
+	if (manifest_checkpoint(json_object_get(st, "checkpoint"), &cp) < 0)
 		return bad(res, 0, "manifest: checkpoint is missing or malformed");
-	snprintf(cp.signature, sizeof(cp.signature), "%s", jstr(cpj, "signature"));
-	if (checkpoint_verify(mpk, &cp) != 0)
+	if (checkpoint_sig_verify(mpk, cp.seq, cp.hash, cp.ts_ms, cp.signature) != 0)
 		return bad(res, cp.seq, "checkpoint signature does not verify");
 	f = fopen(path, "re");
 	if (!f) {
@@ -920,9 +474,9 @@ int export_verify(const char *path, const char *manifest_path, const unsigned ch
 	struct export_verify_result res = {0};
 	struct verifier v = {.res = &res};
 	unsigned char mpk[DEVKEY_PK_BYTES];
-	const json_t *st, *cpj;
+	const json_t *st;
 	json_t *man = NULL;
-	struct checkpoint cp = {0};
+	struct signed_checkpoint cp = {0};
 	int64_t rows = 0;
 	char err[160], *text = NULL, want_chain[EVENT_HASH_HEX];
 	const char *fmt;
@@ -1002,15 +556,11 @@ int export_verify(const char *path, const char *manifest_path, const unsigned ch
 	res.range_first = v.range_first;
 	res.range_last = v.range_last;
 	v.filtered = export_filter_narrows(&v.filter);
-	cpj = json_object_get(st, "checkpoint");
-	if (manifest_int(cpj, "seq", &cp.seq) < 0 || manifest_hash(cpj, "hash", cp.hash) < 0 ||
-	    !jstr(cpj, "ts") || time_parse_ms(jstr(cpj, "ts"), &cp.ts_ms) < 0 ||
-	    !jstr(cpj, "signature") || strlen(jstr(cpj, "signature")) >= sizeof(cp.signature)) {
+	if (manifest_checkpoint(json_object_get(st, "checkpoint"), &cp) < 0) {
 		r = bad(&res, 0, "manifest: checkpoint is missing or malformed");
 		goto out;
 	}
-	snprintf(cp.signature, sizeof(cp.signature), "%s", jstr(cpj, "signature"));
-	if (checkpoint_verify(mpk, &cp) != 0) {
+	if (checkpoint_sig_verify(mpk, cp.seq, cp.hash, cp.ts_ms, cp.signature) != 0) {
 		r = bad(&res, cp.seq, "checkpoint signature does not verify");
 		goto out;
 	}

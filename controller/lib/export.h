@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Audit exports: the file formats, the filter, the export chain and the
- * offline verifier. Shared by aeogated (which pages rows out and signs the
- * statement) and aeogatectl (which writes the files and verifies them on
- * any machine, with no daemon). README.md, "Audit trail and reports",
+ * writers (libaeogate-common, export_format.c). Shared by aeogated (which
+ * pages rows out and signs the statement), aeogatectl and aeogate-web
+ * (which write the files); export_verify.h checks them on any machine,
+ * with no daemon. README.md, "Audit trail and reports",
  * documents the formats for auditors who verify with their own tools.
  *
  * Rows are events plus one column, export_chain:
@@ -29,6 +30,9 @@
 #define EXPORT_CSV_HEADER                                                                          \
 	"seq,ts,kind,door,reader,zone,person,credential,reason,detail,prev,hash,export_chain"
 #define EXPORT_CSV_COLS 13
+
+/* The columns of a row, in file order (EXPORT_CSV_HEADER); export_chain is last. */
+extern const char *const export_csv_cols[EXPORT_CSV_COLS];
 
 enum export_format {
 	EXPORT_CSV,
@@ -122,26 +126,5 @@ char *report_statement_text(const json_t *statement);
 int report_write_header(FILE *f, enum export_format fmt, const json_t *columns);
 /* One row: CSV cells (neutralized as exports are), or the object as one JSON line. */
 int report_write_row(FILE *f, enum export_format fmt, const json_t *columns, const json_t *row);
-
-struct export_verify_result {
-	int64_t rows;
-	int64_t first_seq, last_seq; /* of the rows in the file; 0 when none */
-	int64_t range_first, range_last;
-	int64_t bad_seq; /* the first seq found bad; 0 when the problem has none */
-	bool key_pinned; /* checked against a key the caller gave */
-	char key_id[17];
-	char message[512]; /* what is wrong, or a summary when all is well */
-};
-
-/*
- * Verifies an export file (or a table report, by its statement's type)
- * against its manifest, offline. pk (32 bytes) is
- * the device public key the caller trusts, or NULL to take the manifest's
- * own key (then only the file's consistency with that key is proven).
- * Returns 0 when every check passes, -EBADMSG when one fails (message and
- * bad_seq say which), or another negative errno when a file cannot be read.
- */
-int export_verify(const char *path, const char *manifest_path, const unsigned char *pk,
-		  struct export_verify_result *ret);
 
 #endif

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kinds table (include/aeogate/event.h). Only kinds with a property
+ * need a row: a kind not named here is no alarm and has the general
+ * retention floor, so a new kind is safe by default and one that should
+ * raise an alarm is added here, nowhere else.
+ */
+#include <string.h>
+
+#include "aeogate/event.h"
+#include "aeogate/limits.h"
+
+#define FLOOR	    AEOGATE_RETENTION_FLOOR_DAYS
+#define ALARM_FLOOR AEOGATE_RETENTION_ALARM_FLOOR_DAYS
+
+const struct event_kind event_kinds[] = {
+    {"access.granted", false, FLOOR},
+    {"access.denied", false, FLOOR},
+    {"door.opened", false, FLOOR},
+    {"door.closed", false, FLOOR},
+    {"door.rex", false, FLOOR},
+    {"door.forced", true, ALARM_FLOOR},
+    {"door.held", true, ALARM_FLOOR},
+    {"alarm.tamper", true, ALARM_FLOOR},
+    {"alarm.storage", true, ALARM_FLOOR},
+    /* Raised, acknowledged, closed, restored: every alarm.* event is an alarm record. */
+    {"alarm.*", false, ALARM_FLOOR},
+    /* Tamper evidence found at start (the signed head record outside the database). */
+    {"audit.truncated", true, ALARM_FLOOR},
+    {"audit.head_invalid", true, ALARM_FLOOR},
+    {"audit.pruned", false, FLOOR},
+    {"reader.noise", false, FLOOR},
+};
+
+const size_t event_kinds_n = sizeof(event_kinds) / sizeof(event_kinds[0]);
+
+const struct event_kind *event_kind_find(const char *kind)
+{
+	const struct event_kind *family = NULL;
+
+	for (size_t i = 0; kind && i < event_kinds_n; i++) {
+		const char *name = event_kinds[i].name;
+		size_t n = strlen(name);
+
+		if (!strcmp(name, kind))
+			return &event_kinds[i];
+		if (n >= 2 && name[n - 1] == '*' && !strncmp(name, kind, n - 1))
+			family = &event_kinds[i];
+	}
+	return family;
+}
+
+bool event_kind_is_alarm(const char *kind)
+{
+	const struct event_kind *k = event_kind_find(kind);
+
+	return k && k->is_alarm;
+}
+
+unsigned event_kind_retention_floor(const char *kind)
+{
+	const struct event_kind *k = event_kind_find(kind);
+
+	return k ? k->retention_floor_days : AEOGATE_RETENTION_FLOOR_DAYS;
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Credential text (controller/lib/credential.c): what a person types and
+ * what a reader reads become the one stored form.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "aeogate/credential.h"
+#include "aeogate/limits.h"
+
+static void test_credential_normalize(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} ok[] = {
+	    {"H10301:012:3456", "h10301:12:3456"},
+	    {"h10301:12:3456", "h10301:12:3456"},
+	    {"h10301:0:0", "h10301:0:0"},
+	    {"h10301:255:65535", "h10301:255:65535"},
+	    {"UID:04A1B2C3", "uid:04a1b2c3"},
+	    {"uid:04a1b2c3", "uid:04a1b2c3"},
+	    {"Uid:04A1B2C3D4E5F6", "uid:04a1b2c3d4e5f6"},
+	    {"uid:04A1B2C3D4E5F6A7B8C9", "uid:04a1b2c3d4e5f6a7b8c9"},
+	    {"c1k48:4194303:8388607", "c1k48:4194303:8388607"},
+	    {"h10302:0:34359738367", "h10302:0:34359738367"},
+	};
+	static const struct {
+		const char *in;
+		int err;
+	} bad[] = {
+	    {"uid:04a1b2c3d4", -EINVAL},	     /* 5 bytes */
+	    {"uid:04a1b2c", -EINVAL},		     /* odd digits */
+	    {"uid:", -EINVAL},			     /* empty */
+	    {"uid:04a1b2cg", -EINVAL},		     /* not hex */
+	    {"uid:04a1 2c3", -EINVAL},		     /* space */
+	    {"uid:04a1b2c3d4e5f6a7b8c9d0", -EINVAL}, /* 11 bytes */
+	    {"h10301:256:1", -ERANGE},		     /* facility is 8 bits */
+	    {"h10301:1:65536", -ERANGE},	     /* card is 16 bits */
+	    {"h10301:99999999999999999999999:1", -ERANGE},
+	    {"h10301:12", -EINVAL},
+	    {"h10301:12:3456:7", -EINVAL},
+	    {"h10301::3456", -EINVAL},
+	    {"h10301:-1:3456", -EINVAL},
+	    {"h10301:12:34x", -EINVAL},
+	    {"h99999:12:3456", -EINVAL},
+	    {"04a1b2c3", -EINVAL},
+	    {"", -EINVAL},
+	};
+	char out[AEOGATE_CREDENTIAL_MAX + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (credential_normalize(ok[i].in, out, sizeof(out)) != 0)
+			fail_msg("'%s' refused", ok[i].in);
+		assert_string_equal(out, ok[i].out);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = credential_normalize(bad[i].in, out, sizeof(out));
+
+		if (r != bad[i].err)
+			fail_msg("'%s': %d, want %d", bad[i].in, r, bad[i].err);
+	}
+	assert_int_equal(credential_normalize(NULL, out, sizeof(out)), -EINVAL);
+
+	/* An output buffer one byte short is refused, not overrun. */
+	assert_int_equal(credential_normalize("uid:04a1b2c3", out, 12), -ENOSPC);
+	assert_int_equal(credential_normalize("uid:04a1b2c3", out, 13), 0);
+	assert_int_equal(credential_normalize("h10301:12:3456", out, 14), -ENOSPC);
+	assert_int_equal(credential_normalize("h10301:12:3456", out, 15), 0);
+}
+
+static void test_a_read_uid_is_the_text_a_typed_uid_becomes(void **state)
+{
+	struct hal_read r = {.kind = HAL_READ_UID, .uid = {0x04, 0xa1, 0xb2, 0xc3}, .uid_len = 4};
+	struct credential_candidates c;
+	char typed[AEOGATE_CREDENTIAL_MAX + 1];
+
+	(void)state;
+	assert_int_equal(credential_from_read(&r, ~0u, &c), REASON_NONE);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(credential_normalize("UID:04A1B2C3", typed, sizeof(typed)), 0);
+	assert_string_equal(c.creds[0], typed);
+
+	r.uid_len = 0;
+	assert_int_equal(credential_from_read(&r, ~0u, &c), REASON_UNKNOWN_FORMAT);
+	assert_int_equal(c.n, 0);
+	r.uid_len = AEOGATE_UID_MAX_BYTES + 1;
+	assert_int_equal(credential_from_read(&r, ~0u, &c), REASON_UNKNOWN_FORMAT);
+}
+
+static void test_an_unknown_frame_is_kept_raw(void **state)
+{
+	struct hal_read r = {.kind = HAL_READ_WIEGAND, .nbits = 5, .bits = {1, 0, 1, 1, 0}};
+	struct credential_candidates c;
+
+	(void)state;
+	assert_int_equal(credential_from_read(&r, ~0u, &c), REASON_UNKNOWN_FORMAT);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(strncmp(c.creds[0], "raw:5:", 6), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_credential_normalize),
+	    cmocka_unit_test(test_a_read_uid_is_the_text_a_typed_uid_becomes),
+	    cmocka_unit_test(test_an_unknown_frame_is_kept_raw),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
