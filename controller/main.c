@@ -17,6 +17,7 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "collide.h"
 #include "core.h"
 #include "ctlsock.h"
@@ -99,13 +100,14 @@ static int64_t mono_ms(void *userdata)
 	return now_mono_ms();
 }
 
-static void on_event(void *userdata, const struct event *e)
+/* Alarms raised and checkpoints counted (stored events only: no row to raise or sign). */
+static void audit_on_event(void *userdata, const struct event *e)
 {
-	/* BEGIN audit wiring */
-	/* Alarms raised and checkpoints counted, before subscribers hear of it. */
-	if (e->seq) /* an event not stored (yet) has no row to raise or sign */
-		ops_audit_on_event(e);
-	/* END audit wiring */
+	ops_audit_on_event(e);
+}
+
+static void followers_on_event(void *userdata, const struct event *e)
+{
 	ctl_server_publish(userdata, e);
 }
 
@@ -247,6 +249,7 @@ int main(int argc, char **argv)
 	struct reserve *reserve = NULL;
 	uint64_t owed = 0;
 	struct ctl_server *ctl = NULL;
+	struct bus *bus = NULL;
 	struct worker *password_worker = NULL;
 	sd_event *loop = NULL;
 	struct group *gr;
@@ -455,7 +458,14 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	core_set_event_callback(core, on_event, ctl);
+	/* Alarm rows before followers hear of the alarm. */
+	if ((r = bus_new(&bus)) < 0 ||
+	    (r = bus_subscribe(bus, BUS_STORED_ONLY, audit_on_event, NULL)) < 0 ||
+	    (r = bus_subscribe(bus, 0, followers_on_event, ctl)) < 0) {
+		fprintf(stderr, SD_ERR "event bus: %s\n", strerror(-r));
+		goto out;
+	}
+	core_set_bus(core, bus);
 
 	/* BEGIN audit wiring (checkpoint timer) */
 	r = sd_event_add_time_relative(loop, NULL, CLOCK_MONOTONIC, 60ull * 1000 * 1000, 0,
@@ -506,10 +516,12 @@ int main(int argc, char **argv)
 	ret = r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 out:
 	/* Whatever failed, the doors end locked (core_free locks before closing). */
-	core_set_event_callback(core, NULL, NULL);
+	if (core)
+		core_set_bus(core, NULL);
 	/* Pending sign-ins are answered (as failed) while the socket still exists. */
 	worker_free(password_worker);
 	ctl_server_free(ctl);
+	bus_free(bus);
 	users_free(core ? core_users(core) : NULL);
 	core_free(core);
 	store_close(store);

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "aeogate/config.h"
+#include "bus.h"
 #include "core.h"
 #include "ctlsock.h"
 #include "fuzz.h"
@@ -43,6 +44,7 @@ static struct config cfg;
 static struct core *core;
 static struct store *store;
 static struct ctl_server *srv;
+static struct bus *bus;
 static sd_event *loop;
 static char *rx;
 static size_t rx_len, rx_cap;
@@ -217,7 +219,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		.admin_gid = (gid_t)-1,
 	};
 	CHECK(ctl_server_new(loop, &sc, &srv) == 0);
-	core_set_event_callback(core, on_event, NULL);
+	CHECK(bus_new(&bus) == 0 && bus_subscribe(bus, 0, on_event, NULL) == 0);
+	core_set_bus(core, bus);
 	CHECK(core_start(core, loop) == 0);
 
 	/* Something to find: a level, a person with a badge, a stored event or two. */
