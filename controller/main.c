@@ -416,11 +416,9 @@ int main(int argc, char **argv)
 	gr = getgrnam(cfg.web_group);
 	web_gid = gr ? gr->gr_gid : (gid_t)-1;
 	{
-		static const struct ctl_op *tables[] = {ops_admin, ops_door, ops_events, NULL,
-							NULL,	   NULL,     NULL};
 		struct ctl_server_config sc = {
 		    .path = cfg.socket,
-		    .tables = tables,
+		    .tables = ops_tables,
 		    .userdata = core,
 		    .backlog = backlog,
 		    .admin_gid = admin_gid,
@@ -438,20 +436,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, SD_WARNING "password worker: %s; checking inline\n",
 				strerror(-r));
 		users_set_worker(core_users(core), password_worker);
-		tables[3] = ops_user;
 		sc.auth = users_token_resolve;
 		sc.auth_userdata = core_users(core);
 		/* END users wiring (tables, auth) */
-		/* BEGIN audit wiring (tables) */
-		{
-			size_t i = 0;
-
-			while (tables[i])
-				i++;
-			tables[i] = ops_audit;
-			tables[i + 1] = ops_report;
-		}
-		/* END audit wiring (tables) */
 		r = ctl_server_new(loop, &sc, &ctl);
 		if (r < 0) {
 			fprintf(stderr, SD_ERR "control socket %s: %s\n", cfg.socket, strerror(-r));

@@ -5,13 +5,26 @@
 
 #include <jansson.h>
 
+#include "args.h"
 #include "core.h"
 #include "ctlsock.h"
 #include "store.h"
 
-extern const struct ctl_op ops_admin[];  /* persons, badges, levels, zones */
-extern const struct ctl_op ops_door[];   /* doors, readers, the simulator */
-extern const struct ctl_op ops_events[]; /* events, status */
+/* One const table per noun, each {NULL}-terminated. */
+extern const struct ctl_op ops_people[];  /* person.*, level.*, zone.list */
+extern const struct ctl_op ops_badges[];  /* badge.* */
+extern const struct ctl_op ops_doors[];	  /* door.list, reader.list, sim.* */
+extern const struct ctl_op ops_alarms[];  /* alarm.* */
+extern const struct ctl_op ops_audit[];	  /* audit.* */
+extern const struct ctl_op ops_reports[]; /* report.*, review.* */
+extern const struct ctl_op ops_users[];	  /* auth.*, user.* */
+extern const struct ctl_op ops_events[];  /* events.*, system.status */
+
+/*
+ * Every table the control socket serves, NULL-terminated: fixed when the
+ * program is built (tables.c), never filled in at run time.
+ */
+extern const struct ctl_op *const ops_tables[];
 
 /* Fails the request with the code a store error maps to. */
 int ops_store_error(struct ctl_request *req, int r, const char *what);
@@ -23,6 +36,11 @@ int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t 
 
 json_t *ops_person_json(struct store *s, const struct person *p);
 json_t *ops_credential_json(const struct credential *cr);
+
+/* The person named by argument arg; fails the request when there is none. */
+int ops_find_person(struct ctl_request *req, const char *arg, struct person *p);
+/* store_credential_list callback: appends ops_credential_json to the array userdata. */
+int ops_credential_list_cb(const struct credential *cr, void *userdata);
 
 /* When the controller started, for system.status. */
 void ops_events_set_started(int64_t ms);

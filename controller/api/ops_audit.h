@@ -80,8 +80,6 @@ bool ops_audit_prune_step(void);
  */
 const char *ops_audit_prune_news(bool *ret_failed);
 
-extern const struct ctl_op ops_audit[];
-
 /*
  * For the table reports (ops_report.c), which sign with the same device
  * key and page under the same process-local MAC key as exports.
@@ -94,8 +92,5 @@ int ops_audit_sign(const char *text, char *ret_sig, size_t len); /* 128 hex digi
 const char *ops_audit_public_key(void);
 void ops_audit_mac(const char *text, char ret[OPS_AUDIT_MAC_HEX]);
 unsigned ops_audit_alarm_ack_limit_ms(void);
-
-/* Table reports and access-rights reviews (ops_report.c). */
-extern const struct ctl_op ops_report[];
 
 #endif

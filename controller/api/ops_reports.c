@@ -738,7 +738,7 @@ static int op_review_sign(struct ctl_request *req, json_t **ret)
 
 #define ROLES_AUDIT (ROLE_AUDITOR | ROLE_MANAGER | ROLE_ADMIN | ROLE_LOCAL)
 
-const struct ctl_op ops_report[] = {
+const struct ctl_op ops_reports[] = {
     {"report.begin", ROLES_AUDIT, op_report_begin},
     {"report.page", ROLES_AUDIT, op_report_page},
     {"report.seal", ROLES_AUDIT, op_report_seal},

@@ -2,7 +2,7 @@
 /*
  * The control socket, end to end inside one process: a real ctl_server on
  * a Unix socket in a temporary directory, serving the real op tables
- * (ops_admin, ops_door, ops_events) over a real core with a simulated
+ * (ops_people, ops_badges, ops_doors, ops_events) over a real core with a simulated
  * board, an injected clock and a SQLite store. Each input is sent as the
  * bytes of one client connection (then the client half-closes); the loop
  * runs until the server has answered and closed. handle_line, framing,
@@ -185,7 +185,8 @@ static void cleanup(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const struct ctl_op *tables[] = {ops_admin, ops_door, ops_events, NULL};
+	static const struct ctl_op *tables[] = {ops_people, ops_badges, ops_doors, ops_events,
+						NULL};
 	struct core_clock clock = {.wall_ms = fixed_wall, .mono_ms = real_mono};
 	char path[256], err[512];
 	FILE *f;
