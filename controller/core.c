@@ -57,6 +57,7 @@ struct core {
 	struct queued_event *held;
 	size_t n_held, held_cap;
 	struct users *users;
+	struct audit *audit;
 	struct queued_event queue[AEOGATE_EVENT_QUEUE_MAX];
 	size_t queue_head, queue_len;
 	uint64_t lost;
@@ -136,6 +137,16 @@ void core_set_users(struct core *c, struct users *u)
 struct users *core_users(struct core *c)
 {
 	return c->users;
+}
+
+void core_set_audit(struct core *c, struct audit *a)
+{
+	c->audit = a;
+}
+
+struct audit *core_audit(struct core *c)
+{
+	return c->audit;
 }
 
 void core_set_reserve(struct core *c, struct reserve *r)
