@@ -17,6 +17,7 @@
 #include "aeogate/credential.h"
 #include "aeogate/wiegand.h"
 #include "audit.h"
+#include "bus.h"
 #include "core.h"
 #include "policy.h"
 #include "door.h"
@@ -48,9 +49,16 @@ struct core {
 	sd_event_source *retry_timer;
 	struct store *store;
 	struct audit_chain chain;
-	core_event_fn event_fn;
-	void *event_userdata;
+	struct bus *bus;
+	/*
+	 * While a read is handled, what it publishes waits here (copies, in
+	 * order) until the lock has moved: subscribers run after the door.
+	 */
+	bool holding;
+	struct queued_event *held;
+	size_t n_held, held_cap;
 	struct users *users;
+	struct audit *audit;
 	struct queued_event queue[AEOGATE_EVENT_QUEUE_MAX];
 	size_t queue_head, queue_len;
 	uint64_t lost;
@@ -132,6 +140,16 @@ struct users *core_users(struct core *c)
 	return c->users;
 }
 
+void core_set_audit(struct core *c, struct audit *a)
+{
+	c->audit = a;
+}
+
+struct audit *core_audit(struct core *c)
+{
+	return c->audit;
+}
+
 void core_set_reserve(struct core *c, struct reserve *r)
 {
 	c->reserve = r;
@@ -165,10 +183,9 @@ static void owed_update(struct core *c)
 	(void)reserve_set_owed(c->reserve, c->queue_len + (c->lost - c->lost_recorded));
 }
 
-void core_set_event_callback(struct core *c, core_event_fn fn, void *userdata)
+void core_set_bus(struct core *c, struct bus *b)
 {
-	c->event_fn = fn;
-	c->event_userdata = userdata;
+	c->bus = b;
 }
 
 /* ---- the event queue ---- */
@@ -180,25 +197,20 @@ static void queued_free(struct queued_event *q)
 	memset(q, 0, sizeof(*q));
 }
 
-static int queue_push(struct core *c, const struct event *e)
+/* A deep copy of e into q (seq, prev and hash too); -ENOMEM leaves q cleared. */
+static int queued_copy(struct queued_event *q, const struct event *e)
 {
-	struct queued_event *q;
 	const char *src[8] = {e->kind,	 e->door,	e->reader, e->zone,
 			      e->person, e->credential, e->reason, e->detail};
 
-	if (c->queue_len >= AEOGATE_EVENT_QUEUE_MAX) {
-		c->lost++;
-		return -ENOBUFS;
-	}
-	q = &c->queue[(c->queue_head + c->queue_len) % AEOGATE_EVENT_QUEUE_MAX];
 	memset(q, 0, sizeof(*q));
 	for (size_t i = 0; i < 8; i++) {
 		if (src[i] && !(q->strings[i] = strdup(src[i]))) {
 			queued_free(q);
-			c->lost++;
 			return -ENOMEM;
 		}
 	}
+	q->e.seq = e->seq;
 	q->e.ts_ms = e->ts_ms;
 	q->e.kind = q->strings[0];
 	q->e.door = q->strings[1];
@@ -208,16 +220,70 @@ static int queue_push(struct core *c, const struct event *e)
 	q->e.credential = q->strings[5];
 	q->e.reason = q->strings[6];
 	q->e.detail = q->strings[7];
+	memcpy(q->e.prev, e->prev, EVENT_HASH_HEX);
+	memcpy(q->e.hash, e->hash, EVENT_HASH_HEX);
+	return 0;
+}
+
+static int queue_push(struct core *c, const struct event *e)
+{
+	struct queued_event *q;
+
+	if (c->queue_len >= AEOGATE_EVENT_QUEUE_MAX) {
+		c->lost++;
+		return -ENOBUFS;
+	}
+	q = &c->queue[(c->queue_head + c->queue_len) % AEOGATE_EVENT_QUEUE_MAX];
+	if (queued_copy(q, e) < 0) {
+		c->lost++;
+		return -ENOMEM;
+	}
+	/* Waiting for storage: the chain assigns seq, prev and hash when it takes it. */
+	q->e.seq = 0;
+	q->e.prev[0] = q->e.hash[0] = '\0';
 	c->queue_len++;
 	return 0;
 }
 
 static void arm_retry(struct core *c);
 
+/* Hands the events a read held back to the bus, in order, and forgets them. */
+static void held_release(struct core *c)
+{
+	c->holding = false;
+	for (size_t i = 0; i < c->n_held; i++) {
+		bus_publish(c->bus, &c->held[i].e);
+		queued_free(&c->held[i]);
+	}
+	c->n_held = 0;
+}
+
+/* Keeps a copy of e for held_release; -ENOMEM when it cannot. */
+static int held_push(struct core *c, const struct event *e)
+{
+	if (c->n_held == c->held_cap) {
+		size_t cap = c->held_cap ? 2 * c->held_cap : 8;
+		struct queued_event *h = realloc(c->held, cap * sizeof(*h));
+
+		if (!h)
+			return -ENOMEM;
+		c->held = h;
+		c->held_cap = cap;
+	}
+	if (queued_copy(&c->held[c->n_held], e) < 0)
+		return -ENOMEM;
+	c->n_held++;
+	return 0;
+}
+
 static void publish(struct core *c, const struct event *e)
 {
-	if (c->event_fn)
-		c->event_fn(c->event_userdata, e);
+	if (c->holding && held_push(c, e) == 0)
+		return;
+	/* Without memory to hold it, it goes now, after what was held: order is kept. */
+	if (c->holding)
+		held_release(c);
+	bus_publish(c->bus, e);
 }
 
 static int append(struct core *c, struct event *e)
@@ -601,7 +667,11 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	e.reason = dec.granted ? NULL : reason_to_string(reason);
 	e.detail = detail;
 
-	/* The event is committed (or queued, if storage fails) before the lock moves. */
+	/*
+	 * The event is committed (or queued, if storage fails) before the lock
+	 * moves; subscribers (alarms, checkpoints, followers) hear of it after.
+	 */
+	c->holding = true;
 	error = emit_try(c, &e);
 	if (error < 0) {
 		/* No grant that cannot be recorded, unless the site chose otherwise. */
@@ -621,6 +691,7 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	} else {
 		deny_feedback(c, rc->door_index);
 	}
+	held_release(c);
 	c->last = dec;
 	if (ret)
 		*ret = dec;
@@ -913,5 +984,6 @@ void core_free(struct core *c)
 		c->queue_head = (c->queue_head + 1) % AEOGATE_EVENT_QUEUE_MAX;
 		c->queue_len--;
 	}
+	free(c->held);
 	free(c);
 }

@@ -21,8 +21,7 @@ struct store;
 struct core;
 struct door;
 
-/* Called with every committed event (main hands it to the control socket). */
-typedef void (*core_event_fn)(void *userdata, const struct event *e);
+struct bus;
 
 struct core_clock {
 	int64_t (*wall_ms)(void *userdata); /* UTC ms, for records and validity */
@@ -41,7 +40,11 @@ void core_free(struct core *c); /* locks every door first; accepts NULL */
 /* Opens every door's outputs and drives each lock to its locked level. */
 int core_lock_all(struct core *c);
 int core_attach_store(struct core *c, struct store *s);
-void core_set_event_callback(struct core *c, core_event_fn fn, void *userdata);
+/*
+ * Where committed events go (controller/bus.h); NULL: nowhere. A read's
+ * events are published after its lock moved.
+ */
+void core_set_bus(struct core *c, struct bus *b);
 /* Starts inputs, readers and timers on the loop. */
 int core_start(struct core *c, struct sd_event *e);
 /* Locks every door (stop path); safe to call more than once. */
@@ -54,7 +57,8 @@ int64_t core_mono_ms(struct core *c);
 
 /*
  * Appends an event to the hash chain: assigns seq, ts (when 0), prev and
- * hash, commits it, then publishes it. Returns 0 once it is durable; on a
+ * hash, commits it, then publishes it on the bus (inside a read: once the
+ * lock has moved). Returns 0 once it is durable; on a
  * storage failure the event is kept in a bounded in-memory queue and the
  * error returned (the caller still acts: a decision never waits on storage).
  */
@@ -134,5 +138,10 @@ size_t core_events_queued(struct core *c);
 struct users;
 void core_set_users(struct core *c, struct users *u);
 struct users *core_users(struct core *c);
+
+/* The same for the audit service (controller/api/ops_audit.h), which the audit ops reach. */
+struct audit;
+void core_set_audit(struct core *c, struct audit *a);
+struct audit *core_audit(struct core *c);
 
 #endif

@@ -17,6 +17,7 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "collide.h"
 #include "core.h"
 #include "ctlsock.h"
@@ -34,25 +35,22 @@
 #include "ops_audit.h"
 
 /* Signs a checkpoint every checkpoint_minutes when events came in between. */
-static void prune_log_news(void);
+static void prune_log_news(struct audit *a);
 
 static int on_checkpoint_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	ops_audit_tick();
-	prune_log_news(); /* a scheduled run that could not start */
+	ops_audit_tick(userdata);
+	prune_log_news(userdata); /* a scheduled run that could not start */
 	/* A oneshot timer: re-arm it for the next minute. */
 	sd_event_source_set_time_relative(s, 60ull * 1000 * 1000);
 	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	return 0;
 }
 
-/* Pruning runs in bounded steps, the loop serving the doors in between. */
-static sd_event_source *prune_timer;
-
-static void prune_log_news(void)
+static void prune_log_news(struct audit *a)
 {
 	bool failed = false;
-	const char *news = ops_audit_prune_news(&failed);
+	const char *news = ops_audit_prune_news(a, &failed);
 
 	if (news)
 		fprintf(stderr, "%s%s\n", failed ? SD_WARNING : SD_INFO, news);
@@ -60,11 +58,11 @@ static void prune_log_news(void)
 
 static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	if (ops_audit_prune_step()) {
+	if (ops_audit_prune_step(userdata)) {
 		sd_event_source_set_time_relative(s, AEOGATE_PRUNE_STEP_GAP_MS * 1000ull);
 		sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	}
-	prune_log_news();
+	prune_log_news(userdata);
 	return 0;
 }
 
@@ -74,10 +72,11 @@ static void audit_report(void *userdata, int priority, const char *line)
 	fprintf(stderr, "<%d>%s\n", priority, line);
 }
 
+/* Pruning runs in bounded steps, the loop serving the doors in between. */
 static void prune_wake(void *userdata)
 {
-	if (!prune_timer)
-		return;
+	sd_event_source *prune_timer = userdata;
+
 	sd_event_source_set_time_relative(prune_timer, 0);
 	sd_event_source_set_enabled(prune_timer, SD_EVENT_ONESHOT);
 }
@@ -99,13 +98,14 @@ static int64_t mono_ms(void *userdata)
 	return now_mono_ms();
 }
 
-static void on_event(void *userdata, const struct event *e)
+/* Alarms raised and checkpoints counted (stored events only: no row to raise or sign). */
+static void audit_on_event(void *userdata, const struct event *e)
 {
-	/* BEGIN audit wiring */
-	/* Alarms raised and checkpoints counted, before subscribers hear of it. */
-	if (e->seq) /* an event not stored (yet) has no row to raise or sign */
-		ops_audit_on_event(e);
-	/* END audit wiring */
+	ops_audit_on_event(userdata, e);
+}
+
+static void followers_on_event(void *userdata, const struct event *e)
+{
 	ctl_server_publish(userdata, e);
 }
 
@@ -247,6 +247,9 @@ int main(int argc, char **argv)
 	struct reserve *reserve = NULL;
 	uint64_t owed = 0;
 	struct ctl_server *ctl = NULL;
+	struct bus *bus = NULL;
+	struct audit *audit = NULL;
+	sd_event_source *prune_timer = NULL;
 	struct worker *password_worker = NULL;
 	sd_event *loop = NULL;
 	struct group *gr;
@@ -370,13 +373,14 @@ int main(int argc, char **argv)
 					    .n_retention = cfg.n_retention,
 					    .report = audit_report};
 
-		r = ops_audit_init(core, cfg.state_dir, &as, err, sizeof(err));
+		r = ops_audit_init(&audit, core, cfg.state_dir, &as, err, sizeof(err));
 		if (r < 0) {
 			fprintf(stderr, SD_ERR "%s\n", err);
 			goto out;
 		}
-		fprintf(stderr, SD_INFO "device key %s (%s/device.pub)\n", ops_audit_key_id(),
+		fprintf(stderr, SD_INFO "device key %s (%s/device.pub)\n", ops_audit_key_id(audit),
 			cfg.state_dir);
+		core_set_audit(core, audit);
 	}
 	/* END audit wiring */
 
@@ -413,11 +417,9 @@ int main(int argc, char **argv)
 	gr = getgrnam(cfg.web_group);
 	web_gid = gr ? gr->gr_gid : (gid_t)-1;
 	{
-		static const struct ctl_op *tables[] = {ops_admin, ops_door, ops_events, NULL,
-							NULL,	   NULL,     NULL};
 		struct ctl_server_config sc = {
 		    .path = cfg.socket,
-		    .tables = tables,
+		    .tables = ops_tables,
 		    .userdata = core,
 		    .backlog = backlog,
 		    .admin_gid = admin_gid,
@@ -435,43 +437,39 @@ int main(int argc, char **argv)
 			fprintf(stderr, SD_WARNING "password worker: %s; checking inline\n",
 				strerror(-r));
 		users_set_worker(core_users(core), password_worker);
-		tables[3] = ops_user;
 		sc.auth = users_token_resolve;
 		sc.auth_userdata = core_users(core);
 		/* END users wiring (tables, auth) */
-		/* BEGIN audit wiring (tables) */
-		{
-			size_t i = 0;
-
-			while (tables[i])
-				i++;
-			tables[i] = ops_audit;
-			tables[i + 1] = ops_report;
-		}
-		/* END audit wiring (tables) */
 		r = ctl_server_new(loop, &sc, &ctl);
 		if (r < 0) {
 			fprintf(stderr, SD_ERR "control socket %s: %s\n", cfg.socket, strerror(-r));
 			goto out;
 		}
 	}
-	core_set_event_callback(core, on_event, ctl);
+	/* Alarm rows before followers hear of the alarm. */
+	if ((r = bus_new(&bus)) < 0 ||
+	    (r = bus_subscribe(bus, BUS_STORED_ONLY, audit_on_event, audit)) < 0 ||
+	    (r = bus_subscribe(bus, 0, followers_on_event, ctl)) < 0) {
+		fprintf(stderr, SD_ERR "event bus: %s\n", strerror(-r));
+		goto out;
+	}
+	core_set_bus(core, bus);
 
 	/* BEGIN audit wiring (checkpoint timer) */
 	r = sd_event_add_time_relative(loop, NULL, CLOCK_MONOTONIC, 60ull * 1000 * 1000, 0,
-				       on_checkpoint_timer, NULL);
+				       on_checkpoint_timer, audit);
 	if (r < 0) {
 		fprintf(stderr, SD_ERR "checkpoint timer: %s\n", strerror(-r));
 		goto out;
 	}
 	r = sd_event_add_time_relative(loop, &prune_timer, CLOCK_MONOTONIC, 0, 0, on_prune_timer,
-				       NULL);
+				       audit);
 	if (r < 0) {
 		fprintf(stderr, SD_ERR "pruning timer: %s\n", strerror(-r));
 		goto out;
 	}
 	sd_event_source_set_enabled(prune_timer, SD_EVENT_OFF);
-	ops_audit_set_prune_waker(prune_wake, NULL);
+	ops_audit_set_prune_waker(audit, prune_wake, prune_timer);
 	/* END audit wiring */
 
 	r = core_start(core, loop);
@@ -501,22 +499,26 @@ int main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	core_stop(core);
 	emit_system(core, "system.stop", NULL);
-	ops_audit_stop(); /* a checkpoint and head record over system.stop */
+	ops_audit_stop(audit); /* a checkpoint and head record over system.stop */
 	fprintf(stderr, SD_INFO "aeogated stopping: every lock is locked\n");
 	ret = r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 out:
 	/* Whatever failed, the doors end locked (core_free locks before closing). */
-	core_set_event_callback(core, NULL, NULL);
+	if (core)
+		core_set_bus(core, NULL);
 	/* Pending sign-ins are answered (as failed) while the socket still exists. */
 	worker_free(password_worker);
 	ctl_server_free(ctl);
+	bus_free(bus);
 	users_free(core ? core_users(core) : NULL);
 	core_free(core);
 	store_close(store);
 	reserve_free(reserve);
 	/* BEGIN audit wiring (pruning timer) */
-	ops_audit_set_prune_waker(NULL, NULL);
-	prune_timer = sd_event_source_unref(prune_timer);
+	if (audit)
+		ops_audit_set_prune_waker(audit, NULL, NULL);
+	sd_event_source_unref(prune_timer);
+	ops_audit_free(audit);
 	/* END audit wiring */
 	sd_event_unref(loop);
 	return ret;

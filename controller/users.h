@@ -118,9 +118,6 @@ int users_session_get(struct users *u, const char *token, struct users_session *
 int users_token_resolve(void *users, const char *token, unsigned *ret_role, char *ret_operator,
 			size_t len);
 
-/* The control-socket ops (ops_user.c): auth.*, user.*. */
-extern const struct ctl_op ops_user[];
-
 /* Live sessions, for tests and status. */
 size_t users_session_count(struct users *u);
 

@@ -115,6 +115,13 @@
 #define AEOGATE_EVENT_QUEUE_MAX 4096
 
 /*
+ * Subscribers of the event bus (controller/bus.h): main registers a fixed
+ * few (alarms, checkpoints, the control socket's followers, later the
+ * fleet uplink); a bound keeps the bus an array, never an allocation.
+ */
+#define AEOGATE_BUS_SUBSCRIBERS_MAX 8
+
+/*
  * The storage reserve: a preallocated file in the state directory, given
  * back the moment a write fails for lack of space, so that the alarm and
  * the events after it are still committed. On a full disk SQLite cannot

@@ -2,7 +2,7 @@
 /*
  * The control socket, end to end inside one process: a real ctl_server on
  * a Unix socket in a temporary directory, serving the real op tables
- * (ops_admin, ops_door, ops_events) over a real core with a simulated
+ * (ops_people, ops_badges, ops_doors, ops_events) over a real core with a simulated
  * board, an injected clock and a SQLite store. Each input is sent as the
  * bytes of one client connection (then the client half-closes); the loop
  * runs until the server has answered and closed. handle_line, framing,
@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "aeogate/config.h"
+#include "bus.h"
 #include "core.h"
 #include "ctlsock.h"
 #include "fuzz.h"
@@ -43,6 +44,7 @@ static struct config cfg;
 static struct core *core;
 static struct store *store;
 static struct ctl_server *srv;
+static struct bus *bus;
 static sd_event *loop;
 static char *rx;
 static size_t rx_len, rx_cap;
@@ -183,7 +185,8 @@ static void cleanup(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const struct ctl_op *tables[] = {ops_admin, ops_door, ops_events, NULL};
+	static const struct ctl_op *tables[] = {ops_people, ops_badges, ops_doors, ops_events,
+						NULL};
 	struct core_clock clock = {.wall_ms = fixed_wall, .mono_ms = real_mono};
 	char path[256], err[512];
 	FILE *f;
@@ -217,7 +220,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		.admin_gid = (gid_t)-1,
 	};
 	CHECK(ctl_server_new(loop, &sc, &srv) == 0);
-	core_set_event_callback(core, on_event, NULL);
+	CHECK(bus_new(&bus) == 0 && bus_subscribe(bus, 0, on_event, NULL) == 0);
+	core_set_bus(core, bus);
 	CHECK(core_start(core, loop) == 0);
 
 	/* Something to find: a level, a person with a badge, a stored event or two. */

@@ -1,13 +1,31 @@
 /* SPDX-License-Identifier: MIT */
-/* The core's pure pieces: how a wall-clock step is measured. */
+/*
+ * The core: how a wall-clock step is measured, and a badge read driven
+ * through core_reader_read on a simulated board over a store in a private
+ * temporary directory: what it decides, and that the lock moves before
+ * any subscriber of the event bus hears of the read.
+ */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "aeogate/config.h"
+#include "aeogate/hal.h"
+#include "aeogate/limits.h"
+#include "aeogate/wiegand.h"
+#include "bus.h"
+#include "checkpoint.h"
 #include "core.h"
+#include "store.h"
 
 static void test_no_jump_while_both_clocks_advance(void **state)
 {
@@ -36,6 +54,308 @@ static void test_threshold_is_one_second(void **state)
 	assert_int_equal(CORE_CLOCK_JUMP_MS, 1000);
 }
 
+/* ---- core_reader_read on a simulated board ---- */
+
+#define NOW_MS 1795786091123LL /* 2026-11-28T13:28:11.123Z */
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct config cfg;
+	struct core *core;
+	struct store *store;
+	struct bus *bus;
+	struct hal_door_ops rec_ops; /* the sim door, recording each lock command */
+	/* What happened, in the order it happened: step numbers from one counter. */
+	unsigned step;
+	unsigned lock_step;	  /* the last lock command */
+	bool lock_released;	  /* what it commanded */
+	unsigned first_heard;	  /* when a subscriber first ran */
+	bool released_when_heard; /* the lock's state then, as the HAL last wrote it */
+	unsigned heard, heard_stored;
+	int64_t heard_seq;
+	struct devkey key;
+	unsigned checkpoints;
+};
+
+static struct fixture *the_fixture; /* for the recording door op, which has no userdata */
+
+static int64_t fixed_wall(void *u)
+{
+	return NOW_MS;
+}
+
+static int64_t fixed_mono(void *u)
+{
+	return 1000;
+}
+
+static int rec_set_output(struct hal_door *d, enum hal_output o, bool energized)
+{
+	struct fixture *f = the_fixture;
+
+	if (o == HAL_OUTPUT_LOCK) {
+		f->lock_step = ++f->step;
+		/* A strike: energized releases it. */
+		f->lock_released = energized;
+	}
+	return hal_door_sim_ops.set_output(d, o, energized);
+}
+
+static void heard(struct fixture *f, const struct event *e)
+{
+	if (!f->first_heard) {
+		f->first_heard = ++f->step;
+		f->released_when_heard = core_hal_door(f->core, 0)->lock_released;
+	}
+	f->heard++;
+	f->heard_seq = e->seq;
+}
+
+/* A follower (every event, stored or not). */
+static void on_follower(void *userdata, const struct event *e)
+{
+	heard(userdata, e);
+}
+
+/* Alarm-style bookkeeping: stored events only. */
+static void on_stored(void *userdata, const struct event *e)
+{
+	struct fixture *f = userdata;
+
+	heard(f, e);
+	f->heard_stored++;
+}
+
+/* A subscriber that stalls and signs a checkpoint over every event, as the audit's does. */
+static void on_checkpointer(void *userdata, const struct event *e)
+{
+	struct fixture *f = userdata;
+	struct checkpoint cp;
+
+	heard(f, e);
+	f->heard_stored++;
+	assert_int_equal(checkpoint_sign(&f->key, e->seq, e->hash, NOW_MS, &cp), 0);
+	assert_int_equal(store_checkpoint_add(f->store, &cp), 0);
+	assert_int_equal(store_sync(f->store), 0);
+	f->checkpoints++;
+}
+
+static void enrol(struct store *s, const char *person, const char *level, const char *cred)
+{
+	struct person p = {.status = "active", .created_ms = NOW_MS};
+	struct credential c = {.status = "active", .issued_ms = NOW_MS};
+
+	snprintf(p.id, sizeof(p.id), "%s", person);
+	snprintf(p.name, sizeof(p.name), "%s", person);
+	if (store_person_add(s, &p) == 0 && level)
+		assert_int_equal(store_person_level_add(s, person, level), 0);
+	snprintf(c.id, sizeof(c.id), "%s", cred);
+	snprintf(c.person, sizeof(c.person), "%s", person);
+	assert_int_equal(store_credential_add(s, &c), 0);
+}
+
+static int setup(void **state)
+{
+	static const char *const cage[] = {"bonded-cage"};
+	struct core_clock clock = {.wall_ms = fixed_wall, .mono_ms = fixed_mono};
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[512], db[160];
+	bool created;
+	FILE *fp;
+
+	assert_non_null(f);
+	the_fixture = f;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/aeogate-test-core.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/sim.ini", f->dir);
+	fp = fopen(f->path, "w");
+	assert_non_null(fp);
+	fputs("[controller]\n"
+	      "[door cage-1]\nzone = bonded-cage\nlock = sim\n"
+	      "[reader cage-1-in]\ntype = sim\ndoor = cage-1\nformats = h10301,h10302,h10304\n",
+	      fp);
+	fclose(fp);
+	assert_int_equal(config_load(f->path, &f->cfg, err, sizeof(err)), 0);
+	assert_int_equal(core_new(&f->cfg, &clock, &f->core), 0);
+	assert_int_equal(core_lock_all(f->core), 0);
+	f->rec_ops = hal_door_sim_ops;
+	f->rec_ops.set_output = rec_set_output;
+	core_hal_door(f->core, 0)->ops = &f->rec_ops;
+	snprintf(db, sizeof(db), "%s/aeogate.db", f->dir);
+	assert_int_equal(store_open(db, "normal", &f->store, err, sizeof(err)), 0);
+	assert_int_equal(core_attach_store(f->core, f->store), 0);
+	assert_int_equal(devkey_load_or_create(f->dir, &f->key, &created), 0);
+
+	assert_int_equal(store_level_add(f->store, "cage", cage, 1), 0);
+	enrol(f->store, "ALICE", "cage", "h10301:12:3456");
+	enrol(f->store, "BOB", NULL, "h10301:12:3457"); /* no level: no access */
+	/* One 37-bit frame, two badges: h10302:0:524290 is h10304:1:2 on the wire. */
+	enrol(f->store, "ALICE", NULL, "h10302:0:524290");
+	enrol(f->store, "BOB", NULL, "h10304:1:2");
+
+	assert_int_equal(bus_new(&f->bus), 0);
+	core_set_bus(f->core, f->bus);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const files[] = {"sim.ini",	      "aeogate.db", "aeogate.db-wal",
+					    "aeogate.db-shm", "device.key", "device.pub"};
+	char path[160];
+
+	core_free(f->core);
+	store_close(f->store);
+	bus_free(f->bus);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", f->dir, files[i]);
+		unlink(path);
+	}
+	rmdir(f->dir);
+	free(f);
+	the_fixture = NULL;
+	return 0;
+}
+
+static void present(struct fixture *f, const char *card, struct core_decision *ret)
+{
+	struct hal_read r = {.kind = HAL_READ_WIEGAND};
+	struct wiegand_card wc;
+	int n;
+
+	assert_int_equal(wiegand_card_from_string(card, &wc), 0);
+	n = wiegand_encode(&wc, r.bits, sizeof(r.bits));
+	assert_true(n > 0);
+	r.nbits = (size_t)n;
+	core_reader_read(f->core, 0, &r, ret);
+}
+
+static void test_read_grants_an_enrolled_badge_with_access(void **state)
+{
+	struct fixture *f = *state;
+	struct core_decision d;
+
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.granted);
+	assert_int_equal(d.reason, REASON_NONE);
+	assert_string_equal(d.person, "ALICE");
+	assert_string_equal(d.credential, "h10301:12:3456");
+	assert_true(d.seq > 0);
+	assert_true(f->lock_released);
+	assert_true(core_hal_door(f->core, 0)->lock_released);
+	assert_memory_equal(core_last_decision(f->core), &d, sizeof(d));
+}
+
+static void test_read_denies_a_badge_without_access(void **state)
+{
+	struct fixture *f = *state;
+	struct core_decision d;
+
+	present(f, "h10301:12:3457", &d);
+	assert_false(d.granted);
+	assert_int_equal(d.reason, REASON_NO_ACCESS);
+	assert_string_equal(d.person, "BOB");
+	assert_true(d.seq > 0);
+	assert_false(core_hal_door(f->core, 0)->lock_released);
+}
+
+static void test_read_denies_an_unknown_badge(void **state)
+{
+	struct fixture *f = *state;
+	struct core_decision d;
+
+	present(f, "h10301:12:9999", &d);
+	assert_false(d.granted);
+	assert_int_equal(d.reason, REASON_UNKNOWN_CREDENTIAL);
+	assert_string_equal(d.person, "");
+	assert_string_equal(d.credential, "h10301:12:9999");
+	assert_false(core_hal_door(f->core, 0)->lock_released);
+}
+
+static void test_read_that_could_be_two_badges_is_attributed_to_neither(void **state)
+{
+	struct fixture *f = *state;
+	struct core_decision d;
+
+	present(f, "h10302:0:524290", &d);
+	assert_false(d.granted);
+	assert_int_equal(d.reason, REASON_AMBIGUOUS_CREDENTIAL);
+	assert_string_equal(d.person, "");
+	assert_int_equal(strncmp(d.credential, "raw:37:", 7), 0);
+	assert_false(core_hal_door(f->core, 0)->lock_released);
+}
+
+static void test_lock_moves_before_any_subscriber_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct core_decision d;
+
+	assert_int_equal(bus_subscribe(f->bus, BUS_STORED_ONLY, on_checkpointer, f), 0);
+	assert_int_equal(bus_subscribe(f->bus, 0, on_follower, f), 0);
+	f->step = f->lock_step = 0;
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.granted);
+	/* The lock command came first; the subscribers ran after it, seeing it released. */
+	assert_true(f->lock_step > 0);
+	assert_true(f->first_heard > f->lock_step);
+	assert_true(f->released_when_heard);
+	/* Both heard the read, and the checkpointing one signed over it. */
+	assert_int_equal(f->heard, 2);
+	assert_int_equal(f->heard_stored, 1);
+	assert_int_equal(f->heard_seq, d.seq);
+	assert_int_equal(f->checkpoints, 1);
+	/* Outside a read nothing is held back: the next event is heard as it is stored. */
+	struct event e = {.kind = "door.closed", .door = "cage-1", .zone = "bonded-cage"};
+	assert_int_equal(core_emit(f->core, &e), 0);
+	assert_int_equal(f->heard, 4);
+	assert_int_equal(f->heard_seq, e.seq);
+}
+
+static void test_a_stalled_subscriber_does_not_delay_the_lock(void **state)
+{
+	struct fixture *f = *state;
+	struct core_decision d;
+
+	/* Every subscriber signs a checkpoint: the lock command still comes before all of them. */
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(bus_subscribe(f->bus, BUS_STORED_ONLY, on_checkpointer, f), 0);
+	f->step = f->lock_step = 0;
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.granted);
+	assert_int_equal(f->lock_step, 1);
+	assert_int_equal(f->first_heard, 2);
+	assert_int_equal(f->checkpoints, 4);
+}
+
+static void test_unstored_events_skip_stored_only_subscribers(void **state)
+{
+	struct fixture *f = *state;
+	struct event unstored = {.kind = "alarm.storage", .reason = "io_error"};
+	struct event stored = {.seq = 7, .kind = "door.forced"};
+
+	assert_int_equal(bus_subscribe(f->bus, BUS_STORED_ONLY, on_stored, f), 0);
+	assert_int_equal(bus_subscribe(f->bus, 0, on_follower, f), 0);
+	bus_publish(f->bus, &unstored);
+	assert_int_equal(f->heard, 1); /* the follower only */
+	assert_int_equal(f->heard_stored, 0);
+	assert_int_equal(f->heard_seq, 0);
+	bus_publish(f->bus, &stored);
+	assert_int_equal(f->heard, 3);
+	assert_int_equal(f->heard_stored, 1);
+}
+
+static void test_bus_refuses_more_subscribers_than_its_bound(void **state)
+{
+	struct fixture *f = *state;
+
+	for (unsigned i = 0; i < AEOGATE_BUS_SUBSCRIBERS_MAX; i++)
+		assert_int_equal(bus_subscribe(f->bus, 0, on_follower, f), 0);
+	assert_int_equal(bus_subscribe(f->bus, 0, on_follower, f), -ENOSPC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -43,6 +363,21 @@ int main(void)
 	    cmocka_unit_test(test_forward_step_is_positive),
 	    cmocka_unit_test(test_backward_step_is_negative),
 	    cmocka_unit_test(test_threshold_is_one_second),
+	    cmocka_unit_test_setup_teardown(test_read_grants_an_enrolled_badge_with_access, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_read_denies_a_badge_without_access, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_read_denies_an_unknown_badge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_read_that_could_be_two_badges_is_attributed_to_neither, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lock_moves_before_any_subscriber_runs, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_a_stalled_subscriber_does_not_delay_the_lock,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unstored_events_skip_stored_only_subscribers,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bus_refuses_more_subscribers_than_its_bound, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,9 +4,10 @@
  * alarm lifecycle and the badge lifecycle, and the control-socket ops that
  * page exports out, sign their statements and verify the live chain.
  *
- * main wires it: ops_audit_init after the store is attached, then
- * ops_audit_on_event for every committed event (alarms are raised and
- * checkpoints counted there), ops_audit_tick from a timer, and
+ * main wires it: ops_audit_init after the store is attached creates the
+ * service (no file-scope state: every call takes it), then subscribes
+ * ops_audit_on_event to the bus for stored events (alarms are raised and
+ * checkpoints counted there), calls ops_audit_tick from a timer, and
  * ops_audit_prune_step from a timer the waker re-arms (pruning runs in
  * bounded steps between which the loop serves the doors).
  */
@@ -22,6 +23,7 @@
 #include "ctlsock.h"
 
 struct core;
+struct audit;
 
 struct audit_settings {
 	unsigned checkpoint_events;  /* a checkpoint at least every this many events */
@@ -52,15 +54,17 @@ struct audit_settings {
  * before any event is emitted: a truncated log continues after the highest
  * seq this device signed. On failure writes why into err.
  */
-int ops_audit_init(struct core *c, const char *state_dir, const struct audit_settings *settings,
-		   char *err, size_t errlen);
-void ops_audit_on_event(const struct event *e);
+int ops_audit_init(struct audit **ret, struct core *c, const char *state_dir,
+		   const struct audit_settings *settings, char *err, size_t errlen);
+void ops_audit_free(struct audit *a); /* accepts NULL */
+/* A bus subscriber (BUS_STORED_ONLY): userdata is the struct audit. */
+void ops_audit_on_event(struct audit *a, const struct event *e);
 /* Signs a checkpoint when the chain grew since the last one and it is due. */
-void ops_audit_tick(void);
+void ops_audit_tick(struct audit *a);
 /* At a clean stop, after system.stop: a checkpoint and head record over it. */
-void ops_audit_stop(void);
+void ops_audit_stop(struct audit *a);
 /* The device key id, for the start log line. */
-const char *ops_audit_key_id(void);
+const char *ops_audit_key_id(struct audit *a);
 
 /*
  * Pruning (README.md, "Retention"). The tick starts a run 5 minutes after
@@ -72,15 +76,13 @@ const char *ops_audit_key_id(void);
  */
 #define AUDIT_PRUNE_FIRST_DELAY_MS (5 * 60 * 1000)
 #define AUDIT_PRUNE_INTERVAL_MS	   (24 * 60 * 60 * 1000)
-void ops_audit_set_prune_waker(void (*fn)(void *userdata), void *userdata);
-bool ops_audit_prune_step(void);
+void ops_audit_set_prune_waker(struct audit *a, void (*fn)(void *userdata), void *userdata);
+bool ops_audit_prune_step(struct audit *a);
 /*
  * One line on how the last run ended, once (then NULL), for main's log:
  * runs end on a timer, where no request can carry the news.
  */
-const char *ops_audit_prune_news(bool *ret_failed);
-
-extern const struct ctl_op ops_audit[];
+const char *ops_audit_prune_news(struct audit *a, bool *ret_failed);
 
 /*
  * For the table reports (ops_report.c), which sign with the same device
@@ -88,14 +90,12 @@ extern const struct ctl_op ops_audit[];
  */
 struct checkpoint;
 #define OPS_AUDIT_MAC_HEX 65 /* crypto_auth (HMAC-SHA-512-256) as hex, and NUL */
-int ops_audit_checkpoint_head(struct checkpoint *ret);
+int ops_audit_checkpoint_head(struct audit *a, struct checkpoint *ret);
 json_t *ops_audit_checkpoint_json(const struct checkpoint *cp);
-int ops_audit_sign(const char *text, char *ret_sig, size_t len); /* 128 hex digits */
-const char *ops_audit_public_key(void);
-void ops_audit_mac(const char *text, char ret[OPS_AUDIT_MAC_HEX]);
-unsigned ops_audit_alarm_ack_limit_ms(void);
-
-/* Table reports and access-rights reviews (ops_report.c). */
-extern const struct ctl_op ops_report[];
+int ops_audit_sign(struct audit *a, const char *text, char *ret_sig,
+		   size_t len); /* 128 hex digits */
+const char *ops_audit_public_key(struct audit *a);
+void ops_audit_mac(struct audit *a, const char *text, char ret[OPS_AUDIT_MAC_HEX]);
+unsigned ops_audit_alarm_ack_limit_ms(struct audit *a);
 
 #endif

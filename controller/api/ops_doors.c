@@ -211,11 +211,8 @@ static int op_sim_rex(struct ctl_request *req, json_t **ret)
 	return 0;
 }
 
-const struct ctl_op ops_door[] = {
-	{"door.list", ROLES_SIGNED_IN, op_door_list},
-	{"reader.list", ROLES_SIGNED_IN, op_reader_list},
-	{"sim.present", ROLES_MANAGE, op_sim_present},
-	{"sim.door", ROLES_MANAGE, op_sim_door},
-	{"sim.rex", ROLES_MANAGE, op_sim_rex},
-	{NULL, 0, NULL},
+const struct ctl_op ops_doors[] = {
+    {"door.list", ROLES_SIGNED_IN, op_door_list},  {"reader.list", ROLES_SIGNED_IN, op_reader_list},
+    {"sim.present", ROLES_MANAGE, op_sim_present}, {"sim.door", ROLES_MANAGE, op_sim_door},
+    {"sim.rex", ROLES_MANAGE, op_sim_rex},	   {NULL, 0, NULL},
 };

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Control-socket ops of the audit trail: the device key, checkpoints,
- * paged exports with signed statements, live chain verification, the alarm
- * lifecycle and the badge lifecycle (README.md, "Audit trail and reports").
+ * paged exports with signed statements, live chain verification and
+ * pruning (README.md, "Audit trail and reports"). Alarm ops are in
+ * ops_alarms.c, badge ops in ops_badges.c.
  *
  * Exports are paged so that neither side holds more than a page: the
  * controller keeps no state between pages; instead each page hands the
@@ -31,7 +32,54 @@
 #include "retention.h"
 #include "util.h"
 
-static struct audit_svc {
+enum prune_phase {
+	PRUNE_IDLE,
+	PRUNE_SCAN,
+	PRUNE_DELETE,
+	PRUNE_DONE,
+	PRUNE_FAILED,
+};
+
+struct prune_kind {
+	char kind[AEOGATE_ID_MAX + 1];
+	int64_t n;
+};
+
+struct prune_job {
+	int64_t id;
+	enum prune_phase phase;
+	bool dry_run;
+	bool resumed;	      /* finishing a run an earlier audit.pruned declared */
+	char operator_id[96]; /* "schedule" for the daily run */
+	int64_t now_ms;	      /* cutoffs are now_ms − retention(kind) */
+	int64_t head;	      /* the newest seq when the scan began: always kept */
+	int64_t first;	      /* the oldest seq kept when the run began */
+	int64_t pos;	      /* scan: last seq checked; delete: last seq deleted */
+	char pos_hash[EVENT_HASH_HEX];
+	int64_t last; /* S: the last seq to prune (first − 1: none) */
+	char last_hash[EVENT_HASH_HEX];
+	int64_t count; /* rows first..last */
+	struct prune_kind kinds[AEOGATE_PRUNE_KINDS_REPORTED];
+	size_t n_kinds;
+	int64_t other; /* rows of kinds beyond the table */
+	int64_t step_rows;
+	int64_t step_deadline; /* monotonic ms: a checking step yields to the loop then */
+	int64_t blocked_seq;   /* the row the prefix stops at */
+	char blocked_kind[AEOGATE_ID_MAX + 1];
+	char blocked_why[192];
+	int64_t anchor_cp_id; /* the checkpoint signed at last */
+	int64_t event_seq;    /* the audit.pruned event */
+	int64_t deleted, alarms_deleted;
+	struct witness gap; /* a recorded truncation this step crossed (gap.seq 0: none) */
+	int64_t gap_first;
+	int64_t bad_seq;
+	char error[320];
+	bool news; /* the end of this run is not logged yet */
+	char news_text[400];
+};
+
+/* The audit service: created by main, passed to everything that needs it. */
+struct audit {
 	struct core *core;
 	struct devkey key;
 	char state_dir[PATH_MAX];
@@ -50,26 +98,28 @@ static struct audit_svc {
 	int64_t prune_next_mono; /* when the tick starts the next scheduled run */
 	void (*prune_wake)(void *userdata);
 	void *prune_wake_data;
-} svc;
+	struct prune_job job; /* the current or last pruning run */
+};
 
 static int alarm_raise_cb(const struct event *e, void *userdata);
-static bool prune_running(void);
-static void prune_start(bool dry_run, const char *operator_id);
+static bool prune_running(struct audit *a);
+static void prune_start(struct audit *a, bool dry_run, const char *operator_id);
 
 /* Hands a line to main's log (only mains log); nothing when main gave no reporter. */
-static void report(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(struct audit *a, int priority, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void report(int priority, const char *fmt, ...)
+static void report(struct audit *a, int priority, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
 
-	if (!svc.settings.report)
+	if (!a->settings.report)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	svc.settings.report(svc.settings.report_data, priority, line);
+	a->settings.report(a->settings.report_data, priority, line);
 }
 
 /* ---- checkpoints and the head record ---- */
@@ -78,12 +128,12 @@ static void report(int priority, const char *fmt, ...)
  * The checkpoint line in the journal: a witness outside the database, so a
  * database and a head record rolled back together still disagree with it.
  */
-static void report_checkpoint(const struct checkpoint *cp)
+static void report_checkpoint(struct audit *a, const struct checkpoint *cp)
 {
 	char ts[32];
 
 	time_format_ms(cp->ts_ms, ts, sizeof(ts));
-	report(LOG_INFO, "checkpoint seq=%" PRId64 " hash=%s sig=%s ts=%s key=%s", cp->seq,
+	report(a, LOG_INFO, "checkpoint seq=%" PRId64 " hash=%s sig=%s ts=%s key=%s", cp->seq,
 	       cp->hash, cp->signature, ts, cp->key_id);
 }
 
@@ -92,75 +142,76 @@ static void report_checkpoint(const struct checkpoint *cp)
  * WAL is fsync'd first, so even with durability "normal" a power cut cannot
  * leave the head record claiming commits the database lost.
  */
-static void head_advance(int64_t seq, const char *hash)
+static void head_advance(struct audit *a, int64_t seq, const char *hash)
 {
 	struct head_record h;
 	int r;
 
-	if (svc.have_head && seq <= svc.head.seq)
+	if (a->have_head && seq <= a->head.seq)
 		return;
-	r = store_sync(core_store(svc.core));
+	r = store_sync(core_store(a->core));
 	if (r == 0)
-		r = head_sign(&svc.key, seq, hash, core_wall_ms(svc.core), &h);
+		r = head_sign(&a->key, seq, hash, core_wall_ms(a->core), &h);
 	if (r == 0)
-		r = head_write(svc.state_dir, &h);
+		r = head_write(a->state_dir, &h);
 	if (r < 0) {
-		report(LOG_WARNING,
+		report(a, LOG_WARNING,
 		       "%s/" HEAD_FILE ": cannot record the head at seq %" PRId64 ": %s",
-		       svc.state_dir, seq, strerror(-r));
+		       a->state_dir, seq, strerror(-r));
 		return;
 	}
-	svc.head = h;
-	svc.have_head = true;
+	a->head = h;
+	a->have_head = true;
 }
 
-static int make_checkpoint(int64_t seq, const char *hash, struct checkpoint *ret)
+static int make_checkpoint(struct audit *a, int64_t seq, const char *hash, struct checkpoint *ret)
 {
 	struct checkpoint cp;
 	int r;
 
 	/* A checkpoint vouches that alarms up to it are recorded: catch up first. */
-	if (svc.alarm_backlog) {
-		r = store_event_list(core_store(svc.core), svc.last_cp_seq, 0, alarm_raise_cb,
-				     NULL);
+	if (a->alarm_backlog) {
+		r = store_event_list(core_store(a->core), a->last_cp_seq, 0, alarm_raise_cb, a);
 		if (r < 0)
 			return r;
-		svc.alarm_backlog = false;
+		a->alarm_backlog = false;
 	}
 
-	r = checkpoint_sign(&svc.key, seq, hash, core_wall_ms(svc.core), &cp);
+	r = checkpoint_sign(&a->key, seq, hash, core_wall_ms(a->core), &cp);
 	if (r < 0)
 		return r;
-	r = store_checkpoint_add(core_store(svc.core), &cp);
+	r = store_checkpoint_add(core_store(a->core), &cp);
 	if (r < 0)
 		return r;
-	report_checkpoint(&cp);
-	head_advance(seq, hash);
-	if (seq > svc.last_cp_seq) {
-		svc.last_cp_seq = seq;
-		svc.events_since_cp = 0;
+	report_checkpoint(a, &cp);
+	head_advance(a, seq, hash);
+	if (seq > a->last_cp_seq) {
+		a->last_cp_seq = seq;
+		a->events_since_cp = 0;
 	}
-	svc.last_cp_mono = core_mono_ms(svc.core);
+	a->last_cp_mono = core_mono_ms(a->core);
 	if (ret)
 		*ret = cp;
 	return 0;
 }
 
-static int checkpoint_head(struct checkpoint *ret)
+static int checkpoint_head(struct audit *a, struct checkpoint *ret)
 {
 	char hash[EVENT_HASH_HEX];
 	int64_t seq;
-	int r = store_event_last(core_store(svc.core), &seq, hash);
+	int r = store_event_last(core_store(a->core), &seq, hash);
 
 	if (r < 0)
 		return r;
-	return make_checkpoint(seq, hash, ret);
+	return make_checkpoint(a, seq, hash, ret);
 }
 
 static int alarm_raise_cb(const struct event *e, void *userdata)
 {
+	struct audit *a = userdata;
+
 	if (audit_is_alarm_kind(e->kind))
-		return store_alarm_raise(core_store(svc.core), e->kind, e->door, e->zone, e->seq,
+		return store_alarm_raise(core_store(a->core), e->kind, e->door, e->zone, e->seq,
 					 e->ts_ms);
 	return 0;
 }
@@ -168,12 +219,12 @@ static int alarm_raise_cb(const struct event *e, void *userdata)
 /* ---- the head record at start ---- */
 
 /* Appends an audit finding at start, through the chain or (for a truncation) after a gap. */
-static int record_finding(struct audit_chain *after_gap, const char *kind, json_t *detail,
-			  int64_t *ret_seq)
+static int record_finding(struct audit *a, struct audit_chain *after_gap, const char *kind,
+			  json_t *detail, int64_t *ret_seq)
 {
-	struct store *s = core_store(svc.core);
+	struct store *s = core_store(a->core);
 	char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	struct event e = {.ts_ms = core_wall_ms(svc.core), .kind = kind, .detail = text};
+	struct event e = {.ts_ms = core_wall_ms(a->core), .kind = kind, .detail = text};
 	int r;
 
 	json_decref(detail);
@@ -183,14 +234,14 @@ static int record_finding(struct audit_chain *after_gap, const char *kind, json_
 		/* The chain goes on from the signed witness: no seq in the gap is ever reused. */
 		r = audit_append(after_gap, s, &e);
 		if (r == 0)
-			r = core_chain_reload(svc.core);
+			r = core_chain_reload(a->core);
 	} else {
-		r = core_emit(svc.core, &e);
+		r = core_emit(a->core, &e);
 	}
 	if (r == 0) {
 		*ret_seq = e.seq;
 		/* Replay at start begins after the checkpoint signed below: raise it now. */
-		r = alarm_raise_cb(&e, NULL);
+		r = alarm_raise_cb(&e, a);
 	}
 	free(text);
 	return r;
@@ -223,9 +274,9 @@ static const char *head_problem_text(const char *problem)
  * signed by this device is audit.head_invalid, and never trusted. Both
  * raise an alarm; a checkpoint (and head record) then covers them.
  */
-static int start_check(char *err, size_t errlen)
+static int start_check(struct audit *a, char *err, size_t errlen)
 {
-	struct store *s = core_store(svc.core);
+	struct store *s = core_store(a->core);
 	struct head_record h;
 	struct checkpoint cp;
 	struct witness w = {0};
@@ -242,10 +293,10 @@ static int start_check(char *err, size_t errlen)
 	if (r < 0 && r != -ENOENT)
 		goto err_store;
 	have_cp = r == 0;
-	hr = head_read(svc.state_dir, &h);
-	if (hr == 0 && head_verify(svc.key.pk, &h) == 0) {
-		svc.head = h;
-		svc.have_head = true;
+	hr = head_read(a->state_dir, &h);
+	if (hr == 0 && head_verify(a->key.pk, &h) == 0) {
+		a->head = h;
+		a->have_head = true;
 		witness_from_head(&h, &w);
 		have_w = true;
 	} else if (hr == 0) {
@@ -257,16 +308,16 @@ static int start_check(char *err, size_t errlen)
 		if (have_cp && store_opened_version(s) >= 6)
 			problem = "missing";
 		else if (have_cp)
-			report(LOG_NOTICE,
+			report(a, LOG_NOTICE,
 			       "%s/" HEAD_FILE ": no head record yet (database from "
 			       "before schema 6): one is written now",
-			       svc.state_dir);
+			       a->state_dir);
 	} else {
 		problem = "unreadable";
 	}
 	/* A checkpoint further than the head record (or without one) bounds the log too. */
-	if (have_cp && (!have_w || cp.seq > w.seq) && !strcmp(cp.key_id, svc.key.id) &&
-	    checkpoint_verify(svc.key.pk, &cp) == 0) {
+	if (have_cp && (!have_w || cp.seq > w.seq) && !strcmp(cp.key_id, a->key.id) &&
+	    checkpoint_verify(a->key.pk, &cp) == 0) {
 		witness_from_checkpoint(&cp, &w);
 		have_w = true;
 	}
@@ -275,7 +326,8 @@ static int start_check(char *err, size_t errlen)
 		struct audit_chain ch = {.seq = w.seq};
 
 		memcpy(ch.hash, w.hash, EVENT_HASH_HEX);
-		r = record_finding(&ch, "audit.truncated", truncation_detail(last + 1, &w), &seq);
+		r = record_finding(a, &ch, "audit.truncated", truncation_detail(last + 1, &w),
+				   &seq);
 		if (r < 0) {
 			snprintf(err, errlen,
 				 "audit: seq %" PRId64 "-%" PRId64
@@ -286,16 +338,16 @@ static int start_check(char *err, size_t errlen)
 			return r;
 		}
 		report(
-		    LOG_CRIT,
+		    a, LOG_CRIT,
 		    "audit: seq %" PRId64 "-%" PRId64 " missing at the end of the log: the newest "
 		    "events were deleted (signed %s at seq %" PRId64 ", signature %s); recorded as "
 		    "audit.truncated seq %" PRId64 ", alarm raised",
 		    last + 1, w.seq, !strcmp(w.type, "head") ? "head record" : "checkpoint", w.seq,
 		    w.signature, seq);
 		recorded = true;
-	} else if (svc.have_head) {
-		r = store_event_get(s, svc.head.seq, &e);
-		if (r == 0 && strcmp(e.hash, svc.head.hash) != 0)
+	} else if (a->have_head) {
+		r = store_event_get(s, a->head.seq, &e);
+		if (r == 0 && strcmp(e.hash, a->head.hash) != 0)
 			problem = "hash_differs";
 		if (r == 0)
 			event_clear(&e);
@@ -312,21 +364,21 @@ static int start_check(char *err, size_t errlen)
 						      (json_int_t)h.seq, "hash", h.hash, "ts", h.ts,
 						      "key_id", h.key_id, "signature",
 						      h.signature));
-		r = record_finding(NULL, "audit.head_invalid", d, &seq);
-		report(LOG_CRIT, "audit: the signed head record %s/" HEAD_FILE " %s; %s",
-		       svc.state_dir, head_problem_text(problem),
+		r = record_finding(a, NULL, "audit.head_invalid", d, &seq);
+		report(a, LOG_CRIT, "audit: the signed head record %s/" HEAD_FILE " %s; %s",
+		       a->state_dir, head_problem_text(problem),
 		       r == 0 ? "recorded as audit.head_invalid, alarm raised"
 			      : "audit.head_invalid could not be stored yet");
 		if (problem && !strcmp(problem, "hash_differs"))
-			svc.have_head = false; /* replaced by the checkpoint below */
+			a->have_head = false; /* replaced by the checkpoint below */
 		recorded = true;
 	}
 	/* What was found is itself vouched for at once, outside the database too. */
-	if (recorded || (!svc.have_head && have_cp)) {
+	if (recorded || (!a->have_head && have_cp)) {
 		if ((r = store_event_last(s, &last, hash)) < 0)
 			goto err_store;
-		if (last && (r = make_checkpoint(last, hash, NULL)) < 0)
-			report(LOG_WARNING, "audit: cannot sign a checkpoint at start: %s",
+		if (last && (r = make_checkpoint(a, last, hash, NULL)) < 0)
+			report(a, LOG_WARNING, "audit: cannot sign a checkpoint at start: %s",
 			       store_last_error(s));
 	}
 	return 0;
@@ -335,8 +387,8 @@ err_store:
 	return r;
 }
 
-int ops_audit_init(struct core *c, const char *state_dir, const struct audit_settings *settings,
-		   char *err, size_t errlen)
+static int audit_start(struct audit *a, struct core *c, const char *state_dir,
+		       const struct audit_settings *settings, char *err, size_t errlen)
 {
 	struct checkpoint cp;
 	bool created = false;
@@ -344,17 +396,16 @@ int ops_audit_init(struct core *c, const char *state_dir, const struct audit_set
 	char hash[EVENT_HASH_HEX];
 	int r;
 
-	svc.core = c;
-	svc.settings = *settings;
-	svc.n_retention = settings->n_retention <= AEOGATE_RETENTION_RULES_MAX
-			      ? settings->n_retention
-			      : AEOGATE_RETENTION_RULES_MAX;
-	if (svc.n_retention)
-		memcpy(svc.retention, settings->retention,
-		       svc.n_retention * sizeof(svc.retention[0]));
-	svc.settings.retention = NULL;
-	svc.prune_next_mono = core_mono_ms(c) + AUDIT_PRUNE_FIRST_DELAY_MS;
-	r = devkey_load_or_create(state_dir, &svc.key, &created);
+	a->core = c;
+	a->settings = *settings;
+	a->n_retention = settings->n_retention <= AEOGATE_RETENTION_RULES_MAX
+			     ? settings->n_retention
+			     : AEOGATE_RETENTION_RULES_MAX;
+	if (a->n_retention)
+		memcpy(a->retention, settings->retention, a->n_retention * sizeof(a->retention[0]));
+	a->settings.retention = NULL;
+	a->prune_next_mono = core_mono_ms(c) + AUDIT_PRUNE_FIRST_DELAY_MS;
+	r = devkey_load_or_create(state_dir, &a->key, &created);
 	if (r < 0) {
 		snprintf(err, errlen, "%s/device.key: %s", state_dir,
 			 r == -EPERM	 ? "readable by group or others; chmod 600 it"
@@ -362,25 +413,25 @@ int ops_audit_init(struct core *c, const char *state_dir, const struct audit_set
 					 : strerror(-r));
 		return r;
 	}
-	crypto_auth_keygen(svc.mac_key);
-	if (snprintf(svc.state_dir, sizeof(svc.state_dir), "%s", state_dir) >=
-	    (int)sizeof(svc.state_dir)) {
+	crypto_auth_keygen(a->mac_key);
+	if (snprintf(a->state_dir, sizeof(a->state_dir), "%s", state_dir) >=
+	    (int)sizeof(a->state_dir)) {
 		snprintf(err, errlen, "%s: path too long", state_dir);
 		return -ENAMETOOLONG;
 	}
-	svc.have_head = false;
-	r = start_check(err, errlen);
+	a->have_head = false;
+	r = start_check(a, err, errlen);
 	if (r < 0)
 		return r;
 	r = store_checkpoint_last(core_store(c), &cp);
 	if (r == 0)
-		svc.last_cp_seq = cp.seq;
+		a->last_cp_seq = cp.seq;
 	else if (r != -ENOENT)
 		goto err_store;
-	svc.last_cp_mono = core_mono_ms(c);
+	a->last_cp_mono = core_mono_ms(c);
 	if ((r = store_event_last(core_store(c), &head, hash)) < 0)
 		goto err_store;
-	svc.events_since_cp = head - svc.last_cp_seq;
+	a->events_since_cp = head - a->last_cp_seq;
 	/*
 	 * Alarms of events stored while nobody counted them (a crash between the
 	 * two writes). Every event up to the last checkpoint went through
@@ -390,41 +441,68 @@ int ops_audit_init(struct core *c, const char *state_dir, const struct audit_set
 	 */
 	if ((r = store_alarm_last_seq(core_store(c), &last_alarm)) < 0)
 		goto err_store;
-	if (last_alarm < svc.last_cp_seq)
-		last_alarm = svc.last_cp_seq;
-	if ((r = store_event_list(core_store(c), last_alarm, 0, alarm_raise_cb, NULL)) < 0)
+	if (last_alarm < a->last_cp_seq)
+		last_alarm = a->last_cp_seq;
+	if ((r = store_event_list(core_store(c), last_alarm, 0, alarm_raise_cb, a)) < 0)
 		goto err_store;
-	svc.clock_synced = clock_synced();
-	svc.ready = true;
+	a->clock_synced = clock_synced();
+	a->ready = true;
 	return 0;
 err_store:
 	snprintf(err, errlen, "audit: %s", store_last_error(core_store(c)));
 	return r;
 }
 
-const char *ops_audit_key_id(void)
+int ops_audit_init(struct audit **ret, struct core *c, const char *state_dir,
+		   const struct audit_settings *settings, char *err, size_t errlen)
 {
-	return svc.key.id;
+	struct audit *a = calloc(1, sizeof(*a));
+	int r;
+
+	if (!a) {
+		snprintf(err, errlen, "audit: out of memory");
+		return -ENOMEM;
+	}
+	r = audit_start(a, c, state_dir, settings, err, errlen);
+	if (r < 0) {
+		ops_audit_free(a);
+		return r;
+	}
+	*ret = a;
+	return 0;
 }
 
-void ops_audit_stop(void)
+void ops_audit_free(struct audit *a)
+{
+	if (!a)
+		return;
+	sodium_memzero(a, sizeof(*a)); /* the device key and the MAC key */
+	free(a);
+}
+
+const char *ops_audit_key_id(struct audit *a)
+{
+	return a->key.id;
+}
+
+void ops_audit_stop(struct audit *a)
 {
 	char hash[EVENT_HASH_HEX];
 	int64_t seq;
 
-	if (!svc.ready || store_event_last(core_store(svc.core), &seq, hash) < 0 || seq == 0)
+	if (!a->ready || store_event_last(core_store(a->core), &seq, hash) < 0 || seq == 0)
 		return;
 	/* The head record covers system.stop: a clean stop leaves nothing unsigned. */
-	if (seq > svc.last_cp_seq || !svc.have_head || svc.head.seq < seq) {
-		if (make_checkpoint(seq, hash, NULL) < 0)
-			report(LOG_WARNING, "audit: cannot sign a checkpoint at stop: %s",
-			       store_last_error(core_store(svc.core)));
+	if (seq > a->last_cp_seq || !a->have_head || a->head.seq < seq) {
+		if (make_checkpoint(a, seq, hash, NULL) < 0)
+			report(a, LOG_WARNING, "audit: cannot sign a checkpoint at stop: %s",
+			       store_last_error(core_store(a->core)));
 	}
 }
 
-void ops_audit_on_event(const struct event *e)
+void ops_audit_on_event(struct audit *a, const struct event *e)
 {
-	if (!svc.ready)
+	if (!a->ready)
 		return;
 	/*
 	 * A failure here is not lost: ops_audit_init replays alarm events after
@@ -432,12 +510,11 @@ void ops_audit_on_event(const struct event *e)
 	 * past an alarm that could not be recorded.
 	 */
 	if (audit_is_alarm_kind(e->kind) &&
-	    store_alarm_raise(core_store(svc.core), e->kind, e->door, e->zone, e->seq, e->ts_ms) <
-		0)
-		svc.alarm_backlog = true;
-	svc.events_since_cp++;
-	if (svc.settings.checkpoint_events && svc.events_since_cp >= svc.settings.checkpoint_events)
-		(void)make_checkpoint(e->seq, e->hash, NULL);
+	    store_alarm_raise(core_store(a->core), e->kind, e->door, e->zone, e->seq, e->ts_ms) < 0)
+		a->alarm_backlog = true;
+	a->events_since_cp++;
+	if (a->settings.checkpoint_events && a->events_since_cp >= a->settings.checkpoint_events)
+		(void)make_checkpoint(a, e->seq, e->hash, NULL);
 }
 
 /*
@@ -445,40 +522,40 @@ void ops_audit_on_event(const struct event *e)
  * regained), so an auditor knows which stretch of timestamps a time
  * service vouched for; system.start and clock.jump carry the state too.
  */
-static void clock_sync_check(void)
+static void clock_sync_check(struct audit *a)
 {
 	int now = clock_synced();
 	char detail[64];
 
-	if (now < 0 || now == svc.clock_synced)
+	if (now < 0 || now == a->clock_synced)
 		return;
 	snprintf(detail, sizeof(detail), "{\"clock_synced\":%s,\"was\":%s}", now ? "true" : "false",
-		 svc.clock_synced < 0 ? "null"
-		 : svc.clock_synced   ? "true"
-				      : "false");
+		 a->clock_synced < 0 ? "null"
+		 : a->clock_synced   ? "true"
+				     : "false");
 	struct event e = {.kind = "clock.sync_changed", .detail = detail};
 	/* A failed write is queued by core_emit (or counted lost): do not record it twice. */
-	(void)core_emit(svc.core, &e);
-	svc.clock_synced = now;
+	(void)core_emit(a->core, &e);
+	a->clock_synced = now;
 }
 
-void ops_audit_tick(void)
+void ops_audit_tick(struct audit *a)
 {
 	int64_t due;
 
-	if (svc.ready)
-		clock_sync_check();
+	if (a->ready)
+		clock_sync_check(a);
 	/* Retention: 5 minutes after start, then daily; a run in progress is left to finish. */
-	if (svc.ready && svc.n_retention && core_mono_ms(svc.core) >= svc.prune_next_mono) {
-		svc.prune_next_mono = core_mono_ms(svc.core) + AUDIT_PRUNE_INTERVAL_MS;
-		if (!prune_running())
-			prune_start(false, "schedule");
+	if (a->ready && a->n_retention && core_mono_ms(a->core) >= a->prune_next_mono) {
+		a->prune_next_mono = core_mono_ms(a->core) + AUDIT_PRUNE_INTERVAL_MS;
+		if (!prune_running(a))
+			prune_start(a, false, "schedule");
 	}
-	if (!svc.ready || !svc.settings.checkpoint_minutes || svc.events_since_cp == 0)
+	if (!a->ready || !a->settings.checkpoint_minutes || a->events_since_cp == 0)
 		return;
-	due = svc.last_cp_mono + (int64_t)svc.settings.checkpoint_minutes * 60 * 1000;
-	if (core_mono_ms(svc.core) >= due)
-		(void)checkpoint_head(NULL);
+	due = a->last_cp_mono + (int64_t)a->settings.checkpoint_minutes * 60 * 1000;
+	if (core_mono_ms(a->core) >= due)
+		(void)checkpoint_head(a, NULL);
 }
 
 static json_t *checkpoint_json(const struct checkpoint *cp)
@@ -490,9 +567,9 @@ static json_t *checkpoint_json(const struct checkpoint *cp)
 			 "ts", ts, "key_id", cp->key_id, "signature", cp->signature);
 }
 
-int ops_audit_checkpoint_head(struct checkpoint *ret)
+int ops_audit_checkpoint_head(struct audit *a, struct checkpoint *ret)
 {
-	return checkpoint_head(ret);
+	return checkpoint_head(a, ret);
 }
 
 json_t *ops_audit_checkpoint_json(const struct checkpoint *cp)
@@ -500,50 +577,52 @@ json_t *ops_audit_checkpoint_json(const struct checkpoint *cp)
 	return checkpoint_json(cp);
 }
 
-int ops_audit_sign(const char *text, char *ret_sig, size_t len)
+int ops_audit_sign(struct audit *a, const char *text, char *ret_sig, size_t len)
 {
 	char sig[DEVKEY_SIG_HEX];
 	int r;
 
 	if (len < DEVKEY_SIG_HEX)
 		return -ENOBUFS;
-	r = devkey_sign(&svc.key, text, strlen(text), sig);
+	r = devkey_sign(&a->key, text, strlen(text), sig);
 	if (r < 0)
 		return r;
 	memcpy(ret_sig, sig, DEVKEY_SIG_HEX);
 	return 0;
 }
 
-const char *ops_audit_public_key(void)
+const char *ops_audit_public_key(struct audit *a)
 {
-	return svc.key.pk_hex;
+	return a->key.pk_hex;
 }
 
-void ops_audit_mac(const char *text, char ret[OPS_AUDIT_MAC_HEX])
+void ops_audit_mac(struct audit *a, const char *text, char ret[OPS_AUDIT_MAC_HEX])
 {
 	unsigned char mac[crypto_auth_BYTES];
 
-	crypto_auth(mac, (const unsigned char *)text, strlen(text), svc.mac_key);
+	crypto_auth(mac, (const unsigned char *)text, strlen(text), a->mac_key);
 	sodium_bin2hex(ret, OPS_AUDIT_MAC_HEX, mac, sizeof(mac));
 }
 
-unsigned ops_audit_alarm_ack_limit_ms(void)
+unsigned ops_audit_alarm_ack_limit_ms(struct audit *a)
 {
-	return svc.settings.alarm_ack_limit_ms ? svc.settings.alarm_ack_limit_ms
-					       : AUDIT_ALARM_ACK_LIMIT_MS_DEFAULT;
+	return a->settings.alarm_ack_limit_ms ? a->settings.alarm_ack_limit_ms
+					      : AUDIT_ALARM_ACK_LIMIT_MS_DEFAULT;
 }
 
 static int op_audit_pubkey(struct ctl_request *req, json_t **ret)
 {
-	*ret = json_pack("{s:s,s:s,s:s}", "public_key", svc.key.pk_hex, "key_id", svc.key.id,
+	struct audit *a = core_audit(req->userdata);
+	*ret = json_pack("{s:s,s:s,s:s}", "public_key", a->key.pk_hex, "key_id", a->key.id,
 			 "algorithm", "ed25519");
 	return 0;
 }
 
 static int op_audit_checkpoint(struct ctl_request *req, json_t **ret)
 {
+	struct audit *a = core_audit(req->userdata);
 	struct checkpoint cp;
-	int r = checkpoint_head(&cp);
+	int r = checkpoint_head(a, &cp);
 
 	if (r < 0)
 		return ops_store_error(req, r, "checkpoint");
@@ -562,20 +641,21 @@ struct export_args {
 	char chain[EVENT_HASH_HEX];
 };
 
-static void state_mac(const struct export_args *a, char out[2 * crypto_auth_BYTES + 1])
+static void state_mac(struct audit *a, const struct export_args *x,
+		      char out[2 * crypto_auth_BYTES + 1])
 {
 	unsigned char mac[crypto_auth_BYTES];
-	json_t *fj = export_filter_to_json(&a->filter);
+	json_t *fj = export_filter_to_json(&x->filter);
 	char *ftext = json_dumps(fj, JSON_COMPACT | JSON_SORT_KEYS);
 	char *text = NULL;
 
 	if (ftext &&
 	    asprintf(&text, "%s\n%" PRId64 "\n%" PRId64 "\n%" PRId64 "\n%" PRId64 "\n%s", ftext,
-		     a->range_first, a->range_last, a->after, a->count, a->chain) < 0)
+		     x->range_first, x->range_last, x->after, x->count, x->chain) < 0)
 		text = NULL;
 	/* Without memory the MAC is of nothing, and no state will ever match it. */
 	crypto_auth(mac, (const unsigned char *)(text ? text : ""), text ? strlen(text) : 0,
-		    svc.mac_key);
+		    a->mac_key);
 	if (!text)
 		mac[0] ^= 0xff;
 	sodium_bin2hex(out, 2 * crypto_auth_BYTES + 1, mac, sizeof(mac));
@@ -584,36 +664,36 @@ static void state_mac(const struct export_args *a, char out[2 * crypto_auth_BYTE
 	json_decref(fj);
 }
 
-static json_t *state_json(const struct export_args *a)
+static json_t *state_json(struct audit *a, const struct export_args *x)
 {
 	char mac[2 * crypto_auth_BYTES + 1];
 
-	state_mac(a, mac);
-	return json_pack("{s:I,s:I,s:s,s:s}", "after", (json_int_t)a->after, "count",
-			 (json_int_t)a->count, "chain", a->chain, "mac", mac);
+	state_mac(a, x, mac);
+	return json_pack("{s:I,s:I,s:s,s:s}", "after", (json_int_t)x->after, "count",
+			 (json_int_t)x->count, "chain", x->chain, "mac", mac);
 }
 
-static int get_filter(struct ctl_request *req, struct export_args *a)
+static int get_filter(struct audit *a, struct ctl_request *req, struct export_args *x)
 {
 	char err[160];
 
-	if (export_filter_from_json(json_object_get(req->args, "filter"), &a->filter, err,
+	if (export_filter_from_json(json_object_get(req->args, "filter"), &x->filter, err,
 				    sizeof(err)) < 0)
 		return ctl_fail(req, "invalid_argument", "%s", err);
-	a->narrows = export_filter_narrows(&a->filter);
+	x->narrows = export_filter_narrows(&x->filter);
 	return 0;
 }
 
 /* The arguments of export_page and export_seal: the filter, the range and a valid state. */
-static int get_export_args(struct ctl_request *req, struct export_args *a)
+static int get_export_args(struct audit *a, struct ctl_request *req, struct export_args *x)
 {
 	const json_t *st = json_object_get(req->args, "state");
 	char mac[2 * crypto_auth_BYTES + 1];
 	const char *given, *chain;
 
-	if (get_filter(req, a) < 0 ||
-	    ctl_arg_int(req, "range_first", true, 0, INT64_MAX, &a->range_first) < 0 ||
-	    ctl_arg_int(req, "range_last", true, 0, INT64_MAX, &a->range_last) < 0)
+	if (get_filter(a, req, x) < 0 ||
+	    ctl_arg_int(req, "range_first", true, 0, INT64_MAX, &x->range_first) < 0 ||
+	    ctl_arg_int(req, "range_last", true, 0, INT64_MAX, &x->range_last) < 0)
 		return -1;
 	chain = json_string_value(json_object_get(st, "chain"));
 	given = json_string_value(json_object_get(st, "mac"));
@@ -621,10 +701,10 @@ static int get_export_args(struct ctl_request *req, struct export_args *a)
 	    !json_is_integer(json_object_get(st, "count")) || !chain ||
 	    strlen(chain) != EVENT_HASH_HEX - 1 || !given)
 		return ctl_fail(req, "invalid_argument", "'state': not an export state");
-	a->after = json_integer_value(json_object_get(st, "after"));
-	a->count = json_integer_value(json_object_get(st, "count"));
-	memcpy(a->chain, chain, EVENT_HASH_HEX);
-	state_mac(a, mac);
+	x->after = json_integer_value(json_object_get(st, "after"));
+	x->count = json_integer_value(json_object_get(st, "count"));
+	memcpy(x->chain, chain, EVENT_HASH_HEX);
+	state_mac(a, x, mac);
 	if (strlen(given) != strlen(mac) || sodium_memcmp(given, mac, strlen(mac)) != 0)
 		return ctl_fail(req, "invalid_argument",
 				"'state': not issued by this controller for this export (it "
@@ -632,52 +712,53 @@ static int get_export_args(struct ctl_request *req, struct export_args *a)
 	return 0;
 }
 
-static int64_t walk_from(const struct export_args *a)
+static int64_t walk_from(const struct export_args *x)
 {
-	return a->narrows && a->filter.from_ms ? a->filter.from_ms : INT64_MIN;
+	return x->narrows && x->filter.from_ms ? x->filter.from_ms : INT64_MIN;
 }
 
-static int64_t walk_to(const struct export_args *a)
+static int64_t walk_to(const struct export_args *x)
 {
-	return a->narrows && a->filter.to_ms ? a->filter.to_ms : INT64_MAX;
+	return x->narrows && x->filter.to_ms ? x->filter.to_ms : INT64_MAX;
 }
 
 static int op_export_begin(struct ctl_request *req, json_t **ret)
 {
+	struct audit *a = core_audit(req->userdata);
 	struct store *s = core_store(req->userdata);
-	struct export_args a = {0};
+	struct export_args x = {0};
 	struct event e;
 	char first_prev[EVENT_HASH_HEX] = AUDIT_GENESIS, last_hash[EVENT_HASH_HEX] = AUDIT_GENESIS;
 	int r;
 
-	if (get_filter(req, &a) < 0)
+	if (get_filter(a, req, &x) < 0)
 		return -1;
-	r = store_event_range(s, a.filter.from_ms ? a.filter.from_ms : INT64_MIN,
-			      a.filter.to_ms ? a.filter.to_ms : INT64_MAX, &a.range_first,
-			      &a.range_last);
+	r = store_event_range(s, x.filter.from_ms ? x.filter.from_ms : INT64_MIN,
+			      x.filter.to_ms ? x.filter.to_ms : INT64_MAX, &x.range_first,
+			      &x.range_last);
 	if (r < 0)
 		return ops_store_error(req, r, "event range");
-	if (a.range_first) {
-		if ((r = store_event_get(s, a.range_first, &e)) < 0)
+	if (x.range_first) {
+		if ((r = store_event_get(s, x.range_first, &e)) < 0)
 			return ops_store_error(req, r, "first event");
 		memcpy(first_prev, e.prev, EVENT_HASH_HEX);
 		event_clear(&e);
-		if ((r = store_event_get(s, a.range_last, &e)) < 0)
+		if ((r = store_event_get(s, x.range_last, &e)) < 0)
 			return ops_store_error(req, r, "last event");
 		memcpy(last_hash, e.hash, EVENT_HASH_HEX);
 		event_clear(&e);
 	}
-	a.after = a.range_first ? a.range_first - 1 : 0;
-	memcpy(a.chain, AUDIT_GENESIS, EVENT_HASH_HEX);
-	*ret = json_pack("{s:o,s:I,s:I,s:s,s:s,s:o}", "filter", export_filter_to_json(&a.filter),
-			 "range_first", (json_int_t)a.range_first, "range_last",
-			 (json_int_t)a.range_last, "first_prev", first_prev, "last_hash", last_hash,
-			 "state", state_json(&a));
+	x.after = x.range_first ? x.range_first - 1 : 0;
+	memcpy(x.chain, AUDIT_GENESIS, EVENT_HASH_HEX);
+	*ret = json_pack("{s:o,s:I,s:I,s:s,s:s,s:o}", "filter", export_filter_to_json(&x.filter),
+			 "range_first", (json_int_t)x.range_first, "range_last",
+			 (json_int_t)x.range_last, "first_prev", first_prev, "last_hash", last_hash,
+			 "state", state_json(a, &x));
 	return 0;
 }
 
 struct page_ctx {
-	struct export_args *a;
+	struct export_args *x;
 	json_t *rows;
 	size_t bytes;
 	int64_t limit, scanned;
@@ -686,23 +767,23 @@ struct page_ctx {
 static int page_cb(const struct event *e, void *userdata)
 {
 	struct page_ctx *p = userdata;
-	struct export_args *a = p->a;
+	struct export_args *x = p->x;
 	json_t *row;
 	char *text;
 
 	p->scanned++;
-	a->after = e->seq;
-	if (!a->narrows || export_filter_match(&a->filter, e)) {
-		export_chain_next(a->chain, e->seq, e->hash, a->chain);
+	x->after = e->seq;
+	if (!x->narrows || export_filter_match(&x->filter, e)) {
+		export_chain_next(x->chain, e->seq, e->hash, x->chain);
 		row = event_to_json(e);
 		if (!row)
 			return -ENOMEM;
-		json_object_set_new(row, "export_chain", json_string(a->chain));
+		json_object_set_new(row, "export_chain", json_string(x->chain));
 		text = json_dumps(row, JSON_COMPACT);
 		p->bytes += text ? strlen(text) : 0;
 		free(text);
 		json_array_append_new(p->rows, row);
-		a->count++;
+		x->count++;
 	}
 	/* Stop at a row boundary: the state names the last event looked at. */
 	if (p->bytes >= AEOGATE_EXPORT_PAGE_BYTES ||
@@ -713,35 +794,37 @@ static int page_cb(const struct event *e, void *userdata)
 
 static int op_export_page(struct ctl_request *req, json_t **ret)
 {
+	struct audit *a = core_audit(req->userdata);
 	struct store *s = core_store(req->userdata);
-	struct export_args a = {0};
-	struct page_ctx p = {.a = &a, .limit = AEOGATE_ROWS_PER_PAGE};
+	struct export_args x = {0};
+	struct page_ctx p = {.x = &x, .limit = AEOGATE_ROWS_PER_PAGE};
 	int r;
 
-	if (get_export_args(req, &a) < 0 ||
+	if (get_export_args(a, req, &x) < 0 ||
 	    ctl_arg_int(req, "limit", false, 1, AEOGATE_ROWS_PER_PAGE, &p.limit) < 0)
 		return -1;
 	p.rows = json_array();
-	if (a.after < a.range_last) {
-		r = store_event_walk(s, a.after, a.range_last, walk_from(&a), walk_to(&a), page_cb,
+	if (x.after < x.range_last) {
+		r = store_event_walk(s, x.after, x.range_last, walk_from(&x), walk_to(&x), page_cb,
 				     &p);
 		if (r < 0) {
 			json_decref(p.rows);
 			return ops_store_error(req, r, "export");
 		}
 		if (r == 0)
-			a.after = a.range_last; /* the walk ran out: nothing more in range */
+			x.after = x.range_last; /* the walk ran out: nothing more in range */
 	}
-	*ret = json_pack("{s:o,s:o,s:b}", "rows", p.rows, "state", state_json(&a), "done",
-			 a.after >= a.range_last);
+	*ret = json_pack("{s:o,s:o,s:b}", "rows", p.rows, "state", state_json(a, &x), "done",
+			 x.after >= x.range_last);
 	return 0;
 }
 
 static int op_export_seal(struct ctl_request *req, json_t **ret)
 {
+	struct audit *a = core_audit(req->userdata);
 	struct core *c = req->userdata;
 	struct store *s = core_store(c);
-	struct export_args a = {0};
+	struct export_args x = {0};
 	struct checkpoint cp;
 	struct event e;
 	const char *report = NULL;
@@ -750,49 +833,50 @@ static int op_export_seal(struct ctl_request *req, json_t **ret)
 	json_t *statement;
 	int r;
 
-	if (get_export_args(req, &a) < 0 || ctl_arg_id(req, "report", false, &report) < 0)
+	if (get_export_args(a, req, &x) < 0 || ctl_arg_id(req, "report", false, &report) < 0)
 		return -1;
-	if (a.range_first ? a.after < a.range_last : a.after != 0)
+	if (x.range_first ? x.after < x.range_last : x.after != 0)
 		return ctl_fail(req, "failed_precondition", "the export has pages left to read");
-	if (a.range_first) {
-		if ((r = store_event_get(s, a.range_first, &e)) < 0)
+	if (x.range_first) {
+		if ((r = store_event_get(s, x.range_first, &e)) < 0)
 			return ops_store_error(req, r, "first event");
 		memcpy(first_prev, e.prev, EVENT_HASH_HEX);
 		event_clear(&e);
-		if ((r = store_event_get(s, a.range_last, &e)) < 0)
+		if ((r = store_event_get(s, x.range_last, &e)) < 0)
 			return ops_store_error(req, r, "last event");
 		memcpy(last_hash, e.hash, EVENT_HASH_HEX);
 		event_clear(&e);
-		r = make_checkpoint(a.range_last, last_hash, &cp);
+		r = make_checkpoint(a, x.range_last, last_hash, &cp);
 	} else {
-		r = checkpoint_head(&cp);
+		r = checkpoint_head(a, &cp);
 	}
 	if (r < 0)
 		return ops_store_error(req, r, "checkpoint");
 	time_format_ms(core_wall_ms(c), now, sizeof(now));
 	statement = json_pack(
 	    "{s:s,s:o,s:o,s:I,s:I,s:s,s:s,s:I,s:s,s:o,s:s,s:s,s:s,s:s,s:s}", "type",
-	    EXPORT_STATEMENT_TYPE, "filter", export_filter_to_json(&a.filter), "report",
-	    report ? json_string(report) : json_null(), "range_first", (json_int_t)a.range_first,
-	    "range_last", (json_int_t)a.range_last, "first_prev", first_prev, "last_hash",
-	    last_hash, "rows", (json_int_t)a.count, "export_chain", a.chain, "checkpoint",
-	    checkpoint_json(&cp), "key_id", svc.key.id, "generator", "aeogated " AEOGATE_VERSION,
+	    EXPORT_STATEMENT_TYPE, "filter", export_filter_to_json(&x.filter), "report",
+	    report ? json_string(report) : json_null(), "range_first", (json_int_t)x.range_first,
+	    "range_last", (json_int_t)x.range_last, "first_prev", first_prev, "last_hash",
+	    last_hash, "rows", (json_int_t)x.count, "export_chain", x.chain, "checkpoint",
+	    checkpoint_json(&cp), "key_id", a->key.id, "generator", "aeogated " AEOGATE_VERSION,
 	    "generated_at", now, "operator", req->operator_id, "site", core_config(c)->site_name);
 	text = statement ? export_statement_text(statement) : NULL;
-	if (!text || devkey_sign(&svc.key, text, strlen(text), sig) < 0) {
+	if (!text || devkey_sign(&a->key, text, strlen(text), sig) < 0) {
 		free(text);
 		json_decref(statement);
 		return ctl_fail(req, "internal", "cannot sign the statement");
 	}
 	free(text);
 	*ret = json_pack("{s:o,s:s,s:s}", "statement", statement, "signature", sig, "public_key",
-			 svc.key.pk_hex);
+			 a->key.pk_hex);
 	return 0;
 }
 
 /* ---- live verification ---- */
 
 struct live_ctx {
+	const struct devkey *key;
 	int64_t prev_seq;
 	char prev_hash[EVENT_HASH_HEX];
 	int64_t checked;
@@ -861,7 +945,7 @@ static int live_cb(const struct event *e, void *userdata)
 						!strcmp(e->kind, "audit.head_invalid"));
 
 	if (e->seq > v->prev_seq + 1 &&
-	    truncation_check(svc.key.pk, v->prev_seq, e, &v->gap) == 0) {
+	    truncation_check(v->key->pk, v->prev_seq, e, &v->gap) == 0) {
 		/* Recorded at start: the chain goes on from the signed witness, not from prev_seq.
 		 */
 		v->gap_first = v->prev_seq + 1;
@@ -908,15 +992,15 @@ static int live_cb(const struct event *e, void *userdata)
  * signed last, and the file an auditor would look at. Sets v->bad_* when
  * they disagree; 0 or negative errno when the store fails.
  */
-static int live_head_check(struct live_ctx *v, struct store *s, int64_t last)
+static int live_head_check(struct audit *a, struct live_ctx *v, struct store *s, int64_t last)
 {
 	struct head_record file, h;
 	struct event e;
-	bool have = svc.have_head;
-	int r = head_read(svc.state_dir, &file);
+	bool have = a->have_head;
+	int r = head_read(a->state_dir, &file);
 
-	h = svc.head;
-	if (r == 0 && head_verify(svc.key.pk, &file) == 0 && (!have || file.seq >= h.seq)) {
+	h = a->head;
+	if (r == 0 && head_verify(a->key.pk, &file) == 0 && (!have || file.seq >= h.seq)) {
 		h = file;
 		have = true;
 	}
@@ -947,13 +1031,13 @@ static int live_head_check(struct live_ctx *v, struct store *s, int64_t last)
 		if (v->bad_seq)
 			return 0;
 	}
-	r = head_read(svc.state_dir, &file);
-	if (r == -ENOENT && !svc.have_head)
+	r = head_read(a->state_dir, &file);
+	if (r == -ENOENT && !a->have_head)
 		return 0; /* none signed yet: no checkpoint since a database from before schema 6 */
-	if (r == 0 && head_verify(svc.key.pk, &file) == 0 && file.seq >= svc.head.seq)
+	if (r == 0 && head_verify(a->key.pk, &file) == 0 && file.seq >= a->head.seq)
 		return 0;
-	v->bad_seq = svc.have_head ? svc.head.seq : r == 0 ? file.seq : last ? last : 1;
-	if (r == 0 && head_verify(svc.key.pk, &file) == 0)
+	v->bad_seq = a->have_head ? a->head.seq : r == 0 ? file.seq : last ? last : 1;
+	if (r == 0 && head_verify(a->key.pk, &file) == 0)
 		snprintf(v->problem, sizeof(v->problem),
 			 "the signed head record (" HEAD_FILE ") names seq %" PRId64
 			 ", older than the head this controller signed: it was replaced",
@@ -969,6 +1053,7 @@ static int live_head_check(struct live_ctx *v, struct store *s, int64_t last)
 }
 
 struct cp_check {
+	const struct devkey *key;
 	struct store *store;
 	int64_t bad_seq;
 	char problem[256];
@@ -997,6 +1082,7 @@ struct anchor {
 };
 
 struct anchor_scan {
+	const struct devkey *key;
 	const char *prev;
 	int64_t found_id;
 	char found_key[DEVKEY_ID_HEX];
@@ -1006,97 +1092,97 @@ struct anchor_scan {
 
 static int anchor_cp_cb(const struct checkpoint *cp, void *userdata)
 {
-	struct anchor_scan *a = userdata;
+	struct anchor_scan *sc = userdata;
 
-	if (strcmp(cp->key_id, svc.key.id) != 0 || checkpoint_verify(svc.key.pk, cp) != 0) {
-		a->seen_id = cp->id;
-		a->seen_why = "does not carry this device's signature";
+	if (strcmp(cp->key_id, sc->key->id) != 0 || checkpoint_verify(sc->key->pk, cp) != 0) {
+		sc->seen_id = cp->id;
+		sc->seen_why = "does not carry this device's signature";
 		return 0;
 	}
-	if (strcmp(cp->hash, a->prev) != 0) {
-		a->seen_id = cp->id;
-		a->seen_why = "signed another hash than the prev of the oldest row";
+	if (strcmp(cp->hash, sc->prev) != 0) {
+		sc->seen_id = cp->id;
+		sc->seen_why = "signed another hash than the prev of the oldest row";
 		return 0;
 	}
-	a->found_id = cp->id;
-	memcpy(a->found_key, cp->key_id, DEVKEY_ID_HEX);
+	sc->found_id = cp->id;
+	memcpy(sc->found_key, cp->key_id, DEVKEY_ID_HEX);
 	return 1;
 }
 
 /* Negative errno when the store fails; otherwise 0, with a->bad_seq set when not vouched. */
-static int anchor_check(struct store *s, struct anchor *a)
+static int anchor_check(struct audit *a, struct store *s, struct anchor *an)
 {
-	struct anchor_scan sc = {0};
+	struct anchor_scan sc = {.key = &a->key};
 	struct event p;
 	json_t *d;
 	int r;
 
-	memset(a, 0, sizeof(*a));
-	if ((r = store_event_first(s, &a->first, a->prev)) < 0)
+	memset(an, 0, sizeof(*an));
+	if ((r = store_event_first(s, &an->first, an->prev)) < 0)
 		return r;
-	if (a->first == 0)
+	if (an->first == 0)
 		return 0;
-	if (a->first == 1) {
-		if (strcmp(a->prev, AUDIT_GENESIS) != 0) {
-			a->bad_seq = 1;
-			snprintf(a->problem, sizeof(a->problem),
+	if (an->first == 1) {
+		if (strcmp(an->prev, AUDIT_GENESIS) != 0) {
+			an->bad_seq = 1;
+			snprintf(an->problem, sizeof(an->problem),
 				 "the first event does not start from the genesis hash: it was "
 				 "altered");
 		}
 		return 0;
 	}
 	/* Every older event deleted, and the start recorded it: the walk checks the record. */
-	if ((r = store_event_get(s, a->first, &p)) < 0)
+	if ((r = store_event_get(s, an->first, &p)) < 0)
 		return r;
-	a->truncated = truncation_check(svc.key.pk, 0, &p, NULL) == 0;
+	an->truncated = truncation_check(a->key.pk, 0, &p, NULL) == 0;
 	event_clear(&p);
-	if (a->truncated)
+	if (an->truncated)
 		return 0;
-	sc.prev = a->prev;
-	r = store_checkpoint_list(s, a->first - 2, a->first - 1, anchor_cp_cb, &sc);
+	sc.prev = an->prev;
+	r = store_checkpoint_list(s, an->first - 2, an->first - 1, anchor_cp_cb, &sc);
 	if (r < 0)
 		return r;
 	if (!sc.found_id) {
-		a->bad_seq = a->first;
+		an->bad_seq = an->first;
 		if (sc.seen_id)
-			snprintf(a->problem, sizeof(a->problem),
+			snprintf(an->problem, sizeof(an->problem),
 				 "the log starts here, but checkpoint %" PRId64 " at seq %" PRId64
 				 ", which must vouch for its prev, %s",
-				 sc.seen_id, a->first - 1, sc.seen_why);
+				 sc.seen_id, an->first - 1, sc.seen_why);
 		else
-			snprintf(a->problem, sizeof(a->problem),
+			snprintf(an->problem, sizeof(an->problem),
 				 "the log starts here, but no signed checkpoint at seq %" PRId64
 				 " vouches for its prev: events before it were deleted",
-				 a->first - 1);
+				 an->first - 1);
 		return 0;
 	}
-	a->cp_id = sc.found_id;
-	memcpy(a->key_id, sc.found_key, DEVKEY_ID_HEX);
+	an->cp_id = sc.found_id;
+	memcpy(an->key_id, sc.found_key, DEVKEY_ID_HEX);
 	r = store_event_last_pruned(s, &p);
 	if (r == -ENOENT) {
-		a->bad_seq = a->first;
+		an->bad_seq = an->first;
 		snprintf(
-		    a->problem, sizeof(a->problem),
+		    an->problem, sizeof(an->problem),
 		    "the log starts here, but no audit.pruned event records that seq 1-%" PRId64
 		    " were pruned: they were deleted",
-		    a->first - 1);
+		    an->first - 1);
 		return 0;
 	}
 	if (r < 0)
 		return r;
 	d = p.detail ? json_loads(p.detail, 0, NULL) : NULL;
-	a->pruned_by = p.seq;
-	a->declared_last = json_integer_value(json_object_get(d, "last"));
-	a->declared_cp =
+	an->pruned_by = p.seq;
+	an->declared_last = json_integer_value(json_object_get(d, "last"));
+	an->declared_cp =
 	    json_integer_value(json_object_get(json_object_get(d, "anchor"), "checkpoint"));
 	json_decref(d);
 	event_clear(&p);
-	if (a->declared_last < a->first - 1) {
-		a->bad_seq = a->first;
-		snprintf(a->problem, sizeof(a->problem),
+	if (an->declared_last < an->first - 1) {
+		an->bad_seq = an->first;
+		snprintf(an->problem, sizeof(an->problem),
 			 "the log starts here, but the last pruning (audit.pruned, seq %" PRId64
 			 ") declared only seq %" PRId64 " and before pruned: events were deleted",
-			 a->pruned_by, a->declared_last);
+			 an->pruned_by, an->declared_last);
 	}
 	return 0;
 }
@@ -1110,7 +1196,7 @@ static int cp_check_cb(const struct checkpoint *cp, void *userdata)
 	/* Over events a recorded truncation names: gone, as recorded; its witness must agree. */
 	if (k->gap && cp->seq >= k->gap_first && cp->seq <= k->gap->seq) {
 		if (cp->seq == k->gap->seq && strcmp(cp->hash, k->gap->hash) != 0 &&
-		    !strcmp(cp->key_id, svc.key.id) && checkpoint_verify(svc.key.pk, cp) == 0) {
+		    !strcmp(cp->key_id, k->key->id) && checkpoint_verify(k->key->pk, cp) == 0) {
 			k->bad_seq = cp->seq;
 			snprintf(k->problem, sizeof(k->problem),
 				 "checkpoint %" PRId64 " signed another hash than the witness the "
@@ -1120,7 +1206,7 @@ static int cp_check_cb(const struct checkpoint *cp, void *userdata)
 		}
 		return 0;
 	}
-	if (strcmp(cp->key_id, svc.key.id) != 0 || checkpoint_verify(svc.key.pk, cp) != 0) {
+	if (strcmp(cp->key_id, k->key->id) != 0 || checkpoint_verify(k->key->pk, cp) != 0) {
 		k->bad_seq = cp->seq;
 		snprintf(k->problem, sizeof(k->problem),
 			 "checkpoint %" PRId64 " does not carry this device's signature", cp->id);
@@ -1152,10 +1238,11 @@ static int cp_check_cb(const struct checkpoint *cp, void *userdata)
 
 static int op_audit_verify(struct ctl_request *req, json_t **ret)
 {
+	struct audit *a = core_audit(req->userdata);
 	struct core *c = req->userdata;
 	struct store *s = core_store(c);
-	struct live_ctx v = {0};
-	struct cp_check k = {.store = s};
+	struct live_ctx v = {.key = &a->key};
+	struct cp_check k = {.store = s, .key = &a->key};
 	struct anchor an = {0};
 	int64_t after = 0, limit = AEOGATE_EXPORT_SCAN_MAX, head = 0, start;
 	const char *prev = NULL;
@@ -1174,7 +1261,7 @@ static int op_audit_verify(struct ctl_request *req, json_t **ret)
 		return ops_store_error(req, r, "event log");
 	/* The first page starts where the kept chain starts, from its anchor. */
 	if (after == 0) {
-		if ((r = anchor_check(s, &an)) < 0)
+		if ((r = anchor_check(a, s, &an)) < 0)
 			return ops_store_error(req, r, "event log");
 		if (an.bad_seq) {
 			v.bad_seq = an.bad_seq;
@@ -1193,7 +1280,7 @@ static int op_audit_verify(struct ctl_request *req, json_t **ret)
 		goto err_store;
 	done = !v.bad_seq && v.prev_seq >= head;
 	/* At the end: the log must reach the head record signed outside it. */
-	if (done && (r = live_head_check(&v, s, head)) < 0)
+	if (done && (r = live_head_check(a, &v, s, head)) < 0)
 		goto err_store;
 	/* Checkpoints over what this page proved, and at the end those beyond the log's end. */
 	if (!v.bad_seq) {
@@ -1242,101 +1329,57 @@ err_store:
  * is always anchored (see anchor_check). A run cut short by a restart is
  * finished by the next one: the audit.pruned event says how far it goes.
  */
-enum prune_phase {
-	PRUNE_IDLE,
-	PRUNE_SCAN,
-	PRUNE_DELETE,
-	PRUNE_DONE,
-	PRUNE_FAILED,
-};
 
-struct prune_kind {
-	char kind[AEOGATE_ID_MAX + 1];
-	int64_t n;
-};
-
-static struct prune_job {
-	int64_t id;
-	enum prune_phase phase;
-	bool dry_run;
-	bool resumed;	      /* finishing a run an earlier audit.pruned declared */
-	char operator_id[96]; /* "schedule" for the daily run */
-	int64_t now_ms;	      /* cutoffs are now_ms − retention(kind) */
-	int64_t head;	      /* the newest seq when the scan began: always kept */
-	int64_t first;	      /* the oldest seq kept when the run began */
-	int64_t pos;	      /* scan: last seq checked; delete: last seq deleted */
-	char pos_hash[EVENT_HASH_HEX];
-	int64_t last; /* S: the last seq to prune (first − 1: none) */
-	char last_hash[EVENT_HASH_HEX];
-	int64_t count; /* rows first..last */
-	struct prune_kind kinds[AEOGATE_PRUNE_KINDS_REPORTED];
-	size_t n_kinds;
-	int64_t other; /* rows of kinds beyond the table */
-	int64_t step_rows;
-	int64_t step_deadline; /* monotonic ms: a checking step yields to the loop then */
-	int64_t blocked_seq;   /* the row the prefix stops at */
-	char blocked_kind[AEOGATE_ID_MAX + 1];
-	char blocked_why[192];
-	int64_t anchor_cp_id; /* the checkpoint signed at last */
-	int64_t event_seq;    /* the audit.pruned event */
-	int64_t deleted, alarms_deleted;
-	struct witness gap; /* a recorded truncation this step crossed (gap.seq 0: none) */
-	int64_t gap_first;
-	int64_t bad_seq;
-	char error[320];
-	bool news; /* the end of this run is not logged yet */
-	char news_text[400];
-} job;
-
-static bool prune_running(void)
+static bool prune_running(struct audit *a)
 {
-	return job.phase == PRUNE_SCAN || job.phase == PRUNE_DELETE;
+	return a->job.phase == PRUNE_SCAN || a->job.phase == PRUNE_DELETE;
 }
 
-static void prune_fail(int64_t bad_seq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void prune_fail(struct audit *a, int64_t bad_seq, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void prune_fail(int64_t bad_seq, const char *fmt, ...)
+static void prune_fail(struct audit *a, int64_t bad_seq, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(job.error, sizeof(job.error), fmt, ap);
+	vsnprintf(a->job.error, sizeof(a->job.error), fmt, ap);
 	va_end(ap);
-	job.bad_seq = bad_seq;
-	job.phase = PRUNE_FAILED;
-	job.news = true;
-	snprintf(job.news_text, sizeof(job.news_text), "pruning (job %" PRId64 ") failed: %s",
-		 job.id, job.error);
+	a->job.bad_seq = bad_seq;
+	a->job.phase = PRUNE_FAILED;
+	a->job.news = true;
+	snprintf(a->job.news_text, sizeof(a->job.news_text), "pruning (job %" PRId64 ") failed: %s",
+		 a->job.id, a->job.error);
 }
 
-static void prune_count_kind(const char *kind)
+static void prune_count_kind(struct audit *a, const char *kind)
 {
 	size_t i;
 
-	for (i = 0; i < job.n_kinds; i++)
-		if (!strcmp(job.kinds[i].kind, kind)) {
-			job.kinds[i].n++;
+	for (i = 0; i < a->job.n_kinds; i++)
+		if (!strcmp(a->job.kinds[i].kind, kind)) {
+			a->job.kinds[i].n++;
 			return;
 		}
-	if (job.n_kinds == AEOGATE_PRUNE_KINDS_REPORTED) {
-		job.other++;
+	if (a->job.n_kinds == AEOGATE_PRUNE_KINDS_REPORTED) {
+		a->job.other++;
 		return;
 	}
-	snprintf(job.kinds[i].kind, sizeof(job.kinds[i].kind), "%s", kind);
-	job.kinds[i].n = 1;
-	job.n_kinds++;
+	snprintf(a->job.kinds[i].kind, sizeof(a->job.kinds[i].kind), "%s", kind);
+	a->job.kinds[i].n = 1;
+	a->job.n_kinds++;
 }
 
 /* NULL when e may go; otherwise why the prefix must stop at it. */
-static const char *prune_blocker(const struct event *e, char *why, size_t len)
+static const char *prune_blocker(struct audit *a, const struct event *e, char *why, size_t len)
 {
 	const struct retention_rule *rule =
-	    retention_rule_for(svc.retention, svc.n_retention, e->kind);
-	struct alarm a;
+	    retention_rule_for(a->retention, a->n_retention, e->kind);
+	struct alarm al;
 	char until[32];
 	int r;
 
-	if (e->seq >= job.head)
+	if (e->seq >= a->job.head)
 		return "the newest event is always kept: the chain continues from it";
 	if (!rule) {
 		snprintf(why, len, "no retention rule applies to %s: kept forever", e->kind);
@@ -1346,25 +1389,26 @@ static const char *prune_blocker(const struct event *e, char *why, size_t len)
 		snprintf(why, len, "%s is kept forever (%s:forever)", e->kind, rule->pattern);
 		return why;
 	}
-	if (e->ts_ms >= job.now_ms - (int64_t)rule->days * 86400000) {
+	if (e->ts_ms >= a->job.now_ms - (int64_t)rule->days * 86400000) {
 		time_format_ms(e->ts_ms + (int64_t)rule->days * 86400000, until, sizeof(until));
 		snprintf(why, len, "%s is kept %ud (%s:%ud): until %s", e->kind, rule->days,
 			 rule->pattern, rule->days, until);
 		return why;
 	}
 	if (audit_is_alarm_kind(e->kind)) {
-		r = store_alarm_get_by_seq(core_store(svc.core), e->seq, &a);
+		r = store_alarm_get_by_seq(core_store(a->core), e->seq, &al);
 		if (r == -ENOENT) {
 			snprintf(why, len, "it raised an alarm that is not recorded yet");
 			return why;
 		}
 		if (r < 0) {
 			snprintf(why, len, "its alarm cannot be read: %s",
-				 store_last_error(core_store(svc.core)));
+				 store_last_error(core_store(a->core)));
 			return why;
 		}
-		if (strcmp(a.state, "closed") != 0) {
-			snprintf(why, len, "it raised alarm %" PRId64 ", still %s", a.id, a.state);
+		if (strcmp(al.state, "closed") != 0) {
+			snprintf(why, len, "it raised alarm %" PRId64 ", still %s", al.id,
+				 al.state);
 			return why;
 		}
 	}
@@ -1374,6 +1418,7 @@ static const char *prune_blocker(const struct event *e, char *why, size_t len)
 /* 0 go on, 1 the prefix ends here, 2 this step is full, 3 the chain is broken (job failed). */
 static int prune_scan_cb(const struct event *e, void *userdata)
 {
+	struct audit *a = userdata;
 	char h[EVENT_HASH_HEX], why[192];
 	const char *blocker;
 
@@ -1382,87 +1427,88 @@ static int prune_scan_cb(const struct event *e, void *userdata)
 	 * and the prefix may end at its last seq, which the signed witness
 	 * anchors (the anchor checkpoint signs the witness's hash there).
 	 */
-	if (e->seq > job.pos + 1 && !job.gap.seq &&
-	    truncation_check(svc.key.pk, job.pos, e, &job.gap) == 0) {
-		job.gap_first = job.pos + 1;
-		job.pos = job.last = e->seq - 1;
-		memcpy(job.pos_hash, e->prev, EVENT_HASH_HEX);
-		memcpy(job.last_hash, e->prev, EVENT_HASH_HEX);
+	if (e->seq > a->job.pos + 1 && !a->job.gap.seq &&
+	    truncation_check(a->key.pk, a->job.pos, e, &a->job.gap) == 0) {
+		a->job.gap_first = a->job.pos + 1;
+		a->job.pos = a->job.last = e->seq - 1;
+		memcpy(a->job.pos_hash, e->prev, EVENT_HASH_HEX);
+		memcpy(a->job.last_hash, e->prev, EVENT_HASH_HEX);
 	}
-	if (e->seq != job.pos + 1) {
-		prune_fail(job.pos + 1,
+	if (e->seq != a->job.pos + 1) {
+		prune_fail(a, a->job.pos + 1,
 			   "seq %" PRId64 ": missing: refusing to prune a broken chain",
-			   job.pos + 1);
+			   a->job.pos + 1);
 		return 3;
 	}
-	if (strcmp(e->prev, job.pos_hash) != 0 || audit_hash(e->prev, e, h) < 0 ||
+	if (strcmp(e->prev, a->job.pos_hash) != 0 || audit_hash(e->prev, e, h) < 0 ||
 	    strcmp(h, e->hash) != 0) {
-		prune_fail(e->seq,
+		prune_fail(a, e->seq,
 			   "seq %" PRId64 ": does not verify (altered, inserted or reordered): "
 			   "refusing to prune a broken chain",
 			   e->seq);
 		return 3;
 	}
-	job.pos = e->seq;
-	memcpy(job.pos_hash, e->hash, EVENT_HASH_HEX);
-	blocker = prune_blocker(e, why, sizeof(why));
+	a->job.pos = e->seq;
+	memcpy(a->job.pos_hash, e->hash, EVENT_HASH_HEX);
+	blocker = prune_blocker(a, e, why, sizeof(why));
 	if (blocker) {
-		job.blocked_seq = e->seq;
-		snprintf(job.blocked_kind, sizeof(job.blocked_kind), "%s", e->kind);
-		snprintf(job.blocked_why, sizeof(job.blocked_why), "%s", blocker);
+		a->job.blocked_seq = e->seq;
+		snprintf(a->job.blocked_kind, sizeof(a->job.blocked_kind), "%s", e->kind);
+		snprintf(a->job.blocked_why, sizeof(a->job.blocked_why), "%s", blocker);
 		return 1;
 	}
-	job.last = e->seq;
-	memcpy(job.last_hash, e->hash, EVENT_HASH_HEX);
-	job.count++;
-	prune_count_kind(e->kind);
+	a->job.last = e->seq;
+	memcpy(a->job.last_hash, e->hash, EVENT_HASH_HEX);
+	a->job.count++;
+	prune_count_kind(a, e->kind);
 	/* One recorded gap per step, so the step's checkpoint check knows it. */
-	if (++job.step_rows >= AEOGATE_PRUNE_STEP_ROWS || job.gap.seq ||
-	    (job.step_rows % 32 == 0 && core_mono_ms(svc.core) >= job.step_deadline))
+	if (++a->job.step_rows >= AEOGATE_PRUNE_STEP_ROWS || a->job.gap.seq ||
+	    (a->job.step_rows % 32 == 0 && core_mono_ms(a->core) >= a->job.step_deadline))
 		return 2;
 	return 0;
 }
 
-static json_t *prune_kinds_json(void)
+static json_t *prune_kinds_json(struct audit *a)
 {
 	json_t *o = json_object();
 
-	for (size_t i = 0; i < job.n_kinds; i++)
-		json_object_set_new(o, job.kinds[i].kind, json_integer(job.kinds[i].n));
-	if (job.other)
-		json_object_set_new(o, "other", json_integer(job.other));
+	for (size_t i = 0; i < a->job.n_kinds; i++)
+		json_object_set_new(o, a->job.kinds[i].kind, json_integer(a->job.kinds[i].n));
+	if (a->job.other)
+		json_object_set_new(o, "other", json_integer(a->job.other));
 	return o;
 }
 
 /* Signs the anchor at S and records audit.pruned, in one transaction. */
-static int prune_commit_plan(void)
+static int prune_commit_plan(struct audit *a)
 {
-	struct store *s = core_store(svc.core);
+	struct store *s = core_store(a->core);
 	struct checkpoint cp;
 	char rules[1024], *text;
 	json_t *detail;
 	int r;
 
-	if (core_events_queued(svc.core)) {
-		prune_fail(0, "storage is failing; nothing is pruned until buffered events are "
-			      "stored");
+	if (core_events_queued(a->core)) {
+		prune_fail(a, 0,
+			   "storage is failing; nothing is pruned until buffered events are "
+			   "stored");
 		return -EBUSY;
 	}
-	r = checkpoint_sign(&svc.key, job.last, job.last_hash, core_wall_ms(svc.core), &cp);
+	r = checkpoint_sign(&a->key, a->job.last, a->job.last_hash, core_wall_ms(a->core), &cp);
 	if (r < 0) {
-		prune_fail(0, "cannot sign the anchor checkpoint: %s", strerror(-r));
+		prune_fail(a, 0, "cannot sign the anchor checkpoint: %s", strerror(-r));
 		return r;
 	}
-	retention_format(svc.retention, svc.n_retention, rules, sizeof(rules));
+	retention_format(a->retention, a->n_retention, rules, sizeof(rules));
 	if ((r = store_begin(s)) < 0)
 		goto err_store;
-	if ((r = store_checkpoint_add_id(s, &cp, &job.anchor_cp_id)) < 0)
+	if ((r = store_checkpoint_add_id(s, &cp, &a->job.anchor_cp_id)) < 0)
 		goto err_rollback;
 	detail = json_pack(
-	    "{s:I,s:I,s:I,s:{s:I,s:I,s:s},s:s,s:o,s:s}", "first", (json_int_t)job.first, "last",
-	    (json_int_t)job.last, "count", (json_int_t)job.count, "anchor", "checkpoint",
-	    (json_int_t)job.anchor_cp_id, "seq", (json_int_t)job.last, "key_id", cp.key_id,
-	    "retention", rules, "kinds", prune_kinds_json(), "operator", job.operator_id);
+	    "{s:I,s:I,s:I,s:{s:I,s:I,s:s},s:s,s:o,s:s}", "first", (json_int_t)a->job.first, "last",
+	    (json_int_t)a->job.last, "count", (json_int_t)a->job.count, "anchor", "checkpoint",
+	    (json_int_t)a->job.anchor_cp_id, "seq", (json_int_t)a->job.last, "key_id", cp.key_id,
+	    "retention", rules, "kinds", prune_kinds_json(a), "operator", a->job.operator_id);
 	text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(detail);
 	if (!text) {
@@ -1470,93 +1516,93 @@ static int prune_commit_plan(void)
 		goto err_rollback;
 	}
 	struct event e = {.kind = "audit.pruned", .detail = text};
-	r = core_append(svc.core, &e);
+	r = core_append(a->core, &e);
 	if (r == 0)
 		r = store_commit(s);
 	if (r < 0) {
 		free(text);
 		goto err_rollback;
 	}
-	report_checkpoint(&cp);
-	job.event_seq = e.seq;
-	core_publish(svc.core, &e);
+	report_checkpoint(a, &cp);
+	a->job.event_seq = e.seq;
+	core_publish(a->core, &e);
 	free(text);
 	return 0;
 err_rollback:
 	store_rollback(s);
-	core_chain_reload(svc.core);
+	core_chain_reload(a->core);
 err_store:
-	prune_fail(0, "cannot record the pruning: %s", store_last_error(s));
+	prune_fail(a, 0, "cannot record the pruning: %s", store_last_error(s));
 	return r;
 }
 
-static void prune_finish(void)
+static void prune_finish(struct audit *a)
 {
-	job.phase = PRUNE_DONE;
-	job.news = true;
-	if (job.dry_run)
-		snprintf(job.news_text, sizeof(job.news_text),
-			 "pruning (dry run, job %" PRId64 "): %" PRId64 " events could go", job.id,
-			 job.count);
-	else if (job.count == 0)
-		snprintf(job.news_text, sizeof(job.news_text),
+	a->job.phase = PRUNE_DONE;
+	a->job.news = true;
+	if (a->job.dry_run)
+		snprintf(a->job.news_text, sizeof(a->job.news_text),
+			 "pruning (dry run, job %" PRId64 "): %" PRId64 " events could go",
+			 a->job.id, a->job.count);
+	else if (a->job.count == 0)
+		snprintf(a->job.news_text, sizeof(a->job.news_text),
 			 "pruning (job %" PRId64 "): nothing is past its retention (oldest kept: "
 			 "seq %" PRId64 ")",
-			 job.id, job.first);
+			 a->job.id, a->job.first);
 	else
-		snprintf(job.news_text, sizeof(job.news_text),
+		snprintf(a->job.news_text, sizeof(a->job.news_text),
 			 "pruned seq %" PRId64 "-%" PRId64 " (%" PRId64 " events, %" PRId64
 			 " closed alarms) under checkpoint %" PRId64
 			 "; audit.pruned is seq %" PRId64,
-			 job.first, job.last, job.deleted, job.alarms_deleted, job.anchor_cp_id,
-			 job.event_seq);
+			 a->job.first, a->job.last, a->job.deleted, a->job.alarms_deleted,
+			 a->job.anchor_cp_id, a->job.event_seq);
 }
 
-static void prune_scan_step(void)
+static void prune_scan_step(struct audit *a)
 {
-	struct store *s = core_store(svc.core);
-	struct cp_check k = {.store = s};
-	int64_t from = job.pos;
+	struct store *s = core_store(a->core);
+	struct cp_check k = {.store = s, .key = &a->key};
+	int64_t from = a->job.pos;
 	int walk, r;
 
-	job.step_rows = 0;
-	job.step_deadline = core_mono_ms(svc.core) + AEOGATE_PRUNE_STEP_MS;
-	memset(&job.gap, 0, sizeof(job.gap));
-	walk = store_event_list(s, job.pos, AEOGATE_PRUNE_STEP_ROWS, prune_scan_cb, NULL);
+	a->job.step_rows = 0;
+	a->job.step_deadline = core_mono_ms(a->core) + AEOGATE_PRUNE_STEP_MS;
+	memset(&a->job.gap, 0, sizeof(a->job.gap));
+	walk = store_event_list(s, a->job.pos, AEOGATE_PRUNE_STEP_ROWS, prune_scan_cb, a);
 	if (walk < 0) {
-		prune_fail(0, "reading the log: %s", store_last_error(s));
+		prune_fail(a, 0, "reading the log: %s", store_last_error(s));
 		return;
 	}
 	if (walk == 3)
 		return;
 	/* The checkpoints over what this step read must match it too. */
-	if (job.pos > from) {
-		if (job.gap.seq) {
-			k.gap = &job.gap;
-			k.gap_first = job.gap_first;
+	if (a->job.pos > from) {
+		if (a->job.gap.seq) {
+			k.gap = &a->job.gap;
+			k.gap_first = a->job.gap_first;
 		}
-		r = store_checkpoint_list(s, from, job.pos, cp_check_cb, &k);
+		r = store_checkpoint_list(s, from, a->job.pos, cp_check_cb, &k);
 		if (r < 0) {
-			prune_fail(0, "reading checkpoints: %s", store_last_error(s));
+			prune_fail(a, 0, "reading checkpoints: %s", store_last_error(s));
 			return;
 		}
 		if (k.bad_seq) {
-			prune_fail(k.bad_seq, "seq %" PRId64 ": %s: refusing to prune", k.bad_seq,
-				   k.problem);
+			prune_fail(a, k.bad_seq, "seq %" PRId64 ": %s: refusing to prune",
+				   k.bad_seq, k.problem);
 			return;
 		}
 	}
 	if (walk == 2)
 		return; /* this step is full: more to read */
 	/* The prefix ends here (blocked, or the log ended). */
-	if (job.dry_run || job.count == 0) {
-		prune_finish();
+	if (a->job.dry_run || a->job.count == 0) {
+		prune_finish(a);
 		return;
 	}
-	if (prune_commit_plan() < 0)
+	if (prune_commit_plan(a) < 0)
 		return;
-	job.phase = PRUNE_DELETE;
-	job.pos = job.first - 1;
+	a->job.phase = PRUNE_DELETE;
+	a->job.pos = a->job.first - 1;
 }
 
 struct first_kept {
@@ -1573,13 +1619,14 @@ static int first_kept_cb(const struct event *e, void *userdata)
 	return 0;
 }
 
-static void prune_delete_step(void)
+static void prune_delete_step(struct audit *a)
 {
-	struct store *s = core_store(svc.core);
-	int64_t b = job.pos + AEOGATE_PRUNE_STEP_ROWS < job.last ? job.pos + AEOGATE_PRUNE_STEP_ROWS
-								 : job.last;
+	struct store *s = core_store(a->core);
+	int64_t b = a->job.pos + AEOGATE_PRUNE_STEP_ROWS < a->job.last
+			? a->job.pos + AEOGATE_PRUNE_STEP_ROWS
+			: a->job.last;
 	int64_t closed_before =
-	    core_wall_ms(svc.core) - (int64_t)AEOGATE_RETENTION_ALARM_FLOOR_DAYS * 86400000;
+	    core_wall_ms(a->core) - (int64_t)AEOGATE_RETENTION_ALARM_FLOOR_DAYS * 86400000;
 	int64_t n_ev = 0, n_al = 0;
 	struct checkpoint cp;
 	bool anchored = false;
@@ -1592,7 +1639,7 @@ static void prune_delete_step(void)
 	 * anchor at S): a checkpoint just before the first row kept, over its
 	 * prev, which is b's hash unless b falls into a recorded truncation.
 	 */
-	if (b < job.last) {
+	if (b < a->job.last) {
 		struct first_kept fk = {0};
 
 		if ((r = store_event_list(s, b, 1, first_kept_cb, &fk)) < 0)
@@ -1601,7 +1648,7 @@ static void prune_delete_step(void)
 			r = -ENOENT;
 			goto err_rollback;
 		}
-		r = checkpoint_sign(&svc.key, fk.seq - 1, fk.prev, core_wall_ms(svc.core), &cp);
+		r = checkpoint_sign(&a->key, fk.seq - 1, fk.prev, core_wall_ms(a->core), &cp);
 		if (r < 0 || (r = store_checkpoint_add(s, &cp)) < 0)
 			goto err_rollback;
 		anchored = true;
@@ -1609,345 +1656,160 @@ static void prune_delete_step(void)
 	if ((r = store_prune(s, b, closed_before, &n_ev, &n_al)) < 0 || (r = store_commit(s)) < 0)
 		goto err_rollback;
 	if (anchored)
-		report_checkpoint(&cp);
-	job.pos = b;
-	job.deleted += n_ev;
-	job.alarms_deleted += n_al;
-	if (job.pos >= job.last)
-		prune_finish();
+		report_checkpoint(a, &cp);
+	a->job.pos = b;
+	a->job.deleted += n_ev;
+	a->job.alarms_deleted += n_al;
+	if (a->job.pos >= a->job.last)
+		prune_finish(a);
 	return;
 err_rollback:
 	store_rollback(s);
 err:
-	prune_fail(0, "deleting seq %" PRId64 "-%" PRId64 ": %s (the run resumes next time)",
-		   job.pos + 1, b, store_last_error(s));
+	prune_fail(a, 0, "deleting seq %" PRId64 "-%" PRId64 ": %s (the run resumes next time)",
+		   a->job.pos + 1, b, store_last_error(s));
 }
 
-bool ops_audit_prune_step(void)
+bool ops_audit_prune_step(struct audit *a)
 {
-	if (!svc.ready)
+	if (!a->ready)
 		return false;
-	if (job.phase == PRUNE_SCAN)
-		prune_scan_step();
-	else if (job.phase == PRUNE_DELETE)
-		prune_delete_step();
-	return prune_running();
+	if (a->job.phase == PRUNE_SCAN)
+		prune_scan_step(a);
+	else if (a->job.phase == PRUNE_DELETE)
+		prune_delete_step(a);
+	return prune_running(a);
 }
 
-void ops_audit_set_prune_waker(void (*fn)(void *userdata), void *userdata)
+void ops_audit_set_prune_waker(struct audit *a, void (*fn)(void *userdata), void *userdata)
 {
-	svc.prune_wake = fn;
-	svc.prune_wake_data = userdata;
+	a->prune_wake = fn;
+	a->prune_wake_data = userdata;
 }
 
-const char *ops_audit_prune_news(bool *ret_failed)
+const char *ops_audit_prune_news(struct audit *a, bool *ret_failed)
 {
-	if (!job.news)
+	if (!a->job.news)
 		return NULL;
-	job.news = false;
+	a->job.news = false;
 	if (ret_failed)
-		*ret_failed = job.phase == PRUNE_FAILED;
-	return job.news_text;
+		*ret_failed = a->job.phase == PRUNE_FAILED;
+	return a->job.news_text;
 }
 
-/* Starts a run (the caller checked none is running); its outcome is in job. */
-static void prune_start(bool dry_run, const char *operator_id)
+/* Starts a run (the caller checked none is running); its outcome is in a->job. */
+static void prune_start(struct audit *a, bool dry_run, const char *operator_id)
 {
-	struct store *s = core_store(svc.core);
+	struct store *s = core_store(a->core);
 	struct anchor an;
 	char hash[EVENT_HASH_HEX];
-	int64_t id = job.id + 1;
+	int64_t id = a->job.id + 1;
 	int r;
 
-	memset(&job, 0, sizeof(job));
-	job.id = id;
-	job.dry_run = dry_run;
-	job.phase = PRUNE_SCAN;
-	snprintf(job.operator_id, sizeof(job.operator_id), "%s", operator_id);
-	job.now_ms = core_wall_ms(svc.core);
-	if ((r = anchor_check(s, &an)) < 0 || (r = store_event_last(s, &job.head, hash)) < 0) {
-		prune_fail(0, "reading the log: %s", store_last_error(s));
+	memset(&a->job, 0, sizeof(a->job));
+	a->job.id = id;
+	a->job.dry_run = dry_run;
+	a->job.phase = PRUNE_SCAN;
+	snprintf(a->job.operator_id, sizeof(a->job.operator_id), "%s", operator_id);
+	a->job.now_ms = core_wall_ms(a->core);
+	if ((r = anchor_check(a, s, &an)) < 0 ||
+	    (r = store_event_last(s, &a->job.head, hash)) < 0) {
+		prune_fail(a, 0, "reading the log: %s", store_last_error(s));
 		return;
 	}
 	if (an.bad_seq) {
-		prune_fail(an.bad_seq, "seq %" PRId64 ": %s: refusing to prune", an.bad_seq,
+		prune_fail(a, an.bad_seq, "seq %" PRId64 ": %s: refusing to prune", an.bad_seq,
 			   an.problem);
 		return;
 	}
-	job.first = an.first;
+	a->job.first = an.first;
 	/* A log whose start was truncated (and recorded) is scanned from seq 0, across the gap. */
-	job.pos = job.last = an.first && !an.truncated ? an.first - 1 : 0;
-	memcpy(job.pos_hash, an.first && !an.truncated ? an.prev : AUDIT_GENESIS, EVENT_HASH_HEX);
+	a->job.pos = a->job.last = an.first && !an.truncated ? an.first - 1 : 0;
+	memcpy(a->job.pos_hash, an.first && !an.truncated ? an.prev : AUDIT_GENESIS,
+	       EVENT_HASH_HEX);
 	/* An earlier run declared more than is gone: finish it before anything else. */
 	if (an.first > 1 && an.declared_last >= an.first) {
-		job.resumed = true;
-		job.last = an.declared_last;
-		job.count = an.declared_last - an.first + 1;
-		job.anchor_cp_id = an.declared_cp;
-		job.event_seq = an.pruned_by;
+		a->job.resumed = true;
+		a->job.last = an.declared_last;
+		a->job.count = an.declared_last - an.first + 1;
+		a->job.anchor_cp_id = an.declared_cp;
+		a->job.event_seq = an.pruned_by;
 		if (dry_run) {
-			prune_finish();
+			prune_finish(a);
 			return;
 		}
-		job.phase = PRUNE_DELETE;
+		a->job.phase = PRUNE_DELETE;
 	}
-	if (svc.prune_wake)
-		svc.prune_wake(svc.prune_wake_data);
+	if (a->prune_wake)
+		a->prune_wake(a->prune_wake_data);
 }
 
-static json_t *prune_job_json(void)
+static json_t *prune_job_json(struct audit *a)
 {
 	static const char *const phases[] = {"idle", "scanning", "deleting", "done", "failed"};
 	json_t *o;
 
-	o = json_pack("{s:I,s:s,s:b,s:b,s:s}", "job", (json_int_t)job.id, "state",
-		      phases[job.phase], "dry_run", job.dry_run, "resumed", job.resumed, "operator",
-		      job.operator_id);
-	json_object_set_new(o, "first", job.first ? json_integer(job.first) : json_null());
-	json_object_set_new(o, "last", job.count ? json_integer(job.last) : json_null());
-	json_object_set_new(o, "count", json_integer(job.count));
-	json_object_set_new(o, "kinds", prune_kinds_json());
-	json_object_set_new(o, "scanned_to", json_integer(job.phase == PRUNE_SCAN ? job.pos : 0));
+	o = json_pack("{s:I,s:s,s:b,s:b,s:s}", "job", (json_int_t)a->job.id, "state",
+		      phases[a->job.phase], "dry_run", a->job.dry_run, "resumed", a->job.resumed,
+		      "operator", a->job.operator_id);
+	json_object_set_new(o, "first", a->job.first ? json_integer(a->job.first) : json_null());
+	json_object_set_new(o, "last", a->job.count ? json_integer(a->job.last) : json_null());
+	json_object_set_new(o, "count", json_integer(a->job.count));
+	json_object_set_new(o, "kinds", prune_kinds_json(a));
+	json_object_set_new(o, "scanned_to",
+			    json_integer(a->job.phase == PRUNE_SCAN ? a->job.pos : 0));
 	json_object_set_new(o, "blocked_by",
-			    job.blocked_seq
-				? json_pack("{s:I,s:s,s:s}", "seq", (json_int_t)job.blocked_seq,
-					    "kind", job.blocked_kind, "why", job.blocked_why)
+			    a->job.blocked_seq
+				? json_pack("{s:I,s:s,s:s}", "seq", (json_int_t)a->job.blocked_seq,
+					    "kind", a->job.blocked_kind, "why", a->job.blocked_why)
 				: json_null());
 	json_object_set_new(o, "anchor",
-			    job.anchor_cp_id ? json_pack("{s:I,s:I,s:s}", "checkpoint",
-							 (json_int_t)job.anchor_cp_id, "seq",
-							 (json_int_t)job.last, "key_id", svc.key.id)
-					     : json_null());
-	json_object_set_new(o, "event", job.event_seq ? json_integer(job.event_seq) : json_null());
-	json_object_set_new(o, "deleted", json_integer(job.deleted));
-	json_object_set_new(o, "alarms_deleted", json_integer(job.alarms_deleted));
+			    a->job.anchor_cp_id
+				? json_pack("{s:I,s:I,s:s}", "checkpoint",
+					    (json_int_t)a->job.anchor_cp_id, "seq",
+					    (json_int_t)a->job.last, "key_id", a->key.id)
+				: json_null());
+	json_object_set_new(o, "event",
+			    a->job.event_seq ? json_integer(a->job.event_seq) : json_null());
+	json_object_set_new(o, "deleted", json_integer(a->job.deleted));
+	json_object_set_new(o, "alarms_deleted", json_integer(a->job.alarms_deleted));
 	json_object_set_new(
 	    o, "error",
-	    job.phase == PRUNE_FAILED
-		? json_pack("{s:I,s:s}", "seq", (json_int_t)job.bad_seq, "message", job.error)
+	    a->job.phase == PRUNE_FAILED
+		? json_pack("{s:I,s:s}", "seq", (json_int_t)a->job.bad_seq, "message", a->job.error)
 		: json_null());
 	return o;
 }
 
 static int op_audit_prune(struct ctl_request *req, json_t **ret)
 {
+	struct audit *a = core_audit(req->userdata);
 	const json_t *dry = json_object_get(req->args, "dry_run");
 
 	if (dry && !json_is_boolean(dry))
 		return ctl_fail(req, "invalid_argument", "'dry_run' must be true or false");
-	if (!svc.n_retention)
+	if (!a->n_retention)
 		return ctl_fail(req, "failed_precondition",
 				"no retention is configured ([audit] retention): every event is "
 				"kept");
-	if (prune_running())
+	if (prune_running(a))
 		return ctl_fail(req, "failed_precondition",
 				"a pruning is running (job %" PRId64 ", by %s); wait for it "
 				"(audit.prune_status)",
-				job.id, job.operator_id);
-	prune_start(json_is_true(dry), req->operator_id);
-	*ret = prune_job_json();
+				a->job.id, a->job.operator_id);
+	prune_start(a, json_is_true(dry), req->operator_id);
+	*ret = prune_job_json(a);
 	return 0;
 }
 
 static int op_audit_prune_status(struct ctl_request *req, json_t **ret)
 {
-	*ret = prune_job_json();
+	struct audit *a = core_audit(req->userdata);
+	*ret = prune_job_json(a);
 	return 0;
 }
 
-/* ---- alarms ---- */
-
-static json_t *alarm_json(const struct alarm *a)
-{
-	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
-			 (json_int_t)a->id, "kind", a->kind, "door",
-			 a->door[0] ? json_string(a->door) : json_null(), "zone",
-			 a->zone[0] ? json_string(a->zone) : json_null(), "state", a->state,
-			 "raised_seq", (json_int_t)a->raised_seq, "raised",
-			 time_to_json(a->raised_ms), "acknowledged", time_to_json(a->ack_ms),
-			 "acknowledged_by", a->ack_by[0] ? json_string(a->ack_by) : json_null(),
-			 "comment", a->ack_comment[0] ? json_string(a->ack_comment) : json_null(),
-			 "closed", time_to_json(a->closed_ms), "closed_by",
-			 a->closed_by[0] ? json_string(a->closed_by) : json_null());
-}
-
-static int alarm_list_cb(const struct alarm *a, void *userdata)
-{
-	return json_array_append_new(userdata, alarm_json(a));
-}
-
-static int op_alarm_list(struct ctl_request *req, json_t **ret)
-{
-	struct core *c = req->userdata;
-	const json_t *open = json_object_get(req->args, "open");
-	int64_t after = 0, limit = AEOGATE_ROWS_PER_PAGE, from = INT64_MIN, to = INT64_MAX;
-	json_t *arr;
-	int r;
-
-	if (open && !json_is_boolean(open))
-		return ctl_fail(req, "invalid_argument", "'open' must be true or false");
-	if (ctl_arg_int(req, "after", false, 0, INT64_MAX, &after) < 0 ||
-	    ctl_arg_int(req, "limit", false, 1, AEOGATE_ROWS_PER_PAGE, &limit) < 0 ||
-	    ctl_arg_time(req, "from", false, &from) < 0 || ctl_arg_time(req, "to", false, &to) < 0)
-		return -1;
-	arr = json_array();
-	/* Raised while storage fails, it has no row yet: guards see it first, unstored. */
-	if (after == 0 && core_storage_failing_since(c)) {
-		json_t *a =
-		    json_pack("{s:n,s:s,s:n,s:n,s:s,s:n,s:o,s:n,s:n,s:n,s:n,s:n,s:b}", "id", "kind",
-			      "alarm.storage", "door", "zone", "state", "open", "raised_seq",
-			      "raised", time_to_json(core_storage_failing_since(c)), "acknowledged",
-			      "acknowledged_by", "comment", "closed", "closed_by", "stored", false);
-		json_array_append_new(arr, a);
-		limit = limit > 1 ? limit - 1 : 1;
-	}
-	r = store_alarm_list(core_store(c), json_is_true(open), after, from, to, (size_t)limit,
-			     alarm_list_cb, arr);
-	if (r < 0 && !core_storage_failing_since(c)) {
-		json_decref(arr);
-		return ops_store_error(req, r, "alarm list");
-	}
-	*ret = arr;
-	return 0;
-}
-
-static int alarm_change(struct ctl_request *req, json_t **ret, bool ack)
-{
-	struct core *c = req->userdata;
-	struct store *s = core_store(c);
-	const char *comment = NULL;
-	struct alarm a;
-	int64_t id, now = core_wall_ms(c);
-	json_t *detail;
-	int r;
-
-	if (ctl_arg_int(req, "id", true, 1, INT64_MAX, &id) < 0 ||
-	    ctl_arg_string(req, "comment", ack, AEOGATE_TEXT_MAX, &comment) < 0)
-		return -1;
-	if (comment && !text_is_valid(comment))
-		return ctl_fail(req, "invalid_argument",
-				"'comment' must be printable UTF-8 without control characters");
-	r = store_alarm_get(s, id, &a);
-	if (r == -ENOENT)
-		return ctl_fail(req, "not_found", "no alarm %" PRId64, id);
-	if (r < 0)
-		return ops_store_error(req, r, "alarm");
-	if (ack ? strcmp(a.state, "open") != 0 : strcmp(a.state, "closed") == 0)
-		return ctl_fail(req, "failed_precondition", "alarm %" PRId64 " is %s", id, a.state);
-	if (ops_begin(req, c) < 0)
-		return -1;
-	r = ack ? store_alarm_ack(s, id, now, req->operator_id, comment)
-		: store_alarm_close(s, id, now, req->operator_id);
-	if (r < 0) {
-		ops_abort(c);
-		return ops_store_error(req, r, "alarm");
-	}
-	detail = json_pack("{s:I,s:s,s:I,s:I}", "alarm", (json_int_t)id, "alarm_kind", a.kind,
-			   "raised_seq", (json_int_t)a.raised_seq, "elapsed_ms",
-			   (json_int_t)(now - a.raised_ms));
-	if (comment)
-		json_object_set_new(detail, "comment", json_string(comment));
-	struct event e = {.kind = ack ? "alarm.acknowledged" : "alarm.closed",
-			  .door = a.door[0] ? a.door : NULL,
-			  .zone = a.zone[0] ? a.zone : NULL};
-	if (ops_commit(req, c, &e, detail) < 0)
-		return -1;
-	store_alarm_get(s, id, &a);
-	*ret = alarm_json(&a);
-	return 0;
-}
-
-static int op_alarm_ack(struct ctl_request *req, json_t **ret)
-{
-	return alarm_change(req, ret, true);
-}
-
-static int op_alarm_close(struct ctl_request *req, json_t **ret)
-{
-	return alarm_change(req, ret, false);
-}
-
-/* ---- badge lifecycle ---- */
-
-static int badge_change(struct ctl_request *req, json_t **ret, const char *const *from,
-			const char *to, const char *kind)
-{
-	struct core *c = req->userdata;
-	struct store *s = core_store(c);
-	char id[AEOGATE_CREDENTIAL_MAX + 1], before[16];
-	const char *raw, *why = NULL;
-	struct credential cr;
-	bool allowed = false;
-	json_t *detail;
-	int r;
-
-	if (ctl_arg_string(req, "credential", true, AEOGATE_CREDENTIAL_MAX, &raw) < 0)
-		return -1;
-	if (credential_normalize(raw, id, sizeof(id)) < 0)
-		return ctl_fail(req, "invalid_argument", "'credential': '%s' is not a credential",
-				raw);
-	if (!strcmp(to, "lost")) {
-		if (ctl_arg_string(req, "reason", false, 16, &why) < 0)
-			return -1;
-		if (why && strcmp(why, "lost") && strcmp(why, "stolen"))
-			return ctl_fail(req, "invalid_argument",
-					"'reason' must be \"lost\" or \"stolen\"");
-	}
-	r = store_credential_get(s, id, &cr);
-	if (r == -ENOENT)
-		return ctl_fail(req, "not_found", "no credential %s", id);
-	if (r < 0)
-		return ops_store_error(req, r, "credential");
-	for (size_t i = 0; from[i]; i++)
-		allowed |= !strcmp(cr.status, from[i]);
-	if (!allowed)
-		return ctl_fail(req, "failed_precondition", "credential %s is %s", id, cr.status);
-	snprintf(before, sizeof(before), "%s", cr.status);
-	if (ops_begin(req, c) < 0)
-		return -1;
-	r = store_credential_set_status(s, id, to, core_wall_ms(c));
-	if (r < 0) {
-		ops_abort(c);
-		return ops_store_error(req, r, "credential");
-	}
-	store_credential_get(s, id, &cr);
-	detail = json_pack("{s:{s:s},s:{s:s}}", "before", "status", before, "after", "status", to);
-	if (!strcmp(to, "lost"))
-		json_object_set_new(detail, "reason", json_string(why ? why : "lost"));
-	struct event e = {.kind = kind, .person = cr.person, .credential = cr.id};
-	if (ops_commit(req, c, &e, detail) < 0)
-		return -1;
-	*ret = ops_credential_json(&cr);
-	return 0;
-}
-
-static int op_badge_suspend(struct ctl_request *req, json_t **ret)
-{
-	static const char *const from[] = {"active", NULL};
-	return badge_change(req, ret, from, "suspended", "badge.suspended");
-}
-
-static int op_badge_lost(struct ctl_request *req, json_t **ret)
-{
-	static const char *const from[] = {"active", "suspended", NULL};
-	return badge_change(req, ret, from, "lost", "badge.lost");
-}
-
-static int op_badge_return(struct ctl_request *req, json_t **ret)
-{
-	static const char *const from[] = {"active", "suspended", "lost", NULL};
-	return badge_change(req, ret, from, "returned", "badge.returned");
-}
-
-static int op_badge_reinstate(struct ctl_request *req, json_t **ret)
-{
-	/* A lost badge that turns up is reinstated too; revoked and returned are final. */
-	static const char *const from[] = {"suspended", "lost", NULL};
-	return badge_change(req, ret, from, "active", "badge.reinstated");
-}
-
-#define ROLES_AUDIT   (ROLE_AUDITOR | ROLE_MANAGER | ROLE_ADMIN | ROLE_LOCAL)
-#define ROLES_RESPOND (ROLE_GUARD | ROLE_MANAGER | ROLE_ADMIN | ROLE_LOCAL)
+#define ROLES_AUDIT (ROLE_AUDITOR | ROLE_MANAGER | ROLE_ADMIN | ROLE_LOCAL)
 
 const struct ctl_op ops_audit[] = {
     {"audit.pubkey", ROLES_SIGNED_IN, op_audit_pubkey},
@@ -1958,12 +1820,5 @@ const struct ctl_op ops_audit[] = {
     {"audit.verify", ROLES_AUDIT, op_audit_verify},
     {"audit.prune", ROLE_ADMIN | ROLE_LOCAL, op_audit_prune},
     {"audit.prune_status", ROLES_AUDIT, op_audit_prune_status},
-    {"alarm.list", ROLES_SIGNED_IN, op_alarm_list},
-    {"alarm.ack", ROLES_RESPOND, op_alarm_ack},
-    {"alarm.close", ROLES_RESPOND, op_alarm_close},
-    {"badge.suspend", ROLES_MANAGE, op_badge_suspend},
-    {"badge.lost", ROLES_MANAGE, op_badge_lost},
-    {"badge.return", ROLES_MANAGE, op_badge_return},
-    {"badge.reinstate", ROLES_MANAGE, op_badge_reinstate},
     {NULL, 0, NULL},
 };

@@ -126,22 +126,4 @@ uint64_t ctl_request_rejected(const struct ctl_request *req);
 int ctl_fail(struct ctl_request *req, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/*
- * Argument helpers: each returns 0 and writes *ret, 1 when an optional
- * argument is absent (ret untouched), or fails the request with
- * invalid_argument naming the argument and returns -1.
- */
-int ctl_arg_string(struct ctl_request *req, const char *name, bool required, size_t max_len,
-		   const char **ret);
-int ctl_arg_id(struct ctl_request *req, const char *name, bool required, const char **ret);
-int ctl_arg_int(struct ctl_request *req, const char *name, bool required, int64_t min, int64_t max,
-		int64_t *ret);
-int ctl_arg_time(struct ctl_request *req, const char *name, bool required, int64_t *ret_ms);
-/* An array of ids; *ret_n elements written to ret (at most max). */
-int ctl_arg_id_array(struct ctl_request *req, const char *name, bool required, const char **ret,
-		     size_t max, size_t *ret_n);
-
-/* A JSON string of the time (util.h format), or null for 0 ("no bound"). */
-json_t *time_to_json(int64_t ms);
-
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Control-socket ops for personnel and rights: persons, badges, levels,
- * zones. Every change lands in one transaction together with the event that
- * records it (the admin trail), naming the operator.
+ * Control-socket ops for personnel and rights: persons, levels, zones
+ * (badges: ops_badges.c). Every change lands in one transaction together
+ * with the event that records it (the admin trail), naming the operator.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,114 +17,6 @@
 #include "store.h"
 #include "util.h"
 
-int ops_store_error(struct ctl_request *req, int r, const char *what)
-{
-	switch (r) {
-	case -ENOENT:
-		return ctl_fail(req, "not_found", "%s does not exist", what);
-	case -EEXIST:
-		return ctl_fail(req, "already_exists", "%s already exists", what);
-	case -EINVAL:
-		return ctl_fail(req, "invalid_argument", "%s: value refused", what);
-	case -ENOSPC:
-	case -EIO:
-	case -EBUSY:
-		return ctl_fail(req, "unavailable", "storage is failing (%s); try again", strerror(-r));
-	default:
-		return ctl_fail(req, "internal", "%s: %s", what, strerror(-r));
-	}
-}
-
-/* Starts a change; refused while older events still wait for storage. */
-int ops_begin(struct ctl_request *req, struct core *c)
-{
-	int r;
-
-	if (core_events_queued(c))
-		return ctl_fail(req, "unavailable",
-				"storage is failing; changes are refused until buffered events are stored");
-	r = store_begin(core_store(c));
-	if (r < 0)
-		return ops_store_error(req, r, "transaction");
-	return 0;
-}
-
-void ops_abort(struct core *c)
-{
-	store_rollback(core_store(c));
-	core_chain_reload(c);
-}
-
-/*
- * Appends the event that records the change and commits both. detail is a
- * JSON object (consumed) to which the operator is added.
- */
-int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail)
-{
-	char *text;
-	int r;
-
-	if (!detail)
-		detail = json_object();
-	json_object_set_new(detail, "operator", json_string(req->operator_id));
-	text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(detail);
-	if (!text) {
-		ops_abort(c);
-		return ctl_fail(req, "internal", "out of memory");
-	}
-	e->detail = text;
-	r = core_append(c, e);
-	if (r == 0)
-		r = store_commit(core_store(c));
-	if (r < 0) {
-		ops_abort(c);
-		free(text);
-		e->detail = NULL;
-		return ops_store_error(req, r, "change");
-	}
-	core_publish(c, e);
-	free(text);
-	e->detail = NULL;
-	return 0;
-}
-
-static int level_name_cb(const char *level, void *userdata)
-{
-	return json_array_append_new(userdata, json_string(level));
-}
-
-json_t *ops_person_json(struct store *s, const struct person *p)
-{
-	json_t *levels = json_array();
-
-	store_person_levels(s, p->id, level_name_cb, levels);
-	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "id", p->id, "name", p->name,
-			 "status", p->status, "valid_from", time_to_json(p->valid_from),
-			 "valid_until", time_to_json(p->valid_until), "created",
-			 time_to_json(p->created_ms), "terminated", time_to_json(p->terminated_ms),
-			 "levels", levels);
-}
-
-json_t *ops_credential_json(const struct credential *cr)
-{
-	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", cr->id, "person", cr->person,
-			 "status", cr->status, "valid_from", time_to_json(cr->valid_from),
-			 "valid_until", time_to_json(cr->valid_until), "issued",
-			 time_to_json(cr->issued_ms), "revoked", time_to_json(cr->revoked_ms));
-}
-
-static int get_validity(struct ctl_request *req, int64_t *from, int64_t *until)
-{
-	*from = *until = 0;
-	if (ctl_arg_time(req, "valid_from", false, from) < 0 ||
-	    ctl_arg_time(req, "valid_until", false, until) < 0)
-		return -1;
-	if (*from && *until && *from >= *until)
-		return ctl_fail(req, "invalid_argument", "valid_from must be before valid_until");
-	return 0;
-}
-
 static int op_person_add(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
@@ -136,7 +28,7 @@ static int op_person_add(struct ctl_request *req, json_t **ret)
 
 	if (ctl_arg_id(req, "id", true, &id) < 0 ||
 	    ctl_arg_string(req, "name", true, AEOGATE_TEXT_MAX, &name) < 0 ||
-	    get_validity(req, &p.valid_from, &p.valid_until) < 0 ||
+	    ctl_arg_validity(req, &p.valid_from, &p.valid_until) < 0 ||
 	    ctl_arg_id_array(req, "levels", false, levels, AEOGATE_LEVELS_PER_PERSON_MAX,
 			     &n_levels) < 0)
 		return -1;
@@ -204,37 +96,17 @@ static int op_person_list(struct ctl_request *req, json_t **ret)
 	return 0;
 }
 
-static int find_person(struct ctl_request *req, const char *arg, struct person *p)
-{
-	const char *id;
-	int r;
-
-	if (ctl_arg_id(req, arg, true, &id) < 0)
-		return -1;
-	r = store_person_get(core_store(req->userdata), id, p);
-	if (r == -ENOENT)
-		return ctl_fail(req, "not_found", "no person '%s'", id);
-	if (r < 0)
-		return ops_store_error(req, r, "person");
-	return 0;
-}
-
-static int credential_list_cb(const struct credential *cr, void *userdata)
-{
-	return json_array_append_new(userdata, ops_credential_json(cr));
-}
-
 static int op_person_show(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
 	struct person p;
 	json_t *o, *creds;
 
-	if (find_person(req, "id", &p) < 0)
+	if (ops_find_person(req, "id", &p) < 0)
 		return -1;
 	o = ops_person_json(core_store(c), &p);
 	creds = json_array();
-	store_credential_list(core_store(c), p.id, credential_list_cb, creds);
+	store_credential_list(core_store(c), p.id, ops_credential_list_cb, creds);
 	json_object_set_new(o, "credentials", creds);
 	*ret = o;
 	return 0;
@@ -249,7 +121,7 @@ static int set_person_status(struct ctl_request *req, json_t **ret, const char *
 	char before[16];
 	int r;
 
-	if (find_person(req, "id", &p) < 0)
+	if (ops_find_person(req, "id", &p) < 0)
 		return -1;
 	if (strcmp(p.status, from) != 0)
 		return ctl_fail(req, "failed_precondition", "person '%s' is %s, not %s", p.id,
@@ -300,7 +172,7 @@ static int op_person_terminate(struct ctl_request *req, json_t **ret)
 	int64_t now = core_wall_ms(c);
 	int r;
 
-	if (find_person(req, "id", &p) < 0)
+	if (ops_find_person(req, "id", &p) < 0)
 		return -1;
 	if (strcmp(p.status, "terminated") == 0)
 		return ctl_fail(req, "failed_precondition", "person '%s' is already terminated",
@@ -391,7 +263,7 @@ static int op_person_update(struct ctl_request *req, json_t **ret)
 	json_t *before, *detail;
 	int r;
 
-	if (find_person(req, "id", &p) < 0 ||
+	if (ops_find_person(req, "id", &p) < 0 ||
 	    ctl_arg_string(req, "name", false, AEOGATE_TEXT_MAX, &name) < 0 ||
 	    arg_time_or_null(req, "valid_from", &has_from, &from) < 0 ||
 	    arg_time_or_null(req, "valid_until", &has_until, &until) < 0 ||
@@ -456,135 +328,6 @@ static int op_person_update(struct ctl_request *req, json_t **ret)
 	if (ops_commit(req, c, &e, detail) < 0)
 		return -1;
 	*ret = ops_person_json(s, &p);
-	return 0;
-}
-
-static int get_credential_arg(struct ctl_request *req, char *out, size_t len)
-{
-	const char *raw;
-	int r;
-
-	if (ctl_arg_string(req, "credential", true, AEOGATE_CREDENTIAL_MAX, &raw) < 0)
-		return -1;
-	r = credential_normalize(raw, out, len);
-	if (r == -ERANGE)
-		return ctl_fail(req, "invalid_argument",
-				"'credential': '%s' does not fit its format's facility or number",
-				raw);
-	if (r < 0)
-		return ctl_fail(req, "invalid_argument",
-				"'credential': '%s' is not FORMAT:FACILITY:NUMBER (h10301, h10302, "
-				"h10304, h10306, c1k35, c1k48) or uid:HEX (4, 7 or 10 bytes)",
-				raw);
-	return 0;
-}
-
-static int op_badge_issue(struct ctl_request *req, json_t **ret)
-{
-	struct core *c = req->userdata;
-	struct store *s = core_store(c);
-	struct credential cr = {0}, existing;
-	struct collision twin;
-	struct person p;
-	int r;
-
-	if (find_person(req, "person", &p) < 0 ||
-	    get_credential_arg(req, cr.id, sizeof(cr.id)) < 0 ||
-	    get_validity(req, &cr.valid_from, &cr.valid_until) < 0)
-		return -1;
-	if (strcmp(p.status, "terminated") == 0)
-		return ctl_fail(req, "failed_precondition",
-				"person '%s' is terminated; badges cannot be issued", p.id);
-	if (store_credential_get(s, cr.id, &existing) == 0)
-		return ctl_fail(req, "already_exists",
-				"credential %s is already issued to '%s' (%s)", cr.id,
-				existing.person, existing.status);
-	/* A badge no reader could tell from an enrolled one would be read as either holder. */
-	r = collide_find(core_config(c), s, cr.id, &twin, 1);
-	if (r < 0)
-		return ops_store_error(req, r, "credential");
-	if (r > 0)
-		return ctl_fail(req, "already_exists",
-				"credential %s is the same frame as %s, issued to '%s', on readers "
-				"that accept both formats: %s",
-				cr.id, twin.credential, twin.person, twin.readers);
-	snprintf(cr.person, sizeof(cr.person), "%s", p.id);
-	strcpy(cr.status, "active");
-	cr.issued_ms = core_wall_ms(c);
-	if (ops_begin(req, c) < 0)
-		return -1;
-	r = store_credential_add(s, &cr);
-	if (r < 0) {
-		ops_abort(c);
-		return ops_store_error(req, r, "credential");
-	}
-	*ret = ops_credential_json(&cr);
-	struct event e = {.kind = "badge.issued", .person = p.id, .credential = cr.id};
-	if (ops_commit(req, c, &e, json_pack("{s:O}", "after", *ret)) < 0) {
-		json_decref(*ret);
-		*ret = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static int op_badge_revoke(struct ctl_request *req, json_t **ret)
-{
-	struct core *c = req->userdata;
-	struct store *s = core_store(c);
-	char id[AEOGATE_CREDENTIAL_MAX + 1], before[16];
-	struct credential cr;
-	int r;
-
-	if (get_credential_arg(req, id, sizeof(id)) < 0)
-		return -1;
-	r = store_credential_get(s, id, &cr);
-	if (r == -ENOENT)
-		return ctl_fail(req, "not_found", "no credential %s", id);
-	if (r < 0)
-		return ops_store_error(req, r, "credential");
-	if (strcmp(cr.status, "revoked") == 0)
-		return ctl_fail(req, "failed_precondition", "credential %s is already revoked", id);
-	strcpy(before, cr.status);
-	if (ops_begin(req, c) < 0)
-		return -1;
-	r = store_credential_set_status(s, id, "revoked", core_wall_ms(c));
-	if (r < 0) {
-		ops_abort(c);
-		return ops_store_error(req, r, "credential");
-	}
-	store_credential_get(s, id, &cr);
-	struct event e = {.kind = "badge.revoked", .person = cr.person, .credential = cr.id};
-	if (ops_commit(req, c, &e,
-		       json_pack("{s:{s:s},s:{s:s}}", "before", "status", before, "after", "status",
-				 "revoked")) < 0)
-		return -1;
-	*ret = ops_credential_json(&cr);
-	return 0;
-}
-
-static int op_badge_list(struct ctl_request *req, json_t **ret)
-{
-	struct core *c = req->userdata;
-	const char *person = NULL;
-	json_t *arr;
-	int r;
-
-	if (ctl_arg_id(req, "person", false, &person) < 0)
-		return -1;
-	if (person) {
-		struct person p;
-		r = store_person_get(core_store(c), person, &p);
-		if (r == -ENOENT)
-			return ctl_fail(req, "not_found", "no person '%s'", person);
-	}
-	arr = json_array();
-	r = store_credential_list(core_store(c), person, credential_list_cb, arr);
-	if (r < 0) {
-		json_decref(arr);
-		return ops_store_error(req, r, "credential list");
-	}
-	*ret = arr;
 	return 0;
 }
 
@@ -828,7 +571,7 @@ static int op_zone_list(struct ctl_request *req, json_t **ret)
 	return 0;
 }
 
-const struct ctl_op ops_admin[] = {
+const struct ctl_op ops_people[] = {
     {"person.add", ROLES_MANAGE, op_person_add},
     {"person.list", ROLES_SIGNED_IN, op_person_list},
     {"person.show", ROLES_SIGNED_IN, op_person_show},
@@ -836,9 +579,6 @@ const struct ctl_op ops_admin[] = {
     {"person.reinstate", ROLES_MANAGE, op_person_reinstate},
     {"person.terminate", ROLES_MANAGE, op_person_terminate},
     {"person.update", ROLES_MANAGE, op_person_update},
-    {"badge.issue", ROLES_MANAGE, op_badge_issue},
-    {"badge.revoke", ROLES_MANAGE, op_badge_revoke},
-    {"badge.list", ROLES_SIGNED_IN, op_badge_list},
     {"level.add", ROLES_MANAGE, op_level_add},
     {"level.list", ROLES_SIGNED_IN, op_level_list},
     {"level.update", ROLES_MANAGE, op_level_update},

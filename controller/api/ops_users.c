@@ -8,6 +8,7 @@
 
 #include "core.h"
 #include "ctlsock.h"
+#include "ops.h"
 #include "store.h"
 #include "users.h"
 #include "util.h"
@@ -334,7 +335,7 @@ static int op_user_passwd(struct ctl_request *req, json_t **ret)
 	return reply_user(req, name, ret);
 }
 
-const struct ctl_op ops_user[] = {
+const struct ctl_op ops_users[] = {
     {"auth.login", ROLE_ANON | ROLES_SIGNED_IN, op_auth_login},
     {"auth.logout", ROLES_SIGNED_IN, op_auth_logout},
     {"auth.whoami", ROLES_SIGNED_IN, op_auth_whoami},

@@ -510,7 +510,7 @@ static int state_mac(const struct report_run *run, char ret[OPS_AUDIT_MAC_HEX])
 		free(ptext);
 		return -ENOMEM;
 	}
-	ops_audit_mac(text, ret);
+	ops_audit_mac(core_audit(run->core), text, ret);
 	free(text);
 	free(ptext);
 	return 0;
@@ -608,7 +608,7 @@ static int op_report_begin(struct ctl_request *req, json_t **ret)
 	if (!run.p.at_ms)
 		run.p.at_ms = core_wall_ms(c);
 	if (!strcmp(run.def->name, "alarms"))
-		run.p.ack_limit_ms = ops_audit_alarm_ack_limit_ms();
+		run.p.ack_limit_ms = ops_audit_alarm_ack_limit_ms(core_audit(c));
 	memcpy(run.chain, AUDIT_GENESIS, EVENT_HASH_HEX);
 	state = state_json(&run);
 	if (!state)
@@ -667,17 +667,17 @@ static int op_report_seal(struct ctl_request *req, json_t **ret)
 		return -1;
 	if (!run.done)
 		return ctl_fail(req, "failed_precondition", "the report has pages left to read");
-	r = ops_audit_checkpoint_head(&cp);
+	r = ops_audit_checkpoint_head(core_audit(c), &cp);
 	if (r < 0)
 		return ops_store_error(req, r, "checkpoint");
 	time_format_ms(core_wall_ms(c), now, sizeof(now));
-	statement = json_pack("{s:s,s:s,s:o,s:o,s:I,s:s,s:o,s:s,s:s,s:s,s:s,s:s}", "type",
-			      REPORT_STATEMENT_TYPE, "report", run.def->name, "params",
-			      params_json(&run.p), "columns", columns_json(run.def), "rows",
-			      (json_int_t)run.count, "report_chain", run.chain, "checkpoint",
-			      ops_audit_checkpoint_json(&cp), "key_id", ops_audit_key_id(),
-			      "generator", "aeogated " AEOGATE_VERSION, "generated_at", now,
-			      "operator", req->operator_id, "site", core_config(c)->site_name);
+	statement = json_pack(
+	    "{s:s,s:s,s:o,s:o,s:I,s:s,s:o,s:s,s:s,s:s,s:s,s:s}", "type", REPORT_STATEMENT_TYPE,
+	    "report", run.def->name, "params", params_json(&run.p), "columns",
+	    columns_json(run.def), "rows", (json_int_t)run.count, "report_chain", run.chain,
+	    "checkpoint", ops_audit_checkpoint_json(&cp), "key_id", ops_audit_key_id(core_audit(c)),
+	    "generator", "aeogated " AEOGATE_VERSION, "generated_at", now, "operator",
+	    req->operator_id, "site", core_config(c)->site_name);
 	if (statement && !strcmp(run.def->name, "entitlements")) {
 		/* The entitlements report names the latest access-rights review. */
 		r = store_review_last(core_store(c), &rv);
@@ -688,14 +688,14 @@ static int op_report_seal(struct ctl_request *req, json_t **ret)
 		json_object_set_new(statement, "review", r == 0 ? review_json(&rv) : json_null());
 	}
 	text = statement ? report_statement_text(statement) : NULL;
-	if (!text || ops_audit_sign(text, sig, sizeof(sig)) < 0) {
+	if (!text || ops_audit_sign(core_audit(c), text, sig, sizeof(sig)) < 0) {
 		free(text);
 		json_decref(statement);
 		return ctl_fail(req, "internal", "cannot sign the statement");
 	}
 	free(text);
 	*ret = json_pack("{s:o,s:s,s:s}", "statement", statement, "signature", sig, "public_key",
-			 ops_audit_public_key());
+			 ops_audit_public_key(core_audit(c)));
 	return 0;
 }
 
@@ -740,7 +740,7 @@ static int op_review_sign(struct ctl_request *req, json_t **ret)
 
 #define ROLES_AUDIT (ROLE_AUDITOR | ROLE_MANAGER | ROLE_ADMIN | ROLE_LOCAL)
 
-const struct ctl_op ops_report[] = {
+const struct ctl_op ops_reports[] = {
     {"report.begin", ROLES_AUDIT, op_report_begin},
     {"report.page", ROLES_AUDIT, op_report_page},
     {"report.seal", ROLES_AUDIT, op_report_seal},

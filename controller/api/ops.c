@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the ops files share: store errors as reply codes, the admin trail
+ * (a change and its event in one transaction), and the JSON of a person
+ * and a badge.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "ctlsock.h"
+#include "ops.h"
+#include "store.h"
+#include "util.h"
+
+int ops_store_error(struct ctl_request *req, int r, const char *what)
+{
+	switch (r) {
+	case -ENOENT:
+		return ctl_fail(req, "not_found", "%s does not exist", what);
+	case -EEXIST:
+		return ctl_fail(req, "already_exists", "%s already exists", what);
+	case -EINVAL:
+		return ctl_fail(req, "invalid_argument", "%s: value refused", what);
+	case -ENOSPC:
+	case -EIO:
+	case -EBUSY:
+		return ctl_fail(req, "unavailable", "storage is failing (%s); try again",
+				strerror(-r));
+	default:
+		return ctl_fail(req, "internal", "%s: %s", what, strerror(-r));
+	}
+}
+
+/* Starts a change; refused while older events still wait for storage. */
+int ops_begin(struct ctl_request *req, struct core *c)
+{
+	int r;
+
+	if (core_events_queued(c))
+		return ctl_fail(
+		    req, "unavailable",
+		    "storage is failing; changes are refused until buffered events are stored");
+	r = store_begin(core_store(c));
+	if (r < 0)
+		return ops_store_error(req, r, "transaction");
+	return 0;
+}
+
+void ops_abort(struct core *c)
+{
+	store_rollback(core_store(c));
+	core_chain_reload(c);
+}
+
+/*
+ * Appends the event that records the change and commits both. detail is a
+ * JSON object (consumed) to which the operator is added.
+ */
+int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail)
+{
+	char *text;
+	int r;
+
+	if (!detail)
+		detail = json_object();
+	json_object_set_new(detail, "operator", json_string(req->operator_id));
+	text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(detail);
+	if (!text) {
+		ops_abort(c);
+		return ctl_fail(req, "internal", "out of memory");
+	}
+	e->detail = text;
+	r = core_append(c, e);
+	if (r == 0)
+		r = store_commit(core_store(c));
+	if (r < 0) {
+		ops_abort(c);
+		free(text);
+		e->detail = NULL;
+		return ops_store_error(req, r, "change");
+	}
+	core_publish(c, e);
+	free(text);
+	e->detail = NULL;
+	return 0;
+}
+
+static int level_name_cb(const char *level, void *userdata)
+{
+	return json_array_append_new(userdata, json_string(level));
+}
+
+json_t *ops_person_json(struct store *s, const struct person *p)
+{
+	json_t *levels = json_array();
+
+	store_person_levels(s, p->id, level_name_cb, levels);
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "id", p->id, "name", p->name,
+			 "status", p->status, "valid_from", time_to_json(p->valid_from),
+			 "valid_until", time_to_json(p->valid_until), "created",
+			 time_to_json(p->created_ms), "terminated", time_to_json(p->terminated_ms),
+			 "levels", levels);
+}
+
+json_t *ops_credential_json(const struct credential *cr)
+{
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", cr->id, "person", cr->person,
+			 "status", cr->status, "valid_from", time_to_json(cr->valid_from),
+			 "valid_until", time_to_json(cr->valid_until), "issued",
+			 time_to_json(cr->issued_ms), "revoked", time_to_json(cr->revoked_ms));
+}
+
+int ops_find_person(struct ctl_request *req, const char *arg, struct person *p)
+{
+	const char *id;
+	int r;
+
+	if (ctl_arg_id(req, arg, true, &id) < 0)
+		return -1;
+	r = store_person_get(core_store(req->userdata), id, p);
+	if (r == -ENOENT)
+		return ctl_fail(req, "not_found", "no person '%s'", id);
+	if (r < 0)
+		return ops_store_error(req, r, "person");
+	return 0;
+}
+
+int ops_credential_list_cb(const struct credential *cr, void *userdata)
+{
+	return json_array_append_new(userdata, ops_credential_json(cr));
+}

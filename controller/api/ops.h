@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* The op tables the control socket serves, and helpers the ops_*.c files share. */
+#ifndef AEOGATE_OPS_H
+#define AEOGATE_OPS_H
+
+#include <jansson.h>
+
+#include "args.h"
+#include "core.h"
+#include "ctlsock.h"
+#include "store.h"
+
+/* One const table per noun, each {NULL}-terminated. */
+extern const struct ctl_op ops_people[];  /* person.*, level.*, zone.list */
+extern const struct ctl_op ops_badges[];  /* badge.* */
+extern const struct ctl_op ops_doors[];	  /* door.list, reader.list, sim.* */
+extern const struct ctl_op ops_alarms[];  /* alarm.* */
+extern const struct ctl_op ops_audit[];	  /* audit.* */
+extern const struct ctl_op ops_reports[]; /* report.*, review.* */
+extern const struct ctl_op ops_users[];	  /* auth.*, user.* */
+extern const struct ctl_op ops_events[];  /* events.*, system.status */
+
+/*
+ * Every table the control socket serves, NULL-terminated: fixed when the
+ * program is built (tables.c), never filled in at run time.
+ */
+extern const struct ctl_op *const ops_tables[];
+
+/* Fails the request with the code a store error maps to. */
+int ops_store_error(struct ctl_request *req, int r, const char *what);
+
+/* A change and its admin-trail event, in one transaction. */
+int ops_begin(struct ctl_request *req, struct core *c);
+void ops_abort(struct core *c);
+int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail);
+
+json_t *ops_person_json(struct store *s, const struct person *p);
+json_t *ops_credential_json(const struct credential *cr);
+
+/* The person named by argument arg; fails the request when there is none. */
+int ops_find_person(struct ctl_request *req, const char *arg, struct person *p);
+/* store_credential_list callback: appends ops_credential_json to the array userdata. */
+int ops_credential_list_cb(const struct credential *cr, void *userdata);
+
+/* When the controller started, for system.status. */
+void ops_events_set_started(int64_t ms);
+
+#endif
