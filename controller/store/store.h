@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The store: every line of SQL in aeogate lives in store.c. SQLite in WAL
- * mode, schema/NNN_*.sql migrations embedded at build time and tracked with
+ * The store: every line of SQL in aeogate lives in controller/store/, one
+ * file per table family behind store-internal.h. SQLite in WAL mode,
+ * schema/NNN_*.sql migrations embedded at build time and tracked with
  * PRAGMA user_version, prepared statements only (cached per statement).
  *
  * Errors are negative errno: -ENOENT no such row, -EEXIST duplicate key,
@@ -174,7 +175,6 @@ int store_user_set_pwhash(struct store *s, const char *name, const char *pwhash)
 int store_user_list(struct store *s, int (*cb)(const struct user *u, void *userdata),
 		    void *userdata);
 
-/* BEGIN audit store */
 /*
  * Signed checkpoints of the event chain (controller/checkpoint.h signs
  * them). signature is 128 hex digits, key_id 16.
@@ -275,9 +275,7 @@ int store_opened_version(struct store *s);
  * PRAGMA synchronous: called before a head record claims them.
  */
 int store_sync(struct store *s);
-/* END audit store */
 
-/* BEGIN report store */
 /* A recorded access-rights review (schema/003_reviews.sql). */
 struct review {
 	int64_t id;
@@ -325,9 +323,7 @@ int store_level_zone_remove(struct store *s, const char *level, const char *zone
 int store_level_holders(struct store *s, const char *level, int64_t *ret_count);
 /* Removes the level and its zones; -ENOENT. Callers refuse it while persons hold it. */
 int store_level_remove(struct store *s, const char *level);
-/* END report store */
 
-/* BEGIN login throttle store */
 /*
  * A streak of failed logins (schema/005_login_throttle.sql; the policy is
  * users.c's). key is "account:NAME" or "source:SOURCE"; times are UTC ms.
@@ -349,6 +345,5 @@ int store_login_throttle_forget(struct store *s, int64_t before_ms);
 int store_login_throttle_list(struct store *s, size_t limit,
 			      int (*cb)(const struct login_throttle *t, void *userdata),
 			      void *userdata);
-/* END login throttle store */
 
 #endif
