@@ -28,7 +28,6 @@ const char *const store_events_sql[_ST_MAX] = {
     [ST_EVENT_FIRST] = "SELECT seq, prev FROM events ORDER BY seq LIMIT 1",
     [ST_EVENT_LIST] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [ST_EVENT_GET] = "SELECT " EVENT_COLS " FROM events WHERE seq = ?1",
-    [ST_EVENT_COUNT] = "SELECT count(*) FROM events",
     /* events_ts covers both ends of the range. */
     [ST_EVENT_RANGE] = "SELECT min(seq), max(seq) FROM events WHERE ts_ms >= ?1 AND ts_ms < ?2",
     [ST_EVENT_WALK] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 AND seq <= ?2 "
@@ -189,14 +188,6 @@ int store_event_last_pruned(struct store *s, struct event *ret)
 	if (r >= 0)
 		r = event_fetch(s, st, ret);
 	return stmt_found(s, r, "no audit.pruned event");
-}
-
-int64_t store_event_count(struct store *s)
-{
-	int64_t n = 0;
-	int r = stmt_get(s, &int_row, &n, ST_EVENT_COUNT, "");
-
-	return r < 0 ? r : n;
 }
 
 int store_event_range(struct store *s, int64_t from_ms, int64_t to_ms, int64_t *ret_first,

@@ -23,7 +23,6 @@ const char *const store_people_sql[_ST_MAX] = {
     [ST_READER_UPSERT] =
 	"INSERT INTO readers(name, door, type) VALUES (?1, ?2, ?3) "
 	"ON CONFLICT(name) DO UPDATE SET door = excluded.door, type = excluded.type",
-    [ST_ZONE_LIST] = "SELECT name FROM zones ORDER BY name",
     [ST_ZONE_EXISTS] = "SELECT 1 FROM zones WHERE name = ?1",
 
     /* An empty status means the schema's default, as if the column were left out. */
@@ -92,33 +91,6 @@ int store_zone_exists(struct store *s, const char *zone)
 int store_level_exists(struct store *s, const char *name)
 {
 	return stmt_get(s, NULL, NULL, ST_LEVEL_EXISTS, "t", name);
-}
-
-/* Walks a statement whose first column is a name. */
-static int store_names(struct store *s, sqlite3_stmt *st,
-		       int (*cb)(const char *name, void *userdata), void *userdata, bool *ret_any)
-{
-	int r;
-
-	while ((r = stmt_row(s, st)) > 0) {
-		*ret_any = true;
-		r = cb(col_text(st, 0), userdata);
-		if (r != 0)
-			return r;
-	}
-	return r;
-}
-
-int store_zone_list(struct store *s, int (*cb)(const char *zone, void *userdata), void *userdata)
-{
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	bool any = false;
-	int r;
-
-	r = stmt_prepare(s, ST_ZONE_LIST, &st, "");
-	if (r < 0)
-		return r;
-	return store_names(s, st, cb, userdata, &any);
 }
 
 /* Persons. */
@@ -218,8 +190,13 @@ int store_person_levels(struct store *s, const char *person,
 	r = stmt_prepare(s, ST_PERSON_LEVELS, &st, "t", person);
 	if (r < 0)
 		return r;
-	r = store_names(s, st, cb, userdata, &any);
-	if (r != 0 || any)
+	while ((r = stmt_row(s, st)) > 0) {
+		any = true;
+		r = cb(col_text(st, 0), userdata);
+		if (r != 0)
+			return r;
+	}
+	if (r < 0 || any)
 		return r;
 	/* No levels: tell a person without any from a person who does not exist. */
 	r = stmt_get(s, NULL, NULL, ST_PERSON_EXISTS, "t", person);

@@ -133,7 +133,6 @@ int store_level_list(struct store *s,
 		     int (*cb)(const char *level, const char *const *zones, size_t n_zones,
 			       void *userdata),
 		     void *userdata);
-int store_zone_list(struct store *s, int (*cb)(const char *zone, void *userdata), void *userdata);
 int store_zone_exists(struct store *s, const char *zone); /* 1, 0 or negative errno */
 
 /* 1 when one of the person's levels opens zone, 0 when none, negative errno. */
@@ -153,8 +152,6 @@ int store_event_last(struct store *s, int64_t *ret_seq, char ret_hash[EVENT_HASH
 int store_event_list(struct store *s, int64_t since, size_t limit,
 		     int (*cb)(const struct event *e, void *userdata), void *userdata);
 int store_event_get(struct store *s, int64_t seq, struct event *ret); /* event_clear after */
-/* Number of events kept, or negative errno. */
-int64_t store_event_count(struct store *s);
 
 /*
  * Dashboard users. role is "guard", "manager", "auditor" or "admin";

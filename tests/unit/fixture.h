@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "store.h"
 
@@ -48,6 +49,49 @@ static inline void tmpdb_close(const char *dir, const char *path, struct store *
 		unlink(p);
 	}
 	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * How many events the store keeps, counted by walking store_event_list as
+ * production reads the log. Not the store's API: production never counts
+ * (seq is gap-free), so the store has no count(*) of its own.
+ */
+static inline int store_event_count_cb(const struct event *e, void *userdata)
+{
+	(void)e;
+	++*(int64_t *)userdata;
+	return 0;
+}
+
+static inline int64_t store_event_count(struct store *s)
+{
+	int64_t n = 0;
+	int r = store_event_list(s, 0, 0, store_event_count_cb, &n);
+
+	return r < 0 ? r : n;
+}
+
+/*
+ * The zones table's names in order, read through a second, plain SQLite
+ * connection: production never lists them (zone.list answers from the
+ * config), it only checks one exists.
+ */
+static inline int zone_names(const char *path, int (*cb)(const char *zone, void *userdata),
+			     void *userdata)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int r = 0;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "SELECT name FROM zones ORDER BY name", -1, &st, NULL),
+	    SQLITE_OK);
+	while (r == 0 && sqlite3_step(st) == SQLITE_ROW)
+		r = cb((const char *)sqlite3_column_text(st, 0), userdata);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return r;
 }
 
 #define fixture_db_open(f, name, durability)                                                       \

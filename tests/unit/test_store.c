@@ -204,7 +204,7 @@ static void test_topology_upserts(void **state)
 	assert_int_equal(store_zone_upsert(f->s, "dock"), 0);
 	assert_int_equal(store_zone_exists(f->s, "dock"), 1);
 	assert_int_equal(store_zone_exists(f->s, "roof"), 0);
-	assert_int_equal(store_zone_list(f->s, collect_name, names), 0);
+	assert_int_equal(zone_names(f->path, collect_name, names), 0);
 	assert_string_equal(names, "bonded-cage,dock,office,");
 
 	assert_int_equal(store_door_upsert(f->s, "cage-1", "roof"), -ENOENT);
