@@ -23,6 +23,7 @@
 
 #include "audit.h"
 #include "checkpoint.h"
+#include "fixture.h"
 #include "store.h"
 
 /* 2026-11-28T13:28:11.123Z */
@@ -235,13 +236,9 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char err[256];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_audit.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/aeogate.db", f->dir);
-	assert_int_equal(store_open(f->path, "normal", &f->s, err, sizeof(err)), 0);
+	fixture_db_open(f, "test_audit", "normal");
 	*state = f;
 	return 0;
 }
@@ -249,17 +246,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-	char p[160];
 
 	for (size_t i = 0; i < N_EVENTS; i++)
 		event_clear(&f->ev[i]);
-	store_close(f->s);
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
-		unlink(p);
-	}
-	assert_int_equal(rmdir(f->dir), 0);
+	fixture_db_close(f);
 	free(f);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "fixture.h"
 #include "store.h"
 
 struct fixture {
@@ -24,13 +25,9 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char err[256];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/aeogate.db", f->dir);
-	assert_int_equal(store_open(f->path, "full", &f->s, err, sizeof(err)), 0);
+	fixture_db_open(f, "test_store", "full");
 	*state = f;
 	return 0;
 }
@@ -38,15 +35,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-	char p[160];
 
-	store_close(f->s);
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
-		unlink(p);
-	}
-	assert_int_equal(rmdir(f->dir), 0);
+	fixture_db_close(f);
 	free(f);
 	return 0;
 }
@@ -214,7 +204,7 @@ static void test_topology_upserts(void **state)
 	assert_int_equal(store_zone_upsert(f->s, "dock"), 0);
 	assert_int_equal(store_zone_exists(f->s, "dock"), 1);
 	assert_int_equal(store_zone_exists(f->s, "roof"), 0);
-	assert_int_equal(store_zone_list(f->s, collect_name, names), 0);
+	assert_int_equal(zone_names(f->path, collect_name, names), 0);
 	assert_string_equal(names, "bonded-cage,dock,office,");
 
 	assert_int_equal(store_door_upsert(f->s, "cage-1", "roof"), -ENOENT);

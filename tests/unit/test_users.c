@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "store.h"
 #include "users.h"
 
@@ -20,6 +21,7 @@
 
 struct fixture {
 	char dir[64];
+	char path[128];
 	struct store *store;
 	struct users *users;
 	int64_t mono;
@@ -71,13 +73,10 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct users_env env = {env_store, env_emit, env_mono, env_wall, f};
-	char path[96], err[256];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/aeogate-users.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(path, sizeof(path), "%s/aeogate.db", f->dir);
-	assert_int_equal(store_open(path, "normal", &f->store, err, sizeof(err)), 0);
+	tmpdb_open(f->dir, sizeof(f->dir), f->path, sizeof(f->path), "aeogate-users", "normal",
+		   &f->store);
 	f->mono = 1000000;
 	f->wall = 1795000000000;
 	f->users = users_new_env(&env);
@@ -90,12 +89,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	users_free(f->users);
-	store_close(f->store);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	tmpdb_close(f->dir, f->path, f->store);
 	free(f);
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The store: every line of SQL in aeogate lives in store.c. SQLite in WAL
- * mode, schema/NNN_*.sql migrations embedded at build time and tracked with
+ * The store: every line of SQL in aeogate lives in controller/store/, one
+ * file per table family behind store-internal.h. SQLite in WAL mode,
+ * schema/NNN_*.sql migrations embedded at build time and tracked with
  * PRAGMA user_version, prepared statements only (cached per statement).
  *
  * Errors are negative errno: -ENOENT no such row, -EEXIST duplicate key,
@@ -132,7 +133,6 @@ int store_level_list(struct store *s,
 		     int (*cb)(const char *level, const char *const *zones, size_t n_zones,
 			       void *userdata),
 		     void *userdata);
-int store_zone_list(struct store *s, int (*cb)(const char *zone, void *userdata), void *userdata);
 int store_zone_exists(struct store *s, const char *zone); /* 1, 0 or negative errno */
 
 /* 1 when one of the person's levels opens zone, 0 when none, negative errno. */
@@ -152,8 +152,6 @@ int store_event_last(struct store *s, int64_t *ret_seq, char ret_hash[EVENT_HASH
 int store_event_list(struct store *s, int64_t since, size_t limit,
 		     int (*cb)(const struct event *e, void *userdata), void *userdata);
 int store_event_get(struct store *s, int64_t seq, struct event *ret); /* event_clear after */
-/* Number of events kept, or negative errno. */
-int64_t store_event_count(struct store *s);
 
 /*
  * Dashboard users. role is "guard", "manager", "auditor" or "admin";
@@ -174,7 +172,6 @@ int store_user_set_pwhash(struct store *s, const char *name, const char *pwhash)
 int store_user_list(struct store *s, int (*cb)(const struct user *u, void *userdata),
 		    void *userdata);
 
-/* BEGIN audit store */
 /*
  * Signed checkpoints of the event chain (controller/checkpoint.h signs
  * them). signature is 128 hex digits, key_id 16.
@@ -275,9 +272,7 @@ int store_opened_version(struct store *s);
  * PRAGMA synchronous: called before a head record claims them.
  */
 int store_sync(struct store *s);
-/* END audit store */
 
-/* BEGIN report store */
 /* A recorded access-rights review (schema/003_reviews.sql). */
 struct review {
 	int64_t id;
@@ -325,9 +320,7 @@ int store_level_zone_remove(struct store *s, const char *level, const char *zone
 int store_level_holders(struct store *s, const char *level, int64_t *ret_count);
 /* Removes the level and its zones; -ENOENT. Callers refuse it while persons hold it. */
 int store_level_remove(struct store *s, const char *level);
-/* END report store */
 
-/* BEGIN login throttle store */
 /*
  * A streak of failed logins (schema/005_login_throttle.sql; the policy is
  * users.c's). key is "account:NAME" or "source:SOURCE"; times are UTC ms.
@@ -349,6 +342,5 @@ int store_login_throttle_forget(struct store *s, int64_t before_ms);
 int store_login_throttle_list(struct store *s, size_t limit,
 			      int (*cb)(const struct login_throttle *t, void *userdata),
 			      void *userdata);
-/* END login throttle store */
 
 #endif

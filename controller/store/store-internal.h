@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the store's own files share, and nothing outside controller/store/
+ * includes: the connection, the statement ids, and the helpers that bind,
+ * step and read. SQLite result codes become negative errno in these helpers
+ * and nowhere else.
+ *
+ * Each table family is one file (people.c, badges.c, events.c, audit.c,
+ * users.c) that keeps its SQL beside the functions binding it, in an array
+ * indexed by the ids below. The ids are one enum so that a statement is
+ * named by one value everywhere; store.c prepares every family's SQL at
+ * open and refuses to open if an id has no SQL or two.
+ */
+#ifndef AEOGATE_STORE_INTERNAL_H
+#define AEOGATE_STORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum stmt {
+	/* store.c: transactions and pragmas */
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_USER_VERSION,
+	ST_QUICK_CHECK,
+	/* people.c: topology, persons, levels */
+	ST_ZONE_UPSERT,
+	ST_DOOR_UPSERT,
+	ST_READER_UPSERT,
+	ST_ZONE_EXISTS,
+	ST_PERSON_ADD,
+	ST_PERSON_GET,
+	ST_PERSON_EXISTS,
+	ST_PERSON_SET_STATUS,
+	ST_PERSON_SET_VALIDITY,
+	ST_PERSON_SET_NAME,
+	ST_PERSON_LIST,
+	ST_PERSON_LIST_AFTER,
+	ST_PERSON_LEVEL_ADD,
+	ST_PERSON_LEVEL_REMOVE,
+	ST_PERSON_LEVEL_COUNT,
+	ST_PERSON_LEVELS,
+	ST_PERSON_HAS_ZONE,
+	ST_SAVEPOINT_LEVEL,
+	ST_RELEASE_LEVEL,
+	ST_ROLLBACK_TO_LEVEL,
+	ST_LEVEL_ADD,
+	ST_LEVEL_ZONE_ADD,
+	ST_LEVEL_ZONE_INSERT,
+	ST_LEVEL_ZONE_DELETE,
+	ST_LEVEL_EXISTS,
+	ST_LEVEL_LIST,
+	ST_LEVEL_HOLDERS,
+	ST_LEVEL_ZONES_DELETE,
+	ST_LEVEL_DELETE,
+	/* badges.c: credentials and the validity report */
+	ST_CREDENTIAL_ADD,
+	ST_CREDENTIAL_GET,
+	ST_CREDENTIAL_SET_STATUS,
+	ST_CREDENTIAL_REVOKE_PERSON,
+	ST_CREDENTIAL_LIST,
+	ST_CREDENTIAL_LIST_PERSON,
+	ST_CREDENTIAL_LIST_RANGE,
+	ST_VALIDITY_LIST,
+	/* events.c: the chain's rows */
+	ST_EVENT_APPEND,
+	ST_EVENT_LAST,
+	ST_EVENT_FIRST,
+	ST_EVENT_LIST,
+	ST_EVENT_GET,
+	ST_EVENT_RANGE,
+	ST_EVENT_WALK,
+	ST_EVENT_LAST_PRUNED,
+	ST_PERSON_ACCESS_AFTER,
+	/* audit.c: checkpoints, alarms, reviews, pruning */
+	ST_CHECKPOINT_ADD,
+	ST_CHECKPOINT_LAST,
+	ST_CHECKPOINT_LIST,
+	ST_ALARM_RAISE,
+	ST_ALARM_GET,
+	ST_ALARM_ACK,
+	ST_ALARM_CLOSE,
+	ST_ALARM_LIST,
+	ST_ALARM_LIST_OPEN,
+	ST_ALARM_LAST_SEQ,
+	ST_ALARM_BY_SEQ,
+	ST_REVIEW_ADD,
+	ST_REVIEW_LAST,
+	ST_PRUNE_EVENTS,
+	ST_PRUNE_CHECKPOINTS,
+	ST_PRUNE_ALARMS,
+	ST_PRUNE_GUARD,
+	/* users.c: dashboard users, login throttle */
+	ST_USER_ADD,
+	ST_USER_GET,
+	ST_USER_SET_DISABLED,
+	ST_USER_SET_PWHASH,
+	ST_USER_LIST,
+	ST_THROTTLE_PUT,
+	ST_THROTTLE_DELETE,
+	ST_THROTTLE_LIST,
+	ST_THROTTLE_FORGET,
+	_ST_MAX,
+};
+
+/* Each family's SQL: the entries of its own ids set, the rest NULL. */
+extern const char *const store_core_sql[_ST_MAX];
+extern const char *const store_people_sql[_ST_MAX];
+extern const char *const store_badges_sql[_ST_MAX];
+extern const char *const store_events_sql[_ST_MAX];
+extern const char *const store_audit_sql[_ST_MAX];
+extern const char *const store_users_sql[_ST_MAX];
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[_ST_MAX];
+	char errmsg[256];
+	int opened_version; /* user_version before this open migrated it */
+};
+
+/* Records why the last call failed, for store_last_error; returns r. */
+int store_fail(struct store *s, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Maps a failed SQLite call once, keeping SQLite's own words for the log. */
+int sql_fail(struct store *s, int rc);
+
+void stmt_release(sqlite3_stmt **st);
+/* A cached statement, reset and unbound again when the variable leaves scope. */
+#define _cleanup_stmt_ __attribute__((cleanup(stmt_release)))
+
+/*
+ * Hands out a cached statement and binds its parameters from fmt, one letter
+ * each: 't' text (NULL binds NULL), 'i' int64_t, 'm' int64_t milliseconds
+ * where 0 binds NULL ("no bound"). Integer arguments must be int64_t.
+ */
+int stmt_prepare(struct store *s, enum stmt id, sqlite3_stmt **ret, const char *fmt, ...);
+/* Steps a statement that returns no rows. */
+int stmt_exec(struct store *s, sqlite3_stmt *st);
+/* Steps once: 1 with a row, 0 at the end, negative errno on failure. */
+int stmt_row(struct store *s, sqlite3_stmt *st);
+/* Prepares, binds (as stmt_prepare), steps and resets a statement that returns no rows. */
+int stmt_run(struct store *s, enum stmt id, const char *fmt, ...);
+/* stmt_run for UPDATE and DELETE by key: -ENOENT "no such WHAT: KEY" when nothing matched. */
+int stmt_run_changed(struct store *s, enum stmt id, const char *what, const char *key,
+		     const char *fmt, ...);
+
+/*
+ * A row read into a struct, column by column in SELECT order: one table
+ * per struct (ROW_SHAPE) serves every statement that selects its columns.
+ */
+enum col_type {
+	COL_TEXT,   /* char array: copied; a value that does not fit is -EIO */
+	COL_INT,    /* int64_t: NULL reads as 0 ("no bound") */
+	COL_BOOL,   /* bool: non-zero */
+	COL_BORROW, /* const char *: points into the row, valid until the next step */
+};
+
+struct col {
+	enum col_type type;
+	size_t off;
+	size_t len;
+};
+
+struct row_shape {
+	size_t size;
+	const struct col *cols;
+	size_t n;
+};
+
+/* The largest struct a shape reads; a single-row read copies it on success only. */
+#define ROW_MAX 1024
+
+/* A field's column type follows from its C type; any other type does not compile. */
+#define COL_TYPE(field)                                                                            \
+	_Generic((field), char *: COL_TEXT, int64_t: COL_INT, bool: COL_BOOL,                      \
+		 const char *: COL_BORROW)
+
+/* The column read into field f of a struct of type. */
+#define COL(type, f)                                                                               \
+	{                                                                                          \
+		COL_TYPE(((type *)0)->f), offsetof(type, f), sizeof(((type *)0)->f)                \
+	}
+
+#define ROW_SHAPE(name, type, ...)                                                                 \
+	static const struct col name##_cols[] = {__VA_ARGS__};                                     \
+	_Static_assert(sizeof(type) <= ROW_MAX, #type " is larger than ROW_MAX");                  \
+	static const struct row_shape name = {sizeof(type), name##_cols,                           \
+					      sizeof(name##_cols) / sizeof(name##_cols[0])}
+
+/* Reads the current row into out (a struct of shape's type). */
+int row_read(struct store *s, sqlite3_stmt *st, const struct row_shape *shape, void *out);
+/* Steps and reads: 1 with a row in out, 0 at the end, negative errno. */
+int stmt_next(struct store *s, sqlite3_stmt *st, const struct row_shape *shape, void *out);
+/*
+ * Prepares and binds id (as stmt_prepare), steps once and resets it: 1
+ * with the row read into ret (written only then), 0 when there is none,
+ * negative errno. A NULL shape only asks whether there is a row. The
+ * statement is reset before it returns, so the caller may write next: an
+ * autocommit write commits only once no other statement is active.
+ */
+int stmt_get(struct store *s, const struct row_shape *shape, void *ret, enum stmt id,
+	     const char *fmt, ...);
+/* One int64_t column: aggregates (count, max) and pragmas. */
+extern const struct row_shape int_row;
+/*
+ * What a getter returns for stmt_get's r: 0 for a row, r when negative,
+ * -ENOENT with the message fmt when there was none.
+ */
+int stmt_found(struct store *s, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Copies a text column into a fixed buffer. A value that does not fit was
+ * not written by this store; truncating it could turn one id into another.
+ */
+int col_copy(struct store *s, sqlite3_stmt *st, int col, char *buf, size_t len);
+
+static inline const char *col_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+/* NULL validity bounds and timestamps read back as 0. */
+static inline int64_t col_ms(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, col);
+}
+
+/* SQLite's LIMIT: a negative value means none. */
+static inline int64_t sql_limit(size_t limit)
+{
+	return limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit;
+}
+
+/* Persons and credentials: a validity that ends before it starts is -EINVAL. */
+int validity_check(struct store *s, int64_t from, int64_t until);
+
+#endif
