@@ -86,6 +86,18 @@ static inline int bench_goal(FILE *f, const char *figure, double value, const ch
 	return missed;
 }
 
+/*
+ * Prints a figure that has no goal of its own beside the ones that do (a
+ * floor, a figure through another path) with why; bench/run-all collects
+ * these lines too.
+ */
+static inline void bench_beside(FILE *f, const char *figure, double value, const char *unit,
+				const char *why)
+{
+	fprintf(f, "%-44s %10.*f %s  (no goal: %s)\n", figure, value >= 1000 ? 0 : 1, value, unit,
+		why);
+}
+
 /* Sorts v in place; prints n, p50, p99, p99.9, max in microseconds. */
 static inline void bench_report(FILE *f, const char *what, uint64_t *v, size_t n)
 {

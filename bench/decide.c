@@ -246,6 +246,12 @@ int main(int argc, char **argv)
 	bench_goal(stdout, "decision p99.9 (worse of grant, deny)",
 		   worse(grant_ns, n_grant, deny_ns, n_deny, 0.999) / 1e3, "µs", BENCH_AT_MOST,
 		   1000);
+	bench_beside(stdout, "floor: bare SQLite lookup p99",
+		     bench_pct(floor_ns, reads, 0.99) / 1e3, "µs", "the floor of decision p99");
+	bench_beside(stdout, "floor: lookup + one small append p99",
+		     bench_pct(append_ns, reads, 0.99) / 1e3, "µs", "the floor of decision p99");
+	bench_beside(stdout, "floor: lookup + one small append p99.9",
+		     bench_pct(append_ns, reads, 0.999) / 1e3, "µs", "the floor of decision p99.9");
 	printf("# decisions that disagreed with the generated data: %zu\n", granted_wrong);
 	printf("# peak RSS of this process: %ld MiB\n", rss_kib() / 1024);
 	core_free(core);

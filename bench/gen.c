@@ -213,6 +213,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aeogate-bench-gen: %s\n", err);
 		return 1;
 	}
+	/* aeogated refuses a database others may read: leave it as the service would. */
+	if (chmod(db, 0640) < 0) {
+		fprintf(stderr, "aeogate-bench-gen: %s: %s\n", db, strerror(errno));
+		return 1;
+	}
 	/* The topology aeogated would upsert from bench/bench.ini, and the levels. */
 	for (size_t i = 0; i < 3; i++) {
 		if ((r = store_zone_upsert(s, zones[i])) < 0 ||
