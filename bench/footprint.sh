@@ -30,6 +30,9 @@ else
 	mkdir -p "$STATE"
 	[ -n "$DB" ] && ln -s "$(realpath "$DB")" "$STATE/aeogate.db"
 fi
+# Writes still in the page cache (the generator's, a previous bench's) are
+# flushed first: aeogated syncs at start, and would pay for them.
+sync -f "$STATE"
 
 PYTHONPATH="$ROOT/bench" python3 - "$BUILD" "$ROOT/bench/bench.ini" "$STATE" "$T" "$START" "$DB" <<'PY'
 import random, sqlite3, sys, time
