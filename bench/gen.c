@@ -50,20 +50,25 @@ static const char *const levels[] = {"L-cage", "L-dock", "L-office", "L-all"};
 
 static bool indexes_dropped;
 
-static void die(struct store *s, const char *what, int r)
+static void fail_exit(void)
 {
-	fprintf(stderr, "aeogate-bench-gen: %s: %s (%s)\n", what, strerror(-r),
-		s ? store_last_error(s) : "");
 	if (indexes_dropped)
 		fprintf(stderr, "aeogate-bench-gen: the database lacks its secondary indexes now: "
 				"generate it again\n");
 	exit(1);
 }
 
+static void die(struct store *s, const char *what, int r)
+{
+	fprintf(stderr, "aeogate-bench-gen: %s: %s (%s)\n", what, strerror(-r),
+		s ? store_last_error(s) : "");
+	fail_exit();
+}
+
 static void die_sql(sqlite3 *db, const char *what)
 {
 	fprintf(stderr, "aeogate-bench-gen: %s: %s\n", what, sqlite3_errmsg(db));
-	exit(1);
+	fail_exit();
 }
 
 /* Pages the database holds, free pages not counted, as one snapshot sees it (WAL included). */
