@@ -259,4 +259,11 @@ beside(`aeogated file-mapped memory with ${streams}`, daemonEnd.file, 'MiB', 'pa
 beside(`aeogate-web RSS with ${streams}`, webEnd.rss, 'MiB', 'none set');
 g.destroy();
 for (const c of clients) c.socket?.destroy();
+// Stop both and wait for them: aeogated writes its head record while it stops,
+// and the temporary directory is removed only after that.
+await Promise.all(procs.map((p) => new Promise((res) => {
+  if (p.exitCode !== null || p.signalCode !== null) return res();
+  p.once('exit', res);
+  p.kill('SIGTERM');
+})));
 process.exit(0);
