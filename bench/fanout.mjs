@@ -11,7 +11,10 @@
 //                      decision and the commit);
 //   read -> reply      sim.present's round trip on the control socket;
 // and the RSS of aeogate-web and aeogated idle, with N clients connected,
-// and at the end (peak too). Never passes or fails on time.
+// and at the end (peak too; anonymous and file-mapped memory apart).
+// aeogated's RSS at the end is printed beside its goal (issue 12: <= 32 MiB
+// with 100 streams), in the goal line bench/run-all collects (the format of
+// bench.h's bench_goal). Never passes or fails on time.
 //
 //   node bench/fanout.mjs --build BUILD_DIR [--clients 100] [--rate 50]
 //        [--events 3000] [--batch 8] [--ui DIR]
@@ -55,9 +58,17 @@ process.on('SIGINT', () => process.exit(130));
 function rss(pid) {
   const st = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (k) => Number(st.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))[1]);
-  return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
+  return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024, anon: kib('RssAnon') / 1024, file: kib('RssFile') / 1024 };
 }
-const fmtRss = (r) => `${r.rss.toFixed(1)} MiB (peak ${r.hwm.toFixed(1)})`;
+const fmtRss = (r) => `${r.rss.toFixed(1)} MiB (anonymous ${r.anon.toFixed(1)}, file-mapped ${r.file.toFixed(1)}; peak ${r.hwm.toFixed(1)})`;
+// One figure beside its goal and the ratio, as bench.h's bench_goal and benchlib.goal print it.
+function goal(figure, value, unit, atMost, target) {
+  const missed = atMost ? value > target : value < target;
+  console.log(`${figure.padEnd(44)} ${value.toFixed(value >= 1000 ? 0 : 1).padStart(10)} ${unit}  goal ${atMost ? '≤' : '≥'} ${target.toFixed(0)} ${unit}  ${(value / target).toFixed(2)}×${missed ? '  MISSED' : ''}`);
+}
+function beside(figure, value, unit, why) {
+  console.log(`${figure.padEnd(44)} ${value.toFixed(value >= 1000 ? 0 : 1).padStart(10)} ${unit}  (no goal: ${why})`);
+}
 
 async function waitFor(what, fn, ms = 15000) {
   const end = Date.now() + ms;
@@ -241,6 +252,18 @@ console.log(pct('read -> client', read));
 console.log(pct('read -> reply', replyLat));
 console.log(`aeogate-web RSS: idle ${fmtRss(webIdle)}; ${connected.length} clients connected ${fmtRss(webConnected)}; after the run ${fmtRss(webEnd)}`);
 console.log(`aeogated RSS:    idle ${fmtRss(daemonIdle)}; ${connected.length} clients connected ${fmtRss(daemonConnected)}; after the run ${fmtRss(daemonEnd)}`);
+const streams = connected.length === N ? `${N} streams` : `${connected.length} of ${N} streams`;
+goal(`aeogated RSS with ${streams}`, daemonEnd.rss, 'MiB', true, 32);
+beside(`aeogated anonymous memory with ${streams}`, daemonEnd.anon, 'MiB', 'part of the RSS above');
+beside(`aeogated file-mapped memory with ${streams}`, daemonEnd.file, 'MiB', 'part of the RSS above');
+beside(`aeogate-web RSS with ${streams}`, webEnd.rss, 'MiB', 'none set');
 g.destroy();
 for (const c of clients) c.socket?.destroy();
+// Stop both and wait for them: aeogated writes its head record while it stops,
+// and the temporary directory is removed only after that.
+await Promise.all(procs.map((p) => new Promise((res) => {
+  if (p.exitCode !== null || p.signalCode !== null) return res();
+  p.once('exit', res);
+  p.kill('SIGTERM');
+})));
 process.exit(0);

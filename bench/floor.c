@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/* The floors of bench/floor.h: bare SQLite on the same file and disk. */
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "floor.h"
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void scratch_remove(const char *path)
+{
+	char side[4200];
+
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
+static int fail(sqlite3 *db, const char *what)
+{
+	fprintf(stderr, "floor: %s: %s\n", what, db ? sqlite3_errmsg(db) : "out of memory");
+	return -1;
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(db, sql);
+}
+
+/* One lookup of a random generated badge with st; -1 when it is not there. */
+static int lookup(sqlite3 *db, sqlite3_stmt *st, uint64_t persons, uint64_t *rng)
+{
+	uint64_t p = xorshift(rng) % persons;
+	char id[48];
+	int r;
+
+	snprintf(id, sizeof(id), "h10301:%llu:%llu", (unsigned long long)(1 + p / 65536),
+		 (unsigned long long)(p % 65536));
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	return r == SQLITE_ROW ? 0 : fail(db, id);
+}
+
+int floor_lookup(const struct floor *f, uint64_t n, uint64_t *ns)
+{
+	uint64_t rng = 2463534242ull;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+
+	if (sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fail(db, f->db);
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db,
+			       "SELECT person, status, valid_from, valid_until FROM credentials "
+			       "WHERE id = ?",
+			       -1, &st, NULL) != SQLITE_OK) {
+		fail(db, "prepare");
+		goto out;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t t0 = bench_ns();
+
+		if (lookup(db, st, f->persons, &rng) < 0)
+			goto out;
+		ns[i] = bench_ns() - t0;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return r;
+}
+
+int floor_lookup_append(const struct floor *f, uint64_t n, uint64_t *ns)
+{
+	static const char *const sql[] = {
+	    "BEGIN",
+	    "SELECT person, status, valid_from, valid_until FROM p.credentials WHERE id = ?",
+	    "INSERT INTO floor (ts_ms, kind, hash) VALUES (?, 'access.granted', randomblob(32))",
+	    "COMMIT",
+	};
+	sqlite3_stmt *st[4] = {0};
+	uint64_t rng = 2463534242ull;
+	char pragma[64];
+	sqlite3 *db = NULL;
+	bool full = !strcmp(f->durability, "full");
+	int r = -1;
+
+	scratch_remove(f->scratch);
+	if (sqlite3_open_v2(f->scratch, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		fail(db, f->scratch);
+		goto out;
+	}
+	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous = %s", full ? "FULL" : "NORMAL");
+	if (exec(db, "PRAGMA journal_mode = WAL") < 0 || exec(db, pragma) < 0 ||
+	    exec(db,
+		 "CREATE TABLE floor (seq INTEGER PRIMARY KEY NOT NULL, ts_ms INTEGER NOT NULL, "
+		 "kind TEXT NOT NULL, hash BLOB NOT NULL) STRICT") < 0)
+		goto out;
+	if (f->db) {
+		sqlite3_stmt *a;
+		int q;
+
+		if (sqlite3_prepare_v2(db, "ATTACH ? AS p", -1, &a, NULL) != SQLITE_OK) {
+			fail(db, "attach");
+			goto out;
+		}
+		sqlite3_bind_text(a, 1, f->db, -1, SQLITE_STATIC);
+		q = sqlite3_step(a);
+		sqlite3_finalize(a);
+		if (q != SQLITE_DONE) {
+			fail(db, f->db);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < 4; i++) {
+		if ((i != 1 || f->db) &&
+		    sqlite3_prepare_v2(db, sql[i], -1, &st[i], NULL) != SQLITE_OK) {
+			fail(db, sql[i]);
+			goto out;
+		}
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t t0 = bench_ns();
+
+		if (sqlite3_step(st[0]) != SQLITE_DONE) {
+			fail(db, sql[0]);
+			goto out;
+		}
+		sqlite3_reset(st[0]);
+		if (f->db && lookup(db, st[1], f->persons, &rng) < 0)
+			goto out;
+		sqlite3_bind_int64(st[2], 1, (sqlite3_int64)t0);
+		if (sqlite3_step(st[2]) != SQLITE_DONE || sqlite3_step(st[3]) != SQLITE_DONE) {
+			fail(db, "append");
+			goto out;
+		}
+		sqlite3_reset(st[2]);
+		sqlite3_reset(st[3]);
+		ns[i] = bench_ns() - t0;
+	}
+	r = 0;
+out:
+	for (size_t i = 0; i < 4; i++)
+		sqlite3_finalize(st[i]);
+	if (db && sqlite3_get_autocommit(db) == 0)
+		exec(db, "ROLLBACK");
+	sqlite3_close(db);
+	scratch_remove(f->scratch);
+	return r;
+}
