@@ -572,8 +572,8 @@ static char *read_detail(const struct reader_config *rc, const struct hal_read *
 	if (!matched) {
 		/* The decision path: no JSON objects, one formatted line. */
 		if (r->kind == HAL_READ_WIEGAND)
-			return asprintf(&text, "{\"direction\":\"%s\",\"bits\":%zu}", rc->direction,
-					r->nbits) < 0
+			return asprintf(&text, "{\"bits\":%zu,\"direction\":\"%s\"}", r->nbits,
+					rc->direction) < 0
 				   ? NULL
 				   : text;
 		return asprintf(&text, "{\"direction\":\"%s\",\"uid_bytes\":%zu}", rc->direction,
@@ -590,7 +590,7 @@ static char *read_detail(const struct reader_config *rc, const struct hal_read *
 		json_decref(d);
 		return NULL;
 	}
-	text = json_dumps(d, JSON_COMPACT);
+	text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(d);
 	return text;
 }

@@ -30,6 +30,22 @@ json_t *event_to_json(const struct event *e);
 /* The canonical encoding (malloc'd, caller frees), or NULL on allocation failure. */
 char *audit_canonical(const struct event *e);
 
+/*
+ * The definition itself: event_to_json dumped compact with sorted keys.
+ * audit_canonical and audit_hash use a direct encoder that must agree with
+ * it byte for byte (fuzz_canonical); this is what it is checked against.
+ */
+char *audit_canonical_reference(const struct event *e);
+
+/*
+ * The direct encoder (canonical.c): writes the canonical encoding into buf
+ * and returns its length, -ENOSPC when buf is short, or -EAGAIN for an
+ * event it leaves to the reference (a detail not already canonical, a
+ * string needing an escape other than \" and \\, invalid UTF-8).
+ */
+#define CHAIN_CANONICAL_FAST_MAX 4096
+int event_canonical_fast(const struct event *e, char *buf, size_t len);
+
 /* hash of (prev, e) as lower-case hex; -EINVAL when prev is not 64 hex digits. */
 int audit_hash(const char *prev, const struct event *e, char ret_hash[EVENT_HASH_HEX]);
 
