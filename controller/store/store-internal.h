@@ -117,12 +117,22 @@ extern const char *const store_events_sql[_ST_MAX];
 extern const char *const store_audit_sql[_ST_MAX];
 extern const char *const store_users_sql[_ST_MAX];
 
+/* How long a write waits for another connection (aeogatectl, a backup) to let go. */
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+struct store_wal;
+
 struct store {
 	sqlite3 *db;
+	struct store_wal *wal; /* the checkpointer (wal.c); NULL read-only or in memory */
 	sqlite3_stmt *stmt[_ST_MAX];
 	char errmsg[256];
 	int opened_version; /* user_version before this open migrated it */
 };
+
+/* wal.c: checkpoints on a thread of their own, off the decision path. */
+int store_wal_start(struct store *s, const char *path);
+void store_wal_stop(struct store *s);
 
 /* Records why the last call failed, for store_last_error; returns r. */
 int store_fail(struct store *s, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -21,9 +21,6 @@
 #include "schema.h"
 #include "store-internal.h"
 
-/* How long a write waits for another connection (aeogatectl, a backup) to let go. */
-#define STORE_BUSY_TIMEOUT_MS 5000
-
 const char *const store_core_sql[_ST_MAX] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
@@ -545,6 +542,14 @@ static int store_open_mode(const char *path, const char *durability, bool readon
 	r = store_prepare_all(s);
 	if (r < 0)
 		goto err_close;
+	/* A file in WAL mode gets its checkpointer; read-only and in-memory ones need none. */
+	if (!readonly && strcmp(path, ":memory:") != 0 && path[0]) {
+		r = store_wal_start(s, path);
+		if (r < 0) {
+			store_fail(s, r, "cannot start the WAL checkpointer");
+			goto err_close;
+		}
+	}
 
 	s->errmsg[0] = '\0';
 	*ret = s;
@@ -574,6 +579,7 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	store_wal_stop(s);
 	for (int i = 0; i < _ST_MAX; i++)
 		sqlite3_finalize(s->stmt[i]);
 	sqlite3_close(s->db);

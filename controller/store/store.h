@@ -48,6 +48,12 @@ int store_open_readonly(const char *path, struct store **ret, char *err, size_t 
 void store_close(struct store *s); /* accepts NULL */
 
 /*
+ * Checkpoints that copied the whole WAL into the database file (the WAL
+ * then starts over at the next commit): controller/store/wal.c.
+ */
+uint64_t store_wal_checkpoints(struct store *s);
+
+/*
  * SQLite's message for the last failed call on s (or the store's own
  * explanation), for logs; valid until the next store call.
  */

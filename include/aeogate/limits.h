@@ -130,6 +130,20 @@
  * hours of a busy site, for someone to make room. A reserve above 4 GiB
  * would only take a gateway board's card from the log itself.
  */
+/*
+ * WAL pages after which the checkpointer thread copies the WAL into the
+ * database file (about 1 MiB): early, so that between decisions it catches
+ * up and the WAL starts over long before the writer's own limit below.
+ */
+#define AEOGATE_WAL_CHECKPOINT_PAGES 250
+/*
+ * ... and the WAL size at which the writer checkpoints itself, as SQLite's
+ * automatic checkpoint does at its default: only a burst of back-to-back
+ * commits outruns the thread, and the WAL stays as small as it always was
+ * (a near-full disk has no room for a larger one).
+ */
+#define AEOGATE_WAL_CHECKPOINT_INLINE_PAGES 1000
+
 #define AEOGATE_STORAGE_RESERVE_DEFAULT (64ull << 20)
 #define AEOGATE_STORAGE_RESERVE_MAX	(4ull << 30)
 
