@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The audit chain (controller/audit.c): the canonical encoding an auditor
+ * The audit chain (controller/audit/append.c): the canonical encoding an auditor
  * recomputes, the hash over it, and the chain as appended to a real store
  * and verified one event at a time. Also the signed head record kept
- * outside the database (controller/checkpoint.c) and the triggers that
+ * outside the database (controller/audit/checkpoint.c) and the triggers that
  * keep the log append-only outside pruning.
  */
 #include <errno.h>
