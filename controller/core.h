@@ -139,7 +139,7 @@ struct users;
 void core_set_users(struct core *c, struct users *u);
 struct users *core_users(struct core *c);
 
-/* The same for the audit service (controller/api/ops_audit.h), which the audit ops reach. */
+/* The same for the audit service (controller/audit/audit.h), which the audit ops reach. */
 struct audit;
 void core_set_audit(struct core *c, struct audit *a);
 struct audit *core_audit(struct core *c);

@@ -32,14 +32,14 @@
 /* END users wiring */
 
 /* BEGIN audit wiring */
-#include "ops_audit.h"
+#include "audit.h"
 
 /* Signs a checkpoint every checkpoint_minutes when events came in between. */
 static void prune_log_news(struct audit *a);
 
 static int on_checkpoint_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	ops_audit_tick(userdata);
+	audit_tick(userdata);
 	prune_log_news(userdata); /* a scheduled run that could not start */
 	/* A oneshot timer: re-arm it for the next minute. */
 	sd_event_source_set_time_relative(s, 60ull * 1000 * 1000);
@@ -50,7 +50,7 @@ static int on_checkpoint_timer(sd_event_source *s, uint64_t usec, void *userdata
 static void prune_log_news(struct audit *a)
 {
 	bool failed = false;
-	const char *news = ops_audit_prune_news(a, &failed);
+	const char *news = audit_prune_news(a, &failed);
 
 	if (news)
 		fprintf(stderr, "%s%s\n", failed ? SD_WARNING : SD_INFO, news);
@@ -58,7 +58,7 @@ static void prune_log_news(struct audit *a)
 
 static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	if (ops_audit_prune_step(userdata)) {
+	if (audit_prune_step(userdata)) {
 		sd_event_source_set_time_relative(s, AEOGATE_PRUNE_STEP_GAP_MS * 1000ull);
 		sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	}
@@ -67,7 +67,7 @@ static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata)
 }
 
 /* The audit service's lines (checkpoints, start findings) go to the journal. */
-static void audit_report(void *userdata, int priority, const char *line)
+static void audit_log(void *userdata, int priority, const char *line)
 {
 	fprintf(stderr, "<%d>%s\n", priority, line);
 }
@@ -99,9 +99,9 @@ static int64_t mono_ms(void *userdata)
 }
 
 /* Alarms raised and checkpoints counted (stored events only: no row to raise or sign). */
-static void audit_on_event(void *userdata, const struct event *e)
+static void audit_subscriber(void *userdata, const struct event *e)
 {
-	ops_audit_on_event(userdata, e);
+	audit_on_event(userdata, e);
 }
 
 static void followers_on_event(void *userdata, const struct event *e)
@@ -371,14 +371,14 @@ int main(int argc, char **argv)
 					    .alarm_ack_limit_ms = cfg.alarm_ack_limit_ms,
 					    .retention = cfg.retention,
 					    .n_retention = cfg.n_retention,
-					    .report = audit_report};
+					    .report = audit_log};
 
-		r = ops_audit_init(&audit, core, cfg.state_dir, &as, err, sizeof(err));
+		r = audit_new(&audit, core, cfg.state_dir, &as, err, sizeof(err));
 		if (r < 0) {
 			fprintf(stderr, SD_ERR "%s\n", err);
 			goto out;
 		}
-		fprintf(stderr, SD_INFO "device key %s (%s/device.pub)\n", ops_audit_key_id(audit),
+		fprintf(stderr, SD_INFO "device key %s (%s/device.pub)\n", audit_key_id(audit),
 			cfg.state_dir);
 		core_set_audit(core, audit);
 	}
@@ -448,7 +448,7 @@ int main(int argc, char **argv)
 	}
 	/* Alarm rows before followers hear of the alarm. */
 	if ((r = bus_new(&bus)) < 0 ||
-	    (r = bus_subscribe(bus, BUS_STORED_ONLY, audit_on_event, audit)) < 0 ||
+	    (r = bus_subscribe(bus, BUS_STORED_ONLY, audit_subscriber, audit)) < 0 ||
 	    (r = bus_subscribe(bus, 0, followers_on_event, ctl)) < 0) {
 		fprintf(stderr, SD_ERR "event bus: %s\n", strerror(-r));
 		goto out;
@@ -469,7 +469,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	sd_event_source_set_enabled(prune_timer, SD_EVENT_OFF);
-	ops_audit_set_prune_waker(audit, prune_wake, prune_timer);
+	audit_set_prune_waker(audit, prune_wake, prune_timer);
 	/* END audit wiring */
 
 	r = core_start(core, loop);
@@ -499,7 +499,7 @@ int main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	core_stop(core);
 	emit_system(core, "system.stop", NULL);
-	ops_audit_stop(audit); /* a checkpoint and head record over system.stop */
+	audit_stop(audit); /* a checkpoint and head record over system.stop */
 	fprintf(stderr, SD_INFO "aeogated stopping: every lock is locked\n");
 	ret = r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 out:
@@ -516,9 +516,9 @@ out:
 	reserve_free(reserve);
 	/* BEGIN audit wiring (pruning timer) */
 	if (audit)
-		ops_audit_set_prune_waker(audit, NULL, NULL);
+		audit_set_prune_waker(audit, NULL, NULL);
 	sd_event_source_unref(prune_timer);
-	ops_audit_free(audit);
+	audit_free(audit);
 	/* END audit wiring */
 	sd_event_unref(loop);
 	return ret;
