@@ -113,8 +113,10 @@ static const char *prune_blocker(struct audit *a, const struct event *e, char *w
 static int prune_scan_cb(const struct event *e, void *userdata)
 {
 	struct audit *a = userdata;
-	char h[EVENT_HASH_HEX], why[192];
+	struct audit_verifier link;
+	char why[192];
 	const char *blocker;
+	int r;
 
 	/*
 	 * A truncation recorded at start: nothing of the gap is left to delete,
@@ -128,14 +130,15 @@ static int prune_scan_cb(const struct event *e, void *userdata)
 		memcpy(a->job.pos_hash, e->prev, EVENT_HASH_HEX);
 		memcpy(a->job.last_hash, e->prev, EVENT_HASH_HEX);
 	}
-	if (e->seq != a->job.pos + 1) {
+	audit_verifier_resume(&link, a->job.pos, a->job.pos_hash);
+	r = audit_verify_next(&link, e);
+	if (r == -EPIPE && e->seq != a->job.pos + 1) {
 		prune_fail(a, a->job.pos + 1,
 			   "seq %" PRId64 ": missing: refusing to prune a broken chain",
 			   a->job.pos + 1);
 		return 3;
 	}
-	if (strcmp(e->prev, a->job.pos_hash) != 0 || audit_hash(e->prev, e, h) < 0 ||
-	    strcmp(h, e->hash) != 0) {
+	if (r < 0) {
 		prune_fail(a, e->seq,
 			   "seq %" PRId64 ": does not verify (altered, inserted or reordered): "
 			   "refusing to prune a broken chain",

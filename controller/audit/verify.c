@@ -18,8 +18,7 @@
 
 struct live_ctx {
 	const struct devkey *key;
-	int64_t prev_seq;
-	char prev_hash[EVENT_HASH_HEX];
+	struct audit_verifier link; /* the last event verified (chain.h) */
 	int64_t checked;
 	int64_t bad_seq;
 	int64_t bad_last; /* the end of a missing range; 0 for one seq */
@@ -83,44 +82,42 @@ static void note_finding(struct live_ctx *v, const struct event *e)
 static int live_cb(const struct event *e, void *userdata)
 {
 	struct live_ctx *v = userdata;
-	char h[EVENT_HASH_HEX];
+	struct audit_verifier *link = &v->link;
 	bool gap = false, finding = e->kind && (!strcmp(e->kind, "audit.truncated") ||
 						!strcmp(e->kind, "audit.head_invalid"));
+	int r;
 
-	if (e->seq > v->prev_seq + 1 &&
-	    truncation_check(v->key->pk, v->prev_seq, e, &v->gap) == 0) {
-		/* Recorded at start: the chain goes on from the signed witness, not from prev_seq.
+	if (e->seq > link->seq + 1 && truncation_check(v->key->pk, link->seq, e, &v->gap) == 0) {
+		/* Recorded at start: the chain goes on from the signed witness, not from link->seq.
 		 */
-		v->gap_first = v->prev_seq + 1;
-		v->prev_seq = e->seq - 1;
-		memcpy(v->prev_hash, e->prev, EVENT_HASH_HEX);
+		v->gap_first = link->seq + 1;
+		audit_verifier_accept_gap(link, e);
 		gap = true;
 	}
-	if (e->seq != v->prev_seq + 1) {
-		v->bad_seq = e->seq > v->prev_seq + 1 ? v->prev_seq + 1 : e->seq;
-		v->bad_last = e->seq > v->prev_seq + 2 ? e->seq - 1 : 0;
+	r = audit_verify_next(link, e);
+	if (r == -EPIPE && e->seq != link->seq + 1) {
+		v->bad_seq = e->seq > link->seq + 1 ? link->seq + 1 : e->seq;
+		v->bad_last = e->seq > link->seq + 2 ? e->seq - 1 : 0;
 		snprintf(v->problem, sizeof(v->problem), "%s",
-			 e->seq > v->prev_seq + 2   ? "missing: the events were deleted"
-			 : e->seq > v->prev_seq + 1 ? "missing: the event was deleted"
-						    : "out of order");
+			 e->seq > link->seq + 2	  ? "missing: the events were deleted"
+			 : e->seq > link->seq + 1 ? "missing: the event was deleted"
+						  : "out of order");
 		return 1;
 	}
-	if (strcmp(e->prev, v->prev_hash) != 0) {
+	if (r == -EPIPE) {
 		v->bad_seq = e->seq;
 		snprintf(v->problem, sizeof(v->problem),
 			 "does not follow seq %" PRId64
 			 " in the chain: an event was altered, inserted or reordered",
-			 v->prev_seq);
+			 link->seq);
 		return 1;
 	}
-	if (audit_hash(e->prev, e, h) < 0 || strcmp(h, e->hash) != 0) {
+	if (r < 0) {
 		v->bad_seq = e->seq;
 		snprintf(v->problem, sizeof(v->problem),
 			 "content does not match its hash: the event was altered");
 		return 1;
 	}
-	v->prev_seq = e->seq;
-	memcpy(v->prev_hash, e->hash, EVENT_HASH_HEX);
 	v->checked++;
 	if (gap)
 		note_truncation(v, e, &v->gap, v->gap_first);
@@ -391,8 +388,8 @@ int audit_verify(struct audit *a, int64_t after, const char *prev, size_t limit,
 	int r;
 
 	memset(page, 0, sizeof(*page));
-	v.prev_seq = start = after;
-	snprintf(v.prev_hash, sizeof(v.prev_hash), "%s", prev ? prev : AUDIT_GENESIS);
+	audit_verifier_resume(&v.link, after, prev ? prev : AUDIT_GENESIS);
+	start = after;
 	if ((r = store_event_last(s, &head, head_hash)) < 0)
 		return r;
 	/* The first page starts where the kept chain starts, from its anchor. */
@@ -403,8 +400,8 @@ int audit_verify(struct audit *a, int64_t after, const char *prev, size_t limit,
 			v.bad_seq = an.bad_seq;
 			snprintf(v.problem, sizeof(v.problem), "%s", an.problem);
 		} else if (an.first > 1 && !an.truncated) {
-			v.prev_seq = start = an.first - 1;
-			memcpy(v.prev_hash, an.prev, EVENT_HASH_HEX);
+			audit_verifier_resume(&v.link, an.first - 1, an.prev);
+			start = an.first - 1;
 			page->anchored = true;
 			page->anchor_seq = an.first - 1;
 			page->anchor_cp_id = an.cp_id;
@@ -413,24 +410,24 @@ int audit_verify(struct audit *a, int64_t after, const char *prev, size_t limit,
 		}
 		page->first_seq = an.first;
 	}
-	r = v.bad_seq ? 0 : store_event_list(s, v.prev_seq, limit, live_cb, &v);
+	r = v.bad_seq ? 0 : store_event_list(s, v.link.seq, limit, live_cb, &v);
 	if (r < 0)
 		return r;
-	done = !v.bad_seq && v.prev_seq >= head;
+	done = !v.bad_seq && v.link.seq >= head;
 	/* At the end: the log must reach the head record signed outside it. */
 	if (done && (r = live_head_check(a, &v, s, head)) < 0)
 		return r;
 	/* Checkpoints over what this page proved, and at the end those beyond the log's end. */
 	if (!v.bad_seq) {
-		r = audit_checkpoints_check(a, start, done ? 0 : v.prev_seq, &v.gap, v.gap_first,
+		r = audit_checkpoints_check(a, start, done ? 0 : v.link.seq, &v.gap, v.gap_first,
 					    &bad_seq, v.problem, sizeof(v.problem));
 		if (r < 0)
 			return r;
 		v.bad_seq = bad_seq;
 	}
 	page->checked = v.checked;
-	page->last_seq = v.prev_seq;
-	memcpy(page->last_hash, v.prev_hash, EVENT_HASH_HEX);
+	page->last_seq = v.link.seq;
+	memcpy(page->last_hash, v.link.hash, EVENT_HASH_HEX);
 	page->done = done && !v.bad_seq;
 	page->bad_seq = v.bad_seq;
 	page->bad_last = v.bad_seq ? v.bad_last : 0;
