@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "aeogate/wiegand.h"
 #include "collide.h"
@@ -135,4 +136,37 @@ int collide_scan(const struct config *cfg, struct store *s,
 			return r;
 	}
 	return sc.pairs;
+}
+
+struct warn_ctx {
+	void (*log)(void *userdata, int priority, const char *line);
+	void *userdata;
+};
+
+static int warn_pair(const char *a, const char *person_a, const struct collision *b, void *userdata)
+{
+	struct warn_ctx *w = userdata;
+	char line[1024];
+
+	snprintf(line, sizeof(line),
+		 "badges %s ('%s') and %s ('%s') are the same frame on %s: its reads are denied "
+		 "ambiguous_credential until one badge is replaced or no reader accepts both "
+		 "formats",
+		 a, person_a, b->credential, b->person, b->readers);
+	w->log(w->userdata, LOG_WARNING, line);
+	return 0;
+}
+
+void collide_warn(const struct config *cfg, struct store *s,
+		  void (*log)(void *userdata, int priority, const char *line), void *userdata)
+{
+	struct warn_ctx w = {.log = log, .userdata = userdata};
+	char line[160];
+	int r = collide_scan(cfg, s, warn_pair, &w);
+
+	if (r < 0) {
+		snprintf(line, sizeof(line), "cannot check enrolled badges for collisions: %s",
+			 strerror(-r));
+		log(userdata, LOG_WARNING, line);
+	}
 }

@@ -49,4 +49,12 @@ int collide_scan(const struct config *cfg, struct store *s,
 			   void *userdata),
 		 void *userdata);
 
+/*
+ * The start's and --check-config's report: one warning per colliding pair
+ * (and one when the badges cannot be checked), handed to log with a
+ * syslog LOG_* priority. Only mains log: log is theirs.
+ */
+void collide_warn(const struct config *cfg, struct store *s,
+		  void (*log)(void *userdata, int priority, const char *line), void *userdata);
+
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
+#include <syslog.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
@@ -986,4 +987,35 @@ void core_free(struct core *c)
 	}
 	free(c->held);
 	free(c);
+}
+
+int core_storage_news_text(const struct config *cfg, enum core_storage_news news, int error,
+			   uint64_t n, char *buf, size_t len)
+{
+	switch (news) {
+	case CORE_STORAGE_RESERVE_RELEASED:
+		snprintf(buf, len,
+			 "%s is full: released the %llu-byte storage reserve; events are still "
+			 "stored, alarm.storage raised: make room there",
+			 cfg->state_dir, (unsigned long long)n);
+		return LOG_CRIT;
+	case CORE_STORAGE_FAILING:
+		snprintf(buf, len,
+			 "storage failing (%s): alarm.storage raised; events wait in memory (at "
+			 "most %d) and are published unstored; grants are %s",
+			 strerror(-error), AEOGATE_EVENT_QUEUE_MAX,
+			 cfg->storage_failure_grant ? "given (storage_failure = grant)"
+						    : "refused (storage_failure = deny)");
+		return LOG_ALERT;
+	case CORE_STORAGE_RECOVERED:
+		snprintf(buf, len, "storage recovered: buffered events stored, %llu lost",
+			 (unsigned long long)n);
+		return LOG_NOTICE;
+	case CORE_STORAGE_RESERVE_RESTORED:
+		snprintf(buf, len, "storage reserve of %llu bytes held again",
+			 (unsigned long long)n);
+		return LOG_NOTICE;
+	}
+	snprintf(buf, len, "storage: news %d", (int)news);
+	return LOG_NOTICE;
 }

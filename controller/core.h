@@ -123,6 +123,12 @@ enum core_storage_news {
 typedef void (*core_storage_fn)(void *userdata, enum core_storage_news news, int error,
 				uint64_t bytes);
 void core_set_storage_callback(struct core *c, core_storage_fn fn, void *userdata);
+/*
+ * The news as a line for the journal (state_dir and the storage_failure
+ * choice from cfg); returns its syslog LOG_* priority.
+ */
+int core_storage_news_text(const struct config *cfg, enum core_storage_news news, int error,
+			   uint64_t n, char *buf, size_t len);
 
 /* While events wait in memory for storage: when it began (UTC ms); 0 otherwise. */
 int64_t core_storage_failing_since(struct core *c);
@@ -139,7 +145,7 @@ struct users;
 void core_set_users(struct core *c, struct users *u);
 struct users *core_users(struct core *c);
 
-/* The same for the audit service (controller/api/ops_audit.h), which the audit ops reach. */
+/* The same for the audit service (controller/audit/audit.h), which the audit ops reach. */
 struct audit;
 void core_set_audit(struct core *c, struct audit *a);
 struct audit *core_audit(struct core *c);

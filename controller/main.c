@@ -13,33 +13,44 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "bus.h"
 #include "collide.h"
 #include "core.h"
 #include "ctlsock.h"
 #include "ops.h"
 #include "reserve.h"
+#include "state.h"
 #include "store.h"
-#include "util.h"
-
-/* BEGIN users wiring */
 #include "users.h"
+#include "util.h"
 #include "worker.h"
-/* END users wiring */
 
-/* BEGIN audit wiring */
-#include "ops_audit.h"
+/* The journal: a line at a syslog LOG_* priority, as sd-daemon(3) prefixes it. */
+static void journal(void *userdata, int priority, const char *line)
+{
+	fprintf(stderr, "<%d>%s\n", priority, line);
+}
+
+/* How a pruning run ended: runs end on a timer, where no request can carry the news. */
+static void prune_log_news(struct audit *a)
+{
+	bool failed = false;
+	const char *news = audit_prune_news(a, &failed);
+
+	if (news)
+		journal(NULL, failed ? LOG_WARNING : LOG_INFO, news);
+}
 
 /* Signs a checkpoint every checkpoint_minutes when events came in between. */
-static void prune_log_news(struct audit *a);
-
 static int on_checkpoint_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	ops_audit_tick(userdata);
+	audit_tick(userdata);
 	prune_log_news(userdata); /* a scheduled run that could not start */
 	/* A oneshot timer: re-arm it for the next minute. */
 	sd_event_source_set_time_relative(s, 60ull * 1000 * 1000);
@@ -47,29 +58,14 @@ static int on_checkpoint_timer(sd_event_source *s, uint64_t usec, void *userdata
 	return 0;
 }
 
-static void prune_log_news(struct audit *a)
-{
-	bool failed = false;
-	const char *news = ops_audit_prune_news(a, &failed);
-
-	if (news)
-		fprintf(stderr, "%s%s\n", failed ? SD_WARNING : SD_INFO, news);
-}
-
 static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	if (ops_audit_prune_step(userdata)) {
+	if (audit_prune_step(userdata)) {
 		sd_event_source_set_time_relative(s, AEOGATE_PRUNE_STEP_GAP_MS * 1000ull);
 		sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	}
 	prune_log_news(userdata);
 	return 0;
-}
-
-/* The audit service's lines (checkpoints, start findings) go to the journal. */
-static void audit_report(void *userdata, int priority, const char *line)
-{
-	fprintf(stderr, "<%d>%s\n", priority, line);
 }
 
 /* Pruning runs in bounded steps, the loop serving the doors in between. */
@@ -80,7 +76,6 @@ static void prune_wake(void *userdata)
 	sd_event_source_set_time_relative(prune_timer, 0);
 	sd_event_source_set_enabled(prune_timer, SD_EVENT_ONESHOT);
 }
-/* END audit wiring */
 
 static void usage(FILE *f)
 {
@@ -99,9 +94,9 @@ static int64_t mono_ms(void *userdata)
 }
 
 /* Alarms raised and checkpoints counted (stored events only: no row to raise or sign). */
-static void audit_on_event(void *userdata, const struct event *e)
+static void audit_subscriber(void *userdata, const struct event *e)
 {
-	ops_audit_on_event(userdata, e);
+	audit_on_event(userdata, e);
 }
 
 static void followers_on_event(void *userdata, const struct event *e)
@@ -115,108 +110,12 @@ static int backlog(void *userdata, int64_t since, size_t limit,
 	return store_event_list(core_store(userdata), since, limit, cb, cbdata);
 }
 
-static int mkdir_parents(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-
-	if (strlen(path) >= sizeof(buf))
-		return -ENAMETOOLONG;
-	strcpy(buf, path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int warn_collision(const char *a, const char *person_a, const struct collision *b,
-			  void *userdata)
-{
-	fprintf(stderr,
-		SD_WARNING "badges %s ('%s') and %s ('%s') are the same frame on %s: its reads "
-			   "are denied ambiguous_credential until one badge is replaced or no "
-			   "reader accepts both formats\n",
-		a, person_a, b->credential, b->person, b->readers);
-	return 0;
-}
-
-/* Enrolled badges that the configured readers cannot tell apart: warned, never hidden. */
-static void warn_collisions(const struct config *cfg, struct store *s)
-{
-	int r = collide_scan(cfg, s, warn_collision, NULL);
-
-	if (r < 0)
-		fprintf(stderr, SD_WARNING "cannot check enrolled badges for collisions: %s\n",
-			strerror(-r));
-}
-
 static void on_storage(void *userdata, enum core_storage_news news, int error, uint64_t n)
 {
-	const struct config *cfg = userdata;
+	char line[512];
+	int priority = core_storage_news_text(userdata, news, error, n, line, sizeof(line));
 
-	switch (news) {
-	case CORE_STORAGE_RESERVE_RELEASED:
-		fprintf(stderr,
-			SD_CRIT "%s is full: released the %llu-byte storage reserve; events are "
-				"still stored, alarm.storage raised: make room there\n",
-			cfg->state_dir, (unsigned long long)n);
-		break;
-	case CORE_STORAGE_FAILING:
-		fprintf(stderr,
-			SD_ALERT
-			"storage failing (%s): alarm.storage raised; events wait in memory "
-			"(at most %d) and are published unstored; grants are %s\n",
-			strerror(-error), AEOGATE_EVENT_QUEUE_MAX,
-			cfg->storage_failure_grant ? "given (storage_failure = grant)"
-						   : "refused (storage_failure = deny)");
-		break;
-	case CORE_STORAGE_RECOVERED:
-		fprintf(stderr, SD_NOTICE "storage recovered: buffered events stored, %llu lost\n",
-			(unsigned long long)n);
-		break;
-	case CORE_STORAGE_RESERVE_RESTORED:
-		fprintf(stderr, SD_NOTICE "storage reserve of %llu bytes held again\n",
-			(unsigned long long)n);
-		break;
-	}
-}
-
-/*
- * The database holds password hashes, personnel records and badge numbers:
- * refuse one that others can read, as device.key is refused. SQLite gives
- * its -wal and -shm files the database's own mode.
- */
-static int check_private(const char *db_path)
-{
-	static const char *const suffixes[] = {"", "-wal", "-shm"};
-	char path[PATH_MAX + 32];
-	struct stat st;
-
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", db_path, suffixes[i]);
-		if (stat(path, &st) < 0) {
-			if (errno == ENOENT)
-				continue;
-			int r = -errno;
-
-			fprintf(stderr, SD_ERR "%s: %s\n", path, strerror(-r));
-			return r;
-		}
-		if (st.st_mode & (S_IRWXO | S_IWGRP)) {
-			fprintf(stderr,
-				SD_ERR "%s is mode %03o: others may read it (or its group write it); "
-				       "chmod 640 it\n",
-				path, (unsigned)(st.st_mode & 0777));
-			return -EPERM;
-		}
-	}
-	return 0;
+	journal(NULL, priority, line);
 }
 
 static void emit_system(struct core *c, const char *kind, const char *detail)
@@ -311,7 +210,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, SD_WARNING "enrolled badges not checked: %s\n",
 					err);
 			else
-				warn_collisions(&cfg, store);
+				collide_warn(&cfg, store, journal, NULL);
 			store_close(store);
 		}
 		printf("%s: ok: %zu doors, %zu readers\n", config_path, cfg.n_doors, cfg.n_readers);
@@ -330,14 +229,16 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	r = mkdir_parents(cfg.state_dir, 0750);
+	r = state_mkdir_parents(cfg.state_dir, 0750);
 	if (r < 0) {
 		fprintf(stderr, SD_ERR "state directory %s: %s\n", cfg.state_dir, strerror(-r));
 		goto out;
 	}
-	r = check_private(db_path);
-	if (r < 0)
+	r = state_check_private(db_path, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, SD_ERR "%s\n", err);
 		goto out;
+	}
 	r = reserve_open(cfg.state_dir, cfg.storage_reserve, &reserve, &owed);
 	if (r == -ENOSPC)
 		fprintf(stderr,
@@ -362,27 +263,25 @@ int main(int argc, char **argv)
 			strerror(-r));
 		goto out;
 	}
-	warn_collisions(&cfg, store);
+	collide_warn(&cfg, store, journal, NULL);
 
-	/* BEGIN audit wiring (device key, checkpoints, alarms) */
 	{
 		struct audit_settings as = {.checkpoint_events = cfg.checkpoint_events,
 					    .checkpoint_minutes = cfg.checkpoint_minutes,
 					    .alarm_ack_limit_ms = cfg.alarm_ack_limit_ms,
 					    .retention = cfg.retention,
 					    .n_retention = cfg.n_retention,
-					    .report = audit_report};
+					    .report = journal};
 
-		r = ops_audit_init(&audit, core, cfg.state_dir, &as, err, sizeof(err));
+		r = audit_new(&audit, core, cfg.state_dir, &as, err, sizeof(err));
 		if (r < 0) {
 			fprintf(stderr, SD_ERR "%s\n", err);
 			goto out;
 		}
-		fprintf(stderr, SD_INFO "device key %s (%s/device.pub)\n", ops_audit_key_id(audit),
+		fprintf(stderr, SD_INFO "device key %s (%s/device.pub)\n", audit_key_id(audit),
 			cfg.state_dir);
 		core_set_audit(core, audit);
 	}
-	/* END audit wiring */
 
 	r = sd_event_default(&loop);
 	if (r < 0)
@@ -400,17 +299,7 @@ int main(int argc, char **argv)
 	/* Pings the service manager when WatchdogSec= is set; a no-op otherwise. */
 	(void)sd_event_set_watchdog(loop, true);
 
-	{
-		char sockdir[PATH_MAX];
-		char *slash;
-
-		snprintf(sockdir, sizeof(sockdir), "%s", cfg.socket);
-		slash = strrchr(sockdir, '/');
-		if (slash && slash != sockdir) {
-			*slash = '\0';
-			(void)mkdir_parents(sockdir, 0755);
-		}
-	}
+	state_socket_dir_create(cfg.socket);
 	/* getgrnam's result is static: keep each gid before the next lookup. */
 	gr = getgrnam("aeogate-admin");
 	admin_gid = gr ? gr->gr_gid : (gid_t)-1;
@@ -426,7 +315,6 @@ int main(int argc, char **argv)
 		    .web_gid = web_gid,
 		    .timeout_ms = cfg.socket_timeout_ms,
 		};
-		/* BEGIN users wiring (tables, auth) */
 		/* Dashboard users and sessions; without them tokens are refused. */
 		core_set_users(core, users_new(core));
 		if (!core_users(core))
@@ -439,7 +327,6 @@ int main(int argc, char **argv)
 		users_set_worker(core_users(core), password_worker);
 		sc.auth = users_token_resolve;
 		sc.auth_userdata = core_users(core);
-		/* END users wiring (tables, auth) */
 		r = ctl_server_new(loop, &sc, &ctl);
 		if (r < 0) {
 			fprintf(stderr, SD_ERR "control socket %s: %s\n", cfg.socket, strerror(-r));
@@ -448,14 +335,13 @@ int main(int argc, char **argv)
 	}
 	/* Alarm rows before followers hear of the alarm. */
 	if ((r = bus_new(&bus)) < 0 ||
-	    (r = bus_subscribe(bus, BUS_STORED_ONLY, audit_on_event, audit)) < 0 ||
+	    (r = bus_subscribe(bus, BUS_STORED_ONLY, audit_subscriber, audit)) < 0 ||
 	    (r = bus_subscribe(bus, 0, followers_on_event, ctl)) < 0) {
 		fprintf(stderr, SD_ERR "event bus: %s\n", strerror(-r));
 		goto out;
 	}
 	core_set_bus(core, bus);
 
-	/* BEGIN audit wiring (checkpoint timer) */
 	r = sd_event_add_time_relative(loop, NULL, CLOCK_MONOTONIC, 60ull * 1000 * 1000, 0,
 				       on_checkpoint_timer, audit);
 	if (r < 0) {
@@ -469,8 +355,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	sd_event_source_set_enabled(prune_timer, SD_EVENT_OFF);
-	ops_audit_set_prune_waker(audit, prune_wake, prune_timer);
-	/* END audit wiring */
+	audit_set_prune_waker(audit, prune_wake, prune_timer);
 
 	r = core_start(core, loop);
 	if (r < 0) {
@@ -499,7 +384,7 @@ int main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	core_stop(core);
 	emit_system(core, "system.stop", NULL);
-	ops_audit_stop(audit); /* a checkpoint and head record over system.stop */
+	audit_stop(audit); /* a checkpoint and head record over system.stop */
 	fprintf(stderr, SD_INFO "aeogated stopping: every lock is locked\n");
 	ret = r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 out:
@@ -514,12 +399,10 @@ out:
 	core_free(core);
 	store_close(store);
 	reserve_free(reserve);
-	/* BEGIN audit wiring (pruning timer) */
 	if (audit)
-		ops_audit_set_prune_waker(audit, NULL, NULL);
+		audit_set_prune_waker(audit, NULL, NULL);
 	sd_event_source_unref(prune_timer);
-	ops_audit_free(audit);
-	/* END audit wiring */
+	audit_free(audit);
 	sd_event_unref(loop);
 	return ret;
 }

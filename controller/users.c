@@ -730,21 +730,6 @@ int users_login_finish(struct users *u, struct users_login *job, struct users_se
 	return 0;
 }
 
-int users_login(struct users *u, const char *name, const char *password, const char *source,
-		struct users_session *ret, int64_t *ret_retry_after_s)
-{
-	struct users_login job;
-	int r = users_login_begin(u, name, password, source, &job, ret_retry_after_s);
-
-	if (r < 0)
-		return r;
-	users_login_verify(&job);
-	r = users_login_finish(u, &job, ret);
-	if (r == -EBUSY && ret_retry_after_s)
-		*ret_retry_after_s = job.retry_after_s;
-	return r;
-}
-
 int users_logout(struct users *u, const char *token, const char *source)
 {
 	struct session *se = session_find(u, token);

@@ -43,7 +43,7 @@ struct users_env {
 #define USERS_TOKEN_HEX 65
 
 struct users_session {
-	char token[USERS_TOKEN_HEX]; /* only filled in by users_login */
+	char token[USERS_TOKEN_HEX]; /* only filled in by users_login_finish */
 	char user[AEOGATE_ID_MAX + 1];
 	unsigned role;		/* one ROLE_* bit */
 	int64_t idle_expires_s; /* seconds from now */
@@ -66,26 +66,22 @@ int users_set_password(struct users *u, const char *name, const char *password,
 		       const char *operator_id);
 
 /*
- * Checks a username and password. source names where the attempt came from
- * (the client address aeogate-web asserts, or "uid:N" for any other peer;
- * NULL for none). On success fills *ret with a new session. -EACCES for any
- * wrong credential (unknown user, bad password, disabled: the caller cannot
- * tell which), -EBUSY while throttled with *ret_retry_after_s set. A correct
- * password is refused only while its own account's delay runs, never
- * because of other accounts' failures from the same source.
- */
-int users_login(struct users *u, const char *name, const char *password, const char *source,
-		struct users_session *ret, int64_t *ret_retry_after_s);
-
-/*
- * The same check in three steps, so the argon2 verification (tens of
- * milliseconds) can run on a worker thread while the loop keeps deciding:
- * begin (loop: validation, throttling, the user's hash), verify (any
- * thread: touches only the job), finish (loop: throttle accounting, the
- * session, the event). begin's errors are users_login's; after a 0 from
- * begin, finish must be called exactly once; its -EBUSY (a wrong password
- * from a delayed source) comes with job->retry_after_s. The job holds the password
- * until verify or finish wipes it.
+ * Checks a username and password, in three steps, so the argon2
+ * verification (tens of milliseconds) can run on a worker thread while the
+ * loop keeps deciding: begin (loop: validation, throttling, the user's
+ * hash), verify (any thread: touches only the job), finish (loop: throttle
+ * accounting, the session, the event). source names where the attempt came
+ * from (the client address aeogate-web asserts, or "uid:N" for any other
+ * peer; NULL for none).
+ *
+ * begin: -EINVAL for a malformed name, password or source, -EBUSY while
+ * throttled with *ret_retry_after_s set, other negative errno from the store. After a 0 from begin,
+ * finish must be called exactly once. finish fills *ret with a new session; -EACCES for any wrong
+ * credential (unknown user, bad password, disabled: the caller cannot tell which), -EBUSY (a wrong
+ * password from a delayed source) with job->retry_after_s set. A correct password is refused only
+ * while its own account's delay runs, never because of other accounts'
+ * failures from the same source. The job holds the password until verify
+ * or finish wipes it.
  */
 struct users_login {
 	char name[AEOGATE_ID_MAX + 1];

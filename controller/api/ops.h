@@ -34,6 +34,8 @@ int ops_begin(struct ctl_request *req, struct core *c);
 void ops_abort(struct core *c);
 int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail);
 
+/* A checkpoint as statements and audit.checkpoint name it. */
+json_t *ops_checkpoint_json(const struct checkpoint *cp);
 json_t *ops_person_json(struct store *s, const struct person *p);
 json_t *ops_credential_json(const struct credential *cr);
 

@@ -8,8 +8,8 @@
  * A report is paged out like an export (report.begin, report.page,
  * report.seal): each page hands the client the running state (a cursor,
  * the row count, the report chain) under the process-local MAC key of
- * ops_audit.c, so the seal signs only what this process computed. The
- * signed statement binds the rows to a checkpoint of the event chain made
+ * the audit service (audit_mac), so the seal signs only what this process
+ * computed. The signed statement binds the rows to a checkpoint of the event chain made
  * at the seal: the report says what the state was at that seq.
  */
 #include <errno.h>
@@ -24,7 +24,6 @@
 #include "core.h"
 #include "export.h"
 #include "ops.h"
-#include "ops_audit.h"
 #include "reports.h"
 #include "util.h"
 
@@ -499,7 +498,7 @@ static int params_from_json(const json_t *o, struct report_params *ret)
 	return 0;
 }
 
-static int state_mac(const struct report_run *run, char ret[OPS_AUDIT_MAC_HEX])
+static int state_mac(const struct report_run *run, char ret[AUDIT_MAC_HEX])
 {
 	json_t *pj = params_json(&run->p);
 	char *ptext = pj ? json_dumps(pj, JSON_COMPACT | JSON_SORT_KEYS) : NULL, *text = NULL;
@@ -510,7 +509,7 @@ static int state_mac(const struct report_run *run, char ret[OPS_AUDIT_MAC_HEX])
 		free(ptext);
 		return -ENOMEM;
 	}
-	ops_audit_mac(core_audit(run->core), text, ret);
+	audit_mac(core_audit(run->core), text, ret);
 	free(text);
 	free(ptext);
 	return 0;
@@ -518,7 +517,7 @@ static int state_mac(const struct report_run *run, char ret[OPS_AUDIT_MAC_HEX])
 
 static json_t *state_json(const struct report_run *run)
 {
-	char mac[OPS_AUDIT_MAC_HEX];
+	char mac[AUDIT_MAC_HEX];
 
 	if (state_mac(run, mac) < 0)
 		return NULL;
@@ -559,7 +558,7 @@ static int get_run(struct ctl_request *req, struct report_run *run)
 	const char *cursor = json_string_value(json_object_get(st, "cursor"));
 	const char *chain = json_string_value(json_object_get(st, "chain"));
 	const char *given = json_string_value(json_object_get(st, "mac"));
-	char mac[OPS_AUDIT_MAC_HEX];
+	char mac[AUDIT_MAC_HEX];
 
 	if (get_report(req, run) < 0)
 		return -1;
@@ -608,7 +607,7 @@ static int op_report_begin(struct ctl_request *req, json_t **ret)
 	if (!run.p.at_ms)
 		run.p.at_ms = core_wall_ms(c);
 	if (!strcmp(run.def->name, "alarms"))
-		run.p.ack_limit_ms = ops_audit_alarm_ack_limit_ms(core_audit(c));
+		run.p.ack_limit_ms = audit_alarm_ack_limit_ms(core_audit(c));
 	memcpy(run.chain, AUDIT_GENESIS, EVENT_HASH_HEX);
 	state = state_json(&run);
 	if (!state)
@@ -667,17 +666,17 @@ static int op_report_seal(struct ctl_request *req, json_t **ret)
 		return -1;
 	if (!run.done)
 		return ctl_fail(req, "failed_precondition", "the report has pages left to read");
-	r = ops_audit_checkpoint_head(core_audit(c), &cp);
+	r = audit_checkpoint_head(core_audit(c), &cp);
 	if (r < 0)
 		return ops_store_error(req, r, "checkpoint");
 	time_format_ms(core_wall_ms(c), now, sizeof(now));
-	statement = json_pack(
-	    "{s:s,s:s,s:o,s:o,s:I,s:s,s:o,s:s,s:s,s:s,s:s,s:s}", "type", REPORT_STATEMENT_TYPE,
-	    "report", run.def->name, "params", params_json(&run.p), "columns",
-	    columns_json(run.def), "rows", (json_int_t)run.count, "report_chain", run.chain,
-	    "checkpoint", ops_audit_checkpoint_json(&cp), "key_id", ops_audit_key_id(core_audit(c)),
-	    "generator", "aeogated " AEOGATE_VERSION, "generated_at", now, "operator",
-	    req->operator_id, "site", core_config(c)->site_name);
+	statement = json_pack("{s:s,s:s,s:o,s:o,s:I,s:s,s:o,s:s,s:s,s:s,s:s,s:s}", "type",
+			      REPORT_STATEMENT_TYPE, "report", run.def->name, "params",
+			      params_json(&run.p), "columns", columns_json(run.def), "rows",
+			      (json_int_t)run.count, "report_chain", run.chain, "checkpoint",
+			      ops_checkpoint_json(&cp), "key_id", audit_key_id(core_audit(c)),
+			      "generator", "aeogated " AEOGATE_VERSION, "generated_at", now,
+			      "operator", req->operator_id, "site", core_config(c)->site_name);
 	if (statement && !strcmp(run.def->name, "entitlements")) {
 		/* The entitlements report names the latest access-rights review. */
 		r = store_review_last(core_store(c), &rv);
@@ -688,14 +687,14 @@ static int op_report_seal(struct ctl_request *req, json_t **ret)
 		json_object_set_new(statement, "review", r == 0 ? review_json(&rv) : json_null());
 	}
 	text = statement ? report_statement_text(statement) : NULL;
-	if (!text || ops_audit_sign(core_audit(c), text, sig, sizeof(sig)) < 0) {
+	if (!text || audit_sign(core_audit(c), text, sig, sizeof(sig)) < 0) {
 		free(text);
 		json_decref(statement);
 		return ctl_fail(req, "internal", "cannot sign the statement");
 	}
 	free(text);
 	*ret = json_pack("{s:o,s:s,s:s}", "statement", statement, "signature", sig, "public_key",
-			 ops_audit_public_key(core_audit(c)));
+			 audit_public_key(core_audit(c)));
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,4 +130,16 @@ int audit_verify_next(struct audit_verifier *v, const struct event *e)
 	v->seq = e->seq;
 	memcpy(v->hash, e->hash, EVENT_HASH_HEX);
 	return 0;
+}
+
+void audit_verifier_resume(struct audit_verifier *v, int64_t seq, const char *hash)
+{
+	v->started = true;
+	v->seq = seq;
+	snprintf(v->hash, sizeof(v->hash), "%s", hash);
+}
+
+void audit_verifier_accept_gap(struct audit_verifier *v, const struct event *e)
+{
+	audit_verifier_resume(v, e->seq - 1, e->prev);
 }

@@ -50,9 +50,11 @@ int event_canonical_fast(const struct event *e, char *buf, size_t len);
 int audit_hash(const char *prev, const struct event *e, char ret_hash[EVENT_HASH_HEX]);
 
 /*
- * Verifies events in seq order, one at a time. Returns 0 when e continues
- * the chain, -EBADMSG when its hash does not match its content, -EPIPE when
- * its prev or seq does not follow the previous event.
+ * The one link check: verifies events in seq order, one at a time. Returns
+ * 0 when e continues the chain, -EBADMSG when its hash does not match its
+ * content, -EPIPE when its prev or seq does not follow the previous event
+ * (the caller tells which from v->seq). A refused event leaves v as it was.
+ * A zeroed verifier starts at any seq; seq 1 must start from the genesis hash.
  */
 struct audit_verifier {
 	int64_t seq;
@@ -60,5 +62,15 @@ struct audit_verifier {
 	bool started;
 };
 int audit_verify_next(struct audit_verifier *v, const struct event *e);
+
+/* Continues after (seq, hash), already verified: the next event must be seq + 1 over hash. */
+void audit_verifier_resume(struct audit_verifier *v, int64_t seq, const char *hash);
+
+/*
+ * Accepts the gap in front of e: the chain goes on from e's own prev at
+ * e->seq - 1. Only for a gap the caller proved recorded (a signed
+ * audit.truncated event, whose prev is the hash its witness signed).
+ */
+void audit_verifier_accept_gap(struct audit_verifier *v, const struct event *e);
 
 #endif

@@ -2,7 +2,7 @@
 /*
  * The public half of the device key: key ids, keys as hex, detached
  * Ed25519 signature checks and the text a checkpoint signs
- * (controller/checkpoint.h describes the key and the records it signs).
+ * (controller/audit/checkpoint.h describes the key and the records it signs).
  * libaeogate-common: aeogatectl verifies with it offline, with no key file
  * and no database; aeogated signs with checkpoint.c.
  */

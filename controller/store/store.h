@@ -179,7 +179,7 @@ int store_user_list(struct store *s, int (*cb)(const struct user *u, void *userd
 		    void *userdata);
 
 /*
- * Signed checkpoints of the event chain (controller/checkpoint.h signs
+ * Signed checkpoints of the event chain (controller/audit/checkpoint.h signs
  * them). signature is 128 hex digits, key_id 16.
  */
 struct checkpoint {

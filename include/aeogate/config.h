@@ -74,7 +74,7 @@ struct reader_config {
  * One [audit] retention rule: events whose kind matches pattern are pruned
  * once they are days old (0: kept forever). pattern is a kind
  * ("reader.noise"), a prefix pattern ("access.*") or "*"; the most
- * specific rule that matches a kind applies (controller/retention.h).
+ * specific rule that matches a kind applies (controller/audit/retention.h).
  */
 struct retention_rule {
 	char pattern[AEOGATE_ID_MAX + 1];

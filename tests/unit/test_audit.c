@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The audit chain (controller/audit.c): the canonical encoding an auditor
+ * The audit chain (controller/audit/append.c): the canonical encoding an auditor
  * recomputes, the hash over it, and the chain as appended to a real store
  * and verified one event at a time. Also the signed head record kept
- * outside the database (controller/checkpoint.c) and the triggers that
+ * outside the database (controller/audit/checkpoint.c) and the triggers that
  * keep the log append-only outside pruning.
  */
 #include <errno.h>
@@ -426,6 +426,34 @@ static void test_verify_refuses_a_first_event_not_from_genesis(void **state)
 	assert_int_equal(audit_verify_next(&v, &e), 0);
 }
 
+/* Live verification and pruning resume the one link check from a page's last event. */
+static void test_verify_resumes_after_a_verified_event(void **state)
+{
+	struct fixture *f = *state;
+	struct audit_verifier v = {0};
+
+	append_chain(f);
+	audit_verifier_resume(&v, f->ev[1].seq, f->ev[1].hash);
+	assert_int_equal(audit_verify_next(&v, &f->ev[3]), -EPIPE);
+	assert_int_equal(audit_verify_next(&v, &f->ev[2]), 0);
+	audit_verifier_resume(&v, f->ev[1].seq, AUDIT_GENESIS);
+	assert_int_equal(audit_verify_next(&v, &f->ev[2]), -EPIPE);
+}
+
+/* A gap the caller proved recorded: the chain goes on from the event's own prev. */
+static void test_verify_accepts_a_recorded_gap(void **state)
+{
+	struct fixture *f = *state;
+	struct audit_verifier v = {0};
+
+	append_chain(f);
+	assert_int_equal(audit_verify_next(&v, &f->ev[0]), 0);
+	assert_int_equal(audit_verify_next(&v, &f->ev[3]), -EPIPE);
+	audit_verifier_accept_gap(&v, &f->ev[3]);
+	assert_int_equal(audit_verify_next(&v, &f->ev[3]), 0);
+	assert_int_equal(audit_verify_next(&v, &f->ev[4]), 0);
+}
+
 static void test_failed_append_leaves_the_head_in_place(void **state)
 {
 	struct fixture *f = *state;
@@ -677,6 +705,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_verify_detects_a_renumbered_event, setup,
 					    teardown),
 	    cmocka_unit_test(test_verify_refuses_a_first_event_not_from_genesis),
+	    cmocka_unit_test_setup_teardown(test_verify_resumes_after_a_verified_event, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_verify_accepts_a_recorded_gap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_append_leaves_the_head_in_place, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_head_record_signs_and_verifies, setup, teardown),

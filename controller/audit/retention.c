@@ -96,7 +96,7 @@ static const char *alarm_record_governed(const struct retention_rule *rules, siz
 		const char *kind = event_kinds[i].name;
 		bool family = !strncmp(kind, "alarm.", 6);
 
-		if (event_kinds[i].retention_floor_days < AEOGATE_RETENTION_ALARM_FLOOR_DAYS)
+		if (!retention_is_alarm_record(kind))
 			continue;
 		if (retention_rule_for(rules, n, family ? "alarm.~" : kind) == r)
 			return family ? "alarm.*" : kind;

@@ -9,8 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <syslog.h>
+
 #include "aeogate/limits.h"
+#include "audit-internal.h"
 #include "checkpoint.h"
+#include "core.h"
 #include "util.h"
 
 static void devkey_fill(struct devkey *k)
@@ -495,4 +499,61 @@ int truncation_check(const unsigned char pk[DEVKEY_PK_BYTES], int64_t prev_seq,
 	if (ret)
 		*ret = w;
 	return 0;
+}
+
+/* ---- the service's checkpoints (struct audit) ---- */
+
+/*
+ * The checkpoint line in the journal: a witness outside the database, so a
+ * database and a head record rolled back together still disagree with it.
+ */
+void audit_report_checkpoint(struct audit *a, const struct checkpoint *cp)
+{
+	char ts[32];
+
+	time_format_ms(cp->ts_ms, ts, sizeof(ts));
+	audit_report(a, LOG_INFO, "checkpoint seq=%" PRId64 " hash=%s sig=%s ts=%s key=%s", cp->seq,
+		     cp->hash, cp->signature, ts, cp->key_id);
+}
+
+int audit_checkpoint_at(struct audit *a, int64_t seq, const char *hash, struct checkpoint *ret)
+{
+	struct checkpoint cp;
+	int r;
+
+	/* A checkpoint vouches that alarms up to it are recorded: catch up first. */
+	if (a->alarm_backlog) {
+		r = audit_alarms_raise_after(a, a->last_cp_seq);
+		if (r < 0)
+			return r;
+		a->alarm_backlog = false;
+	}
+
+	r = checkpoint_sign(&a->key, seq, hash, core_wall_ms(a->core), &cp);
+	if (r < 0)
+		return r;
+	r = store_checkpoint_add(core_store(a->core), &cp);
+	if (r < 0)
+		return r;
+	audit_report_checkpoint(a, &cp);
+	audit_head_advance(a, seq, hash);
+	if (seq > a->last_cp_seq) {
+		a->last_cp_seq = seq;
+		a->events_since_cp = 0;
+	}
+	a->last_cp_mono = core_mono_ms(a->core);
+	if (ret)
+		*ret = cp;
+	return 0;
+}
+
+int audit_checkpoint_head(struct audit *a, struct checkpoint *ret)
+{
+	char hash[EVENT_HASH_HEX];
+	int64_t seq;
+	int r = store_event_last(core_store(a->core), &seq, hash);
+
+	if (r < 0)
+		return r;
+	return audit_checkpoint_at(a, seq, hash, ret);
 }

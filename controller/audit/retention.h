@@ -2,7 +2,7 @@
 /*
  * Retention of the audit trail: the [audit] retention rules (parsed with
  * their floors) and which rule applies to an event kind. Pure functions;
- * ops_audit.c prunes by them (README.md, "Retention").
+ * audit/prune.c prunes by them (README.md, "Retention").
  *
  * A rule is PATTERN:DURATION. PATTERN is a kind ("reader.noise"), a prefix
  * pattern as exports take them ("access.*") or "*"; DURATION is whole days

@@ -37,7 +37,8 @@
  * over it, the directory fsync'd), mode 0640 or tighter whatever the umask.
  * A database whose newest seq is below it lost its newest events.
  *
- * Pure functions and file I/O only; errors are negative errno.
+ * Pure functions and file I/O only; errors are negative errno. (checkpoint.c
+ * also holds the service's own checkpointing, declared in audit-internal.h.)
  */
 #ifndef AEOGATE_CHECKPOINT_H
 #define AEOGATE_CHECKPOINT_H
