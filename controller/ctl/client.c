@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "aeogate/limits.h"
+#include "aeogate/proto.h"
 #include "client.h"
 
 /*
@@ -164,20 +165,11 @@ static int read_line(struct ctl_client *c, int64_t deadline, json_t **ret)
 
 		if (nl) {
 			size_t line = (size_t)(nl - c->buf);
-			json_error_t jerr;
-			json_t *j;
 
-			j = json_loadb(c->buf, line, 0, &jerr);
+			r = proto_line_parse(c->buf, line, ret);
 			c->len -= line + 1;
 			memmove(c->buf, nl + 1, c->len);
-			if (!j)
-				return -EBADMSG;
-			if (!json_is_object(j)) {
-				json_decref(j);
-				return -EBADMSG;
-			}
-			*ret = j;
-			return 0;
+			return r;
 		}
 		if (c->len == CTL_CLIENT_BUF)
 			return -EMSGSIZE;
@@ -206,78 +198,43 @@ int ctl_client_read(struct ctl_client *c, int timeout_ms, json_t **ret)
 	return read_line(c, timeout_ms < 0 ? -1 : mono_ms() + timeout_ms, ret);
 }
 
-static void copy_field(json_t *obj, const char *key, char *buf, size_t len)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	snprintf(buf, len, "%s", s ? s : "");
-}
-
 int ctl_client_call(struct ctl_client *c, const char *op, json_t *args, json_t **ret_result,
 		    struct ctl_error *ret_err)
 {
 	int64_t deadline = mono_ms() + CTL_CLIENT_TIMEOUT_MS;
 	int64_t id = c->next_id++;
-	json_t *req, *reply = NULL, *ok;
-	char *text;
+	struct proto_reply rep;
+	json_t *reply = NULL;
+	char *line;
 	size_t n;
 	int r;
 
-	req = json_pack("{sI ss}", "id", (json_int_t)id, "op", op);
-	if (!req)
-		return -ENOMEM;
-	if (args && json_object_set(req, "args", args) < 0) {
-		json_decref(req);
-		return -ENOMEM;
-	}
-	text = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	if (!text)
-		return -ENOMEM;
-	n = strlen(text);
-	if (n > AEOGATE_MSG_MAX) {
-		free(text);
-		return -E2BIG;
-	}
-	text[n] = '\n'; /* replaces the NUL; we send n + 1 bytes */
-	r = send_all(c, text, n + 1, deadline);
-	free(text);
+	r = proto_request_format(id, op, args, NULL, 0, &line, &n);
+	if (r < 0)
+		return r;
+	r = send_all(c, line, n, deadline);
+	free(line);
 	if (r < 0)
 		return r;
 
 	r = read_line(c, deadline, &reply);
 	if (r < 0)
 		return r;
-
-	ok = json_object_get(reply, "ok");
-	if (json_is_true(ok)) {
-		json_t *id_j = json_object_get(reply, "id");
-		json_t *result = json_object_get(reply, "result");
-
-		if (!json_is_integer(id_j) || json_integer_value(id_j) != id || !result) {
-			json_decref(reply);
-			return -EBADMSG;
-		}
-		*ret_result = json_incref(result);
-		json_decref(reply);
-		return 0;
-	}
-	if (json_is_false(ok)) {
-		json_t *err = json_object_get(reply, "error");
-
-		if (!json_is_object(err)) {
-			json_decref(reply);
-			return -EBADMSG;
-		}
-		copy_field(err, "code", ret_err->code, sizeof(ret_err->code));
-		copy_field(err, "message", ret_err->message, sizeof(ret_err->message));
+	r = proto_reply_parse(reply, &rep);
+	if (r == 0 && rep.ok && (!json_is_integer(rep.id) || json_integer_value(rep.id) != id))
+		r = -EBADMSG;
+	if (r == 0 && rep.ok)
+		*ret_result = json_incref((json_t *)rep.result);
+	if (r == 0 && !rep.ok) {
+		snprintf(ret_err->code, sizeof(ret_err->code), "%s", rep.code ? rep.code : "");
+		snprintf(ret_err->message, sizeof(ret_err->message), "%s",
+			 rep.message ? rep.message : "");
 		if (!ret_err->code[0])
 			snprintf(ret_err->code, sizeof(ret_err->code), "error");
-		json_decref(reply);
-		return 1;
+		r = 1;
 	}
 	json_decref(reply);
-	return -EBADMSG;
+	return r;
 }
 
 const char *ctl_client_strerror(int err)

@@ -9,65 +9,50 @@
 #include "ctl.h"
 #include "print.h"
 
+static const struct column alarm_cols[] = {
+    {"ID", "id"},
+    {"KIND", "kind"},
+    {"DOOR", "door"},
+    {"STATE", "state"},
+    {"RAISED", "raised"},
+    {"ACKNOWLEDGED", "acknowledged"},
+    {"BY", "acknowledged_by"},
+    {"CLOSED", "closed"},
+};
+
 static void print_alarms(const json_t *arr)
 {
-	static const char *const heads[] = {"ID",     "KIND",	      "DOOR", "STATE",
-					    "RAISED", "ACKNOWLEDGED", "BY",   "CLOSED"};
-	static const char *const keys[] = {
-	    "id", "kind", "door", "state", "raised", "acknowledged", "acknowledged_by", "closed"};
-	struct table *t = table_new(heads, 8);
-	const json_t *a;
-	size_t i;
+	print_records(arr, alarm_cols, ELEMENTSOF(alarm_cols));
+}
 
-	if (!t)
-		return;
-	json_array_foreach(arr, i, a)
-	{
-		char b[8][128];
-		const char *cells[8];
+/* One alarm, as a table of one. */
+static void print_alarm(const json_t *res)
+{
+	json_t *one = json_pack("[O]", res);
 
-		for (size_t k = 0; k < 8; k++)
-			cells[k] = json_field(a, keys[k], b[k], sizeof(b[k]));
-		table_add(t, cells);
-	}
-	table_print(t, stdout);
-	table_free(t);
+	print_alarms(one);
+	json_decref(one);
 }
 
 int cmd_alarm_list(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"open", no_argument, NULL, OPT_AUDIT_OPEN},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
-	json_t *all = json_array();
-	bool json = false, open = false;
+	static const struct ctl_opt opts[] = {{"open", CTL_OPT_FLAG}, CTL_JSON, {0}};
+	struct ctl_parsed o = {0};
+	json_t *all;
 	long long after = 0;
-	int c, r;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c == OPT_JSON)
-			json = true;
-		else if (c == OPT_AUDIT_OPEN)
-			open = true;
-		else {
-			json_decref(all);
-			return ctl_optfail(ctx, c);
-		}
-	}
-	if (argc != optind) {
-		json_decref(all);
-		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	}
+	r = ctl_parse(ctx, argc, argv, opts, 0, NULL, &o);
+	if (r >= 0)
+		return r;
+	all = json_array();
 	for (;;) {
 		json_t *page, *a;
 		size_t i, n;
 
 		r = ctl_call(ctx, "alarm.list",
-			     json_pack("{s:b,s:I,s:I}", "open", open, "after", (json_int_t)after,
-				       "limit", (json_int_t)CTL_PAGE_ROWS),
+			     json_pack("{s:b,s:I,s:I}", "open", o.set[0], "after",
+				       (json_int_t)after, "limit", (json_int_t)CTL_PAGE_ROWS),
 			     &page);
 		if (r) {
 			json_decref(all);
@@ -87,38 +72,25 @@ int cmd_alarm_list(struct ctl_ctx *ctx, int argc, char **argv)
 		if (n == 0)
 			break;
 	}
-	if (json)
-		print_json(stdout, all);
-	else
-		print_alarms(all);
-	json_decref(all);
-	return CTL_EXIT_OK;
+	return ctl_finish(all, o.json, print_alarms);
 }
 
 /* alarm ack ID --comment TEXT, alarm close ID [--comment TEXT] */
 int cmd_alarm_change(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"comment", required_argument, NULL, OPT_AUDIT_COMMENT},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
-	bool ack = !strcmp(ctx->cmd->name, "ack"), json = false;
-	const char *comment = NULL;
+	static const struct ctl_opt opts[] = {{"comment", CTL_OPT_VALUE}, CTL_JSON, {0}};
+	bool ack = !strcmp(ctx->cmd->name, "ack");
+	struct ctl_parsed o = {0};
+	const char *comment;
 	long long id;
-	json_t *args, *res;
-	int c, r;
+	json_t *args;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c == OPT_JSON)
-			json = true;
-		else if (c == OPT_AUDIT_COMMENT)
-			comment = optarg;
-		else
-			return ctl_optfail(ctx, c);
-	}
-	if (argc - optind != 1 || ctl_parse_u64(argv[optind], INT64_MAX, &id) < 0 || id == 0)
+	r = ctl_parse(ctx, argc, argv, opts, CTL_OPERANDS_ANY, NULL, &o);
+	if (r >= 0)
+		return r;
+	comment = o.value[0];
+	if (o.n != 1 || ctl_parse_u64(o.operands[0], INT64_MAX, &id) < 0 || id == 0)
 		return ctl_usage_error(ctx, "expected one alarm ID (a number)");
 	if (ack && !comment)
 		return ctl_usage_error(ctx, "--comment is required: say what was found");
@@ -127,64 +99,41 @@ int cmd_alarm_change(struct ctl_ctx *ctx, int argc, char **argv)
 		json_decref(args);
 		return CTL_EXIT_USAGE;
 	}
-	r = ctl_call(ctx, ack ? "alarm.ack" : "alarm.close", args, &res);
-	if (r)
-		return r;
-	if (json) {
-		print_json(stdout, res);
-	} else {
-		json_t *one = json_pack("[O]", res);
+	return ctl_call_finish(ctx, ack ? "alarm.ack" : "alarm.close", args, o.json, print_alarm);
+}
 
-		print_alarms(one);
-		json_decref(one);
-	}
-	json_decref(res);
-	return CTL_EXIT_OK;
+/* One lifecycle change: "CREDENTIAL  PERSON  STATUS". */
+static void print_lifecycle(const json_t *res)
+{
+	char b[128];
+
+	printf("%s", json_field(res, "id", b, sizeof(b)));
+	printf("  %s", json_field(res, "person", b, sizeof(b)));
+	printf("  %s\n", json_field(res, "status", b, sizeof(b)));
 }
 
 /* badge suspend|lost|return|reinstate CREDENTIAL */
 int cmd_badge_lifecycle(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"stolen", no_argument, NULL, OPT_AUDIT_STOLEN},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
+	static const struct ctl_opt opts[] = {{"stolen", CTL_OPT_FLAG}, CTL_JSON, {0}};
 	const char *name = ctx->cmd->name;
-	bool json = false, stolen = false;
-	char op[32], b[128];
-	json_t *args, *res;
-	int c, r;
+	bool lost = !strcmp(name, "lost");
+	/* --stolen is known to every lifecycle command but taken only by lost. */
+	struct ctl_parsed o = {.refuse = lost ? 0 : 1u << 0};
+	json_t *args;
+	char op[32];
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c == OPT_JSON)
-			json = true;
-		else if (c == OPT_AUDIT_STOLEN && !strcmp(name, "lost"))
-			stolen = true;
-		else
-			return ctl_optfail(ctx, c == OPT_AUDIT_STOLEN ? '?' : c);
-	}
-	if (argc - optind != 1)
-		return ctl_usage_error(ctx, "expected one CREDENTIAL");
+	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one CREDENTIAL", &o);
+	if (r >= 0)
+		return r;
 	snprintf(op, sizeof(op), "badge.%s", name);
 	args = json_object();
-	if (ctl_args_set(args, "credential", argv[optind])) {
+	if (ctl_args_set(args, "credential", o.operands[0])) {
 		json_decref(args);
 		return CTL_EXIT_USAGE;
 	}
-	if (!strcmp(name, "lost"))
-		json_object_set_new(args, "reason", json_string(stolen ? "stolen" : "lost"));
-	r = ctl_call(ctx, op, args, &res);
-	if (r)
-		return r;
-	if (json) {
-		print_json(stdout, res);
-	} else {
-		printf("%s", json_field(res, "id", b, sizeof(b)));
-		printf("  %s", json_field(res, "person", b, sizeof(b)));
-		printf("  %s\n", json_field(res, "status", b, sizeof(b)));
-	}
-	json_decref(res);
-	return CTL_EXIT_OK;
+	if (lost)
+		json_object_set_new(args, "reason", json_string(o.set[0] ? "stolen" : "lost"));
+	return ctl_call_finish(ctx, op, args, o.json, print_lifecycle);
 }

@@ -25,48 +25,28 @@ static void print_pubkey(const json_t *res)
 {
 	static const char *const keys[] = {"public_key", "key_id", "algorithm"};
 
-	print_fields(stdout, res, keys, sizeof(keys) / sizeof(keys[0]));
+	print_fields(stdout, res, keys, ELEMENTSOF(keys));
 }
 
 static void print_checkpoint(const json_t *res)
 {
 	static const char *const keys[] = {"seq", "hash", "ts", "key_id", "signature"};
 
-	print_fields(stdout, res, keys, sizeof(keys) / sizeof(keys[0]));
+	print_fields(stdout, res, keys, ELEMENTSOF(keys));
 }
 
 int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	json_t *res;
-	bool json = false;
-	int r;
+	static const struct ctl_query q = {.print = print_pubkey};
 
-	r = ctl_getopt_json(ctx, argc, argv, &json);
-	if (r >= 0)
-		return r;
-	if (argc != optind)
-		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	r = ctl_call(ctx, "audit.pubkey", NULL, &res);
-	if (r)
-		return r;
-	return ctl_finish(res, json, print_pubkey);
+	return ctl_query_run(ctx, argc, argv, &q);
 }
 
 int cmd_audit_checkpoint(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	json_t *res;
-	bool json = false;
-	int r;
+	static const struct ctl_query q = {.print = print_checkpoint};
 
-	r = ctl_getopt_json(ctx, argc, argv, &json);
-	if (r >= 0)
-		return r;
-	if (argc != optind)
-		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	r = ctl_call(ctx, "audit.checkpoint", NULL, &res);
-	if (r)
-		return r;
-	return ctl_finish(res, json, print_checkpoint);
+	return ctl_query_run(ctx, argc, argv, &q);
 }
 
 /* Writes path.manifest.json beside the export; negative errno. */
@@ -179,76 +159,40 @@ err:
 
 int cmd_audit_export(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"from", required_argument, NULL, OPT_AUDIT_FROM},
-	    {"to", required_argument, NULL, OPT_AUDIT_TO},
-	    {"zone", required_argument, NULL, OPT_AUDIT_ZONE},
-	    {"person", required_argument, NULL, OPT_AUDIT_PERSON},
-	    {"kind", required_argument, NULL, OPT_AUDIT_KIND},
-	    {"format", required_argument, NULL, OPT_AUDIT_FORMAT},
-	    {"output", required_argument, NULL, OPT_AUDIT_OUTPUT},
-	    CTL_COMMON_OPTIONS,
+	enum { FROM, TO, ZONE, PERSON, KIND, FORMAT, OUTPUT };
+	static const struct ctl_opt opts[] = {
+	    [FROM] = {"from", CTL_OPT_ARG, .key = "from"},
+	    [TO] = {"to", CTL_OPT_ARG, .key = "to"},
+	    [ZONE] = {"zone", CTL_OPT_ARG, .key = "zone"},
+	    [PERSON] = {"person", CTL_OPT_ARG, .key = "person"},
+	    [KIND] = {"kind", CTL_OPT_LIST, .key = "kinds", .fail = CTL_EXIT_USAGE},
+	    [FORMAT] = {"format", CTL_OPT_VALUE},
+	    /* -o is the short form of --output. */
+	    [OUTPUT] = {"output", CTL_OPT_VALUE, 'o'},
 	    {0},
 	};
-	json_t *filter =
-	    json_pack("{s:n,s:n,s:[],s:n,s:n}", "from", "to", "kinds", "person", "zone");
-	const char *format = NULL, *out = NULL;
+	/* The filter, every member present: the options fill it in as they come. */
+	struct ctl_parsed o = {
+	    .args = json_pack("{s:n,s:n,s:[],s:n,s:n}", "from", "to", "kinds", "person", "zone")};
 	struct export_filter check;
+	json_t *filter;
 	char err[160];
-	int c;
+	int r;
 
-	/* -o is the short form of --output. */
-	while ((c = ctl_getopt_short(ctx, argc, argv, ":ho:", opts)) != -1) {
-		const char *key = NULL;
-
-		switch (c) {
-		case OPT_AUDIT_FROM:
-			key = "from";
-			break;
-		case OPT_AUDIT_TO:
-			key = "to";
-			break;
-		case OPT_AUDIT_ZONE:
-			key = "zone";
-			break;
-		case OPT_AUDIT_PERSON:
-			key = "person";
-			break;
-		case OPT_AUDIT_KIND:
-			if (ctl_args_set(json_object_get(filter, "kinds"), NULL, optarg)) {
-				json_decref(filter);
-				return CTL_EXIT_USAGE;
-			}
-			continue;
-		case OPT_AUDIT_FORMAT:
-			format = optarg;
-			continue;
-		case OPT_AUDIT_OUTPUT:
-		case 'o':
-			out = optarg;
-			continue;
-		default:
-			json_decref(filter);
-			return ctl_optfail(ctx, c);
-		}
-		if (ctl_args_set(filter, key, optarg)) {
-			json_decref(filter);
-			return CTL_EXIT_USAGE;
-		}
+	r = ctl_parse(ctx, argc, argv, opts, 0, NULL, &o);
+	if (r >= 0)
+		return r;
+	if (!o.value[FORMAT] || !o.value[OUTPUT])
+		r = ctl_usage_error(ctx, "--format and -o FILE are required");
+	if (r < 0 && export_filter_from_json(o.args, &check, err, sizeof(err)) < 0)
+		r = ctl_usage_error(ctx, "%s", err);
+	if (r >= 0) {
+		ctl_parsed_free(&o);
+		return r;
 	}
-	if (argc != optind) {
-		json_decref(filter);
-		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	}
-	if (!format || !out) {
-		json_decref(filter);
-		return ctl_usage_error(ctx, "--format and -o FILE are required");
-	}
-	if (export_filter_from_json(filter, &check, err, sizeof(err)) < 0) {
-		json_decref(filter);
-		return ctl_usage_error(ctx, "%s", err);
-	}
-	return audit_export_run(ctx, false, filter, NULL, format, out);
+	filter = json_incref(o.args);
+	ctl_parsed_free(&o);
+	return audit_export_run(ctx, false, filter, NULL, o.value[FORMAT], o.value[OUTPUT]);
 }
 
 /* A key given as 64 hex digits, or a file holding them (device.pub, pubkey output). */
@@ -362,55 +306,46 @@ static int verify_live(struct ctl_ctx *ctx)
 
 int cmd_audit_verify(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"pubkey", required_argument, NULL, OPT_AUDIT_PUBKEY},
-	    {"manifest", required_argument, NULL, OPT_AUDIT_MANIFEST},
-	    {"live", no_argument, NULL, OPT_AUDIT_LIVE},
-	    CTL_COMMON_OPTIONS,
+	enum { PUBKEY, MANIFEST, LIVE };
+	static const struct ctl_opt opts[] = {
+	    [PUBKEY] = {"pubkey", CTL_OPT_VALUE},
+	    [MANIFEST] = {"manifest", CTL_OPT_VALUE},
+	    [LIVE] = {"live", CTL_OPT_FLAG},
 	    {0},
 	};
-	const char *pubkey = NULL, *manifest = NULL;
+	struct ctl_parsed o = {0};
+	const char *pubkey, *manifest, *file;
 	unsigned char pk[DEVKEY_PK_BYTES];
 	struct export_verify_result res;
 	char mpath[4096];
-	bool live = false;
-	int c, r;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		switch (c) {
-		case OPT_AUDIT_PUBKEY:
-			pubkey = optarg;
-			break;
-		case OPT_AUDIT_MANIFEST:
-			manifest = optarg;
-			break;
-		case OPT_AUDIT_LIVE:
-			live = true;
-			break;
-		default:
-			return ctl_optfail(ctx, c);
-		}
-	}
-	if (live) {
-		if (argc != optind || pubkey || manifest)
+	r = ctl_parse(ctx, argc, argv, opts, CTL_OPERANDS_ANY, NULL, &o);
+	if (r >= 0)
+		return r;
+	pubkey = o.value[PUBKEY];
+	manifest = o.value[MANIFEST];
+	if (o.set[LIVE]) {
+		if (o.n || pubkey || manifest)
 			return ctl_usage_error(ctx, "--live takes no FILE, --pubkey or --manifest");
 		return verify_live(ctx);
 	}
-	if (argc - optind != 1)
+	if (o.n != 1)
 		return ctl_usage_error(ctx, "expected one FILE (or --live)");
+	file = o.operands[0];
 	if (pubkey && (r = read_pubkey(pubkey, pk)) < 0)
 		return ctl_usage_error(ctx,
 				       "--pubkey: '%s' is neither 64 hex digits nor a file "
 				       "holding them (%s)",
 				       pubkey, strerror(-r));
 	if (!manifest) {
-		snprintf(mpath, sizeof(mpath), "%s.manifest.json", argv[optind]);
+		snprintf(mpath, sizeof(mpath), "%s.manifest.json", file);
 		manifest = mpath;
 	}
-	r = export_verify(argv[optind], manifest, pubkey ? pk : NULL, &res);
+	r = export_verify(file, manifest, pubkey ? pk : NULL, &res);
 	if (r < 0)
-		return ctl_fail("%s: %s", argv[optind], res.message);
-	printf("%s: %s\n", argv[optind], res.message);
+		return ctl_fail("%s: %s", file, res.message);
+	printf("%s: %s\n", file, res.message);
 	return CTL_EXIT_OK;
 }
 
@@ -459,28 +394,19 @@ static void print_prune(const json_t *j)
 
 int cmd_audit_prune(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"dry-run", no_argument, NULL, OPT_AUDIT_DRY_RUN},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
-	bool json = false, dry = false;
+	static const struct ctl_opt opts[] = {{"dry-run", CTL_OPT_FLAG}, CTL_JSON, {0}};
+	struct ctl_parsed o = {0};
+	bool json, dry;
 	json_t *res;
 	long long job;
 	const char *state;
-	int c, r;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c == OPT_JSON)
-			json = true;
-		else if (c == OPT_AUDIT_DRY_RUN)
-			dry = true;
-		else
-			return ctl_optfail(ctx, c);
-	}
-	if (argc != optind)
-		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	r = ctl_parse(ctx, argc, argv, opts, 0, NULL, &o);
+	if (r >= 0)
+		return r;
+	json = o.json;
+	dry = o.set[0];
 	r = ctl_call(ctx, "audit.prune", json_pack("{s:b}", "dry_run", dry), &res);
 	if (r)
 		return r;

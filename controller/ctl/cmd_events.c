@@ -201,48 +201,42 @@ static int follow(struct ctl_ctx *ctx, struct events_run *run, const sigset_t *w
 	}
 }
 
+static int bad_since(struct ctl_ctx *ctx, const char *value)
+{
+	return ctl_usage_error(ctx, "--since needs a sequence number, not '%s'", value);
+}
+
+static int bad_limit(struct ctl_ctx *ctx, const char *value)
+{
+	return ctl_usage_error(ctx, "--limit needs a positive number, not '%s'", value);
+}
+
 int cmd_events(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"since", required_argument, NULL, OPT_SINCE},
-	    {"limit", required_argument, NULL, OPT_LIMIT},
-	    {"follow", no_argument, NULL, OPT_FOLLOW},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
+	enum { SINCE, LIMIT, FOLLOW };
+	static const struct ctl_opt opts[] = {
+	    [SINCE] = {"since", CTL_OPT_NUMBER, .max = INT64_MAX, .bad = bad_since},
+	    [LIMIT] = {"limit", CTL_OPT_NUMBER, .min = 1, .max = INT64_MAX, .bad = bad_limit},
+	    [FOLLOW] = {"follow", CTL_OPT_FLAG},
+	    CTL_JSON,
 	    {0},
 	};
+	struct ctl_parsed o = {0};
 	struct events_run run = {0};
 	struct sigaction sa = {.sa_handler = on_stop_signal};
 	sigset_t block, wait_mask;
-	bool follow_mode = false;
-	int c, r;
+	bool follow_mode;
+	int r;
 
 	sigemptyset(&wait_mask);
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		switch (c) {
-		case OPT_SINCE:
-			if (ctl_parse_u64(optarg, INT64_MAX, &run.last) < 0)
-				return ctl_usage_error(
-				    ctx, "--since needs a sequence number, not '%s'", optarg);
-			break;
-		case OPT_LIMIT:
-			if (ctl_parse_u64(optarg, INT64_MAX, &run.limit) < 0 || run.limit == 0)
-				return ctl_usage_error(
-				    ctx, "--limit needs a positive number, not '%s'", optarg);
-			break;
-		case OPT_FOLLOW:
-			follow_mode = true;
-			break;
-		case OPT_JSON:
-			run.json = true;
-			break;
-		default:
-			return ctl_optfail(ctx, c);
-		}
-	}
-	if (argc != optind)
-		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	r = ctl_parse(ctx, argc, argv, opts, 0, NULL, &o);
+	if (r >= 0)
+		return r;
+	run.json = o.json;
+	run.last = o.num[SINCE];
+	run.limit = o.num[LIMIT];
+	follow_mode = o.set[FOLLOW];
 
 	if (ctl_connect(ctx))
 		return CTL_EXIT_FAIL;

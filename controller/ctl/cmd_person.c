@@ -7,91 +7,62 @@
 #include "ctl.h"
 #include "print.h"
 
+static const struct column person_rows[] = {
+    {"id", "id"},
+    {"name", "name"},
+    {"status", "status"},
+    {"valid from", "valid_from"},
+    {"valid until", "valid_until"},
+    {"levels", "levels"},
+    {"created", "created"},
+    {"terminated", "terminated", COLUMN_UNLESS_NULL},
+    {"revoked", "revoked", COLUMN_IF_PRESENT},
+};
+
 static void print_person(const json_t *p)
 {
-	char num[32], levels[1024];
-
-	print_kv(stdout, "id", json_field(p, "id", num, sizeof(num)));
-	print_kv(stdout, "name", json_field(p, "name", num, sizeof(num)));
-	print_kv(stdout, "status", json_field(p, "status", num, sizeof(num)));
-	print_kv(stdout, "valid from", json_field(p, "valid_from", num, sizeof(num)));
-	print_kv(stdout, "valid until", json_field(p, "valid_until", num, sizeof(num)));
-	print_kv(stdout, "levels", json_join(p, "levels", levels, sizeof(levels)));
-	print_kv(stdout, "created", json_field(p, "created", num, sizeof(num)));
-	if (!json_is_null(json_object_get(p, "terminated")))
-		print_kv(stdout, "terminated", json_field(p, "terminated", num, sizeof(num)));
-	if (json_object_get(p, "revoked"))
-		print_kv(stdout, "revoked", json_field(p, "revoked", num, sizeof(num)));
+	print_record(p, person_rows, ELEMENTSOF(person_rows));
 }
 
 int cmd_person_add(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"name", required_argument, NULL, OPT_NAME},
-	    {"valid-from", required_argument, NULL, OPT_VALID_FROM},
-	    {"valid-until", required_argument, NULL, OPT_VALID_UNTIL},
-	    {"level", required_argument, NULL, OPT_LEVEL},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
+	enum { NAME, FROM, UNTIL, LEVEL };
+	static const struct ctl_opt opts[] = {
+	    [NAME] = {"name", CTL_OPT_VALUE},
+	    [FROM] = {"valid-from", CTL_OPT_VALUE},
+	    [UNTIL] = {"valid-until", CTL_OPT_VALUE},
+	    [LEVEL] = {"level", CTL_OPT_LIST, .label = "--level", .fail = CTL_EXIT_FAIL},
+	    CTL_JSON,
 	    {0},
 	};
-	const char *name = NULL, *from = NULL, *until = NULL;
-	json_t *args, *levels, *result;
-	bool json = false;
-	int c, r;
+	struct ctl_parsed o = {0};
+	json_t *args, *levels;
+	int r;
 
-	levels = json_array();
-	if (!levels)
-		return ctl_fail("out of memory");
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		switch (c) {
-		case OPT_NAME:
-			name = optarg;
-			break;
-		case OPT_VALID_FROM:
-			from = optarg;
-			break;
-		case OPT_VALID_UNTIL:
-			until = optarg;
-			break;
-		case OPT_LEVEL:
-			if (ctl_args_set(levels, "--level", optarg)) {
-				json_decref(levels);
-				return CTL_EXIT_FAIL;
-			}
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		default:
-			json_decref(levels);
-			return ctl_optfail(ctx, c);
-		}
-	}
-	if (argc - optind != 1 || !name) {
-		json_decref(levels);
-		return ctl_usage_error(ctx, argc - optind != 1 ? "expected one person ID"
-							       : "--name is required");
+	r = ctl_parse(ctx, argc, argv, opts, CTL_OPERANDS_ANY, NULL, &o);
+	if (r >= 0)
+		return r;
+	levels = o.list[LEVEL];
+	if (o.n != 1 || !o.value[NAME]) {
+		ctl_parsed_free(&o);
+		return ctl_usage_error(ctx,
+				       o.n != 1 ? "expected one person ID" : "--name is required");
 	}
 
-	args = json_pack("{ss ss}", "id", argv[optind], "name", name);
+	args = json_pack("{ss ss}", "id", o.operands[0], "name", o.value[NAME]);
 	if (!args) {
-		json_decref(levels);
+		ctl_parsed_free(&o);
 		return ctl_fail("invalid text in ID or name");
 	}
-	if ((from && ctl_args_set(args, "valid_from", from)) ||
-	    (until && ctl_args_set(args, "valid_until", until)) ||
+	if ((o.value[FROM] && ctl_args_set(args, "valid_from", o.value[FROM])) ||
+	    (o.value[UNTIL] && ctl_args_set(args, "valid_until", o.value[UNTIL])) ||
 	    (json_array_size(levels) && json_object_set(args, "levels", levels) < 0)) {
-		json_decref(levels);
+		ctl_parsed_free(&o);
 		json_decref(args);
 		return CTL_EXIT_FAIL;
 	}
-	json_decref(levels);
-
-	r = ctl_call(ctx, "person.add", args, &result);
-	if (r)
-		return r;
-	return ctl_finish(result, json, print_person);
+	ctl_parsed_free(&o);
+	return ctl_call_finish(ctx, "person.add", args, o.json, print_person);
 }
 
 /*
@@ -140,120 +111,63 @@ static int list_all(struct ctl_ctx *ctx, json_t **ret)
 	return CTL_EXIT_OK;
 }
 
+static const struct column person_cols[] = {
+    {"ID", "id"},
+    {"NAME", "name"},
+    {"STATUS", "status"},
+    {"VALID-FROM", "valid_from"},
+    {"VALID-UNTIL", "valid_until"},
+    {"LEVELS", "levels"},
+};
+
+static void print_persons(const json_t *all)
+{
+	print_records(all, person_cols, ELEMENTSOF(person_cols));
+}
+
 int cmd_person_list(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const char *const headers[] = {"ID",	    "NAME",	   "STATUS",
-					      "VALID-FROM", "VALID-UNTIL", "LEVELS"};
-	json_t *all = NULL, *p;
-	struct table *t;
-	bool json = false;
-	size_t i;
+	static const struct ctl_opt opts[] = {CTL_JSON, {0}};
+	struct ctl_parsed o = {0};
+	json_t *all = NULL;
 	int r;
 
-	r = ctl_getopt_json(ctx, argc, argv, &json);
+	r = ctl_parse(ctx, argc, argv, opts, 0, NULL, &o);
 	if (r >= 0)
 		return r;
-	if (argc != optind)
-		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-
 	r = list_all(ctx, &all);
 	if (r)
 		return r;
-
-	if (json) {
-		print_json(stdout, all);
-		json_decref(all);
-		return CTL_EXIT_OK;
-	}
-	t = table_new(headers, 6);
-	if (!t) {
-		json_decref(all);
-		return ctl_fail("out of memory");
-	}
-	json_array_foreach(all, i, p)
-	{
-		char b[6][32], levels[512];
-		const char *row[6] = {
-		    json_field(p, "id", b[0], sizeof(b[0])),
-		    json_field(p, "name", b[1], sizeof(b[1])),
-		    json_field(p, "status", b[2], sizeof(b[2])),
-		    json_field(p, "valid_from", b[3], sizeof(b[3])),
-		    json_field(p, "valid_until", b[4], sizeof(b[4])),
-		    json_join(p, "levels", levels, sizeof(levels)),
-		};
-		table_add(t, row);
-	}
-	table_print(t, stdout);
-	table_free(t);
-	json_decref(all);
-	return CTL_EXIT_OK;
+	return ctl_finish(all, o.json, print_persons);
 }
 
-/* Parses "[--json] ID" for the commands that take one person id. */
-static int one_id(struct ctl_ctx *ctx, int argc, char **argv, const char **ret_id, bool *ret_json)
+/* show: the person and their badges. */
+static void print_person_badges(const json_t *result)
 {
-	int r = ctl_getopt_json(ctx, argc, argv, ret_json);
+	const json_t *creds = json_object_get(result, "credentials");
 
-	if (r >= 0)
-		return r == CTL_EXIT_OK ? -1 : -2;
-	if (argc - optind != 1) {
-		ctl_usage_error(ctx, "expected one person ID");
-		return -2;
+	print_person(result);
+	if (json_is_array(creds) && json_array_size(creds)) {
+		fputc('\n', stdout);
+		print_badges(creds);
+	} else {
+		print_kv(stdout, "badges", "none");
 	}
-	*ret_id = argv[optind];
-	return 0;
-}
-
-/* one_id's -1 (help printed) and -2 (usage error) as exit codes. */
-static int one_id_exit(int r)
-{
-	return r == -1 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
 }
 
 int cmd_person_show(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	json_t *result, *creds;
-	const char *id;
-	bool json;
-	int r;
+	static const struct ctl_query q = {
+	    .operand = "expected one person ID", .key = "id", .print = print_person_badges};
 
-	r = one_id(ctx, argc, argv, &id, &json);
-	if (r < 0)
-		return one_id_exit(r);
-	r = ctl_call_str(ctx, "person.show", "id", id, &result);
-	if (r)
-		return r;
-	if (json) {
-		print_json(stdout, result);
-	} else {
-		print_person(result);
-		creds = json_object_get(result, "credentials");
-		if (json_is_array(creds) && json_array_size(creds)) {
-			fputc('\n', stdout);
-			print_badges(creds);
-		} else {
-			print_kv(stdout, "badges", "none");
-		}
-	}
-	json_decref(result);
-	return CTL_EXIT_OK;
+	return ctl_query_run(ctx, argc, argv, &q);
 }
 
 /* suspend, reinstate and terminate: the op is named after the command. */
 int cmd_person_change(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	char op[32];
-	json_t *result;
-	const char *id;
-	bool json;
-	int r;
+	static const struct ctl_query q = {
+	    .operand = "expected one person ID", .key = "id", .print = print_person};
 
-	r = one_id(ctx, argc, argv, &id, &json);
-	if (r < 0)
-		return one_id_exit(r);
-	snprintf(op, sizeof(op), "person.%s", ctx->cmd->name);
-	r = ctl_call_str(ctx, op, "id", id, &result);
-	if (r)
-		return r;
-	return ctl_finish(result, json, print_person);
+	return ctl_query_run(ctx, argc, argv, &q);
 }

@@ -13,60 +13,46 @@
 #include "print.h"
 #include "reports.h"
 
+static int bad_within(struct ctl_ctx *ctx, const char *value)
+{
+	return ctl_usage_error(ctx, "--within: '%s' is not a number of days (0-%d)", value,
+			       AEOGATE_REPORT_WITHIN_DAYS_MAX);
+}
+
 int cmd_report(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"from", required_argument, NULL, OPT_AUDIT_FROM},
-	    {"to", required_argument, NULL, OPT_AUDIT_TO},
-	    {"format", required_argument, NULL, OPT_AUDIT_FORMAT},
-	    {"output", required_argument, NULL, OPT_AUDIT_OUTPUT},
-	    {"at", required_argument, NULL, OPT_AUDIT_AT},
-	    {"within", required_argument, NULL, OPT_AUDIT_WITHIN},
-	    CTL_COMMON_OPTIONS,
+	enum { FROM, TO, FORMAT, OUTPUT, AT, WITHIN };
+	static const struct ctl_opt opts[] = {
+	    [FROM] = {"from", CTL_OPT_VALUE},
+	    [TO] = {"to", CTL_OPT_VALUE},
+	    [FORMAT] = {"format", CTL_OPT_VALUE},
+	    [OUTPUT] = {"output", CTL_OPT_VALUE, 'o'},
+	    [AT] = {"at", CTL_OPT_VALUE},
+	    [WITHIN] = {"within", CTL_OPT_NUMBER, .max = AEOGATE_REPORT_WITHIN_DAYS_MAX,
+			.bad = bad_within},
 	    {0},
 	};
-	const char *from = NULL, *to = NULL, *format = NULL, *out = NULL, *at = NULL;
+	struct ctl_parsed o = {0};
+	const char *from, *to, *format, *out, *at;
 	const struct report_info *rep;
-	long long within = -1;
+	long long within;
 	char names[256];
 	json_t *filter, *args;
-	int c;
+	int r;
 
-	while ((c = ctl_getopt_short(ctx, argc, argv, ":ho:", opts)) != -1) {
-		switch (c) {
-		case OPT_AUDIT_FROM:
-			from = optarg;
-			break;
-		case OPT_AUDIT_TO:
-			to = optarg;
-			break;
-		case OPT_AUDIT_FORMAT:
-			format = optarg;
-			break;
-		case OPT_AUDIT_OUTPUT:
-		case 'o':
-			out = optarg;
-			break;
-		case OPT_AUDIT_AT:
-			at = optarg;
-			break;
-		case OPT_AUDIT_WITHIN:
-			if (ctl_parse_u64(optarg, AEOGATE_REPORT_WITHIN_DAYS_MAX, &within) < 0)
-				return ctl_usage_error(ctx,
-						       "--within: '%s' is not a number of days "
-						       "(0-%d)",
-						       optarg, AEOGATE_REPORT_WITHIN_DAYS_MAX);
-			break;
-		default:
-			return ctl_optfail(ctx, c);
-		}
-	}
-	if (argc - optind != 1)
-		return ctl_usage_error(ctx, "expected one report NAME");
-	rep = reports_find(argv[optind]);
+	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one report NAME", &o);
+	if (r >= 0)
+		return r;
+	from = o.value[FROM];
+	to = o.value[TO];
+	format = o.value[FORMAT];
+	out = o.value[OUTPUT];
+	at = o.value[AT];
+	within = o.set[WITHIN] ? o.num[WITHIN] : -1;
+	rep = reports_find(o.operands[0]);
 	if (!rep) {
 		reports_names(false, names, sizeof(names));
-		return ctl_usage_error(ctx, "no report '%s' (%s)", argv[optind], names);
+		return ctl_usage_error(ctx, "no report '%s' (%s)", o.operands[0], names);
 	}
 	if (!format || !out)
 		return ctl_usage_error(ctx, "--format and -o FILE are required");
@@ -98,45 +84,33 @@ static void print_review(const json_t *res)
 {
 	static const char *const keys[] = {"id", "ts", "reviewer", "comment", "operator"};
 
-	print_fields(stdout, res, keys, sizeof(keys) / sizeof(keys[0]));
+	print_fields(stdout, res, keys, ELEMENTSOF(keys));
 }
 
 /* review sign --reviewer NAME --comment TEXT */
 int cmd_review_sign(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"reviewer", required_argument, NULL, OPT_AUDIT_REVIEWER},
-	    {"comment", required_argument, NULL, OPT_AUDIT_COMMENT},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
+	enum { REVIEWER, COMMENT };
+	static const struct ctl_opt opts[] = {
+	    [REVIEWER] = {"reviewer", CTL_OPT_VALUE},
+	    [COMMENT] = {"comment", CTL_OPT_VALUE},
+	    CTL_JSON,
 	    {0},
 	};
-	const char *reviewer = NULL, *comment = NULL;
-	bool json = false;
-	json_t *args, *res;
-	int c, r;
+	struct ctl_parsed o = {0};
+	json_t *args;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c == OPT_JSON)
-			json = true;
-		else if (c == OPT_AUDIT_REVIEWER)
-			reviewer = optarg;
-		else if (c == OPT_AUDIT_COMMENT)
-			comment = optarg;
-		else
-			return ctl_optfail(ctx, c);
-	}
-	if (argc != optind)
-		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	if (!reviewer || !comment)
+	r = ctl_parse(ctx, argc, argv, opts, 0, NULL, &o);
+	if (r >= 0)
+		return r;
+	if (!o.value[REVIEWER] || !o.value[COMMENT])
 		return ctl_usage_error(ctx, "--reviewer and --comment are required");
 	args = json_object();
-	if (ctl_args_set(args, "reviewer", reviewer) || ctl_args_set(args, "comment", comment)) {
+	if (ctl_args_set(args, "reviewer", o.value[REVIEWER]) ||
+	    ctl_args_set(args, "comment", o.value[COMMENT])) {
 		json_decref(args);
 		return CTL_EXIT_USAGE;
 	}
-	r = ctl_call(ctx, "review.sign", args, &res);
-	if (r)
-		return r;
-	return ctl_finish(res, json, print_review);
+	return ctl_call_finish(ctx, "review.sign", args, o.json, print_review);
 }

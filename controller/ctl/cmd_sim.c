@@ -31,41 +31,30 @@ static void print_decision(const json_t *res)
 
 int cmd_sim_present(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"bits", required_argument, NULL, OPT_BITS},
-	    {"uid", required_argument, NULL, OPT_UID},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
+	enum { BITS, UID };
+	static const struct ctl_opt opts[] = {
+	    [BITS] = {"bits", CTL_OPT_VALUE},
+	    [UID] = {"uid", CTL_OPT_VALUE},
+	    CTL_JSON,
 	    {0},
 	};
-	const char *bits = NULL, *uid = NULL;
+	struct ctl_parsed o = {0};
+	const char *bits, *uid;
 	json_t *args, *result;
-	bool json = false, granted;
-	int c, r;
+	bool granted;
+	int r;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		switch (c) {
-		case OPT_BITS:
-			bits = optarg;
-			break;
-		case OPT_UID:
-			uid = optarg;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		default:
-			return ctl_optfail(ctx, c);
-		}
-	}
-	if (argc - optind != 1)
-		return ctl_usage_error(ctx, "expected one READER");
+	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one READER", &o);
+	if (r >= 0)
+		return r;
+	bits = o.value[BITS];
+	uid = o.value[UID];
 	if (!bits == !uid)
 		return ctl_usage_error(ctx, "give exactly one of --bits and --uid");
 
 	/* Bits and UIDs go to the controller as typed: it owns their validation and bounds. */
 	args = json_object();
-	if (!args || ctl_args_set(args, "reader", argv[optind]) ||
+	if (!args || ctl_args_set(args, "reader", o.operands[0]) ||
 	    ctl_args_set(args, bits ? "bits" : "uid", bits ? bits : uid)) {
 		json_decref(args);
 		return CTL_EXIT_FAIL;
@@ -78,11 +67,7 @@ int cmd_sim_present(struct ctl_ctx *ctx, int argc, char **argv)
 		return ctl_fail("sim.present: malformed reply from aeogated");
 	}
 	granted = json_is_true(json_object_get(result, "granted"));
-	if (json)
-		print_json(stdout, result);
-	else
-		print_decision(result);
-	json_decref(result);
+	ctl_finish(result, o.json, print_decision);
 	return granted ? CTL_EXIT_OK : CTL_EXIT_FAIL;
 }
 
@@ -99,35 +84,27 @@ static void print_door(const json_t *d)
 /* sim door DOOR open|close and sim rex DOOR share everything but the op. */
 static int door_op(struct ctl_ctx *ctx, int argc, char **argv, bool with_state)
 {
-	json_t *args, *result;
-	bool json = false;
+	static const struct ctl_opt opts[] = {CTL_JSON, {0}};
+	struct ctl_parsed o = {0};
+	char **v;
+	json_t *args;
 	int r;
 
-	r = ctl_getopt_json(ctx, argc, argv, &json);
+	r = ctl_parse(ctx, argc, argv, opts, with_state ? 2 : 1,
+		      with_state ? "expected DOOR and open or close" : "expected one DOOR", &o);
 	if (r >= 0)
 		return r;
-	if (argc - optind != (with_state ? 2 : 1))
-		return ctl_usage_error(ctx, with_state ? "expected DOOR and open or close"
-						       : "expected one DOOR");
-	if (with_state && strcmp(argv[optind + 1], "open") && strcmp(argv[optind + 1], "close"))
-		return ctl_usage_error(ctx, "door state must be open or close, not '%s'",
-				       argv[optind + 1]);
+	v = o.operands;
+	if (with_state && strcmp(v[1], "open") && strcmp(v[1], "close"))
+		return ctl_usage_error(ctx, "door state must be open or close, not '%s'", v[1]);
 
 	args = json_object();
-	if (!args || ctl_args_set(args, "door", argv[optind]) ||
-	    (with_state && ctl_args_set(args, "state", argv[optind + 1]))) {
+	if (!args || ctl_args_set(args, "door", v[0]) ||
+	    (with_state && ctl_args_set(args, "state", v[1]))) {
 		json_decref(args);
 		return CTL_EXIT_FAIL;
 	}
-	r = ctl_call(ctx, with_state ? "sim.door" : "sim.rex", args, &result);
-	if (r)
-		return r;
-	if (json)
-		print_json(stdout, result);
-	else
-		print_door(result);
-	json_decref(result);
-	return CTL_EXIT_OK;
+	return ctl_call_finish(ctx, with_state ? "sim.door" : "sim.rex", args, o.json, print_door);
 }
 
 int cmd_sim_door(struct ctl_ctx *ctx, int argc, char **argv)

@@ -11,17 +11,28 @@
 #include "ctl.h"
 #include "print.h"
 
-/* Past every shared option value in ctl.h. */
-enum { OPT_ROLE = 0x200 };
+static const struct column user_rows[] = {
+    {"name", "name"},
+    {"role", "role"},
+    {"disabled", "disabled"},
+    {"created", "created"},
+};
+
+static const struct column user_cols[] = {
+    {"NAME", "name"},
+    {"ROLE", "role"},
+    {"DISABLED", "disabled"},
+    {"CREATED", "created"},
+};
 
 static void print_user(const json_t *u)
 {
-	char buf[64];
+	print_record(u, user_rows, ELEMENTSOF(user_rows));
+}
 
-	print_kv(stdout, "name", json_field(u, "name", buf, sizeof(buf)));
-	print_kv(stdout, "role", json_field(u, "role", buf, sizeof(buf)));
-	print_kv(stdout, "disabled", json_field(u, "disabled", buf, sizeof(buf)));
-	print_kv(stdout, "created", json_field(u, "created", buf, sizeof(buf)));
+static void print_users(const json_t *arr)
+{
+	print_records(arr, user_cols, ELEMENTSOF(user_cols));
 }
 
 /*
@@ -68,35 +79,17 @@ static int read_password(char *buf, size_t len)
 	return 0;
 }
 
-int cmd_user_add(struct ctl_ctx *ctx, int argc, char **argv)
+/*
+ * Sends op with {name: NAME, role: role (when given), password: read now}:
+ * user add and user passwd. The connection is made first, so a password
+ * is never asked for when the controller is not there.
+ */
+static int send_password(struct ctl_ctx *ctx, const char *op, const char *name, const char *role,
+			 bool json)
 {
-	static const struct option opts[] = {
-	    {"role", required_argument, NULL, OPT_ROLE},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
 	char password[AEOGATE_PASSWORD_MAX_BYTES + 2];
-	const char *role = NULL;
-	json_t *args, *result;
-	bool json = false;
-	int c, r;
+	json_t *args;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		switch (c) {
-		case OPT_ROLE:
-			role = optarg;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		default:
-			return ctl_optfail(ctx, c);
-		}
-	}
-	if (argc - optind != 1 || !role)
-		return ctl_usage_error(ctx, argc - optind != 1 ? "expected one user NAME"
-							       : "--role is required");
 	if (ctl_connect(ctx))
 		return CTL_EXIT_FAIL;
 	if (read_password(password, sizeof(password)))
@@ -104,111 +97,55 @@ int cmd_user_add(struct ctl_ctx *ctx, int argc, char **argv)
 	args = json_object();
 	if (!args)
 		return ctl_fail("out of memory");
-	if (ctl_args_set(args, "name", argv[optind]) || ctl_args_set(args, "role", role) ||
+	if (ctl_args_set(args, "name", name) || (role && ctl_args_set(args, "role", role)) ||
 	    ctl_args_set(args, "password", password)) {
 		explicit_bzero(password, sizeof(password));
 		json_decref(args);
 		return CTL_EXIT_FAIL;
 	}
 	explicit_bzero(password, sizeof(password));
-	r = ctl_call(ctx, "user.add", args, &result);
-	if (r)
+	return ctl_call_finish(ctx, op, args, json, print_user);
+}
+
+int cmd_user_add(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct ctl_opt opts[] = {{"role", CTL_OPT_VALUE}, CTL_JSON, {0}};
+	struct ctl_parsed o = {0};
+	int r;
+
+	r = ctl_parse(ctx, argc, argv, opts, CTL_OPERANDS_ANY, NULL, &o);
+	if (r >= 0)
 		return r;
-	return ctl_finish(result, json, print_user);
+	if (o.n != 1 || !o.value[0])
+		return ctl_usage_error(ctx,
+				       o.n != 1 ? "expected one user NAME" : "--role is required");
+	return send_password(ctx, "user.add", o.operands[0], o.value[0], o.json);
 }
 
 int cmd_user_list(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const char *const headers[] = {"NAME", "ROLE", "DISABLED", "CREATED"};
-	json_t *result, *u;
-	struct table *t;
-	bool json = false;
-	size_t i;
-	int r;
+	static const struct ctl_query q = {.print = print_users};
 
-	r = ctl_getopt_json(ctx, argc, argv, &json);
-	if (r >= 0)
-		return r;
-	if (argc != optind)
-		return ctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	r = ctl_call(ctx, "user.list", NULL, &result);
-	if (r)
-		return r;
-	if (json) {
-		print_json(stdout, result);
-		json_decref(result);
-		return CTL_EXIT_OK;
-	}
-	t = table_new(headers, 4);
-	if (!t) {
-		json_decref(result);
-		return ctl_fail("out of memory");
-	}
-	json_array_foreach(result, i, u)
-	{
-		char name[80], role[32], dis[16], created[40];
-		const char *cells[] = {
-		    json_field(u, "name", name, sizeof(name)),
-		    json_field(u, "role", role, sizeof(role)),
-		    json_field(u, "disabled", dis, sizeof(dis)),
-		    json_field(u, "created", created, sizeof(created)),
-		};
-
-		table_add(t, cells);
-	}
-	table_print(t, stdout);
-	table_free(t);
-	json_decref(result);
-	return CTL_EXIT_OK;
+	return ctl_query_run(ctx, argc, argv, &q);
 }
 
 /* user disable|enable NAME: the op is the command's word. */
 int cmd_user_change(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	json_t *result;
-	bool json = false;
-	char op[32];
-	int r;
+	static const struct ctl_query q = {
+	    .operand = "expected one user NAME", .key = "name", .print = print_user};
 
-	r = ctl_getopt_json(ctx, argc, argv, &json);
-	if (r >= 0)
-		return r;
-	if (argc - optind != 1)
-		return ctl_usage_error(ctx, "expected one user NAME");
-	snprintf(op, sizeof(op), "user.%s", ctx->cmd->name);
-	r = ctl_call_str(ctx, op, "name", argv[optind], &result);
-	if (r)
-		return r;
-	return ctl_finish(result, json, print_user);
+	return ctl_query_run(ctx, argc, argv, &q);
 }
 
 int cmd_user_passwd(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	char password[AEOGATE_PASSWORD_MAX_BYTES + 2];
-	json_t *args, *result;
-	bool json = false;
+	static const struct ctl_opt opts[] = {CTL_JSON, {0}};
+	struct ctl_parsed o = {0};
 	int r;
 
-	r = ctl_getopt_json(ctx, argc, argv, &json);
+	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one user NAME", &o);
 	if (r >= 0)
 		return r;
-	if (argc - optind != 1)
-		return ctl_usage_error(ctx, "expected one user NAME");
-	if (ctl_connect(ctx))
-		return CTL_EXIT_FAIL;
-	if (read_password(password, sizeof(password)))
-		return CTL_EXIT_FAIL;
-	args = json_object();
-	if (!args)
-		return ctl_fail("out of memory");
-	if (ctl_args_set(args, "name", argv[optind]) || ctl_args_set(args, "password", password)) {
-		explicit_bzero(password, sizeof(password));
-		json_decref(args);
-		return CTL_EXIT_FAIL;
-	}
-	explicit_bzero(password, sizeof(password));
-	r = ctl_call(ctx, "user.passwd", args, &result);
-	if (r)
-		return r;
-	return ctl_finish(result, json, print_user);
+	return send_password(ctx, "user.passwd", o.operands[0], NULL, o.json);
 }

@@ -15,15 +15,22 @@ void ctl_print_usage(const struct ctl_cmd *cmd, FILE *f)
 		cmd->name ? cmd->name : "", cmd->args);
 }
 
+/* "aeogatectl: " and the message, on stderr. */
+static void say(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static void say(const char *fmt, va_list ap)
+{
+	fputs("aeogatectl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int ctl_usage_error(struct ctl_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("aeogatectl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	ctl_print_usage(ctx->cmd, stderr);
 	return CTL_EXIT_USAGE;
 }
@@ -32,35 +39,10 @@ int ctl_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("aeogatectl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return CTL_EXIT_FAIL;
-}
-
-int ctl_getopt(struct ctl_ctx *ctx, int argc, char **argv, const struct option *opts)
-{
-	return ctl_getopt_short(ctx, argc, argv, ":h", opts);
-}
-
-int ctl_getopt_json(struct ctl_ctx *ctx, int argc, char **argv, bool *ret_json)
-{
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, OPT_JSON},
-	    CTL_COMMON_OPTIONS,
-	    {0},
-	};
-	int c;
-
-	*ret_json = false;
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1) {
-		if (c != OPT_JSON)
-			return ctl_optfail(ctx, c);
-		*ret_json = true;
-	}
-	return -1;
 }
 
 int ctl_getopt_short(struct ctl_ctx *ctx, int argc, char **argv, const char *shortopts,
@@ -88,14 +70,176 @@ int ctl_getopt_short(struct ctl_ctx *ctx, int argc, char **argv, const char *sho
 	}
 }
 
-int ctl_optfail(struct ctl_ctx *ctx, int c)
+/* getopt_long's value for the i-th option of a command's table. */
+#define OPT_VAL(i) (0x1000 + (int)(i))
+
+void ctl_parsed_free(struct ctl_parsed *o)
 {
-	if (c == 'h') {
-		ctl_print_usage(ctx->cmd, stdout);
-		return CTL_EXIT_OK;
+	for (size_t i = 0; i < CTL_OPTS_MAX; i++) {
+		json_decref(o->list[i]);
+		o->list[i] = NULL;
 	}
-	/* ctl_getopt has already said what was wrong. */
+	json_decref(o->args);
+	o->args = NULL;
+}
+
+/* The array a LIST option appends to, made on first use; NULL on ENOMEM. */
+static json_t *list_of(struct ctl_parsed *o, const struct ctl_opt *opt, size_t i)
+{
+	json_t *arr;
+
+	if (!opt->key) {
+		if (!o->list[i])
+			o->list[i] = json_array();
+		return o->list[i];
+	}
+	if (!o->args && !(o->args = json_object()))
+		return NULL;
+	arr = json_object_get(o->args, opt->key);
+	if (!arr && json_object_set_new(o->args, opt->key, arr = json_array()) < 0)
+		return NULL;
+	return arr;
+}
+
+/* Takes the value of the i-th option: -1 to go on, else the exit code. */
+static int take(struct ctl_ctx *ctx, const struct ctl_opt *opt, size_t i, const char *v,
+		struct ctl_parsed *o)
+{
+	json_t *arr;
+
+	if (o->refuse & (1u << i))
+		return CTL_EXIT_USAGE;
+	o->set[i] = true;
+	switch (opt->kind) {
+	case CTL_OPT_JSON:
+		o->json = true;
+		return -1;
+	case CTL_OPT_FLAG:
+		return -1;
+	case CTL_OPT_VALUE:
+		o->value[i] = v;
+		return -1;
+	case CTL_OPT_NUMBER:
+		if (ctl_parse_u64(v, (unsigned long long)opt->max, &o->num[i]) < 0 ||
+		    o->num[i] < opt->min)
+			return opt->bad(ctx, v);
+		return -1;
+	case CTL_OPT_ARG:
+		if (!o->args && !(o->args = json_object()))
+			return ctl_fail("out of memory");
+		if (opt->none_null && !strcmp(v, "none"))
+			return json_object_set_new(o->args, opt->key, json_null()) < 0
+				   ? CTL_EXIT_USAGE
+				   : -1;
+		return ctl_args_set(o->args, opt->key, v) ? CTL_EXIT_USAGE : -1;
+	case CTL_OPT_LIST:
+		arr = list_of(o, opt, i);
+		if (!arr)
+			return ctl_fail("out of memory");
+		return ctl_args_set(arr, opt->label, v) ? opt->fail : -1;
+	}
 	return CTL_EXIT_USAGE;
+}
+
+/*
+ * Checks the operands: n == 0 takes none ("unexpected argument 'X'"),
+ * otherwise exactly n, else the usage error what. -1 to go on, else 2.
+ */
+static int operands(struct ctl_ctx *ctx, const struct ctl_parsed *o, int n, const char *what)
+{
+	if (n == 0 && o->n > 0)
+		return ctl_usage_error(ctx, "unexpected argument '%s'", o->operands[0]);
+	if (n > 0 && o->n != n)
+		return ctl_usage_error(ctx, "%s", what);
+	return -1;
+}
+
+int ctl_parse(struct ctl_ctx *ctx, int argc, char **argv, const struct ctl_opt *opts,
+	      int n_operands, const char *what, struct ctl_parsed *o)
+{
+	struct option lo[CTL_OPTS_MAX + 3];
+	char shortopts[3 + 2 * CTL_OPTS_MAX] = ":h";
+	size_t n, sl = 2;
+	int c, r = -1;
+
+	for (n = 0; opts[n].name; n++) {
+		bool value = opts[n].kind != CTL_OPT_JSON && opts[n].kind != CTL_OPT_FLAG;
+
+		lo[n] = (struct option){opts[n].name, value ? required_argument : no_argument, NULL,
+					OPT_VAL(n)};
+		if (opts[n].short_name) {
+			shortopts[sl++] = opts[n].short_name;
+			shortopts[sl++] = ':';
+		}
+	}
+	shortopts[sl] = '\0';
+	lo[n] = (struct option){"socket", required_argument, NULL, OPT_SOCKET};
+	lo[n + 1] = (struct option){"help", no_argument, NULL, 'h'};
+	lo[n + 2] = (struct option){0};
+
+	while (r < 0 && (c = ctl_getopt_short(ctx, argc, argv, shortopts, lo)) != -1) {
+		size_t i = (size_t)(c - OPT_VAL(0));
+
+		if (c == 'h') {
+			ctl_print_usage(ctx->cmd, stdout);
+			r = CTL_EXIT_OK;
+			break;
+		}
+		if (c == '?') {
+			/* ctl_getopt_short has already said what was wrong. */
+			r = CTL_EXIT_USAGE;
+			break;
+		}
+		if (c < OPT_VAL(0))
+			for (i = 0; i < n && opts[i].short_name != c; i++)
+				;
+		r = take(ctx, &opts[i], i, optarg, o);
+	}
+	if (r < 0) {
+		o->operands = argv + optind;
+		o->n = argc - optind;
+		if (n_operands != CTL_OPERANDS_ANY)
+			r = operands(ctx, o, n_operands, what);
+	}
+	if (r >= 0) {
+		ctl_parsed_free(o);
+		return r;
+	}
+	return -1;
+}
+
+int ctl_query_run(struct ctl_ctx *ctx, int argc, char **argv, const struct ctl_query *q)
+{
+	static const struct ctl_opt opts[] = {CTL_JSON, {0}};
+	struct ctl_parsed o = {0};
+	json_t *result;
+	char op[32];
+	int r;
+
+	r = ctl_parse(ctx, argc, argv, opts,
+		      q->optional  ? CTL_OPERANDS_ANY
+		      : q->operand ? 1
+				   : 0,
+		      q->operand, &o);
+	if (r >= 0)
+		return r;
+	if (q->optional && o.n > 1)
+		return ctl_usage_error(ctx, "unexpected argument '%s'", o.operands[1]);
+	if (q->op)
+		snprintf(op, sizeof(op), "%s", q->op);
+	else
+		snprintf(op, sizeof(op), "%s.%s", ctx->cmd->group, ctx->cmd->name);
+	if (q->key && o.n == 1)
+		r = ctl_call_str(ctx, op, q->key, o.operands[0], &result);
+	else
+		r = ctl_call(ctx, op, NULL, &result);
+	if (r)
+		return r;
+	if (q->array && !json_is_array(result)) {
+		json_decref(result);
+		return ctl_fail("%s: malformed reply from aeogated", op);
+	}
+	return ctl_finish(result, o.json, q->print);
 }
 
 int ctl_parse_u64(const char *s, unsigned long long max, long long *ret)
@@ -181,6 +325,17 @@ int ctl_args_set(json_t *args, const char *key, const char *value)
 	if (r < 0)
 		return ctl_fail("out of memory");
 	return 0;
+}
+
+int ctl_call_finish(struct ctl_ctx *ctx, const char *op, json_t *args, bool json,
+		    void (*print)(const json_t *result))
+{
+	json_t *result;
+	int r = ctl_call(ctx, op, args, &result);
+
+	if (r)
+		return r;
+	return ctl_finish(result, json, print);
 }
 
 int ctl_finish(json_t *result, bool json, void (*print)(const json_t *result))

@@ -30,22 +30,12 @@ enum {
  */
 #define CTL_PAGE_ROWS AEOGATE_ROWS_PER_PAGE
 
-/* Long-option values above any character, shared by every command. */
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Long-option values above any character: --socket, main's --version. */
 enum {
 	OPT_SOCKET = 0x100,
-	OPT_JSON,
 	OPT_VERSION,
-	OPT_NAME,
-	OPT_VALID_FROM,
-	OPT_VALID_UNTIL,
-	OPT_LEVEL,
-	OPT_WIEGAND,
-	OPT_UID,
-	OPT_BITS,
-	OPT_ZONE,
-	OPT_SINCE,
-	OPT_FOLLOW,
-	OPT_LIMIT,
 };
 
 /* Appended to every command's option table. */
@@ -73,24 +63,93 @@ struct ctl_ctx {
 };
 
 /*
- * getopt_long over a command's own argv (argv[0] is the command word).
- * Handles --socket itself. Returns the option, -1 at the end, 'h' for
- * --help, or '?' after printing what was wrong with the option.
+ * getopt_long over a command's own argv (argv[0] is the command word) with
+ * the short options given (":h", or ":ho:" to add -o FILE). Handles
+ * --socket itself. Returns the option, -1 at the end, 'h' for --help, or
+ * '?' after printing what was wrong with the option.
  */
-int ctl_getopt(struct ctl_ctx *ctx, int argc, char **argv, const struct option *opts);
-
-/* ctl_getopt with the short options given (":h" for ctl_getopt, ":ho:" adds -o FILE). */
 int ctl_getopt_short(struct ctl_ctx *ctx, int argc, char **argv, const char *shortopts,
 		     const struct option *opts);
 
-/*
- * The options of a command whose only own option is --json. Returns -1 to
- * go on (*ret_json set), else the exit code: 0 after --help, 2 for a bad option.
- */
-int ctl_getopt_json(struct ctl_ctx *ctx, int argc, char **argv, bool *ret_json);
+/* How a command's option takes its value (struct ctl_opt). */
+enum ctl_opt_kind {
+	CTL_OPT_JSON,	/* --json: o->json */
+	CTL_OPT_FLAG,	/* no value: o->set[i] */
+	CTL_OPT_VALUE,	/* o->value[i], the last one given */
+	CTL_OPT_NUMBER, /* o->num[i], a whole number from min to max, else bad() */
+	CTL_OPT_ARG,	/* o->args[key] = the value; with none_null, "none" is null */
+	CTL_OPT_LIST,	/* appended to the array o->args[key], or o->list[i] without key */
+};
 
-/* For the default case of an option switch: --help → 0, anything else → usage, 2. */
-int ctl_optfail(struct ctl_ctx *ctx, int c);
+#define CTL_OPTS_MAX 8
+
+/*
+ * One option of a command, by its long name: a command's options are a
+ * table of these ending in {0}, and ctl_parse reads argv with it. Values
+ * that become request members (ARG, LIST) are taken as they are read, so
+ * a value that is not UTF-8 stops the parse right there.
+ */
+struct ctl_opt {
+	const char *name;
+	enum ctl_opt_kind kind;
+	char short_name; /* 'o' for -o; 0: none */
+	const char *key; /* ARG, LIST: the member of o->args */
+	/* LIST: how a value that is not UTF-8 is named (ctl_args_set's key), and the exit code. */
+	const char *label;
+	int fail;
+	bool none_null;	    /* ARG: "none" sets the member to null */
+	long long min, max; /* NUMBER */
+	int (*bad)(struct ctl_ctx *ctx, const char *value); /* NUMBER: says why, returns 2 */
+};
+
+#define CTL_JSON                                                                                   \
+	{                                                                                          \
+		"json", CTL_OPT_JSON                                                               \
+	}
+
+/* What ctl_parse read: indexed like the option table. */
+struct ctl_parsed {
+	bool json;
+	bool set[CTL_OPTS_MAX]; /* the option was given */
+	const char *value[CTL_OPTS_MAX];
+	long long num[CTL_OPTS_MAX];
+	json_t *list[CTL_OPTS_MAX]; /* LIST without key; NULL until one is given */
+	/* ARG and keyed LIST members: NULL, or a template set before ctl_parse. Owned. */
+	json_t *args;
+	/* Options this run refuses: given, they end the parse with 2 and nothing said. */
+	unsigned refuse;
+	char **operands; /* what follows the options */
+	int n;
+};
+
+/* ctl_parse's n_operands when the command checks its operands itself. */
+#define CTL_OPERANDS_ANY (-1)
+
+/*
+ * Reads a command's options (opts, ending in {0}) and --socket, --help,
+ * then its operands: none (n_operands 0: "unexpected argument 'X'"),
+ * exactly n_operands (else the usage error what), or CTL_OPERANDS_ANY.
+ * Returns -1 to go on, else the exit code after printing what it has to
+ * (0 after --help, 2 for a usage error); o is freed then.
+ */
+int ctl_parse(struct ctl_ctx *ctx, int argc, char **argv, const struct ctl_opt *opts,
+	      int n_operands, const char *what, struct ctl_parsed *o);
+void ctl_parsed_free(struct ctl_parsed *o);
+
+/*
+ * A command that is one request and its result: [--json], no operand or
+ * one (optional or not) sent as args[key], the result printed.
+ */
+struct ctl_query {
+	const char *op;	     /* NULL: the command's words, "group.name" */
+	const char *operand; /* NULL: none; else the usage error when it is missing */
+	const char *key;     /* the operand's member in args */
+	bool optional;	     /* the operand may be left out */
+	bool array;	     /* the result must be an array */
+	void (*print)(const json_t *result);
+};
+
+int ctl_query_run(struct ctl_ctx *ctx, int argc, char **argv, const struct ctl_query *q);
 
 /* Prints "aeogatectl: WHAT" and the command's usage line on stderr; returns 2. */
 int ctl_usage_error(struct ctl_ctx *ctx, const char *fmt, ...)
@@ -128,10 +187,14 @@ int ctl_args_set(json_t *args, const char *key, const char *value);
 int ctl_parse_u64(const char *s, unsigned long long max, long long *ret);
 
 /*
- * The end of a command that shows one record: result as JSON (--json) or
- * through print, then freed. Returns CTL_EXIT_OK.
+ * The end of a command that shows its result: as JSON (--json) or through
+ * print, then freed. Returns CTL_EXIT_OK.
  */
 int ctl_finish(json_t *result, bool json, void (*print)(const json_t *result));
+
+/* ctl_call, then ctl_finish: the exit code. */
+int ctl_call_finish(struct ctl_ctx *ctx, const char *op, json_t *args, bool json,
+		    void (*print)(const json_t *result));
 
 /* Record printers shared between commands. */
 void print_badges(const json_t *arr);
@@ -146,10 +209,7 @@ int cmd_badge_issue(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_revoke(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_list(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_level_add(struct ctl_ctx *ctx, int argc, char **argv);
-int cmd_level_list(struct ctl_ctx *ctx, int argc, char **argv);
-int cmd_zone_list(struct ctl_ctx *ctx, int argc, char **argv);
-int cmd_door_list(struct ctl_ctx *ctx, int argc, char **argv);
-int cmd_reader_list(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_list(struct ctl_ctx *ctx, int argc, char **argv); /* level|zone|door|reader list */
 int cmd_sim_present(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_sim_door(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_sim_rex(struct ctl_ctx *ctx, int argc, char **argv);

@@ -37,13 +37,13 @@ static const struct ctl_cmd commands[] = {
     {"badge", "list", "[PERSON] [--json]", "list badges, or one person's", cmd_badge_list},
     {"level", "add", "NAME --zone Z... [--json]", "create an access level opening zones",
      cmd_level_add},
-    {"level", "list", "[--json]", "list access levels", cmd_level_list},
+    {"level", "list", "[--json]", "list access levels", cmd_list},
     {"level", "set", "NAME [--add-zone Z]... [--remove-zone Z]... [--json]",
      "change the zones a level opens", cmd_level_change},
     {"level", "remove", "NAME [--json]", "remove a level no one holds", cmd_level_change},
-    {"zone", "list", "[--json]", "list zones and their doors", cmd_zone_list},
-    {"door", "list", "[--json]", "list doors and their state", cmd_door_list},
-    {"reader", "list", "[--json]", "list readers", cmd_reader_list},
+    {"zone", "list", "[--json]", "list zones and their doors", cmd_list},
+    {"door", "list", "[--json]", "list doors and their state", cmd_list},
+    {"reader", "list", "[--json]", "list readers", cmd_list},
     {"sim", "present", "READER (--bits 0101... | --uid HEX) [--json]",
      "present a badge on a simulated reader (exit 1 when denied)", cmd_sim_present},
     {"sim", "door", "DOOR open|close [--json]", "open or close a simulated door", cmd_sim_door},
@@ -118,9 +118,10 @@ static int cmd_help(struct ctl_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {CTL_COMMON_OPTIONS, {0}};
 	int c;
 
-	while ((c = ctl_getopt(ctx, argc, argv, opts)) != -1)
+	/* --help here is the whole list too. */
+	while ((c = ctl_getopt_short(ctx, argc, argv, ":h", opts)) != -1)
 		if (c != 'h')
-			return ctl_optfail(ctx, c);
+			return CTL_EXIT_USAGE;
 	print_help(stdout);
 	return CTL_EXIT_OK;
 }

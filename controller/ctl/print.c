@@ -164,3 +164,51 @@ void print_fields(FILE *f, const json_t *obj, const char *const *keys, size_t n)
 	for (size_t i = 0; i < n; i++)
 		print_kv(f, keys[i], json_field(obj, keys[i], b, sizeof(b)));
 }
+
+/* A member as text: joined with commas when an array, else json_field. */
+static const char *member(const json_t *obj, const char *key, char *buf, size_t len)
+{
+	if (json_is_array(json_object_get(obj, key)))
+		return json_join(obj, key, buf, len);
+	return json_field(obj, key, buf, len);
+}
+
+void print_records(const json_t *arr, const struct column *cols, size_t ncols)
+{
+	const char *headers[TABLE_COLS_MAX];
+	struct table *t;
+	const json_t *rec;
+	size_t i;
+
+	for (size_t k = 0; k < ncols; k++)
+		headers[k] = cols[k].header;
+	t = table_new(headers, ncols);
+	if (!t)
+		return;
+	json_array_foreach(arr, i, rec)
+	{
+		char buf[TABLE_COLS_MAX][512];
+		const char *row[TABLE_COLS_MAX];
+
+		for (size_t k = 0; k < ncols; k++)
+			row[k] = member(rec, cols[k].key, buf[k], sizeof(buf[k]));
+		table_add(t, row);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+void print_record(const json_t *obj, const struct column *rows, size_t n)
+{
+	char buf[1024];
+
+	for (size_t i = 0; i < n; i++) {
+		const json_t *v = json_object_get(obj, rows[i].key);
+
+		if ((rows[i].flags & COLUMN_UNLESS_NULL) && json_is_null(v))
+			continue;
+		if ((rows[i].flags & COLUMN_IF_PRESENT) && !v)
+			continue;
+		print_kv(stdout, rows[i].header, member(obj, rows[i].key, buf, sizeof(buf)));
+	}
+}

@@ -30,6 +30,24 @@ void print_kv(FILE *f, const char *key, const char *value);
 /* print_kv of each of keys[0..n) with its json_field. */
 void print_fields(FILE *f, const json_t *obj, const char *const *keys, size_t n);
 
+/* One member of a record: a table's column, or a row of a record block. */
+struct column {
+	const char *header;
+	const char *key;
+	unsigned flags; /* COLUMN_* (record blocks) */
+};
+
+enum {
+	COLUMN_UNLESS_NULL = 1 << 0, /* left out when the member is null (absent shows "-") */
+	COLUMN_IF_PRESENT = 1 << 1,  /* left out when the member is absent */
+};
+
+/* A table of the records of arr on stdout; array members joined with commas. */
+void print_records(const json_t *arr, const struct column *cols, size_t ncols);
+
+/* One record as print_kv rows on stdout; array members joined with commas. */
+void print_record(const json_t *obj, const struct column *rows, size_t n);
+
 /* One JSON document (object or array), indented, and a newline. */
 void print_json(FILE *f, const json_t *j);
 

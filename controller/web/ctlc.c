@@ -13,7 +13,7 @@
 struct outbuf {
 	struct outbuf *next;
 	size_t len;
-	unsigned char data[]; /* LWS_PRE headroom, then len bytes */
+	char *buf; /* LWS_PRE headroom, then len bytes (proto_request_format) */
 };
 
 /* Created by ctlc_open; freed when its wsi closes (LWS_CALLBACK_RAW_CLOSE). */
@@ -43,6 +43,7 @@ static void ctlc_free(struct ctlc *c)
 		struct outbuf *o = c->out;
 
 		c->out = o->next;
+		free(o->buf);
 		free(o);
 	}
 	free(c->in);
@@ -100,38 +101,17 @@ int ctlc_open(struct lws *parent, const struct ctlc_ops *ops, void *owner, struc
 
 int ctlc_send(struct ctlc *c, const char *op, json_t *args, const char *token)
 {
-	json_t *req = json_object();
-	struct outbuf *o;
-	char *line;
-	size_t n;
+	struct outbuf *o = malloc(sizeof(*o));
+	int r;
 
-	if (!req)
+	if (!o)
 		return -ENOMEM;
-	json_object_set_new(req, "id", json_integer(c->next_id++));
-	json_object_set_new(req, "op", json_string(op));
-	if (args)
-		json_object_set(req, "args", args);
-	if (token)
-		json_object_set_new(req, "token", json_string(token));
-	line = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	if (!line)
-		return -ENOMEM;
-	n = strlen(line);
-	if (n + 1 > AEOGATE_MSG_MAX) {
-		free(line);
-		return -EMSGSIZE;
+	r = proto_request_format(c->next_id++, op, args, token, LWS_PRE, &o->buf, &o->len);
+	if (r < 0) {
+		free(o);
+		return r;
 	}
-	o = malloc(sizeof(*o) + LWS_PRE + n + 1);
-	if (!o) {
-		free(line);
-		return -ENOMEM;
-	}
-	memcpy(o->data + LWS_PRE, line, n);
-	o->data[LWS_PRE + n] = '\n';
-	o->len = n + 1;
 	o->next = NULL;
-	free(line);
 	*c->out_tail = o;
 	c->out_tail = &o->next;
 	lws_callback_on_writable(c->wsi);
@@ -153,7 +133,7 @@ static int ctlc_rx(struct ctlc *c, const char *in, size_t len)
 	while (len) {
 		const char *nl = memchr(in, '\n', len);
 		size_t take = nl ? (size_t)(nl - in) : len;
-		json_error_t err;
+		int r;
 		json_t *msg;
 
 		if (c->in_len + take > AEOGATE_REPLY_MAX)
@@ -181,7 +161,7 @@ static int ctlc_rx(struct ctlc *c, const char *in, size_t len)
 		in++;
 		len--;
 		c->in[c->in_len] = '\0';
-		msg = json_loadb(c->in, c->in_len, 0, &err);
+		r = proto_line_parse(c->in, c->in_len, &msg);
 		c->in_len = 0;
 		/* A big reply's buffer does not stay with a long-lived stream. */
 		if (c->in_cap > 65536) {
@@ -189,10 +169,8 @@ static int ctlc_rx(struct ctlc *c, const char *in, size_t len)
 			c->in = NULL;
 			c->in_cap = 0;
 		}
-		if (!json_is_object(msg)) {
-			json_decref(msg);
+		if (r < 0)
 			return -1;
-		}
 		if (c->owner)
 			c->ops->line(c->owner, msg);
 		json_decref(msg);
@@ -220,11 +198,13 @@ int ctlc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		{
 			struct outbuf *o = c->out;
 
-			if (lws_write(wsi, o->data + LWS_PRE, o->len, LWS_WRITE_RAW) < (int)o->len)
+			if (lws_write(wsi, (unsigned char *)o->buf + LWS_PRE, o->len,
+				      LWS_WRITE_RAW) < (int)o->len)
 				return -1;
 			c->out = o->next;
 			if (!c->out)
 				c->out_tail = &c->out;
+			free(o->buf);
 			free(o);
 			if (c->out)
 				lws_callback_on_writable(wsi);

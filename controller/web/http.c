@@ -278,7 +278,7 @@ static int dispatch(struct pss *p)
 		json_decref(args);
 	}
 	/* A body within our bound can still re-encode past the socket's (long numbers). */
-	if (ret == -EMSGSIZE)
+	if (ret == -E2BIG)
 		return respond_error(p, 413, "message_too_large", "the request is too large");
 	if (ret < 0)
 		return respond_error(p, 500, "internal", "cannot send the request");
@@ -388,13 +388,16 @@ static int download(struct pss *p)
 static int ctl_reply(struct pss *p, json_t *msg)
 {
 	const struct route *r = p->route;
-	json_t *result = json_object_get(msg, "result");
+	struct proto_reply rep;
+	json_t *result;
 
-	if (!json_is_true(json_object_get(msg, "ok"))) {
-		json_t *e = json_object_get(msg, "error");
-		const char *code = json_string_value(json_object_get(e, "code"));
-		const char *message = json_string_value(json_object_get(e, "message"));
-		unsigned status = web_status_for(code);
+	/* A malformed reply is answered like a refusal without a code: 500. */
+	proto_reply_parse(msg, &rep);
+	result = (json_t *)rep.result;
+	if (!rep.ok) {
+		const char *code = rep.code;
+		const char *message = rep.message;
+		unsigned status = proto_error_http_status(code);
 
 		if (!code)
 			code = "internal";

@@ -67,58 +67,45 @@ static void lws_log_to_stderr(int level, const char *line)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"socket", required_argument, NULL, 's'},
-	    {"listen", required_argument, NULL, 'l'},
-	    {"tls-cert", required_argument, NULL, 'c'},
-	    {"tls-key", required_argument, NULL, 'k'},
-	    {"ui", required_argument, NULL, 'u'},
-	    {"allowed-hosts", required_argument, NULL, 'a'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+	const char *listen = "127.0.0.1:8080", *cert = NULL, *key = NULL, *ui = NULL,
+		   *allowed = NULL;
+	struct web_config cfg = {0};
+	/* Every option takes one value, kept as given: the table says where. */
+	const struct {
+		const char *name;
+		const char **value;
+	} settings[] = {
+	    {"socket", &cfg.socket_path},
+	    {"listen", &listen},
+	    {"tls-cert", &cert},
+	    {"tls-key", &key},
+	    {"ui", &ui},
+	    {"allowed-hosts", &allowed},
 	};
+	enum { N_SETTINGS = sizeof(settings) / sizeof(settings[0]), OPT_FIRST = 0x100 };
+	struct option opts[N_SETTINGS + 2] = {[N_SETTINGS] = {"help", no_argument, NULL, 'h'}};
 	const struct lws_protocols protocols[] = {
 	    {"http", http_callback, http_pss_size(), 0, 0, NULL, 0},
 	    {STREAM_PROTOCOL, stream_callback, stream_pss_size(), 1024, 0, NULL, 0},
 	    {CTLC_PROTOCOL, ctlc_callback, 0, 0, 0, NULL, 0},
 	    {NULL, NULL, 0, 0, 0, NULL, 0},
 	};
-	const char *listen = "127.0.0.1:8080", *cert = NULL, *key = NULL, *ui = NULL,
-		   *allowed = NULL;
-	struct web_config cfg = {0};
 	struct lws_context_creation_info info;
 	static char ui_real[PATH_MAX], addr[256];
 	char *colon, *end;
 	long port;
 	int c;
 
+	for (size_t i = 0; i < N_SETTINGS; i++)
+		opts[i] =
+		    (struct option){settings[i].name, required_argument, NULL, OPT_FIRST + (int)i};
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			cfg.socket_path = optarg;
-			break;
-		case 'l':
-			listen = optarg;
-			break;
-		case 'c':
-			cert = optarg;
-			break;
-		case 'k':
-			key = optarg;
-			break;
-		case 'u':
-			ui = optarg;
-			break;
-		case 'a':
-			allowed = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
+		if (c >= OPT_FIRST && c < OPT_FIRST + N_SETTINGS) {
+			*settings[c - OPT_FIRST].value = optarg;
+			continue;
 		}
+		usage(c == 'h' ? stdout : stderr);
+		return c == 'h' ? 0 : 2;
 	}
 	if (optind != argc || !cfg.socket_path || !cert != !key) {
 		usage(stderr);

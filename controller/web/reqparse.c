@@ -55,27 +55,6 @@ static const struct route routes[] = {
     {M_POST, "/api/sim/rex", "sim.rex", R_BODY | R_DEMO, NULL},
 };
 
-unsigned web_status_for(const char *code)
-{
-	static const struct {
-		const char *code;
-		unsigned status;
-	} map[] = {
-	    {"unauthenticated", 401},	{"permission_denied", 403},
-	    {"csrf_failed", 403},	{"not_found", 404},
-	    {"invalid_argument", 400},	{"bad_request", 400},
-	    {"bad_json", 400},		{"too_deep", 400},
-	    {"already_exists", 409},	{"failed_precondition", 409},
-	    {"message_too_large", 413}, {"throttled", 429},
-	    {"unknown_op", 501},	{"unavailable", 503},
-	};
-
-	for (size_t i = 0; code && i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i].code, code) == 0)
-			return map[i].status;
-	return 500;
-}
-
 /* Matches path against a route pattern; captures :id. */
 static bool pattern_match(const char *pattern, const char *path, char *id, size_t idlen)
 {

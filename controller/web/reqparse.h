@@ -2,8 +2,8 @@
 /*
  * aeogate-web's request parsing, with no libwebsockets in it: the route
  * table and path matching, query arguments, the JSON body that becomes an
- * op's args, the static-file path check, the session cookie and the HTTP
- * status of a controller error. http.c
+ * op's args, the static-file path check and the session cookie (the HTTP
+ * status of a controller error is aeogate/proto.h's). http.c
  * feeds it what lws parsed; tests/fuzz/fuzz_web_request.c feeds it
  * arbitrary bytes.
  */
@@ -161,9 +161,6 @@ bool web_origin_ok(const struct web_hosts *h, const char *origin);
  * exactly, in any case, with or without parameters (RFC 9110 8.3.1).
  */
 bool web_content_type_json(const char *value);
-
-/* HTTP status for a controller error code (500 for any other). */
-unsigned web_status_for(const char *code);
 
 /* Only plain names: no "..", no hidden files, no encoded anything. */
 bool web_static_path_ok(const char *path);

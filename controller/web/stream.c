@@ -124,20 +124,21 @@ static void ctl_line(void *owner, json_t *msg)
 	json_t *err = json_object_get(msg, "error");
 
 	if (!s->following) {
-		const char *code = json_string_value(json_object_get(err, "code"));
+		struct proto_reply rep;
 
-		if (!json_is_true(json_object_get(msg, "ok"))) {
+		proto_reply_parse(msg, &rep);
+		if (!rep.ok) {
 			enqueue(s, msg);
 			return stream_end(s,
-					  web_status_for(code) == 401 ? CLOSE_UNAUTHENTICATED
-								      : CLOSE_FORBIDDEN,
-					  code ? code : "refused");
+					  proto_error_http_status(rep.code) == 401
+					      ? CLOSE_UNAUTHENTICATED
+					      : CLOSE_FORBIDDEN,
+					  rep.code ? rep.code : "refused");
 		}
 		s->following = true;
 		{
-			json_t *hello =
-			    json_pack("{s:b, s:O?}", "following", 1, "since",
-				      json_object_get(json_object_get(msg, "result"), "since"));
+			json_t *hello = json_pack("{s:b, s:O?}", "following", 1, "since",
+						  json_object_get(rep.result, "since"));
 
 			if (hello)
 				enqueue(s, hello);

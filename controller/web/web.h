@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "aeogate/limits.h"
+#include "aeogate/proto.h" /* the wire format, error codes and their HTTP status */
 #include "reqparse.h" /* WEB_COOKIE, WEB_TOKEN_MAX, routes */
 
 #define WEB_CSRF_HEX 65

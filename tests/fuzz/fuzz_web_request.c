@@ -33,7 +33,7 @@
  * was answered first or its body is over AEOGATE_WEB_BODY_MAX), with the
  * whole body when it waited for one, and nothing is appended after; a
  * captured :id is an identifier; a refused body or query gets a
- * 400 (or 500) with the code web_status_for maps to it; an accepted one
+ * 400 (or 500) with the code proto_error_http_status maps to it; an accepted one
  * gives args that are an object no deeper than the web's bound, with :id,
  * the login fields and the source where the route says; the framed line is
  * one line of JSON the controller accepts (an object, op, args, token,
@@ -48,6 +48,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aeogate/proto.h"
 #include "fuzz.h"
 #include "reqparse.h"
 #include "util.h"
@@ -328,7 +329,7 @@ static void check_route(enum method m, const char *path, const struct query *q, 
 		CHECK(!args);
 		CHECK(ret == -EINVAL || ret == -ENOMEM);
 		CHECK(status == 400 || status == 500);
-		CHECK(code && message && web_status_for(code) == status);
+		CHECK(code && message && proto_error_http_status(code) == status);
 		return;
 	}
 	CHECK(json_is_object(args));
