@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "core.h"
-#include "ctlsock.h"
 #include "store.h"
 #include "users.h"
 #include "util.h"

@@ -24,7 +24,7 @@
 
 #include "aeogate/event.h"
 #include "aeogate/limits.h"
-#include "ctlsock.h"
+#include "aeogate/roles.h"
 
 struct core;
 struct store;

@@ -103,16 +103,6 @@ int ctl_arg_id_array(struct ctl_request *req, const char *name, bool required, c
 	return 0;
 }
 
-json_t *time_to_json(int64_t ms)
-{
-	char buf[32];
-
-	if (!ms)
-		return json_null();
-	time_format_ms(ms, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 int ctl_arg_validity(struct ctl_request *req, int64_t *from, int64_t *until)
 {
 	*from = *until = 0;

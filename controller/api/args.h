@@ -25,8 +25,6 @@ int ctl_arg_time(struct ctl_request *req, const char *name, bool required, int64
 int ctl_arg_id_array(struct ctl_request *req, const char *name, bool required, const char **ret,
 		     size_t max, size_t *ret_n);
 
-/* A JSON string of the time (util.h format), or null for 0 ("no bound"). */
-json_t *time_to_json(int64_t ms);
 
 /* valid_from and valid_until, both optional (0: no bound); from must be before until. */
 int ctl_arg_validity(struct ctl_request *req, int64_t *from, int64_t *until);

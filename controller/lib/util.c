@@ -72,6 +72,16 @@ static int days_in_month(int year, int month)
 	return month == 2 && leap ? 29 : days[month - 1];
 }
 
+json_t *time_to_json(int64_t ms)
+{
+	char buf[32];
+
+	if (!ms)
+		return json_null();
+	time_format_ms(ms, buf, sizeof(buf));
+	return json_string(buf);
+}
+
 int time_parse_ms(const char *s, int64_t *ret_ms)
 {
 	const char *p = s;

@@ -22,6 +22,9 @@ int clock_synced(void);
 /* "2026-11-28T13:28:11.123Z"; buf at least 25 bytes. */
 void time_format_ms(int64_t ms, char *buf, size_t len);
 
+/* A JSON string of the time (time_format_ms), or null for 0 ("no bound"). */
+json_t *time_to_json(int64_t ms);
+
 /*
  * Parses "2026-11-28T13:28:11Z", "2026-11-28T13:28:11.123Z" or
  * "2026-11-28" (midnight UTC); -EINVAL otherwise, including impossible
