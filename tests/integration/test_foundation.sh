@@ -244,10 +244,10 @@ expect_exit 0 ctl events --follow --since $((last - 1)) --limit 1 --json
 FPID=$!
 # Wait for the follower to catch up with the stored log before the new read.
 lines_ge() { [ "$(wc -l <"$1")" -ge "$2" ]; }
-wait_for 10 lines_ge "$T/follow.jsonl" "$n" || fail "follower did not catch up"
+wait_for 60 lines_ge "$T/follow.jsonl" "$n" || fail "follower did not catch up: $(wc -l <"$T/follow.jsonl") of $n lines"
 expect_exit 0 ctl sim present dock-1-in --uid 04a1b2c3 --json
 new_seq=$(jget 'd["event"]["seq"]' <<<"$OUT")
-wait_for 10 grep -q "\"seq\":$new_seq," "$T/follow.jsonl" ||
+wait_for 60 grep -q "\"seq\":$new_seq," "$T/follow.jsonl" ||
 	fail "follower did not receive seq $new_seq: $(tail -n 2 "$T/follow.jsonl")"
 kill -TERM "$FPID"
 rc=0
@@ -277,7 +277,7 @@ pass "after SIGTERM and restart: $nb events kept, seq continues at $((last + 1))
 # ---- a follower that falls behind is cut off and resumes without a gap ----
 "$AEOGATECTL" --socket "$SOCK" events --follow --json >"$T/slow.jsonl" 2>"$T/slow.err" &
 FPID=$!
-wait_for 10 lines_ge "$T/slow.jsonl" "$((last + 1))" || fail "slow follower did not catch up"
+wait_for 60 lines_ge "$T/slow.jsonl" "$((last + 1))" || fail "slow follower did not catch up: $(wc -l <"$T/slow.jsonl") lines"
 kill -STOP "$FPID"
 # Well over AEOGATE_FOLLOW_BACKLOG_MAX (1 MiB) of event lines while it sleeps.
 python3 - "$SOCK" <<'PY'
@@ -294,7 +294,7 @@ for i in range(6000):
 PY
 kill -CONT "$FPID"
 final=$(last_seq)
-wait_for 30 grep -q "\"seq\":$final," "$T/slow.jsonl" || fail "slow follower stopped at $(tail -c 300 "$T/slow.jsonl")"
+wait_for 120 grep -q "\"seq\":$final," "$T/slow.jsonl" || fail "slow follower stopped at $(tail -c 300 "$T/slow.jsonl")"
 kill -TERM "$FPID"
 rc=0
 wait "$FPID" || rc=$?
