@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,13 @@ int main(int argc, char **argv)
 	 * tighter. The control socket sets its own mode.
 	 */
 	umask(0027);
+	/*
+	 * Large blocks (argon2's 19 MiB per password check, export pages) are
+	 * mapped and unmapped each time instead of staying in the heap after
+	 * their first free, so RSS falls back once a check is done (glibc's
+	 * dynamic threshold would otherwise keep them).
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, AEOGATE_MMAP_THRESHOLD_BYTES);
 	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':

@@ -135,6 +135,13 @@
  * database file (about 1 MiB): early, so that between decisions it catches
  * up and the WAL starts over long before the writer's own limit below.
  */
+/*
+ * Allocations at least this big are their own mapping (mallopt
+ * M_MMAP_THRESHOLD), given back to the system when freed: an argon2 check's
+ * work memory must not stay in aeogated's RSS (budget 32 MiB).
+ */
+#define AEOGATE_MMAP_THRESHOLD_BYTES (256 * 1024)
+
 #define AEOGATE_WAL_CHECKPOINT_PAGES 250
 /*
  * ... and the WAL size at which the writer checkpoints itself, as SQLite's
