@@ -120,6 +120,21 @@ stop_daemon() {
 	[ $rc -eq 0 ] || fail "aeogated exited $rc on SIGTERM"
 }
 
+# needs_other_uids: tests that act as other users (nobody, daemon) skip
+# (exit 77) unless they run as root and those users exist; the test
+# directory is opened to them so they can reach the socket inside it.
+needs_other_uids() {
+	[ "$(id -u)" -eq 0 ] || {
+		echo "SKIP: needs root to act as other uids"
+		exit 77
+	}
+	getent passwd nobody >/dev/null && getent passwd daemon >/dev/null || {
+		echo "SKIP: needs the users nobody and daemon"
+		exit 77
+	}
+	chmod 0755 "$T"
+}
+
 # A config with one simulated door and reader per zone, written to $T/sim.ini.
 write_sim_config() {
 	cat >"$T/sim.ini" <<INI

@@ -12,16 +12,7 @@
 # Runs as root (it switches uids); skipped otherwise.
 source "$(dirname "$0")/lib.sh"
 
-[ "$(id -u)" -eq 0 ] || {
-	echo "SKIP: needs root to act as other uids"
-	exit 77
-}
-getent passwd nobody >/dev/null && getent passwd daemon >/dev/null || {
-	echo "SKIP: needs the users nobody and daemon"
-	exit 77
-}
-
-chmod 0755 "$T"
+needs_other_uids
 write_sim_config
 # The system group `daemon` stands in for aeogate-web's group.
 sed -i 's/^\[controller\]$/[controller]\nweb_group = daemon/' "$T/sim.ini"

@@ -12,17 +12,7 @@
 # Runs as root (it switches uids); skipped otherwise.
 source "$(dirname "$0")/lib.sh"
 
-[ "$(id -u)" -eq 0 ] || {
-	echo "SKIP: needs root to act as other uids"
-	exit 77
-}
-getent passwd nobody >/dev/null && getent passwd daemon >/dev/null || {
-	echo "SKIP: needs the users nobody and daemon"
-	exit 77
-}
-
-# Other uids must reach the socket inside the test directory.
-chmod 0755 "$T"
+needs_other_uids
 write_sim_config
 # The web group is the system group `daemon` here, so a peer running as
 # uid/gid daemon stands in for aeogate-web.
