@@ -596,6 +596,42 @@ static char *read_detail(const struct reader_config *rc, const struct hal_read *
 	return text;
 }
 
+/*
+ * The clearance facts: whether the door's zone requires vetting and, only
+ * then, the person's record. A lookup that fails denies (internal_error).
+ */
+static enum reason load_vetting(struct store *s, const char *zone, const char *person,
+				struct policy_facts *f)
+{
+	static const struct {
+		const char *status;
+		enum policy_vetting_status v;
+	} statuses[] = {
+	    {"cleared", POLICY_VETTING_CLEARED},
+	    {"pending", POLICY_VETTING_PENDING},
+	    {"failed", POLICY_VETTING_FAILED},
+	};
+	struct vetting v;
+	int r = store_zone_vetting_get(s, zone);
+
+	if (r < 0)
+		return REASON_INTERNAL_ERROR;
+	f->zone_requires_vetting = r == 1;
+	f->vetting = POLICY_VETTING_NONE;
+	if (!f->zone_requires_vetting)
+		return REASON_NONE;
+	r = store_vetting_get(s, person, &v);
+	if (r == -ENOENT)
+		return REASON_NONE;
+	if (r < 0)
+		return REASON_INTERNAL_ERROR;
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (!strcmp(v.status, statuses[i].status))
+			f->vetting = statuses[i].v;
+	f->vetting_recheck_due_ms = v.recheck_due_ms;
+	return REASON_NONE;
+}
+
 void core_reader_read(struct core *c, unsigned reader_index, const struct hal_read *r,
 		      struct core_decision *ret)
 {
@@ -646,7 +682,9 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 		if (store_person_get(c->store, cred.person, &person) == 0)
 			facts.person = &person;
 		facts.has_zone = store_person_has_zone(c->store, cred.person, dc->zone);
-		reason = policy_decide(&facts);
+		reason = load_vetting(c->store, dc->zone, cred.person, &facts);
+		if (reason == REASON_NONE)
+			reason = policy_decide(&facts);
 	} else if (reason == REASON_NONE) {
 		reason = REASON_UNKNOWN_CREDENTIAL;
 	}

@@ -544,6 +544,148 @@ static int op_level_list(struct ctl_request *req, json_t **ret)
 	return 0;
 }
 
+/* ---- clearance: vetting records and zone settings ---- */
+
+static json_t *vetting_json(const struct vetting *v)
+{
+	return json_pack("{s:s,s:s,s:o,s:o,s:o}", "person", v->person, "status", v->status,
+			 "checked", time_to_json(v->checked_ms), "recheck_due",
+			 time_to_json(v->recheck_due_ms), "reference",
+			 v->reference[0] ? json_string(v->reference) : json_null());
+}
+
+static json_t *vetting_or_null(struct store *s, const char *person)
+{
+	struct vetting v;
+
+	return store_vetting_get(s, person, &v) == 0 ? vetting_json(&v) : json_null();
+}
+
+/* person.vet: the person's one vetting record, replaced (before/after in the trail). */
+static int op_person_vet(struct ctl_request *req, json_t **ret)
+{
+	static const char *const statuses[] = {"cleared", "pending", "failed"};
+	struct core *c = req->userdata;
+	struct store *s = core_store(c);
+	const char *status, *reference = NULL;
+	struct vetting v = {0};
+	struct person p;
+	json_t *before;
+	bool known = false;
+	int r;
+
+	if (ops_find_person(req, "id", &p) < 0 ||
+	    ctl_arg_string(req, "status", true, sizeof(v.status) - 1, &status) < 0 ||
+	    ctl_arg_time(req, "checked", true, &v.checked_ms) < 0 ||
+	    ctl_arg_time(req, "recheck_due", true, &v.recheck_due_ms) < 0 ||
+	    ctl_arg_string(req, "reference", false, AEOGATE_VETTING_REFERENCE_MAX, &reference) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		known |= !strcmp(status, statuses[i]);
+	if (!known)
+		return ctl_fail(req, "invalid_argument",
+				"'status' must be cleared, pending or failed, not '%s'", status);
+	if (reference && !text_is_valid(reference))
+		return ctl_fail(req, "invalid_argument",
+				"'reference' must be printable UTF-8 without control characters");
+	if (v.recheck_due_ms <= v.checked_ms)
+		return ctl_fail(req, "invalid_argument",
+				"the re-check must be due after the check");
+	snprintf(v.person, sizeof(v.person), "%s", p.id);
+	snprintf(v.status, sizeof(v.status), "%s", status);
+	snprintf(v.reference, sizeof(v.reference), "%s", reference ? reference : "");
+	before = vetting_or_null(s, p.id);
+	if (ops_begin(req, c) < 0) {
+		json_decref(before);
+		return -1;
+	}
+	r = store_vetting_put(s, &v);
+	if (r < 0) {
+		ops_abort(c);
+		json_decref(before);
+		return ops_store_error(req, r, "vetting");
+	}
+	*ret = vetting_json(&v);
+	struct event e = {.kind = "person.vetted", .person = p.id};
+	if (ops_commit(req, c, &e, json_pack("{s:o,s:O}", "before", before, "after", *ret)) < 0) {
+		json_decref(*ret);
+		*ret = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* A configured zone named by argument "zone" (zones are the config's). */
+static int find_zone(struct ctl_request *req, const char **ret)
+{
+	const struct config *cfg = core_config((struct core *)req->userdata);
+	const char *zone;
+
+	if (ctl_arg_id(req, "zone", true, &zone) < 0)
+		return -1;
+	for (size_t i = 0; i < cfg->n_doors; i++)
+		if (!strcmp(cfg->doors[i].zone, zone)) {
+			*ret = cfg->doors[i].zone;
+			return 0;
+		}
+	return ctl_fail(req, "not_found", "no zone '%s' in the configuration", zone);
+}
+
+static json_t *zone_json(struct core *c, const char *zone)
+{
+	const struct config *cfg = core_config(c);
+	json_t *doors = json_array();
+	int v = store_zone_vetting_get(core_store(c), zone);
+
+	for (size_t j = 0; j < cfg->n_doors; j++)
+		if (strcmp(cfg->doors[j].zone, zone) == 0)
+			json_array_append_new(doors, json_string(cfg->doors[j].name));
+	return json_pack("{s:s,s:o,s:s}", "name", zone, "doors", doors, "vetting",
+			 v == 1 ? "required" : "none");
+}
+
+static int op_zone_show(struct ctl_request *req, json_t **ret)
+{
+	const char *zone;
+
+	if (find_zone(req, &zone) < 0)
+		return -1;
+	*ret = zone_json(req->userdata, zone);
+	return 0;
+}
+
+/* zone.set: how sensitive a zone is (the manager's, not the installer's). */
+static int op_zone_set(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct store *s = core_store(c);
+	const char *zone, *vetting;
+	int was, r;
+
+	if (find_zone(req, &zone) < 0 || ctl_arg_string(req, "vetting", true, 16, &vetting) < 0)
+		return -1;
+	if (strcmp(vetting, "required") && strcmp(vetting, "none"))
+		return ctl_fail(req, "invalid_argument",
+				"'vetting' must be required or none, not '%s'", vetting);
+	was = store_zone_vetting_get(s, zone);
+	if (was < 0)
+		return ops_store_error(req, was, "zone");
+	if (ops_begin(req, c) < 0)
+		return -1;
+	r = store_zone_vetting_set(s, zone, !strcmp(vetting, "required"));
+	if (r < 0) {
+		ops_abort(c);
+		return ops_store_error(req, r, "zone");
+	}
+	struct event e = {.kind = "zone.updated", .zone = zone};
+	if (ops_commit(req, c, &e,
+		       json_pack("{s:s,s:{s:s},s:{s:s}}", "zone", zone, "before", "vetting",
+				 was == 1 ? "required" : "none", "after", "vetting", vetting)) < 0)
+		return -1;
+	*ret = zone_json(c, zone);
+	return 0;
+}
+
 static int op_zone_list(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
@@ -553,7 +695,6 @@ static int op_zone_list(struct ctl_request *req, json_t **ret)
 	/* Zones are the config's: every zone some door belongs to, in config order. */
 	for (size_t i = 0; i < cfg->n_doors; i++) {
 		const char *zone = cfg->doors[i].zone;
-		json_t *doors;
 		bool seen = false;
 
 		for (size_t j = 0; j < i; j++)
@@ -561,11 +702,7 @@ static int op_zone_list(struct ctl_request *req, json_t **ret)
 				seen = true;
 		if (seen)
 			continue;
-		doors = json_array();
-		for (size_t j = i; j < cfg->n_doors; j++)
-			if (strcmp(cfg->doors[j].zone, zone) == 0)
-				json_array_append_new(doors, json_string(cfg->doors[j].name));
-		json_array_append_new(arr, json_pack("{s:s,s:o}", "name", zone, "doors", doors));
+		json_array_append_new(arr, zone_json(c, zone));
 	}
 	*ret = arr;
 	return 0;
@@ -579,6 +716,9 @@ const struct ctl_op ops_people[] = {
     {"person.reinstate", ROLES_MANAGE, op_person_reinstate},
     {"person.terminate", ROLES_MANAGE, op_person_terminate},
     {"person.update", ROLES_MANAGE, op_person_update},
+    {"person.vet", ROLES_MANAGE, op_person_vet},
+    {"zone.show", ROLES_SIGNED_IN, op_zone_show},
+    {"zone.set", ROLES_MANAGE, op_zone_set},
     {"level.add", ROLES_MANAGE, op_level_add},
     {"level.list", ROLES_SIGNED_IN, op_level_list},
     {"level.update", ROLES_MANAGE, op_level_update},

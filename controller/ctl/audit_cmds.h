@@ -57,5 +57,8 @@ int cmd_report(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_review_sign(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_person_set(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_level_change(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_person_vet(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_zone_show(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_zone_set(struct ctl_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -68,7 +68,7 @@ int cmd_level_add(struct ctl_ctx *ctx, int argc, char **argv)
 	}
 
 LIST_PRINTER(print_levels, {"NAME", "name"}, {"ZONES", "zones"})
-LIST_PRINTER(print_zones, {"NAME", "name"}, {"DOORS", "doors"})
+LIST_PRINTER(print_zones, {"NAME", "name"}, {"DOORS", "doors"}, {"VETTING", "vetting"})
 LIST_PRINTER(print_doors, {"NAME", "name"}, {"ZONE", "zone"}, {"STATE", "state"}, {"LOCK", "lock"},
 	     {"CONTACT", "contact"}, {"TYPE", "lock_type"}, {"READERS", "readers"})
 LIST_PRINTER(print_readers, {"NAME", "name"}, {"DOOR", "door"}, {"ZONE", "zone"}, {"TYPE", "type"},

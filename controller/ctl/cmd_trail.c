@@ -108,3 +108,76 @@ int cmd_level_change(struct ctl_ctx *ctx, int argc, char **argv)
 				   "name", "level.update", print_level_set);
 	return send_change(ctx, &o, NULL, "name", "level.remove", print_level_removed);
 }
+
+/* person vet: the record as stored. */
+static void print_vetting(const json_t *res)
+{
+	static const struct column rows[] = {
+	    {"person", "person"},	    {"status", "status"},	{"checked", "checked"},
+	    {"recheck due", "recheck_due"}, {"reference", "reference"},
+	};
+
+	print_record(res, rows, ELEMENTSOF(rows));
+}
+
+/* person vet ID --status S --checked DATE --recheck-due DATE [--reference TEXT] */
+int cmd_person_vet(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct ctl_opt opts[] = {
+	    {"status", CTL_OPT_ARG, .key = "status"},
+	    {"checked", CTL_OPT_ARG, .key = "checked"},
+	    {"recheck-due", CTL_OPT_ARG, .key = "recheck_due"},
+	    {"reference", CTL_OPT_ARG, .key = "reference"},
+	    CTL_JSON,
+	    {0},
+	};
+	struct ctl_parsed o = {0};
+	int r;
+
+	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one person ID", &o);
+	if (r >= 0)
+		return r;
+	if (!o.set[0] || !o.set[1] || !o.set[2]) {
+		ctl_parsed_free(&o);
+		return ctl_usage_error(ctx, "--status, --checked and --recheck-due are required");
+	}
+	return send_change(ctx, &o, NULL, "id", "person.vet", print_vetting);
+}
+
+/* zone show and zone set: the zone with its settings. */
+static void print_zone(const json_t *res)
+{
+	static const struct column rows[] = {
+	    {"name", "name"},
+	    {"doors", "doors"},
+	    {"vetting", "vetting"},
+	};
+
+	print_record(res, rows, ELEMENTSOF(rows));
+}
+
+int cmd_zone_show(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct ctl_query q = {
+	    .operand = "expected one ZONE", .key = "zone", .print = print_zone};
+
+	return ctl_query_run(ctx, argc, argv, &q);
+}
+
+/* zone set ZONE --vetting required|none */
+int cmd_zone_set(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct ctl_opt opts[] = {
+	    {"vetting", CTL_OPT_ARG, .key = "vetting"},
+	    CTL_JSON,
+	    {0},
+	};
+	struct ctl_parsed o = {0};
+	int r;
+
+	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one ZONE", &o);
+	if (r >= 0)
+		return r;
+	return send_change(ctx, &o, "nothing to change: --vetting required|none", "zone",
+			   "zone.set", print_zone);
+}

@@ -29,6 +29,10 @@ static const struct ctl_cmd commands[] = {
      "ID [--name NAME] [--valid-from T|none] [--valid-until T|none] [--add-level L]... "
      "[--remove-level L]... [--json]",
      "change a person's name, validity or levels (recorded before/after)", cmd_person_set},
+    {"person", "vet",
+     "ID --status cleared|pending|failed --checked DATE --recheck-due DATE [--reference TEXT] "
+     "[--json]",
+     "record a person's vetting (clearance) check", cmd_person_vet},
     {"badge", "issue",
      "PERSON (--wiegand FORMAT:FACILITY:NUMBER | --uid HEX) [--valid-from T] [--valid-until T] "
      "[--json]",
@@ -41,7 +45,10 @@ static const struct ctl_cmd commands[] = {
     {"level", "set", "NAME [--add-zone Z]... [--remove-zone Z]... [--json]",
      "change the zones a level opens", cmd_level_change},
     {"level", "remove", "NAME [--json]", "remove a level no one holds", cmd_level_change},
-    {"zone", "list", "[--json]", "list zones and their doors", cmd_list},
+    {"zone", "list", "[--json]", "list zones, their doors and settings", cmd_list},
+    {"zone", "show", "ZONE [--json]", "a zone with its doors and settings", cmd_zone_show},
+    {"zone", "set", "ZONE --vetting required|none [--json]",
+     "whether a zone admits only people cleared by vetting (recorded before/after)", cmd_zone_set},
     {"door", "list", "[--json]", "list doors and their state", cmd_list},
     {"reader", "list", "[--json]", "list readers", cmd_list},
     {"sim", "present", "READER (--bits 0101... | --uid HEX) [--json]",

@@ -106,6 +106,11 @@ enum stmt {
 	ST_THROTTLE_DELETE,
 	ST_THROTTLE_LIST,
 	ST_THROTTLE_FORGET,
+	/* clearance.c: zone settings, vetting records */
+	ST_ZONE_VETTING_GET,
+	ST_ZONE_VETTING_SET,
+	ST_VETTING_GET,
+	ST_VETTING_PUT,
 	_ST_MAX,
 };
 
@@ -116,6 +121,7 @@ extern const char *const store_badges_sql[_ST_MAX];
 extern const char *const store_events_sql[_ST_MAX];
 extern const char *const store_audit_sql[_ST_MAX];
 extern const char *const store_users_sql[_ST_MAX];
+extern const char *const store_clearance_sql[_ST_MAX];
 
 /* How long a write waits for another connection (aeogatectl, a backup) to let go. */
 #define STORE_BUSY_TIMEOUT_MS 5000

@@ -86,6 +86,25 @@ struct person {
 	int64_t terminated_ms; /* 0 unless terminated */
 };
 
+/*
+ * Clearance (personnel vetting): one record per person, the latest; a zone
+ * may require it (zone_settings). status is "cleared", "pending" or
+ * "failed"; the reference is a case number, never the check's content.
+ */
+struct vetting {
+	char person[AEOGATE_ID_MAX + 1];
+	char status[16];
+	int64_t checked_ms;
+	int64_t recheck_due_ms;
+	char reference[AEOGATE_VETTING_REFERENCE_MAX + 1]; /* "" when none */
+};
+
+int store_vetting_get(struct store *s, const char *person, struct vetting *ret); /* -ENOENT */
+int store_vetting_put(struct store *s, const struct vetting *v); /* insert or replace */
+/* 1 when the zone requires vetting, 0 when not (or never set), negative errno. */
+int store_zone_vetting_get(struct store *s, const char *zone);
+int store_zone_vetting_set(struct store *s, const char *zone, bool required);
+
 int store_person_add(struct store *s, const struct person *p);		   /* -EEXIST */
 int store_person_get(struct store *s, const char *id, struct person *ret); /* -ENOENT */
 int store_person_set_status(struct store *s, const char *id, const char *status, int64_t ts_ms);

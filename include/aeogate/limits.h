@@ -151,6 +151,9 @@
  */
 #define AEOGATE_WAL_CHECKPOINT_INLINE_PAGES 1000
 
+/* A vetting reference is a case number, never the check's content: short. */
+#define AEOGATE_VETTING_REFERENCE_MAX 64
+
 #define AEOGATE_STORAGE_RESERVE_DEFAULT (64ull << 20)
 #define AEOGATE_STORAGE_RESERVE_MAX	(4ull << 30)
 
