@@ -401,12 +401,53 @@ static int access_points_page(struct report_run *run)
 	return r < 0 ? r : 0;
 }
 
+/* vetting: who may enter a vetting-required zone, and their clearance; overdue first. */
+static const char *const vetting_cols[] = {"person",	  "name",      "status",  "checked",
+					   "recheck_due", "reference", "overdue", NULL};
+
+static int vetting_cb(const struct vetting_report_row *v, void *userdata)
+{
+	struct report_run *run = userdata;
+
+	run->seen++;
+	snprintf(run->cursor, sizeof(run->cursor), "%" PRId64 "\t%s", v->rank, v->person);
+	return add_row(run, json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:b}", "person", v->person, "name",
+				      v->name, "status",
+				      v->status[0] ? json_string(v->status) : json_null(),
+				      "checked", time_to_json(v->checked_ms), "recheck_due",
+				      time_to_json(v->recheck_due_ms), "reference",
+				      v->reference[0] ? json_string(v->reference) : json_null(),
+				      "overdue", v->rank == 0));
+}
+
+static int vetting_page(struct report_run *run)
+{
+	long long rank = -1;
+	const char *id = "";
+	int r;
+
+	if (run->cursor[0]) {
+		char *tab = strchr(run->cursor, '\t');
+
+		if (!tab || sscanf(run->cursor, "%lld", &rank) != 1)
+			return -EINVAL;
+		id = tab + 1;
+	}
+	r = store_vetting_report(core_store(run->core), run->p.at_ms, rank, id,
+				 AEOGATE_ROWS_PER_PAGE, vetting_cb, run);
+	if (r < 0)
+		return r;
+	run->done = r == 0 && run->seen < AEOGATE_ROWS_PER_PAGE;
+	return 0;
+}
+
 static const struct report_def reports[] = {
     {"alarms", alarm_cols, alarms_page},
     {"entitlements", ent_cols, entitlements_page},
     {"leavers", leaver_cols, leavers_page},
     {"validity", validity_cols, validity_page},
     {"access-points", ap_cols, access_points_page},
+    {"vetting", vetting_cols, vetting_page},
 };
 
 /* ---- paging state ---- */

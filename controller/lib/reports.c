@@ -42,6 +42,8 @@ const struct report_info reports_catalogue[] = {
     {"devices", "Devices: readers offline/online, restarts, storage faults, clock jumps", false, 0,
      device_kinds},
     {"access-points", "Access points: doors, readers and zones as configured", true, 0, no_kinds},
+    {"vetting", "Vetting: who may enter vetting-required zones, and their clearance", true, 0,
+     no_kinds},
 };
 
 const size_t reports_catalogue_n = sizeof(reports_catalogue) / sizeof(reports_catalogue[0]);

@@ -10,6 +10,12 @@ ROW_SHAPE(vetting_row, struct vetting, COL(struct vetting, person), COL(struct v
 	  COL(struct vetting, checked_ms), COL(struct vetting, recheck_due_ms),
 	  COL(struct vetting, reference));
 
+ROW_SHAPE(vetting_report_shape, struct vetting_report_row, COL(struct vetting_report_row, rank),
+	  COL(struct vetting_report_row, person), COL(struct vetting_report_row, name),
+	  COL(struct vetting_report_row, status), COL(struct vetting_report_row, checked_ms),
+	  COL(struct vetting_report_row, recheck_due_ms),
+	  COL(struct vetting_report_row, reference));
+
 const char *const store_clearance_sql[_ST_MAX] = {
     [ST_ZONE_VETTING_GET] = "SELECT vetting_required FROM zone_settings WHERE zone = ?1",
     [ST_ZONE_VETTING_SET] =
@@ -23,6 +29,16 @@ const char *const store_clearance_sql[_ST_MAX] = {
 	"ON CONFLICT(person) DO UPDATE SET status = excluded.status, "
 	"checked_ms = excluded.checked_ms, recheck_due_ms = excluded.recheck_due_ms, "
 	"reference = excluded.reference",
+    [ST_VETTING_REPORT] =
+	"SELECT rank, id, name, status, checked_ms, recheck_due_ms, reference FROM ("
+	"SELECT CASE WHEN v.recheck_due_ms IS NOT NULL AND v.recheck_due_ms <= ?1 THEN 0 ELSE 1 "
+	"END AS rank, p.id AS id, p.name AS name, coalesce(v.status, '') AS status, "
+	"coalesce(v.checked_ms, 0) AS checked_ms, coalesce(v.recheck_due_ms, 0) AS recheck_due_ms, "
+	"coalesce(v.reference, '') AS reference FROM persons p "
+	"LEFT JOIN person_vetting v ON v.person = p.id WHERE p.status <> 'terminated' AND EXISTS ("
+	"SELECT 1 FROM person_levels pl JOIN level_zones lz ON lz.level = pl.level "
+	"JOIN zone_settings zs ON zs.zone = lz.zone AND zs.vetting_required = 1 "
+	"WHERE pl.person = p.id)) WHERE (rank, id) > (?2, ?3) ORDER BY rank, id LIMIT ?4",
 };
 
 int store_vetting_get(struct store *s, const char *person, struct vetting *ret)
@@ -50,4 +66,23 @@ int store_zone_vetting_get(struct store *s, const char *zone)
 int store_zone_vetting_set(struct store *s, const char *zone, bool required)
 {
 	return stmt_run(s, ST_ZONE_VETTING_SET, "ti", zone, (int64_t)(required ? 1 : 0));
+}
+
+int store_vetting_report(struct store *s, int64_t at_ms, int64_t after_rank, const char *after_id,
+			 size_t limit,
+			 int (*cb)(const struct vetting_report_row *r, void *userdata),
+			 void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct vetting_report_row row;
+	int r;
+
+	r = stmt_prepare(s, ST_VETTING_REPORT, &st, "iiti", at_ms, after_rank,
+			 after_id ? after_id : "", (int64_t)limit);
+	if (r < 0)
+		return r;
+	while ((r = stmt_next(s, st, &vetting_report_shape, &row)) > 0)
+		if ((r = cb(&row, userdata)) != 0)
+			return r;
+	return r;
 }

@@ -105,6 +105,26 @@ int store_vetting_put(struct store *s, const struct vetting *v); /* insert or re
 int store_zone_vetting_get(struct store *s, const char *zone);
 int store_zone_vetting_set(struct store *s, const char *zone, bool required);
 
+/*
+ * The vetting report's rows: every person (not terminated) holding a level
+ * that includes a zone requiring vetting, with their record (status ""
+ * when none). Overdue (re-check due at or before at_ms) first, then by
+ * person id; starting after (after_rank, after_id), rank 0 overdue, 1 not.
+ */
+struct vetting_report_row {
+	int64_t rank; /* 0 overdue, 1 not */
+	char person[AEOGATE_ID_MAX + 1];
+	char name[AEOGATE_TEXT_MAX + 1];
+	char status[16];
+	int64_t checked_ms;
+	int64_t recheck_due_ms;
+	char reference[AEOGATE_VETTING_REFERENCE_MAX + 1];
+};
+int store_vetting_report(struct store *s, int64_t at_ms, int64_t after_rank, const char *after_id,
+			 size_t limit,
+			 int (*cb)(const struct vetting_report_row *r, void *userdata),
+			 void *userdata);
+
 int store_person_add(struct store *s, const struct person *p);		   /* -EEXIST */
 int store_person_get(struct store *s, const char *id, struct person *ret); /* -ENOENT */
 int store_person_set_status(struct store *s, const char *id, const char *status, int64_t ts_ms);

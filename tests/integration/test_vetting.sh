@@ -67,6 +67,24 @@ expect_exit 1 ctl zone set bonded-cage --vetting sometimes
 [ "$(last_seq)" -eq "$before" ] || fail "refused changes wrote events"
 pass "bad input is refused with a clear error and changes nothing"
 
+# The auditor's report: everyone who may enter a vetting-required zone, overdue first.
+ctl person add E1002 --name "Bo Cleared" --level cage >/dev/null
+ctl person add E1003 --name "Cy Dockonly" >/dev/null
+ctl person vet E1002 --status cleared --checked 2026-01-05 --recheck-due 2099-01-05 >/dev/null
+ctl person add E1000 --name "Al Unvetted" --level cage >/dev/null
+expect_exit 0 ctl report vetting --format csv -o "$T/vetting.csv"
+expect_exit 0 ctl audit verify "$T/vetting.csv"
+python3 - "$T/vetting.csv" <<'PY' || fail "vetting report rows: $(cat "$T/vetting.csv")"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+assert [r["person"] for r in rows] == ["E1001", "E1000", "E1002"], [r["person"] for r in rows]
+assert list(rows[0])[:7] == ["person", "name", "status", "checked", "recheck_due", "reference", "overdue"], list(rows[0])
+assert rows[0]["overdue"] == "true" and rows[0]["status"] == "cleared", rows[0]
+assert rows[1]["status"] == "" and rows[1]["overdue"] == "false", rows[1]
+assert rows[2]["overdue"] == "false" and rows[2]["name"] == "Bo Cleared", rows[2]
+PY
+pass "report vetting: signed, verifies, overdue first, then by person, the unvetted holder included"
+
 stop_daemon
 start_daemon "$T/sim.ini"
 expect_exit 1 ctl sim present cage-1-in --bits "$BITS"
