@@ -52,29 +52,8 @@ def retry_after(m):
     msg = m["error"]["message"]
     return int(msg.split("retry_after=")[1].rstrip(")"))
 
-def as_uid(uid, fn):
-    """Runs fn as uid/gid uid in a child; returns its result (JSON)."""
-    rd, wr = os.pipe()
-    child = os.fork()
-    if child == 0:
-        try:
-            os.close(rd)
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
-            os.write(wr, json.dumps(fn()).encode())
-        finally:
-            os._exit(0)
-    os.close(wr)
-    data = b""
-    while True:
-        chunk = os.read(rd, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(rd)
-    os.waitpid(child, 0)
-    return json.loads(data)
+sys.path.insert(0, os.path.join(os.environ["SOURCE_DIR"], "tests/integration"))
+from peers import as_uid  # noqa: E402
 
 step = sys.argv[2]
 if step == "shared-source":

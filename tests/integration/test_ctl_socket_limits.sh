@@ -30,30 +30,8 @@ def ctl_ok(*args):
     assert r.returncode == 0, f"aeogatectl {args}: rc {r.returncode}: {r.stdout} {r.stderr}"
     return r.stdout
 
-def as_uid(uid, gid, fn):
-    """Runs fn in a child with uid/gid; returns what it printed as JSON."""
-    rd, wr = os.pipe()
-    child = os.fork()
-    if child == 0:
-        try:
-            os.close(rd)
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
-            out = fn()
-            os.write(wr, json.dumps(out).encode())
-        finally:
-            os._exit(0)
-    os.close(wr)
-    data = b""
-    while True:
-        chunk = os.read(rd, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(rd)
-    os.waitpid(child, 0)
-    return json.loads(data)
+sys.path.insert(0, os.path.join(os.environ["SOURCE_DIR"], "tests/integration"))
+from peers import as_uid  # noqa: E402
 
 def first_line(s, timeout=60):
     s.settimeout(timeout)
@@ -118,7 +96,7 @@ os.mkfifo(fifo)
 os.chmod(fifo, 0o666)
 
 result = {}
-t = threading.Thread(target=lambda: result.update(as_uid(NOBODY, NOBODY, lambda: flood(300, fifo))),
+t = threading.Thread(target=lambda: result.update(as_uid(NOBODY, lambda: flood(300, fifo))),
                      daemon=True)
 t.start()
 released = False
@@ -171,7 +149,7 @@ def web_many():
             break
         held.append(s)
     return {"served": len(held)}
-web = as_uid(DAEMON, DAEMON, web_many)
+web = as_uid(DAEMON, web_many)
 assert web["served"] == 40, web
 print("ok 2 - the web process's group keeps its reserved connections")
 
@@ -183,7 +161,7 @@ def idle_one():
     return {"msg": m}
 root_idle = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 root_idle.connect(path)
-idle = as_uid(NOBODY, NOBODY, idle_one)
+idle = as_uid(NOBODY, idle_one)
 assert idle["msg"] and idle["msg"]["error"]["code"] == "idle_timeout", idle
 root_idle.sendall(b'{"id":1,"op":"system.status"}\n')
 m = first_line(root_idle)
