@@ -85,6 +85,10 @@ static int op_system_status(struct ctl_request *req, json_t **ret)
 				    json_integer((json_int_t)reserve_wanted(rs)));
 		json_object_set_new(*ret, "storage_reserve_held",
 				    json_integer((json_int_t)reserve_held(rs)));
+		/* Checkpoints that caught the WAL up (store/wal.c): a WAL that never
+		 * catches up shows as a number that stops growing. */
+		json_object_set_new(*ret, "wal_checkpoints",
+				    json_integer((json_int_t)store_wal_checkpoints(core_store(c))));
 	}
 	return 0;
 }

@@ -49,7 +49,8 @@ void store_close(struct store *s); /* accepts NULL */
 
 /*
  * Checkpoints that copied the whole WAL into the database file (the WAL
- * then starts over at the next commit): controller/store/wal.c.
+ * then starts over at the next commit): controller/store/wal.c; system.status
+ * reports it.
  */
 uint64_t store_wal_checkpoints(struct store *s);
 
