@@ -632,6 +632,39 @@ static enum reason load_vetting(struct store *s, const char *zone, const char *p
 	return REASON_NONE;
 }
 
+/*
+ * A decision's lookups and its event share one transaction, so SQLite's
+ * locks are taken once per read rather than once per statement (issue
+ * 12). Only while nothing is queued: a queued event goes first, by
+ * emit_try.
+ */
+static bool decision_begin(struct core *c)
+{
+	return c->store && !c->queue_len && store_begin_deferred(c->store) == 0;
+}
+
+/*
+ * Appends e inside the decision's transaction and commits: 0 when stored.
+ * On any failure the transaction is rolled back, the chain is put back as
+ * it was, and e goes the way of every other event (emit_try: a full disk
+ * gives back the reserve, a failure queues it), so failures behave
+ * exactly as without the shared transaction.
+ */
+static int decision_commit(struct core *c, struct event *e)
+{
+	struct audit_chain was = c->chain;
+
+	if (!e->ts_ms)
+		e->ts_ms = clock_wall(c);
+	if (audit_append(&c->chain, c->store, e) == 0 && store_commit(c->store) == 0) {
+		publish(c, e);
+		return 0;
+	}
+	(void)store_rollback(c->store);
+	c->chain = was;
+	return emit_try(c, e);
+}
+
 void core_reader_read(struct core *c, unsigned reader_index, const struct hal_read *r,
 		      struct core_decision *ret)
 {
@@ -646,11 +679,13 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	struct event e = {0};
 	char *detail;
 	enum reason reason;
+	bool txn;
 	int error;
 
 	if (r->kind == HAL_READ_KEY)
 		return; /* keypad input is for the card+PIN rule, which is not built yet */
 
+	txn = decision_begin(c);
 	reason = credential_from_read(r, rc->formats_mask, &cand);
 	if (reason == REASON_NONE) {
 		/* Two formats can fit one frame: the badge is whichever one was enrolled. */
@@ -711,7 +746,7 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	 * moves; subscribers (alarms, checkpoints, followers) hear of it after.
 	 */
 	c->holding = true;
-	error = emit_try(c, &e);
+	error = txn ? decision_commit(c, &e) : emit_try(c, &e);
 	if (error < 0) {
 		/* No grant that cannot be recorded, unless the site chose otherwise. */
 		if (dec.granted && !c->cfg->storage_failure_grant) {

@@ -25,6 +25,7 @@
 enum stmt {
 	/* store.c: transactions and pragmas */
 	ST_BEGIN,
+	ST_BEGIN_DEFERRED,
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_USER_VERSION,

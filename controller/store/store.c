@@ -23,6 +23,7 @@
 
 const char *const store_core_sql[_ST_MAX] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_DEFERRED] = "BEGIN",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_USER_VERSION] = "PRAGMA user_version",
@@ -627,6 +628,11 @@ int store_integrity_check(struct store *s)
 int store_begin(struct store *s)
 {
 	return stmt_run(s, ST_BEGIN, "");
+}
+
+int store_begin_deferred(struct store *s)
+{
+	return stmt_run(s, ST_BEGIN_DEFERRED, "");
 }
 
 int store_commit(struct store *s)

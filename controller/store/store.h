@@ -68,6 +68,13 @@ int store_integrity_check(struct store *s);
 
 /* Explicit transactions, for changes that must land together with their event. */
 int store_begin(struct store *s);
+/*
+ * A transaction that takes SQLite's locks only as its statements need
+ * them: a decision's lookups and its event share one (one set of lock
+ * calls instead of one per statement) without waiting for the write lock
+ * before the first lookup.
+ */
+int store_begin_deferred(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
 
