@@ -265,6 +265,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, SD_ERR "%s: %s\n", db_path, err);
 		goto out;
 	}
+	if (store_opened_version(store) && store_opened_version(store) < store_schema_version())
+		fprintf(stderr, SD_NOTICE "%s: migrated from schema %d to %d\n", db_path,
+			store_opened_version(store), store_schema_version());
 	r = core_attach_store(core, store);
 	if (r < 0) {
 		fprintf(stderr, SD_ERR "%s: cannot record the configured doors: %s\n", db_path,

@@ -11,8 +11,16 @@
 
 #include "store-internal.h"
 
+/*
+ * prev and hash are stored as 32-byte blobs (schema 8) and read and
+ * written as the 64 hex digits the rest of aeogated uses: the conversion
+ * lives here and nowhere else.
+ */
 #define EVENT_COLS                                                                                 \
 	"seq, ts_ms, kind, door, reader, zone, person, credential, reason, detail, prev, hash"
+#define EVENT_COLS_READ                                                                            \
+	"seq, ts_ms, kind, door, reader, zone, person, credential, reason, detail, "               \
+	"lower(hex(prev)), lower(hex(hash))"
 
 /* The strings point into the row: valid until the next step. */
 ROW_SHAPE(event_row, struct event, COL(struct event, seq), COL(struct event, ts_ms),
@@ -23,17 +31,18 @@ ROW_SHAPE(event_row, struct event, COL(struct event, seq), COL(struct event, ts_
 
 const char *const store_events_sql[_ST_MAX] = {
     [ST_EVENT_APPEND] = "INSERT INTO events(" EVENT_COLS ") "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    [ST_EVENT_LAST] = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
-    [ST_EVENT_FIRST] = "SELECT seq, prev FROM events ORDER BY seq LIMIT 1",
-    [ST_EVENT_LIST] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-    [ST_EVENT_GET] = "SELECT " EVENT_COLS " FROM events WHERE seq = ?1",
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, aeogate_unhex(?11), "
+			"aeogate_unhex(?12))",
+    [ST_EVENT_LAST] = "SELECT seq, lower(hex(hash)) FROM events ORDER BY seq DESC LIMIT 1",
+    [ST_EVENT_FIRST] = "SELECT seq, lower(hex(prev)) FROM events ORDER BY seq LIMIT 1",
+    [ST_EVENT_LIST] = "SELECT " EVENT_COLS_READ " FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [ST_EVENT_GET] = "SELECT " EVENT_COLS_READ " FROM events WHERE seq = ?1",
     /* events_ts covers both ends of the range. */
     [ST_EVENT_RANGE] = "SELECT min(seq), max(seq) FROM events WHERE ts_ms >= ?1 AND ts_ms < ?2",
-    [ST_EVENT_WALK] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 AND seq <= ?2 "
+    [ST_EVENT_WALK] = "SELECT " EVENT_COLS_READ " FROM events WHERE seq > ?1 AND seq <= ?2 "
 		      "AND ts_ms >= ?3 AND ts_ms < ?4 ORDER BY seq",
     /* The literal kind lets the planner use the partial index events_pruned (schema 4). */
-    [ST_EVENT_LAST_PRUNED] = "SELECT " EVENT_COLS " FROM events WHERE kind = 'audit.pruned' "
+    [ST_EVENT_LAST_PRUNED] = "SELECT " EVENT_COLS_READ " FROM events WHERE kind = 'audit.pruned' "
 			     "ORDER BY seq DESC LIMIT 1",
     /* events_person covers it: a seek on person, then seq order. */
     [ST_PERSON_ACCESS_AFTER] = "SELECT seq, ts_ms FROM events WHERE person = ?1 AND ts_ms > ?2 "

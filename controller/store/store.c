@@ -321,6 +321,44 @@ const char *store_last_error(struct store *s)
 	return s->errmsg;
 }
 
+/*
+ * aeogate_unhex(TEXT): the 32 bytes of a chain hash written as 64 hex
+ * digits, as the events table stores them since schema 8 (half the bytes
+ * of the hex text). A 32-byte blob passes through unchanged, so migration 8
+ * may run again over a table it already converted. Anything else is an
+ * error: a malformed hash is never stored.
+ */
+static void sql_unhex(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char out[EVENT_HASH_HEX / 2];
+	const unsigned char *in;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_BLOB &&
+	    sqlite3_value_bytes(argv[0]) == sizeof(out)) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	in = sqlite3_value_text(argv[0]);
+	if (sqlite3_value_type(argv[0]) != SQLITE_TEXT || !in ||
+	    sqlite3_value_bytes(argv[0]) != EVENT_HASH_HEX - 1) {
+		sqlite3_result_error(ctx, "aeogate_unhex: not a 64-digit hash", -1);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(out); i++) {
+		const char *hi = memchr(digits, in[2 * i], 16),
+			   *lo = memchr(digits, in[2 * i + 1], 16);
+
+		if (!hi || !lo || !in[2 * i] || !in[2 * i + 1]) {
+			sqlite3_result_error(ctx, "aeogate_unhex: not a 64-digit hash", -1);
+			return;
+		}
+		out[i] = (unsigned char)((hi - digits) << 4 | (lo - digits));
+	}
+	sqlite3_result_blob(ctx, out, sizeof(out), SQLITE_TRANSIENT);
+}
+
 /* One-off statements at open: pragmas and migrations, never user data. */
 static int db_exec(struct store *s, const char *sql)
 {
@@ -543,6 +581,13 @@ static int store_open_mode(const char *path, const char *durability, bool readon
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	rc = sqlite3_create_function(s->db, "aeogate_unhex", 1,
+				     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				     sql_unhex, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		r = sql_fail(s, rc);
+		goto err_close;
+	}
 
 	if (readonly)
 		r = store_check_current(s);

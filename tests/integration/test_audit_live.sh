@@ -115,7 +115,7 @@ db.execute("UPDATE events SET seq = -seq - 1 WHERE seq >= 5")
 db.execute("UPDATE events SET seq = -seq WHERE seq < 0")
 prev = db.execute("SELECT hash FROM events WHERE seq = 4").fetchone()[0]
 db.execute("INSERT INTO events(seq, ts_ms, kind, door, prev, hash) VALUES (5, 1, ?, ?, ?, ?)",
-           ("access.granted", "cage-1", prev, "ab" * 32))'
+           ("access.granted", "cage-1", prev, bytes.fromhex("ab" * 32)))'
 expect_db_bad insert 5
 tamper_db swap '
 a = db.execute("SELECT ts_ms, kind, door, reader, zone, person, credential, reason, detail, prev, hash FROM events WHERE seq = 9").fetchone()
@@ -145,7 +145,8 @@ for row in db.execute("SELECT seq, ts_ms, kind, door, reader, zone, person, cred
     if detail is not None:
         o["detail"] = json.loads(detail)
     canon = json.dumps(o, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    h = hashlib.sha256(bytes.fromhex(prev) + canon.encode()).hexdigest()
+    # prev and hash are stored as 32-byte blobs (schema 8).
+    h = hashlib.sha256(prev + canon.encode()).digest()
     db.execute("UPDATE events SET prev = ?, hash = ? WHERE seq = ?", (prev, h, seq))
     prev = h'
 expect_contains "$ERR" "checkpoint"
