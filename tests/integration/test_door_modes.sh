@@ -11,6 +11,10 @@
 source "$(dirname "$0")/lib.sh"
 
 write_sim_config
+# A strike time long enough that an exit or a remote unlock cannot run out
+# between two commands on a loaded machine.
+sed -i 's/^strike_time = 5s$/strike_time = 20s/' "$T/sim.ini"
+grep -q '^strike_time = 20s$' "$T/sim.ini" || fail "the sim config changed: no strike_time = 5s"
 start_daemon "$T/sim.ini"
 ctl level add all --zone dock --zone bonded-cage >/dev/null
 ctl person add E1001 --name "Ann Example" --level all >/dev/null
@@ -179,11 +183,15 @@ wait_event "$before" door.closed
 before=$(last_seq)
 expect_exit 0 ctl door unlock dock-1 --comment "courier"
 wait_event "$before" door.remote_unlock
-ev_check "$EV" 'd["for_ms"] == 5000'
+ev_check "$EV" 'd["for_ms"] == 20000'
 pass "remote unlock: door.remote_unlock with operator, comment and duration (default strike_time); the opening is authorized"
 
 # ---- bad input changes nothing ----
 ctl door mode cage-1 locked >/dev/null
+# The grant above may still hold the lock open: an opening and a close end that window.
+ctl sim door cage-1 open >/dev/null
+ctl sim door cage-1 close >/dev/null
+[ "$(door_field cage-1 lock)" = locked ] || fail "cage-1 did not relock on close"
 before=$(last_seq)
 expect_exit 1 ctl door mode nowhere locked
 expect_contains "$ERR" "no door"
