@@ -576,11 +576,20 @@ enum policy_door_mode core_door_mode(struct core *c, unsigned door, int64_t *ret
 	return m->effective;
 }
 
-/* The door takes mode: the lock for unlocked; the decision reads the rest. */
+/*
+ * The door takes mode: unlocked keeps the lock released; entering locked
+ * closes a release window still open (a grant's, a remote unlock's), since
+ * from then on no badge lets anyone in; the decision reads the rest.
+ */
 static void door_mode_apply(struct core *c, unsigned i, enum policy_door_mode mode)
 {
+	enum policy_door_mode was = c->modes[i].effective;
+
 	c->modes[i].effective = mode;
-	door_set_unlocked(&c->doors[i], mode == POLICY_DOOR_UNLOCKED);
+	if (mode == POLICY_DOOR_LOCKED && was != POLICY_DOOR_LOCKED && c->doors[i].released)
+		door_lock_now(&c->doors[i]);
+	else
+		door_set_unlocked(&c->doors[i], mode == POLICY_DOOR_UNLOCKED);
 	rearm_door(c, i);
 }
 

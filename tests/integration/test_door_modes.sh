@@ -184,7 +184,10 @@ before=$(last_seq)
 expect_exit 0 ctl door unlock dock-1 --comment "courier"
 wait_event "$before" door.remote_unlock
 ev_check "$EV" 'd["for_ms"] == 20000'
-pass "remote unlock: door.remote_unlock with operator, comment and duration (default strike_time); the opening is authorized"
+[ "$(door_field dock-1 lock)" = released ] || fail "the default remote unlock did not release"
+expect_exit 0 ctl door mode dock-1 locked
+[ "$(door_field dock-1 lock)" = locked ] || fail "locked left a remote unlock's window open"
+pass "remote unlock: door.remote_unlock with operator, comment and duration (default strike_time); the opening is authorized; locked closes its window"
 
 # ---- bad input changes nothing ----
 ctl door mode cage-1 locked >/dev/null

@@ -328,6 +328,16 @@ static void test_read_follows_the_door_mode(void **state)
 			fail_msg("mode %s: lock %d after the read",
 				 door_mode_to_string(cases[i].mode), f->lock_released);
 	}
+	/* Entering locked closes a release window a grant left open. */
+	core_door_mode_set(f->core, 0, POLICY_DOOR_CARD, 0);
+	struct core_decision d;
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.granted);
+	assert_true(f->lock_released);
+	core_door_mode_set(f->core, 0, POLICY_DOOR_LOCKED, 0);
+	assert_false(f->lock_released);
+	assert_int_equal(door_deadline(core_door(f->core, 0)), 0);
+
 	/* A manual mode whose until has passed is no longer in force: until reads 0. */
 	core_door_mode_set(f->core, 0, POLICY_DOOR_LOCKED, NOW_MS);
 	int64_t until = -1;
