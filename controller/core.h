@@ -106,8 +106,9 @@ enum policy_door_mode core_door_mode(struct core *c, unsigned door, int64_t *ret
 /*
  * The door's manual mode is now mode, until until_ms (UTC; 0: until
  * changed), and takes effect at once. Called once its row and door.mode
- * event are committed; the mode's end is recorded by the core itself
- * (door.mode, cause expired) on a timer of the loop.
+ * event are committed (and by core_start for the stored one); the mode's
+ * end is recorded by the core itself (door.mode, cause expired) on a timer
+ * of the loop.
  */
 void core_door_mode_set(struct core *c, unsigned door, enum policy_door_mode mode,
 			int64_t until_ms);
