@@ -139,42 +139,11 @@ int line_spec_parse(const char *s, struct line_spec *ret)
 	return 0;
 }
 
-/* A suffix and what it multiplies by; the empty suffix is the bare number's unit. */
-struct unit {
-	const char *suffix;
-	uint64_t mult;
-};
-
-/* Digits, then one of units' suffixes; the product bounded by max. */
-static int parse_scaled(const char *v, const struct unit *units, uint64_t max, uint64_t *ret)
-{
-	char *end;
-	unsigned long long n;
-
-	if (!isdigit((unsigned char)v[0]))
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno)
-		return -EINVAL;
-	for (; units->suffix; units++) {
-		if (strcmp(end, units->suffix) != 0)
-			continue;
-		if (n > max / units->mult)
-			return -ERANGE;
-		*ret = n * units->mult;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 /* "5" (seconds), "5s", "500ms", "2m"; bounded by max_ms. */
 static int parse_duration_ms(const char *v, unsigned max_ms, unsigned *ret)
 {
-	static const struct unit units[] = {
-	    {"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000}, {NULL, 0}};
 	uint64_t ms;
-	int r = parse_scaled(v, units, max_ms, &ms);
+	int r = duration_parse_ms(v, max_ms, &ms);
 
 	if (r == 0)
 		*ret = (unsigned)ms;
@@ -201,10 +170,10 @@ static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *ret)
 /* "64M", "512K", "1G", "0", or plain bytes; binary units; bounded by max. */
 static int parse_size(const char *v, uint64_t max, uint64_t *ret)
 {
-	static const struct unit units[] = {{"", 1},	     {"K", 1 << 10}, {"k", 1 << 10},
-					    {"M", 1 << 20}, {"G", 1 << 30}, {NULL, 0}};
+	static const struct scale_unit units[] = {{"", 1},	  {"K", 1 << 10}, {"k", 1 << 10},
+						  {"M", 1 << 20}, {"G", 1 << 30}, {NULL, 0}};
 
-	return parse_scaled(v, units, max, ret);
+	return scaled_parse(v, units, max, ret);
 }
 
 static int parse_bool(const char *v, bool *ret)

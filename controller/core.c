@@ -22,6 +22,7 @@
 #include "core.h"
 #include "policy.h"
 #include "door.h"
+#include "doormode.h"
 #include "reserve.h"
 #include "store.h"
 #include "util.h"
@@ -45,6 +46,12 @@ struct core {
 		struct core *core;
 		unsigned index;
 	} timer_ctx[AEOGATE_DOORS_MAX];
+	/* Each door's mode: what sets it, what it is now, the timer of its next change. */
+	struct door_mode_slot {
+		struct door_mode_inputs in;
+		enum policy_door_mode effective;
+		sd_event_source *timer; /* CLOCK_REALTIME: an until is a wall-clock time */
+	} modes[AEOGATE_DOORS_MAX];
 	struct hal_reader readers[AEOGATE_READERS_MAX];
 	bool starting; /* inputs reported while starting are initial levels, not edges */
 	sd_event_source *retry_timer;
@@ -557,6 +564,151 @@ static void hook_emit(void *userdata, unsigned door, const char *kind)
 	core_emit(c, &e);
 }
 
+/* ---- door modes ---- */
+
+enum policy_door_mode core_door_mode(struct core *c, unsigned door, int64_t *ret_until_ms)
+{
+	const struct door_mode_slot *m = &c->modes[door];
+
+	if (ret_until_ms)
+		*ret_until_ms =
+		    door_mode_manual_in_force(&m->in, clock_wall(c)) ? m->in.manual_until_ms : 0;
+	return m->effective;
+}
+
+/*
+ * The door takes mode: unlocked keeps the lock released; entering locked
+ * closes a release window still open (a grant's, a remote unlock's), since
+ * from then on no badge lets anyone in; the decision reads the rest.
+ */
+static void door_mode_apply(struct core *c, unsigned i, enum policy_door_mode mode)
+{
+	enum policy_door_mode was = c->modes[i].effective;
+
+	c->modes[i].effective = mode;
+	if (mode == POLICY_DOOR_LOCKED && was != POLICY_DOOR_LOCKED && c->doors[i].released)
+		door_lock_now(&c->doors[i]);
+	else
+		door_set_unlocked(&c->doors[i], mode == POLICY_DOOR_UNLOCKED);
+	rearm_door(c, i);
+}
+
+static void door_mode_rearm(struct core *c, unsigned i)
+{
+	sd_event_source *t = c->modes[i].timer;
+	int64_t at;
+
+	if (!t)
+		return;
+	at = door_mode_deadline(&c->modes[i].in, clock_wall(c));
+	if (!at) {
+		sd_event_source_set_enabled(t, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time(t, (uint64_t)at * 1000);
+	sd_event_source_set_enabled(t, SD_EVENT_ONESHOT);
+}
+
+/*
+ * The manual mode's until has passed: the door takes what its schedule or
+ * the default gives it. The row goes in one transaction with its event;
+ * when storage cannot take them the door goes back all the same (the
+ * event waits in memory like any other, and the row, past its until, is
+ * expired again at the next start). Subscribers hear of it once the lock
+ * has moved.
+ */
+static void door_mode_expire(struct core *c, unsigned i)
+{
+	struct door_mode_slot *m = &c->modes[i];
+	const struct door_config *dc = &c->cfg->doors[i];
+	enum policy_door_mode was = m->in.manual_mode, mode;
+	char detail[96];
+	struct event e = {
+	    .kind = "door.mode", .door = dc->name, .zone = dc->zone, .detail = detail};
+	bool stored = false;
+
+	m->in.manual = false;
+	mode = door_mode_effective(&m->in, clock_wall(c));
+	snprintf(detail, sizeof(detail), "{\"cause\":\"%s\",\"mode\":\"%s\",\"was\":\"%s\"}",
+		 door_mode_cause_to_string(DOOR_MODE_CAUSE_EXPIRED), door_mode_to_string(mode),
+		 door_mode_to_string(was));
+	e.ts_ms = clock_wall(c);
+	c->holding = true;
+	if (c->store && !c->queue_len && store_begin(c->store) == 0) {
+		stored = store_door_mode_clear(c->store, dc->name) == 0 && append(c, &e) == 0 &&
+			 store_commit(c->store) == 0;
+		if (stored) {
+			publish(c, &e);
+		} else {
+			store_rollback(c->store);
+			core_chain_reload(c);
+		}
+	}
+	if (!stored)
+		core_emit(c, &e);
+	door_mode_apply(c, i, mode);
+	held_release(c);
+}
+
+static int on_mode_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct door_timer_ctx *t = userdata;
+	struct door_mode_slot *m = &t->core->modes[t->index];
+
+	if (m->in.manual && !door_mode_manual_in_force(&m->in, clock_wall(t->core)))
+		door_mode_expire(t->core, t->index);
+	door_mode_rearm(t->core, t->index);
+	return 0;
+}
+
+void core_door_mode_set(struct core *c, unsigned door, enum policy_door_mode mode, int64_t until_ms)
+{
+	struct door_mode_slot *m = &c->modes[door];
+
+	m->in.manual = true;
+	m->in.manual_mode = mode;
+	m->in.manual_until_ms = until_ms;
+	door_mode_apply(c, door, door_mode_effective(&m->in, clock_wall(c)));
+	door_mode_rearm(c, door);
+}
+
+void core_door_release(struct core *c, unsigned door, unsigned ms)
+{
+	door_release_for(&c->doors[door], clock_mono(c), ms);
+	rearm_door(c, door);
+}
+
+/*
+ * At start, after every lock went locked: each door's manual mode from the
+ * store. One whose until passed while aeogated was stopped is not applied;
+ * its timer is due at once and records it as expired once the loop runs
+ * (after system.start).
+ */
+static int door_modes_load(struct core *c, sd_event *e)
+{
+	for (size_t i = 0; i < c->cfg->n_doors; i++) {
+		struct door_mode_slot *m = &c->modes[i];
+		struct door_mode_row row;
+		enum policy_door_mode mode;
+		int r = sd_event_add_time(e, &m->timer, CLOCK_REALTIME, UINT64_MAX, 0,
+					  on_mode_timer, &c->timer_ctx[i]);
+
+		if (r < 0)
+			return r;
+		sd_event_source_set_enabled(m->timer, SD_EVENT_OFF);
+		r = c->store ? store_door_mode_get(c->store, c->cfg->doors[i].name, &row) : -ENOENT;
+		if (r == -ENOENT)
+			continue;
+		/* A door that was set locked must not come up in card mode unnoticed. */
+		if (r < 0)
+			return r;
+		if (door_mode_from_string(row.mode, &mode) < 0)
+			return -EINVAL;
+		core_door_mode_set(c, (unsigned)i, mode, row.until_ms);
+	}
+	return 0;
+}
+
 /* ---- reads ---- */
 
 /*
@@ -718,8 +870,15 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 			facts.person = &person;
 		facts.has_zone = store_person_has_zone(c->store, cred.person, dc->zone);
 		reason = load_vetting(c->store, dc->zone, cred.person, &facts);
+		facts.door_mode = c->modes[rc->door_index].effective;
 		if (reason == REASON_NONE)
 			reason = policy_decide(&facts);
+		/*
+		 * Card + PIN: the badge alone never opens. No PIN can be entered
+		 * yet (its keypad entry is still to be built), so it is refused now.
+		 */
+		if (reason == REASON_NONE && facts.door_mode == POLICY_DOOR_CARD_AND_PIN)
+			reason = REASON_PIN_REQUIRED;
 	} else if (reason == REASON_NONE) {
 		reason = REASON_UNKNOWN_CREDENTIAL;
 	}
@@ -1011,6 +1170,10 @@ int core_start(struct core *c, sd_event *e)
 		rearm_door(c, (unsigned)i);
 	}
 	c->starting = false;
+	/* Every lock went locked first; now each door takes its mode. */
+	r = door_modes_load(c, e);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < c->cfg->n_readers; i++) {
 		/* A reader that cannot open now keeps retrying in its backend; it never stops the
 		 * controller. */
@@ -1033,6 +1196,7 @@ void core_stop(struct core *c)
 		if (c->hal_doors[i].ops)
 			(void)hal_door_set_lock(&c->hal_doors[i], false);
 		c->doors[i].released = false;
+		c->doors[i].unlocked = false;
 		c->doors[i].relock_at = 0;
 	}
 }
@@ -1047,6 +1211,7 @@ void core_free(struct core *c)
 	for (size_t i = 0; i < c->cfg->n_doors; i++) {
 		sd_event_source_unref(c->door_timers[i]);
 		sd_event_source_unref(c->feedback_timers[i]);
+		sd_event_source_unref(c->modes[i].timer);
 		hal_door_close(&c->hal_doors[i]);
 	}
 	sd_event_source_unref(c->retry_timer);

@@ -15,6 +15,7 @@
 #include "aeogate/event.h"
 #include "aeogate/hal.h"
 #include "aeogate/reason.h"
+#include "doormode.h"
 
 struct sd_event;
 struct store;
@@ -95,6 +96,24 @@ const struct core_decision *core_last_decision(struct core *c);
 struct hal_door *core_hal_door(struct core *c, unsigned index);
 struct hal_reader *core_hal_reader(struct core *c, unsigned index);
 struct door *core_door(struct core *c, unsigned index);
+
+/*
+ * Door modes (controller/policy/doormode.h). A door's effective mode, and
+ * in *ret_until_ms (may be NULL) when the manual mode now in force ends (0:
+ * none, or until changed).
+ */
+enum policy_door_mode core_door_mode(struct core *c, unsigned door, int64_t *ret_until_ms);
+/*
+ * The door's manual mode is now mode, until until_ms (UTC; 0: until
+ * changed), and takes effect at once. Called once its row and door.mode
+ * event are committed (and by core_start for the stored one); the mode's
+ * end is recorded by the core itself (door.mode, cause expired) on a timer
+ * of the loop.
+ */
+void core_door_mode_set(struct core *c, unsigned door, enum policy_door_mode mode,
+			int64_t until_ms);
+/* Releases the lock once for ms (a remote unlock, its event already committed). */
+void core_door_release(struct core *c, unsigned door, unsigned ms);
 
 /*
  * A wall-clock step of at least this many ms (against the monotonic clock)

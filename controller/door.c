@@ -31,20 +31,40 @@ void door_set_initial_contact(struct door *d, bool open, int64_t now)
 	d->held_at = open ? now + d->held_ms : 0;
 }
 
-static void release(struct door *d, int64_t now)
+static void release(struct door *d, int64_t now, unsigned ms)
 {
+	/* An unlocked door is released already, and must not relock when this window ends. */
+	if (d->unlocked)
+		return;
 	set_lock(d, true);
-	d->relock_at = now + d->strike_ms;
+	d->relock_at = now + ms;
 }
 
 void door_grant(struct door *d, int64_t now)
 {
-	release(d, now);
+	release(d, now, d->strike_ms);
 }
 
 void door_rex(struct door *d, int64_t now)
 {
-	release(d, now);
+	release(d, now, d->strike_ms);
+}
+
+void door_release_for(struct door *d, int64_t now, unsigned ms)
+{
+	release(d, now, ms);
+}
+
+void door_set_unlocked(struct door *d, bool unlocked)
+{
+	if (unlocked == d->unlocked)
+		return;
+	d->unlocked = unlocked;
+	d->relock_at = 0;
+	/* Released by a grant already: the lock stays where it is, only its relock is dropped. */
+	if (unlocked && d->released)
+		return;
+	set_lock(d, unlocked);
 }
 
 void door_contact(struct door *d, bool open, int64_t now)
@@ -68,7 +88,7 @@ void door_contact(struct door *d, bool open, int64_t now)
 	d->held = false;
 	emit(d, "door.closed");
 	/* Relock early: once the door has closed behind the person the window is used. */
-	if (d->released) {
+	if (d->released && !d->unlocked) {
 		set_lock(d, false);
 		d->relock_at = 0;
 	}
@@ -126,6 +146,7 @@ const char *door_state_to_string(enum door_state s)
 
 void door_lock_now(struct door *d)
 {
+	d->unlocked = false;
 	d->relock_at = 0;
 	set_lock(d, false);
 }

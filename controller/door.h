@@ -37,6 +37,7 @@ struct door {
 	unsigned held_ms;
 	const struct door_hooks *hooks;
 	bool released;
+	bool unlocked; /* the door's mode is unlocked: released until that ends */
 	bool open;
 	bool forced;
 	bool held;
@@ -56,6 +57,21 @@ void door_grant(struct door *d, int64_t now);
 /* Request to exit: like a grant, without a credential. */
 void door_rex(struct door *d, int64_t now);
 
+/*
+ * Releases the lock once for ms instead of the strike time (a guard's
+ * remote unlock; its event is already stored). The opening that follows
+ * is authorized; closing relocks early, as after a grant.
+ */
+void door_release_for(struct door *d, int64_t now, unsigned ms);
+
+/*
+ * The door's mode is unlocked (true) or no longer (false). While unlocked
+ * the lock stays released: grants, REX and closing do not relock it, an
+ * opening is never forced, and the held-open alarm still runs. Ending it
+ * locks at once.
+ */
+void door_set_unlocked(struct door *d, bool unlocked);
+
 void door_contact(struct door *d, bool open, int64_t now);
 
 /* Runs the timers that are due at now. */
@@ -67,7 +83,7 @@ int64_t door_deadline(const struct door *d);
 enum door_state door_get_state(const struct door *d);
 const char *door_state_to_string(enum door_state s);
 
-/* Locks at once and forgets pending timers (stop, lockdown). */
+/* Locks at once and forgets pending timers and the unlocked mode (stop, lockdown). */
 void door_lock_now(struct door *d);
 
 #endif

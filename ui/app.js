@@ -5,7 +5,7 @@ import { get, post, setCsrf, ApiError } from './api.js';
 import { EventStream } from './stream.js';
 import {
   setTimeZone, timeZoneLabel, formatTime, reasonText, kindText, isAlarm, eventClass, siteLocalToUtc,
-  validFromToUtc, validUntilToUtc, validFromDate, validUntilDate,
+  validFromToUtc, validUntilToUtc, validFromDate, validUntilDate, modeText,
 } from './format.js';
 import { beep } from './sound.js';
 
@@ -122,6 +122,13 @@ function eventItem(ev) {
   if (ev.person) parts.push(`person ${ev.person}`);
   if (ev.credential) parts.push(ev.credential);
   if (ev.detail && ev.detail.user) parts.push(`user ${ev.detail.user}`);
+  if (ev.kind === 'door.mode' && ev.detail) {
+    parts.push(`${modeText(ev.detail.was)} → ${modeText(ev.detail.mode)} (${ev.detail.cause})`);
+  }
+  if ((ev.kind === 'door.mode' || ev.kind === 'door.remote_unlock') && ev.detail) {
+    if (ev.detail.operator) parts.push(`by ${ev.detail.operator}`);
+    if (ev.detail.comment) parts.push(`“${ev.detail.comment}”`);
+  }
   return el('li', { class: `ev ${eventClass(ev)}`, 'data-kind': ev.kind, 'data-seq': ev.seq },
     el('time', { datetime: ev.ts, text: formatTime(ev.ts) }),
     el('span', { class: 'kind', text: kindText(ev.kind) }),
@@ -354,19 +361,66 @@ async function loadDoors() {
   }
 }
 
+// A guard's remote unlock: a comment is required (who is let in, and why).
+function unlockForm(d) {
+  const err = el('span', { class: 'door-error', role: 'alert' });
+  const comment = el('input', {
+    name: 'comment', placeholder: 'who is let in, and why (required)', maxlength: 256,
+    required: true, class: 'unlock-comment', 'aria-label': `reason to unlock ${d.name}`,
+  });
+  const form = el('form', { class: 'door-unlock-form' }, comment,
+    el('button', { type: 'submit', class: 'unlock', text: 'Unlock' }), err);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const text = comment.value.trim();
+    if (!text) {
+      err.textContent = 'A comment is required.';
+      comment.focus();
+      return;
+    }
+    try {
+      await post('/api/doors/unlock', { door: d.name, comment: text });
+      comment.value = '';
+      err.textContent = '';
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        handleError(e);
+        return;
+      }
+      err.textContent = e.message;
+    }
+    loadDoors();
+  });
+  return form;
+}
+
 function renderDoors() {
   const byName = new Map(state.readers.map((r) => [r.name, r]));
+  const respond = can('guard manager admin');
+  // Door events redraw the board: a comment being typed survives it.
+  const typed = new Map([...document.querySelectorAll('#doors .unlock-comment')]
+    .map((i) => [i.closest('.door').dataset.door, i.value]));
+  const active = document.activeElement;
+  const focused = active && active.classList.contains('unlock-comment')
+    ? active.closest('.door').dataset.door : null;
   $('#doors').replaceChildren(...state.doors.map((d) => el('article',
-    { class: `door door-${d.state}`, 'data-door': d.name, 'data-state': d.state },
+    { class: `door door-${d.state}`, 'data-door': d.name, 'data-state': d.state, 'data-mode': d.mode || 'card' },
     el('h3', { text: d.name }),
     el('p', { class: 'zone', text: `zone ${d.zone}` }),
     el('p', { class: 'state', text: d.state }),
+    el('p', { class: `mode mode-${d.mode || 'card'}`, text: `mode ${modeText(d.mode)}${d.until ? ' until ' + formatTime(d.until) : ''}` }),
     el('p', { class: 'detail', text: `lock ${d.lock} · contact ${d.contact} · ${d.lock_type}` }),
     el('ul', { class: 'readers' }, ...(d.readers || []).map((name) => {
       const r = byName.get(name);
       const online = r ? r.online : false;
       return el('li', { class: online ? 'online' : 'offline', text: `${name}: ${online ? 'online' : 'offline'}` });
-    })))));
+    })),
+    respond ? unlockForm(d) : null)));
+  for (const input of document.querySelectorAll('#doors .unlock-comment')) {
+    const door = input.closest('.door').dataset.door;
+    if (typed.has(door)) input.value = typed.get(door);
+    if (door === focused) input.focus();
+  }
   fillSelect($('#f-door'), state.doors.map((d) => d.name), true);
   fillSelect($('#sim-door-name'), state.doors.map((d) => d.name), false);
   fillSelect($('#sim-reader'), state.readers.filter((r) => r.type === 'sim').map((r) => r.name), false);

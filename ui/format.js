@@ -86,6 +86,18 @@ export function reasonText(code) {
   return REASONS[code] || code.replace(/_/g, ' ');
 }
 
+const MODES = {
+  card: 'card',
+  card_and_pin: 'card + PIN',
+  unlocked: 'unlocked',
+  locked: 'locked (badges refused)',
+};
+
+// A door's mode as the door board shows it.
+export function modeText(mode) {
+  return MODES[mode] || mode || 'card';
+}
+
 const KINDS = {
   'access.granted': 'Access granted',
   'access.denied': 'Access denied',
@@ -96,6 +108,8 @@ const KINDS = {
   'door.locked': 'Door locked',
   'door.unlocked': 'Door unlocked',
   'door.rex': 'Exit button',
+  'door.mode': 'Door mode',
+  'door.remote_unlock': 'Door unlocked remotely',
   'user.login': 'Sign-in',
   'user.login_failed': 'Failed sign-in',
   'user.logout': 'Sign-out',

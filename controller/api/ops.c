@@ -61,6 +61,12 @@ void ops_abort(struct core *c)
  */
 int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail)
 {
+	return ops_commit_then(req, c, e, detail, NULL, NULL);
+}
+
+int ops_commit_then(struct ctl_request *req, struct core *c, struct event *e, json_t *detail,
+		    void (*act)(struct core *c, void *arg), void *arg)
+{
 	char *text;
 	int r;
 
@@ -83,6 +89,8 @@ int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t 
 		e->detail = NULL;
 		return ops_store_error(req, r, "change");
 	}
+	if (act)
+		act(c, arg);
 	core_publish(c, e);
 	free(text);
 	e->detail = NULL;

@@ -13,7 +13,7 @@
 /* One const table per noun, each {NULL}-terminated. */
 extern const struct ctl_op ops_people[];  /* person.*, level.*, zone.list */
 extern const struct ctl_op ops_badges[];  /* badge.* */
-extern const struct ctl_op ops_doors[];	  /* door.list, reader.list, sim.* */
+extern const struct ctl_op ops_doors[];	  /* door.*, reader.list, sim.* */
 extern const struct ctl_op ops_alarms[];  /* alarm.* */
 extern const struct ctl_op ops_audit[];	  /* audit.* */
 extern const struct ctl_op ops_reports[]; /* report.*, review.* */
@@ -33,6 +33,13 @@ int ops_store_error(struct ctl_request *req, int r, const char *what);
 int ops_begin(struct ctl_request *req, struct core *c);
 void ops_abort(struct core *c);
 int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail);
+/*
+ * ops_commit with act(c, arg) run between the commit and the publication:
+ * a change that moves a lock moves it once its event is stored, before
+ * subscribers hear of it. act runs only when the commit succeeded.
+ */
+int ops_commit_then(struct ctl_request *req, struct core *c, struct event *e, json_t *detail,
+		    void (*act)(struct core *c, void *arg), void *arg);
 
 /* A checkpoint as statements and audit.checkpoint name it. */
 json_t *ops_checkpoint_json(const struct checkpoint *cp);

@@ -16,8 +16,6 @@
 #include "store.h"
 #include "util.h"
 
-#define ROLES_RESPOND (ROLE_GUARD | ROLE_MANAGER | ROLE_ADMIN | ROLE_LOCAL)
-
 static json_t *alarm_json(const struct alarm *a)
 {
 	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id",

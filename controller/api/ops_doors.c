@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Control-socket ops for doors, readers and the simulated board. */
+/*
+ * Control-socket ops for doors (list, mode, remote unlock), readers and
+ * the simulated board.
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -8,7 +11,9 @@
 #include "aeogate/wiegand.h"
 #include "audit.h"
 #include "door.h"
+#include "doormode.h"
 #include "ops.h"
+#include "util.h"
 
 static const char *const reader_types[] = {"sim", "wiegand", "nfc"};
 
@@ -19,16 +24,19 @@ static json_t *door_json(struct core *c, unsigned i)
 	struct hal_door *hd = core_hal_door(c, i);
 	struct door *d = core_door(c, i);
 	json_t *readers = json_array();
+	int64_t until;
+	const char *mode = door_mode_to_string(core_door_mode(c, i, &until));
 
 	for (size_t r = 0; r < cfg->n_readers; r++)
 		if (cfg->readers[r].door_index == i)
 			json_array_append_new(readers, json_string(cfg->readers[r].name));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "name", dc->name, "zone", dc->zone,
-			 "backend", dc->backend == DOOR_BACKEND_GPIOD ? "gpiod" : "sim",
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o}", "name", dc->name, "zone",
+			 dc->zone, "backend", dc->backend == DOOR_BACKEND_GPIOD ? "gpiod" : "sim",
 			 "lock_type", dc->lock_type == LOCK_MAGLOCK ? "maglock" : "strike", "state",
 			 door_state_to_string(door_get_state(d)), "lock",
 			 hd->lock_released ? "released" : "locked", "contact",
-			 d->open ? "open" : "closed", "readers", readers);
+			 d->open ? "open" : "closed", "readers", readers, "mode",
+			 mode ? mode : "card", "until", time_to_json(until));
 }
 
 static json_t *reader_json(struct core *c, unsigned i)
@@ -124,6 +132,130 @@ static int find_door(struct ctl_request *req, int *ret)
 	return 0;
 }
 
+/* An optional comment on a change: display text, at most AEOGATE_TEXT_MAX bytes. */
+static int arg_comment(struct ctl_request *req, bool required, const char **ret)
+{
+	int r = ctl_arg_string(req, "comment", required, AEOGATE_TEXT_MAX, ret);
+
+	if (r == 0 && !text_is_valid(*ret))
+		return ctl_fail(req, "invalid_argument",
+				"'comment' must be printable UTF-8 without control characters");
+	return r;
+}
+
+/* What door.mode hands the core once its change is committed. */
+struct mode_change {
+	unsigned door;
+	enum policy_door_mode mode;
+	int64_t until_ms;
+};
+
+static void mode_change_apply(struct core *c, void *arg)
+{
+	const struct mode_change *m = arg;
+
+	core_door_mode_set(c, m->door, m->mode, m->until_ms);
+}
+
+/*
+ * door.mode: the door's manual mode, now, until a time or until changed.
+ * The row and its door.mode event commit together; then the door takes
+ * the mode (the lock moves for unlocked), then subscribers hear of it.
+ */
+static int op_door_mode(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	const struct door_config *dc;
+	const char *name, *comment = NULL;
+	struct mode_change m = {0};
+	struct door_mode_row row = {0};
+	enum policy_door_mode was;
+	int64_t now = core_wall_ms(c);
+	json_t *detail;
+	int idx = 0, r;
+
+	if (find_door(req, &idx) < 0 || ctl_arg_string(req, "mode", true, 32, &name) < 0 ||
+	    ctl_arg_time(req, "until", false, &m.until_ms) < 0 ||
+	    arg_comment(req, false, &comment) < 0)
+		return -1;
+	if (door_mode_from_string(name, &m.mode) < 0)
+		return ctl_fail(req, "invalid_argument",
+				"'mode' must be card, card_and_pin, unlocked or locked, not '%s'",
+				name);
+	if (m.until_ms && m.until_ms <= now)
+		return ctl_fail(req, "invalid_argument", "'until' must be in the future");
+	m.door = (unsigned)idx;
+	dc = &core_config(c)->doors[idx];
+	was = core_door_mode(c, m.door, NULL);
+	snprintf(row.door, sizeof(row.door), "%s", dc->name);
+	snprintf(row.mode, sizeof(row.mode), "%s", name);
+	row.until_ms = m.until_ms;
+	row.set_ms = now;
+
+	if (ops_begin(req, c) < 0)
+		return -1;
+	r = store_door_mode_put(core_store(c), &row);
+	if (r < 0) {
+		ops_abort(c);
+		return ops_store_error(req, r, "door mode");
+	}
+	detail = json_pack("{s:s,s:s,s:s,s:o}", "cause",
+			   door_mode_cause_to_string(DOOR_MODE_CAUSE_MANUAL), "mode", name, "was",
+			   door_mode_to_string(was), "until", time_to_json(m.until_ms));
+	if (detail && comment)
+		json_object_set_new(detail, "comment", json_string(comment));
+	struct event e = {.kind = "door.mode", .door = dc->name, .zone = dc->zone};
+	if (ops_commit_then(req, c, &e, detail, mode_change_apply, &m) < 0)
+		return -1;
+	*ret = door_json(c, m.door);
+	return 0;
+}
+
+static void release_apply(struct core *c, void *arg)
+{
+	const unsigned *v = arg; /* door, ms */
+
+	core_door_release(c, v[0], v[1]);
+}
+
+/*
+ * door.unlock: a guard releases the lock once (the truck driver at the
+ * gate), for the door's strike time or 'for'. Recorded with the operator
+ * and a required comment before the lock moves; the opening that follows
+ * is authorized. It works on a door whose mode is locked too: the guard's
+ * decision, on the record.
+ */
+static int op_door_unlock(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	const struct door_config *dc;
+	const char *comment, *dur = NULL;
+	unsigned v[2];
+	uint64_t ms;
+	int idx = 0;
+
+	if (find_door(req, &idx) < 0 || ctl_arg_string(req, "for", false, 16, &dur) < 0 ||
+	    arg_comment(req, true, &comment) < 0)
+		return -1;
+	dc = &core_config(c)->doors[idx];
+	ms = dc->strike_time_ms;
+	if (dur && (duration_parse_ms(dur, AEOGATE_STRIKE_TIME_MAX_MS, &ms) < 0 || ms == 0))
+		return ctl_fail(req, "invalid_argument",
+				"'for': '%s' is not a duration from 1ms to %dm, like 30s or 500ms",
+				dur, AEOGATE_STRIKE_TIME_MAX_MS / 60000);
+	v[0] = (unsigned)idx;
+	v[1] = (unsigned)ms;
+	if (ops_begin(req, c) < 0)
+		return -1;
+	struct event e = {.kind = "door.remote_unlock", .door = dc->name, .zone = dc->zone};
+	if (ops_commit_then(req, c, &e,
+			    json_pack("{s:s,s:I}", "comment", comment, "for_ms", (json_int_t)ms),
+			    release_apply, v) < 0)
+		return -1;
+	*ret = door_json(c, v[0]);
+	return 0;
+}
+
 static int op_sim_present(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
@@ -212,7 +344,12 @@ static int op_sim_rex(struct ctl_request *req, json_t **ret)
 }
 
 const struct ctl_op ops_doors[] = {
-    {"door.list", ROLES_SIGNED_IN, op_door_list},  {"reader.list", ROLES_SIGNED_IN, op_reader_list},
-    {"sim.present", ROLES_MANAGE, op_sim_present}, {"sim.door", ROLES_MANAGE, op_sim_door},
-    {"sim.rex", ROLES_MANAGE, op_sim_rex},	   {NULL, 0, NULL},
+    {"door.list", ROLES_SIGNED_IN, op_door_list},
+    {"door.mode", ROLES_MANAGE, op_door_mode},
+    {"door.unlock", ROLES_RESPOND, op_door_unlock},
+    {"reader.list", ROLES_SIGNED_IN, op_reader_list},
+    {"sim.present", ROLES_MANAGE, op_sim_present},
+    {"sim.door", ROLES_MANAGE, op_sim_door},
+    {"sim.rex", ROLES_MANAGE, op_sim_rex},
+    {NULL, 0, NULL},
 };

@@ -70,7 +70,8 @@ int cmd_level_add(struct ctl_ctx *ctx, int argc, char **argv)
 LIST_PRINTER(print_levels, {"NAME", "name"}, {"ZONES", "zones"})
 LIST_PRINTER(print_zones, {"NAME", "name"}, {"DOORS", "doors"}, {"VETTING", "vetting"})
 LIST_PRINTER(print_doors, {"NAME", "name"}, {"ZONE", "zone"}, {"STATE", "state"}, {"LOCK", "lock"},
-	     {"CONTACT", "contact"}, {"TYPE", "lock_type"}, {"READERS", "readers"})
+	     {"CONTACT", "contact"}, {"TYPE", "lock_type"}, {"MODE", "mode"}, {"UNTIL", "until"},
+	     {"READERS", "readers"})
 LIST_PRINTER(print_readers, {"NAME", "name"}, {"DOOR", "door"}, {"ZONE", "zone"}, {"TYPE", "type"},
 	     {"DIRECTION", "direction"}, {"ONLINE", "online"}, {"FORMATS", "formats"})
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define TABLE_COLS_MAX 8
+#define TABLE_COLS_MAX 10
 
 struct table;
 

@@ -126,6 +126,36 @@ int time_parse_ms(const char *s, int64_t *ret_ms)
 	return 0;
 }
 
+int scaled_parse(const char *v, const struct scale_unit *units, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!v || !isdigit((unsigned char)v[0]))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno)
+		return -EINVAL;
+	for (; units->suffix; units++) {
+		if (strcmp(end, units->suffix) != 0)
+			continue;
+		if (n > max / units->mult)
+			return -ERANGE;
+		*ret = n * units->mult;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int duration_parse_ms(const char *v, uint64_t max_ms, uint64_t *ret)
+{
+	static const struct scale_unit units[] = {
+	    {"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000}, {NULL, 0}};
+
+	return scaled_parse(v, units, max_ms, ret);
+}
+
 bool id_is_valid(const char *s)
 {
 	size_t n;

@@ -32,6 +32,21 @@ json_t *time_to_json(int64_t ms);
  */
 int time_parse_ms(const char *s, int64_t *ret_ms);
 
+/* A suffix and what it multiplies by; the empty suffix is the bare number's unit. */
+struct scale_unit {
+	const char *suffix;
+	uint64_t mult;
+};
+
+/*
+ * Digits, then one of units' suffixes (the list ends with a NULL suffix);
+ * the product bounded by max. -EINVAL when malformed, -ERANGE above max.
+ */
+int scaled_parse(const char *v, const struct scale_unit *units, uint64_t max, uint64_t *ret);
+
+/* A duration: "5" (seconds), "5s", "500ms", "2m"; as scaled_parse, bounded by max_ms. */
+int duration_parse_ms(const char *v, uint64_t max_ms, uint64_t *ret);
+
 /* An identifier: 1-64 characters of A-Z a-z 0-9 . _ - */
 bool id_is_valid(const char *s);
 

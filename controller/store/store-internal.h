@@ -113,6 +113,10 @@ enum stmt {
 	ST_VETTING_GET,
 	ST_VETTING_PUT,
 	ST_VETTING_REPORT,
+	/* doors.c: door modes */
+	ST_DOOR_MODE_GET,
+	ST_DOOR_MODE_PUT,
+	ST_DOOR_MODE_CLEAR,
 	_ST_MAX,
 };
 
@@ -124,6 +128,7 @@ extern const char *const store_events_sql[_ST_MAX];
 extern const char *const store_audit_sql[_ST_MAX];
 extern const char *const store_users_sql[_ST_MAX];
 extern const char *const store_clearance_sql[_ST_MAX];
+extern const char *const store_doors_sql[_ST_MAX];
 
 /* How long a write waits for another connection (aeogatectl, a backup) to let go. */
 #define STORE_BUSY_TIMEOUT_MS 5000

@@ -83,6 +83,22 @@ int store_zone_upsert(struct store *s, const char *zone);
 int store_door_upsert(struct store *s, const char *door, const char *zone);
 int store_reader_upsert(struct store *s, const char *reader, const char *door, const char *type);
 
+/*
+ * A door's manual mode (schema 9): mode is "card", "card_and_pin",
+ * "unlocked" or "locked"; until_ms 0 means until changed. A door without
+ * one is in its default mode.
+ */
+struct door_mode_row {
+	char door[AEOGATE_ID_MAX + 1];
+	char mode[16];
+	int64_t until_ms;
+	int64_t set_ms;
+};
+
+int store_door_mode_get(struct store *s, const char *door, struct door_mode_row *ret); /* -ENOENT */
+int store_door_mode_put(struct store *s, const struct door_mode_row *m); /* insert or replace */
+int store_door_mode_clear(struct store *s, const char *door);		 /* no row is fine */
+
 /* Persons. status is "active", "suspended" or "terminated". */
 struct person {
 	char id[AEOGATE_ID_MAX + 1];

@@ -21,6 +21,8 @@ static const struct route routes[] = {
     {M_GET, "/api/status", "system.status", 0, NULL},
     {M_GET, "/api/events", "events.list", 0, q_events},
     {M_GET, "/api/doors", "door.list", 0, NULL},
+    {M_POST, "/api/doors/mode", "door.mode", R_BODY, NULL},
+    {M_POST, "/api/doors/unlock", "door.unlock", R_BODY, NULL},
     {M_GET, "/api/readers", "reader.list", 0, NULL},
     {M_GET, "/api/zones", "zone.list", 0, NULL},
     {M_GET, "/api/levels", "level.list", 0, NULL},

@@ -20,6 +20,8 @@ enum {
 
 #define ROLES_SIGNED_IN (ROLE_GUARD | ROLE_MANAGER | ROLE_AUDITOR | ROLE_ADMIN | ROLE_LOCAL)
 #define ROLES_MANAGE	(ROLE_MANAGER | ROLE_ADMIN | ROLE_LOCAL)
+/* Who answers what happens at the doors: alarms, a remote unlock. Not the read-only auditor. */
+#define ROLES_RESPOND (ROLE_GUARD | ROLE_MANAGER | ROLE_ADMIN | ROLE_LOCAL)
 
 /* "guard", "manager", "auditor", "admin" → role bit; 0 when unknown. */
 unsigned role_from_string(const char *s);

@@ -424,3 +424,37 @@ test('tablet sizes: no horizontal scroll and a one-line header for guard and man
     }
   }
 });
+
+test('the door board shows each mode; a guard unlocks a door with a comment and the feed shows it', async () => {
+  mustCtl(stack, ['door', 'mode', 'cage-1', 'locked', '--comment', 'e2e: night mode']);
+  const { page, context, errors } = await signIn('guard1');
+  await page.click('#tabs button[data-tab=doors]');
+  const card = '.door[data-door="cage-1"]';
+  await page.waitForSelector(`${card}[data-mode="locked"]`, { timeout: 3000 });
+  assert.match(await page.textContent(`${card} .mode`), /locked/);
+  assert.equal(await page.getAttribute('.door[data-door="dock-1"]', 'data-mode'), 'card');
+
+  // No comment, no unlock: the browser stops it and nothing is recorded.
+  const before = JSON.parse(mustCtl(stack, ['status', '--json'])).last_seq;
+  await page.click(`${card} button.unlock`);
+  await page.fill(`${card} input.unlock-comment`, 'Driver NL-42 for bay 3');
+  await page.click(`${card} button.unlock`);
+  await page.click('#tabs button[data-tab=feed]');
+  const item = '#feed li[data-kind="door.remote_unlock"]';
+  await page.waitForSelector(item, { timeout: 3000 });
+  const text = await page.textContent(item);
+  assert.match(text, /cage-1/);
+  assert.match(text, /guard1/);
+  assert.match(text, /Driver NL-42 for bay 3/);
+  await page.screenshot({ path: join(SHOTS, 'door-remote-unlock.png') });
+
+  const unlocks = mustCtl(stack, ['events', '--json', '--since', String(before)]).split('\n')
+    .filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.kind === 'door.remote_unlock');
+  assert.equal(unlocks.length, 1, 'exactly one remote unlock: the empty comment sent nothing');
+  assert.equal(unlocks[0].door, 'cage-1');
+  assert.equal(unlocks[0].detail.operator, 'user:guard1');
+  assert.equal(unlocks[0].detail.comment, 'Driver NL-42 for bay 3');
+  assert.deepEqual(errors, []);
+  await context.close();
+  mustCtl(stack, ['door', 'mode', 'cage-1', 'card']);
+});

@@ -25,6 +25,7 @@
 #include "bus.h"
 #include "checkpoint.h"
 #include "core.h"
+#include "door.h"
 #include "store.h"
 
 static void test_no_jump_while_both_clocks_advance(void **state)
@@ -288,6 +289,62 @@ static void test_read_that_could_be_two_badges_is_attributed_to_neither(void **s
 	assert_false(core_hal_door(f->core, 0)->lock_released);
 }
 
+/* The door's mode reaches the decision and the lock: one table over the four modes. */
+static void test_read_follows_the_door_mode(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		enum policy_door_mode mode;
+		bool granted;
+		enum reason reason;
+		bool released_before, released_after; /* the lock, as the HAL last drove it */
+	} cases[] = {
+	    {POLICY_DOOR_CARD, true, REASON_NONE, false, true},
+	    {POLICY_DOOR_LOCKED, false, REASON_DOOR_LOCKED, false, false},
+	    /* No PIN can be entered yet: the badge alone is refused. */
+	    {POLICY_DOOR_CARD_AND_PIN, false, REASON_PIN_REQUIRED, false, false},
+	    {POLICY_DOOR_UNLOCKED, true, REASON_NONE, true, true},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct core_decision d;
+		int64_t until = -1;
+
+		/* Each case from a locked door in card mode. */
+		core_door_mode_set(f->core, 0, POLICY_DOOR_CARD, 0);
+		door_lock_now(core_door(f->core, 0));
+		core_door_mode_set(f->core, 0, cases[i].mode, NOW_MS + 60000);
+		assert_int_equal(core_door_mode(f->core, 0, &until), cases[i].mode);
+		assert_int_equal(until, NOW_MS + 60000);
+		if (f->lock_released != cases[i].released_before)
+			fail_msg("mode %s: lock %d before the read",
+				 door_mode_to_string(cases[i].mode), f->lock_released);
+		present(f, "h10301:12:3456", &d);
+		if (d.granted != cases[i].granted || d.reason != cases[i].reason)
+			fail_msg("mode %s: granted %d reason %s",
+				 door_mode_to_string(cases[i].mode), d.granted,
+				 reason_to_string(d.reason));
+		if (f->lock_released != cases[i].released_after)
+			fail_msg("mode %s: lock %d after the read",
+				 door_mode_to_string(cases[i].mode), f->lock_released);
+	}
+	/* Entering locked closes a release window a grant left open. */
+	core_door_mode_set(f->core, 0, POLICY_DOOR_CARD, 0);
+	struct core_decision d;
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.granted);
+	assert_true(f->lock_released);
+	core_door_mode_set(f->core, 0, POLICY_DOOR_LOCKED, 0);
+	assert_false(f->lock_released);
+	assert_int_equal(door_deadline(core_door(f->core, 0)), 0);
+
+	/* A manual mode whose until has passed is no longer in force: until reads 0. */
+	core_door_mode_set(f->core, 0, POLICY_DOOR_LOCKED, NOW_MS);
+	int64_t until = -1;
+	assert_int_equal(core_door_mode(f->core, 0, &until), POLICY_DOOR_CARD);
+	assert_int_equal(until, 0);
+}
+
 static void test_lock_moves_before_any_subscriber_runs(void **state)
 {
 	struct fixture *f = *state;
@@ -370,6 +427,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_read_denies_an_unknown_badge, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_read_that_could_be_two_badges_is_attributed_to_neither, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_follows_the_door_mode, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_moves_before_any_subscriber_runs, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_a_stalled_subscriber_does_not_delay_the_lock,

@@ -6,6 +6,7 @@
  * Scenarios are tables of steps: an input at a time, the effects it must
  * cause (and no others), the state after it and the next timer deadline.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,12 +18,14 @@
 #include <cmocka.h>
 
 #include "door.h"
+#include "doormode.h"
 
 /* Monotonic time is arbitrary; start well away from 0, which means "no timer". */
 #define T0	   1000000
 #define STRIKE	   5000
 #define HELD	   30000
 #define DOOR_INDEX 3
+#define REMOTE	   20000 /* a remote unlock's own duration (door_release_for) */
 
 struct recorder {
 	char log[512]; /* effects since the last step, space-separated */
@@ -64,6 +67,9 @@ enum op {
 	OP_CLOSE,
 	OP_TICK,
 	OP_LOCK_NOW,
+	OP_UNLOCKED_ON,	 /* the door's mode becomes unlocked */
+	OP_UNLOCKED_OFF, /* ... and ends */
+	OP_RELEASE_FOR,	 /* a remote unlock for REMOTE ms */
 };
 
 #define NO_TIMER (-1)
@@ -123,6 +129,15 @@ static void run_scenario(const struct scenario *sc)
 			break;
 		case OP_LOCK_NOW:
 			door_lock_now(&d);
+			break;
+		case OP_UNLOCKED_ON:
+			door_set_unlocked(&d, true);
+			break;
+		case OP_UNLOCKED_OFF:
+			door_set_unlocked(&d, false);
+			break;
+		case OP_RELEASE_FOR:
+			door_release_for(&d, now, REMOTE);
 			break;
 		case OP_END:
 			break;
@@ -334,6 +349,87 @@ static const struct scenario timer_scenarios[] = {
 	 }},
 };
 
+static const struct scenario mode_scenarios[] = {
+    {"unlocked mode releases the lock; grant, REX and closing do not relock it",
+     .steps =
+	 {
+	     {OP_UNLOCKED_ON, 0, "release", DOOR_UNLOCKED, NO_TIMER},
+	     {OP_GRANT, 100, "", DOOR_UNLOCKED, NO_TIMER},
+	     {OP_OPEN, 200, "door.opened", DOOR_OPEN, 200 + HELD},
+	     {OP_CLOSE, 300, "door.closed", DOOR_UNLOCKED, NO_TIMER},
+	     {OP_REX, 400, "", DOOR_UNLOCKED, NO_TIMER},
+	     {OP_TICK, 400 + STRIKE, "", DOOR_UNLOCKED, NO_TIMER},
+	     {OP_OPEN, 90000, "door.opened", DOOR_OPEN, 90000 + HELD},
+	 }},
+    {"an unlocked door opened without a badge is not forced; held-open still alarms",
+     .steps =
+	 {
+	     {OP_UNLOCKED_ON, 0, "release", DOOR_UNLOCKED, NO_TIMER},
+	     {OP_OPEN, 10, "door.opened", DOOR_OPEN, 10 + HELD},
+	     {OP_TICK, 10 + HELD, "door.held", DOOR_HELD, NO_TIMER},
+	     {OP_CLOSE, 20 + HELD, "door.closed", DOOR_UNLOCKED, NO_TIMER},
+	 }},
+    {"ending the unlocked mode locks at once; the next opening is forced",
+     .steps =
+	 {
+	     {OP_UNLOCKED_ON, 0, "release", DOOR_UNLOCKED, NO_TIMER},
+	     {OP_UNLOCKED_OFF, 1000, "lock", DOOR_LOCKED, NO_TIMER},
+	     {OP_OPEN, 2000, "door.forced", DOOR_FORCED, 2000 + HELD},
+	 }},
+    {"ending the unlocked mode while the door is open locks it, the held timer runs on",
+     .steps =
+	 {
+	     {OP_UNLOCKED_ON, 0, "release", DOOR_UNLOCKED, NO_TIMER},
+	     {OP_OPEN, 100, "door.opened", DOOR_OPEN, 100 + HELD},
+	     {OP_UNLOCKED_OFF, 200, "lock", DOOR_OPEN, 100 + HELD},
+	     {OP_CLOSE, 300, "door.closed", DOOR_LOCKED, NO_TIMER},
+	 }},
+    {"unlocked during a grant's strike time: no relock when it runs out",
+     .steps =
+	 {
+	     {OP_GRANT, 0, "release", DOOR_UNLOCKED, STRIKE},
+	     {OP_UNLOCKED_ON, 100, "", DOOR_UNLOCKED, NO_TIMER},
+	     {OP_TICK, STRIKE, "", DOOR_UNLOCKED, NO_TIMER},
+	     {OP_UNLOCKED_OFF, STRIKE + 1, "lock", DOOR_LOCKED, NO_TIMER},
+	 }},
+    {"setting the same mode again moves nothing",
+     .steps =
+	 {
+	     {OP_UNLOCKED_OFF, 0, "", DOOR_LOCKED, NO_TIMER},
+	     {OP_UNLOCKED_ON, 10, "release", DOOR_UNLOCKED, NO_TIMER},
+	     {OP_UNLOCKED_ON, 20, "", DOOR_UNLOCKED, NO_TIMER},
+	 }},
+    {"lock_now ends the unlocked mode: the next grant relocks again",
+     .steps =
+	 {
+	     {OP_UNLOCKED_ON, 0, "release", DOOR_UNLOCKED, NO_TIMER},
+	     {OP_LOCK_NOW, 10, "lock", DOOR_LOCKED, NO_TIMER},
+	     {OP_GRANT, 20, "release", DOOR_UNLOCKED, 20 + STRIKE},
+	     {OP_TICK, 20 + STRIKE, "lock", DOOR_LOCKED, NO_TIMER},
+	 }},
+    {"a remote unlock releases for its own duration, not the strike time",
+     .steps =
+	 {
+	     {OP_RELEASE_FOR, 0, "release", DOOR_UNLOCKED, REMOTE},
+	     {OP_TICK, STRIKE, "", DOOR_UNLOCKED, REMOTE},
+	     {OP_TICK, REMOTE, "lock", DOOR_LOCKED, NO_TIMER},
+	 }},
+    {"the opening after a remote unlock is authorized; closing relocks early",
+     .steps =
+	 {
+	     {OP_RELEASE_FOR, 0, "release", DOOR_UNLOCKED, REMOTE},
+	     {OP_OPEN, STRIKE + 1000, "door.opened", DOOR_OPEN, REMOTE},
+	     {OP_CLOSE, STRIKE + 2000, "door.closed lock", DOOR_LOCKED, NO_TIMER},
+	     {OP_TICK, REMOTE, "", DOOR_LOCKED, NO_TIMER},
+	 }},
+    {"a remote unlock on an unlocked door moves nothing and arms nothing",
+     .steps =
+	 {
+	     {OP_UNLOCKED_ON, 0, "release", DOOR_UNLOCKED, NO_TIMER},
+	     {OP_RELEASE_FOR, 10, "", DOOR_UNLOCKED, NO_TIMER},
+	 }},
+};
+
 static void test_grant_and_rex_release_then_relock(void **state)
 {
 	(void)state;
@@ -350,6 +446,94 @@ static void test_timers_and_deadlines(void **state)
 {
 	(void)state;
 	RUN_ALL(timer_scenarios);
+}
+
+static void test_unlocked_mode_and_remote_unlock(void **state)
+{
+	(void)state;
+	RUN_ALL(mode_scenarios);
+}
+
+/* The effective mode: manual while in force (until excluded), else scheduled, else card. */
+static void test_effective_mode_manual_schedule_default(void **state)
+{
+	const int64_t now = 1795786091123LL; /* 2026-11-28T13:28:11.123Z */
+	static const struct {
+		const char *name;
+		bool manual;
+		enum policy_door_mode manual_mode;
+		int64_t until; /* relative to now; 0: until changed */
+		bool scheduled;
+		enum policy_door_mode scheduled_mode;
+		enum policy_door_mode want;
+		int64_t deadline; /* relative to now; INT64_MIN: none */
+	} cases[] = {
+	    {"nothing set: card", false, 0, 0, false, 0, POLICY_DOOR_CARD, INT64_MIN},
+	    {"manual locked until changed", true, POLICY_DOOR_LOCKED, 0, false, 0,
+	     POLICY_DOOR_LOCKED, INT64_MIN},
+	    {"manual unlocked, until a second away", true, POLICY_DOOR_UNLOCKED, 1000, false, 0,
+	     POLICY_DOOR_UNLOCKED, 1000},
+	    {"manual, until 1 ms away is still in force", true, POLICY_DOOR_LOCKED, 1, false, 0,
+	     POLICY_DOOR_LOCKED, 1},
+	    {"manual, until past: card, expiry due now", true, POLICY_DOOR_UNLOCKED, -5000, false,
+	     0, POLICY_DOOR_CARD, 0},
+	    {"a schedule alone gives its mode", false, 0, 0, true, POLICY_DOOR_UNLOCKED,
+	     POLICY_DOOR_UNLOCKED, INT64_MIN},
+	    {"manual wins over the schedule", true, POLICY_DOOR_CARD_AND_PIN, 60000, true,
+	     POLICY_DOOR_UNLOCKED, POLICY_DOOR_CARD_AND_PIN, 60000},
+	    {"manual card wins over an unlocking schedule", true, POLICY_DOOR_CARD, 0, true,
+	     POLICY_DOOR_UNLOCKED, POLICY_DOOR_CARD, INT64_MIN},
+	    {"an expired manual mode gives way to the schedule", true, POLICY_DOOR_LOCKED, -1, true,
+	     POLICY_DOOR_UNLOCKED, POLICY_DOOR_UNLOCKED, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct door_mode_inputs in = {
+		    .manual = cases[i].manual,
+		    .manual_mode = cases[i].manual_mode,
+		    .manual_until_ms = cases[i].until ? now + cases[i].until : 0,
+		    .scheduled = cases[i].scheduled,
+		    .scheduled_mode = cases[i].scheduled_mode,
+		};
+		int64_t want_deadline =
+		    cases[i].deadline == INT64_MIN ? 0 : now + cases[i].deadline;
+
+		if (door_mode_effective(&in, now) != cases[i].want)
+			fail_msg("case '%s': mode %s, want %s", cases[i].name,
+				 door_mode_to_string(door_mode_effective(&in, now)),
+				 door_mode_to_string(cases[i].want));
+		if (door_mode_deadline(&in, now) != want_deadline)
+			fail_msg("case '%s': deadline now%+lld, want now%+lld", cases[i].name,
+				 (long long)(door_mode_deadline(&in, now) - now),
+				 (long long)(want_deadline - now));
+	}
+	/* The until instant itself is past: the mode it ended is no longer in force. */
+	struct door_mode_inputs in = {true, POLICY_DOOR_LOCKED, now, false, 0};
+	assert_false(door_mode_manual_in_force(&in, now));
+	assert_true(door_mode_manual_in_force(&in, now - 1));
+	assert_int_equal(door_mode_effective(&in, now), POLICY_DOOR_CARD);
+}
+
+static void test_mode_names_round_trip(void **state)
+{
+	static const char *const names[] = {"card", "card_and_pin", "unlocked", "locked"};
+	static const char *const bad[] = {"", "Card", "card ", "unlock", "open", "card-and-pin"};
+	enum policy_door_mode m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_int_equal(door_mode_from_string(names[i], &m), 0);
+		assert_string_equal(door_mode_to_string(m), names[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(door_mode_from_string(bad[i], &m), -EINVAL);
+	assert_int_equal(door_mode_from_string(NULL, &m), -EINVAL);
+	assert_null(door_mode_to_string((enum policy_door_mode)9));
+	assert_string_equal(door_mode_cause_to_string(DOOR_MODE_CAUSE_EXPIRED), "expired");
+	assert_string_equal(door_mode_cause_to_string(DOOR_MODE_CAUSE_FIRST_PERSON),
+			    "first_person");
+	assert_null(door_mode_cause_to_string((enum door_mode_cause)9));
 }
 
 static void test_state_names(void **state)
@@ -375,6 +559,9 @@ int main(void)
 	    cmocka_unit_test(test_grant_and_rex_release_then_relock),
 	    cmocka_unit_test(test_forced_and_held_alarms),
 	    cmocka_unit_test(test_timers_and_deadlines),
+	    cmocka_unit_test(test_unlocked_mode_and_remote_unlock),
+	    cmocka_unit_test(test_effective_mode_manual_schedule_default),
+	    cmocka_unit_test(test_mode_names_round_trip),
 	    cmocka_unit_test(test_state_names),
 	};
 

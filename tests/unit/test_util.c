@@ -150,6 +150,39 @@ static void test_time_format_and_parse_round_trip(void **state)
 	}
 }
 
+/* Durations, as the config's times and door unlock --for take them: table, both sides of the bound.
+ */
+static void test_duration_parse_units_and_bound(void **state)
+{
+	static const struct {
+		const char *text;
+		int want;    /* 0, -EINVAL or -ERANGE */
+		uint64_t ms; /* when 0 */
+	} cases[] = {
+	    {"5", 0, 5000},	 {"5s", 0, 5000},      {"500ms", 0, 500},
+	    {"2m", 0, 120000},	 {"0", 0, 0},	       {"600s", 0, 600000},
+	    {"10m", 0, 600000},	 {"601s", -ERANGE, 0}, {"11m", -ERANGE, 0},
+	    {"", -EINVAL, 0},	 {"s", -EINVAL, 0},    {"-5s", -EINVAL, 0},
+	    {" 5s", -EINVAL, 0}, {"5 s", -EINVAL, 0},  {"5h", -EINVAL, 0},
+	    {"5S", -EINVAL, 0},	 {"1.5s", -EINVAL, 0}, {"99999999999999999999999", -EINVAL, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t ms = 12345;
+		int r = duration_parse_ms(cases[i].text, 600000, &ms);
+
+		if (r != cases[i].want)
+			fail_msg("'%s': got %d, want %d", cases[i].text, r, cases[i].want);
+		if (r == 0 && ms != cases[i].ms)
+			fail_msg("'%s': %llu ms, want %llu", cases[i].text, (unsigned long long)ms,
+				 (unsigned long long)cases[i].ms);
+		if (r < 0 && ms != 12345)
+			fail_msg("'%s': wrote a value on failure", cases[i].text);
+	}
+	assert_int_equal(duration_parse_ms(NULL, 1000, &(uint64_t){0}), -EINVAL);
+}
+
 static void test_id_is_valid_at_its_bounds(void **state)
 {
 	char id[AEOGATE_ID_MAX + 2];
@@ -249,6 +282,7 @@ int main(void)
 	    cmocka_unit_test(test_time_parse_rejects_impossible_and_malformed_times),
 	    cmocka_unit_test(test_time_format_writes_utc_with_milliseconds),
 	    cmocka_unit_test(test_time_format_and_parse_round_trip),
+	    cmocka_unit_test(test_duration_parse_units_and_bound),
 	    cmocka_unit_test(test_id_is_valid_at_its_bounds),
 	    cmocka_unit_test(test_text_is_valid_utf8_without_controls),
 	};

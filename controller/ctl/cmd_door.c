@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/*
+ * aeogatectl door mode and door unlock: changes at the doors that
+ * aeogated records (door.mode, door.remote_unlock) with the operator.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "print.h"
+
+/* The door after the change, as door list shows it. */
+static void print_door(const json_t *res)
+{
+	static const struct column rows[] = {
+	    {"door", "name"}, {"mode", "mode"},	  {"until", "until", COLUMN_UNLESS_NULL},
+	    {"lock", "lock"}, {"state", "state"},
+	};
+
+	print_record(res, rows, ELEMENTSOF(rows));
+}
+
+/* Sends op with o's args, args[door] = the first operand; frees o. */
+static int send_door(struct ctl_ctx *ctx, struct ctl_parsed *o, const char *op)
+{
+	json_t *args;
+	bool json = o->json;
+
+	if (!o->args && !(o->args = json_object())) {
+		ctl_parsed_free(o);
+		return ctl_fail("out of memory");
+	}
+	if (ctl_args_set(o->args, "door", o->operands[0]) ||
+	    (!strcmp(op, "door.mode") && ctl_args_set(o->args, "mode", o->operands[1]))) {
+		ctl_parsed_free(o);
+		return CTL_EXIT_USAGE;
+	}
+	args = json_incref(o->args);
+	ctl_parsed_free(o);
+	return ctl_call_finish(ctx, op, args, json, print_door);
+}
+
+/* door mode DOOR card|card_and_pin|unlocked|locked [--until T] [--comment TEXT] */
+int cmd_door_mode(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct ctl_opt opts[] = {
+	    {"until", CTL_OPT_ARG, .key = "until"},
+	    {"comment", CTL_OPT_ARG, .key = "comment"},
+	    CTL_JSON,
+	    {0},
+	};
+	struct ctl_parsed o = {0};
+	int r;
+
+	r = ctl_parse(ctx, argc, argv, opts, 2, "expected a DOOR and its MODE", &o);
+	if (r >= 0)
+		return r;
+	return send_door(ctx, &o, "door.mode");
+}
+
+/* door unlock DOOR [--for DURATION] --comment TEXT */
+int cmd_door_unlock(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct ctl_opt opts[] = {
+	    {"for", CTL_OPT_ARG, .key = "for"},
+	    {"comment", CTL_OPT_ARG, .key = "comment"},
+	    CTL_JSON,
+	    {0},
+	};
+	struct ctl_parsed o = {0};
+	int r;
+
+	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one DOOR", &o);
+	if (r >= 0)
+		return r;
+	if (!o.set[1]) {
+		ctl_parsed_free(&o);
+		return ctl_usage_error(ctx, "--comment is required: say who is let in and why");
+	}
+	return send_door(ctx, &o, "door.unlock");
+}
