@@ -29,20 +29,13 @@
 static int arg_intervals(struct ctl_request *req, const char *name, bool required,
 			 struct schedule_interval *ret, size_t max, size_t *ret_n)
 {
-	json_t *v = json_object_get(req->args, name), *item;
+	json_t *v, *item;
 	size_t i;
+	int r = ctl_arg_array(req, name, required, max, &v);
 
 	*ret_n = 0;
-	if (!v || json_is_null(v)) {
-		if (required)
-			return ctl_fail(req, "invalid_argument", "missing argument '%s'", name);
-		return 1;
-	}
-	if (!json_is_array(v))
-		return ctl_fail(req, "invalid_argument", "'%s' must be an array", name);
-	if (json_array_size(v) > max)
-		return ctl_fail(req, "invalid_argument", "a schedule has at most %zu intervals",
-				max);
+	if (r != 0)
+		return r;
 	json_array_foreach(v, i, item)
 	{
 		const char *spec = json_string_value(item), *why = NULL;
@@ -116,13 +109,13 @@ static json_t *schedule_json(struct ctl_request *req, const char *name)
 	return o;
 }
 
-/* The schedule named by argument "name"; fails the request when there is none. */
-static int find_schedule(struct ctl_request *req, const char **ret)
+/* The schedule named by argument arg (an id); fails the request when there is none. */
+static int find_schedule_arg(struct ctl_request *req, const char *arg, const char **ret)
 {
 	const char *name;
 	int r;
 
-	if (ctl_arg_id(req, "name", true, &name) < 0)
+	if (ctl_arg_id(req, arg, true, &name) < 0)
 		return -1;
 	r = store_schedule_exists(core_store(req->userdata), name);
 	if (r < 0)
@@ -131,6 +124,11 @@ static int find_schedule(struct ctl_request *req, const char **ret)
 		return ctl_fail(req, "not_found", "no schedule '%s'", name);
 	*ret = name;
 	return 0;
+}
+
+static int find_schedule(struct ctl_request *req, const char **ret)
+{
+	return find_schedule_arg(req, "name", ret);
 }
 
 /*
@@ -492,22 +490,12 @@ static int op_holiday_list(struct ctl_request *req, json_t **ret)
 int ops_level_schedule_arg(struct ctl_request *req, bool *present, const char **ret)
 {
 	const json_t *v = json_object_get(req->args, "schedule");
-	const char *name;
-	int r;
 
 	*present = v != NULL;
 	*ret = NULL;
 	if (!v || json_is_null(v))
 		return 0;
-	if (ctl_arg_id(req, "schedule", true, &name) < 0)
-		return -1;
-	r = store_schedule_exists(core_store(req->userdata), name);
-	if (r < 0)
-		return ops_store_error(req, r, "schedule");
-	if (r == 0)
-		return ctl_fail(req, "not_found", "no schedule '%s'", name);
-	*ret = name;
-	return 0;
+	return find_schedule_arg(req, "schedule", ret);
 }
 
 json_t *ops_level_schedule_json(struct store *s, const char *level)

@@ -169,10 +169,11 @@ int store_schedule_users(struct store *s, const char *name,
 	return 0;
 }
 
-int store_level_schedule_get(struct store *s, const char *level, char *ret, size_t len)
+/* One text column of the row of key: 1 with it in ret, 0 when there is no row, errno. */
+static int text_get(struct store *s, enum stmt id, const char *key, char *ret, size_t len)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = stmt_prepare(s, ST_LEVEL_SCHEDULE_GET, &st, "t", level);
+	int r = stmt_prepare(s, id, &st, "t", key);
 
 	if (r < 0)
 		return r;
@@ -181,6 +182,11 @@ int store_level_schedule_get(struct store *s, const char *level, char *ret, size
 		return r;
 	r = col_copy(s, st, 0, ret, len);
 	return r < 0 ? r : 1;
+}
+
+int store_level_schedule_get(struct store *s, const char *level, char *ret, size_t len)
+{
+	return text_get(s, ST_LEVEL_SCHEDULE_GET, level, ret, len);
 }
 
 int store_level_schedule_set(struct store *s, const char *level, const char *schedule)
@@ -221,15 +227,8 @@ int store_holiday_add(struct store *s, const char *date, const char *name)
 
 int store_holiday_get(struct store *s, const char *date, char *ret, size_t len)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = stmt_prepare(s, ST_HOLIDAY_GET, &st, "t", date);
-
-	if (r < 0)
-		return r;
-	r = stmt_row(s, st);
-	if (r == 0)
-		return store_fail(s, -ENOENT, "no such holiday: %s", date);
-	return r < 0 ? r : col_copy(s, st, 0, ret, len);
+	return stmt_found(s, text_get(s, ST_HOLIDAY_GET, date, ret, len), "no such holiday: %s",
+			  date);
 }
 
 int store_holiday_remove(struct store *s, const char *date)
