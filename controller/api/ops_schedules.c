@@ -168,6 +168,11 @@ static int op_schedule_add(struct ctl_request *req, json_t **ret)
 		return -1;
 	if (n == 0)
 		return ctl_fail(req, "invalid_argument", "a schedule needs at least one interval");
+	/* "level set NAME --schedule none" clears a level's schedule: no schedule has that name. */
+	if (!strcmp(name, "none"))
+		return ctl_fail(
+		    req, "invalid_argument",
+		    "'none' is not a schedule name (--schedule none means no schedule)");
 	r = store_schedule_count(s, &count);
 	if (r < 0)
 		return ops_store_error(req, r, "schedule");

@@ -49,6 +49,8 @@ expect_contains "$ERR" "unknown day"
 expect_exit 1 ctl schedule add night --interval "mon 22:00-24:01"
 expect_exit 1 ctl schedule add night --interval "mon 07:00-17:00" --interval "xyz 07:00-17:00"
 expect_exit 1 ctl schedule add "bad name" --interval "mon 07:00-17:00"
+expect_exit 1 ctl schedule add none --interval "mon 07:00-17:00"
+expect_contains "$ERR" "not a schedule name"
 expect_exit 2 ctl schedule add night
 expect_contains "$ERR" "at least one --interval"
 expect_exit 2 ctl schedule add
@@ -109,6 +111,10 @@ assert u["detail"]["after"] == {"intervals": ["mon-fri 22:00-06:00", "hol 00:00-
 assert ha["detail"]["after"] == {"date": "2026-12-25", "name": "Christmas Day"}, ha
 assert hr["detail"]["before"] == {"date": "2026-12-25", "name": "Christmas Day"} and hr["detail"]["after"] is None, hr
 PY
+expect_exit 0 ctl report admin --format jsonl -o "$T/admin.jsonl"
+for k in schedule.added schedule.updated holiday.added holiday.removed; do
+	grep -qE "$(kind_re "$k")" "$T/admin.jsonl" || fail "the admin report lacks $k: $(cat "$T/admin.jsonl")"
+done
 pass "schedule add/set/show and holiday add/list/remove work, each change one event with operator and before/after"
 
 # ---- a level's schedule ----
