@@ -6,11 +6,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aeogate/config.h"
 #include "aeogate/wiegand.h"
@@ -313,8 +315,49 @@ static int start_section(struct parse_state *ps, const char *section)
 		    "unknown section [%s] (expected [controller], [audit], [door NAME] or [reader NAME])", section);
 }
 
+/*
+ * Whether the system's tzdata has the IANA zone name: a TZif file under
+ * $TZDIR (default /usr/share/zoneinfo), the file glibc reads when TZ names
+ * it. A name is a relative path of A-Z a-z 0-9 _ + - and /, without "..":
+ * never a file elsewhere. 0, or -ENOENT with why set.
+ */
+static int timezone_check(const char *name, const char **why)
+{
+	const char *dir = getenv("TZDIR");
+	char path[PATH_MAX], magic[4];
+	ssize_t n;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/usr/share/zoneinfo";
+	if (name[0] == '/' || strstr(name, "..") ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-/") !=
+		strlen(name)) {
+		*why = "not an IANA zone name";
+		return -ENOENT;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
+		*why = "too long";
+		return -ENOENT;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		*why = "no such zone in the system's tzdata";
+		return -ENOENT;
+	}
+	n = read(fd, magic, sizeof(magic));
+	close(fd);
+	if (n != (ssize_t)sizeof(magic) || memcmp(magic, "TZif", 4) != 0) {
+		*why = "not a zone file in the system's tzdata";
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static int controller_key(struct parse_state *ps, const char *key, const char *v)
 {
+	const char *why;
+
 	struct config *c = ps->cfg;
 	int r = 0;
 
@@ -324,9 +367,13 @@ static int controller_key(struct parse_state *ps, const char *key, const char *v
 		r = copy_checked(c->socket, sizeof(c->socket), v);
 	else if (!strcmp(key, "site_name"))
 		r = text_is_valid(v) ? copy_checked(c->site_name, sizeof(c->site_name), v) : -EINVAL;
-	else if (!strcmp(key, "timezone"))
+	else if (!strcmp(key, "timezone")) {
+		if (timezone_check(v, &why) < 0)
+			return fail(ps, ps->line, key, "'%s': %s (%s)", v, why,
+				    getenv("TZDIR") ? getenv("TZDIR") : "/usr/share/zoneinfo");
 		r = copy_checked(c->timezone, sizeof(c->timezone), v);
-	else if (!strcmp(key, "durability")) {
+		c->timezone_set = r == 0;
+	} else if (!strcmp(key, "durability")) {
 		if (strcmp(v, "normal") && strcmp(v, "full"))
 			return fail(ps, ps->line, key, "must be normal or full, not '%s'", v);
 		strcpy(c->durability, v);

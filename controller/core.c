@@ -19,6 +19,7 @@
 #include "aeogate/wiegand.h"
 #include "audit.h"
 #include "bus.h"
+#include "calendar.h"
 #include "core.h"
 #include "policy.h"
 #include "door.h"
@@ -56,6 +57,8 @@ struct core {
 	bool starting; /* inputs reported while starting are initial levels, not edges */
 	sd_event_source *retry_timer;
 	struct store *store;
+	/* Schedules and holidays, reloaded by the ops that change them. */
+	struct calendar *calendar;
 	struct audit_chain chain;
 	struct bus *bus;
 	/*
@@ -106,6 +109,16 @@ int64_t core_mono_ms(struct core *c)
 struct store *core_store(struct core *c)
 {
 	return c->store;
+}
+
+struct calendar *core_calendar(struct core *c)
+{
+	return c->calendar;
+}
+
+int core_calendar_reload(struct core *c)
+{
+	return c->store ? calendar_load(c->calendar, c->store) : -ENODEV;
 }
 
 const struct config *core_config(struct core *c)
@@ -817,6 +830,57 @@ static int decision_commit(struct core *c, struct event *e)
 	return emit_try(c, e);
 }
 
+/* The person's levels that include the door's zone, each with its schedule's intervals. */
+struct read_levels {
+	struct calendar *calendar;
+	struct policy_level levels[AEOGATE_LEVELS_PER_PERSON_MAX];
+	size_t n;
+	bool scheduled; /* one of them has a schedule: the moment is needed */
+};
+
+static int read_level_cb(const char *schedule, void *userdata)
+{
+	struct read_levels *rl = userdata;
+	struct policy_level *l;
+
+	if (rl->n == sizeof(rl->levels) / sizeof(rl->levels[0]))
+		return -E2BIG;
+	l = &rl->levels[rl->n++];
+	*l = (struct policy_level){0};
+	if (!schedule)
+		return 0;
+	rl->scheduled = true;
+	/* A schedule the calendar does not know (or a stale calendar) denies: fail closed. */
+	return calendar_find(rl->calendar, schedule, &l->schedule, &l->n_intervals);
+}
+
+/*
+ * The levels facts: one query names the person's levels for the zone and
+ * their schedules; the intervals and holidays come from the calendar in
+ * memory, and the local moment is computed only when a schedule applies.
+ */
+static enum reason load_levels(struct core *c, const char *zone, const char *person,
+			       struct read_levels *rl, struct schedule_moment *moment,
+			       struct policy_facts *f)
+{
+	int r;
+
+	/* A change whose reload failed: try again before deciding on old intervals. */
+	if (calendar_stale(c->calendar))
+		(void)calendar_load(c->calendar, c->store);
+	rl->calendar = c->calendar;
+	r = store_person_zone_schedules(c->store, person, zone, read_level_cb, rl);
+	if (r < 0)
+		return REASON_INTERNAL_ERROR;
+	f->levels_known = true;
+	f->levels = rl->levels;
+	f->n_levels = rl->n;
+	/* No moment leaves f->moment NULL, and a level with a schedule then denies. */
+	if (rl->scheduled && calendar_moment(c->calendar, f->now_ms, moment) == 0)
+		f->moment = moment;
+	return REASON_NONE;
+}
+
 void core_reader_read(struct core *c, unsigned reader_index, const struct hal_read *r,
 		      struct core_decision *ret)
 {
@@ -827,6 +891,8 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	struct credential cred, creds[AEOGATE_FORMATS_MAX];
 	const char *holders[AEOGATE_FORMATS_MAX];
 	struct person person;
+	struct read_levels levels;
+	struct schedule_moment moment;
 	struct policy_facts facts = {.now_ms = clock_wall(c)};
 	struct event e = {0};
 	char *detail;
@@ -868,8 +934,11 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 		facts.credential = &cred;
 		if (store_person_get(c->store, cred.person, &person) == 0)
 			facts.person = &person;
-		facts.has_zone = store_person_has_zone(c->store, cred.person, dc->zone);
-		reason = load_vetting(c->store, dc->zone, cred.person, &facts);
+		levels.n = 0;
+		levels.scheduled = false;
+		reason = load_levels(c, dc->zone, cred.person, &levels, &moment, &facts);
+		if (reason == REASON_NONE)
+			reason = load_vetting(c->store, dc->zone, cred.person, &facts);
 		facts.door_mode = c->modes[rc->door_index].effective;
 		if (reason == REASON_NONE)
 			reason = policy_decide(&facts);
@@ -1096,6 +1165,10 @@ int core_new(const struct config *cfg, const struct core_clock *clock, struct co
 			  cfg->doors[i].held_time_ms, &c->door_hooks);
 	memcpy(c->chain.hash, AUDIT_GENESIS, EVENT_HASH_HEX);
 	c->clock_fd = -1;
+	if (calendar_new(&c->calendar) < 0) {
+		free(c);
+		return -ENOMEM;
+	}
 	*ret = c;
 	return 0;
 }
@@ -1132,7 +1205,7 @@ int core_attach_store(struct core *c, struct store *s)
 		if ((r = store_reader_upsert(s, rc->name, rc->door, types[rc->type])) < 0)
 			return r;
 	}
-	return 0;
+	return calendar_load(c->calendar, s);
 }
 
 int core_start(struct core *c, sd_event *e)
@@ -1224,6 +1297,7 @@ void core_free(struct core *c)
 		c->queue_len--;
 	}
 	free(c->held);
+	calendar_free(c->calendar);
 	free(c);
 }
 

@@ -57,6 +57,16 @@ int64_t core_wall_ms(struct core *c);
 int64_t core_mono_ms(struct core *c);
 
 /*
+ * Schedules and holidays in memory (controller/calendar.h), loaded by
+ * core_attach_store. An op that changes them reloads it after its commit;
+ * a failed reload leaves it stale, and scheduled levels deny until a read
+ * or the next change loads it again.
+ */
+struct calendar;
+struct calendar *core_calendar(struct core *c);
+int core_calendar_reload(struct core *c);
+
+/*
  * Appends an event to the hash chain: assigns seq, ts (when 0), prev and
  * hash, commits it, then publishes it on the bus (inside a read: once the
  * lock has moved). Returns 0 once it is durable; on a

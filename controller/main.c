@@ -225,6 +225,17 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 
+	/*
+	 * Schedules are evaluated on the site's local clock (localtime_r in
+	 * this process's zone); events and records stay UTC. Not set: the
+	 * system's zone. config_load checked the name against the tzdata.
+	 */
+	if (cfg.timezone_set && setenv("TZ", cfg.timezone, 1) < 0) {
+		fprintf(stderr, SD_ERR "timezone %s: %s\n", cfg.timezone, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	tzset();
+
 	r = core_new(&cfg, &clock, &core);
 	if (r < 0) {
 		fprintf(stderr, SD_ERR "cannot start: %s\n", strerror(-r));

@@ -75,22 +75,35 @@ int ctl_arg_time(struct ctl_request *req, const char *name, bool required, int64
 	return 0;
 }
 
-int ctl_arg_id_array(struct ctl_request *req, const char *name, bool required, const char **ret,
-		     size_t max, size_t *ret_n)
+int ctl_arg_array(struct ctl_request *req, const char *name, bool required, size_t max,
+		  json_t **ret)
 {
-	json_t *v = json_object_get(req->args, name), *item;
-	size_t i;
+	json_t *v = json_object_get(req->args, name);
 
 	if (!v || json_is_null(v)) {
 		if (required)
 			return ctl_fail(req, "invalid_argument", "missing argument '%s'", name);
-		*ret_n = 0;
 		return 1;
 	}
 	if (!json_is_array(v))
 		return ctl_fail(req, "invalid_argument", "'%s' must be an array", name);
 	if (json_array_size(v) > max)
 		return ctl_fail(req, "invalid_argument", "'%s' has more than %zu items", name, max);
+	*ret = v;
+	return 0;
+}
+
+int ctl_arg_id_array(struct ctl_request *req, const char *name, bool required, const char **ret,
+		     size_t max, size_t *ret_n)
+{
+	json_t *v, *item;
+	size_t i;
+	int r = ctl_arg_array(req, name, required, max, &v);
+
+	if (r == 1)
+		*ret_n = 0;
+	if (r != 0)
+		return r;
 	json_array_foreach(v, i, item)
 	{
 		if (!json_is_string(item) || !id_is_valid(json_string_value(item)))

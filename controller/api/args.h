@@ -21,6 +21,9 @@ int ctl_arg_id(struct ctl_request *req, const char *name, bool required, const c
 int ctl_arg_int(struct ctl_request *req, const char *name, bool required, int64_t min, int64_t max,
 		int64_t *ret);
 int ctl_arg_time(struct ctl_request *req, const char *name, bool required, int64_t *ret_ms);
+/* An array of at most max items (the array itself, borrowed from the request). */
+int ctl_arg_array(struct ctl_request *req, const char *name, bool required, size_t max,
+		  json_t **ret);
 /* An array of ids; *ret_n elements written to ret (at most max). */
 int ctl_arg_id_array(struct ctl_request *req, const char *name, bool required, const char **ret,
 		     size_t max, size_t *ret_n);

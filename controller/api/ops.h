@@ -19,6 +19,7 @@ extern const struct ctl_op ops_audit[];	  /* audit.* */
 extern const struct ctl_op ops_reports[]; /* report.*, review.* */
 extern const struct ctl_op ops_users[];	  /* auth.*, user.* */
 extern const struct ctl_op ops_events[];  /* events.*, system.status */
+extern const struct ctl_op ops_schedules[]; /* schedule.*, holiday.* */
 
 /*
  * Every table the control socket serves, NULL-terminated: fixed when the
@@ -50,6 +51,15 @@ json_t *ops_credential_json(const struct credential *cr);
 int ops_find_person(struct ctl_request *req, const char *arg, struct person *p);
 /* store_credential_list callback: appends ops_credential_json to the array userdata. */
 int ops_credential_list_cb(const struct credential *cr, void *userdata);
+
+/*
+ * A level's schedule (ops_schedules.c). ops_level_schedule_arg reads the
+ * optional argument "schedule": absent (*present false), null (none) or
+ * the name of a schedule that exists (else it fails the request: -1).
+ * ops_level_schedule_json is the level's schedule name, or null.
+ */
+int ops_level_schedule_arg(struct ctl_request *req, bool *present, const char **ret);
+json_t *ops_level_schedule_json(struct store *s, const char *level);
 
 /* When the controller started, for system.status. */
 void ops_events_set_started(int64_t ms);

@@ -335,13 +335,15 @@ static int op_level_add(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
 	struct store *s = core_store(c);
-	const char *name, *zones[AEOGATE_ZONES_PER_LEVEL_MAX];
+	const char *name, *zones[AEOGATE_ZONES_PER_LEVEL_MAX], *schedule;
+	bool has_schedule;
 	size_t n = 0;
 	json_t *zarr;
 	int r;
 
 	if (ctl_arg_id(req, "name", true, &name) < 0 ||
-	    ctl_arg_id_array(req, "zones", true, zones, AEOGATE_ZONES_PER_LEVEL_MAX, &n) < 0)
+	    ctl_arg_id_array(req, "zones", true, zones, AEOGATE_ZONES_PER_LEVEL_MAX, &n) < 0 ||
+	    ops_level_schedule_arg(req, &has_schedule, &schedule) < 0)
 		return -1;
 	if (n == 0)
 		return ctl_fail(req, "invalid_argument", "a level needs at least one zone");
@@ -353,6 +355,8 @@ static int op_level_add(struct ctl_request *req, json_t **ret)
 	if (ops_begin(req, c) < 0)
 		return -1;
 	r = store_level_add(s, name, zones, n);
+	if (r == 0 && schedule)
+		r = store_level_schedule_set(s, name, schedule);
 	if (r < 0) {
 		ops_abort(c);
 		return r == -EEXIST ? ctl_fail(req, "already_exists", "level '%s' already exists", name)
@@ -361,7 +365,8 @@ static int op_level_add(struct ctl_request *req, json_t **ret)
 	zarr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(zarr, json_string(zones[i]));
-	*ret = json_pack("{s:s,s:o}", "name", name, "zones", zarr);
+	*ret = json_pack("{s:s,s:o,s:o}", "name", name, "zones", zarr, "schedule",
+			 schedule ? json_string(schedule) : json_null());
 	struct event e = {.kind = "level.added"};
 	if (ops_commit(req, c, &e, json_pack("{s:O}", "after", *ret)) < 0) {
 		json_decref(*ret);
@@ -407,21 +412,23 @@ static int op_level_update(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
 	struct store *s = core_store(c);
-	const char *name, *add[AEOGATE_ZONES_PER_LEVEL_MAX], *rem[AEOGATE_ZONES_PER_LEVEL_MAX];
+	const char *name, *add[AEOGATE_ZONES_PER_LEVEL_MAX], *rem[AEOGATE_ZONES_PER_LEVEL_MAX],
+	    *schedule;
+	bool has_schedule;
 	size_t n_add = 0, n_rem = 0;
-	json_t *before, *after;
+	json_t *before, *after, *sched_before, *sched_after;
 	int r = 0;
 
 	if (ctl_arg_id(req, "name", true, &name) < 0 ||
 	    ctl_arg_id_array(req, "add_zones", false, add, AEOGATE_ZONES_PER_LEVEL_MAX, &n_add) <
 		0 ||
 	    ctl_arg_id_array(req, "remove_zones", false, rem, AEOGATE_ZONES_PER_LEVEL_MAX, &n_rem) <
-		0)
+		0 ||
+	    ops_level_schedule_arg(req, &has_schedule, &schedule) < 0)
 		return -1;
-	if (!n_add && !n_rem)
+	if (!n_add && !n_rem && !has_schedule)
 		return ctl_fail(req, "invalid_argument",
-				"nothing to change: give add_zones or "
-				"remove_zones");
+				"nothing to change: give add_zones, remove_zones or schedule");
 	if (!(before = level_zones(req, name)))
 		return -1;
 	if (ops_begin(req, c) < 0) {
@@ -447,29 +454,45 @@ static int op_level_update(struct ctl_request *req, json_t **ret)
 					add[i]);
 		}
 	}
+	sched_before = ops_level_schedule_json(s, name);
+	if (r == 0 && has_schedule)
+		r = store_level_schedule_set(s, name, schedule);
 	if (r < 0) {
 		ops_abort(c);
 		json_decref(before);
+		json_decref(sched_before);
 		return ops_store_error(req, r, "level");
 	}
 	if (!(after = level_zones(req, name))) {
 		ops_abort(c);
 		json_decref(before);
+		json_decref(sched_before);
 		return -1;
 	}
 	if (json_array_size(after) == 0 || json_array_size(after) > AEOGATE_ZONES_PER_LEVEL_MAX) {
 		ops_abort(c);
 		json_decref(before);
+		json_decref(sched_before);
 		json_decref(after);
 		return ctl_fail(req, "invalid_argument",
 				"a level opens 1-%d zones; remove the level instead",
 				AEOGATE_ZONES_PER_LEVEL_MAX);
 	}
-	*ret = json_pack("{s:s,s:O}", "name", name, "zones", after);
+	sched_after = ops_level_schedule_json(s, name);
+	*ret = json_pack("{s:s,s:O,s:O}", "name", name, "zones", after, "schedule", sched_after);
+	before = json_pack("{s:o}", "zones", before);
+	after = json_pack("{s:o}", "zones", after);
+	/* The schedule is in the record when this change named it. */
+	if (has_schedule) {
+		json_object_set(before, "schedule", sched_before);
+		json_object_set(after, "schedule", sched_after);
+	}
+	json_decref(sched_before);
+	json_decref(sched_after);
 	struct event e = {.kind = "level.updated"};
-	if (ops_commit(req, c, &e,
-		       json_pack("{s:s,s:{s:o},s:{s:o}}", "level", name, "before", "zones", before,
-				 "after", "zones", after)) < 0) {
+	if (ops_commit(
+		req, c, &e,
+		json_pack("{s:s,s:o,s:o}", "level", name, "before", before, "after", after)) < 0) {
 		json_decref(*ret);
 		*ret = NULL;
 		return -1;
@@ -482,7 +505,7 @@ static int op_level_remove(struct ctl_request *req, json_t **ret)
 	struct core *c = req->userdata;
 	struct store *s = core_store(c);
 	const char *name;
-	json_t *before;
+	json_t *before, *sched_before;
 	int64_t holders = 0;
 	int r;
 
@@ -503,17 +526,23 @@ static int op_level_remove(struct ctl_request *req, json_t **ret)
 		json_decref(before);
 		return r < 0 ? ops_store_error(req, r, "level") : -1;
 	}
+	/* Its schedule goes with it (schema 10: ON DELETE CASCADE); the trail keeps it. */
+	sched_before = ops_level_schedule_json(s, name);
 	r = store_level_remove(s, name);
 	if (r < 0) {
 		ops_abort(c);
 		json_decref(before);
+		json_decref(sched_before);
 		return ops_store_error(req, r, "level");
 	}
 	*ret = json_pack("{s:s,s:b}", "name", name, "removed", true);
+	before = json_pack("{s:s,s:o}", "name", name, "zones", before);
+	if (!json_is_null(sched_before))
+		json_object_set(before, "schedule", sched_before);
+	json_decref(sched_before);
 	struct event e = {.kind = "level.removed"};
 	if (ops_commit(req, c, &e,
-		       json_pack("{s:s,s:{s:s,s:o},s:n}", "level", name, "before", "name", name,
-				 "zones", before, "after")) < 0) {
+		       json_pack("{s:s,s:o,s:n}", "level", name, "before", before, "after")) < 0) {
 		json_decref(*ret);
 		*ret = NULL;
 		return -1;
@@ -523,18 +552,22 @@ static int op_level_remove(struct ctl_request *req, json_t **ret)
 
 static int level_list_cb(const char *level, const char *const *zones, size_t n, void *userdata)
 {
+	void **ctx = userdata;
 	json_t *z = json_array();
 
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(z, json_string(zones[i]));
-	return json_array_append_new(userdata, json_pack("{s:s,s:o}", "name", level, "zones", z));
+	return json_array_append_new(ctx[0],
+				     json_pack("{s:s,s:o,s:o}", "name", level, "zones", z,
+					       "schedule", ops_level_schedule_json(ctx[1], level)));
 }
 
 static int op_level_list(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
 	json_t *arr = json_array();
-	int r = store_level_list(core_store(c), level_list_cb, arr);
+	void *ctx[2] = {arr, core_store(c)};
+	int r = store_level_list(core_store(c), level_list_cb, ctx);
 
 	if (r < 0) {
 		json_decref(arr);

@@ -61,4 +61,19 @@ int cmd_person_vet(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_zone_show(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_zone_set(struct ctl_ctx *ctx, int argc, char **argv);
 
+/*
+ * cmd_trail.c: sends op with the options ctl_parse collected (o->args) and
+ * the one operand as args[key], then prints the result; with nothing
+ * non-NULL, a usage error when no option was given. Frees o.
+ */
+struct ctl_parsed;
+int send_change(struct ctl_ctx *ctx, struct ctl_parsed *o, const char *nothing, const char *key,
+		const char *op, void (*print)(const json_t *res));
+
+/* cmd_schedule.c: schedule add|set|remove|list|show, holiday add|remove|list. */
+int cmd_schedule_change(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_schedule_query(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_holiday_change(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_holiday_list(struct ctl_ctx *ctx, int argc, char **argv);
+
 #endif

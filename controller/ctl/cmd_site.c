@@ -23,7 +23,8 @@ int cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 	return ctl_query_run(ctx, argc, argv, &q);
 }
 
-static const struct column level_rows[] = {{"level", "name"}, {"zones", "zones"}};
+static const struct column level_rows[] = {
+    {"level", "name"}, {"zones", "zones"}, {"schedule", "schedule", COLUMN_IF_PRESENT}};
 
 static void print_level(const json_t *result)
 {
@@ -34,6 +35,7 @@ int cmd_level_add(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct ctl_opt opts[] = {
 	    {"zone", CTL_OPT_LIST, .label = "--zone", .fail = CTL_EXIT_FAIL},
+	    {"schedule", CTL_OPT_ARG, .key = "schedule"},
 	    CTL_JSON,
 	    {0},
 	};
@@ -49,7 +51,11 @@ int cmd_level_add(struct ctl_ctx *ctx, int argc, char **argv)
 		return ctl_usage_error(ctx, o.n != 1 ? "expected one level NAME"
 						     : "at least one --zone is required");
 	}
-	args = json_pack("{sO}", "zones", o.list[0]);
+	args = o.args ? json_incref(o.args) : json_object();
+	if (args && json_object_set(args, "zones", o.list[0]) < 0) {
+		json_decref(args);
+		args = NULL;
+	}
 	ctl_parsed_free(&o);
 	if (!args || ctl_args_set(args, "name", o.operands[0])) {
 		json_decref(args);
@@ -67,7 +73,7 @@ int cmd_level_add(struct ctl_ctx *ctx, int argc, char **argv)
 		print_records(arr, cols, ELEMENTSOF(cols));                                        \
 	}
 
-LIST_PRINTER(print_levels, {"NAME", "name"}, {"ZONES", "zones"})
+LIST_PRINTER(print_levels, {"NAME", "name"}, {"ZONES", "zones"}, {"SCHEDULE", "schedule"})
 LIST_PRINTER(print_zones, {"NAME", "name"}, {"DOORS", "doors"}, {"VETTING", "vetting"})
 LIST_PRINTER(print_doors, {"NAME", "name"}, {"ZONE", "zone"}, {"STATE", "state"}, {"LOCK", "lock"},
 	     {"CONTACT", "contact"}, {"TYPE", "lock_type"}, {"MODE", "mode"}, {"UNTIL", "until"},

@@ -29,8 +29,8 @@ static void print_person_change(const json_t *res)
  * Sends op with args (the changes ctl_parse collected) and the one
  * operand as args[key]; "nothing to change" when there are none.
  */
-static int send_change(struct ctl_ctx *ctx, struct ctl_parsed *o, const char *nothing,
-		       const char *key, const char *op, void (*print)(const json_t *res))
+int send_change(struct ctl_ctx *ctx, struct ctl_parsed *o, const char *nothing, const char *key,
+		const char *op, void (*print)(const json_t *res))
 {
 	json_t *args;
 	int r = -1;
@@ -71,12 +71,13 @@ int cmd_person_set(struct ctl_ctx *ctx, int argc, char **argv)
 			   print_person_change);
 }
 
-/* level set: "NAME  ZONES"; level remove: "NAME  removed". */
+/* level set: "NAME  ZONES  SCHEDULE"; level remove: "NAME  removed". */
 static void print_level_set(const json_t *res)
 {
 	char b[1024];
 
-	printf("%s  %s\n", json_field(res, "name", b, 256), json_join(res, "zones", b + 256, 768));
+	printf("%s  %s  %s\n", json_field(res, "name", b, 256),
+	       json_join(res, "zones", b + 256, 512), json_field(res, "schedule", b + 768, 256));
 }
 
 static void print_level_removed(const json_t *res)
@@ -92,19 +93,21 @@ int cmd_level_change(struct ctl_ctx *ctx, int argc, char **argv)
 	static const struct ctl_opt opts[] = {
 	    {"add-zone", CTL_OPT_LIST, .key = "add_zones", .fail = CTL_EXIT_USAGE},
 	    {"remove-zone", CTL_OPT_LIST, .key = "remove_zones", .fail = CTL_EXIT_USAGE},
+	    {"schedule", CTL_OPT_ARG, .key = "schedule", .none_null = true},
 	    CTL_JSON,
 	    {0},
 	};
 	bool set = !strcmp(ctx->cmd->name, "set");
-	/* The zone options are known to level remove, and refused. */
-	struct ctl_parsed o = {.refuse = set ? 0 : 1u << 0 | 1u << 1};
+	/* The zone and schedule options are known to level remove, and refused. */
+	struct ctl_parsed o = {.refuse = set ? 0 : 1u << 0 | 1u << 1 | 1u << 2};
 	int r;
 
 	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one level NAME", &o);
 	if (r >= 0)
 		return r;
 	if (set)
-		return send_change(ctx, &o, "nothing to change: --add-zone or --remove-zone",
+		return send_change(ctx, &o,
+				   "nothing to change: --add-zone, --remove-zone or --schedule",
 				   "name", "level.update", print_level_set);
 	return send_change(ctx, &o, NULL, "name", "level.remove", print_level_removed);
 }

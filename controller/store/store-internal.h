@@ -117,6 +117,26 @@ enum stmt {
 	ST_DOOR_MODE_GET,
 	ST_DOOR_MODE_PUT,
 	ST_DOOR_MODE_CLEAR,
+	/* schedules.c: schedules, level schedules, holidays */
+	ST_SCHEDULE_ADD,
+	ST_SCHEDULE_EXISTS,
+	ST_SCHEDULE_COUNT,
+	ST_SCHEDULE_REMOVE,
+	ST_SCHEDULE_INTERVAL_ADD,
+	ST_SCHEDULE_INTERVAL_REMOVE,
+	ST_SCHEDULE_INTERVAL_COUNT,
+	ST_SCHEDULE_WALK,
+	ST_SCHEDULE_WALK_ONE,
+	ST_SCHEDULE_LEVEL_USERS,
+	ST_LEVEL_SCHEDULE_GET,
+	ST_LEVEL_SCHEDULE_SET,
+	ST_LEVEL_SCHEDULE_CLEAR,
+	ST_PERSON_ZONE_SCHEDULES,
+	ST_HOLIDAY_ADD,
+	ST_HOLIDAY_GET,
+	ST_HOLIDAY_REMOVE,
+	ST_HOLIDAY_LIST,
+	ST_HOLIDAY_COUNT,
 	_ST_MAX,
 };
 
@@ -129,6 +149,7 @@ extern const char *const store_audit_sql[_ST_MAX];
 extern const char *const store_users_sql[_ST_MAX];
 extern const char *const store_clearance_sql[_ST_MAX];
 extern const char *const store_doors_sql[_ST_MAX];
+extern const char *const store_schedules_sql[_ST_MAX];
 
 /* How long a write waits for another connection (aeogatectl, a backup) to let go. */
 #define STORE_BUSY_TIMEOUT_MS 5000

@@ -149,6 +149,62 @@ int store_vetting_report(struct store *s, int64_t at_ms, int64_t after_rank, con
 			 int (*cb)(const struct vetting_report_row *r, void *userdata),
 			 void *userdata);
 
+/*
+ * Schedules (controller/store/schedules.c): a name and its intervals
+ * (controller/policy/schedule.h), a level's schedule, and holidays (local
+ * dates "YYYY-MM-DD" with a name).
+ */
+struct schedule_interval;
+
+int store_schedule_add(struct store *s, const char *name);    /* -EEXIST */
+int store_schedule_exists(struct store *s, const char *name); /* 1, 0 or negative errno */
+int store_schedule_count(struct store *s, int64_t *ret_count);
+/* Removes the schedule and its intervals; -ENOENT. Callers refuse it while it is in use. */
+int store_schedule_remove(struct store *s, const char *name);
+/* -EEXIST when the schedule has the interval already, -ENOENT unknown schedule. */
+int store_schedule_interval_add(struct store *s, const char *name,
+				const struct schedule_interval *iv);
+int store_schedule_interval_remove(struct store *s, const char *name,
+				   const struct schedule_interval *iv); /* -ENOENT */
+int store_schedule_interval_count(struct store *s, const char *name, int64_t *ret_count);
+/*
+ * Every schedule (name NULL) or one, by name, each interval in the order it
+ * was added: cb once per interval, or once with iv NULL for a schedule
+ * without any. The name is valid only during the callback.
+ */
+int store_schedule_walk(struct store *s, const char *name,
+			int (*cb)(const char *schedule, const struct schedule_interval *iv,
+				  void *userdata),
+			void *userdata);
+/*
+ * What uses a schedule, by kind ("level", and next "door"), each by name:
+ * a schedule in use is not removed.
+ */
+int store_schedule_users(struct store *s, const char *name,
+			 int (*cb)(const char *what, const char *user, void *userdata),
+			 void *userdata);
+/* The level's schedule into ret (AEOGATE_ID_MAX + 1 bytes): 1, 0 when it has none, errno. */
+int store_level_schedule_get(struct store *s, const char *level, char *ret, size_t len);
+/* Sets (schedule NULL: clears) the level's schedule; -ENOENT unknown level or schedule. */
+int store_level_schedule_set(struct store *s, const char *level, const char *schedule);
+/*
+ * The decision's one query for levels: for each of the person's levels
+ * that includes zone, cb with the level's schedule, or NULL when it has
+ * none (valid only during the callback). None: no level includes it.
+ */
+int store_person_zone_schedules(struct store *s, const char *person, const char *zone,
+				int (*cb)(const char *schedule, void *userdata), void *userdata);
+
+int store_holiday_add(struct store *s, const char *date, const char *name); /* -EEXIST */
+/* The holiday's name into ret; -ENOENT when the date is none. */
+int store_holiday_get(struct store *s, const char *date, char *ret, size_t len);
+int store_holiday_remove(struct store *s, const char *date); /* -ENOENT */
+int store_holiday_count(struct store *s, int64_t *ret_count);
+/* Every holiday by date; the strings are valid only during the callback. */
+int store_holiday_list(struct store *s,
+		       int (*cb)(const char *date, const char *name, void *userdata),
+		       void *userdata);
+
 int store_person_add(struct store *s, const struct person *p);		   /* -EEXIST */
 int store_person_get(struct store *s, const char *id, struct person *ret); /* -ENOENT */
 int store_person_set_status(struct store *s, const char *id, const char *status, int64_t ts_ms);

@@ -86,7 +86,8 @@ struct config {
 	char state_dir[PATH_MAX];
 	char socket[PATH_MAX];
 	char site_name[AEOGATE_TEXT_MAX + 1];
-	char timezone[64];  /* IANA name used by the dashboard for display */
+	char timezone[64];  /* IANA zone: the dashboard displays times in it */
+	bool timezone_set;  /* timezone was given: schedules are evaluated in it (aeogated's TZ) */
 	char durability[8]; /* "normal" or "full" (SQLite synchronous) */
 	bool demo;          /* enables the dashboard's simulator panel */
 	uint64_t storage_reserve;   /* bytes kept free for a full disk, default 64 MiB, 0 none */

@@ -154,6 +154,17 @@
 /* A vetting reference is a case number, never the check's content: short. */
 #define AEOGATE_VETTING_REFERENCE_MAX 64
 
+/*
+ * Schedules and holidays (controller/calendar.c keeps them all in memory,
+ * so a decision reads no SQL for them). A week of shifts is a few dozen
+ * intervals, and a read scans every interval of a schedule: 32 each. A
+ * site has a handful of schedules (shifts, contractors, cleaners), and a
+ * few dozen holidays a year: decades of them fit.
+ */
+#define AEOGATE_SCHEDULE_INTERVALS_MAX 32
+#define AEOGATE_SCHEDULES_MAX	       256
+#define AEOGATE_HOLIDAYS_MAX	       2048
+
 #define AEOGATE_STORAGE_RESERVE_DEFAULT (64ull << 20)
 #define AEOGATE_STORAGE_RESERVE_MAX	(4ull << 30)
 

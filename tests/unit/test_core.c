@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -26,7 +27,9 @@
 #include "checkpoint.h"
 #include "core.h"
 #include "door.h"
+#include "schedule.h"
 #include "store.h"
+#include "util.h"
 
 static void test_no_jump_while_both_clocks_advance(void **state)
 {
@@ -77,13 +80,16 @@ struct fixture {
 	int64_t heard_seq;
 	struct devkey key;
 	unsigned checkpoints;
+	int64_t wall_ms; /* the injected wall clock; 0: NOW_MS */
 };
 
-static struct fixture *the_fixture; /* for the recording door op, which has no userdata */
+/* the_fixture: for the recording door op and the clock, which have no userdata. */
+
+static struct fixture *the_fixture;
 
 static int64_t fixed_wall(void *u)
 {
-	return NOW_MS;
+	return the_fixture && the_fixture->wall_ms ? the_fixture->wall_ms : NOW_MS;
 }
 
 static int64_t fixed_mono(void *u)
@@ -413,6 +419,121 @@ static void test_bus_refuses_more_subscribers_than_its_bound(void **state)
 	assert_int_equal(bus_subscribe(f->bus, 0, on_follower, f), -ENOSPC);
 }
 
+/* ---- levels with schedules (the site's zone: UTC here; NOW_MS is Saturday 13:28:11) ---- */
+
+static void add_schedule(struct fixture *f, const char *name, const char *const *specs)
+{
+	assert_int_equal(store_schedule_add(f->store, name), 0);
+	for (; specs && *specs; specs++) {
+		struct schedule_interval iv;
+
+		assert_int_equal(schedule_interval_parse(*specs, &iv, NULL), 0);
+		assert_int_equal(store_schedule_interval_add(f->store, name, &iv), 0);
+	}
+}
+
+/* The decision for ALICE's badge at a UTC time "2026-11-28T13:00:00Z". */
+static enum reason decide_at(struct fixture *f, const char *utc)
+{
+	struct core_decision d;
+
+	assert_int_equal(time_parse_ms(utc, &f->wall_ms), 0);
+	present(f, "h10301:12:3456", &d);
+	assert_int_equal(d.granted, d.reason == REASON_NONE);
+	assert_int_equal(d.granted, core_hal_door(f->core, 0)->lock_released);
+	/* Each read starts from a locked door. */
+	core_stop(f->core);
+	return d.reason;
+}
+
+static int setup_utc(void **state)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return setup(state);
+}
+
+static void test_level_grants_only_inside_its_schedule(void **state)
+{
+	static const char *const day[] = {"sat 13:00-14:00", NULL};
+	struct fixture *f = *state;
+
+	add_schedule(f, "saturday", day);
+	assert_int_equal(store_level_schedule_set(f->store, "cage", "saturday"), 0);
+	assert_int_equal(core_calendar_reload(f->core), 0);
+	assert_int_equal(decide_at(f, "2026-11-28T13:00:00Z"), REASON_NONE);
+	assert_int_equal(decide_at(f, "2026-11-28T12:59:59Z"), REASON_OUTSIDE_SCHEDULE);
+	assert_int_equal(decide_at(f, "2026-11-28T13:59:59Z"), REASON_NONE);
+	assert_int_equal(decide_at(f, "2026-11-28T14:00:00Z"), REASON_OUTSIDE_SCHEDULE);
+	assert_int_equal(decide_at(f, "2026-11-29T13:30:00Z"), REASON_OUTSIDE_SCHEDULE);
+	/* The schedule removed from the level: always in force again. */
+	assert_int_equal(store_level_schedule_set(f->store, "cage", NULL), 0);
+	assert_int_equal(decide_at(f, "2026-11-28T14:00:00Z"), REASON_NONE);
+}
+
+static void test_any_level_in_force_grants(void **state)
+{
+	static const char *const cage[] = {"bonded-cage"};
+	static const char *const day[] = {"sat 13:00-14:00", NULL};
+	static const char *const night[] = {"fri,sat 22:00-06:00", NULL};
+	struct fixture *f = *state;
+	struct core_decision d;
+
+	add_schedule(f, "saturday", day);
+	add_schedule(f, "nights", night);
+	assert_int_equal(store_level_add(f->store, "cage-nights", cage, 1), 0);
+	assert_int_equal(store_person_level_add(f->store, "ALICE", "cage-nights"), 0);
+	assert_int_equal(store_level_schedule_set(f->store, "cage", "saturday"), 0);
+	assert_int_equal(store_level_schedule_set(f->store, "cage-nights", "nights"), 0);
+	assert_int_equal(core_calendar_reload(f->core), 0);
+	assert_int_equal(decide_at(f, "2026-11-28T13:30:00Z"), REASON_NONE); /* the day level */
+	assert_int_equal(decide_at(f, "2026-11-29T05:59:00Z"), REASON_NONE); /* the night one */
+	assert_int_equal(decide_at(f, "2026-11-28T18:00:00Z"), REASON_OUTSIDE_SCHEDULE);
+	/* A level without a schedule among them is always in force. */
+	assert_int_equal(store_level_schedule_set(f->store, "cage-nights", NULL), 0);
+	assert_int_equal(decide_at(f, "2026-11-28T18:00:00Z"), REASON_NONE);
+	/* no_access keeps its meaning: no level of BOB's includes the zone. */
+	present(f, "h10301:12:3457", &d);
+	assert_int_equal(d.reason, REASON_NO_ACCESS);
+}
+
+static void test_on_a_holiday_only_hol_intervals_apply(void **state)
+{
+	static const char *const day[] = {"all 08:00-18:00", NULL};
+	struct fixture *f = *state;
+	struct schedule_interval hol;
+
+	add_schedule(f, "days", day);
+	assert_int_equal(store_level_schedule_set(f->store, "cage", "days"), 0);
+	assert_int_equal(core_calendar_reload(f->core), 0);
+	assert_int_equal(store_holiday_add(f->store, "2026-11-28", "Inventory"), 0);
+	/* Not reloaded yet: the calendar is what the last reload saw. */
+	assert_int_equal(decide_at(f, "2026-11-28T13:30:00Z"), REASON_NONE);
+	assert_int_equal(core_calendar_reload(f->core), 0);
+	assert_int_equal(decide_at(f, "2026-11-28T13:30:00Z"), REASON_OUTSIDE_SCHEDULE);
+	assert_int_equal(decide_at(f, "2026-11-27T13:30:00Z"), REASON_NONE);
+	assert_int_equal(schedule_interval_parse("hol 13:00-14:00", &hol, NULL), 0);
+	assert_int_equal(store_schedule_interval_add(f->store, "days", &hol), 0);
+	assert_int_equal(core_calendar_reload(f->core), 0);
+	assert_int_equal(decide_at(f, "2026-11-28T13:30:00Z"), REASON_NONE);
+	assert_int_equal(decide_at(f, "2026-11-28T15:00:00Z"), REASON_OUTSIDE_SCHEDULE);
+}
+
+static void test_a_schedule_the_calendar_cannot_vouch_for_denies(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Without intervals a schedule holds at no time; it never means "no schedule". */
+	add_schedule(f, "empty", NULL);
+	assert_int_equal(store_level_schedule_set(f->store, "cage", "empty"), 0);
+	assert_int_equal(core_calendar_reload(f->core), 0);
+	assert_int_equal(decide_at(f, "2026-11-28T13:30:00Z"), REASON_OUTSIDE_SCHEDULE);
+	/* A schedule stored but not in the calendar (no reload): fail closed. */
+	add_schedule(f, "unseen", NULL);
+	assert_int_equal(store_level_schedule_set(f->store, "cage", "unseen"), 0);
+	assert_int_equal(decide_at(f, "2026-11-28T13:30:00Z"), REASON_INTERNAL_ERROR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +557,13 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bus_refuses_more_subscribers_than_its_bound, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_level_grants_only_inside_its_schedule, setup_utc,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_any_level_in_force_grants, setup_utc, teardown),
+	    cmocka_unit_test_setup_teardown(test_on_a_holiday_only_hol_intervals_apply, setup_utc,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_a_schedule_the_calendar_cannot_vouch_for_denies,
+					    setup_utc, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

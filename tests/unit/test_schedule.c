@@ -160,14 +160,42 @@ static bool holidays(const char *date, void *userdata)
 	return false;
 }
 
+/* An instant (UTC ms) in a zone, and whether the interval spec holds then. */
+struct instant {
+	const char *name, *tz, *spec;
+	int64_t utc_ms;
+	bool want;
+};
+
+/* Each case with TZ set as aeogated sets it from [controller] timezone. */
+static void run_instants(const struct instant *cases, size_t n, const char *const *hol)
+{
+	char *saved = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		struct schedule_interval iv;
+		struct schedule_moment m;
+
+		setenv("TZ", cases[i].tz, 1);
+		tzset();
+		assert_int_equal(schedule_interval_parse(cases[i].spec, &iv, NULL), 0);
+		assert_int_equal(schedule_moment_at(cases[i].utc_ms, holidays, (void *)hol, &m), 0);
+		if (schedule_contains(&iv, 1, &m) != cases[i].want)
+			fail_msg("%s: got %d (today %#x yesterday %#x minute %u)", cases[i].name,
+				 !cases[i].want, m.today, m.yesterday, m.minute);
+	}
+	if (saved)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
+}
+
 static void test_local_time_across_dst_and_leap_days(void **state)
 {
 	static const char *const hol[] = {"2028-02-29", NULL};
-	static const struct {
-		const char *name, *tz, *spec;
-		int64_t utc_ms;
-		bool want;
-	} cases[] = {
+	static const struct instant cases[] = {
 	    /* Amsterdam, 2026-03-29: 02:00 CET jumps to 03:00 CEST. */
 	    {"AMS spring: 01:59 local is inside 01:00-02:30", "Europe/Amsterdam", "sun 01:00-02:30",
 	     1774745940000, true},
@@ -202,26 +230,83 @@ static void test_local_time_across_dst_and_leap_days(void **state)
 	     true},
 	    {"1 Mar: a Wednesday", "UTC", "wed 02:00-04:00", 1835492400000, true},
 	};
-	char *saved = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+	run_instants(cases, sizeof(cases) / sizeof(cases[0]), hol);
+}
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct schedule_interval iv;
-		struct schedule_moment m;
-
-		setenv("TZ", cases[i].tz, 1);
-		tzset();
-		assert_int_equal(schedule_interval_parse(cases[i].spec, &iv, NULL), 0);
-		assert_int_equal(schedule_moment_at(cases[i].utc_ms, holidays, (void *)hol, &m), 0);
-		if (schedule_contains(&iv, 1, &m) != cases[i].want)
-			fail_msg("%s: got %d (today %#x yesterday %#x minute %u)", cases[i].name,
-				 !cases[i].want, m.today, m.yesterday, m.minute);
-	}
-	if (saved)
-		setenv("TZ", saved, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(saved);
+/*
+ * The same edges on real instants, so that the local clock (localtime_r
+ * in TZ) and the day before it (through a DST change, a month's end, a
+ * year's end, 29 February) are checked together with the interval.
+ */
+static void test_local_edges_on_real_instants(void **state)
+{
+	static const char *const hol[] = {"2026-12-25", NULL};
+	static const struct instant cases[] = {
+	    /* Monday 15 June 2026, Amsterdam (CEST). */
+	    {"the start minute is inside", "Europe/Amsterdam", "mon-fri 07:00-17:00", 1781499600000,
+	     true},
+	    {"the second before the start is outside", "Europe/Amsterdam", "mon-fri 07:00-17:00",
+	     1781499599000, false},
+	    {"the last second of the end's minute before is inside", "Europe/Amsterdam",
+	     "mon-fri 07:00-17:00", 1781535599000, true},
+	    {"the end minute is outside", "Europe/Amsterdam", "mon-fri 07:00-17:00", 1781535600000,
+	     false},
+	    /* fri 22:00-06:00 around Friday 19 and Saturday 20 June 2026. */
+	    {"across midnight: 21:59:59 Friday is outside", "Europe/Amsterdam", "fri 22:00-06:00",
+	     1781899199000, false},
+	    {"across midnight: 22:00 Friday is inside", "Europe/Amsterdam", "fri 22:00-06:00",
+	     1781899200000, true},
+	    {"across midnight: 05:59:59 Saturday is inside", "Europe/Amsterdam", "fri 22:00-06:00",
+	     1781927999000, true},
+	    {"across midnight: 06:00 Saturday is outside", "Europe/Amsterdam", "fri 22:00-06:00",
+	     1781928000000, false},
+	    /* 24:00: the last second of Sunday in, Monday's midnight out. */
+	    {"24:00: 23:59:59 Sunday is inside", "Europe/Amsterdam", "sun 20:00-24:00",
+	     1782079199000, true},
+	    {"24:00: Monday 00:00 is outside", "Europe/Amsterdam", "sun 20:00-24:00", 1782079200000,
+	     false},
+	    /* The Monday after spring-forward: Sunday's night shift runs on (yesterday across DST).
+	     */
+	    {"AMS Monday after spring: Sunday's night shift at 05:59", "Europe/Amsterdam",
+	     "sun 22:00-06:00", 1774843140000, true},
+	    {"AMS Monday after spring: and ends at 06:00", "Europe/Amsterdam", "sun 22:00-06:00",
+	     1774843200000, false},
+	    /* Fall-back Sunday 25 October 2026: a night shift from Saturday to 03:00. */
+	    {"AMS fall: first 02:30 inside a Saturday night shift", "Europe/Amsterdam",
+	     "sat 22:00-03:00", 1792888200000, true},
+	    {"AMS fall: second 02:30 inside it too", "Europe/Amsterdam", "sat 22:00-03:00",
+	     1792891800000, true},
+	    {"AMS fall: 03:00 CET ends it", "Europe/Amsterdam", "sat 22:00-03:00", 1792893600000,
+	     false},
+	    /* New York fall-back, 1 November 2026: an interval ending inside the repeated hour. */
+	    {"NYC fall: first 01:29 (EDT) inside 00:00-01:30", "America/New_York",
+	     "sun 00:00-01:30", 1793510940000, true},
+	    {"NYC fall: second 01:29 (EST) inside it again", "America/New_York", "sun 00:00-01:30",
+	     1793514540000, true},
+	    {"NYC fall: 01:30 EST is the end minute", "America/New_York", "sun 00:00-01:30",
+	     1793514600000, false},
+	    /* New York spring-forward, 8 March 2026: an interval only in the skipped hour. */
+	    {"NYC spring: 01:59 EST is before the skipped hour", "America/New_York",
+	     "sun 02:00-03:00", 1772953140000, false},
+	    {"NYC spring: 03:00 EDT is after it", "America/New_York", "sun 02:00-03:00",
+	     1772953200000, false},
+	    /* 29 February: a day like another when it is no holiday. */
+	    {"29 Feb 2028 is a Tuesday", "Europe/Amsterdam", "tue 11:00-13:00", 1835434800000,
+	     true},
+	    {"1 Mar 2028 01:00: yesterday was 29 Feb (Tuesday)", "Europe/Amsterdam",
+	     "tue 22:00-02:00", 1835481600000, true},
+	    {"1 Mar 2027 01:00: yesterday was 28 Feb (Sunday)", "Europe/Amsterdam",
+	     "sun 22:00-02:00", 1803859200000, true},
+	    /* A holiday is the local date: 00:30 on 25 December in Amsterdam is the 24th in UTC. */
+	    {"local 25 Dec 00:30 is the holiday", "Europe/Amsterdam", "hol 00:00-01:00",
+	     1798155000000, true},
+	    {"and its weekday (Friday) does not apply", "Europe/Amsterdam", "fri 00:00-01:00",
+	     1798155000000, false},
+	    /* Across the year's end: 1 January 2027 00:30, yesterday Thursday 31 December. */
+	    {"new year: Thursday's night shift runs on", "Europe/Amsterdam", "thu 22:00-02:00",
+	     1798759800000, true},
+	};
+	run_instants(cases, sizeof(cases) / sizeof(cases[0]), hol);
 }
 
 int main(void)
@@ -230,6 +315,7 @@ int main(void)
 	    cmocka_unit_test(test_parses_and_normalizes_specs),
 	    cmocka_unit_test(test_contains_at_the_edges),
 	    cmocka_unit_test(test_local_time_across_dst_and_leap_days),
+	    cmocka_unit_test(test_local_edges_on_real_instants),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

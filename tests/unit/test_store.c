@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "fixture.h"
+#include "schedule.h"
 #include "store.h"
 
 struct fixture {
@@ -611,6 +612,122 @@ static void test_person_has_zone(void **state)
 	assert_int_equal(store_person_has_zone(f->s, "E1", "office"), 1);
 }
 
+/* Schedules: "name:spec;" per interval, "name:-;" for one without. */
+static int collect_interval(const char *schedule, const struct schedule_interval *iv,
+			    void *userdata)
+{
+	char *buf = userdata, spec[SCHEDULE_SPEC_MAX + 1] = "-";
+
+	if (iv)
+		assert_true(schedule_interval_format(iv, spec, sizeof(spec)) > 0);
+	sprintf(buf + strlen(buf), "%s:%s;", schedule, spec);
+	return 0;
+}
+
+static int collect_pair(const char *what, const char *user, void *userdata)
+{
+	sprintf((char *)userdata + strlen(userdata), "%s %s,", what, user);
+	return 0;
+}
+
+static int collect_schedule(const char *schedule, void *userdata)
+{
+	collect_name(schedule ? schedule : "(none)", userdata);
+	return 0;
+}
+
+static void test_schedules_and_holidays(void **state)
+{
+	struct fixture *f = *state;
+	const char *cage[] = {"bonded-cage"}, *dock[] = {"dock"};
+	struct schedule_interval day, night;
+	char buf[256] = "", name[64];
+	int64_t n = -1;
+
+	add_zones(f->s);
+	add_person(f->s, "E1");
+	assert_int_equal(schedule_interval_parse("mon-fri 07:00-17:00", &day, NULL), 0);
+	assert_int_equal(schedule_interval_parse("fri 22:00-06:00", &night, NULL), 0);
+	assert_int_equal(store_schedule_add(f->s, "day"), 0);
+	assert_int_equal(store_schedule_add(f->s, "day"), -EEXIST);
+	assert_int_equal(store_schedule_add(f->s, "empty"), 0);
+	assert_int_equal(store_schedule_interval_add(f->s, "day", &night), 0);
+	assert_int_equal(store_schedule_interval_add(f->s, "day", &day), 0);
+	assert_int_equal(store_schedule_interval_add(f->s, "day", &day), -EEXIST);
+	assert_int_equal(store_schedule_interval_add(f->s, "nosuch", &day), -ENOENT);
+	assert_int_equal(store_schedule_exists(f->s, "day"), 1);
+	assert_int_equal(store_schedule_exists(f->s, "nosuch"), 0);
+	assert_int_equal(store_schedule_count(f->s, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_schedule_interval_count(f->s, "day", &n), 0);
+	assert_int_equal(n, 2);
+	/* By name, each schedule's intervals in the order they were added. */
+	assert_int_equal(store_schedule_walk(f->s, NULL, collect_interval, buf), 0);
+	assert_string_equal(buf, "day:fri 22:00-06:00;day:mon-fri 07:00-17:00;empty:-;");
+	buf[0] = '\0';
+	assert_int_equal(store_schedule_walk(f->s, "empty", collect_interval, buf), 0);
+	assert_string_equal(buf, "empty:-;");
+
+	/* Levels with and without a schedule; the read's one query names them. */
+	assert_int_equal(store_level_add(f->s, "cage", cage, 1), 0);
+	assert_int_equal(store_level_add(f->s, "cage-any", cage, 1), 0);
+	assert_int_equal(store_level_add(f->s, "dock", dock, 1), 0);
+	assert_int_equal(store_level_schedule_set(f->s, "cage", "day"), 0);
+	assert_int_equal(store_level_schedule_set(f->s, "cage", "nosuch"), -ENOENT);
+	assert_int_equal(store_level_schedule_set(f->s, "vault", "day"), -ENOENT);
+	assert_int_equal(store_level_schedule_set(f->s, "dock", "empty"), 0);
+	assert_int_equal(store_level_schedule_get(f->s, "cage", name, sizeof(name)), 1);
+	assert_string_equal(name, "day");
+	assert_int_equal(store_level_schedule_get(f->s, "cage-any", name, sizeof(name)), 0);
+	assert_int_equal(store_person_level_add(f->s, "E1", "cage"), 0);
+	assert_int_equal(store_person_level_add(f->s, "E1", "cage-any"), 0);
+	assert_int_equal(store_person_level_add(f->s, "E1", "dock"), 0);
+	buf[0] = '\0';
+	assert_int_equal(
+	    store_person_zone_schedules(f->s, "E1", "bonded-cage", collect_schedule, buf), 0);
+	assert_string_equal(buf, "day,(none),");
+	buf[0] = '\0';
+	assert_int_equal(store_person_zone_schedules(f->s, "E1", "office", collect_schedule, buf),
+			 0);
+	assert_string_equal(buf, "");
+
+	/* What uses a schedule; removing a level drops its schedule with it. */
+	buf[0] = '\0';
+	assert_int_equal(store_schedule_users(f->s, "day", collect_pair, buf), 0);
+	assert_string_equal(buf, "level cage,");
+	assert_int_equal(store_schedule_remove(f->s, "day"), -ENOENT); /* in use: the key refuses */
+	assert_int_equal(store_level_schedule_set(f->s, "cage", NULL), 0);
+	assert_int_equal(store_level_schedule_get(f->s, "cage", name, sizeof(name)), 0);
+	assert_int_equal(store_person_level_remove(f->s, "E1", "dock"), 0);
+	assert_int_equal(store_level_remove(f->s, "dock"), 0);
+	buf[0] = '\0';
+	assert_int_equal(store_schedule_users(f->s, "empty", collect_pair, buf), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(store_schedule_interval_remove(f->s, "day", &night), 0);
+	assert_int_equal(store_schedule_interval_remove(f->s, "day", &night), -ENOENT);
+	assert_int_equal(store_schedule_remove(f->s, "day"), 0);
+	assert_int_equal(store_schedule_remove(f->s, "day"), -ENOENT);
+	buf[0] = '\0';
+	assert_int_equal(store_schedule_walk(f->s, NULL, collect_interval, buf), 0);
+	assert_string_equal(buf, "empty:-;");
+
+	/* Holidays: local dates, one name each. */
+	assert_int_equal(store_holiday_add(f->s, "2026-12-25", "Christmas"), 0);
+	assert_int_equal(store_holiday_add(f->s, "2026-12-25", "Again"), -EEXIST);
+	assert_int_equal(store_holiday_add(f->s, "25-12-2026", "Bad"), -EINVAL);
+	assert_int_equal(store_holiday_add(f->s, "2026-01-01", "New Year"), 0);
+	assert_int_equal(store_holiday_get(f->s, "2026-12-25", name, sizeof(name)), 0);
+	assert_string_equal(name, "Christmas");
+	assert_int_equal(store_holiday_get(f->s, "2026-12-24", name, sizeof(name)), -ENOENT);
+	assert_int_equal(store_holiday_count(f->s, &n), 0);
+	assert_int_equal(n, 2);
+	buf[0] = '\0';
+	assert_int_equal(store_holiday_list(f->s, collect_pair, buf), 0);
+	assert_string_equal(buf, "2026-01-01 New Year,2026-12-25 Christmas,");
+	assert_int_equal(store_holiday_remove(f->s, "2026-12-25"), 0);
+	assert_int_equal(store_holiday_remove(f->s, "2026-12-25"), -ENOENT);
+}
+
 static void test_person_levels_bounded(void **state)
 {
 	struct fixture *f = *state;
@@ -816,6 +933,7 @@ int main(void)
 	    T(test_level_add_composes_with_transactions),
 	    T(test_person_has_zone),
 	    T(test_person_levels_bounded),
+	    T(test_schedules_and_holidays),
 	    T(test_events),
 	    T(test_users),
 	};
