@@ -52,6 +52,12 @@ struct core {
 		struct door_mode_inputs in;
 		enum policy_door_mode effective;
 		sd_event_source *timer; /* CLOCK_REALTIME: an until is a wall-clock time */
+		/* Its door schedule (door schedule DOOR ...), when it has one. */
+		bool has_schedule;
+		char schedule[AEOGATE_ID_MAX + 1];
+		enum policy_door_mode schedule_mode;
+		bool first_person_in;
+		bool first_person_arrived; /* a badge was granted inside the current interval */
 	} modes[AEOGATE_DOORS_MAX];
 	struct hal_reader readers[AEOGATE_READERS_MAX];
 	bool starting; /* inputs reported while starting are initial levels, not edges */
@@ -606,14 +612,55 @@ static void door_mode_apply(struct core *c, unsigned i, enum policy_door_mode mo
 	rearm_door(c, i);
 }
 
+/* Whether door i's schedule holds at now; a schedule the calendar cannot vouch for does not. */
+static bool door_schedule_holds(struct core *c, unsigned i, int64_t now)
+{
+	const struct door_mode_slot *m = &c->modes[i];
+	const struct schedule_interval *iv;
+	struct schedule_moment at;
+	size_t n;
+
+	if (!m->has_schedule)
+		return false;
+	if (calendar_stale(c->calendar) && c->store)
+		(void)calendar_load(c->calendar, c->store);
+	if (calendar_find(c->calendar, m->schedule, &iv, &n) < 0 ||
+	    calendar_moment(c->calendar, now, &at) < 0)
+		return false;
+	return schedule_contains(iv, n, &at);
+}
+
+/*
+ * The schedule's part of door i's mode inputs at now: its mode while the
+ * schedule holds (with first-person-in, only once a badge was granted in
+ * this interval, which ends with the interval).
+ */
+static void door_schedule_inputs(struct core *c, unsigned i, int64_t now)
+{
+	struct door_mode_slot *m = &c->modes[i];
+	bool holds = door_schedule_holds(c, i, now);
+
+	if (!holds)
+		m->first_person_arrived = false;
+	m->in.scheduled = holds && (!m->first_person_in || m->first_person_arrived);
+	m->in.scheduled_mode = m->schedule_mode;
+}
+
 static void door_mode_rearm(struct core *c, unsigned i)
 {
 	sd_event_source *t = c->modes[i].timer;
-	int64_t at;
+	int64_t now = clock_wall(c), at;
 
 	if (!t)
 		return;
-	at = door_mode_deadline(&c->modes[i].in, clock_wall(c));
+	at = door_mode_deadline(&c->modes[i].in, now);
+	/* A schedule's boundaries fall on whole minutes: look again at the next one. */
+	if (c->modes[i].has_schedule) {
+		int64_t minute = (now / 60000 + 1) * 60000;
+
+		if (!at || minute < at)
+			at = minute;
+	}
 	if (!at) {
 		sd_event_source_set_enabled(t, SD_EVENT_OFF);
 		return;
@@ -630,26 +677,23 @@ static void door_mode_rearm(struct core *c, unsigned i)
  * expired again at the next start). Subscribers hear of it once the lock
  * has moved.
  */
-static void door_mode_expire(struct core *c, unsigned i)
+static void door_mode_record(struct core *c, unsigned i, enum door_mode_cause cause,
+			     enum policy_door_mode was, enum policy_door_mode mode, bool clear_row)
 {
-	struct door_mode_slot *m = &c->modes[i];
 	const struct door_config *dc = &c->cfg->doors[i];
-	enum policy_door_mode was = m->in.manual_mode, mode;
 	char detail[96];
 	struct event e = {
 	    .kind = "door.mode", .door = dc->name, .zone = dc->zone, .detail = detail};
 	bool stored = false;
 
-	m->in.manual = false;
-	mode = door_mode_effective(&m->in, clock_wall(c));
 	snprintf(detail, sizeof(detail), "{\"cause\":\"%s\",\"mode\":\"%s\",\"was\":\"%s\"}",
-		 door_mode_cause_to_string(DOOR_MODE_CAUSE_EXPIRED), door_mode_to_string(mode),
+		 door_mode_cause_to_string(cause), door_mode_to_string(mode),
 		 door_mode_to_string(was));
 	e.ts_ms = clock_wall(c);
 	c->holding = true;
 	if (c->store && !c->queue_len && store_begin(c->store) == 0) {
-		stored = store_door_mode_clear(c->store, dc->name) == 0 && append(c, &e) == 0 &&
-			 store_commit(c->store) == 0;
+		stored = (!clear_row || store_door_mode_clear(c->store, dc->name) == 0) &&
+			 append(c, &e) == 0 && store_commit(c->store) == 0;
 		if (stored) {
 			publish(c, &e);
 		} else {
@@ -663,6 +707,34 @@ static void door_mode_expire(struct core *c, unsigned i)
 	held_release(c);
 }
 
+static void door_mode_expire(struct core *c, unsigned i)
+{
+	struct door_mode_slot *m = &c->modes[i];
+	int64_t now = clock_wall(c);
+
+	m->in.manual = false;
+	door_schedule_inputs(c, i, now);
+	door_mode_record(c, i, DOOR_MODE_CAUSE_EXPIRED, m->in.manual_mode,
+			 door_mode_effective(&m->in, now), true);
+}
+
+/*
+ * Door i follows its schedule: when the effective mode changes (the
+ * schedule's boundary, the first person in, a changed door schedule), the
+ * change is recorded as door.mode with cause before the lock moves.
+ */
+static void door_mode_follow(struct core *c, unsigned i, enum door_mode_cause cause)
+{
+	struct door_mode_slot *m = &c->modes[i];
+	int64_t now = clock_wall(c);
+	enum policy_door_mode mode;
+
+	door_schedule_inputs(c, i, now);
+	mode = door_mode_effective(&m->in, now);
+	if (mode != m->effective)
+		door_mode_record(c, i, cause, m->effective, mode, false);
+}
+
 static int on_mode_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct door_timer_ctx *t = userdata;
@@ -670,8 +742,72 @@ static int on_mode_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 	if (m->in.manual && !door_mode_manual_in_force(&m->in, clock_wall(t->core)))
 		door_mode_expire(t->core, t->index);
+	else
+		door_mode_follow(t->core, t->index, DOOR_MODE_CAUSE_SCHEDULE);
 	door_mode_rearm(t->core, t->index);
 	return 0;
+}
+
+/* The loop looks at door i's mode again as soon as it can (after the op that asked). */
+static void door_mode_soon(struct core *c, unsigned i)
+{
+	sd_event_source *t = c->modes[i].timer;
+
+	if (!t)
+		return;
+	sd_event_source_set_time(t, (uint64_t)clock_wall(c) * 1000);
+	sd_event_source_set_enabled(t, SD_EVENT_ONESHOT);
+}
+
+void core_door_schedule_set(struct core *c, unsigned door, const char *schedule,
+			    enum policy_door_mode mode, bool first_person_in)
+{
+	struct door_mode_slot *m = &c->modes[door];
+
+	m->has_schedule = schedule != NULL;
+	snprintf(m->schedule, sizeof(m->schedule), "%s", schedule ? schedule : "");
+	m->schedule_mode = mode;
+	m->first_person_in = first_person_in;
+	m->first_person_arrived = false;
+	door_mode_soon(c, door);
+}
+
+bool core_door_schedule(struct core *c, unsigned door, const char **ret_schedule,
+			enum policy_door_mode *ret_mode, bool *ret_first_person_in,
+			bool *ret_active)
+{
+	const struct door_mode_slot *m = &c->modes[door];
+
+	if (!m->has_schedule)
+		return false;
+	*ret_schedule = m->schedule;
+	*ret_mode = m->schedule_mode;
+	*ret_first_person_in = m->first_person_in;
+	*ret_active = m->in.scheduled;
+	return true;
+}
+
+void core_door_mode_clear(struct core *c, unsigned door)
+{
+	struct door_mode_slot *m = &c->modes[door];
+	int64_t now = clock_wall(c);
+
+	m->in.manual = false;
+	door_schedule_inputs(c, door, now);
+	door_mode_apply(c, door, door_mode_effective(&m->in, now));
+	door_mode_rearm(c, door);
+}
+
+/* A badge was granted at door i: the first person in of a first-person-in schedule. */
+static void door_first_person(struct core *c, unsigned i)
+{
+	struct door_mode_slot *m = &c->modes[i];
+
+	if (!m->has_schedule || !m->first_person_in || m->first_person_arrived ||
+	    !door_schedule_holds(c, i, clock_wall(c)))
+		return;
+	m->first_person_arrived = true;
+	door_mode_follow(c, i, DOOR_MODE_CAUSE_FIRST_PERSON);
 }
 
 void core_door_mode_set(struct core *c, unsigned door, enum policy_door_mode mode, int64_t until_ms)
@@ -681,6 +817,7 @@ void core_door_mode_set(struct core *c, unsigned door, enum policy_door_mode mod
 	m->in.manual = true;
 	m->in.manual_mode = mode;
 	m->in.manual_until_ms = until_ms;
+	door_schedule_inputs(c, door, clock_wall(c));
 	door_mode_apply(c, door, door_mode_effective(&m->in, clock_wall(c)));
 	door_mode_rearm(c, door);
 }
@@ -702,6 +839,7 @@ static int door_modes_load(struct core *c, sd_event *e)
 	for (size_t i = 0; i < c->cfg->n_doors; i++) {
 		struct door_mode_slot *m = &c->modes[i];
 		struct door_mode_row row;
+		struct door_schedule_row srow;
 		enum policy_door_mode mode;
 		int r = sd_event_add_time(e, &m->timer, CLOCK_REALTIME, UINT64_MAX, 0,
 					  on_mode_timer, &c->timer_ctx[i]);
@@ -709,6 +847,18 @@ static int door_modes_load(struct core *c, sd_event *e)
 		if (r < 0)
 			return r;
 		sd_event_source_set_enabled(m->timer, SD_EVENT_OFF);
+		r = c->store ? store_door_schedule_get(c->store, c->cfg->doors[i].name, &srow)
+			     : -ENOENT;
+		if (r < 0 && r != -ENOENT)
+			return r;
+		if (r == 0) {
+			if (door_mode_from_string(srow.mode, &mode) < 0)
+				return -EINVAL;
+			/* Its mode is taken once the loop runs, recorded as door.mode (schedule).
+			 */
+			core_door_schedule_set(c, (unsigned)i, srow.schedule, mode,
+					       srow.first_person_in);
+		}
 		r = c->store ? store_door_mode_get(c->store, c->cfg->doors[i].name, &row) : -ENOENT;
 		if (r == -ENOENT)
 			continue;
@@ -994,6 +1144,8 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 		deny_feedback(c, rc->door_index);
 	}
 	held_release(c);
+	if (dec.granted)
+		door_first_person(c, rc->door_index);
 	c->last = dec;
 	if (ret)
 		*ret = dec;

@@ -126,6 +126,27 @@ void core_door_mode_set(struct core *c, unsigned door, enum policy_door_mode mod
 void core_door_release(struct core *c, unsigned door, unsigned ms);
 
 /*
+ * The door's manual mode is cleared (door mode DOOR --clear, after its
+ * row and event committed): it takes what its schedule or the default
+ * gives it.
+ */
+void core_door_mode_clear(struct core *c, unsigned door);
+
+/*
+ * The door's schedule (door schedule DOOR ...; schedule NULL: none): inside
+ * it the door takes mode, with first_person_in only after the first badge
+ * granted in the interval. Applied by the loop right after the caller
+ * returns and at every minute's boundary, each change of the door's
+ * effective mode recorded as door.mode (cause schedule or first_person).
+ */
+void core_door_schedule_set(struct core *c, unsigned door, const char *schedule,
+			    enum policy_door_mode mode, bool first_person_in);
+/* false when the door has no schedule; else its settings and whether its mode applies now. */
+bool core_door_schedule(struct core *c, unsigned door, const char **ret_schedule,
+			enum policy_door_mode *ret_mode, bool *ret_first_person_in,
+			bool *ret_active);
+
+/*
  * A wall-clock step of at least this many ms (against the monotonic clock)
  * is recorded as a clock.jump event with the delta, old and new time.
  */

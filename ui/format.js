@@ -110,6 +110,7 @@ const KINDS = {
   'door.rex': 'Exit button',
   'door.mode': 'Door mode',
   'door.remote_unlock': 'Door unlocked remotely',
+  'door.updated': 'Door schedule changed',
   'user.login': 'Sign-in',
   'user.login_failed': 'Failed sign-in',
   'user.logout': 'Sign-out',

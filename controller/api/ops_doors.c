@@ -17,6 +17,19 @@
 
 static const char *const reader_types[] = {"sim", "wiegand", "nfc"};
 
+/* The door's schedule as door list shows it, or null. */
+static json_t *door_schedule_json(struct core *c, unsigned i)
+{
+	const char *schedule;
+	enum policy_door_mode mode;
+	bool fpi, active;
+
+	if (!core_door_schedule(c, i, &schedule, &mode, &fpi, &active))
+		return json_null();
+	return json_pack("{s:s,s:s,s:b,s:b}", "schedule", schedule, "mode",
+			 door_mode_to_string(mode), "first_person_in", fpi, "active", active);
+}
+
 static json_t *door_json(struct core *c, unsigned i)
 {
 	const struct config *cfg = core_config(c);
@@ -30,13 +43,14 @@ static json_t *door_json(struct core *c, unsigned i)
 	for (size_t r = 0; r < cfg->n_readers; r++)
 		if (cfg->readers[r].door_index == i)
 			json_array_append_new(readers, json_string(cfg->readers[r].name));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o}", "name", dc->name, "zone",
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o}", "name", dc->name, "zone",
 			 dc->zone, "backend", dc->backend == DOOR_BACKEND_GPIOD ? "gpiod" : "sim",
 			 "lock_type", dc->lock_type == LOCK_MAGLOCK ? "maglock" : "strike", "state",
 			 door_state_to_string(door_get_state(d)), "lock",
 			 hd->lock_released ? "released" : "locked", "contact",
 			 d->open ? "open" : "closed", "readers", readers, "mode",
-			 mode ? mode : "card", "until", time_to_json(until));
+			 mode ? mode : "card", "until", time_to_json(until), "schedule",
+			 door_schedule_json(c, i));
 }
 
 static json_t *reader_json(struct core *c, unsigned i)
@@ -211,6 +225,100 @@ static int op_door_mode(struct ctl_request *req, json_t **ret)
 	return 0;
 }
 
+struct schedule_change {
+	unsigned door;
+	bool clear;
+	struct door_schedule_row row;
+	enum policy_door_mode mode;
+};
+
+static void schedule_change_apply(struct core *c, void *arg)
+{
+	const struct schedule_change *m = arg;
+
+	core_door_schedule_set(c, m->door, m->clear ? NULL : m->row.schedule, m->mode,
+			       m->row.first_person_in);
+}
+
+/* A boolean argument; absent is false. */
+static int arg_bool(struct ctl_request *req, const char *name, bool *ret)
+{
+	json_t *v = json_object_get(req->args, name);
+
+	if (v && !json_is_boolean(v))
+		return ctl_fail(req, "invalid_argument", "'%s' must be true or false", name);
+	*ret = v && json_is_true(v);
+	return 0;
+}
+
+/*
+ * door.schedule: the mode a door takes inside a schedule (optionally only
+ * after the first badge granted in each interval), or clear: none. The row
+ * and a door.updated event (before/after) commit together; the door's
+ * effective mode then follows at once, recorded as door.mode (schedule)
+ * when it changes.
+ */
+static int op_door_schedule(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct store *s = core_store(c);
+	const struct door_config *dc;
+	struct schedule_change m = {0};
+	const char *mode = NULL, *schedule = NULL;
+	json_t *before;
+	int idx = 0, r;
+
+	if (find_door(req, &idx) < 0 || arg_bool(req, "clear", &m.clear) < 0 ||
+	    arg_bool(req, "first_person_in", &m.row.first_person_in) < 0 ||
+	    ctl_arg_string(req, "mode", !m.clear, 32, &mode) < 0 ||
+	    ctl_arg_id(req, "schedule", !m.clear, &schedule) < 0)
+		return -1;
+	if (m.clear && (mode || schedule || m.row.first_person_in))
+		return ctl_fail(req, "invalid_argument",
+				"'clear' takes no mode, schedule or first_person_in");
+	if (mode && door_mode_from_string(mode, &m.mode) < 0)
+		return ctl_fail(req, "invalid_argument",
+				"'mode' must be card, card_and_pin, unlocked or locked, not '%s'",
+				mode);
+	if (schedule) {
+		r = store_schedule_exists(s, schedule);
+		if (r < 0)
+			return ops_store_error(req, r, "schedule");
+		if (r == 0)
+			return ctl_fail(req, "not_found", "no such schedule: %s", schedule);
+	}
+	m.door = (unsigned)idx;
+	dc = &core_config(c)->doors[idx];
+	before = door_schedule_json(c, m.door);
+	json_object_del(before, "active");
+	snprintf(m.row.door, sizeof(m.row.door), "%s", dc->name);
+	snprintf(m.row.mode, sizeof(m.row.mode), "%s", mode ? mode : "card");
+	snprintf(m.row.schedule, sizeof(m.row.schedule), "%s", schedule ? schedule : "");
+	m.row.set_ms = core_wall_ms(c);
+
+	if (ops_begin(req, c) < 0) {
+		json_decref(before);
+		return -1;
+	}
+	r = m.clear ? store_door_schedule_clear(s, dc->name) : store_door_schedule_put(s, &m.row);
+	if (r < 0) {
+		json_decref(before);
+		ops_abort(c);
+		return ops_store_error(req, r, "door schedule");
+	}
+	struct event e = {.kind = "door.updated", .door = dc->name, .zone = dc->zone};
+	json_t *after = m.clear ? json_null()
+				: json_pack("{s:s,s:s,s:b}", "schedule", m.row.schedule, "mode",
+					    m.row.mode, "first_person_in", m.row.first_person_in);
+	if (ops_commit_then(req, c, &e,
+			    json_pack("{s:s,s:{s:o},s:{s:o}}", "door", dc->name, "before",
+				      "schedule", before, "after", "schedule", after),
+			    schedule_change_apply, &m) < 0)
+		return -1;
+	*ret = door_json(c, m.door);
+	return 0;
+}
+
 static void release_apply(struct core *c, void *arg)
 {
 	const unsigned *v = arg; /* door, ms */
@@ -347,6 +455,7 @@ const struct ctl_op ops_doors[] = {
     {"door.list", ROLES_SIGNED_IN, op_door_list},
     {"door.mode", ROLES_MANAGE, op_door_mode},
     {"door.unlock", ROLES_RESPOND, op_door_unlock},
+    {"door.schedule", ROLES_MANAGE, op_door_schedule},
     {"reader.list", ROLES_SIGNED_IN, op_reader_list},
     {"sim.present", ROLES_MANAGE, op_sim_present},
     {"sim.door", ROLES_MANAGE, op_sim_door},

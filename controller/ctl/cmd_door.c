@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * aeogatectl door mode and door unlock: changes at the doors that
- * aeogated records (door.mode, door.remote_unlock) with the operator.
+ * aeogatectl door mode, door schedule and door unlock: changes at the
+ * doors that aeogated records (door.mode, door.updated,
+ * door.remote_unlock) with the operator.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,8 +17,19 @@ static void print_door(const json_t *res)
 	    {"door", "name"}, {"mode", "mode"},	  {"until", "until", COLUMN_UNLESS_NULL},
 	    {"lock", "lock"}, {"state", "state"},
 	};
+	const json_t *sch = json_object_get(res, "schedule");
+	char text[160];
 
 	print_record(res, rows, ELEMENTSOF(rows));
+	if (!json_is_object(sch))
+		return;
+	snprintf(
+	    text, sizeof(text), "%s inside %s%s%s", json_string_value(json_object_get(sch, "mode")),
+	    json_string_value(json_object_get(sch, "schedule")),
+	    json_is_true(json_object_get(sch, "first_person_in")) ? ", after the first person in"
+								  : "",
+	    json_is_true(json_object_get(sch, "active")) ? " (now)" : "");
+	print_kv(stdout, "schedule", text);
 }
 
 /* Sends op with o's args, args[door] = the first operand; frees o. */
@@ -78,4 +90,35 @@ int cmd_door_unlock(struct ctl_ctx *ctx, int argc, char **argv)
 		return ctl_usage_error(ctx, "--comment is required: say who is let in and why");
 	}
 	return send_door(ctx, &o, "door.unlock");
+}
+
+/* door schedule DOOR --mode MODE --schedule S [--first-person-in] | door schedule DOOR --clear */
+int cmd_door_schedule(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct ctl_opt opts[] = {
+	    {"mode", CTL_OPT_ARG, .key = "mode"},
+	    {"schedule", CTL_OPT_ARG, .key = "schedule"},
+	    {"first-person-in", CTL_OPT_FLAG},
+	    {"clear", CTL_OPT_FLAG},
+	    CTL_JSON,
+	    {0},
+	};
+	struct ctl_parsed o = {0};
+	int r;
+
+	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one DOOR", &o);
+	if (r >= 0)
+		return r;
+	if (o.set[3] ? o.set[0] || o.set[1] || o.set[2] : !o.set[0] || !o.set[1]) {
+		ctl_parsed_free(&o);
+		return ctl_usage_error(ctx, "give --mode and --schedule (and maybe "
+					    "--first-person-in), or --clear alone");
+	}
+	if (!o.args && !(o.args = json_object())) {
+		ctl_parsed_free(&o);
+		return ctl_fail("out of memory");
+	}
+	json_object_set_new(o.args, o.set[3] ? "clear" : "first_person_in",
+			    json_boolean(o.set[3] || o.set[2]));
+	return send_door(ctx, &o, "door.schedule");
 }

@@ -212,6 +212,7 @@ int cmd_level_add(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_list(struct ctl_ctx *ctx, int argc, char **argv); /* level|zone|door|reader list */
 int cmd_door_mode(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_door_unlock(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_door_schedule(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_sim_present(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_sim_door(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_sim_rex(struct ctl_ctx *ctx, int argc, char **argv);

@@ -8,23 +8,15 @@ static const char *const access_kinds[] = {"access.granted", "access.denied", NU
 static const char *const exception_kinds[] = {
     "access.denied", "door.forced",  "door.held", "alarm.tamper",
     "alarm.duress",  "reader.noise", NULL};
-static const char *const admin_kinds[] = {"person.*",
-					  "badge.*",
-					  "level.*",
-					  "door.mode",
-					  "door.remote_unlock",
-					  "schedule.*",
-					  "holiday.*",
-					  "user.added",
-					  "user.disabled",
-					  "user.enabled",
-					  "user.password_changed",
-					  "config.*",
-					  "alarm.acknowledged",
-					  "alarm.closed",
-					  "review.*",
-					  "audit.*",
-					  NULL};
+static const char *const admin_kinds[] = {"person.*",	  "badge.*",
+					  "level.*",	  "door.mode",
+					  "door.updated", "door.remote_unlock",
+					  "schedule.*",	  "holiday.*",
+					  "user.added",	  "user.disabled",
+					  "user.enabled", "user.password_changed",
+					  "config.*",	  "alarm.acknowledged",
+					  "alarm.closed", "review.*",
+					  "audit.*",	  NULL};
 static const char *const device_kinds[] = {
     "reader.offline", "reader.online",	       "system.*", "alarm.storage",
     "alarm.tamper",   "alarm.tamper_restored", "clock.*",  NULL};

@@ -25,6 +25,8 @@ const char *const store_schedules_sql[_ST_MAX] = {
 			     "WHERE s.name = ?1 ORDER BY i.rowid",
     [ST_SCHEDULE_LEVEL_USERS] = "SELECT level FROM level_schedules WHERE schedule = ?1 "
 				"ORDER BY level",
+    [ST_SCHEDULE_DOOR_USERS] = "SELECT door FROM door_schedules WHERE schedule = ?1 "
+			       "ORDER BY door",
     [ST_LEVEL_SCHEDULE_GET] = "SELECT schedule FROM level_schedules WHERE level = ?1",
     [ST_LEVEL_SCHEDULE_SET] = "INSERT INTO level_schedules(level, schedule) VALUES (?1, ?2) "
 			      "ON CONFLICT(level) DO UPDATE SET schedule = excluded.schedule",
@@ -46,14 +48,14 @@ const char *const store_schedules_sql[_ST_MAX] = {
 
 /*
  * What may use a schedule, one statement each, selecting the users' names
- * for ?1: a schedule in use is not removed. A door schedule
- * (door_schedules) joins as one more row here.
+ * for ?1: a schedule in use (by a level, by a door) is not removed.
  */
 static const struct {
 	const char *what;
 	enum stmt id;
 } schedule_users[] = {
     {"level", ST_SCHEDULE_LEVEL_USERS},
+    {"door", ST_SCHEDULE_DOOR_USERS},
 };
 
 int store_schedule_add(struct store *s, const char *name)

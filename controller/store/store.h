@@ -99,6 +99,21 @@ int store_door_mode_get(struct store *s, const char *door, struct door_mode_row 
 int store_door_mode_put(struct store *s, const struct door_mode_row *m); /* insert or replace */
 int store_door_mode_clear(struct store *s, const char *door);		 /* no row is fine */
 
+/* A door's schedule: inside it the door takes mode (first_person_in: after the first grant). */
+struct door_schedule_row {
+	char door[AEOGATE_ID_MAX + 1];
+	char mode[16];
+	char schedule[AEOGATE_ID_MAX + 1];
+	bool first_person_in;
+	int64_t set_ms;
+};
+
+int store_door_schedule_get(struct store *s, const char *door,
+			    struct door_schedule_row *ret); /* -ENOENT */
+int store_door_schedule_put(struct store *s,
+			    const struct door_schedule_row *d);	  /* -ENOENT: no such schedule */
+int store_door_schedule_clear(struct store *s, const char *door); /* no row is fine */
+
 /* Persons. status is "active", "suspended" or "terminated". */
 struct person {
 	char id[AEOGATE_ID_MAX + 1];
