@@ -787,6 +787,17 @@ bool core_door_schedule(struct core *c, unsigned door, const char **ret_schedule
 	return true;
 }
 
+enum policy_door_mode core_door_mode_unset(struct core *c, unsigned door)
+{
+	struct door_mode_inputs in;
+	int64_t now = clock_wall(c);
+
+	door_schedule_inputs(c, door, now);
+	in = c->modes[door].in;
+	in.manual = false;
+	return door_mode_effective(&in, now);
+}
+
 void core_door_mode_clear(struct core *c, unsigned door)
 {
 	struct door_mode_slot *m = &c->modes[door];

@@ -131,6 +131,8 @@ void core_door_release(struct core *c, unsigned door, unsigned ms);
  * gives it.
  */
 void core_door_mode_clear(struct core *c, unsigned door);
+/* The mode the door would take now without its manual mode. */
+enum policy_door_mode core_door_mode_unset(struct core *c, unsigned door);
 
 /*
  * The door's schedule (door schedule DOOR ...; schedule NULL: none): inside

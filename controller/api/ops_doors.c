@@ -160,6 +160,7 @@ static int arg_comment(struct ctl_request *req, bool required, const char **ret)
 /* What door.mode hands the core once its change is committed. */
 struct mode_change {
 	unsigned door;
+	bool clear;
 	enum policy_door_mode mode;
 	int64_t until_ms;
 };
@@ -168,7 +169,10 @@ static void mode_change_apply(struct core *c, void *arg)
 {
 	const struct mode_change *m = arg;
 
-	core_door_mode_set(c, m->door, m->mode, m->until_ms);
+	if (m->clear)
+		core_door_mode_clear(c, m->door);
+	else
+		core_door_mode_set(c, m->door, m->mode, m->until_ms);
 }
 
 /*
@@ -180,7 +184,7 @@ static int op_door_mode(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
 	const struct door_config *dc;
-	const char *name, *comment = NULL;
+	const char *name = NULL, *comment = NULL;
 	struct mode_change m = {0};
 	struct door_mode_row row = {0};
 	enum policy_door_mode was;
@@ -188,11 +192,20 @@ static int op_door_mode(struct ctl_request *req, json_t **ret)
 	json_t *detail;
 	int idx = 0, r;
 
-	if (find_door(req, &idx) < 0 || ctl_arg_string(req, "mode", true, 32, &name) < 0 ||
+	json_t *clear = json_object_get(req->args, "clear");
+
+	if (clear && !json_is_boolean(clear))
+		return ctl_fail(req, "invalid_argument", "'clear' must be true or false");
+	m.clear = json_is_true(clear);
+	if (find_door(req, &idx) < 0 || ctl_arg_string(req, "mode", !m.clear, 32, &name) < 0 ||
 	    ctl_arg_time(req, "until", false, &m.until_ms) < 0 ||
 	    arg_comment(req, false, &comment) < 0)
 		return -1;
-	if (door_mode_from_string(name, &m.mode) < 0)
+	if (m.clear && (name || m.until_ms))
+		return ctl_fail(req, "invalid_argument", "'clear' takes no mode or until");
+	if (m.clear)
+		name = door_mode_to_string(core_door_mode_unset(c, (unsigned)idx));
+	else if (door_mode_from_string(name, &m.mode) < 0)
 		return ctl_fail(req, "invalid_argument",
 				"'mode' must be card, card_and_pin, unlocked or locked, not '%s'",
 				name);
@@ -208,7 +221,8 @@ static int op_door_mode(struct ctl_request *req, json_t **ret)
 
 	if (ops_begin(req, c) < 0)
 		return -1;
-	r = store_door_mode_put(core_store(c), &row);
+	r = m.clear ? store_door_mode_clear(core_store(c), dc->name)
+		    : store_door_mode_put(core_store(c), &row);
 	if (r < 0) {
 		ops_abort(c);
 		return ops_store_error(req, r, "door mode");
@@ -218,6 +232,8 @@ static int op_door_mode(struct ctl_request *req, json_t **ret)
 			   door_mode_to_string(was), "until", time_to_json(m.until_ms));
 	if (detail && comment)
 		json_object_set_new(detail, "comment", json_string(comment));
+	if (detail && m.clear)
+		json_object_set_new(detail, "cleared", json_true());
 	struct event e = {.kind = "door.mode", .door = dc->name, .zone = dc->zone};
 	if (ops_commit_then(req, c, &e, detail, mode_change_apply, &m) < 0)
 		return -1;

@@ -43,7 +43,8 @@ static int send_door(struct ctl_ctx *ctx, struct ctl_parsed *o, const char *op)
 		return ctl_fail("out of memory");
 	}
 	if (ctl_args_set(o->args, "door", o->operands[0]) ||
-	    (!strcmp(op, "door.mode") && ctl_args_set(o->args, "mode", o->operands[1]))) {
+	    (!strcmp(op, "door.mode") && !json_object_get(o->args, "clear") &&
+	     ctl_args_set(o->args, "mode", o->operands[1]))) {
 		ctl_parsed_free(o);
 		return CTL_EXIT_USAGE;
 	}
@@ -58,15 +59,32 @@ int cmd_door_mode(struct ctl_ctx *ctx, int argc, char **argv)
 	static const struct ctl_opt opts[] = {
 	    {"until", CTL_OPT_ARG, .key = "until"},
 	    {"comment", CTL_OPT_ARG, .key = "comment"},
+	    {"clear", CTL_OPT_FLAG},
 	    CTL_JSON,
 	    {0},
 	};
 	struct ctl_parsed o = {0};
+	bool clear = false;
 	int r;
 
-	r = ctl_parse(ctx, argc, argv, opts, 2, "expected a DOOR and its MODE", &o);
+	for (int i = 1; i < argc; i++)
+		clear |= !strcmp(argv[i], "--clear");
+	r = ctl_parse(ctx, argc, argv, opts, clear ? 1 : 2,
+		      clear ? "expected one DOOR with --clear" : "expected a DOOR and its MODE",
+		      &o);
 	if (r >= 0)
 		return r;
+	if (clear) {
+		if (o.set[0]) {
+			ctl_parsed_free(&o);
+			return ctl_usage_error(ctx, "--clear takes no MODE or --until");
+		}
+		if (!o.args && !(o.args = json_object())) {
+			ctl_parsed_free(&o);
+			return ctl_fail("out of memory");
+		}
+		json_object_set_new(o.args, "clear", json_true());
+	}
 	return send_door(ctx, &o, "door.mode");
 }
 

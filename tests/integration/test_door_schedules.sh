@@ -122,7 +122,15 @@ expect_exit 0 ctl door mode dock-1 locked --until "$until" --comment "inventory"
 [ "$(door_field dock-1 mode)" = locked ] || fail "manual mode did not win: $(ctl door list --json)"
 wait_mode "$before" dock-1 expired
 ev_check "$EV" 'd["mode"] == "unlocked" and d["was"] == "locked"'
-pass "a manual mode wins over the schedule; when its until passes the door goes back to the schedule's mode"
+before=$(last_seq)
+expect_exit 0 ctl door mode dock-1 card
+[ "$(door_field dock-1 mode)" = card ] || fail "manual card did not win: $(ctl door list --json)"
+expect_exit 2 ctl door mode dock-1 card --clear
+expect_exit 0 ctl door mode dock-1 --clear --comment "back to the gate's schedule"
+[ "$(door_field dock-1 mode)" = unlocked ] || fail "--clear did not go back to the schedule: $(ctl door list --json)"
+ev=$(events_after "$before" | grep -E "$(kind_re door.mode)" | tail -n 1)
+ev_check "$ev" 'd["cause"] == "manual" and d["cleared"] is True and d["mode"] == "unlocked" and d["was"] == "card" and d["operator"] == "uid:0"'
+pass "a manual mode wins over the schedule; when its until passes, or it is cleared (door mode --clear), the door takes the schedule's mode"
 
 # ---- restart: the setting is kept; the mode is taken again ----
 stop_daemon
