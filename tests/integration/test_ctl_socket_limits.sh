@@ -84,16 +84,24 @@ def flood(n, hold_fifo):
         f.write(json.dumps({"served": len(held), "refused": refused, "messages": sorted(codes)}))
     with open(hold_fifo) as f:
         f.read()
-    # Still served? Each held connection answers once more.
-    alive = 0
+    # Still served? Each held connection answers once more, unless it sat
+    # idle past socket_timeout (1 s here) while root was served: on a
+    # loaded machine that may happen, and the daemon then says so
+    # (idle_timeout) — a closing, not an eviction by root's connections.
+    alive = idle = 0
     for s in held:
         try:
-            s.sendall(b'{"id":2,"op":"auth.whoami"}\n')
+            try:
+                s.sendall(b'{"id":2,"op":"auth.whoami"}\n')
+            except OSError:
+                pass
             m = first_line(s, 30)
-            alive += m is not None and m["error"]["code"] == "unauthenticated"
+            code = m and m["error"]["code"]
+            alive += code == "unauthenticated"
+            idle += code == "idle_timeout"
         except OSError:
             pass
-    return {"alive": alive}
+    return {"alive": alive, "idle": idle}
 
 import tempfile, threading
 tmp = tempfile.mkdtemp()
@@ -140,7 +148,8 @@ assert counts["served"] == 8, f"nobody was served {counts['served']} connections
 assert counts["refused"] == 292, counts
 assert any("uid 65534" in m for m in counts["messages"]), counts
 print(f"ok 1 - an unprivileged uid gets 8 connections, 292 more are refused; root is served meanwhile")
-assert result["alive"] == 8, f"only {result['alive']} of nobody's 8 connections lived through the check"
+assert result["alive"] + result["idle"] == 8, \
+    f"only {result['alive']} of nobody's 8 connections lived through the check ({result['idle']} idle)"
 for s in roots:
     s.close()
 
