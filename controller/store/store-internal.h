@@ -117,6 +117,11 @@ enum stmt {
 	ST_DOOR_MODE_GET,
 	ST_DOOR_MODE_PUT,
 	ST_DOOR_MODE_CLEAR,
+	/* pins.c: card + PIN */
+	ST_PIN_GET,
+	ST_PIN_PUT,
+	ST_PIN_CLEAR,
+	ST_PIN_COUNTERS_SET,
 	_ST_MAX,
 };
 
@@ -129,6 +134,7 @@ extern const char *const store_audit_sql[_ST_MAX];
 extern const char *const store_users_sql[_ST_MAX];
 extern const char *const store_clearance_sql[_ST_MAX];
 extern const char *const store_doors_sql[_ST_MAX];
+extern const char *const store_pins_sql[_ST_MAX];
 
 /* How long a write waits for another connection (aeogatectl, a backup) to let go. */
 #define STORE_BUSY_TIMEOUT_MS 5000

@@ -99,6 +99,30 @@ int store_door_mode_get(struct store *s, const char *door, struct door_mode_row 
 int store_door_mode_put(struct store *s, const struct door_mode_row *m); /* insert or replace */
 int store_door_mode_clear(struct store *s, const char *door);		 /* no row is fine */
 
+/*
+ * A person's PIN (schema 12): only its salted slow hash (argon2id, as
+ * controller/policy/pin.c makes it), the wrong PINs in a row and whether
+ * they locked it. A person without a row has no PIN.
+ */
+struct pin_row {
+	char person[AEOGATE_ID_MAX + 1];
+	char hash[AEOGATE_PIN_HASH_MAX + 1];
+	int64_t wrong_pins;
+	bool locked;
+	int64_t set_ms;
+};
+
+int store_pin_get(struct store *s, const char *person, struct pin_row *ret); /* -ENOENT */
+/* A new PIN: insert or replace the hash, its count and lock set back. */
+int store_pin_put(struct store *s, const char *person, const char *hash, int64_t set_ms);
+int store_pin_clear(struct store *s, const char *person); /* -ENOENT when there is none */
+/*
+ * The count and lock after an attempt, written only while hash is still
+ * the person's PIN (a PIN replaced meanwhile starts afresh); 0 either way.
+ */
+int store_pin_counters_set(struct store *s, const char *person, const char *hash,
+			   int64_t wrong_pins, bool locked);
+
 /* Persons. status is "active", "suspended" or "terminated". */
 struct person {
 	char id[AEOGATE_ID_MAX + 1];
