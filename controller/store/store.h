@@ -314,6 +314,7 @@ struct alarm {
 	char ack_comment[AEOGATE_TEXT_MAX + 1];
 	int64_t closed_ms;
 	char closed_by[96];
+	char person[AEOGATE_ID_MAX + 1]; /* the raising event's person ("" when none, or pruned) */
 };
 
 /* Records the alarm an event raised; a second call for the same seq does nothing. */

@@ -215,8 +215,12 @@ assert "duress" not in sys.argv[1]' "$GRANT" "$ALARM" "$GRANT_DETAIL" ||
 	fail "the duress grant is not the PIN's grant plus a separate alarm: $GRANT / $ALARM"
 [ "$(count_after "$before" 'access\.[a-z]+')" -eq 1 ] || fail "$(events_after "$before")"
 expect_exit 0 ctl alarm list --open --json
-expect_contains "$OUT" "alarm.duress"
-pass "duress PIN: the same access.granted as the PIN's, and alarm.duress (person, door, time) in the same transaction, an open alarm"
+python3 -c '
+import json, sys
+a = [x for x in json.loads(sys.argv[1]) if x["kind"] == "alarm.duress"]
+assert len(a) == 1 and a[0]["person"] == "E1001" and a[0]["door"] == "dock-1" and a[0]["state"] == "open", a' "$OUT" ||
+	fail "alarm list: no open alarm.duress naming E1001 at dock-1: $OUT"
+pass "duress PIN: the same access.granted as the PIN's, and alarm.duress (person, door, time) in the same transaction, an open alarm naming the person"
 
 # ---- a second badge replaces the first ----
 before=$(last_seq)
