@@ -950,6 +950,12 @@ static void pin_decide(struct core *c, const struct pin_attempt *a, enum reason 
 	}
 	if (check)
 		reason = pin_count(c, a, *check, txn, &wrong);
+	/*
+	 * The person's facts are those at the badge, but a door a guard has set
+	 * locked since lets no one in: its mode is read now (memory, not slow).
+	 */
+	if (reason == REASON_NONE && c->modes[rc->door_index].effective == POLICY_DOOR_LOCKED)
+		reason = REASON_DOOR_LOCKED;
 	granted = reason == REASON_NONE;
 	detail = pin_detail(a->detail, reason == REASON_WRONG_PIN ? wrong : 0);
 
@@ -1042,6 +1048,7 @@ static void pin_check_submit(struct core *c, const struct pin_attempt *a, const 
 	j->attempt = *a;
 	snprintf(j->pin, sizeof(j->pin), "%s", pin);
 	j->duress = c->cfg->duress_plus_one;
+	j->check = -ECANCELED; /* a job dropped unrun fails closed */
 	if (!c->pin_worker) {
 		pin_job_run(j);
 		pin_job_done(j);

@@ -236,6 +236,7 @@ static int op_person_pin(struct ctl_request *req, json_t **ret)
 	if (!j)
 		return ctl_fail(req, "unavailable", "out of memory");
 	j->core = c;
+	j->r = -ECANCELED; /* a job dropped unrun stores nothing */
 	snprintf(j->person, sizeof(j->person), "%s", id);
 	snprintf(j->operator, sizeof(j->operator), "%s", req->operator_id);
 	snprintf(j->pin, sizeof(j->pin), "%s", json_string_value(pin));

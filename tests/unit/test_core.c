@@ -675,6 +675,19 @@ static void test_pin_check_runs_off_the_loop(void **state)
 	assert_true(f->lock_released);
 }
 
+/* A guard sets the door locked while a badge waits: the right PIN no longer opens it. */
+static void test_door_locked_meanwhile_wins_over_the_pin(void **state)
+{
+	struct fixture *f = *state;
+
+	pin_setup(f, "4711");
+	expect_pending(f);
+	core_door_mode_set(f->core, 0, POLICY_DOOR_LOCKED, 0);
+	keys(f, 0, "4711#");
+	expect_event(f, 0, "access.denied", "door_locked");
+	assert_false(f->lock_released);
+}
+
 /* At stop, a badge still waiting for its PIN is denied pin_required before the locks lock. */
 static void test_stop_denies_the_waiting_badge(void **state)
 {
@@ -722,6 +735,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_second_badge_replaces_the_waiting_one, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_pin_check_runs_off_the_loop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_door_locked_meanwhile_wins_over_the_pin, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_stop_denies_the_waiting_badge, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
