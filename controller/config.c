@@ -27,7 +27,8 @@ enum section_kind {
 	SECTION_CONTROLLER,
 	SECTION_DOOR,
 	SECTION_READER,
-	SECTION_AUDIT, /* [audit]: checkpoints and report limits */
+	SECTION_AUDIT,	/* [audit]: checkpoints and report limits */
+	SECTION_POLICY, /* [policy]: how the access rules behave */
 };
 
 struct parse_state {
@@ -251,6 +252,7 @@ static const char *const door_keys[] = {"zone",	     "lock",	"lock_type", "conta
 					NULL};
 static const char *const audit_keys[] = {"checkpoint_events", "checkpoint_minutes",
 					 "alarm_ack_limit", "retention", NULL};
+static const char *const policy_keys[] = {"pin_timeout", "pin_attempts", "duress", NULL};
 static const char *const reader_keys[] = {"type", "door", "direction", "formats", "d0", "d1",
 					  "connstring", "frame_gap_ms", "hold_off_ms", NULL};
 
@@ -267,6 +269,10 @@ static int start_section(struct parse_state *ps, const char *section)
 	}
 	if (strcmp(section, "audit") == 0) {
 		ps->kind = SECTION_AUDIT;
+		return 0;
+	}
+	if (strcmp(section, "policy") == 0) {
+		ps->kind = SECTION_POLICY;
 		return 0;
 	}
 	if (strncmp(section, "door ", 5) == 0) {
@@ -312,7 +318,9 @@ static int start_section(struct parse_state *ps, const char *section)
 		return 0;
 	}
 	return fail(ps, ps->section_line, "section",
-		    "unknown section [%s] (expected [controller], [audit], [door NAME] or [reader NAME])", section);
+		    "unknown section [%s] (expected [controller], [audit], [policy], [door NAME] "
+		    "or [reader NAME])",
+		    section);
 }
 
 /*
@@ -538,6 +546,28 @@ static int audit_key(struct parse_state *ps, const char *key, const char *v)
 	return 1;
 }
 
+static int policy_key(struct parse_state *ps, const char *key, const char *v)
+{
+	struct config *c = ps->cfg;
+
+	if (!strcmp(key, "pin_timeout")) {
+		if (parse_duration_ms(v, AEOGATE_PIN_TIMEOUT_MAX_MS, &c->pin_timeout_ms) < 0 ||
+		    c->pin_timeout_ms < AEOGATE_PIN_TIMEOUT_MIN_MS)
+			return fail(ps, ps->line, key,
+				    "must be a duration from 1s to %dm, like 10s",
+				    AEOGATE_PIN_TIMEOUT_MAX_MS / 60000);
+	} else if (!strcmp(key, "pin_attempts")) {
+		if (parse_uint(v, 1, AEOGATE_PIN_ATTEMPTS_MAX, &c->pin_attempts) < 0)
+			return fail(ps, ps->line, key, "must be 1-%d wrong PINs",
+				    AEOGATE_PIN_ATTEMPTS_MAX);
+	} else if (!strcmp(key, "duress")) {
+		if (strcmp(v, "none") && strcmp(v, "plus_one"))
+			return fail(ps, ps->line, key, "must be none or plus_one, not '%s'", v);
+		c->duress_plus_one = !strcmp(v, "plus_one");
+	}
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *ps = user;
@@ -559,6 +589,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	keys = ps->kind == SECTION_CONTROLLER ? controller_keys
 	       : ps->kind == SECTION_DOOR     ? door_keys
 	       : ps->kind == SECTION_AUDIT    ? audit_keys
+	       : ps->kind == SECTION_POLICY   ? policy_keys
 					      : reader_keys;
 	k = key_index(keys, name);
 	if (k < 0)
@@ -577,6 +608,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return reader_key(ps, name, value);
 	case SECTION_AUDIT:
 		return audit_key(ps, name, value);
+	case SECTION_POLICY:
+		return policy_key(ps, name, value);
 	default:
 		return fail(ps, ps->line, name, "outside any section");
 	}
@@ -650,6 +683,9 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 	ret->checkpoint_events = 1000;
 	ret->checkpoint_minutes = 10;
 	ret->alarm_ack_limit_ms = 3 * 60 * 1000;
+	ret->pin_timeout_ms = 10 * 1000;
+	ret->pin_attempts = 5;
+	ret->duress_plus_one = true;
 
 	ps.f = fopen(path, "re");
 	if (!ps.f) {

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,12 @@
 #include "policy.h"
 #include "door.h"
 #include "doormode.h"
+#include "pin.h"
+#include "pinpad.h"
 #include "reserve.h"
 #include "store.h"
 #include "util.h"
+#include "worker.h"
 
 /* An event waiting for storage; owns copies of its strings. */
 struct queued_event {
@@ -60,6 +64,12 @@ struct core {
 		bool first_person_arrived; /* a badge was granted inside the current interval */
 	} modes[AEOGATE_DOORS_MAX];
 	struct hal_reader readers[AEOGATE_READERS_MAX];
+	/* Card + PIN: badges waiting for their PIN, their timers, and the thread that checks. */
+	struct pinpad pinpad;
+	sd_event_source *pin_timers[AEOGATE_READERS_MAX];
+	struct door_timer_ctx pin_timer_ctx[AEOGATE_READERS_MAX];
+	struct worker *pin_worker; /* NULL: PINs are checked inline (no loop, or no thread) */
+	bool stopping;		   /* core_stop ran: no attempt is granted from now on */
 	bool starting; /* inputs reported while starting are initial levels, not edges */
 	sd_event_source *retry_timer;
 	struct store *store;
@@ -970,25 +980,378 @@ static bool decision_begin(struct core *c)
 }
 
 /*
- * Appends e inside the decision's transaction and commits: 0 when stored.
- * On any failure the transaction is rolled back, the chain is put back as
- * it was, and e goes the way of every other event (emit_try: a full disk
- * gives back the reserve, a failure queues it), so failures behave
- * exactly as without the shared transaction.
+ * Appends the n events inside the decision's transaction, in order, and
+ * commits: 0 when all are stored (then published). On any failure the
+ * transaction is rolled back, the chain is put back as it was, and
+ * -EAGAIN tells the caller to hand each event the way of every other
+ * (emit_try: a full disk gives back the reserve, a failure queues it), so
+ * failures behave exactly as without the shared transaction.
  */
-static int decision_commit(struct core *c, struct event *e)
+static int decision_commit_n(struct core *c, struct event *const *ev, size_t n)
 {
 	struct audit_chain was = c->chain;
+	size_t i;
 
-	if (!e->ts_ms)
-		e->ts_ms = clock_wall(c);
-	if (audit_append(&c->chain, c->store, e) == 0 && store_commit(c->store) == 0) {
-		publish(c, e);
+	for (i = 0; i < n; i++) {
+		if (!ev[i]->ts_ms)
+			ev[i]->ts_ms = clock_wall(c);
+		if (audit_append(&c->chain, c->store, ev[i]) < 0)
+			break;
+	}
+	if (i == n && store_commit(c->store) == 0) {
+		for (i = 0; i < n; i++)
+			publish(c, ev[i]);
 		return 0;
 	}
 	(void)store_rollback(c->store);
 	c->chain = was;
-	return emit_try(c, e);
+	return -EAGAIN;
+}
+
+/* One event in the decision's transaction: 0 when stored. */
+static int decision_commit(struct core *c, struct event *e)
+{
+	return decision_commit_n(c, &e, 1) == 0 ? 0 : emit_try(c, e);
+}
+
+/* ---- card + PIN ---- */
+
+uint64_t core_keys_dropped(struct core *c, unsigned reader)
+{
+	return pinpad_keys_dropped(&c->pinpad, reader);
+}
+
+struct worker *core_pin_worker(struct core *c)
+{
+	return c->pin_worker;
+}
+
+static void pin_rearm(struct core *c, unsigned reader)
+{
+	sd_event_source *t = reader < c->cfg->n_readers ? c->pin_timers[reader] : NULL;
+	int64_t at;
+
+	if (!t)
+		return;
+	at = pinpad_deadline(&c->pinpad, reader);
+	if (!at) {
+		sd_event_source_set_enabled(t, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time(t, (uint64_t)at * 1000);
+	sd_event_source_set_enabled(t, SD_EVENT_ONESHOT);
+}
+
+/*
+ * The card + PIN rule after the PIN was checked: the person's count and
+ * lock move (pin_rule_attempt) inside the decision's transaction, so they
+ * commit with the access event. The row is the person's as it is now, but
+ * only while it still holds the hash the badge was checked against: a PIN
+ * set or cleared meanwhile starts afresh. Returns the reason; *ret_wrong
+ * is the count of wrong PINs in a row after this one.
+ */
+static enum reason pin_count(struct core *c, const struct pin_attempt *a, enum pin_check check,
+			     bool txn, unsigned *ret_wrong)
+{
+	struct pin_state st = {.enrolled = true};
+	struct pin_row row;
+	enum reason reason;
+	int r = txn ? store_pin_get(c->store, a->person, &row) : -ENOENT;
+	bool same = r == 0 && !strcmp(row.hash, a->hash);
+
+	if (r < 0 && r != -ENOENT)
+		return REASON_INTERNAL_ERROR;
+	if (same) {
+		st.wrong = row.wrong_pins > 0 && row.wrong_pins <= AEOGATE_PIN_ATTEMPTS_MAX
+			       ? (unsigned)row.wrong_pins
+			   : row.wrong_pins > 0 ? AEOGATE_PIN_ATTEMPTS_MAX
+						: 0;
+		st.locked = row.locked;
+	}
+	reason = pin_rule_attempt(&st, check, c->cfg->pin_attempts);
+	*ret_wrong = st.wrong;
+	if (same && (st.wrong != row.wrong_pins || st.locked != row.locked) &&
+	    store_pin_counters_set(c->store, a->person, a->hash, st.wrong, st.locked) < 0)
+		return REASON_INTERNAL_ERROR;
+	return reason;
+}
+
+/* The read's detail with the count of wrong PINs in a row; NULL: use it as it is. */
+static char *pin_detail(const char *read_detail, unsigned wrong)
+{
+	json_t *d;
+	char *text;
+
+	if (!wrong)
+		return NULL;
+	d = json_loads(read_detail, 0, NULL);
+	if (!d || !json_is_object(d)) {
+		json_decref(d);
+		d = json_object();
+	}
+	json_object_set_new(d, "wrong_pins", json_integer(wrong));
+	text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(d);
+	return text;
+}
+
+/*
+ * The one access event that ends an attempt, with the facts as they were
+ * at its badge; then the lock moves (or the reader signals the denial),
+ * then subscribers hear of it. With check the PIN was compared (reason is
+ * then the rule's); without, reason is the outcome (pin_required ...). A
+ * duress PIN grants exactly as the PIN does, and alarm.duress commits in
+ * the same transaction as the grant. Once the core stops, nothing is
+ * granted: an attempt still open is denied pin_required (a duress PIN
+ * still raises its alarm).
+ */
+static void pin_decide(struct core *c, const struct pin_attempt *a, enum reason reason,
+		       const enum pin_check *check)
+{
+	const struct reader_config *rc = &c->cfg->readers[a->reader];
+	const struct door_config *dc = &c->cfg->doors[rc->door_index];
+	bool duress = check && *check == PIN_CHECK_DURESS;
+	bool txn = decision_begin(c), granted;
+	struct event access = {0}, alarm = {0};
+	struct event *ev[2] = {&access, &alarm};
+	size_t n = duress ? 2 : 1;
+	unsigned wrong = 0;
+	char *detail;
+
+	if (c->stopping) {
+		check = NULL;
+		reason = REASON_PIN_REQUIRED;
+	}
+	if (check)
+		reason = pin_count(c, a, *check, txn, &wrong);
+	/*
+	 * The person's facts are those at the badge, but a door a guard has set
+	 * locked since lets no one in: its mode is read now (memory, not slow).
+	 */
+	if (reason == REASON_NONE && c->modes[rc->door_index].effective == POLICY_DOOR_LOCKED)
+		reason = REASON_DOOR_LOCKED;
+	granted = reason == REASON_NONE;
+	detail = pin_detail(a->detail, reason == REASON_WRONG_PIN ? wrong : 0);
+
+	access.ts_ms = clock_wall(c);
+	access.kind = granted ? "access.granted" : "access.denied";
+	access.door = dc->name;
+	access.reader = rc->name;
+	access.zone = dc->zone;
+	access.person = a->person;
+	access.credential = a->credential[0] ? a->credential : NULL;
+	access.reason = granted ? NULL : reason_to_string(reason);
+	access.detail = detail ? detail : a->detail;
+	/* Nothing in the grant tells a duress PIN: the alarm is its own event, for guards. */
+	alarm = access;
+	alarm.kind = "alarm.duress";
+	alarm.reason = NULL;
+	alarm.detail = NULL;
+
+	c->holding = true;
+	if (!txn || decision_commit_n(c, ev, n) < 0) {
+		for (size_t i = 0; i < n; i++) {
+			int error = emit_try(c, ev[i]);
+
+			if (error >= 0)
+				continue;
+			/* No grant that cannot be recorded, unless the site chose otherwise. */
+			if (ev[i] == &access && granted && !c->cfg->storage_failure_grant) {
+				granted = false;
+				access.kind = "access.denied";
+				access.reason = reason_to_string(REASON_STORAGE_FAILURE);
+			}
+			emit_failed(c, ev[i], error);
+		}
+	}
+	free(detail);
+	if (granted) {
+		door_grant(&c->doors[rc->door_index], clock_mono(c));
+		rearm_door(c, rc->door_index);
+	} else {
+		deny_feedback(c, rc->door_index);
+	}
+	held_release(c);
+}
+
+/* A PIN check for the worker thread: a copy of all it needs, freed by pin_job_done. */
+struct pin_job {
+	struct core *core;
+	struct pin_attempt attempt;
+	char pin[PIN_DIGITS_MAX + 1];
+	bool duress;
+	int check; /* pin_check's answer */
+};
+
+/* On the worker: only the job's own data. */
+static void pin_job_run(void *data)
+{
+	struct pin_job *j = data;
+
+	j->check = pin_check(j->attempt.hash, j->pin, j->duress);
+	sodium_memzero(j->pin, sizeof(j->pin));
+}
+
+/* Back on the loop: the attempt's outcome. */
+static void pin_job_done(void *data)
+{
+	struct pin_job *j = data;
+	enum pin_check check = j->check == PIN_CHECK_OK	      ? PIN_CHECK_OK
+			       : j->check == PIN_CHECK_DURESS ? PIN_CHECK_DURESS
+							      : PIN_CHECK_WRONG;
+
+	/* A hash that is not ours (a broken row) fails closed. */
+	if (j->check < 0)
+		pin_decide(j->core, &j->attempt, REASON_INTERNAL_ERROR, NULL);
+	else
+		pin_decide(j->core, &j->attempt, REASON_NONE, &check);
+	sodium_memzero(j, sizeof(*j));
+	free(j);
+}
+
+/* # ended a PIN: it is checked off the loop, so no other reader waits for the hash. */
+static void pin_check_submit(struct core *c, const struct pin_attempt *a, const char *pin)
+{
+	struct pin_job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		pin_decide(c, a, REASON_INTERNAL_ERROR, NULL);
+		return;
+	}
+	j->core = c;
+	j->attempt = *a;
+	snprintf(j->pin, sizeof(j->pin), "%s", pin);
+	j->duress = c->cfg->duress_plus_one;
+	j->check = -ECANCELED; /* a job dropped unrun fails closed */
+	if (!c->pin_worker) {
+		pin_job_run(j);
+		pin_job_done(j);
+		return;
+	}
+	if (worker_submit(c->pin_worker, j, pin_job_run, pin_job_done) == 0)
+		return;
+	/* AEOGATE_WORKER_QUEUE_MAX checks already wait: fail closed rather than queue more. */
+	sodium_memzero(j, sizeof(*j));
+	free(j);
+	pin_decide(c, a, REASON_INTERNAL_ERROR, NULL);
+}
+
+/* A key from the reader's keypad (HAL_READ_KEY). */
+static void pin_key(struct core *c, unsigned reader, int key)
+{
+	static const enum pin_check wrong = PIN_CHECK_WRONG;
+	struct pin_attempt a;
+	char pin[PIN_DIGITS_MAX + 1] = "";
+
+	switch (pinpad_key(&c->pinpad, reader, key, clock_mono(c), &a, pin)) {
+	case PINPAD_MORE:
+	case PINPAD_DROPPED:
+		break;
+	case PINPAD_TIMEOUT:
+		pin_decide(c, &a, REASON_PIN_REQUIRED, NULL);
+		break;
+	case PINPAD_WRONG:
+		pin_decide(c, &a, REASON_NONE, &wrong);
+		break;
+	case PINPAD_CHECK:
+		pin_check_submit(c, &a, pin);
+		break;
+	}
+	sodium_memzero(pin, sizeof(pin));
+	sodium_memzero(&a, sizeof(a));
+	pin_rearm(c, reader);
+}
+
+/*
+ * The PIN facts at the badge: denied at once pin_required (no PIN
+ * enrolled) or pin_locked; else *ret_wait and REASON_NONE, the row in
+ * *ret. A lookup that fails denies.
+ */
+static enum reason pin_badge(struct core *c, const char *person, struct pin_row *ret,
+			     bool *ret_wait)
+{
+	struct pin_state st = {0};
+	enum reason reason;
+	int r = store_pin_get(c->store, person, ret);
+
+	if (r < 0 && r != -ENOENT)
+		return REASON_INTERNAL_ERROR;
+	if (r == 0) {
+		st.enrolled = true;
+		st.locked = ret->locked;
+	}
+	reason = pin_rule_badge(&st);
+	*ret_wait = reason == REASON_NONE;
+	return reason;
+}
+
+/*
+ * The badge waits on its reader for the PIN; one that waited there before
+ * is denied pin_required now (a second badge replaces the first).
+ */
+static void pin_wait(struct core *c, unsigned reader, const struct core_decision *dec,
+		     const char *hash, const char *detail)
+{
+	struct pin_attempt a = {.reader = reader}, replaced;
+
+	snprintf(a.person, sizeof(a.person), "%s", dec->person);
+	snprintf(a.credential, sizeof(a.credential), "%s", dec->credential);
+	snprintf(a.hash, sizeof(a.hash), "%s", hash);
+	if (!detail || strlen(detail) >= sizeof(a.detail))
+		detail = "{}";
+	snprintf(a.detail, sizeof(a.detail), "%s", detail);
+	if (pinpad_badge(&c->pinpad, &a, clock_mono(c), c->cfg->pin_timeout_ms, &replaced))
+		pin_decide(c, &replaced, REASON_PIN_REQUIRED, NULL);
+	pin_rearm(c, reader);
+	sodium_memzero(&a, sizeof(a));
+}
+
+static int on_pin_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct door_timer_ctx *t = userdata;
+	struct pin_attempt a;
+
+	if (pinpad_expire(&t->core->pinpad, t->index, clock_mono(t->core), false, &a))
+		pin_decide(t->core, &a, REASON_PIN_REQUIRED, NULL);
+	pin_rearm(t->core, t->index);
+	return 0;
+}
+
+/* A timer per reader for its waiting badge, and the thread that checks PINs. */
+static int pin_start(struct core *c, sd_event *e)
+{
+	for (size_t i = 0; i < c->cfg->n_readers; i++) {
+		int r;
+
+		c->pin_timer_ctx[i] = (struct door_timer_ctx){.core = c, .index = (unsigned)i};
+		r = sd_event_add_time(e, &c->pin_timers[i], CLOCK_MONOTONIC, UINT64_MAX, 0,
+				      on_pin_timer, &c->pin_timer_ctx[i]);
+		if (r < 0)
+			return r;
+		sd_event_source_set_enabled(c->pin_timers[i], SD_EVENT_OFF);
+	}
+	/* Without a thread PINs are checked inline; main tells the journal. */
+	if (worker_new(e, &c->pin_worker) < 0)
+		c->pin_worker = NULL;
+	return 0;
+}
+
+/*
+ * At stop, before the locks: checks under way finish (worker_free answers
+ * them) and every attempt still open is denied pin_required.
+ */
+static void pin_stop(struct core *c)
+{
+	struct pin_attempt a;
+
+	c->stopping = true;
+	worker_free(c->pin_worker);
+	c->pin_worker = NULL;
+	for (size_t i = 0; i < c->cfg->n_readers; i++) {
+		if (pinpad_expire(&c->pinpad, (unsigned)i, clock_mono(c), true, &a))
+			pin_decide(c, &a, REASON_PIN_REQUIRED, NULL);
+		pin_rearm(c, (unsigned)i);
+	}
 }
 
 /* The person's levels that include the door's zone, each with its schedule's intervals. */
@@ -1056,13 +1419,16 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	struct schedule_moment moment;
 	struct policy_facts facts = {.now_ms = clock_wall(c)};
 	struct event e = {0};
+	struct pin_row pin;
 	char *detail;
 	enum reason reason;
-	bool txn;
+	bool txn, wait = false;
 	int error;
 
-	if (r->kind == HAL_READ_KEY)
-		return; /* keypad input is for the card+PIN rule, which is not built yet */
+	if (r->kind == HAL_READ_KEY) {
+		pin_key(c, reader_index, r->key);
+		return;
+	}
 
 	txn = decision_begin(c);
 	reason = credential_from_read(r, rc->formats_mask, &cand);
@@ -1103,17 +1469,15 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 		facts.door_mode = c->modes[rc->door_index].effective;
 		if (reason == REASON_NONE)
 			reason = policy_decide(&facts);
-		/*
-		 * Card + PIN: the badge alone never opens. No PIN can be entered
-		 * yet (its keypad entry is still to be built), so it is refused now.
-		 */
+		/* Card + PIN: the badge alone never opens; its reader waits for the PIN. */
 		if (reason == REASON_NONE && facts.door_mode == POLICY_DOOR_CARD_AND_PIN)
-			reason = REASON_PIN_REQUIRED;
+			reason = pin_badge(c, cred.person, &pin, &wait);
 	} else if (reason == REASON_NONE) {
 		reason = REASON_UNKNOWN_CREDENTIAL;
 	}
 
-	dec.granted = reason == REASON_NONE;
+	dec.granted = reason == REASON_NONE && !wait;
+	dec.pending = wait;
 	dec.reason = reason;
 	if (cand.n)
 		snprintf(dec.credential, sizeof(dec.credential), "%s", cand.creds[0]);
@@ -1121,6 +1485,18 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 		snprintf(dec.person, sizeof(dec.person), "%s", cred.person);
 
 	detail = read_detail(rc, r, matched.n > 1 ? &matched : NULL, holders);
+	if (wait) {
+		/* Nothing is decided yet, so nothing is recorded: the outcome is its own event. */
+		if (txn)
+			(void)store_rollback(c->store);
+		pin_wait(c, reader_index, &dec, pin.hash, detail);
+		sodium_memzero(&pin, sizeof(pin));
+		free(detail);
+		c->last = dec;
+		if (ret)
+			*ret = dec;
+		return;
+	}
 	e.kind = dec.granted ? "access.granted" : "access.denied";
 	e.door = dc->name;
 	e.reader = rc->name;
@@ -1410,6 +1786,9 @@ int core_start(struct core *c, sd_event *e)
 	r = door_modes_load(c, e);
 	if (r < 0)
 		return r;
+	r = pin_start(c, e);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < c->cfg->n_readers; i++) {
 		/* A reader that cannot open now keeps retrying in its backend; it never stops the
 		 * controller. */
@@ -1428,6 +1807,7 @@ void core_stop(struct core *c)
 {
 	if (!c)
 		return;
+	pin_stop(c);
 	for (size_t i = 0; i < c->cfg->n_doors; i++) {
 		if (c->hal_doors[i].ops)
 			(void)hal_door_set_lock(&c->hal_doors[i], false);
@@ -1442,8 +1822,10 @@ void core_free(struct core *c)
 	if (!c)
 		return;
 	core_stop(c);
-	for (size_t i = 0; i < c->cfg->n_readers; i++)
+	for (size_t i = 0; i < c->cfg->n_readers; i++) {
 		hal_reader_close(&c->readers[i]);
+		sd_event_source_unref(c->pin_timers[i]);
+	}
 	for (size_t i = 0; i < c->cfg->n_doors; i++) {
 		sd_event_source_unref(c->door_timers[i]);
 		sd_event_source_unref(c->feedback_timers[i]);

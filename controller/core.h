@@ -89,6 +89,13 @@ int core_chain_reload(struct core *c);
 /* The result of the last read handled, for sim.present. */
 struct core_decision {
 	bool granted;
+	/*
+	 * Card + PIN: the badge passed every other rule and its reader now
+	 * waits for the PIN; granted is false, reason REASON_NONE, seq 0, and
+	 * the outcome is an event of its own later (access.granted or
+	 * access.denied pin_required, wrong_pin).
+	 */
+	bool pending;
 	enum reason reason;
 	int64_t seq;
 	char credential[AEOGATE_CREDENTIAL_MAX + 1];
@@ -101,6 +108,19 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 
 /* The decision of the most recent read (sim.present reads it right after presenting). */
 const struct core_decision *core_last_decision(struct core *c);
+
+/*
+ * Card + PIN (README, "Card + PIN"): keys typed on reader while no badge
+ * waited there for its PIN, dropped and counted, for reader.list.
+ */
+uint64_t core_keys_dropped(struct core *c, unsigned reader);
+/*
+ * The thread that hashes and checks PINs (controller/worker.h), started by
+ * core_start; NULL before, and when it could not start (PINs are then
+ * checked on the loop: main says so).
+ */
+struct worker;
+struct worker *core_pin_worker(struct core *c);
 
 /* Door and reader state for door.list / reader.list. */
 struct hal_door *core_hal_door(struct core *c, unsigned index);

@@ -384,6 +384,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, SD_ERR "cannot start doors and readers: %s\n", strerror(-r));
 		goto out;
 	}
+	if (!core_pin_worker(core))
+		fprintf(stderr, SD_WARNING "PIN worker: no thread; PINs are checked on the loop\n");
 	ops_events_set_started(now_wall_ms());
 	snprintf(detail, sizeof(detail), "{\"clock_synced\":%s,\"version\":\"%s\",\"schema\":%d}",
 		 clock_synced() > 0 ? "true" : "false", AEOGATE_VERSION, store_user_version(store));

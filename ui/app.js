@@ -5,6 +5,7 @@ import { get, post, setCsrf, ApiError } from './api.js';
 import { EventStream } from './stream.js';
 import {
   setTimeZone, timeZoneLabel, formatTime, reasonText, kindText, isAlarm, eventClass, siteLocalToUtc,
+  alarmRank,
   validFromToUtc, validUntilToUtc, validFromDate, validUntilDate, modeText,
 } from './format.js';
 import { beep } from './sound.js';
@@ -221,7 +222,8 @@ const ALARM_STATE_TEXT = { open: 'open', acknowledged: 'acknowledged' };
 
 function alarmBanner(a) {
   const respond = can('guard manager admin');
-  const where = a.door ? ` at ${a.door}` : (a.zone ? ` in ${a.zone}` : '');
+  const where = (a.door ? ` at ${a.door}` : (a.zone ? ` in ${a.zone}` : ''))
+    + (a.person ? `, person ${a.person}` : '');
   const parts = [
     el('strong', { text: kindText(a.kind) }),
     el('span', { class: 'alarm-where', text: `${where} — raised ${formatTime(a.raised)}` }),
@@ -263,8 +265,9 @@ function alarmBanner(a) {
     }));
   }
   parts.push(err);
+  const duress = a.kind === 'alarm.duress' ? ' alarm-duress' : '';
   return el('div', {
-    class: `alarm-banner alarm-${a.state}`, role: 'alert', 'data-alarm-id': a.id,
+    class: `alarm-banner alarm-${a.state}${duress}`, role: 'alert', 'data-alarm-id': a.id,
     'data-kind': a.kind, 'data-door': a.door || '', 'data-state': a.state,
   }, ...parts);
 }
@@ -290,9 +293,10 @@ async function alarmAction(path, body, errEl) {
 }
 
 function liveBanner(ev) {
-  return el('div', { class: 'alarm-banner', role: 'alert', 'data-kind': ev.kind, 'data-door': ev.door || '' },
+  const duress = ev.kind === 'alarm.duress' ? ' alarm-duress' : '';
+  return el('div', { class: `alarm-banner${duress}`, role: 'alert', 'data-kind': ev.kind, 'data-door': ev.door || '' },
     el('strong', { text: kindText(ev.kind) }),
-    el('span', { text: ` ${ev.door ? 'at ' + ev.door : ''} — ${formatTime(ev.ts)}` }),
+    el('span', { text: ` ${ev.door ? 'at ' + ev.door : ''}${ev.person ? ', person ' + ev.person : ''} — ${formatTime(ev.ts)}` }),
     el('button', {
       type: 'button', class: 'dismiss', text: 'Hide',
       onclick: () => { state.liveAlarms.delete(ev.seq); renderAlarms(); },
@@ -302,12 +306,14 @@ function liveBanner(ev) {
 function renderAlarms() {
   const box = $('#alarms');
   if (state.alarmsSupported) {
-    // Newest first; the ones still open before the acknowledged ones.
-    const items = [...state.alarms].sort((a, b) =>
-      (a.state === 'open' ? 0 : 1) - (b.state === 'open' ? 0 : 1) || b.id - a.id);
+    // Duress first (alarmRank), then the ones still open before the
+    // acknowledged ones, newest first.
+    const items = [...state.alarms].sort((a, b) => alarmRank(a.kind) - alarmRank(b.kind)
+      || (a.state === 'open' ? 0 : 1) - (b.state === 'open' ? 0 : 1) || b.id - a.id);
     box.replaceChildren(...items.map(alarmBanner));
   } else {
-    const items = [...state.liveAlarms.values()].sort((a, b) => b.seq - a.seq);
+    const items = [...state.liveAlarms.values()].sort((a, b) =>
+      alarmRank(a.kind) - alarmRank(b.kind) || b.seq - a.seq);
     box.replaceChildren(...items.map(liveBanner));
   }
 }
@@ -889,8 +895,10 @@ $('#sim-present').addEventListener('submit', async (ev) => {
   }
   try {
     const r = await post('/api/sim/present', body);
-    $('#sim-result').textContent = r.granted ? `Granted${r.person ? ' to ' + r.person : ''}`
-      : `Denied: ${reasonText(r.reason)}`;
+    // Card + PIN: the reader now waits for the PIN; its outcome comes as an event.
+    $('#sim-result').textContent = r.pending ? `Waiting for the PIN${r.person ? ' of ' + r.person : ''}`
+      : r.granted ? `Granted${r.person ? ' to ' + r.person : ''}`
+        : `Denied: ${reasonText(r.reason)}`;
     $('#sim-result').dataset.granted = r.granted ? '1' : '0';
   } catch (e) {
     $('#sim-result').textContent = `Failed: ${e.message}`;

@@ -118,6 +118,7 @@ const KINDS = {
   'system.stop': 'Controller stopped',
   'alarm.tamper': 'TAMPER',
   'alarm.storage': 'STORAGE FAULT',
+  'alarm.duress': 'DURESS',
   'alarm.acknowledged': 'Alarm acknowledged',
   'alarm.closed': 'Alarm closed',
   'badge.issued': 'Badge issued',
@@ -129,6 +130,8 @@ const KINDS = {
   'person.added': 'Person enrolled',
   'person.updated': 'Person changed',
   'person.terminated': 'Person terminated',
+  'person.pin_set': 'PIN set or cleared',
+  'person.pin_unlocked': 'PIN unlocked',
   'level.added': 'Level added',
   'level.updated': 'Level changed',
   'level.removed': 'Level removed',
@@ -144,6 +147,12 @@ export function kindText(kind) {
 // docs/web.md, "The dashboard", says why the two differ.
 export function isAlarm(ev) {
   return ev.kind === 'door.forced' || ev.kind === 'door.held' || ev.kind.startsWith('alarm.');
+}
+
+// Which alarm a guard must see first: a duress PIN (someone is being forced
+// through a door) before every other kind. Lower ranks first.
+export function alarmRank(kind) {
+  return kind === 'alarm.duress' ? 0 : 1;
 }
 
 export function eventClass(ev) {

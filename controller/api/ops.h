@@ -20,6 +20,7 @@ extern const struct ctl_op ops_reports[]; /* report.*, review.* */
 extern const struct ctl_op ops_users[];	  /* auth.*, user.* */
 extern const struct ctl_op ops_events[];  /* events.*, system.status */
 extern const struct ctl_op ops_schedules[]; /* schedule.*, holiday.* */
+extern const struct ctl_op ops_pins[];	  /* person.pin, person.pin_unlock, sim.keys */
 
 /*
  * Every table the control socket serves, NULL-terminated: fixed when the
@@ -46,6 +47,9 @@ int ops_commit_then(struct ctl_request *req, struct core *c, struct event *e, js
 json_t *ops_checkpoint_json(const struct checkpoint *cp);
 json_t *ops_person_json(struct store *s, const struct person *p);
 json_t *ops_credential_json(const struct credential *cr);
+
+/* A person's PIN for person.show (ops_pins.c): "none", "set" or "locked"; never the PIN. */
+json_t *ops_pin_status_json(struct store *s, const char *person);
 
 /* The person named by argument arg; fails the request when there is none. */
 int ops_find_person(struct ctl_request *req, const char *arg, struct person *p);

@@ -18,7 +18,7 @@
 
 static json_t *alarm_json(const struct alarm *a)
 {
-	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
+	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
 			 (json_int_t)a->id, "kind", a->kind, "door",
 			 a->door[0] ? json_string(a->door) : json_null(), "zone",
 			 a->zone[0] ? json_string(a->zone) : json_null(), "state", a->state,
@@ -27,7 +27,8 @@ static json_t *alarm_json(const struct alarm *a)
 			 "acknowledged_by", a->ack_by[0] ? json_string(a->ack_by) : json_null(),
 			 "comment", a->ack_comment[0] ? json_string(a->ack_comment) : json_null(),
 			 "closed", time_to_json(a->closed_ms), "closed_by",
-			 a->closed_by[0] ? json_string(a->closed_by) : json_null());
+			 a->closed_by[0] ? json_string(a->closed_by) : json_null(), "person",
+			 a->person[0] ? json_string(a->person) : json_null());
 }
 
 static int alarm_list_cb(const struct alarm *a, void *userdata)
@@ -52,11 +53,11 @@ static int op_alarm_list(struct ctl_request *req, json_t **ret)
 	arr = json_array();
 	/* Raised while storage fails, it has no row yet: guards see it first, unstored. */
 	if (after == 0 && core_storage_failing_since(c)) {
-		json_t *a =
-		    json_pack("{s:n,s:s,s:n,s:n,s:s,s:n,s:o,s:n,s:n,s:n,s:n,s:n,s:b}", "id", "kind",
-			      "alarm.storage", "door", "zone", "state", "open", "raised_seq",
-			      "raised", time_to_json(core_storage_failing_since(c)), "acknowledged",
-			      "acknowledged_by", "comment", "closed", "closed_by", "stored", false);
+		json_t *a = json_pack(
+		    "{s:n,s:s,s:n,s:n,s:s,s:n,s:o,s:n,s:n,s:n,s:n,s:n,s:n,s:b}", "id", "kind",
+		    "alarm.storage", "door", "zone", "state", "open", "raised_seq", "raised",
+		    time_to_json(core_storage_failing_since(c)), "acknowledged", "acknowledged_by",
+		    "comment", "closed", "closed_by", "person", "stored", false);
 		json_array_append_new(arr, a);
 		limit = limit > 1 ? limit - 1 : 1;
 	}

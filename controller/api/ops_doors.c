@@ -64,10 +64,11 @@ static json_t *reader_json(struct core *c, unsigned i)
 		for (int f = 0; f < _WIEGAND_FORMAT_MAX; f++)
 			if (rc->formats_mask & (1u << f))
 				json_array_append_new(formats, json_string(wiegand_format_name(f)));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:I}", "name", rc->name, "door", rc->door,
-			 "zone", cfg->doors[rc->door_index].zone, "type", reader_types[rc->type],
-			 "direction", rc->direction, "formats", formats, "online", hr->online,
-			 "noise", (json_int_t)hr->noise_count);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:I}", "name", rc->name, "door",
+			 rc->door, "zone", cfg->doors[rc->door_index].zone, "type",
+			 reader_types[rc->type], "direction", rc->direction, "formats", formats,
+			 "online", hr->online, "noise", (json_int_t)hr->noise_count, "keys_dropped",
+			 (json_int_t)core_keys_dropped(c, i));
 }
 
 static int op_door_list(struct ctl_request *req, json_t **ret)
@@ -421,10 +422,13 @@ static int op_sim_present(struct ctl_request *req, json_t **ret)
 		ev = event_to_json(&e);
 		event_clear(&e);
 	}
-	*ret = json_pack("{s:b,s:s?,s:s?,s:s?,s:I,s:o}", "granted", dec->granted, "reason",
-			 dec->granted ? NULL : reason_to_string(dec->reason), "credential",
-			 dec->credential[0] ? dec->credential : NULL, "person",
-			 dec->person[0] ? dec->person : NULL, "seq", (json_int_t)dec->seq, "event", ev);
+	/* Card + PIN: nothing is decided yet; "pending" names what the reader waits for. */
+	*ret = json_pack("{s:b,s:s?,s:s?,s:s?,s:s?,s:I,s:o}", "granted", dec->granted, "pending",
+			 dec->pending ? "pin" : NULL, "reason",
+			 dec->granted || dec->pending ? NULL : reason_to_string(dec->reason),
+			 "credential", dec->credential[0] ? dec->credential : NULL, "person",
+			 dec->person[0] ? dec->person : NULL, "seq", (json_int_t)dec->seq, "event",
+			 ev);
 	return 0;
 }
 

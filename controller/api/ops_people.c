@@ -108,6 +108,7 @@ static int op_person_show(struct ctl_request *req, json_t **ret)
 	creds = json_array();
 	store_credential_list(core_store(c), p.id, ops_credential_list_cb, creds);
 	json_object_set_new(o, "credentials", creds);
+	json_object_set_new(o, "pin", ops_pin_status_json(core_store(c), p.id));
 	*ret = o;
 	return 0;
 }

@@ -13,6 +13,7 @@ static const struct column alarm_cols[] = {
     {"ID", "id"},
     {"KIND", "kind"},
     {"DOOR", "door"},
+    {"PERSON", "person"},
     {"STATE", "state"},
     {"RAISED", "raised"},
     {"ACKNOWLEDGED", "acknowledged"},

@@ -17,6 +17,7 @@ static const struct column person_rows[] = {
     {"created", "created"},
     {"terminated", "terminated", COLUMN_UNLESS_NULL},
     {"revoked", "revoked", COLUMN_IF_PRESENT},
+    {"pin", "pin", COLUMN_IF_PRESENT},
 };
 
 static void print_person(const json_t *p)

@@ -1,26 +1,32 @@
 // SPDX-License-Identifier: MIT
-/* aeogatectl sim present|door|rex: drive the simulated board. */
+/* aeogatectl sim present|door|rex: drive the simulated board (sim keys: cmd_pin.c). */
 #include <stdio.h>
 #include <string.h>
 
 #include "ctl.h"
 #include "print.h"
 
-/* "granted  READER  PERSON  CREDENTIAL  seq N" or "denied  REASON  READER  CREDENTIAL  seq N". */
+/*
+ * "granted  READER  PERSON  CREDENTIAL  seq N", "denied  REASON  READER  CREDENTIAL  seq N",
+ * or "pending  pin  PERSON  CREDENTIAL" while the reader waits for the PIN.
+ */
 static void print_decision(const json_t *res)
 {
 	const json_t *ev = json_object_get(res, "event");
 	bool granted = json_is_true(json_object_get(res, "granted"));
+	bool pending = json_is_string(json_object_get(res, "pending"));
 	const char *parts[5];
 	char buf[5][128], seq[32];
 	size_t n = 0;
 
-	if (!granted)
+	if (pending)
+		parts[n++] = json_field(res, "pending", buf[0], sizeof(buf[0]));
+	else if (!granted)
 		parts[n++] = json_field(res, "reason", buf[0], sizeof(buf[0]));
 	parts[n++] = json_field(ev, "reader", buf[1], sizeof(buf[1]));
 	parts[n++] = json_field(res, "person", buf[2], sizeof(buf[2]));
 	parts[n++] = json_field(res, "credential", buf[3], sizeof(buf[3]));
-	fputs(granted ? "granted" : "denied", stdout);
+	fputs(pending ? "pending" : granted ? "granted" : "denied", stdout);
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(parts[i], "-"))
 			printf("  %s", parts[i]);
@@ -41,7 +47,7 @@ int cmd_sim_present(struct ctl_ctx *ctx, int argc, char **argv)
 	struct ctl_parsed o = {0};
 	const char *bits, *uid;
 	json_t *args, *result;
-	bool granted;
+	bool granted, pending;
 	int r;
 
 	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one READER", &o);
@@ -67,7 +73,10 @@ int cmd_sim_present(struct ctl_ctx *ctx, int argc, char **argv)
 		return ctl_fail("sim.present: malformed reply from aeogated");
 	}
 	granted = json_is_true(json_object_get(result, "granted"));
+	pending = json_is_string(json_object_get(result, "pending"));
 	ctl_finish(result, o.json, print_decision);
+	if (pending)
+		return CTL_EXIT_PENDING;
 	return granted ? CTL_EXIT_OK : CTL_EXIT_FAIL;
 }
 

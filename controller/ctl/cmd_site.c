@@ -79,7 +79,8 @@ LIST_PRINTER(print_doors, {"NAME", "name"}, {"ZONE", "zone"}, {"STATE", "state"}
 	     {"CONTACT", "contact"}, {"TYPE", "lock_type"}, {"MODE", "mode"}, {"UNTIL", "until"},
 	     {"READERS", "readers"})
 LIST_PRINTER(print_readers, {"NAME", "name"}, {"DOOR", "door"}, {"ZONE", "zone"}, {"TYPE", "type"},
-	     {"DIRECTION", "direction"}, {"ONLINE", "online"}, {"FORMATS", "formats"})
+	     {"DIRECTION", "direction"}, {"ONLINE", "online"}, {"FORMATS", "formats"},
+	     {"KEYS-DROPPED", "keys_dropped"})
 
 /* level list, zone list, door list, reader list: the group names the op and the table. */
 int cmd_list(struct ctl_ctx *ctx, int argc, char **argv)

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "aeogate/limits.h"
 #include "ctl.h"
@@ -36,50 +34,6 @@ static void print_users(const json_t *arr)
 }
 
 /*
- * Reads the new password: prompted twice with echo off on a terminal, or
- * the first line of stdin otherwise (scripts and the demo pipe it in).
- * Returns 0, or 1 after printing why not.
- */
-static int read_password(char *buf, size_t len)
-{
-	bool tty = isatty(STDIN_FILENO);
-	struct termios old, noecho;
-	char again[AEOGATE_PASSWORD_MAX_BYTES + 2];
-	size_t n;
-
-	if (tty) {
-		if (tcgetattr(STDIN_FILENO, &old) < 0)
-			return ctl_fail("cannot read the terminal: %s", strerror(errno));
-		noecho = old;
-		noecho.c_lflag &= ~(tcflag_t)ECHO;
-		fprintf(stderr, "New password: ");
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho);
-	}
-	if (!fgets(buf, (int)len, stdin)) {
-		if (tty)
-			tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		return ctl_fail("no password given on stdin");
-	}
-	if (tty) {
-		fprintf(stderr, "\nRepeat password: ");
-		if (!fgets(again, sizeof(again), stdin))
-			again[0] = '\0';
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fprintf(stderr, "\n");
-	}
-	n = strlen(buf);
-	if (n && buf[n - 1] != '\n' && !feof(stdin))
-		return ctl_fail("password longer than %d bytes", AEOGATE_PASSWORD_MAX_BYTES);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (tty) {
-		again[strcspn(again, "\r\n")] = '\0';
-		if (strcmp(buf, again) != 0)
-			return ctl_fail("the passwords do not match");
-	}
-	return 0;
-}
-
-/*
  * Sends op with {name: NAME, role: role (when given), password: read now}:
  * user add and user passwd. The connection is made first, so a password
  * is never asked for when the controller is not there.
@@ -92,7 +46,7 @@ static int send_password(struct ctl_ctx *ctx, const char *op, const char *name, 
 
 	if (ctl_connect(ctx))
 		return CTL_EXIT_FAIL;
-	if (read_password(password, sizeof(password)))
+	if (ctl_read_secret("password", password, sizeof(password)))
 		return CTL_EXIT_FAIL;
 	args = json_object();
 	if (!args)

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "print.h"
@@ -346,4 +348,48 @@ int ctl_finish(json_t *result, bool json, void (*print)(const json_t *result))
 		print(result);
 	json_decref(result);
 	return CTL_EXIT_OK;
+}
+
+int ctl_read_secret(const char *what, char *buf, size_t len)
+{
+	bool tty = isatty(STDIN_FILENO);
+	struct termios old, noecho;
+	char again[AEOGATE_PASSWORD_MAX_BYTES + 2];
+	int max = (int)len - 2;
+	size_t n;
+
+	if (tty) {
+		if (tcgetattr(STDIN_FILENO, &old) < 0)
+			return ctl_fail("cannot read the terminal: %s", strerror(errno));
+		noecho = old;
+		noecho.c_lflag &= ~(tcflag_t)ECHO;
+		fprintf(stderr, "New %s: ", what);
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho);
+	}
+	if (!fgets(buf, (int)len, stdin)) {
+		if (tty)
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		return ctl_fail("no %s given on stdin", what);
+	}
+	if (tty) {
+		fprintf(stderr, "\nRepeat %s: ", what);
+		if (!fgets(again, sizeof(again), stdin))
+			again[0] = '\0';
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	n = strlen(buf);
+	if (n && buf[n - 1] != '\n' && !feof(stdin))
+		return ctl_fail("%s longer than %d bytes", what, max);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (tty) {
+		bool same;
+
+		again[strcspn(again, "\r\n")] = '\0';
+		same = strcmp(buf, again) == 0;
+		explicit_bzero(again, sizeof(again));
+		if (!same)
+			return ctl_fail("the %ss do not match", what);
+	}
+	return 0;
 }

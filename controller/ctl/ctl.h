@@ -19,6 +19,9 @@ enum {
 	CTL_EXIT_OK = 0,
 	CTL_EXIT_FAIL = 1,  /* the controller refused, or we could not ask it */
 	CTL_EXIT_USAGE = 2, /* malformed command line */
+	/* sim present on a card_and_pin door: the reader waits for the PIN; the outcome is an
+	   event. */
+	CTL_EXIT_PENDING = 3,
 	/* Internal: a wait was interrupted by a signal of the client's wait mask. */
 	CTL_EXIT_INTERRUPTED = 130,
 };
@@ -196,6 +199,14 @@ int ctl_finish(json_t *result, bool json, void (*print)(const json_t *result));
 int ctl_call_finish(struct ctl_ctx *ctx, const char *op, json_t *args, bool json,
 		    void (*print)(const json_t *result));
 
+/*
+ * Reads a new secret (what: "password", "PIN") into buf (len bytes: at
+ * most len - 2 of it): prompted twice with echo off on a terminal, or the
+ * first line of stdin otherwise (scripts pipe it in). Returns 0, or 1 after
+ * printing why not.
+ */
+int ctl_read_secret(const char *what, char *buf, size_t len);
+
 /* Record printers shared between commands. */
 void print_badges(const json_t *arr);
 
@@ -216,6 +227,9 @@ int cmd_door_schedule(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_sim_present(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_sim_door(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_sim_rex(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_sim_keys(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_person_pin(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_person_pin_unlock(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_events(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_user_add(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_user_list(struct ctl_ctx *ctx, int argc, char **argv);

@@ -33,6 +33,10 @@ static const struct ctl_cmd commands[] = {
      "ID --status cleared|pending|failed --checked DATE --recheck-due DATE [--reference TEXT] "
      "[--json]",
      "record a person's vetting (clearance) check", cmd_person_vet},
+    {"person", "pin", "ID [--clear] [--json]",
+     "set a person's PIN for card + PIN doors (stdin, or prompted), or clear it", cmd_person_pin},
+    {"person", "pin-unlock", "ID [--json]",
+     "unlock a PIN locked by wrong PINs (the count starts again)", cmd_person_pin_unlock},
     {"badge", "issue",
      "PERSON (--wiegand FORMAT:FACILITY:NUMBER | --uid HEX) [--valid-from T] [--valid-until T] "
      "[--json]",
@@ -74,7 +78,9 @@ static const struct ctl_cmd commands[] = {
     {"holiday", "list", "[--json]", "list holidays", cmd_holiday_list},
     {"reader", "list", "[--json]", "list readers", cmd_list},
     {"sim", "present", "READER (--bits 0101... | --uid HEX) [--json]",
-     "present a badge on a simulated reader (exit 1 when denied)", cmd_sim_present},
+     "present a badge on a simulated reader (exit 1 denied, 3 waiting for a PIN)", cmd_sim_present},
+    {"sim", "keys", "READER KEYS [--json]",
+     "type keys (0-9, * clears, # enters) on a simulated reader's keypad", cmd_sim_keys},
     {"sim", "door", "DOOR open|close [--json]", "open or close a simulated door", cmd_sim_door},
     {"sim", "rex", "DOOR [--json]", "press a simulated exit button", cmd_sim_rex},
     {"events", NULL, "[--since SEQ] [--limit N] [--follow] [--json]",
@@ -137,7 +143,8 @@ static void print_help(FILE *f)
 	      ")\n"
 	      "  --json            print the controller's JSON instead of a table\n"
 	      "  --help            usage of the command\n\n"
-	      "Exit status: 0 ok, 1 refused or failed, 2 usage error.\n"
+	      "Exit status: 0 ok, 1 refused or failed, 2 usage error; sim present: 3\n"
+	      "when the reader waits for a PIN.\n"
 	      "See `aeogatectl COMMAND --help` and docs/cli.md.\n",
 	      f);
 }

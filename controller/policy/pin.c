@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <limits.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -61,6 +62,63 @@ int pin_duress_of(const char *pin, char *ret, size_t len)
 	memcpy(ret, pin, n + 1);
 	ret[n - 1] = ret[n - 1] == '9' ? '0' : (char)(ret[n - 1] + 1);
 	return 0;
+}
+
+/* The PIN whose duress PIN is pin: its last digit one lower, 0 wrapping to 9. */
+static void duress_base(const char *pin, char *ret, size_t len)
+{
+	size_t n = strlen(pin);
+
+	memcpy(ret, pin, n + 1 <= len ? n + 1 : len);
+	if (n && n < len)
+		ret[n - 1] = ret[n - 1] == '0' ? '9' : (char)(ret[n - 1] - 1);
+}
+
+int pin_check(const char *hash, const char *pin, bool duress)
+{
+	char base[PIN_DIGITS_MAX + 2];
+	int ok, as_duress = 0;
+
+	ok = pin_hash_check(hash, pin);
+	if (ok < 0)
+		return ok;
+	if (duress && pin_is_valid(pin)) {
+		duress_base(pin, base, sizeof(base));
+		as_duress = pin_hash_check(hash, base);
+		sodium_memzero(base, sizeof(base));
+		if (as_duress < 0)
+			return as_duress;
+	}
+	if (ok)
+		return PIN_CHECK_OK;
+	return as_duress ? PIN_CHECK_DURESS : PIN_CHECK_WRONG;
+}
+
+enum reason pin_rule_badge(const struct pin_state *s)
+{
+	if (!s || !s->enrolled)
+		return REASON_PIN_REQUIRED;
+	if (s->locked)
+		return REASON_PIN_LOCKED;
+	return REASON_NONE;
+}
+
+enum reason pin_rule_attempt(struct pin_state *s, enum pin_check check, unsigned attempts_max)
+{
+	switch (check) {
+	case PIN_CHECK_OK:
+	case PIN_CHECK_DURESS:
+		s->wrong = 0;
+		return REASON_NONE;
+	case PIN_CHECK_WRONG:
+		break;
+	}
+	/* Fails closed: anything but a match is a wrong PIN. */
+	if (s->wrong < UINT_MAX)
+		s->wrong++;
+	if (s->wrong >= attempts_max)
+		s->locked = true;
+	return REASON_WRONG_PIN;
 }
 
 void pin_entry_clear(struct pin_entry *e)

@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aeogate/limits.h"
+#include "aeogate/reason.h"
+
 /* 4-8 digits (README, "Card + PIN"). */
 #define PIN_DIGITS_MIN 4
 #define PIN_DIGITS_MAX 8
@@ -23,7 +26,7 @@
  * here, so 10^4..10^8 PINs cannot be tried offline quickly, and an RSS
  * budget of 32 MiB still holds while one is checked.
  */
-#define PIN_HASH_MAX 128
+#define PIN_HASH_MAX AEOGATE_PIN_HASH_MAX
 
 /* True for 4-8 ASCII digits and nothing else. */
 bool pin_is_valid(const char *pin);
@@ -39,6 +42,46 @@ int pin_hash_check(const char *hash, const char *pin);
  * increased by one, 9 wrapping to 0. ret holds PIN_DIGITS_MAX + 1 bytes.
  */
 int pin_duress_of(const char *pin, char *ret, size_t len);
+
+/* What an entered PIN is, against the person's stored hash. */
+enum pin_check {
+	PIN_CHECK_WRONG,
+	PIN_CHECK_OK,
+	PIN_CHECK_DURESS, /* the duress PIN ([policy] duress = plus_one) */
+};
+
+/*
+ * Checks an entered PIN against hash: a pin_check, or negative errno when
+ * hash is not one of ours. With duress on, the PIN whose duress PIN was
+ * entered (its last digit one lower, 0 wrapping to 9) is checked too, and
+ * always, so a correct, a duress and a wrong PIN each cost two hashes: the
+ * time taken does not tell them apart. Slow on purpose: the worker's.
+ */
+int pin_check(const char *hash, const char *pin, bool duress);
+
+/* A person's PIN as the card + PIN rule reads it (from the store). */
+struct pin_state {
+	bool enrolled;	/* the person has a PIN */
+	unsigned wrong; /* wrong PINs in a row */
+	bool locked;	/* the attempt that reached [policy] pin_attempts locked it */
+};
+
+/*
+ * A badge that passed every other rule on a card_and_pin door: denied at
+ * once pin_required (no PIN enrolled) or pin_locked, else REASON_NONE: the
+ * reader waits for the PIN.
+ */
+enum reason pin_rule_badge(const struct pin_state *s);
+
+/*
+ * An entered PIN's check applied to the person's state: correct and
+ * duress grant (REASON_NONE) and set the count back to 0; a wrong PIN is
+ * wrong_pin, counted, and the one that reaches attempts_max wrong PINs in
+ * a row locks the PIN (still wrong_pin; pin_locked from the next badge
+ * on). A lock stays until a new PIN or an unlock: a correct PIN does not
+ * lift it.
+ */
+enum reason pin_rule_attempt(struct pin_state *s, enum pin_check check, unsigned attempts_max);
 
 /* Keys as the Wiegand framer reports them: 0-9, 10 = '*', 11 = '#'. */
 #define PIN_KEY_STAR 10

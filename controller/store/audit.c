@@ -13,7 +13,8 @@
 #define CHECKPOINT_COLS "id, seq, hash, ts_ms, key_id, signature"
 #define ALARM_COLS                                                                                 \
 	"id, kind, door, zone, raised_seq, raised_ms, state, ack_ms, ack_by, ack_comment, "        \
-	"closed_ms, closed_by"
+	"closed_ms, closed_by, "                                                                   \
+	"coalesce((SELECT e.person FROM events e WHERE e.seq = alarms.raised_seq), '')"
 
 ROW_SHAPE(checkpoint_row, struct checkpoint, COL(struct checkpoint, id),
 	  COL(struct checkpoint, seq), COL(struct checkpoint, hash), COL(struct checkpoint, ts_ms),
@@ -23,7 +24,7 @@ ROW_SHAPE(alarm_row, struct alarm, COL(struct alarm, id), COL(struct alarm, kind
 	  COL(struct alarm, door), COL(struct alarm, zone), COL(struct alarm, raised_seq),
 	  COL(struct alarm, raised_ms), COL(struct alarm, state), COL(struct alarm, ack_ms),
 	  COL(struct alarm, ack_by), COL(struct alarm, ack_comment), COL(struct alarm, closed_ms),
-	  COL(struct alarm, closed_by));
+	  COL(struct alarm, closed_by), COL(struct alarm, person));
 
 ROW_SHAPE(review_row, struct review, COL(struct review, id), COL(struct review, ts_ms),
 	  COL(struct review, reviewer), COL(struct review, comment),

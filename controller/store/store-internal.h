@@ -141,6 +141,11 @@ enum stmt {
 	ST_HOLIDAY_REMOVE,
 	ST_HOLIDAY_LIST,
 	ST_HOLIDAY_COUNT,
+	/* pins.c: card + PIN */
+	ST_PIN_GET,
+	ST_PIN_PUT,
+	ST_PIN_CLEAR,
+	ST_PIN_COUNTERS_SET,
 	_ST_MAX,
 };
 
@@ -154,6 +159,7 @@ extern const char *const store_users_sql[_ST_MAX];
 extern const char *const store_clearance_sql[_ST_MAX];
 extern const char *const store_doors_sql[_ST_MAX];
 extern const char *const store_schedules_sql[_ST_MAX];
+extern const char *const store_pins_sql[_ST_MAX];
 
 /* How long a write waits for another connection (aeogatectl, a backup) to let go. */
 #define STORE_BUSY_TIMEOUT_MS 5000

@@ -113,6 +113,29 @@ int store_door_schedule_get(struct store *s, const char *door,
 int store_door_schedule_put(struct store *s,
 			    const struct door_schedule_row *d);	  /* -ENOENT: no such schedule */
 int store_door_schedule_clear(struct store *s, const char *door); /* no row is fine */
+/*
+ * A person's PIN (schema 12): only its salted slow hash (argon2id, as
+ * controller/policy/pin.c makes it), the wrong PINs in a row and whether
+ * they locked it. A person without a row has no PIN.
+ */
+struct pin_row {
+	char person[AEOGATE_ID_MAX + 1];
+	char hash[AEOGATE_PIN_HASH_MAX + 1];
+	int64_t wrong_pins;
+	bool locked;
+	int64_t set_ms;
+};
+
+int store_pin_get(struct store *s, const char *person, struct pin_row *ret); /* -ENOENT */
+/* A new PIN: insert or replace the hash, its count and lock set back. */
+int store_pin_put(struct store *s, const char *person, const char *hash, int64_t set_ms);
+int store_pin_clear(struct store *s, const char *person); /* -ENOENT when there is none */
+/*
+ * The count and lock after an attempt, written only while hash is still
+ * the person's PIN (a PIN replaced meanwhile starts afresh); 0 either way.
+ */
+int store_pin_counters_set(struct store *s, const char *person, const char *hash,
+			   int64_t wrong_pins, bool locked);
 
 /* Persons. status is "active", "suspended" or "terminated". */
 struct person {
@@ -361,6 +384,7 @@ struct alarm {
 	char ack_comment[AEOGATE_TEXT_MAX + 1];
 	int64_t closed_ms;
 	char closed_by[96];
+	char person[AEOGATE_ID_MAX + 1]; /* the raising event's person ("" when none, or pruned) */
 };
 
 /* Records the alarm an event raised; a second call for the same seq does nothing. */

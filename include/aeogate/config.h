@@ -100,6 +100,10 @@ struct config {
 	unsigned alarm_ack_limit_ms; /* alarms report flags slower acknowledgements, default 3 min */
 	struct retention_rule retention[AEOGATE_RETENTION_RULES_MAX]; /* none: keep everything */
 	size_t n_retention;
+	/* [policy] */
+	unsigned pin_timeout_ms; /* card + PIN: how long a badge waits for its PIN, default 10 s */
+	unsigned pin_attempts;	 /* wrong PINs in a row that lock a person's PIN, default 5 */
+	bool duress_plus_one;	 /* duress = plus_one (the default): PIN + 1 raises alarm.duress */
 	struct door_config doors[AEOGATE_DOORS_MAX];
 	size_t n_doors;
 	struct reader_config readers[AEOGATE_READERS_MAX];

@@ -168,6 +168,23 @@
 #define AEOGATE_STORAGE_RESERVE_DEFAULT (64ull << 20)
 #define AEOGATE_STORAGE_RESERVE_MAX	(4ull << 30)
 
+/*
+ * Card + PIN. A badge waits at most this long for its PIN ([policy]
+ * pin_timeout): longer, and the person has walked away while the reader
+ * still holds their badge for whoever types next.
+ */
+#define AEOGATE_PIN_TIMEOUT_MIN_MS 1000
+#define AEOGATE_PIN_TIMEOUT_MAX_MS (5 * 60 * 1000)
+/* Wrong PINs in a row before a PIN locks ([policy] pin_attempts): 1 to this. */
+#define AEOGATE_PIN_ATTEMPTS_MAX 100
+/*
+ * The stored form of a PIN: libsodium's argon2id string (algorithm, costs,
+ * salt and hash in one line), at most this long; today's are ~97 bytes.
+ */
+#define AEOGATE_PIN_HASH_MAX 128
+/* Keys one sim.keys request types: a PIN with its # and a few *, with room to spare. */
+#define AEOGATE_SIM_KEYS_MAX 32
+
 /* Door timers: longest strike and held time an installer may configure, ms. */
 #define AEOGATE_STRIKE_TIME_MAX_MS (10 * 60 * 1000)
 #define AEOGATE_HELD_TIME_MAX_MS   (60 * 60 * 1000)

@@ -458,3 +458,36 @@ test('the door board shows each mode; a guard unlocks a door with a comment and 
   await context.close();
   mustCtl(stack, ['door', 'mode', 'cage-1', 'card']);
 });
+
+test('a duress PIN is the first alarm guards see, with the person, above newer alarms', async () => {
+  mustCtl(stack, ['person', 'add', 'E9001', '--name', 'Dana Example', '--level', 'dock-all']);
+  mustCtl(stack, ['badge', 'issue', 'E9001', '--uid', '0e0e9001']);
+  mustCtl(stack, ['person', 'pin', 'E9001'], { input: '4711\n' });
+  mustCtl(stack, ['door', 'mode', 'dock-1', 'card_and_pin']);
+  const { page, context, errors } = await signIn('guard1');
+
+  // The badge waits for its PIN (exit 3); the duress PIN (last digit + 1) opens it.
+  const r = stack.ctl(['sim', 'present', 'dock-1-in', '--uid', '0e0e9001']);
+  assert.equal(r.status, 3, r.stdout + r.stderr);
+  assert.match(r.stdout, /pending {2}pin/);
+  mustCtl(stack, ['sim', 'keys', 'dock-1-in', '4712#']);
+  const duress = '.alarm-banner[data-kind="alarm.duress"][data-door="dock-1"]';
+  await page.waitForSelector(duress, { timeout: 5000 });
+  // The feed shows the grant as any other.
+  await page.waitForSelector('#feed li[data-kind="access.granted"]', { timeout: 3000 });
+
+  // A newer alarm does not push it down.
+  mustCtl(stack, ['sim', 'door', 'cage-1', 'open']);
+  mustCtl(stack, ['sim', 'door', 'cage-1', 'close']);
+  await page.waitForSelector('.alarm-banner[data-kind="door.forced"][data-door="cage-1"]', { timeout: 3000 });
+  const kinds = await page.$$eval('#alarms .alarm-banner', (bs) => bs.map((b) => b.dataset.kind));
+  assert.equal(kinds[0], 'alarm.duress', `order: ${kinds.join(', ')}`);
+  const text = await page.textContent(duress);
+  assert.match(text, /DURESS/);
+  assert.match(text, /E9001/);
+  assert.match(await page.getAttribute(duress, 'class'), /alarm-duress/);
+  await page.screenshot({ path: join(SHOTS, 'alarm-duress.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+  mustCtl(stack, ['door', 'mode', 'dock-1', 'card']);
+});

@@ -5,7 +5,8 @@
 # opening it is no forced-door alarm; a mode with --until goes back on its
 # own (door.mode, cause expired), also when it ran out while aeogated was
 # stopped; modes survive a restart; a card_and_pin door refuses a badge
-# alone (pin_required: PIN entry is not built yet); a guard's remote unlock
+# alone (pin_required: its holder has no PIN; the PIN flow itself is
+# test_card_pin.sh); a guard's remote unlock
 # is recorded (door.remote_unlock, operator and comment) and the opening
 # that follows is authorized. Bad input and the wrong role change nothing.
 source "$(dirname "$0")/lib.sh"
@@ -120,7 +121,7 @@ expect_exit 1 ctl sim present dock-1-in --bits "$BITS"
 expect_contains "$OUT" "pin_required"
 [ "$(door_field dock-1 mode)" = card_and_pin ] || fail "door list mode after card_and_pin"
 [ "$(door_field dock-1 lock)" = locked ] || fail "a card_and_pin door opened for a badge alone"
-pass "card_and_pin is stored and shown; a badge alone is denied pin_required"
+pass "card_and_pin is stored and shown; a badge without a PIN enrolled is denied pin_required"
 
 # ---- --until: back on a timer of the loop ----
 until=$(utc_in 6)

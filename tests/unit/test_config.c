@@ -198,6 +198,29 @@ static void test_controller_defaults(void **state)
 	assert_int_equal(c->socket_timeout_ms, 250);
 }
 
+/* [policy]: card + PIN defaults (10s, 5, plus_one) and the values a site may choose. */
+static void test_policy_keys(void **state)
+{
+	struct fixture *f = *state;
+	const struct config *c = &f->cfg;
+
+	assert_int_equal(load(f, "[door d]\nzone = z\nlock = sim\n"), 0);
+	assert_int_equal(c->pin_timeout_ms, 10000);
+	assert_int_equal(c->pin_attempts, 5);
+	assert_true(c->duress_plus_one);
+	assert_int_equal(load(f, "[policy]\npin_timeout = 1s\npin_attempts = 1\nduress = none\n"),
+			 0);
+	assert_int_equal(c->pin_timeout_ms, 1000);
+	assert_int_equal(c->pin_attempts, 1);
+	assert_false(c->duress_plus_one);
+	assert_int_equal(load(f, "[policy]\npin_timeout = 5m\npin_attempts = 100\n"
+				 "duress = plus_one\n"),
+			 0);
+	assert_int_equal(c->pin_timeout_ms, 300000);
+	assert_int_equal(c->pin_attempts, 100);
+	assert_true(c->duress_plus_one);
+}
+
 static void test_storage_reserve_sizes(void **state)
 {
 	static const struct {
@@ -423,6 +446,17 @@ static const struct error_case error_cases[] = {
     {"a key before any section", "site_name = x\n[controller]\n", 1, "site_name",
      "outside any section"},
     {"a line that is not key = value", DOOR "just words\n", 4, "syntax", NULL},
+    {"unknown key in policy", "[policy]\npin_tries = 3\n", 2, "pin_tries",
+     "unknown key in [policy]"},
+    {"pin timeout below a second", "[policy]\npin_timeout = 999ms\n", 2, "pin_timeout",
+     "from 1s to 5m"},
+    {"pin timeout over five minutes", "[policy]\npin_timeout = 6m\n", 2, "pin_timeout",
+     "from 1s to 5m"},
+    {"pin timeout not a duration", "[policy]\npin_timeout = soon\n", 2, "pin_timeout", NULL},
+    {"no pin attempts", "[policy]\npin_attempts = 0\n", 2, "pin_attempts", "1-100"},
+    {"too many pin attempts", "[policy]\npin_attempts = 101\n", 2, "pin_attempts", "1-100"},
+    {"unknown duress scheme", "[policy]\nduress = reverse\n", 2, "duress", "none or plus_one"},
+    {"policy key twice", "[policy]\nduress = none\nduress = plus_one\n", 3, "duress", "set twice"},
 };
 
 static void test_reports_every_error_with_file_line_and_key(void **state)
@@ -568,6 +602,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_loads_the_full_example_with_values_and_defaults,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_policy_keys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_storage_reserve_sizes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_controller_defaults, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_loads_the_shipped_demo_config, setup, teardown),

@@ -2,8 +2,9 @@
 /*
  * The core: how a wall-clock step is measured, and a badge read driven
  * through core_reader_read on a simulated board over a store in a private
- * temporary directory: what it decides, and that the lock moves before
- * any subscriber of the event bus hears of the read.
+ * temporary directory: what it decides, that the lock moves before any
+ * subscriber of the event bus hears of the read, and card + PIN (a badge
+ * that waits, keys, wrong PINs, duress, the wait running out).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <systemd/sd-event.h>
 
 #include "aeogate/config.h"
 #include "aeogate/hal.h"
@@ -30,6 +32,9 @@
 #include "schedule.h"
 #include "store.h"
 #include "util.h"
+#include "pin.h"
+#include "store.h"
+#include "worker.h"
 
 static void test_no_jump_while_both_clocks_advance(void **state)
 {
@@ -81,6 +86,13 @@ struct fixture {
 	struct devkey key;
 	unsigned checkpoints;
 	int64_t wall_ms; /* the injected wall clock; 0: NOW_MS */
+	int64_t mono; /* the injected monotonic clock, ms */
+	/* What the recorder subscriber heard: kinds and reasons, in order. */
+	char kinds[16][32];
+	char reasons[16][32];
+	int64_t seqs[16];
+	size_t n_events;
+	sd_event *loop; /* when a test starts the core */
 };
 
 /* the_fixture: for the recording door op and the clock, which have no userdata. */
@@ -94,7 +106,7 @@ static int64_t fixed_wall(void *u)
 
 static int64_t fixed_mono(void *u)
 {
-	return 1000;
+	return the_fixture ? the_fixture->mono : 1000;
 }
 
 static int rec_set_output(struct hal_door *d, enum hal_output o, bool energized)
@@ -180,12 +192,15 @@ static int setup(void **state)
 	assert_non_null(fp);
 	fputs("[controller]\n"
 	      "[door cage-1]\nzone = bonded-cage\nlock = sim\n"
-	      "[reader cage-1-in]\ntype = sim\ndoor = cage-1\nformats = h10301,h10302,h10304\n",
+	      "[reader cage-1-in]\ntype = sim\ndoor = cage-1\nformats = h10301,h10302,h10304\n"
+	      "[reader cage-1-out]\ntype = sim\ndoor = cage-1\ndirection = out\n"
+	      "[policy]\npin_attempts = 3\npin_timeout = 10s\n",
 	      fp);
 	fclose(fp);
 	assert_int_equal(config_load(f->path, &f->cfg, err, sizeof(err)), 0);
 	assert_int_equal(core_new(&f->cfg, &clock, &f->core), 0);
 	assert_int_equal(core_lock_all(f->core), 0);
+	f->mono = 1000;
 	f->rec_ops = hal_door_sim_ops;
 	f->rec_ops.set_output = rec_set_output;
 	core_hal_door(f->core, 0)->ops = &f->rec_ops;
@@ -215,6 +230,7 @@ static int teardown(void **state)
 	char path[160];
 
 	core_free(f->core);
+	sd_event_unref(f->loop);
 	store_close(f->store);
 	bus_free(f->bus);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -307,7 +323,7 @@ static void test_read_follows_the_door_mode(void **state)
 	} cases[] = {
 	    {POLICY_DOOR_CARD, true, REASON_NONE, false, true},
 	    {POLICY_DOOR_LOCKED, false, REASON_DOOR_LOCKED, false, false},
-	    /* No PIN can be entered yet: the badge alone is refused. */
+	    /* ALICE has no PIN: the badge alone is refused at once (the PIN tests below). */
 	    {POLICY_DOOR_CARD_AND_PIN, false, REASON_PIN_REQUIRED, false, false},
 	    {POLICY_DOOR_UNLOCKED, true, REASON_NONE, true, true},
 	};
@@ -534,6 +550,280 @@ static void test_a_schedule_the_calendar_cannot_vouch_for_denies(void **state)
 	assert_int_equal(decide_at(f, "2026-11-28T13:30:00Z"), REASON_INTERNAL_ERROR);
 }
 
+/* ---- card + PIN ---- */
+
+static void on_record(void *userdata, const struct event *e)
+{
+	struct fixture *f = userdata;
+
+	if (f->n_events >= sizeof(f->kinds) / sizeof(f->kinds[0]))
+		fail_msg("more events than the recorder holds");
+	snprintf(f->kinds[f->n_events], sizeof(f->kinds[0]), "%s", e->kind);
+	snprintf(f->reasons[f->n_events], sizeof(f->reasons[0]), "%s", e->reason ? e->reason : "");
+	f->seqs[f->n_events] = e->seq;
+	f->n_events++;
+}
+
+/* ALICE's PIN is pin, door cage-1 wants card + PIN, and events are recorded. */
+static void pin_setup(struct fixture *f, const char *pin)
+{
+	char hash[PIN_HASH_MAX + 1];
+
+	assert_int_equal(pin_hash(pin, hash), 0);
+	assert_int_equal(store_pin_put(f->store, "ALICE", hash, NOW_MS), 0);
+	core_door_mode_set(f->core, 0, POLICY_DOOR_CARD_AND_PIN, 0);
+	door_lock_now(core_door(f->core, 0));
+	assert_int_equal(bus_subscribe(f->bus, 0, on_record, f), 0);
+}
+
+static void present_on(struct fixture *f, unsigned reader, const char *card,
+		       struct core_decision *ret)
+{
+	struct hal_read r = {.kind = HAL_READ_WIEGAND};
+	struct wiegand_card wc;
+	int n;
+
+	assert_int_equal(wiegand_card_from_string(card, &wc), 0);
+	n = wiegand_encode(&wc, r.bits, sizeof(r.bits));
+	assert_true(n > 0);
+	r.nbits = (size_t)n;
+	core_reader_read(f->core, reader, &r, ret);
+}
+
+/* Keys on reader's keypad, as the Wiegand framer reports them. */
+static void keys(struct fixture *f, unsigned reader, const char *text)
+{
+	struct hal_read r = {.kind = HAL_READ_KEY};
+
+	for (; *text; text++) {
+		r.key = *text == '*' ? PIN_KEY_STAR : *text == '#' ? PIN_KEY_HASH : *text - '0';
+		core_reader_read(f->core, reader, &r, NULL);
+	}
+}
+
+static void expect_event(struct fixture *f, size_t i, const char *kind, const char *reason)
+{
+	if (i >= f->n_events)
+		fail_msg("event %zu: none (%zu heard)", i, f->n_events);
+	if (strcmp(f->kinds[i], kind) || strcmp(f->reasons[i], reason))
+		fail_msg("event %zu: %s %s, want %s %s", i, f->kinds[i], f->reasons[i], kind,
+			 reason);
+}
+
+static void expect_pending(struct fixture *f)
+{
+	struct core_decision d;
+
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.pending);
+	assert_false(d.granted);
+	assert_int_equal(d.reason, REASON_NONE);
+	assert_int_equal(d.seq, 0);
+	assert_string_equal(d.person, "ALICE");
+}
+
+static void test_card_and_pin_waits_then_grants_on_the_pin(void **state)
+{
+	struct fixture *f = *state;
+	struct event e;
+	struct pin_row row;
+
+	pin_setup(f, "4711");
+	expect_pending(f);
+	/* Nothing decided, nothing recorded, the lock still locked. */
+	assert_int_equal(f->n_events, 0);
+	assert_false(f->lock_released);
+	keys(f, 0, "9*4711#"); /* * clears the stray 9 */
+	assert_int_equal(f->n_events, 1);
+	expect_event(f, 0, "access.granted", "");
+	assert_true(f->lock_released);
+	assert_int_equal(store_event_get(f->store, f->seqs[0], &e), 0);
+	assert_string_equal(e.person, "ALICE");
+	assert_string_equal(e.credential, "h10301:12:3456");
+	assert_string_equal(e.reader, "cage-1-in");
+	event_clear(&e);
+	assert_int_equal(store_pin_get(f->store, "ALICE", &row), 0);
+	assert_int_equal(row.wrong_pins, 0);
+	assert_false(row.locked);
+}
+
+/* pin_attempts = 3 in the fixture: the third wrong PIN in a row is wrong_pin and locks. */
+static void test_wrong_pins_lock_until_reset(void **state)
+{
+	struct fixture *f = *state;
+	struct core_decision d;
+	struct pin_row row;
+	struct event e;
+
+	pin_setup(f, "4711");
+	/* Two wrong, then the right one: the count starts again. */
+	expect_pending(f);
+	keys(f, 0, "1111#");
+	expect_pending(f);
+	keys(f, 0, "123#"); /* too short: wrong, no check needed */
+	assert_int_equal(store_pin_get(f->store, "ALICE", &row), 0);
+	assert_int_equal(row.wrong_pins, 2);
+	expect_pending(f);
+	keys(f, 0, "4711#");
+	assert_int_equal(store_pin_get(f->store, "ALICE", &row), 0);
+	assert_int_equal(row.wrong_pins, 0);
+	expect_event(f, 0, "access.denied", "wrong_pin");
+	expect_event(f, 1, "access.denied", "wrong_pin");
+	expect_event(f, 2, "access.granted", "");
+	assert_int_equal(store_event_get(f->store, f->seqs[1], &e), 0);
+	assert_non_null(strstr(e.detail, "\"wrong_pins\":2"));
+	event_clear(&e);
+
+	for (int i = 0; i < 3; i++) {
+		expect_pending(f);
+		keys(f, 0, "0000#");
+	}
+	expect_event(f, 5, "access.denied", "wrong_pin"); /* the third: still wrong_pin */
+	assert_int_equal(store_pin_get(f->store, "ALICE", &row), 0);
+	assert_int_equal(row.wrong_pins, 3);
+	assert_true(row.locked);
+	/* From now on: pin_locked at the badge, at once, recorded. */
+	present(f, "h10301:12:3456", &d);
+	assert_false(d.pending);
+	assert_int_equal(d.reason, REASON_PIN_LOCKED);
+	assert_true(d.seq > 0);
+	expect_event(f, 6, "access.denied", "pin_locked");
+	/* A new PIN lifts the lock and the count. */
+	char hash[PIN_HASH_MAX + 1];
+	assert_int_equal(pin_hash("2580", hash), 0);
+	assert_int_equal(store_pin_put(f->store, "ALICE", hash, NOW_MS), 0);
+	expect_pending(f);
+	keys(f, 0, "2580#");
+	expect_event(f, 7, "access.granted", "");
+	assert_true(f->lock_released);
+}
+
+/* A duress PIN grants as the PIN does, and alarm.duress commits with the grant. */
+static void test_duress_pin_grants_and_raises_the_alarm(void **state)
+{
+	struct fixture *f = *state;
+	struct event plain, duress, alarm;
+
+	pin_setup(f, "4719");
+	expect_pending(f);
+	keys(f, 0, "4719#");
+	expect_pending(f);
+	keys(f, 0, "4710#"); /* 9 + 1 wraps to 0 */
+	assert_int_equal(f->n_events, 3);
+	expect_event(f, 0, "access.granted", "");
+	expect_event(f, 1, "access.granted", "");
+	expect_event(f, 2, "alarm.duress", "");
+	assert_int_equal(f->seqs[2], f->seqs[1] + 1);
+	assert_true(f->lock_released);
+	assert_int_equal(store_event_get(f->store, f->seqs[0], &plain), 0);
+	assert_int_equal(store_event_get(f->store, f->seqs[1], &duress), 0);
+	assert_int_equal(store_event_get(f->store, f->seqs[2], &alarm), 0);
+	/* Nothing in the grant tells the duress PIN from the PIN. */
+	assert_string_equal(duress.detail, plain.detail);
+	assert_null(duress.reason);
+	assert_string_equal(alarm.person, "ALICE");
+	assert_string_equal(alarm.door, "cage-1");
+	assert_int_equal(alarm.ts_ms, duress.ts_ms);
+	event_clear(&plain);
+	event_clear(&duress);
+	event_clear(&alarm);
+}
+
+static void test_pin_wait_times_out_and_stray_keys_are_counted(void **state)
+{
+	struct fixture *f = *state;
+	struct core_decision d;
+
+	pin_setup(f, "4711");
+	keys(f, 0, "12#");
+	assert_int_equal(core_keys_dropped(f->core, 0), 3);
+	assert_int_equal(core_keys_dropped(f->core, 1), 0);
+	assert_int_equal(f->n_events, 0);
+
+	expect_pending(f);
+	keys(f, 0, "47");
+	f->mono += 10000; /* pin_timeout */
+	keys(f, 0, "1");
+	expect_event(f, 0, "access.denied", "pin_required");
+	assert_int_equal(core_keys_dropped(f->core, 0), 4);
+	assert_false(f->lock_released);
+
+	/* No PIN enrolled: pin_required at once, at the badge. */
+	assert_int_equal(store_pin_clear(f->store, "ALICE"), 0);
+	present(f, "h10301:12:3456", &d);
+	assert_false(d.pending);
+	assert_int_equal(d.reason, REASON_PIN_REQUIRED);
+	assert_true(d.seq > 0);
+	expect_event(f, 1, "access.denied", "pin_required");
+}
+
+static void test_second_badge_replaces_the_waiting_one(void **state)
+{
+	struct fixture *f = *state;
+
+	pin_setup(f, "4711");
+	expect_pending(f);
+	keys(f, 0, "47");
+	expect_pending(f);
+	expect_event(f, 0, "access.denied", "pin_required");
+	keys(f, 0, "4711#");
+	expect_event(f, 1, "access.granted", "");
+	assert_int_equal(f->n_events, 2);
+}
+
+/*
+ * With the core started, the check runs on its worker: another reader's
+ * badge is decided while it runs, and the outcome arrives through the loop.
+ */
+static void test_pin_check_runs_off_the_loop(void **state)
+{
+	struct fixture *f = *state;
+	struct core_decision d;
+
+	assert_int_equal(sd_event_new(&f->loop), 0);
+	assert_int_equal(core_start(f->core, f->loop), 0);
+	assert_non_null(core_pin_worker(f->core));
+	pin_setup(f, "4711");
+	expect_pending(f);
+	keys(f, 0, "4711#");
+	assert_int_equal(f->n_events, 0); /* the check's outcome waits for the loop */
+	present_on(f, 1, "h10301:12:3457", &d);
+	assert_false(d.granted);
+	assert_int_equal(d.reason, REASON_NO_ACCESS);
+	expect_event(f, 0, "access.denied", "no_access");
+	for (int i = 0; i < 500 && f->n_events < 2; i++)
+		assert_true(sd_event_run(f->loop, 100 * 1000) >= 0);
+	expect_event(f, 1, "access.granted", "");
+	assert_true(f->lock_released);
+}
+
+/* A guard sets the door locked while a badge waits: the right PIN no longer opens it. */
+static void test_door_locked_meanwhile_wins_over_the_pin(void **state)
+{
+	struct fixture *f = *state;
+
+	pin_setup(f, "4711");
+	expect_pending(f);
+	core_door_mode_set(f->core, 0, POLICY_DOOR_LOCKED, 0);
+	keys(f, 0, "4711#");
+	expect_event(f, 0, "access.denied", "door_locked");
+	assert_false(f->lock_released);
+}
+
+/* At stop, a badge still waiting for its PIN is denied pin_required before the locks lock. */
+static void test_stop_denies_the_waiting_badge(void **state)
+{
+	struct fixture *f = *state;
+
+	pin_setup(f, "4711");
+	expect_pending(f);
+	core_stop(f->core);
+	expect_event(f, 0, "access.denied", "pin_required");
+	assert_false(f->lock_released);
+	keys(f, 0, "4711#");
+	assert_int_equal(f->n_events, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +854,19 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_a_schedule_the_calendar_cannot_vouch_for_denies,
 					    setup_utc, teardown),
+	    cmocka_unit_test_setup_teardown(test_card_and_pin_waits_then_grants_on_the_pin, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_wrong_pins_lock_until_reset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_duress_pin_grants_and_raises_the_alarm, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_pin_wait_times_out_and_stray_keys_are_counted,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_second_badge_replaces_the_waiting_one, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_pin_check_runs_off_the_loop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_door_locked_meanwhile_wins_over_the_pin, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_stop_denies_the_waiting_badge, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

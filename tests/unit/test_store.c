@@ -909,6 +909,57 @@ static void test_users(void **state)
 	assert_string_equal(names, "alice-,bob+,");
 }
 
+/*
+ * PINs (schema 12): the hash only, the count of wrong PINs and the lock;
+ * the count moves only while the hash it was checked against is still
+ * the person's; a new PIN starts afresh; the migration runs again safely.
+ */
+static void test_pins(void **state)
+{
+	static const char hash_a[] = "$argon2id$v=19$m=8192,t=3,p=1$c2FsdA$aGFzaC1h";
+	static const char hash_b[] = "$argon2id$v=19$m=8192,t=3,p=1$c2FsdA$aGFzaC1i";
+	struct fixture *f = *state;
+	struct pin_row row;
+
+	add_person(f->s, "E1");
+	assert_int_equal(store_pin_get(f->s, "E1", &row), -ENOENT);
+	assert_int_equal(store_pin_clear(f->s, "E1"), -ENOENT);
+	assert_int_equal(store_pin_put(f->s, "E1", hash_a, 5000), 0);
+	assert_int_equal(store_pin_get(f->s, "E1", &row), 0);
+	assert_string_equal(row.hash, hash_a);
+	assert_int_equal(row.wrong_pins, 0);
+	assert_false(row.locked);
+	assert_int_equal(row.set_ms, 5000);
+
+	assert_int_equal(store_pin_counters_set(f->s, "E1", hash_a, 5, true), 0);
+	assert_int_equal(store_pin_get(f->s, "E1", &row), 0);
+	assert_int_equal(row.wrong_pins, 5);
+	assert_true(row.locked);
+	/* Against another hash (a PIN replaced meanwhile) nothing moves. */
+	assert_int_equal(store_pin_counters_set(f->s, "E1", hash_b, 0, false), 0);
+	assert_int_equal(store_pin_get(f->s, "E1", &row), 0);
+	assert_true(row.locked);
+	/* A new PIN: count and lock start afresh. */
+	assert_int_equal(store_pin_put(f->s, "E1", hash_b, 6000), 0);
+	assert_int_equal(store_pin_get(f->s, "E1", &row), 0);
+	assert_string_equal(row.hash, hash_b);
+	assert_int_equal(row.wrong_pins, 0);
+	assert_false(row.locked);
+
+	/* Only a hash of ours is stored, and only for a person who exists. */
+	assert_true(store_pin_put(f->s, "E1", "4711", 7000) < 0);
+	assert_true(store_pin_put(f->s, "NOBODY", hash_a, 7000) < 0);
+
+	/* The migration again (as after an older user_version): the row stays. */
+	raw_exec(f->path, "PRAGMA user_version = 11");
+	reopen(f);
+	assert_int_equal(store_user_version(f->s), store_schema_version());
+	assert_int_equal(store_pin_get(f->s, "E1", &row), 0);
+	assert_string_equal(row.hash, hash_b);
+	assert_int_equal(store_pin_clear(f->s, "E1"), 0);
+	assert_int_equal(store_pin_get(f->s, "E1", &row), -ENOENT);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -936,6 +987,7 @@ int main(void)
 	    T(test_schedules_and_holidays),
 	    T(test_events),
 	    T(test_users),
+	    T(test_pins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
