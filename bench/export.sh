@@ -48,14 +48,19 @@ d = b.Daemon(build, ini, state, t)
 print("aeogated exec -> READY=1:            %10.1f ms; RSS %s" % (d.ready_s * 1000, b.fmt_memory(d.memory())))
 
 def timed(cmd):
-    """Runs cmd under GNU time; returns (seconds, peak RSS MiB, stdout)."""
+    """Runs cmd under GNU time; returns (seconds, peak RSS MiB, stdout, CPU seconds)."""
     tf = os.path.join(t, "time")
-    r = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", tf] + cmd,
+    r = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", "-o", tf] + cmd,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if r.returncode != 0:
         raise SystemExit("%s failed: %s" % (" ".join(cmd), r.stderr))
-    secs, kib = open(tf).read().split()[-2:]
-    return float(secs), int(kib) / 1024, r.stdout
+    secs, kib, user, sys_ = open(tf).read().split()[-4:]
+    return float(secs), int(kib) / 1024, r.stdout, float(user) + float(sys_)
+
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far, all its threads included."""
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 bad = 0
 for fmt in formats:
@@ -63,19 +68,26 @@ for fmt in formats:
     # Peak RSS of aeogated during this export alone: reset its high-water mark.
     d.reset_peak()
     t1 = time.monotonic()
-    secs, ctl_mib, text = timed([ctl, "--socket", d.socket, "audit", "export", "--format", fmt,
+    dcpu = cpu_s(d.pid)
+    secs, ctl_mib, text, ctl_cpu = timed([ctl, "--socket", d.socket, "audit", "export", "--format", fmt,
                                  "-o", out])
     wall = time.monotonic() - t1
+    dcpu = cpu_s(d.pid) - dcpu
     dm = d.memory()
     m = re.search(r": (\d+) rows of seq (\d+)-(\d+)", text)
     rows = int(m.group(1))
     size = os.path.getsize(out)
-    vsecs, v_mib, vtext = timed([ctl, "audit", "verify", out])
+    vsecs, v_mib, vtext, _ = timed([ctl, "audit", "verify", out])
     print("export %-5s %9d rows in %8.1f s = %8.0f rows/s, %7.1f MiB (%4.0f B/row)" %
           (fmt, rows, wall, rows / wall, size / 2**20, size / max(rows, 1)))
     print("export %-5s peak RSS: aeogatectl %.1f MiB; aeogated %.1f MiB (now %s)" %
           (fmt, ctl_mib, dm["hwm"], b.fmt_memory(dm)))
+    # CPU time depends less on the machine's load than wall time does.
+    print("export %-5s CPU: aeogatectl %.2f s, aeogated %.2f s = %.2f µs per row" %
+          (fmt, ctl_cpu, dcpu, (ctl_cpu + dcpu) * 1e6 / max(rows, 1)))
     b.goal("export %s" % fmt, rows / wall, "rows/s", b.AT_LEAST, 500000)
+    b.beside("export %s CPU per row, both processes" % fmt, (ctl_cpu + dcpu) * 1e6 / max(rows, 1),
+             "µs", "user + sys of aeogatectl and aeogated; less load-sensitive than rows/s")
     b.beside("export %s peak RSS aeogatectl" % fmt, ctl_mib, "MiB", "must stay constant with size")
     b.beside("export %s peak RSS aeogated" % fmt, dm["hwm"], "MiB", "must stay constant with size")
     print("verify %-5s %9d rows in %8.1f s = %8.0f rows/s (offline); peak RSS %.1f MiB; %s" %
