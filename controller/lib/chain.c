@@ -70,9 +70,8 @@ char *audit_canonical(const struct event *e)
 	return audit_canonical_reference(e);
 }
 
-/* SHA-256 of a || b through OpenSSL (the CPU's SHA instructions where it has them). */
-static int sha256_two(const void *a, size_t an, const void *b, size_t bn,
-		      unsigned char out[SHA256_DIGEST_LENGTH])
+int chain_sha256_two(const void *a, size_t an, const void *b, size_t bn,
+		     unsigned char out[SHA256_DIGEST_LENGTH])
 {
 	static _Thread_local EVP_MD_CTX *ctx;
 	static _Thread_local EVP_MD *md;
@@ -107,7 +106,7 @@ int audit_hash(const char *prev, const struct event *e, char ret_hash[EVENT_HASH
 			return -ENOMEM;
 		n = (int)strlen(slow);
 	}
-	r = sha256_two(prev_bin, sizeof(prev_bin), canon, (size_t)n, out);
+	r = chain_sha256_two(prev_bin, sizeof(prev_bin), canon, (size_t)n, out);
 	free(slow);
 	if (r < 0)
 		return r;

@@ -87,6 +87,31 @@ int export_write_header(FILE *f, enum export_format fmt);
 int export_write_row(FILE *f, enum export_format fmt, const json_t *row);
 
 /*
+ * Rows written straight from the event into a buffer, for streamed
+ * exports: byte for byte what export_write_row writes for the event's JSON
+ * object, without building it. Rows the direct writer cannot be sure of (a
+ * detail that is not already canonical JSON, text that is not UTF-8, a
+ * control character in a JSONL string) go through export_write_row itself
+ * and are counted in slow_rows. The buffer grows to hold what is appended
+ * (the caller empties it by setting len to 0), up to AEOGATE_EXPORT_FRAME_MAX.
+ */
+struct export_buf {
+	char *p;
+	size_t len, cap;
+	uint64_t slow_rows;
+	/* The last second formatted as "YYYY-MM-DDTHH:MM:SS.": rows come in time order. */
+	int64_t ts_secs;
+	bool ts_valid;
+	char ts_prefix[20];
+};
+void export_buf_free(struct export_buf *b);
+/* The CSV header row (nothing for JSONL); -E2BIG, -ENOMEM. */
+int export_header_format(struct export_buf *b, enum export_format fmt);
+/* One row with its export_chain value; -E2BIG, -ENOMEM. */
+int export_row_format(struct export_buf *b, enum export_format fmt, const struct event *e,
+		      const char chain[EVENT_HASH_HEX]);
+
+/*
  * Reads one RFC 4180 record (quoted cells may hold commas, quotes and line
  * breaks) into buf, pointing fields[] into it. Returns the number of
  * fields, 0 at end of file, -EMSGSIZE over buflen or max fields, -EBADMSG

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "export.h"
 #include "util.h"
 
@@ -215,7 +216,9 @@ void export_chain_next(const char prev[EVENT_HASH_HEX], int64_t seq, const char 
 	int n;
 
 	n = snprintf(text, sizeof(text), "%s\n%lld\n%s\n", prev, (long long)seq, hash ? hash : "");
-	crypto_hash_sha256(out, (const unsigned char *)text, (size_t)n);
+	/* OpenSSL's SHA-256 (the CPU's instructions), libsodium's if it cannot: the same digest. */
+	if (chain_sha256_two(text, (size_t)n, "", 0, out) < 0)
+		crypto_hash_sha256(out, (const unsigned char *)text, (size_t)n);
 	sodium_bin2hex(ret, EVENT_HASH_HEX, out, sizeof(out));
 }
 
@@ -293,6 +296,289 @@ int export_write_row(FILE *f, enum export_format fmt, const json_t *row)
 			return r;
 	}
 	return 0;
+}
+
+/* ---- rows straight from the event (streamed exports) ---- */
+
+void export_buf_free(struct export_buf *b)
+{
+	free(b->p);
+	*b = (struct export_buf){0};
+}
+
+/* Room for n more bytes; the buffer never shrinks. */
+static int buf_reserve(struct export_buf *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->cap - b->len >= n)
+		return 0;
+	if (b->len + n > AEOGATE_EXPORT_FRAME_MAX)
+		return -E2BIG;
+	cap = b->cap ? b->cap : 64 * 1024;
+	while (cap < b->len + n)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p)
+		return -ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+/* Appends without a check: the caller reserved room. */
+static inline void buf_put(struct export_buf *b, const char *s, size_t n)
+{
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+int export_header_format(struct export_buf *b, enum export_format fmt)
+{
+	static const char header[] = EXPORT_CSV_HEADER "\r\n";
+	int r;
+
+	if (fmt != EXPORT_CSV)
+		return 0;
+	if ((r = buf_reserve(b, sizeof(header) - 1)) < 0)
+		return r;
+	buf_put(b, header, sizeof(header) - 1);
+	return 0;
+}
+
+/* The reference: the event's JSON object through the writer of paged exports. */
+static int row_reference(struct export_buf *b, enum export_format fmt, const struct event *e,
+			 const char chain[EVENT_HASH_HEX])
+{
+	json_t *row = event_to_json(e);
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f;
+	int r;
+
+	if (!row)
+		return -ENOMEM;
+	json_object_set_new(row, "export_chain", json_string(chain));
+	f = open_memstream(&text, &n);
+	if (!f) {
+		json_decref(row);
+		return -ENOMEM;
+	}
+	r = export_write_row(f, fmt, row);
+	json_decref(row);
+	if (fclose(f) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r == 0 && (r = buf_reserve(b, n)) == 0)
+		buf_put(b, text, n);
+	free(text);
+	return r;
+}
+
+/* The decimal digits of v into out (at least 21 bytes); their count. */
+static size_t fmt_int(char *out, int64_t v)
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n = 0, len = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		out[len++] = '-';
+	while (n)
+		out[len++] = tmp[--n];
+	return len;
+}
+
+/*
+ * ts as time_format_ms writes it; the date and time of day are formatted
+ * once per second (rows come in time order), only the milliseconds per row.
+ */
+static size_t fmt_ts(struct export_buf *b, int64_t ms, char out[32])
+{
+	int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+	int frac = (int)(ms - secs * 1000);
+
+	if (!b->ts_valid || b->ts_secs != secs) {
+		char full[32];
+
+		time_format_ms(secs * 1000, full, sizeof(full));
+		/* "invalid" (a time gmtime cannot take) is not cached: the reference says it too.
+		 */
+		if (strlen(full) != 24)
+			return (size_t)snprintf(out, 32, "%s", full);
+		memcpy(b->ts_prefix, full, 20); /* YYYY-MM-DDTHH:MM:SS. */
+		b->ts_secs = secs;
+		b->ts_valid = true;
+	}
+	memcpy(out, b->ts_prefix, 20);
+	out[20] = (char)('0' + frac / 100);
+	out[21] = (char)('0' + frac / 10 % 10);
+	out[22] = (char)('0' + frac % 10);
+	out[23] = 'Z';
+	return 24;
+}
+
+/*
+ * A CSV cell as csv_cell writes it, or -EAGAIN for text the reference
+ * would not keep (not UTF-8: jansson refuses the string, the cell drops).
+ */
+static int csv_fast(struct export_buf *b, const char *v, bool last)
+{
+	size_t n = 0, quotes = 0;
+	bool quote = false, high = false;
+	int r;
+
+	if (v) {
+		n = strlen(v);
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)v[i];
+
+			quotes += c == '"';
+			quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
+			high |= c >= 0x80;
+		}
+		if (high && !event_text_is_utf8(v, n))
+			return -EAGAIN;
+	}
+	if ((r = buf_reserve(b, n + quotes + 5)) < 0)
+		return r;
+	if (v) {
+		if (quote)
+			buf_put(b, "\"", 1);
+		if (n && strchr("=+-@\t\r'", v[0]))
+			buf_put(b, "'", 1);
+		if (!quotes) {
+			buf_put(b, v, n);
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				if (v[i] == '"')
+					b->p[b->len++] = '"';
+				b->p[b->len++] = v[i];
+			}
+		}
+		if (quote)
+			buf_put(b, "\"", 1);
+	}
+	/* RFC 4180: records end in CRLF. */
+	if (last)
+		buf_put(b, "\r\n", 2);
+	else
+		buf_put(b, ",", 1);
+	return 0;
+}
+
+/* A JSON string as jansson dumps it, or -EAGAIN for what needs more than \" and \\. */
+static int json_fast(struct export_buf *b, const char *name, size_t name_n, const char *v)
+{
+	size_t n, esc = 0;
+	bool high = false;
+	int r;
+
+	if (!v) {
+		if ((r = buf_reserve(b, name_n + 4)) < 0)
+			return r;
+		buf_put(b, name, name_n);
+		buf_put(b, "null", 4);
+		return 0;
+	}
+	n = strlen(v);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20)
+			return -EAGAIN; /* jansson's \n, \uXXXX forms: the reference writes them */
+		esc += c == '"' || c == '\\';
+		high |= c >= 0x80;
+	}
+	if (high && !event_text_is_utf8(v, n))
+		return -EAGAIN;
+	if ((r = buf_reserve(b, name_n + n + esc + 2)) < 0)
+		return r;
+	buf_put(b, name, name_n);
+	b->p[b->len++] = '"';
+	if (!esc) {
+		buf_put(b, v, n);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			if (v[i] == '"' || v[i] == '\\')
+				b->p[b->len++] = '\\';
+			b->p[b->len++] = v[i];
+		}
+	}
+	b->p[b->len++] = '"';
+	return 0;
+}
+
+static int row_fast(struct export_buf *b, enum export_format fmt, const struct event *e,
+		    const char chain[EVENT_HASH_HEX])
+{
+	char seq[24], ts[32];
+	size_t seq_n = fmt_int(seq, e->seq), ts_n;
+	int r;
+
+	seq[seq_n] = '\0';
+	ts_n = fmt_ts(b, e->ts_ms, ts);
+	ts[ts_n] = '\0';
+	if (e->detail && !event_detail_is_canonical(e->detail))
+		return -EAGAIN;
+	if (fmt == EXPORT_CSV) {
+		const char *cells[EXPORT_CSV_COLS] = {
+		    seq,	   ts,	      e->kind,	 e->door, e->reader, e->zone, e->person,
+		    e->credential, e->reason, e->detail, e->prev, e->hash,   chain};
+
+		/* The detail is canonical: copied as the reference would dump it. */
+		for (size_t i = 0; i < EXPORT_CSV_COLS; i++)
+			if ((r = csv_fast(b, cells[i], i == EXPORT_CSV_COLS - 1)) < 0)
+				return r;
+		return 0;
+	}
+	/* The JSONL line: event_to_json's order, then export_chain. */
+#define KEY(k) (",\"" k "\":"), sizeof(",\"" k "\":") - 1
+	if ((r = buf_reserve(b, 16 + seq_n)) < 0)
+		return r;
+	buf_put(b, "{\"seq\":", 7);
+	buf_put(b, seq, seq_n);
+	if ((r = json_fast(b, KEY("ts"), ts)) < 0 || (r = json_fast(b, KEY("kind"), e->kind)) < 0 ||
+	    (r = json_fast(b, KEY("door"), e->door)) < 0 ||
+	    (r = json_fast(b, KEY("reader"), e->reader)) < 0 ||
+	    (r = json_fast(b, KEY("zone"), e->zone)) < 0 ||
+	    (r = json_fast(b, KEY("person"), e->person)) < 0 ||
+	    (r = json_fast(b, KEY("credential"), e->credential)) < 0 ||
+	    (r = json_fast(b, KEY("reason"), e->reason)) < 0)
+		return r;
+	if (e->detail) {
+		size_t n = strlen(e->detail);
+
+		if ((r = buf_reserve(b, n + 16)) < 0)
+			return r;
+		buf_put(b, KEY("detail"));
+		buf_put(b, e->detail, n);
+	}
+	if ((r = json_fast(b, KEY("prev"), e->prev)) < 0 ||
+	    (r = json_fast(b, KEY("hash"), e->hash)) < 0 ||
+	    (r = json_fast(b, KEY("export_chain"), chain)) < 0 || (r = buf_reserve(b, 2)) < 0)
+		return r;
+#undef KEY
+	buf_put(b, "}\n", 2);
+	return 0;
+}
+
+int export_row_format(struct export_buf *b, enum export_format fmt, const struct event *e,
+		      const char chain[EVENT_HASH_HEX])
+{
+	size_t start = b->len;
+	int r = row_fast(b, fmt, e, chain);
+
+	if (r != -EAGAIN)
+		return r;
+	/* What the direct writer declines, the reference writes: the same bytes, slower. */
+	b->len = start;
+	b->slow_rows++;
+	return row_reference(b, fmt, e, chain);
 }
 
 /* ---- reading ---- */
