@@ -95,6 +95,7 @@ struct ctl_stream {
 	const struct ctl_stream_ops *ops;
 	void *job;
 	json_t *id;
+	char id_text[32]; /* the id as the thread writes it in the reply */
 	char op[64];
 	char operator_id[96];
 	int fd;	       /* the connection's, not ours */
@@ -105,7 +106,8 @@ struct ctl_stream {
 	atomic_bool finished;
 	int result;
 	uint64_t bytes;
-	bool broken; /* the transport failed: the peer may hold half a frame */
+	bool broken;  /* the transport failed: the peer may hold half a frame */
+	bool replied; /* the thread sent the reply: frames and a trailer follow */
 	struct ctl_stream *next;
 };
 
@@ -474,6 +476,21 @@ static bool handle_line(struct ctl_conn *c, const char *line, size_t len)
 		ctl_fail(&req, "internal", "%s failed", o->name);
 
 reply:
+	if (req.stream && !req.error_code) {
+		/* The reply comes from the stream's thread once earlier replies have left. */
+		json_decref(result);
+		c->stream = req.stream;
+		c->stream->conn = c;
+		c->stream->id = id ? json_incref(id) : NULL;
+		if (json_is_integer(id))
+			snprintf(c->stream->id_text, sizeof(c->stream->id_text),
+				 "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+		else
+			snprintf(c->stream->id_text, sizeof(c->stream->id_text), "null");
+		json_decref(req.args);
+		json_decref(msg);
+		return keep;
+	}
 	if (req.deferred && !req.error_code) {
 		/* The reply comes later; stop reading until it has been sent. */
 		json_decref(result);
@@ -512,13 +529,6 @@ reply:
 			free(text);
 		}
 		json_decref(reply);
-		if (req.stream) {
-			/* Frames follow once this reply has left (conn_settle). */
-			c->stream = req.stream;
-			c->stream->conn = c;
-			c->stream->id = id ? json_incref(id) : NULL;
-			req.stream = NULL;
-		}
 		if (req.follow) {
 			/* Followers are bounded by bytes queued, not by the timeout. */
 			sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
@@ -634,7 +644,7 @@ static void conn_settle(struct ctl_conn *c)
 		conn_free(c);
 		return;
 	}
-	/* The reply before the frames has left: the stream may begin. */
+	/* Earlier replies have left: the stream may begin, its reply first. */
 	if (c->stream && !out_pending(c)) {
 		stream_launch(c);
 		return;
@@ -1138,6 +1148,33 @@ static int stream_send(struct ctl_stream *st, struct iovec *iov, int n)
 	return 0;
 }
 
+int ctl_stream_reply(struct ctl_stream *st, const json_t *result)
+{
+	char *text = json_dumps(result, JSON_COMPACT);
+	char head[64];
+	struct iovec iov[3];
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	if (st->replied || st->broken) {
+		free(text);
+		return -EINVAL;
+	}
+	iov[0].iov_base = head;
+	iov[0].iov_len =
+	    (size_t)snprintf(head, sizeof(head), "{\"id\":%s,\"ok\":true,\"result\":", st->id_text);
+	iov[1].iov_base = text;
+	iov[1].iov_len = strlen(text);
+	iov[2].iov_base = "}\n";
+	iov[2].iov_len = 2;
+	/* Whatever happens next, the peer may have part of the reply: no other reply fits. */
+	st->replied = true;
+	r = stream_send(st, iov, 3);
+	free(text);
+	return r;
+}
+
 int ctl_stream_write(struct ctl_stream *st, const void *p, size_t n)
 {
 	char head[24];
@@ -1145,6 +1182,8 @@ int ctl_stream_write(struct ctl_stream *st, const void *p, size_t n)
 
 	if (st->broken)
 		return -EPIPE;
+	if (!st->replied)
+		return -EINVAL;
 	if (n == 0)
 		return 0; /* "0\n" is the end, written once by the thread itself */
 	iov[0].iov_base = head;
@@ -1163,7 +1202,7 @@ static void *stream_main(void *userdata)
 
 	r = st->ops->run(st->job, st);
 	/* The end of the frames, also after a failure: the trailer says what it was. */
-	if (!st->broken) {
+	if (st->replied && !st->broken) {
 		t = stream_send(st, &end, 1);
 		if (r >= 0)
 			r = t;
@@ -1191,11 +1230,9 @@ static void stream_launch(struct ctl_conn *c)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	st->started = true;
 	if (e) {
-		/* No thread: end at once, as if run had failed; the loop sends the end. */
+		/* No thread: end at once, as if run had failed before its reply. */
 		st->result = -e;
 		st->joined = true;
-		st->broken = true;
-		out_append(c, "0\n", 2);
 		atomic_store(&st->finished, true);
 		stream_end(st);
 	}

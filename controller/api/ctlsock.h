@@ -43,7 +43,7 @@ struct ctl_request {
 	int64_t follow_since;
 	/* Set by ctl_defer: the reply comes later, through ctl_deferred_*. */
 	struct ctl_deferred *deferred;
-	/* Set by ctl_stream_start: after the reply the connection carries a stream. */
+	/* Set by ctl_stream_start: the connection carries a stream, reply included. */
 	struct ctl_stream *stream;
 };
 
@@ -114,18 +114,22 @@ void ctl_deferred_fail(struct ctl_deferred *d, const char *code, const char *fmt
 
 /*
  * Bulk streams (docs/control-socket.md, "Streams"): an op whose result is
- * data too large for a reply (an export) answers with an ordinary reply,
- * then the connection carries the data as frames ("N\n" and N bytes; "0\n"
- * ends them), then one more reply line, the trailer, with the same id. The
- * data is produced on a thread of its own (run), which writes straight to
- * the socket and waits for the peer to read: nothing is queued in memory
- * beyond one frame, and a peer that reads slowly slows only its stream. A
- * peer that reads nothing for the socket timeout, or goes away, stops it.
- * The loop never waits for the thread, and reads no further request of
- * the connection until the trailer is sent.
+ * data too large for a reply (an export) gets an ordinary reply, then the
+ * connection carries the data as frames ("N\n" and N bytes; "0\n" ends
+ * them), then one more reply line, the trailer, with the same id. All of
+ * it but the trailer is produced on a thread of its own (run), which
+ * writes straight to the socket and waits for the peer to read: nothing is
+ * queued in memory beyond one frame, and a peer that reads slowly slows
+ * only its stream; one that reads nothing for the socket timeout, or goes
+ * away, stops it. The loop never waits for the thread, and reads no
+ * further request of the connection until the trailer is sent.
  */
 struct ctl_stream_ops {
-	/* On the stream's thread: writes the data through ctl_stream_write; 0 or negative errno. */
+	/*
+	 * On the stream's thread: ctl_stream_reply first, then the data through
+	 * ctl_stream_write; 0 or negative errno. Failing before the reply, the
+	 * error is the only reply; after it, the trailer.
+	 */
 	int (*run)(void *job, struct ctl_stream *st);
 	/*
 	 * On the loop once run returned r, or the transport failed (-EPIPE: the
@@ -138,14 +142,16 @@ struct ctl_stream_ops {
 };
 
 /*
- * Inside a handler: after its reply the connection streams job (owned by
- * the stream from now on, freed with ops->free whatever happens). The
- * handler then returns 0 with its result, the reply that precedes the
- * frames. -EBUSY when AEOGATE_EXPORT_STREAMS_MAX streams run (job is not
- * taken), -ENOMEM.
+ * Inside a handler: the reply and what follows come from job's run (job is
+ * the stream's from now on, freed with ops->free whatever happens). The
+ * handler then returns 0 with no result. -EBUSY when
+ * AEOGATE_EXPORT_STREAMS_MAX streams run (job is not taken), -ENOMEM.
  */
 int ctl_stream_start(struct ctl_request *req, const struct ctl_stream_ops *ops, void *job);
-/* On the stream's thread: one frame of n > 0 bytes. 0, -EPIPE, -ETIMEDOUT or -ECANCELED. */
+/* On the stream's thread, once: the ok reply with result (borrowed). 0 or as ctl_stream_write. */
+int ctl_stream_reply(struct ctl_stream *st, const json_t *result);
+/* On the stream's thread, after the reply: one frame of n bytes. 0, -EPIPE, -ETIMEDOUT or
+ * -ECANCELED. */
 int ctl_stream_write(struct ctl_stream *st, const void *p, size_t n);
 
 /* Counters for status and tests: requests refused (malformed, too large, denied). */

@@ -224,12 +224,30 @@ struct export_job {
 	char report[AEOGATE_ID_MAX + 1]; /* "" when none */
 	char operator_id[96];
 	uint64_t slow_rows;
-	char what[256]; /* what run could not read */
+	char what[256];		   /* what run could not read */
+	struct ctl_stream *stream; /* on the thread */
 };
 
 static int export_job_write(void *userdata, const char *p, size_t n)
 {
-	return ctl_stream_write(userdata, p, n);
+	struct export_job *j = userdata;
+
+	return ctl_stream_write(j->stream, p, n);
+}
+
+/* The range is fixed (in the thread's snapshot): the reply, as audit.export_begin's. */
+static int export_job_begun(void *userdata)
+{
+	struct export_job *j = userdata;
+	json_t *res =
+	    json_pack("{s:o,s:I,s:I,s:s,s:s,s:s}", "filter", export_filter_to_json(&j->x.filter),
+		      "range_first", (json_int_t)j->x.range_first, "range_last",
+		      (json_int_t)j->x.range_last, "first_prev", j->first_prev, "last_hash",
+		      j->last_hash, "format", export_format_name(j->fmt));
+	int r = res ? ctl_stream_reply(j->stream, res) : -ENOMEM;
+
+	json_decref(res);
+	return r;
 }
 
 /* On the stream's thread: its own read-only connection, the rows straight to the socket. */
@@ -237,8 +255,10 @@ static int export_job_run(void *job, struct ctl_stream *st)
 {
 	struct export_job *j = job;
 
+	j->stream = st;
 	return audit_export_stream(j->db_path, &j->x, j->fmt, j->first_prev, j->last_hash,
-				   export_job_write, st, &j->slow_rows, j->what, sizeof(j->what));
+				   export_job_begun, export_job_write, j, &j->slow_rows, j->what,
+				   sizeof(j->what));
 }
 
 static json_t *export_job_finish(void *job, int r, const char **ret_code, char *msg, size_t len)
@@ -277,7 +297,7 @@ static json_t *export_job_finish(void *job, int r, const char **ret_code, char *
 	default:
 		*ret_code = r == -ENOSPC || r == -EIO || r == -EBUSY || r == -EPROTO ? "unavailable"
 										     : "internal";
-		snprintf(msg, len, "%s: %s", j->what, strerror(-r));
+		snprintf(msg, len, "%s (%s)", j->what[0] ? j->what : "export", strerror(-r));
 		return NULL;
 	}
 }
@@ -299,8 +319,7 @@ static const struct ctl_stream_ops export_stream_ops = {
 static int op_export_stream(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
-	struct audit *a = core_audit(c);
-	const char *format = NULL, *report = NULL, *what = "export", *path;
+	const char *format = NULL, *report = NULL, *path;
 	struct export_job *j;
 	int r;
 
@@ -321,11 +340,6 @@ static int op_export_stream(struct ctl_request *req, json_t **ret)
 			 "the database is in memory: nothing to stream");
 		goto err;
 	}
-	r = audit_export_begin(a, &j->x, j->first_prev, j->last_hash, &what);
-	if (r < 0) {
-		ops_store_error(req, r, what);
-		goto err;
-	}
 	snprintf(j->report, sizeof(j->report), "%s", report ? report : "");
 	snprintf(j->operator_id, sizeof(j->operator_id), "%s", req->operator_id);
 	j->db_path = strdup(path);
@@ -333,14 +347,9 @@ static int op_export_stream(struct ctl_request *req, json_t **ret)
 		ctl_fail(req, "internal", "out of memory");
 		goto err;
 	}
-	*ret = json_pack("{s:o,s:I,s:I,s:s,s:s,s:s}", "filter", export_filter_to_json(&j->x.filter),
-			 "range_first", (json_int_t)j->x.range_first, "range_last",
-			 (json_int_t)j->x.range_last, "first_prev", j->first_prev, "last_hash",
-			 j->last_hash, "format", export_format_name(j->fmt));
-	r = *ret ? ctl_stream_start(req, &export_stream_ops, j) : -ENOMEM;
+	/* The range, its rows and the reply come from the stream's thread. */
+	r = ctl_stream_start(req, &export_stream_ops, j);
 	if (r < 0) {
-		json_decref(*ret);
-		*ret = NULL;
 		if (r == -EBUSY)
 			ctl_fail(req, "unavailable",
 				 "%d exports are streaming already; try again when one is done",
@@ -349,6 +358,7 @@ static int op_export_stream(struct ctl_request *req, json_t **ret)
 			ctl_fail(req, "internal", "cannot start the stream: %s", strerror(-r));
 		goto err;
 	}
+	*ret = NULL;
 	return 0;
 err:
 	export_job_free(j);
