@@ -99,10 +99,10 @@ struct export_buf {
 	char *p;
 	size_t len, cap;
 	uint64_t slow_rows;
-	/* The last second formatted as "YYYY-MM-DDTHH:MM:SS.": rows come in time order. */
-	int64_t ts_secs;
+	/* The last day formatted, "YYYY-MM-DDT": rows come in time order. */
+	int64_t ts_day;
 	bool ts_valid;
-	char ts_prefix[20];
+	char ts_date[11];
 };
 void export_buf_free(struct export_buf *b);
 /* The CSV header row (nothing for JSONL); -E2BIG, -ENOMEM. */

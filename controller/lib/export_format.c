@@ -208,18 +208,51 @@ int export_filter_from_json(const json_t *j, struct export_filter *ret, char *er
 	return 0;
 }
 
+static const char hex_digits[] = "0123456789abcdef";
+
 void export_chain_next(const char prev[EVENT_HASH_HEX], int64_t seq, const char *hash,
 		       char ret[EVENT_HASH_HEX])
 {
 	unsigned char out[crypto_hash_sha256_BYTES];
-	char text[2 * EVENT_HASH_HEX + 32];
-	int n;
+	char text[2 * EVENT_HASH_HEX + 32], digits[24];
+	size_t n = strnlen(prev, EVENT_HASH_HEX - 1), hn = hash ? strlen(hash) : 0, dn;
 
-	n = snprintf(text, sizeof(text), "%s\n%lld\n%s\n", prev, (long long)seq, hash ? hash : "");
+	/* "<prev>\n<seq>\n<hash>\n", built without printf: this runs once per exported row. */
+	if (n + hn + 24 > sizeof(text)) {
+		n = (size_t)snprintf(text, sizeof(text), "%s\n%lld\n%s\n", prev, (long long)seq,
+				     hash ? hash : "");
+		if (n >= sizeof(text))
+			n = sizeof(text) - 1;
+	} else {
+		size_t u = 0;
+		uint64_t v = seq < 0 ? (uint64_t)0 - (uint64_t)seq : (uint64_t)seq;
+
+		dn = 0;
+		do {
+			digits[dn++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		memcpy(text, prev, n);
+		u = n;
+		text[u++] = '\n';
+		if (seq < 0)
+			text[u++] = '-';
+		while (dn)
+			text[u++] = digits[--dn];
+		text[u++] = '\n';
+		memcpy(text + u, hash, hn);
+		u += hn;
+		text[u++] = '\n';
+		n = u;
+	}
 	/* OpenSSL's SHA-256 (the CPU's instructions), libsodium's if it cannot: the same digest. */
-	if (chain_sha256_two(text, (size_t)n, "", 0, out) < 0)
-		crypto_hash_sha256(out, (const unsigned char *)text, (size_t)n);
-	sodium_bin2hex(ret, EVENT_HASH_HEX, out, sizeof(out));
+	if (chain_sha256_two(text, n, "", 0, out) < 0)
+		crypto_hash_sha256(out, (const unsigned char *)text, n);
+	for (size_t i = 0; i < sizeof(out); i++) {
+		ret[2 * i] = hex_digits[out[i] >> 4];
+		ret[2 * i + 1] = hex_digits[out[i] & 15];
+	}
+	ret[2 * sizeof(out)] = '\0';
 }
 
 /* ---- writing ---- */
@@ -394,32 +427,110 @@ static size_t fmt_int(char *out, int64_t v)
 }
 
 /*
- * ts as time_format_ms writes it; the date and time of day are formatted
- * once per second (rows come in time order), only the milliseconds per row.
+ * ts as time_format_ms writes it; the date is formatted once per day (rows
+ * come in time order), the time of day and milliseconds per row by hand.
  */
 static size_t fmt_ts(struct export_buf *b, int64_t ms, char out[32])
 {
 	int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-	int frac = (int)(ms - secs * 1000);
+	int64_t day = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+	int frac = (int)(ms - secs * 1000), tod = (int)(secs - day * 86400);
 
-	if (!b->ts_valid || b->ts_secs != secs) {
+	if (!b->ts_valid || b->ts_day != day) {
 		char full[32];
 
-		time_format_ms(secs * 1000, full, sizeof(full));
+		time_format_ms(day * 86400 * 1000, full, sizeof(full));
 		/* "invalid" (a time gmtime cannot take) is not cached: the reference says it too.
 		 */
-		if (strlen(full) != 24)
-			return (size_t)snprintf(out, 32, "%s", full);
-		memcpy(b->ts_prefix, full, 20); /* YYYY-MM-DDTHH:MM:SS. */
-		b->ts_secs = secs;
+		if (strlen(full) != 24) {
+			time_format_ms(ms, out, 32);
+			return strlen(out);
+		}
+		memcpy(b->ts_date, full, 11); /* YYYY-MM-DDT */
+		b->ts_day = day;
 		b->ts_valid = true;
 	}
-	memcpy(out, b->ts_prefix, 20);
+	memcpy(out, b->ts_date, 11);
+	out[11] = (char)('0' + tod / 36000);
+	out[12] = (char)('0' + tod / 3600 % 10);
+	out[13] = ':';
+	out[14] = (char)('0' + tod % 3600 / 600);
+	out[15] = (char)('0' + tod % 600 / 60);
+	out[16] = ':';
+	out[17] = (char)('0' + tod % 60 / 10);
+	out[18] = (char)('0' + tod % 10);
+	out[19] = '.';
 	out[20] = (char)('0' + frac / 100);
 	out[21] = (char)('0' + frac / 10 % 10);
 	out[22] = (char)('0' + frac % 10);
 	out[23] = 'Z';
 	return 24;
+}
+
+/* What a byte asks of the writers: one table lookup per byte of every cell. */
+enum {
+	B_QUOTE = 1,  /* , " CR LF: a CSV cell that holds one is quoted */
+	B_DQUOTE = 2, /* ": doubled in CSV, escaped in JSON */
+	B_BSLASH = 4, /* \: escaped in JSON */
+	B_CTL = 8,    /* below 0x20: JSON needs jansson's escapes */
+	B_HIGH = 16,  /* not ASCII: the text must be checked as UTF-8 */
+	B_NUL = 32,   /* the end */
+};
+
+static const unsigned char byte_class[256] = {
+    [0] = B_NUL,
+    [1 ... 9] = B_CTL,
+    ['\n'] = B_CTL | B_QUOTE,
+    [11 ... 12] = B_CTL,
+    ['\r'] = B_CTL | B_QUOTE,
+    [14 ... 0x1f] = B_CTL,
+    [','] = B_QUOTE,
+    ['"'] = B_QUOTE | B_DQUOTE,
+    ['\\'] = B_BSLASH,
+    [0x80 ... 0xff] = B_HIGH,
+};
+
+/* One pass over a text: its length, the classes it holds, its quotes and backslashes. */
+struct text_scan {
+	size_t n, dquotes, bslashes;
+	unsigned classes;
+};
+
+static inline void text_scan(const char *v, struct text_scan *t)
+{
+	const unsigned char *u = (const unsigned char *)v;
+	size_t i = 0, dq = 0, bs = 0;
+	unsigned cls = 0;
+
+	for (;; i++) {
+		unsigned k = byte_class[u[i]];
+
+		if (__builtin_expect(!k, 1))
+			continue;
+		if (k & B_NUL)
+			break;
+		cls |= k;
+		dq += (k & B_DQUOTE) != 0;
+		bs += (k & B_BSLASH) != 0;
+	}
+	*t = (struct text_scan){.n = i, .dquotes = dq, .bslashes = bs, .classes = cls};
+}
+
+/* A spreadsheet takes a cell starting with one of these for a formula (csv_cell). */
+static inline bool csv_formula_start(char c)
+{
+	switch (c) {
+	case '=':
+	case '+':
+	case '-':
+	case '@':
+	case '\t':
+	case '\r':
+	case '\'':
+		return true;
+	default:
+		return false;
+	}
 }
 
 /*
@@ -428,33 +539,27 @@ static size_t fmt_ts(struct export_buf *b, int64_t ms, char out[32])
  */
 static int csv_fast(struct export_buf *b, const char *v, bool last)
 {
-	size_t n = 0, quotes = 0;
-	bool quote = false, high = false;
+	struct text_scan t = {0};
+	bool quote;
 	int r;
 
 	if (v) {
-		n = strlen(v);
-		for (size_t i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)v[i];
-
-			quotes += c == '"';
-			quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
-			high |= c >= 0x80;
-		}
-		if (high && !event_text_is_utf8(v, n))
+		text_scan(v, &t);
+		if ((t.classes & B_HIGH) && !event_text_is_utf8(v, t.n))
 			return -EAGAIN;
 	}
-	if ((r = buf_reserve(b, n + quotes + 5)) < 0)
+	if ((r = buf_reserve(b, t.n + t.dquotes + 5)) < 0)
 		return r;
 	if (v) {
+		quote = t.classes & B_QUOTE;
 		if (quote)
 			buf_put(b, "\"", 1);
-		if (n && strchr("=+-@\t\r'", v[0]))
+		if (csv_formula_start(v[0]))
 			buf_put(b, "'", 1);
-		if (!quotes) {
-			buf_put(b, v, n);
+		if (!t.dquotes) {
+			buf_put(b, v, t.n);
 		} else {
-			for (size_t i = 0; i < n; i++) {
+			for (size_t i = 0; i < t.n; i++) {
 				if (v[i] == '"')
 					b->p[b->len++] = '"';
 				b->p[b->len++] = v[i];
@@ -474,8 +579,8 @@ static int csv_fast(struct export_buf *b, const char *v, bool last)
 /* A JSON string as jansson dumps it, or -EAGAIN for what needs more than \" and \\. */
 static int json_fast(struct export_buf *b, const char *name, size_t name_n, const char *v)
 {
-	size_t n, esc = 0;
-	bool high = false;
+	struct text_scan t;
+	size_t esc;
 	int r;
 
 	if (!v) {
@@ -485,25 +590,19 @@ static int json_fast(struct export_buf *b, const char *name, size_t name_n, cons
 		buf_put(b, "null", 4);
 		return 0;
 	}
-	n = strlen(v);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (c < 0x20)
-			return -EAGAIN; /* jansson's \n, \uXXXX forms: the reference writes them */
-		esc += c == '"' || c == '\\';
-		high |= c >= 0x80;
-	}
-	if (high && !event_text_is_utf8(v, n))
+	text_scan(v, &t);
+	/* Control characters: jansson's \n, \uXXXX forms, which the reference writes. */
+	if ((t.classes & B_CTL) || ((t.classes & B_HIGH) && !event_text_is_utf8(v, t.n)))
 		return -EAGAIN;
-	if ((r = buf_reserve(b, name_n + n + esc + 2)) < 0)
+	esc = t.dquotes + t.bslashes;
+	if ((r = buf_reserve(b, name_n + t.n + esc + 2)) < 0)
 		return r;
 	buf_put(b, name, name_n);
 	b->p[b->len++] = '"';
 	if (!esc) {
-		buf_put(b, v, n);
+		buf_put(b, v, t.n);
 	} else {
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < t.n; i++) {
 			if (v[i] == '"' || v[i] == '\\')
 				b->p[b->len++] = '\\';
 			b->p[b->len++] = v[i];
