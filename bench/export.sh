@@ -1,9 +1,12 @@
 #!/bin/bash
 # Export benchmark (issue 6 bench 4, issue 12): rows per second of
 # `aeogatectl audit export` of a whole database beside its goal (>= 500 000
-# rows/s), the peak RSS of aeogatectl and of aeogated during it (memory must
-# stay constant whatever the size), the time aeogated takes from exec to
-# READY=1 on it, and an offline `audit verify` of the file.
+# rows/s), the CPU time per row of both processes, the peak RSS of
+# aeogatectl and of aeogated during it (memory must stay constant whatever
+# the size), the time aeogated takes from exec to READY=1 on it, an
+# offline `audit verify` of the file, and the floors measured on the same
+# file first (aeogate-bench-export: SQLite alone, the store's row reader,
+# the rows formatted without socket or file).
 #
 #   bench/export.sh BUILD_DIR DB|STATE_DIR [csv|jsonl ...]     (default: csv jsonl)
 #
@@ -44,6 +47,12 @@ q = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
 print("# database: %.1f MiB, %s events" % (os.path.getsize(db) / 2**20,
                                           q.execute("SELECT max(seq) FROM events").fetchone()[0]))
 q.close()
+# The floors, on the same file, before aeogated starts on it.
+floor = subprocess.run([os.path.join(build, "bench/aeogate-bench-export"), "--db", db],
+                       stdout=subprocess.PIPE, text=True)
+if floor.returncode != 0:
+    raise SystemExit("aeogate-bench-export failed")
+print("\n".join(l for l in floor.stdout.splitlines() if l.startswith("floor:")))
 d = b.Daemon(build, ini, state, t)
 print("aeogated exec -> READY=1:            %10.1f ms; RSS %s" % (d.ready_s * 1000, b.fmt_memory(d.memory())))
 
