@@ -99,6 +99,9 @@ struct export_buf {
 	char *p;
 	size_t len, cap;
 	uint64_t slow_rows;
+	/* The last detail found canonical (n 0: none), when it fits. */
+	size_t canon_n;
+	char canon[128];
 	/* The last day formatted, "YYYY-MM-DDT": rows come in time order. */
 	int64_t ts_day;
 	bool ts_valid;

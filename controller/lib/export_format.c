@@ -612,6 +612,26 @@ static int json_fast(struct export_buf *b, const char *name, size_t name_n, cons
 	return 0;
 }
 
+/*
+ * Whether a detail is canonical (event_detail_is_canonical), remembering
+ * the last one that was: most rows carry one of a few details
+ * ({"direction":"in"}), and a comparison costs less than the scan.
+ */
+static bool detail_canonical(struct export_buf *b, const char *d)
+{
+	size_t n = strlen(d);
+
+	if (n == b->canon_n && n && memcmp(d, b->canon, n) == 0)
+		return true;
+	if (!event_detail_is_canonical(d))
+		return false;
+	if (n < sizeof(b->canon)) {
+		memcpy(b->canon, d, n);
+		b->canon_n = n;
+	}
+	return true;
+}
+
 static int row_fast(struct export_buf *b, enum export_format fmt, const struct event *e,
 		    const char chain[EVENT_HASH_HEX])
 {
@@ -622,7 +642,7 @@ static int row_fast(struct export_buf *b, enum export_format fmt, const struct e
 	seq[seq_n] = '\0';
 	ts_n = fmt_ts(b, e->ts_ms, ts);
 	ts[ts_n] = '\0';
-	if (e->detail && !event_detail_is_canonical(e->detail))
+	if (e->detail && !detail_canonical(b, e->detail))
 		return -EAGAIN;
 	if (fmt == EXPORT_CSV) {
 		const char *cells[EXPORT_CSV_COLS] = {
