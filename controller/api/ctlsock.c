@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -1197,9 +1198,15 @@ static void *stream_main(void *userdata)
 {
 	struct ctl_stream *st = userdata;
 	struct iovec end = {.iov_base = "0\n", .iov_len = 2};
+	struct sched_param sp = {0};
 	uint64_t one = 1;
 	int r, t;
 
+	/*
+	 * A batch thread: it keeps its share of the CPU, but waking (the peer
+	 * read some) it never preempts the loop, which decides badge reads.
+	 */
+	(void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
 	r = st->ops->run(st->job, st);
 	/* The end of the frames, also after a failure: the trailer says what it was. */
 	if (st->replied && !st->broken) {
