@@ -2,8 +2,10 @@
 /*
  * Audit exports: the file formats, the filter, the export chain and the
  * writers (libaeogate-common, export_format.c). Shared by aeogated (which
- * pages rows out and signs the statement), aeogatectl and aeogate-web
- * (which write the files); export_verify.h checks them on any machine,
+ * writes the rows of streamed exports straight from the events, pages them
+ * out for the paged ops, and signs the statement), aeogatectl and
+ * aeogate-web (which write the files of paged table reports, and take a
+ * streamed export's bytes as they come); export_verify.h checks them on any machine,
  * with no daemon. README.md, "Audit trail and reports",
  * documents the formats for auditors who verify with their own tools.
  *
