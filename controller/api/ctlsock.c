@@ -729,6 +729,9 @@ static void conn_free(struct ctl_conn *c)
 		c->stream = NULL;
 		st->conn = NULL;
 		stream_stop(st);
+		/* Nothing can be delivered any more: no statement is signed for nobody. */
+		if (st->result >= 0)
+			st->result = -ECANCELED;
 		stream_end(st);
 	}
 
