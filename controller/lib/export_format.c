@@ -556,14 +556,17 @@ static int csv_fast(struct export_buf *b, const char *v, bool last)
 			buf_put(b, "\"", 1);
 		if (csv_formula_start(v[0]))
 			buf_put(b, "'", 1);
-		if (!t.dquotes) {
-			buf_put(b, v, t.n);
-		} else {
-			for (size_t i = 0; i < t.n; i++) {
-				if (v[i] == '"')
-					b->p[b->len++] = '"';
-				b->p[b->len++] = v[i];
+		/* Runs between quotes are copied whole; each quote is doubled. */
+		for (const char *p = v, *end = v + t.n; p < end;) {
+			const char *q = t.dquotes ? memchr(p, '"', (size_t)(end - p)) : NULL;
+
+			if (!q) {
+				buf_put(b, p, (size_t)(end - p));
+				break;
 			}
+			buf_put(b, p, (size_t)(q - p) + 1);
+			b->p[b->len++] = '"';
+			p = q + 1;
 		}
 		if (quote)
 			buf_put(b, "\"", 1);
