@@ -5,6 +5,7 @@
  * then inputs and readers, then READY=1. At stop: locks first.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
@@ -46,6 +47,21 @@ static void prune_log_news(struct audit *a)
 
 	if (news)
 		journal(NULL, failed ? LOG_WARNING : LOG_INFO, news);
+}
+
+/* How a streamed export ended: one journal line, a warning when it failed. */
+static void stream_log(void *userdata, const char *op, const char *operator_id, int r,
+		       uint64_t bytes, const char *message)
+{
+	char line[512];
+
+	if (r == 0)
+		snprintf(line, sizeof(line), "%s by %s: %" PRIu64 " bytes streamed", op,
+			 operator_id, bytes);
+	else
+		snprintf(line, sizeof(line), "%s by %s failed after %" PRIu64 " bytes: %s", op,
+			 operator_id, bytes, message);
+	journal(userdata, r == 0 ? LOG_INFO : LOG_WARNING, line);
 }
 
 /* Signs a checkpoint every checkpoint_minutes when events came in between. */
@@ -336,6 +352,7 @@ int main(int argc, char **argv)
 		    .admin_gid = admin_gid,
 		    .web_gid = web_gid,
 		    .timeout_ms = cfg.socket_timeout_ms,
+		    .stream_log = stream_log,
 		};
 		/* Dashboard users and sessions; without them tokens are refused. */
 		core_set_users(core, users_new(core));

@@ -10,14 +10,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <sys/un.h>
+#include <sys/uio.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
@@ -56,6 +63,7 @@ struct ctl_conn {
 	bool awaiting;	    /* a deferred reply is pending: read nothing more until it is sent */
 	uint64_t serial;    /* names the connection for deferred replies */
 	int64_t follow_seq; /* last seq sent to a follower */
+	struct ctl_stream *stream; /* carrying a stream (ctl_stream_start): nothing else runs */
 	struct ctl_conn *next;
 };
 
@@ -70,6 +78,38 @@ struct ctl_server {
 	uint64_t rejected;
 	uint64_t next_serial;
 	uint64_t timeout_usec;
+	struct ctl_stream *streams; /* started or waiting for their reply to be flushed */
+	size_t n_streams;
+	int stream_efd; /* a stream's thread says it is done; -1 until the first stream */
+	sd_event_source *stream_src;
+};
+
+/*
+ * Created by ctl_stream_start for one request; freed by stream_end on the
+ * loop, after its thread was joined. The thread reads only fd, cancel_fd,
+ * timeout_ms, ops and job, and writes only result, bytes and broken before
+ * it sets finished.
+ */
+struct ctl_stream {
+	struct ctl_server *srv;
+	struct ctl_conn *conn; /* NULL once the connection is gone */
+	const struct ctl_stream_ops *ops;
+	void *job;
+	json_t *id;
+	char id_text[32]; /* the id as the thread writes it in the reply */
+	char op[64];
+	char operator_id[96];
+	int fd;	       /* the connection's, not ours */
+	int cancel_fd; /* the loop asks the thread to stop */
+	int timeout_ms;
+	pthread_t thread;
+	bool started, joined;
+	atomic_bool finished;
+	int result;
+	uint64_t bytes;
+	bool broken;  /* the transport failed: the peer may hold half a frame */
+	bool replied; /* the thread sent the reply: frames and a trailer follow */
+	struct ctl_stream *next;
 };
 
 /* A reply owed to one request of one connection; see ctl_defer. */
@@ -98,6 +138,8 @@ int ctl_fail(struct ctl_request *req, const char *code, const char *fmt, ...)
 /* ---- output ---- */
 
 static void conn_free(struct ctl_conn *c);
+static void stream_stop(struct ctl_stream *st);
+static void stream_end(struct ctl_stream *st);
 static int conn_update_events(struct ctl_conn *c);
 
 static size_t count_lines(const char *p, size_t len)
@@ -435,6 +477,21 @@ static bool handle_line(struct ctl_conn *c, const char *line, size_t len)
 		ctl_fail(&req, "internal", "%s failed", o->name);
 
 reply:
+	if (req.stream && !req.error_code) {
+		/* The reply comes from the stream's thread once earlier replies have left. */
+		json_decref(result);
+		c->stream = req.stream;
+		c->stream->conn = c;
+		c->stream->id = id ? json_incref(id) : NULL;
+		if (json_is_integer(id))
+			snprintf(c->stream->id_text, sizeof(c->stream->id_text),
+				 "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+		else
+			snprintf(c->stream->id_text, sizeof(c->stream->id_text), "null");
+		json_decref(req.args);
+		json_decref(msg);
+		return keep;
+	}
 	if (req.deferred && !req.error_code) {
 		/* The reply comes later; stop reading until it has been sent. */
 		json_decref(result);
@@ -448,6 +505,11 @@ reply:
 		json_decref(req.deferred->id);
 		free(req.deferred);
 		req.deferred = NULL;
+	}
+	if (req.stream && req.error_code) {
+		/* The handler started a stream, then failed: no stream. */
+		stream_end(req.stream);
+		req.stream = NULL;
 	}
 	if (req.error_code) {
 		s->rejected++;
@@ -486,7 +548,7 @@ reply:
 /* Whether buffered requests may be handled now. */
 static bool conn_can_process(const struct ctl_conn *c)
 {
-	return !c->closing && !c->following && !c->awaiting && !conn_backlogged(c);
+	return !c->closing && !c->following && !c->awaiting && !c->stream && !conn_backlogged(c);
 }
 
 static int conn_update_events(struct ctl_conn *c)
@@ -568,15 +630,24 @@ static int conn_read(struct ctl_conn *c)
 }
 
 /* After work on c: flush, then free it or wait for what it needs next. */
+static void stream_launch(struct ctl_conn *c);
+
 static void conn_settle(struct ctl_conn *c)
 {
+	if (c->stream && c->stream->started)
+		return; /* the stream's thread owns the socket until it is done */
 	if (conn_flush(c) < 0) {
 		conn_free(c);
 		return;
 	}
-	if (!out_pending(c) && (c->closing || (c->eof && !c->awaiting &&
+	if (!out_pending(c) && (c->closing || (c->eof && !c->awaiting && !c->stream &&
 					       !(conn_can_process(c) && conn_line_ready(c))))) {
 		conn_free(c);
+		return;
+	}
+	/* Earlier replies have left: the stream may begin, its reply first. */
+	if (c->stream && !out_pending(c)) {
+		stream_launch(c);
 		return;
 	}
 	conn_update_events(c);
@@ -623,6 +694,9 @@ static int on_conn_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	(void)sd_event_now(s->loop, CLOCK_MONOTONIC, &now);
 	if (c->following)
 		return 0;
+	/* A stream's thread keeps its own no-progress bound. */
+	if (c->stream)
+		c->progress_usec = now;
 	if (now - c->progress_usec >= s->timeout_usec) {
 		unsigned ms = (unsigned)(s->timeout_usec / 1000);
 
@@ -648,6 +722,18 @@ static int on_conn_timer(sd_event_source *src, uint64_t usec, void *userdata)
 static void conn_free(struct ctl_conn *c)
 {
 	struct ctl_server *s = c->srv;
+
+	if (c->stream) {
+		struct ctl_stream *st = c->stream;
+
+		c->stream = NULL;
+		st->conn = NULL;
+		stream_stop(st);
+		/* Nothing can be delivered any more: no statement is signed for nobody. */
+		if (st->result >= 0)
+			st->result = -ECANCELED;
+		stream_end(st);
+	}
 
 	for (struct ctl_conn **p = &s->conns; *p; p = &(*p)->next) {
 		if (*p == c) {
@@ -820,6 +906,7 @@ int ctl_server_new(sd_event *e, const struct ctl_server_config *cfg, struct ctl_
 	s->loop = e;
 	s->cfg = *cfg;
 	s->fd = -1;
+	s->stream_efd = -1;
 	s->timeout_usec =
 	    (uint64_t)(cfg->timeout_ms ? cfg->timeout_ms : AEOGATE_CTL_TIMEOUT_MS) * 1000;
 	s->path = strdup(cfg->path);
@@ -883,6 +970,11 @@ void ctl_server_free(struct ctl_server *s)
 		return;
 	while (s->conns)
 		conn_free(s->conns);
+	while (s->streams)
+		stream_end(s->streams); /* none is left started once its connection is gone */
+	sd_event_source_disable_unref(s->stream_src);
+	if (s->stream_efd >= 0)
+		close(s->stream_efd);
 	sd_event_source_disable_unref(s->io);
 	if (s->fd >= 0)
 		close(s->fd);
@@ -949,4 +1041,287 @@ void ctl_deferred_fail(struct ctl_deferred *d, const char *code, const char *fmt
 	d->srv->rejected++;
 	deferred_send(d, json_pack("{s:O?,s:b,s:{s:s,s:s}}", "id", d->id, "ok", 0, "error", "code",
 				   code, "message", msg));
+}
+
+/* ---- streams ---- */
+
+static int on_stream_done(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct ctl_server *s = userdata;
+	uint64_t n;
+	bool again = true;
+
+	(void)!read(fd, &n, sizeof(n));
+	while (again) {
+		again = false;
+		for (struct ctl_stream *st = s->streams; st; st = st->next) {
+			if (st->started && atomic_load(&st->finished)) {
+				stream_end(st); /* changes the list: look again from the start */
+				again = true;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+int ctl_stream_start(struct ctl_request *req, const struct ctl_stream_ops *ops, void *job)
+{
+	struct ctl_server *s = req->conn->srv;
+	struct ctl_stream *st;
+
+	if (req->stream)
+		return -EINVAL;
+	if (s->n_streams >= AEOGATE_EXPORT_STREAMS_MAX)
+		return -EBUSY;
+	if (s->stream_efd < 0) {
+		s->stream_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (s->stream_efd < 0)
+			return -errno;
+		if (sd_event_add_io(s->loop, &s->stream_src, s->stream_efd, EPOLLIN, on_stream_done,
+				    s) < 0) {
+			close(s->stream_efd);
+			s->stream_efd = -1;
+			return -ENOMEM;
+		}
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (st->cancel_fd < 0) {
+		free(st);
+		return -errno;
+	}
+	st->srv = s;
+	st->ops = ops;
+	st->job = job;
+	st->fd = -1;
+	snprintf(st->op, sizeof(st->op), "%s", req->op);
+	snprintf(st->operator_id, sizeof(st->operator_id), "%s", req->operator_id);
+	st->next = s->streams;
+	s->streams = st;
+	s->n_streams++;
+	req->stream = st;
+	return 0;
+}
+
+/* Sends the iovecs whole, waiting for the peer to read; on the stream's thread. */
+static int stream_send(struct ctl_stream *st, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+		struct pollfd p[2] = {{.fd = st->fd, .events = POLLOUT},
+				      {.fd = st->cancel_fd, .events = POLLIN}};
+		ssize_t w = sendmsg(st->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+		int r;
+
+		if (w >= 0) {
+			st->bytes += (uint64_t)w;
+			while (n > 0 && (size_t)w >= iov->iov_len) {
+				w -= (ssize_t)iov->iov_len;
+				iov++;
+				n--;
+			}
+			if (n > 0) {
+				iov->iov_base = (char *)iov->iov_base + w;
+				iov->iov_len -= (size_t)w;
+			}
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
+			st->broken = true;
+			return -EPIPE;
+		}
+		r = poll(p, 2, st->timeout_ms);
+		if (r < 0 && errno != EINTR) {
+			st->broken = true;
+			return -errno;
+		}
+		if (r == 0) {
+			st->broken = true;
+			return -ETIMEDOUT;
+		}
+		if (p[1].revents) {
+			st->broken = true;
+			return -ECANCELED;
+		}
+	}
+	return 0;
+}
+
+int ctl_stream_reply(struct ctl_stream *st, const json_t *result)
+{
+	char *text = json_dumps(result, JSON_COMPACT);
+	char head[64];
+	struct iovec iov[3];
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	if (st->replied || st->broken) {
+		free(text);
+		return -EINVAL;
+	}
+	iov[0].iov_base = head;
+	iov[0].iov_len =
+	    (size_t)snprintf(head, sizeof(head), "{\"id\":%s,\"ok\":true,\"result\":", st->id_text);
+	iov[1].iov_base = text;
+	iov[1].iov_len = strlen(text);
+	iov[2].iov_base = "}\n";
+	iov[2].iov_len = 2;
+	/* Whatever happens next, the peer may have part of the reply: no other reply fits. */
+	st->replied = true;
+	r = stream_send(st, iov, 3);
+	free(text);
+	return r;
+}
+
+int ctl_stream_write(struct ctl_stream *st, const void *p, size_t n)
+{
+	char head[24];
+	struct iovec iov[2];
+
+	if (st->broken)
+		return -EPIPE;
+	if (!st->replied)
+		return -EINVAL;
+	if (n == 0)
+		return 0; /* "0\n" is the end, written once by the thread itself */
+	iov[0].iov_base = head;
+	iov[0].iov_len = (size_t)snprintf(head, sizeof(head), "%zu\n", n);
+	iov[1].iov_base = (void *)p;
+	iov[1].iov_len = n;
+	return stream_send(st, iov, 2);
+}
+
+static void *stream_main(void *userdata)
+{
+	struct ctl_stream *st = userdata;
+	struct iovec end = {.iov_base = "0\n", .iov_len = 2};
+	struct sched_param sp = {0};
+	uint64_t one = 1;
+	int r, t;
+
+	/*
+	 * A batch thread: it keeps its share of the CPU, but waking (the peer
+	 * read some) it never preempts the loop, which decides badge reads.
+	 */
+	(void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+	r = st->ops->run(st->job, st);
+	/* The end of the frames, also after a failure: the trailer says what it was. */
+	if (st->replied && !st->broken) {
+		t = stream_send(st, &end, 1);
+		if (r >= 0)
+			r = t;
+	}
+	st->result = r;
+	atomic_store(&st->finished, true);
+	(void)!write(st->srv->stream_efd, &one, sizeof(one));
+	return NULL;
+}
+
+/* The reply has left: the thread takes the socket; the loop stops watching it. */
+static void stream_launch(struct ctl_conn *c)
+{
+	struct ctl_stream *st = c->stream;
+	sigset_t all, old;
+	int e;
+
+	st->fd = c->fd;
+	st->timeout_ms = (int)(c->srv->timeout_usec / 1000);
+	sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+	/* Signals are the loop's (sd-event): the thread is born with all of them blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&st->thread, NULL, stream_main, st);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	st->started = true;
+	if (e) {
+		/* No thread: end at once, as if run had failed before its reply. */
+		st->result = -e;
+		st->joined = true;
+		atomic_store(&st->finished, true);
+		stream_end(st);
+	}
+}
+
+/* Asks a started stream's thread to stop and waits for it (a chunk's time at most). */
+static void stream_stop(struct ctl_stream *st)
+{
+	uint64_t one = 1;
+
+	if (!st->started || st->joined)
+		return;
+	(void)!write(st->cancel_fd, &one, sizeof(one));
+	pthread_join(st->thread, NULL);
+	st->joined = true;
+}
+
+/* On the loop, the thread done (or never started): the trailer, the log line, and free. */
+static void stream_end(struct ctl_stream *st)
+{
+	struct ctl_server *s = st->srv;
+	struct ctl_conn *c = st->conn;
+	const char *code = "internal";
+	char msg[256] = "";
+	json_t *result, *m;
+	int r;
+
+	if (st->started && !st->joined) {
+		pthread_join(st->thread, NULL);
+		st->joined = true;
+	}
+	for (struct ctl_stream **pp = &s->streams; *pp; pp = &(*pp)->next) {
+		if (*pp == st) {
+			*pp = st->next;
+			s->n_streams--;
+			break;
+		}
+	}
+	r = st->started ? st->result : -ECANCELED;
+	result = st->ops->finish(st->job, r, &code, msg, sizeof(msg));
+	if (!result) {
+		s->rejected++;
+		if (!msg[0])
+			snprintf(msg, sizeof(msg), "%s", strerror(r < 0 ? -r : EIO));
+	}
+	if (s->cfg.stream_log)
+		s->cfg.stream_log(s->cfg.userdata, st->op, st->operator_id,
+				  result  ? 0
+				  : r < 0 ? r
+					  : -EIO,
+				  st->bytes, result ? "" : msg);
+	if (c) {
+		c->stream = NULL;
+		sd_event_source_set_enabled(c->io, SD_EVENT_ON);
+		conn_progress(c);
+		if (st->broken) {
+			/* The peer is gone, or may hold half a frame: nothing more can be said. */
+			json_decref(result);
+			conn_free(c);
+			c = NULL;
+		} else {
+			m = result ? json_pack("{s:O?,s:b,s:O}", "id", st->id, "ok", 1, "result",
+					       result)
+				   : json_pack("{s:O?,s:b,s:{s:s,s:s}}", "id", st->id, "ok", 0,
+					       "error", "code", code, "message", msg);
+			json_decref(result);
+			if (!m || send_json(c, m) < 0)
+				c->closing = true;
+			json_decref(m);
+			/* Requests that arrived meanwhile are answered now, in order. */
+			if (conn_process(c) < 0)
+				c->closing = true;
+			conn_settle(c);
+		}
+	} else {
+		json_decref(result);
+	}
+	close(st->cancel_fd);
+	st->ops->free(st->job);
+	json_decref(st->id);
+	free(st);
 }

@@ -22,6 +22,7 @@
 struct sd_event;
 struct ctl_server;
 struct ctl_conn;
+struct ctl_stream;
 
 struct ctl_request {
 	const char *op;
@@ -42,6 +43,8 @@ struct ctl_request {
 	int64_t follow_since;
 	/* Set by ctl_defer: the reply comes later, through ctl_deferred_*. */
 	struct ctl_deferred *deferred;
+	/* Set by ctl_stream_start: the connection carries a stream, reply included. */
+	struct ctl_stream *stream;
 };
 
 typedef int (*ctl_handler_fn)(struct ctl_request *req, json_t **ret_result);
@@ -66,6 +69,15 @@ typedef int (*ctl_auth_fn)(void *userdata, const char *token, unsigned *ret_role
 typedef int (*ctl_backlog_fn)(void *userdata, int64_t since, size_t limit,
 			      int (*cb)(const struct event *e, void *cbdata), void *cbdata);
 
+/*
+ * How a stream ended (ctl_stream_start), for main to log (only mains log):
+ * the op, who asked, the outcome (0, or the negative errno run or the
+ * transport gave), the data bytes sent, and the trailer's error message
+ * when it carried one ("" otherwise).
+ */
+typedef void (*ctl_stream_log_fn)(void *userdata, const char *op, const char *operator_id, int r,
+				  uint64_t bytes, const char *message);
+
 struct ctl_server_config {
 	const char *path;
 	const struct ctl_op *const *tables; /* NULL-terminated list of {NULL}-terminated tables */
@@ -77,6 +89,7 @@ struct ctl_server_config {
 	gid_t web_gid;	 /* aeogate-web's group, or (gid_t)-1: see ctl_request.peer_web */
 	/* No-progress timeout (limits.h AEOGATE_CTL_TIMEOUT_MS); 0 means that default. */
 	unsigned timeout_ms;
+	ctl_stream_log_fn stream_log; /* may be NULL */
 };
 
 int ctl_server_new(struct sd_event *e, const struct ctl_server_config *cfg,
@@ -98,6 +111,48 @@ struct ctl_deferred *ctl_defer(struct ctl_request *req);
 void ctl_deferred_reply(struct ctl_deferred *d, json_t *result);
 void ctl_deferred_fail(struct ctl_deferred *d, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * Bulk streams (docs/control-socket.md, "Streams"): an op whose result is
+ * data too large for a reply (an export) gets an ordinary reply, then the
+ * connection carries the data as frames ("N\n" and N bytes; "0\n" ends
+ * them), then one more reply line, the trailer, with the same id. All of
+ * it but the trailer is produced on a thread of its own (run), which
+ * writes straight to the socket and waits for the peer to read: nothing is
+ * queued in memory beyond one frame, and a peer that reads slowly slows
+ * only its stream; one that reads nothing for the socket timeout, or goes
+ * away, stops it. The loop never waits for the thread, and reads no
+ * further request of the connection until the trailer is sent.
+ */
+struct ctl_stream_ops {
+	/*
+	 * On the stream's thread: ctl_stream_reply first, then the data through
+	 * ctl_stream_write; 0 or negative errno. Failing before the reply, the
+	 * error is the only reply; after it, the trailer.
+	 */
+	int (*run)(void *job, struct ctl_stream *st);
+	/*
+	 * On the loop once run returned r, or the transport failed (-EPIPE: the
+	 * peer went away; -ETIMEDOUT: it read nothing for the socket timeout;
+	 * -ECANCELED: aeogated is stopping): the trailer's result, or NULL with
+	 * an error code and message (also when nothing can be sent any more).
+	 */
+	json_t *(*finish)(void *job, int r, const char **ret_code, char *msg, size_t len);
+	void (*free)(void *job); /* on the loop, last */
+};
+
+/*
+ * Inside a handler: the reply and what follows come from job's run (job is
+ * the stream's from now on, freed with ops->free whatever happens). The
+ * handler then returns 0 with no result. -EBUSY when
+ * AEOGATE_EXPORT_STREAMS_MAX streams run (job is not taken), -ENOMEM.
+ */
+int ctl_stream_start(struct ctl_request *req, const struct ctl_stream_ops *ops, void *job);
+/* On the stream's thread, once: the ok reply with result (borrowed). 0 or as ctl_stream_write. */
+int ctl_stream_reply(struct ctl_stream *st, const json_t *result);
+/* On the stream's thread, after the reply: one frame of n bytes. 0, -EPIPE, -ETIMEDOUT or
+ * -ECANCELED. */
+int ctl_stream_write(struct ctl_stream *st, const void *p, size_t n);
 
 /* Counters for status and tests: requests refused (malformed, too large, denied). */
 uint64_t ctl_request_rejected(const struct ctl_request *req);

@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "core.h"
 #include "ops.h"
+#include "store.h"
 #include "util.h"
 
 json_t *ops_checkpoint_json(const struct checkpoint *cp)
@@ -137,45 +138,231 @@ static int op_export_page(struct ctl_request *req, json_t **ret)
 	return 0;
 }
 
-static int op_export_seal(struct ctl_request *req, json_t **ret)
+/*
+ * The seal of a finished export: the checkpoint at its last seq and the
+ * signed statement, as {"statement","signature","public_key"}. NULL with
+ * *ret_code and msg on failure (-EAGAIN: pages are left).
+ */
+static json_t *export_sealed(struct core *c, const struct audit_export *x, const char *report,
+			     const char *operator_id, const char **ret_code, char *msg, size_t len)
 {
-	struct audit *a = core_audit(req->userdata);
-	struct core *c = req->userdata;
-	struct audit_export x = {0};
+	struct audit *a = core_audit(c);
 	struct checkpoint cp;
-	const char *report = NULL, *what = "checkpoint";
+	const char *what = "checkpoint";
 	char first_prev[EVENT_HASH_HEX], last_hash[EVENT_HASH_HEX];
 	char now[32], sig[DEVKEY_SIG_HEX], *text;
 	json_t *statement;
 	int r;
 
-	if (get_export_args(a, req, &x) < 0 || ctl_arg_id(req, "report", false, &report) < 0)
-		return -1;
-	r = audit_export_seal(a, &x, &cp, first_prev, last_hash, &what);
-	if (r == -EAGAIN)
-		return ctl_fail(req, "failed_precondition", "the export has pages left to read");
-	if (r < 0)
-		return ops_store_error(req, r, what);
+	r = audit_export_seal(a, x, &cp, first_prev, last_hash, &what);
+	if (r == -EAGAIN) {
+		*ret_code = "failed_precondition";
+		snprintf(msg, len, "the export has pages left to read");
+		return NULL;
+	}
+	if (r == -ENOENT) {
+		/* Pruned since the export began: what was read can no longer be signed for. */
+		*ret_code = "failed_precondition";
+		snprintf(msg, len,
+			 "the %s of seq %" PRId64 "-%" PRId64 " is gone (pruned during the "
+			 "export); export again",
+			 what, x->range_first, x->range_last);
+		return NULL;
+	}
+	if (r < 0) {
+		*ret_code = r == -ENOSPC || r == -EIO || r == -EBUSY ? "unavailable" : "internal";
+		snprintf(msg, len, "%s: %s", what, strerror(-r));
+		return NULL;
+	}
 	time_format_ms(core_wall_ms(c), now, sizeof(now));
-	statement =
-	    json_pack("{s:s,s:o,s:o,s:I,s:I,s:s,s:s,s:I,s:s,s:o,s:s,s:s,s:s,s:s,s:s}", "type",
-		      EXPORT_STATEMENT_TYPE, "filter", export_filter_to_json(&x.filter), "report",
-		      report ? json_string(report) : json_null(), "range_first",
-		      (json_int_t)x.range_first, "range_last", (json_int_t)x.range_last,
-		      "first_prev", first_prev, "last_hash", last_hash, "rows", (json_int_t)x.count,
-		      "export_chain", x.chain, "checkpoint", ops_checkpoint_json(&cp), "key_id",
-		      audit_key_id(a), "generator", "aeogated " AEOGATE_VERSION, "generated_at",
-		      now, "operator", req->operator_id, "site", core_config(c)->site_name);
+	statement = json_pack(
+	    "{s:s,s:o,s:o,s:I,s:I,s:s,s:s,s:I,s:s,s:o,s:s,s:s,s:s,s:s,s:s}", "type",
+	    EXPORT_STATEMENT_TYPE, "filter", export_filter_to_json(&x->filter), "report",
+	    report ? json_string(report) : json_null(), "range_first", (json_int_t)x->range_first,
+	    "range_last", (json_int_t)x->range_last, "first_prev", first_prev, "last_hash",
+	    last_hash, "rows", (json_int_t)x->count, "export_chain", x->chain, "checkpoint",
+	    ops_checkpoint_json(&cp), "key_id", audit_key_id(a), "generator",
+	    "aeogated " AEOGATE_VERSION, "generated_at", now, "operator", operator_id, "site",
+	    core_config(c)->site_name);
 	text = statement ? export_statement_text(statement) : NULL;
 	if (!text || audit_sign(a, text, sig, sizeof(sig)) < 0) {
 		free(text);
 		json_decref(statement);
-		return ctl_fail(req, "internal", "cannot sign the statement");
+		*ret_code = "internal";
+		snprintf(msg, len, "cannot sign the statement");
+		return NULL;
 	}
 	free(text);
-	*ret = json_pack("{s:o,s:s,s:s}", "statement", statement, "signature", sig, "public_key",
+	return json_pack("{s:o,s:s,s:s}", "statement", statement, "signature", sig, "public_key",
 			 audit_public_key(a));
+}
+
+static int op_export_seal(struct ctl_request *req, json_t **ret)
+{
+	struct audit *a = core_audit(req->userdata);
+	struct audit_export x = {0};
+	const char *report = NULL, *code = "internal";
+	char msg[256];
+
+	if (get_export_args(a, req, &x) < 0 || ctl_arg_id(req, "report", false, &report) < 0)
+		return -1;
+	*ret = export_sealed(req->userdata, &x, report, req->operator_id, &code, msg, sizeof(msg));
+	if (!*ret)
+		return ctl_fail(req, code, "%s", msg);
 	return 0;
+}
+
+/* ---- streamed exports ---- */
+
+/* One audit.export_stream, from the op to the trailer. */
+struct export_job {
+	struct core *core; /* on the loop only: finish */
+	struct audit_export x;
+	enum export_format fmt;
+	char first_prev[EVENT_HASH_HEX], last_hash[EVENT_HASH_HEX];
+	char *db_path;
+	char report[AEOGATE_ID_MAX + 1]; /* "" when none */
+	char operator_id[96];
+	uint64_t slow_rows;
+	char what[256];		   /* what run could not read */
+	struct ctl_stream *stream; /* on the thread */
+};
+
+static int export_job_write(void *userdata, const char *p, size_t n)
+{
+	struct export_job *j = userdata;
+
+	return ctl_stream_write(j->stream, p, n);
+}
+
+/* The range is fixed (in the thread's snapshot): the reply, as audit.export_begin's. */
+static int export_job_begun(void *userdata)
+{
+	struct export_job *j = userdata;
+	json_t *res =
+	    json_pack("{s:o,s:I,s:I,s:s,s:s,s:s}", "filter", export_filter_to_json(&j->x.filter),
+		      "range_first", (json_int_t)j->x.range_first, "range_last",
+		      (json_int_t)j->x.range_last, "first_prev", j->first_prev, "last_hash",
+		      j->last_hash, "format", export_format_name(j->fmt));
+	int r = res ? ctl_stream_reply(j->stream, res) : -ENOMEM;
+
+	json_decref(res);
+	return r;
+}
+
+/* On the stream's thread: its own read-only connection, the rows straight to the socket. */
+static int export_job_run(void *job, struct ctl_stream *st)
+{
+	struct export_job *j = job;
+
+	j->stream = st;
+	return audit_export_stream(j->db_path, &j->x, j->fmt, j->first_prev, j->last_hash,
+				   export_job_begun, export_job_write, j, &j->slow_rows, j->what,
+				   sizeof(j->what));
+}
+
+static json_t *export_job_finish(void *job, int r, const char **ret_code, char *msg, size_t len)
+{
+	struct export_job *j = job;
+
+	switch (r) {
+	case 0:
+		return export_sealed(j->core, &j->x, j->report[0] ? j->report : NULL,
+				     j->operator_id, ret_code, msg, len);
+	case -ESTALE:
+		*ret_code = "failed_precondition";
+		snprintf(msg, len,
+			 "the %s of seq %" PRId64 "-%" PRId64
+			 " changed since the export began (the "
+			 "log was pruned); export again",
+			 j->what, j->x.range_first, j->x.range_last);
+		return NULL;
+	case -EPIPE:
+		snprintf(msg, len, "the client went away after %" PRId64 " rows", j->x.count);
+		return NULL;
+	case -ETIMEDOUT:
+		*ret_code = "too_slow";
+		snprintf(msg, len,
+			 "the client read nothing for the socket timeout after %" PRId64 " rows",
+			 j->x.count);
+		return NULL;
+	case -ECANCELED:
+		*ret_code = "unavailable";
+		snprintf(msg, len, "aeogated is stopping");
+		return NULL;
+	case -E2BIG:
+		snprintf(msg, len, "seq %" PRId64 ": a row larger than %d bytes", j->x.after + 1,
+			 AEOGATE_EXPORT_FRAME_MAX);
+		return NULL;
+	default:
+		*ret_code = r == -ENOSPC || r == -EIO || r == -EBUSY || r == -EPROTO ? "unavailable"
+										     : "internal";
+		snprintf(msg, len, "%s (%s)", j->what[0] ? j->what : "export", strerror(-r));
+		return NULL;
+	}
+}
+
+static void export_job_free(void *job)
+{
+	struct export_job *j = job;
+
+	free(j->db_path);
+	free(j);
+}
+
+static const struct ctl_stream_ops export_stream_ops = {
+    .run = export_job_run,
+    .finish = export_job_finish,
+    .free = export_job_free,
+};
+
+static int op_export_stream(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	const char *format = NULL, *report = NULL, *path;
+	struct export_job *j;
+	int r;
+
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return ctl_fail(req, "internal", "out of memory");
+	j->core = c;
+	if (get_filter(req, &j->x) < 0 || ctl_arg_string(req, "format", true, 16, &format) < 0 ||
+	    ctl_arg_id(req, "report", false, &report) < 0)
+		goto err;
+	if (export_format_parse(format, &j->fmt) < 0) {
+		ctl_fail(req, "invalid_argument", "'format' must be \"csv\" or \"jsonl\"");
+		goto err;
+	}
+	path = store_path(core_store(c));
+	if (!path[0]) {
+		ctl_fail(req, "failed_precondition",
+			 "the database is in memory: nothing to stream");
+		goto err;
+	}
+	snprintf(j->report, sizeof(j->report), "%s", report ? report : "");
+	snprintf(j->operator_id, sizeof(j->operator_id), "%s", req->operator_id);
+	j->db_path = strdup(path);
+	if (!j->db_path) {
+		ctl_fail(req, "internal", "out of memory");
+		goto err;
+	}
+	/* The range, its rows and the reply come from the stream's thread. */
+	r = ctl_stream_start(req, &export_stream_ops, j);
+	if (r < 0) {
+		if (r == -EBUSY)
+			ctl_fail(req, "unavailable",
+				 "%d exports are streaming already; try again when one is done",
+				 AEOGATE_EXPORT_STREAMS_MAX);
+		else
+			ctl_fail(req, "internal", "cannot start the stream: %s", strerror(-r));
+		goto err;
+	}
+	*ret = NULL;
+	return 0;
+err:
+	export_job_free(j);
+	return -1;
 }
 
 /* ---- live verification ---- */
@@ -300,6 +487,7 @@ const struct ctl_op ops_audit[] = {
     {"audit.export_begin", ROLES_AUDIT, op_export_begin},
     {"audit.export_page", ROLES_AUDIT, op_export_page},
     {"audit.export_seal", ROLES_AUDIT, op_export_seal},
+    {"audit.export_stream", ROLES_AUDIT, op_export_stream},
     {"audit.verify", ROLES_AUDIT, op_audit_verify},
     {"audit.prune", ROLE_ADMIN | ROLE_LOCAL, op_audit_prune},
     {"audit.prune_status", ROLES_AUDIT, op_audit_prune_status},

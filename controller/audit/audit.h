@@ -266,4 +266,24 @@ int audit_export_seal(struct audit *a, const struct audit_export *x, struct chec
 		      char first_prev[EVENT_HASH_HEX], char last_hash[EVENT_HASH_HEX],
 		      const char **ret_what);
 
+/*
+ * A streamed export (audit.export_stream), for a thread other than the
+ * loop's: opens db_path read-only (a connection of its own, never the
+ * loop's, which writes every event) and inside one read transaction (WAL:
+ * a snapshot, whatever is appended or pruned meanwhile) fixes x's range
+ * from x->filter as audit_export_begin does (first_prev and last_hash are
+ * its ends), tells begun, then formats every row of the range that
+ * matches the filter straight from the columns (export_row_format) and
+ * hands them to write in chunks of about AEOGATE_EXPORT_CHUNK bytes, the
+ * CSV header first. x advances as pages do, so audit_export_seal signs it
+ * after. Touches nothing of the audit service. Returns 0; begun's or
+ * write's error as it is; or the store's, with ret_what saying what could
+ * not be read. *ret_slow counts rows the direct writer left to the reference.
+ */
+int audit_export_stream(const char *db_path, struct audit_export *x, enum export_format fmt,
+			char first_prev[EVENT_HASH_HEX], char last_hash[EVENT_HASH_HEX],
+			int (*begun)(void *userdata),
+			int (*write)(void *userdata, const char *p, size_t n), void *userdata,
+			uint64_t *ret_slow, char *ret_what, size_t what_len);
+
 #endif

@@ -164,3 +164,100 @@ int audit_export_seal(struct audit *a, const struct audit_export *x, struct chec
 		return audit_checkpoint_at(a, x->range_last, last_hash, ret_cp);
 	return audit_checkpoint_head(a, ret_cp);
 }
+
+/* ---- streamed exports ---- */
+
+struct stream_ctx {
+	struct audit_export *x;
+	enum export_format fmt;
+	struct export_buf b;
+	int (*write)(void *userdata, const char *p, size_t n);
+	void *userdata;
+	bool write_failed; /* the error is the writer's, not the store's */
+};
+
+static int stream_cb(const struct event *e, void *userdata)
+{
+	struct stream_ctx *p = userdata;
+	struct audit_export *x = p->x;
+	int r;
+
+	if (!x->narrows || export_filter_match(&x->filter, e)) {
+		export_chain_next(x->chain, e->seq, e->hash, x->chain);
+		if ((r = export_row_format(&p->b, p->fmt, e, x->chain)) < 0)
+			return r;
+		x->count++;
+	}
+	x->after = e->seq;
+	if (p->b.len >= AEOGATE_EXPORT_CHUNK) {
+		if ((r = p->write(p->userdata, p->b.p, p->b.len)) < 0) {
+			p->write_failed = true;
+			return r;
+		}
+		p->b.len = 0;
+	}
+	return 0;
+}
+
+int audit_export_stream(const char *db_path, struct audit_export *x, enum export_format fmt,
+			char first_prev[EVENT_HASH_HEX], char last_hash[EVENT_HASH_HEX],
+			int (*begun)(void *userdata),
+			int (*write)(void *userdata, const char *p, size_t n), void *userdata,
+			uint64_t *ret_slow, char *ret_what, size_t what_len)
+{
+	struct stream_ctx p = {.x = x, .fmt = fmt, .write = write, .userdata = userdata};
+	const char *what = "event range";
+	struct store *s = NULL;
+	char err[256];
+	int64_t from, to;
+	int r;
+
+	*ret_slow = 0;
+	r = store_open_readonly(db_path, &s, err, sizeof(err));
+	if (r < 0) {
+		snprintf(ret_what, what_len, "%s", err);
+		return r;
+	}
+	/* One read transaction: the range and its rows are one snapshot of the log. */
+	if ((r = store_begin_deferred(s)) < 0)
+		goto fail_store;
+	x->narrows = export_filter_narrows(&x->filter);
+	r = store_event_range(s, x->filter.from_ms ? x->filter.from_ms : INT64_MIN,
+			      x->filter.to_ms ? x->filter.to_ms : INT64_MAX, &x->range_first,
+			      &x->range_last);
+	if (r >= 0)
+		r = range_ends(s, x->range_first, x->range_last, first_prev, last_hash, &what);
+	if (r < 0)
+		goto fail_store;
+	x->after = x->range_first ? x->range_first - 1 : 0;
+	x->count = 0;
+	memcpy(x->chain, AUDIT_GENESIS, EVENT_HASH_HEX);
+	if ((r = begun(userdata)) < 0)
+		goto out;
+	if ((r = export_header_format(&p.b, fmt)) < 0)
+		goto out;
+	from = x->narrows && x->filter.from_ms ? x->filter.from_ms : INT64_MIN;
+	to = x->narrows && x->filter.to_ms ? x->filter.to_ms : INT64_MAX;
+	if (x->after < x->range_last) {
+		what = "event log";
+		r = store_event_walk(s, x->after, x->range_last, from, to, stream_cb, &p);
+		if (r < 0 && !p.write_failed)
+			goto fail_store;
+		if (r < 0)
+			goto out;
+	}
+	/* The walk ran out: nothing more in range. */
+	x->after = x->range_last;
+	if (p.b.len && (r = write(userdata, p.b.p, p.b.len)) < 0)
+		goto out;
+	r = 0;
+	goto out;
+fail_store:
+	snprintf(ret_what, what_len, "%s: %s", what, store_last_error(s));
+out:
+	*ret_slow = p.b.slow_rows;
+	export_buf_free(&p.b);
+	(void)store_rollback(s);
+	store_close(s);
+	return r;
+}

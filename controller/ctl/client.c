@@ -193,6 +193,69 @@ static int read_line(struct ctl_client *c, int64_t deadline, json_t **ret)
 	}
 }
 
+/* Parses a reply to request id: 0 and the result, 1 and the refusal, -EBADMSG. */
+static int reply_take(json_t *reply, int64_t id, json_t **ret_result, struct ctl_error *ret_err)
+{
+	struct proto_reply rep;
+	int r = proto_reply_parse(reply, &rep);
+
+	if (r == 0 && rep.ok && (!json_is_integer(rep.id) || json_integer_value(rep.id) != id))
+		r = -EBADMSG;
+	if (r == 0 && rep.ok)
+		*ret_result = json_incref((json_t *)rep.result);
+	if (r == 0 && !rep.ok) {
+		snprintf(ret_err->code, sizeof(ret_err->code), "%s", rep.code ? rep.code : "");
+		snprintf(ret_err->message, sizeof(ret_err->message), "%s",
+			 rep.message ? rep.message : "");
+		if (!ret_err->code[0])
+			snprintf(ret_err->code, sizeof(ret_err->code), "error");
+		r = 1;
+	}
+	return r;
+}
+
+int ctl_client_stream(struct ctl_client *c, int (*data)(void *userdata, const char *p, size_t n),
+		      void *userdata, json_t **ret_result, struct ctl_error *ret_err)
+{
+	struct proto_frames f = {0};
+	json_t *reply = NULL;
+	int r;
+
+	for (;;) {
+		long used = proto_frames_feed(&f, c->buf, c->len, data, userdata);
+		ssize_t n;
+
+		if (used < 0)
+			return (int)used;
+		c->len -= (size_t)used;
+		memmove(c->buf, c->buf + used, c->len);
+		if (f.done)
+			break;
+		n = recv(c->fd, c->buf + c->len, CTL_CLIENT_BUF - c->len, 0);
+		if (n > 0) {
+			c->len += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return -EPIPE;
+		if (errno == EINTR)
+			continue;
+		if (errno == ECONNRESET)
+			return -EPIPE;
+		if (errno != EAGAIN)
+			return -errno;
+		r = wait_fd(c, POLLIN, mono_ms() + CTL_CLIENT_TIMEOUT_MS);
+		if (r < 0)
+			return r;
+	}
+	r = read_line(c, mono_ms() + CTL_CLIENT_TIMEOUT_MS, &reply);
+	if (r < 0)
+		return r;
+	r = reply_take(reply, c->next_id - 1, ret_result, ret_err);
+	json_decref(reply);
+	return r;
+}
+
 int ctl_client_read(struct ctl_client *c, int timeout_ms, json_t **ret)
 {
 	return read_line(c, timeout_ms < 0 ? -1 : mono_ms() + timeout_ms, ret);
@@ -203,7 +266,6 @@ int ctl_client_call(struct ctl_client *c, const char *op, json_t *args, json_t *
 {
 	int64_t deadline = mono_ms() + CTL_CLIENT_TIMEOUT_MS;
 	int64_t id = c->next_id++;
-	struct proto_reply rep;
 	json_t *reply = NULL;
 	char *line;
 	size_t n;
@@ -220,19 +282,7 @@ int ctl_client_call(struct ctl_client *c, const char *op, json_t *args, json_t *
 	r = read_line(c, deadline, &reply);
 	if (r < 0)
 		return r;
-	r = proto_reply_parse(reply, &rep);
-	if (r == 0 && rep.ok && (!json_is_integer(rep.id) || json_integer_value(rep.id) != id))
-		r = -EBADMSG;
-	if (r == 0 && rep.ok)
-		*ret_result = json_incref((json_t *)rep.result);
-	if (r == 0 && !rep.ok) {
-		snprintf(ret_err->code, sizeof(ret_err->code), "%s", rep.code ? rep.code : "");
-		snprintf(ret_err->message, sizeof(ret_err->message), "%s",
-			 rep.message ? rep.message : "");
-		if (!ret_err->code[0])
-			snprintf(ret_err->code, sizeof(ret_err->code), "error");
-		r = 1;
-	}
+	r = reply_take(reply, id, ret_result, ret_err);
 	json_decref(reply);
 	return r;
 }

@@ -55,6 +55,16 @@ int ctl_client_call(struct ctl_client *c, const char *op, json_t *args, json_t *
  */
 int ctl_client_read(struct ctl_client *c, int timeout_ms, json_t **ret);
 
+/*
+ * After a streaming op's reply (ctl_client_call): the frames' data, handed
+ * to data in pieces, then the trailer, like ctl_client_call's reply: 0 and
+ * its result, 1 with ret_err filled in, or a transport error (-EBADMSG for
+ * a malformed frame, data's own negative return, ...). Each wait for the
+ * daemon is bounded by CTL_CLIENT_TIMEOUT_MS.
+ */
+int ctl_client_stream(struct ctl_client *c, int (*data)(void *userdata, const char *p, size_t n),
+		      void *userdata, json_t **ret_result, struct ctl_error *ret_err);
+
 /* A human sentence for a transport error of the calls above. */
 const char *ctl_client_strerror(int err);
 

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * aeogatectl audit: the device key, checkpoints, exports and verification.
- * An export is paged out of aeogated (audit.export_begin, _page, _seal) and
- * written row by row, so memory stays constant whatever its size; verify
+ * An event export is streamed out of aeogated (audit.export_stream) and
+ * its bytes go straight to the file; a table report is paged
+ * (report.begin, _page, _seal). Memory stays constant whatever the size; verify
  * runs offline on the file and its manifest with the code aeogated hashes
  * with (controller/lib: chain.c, export_verify.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 
 #include "aeogate/limits.h"
 #include "audit_cmds.h"
+#include "client.h"
 #include "ctl.h"
 #include "export.h"
 #include "export_pager.h"
@@ -100,6 +103,126 @@ static int page_all(struct ctl_ctx *ctx, struct export_pager *p, const char *pat
 	return CTL_EXIT_OK;
 }
 
+/* The file a stream's data goes to. */
+struct stream_file {
+	int fd;
+	uint64_t written, started; /* bytes written; of those, handed to writeback */
+	int err;		   /* the write's errno */
+};
+
+/*
+ * Writeback starts every this many bytes, so the disk works while the rows
+ * arrive and the fsync before the seal finds little left to do.
+ */
+#define STREAM_WRITEBACK_BYTES (8u * 1024 * 1024)
+
+static int stream_data(void *userdata, const char *p, size_t n)
+{
+	struct stream_file *sf = userdata;
+
+	while (n) {
+		ssize_t w = write(sf->fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			sf->err = errno;
+			return -EIO;
+		}
+		p += w;
+		n -= (size_t)w;
+		sf->written += (uint64_t)w;
+	}
+	if (sf->written - sf->started >= STREAM_WRITEBACK_BYTES) {
+		(void)sync_file_range(sf->fd, (off_t)sf->started,
+				      (off_t)(sf->written - sf->started), SYNC_FILE_RANGE_WRITE);
+		sf->started = sf->written;
+	}
+	return 0;
+}
+
+/*
+ * An event export, streamed (audit.export_stream): the rows arrive as the
+ * file's bytes and go straight to it; the trailer is the signed statement.
+ */
+static int export_stream_run(struct ctl_ctx *ctx, json_t *filter, const char *report,
+			     enum export_format fmt, const char *path)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	struct stream_file sf = {.fd = -1};
+	struct ctl_error err = {0};
+	json_t *args, *begin = NULL, *seal = NULL;
+	const json_t *st;
+	int r;
+
+	args = json_pack("{s:o,s:s}", "filter", filter, "format", export_format_name(fmt));
+	if (args && report)
+		json_object_set_new(args, "report", json_string(report));
+	if (!args)
+		return ctl_fail("out of memory");
+	r = ctl_call(ctx, "audit.export_stream", args, &begin);
+	if (r)
+		return r;
+	json_decref(begin);
+	/* The file is made only once the controller agreed to export. */
+	sf.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (sf.fd < 0)
+		return ctl_fail("%s: %m", path);
+	r = ctl_client_stream(ctx->client, stream_data, &sf, &seal, &err);
+	if (r == -EIO && sf.err) {
+		errno = sf.err;
+		r = ctl_fail("%s: cannot write: %m", path);
+		goto err;
+	}
+	if (r == -EINTR) {
+		r = CTL_EXIT_INTERRUPTED;
+		goto err;
+	}
+	if (r < 0) {
+		r = ctl_fail("audit.export_stream: %s", ctl_client_strerror(r));
+		goto err;
+	}
+	if (r > 0) {
+		r = ctl_fail("%s: %s", err.code, err.message);
+		goto err;
+	}
+	if (!json_is_object(json_object_get(seal, "statement")) ||
+	    !json_is_string(json_object_get(seal, "signature")) ||
+	    !json_is_string(json_object_get(seal, "public_key"))) {
+		r = ctl_fail("%s: aeogated's reply to audit.export_stream is not what it should be",
+			     path);
+		goto err;
+	}
+	/* Every row is on disk before the manifest vouches for the file. */
+	if (fsync(sf.fd) < 0 || close(sf.fd) < 0) {
+		sf.fd = -1;
+		r = ctl_fail("%s: cannot write: %m", path);
+		goto err;
+	}
+	sf.fd = -1;
+	r = write_manifest(path, seal, fmt, base);
+	if (r < 0) {
+		r = ctl_fail("%s.manifest.json: %s", path, strerror(-r));
+		goto err;
+	}
+	st = json_object_get(seal, "statement");
+	printf("%s: %lld rows of seq %lld-%lld; manifest %s.manifest.json, key %s\n", path,
+	       (long long)json_integer_value(json_object_get(st, "rows")),
+	       (long long)json_integer_value(json_object_get(st, "range_first")),
+	       (long long)json_integer_value(json_object_get(st, "range_last")), path,
+	       json_string_value(json_object_get(st, "key_id")));
+	json_decref(seal);
+	return CTL_EXIT_OK;
+
+err:
+	/* Half an export must not look like one. */
+	if (sf.fd >= 0)
+		close(sf.fd);
+	unlink(path);
+	json_decref(seal);
+	return r;
+}
+
 int audit_export_run(struct ctl_ctx *ctx, bool table, json_t *begin_args, const char *report,
 		     const char *format, const char *path)
 {
@@ -115,6 +238,8 @@ int audit_export_run(struct ctl_ctx *ctx, bool table, json_t *begin_args, const 
 		json_decref(begin_args);
 		return ctl_fail("--format must be csv or jsonl, not '%s'", format);
 	}
+	if (!table)
+		return export_stream_run(ctx, begin_args, report, fmt, path);
 	if (export_pager_new(table, fmt, begin_args, report, 0, true, &p) < 0)
 		return ctl_fail("out of memory");
 	r = page_all(ctx, p, path, &f);

@@ -60,6 +60,25 @@ static size_t utf8_seq(const unsigned char *s, size_t avail)
 	return n;
 }
 
+bool event_text_is_utf8(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n;) {
+		size_t k;
+
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8_seq(u + i, n - i);
+		if (!k)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
 /* A JSON string of raw text s[0..n): quotes, and \" \\ escaped; -EAGAIN for anything else. */
 static int put_string(struct out *o, const char *s, size_t n)
 {
@@ -227,7 +246,7 @@ static const char *scan_value(const char *p, const char *end, int depth)
 	}
 }
 
-static bool detail_is_canonical(const char *d)
+bool event_detail_is_canonical(const char *d)
 {
 	const char *end = d + strlen(d);
 
@@ -247,7 +266,7 @@ int event_canonical_fast(const struct event *e, char *buf, size_t len)
 	if ((r = put_field(&o, "credential", e->credential, false)) < 0)
 		return r;
 	if (e->detail) {
-		if (!detail_is_canonical(e->detail))
+		if (!event_detail_is_canonical(e->detail))
 			return -EAGAIN;
 		if (!put(&o, ",\"detail\":", 10) || !put(&o, e->detail, strlen(e->detail)))
 			return -ENOSPC;

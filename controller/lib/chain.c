@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,17 +71,55 @@ char *audit_canonical(const struct event *e)
 	return audit_canonical_reference(e);
 }
 
-/* SHA-256 of a || b through OpenSSL (the CPU's SHA instructions where it has them). */
-static int sha256_two(const void *a, size_t an, const void *b, size_t bn,
-		      unsigned char out[SHA256_DIGEST_LENGTH])
-{
-	static _Thread_local EVP_MD_CTX *ctx;
-	static _Thread_local EVP_MD *md;
+/*
+ * Each thread keeps its digest context (an export's thread hashes every
+ * row); a thread that ends gives it back through the key's destructor.
+ */
+struct sha256_thread {
+	EVP_MD_CTX *ctx;
+	EVP_MD *md;
+};
 
-	if (!md && !(md = EVP_MD_fetch(NULL, "SHA256", NULL)))
-		return -ENOMEM;
-	if (!ctx && !(ctx = EVP_MD_CTX_new()))
-		return -ENOMEM;
+static pthread_key_t sha256_key;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_thread_free(void *p)
+{
+	struct sha256_thread *t = p;
+
+	EVP_MD_CTX_free(t->ctx);
+	EVP_MD_free(t->md);
+	free(t);
+}
+
+static void sha256_key_make(void)
+{
+	(void)pthread_key_create(&sha256_key, sha256_thread_free);
+}
+
+int chain_sha256_two(const void *a, size_t an, const void *b, size_t bn,
+		     unsigned char out[SHA256_DIGEST_LENGTH])
+{
+	static _Thread_local struct sha256_thread *t;
+	EVP_MD_CTX *ctx;
+	EVP_MD *md;
+
+	if (!t) {
+		pthread_once(&sha256_once, sha256_key_make);
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		t->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+		t->ctx = EVP_MD_CTX_new();
+		if (!t->md || !t->ctx) {
+			sha256_thread_free(t);
+			t = NULL;
+			return -ENOMEM;
+		}
+		(void)pthread_setspecific(sha256_key, t);
+	}
+	ctx = t->ctx;
+	md = t->md;
 	if (EVP_DigestInit_ex(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, a, an) != 1 ||
 	    EVP_DigestUpdate(ctx, b, bn) != 1 || EVP_DigestFinal_ex(ctx, out, NULL) != 1)
 		return -EIO;
@@ -107,7 +146,7 @@ int audit_hash(const char *prev, const struct event *e, char ret_hash[EVENT_HASH
 			return -ENOMEM;
 		n = (int)strlen(slow);
 	}
-	r = sha256_two(prev_bin, sizeof(prev_bin), canon, (size_t)n, out);
+	r = chain_sha256_two(prev_bin, sizeof(prev_bin), canon, (size_t)n, out);
 	free(slow);
 	if (r < 0)
 		return r;

@@ -46,6 +46,19 @@ char *audit_canonical_reference(const struct event *e);
 #define CHAIN_CANONICAL_FAST_MAX 4096
 int event_canonical_fast(const struct event *e, char *buf, size_t len);
 
+/*
+ * Whether a detail text is already what the reference encoding would dump
+ * for it (compact, keys sorted, no escapes but \" and \\, integers only):
+ * then it can be copied as it is wherever the reference re-encodes it.
+ */
+bool event_detail_is_canonical(const char *d);
+/* Whether s[0..n) is valid UTF-8 as jansson takes it (no overlong forms, no surrogates). */
+bool event_text_is_utf8(const char *s, size_t n);
+
+/* SHA-256 of a || b through OpenSSL (the CPU's SHA instructions where it has them); -ENOMEM, -EIO.
+ */
+int chain_sha256_two(const void *a, size_t an, const void *b, size_t bn, unsigned char out[32]);
+
 /* hash of (prev, e) as lower-case hex; -EINVAL when prev is not 64 hex digits. */
 int audit_hash(const char *prev, const struct event *e, char ret_hash[EVENT_HASH_HEX]);
 

@@ -2,8 +2,10 @@
 /*
  * Audit exports: the file formats, the filter, the export chain and the
  * writers (libaeogate-common, export_format.c). Shared by aeogated (which
- * pages rows out and signs the statement), aeogatectl and aeogate-web
- * (which write the files); export_verify.h checks them on any machine,
+ * writes the rows of streamed exports straight from the events, pages them
+ * out for the paged ops, and signs the statement), aeogatectl and
+ * aeogate-web (which write the files of paged table reports, and take a
+ * streamed export's bytes as they come); export_verify.h checks them on any machine,
  * with no daemon. README.md, "Audit trail and reports",
  * documents the formats for auditors who verify with their own tools.
  *
@@ -85,6 +87,34 @@ void export_chain_next(const char prev[EVENT_HASH_HEX], int64_t seq, const char 
  */
 int export_write_header(FILE *f, enum export_format fmt);
 int export_write_row(FILE *f, enum export_format fmt, const json_t *row);
+
+/*
+ * Rows written straight from the event into a buffer, for streamed
+ * exports: byte for byte what export_write_row writes for the event's JSON
+ * object, without building it. Rows the direct writer cannot be sure of (a
+ * detail that is not already canonical JSON, text that is not UTF-8, a
+ * control character in a JSONL string) go through export_write_row itself
+ * and are counted in slow_rows. The buffer grows to hold what is appended
+ * (the caller empties it by setting len to 0), up to AEOGATE_EXPORT_FRAME_MAX.
+ */
+struct export_buf {
+	char *p;
+	size_t len, cap;
+	uint64_t slow_rows;
+	/* The last detail found canonical (n 0: none), when it fits. */
+	size_t canon_n;
+	char canon[128];
+	/* The last day formatted, "YYYY-MM-DDT": rows come in time order. */
+	int64_t ts_day;
+	bool ts_valid;
+	char ts_date[11];
+};
+void export_buf_free(struct export_buf *b);
+/* The CSV header row (nothing for JSONL); -E2BIG, -ENOMEM. */
+int export_header_format(struct export_buf *b, enum export_format fmt);
+/* One row with its export_chain value; -E2BIG, -ENOMEM. */
+int export_row_format(struct export_buf *b, enum export_format fmt, const struct event *e,
+		      const char chain[EVENT_HASH_HEX]);
 
 /*
  * Reads one RFC 4180 record (quoted cells may hold commas, quotes and line

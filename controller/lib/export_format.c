@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "export.h"
 #include "util.h"
 
@@ -207,16 +208,51 @@ int export_filter_from_json(const json_t *j, struct export_filter *ret, char *er
 	return 0;
 }
 
+static const char hex_digits[] = "0123456789abcdef";
+
 void export_chain_next(const char prev[EVENT_HASH_HEX], int64_t seq, const char *hash,
 		       char ret[EVENT_HASH_HEX])
 {
 	unsigned char out[crypto_hash_sha256_BYTES];
-	char text[2 * EVENT_HASH_HEX + 32];
-	int n;
+	char text[2 * EVENT_HASH_HEX + 32], digits[24];
+	size_t n = strnlen(prev, EVENT_HASH_HEX - 1), hn = hash ? strlen(hash) : 0, dn;
 
-	n = snprintf(text, sizeof(text), "%s\n%lld\n%s\n", prev, (long long)seq, hash ? hash : "");
-	crypto_hash_sha256(out, (const unsigned char *)text, (size_t)n);
-	sodium_bin2hex(ret, EVENT_HASH_HEX, out, sizeof(out));
+	/* "<prev>\n<seq>\n<hash>\n", built without printf: this runs once per exported row. */
+	if (n + hn + 24 > sizeof(text)) {
+		n = (size_t)snprintf(text, sizeof(text), "%s\n%lld\n%s\n", prev, (long long)seq,
+				     hash ? hash : "");
+		if (n >= sizeof(text))
+			n = sizeof(text) - 1;
+	} else {
+		size_t u = 0;
+		uint64_t v = seq < 0 ? (uint64_t)0 - (uint64_t)seq : (uint64_t)seq;
+
+		dn = 0;
+		do {
+			digits[dn++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		memcpy(text, prev, n);
+		u = n;
+		text[u++] = '\n';
+		if (seq < 0)
+			text[u++] = '-';
+		while (dn)
+			text[u++] = digits[--dn];
+		text[u++] = '\n';
+		memcpy(text + u, hash, hn);
+		u += hn;
+		text[u++] = '\n';
+		n = u;
+	}
+	/* OpenSSL's SHA-256 (the CPU's instructions), libsodium's if it cannot: the same digest. */
+	if (chain_sha256_two(text, n, "", 0, out) < 0)
+		crypto_hash_sha256(out, (const unsigned char *)text, n);
+	for (size_t i = 0; i < sizeof(out); i++) {
+		ret[2 * i] = hex_digits[out[i] >> 4];
+		ret[2 * i + 1] = hex_digits[out[i] & 15];
+	}
+	ret[2 * sizeof(out)] = '\0';
 }
 
 /* ---- writing ---- */
@@ -293,6 +329,378 @@ int export_write_row(FILE *f, enum export_format fmt, const json_t *row)
 			return r;
 	}
 	return 0;
+}
+
+/* ---- rows straight from the event (streamed exports) ---- */
+
+void export_buf_free(struct export_buf *b)
+{
+	free(b->p);
+	*b = (struct export_buf){0};
+}
+
+/* Room for n more bytes; the buffer never shrinks. */
+static int buf_reserve(struct export_buf *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->cap - b->len >= n)
+		return 0;
+	if (b->len + n > AEOGATE_EXPORT_FRAME_MAX)
+		return -E2BIG;
+	cap = b->cap ? b->cap : 64 * 1024;
+	while (cap < b->len + n)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p)
+		return -ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+/* Appends without a check: the caller reserved room. */
+static inline void buf_put(struct export_buf *b, const char *s, size_t n)
+{
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+int export_header_format(struct export_buf *b, enum export_format fmt)
+{
+	static const char header[] = EXPORT_CSV_HEADER "\r\n";
+	int r;
+
+	if (fmt != EXPORT_CSV)
+		return 0;
+	if ((r = buf_reserve(b, sizeof(header) - 1)) < 0)
+		return r;
+	buf_put(b, header, sizeof(header) - 1);
+	return 0;
+}
+
+/* The reference: the event's JSON object through the writer of paged exports. */
+static int row_reference(struct export_buf *b, enum export_format fmt, const struct event *e,
+			 const char chain[EVENT_HASH_HEX])
+{
+	json_t *row = event_to_json(e);
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f;
+	int r;
+
+	if (!row)
+		return -ENOMEM;
+	json_object_set_new(row, "export_chain", json_string(chain));
+	f = open_memstream(&text, &n);
+	if (!f) {
+		json_decref(row);
+		return -ENOMEM;
+	}
+	r = export_write_row(f, fmt, row);
+	json_decref(row);
+	if (fclose(f) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r == 0 && (r = buf_reserve(b, n)) == 0)
+		buf_put(b, text, n);
+	free(text);
+	return r;
+}
+
+/* The decimal digits of v into out (at least 21 bytes); their count. */
+static size_t fmt_int(char *out, int64_t v)
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n = 0, len = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		out[len++] = '-';
+	while (n)
+		out[len++] = tmp[--n];
+	return len;
+}
+
+/*
+ * ts as time_format_ms writes it; the date is formatted once per day (rows
+ * come in time order), the time of day and milliseconds per row by hand.
+ */
+static size_t fmt_ts(struct export_buf *b, int64_t ms, char out[32])
+{
+	int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+	int64_t day = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+	int frac = (int)(ms - secs * 1000), tod = (int)(secs - day * 86400);
+
+	if (!b->ts_valid || b->ts_day != day) {
+		char full[32];
+
+		time_format_ms(day * 86400 * 1000, full, sizeof(full));
+		/* "invalid" (a time gmtime cannot take) is not cached: the reference says it too.
+		 */
+		if (strlen(full) != 24) {
+			time_format_ms(ms, out, 32);
+			return strlen(out);
+		}
+		memcpy(b->ts_date, full, 11); /* YYYY-MM-DDT */
+		b->ts_day = day;
+		b->ts_valid = true;
+	}
+	memcpy(out, b->ts_date, 11);
+	out[11] = (char)('0' + tod / 36000);
+	out[12] = (char)('0' + tod / 3600 % 10);
+	out[13] = ':';
+	out[14] = (char)('0' + tod % 3600 / 600);
+	out[15] = (char)('0' + tod % 600 / 60);
+	out[16] = ':';
+	out[17] = (char)('0' + tod % 60 / 10);
+	out[18] = (char)('0' + tod % 10);
+	out[19] = '.';
+	out[20] = (char)('0' + frac / 100);
+	out[21] = (char)('0' + frac / 10 % 10);
+	out[22] = (char)('0' + frac % 10);
+	out[23] = 'Z';
+	return 24;
+}
+
+/* What a byte asks of the writers: one table lookup per byte of every cell. */
+enum {
+	B_QUOTE = 1,  /* , " CR LF: a CSV cell that holds one is quoted */
+	B_DQUOTE = 2, /* ": doubled in CSV, escaped in JSON */
+	B_BSLASH = 4, /* \: escaped in JSON */
+	B_CTL = 8,    /* below 0x20: JSON needs jansson's escapes */
+	B_HIGH = 16,  /* not ASCII: the text must be checked as UTF-8 */
+	B_NUL = 32,   /* the end */
+};
+
+static const unsigned char byte_class[256] = {
+    [0] = B_NUL,
+    [1 ... 9] = B_CTL,
+    ['\n'] = B_CTL | B_QUOTE,
+    [11 ... 12] = B_CTL,
+    ['\r'] = B_CTL | B_QUOTE,
+    [14 ... 0x1f] = B_CTL,
+    [','] = B_QUOTE,
+    ['"'] = B_QUOTE | B_DQUOTE,
+    ['\\'] = B_BSLASH,
+    [0x80 ... 0xff] = B_HIGH,
+};
+
+/* One pass over a text: its length, the classes it holds, its quotes and backslashes. */
+struct text_scan {
+	size_t n, dquotes, bslashes;
+	unsigned classes;
+};
+
+static inline void text_scan(const char *v, struct text_scan *t)
+{
+	const unsigned char *u = (const unsigned char *)v;
+	size_t i = 0, dq = 0, bs = 0;
+	unsigned cls = 0;
+
+	for (;; i++) {
+		unsigned k = byte_class[u[i]];
+
+		if (__builtin_expect(!k, 1))
+			continue;
+		if (k & B_NUL)
+			break;
+		cls |= k;
+		dq += (k & B_DQUOTE) != 0;
+		bs += (k & B_BSLASH) != 0;
+	}
+	*t = (struct text_scan){.n = i, .dquotes = dq, .bslashes = bs, .classes = cls};
+}
+
+/* A spreadsheet takes a cell starting with one of these for a formula (csv_cell). */
+static inline bool csv_formula_start(char c)
+{
+	switch (c) {
+	case '=':
+	case '+':
+	case '-':
+	case '@':
+	case '\t':
+	case '\r':
+	case '\'':
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * A CSV cell as csv_cell writes it, or -EAGAIN for text the reference
+ * would not keep (not UTF-8: jansson refuses the string, the cell drops).
+ */
+static int csv_fast(struct export_buf *b, const char *v, bool last)
+{
+	struct text_scan t = {0};
+	bool quote;
+	int r;
+
+	if (v) {
+		text_scan(v, &t);
+		if ((t.classes & B_HIGH) && !event_text_is_utf8(v, t.n))
+			return -EAGAIN;
+	}
+	if ((r = buf_reserve(b, t.n + t.dquotes + 5)) < 0)
+		return r;
+	if (v) {
+		quote = t.classes & B_QUOTE;
+		if (quote)
+			buf_put(b, "\"", 1);
+		if (csv_formula_start(v[0]))
+			buf_put(b, "'", 1);
+		/* Runs between quotes are copied whole; each quote is doubled. */
+		for (const char *p = v, *end = v + t.n; p < end;) {
+			const char *q = t.dquotes ? memchr(p, '"', (size_t)(end - p)) : NULL;
+
+			if (!q) {
+				buf_put(b, p, (size_t)(end - p));
+				break;
+			}
+			buf_put(b, p, (size_t)(q - p) + 1);
+			b->p[b->len++] = '"';
+			p = q + 1;
+		}
+		if (quote)
+			buf_put(b, "\"", 1);
+	}
+	/* RFC 4180: records end in CRLF. */
+	if (last)
+		buf_put(b, "\r\n", 2);
+	else
+		buf_put(b, ",", 1);
+	return 0;
+}
+
+/* A JSON string as jansson dumps it, or -EAGAIN for what needs more than \" and \\. */
+static int json_fast(struct export_buf *b, const char *name, size_t name_n, const char *v)
+{
+	struct text_scan t;
+	size_t esc;
+	int r;
+
+	if (!v) {
+		if ((r = buf_reserve(b, name_n + 4)) < 0)
+			return r;
+		buf_put(b, name, name_n);
+		buf_put(b, "null", 4);
+		return 0;
+	}
+	text_scan(v, &t);
+	/* Control characters: jansson's \n, \uXXXX forms, which the reference writes. */
+	if ((t.classes & B_CTL) || ((t.classes & B_HIGH) && !event_text_is_utf8(v, t.n)))
+		return -EAGAIN;
+	esc = t.dquotes + t.bslashes;
+	if ((r = buf_reserve(b, name_n + t.n + esc + 2)) < 0)
+		return r;
+	buf_put(b, name, name_n);
+	b->p[b->len++] = '"';
+	if (!esc) {
+		buf_put(b, v, t.n);
+	} else {
+		for (size_t i = 0; i < t.n; i++) {
+			if (v[i] == '"' || v[i] == '\\')
+				b->p[b->len++] = '\\';
+			b->p[b->len++] = v[i];
+		}
+	}
+	b->p[b->len++] = '"';
+	return 0;
+}
+
+/*
+ * Whether a detail is canonical (event_detail_is_canonical), remembering
+ * the last one that was: most rows carry one of a few details
+ * ({"direction":"in"}), and a comparison costs less than the scan.
+ */
+static bool detail_canonical(struct export_buf *b, const char *d)
+{
+	size_t n = strlen(d);
+
+	if (n == b->canon_n && n && memcmp(d, b->canon, n) == 0)
+		return true;
+	if (!event_detail_is_canonical(d))
+		return false;
+	if (n < sizeof(b->canon)) {
+		memcpy(b->canon, d, n);
+		b->canon_n = n;
+	}
+	return true;
+}
+
+static int row_fast(struct export_buf *b, enum export_format fmt, const struct event *e,
+		    const char chain[EVENT_HASH_HEX])
+{
+	char seq[24], ts[32];
+	size_t seq_n = fmt_int(seq, e->seq), ts_n;
+	int r;
+
+	seq[seq_n] = '\0';
+	ts_n = fmt_ts(b, e->ts_ms, ts);
+	ts[ts_n] = '\0';
+	if (e->detail && !detail_canonical(b, e->detail))
+		return -EAGAIN;
+	if (fmt == EXPORT_CSV) {
+		const char *cells[EXPORT_CSV_COLS] = {
+		    seq,	   ts,	      e->kind,	 e->door, e->reader, e->zone, e->person,
+		    e->credential, e->reason, e->detail, e->prev, e->hash,   chain};
+
+		/* The detail is canonical: copied as the reference would dump it. */
+		for (size_t i = 0; i < EXPORT_CSV_COLS; i++)
+			if ((r = csv_fast(b, cells[i], i == EXPORT_CSV_COLS - 1)) < 0)
+				return r;
+		return 0;
+	}
+	/* The JSONL line: event_to_json's order, then export_chain. */
+#define KEY(k) (",\"" k "\":"), sizeof(",\"" k "\":") - 1
+	if ((r = buf_reserve(b, 16 + seq_n)) < 0)
+		return r;
+	buf_put(b, "{\"seq\":", 7);
+	buf_put(b, seq, seq_n);
+	if ((r = json_fast(b, KEY("ts"), ts)) < 0 || (r = json_fast(b, KEY("kind"), e->kind)) < 0 ||
+	    (r = json_fast(b, KEY("door"), e->door)) < 0 ||
+	    (r = json_fast(b, KEY("reader"), e->reader)) < 0 ||
+	    (r = json_fast(b, KEY("zone"), e->zone)) < 0 ||
+	    (r = json_fast(b, KEY("person"), e->person)) < 0 ||
+	    (r = json_fast(b, KEY("credential"), e->credential)) < 0 ||
+	    (r = json_fast(b, KEY("reason"), e->reason)) < 0)
+		return r;
+	if (e->detail) {
+		size_t n = strlen(e->detail);
+
+		if ((r = buf_reserve(b, n + 16)) < 0)
+			return r;
+		buf_put(b, KEY("detail"));
+		buf_put(b, e->detail, n);
+	}
+	if ((r = json_fast(b, KEY("prev"), e->prev)) < 0 ||
+	    (r = json_fast(b, KEY("hash"), e->hash)) < 0 ||
+	    (r = json_fast(b, KEY("export_chain"), chain)) < 0 || (r = buf_reserve(b, 2)) < 0)
+		return r;
+#undef KEY
+	buf_put(b, "}\n", 2);
+	return 0;
+}
+
+int export_row_format(struct export_buf *b, enum export_format fmt, const struct event *e,
+		      const char chain[EVENT_HASH_HEX])
+{
+	size_t start = b->len;
+	int r = row_fast(b, fmt, e, chain);
+
+	if (r != -EAGAIN)
+		return r;
+	/* What the direct writer declines, the reference writes: the same bytes, slower. */
+	b->len = start;
+	b->slow_rows++;
+	return row_reference(b, fmt, e, chain);
 }
 
 /* ---- reading ---- */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one client of a paged export or table report: aeogatectl (`audit
- * export`, `report`) and aeogate-web (POST /api/exports) both drive it.
+ * The one client of a paged export or table report: aeogatectl (`report`
+ * of a table) and aeogate-web (POST /api/exports of a table report) both
+ * drive it. Event exports and event reports are streamed instead
+ * (audit.export_stream, docs/control-socket.md "Streams"); the paged event
+ * ops stay for scripts, and this pages them too.
  *
  * An event export pages audit.export_begin, audit.export_page until done,
  * audit.export_seal; a table report report.begin, report.page, report.seal.

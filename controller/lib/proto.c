@@ -90,3 +90,41 @@ int proto_reply_parse(const json_t *reply, struct proto_reply *ret)
 		return json_is_object(err) ? 0 : -EBADMSG;
 	return -EBADMSG;
 }
+
+long proto_frames_feed(struct proto_frames *f, const char *p, size_t n,
+		       int (*data)(void *userdata, const char *p, size_t n), void *userdata)
+{
+	size_t used = 0;
+
+	while (used < n && !f->done) {
+		if (f->left) {
+			size_t take = n - used < f->left ? n - used : (size_t)f->left;
+			int r = data(userdata, p + used, take);
+
+			if (r < 0)
+				return r;
+			f->left -= take;
+			f->bytes += take;
+			used += take;
+			continue;
+		}
+		/* A length line: digits and a newline. */
+		if (p[used] != '\n') {
+			if (p[used] < '0' || p[used] > '9' || f->head_len >= 10)
+				return -EBADMSG;
+			f->head[f->head_len++] = p[used++];
+			continue;
+		}
+		used++;
+		if (!f->head_len)
+			return -EBADMSG;
+		f->head[f->head_len] = '\0';
+		f->left = strtoull(f->head, NULL, 10);
+		f->head_len = 0;
+		if (f->left > AEOGATE_EXPORT_FRAME_MAX)
+			return -EBADMSG;
+		if (!f->left)
+			f->done = true;
+	}
+	return (long)used;
+}

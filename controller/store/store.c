@@ -643,6 +643,13 @@ void store_close(struct store *s)
 	free(s);
 }
 
+const char *store_path(struct store *s)
+{
+	const char *p = sqlite3_db_filename(s->db, "main");
+
+	return p ? p : "";
+}
+
 int store_user_version(struct store *s)
 {
 	int64_t v = 0;

@@ -60,6 +60,12 @@ uint64_t store_wal_checkpoints(struct store *s);
  */
 const char *store_last_error(struct store *s);
 
+/*
+ * The database file's path ("" for an in-memory one), for a second
+ * connection of its own (a streamed export's reader, store_open_readonly).
+ */
+const char *store_path(struct store *s);
+
 /* The user_version of the open database. */
 int store_user_version(struct store *s);
 

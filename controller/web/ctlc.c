@@ -28,6 +28,8 @@ struct ctlc {
 	/* One reply line, grown as needed up to AEOGATE_REPLY_MAX (a page of records). */
 	size_t in_len, in_cap;
 	char *in;
+	bool framed; /* a stream's frames come, until their end (ctlc_stream) */
+	struct proto_frames frames;
 };
 
 static unsigned live;
@@ -118,6 +120,22 @@ int ctlc_send(struct ctlc *c, const char *op, json_t *args, const char *token)
 	return 0;
 }
 
+void ctlc_stream(struct ctlc *c)
+{
+	c->framed = true;
+	c->frames = (struct proto_frames){0};
+}
+
+static int frame_data(void *userdata, const char *p, size_t n)
+{
+	struct ctlc *c = userdata;
+
+	if (!c->owner)
+		return -EPIPE;
+	c->ops->data(c->owner, p, n);
+	return c->owner ? 0 : -EPIPE;
+}
+
 void ctlc_close(struct ctlc *c)
 {
 	if (!c)
@@ -131,6 +149,17 @@ void ctlc_close(struct ctlc *c)
 static int ctlc_rx(struct ctlc *c, const char *in, size_t len)
 {
 	while (len) {
+		if (c->framed) {
+			long used = proto_frames_feed(&c->frames, in, len, frame_data, c);
+
+			if (used < 0 || !c->owner || !c->ops->data)
+				return -1; /* malformed, or the owner is done with us */
+			in += used;
+			len -= (size_t)used;
+			if (c->frames.done)
+				c->framed = false; /* the trailer is a line */
+			continue;
+		}
 		const char *nl = memchr(in, '\n', len);
 		size_t take = nl ? (size_t)(nl - in) : len;
 		int r;

@@ -1,19 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Audit exports and reports for the browser. POST /api/exports pages the
- * controller exactly as aeogatectl does (audit.export_begin, audit.export_page
- * until done, audit.export_seal; for a table report report.begin, .page,
- * .seal), all with the user's session token, so the controller decides who
- * may export, and writes the rows with the controller's own writer
- * (controller/lib/export_format.c) into an anonymous temporary file. The signed manifest is kept
- * beside it in memory. Both are then downloaded by a random id, by the session that made them only,
+ * Audit exports and reports for the browser. POST /api/exports asks the
+ * controller exactly as aeogatectl does (an event export or event report
+ * is streamed: audit.export_stream, whose frames are the file's bytes and
+ * whose trailer is the signed statement; a table report is paged:
+ * report.begin, .page, .seal, written with the controller's own writer,
+ * controller/lib/export_format.c), all with the user's session token, so
+ * the controller decides who may export. The bytes go into an anonymous
+ * temporary file and the signed manifest is kept beside it in memory. Both
+ * are then downloaded by a random id, by the session that made them only,
  * until they expire.
  *
  * Why a temporary file and not a stream straight to the browser: the
  * manifest exists only once every row has been paged, and it must describe
  * exactly the file the browser got. Producing the export once and handing
  * out both from it keeps them consistent, whatever happens to the event log
- * in between. Memory stays bounded by one page; disk by
+ * in between. Memory stays bounded by one page or one frame; disk by
  * AEOGATE_WEB_EXPORTS_MAX files of at most AEOGATE_WEB_EXPORT_FILE_MAX bytes,
  * which vanish with this process (the files have no name).
  */
@@ -42,7 +44,10 @@ struct wexport {
 	unsigned char owner[crypto_generichash_BYTES]; /* hash of the session token */
 	enum export_format fmt;
 	const struct report_info *report; /* NULL: a plain audit export */
-	struct export_pager *pager;	  /* until sealed */
+	struct export_pager *pager;	  /* a table report, until sealed */
+	json_t *stream_args;		  /* an event export: audit.export_stream's args */
+	int stream_step;		  /* 0: to ask, 1: frames and trailer due, 2: sealed */
+	off_t written;			  /* a stream's bytes so far */
 	int fd;				  /* the anonymous file, for reading */
 	FILE *f;			  /* the same file, for writing, until sealed */
 	long long rows;
@@ -81,6 +86,7 @@ static void wexport_free(struct wexport *x)
 	if (x->fd >= 0)
 		close(x->fd);
 	export_pager_free(x->pager);
+	json_decref(x->stream_args);
 	free(x->manifest);
 	free(x);
 	n_held--;
@@ -272,12 +278,18 @@ int wexport_new(const char *token, const json_t *body, struct wexport **ret, cha
 	    "{s:o,s:o,s:o,s:O,s:O}", "from", from, "to", to, "kinds", kinds, "person",
 	    json_object_get(body, "person") ? json_object_get(body, "person") : json_null(), "zone",
 	    json_object_get(body, "zone") ? json_object_get(body, "zone") : json_null());
-	if (!filter || export_pager_new(false, x->fmt, filter, x->report ? x->report->name : NULL,
-					AEOGATE_WEB_EXPORT_FILE_MAX, false, &x->pager) < 0)
+	if (!filter)
 		goto err_nomem;
 	/* The controller checks the filter again; this catches mistakes before any work. */
-	if (export_filter_from_json(filter, &check, err, errlen) < 0)
+	if (export_filter_from_json(filter, &check, err, errlen) < 0) {
+		json_decref(filter);
 		goto err_inval;
+	}
+	x->stream_args = json_pack("{s:o,s:s}", "filter", filter, "format", format);
+	if (x->stream_args && x->report)
+		json_object_set_new(x->stream_args, "report", json_string(x->report->name));
+	if (!x->stream_args)
+		goto err_nomem;
 
 ready:
 	expire();
@@ -307,7 +319,8 @@ ready:
 	memcpy(x->owner, owner, sizeof(owner));
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(x->id, sizeof(x->id), raw, sizeof(raw));
-	export_pager_set_file(x->pager, x->f);
+	if (x->pager)
+		export_pager_set_file(x->pager, x->f);
 	*ret = x;
 	return 0;
 
@@ -379,22 +392,69 @@ static int finish(struct wexport *x, const json_t *seal)
 	x->manifest[x->manifest_len++] = '\n';
 	x->manifest[x->manifest_len] = '\0';
 	x->expires_ms = mono_ms() + AEOGATE_WEB_EXPORT_TTL_S * 1000LL;
-	x->rows = export_pager_rows(x->pager);
+	/* The pager counted a table's rows; a stream's are the statement's. */
+	x->rows =
+	    x->pager
+		? export_pager_rows(x->pager)
+		: json_integer_value(json_object_get(json_object_get(seal, "statement"), "rows"));
 	export_pager_free(x->pager);
 	x->pager = NULL;
+	json_decref(x->stream_args);
+	x->stream_args = NULL;
 	x->next = held;
 	held = x;
 	return 0;
+}
+
+/* The steps of a streamed export: ask, take the reply (frames follow), take the trailer. */
+static int stream_next(struct wexport *x, const json_t *result, const char **ret_op,
+		       json_t **ret_args)
+{
+	switch (x->stream_step) {
+	case 0:
+		*ret_op = "audit.export_stream";
+		*ret_args = json_incref(x->stream_args);
+		x->stream_step = 1;
+		return 1;
+	case 1:
+		if (!json_is_integer(json_object_get(result, "range_last")))
+			return -EPROTO;
+		x->stream_step = 2;
+		return 2;
+	case 2:
+		if (!json_is_object(json_object_get(result, "statement")) ||
+		    !json_is_string(json_object_get(result, "signature")) ||
+		    !json_is_string(json_object_get(result, "public_key")))
+			return -EPROTO;
+		x->stream_step = 3;
+		return finish(x, result);
+	default:
+		return -EINVAL;
+	}
 }
 
 int wexport_next(struct wexport *x, const json_t *result, const char **ret_op, json_t **ret_args)
 {
 	int r;
 
+	if (x->stream_args)
+		return stream_next(x, result, ret_op, ret_args);
 	if (!x->pager)
 		return -EINVAL;
 	r = export_pager_next(x->pager, result, ret_op, ret_args);
 	return r == 0 ? finish(x, export_pager_seal(x->pager)) : r;
+}
+
+int wexport_data(struct wexport *x, const char *p, size_t n)
+{
+	if (x->stream_step != 2 || !x->f)
+		return -EINVAL;
+	if (x->written + (off_t)n > AEOGATE_WEB_EXPORT_FILE_MAX)
+		return -EFBIG;
+	if (fwrite(p, 1, n, x->f) != n)
+		return -EIO;
+	x->written += (off_t)n;
+	return 0;
 }
 
 json_t *wexport_summary(const struct wexport *x)

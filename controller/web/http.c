@@ -200,10 +200,12 @@ static const char *lws_urlarg(void *ctx, const char *name_eq, char *buf, size_t 
 
 static void ctl_line(void *owner, json_t *msg);
 static void ctl_closed(void *owner);
+static void ctl_data(void *owner, const char *p, size_t n);
 
 static const struct ctlc_ops http_ctl_ops = {
     .line = ctl_line,
     .closed = ctl_closed,
+    .data = ctl_data,
 };
 
 /*
@@ -300,6 +302,8 @@ static void set_cookie(struct pss *p, const char *token, bool clear)
 		 clear ? "; Max-Age=0" : "", web_config_of(p->wsi)->tls ? "; Secure" : "");
 }
 
+static int export_fail(struct pss *p, int r);
+
 /* Sends the next page request of an export, or answers once it is sealed. */
 static int export_step(struct pss *p, json_t *result)
 {
@@ -308,6 +312,13 @@ static int export_step(struct pss *p, json_t *result)
 	json_t *args = NULL;
 	int r = wexport_next(x, result, &op, &args);
 
+	if (r == 2) {
+		/* The reply of a stream: its frames are the file, its trailer comes as a line. */
+		ctlc_stream(p->ctl);
+		lws_set_timeout(p->wsi, PENDING_TIMEOUT_HTTP_CONTENT,
+				AEOGATE_WEB_REQUEST_TIMEOUT_S);
+		return 0;
+	}
 	if (r > 0) {
 		r = ctlc_send(p->ctl, op, args, p->token);
 		json_decref(args);
@@ -319,13 +330,20 @@ static int export_step(struct pss *p, json_t *result)
 		return 0;
 	}
 fail:
-	ctlc_close(p->ctl);
-	p->ctl = NULL;
 	if (r == 0) {
+		ctlc_close(p->ctl);
+		p->ctl = NULL;
 		/* Sealed: the list of held exports owns it now. */
 		p->exp = NULL;
 		return respond_json(p, 200, wexport_summary(x));
 	}
+	return export_fail(p, r);
+}
+
+static int export_fail(struct pss *p, int r)
+{
+	ctlc_close(p->ctl);
+	p->ctl = NULL;
 	wexport_abandon(p->exp);
 	p->exp = NULL;
 	if (r == -EFBIG)
@@ -335,6 +353,26 @@ fail:
 	return respond_error(p, 500, "internal",
 			     r == -EPROTO ? "the controller's export reply was malformed"
 					  : "cannot write the export file");
+}
+
+/* A streamed export's bytes: to its file; a failure answers the request and stops the stream. */
+static void ctl_data(void *owner, const char *data, size_t n)
+{
+	struct pss *p = owner;
+	int r;
+
+	if (p->rq.state != WEB_RQ_DISPATCHED || !p->exp) {
+		ctlc_close(p->ctl);
+		p->ctl = NULL;
+		return;
+	}
+	r = wexport_data(p->exp, data, n);
+	if (r < 0) {
+		export_fail(p, r);
+		return;
+	}
+	/* Each frame is progress: the request may take as long as the rows do. */
+	lws_set_timeout(p->wsi, PENDING_TIMEOUT_HTTP_CONTENT, AEOGATE_WEB_REQUEST_TIMEOUT_S);
 }
 
 /* Streams a held export's file or manifest as an attachment, to its own session only. */

@@ -48,6 +48,11 @@ struct ctlc_ops {
 	void (*line)(void *owner, json_t *msg);
 	/* The connection is gone (controller closed it, or a protocol error). */
 	void (*closed)(void *owner);
+	/*
+	 * A stream's data (after ctlc_stream), in pieces as they arrive; NULL
+	 * for owners that never stream. To stop, the owner calls ctlc_close.
+	 */
+	void (*data)(void *owner, const char *p, size_t n);
 };
 
 /*
@@ -57,6 +62,12 @@ struct ctlc_ops {
 int ctlc_open(struct lws *parent, const struct ctlc_ops *ops, void *owner, struct ctlc **ret);
 /* Queues a request line {"id","op","args","token"}; args is borrowed (NULL: none). */
 int ctlc_send(struct ctlc *c, const char *op, json_t *args, const char *token);
+/*
+ * From the line callback of a streaming op's reply: what follows is the
+ * stream's frames (docs/control-socket.md, "Streams"), handed to
+ * ops->data, then the trailer, handed to ops->line like any reply.
+ */
+void ctlc_stream(struct ctlc *c);
 /* Detaches the owner and closes the connection asynchronously; accepts NULL. */
 void ctlc_close(struct ctlc *c);
 /* Live connections, for bounds. */
@@ -104,12 +115,16 @@ int wexport_new(const char *token, const json_t *body, struct wexport **ret, cha
 		size_t errlen);
 /*
  * Feeds the controller's result for the previous request (NULL at first):
- * 1 with the next request's op and args (new reference) to send, 0 when the
- * export is sealed and held for download (the caller no longer owns it),
- * or -errno (-EFBIG over AEOGATE_WEB_EXPORT_FILE_MAX, -EPROTO for a reply
- * that does not fit, -EIO).
+ * 1 with the next request's op and args (new reference) to send, 2 when
+ * the result was a stream's reply (an event export: audit.export_stream),
+ * so the connection's frames go to wexport_data and its trailer comes
+ * here next, 0 when the export is sealed and held for download (the caller
+ * no longer owns it), or -errno (-EFBIG over AEOGATE_WEB_EXPORT_FILE_MAX,
+ * -EPROTO for a reply that does not fit, -EIO).
  */
 int wexport_next(struct wexport *x, const json_t *result, const char **ret_op, json_t **ret_args);
+/* A streamed export's bytes, straight to its file: 0, -EFBIG, -EIO. */
+int wexport_data(struct wexport *x, const char *p, size_t n);
 /* Frees an export that was never sealed; accepts NULL. */
 void wexport_abandon(struct wexport *x);
 /* {id, report, format, rows, range_first, range_last, bytes, key_id, file, manifest_file, url,

@@ -330,6 +330,24 @@
 #define AEOGATE_EXPORT_SCAN_MAX 20000
 
 /*
+ * Streamed exports (audit.export_stream): the rows travel as frames of at
+ * most this many bytes (a frame ends at a row boundary, so it may exceed
+ * AEOGATE_EXPORT_CHUNK by one row; AEOGATE_EXPORT_FRAME_MAX bounds it
+ * whatever the row). 256 KiB writes keep the system calls per row near
+ * zero while the memory of each side stays a few hundred KiB, whatever the
+ * export's size: a client that reads slowly stalls the export's thread,
+ * not the buffer.
+ */
+#define AEOGATE_EXPORT_CHUNK	 (256 * 1024)
+#define AEOGATE_EXPORT_FRAME_MAX (4 * 1024 * 1024)
+/*
+ * Exports streaming at once, each on a thread of its own with its own
+ * read-only database connection: two cores serve the doors first, and an
+ * auditor's export waits its turn ("unavailable") rather than taking them.
+ */
+#define AEOGATE_EXPORT_STREAMS_MAX 2
+
+/*
  * The signed head record (state_dir/head.sig) is six short lines, about
  * 330 bytes; a larger file is not ours and is not read past this.
  */

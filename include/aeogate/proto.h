@@ -71,4 +71,29 @@ struct proto_reply {
  */
 int proto_reply_parse(const json_t *reply, struct proto_reply *ret);
 
+/*
+ * The frames of a stream (docs/control-socket.md, "Streams"): after the
+ * reply of a streaming op, "N\n" and N bytes of data, again and again,
+ * until "0\n"; then the trailer, one more reply line. A decoder is fed the
+ * bytes as they arrive, in pieces of any size, and hands the data on; it
+ * holds nothing but the count of a frame's bytes still to come.
+ */
+struct proto_frames {
+	uint64_t left; /* data bytes of the current frame still to come */
+	char head[24]; /* the length line being read */
+	size_t head_len;
+	bool done;	/* "0\n" was read: what follows is the trailer */
+	uint64_t bytes; /* data bytes handed on so far */
+};
+
+/*
+ * Feeds n bytes. data gets every data byte in order (a negative return
+ * stops the decoder and is returned as is). Returns the bytes consumed,
+ * fewer than n only once done (the rest is the trailer's), or -EBADMSG for
+ * a length line that is not a decimal count of at most
+ * AEOGATE_EXPORT_FRAME_MAX.
+ */
+long proto_frames_feed(struct proto_frames *f, const char *p, size_t n,
+		       int (*data)(void *userdata, const char *p, size_t n), void *userdata);
+
 #endif

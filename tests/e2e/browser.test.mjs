@@ -476,7 +476,15 @@ test('a duress PIN is the first alarm guards see, with the person, above newer a
   // The feed shows the grant as any other.
   await page.waitForSelector('#feed li[data-kind="access.granted"]', { timeout: 3000 });
 
-  // A newer alarm does not push it down.
+  // A newer alarm does not push it down. cage-1 may still be released by
+  // the previous test's remote unlock: wait until it is locked again, so
+  // that opening it is forced.
+  for (let i = 0; ; i++) {
+    const doors = JSON.parse(mustCtl(stack, ['door', 'list', '--json']));
+    if (doors.find((d) => d.name === 'cage-1').lock === 'locked') break;
+    assert.ok(i < 600, 'cage-1 never locked again');
+    await new Promise((res) => setTimeout(res, 100));
+  }
   mustCtl(stack, ['sim', 'door', 'cage-1', 'open']);
   mustCtl(stack, ['sim', 'door', 'cage-1', 'close']);
   await page.waitForSelector('.alarm-banner[data-kind="door.forced"][data-door="cage-1"]', { timeout: 3000 });

@@ -14,9 +14,21 @@
  * get their alarm row, open or closed (by default when raised). access.*
  * rows carry a person and a credential, door.* and alarm.* rows a door.
  * Prints the seq of each line.
+ *
+ *   aeogate-test-seed --db PATH --json < EVENTS
+ *
+ * EVENTS has one JSON object per line, an event exactly as it is to be
+ * stored: "ts" (a UTC time), "kind", and any of "door", "reader", "zone",
+ * "person", "credential", "reason", "detail" (text stored verbatim, JSON or
+ * not). Each value is a string, null, or {"hex": "..."} for bytes a JSON
+ * string cannot carry (invalid UTF-8). For tests of what exports make of
+ * unusual rows; no alarm rows are raised.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +47,89 @@ static int die(struct store *s, const char *what, int r)
 	exit(1);
 }
 
+/* The fields of a --json line: at most this many hex-given bytes each. */
+#define SEED_FIELD_MAX 4096
+
+struct seed_field {
+	const char *name;
+	const char **dst;
+	char buf[SEED_FIELD_MAX + 1];
+};
+
+/* A field of a --json line: NULL, a string, or {"hex": "..."}; -EINVAL otherwise. */
+static int seed_field(const json_t *o, struct seed_field *f)
+{
+	const json_t *v = json_object_get(o, f->name), *hex;
+	size_t n = 0;
+
+	*f->dst = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_string(v)) {
+		*f->dst = json_string_value(v);
+		return 0;
+	}
+	hex = json_object_get(v, "hex");
+	if (!json_is_string(hex) ||
+	    sodium_hex2bin((unsigned char *)f->buf, SEED_FIELD_MAX, json_string_value(hex),
+			   json_string_length(hex), NULL, &n, NULL) != 0)
+		return -EINVAL;
+	f->buf[n] = '\0';
+	*f->dst = f->buf;
+	return 0;
+}
+
+/* --json: one event per line, stored as given (see the top of this file). */
+static int seed_json(struct store *s, struct audit_chain *chain)
+{
+	static char line[65536];
+	int lineno = 0, r;
+
+	while (fgets(line, sizeof(line), stdin)) {
+		struct event e = {0};
+		struct seed_field fields[] = {
+		    {.name = "kind", .dst = &e.kind},
+		    {.name = "door", .dst = &e.door},
+		    {.name = "reader", .dst = &e.reader},
+		    {.name = "zone", .dst = &e.zone},
+		    {.name = "person", .dst = &e.person},
+		    {.name = "credential", .dst = &e.credential},
+		    {.name = "reason", .dst = &e.reason},
+		    {.name = "detail", .dst = &e.detail},
+		};
+		json_t *o = json_loads(line, 0, NULL);
+		const char *ts = json_string_value(json_object_get(o, "ts"));
+
+		lineno++;
+		if (!json_is_object(o) || !ts || time_parse_ms(ts, &e.ts_ms) < 0) {
+			fprintf(stderr, "aeogate-test-seed: line %d: not an event with a ts\n",
+				lineno);
+			return 2;
+		}
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (seed_field(o, &fields[i]) < 0) {
+				fprintf(stderr, "aeogate-test-seed: line %d: '%s' is not text\n",
+					lineno, fields[i].name);
+				return 2;
+			}
+		if (!e.kind) {
+			fprintf(stderr, "aeogate-test-seed: line %d: no kind\n", lineno);
+			return 2;
+		}
+		if ((r = audit_append(chain, s, &e)) < 0)
+			die(s, "event", r);
+		printf("%" PRId64 " %s\n", e.seq, e.kind);
+		json_decref(o);
+	}
+	store_close(s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"db", required_argument, NULL, 'd'}, {0}};
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'}, {0}};
+	bool json = false;
 	const char *db = NULL;
 	struct store *s = NULL;
 	struct audit_chain chain;
@@ -46,14 +138,18 @@ int main(int argc, char **argv)
 	int o, r, lineno = 0;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'j') {
+			json = true;
+			continue;
+		}
 		if (o != 'd') {
-			fprintf(stderr, "usage: aeogate-test-seed --db PATH < SCRIPT\n");
+			fprintf(stderr, "usage: aeogate-test-seed --db PATH [--json] < SCRIPT\n");
 			return 2;
 		}
 		db = optarg;
 	}
 	if (!db) {
-		fprintf(stderr, "usage: aeogate-test-seed --db PATH < SCRIPT\n");
+		fprintf(stderr, "usage: aeogate-test-seed --db PATH [--json] < SCRIPT\n");
 		return 2;
 	}
 	if (store_open(db, "normal", &s, err, sizeof(err)) < 0) {
@@ -62,6 +158,8 @@ int main(int argc, char **argv)
 	}
 	if ((r = audit_chain_load(&chain, s)) < 0)
 		die(s, "chain", r);
+	if (json)
+		return seed_json(s, &chain);
 	while (fgets(line, sizeof(line), stdin)) {
 		char kind[128] = "", state[64] = "";
 		long days = 0;

@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "chain.h"
 #include "export.h"
 #include "export_verify.h"
 
@@ -278,6 +279,150 @@ static void test_report_cells_and_chain_agree_across_formats(void **state)
 	json_decref(cols);
 }
 
+/* The reference: the event's JSON object through export_write_row, as paged exports wrote it. */
+static char *reference_row(enum export_format fmt, const struct event *e, const char *chain,
+			   size_t *ret_len)
+{
+	json_t *row = event_to_json(e);
+	char *text = NULL;
+	FILE *f = open_memstream(&text, ret_len);
+
+	assert_non_null(row);
+	assert_non_null(f);
+	json_object_set_new(row, "export_chain", json_string(chain));
+	assert_int_equal(export_write_row(f, fmt, row), 0);
+	fclose(f);
+	json_decref(row);
+	return text;
+}
+
+/* Bytes drawn from an alphabet that hits every rule of both writers. */
+static char *random_text(unsigned *seed, bool detail)
+{
+	static const char *const atoms[] = {"a", "Z",  "0", ",",    "\"",   "\r",    "\n", "\t",
+					    "=", "+",  "-", "@",    "'",    " ",     "\\", "/",
+					    "é", "東", "🚪", "\x01", "\xff", "\xc3",  "{",  "}",
+					    ":", "[",  "]", "1.5",  "null", "\u2028"};
+	static const char *const details[] = {"{\"direction\":\"in\"}",
+					      "{\"a\":1,\"b\":[1,2,{\"c\":null}]}",
+					      "{\"b\":1,\"a\":2}",
+					      "{ \"a\": 1 }",
+					      "{\"q\":\"say \\\"hi\\\" \\\\\"}",
+					      "{\"n\":\"line\\nbreak\"}",
+					      "{\"r\":1.5}",
+					      "{}",
+					      "[1,2]",
+					      "not json",
+					      "{\"u\":\"é🚪\"}",
+					      "{\"x\":-0}",
+					      "{\"big\":12345678901234567890}",
+					      "{\"a\":1,\"a\":2}",
+					      "\"s\"",
+					      "=1+2"};
+	char buf[256] = "";
+	size_t n = 0;
+	unsigned k;
+
+	*seed = *seed * 1103515245u + 12345u;
+	if (detail)
+		return strdup(details[(*seed >> 8) % (sizeof(details) / sizeof(details[0]))]);
+	k = (*seed >> 8) % 8;
+	for (unsigned i = 0; i < k; i++) {
+		const char *a;
+
+		*seed = *seed * 1103515245u + 12345u;
+		a = atoms[(*seed >> 8) % (sizeof(atoms) / sizeof(atoms[0]))];
+		if (n + strlen(a) + 1 > sizeof(buf))
+			break;
+		memcpy(buf + n, a, strlen(a));
+		n += strlen(a);
+	}
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static void test_direct_rows_are_the_reference_bytes(void **state)
+{
+	struct export_buf bufs[2] = {{0}, {0}};
+	unsigned seed = 7;
+	size_t fast = 0;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		char *f[8], chain[EVENT_HASH_HEX];
+		struct event e = {.seq = i * 7919 - 3, .ts_ms = (int64_t)i * 86399999 - 100000};
+
+		for (int j = 0; j < 8; j++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Mostly ordinary text, so the direct path is taken and checked. */
+			f[j] = (seed >> 9) % 5 == 0		 ? NULL
+			       : (seed >> 12) % 3 == 0 && j != 7 ? strdup("dock-1")
+								 : random_text(&seed, j == 7);
+		}
+		e.kind = f[0] ? f[0] : "access.granted";
+		e.door = f[1];
+		e.reader = f[2];
+		e.zone = f[3];
+		e.person = f[4];
+		e.credential = f[5];
+		e.reason = f[6];
+		e.detail = f[7];
+		snprintf(e.prev, sizeof(e.prev), "%064x", (unsigned)i);
+		snprintf(e.hash, sizeof(e.hash), "%064x", (unsigned)i + 1);
+		snprintf(chain, sizeof(chain), "%064x", seed);
+		for (int fmt = EXPORT_CSV; fmt <= EXPORT_JSONL; fmt++) {
+			/* One buffer per format for all rows, as an export keeps it (its caches
+			 * too). */
+			struct export_buf *b = &bufs[fmt];
+			uint64_t slow = b->slow_rows;
+			size_t n;
+			char *want = reference_row(fmt, &e, chain, &n);
+
+			b->len = 0;
+			assert_int_equal(export_row_format(b, fmt, &e, chain), 0);
+			if (b->len != n || memcmp(b->p, want, n) != 0)
+				fail_msg("row %d (%s) differs:\n%.*s\nwant\n%s", i,
+					 fmt == EXPORT_CSV ? "csv" : "jsonl", (int)b->len, b->p,
+					 want);
+			fast += b->slow_rows == slow;
+			free(want);
+		}
+		for (int j = 0; j < 8; j++)
+			free(f[j]);
+	}
+	/* The direct writer must carry most rows, or it is not what is measured. */
+	export_buf_free(&bufs[0]);
+	export_buf_free(&bufs[1]);
+	print_message("%zu of 40000 rows took the direct path\n", fast);
+	assert_true(fast > 4000);
+}
+
+static void test_direct_rows_take_ordinary_events_without_the_reference(void **state)
+{
+	struct event e = {.seq = 42,
+			  .ts_ms = 1767600007001,
+			  .kind = "access.denied",
+			  .door = "dock-1",
+			  .reader = "dock-1-in",
+			  .zone = "dock",
+			  .person = "-X1",
+			  .credential = "h10301:1:2",
+			  .reason = "no_access",
+			  .detail = "{\"after\":{\"name\":\"Zoë \\\"q\\\", x\"}}"};
+	struct export_buf b = {0};
+
+	(void)state;
+	memset(e.prev, 'a', 64);
+	memset(e.hash, 'b', 64);
+	assert_int_equal(export_header_format(&b, EXPORT_CSV), 0);
+	assert_int_equal(export_row_format(&b, EXPORT_CSV, &e, e.hash), 0);
+	assert_int_equal(export_row_format(&b, EXPORT_JSONL, &e, e.hash), 0);
+	assert_int_equal(b.slow_rows, 0);
+	assert_non_null(
+	    strstr(b.p, "42,2026-01-05T08:00:07.001Z,access.denied,dock-1,dock-1-in,dock,'-X1,"));
+	export_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +435,8 @@ int main(void)
 	    cmocka_unit_test(test_filter_json_round_trip_and_refusals),
 	    cmocka_unit_test(test_export_chain_matches_its_definition),
 	    cmocka_unit_test(test_report_cells_and_chain_agree_across_formats),
+	    cmocka_unit_test(test_direct_rows_are_the_reference_bytes),
+	    cmocka_unit_test(test_direct_rows_take_ordinary_events_without_the_reference),
 	};
 
 	if (sodium_init() < 0)

@@ -115,6 +115,65 @@ static void test_error_codes_map_to_http_status(void **state)
 	assert_int_equal(proto_error_http_status(NULL), 500);
 }
 
+struct sink {
+	char buf[256];
+	size_t len;
+};
+
+static int sink_data(void *userdata, const char *p, size_t n)
+{
+	struct sink *k = userdata;
+
+	assert_true(k->len + n <= sizeof(k->buf));
+	memcpy(k->buf + k->len, p, n);
+	k->len += n;
+	return 0;
+}
+
+/* The same bytes fed whole and one at a time give the same data and stop at the trailer. */
+static void test_frames_decode_in_pieces_of_any_size(void **state)
+{
+	static const char wire[] = "5\nhello3\n\r\n,12\nline\nbreaks\n0\n{\"id\":1}\n";
+	size_t trailer = strlen(wire) - strlen("{\"id\":1}\n");
+
+	(void)state;
+	for (size_t piece = 1; piece <= sizeof(wire); piece++) {
+		struct proto_frames f = {0};
+		struct sink k = {0};
+		size_t at = 0;
+
+		while (at < sizeof(wire) - 1 && !f.done) {
+			size_t n = sizeof(wire) - 1 - at < piece ? sizeof(wire) - 1 - at : piece;
+			long used = proto_frames_feed(&f, wire + at, n, sink_data, &k);
+
+			assert_true(used >= 0);
+			at += (size_t)used;
+			if ((size_t)used < n)
+				break;
+		}
+		assert_true(f.done);
+		assert_int_equal(at, trailer);
+		assert_int_equal(k.len, 20);
+		assert_memory_equal(k.buf, "hello\r\n,line\nbreaks\n", 20);
+		assert_int_equal(f.bytes, 20);
+	}
+}
+
+static void test_frames_refuse_malformed_lengths(void **state)
+{
+	static const char *const bad[] = {"x\n",	   "\n",	"-1\n",
+					  "12345678901\n", "4194305\n", " 3\nabc0\n"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct proto_frames f = {0};
+		struct sink k = {0};
+
+		assert_int_equal(proto_frames_feed(&f, bad[i], strlen(bad[i]), sink_data, &k),
+				 -EBADMSG);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +182,8 @@ int main(void)
 	    cmocka_unit_test(test_reply_parts),
 	    cmocka_unit_test(test_line_must_be_an_object),
 	    cmocka_unit_test(test_error_codes_map_to_http_status),
+	    cmocka_unit_test(test_frames_decode_in_pieces_of_any_size),
+	    cmocka_unit_test(test_frames_refuse_malformed_lengths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
