@@ -1,5 +1,6 @@
-// The dashboard: sign-in, live feed, alarms, door board, persons and badges,
-// levels, reports, simulator, users. What a role may not do is not shown;
+// The dashboard: sign-in, live feed, alarms, door board (door modes, remote
+// unlock), persons and badges, levels, zones, schedules and holidays,
+// reports, simulator, users. What a role may not do is not shown;
 // the controller refuses it anyway.
 import { get, post, setCsrf, ApiError } from './api.js';
 import { EventStream } from './stream.js';
@@ -29,6 +30,8 @@ const state = {
   reports: null,
   levels: [],
   zones: [],
+  schedules: [],
+  holidays: [],
   editing: null, // the person (as person.show gave it) in the edit form
 };
 
@@ -170,7 +173,7 @@ function onEvent(ev, live) {
     if (matchesFilters(ev)) $('#feed').prepend(eventItem(ev));
     while ($('#feed').children.length > 200) $('#feed').lastChild.remove();
     if (/^(door|reader|access|person|badge)\./.test(ev.kind)) scheduleRefresh();
-    if (ev.kind.startsWith('level.') && !$('#tab-levels').hidden) loadLevels();
+    if (/^(level|zone|schedule|holiday)\./.test(ev.kind) && !$('#tab-levels').hidden) scheduleLevelsReload();
   }
 }
 
@@ -367,12 +370,72 @@ async function loadDoors() {
   }
 }
 
+// Boards and tables are redrawn on events: what a user typed or picked in a
+// field marked data-keep (a key unique on the page) survives the redraw, and
+// so does the focus. A field is kept once the user changed it (data-dirty);
+// an action that succeeds calls forget() so its field shows the new state.
+document.addEventListener('input', (ev) => {
+  if (ev.target.dataset && ev.target.dataset.keep) ev.target.dataset.dirty = '1';
+});
+
+// By key: a redraw may have replaced the fields while the request ran.
+function forget(...fields) {
+  const keys = new Set(fields.map((f) => f.dataset.keep));
+  for (const f of document.querySelectorAll('[data-keep][data-dirty]')) {
+    if (!keys.has(f.dataset.keep)) continue;
+    delete f.dataset.dirty;
+    if (f.tagName !== 'SELECT') f.value = '';
+    else {
+      const shown = [...f.options].find((o) => o.defaultSelected);
+      if (shown) f.value = shown.value;
+    }
+  }
+  for (const f of fields) if (f.tagName !== 'SELECT') f.value = '';
+}
+
+function redrawKeeping(container, render) {
+  const kept = new Map([...container.querySelectorAll('[data-keep][data-dirty]')]
+    .map((f) => [f.dataset.keep, f.value]));
+  const a = document.activeElement;
+  const focused = a && container.contains(a) && a.dataset.keep ? a.dataset.keep : null;
+  render();
+  for (const f of container.querySelectorAll('[data-keep]')) {
+    const k = f.dataset.keep;
+    if (kept.has(k) && (f.tagName !== 'SELECT' || [...f.options].some((o) => o.value === kept.get(k)))) {
+      f.value = kept.get(k);
+      f.dataset.dirty = '1';
+    }
+    if (k === focused) f.focus();
+  }
+}
+
+// The last refusal on each door's forms, by door and form: the board is
+// redrawn on every door event (maybe while the request ran), and the
+// message must outlive that. '' clears it.
+const doorErrors = new Map();
+
+function doorError(d, form) {
+  return el('span', {
+    class: 'door-error', role: 'alert', 'data-form': form, text: doorErrors.get(`${d.name}/${form}`) || '',
+  });
+}
+
+function setDoorError(d, form, text) {
+  const key = `${d.name}/${form}`;
+  if (text) doorErrors.set(key, text);
+  else doorErrors.delete(key);
+  for (const e of document.querySelectorAll(`#doors .door-error[data-form="${form}"]`)) {
+    if (e.closest('.door').dataset.door === d.name) e.textContent = text;
+  }
+}
+
 // A guard's remote unlock: a comment is required (who is let in, and why).
 function unlockForm(d) {
-  const err = el('span', { class: 'door-error', role: 'alert' });
+  const err = doorError(d, 'unlock');
   const comment = el('input', {
     name: 'comment', placeholder: 'who is let in, and why (required)', maxlength: 256,
     required: true, class: 'unlock-comment', 'aria-label': `reason to unlock ${d.name}`,
+    'data-keep': `door/${d.name}/unlock-comment`,
   });
   const form = el('form', { class: 'door-unlock-form' }, comment,
     el('button', { type: 'submit', class: 'unlock', text: 'Unlock' }), err);
@@ -380,22 +443,68 @@ function unlockForm(d) {
     ev.preventDefault();
     const text = comment.value.trim();
     if (!text) {
-      err.textContent = 'A comment is required.';
+      setDoorError(d, 'unlock', 'A comment is required.');
       comment.focus();
       return;
     }
     try {
       await post('/api/doors/unlock', { door: d.name, comment: text });
-      comment.value = '';
-      err.textContent = '';
+      forget(comment);
+      setDoorError(d, 'unlock', '');
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
         handleError(e);
         return;
       }
-      err.textContent = e.message;
+      setDoorError(d, 'unlock', e.message);
     }
     loadDoors();
+  });
+  return form;
+}
+
+const DOOR_MODES = ['card', 'card_and_pin', 'unlocked', 'locked'];
+
+// A manager's door mode (door.mode, as `aeogatectl door mode DOOR MODE
+// [--until T] [--comment TEXT]`): until is a site time, sent as UTC; empty
+// means until changed. The card shows the new mode when the door.mode event
+// arrives on the stream (the board is redrawn from door.list then).
+function modeForm(d) {
+  const err = doorError(d, 'mode');
+  const mode = el('select', {
+    name: 'mode', class: 'mode-select', 'aria-label': `mode of ${d.name}`, 'data-keep': `door/${d.name}/mode`,
+  }, ...DOOR_MODES.map((m) => el('option', { value: m, text: m, selected: m === (d.mode || 'card') })));
+  const until = el('input', {
+    name: 'until', type: 'datetime-local', class: 'mode-until', 'aria-label': `${d.name} mode until (site time)`,
+    'data-keep': `door/${d.name}/until`,
+  });
+  const comment = el('input', {
+    name: 'comment', placeholder: 'comment (optional)', maxlength: 256, class: 'mode-comment',
+    'aria-label': `comment on the mode of ${d.name}`, 'data-keep': `door/${d.name}/mode-comment`,
+  });
+  const form = el('form', { class: 'door-mode-form' },
+    el('label', { class: 'inline-label' }, 'mode ', mode),
+    el('label', { class: 'inline-label', title: `site time (${timeZoneLabel()}); empty: until changed` }, 'until ', until),
+    comment,
+    el('button', { type: 'submit', class: 'set-mode', text: 'Set mode' }), err);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = { door: d.name, mode: mode.value };
+    try {
+      if (until.value) body.until = siteLocalToUtc(until.value);
+    } catch {
+      setDoorError(d, 'mode', 'The until time is not valid.');
+      return;
+    }
+    if (comment.value.trim()) body.comment = comment.value.trim();
+    try {
+      await post('/api/doors/mode', body);
+      forget(mode, until, comment);
+      setDoorError(d, 'mode', '');
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) handleError(e);
+      else setDoorError(d, 'mode', e.message);
+    }
   });
   return form;
 }
@@ -403,13 +512,9 @@ function unlockForm(d) {
 function renderDoors() {
   const byName = new Map(state.readers.map((r) => [r.name, r]));
   const respond = can('guard manager admin');
-  // Door events redraw the board: a comment being typed survives it.
-  const typed = new Map([...document.querySelectorAll('#doors .unlock-comment')]
-    .map((i) => [i.closest('.door').dataset.door, i.value]));
-  const active = document.activeElement;
-  const focused = active && active.classList.contains('unlock-comment')
-    ? active.closest('.door').dataset.door : null;
-  $('#doors').replaceChildren(...state.doors.map((d) => el('article',
+  const manage = canManage();
+  // Door events redraw the board: what is being typed survives it.
+  redrawKeeping($('#doors'), () => $('#doors').replaceChildren(...state.doors.map((d) => el('article',
     { class: `door door-${d.state}`, 'data-door': d.name, 'data-state': d.state, 'data-mode': d.mode || 'card' },
     el('h3', { text: d.name }),
     el('p', { class: 'zone', text: `zone ${d.zone}` }),
@@ -421,12 +526,8 @@ function renderDoors() {
       const online = r ? r.online : false;
       return el('li', { class: online ? 'online' : 'offline', text: `${name}: ${online ? 'online' : 'offline'}` });
     })),
-    respond ? unlockForm(d) : null)));
-  for (const input of document.querySelectorAll('#doors .unlock-comment')) {
-    const door = input.closest('.door').dataset.door;
-    if (typed.has(door)) input.value = typed.get(door);
-    if (door === focused) input.focus();
-  }
+    respond ? unlockForm(d) : null,
+    manage ? modeForm(d) : null))));
   fillSelect($('#f-door'), state.doors.map((d) => d.name), true);
   fillSelect($('#sim-door-name'), state.doors.map((d) => d.name), false);
   fillSelect($('#sim-reader'), state.readers.filter((r) => r.type === 'sim').map((r) => r.name), false);
@@ -678,16 +779,26 @@ $('#badge-issue').addEventListener('submit', async (ev) => {
   }
 });
 
-// ---------------------------------------------------------------- levels
+// ---------------------------------------------------------------- levels, zones, schedules, holidays
 
+// The "Levels & zones" tab: levels with their zones and schedule, zones with
+// their vetting setting, schedules with their intervals and the levels using
+// them, holidays. Managers and admins change them through the same ops as
+// aeogatectl (level.*, zone.set, schedule.*, holiday.*); auditors see them
+// without the controls. The controller decides and refuses; its message is
+// shown as it is.
 async function loadLevels() {
   try {
-    const [levels, zones] = await Promise.all([get('/api/levels'), get('/api/zones')]);
+    const [levels, zones, schedules, holidays] = await Promise.all([
+      get('/api/levels'), get('/api/zones'), get('/api/schedules'), get('/api/holidays')]);
     state.levels = levels;
     state.zones = zones;
+    state.schedules = schedules;
+    state.holidays = holidays;
     renderLevels();
-    $('#zones').replaceChildren(...zones.map((z) => el('tr', {},
-      el('td', { text: z.name }), el('td', { text: (z.doors || []).join(', ') }))));
+    renderZones();
+    renderSchedules();
+    renderHolidays();
     fillSelect($('#f-zone'), zones.map((z) => z.name), true);
     fillSelect($('#report-zone'), zones.map((z) => z.name), true);
   } catch (e) {
@@ -695,26 +806,49 @@ async function loadLevels() {
   }
 }
 
+let levelsTimer = null;
+function scheduleLevelsReload() {
+  clearTimeout(levelsTimer);
+  levelsTimer = setTimeout(loadLevels, 150);
+}
+
+// One change through the API; the error (aeogated's message) goes to errEl.
+// Returns whether it succeeded; the tab is loaded again either way.
+async function tabAction(errEl, path, body) {
+  errEl.textContent = '';
+  let ok = false;
+  try {
+    await post(path, body);
+    ok = true;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      handleError(e);
+      return false;
+    }
+    errEl.textContent = e.message;
+  }
+  loadLevels();
+  return ok;
+}
+
 // Managers and admins add levels, add and remove a level's zones
 // (level.update) and remove a level no one holds (level.remove). A level's
 // last zone has no remove button (the controller refuses: remove the level);
 // a level someone holds is refused with the reason shown.
-async function levelAction(path, body) {
-  $('#levels-error').textContent = '';
-  try {
-    await post(path, body);
-  } catch (e) {
-    $('#levels-error').textContent = e.message;
-    handleError(e);
-  }
-  loadLevels();
+function levelAction(path, body) {
+  return tabAction($('#levels-error'), path, body);
+}
+
+function scheduleOptions(current) {
+  return [el('option', { value: '', text: 'none', selected: !current }),
+    ...state.schedules.map((x) => el('option', { value: x.name, text: x.name, selected: x.name === current }))];
 }
 
 function renderLevels() {
   const write = canManage();
   const zoneNames = state.zones.map((z) => z.name);
   for (const th of document.querySelectorAll('#tab-levels .level-write')) th.hidden = !write;
-  $('#levels').replaceChildren(...state.levels.map((l) => {
+  redrawKeeping($('#levels'), () => $('#levels').replaceChildren(...state.levels.map((l) => {
     const zones = l.zones || [];
     const zonesCell = el('td', { class: 'zones' }, ...zones.map((z) => el('span', { class: 'chip', 'data-zone': z },
       z, write && zones.length > 1 ? el('button', {
@@ -722,16 +856,30 @@ function renderLevels() {
         'aria-label': `remove zone ${z} from ${l.name}`, 'data-action': 'remove-zone', text: '×',
         onclick: () => levelAction('/api/levels/update', { name: l.name, remove_zones: [z] }),
       }) : null)));
-    if (!write) return el('tr', { 'data-level': l.name }, el('td', { text: l.name }), zonesCell);
+    // level set NAME --schedule S|none: S, or null for none.
+    const schedCell = el('td', { class: 'schedule', 'data-schedule': l.schedule || '' },
+      el('span', { class: 'current', text: l.schedule || 'none' }));
+    if (!write) return el('tr', { 'data-level': l.name }, el('td', { text: l.name }), zonesCell, schedCell);
+    const schedPick = el('select', {
+      'aria-label': `schedule of ${l.name}`, class: 'set-schedule', 'data-keep': `level/${l.name}/schedule`,
+    }, ...scheduleOptions(l.schedule));
+    schedCell.append(el('span', { class: 'inline-control' }, schedPick, el('button', {
+      type: 'button', text: 'Set', 'data-action': 'set-schedule', title: `set the schedule of ${l.name}`,
+      onclick: async () => {
+        if (await levelAction('/api/levels/update', { name: l.name, schedule: schedPick.value || null })) forget(schedPick);
+      },
+    })));
     const missing = zoneNames.filter((z) => !zones.includes(z));
-    const pick = el('select', { 'aria-label': `zone to add to ${l.name}`, class: 'add-zone' },
+    const pick = el('select', { 'aria-label': `zone to add to ${l.name}`, class: 'add-zone', 'data-keep': `level/${l.name}/zone` },
       ...missing.map((z) => el('option', { value: z, text: z })));
-    return el('tr', { 'data-level': l.name }, el('td', { text: l.name }), zonesCell,
+    return el('tr', { 'data-level': l.name }, el('td', { text: l.name }), zonesCell, schedCell,
       el('td', { class: 'actions' },
         missing.length ? pick : null,
         missing.length ? el('button', {
           type: 'button', text: 'Add zone', 'data-action': 'add-zone',
-          onclick: () => levelAction('/api/levels/update', { name: l.name, add_zones: [pick.value] }),
+          onclick: async () => {
+            if (await levelAction('/api/levels/update', { name: l.name, add_zones: [pick.value] })) forget(pick);
+          },
         }) : null,
         el('button', {
           type: 'button', class: 'danger', text: 'Remove level', 'data-action': 'remove-level',
@@ -739,12 +887,17 @@ function renderLevels() {
             if (confirm(`Remove level ${l.name}?`)) levelAction('/api/levels/remove', { name: l.name });
           },
         })));
-  }));
+  })));
   $('#level-add').hidden = !write;
   const checked = new Set([...document.querySelectorAll('#level-add-zones input:checked')].map((c) => c.value));
   $('#level-add-zones').replaceChildren(...zoneNames.map((z) => el('label', { class: 'check' },
     el('input', { type: 'checkbox', name: 'zone', value: z, checked: checked.has(z) }),
     el('span', { text: z }))));
+  const sel = $('#level-add-schedule');
+  const cur = sel.value;
+  sel.replaceChildren(el('option', { value: '', text: 'none (always)' }),
+    ...state.schedules.map((x) => el('option', { value: x.name, text: x.name })));
+  if (state.schedules.some((x) => x.name === cur)) sel.value = cur;
 }
 
 $('#level-add').addEventListener('submit', async (ev) => {
@@ -755,8 +908,10 @@ $('#level-add').addEventListener('submit', async (ev) => {
     formError(f, new Error('Pick at least one zone.'));
     return;
   }
+  const body = { name: f.elements.name.value.trim(), zones };
+  if (f.elements.schedule.value) body.schedule = f.elements.schedule.value;
   try {
-    await post('/api/levels', { name: f.elements.name.value.trim(), zones });
+    await post('/api/levels', body);
     formError(f, null);
     f.reset();
     loadLevels();
@@ -764,6 +919,141 @@ $('#level-add').addEventListener('submit', async (ev) => {
     formError(f, e);
     handleError(e);
   }
+});
+
+// zone set ZONE --vetting required|none (zone.set).
+function renderZones() {
+  const write = canManage();
+  redrawKeeping($('#zones'), () => $('#zones').replaceChildren(...state.zones.map((z) => {
+    const vetting = z.vetting || 'none';
+    const cell = el('td', { class: 'vetting', 'data-vetting': vetting }, el('span', { class: 'current', text: vetting }));
+    if (write) {
+      const pick = el('select', { 'aria-label': `vetting for zone ${z.name}`, class: 'set-vetting', 'data-keep': `zone/${z.name}/vetting` },
+        ...['none', 'required'].map((v) => el('option', { value: v, text: v, selected: v === vetting })));
+      cell.append(el('span', { class: 'inline-control' }, pick, el('button', {
+        type: 'button', text: 'Set', 'data-action': 'set-vetting', title: `set the vetting of zone ${z.name}`,
+        onclick: async () => {
+          if (await tabAction($('#zones-error'), '/api/zones/set', { zone: z.name, vetting: pick.value })) forget(pick);
+        },
+      })));
+    }
+    return el('tr', { 'data-zone': z.name }, el('td', { text: z.name }), el('td', { text: (z.doors || []).join(', ') }), cell);
+  })));
+}
+
+// schedule add NAME --interval SPEC..., schedule set NAME --add-interval /
+// --remove-interval SPEC, schedule remove NAME (refused while in use: the
+// controller's message says by whom). A schedule's last interval has no
+// remove button (the controller refuses it: remove the schedule).
+function scheduleAction(body, path = '/api/schedules/update') {
+  return tabAction($('#schedules-error'), path, body);
+}
+
+function renderSchedules() {
+  const write = canManage();
+  for (const th of document.querySelectorAll('#tab-levels .schedule-write')) th.hidden = !write;
+  for (const t of document.querySelectorAll('#tab-levels .tz-label')) t.textContent = timeZoneLabel();
+  redrawKeeping($('#schedules'), () => $('#schedules').replaceChildren(...state.schedules.map((x) => {
+    const ivs = x.intervals || [];
+    const users = [...(x.levels || []).map((l) => `level ${l}`), ...(x.doors || []).map((d) => `door ${d}`)];
+    const cells = [
+      el('td', { text: x.name }),
+      el('td', { class: 'intervals' }, ...ivs.map((iv) => el('span', { class: 'chip', 'data-interval': iv },
+        iv, write && ivs.length > 1 ? el('button', {
+          type: 'button', class: 'chip-remove', title: `remove interval ${iv} from ${x.name}`,
+          'aria-label': `remove interval ${iv} from ${x.name}`, 'data-action': 'remove-interval', text: '×',
+          onclick: () => scheduleAction({ name: x.name, remove_intervals: [iv] }),
+        }) : null))),
+      el('td', { class: 'users', text: users.length ? users.join(', ') : 'none' }),
+    ];
+    if (write) {
+      const spec = el('input', {
+        class: 'add-interval', placeholder: 'e.g. sat 08:00-12:00', maxlength: 64,
+        'aria-label': `interval to add to ${x.name}`, 'data-keep': `schedule/${x.name}/interval`,
+      });
+      const add = async () => {
+        const v = spec.value.trim();
+        if (!v) {
+          $('#schedules-error').textContent = 'Type an interval to add (DAYS HH:MM-HH:MM).';
+          spec.focus();
+          return;
+        }
+        if (await scheduleAction({ name: x.name, add_intervals: [v] })) forget(spec);
+      };
+      spec.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Enter') {
+          ev.preventDefault();
+          add();
+        }
+      });
+      cells.push(el('td', { class: 'actions' }, spec,
+        el('button', { type: 'button', text: 'Add interval', 'data-action': 'add-interval', onclick: add }),
+        el('button', {
+          type: 'button', class: 'danger', text: 'Remove schedule', 'data-action': 'remove-schedule',
+          onclick: () => {
+            if (confirm(`Remove schedule ${x.name}?`)) scheduleAction({ name: x.name }, '/api/schedules/remove');
+          },
+        })));
+    }
+    return el('tr', { 'data-schedule': x.name }, ...cells);
+  })));
+  if (!state.schedules.length) {
+    $('#schedules').append(el('tr', {}, el('td', { colspan: write ? 4 : 3, class: 'hint', text: 'No schedules yet: levels without one work at all times.' })));
+  }
+  $('#schedule-add').hidden = !write;
+}
+
+$('#schedule-add').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  const intervals = f.elements.intervals.value.split('\n').map((x) => x.trim()).filter(Boolean);
+  if (!intervals.length) {
+    formError(f, new Error('A schedule needs at least one interval.'));
+    return;
+  }
+  try {
+    await post('/api/schedules', { name: f.elements.name.value.trim(), intervals });
+    formError(f, null);
+    f.reset();
+  } catch (e) {
+    formError(f, e);
+    handleError(e);
+  }
+  loadLevels();
+});
+
+// holiday add DATE --name TEXT, holiday remove DATE: site-time dates.
+function renderHolidays() {
+  const write = canManage();
+  for (const th of document.querySelectorAll('#tab-levels .holiday-write')) th.hidden = !write;
+  $('#holidays').replaceChildren(...state.holidays.map((h) => el('tr', { 'data-holiday': h.date },
+    el('td', { text: h.date }), el('td', { text: h.name }),
+    write ? el('td', { class: 'actions' }, el('button', {
+      type: 'button', class: 'danger', text: 'Remove', 'data-action': 'remove-holiday',
+      onclick: () => {
+        if (confirm(`Remove the holiday on ${h.date} (${h.name})?`)) {
+          tabAction($('#holidays-error'), '/api/holidays/remove', { date: h.date });
+        }
+      },
+    })) : null)));
+  if (!state.holidays.length) {
+    $('#holidays').append(el('tr', {}, el('td', { colspan: write ? 3 : 2, class: 'hint', text: 'No holidays.' })));
+  }
+  $('#holiday-add').hidden = !write;
+}
+
+$('#holiday-add').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = ev.target;
+  try {
+    await post('/api/holidays', { date: f.elements.date.value, name: f.elements.name.value.trim() });
+    formError(f, null);
+    f.reset();
+  } catch (e) {
+    formError(f, e);
+    handleError(e);
+  }
+  loadLevels();
 });
 
 // ---------------------------------------------------------------- reports

@@ -135,6 +135,13 @@ const KINDS = {
   'level.added': 'Level added',
   'level.updated': 'Level changed',
   'level.removed': 'Level removed',
+  'zone.updated': 'Zone changed',
+  'person.vetted': 'Vetting recorded',
+  'schedule.added': 'Schedule added',
+  'schedule.updated': 'Schedule changed',
+  'schedule.removed': 'Schedule removed',
+  'holiday.added': 'Holiday added',
+  'holiday.removed': 'Holiday removed',
 };
 
 export function kindText(kind) {

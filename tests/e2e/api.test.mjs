@@ -25,7 +25,7 @@ after(async () => {
 });
 
 const GETS = ['/api/me', '/api/status', '/api/events?since=0', '/api/doors', '/api/readers',
-  '/api/zones', '/api/levels', '/api/persons', '/api/persons/E100', '/api/badges', '/api/users',
+  '/api/zones', '/api/levels', '/api/schedules', '/api/holidays', '/api/persons', '/api/persons/E100', '/api/badges', '/api/users',
   '/api/alarms?open=1', '/api/reports', `/api/exports/${'0'.repeat(32)}/file`,
   `/api/exports/${'0'.repeat(32)}/manifest`];
 const POSTS = [
@@ -38,6 +38,14 @@ const POSTS = [
   ['/api/levels', { name: 'L1', zones: ['dock'] }],
   ['/api/levels/update', { name: 'dock-all', add_zones: ['bonded-cage'] }],
   ['/api/levels/remove', { name: 'dock-all' }],
+  ['/api/zones/set', { zone: 'dock', vetting: 'required' }],
+  ['/api/schedules', { name: 'S1', intervals: ['mon-fri 07:00-17:00'] }],
+  ['/api/schedules/update', { name: 'S1', add_intervals: ['sat 08:00-12:00'] }],
+  ['/api/schedules/remove', { name: 'S1' }],
+  ['/api/holidays', { date: '2031-12-25', name: 'Christmas Day' }],
+  ['/api/holidays/remove', { date: '2031-12-25' }],
+  ['/api/doors/mode', { door: 'dock-1', mode: 'locked' }],
+  ['/api/doors/unlock', { door: 'dock-1', comment: 'x' }],
   ['/api/badges', { person: 'E100', credential: 'uid:04a1b2c3' }],
   ['/api/badges/revoke', { credential: 'h10301:12:3456' }],
   ['/api/sim/present', { reader: 'dock-1-in', uid: '04a1b2c3' }],
@@ -576,4 +584,102 @@ test('the report list is for the roles that may export: a guard gets 403', async
     assert.equal(ok.status, 200, user);
     assert.ok(ok.body.some((x) => x.name === 'access'), user);
   }
+});
+
+test('schedules, holidays, zone settings and door modes: manager only, CSRF, the controller\'s words', async () => {
+  const writes = [
+    ['/api/schedules', { name: 'S-x', intervals: ['mon-fri 07:00-17:00'] }],
+    ['/api/schedules/update', { name: 'S-x', add_intervals: ['sat 08:00-12:00'] }],
+    ['/api/schedules/remove', { name: 'S-x' }],
+    ['/api/holidays', { date: '2031-12-25', name: 'Christmas Day' }],
+    ['/api/holidays/remove', { date: '2031-12-25' }],
+    ['/api/zones/set', { zone: 'dock', vetting: 'required' }],
+    ['/api/doors/mode', { door: 'dock-1', mode: 'locked' }],
+  ];
+  for (const user of ['guard1', 'auditor1']) {
+    const s = await login(stack, user);
+    for (const [path, body] of writes) {
+      const r = await api(stack, s, 'POST', path, body);
+      assert.equal(r.status, 403, `${user} ${path}`);
+      assert.equal(r.body.error.code, 'permission_denied');
+    }
+    for (const path of ['/api/schedules', '/api/holidays', '/api/zones']) {
+      const r = await api(stack, s, 'GET', path);
+      assert.equal(r.status, 200, `${user} GET ${path}`);
+      assert.ok(Array.isArray(r.body));
+    }
+  }
+  const m = await login(stack, 'manager1');
+  for (const [path, body] of writes) {
+    let r = await api(stack, m, 'POST', path, body, { 'x-csrf-token': '' });
+    assert.equal(r.status, 403, path);
+    assert.equal(r.body.error.code, 'csrf_failed');
+    r = await api(stack, m, 'POST', path, '{');
+    assert.equal(r.status, 400, path);
+    assert.equal(r.body.error.code, 'bad_json');
+  }
+  assert.equal(JSON.parse(mustCtl(stack, ['zone', 'show', 'dock', '--json'])).vetting, 'none', 'nothing was changed');
+
+  // Schedules: add, a bad interval named in the message, in use by a level refuses removal.
+  let r = await api(stack, m, 'POST', '/api/schedules', { name: 'day', intervals: ['mon-fri 07:00-17:00', 'sat 08:00-12:00'] });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.body, { name: 'day', intervals: ['mon-fri 07:00-17:00', 'sat 08:00-12:00'], levels: [] });
+  r = await api(stack, m, 'POST', '/api/schedules', { name: 'day', intervals: ['sun 10:00-11:00'] });
+  assert.equal(r.status, 409);
+  r = await api(stack, m, 'POST', '/api/schedules/update', { name: 'day', add_intervals: ['mon-fri 25:00-26:00'] });
+  assert.equal(r.status, 400);
+  assert.match(r.body.error.message, /interval 'mon-fri 25:00-26:00'/);
+  r = await api(stack, m, 'POST', '/api/schedules/update', { name: 'day', add_intervals: ['hol 10:00-14:00'], remove_intervals: ['sat 08:00-12:00'] });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.body.intervals.sort(), ['hol 10:00-14:00', 'mon-fri 07:00-17:00']);
+  r = await api(stack, m, 'POST', '/api/levels', { name: 'L-day', zones: ['dock'], schedule: 'day' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.schedule, 'day');
+  r = await api(stack, m, 'POST', '/api/schedules/remove', { name: 'day' });
+  assert.equal(r.status, 409);
+  assert.equal(r.body.error.code, 'failed_precondition');
+  assert.match(r.body.error.message, /schedule 'day' is in use by level 'L-day'/);
+  const listed = (await api(stack, m, 'GET', '/api/schedules')).body.find((x) => x.name === 'day');
+  assert.deepEqual(listed.levels, ['L-day']);
+  r = await api(stack, m, 'POST', '/api/levels/update', { name: 'L-day', schedule: null });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.schedule, null);
+  r = await api(stack, m, 'POST', '/api/schedules/remove', { name: 'day' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.removed, true);
+  r = await api(stack, m, 'POST', '/api/levels/remove', { name: 'L-day' });
+  assert.equal(r.status, 200, r.text);
+
+  // Holidays.
+  r = await api(stack, m, 'POST', '/api/holidays', { date: '2031-02-30', name: 'No such day' });
+  assert.equal(r.status, 400);
+  r = await api(stack, m, 'POST', '/api/holidays', { date: '2031-12-25', name: 'Christmas Day' });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual((await api(stack, m, 'GET', '/api/holidays')).body, [{ date: '2031-12-25', name: 'Christmas Day' }]);
+  r = await api(stack, m, 'POST', '/api/holidays/remove', { date: '2031-12-25' });
+  assert.equal(r.status, 200, r.text);
+  r = await api(stack, m, 'POST', '/api/holidays/remove', { date: '2031-12-25' });
+  assert.equal(r.status, 404);
+
+  // Zone settings.
+  r = await api(stack, m, 'POST', '/api/zones/set', { zone: 'dock', vetting: 'sometimes' });
+  assert.equal(r.status, 400);
+  r = await api(stack, m, 'POST', '/api/zones/set', { zone: 'nowhere', vetting: 'required' });
+  assert.equal(r.status, 404);
+  r = await api(stack, m, 'POST', '/api/zones/set', { zone: 'bonded-cage', vetting: 'required' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.vetting, 'required');
+  assert.equal((await api(stack, m, 'GET', '/api/zones')).body.find((z) => z.name === 'bonded-cage').vetting, 'required');
+  r = await api(stack, m, 'POST', '/api/zones/set', { zone: 'bonded-cage', vetting: 'none' });
+  assert.equal(r.status, 200, r.text);
+
+  // Door modes.
+  r = await api(stack, m, 'POST', '/api/doors/mode', { door: 'dock-1', mode: 'open-sesame' });
+  assert.equal(r.status, 400);
+  r = await api(stack, m, 'POST', '/api/doors/mode', { door: 'cage-1', mode: 'locked', comment: 'api test' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.mode, 'locked');
+  r = await api(stack, m, 'POST', '/api/doors/mode', { door: 'cage-1', mode: 'card' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.mode, 'card');
 });

@@ -1,6 +1,7 @@
 // The dashboard in a real browser (Debian's chromium through playwright-core;
 // never a downloaded browser): roles, the live feed, alarms and their
-// acknowledgement, enrolment, the badge lifecycle, reports and exports.
+// acknowledgement, enrolment, the badge lifecycle, reports and exports,
+// levels, zone settings, schedules and holidays, door modes.
 // Screenshots go to BUILD_DIR/e2e-screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -498,4 +499,247 @@ test('a duress PIN is the first alarm guards see, with the person, above newer a
   assert.deepEqual(errors, []);
   await context.close();
   mustCtl(stack, ['door', 'mode', 'dock-1', 'card']);
+});
+
+// Chromium logs every 4xx answer as a console error: the refusals a test
+// provokes on purpose are expected there, nothing else is.
+function unexpected(errors, ...statuses) {
+  return errors.filter((e) => !statuses.some((s) => e.includes(`status of ${s}`)));
+}
+
+function events(kind, since) {
+  return mustCtl(stack, ['events', '--json', '--since', String(since)]).split('\n')
+    .filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.kind === kind);
+}
+
+// No horizontal scroll at tablet width on the tabs given.
+async function noHorizontalScroll(page, tabs, what) {
+  await page.setViewportSize({ width: 768, height: 1024 });
+  for (const tab of tabs) {
+    await page.click(`#tabs button[data-tab=${tab}]`);
+    await page.waitForLoadState('networkidle');
+    const m = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(m[0] <= m[1], `${what} ${tab}: scrollWidth ${m[0]} > ${m[1]}`);
+    await page.screenshot({ path: join(SHOTS, `tablet-${what}-${tab}.png`), fullPage: true });
+  }
+}
+
+test('a manager adds a schedule, gives it to a level, adds and removes a holiday and sets a zone to vetting required', async () => {
+  mustCtl(stack, ['level', 'add', 'dock-day', '--zone', 'dock']);
+  const since = JSON.parse(mustCtl(stack, ['status', '--json'])).last_seq;
+  const { page, context, errors } = await signIn('manager1');
+  page.on('dialog', (d) => d.accept());
+  await page.click('#tabs button[data-tab=levels]');
+  await page.waitForSelector('#schedule-add:not([hidden])');
+
+  // schedule add weekdays --interval 'mon-fri 07:00-17:00' --interval 'sat 08:00-12:00'
+  await page.fill('#schedule-add input[name=name]', 'weekdays');
+  await page.fill('#schedule-add textarea[name=intervals]', 'mon-fri 07:00-17:00\nsat 08:00-12:00\n');
+  await page.click('#schedule-add button[type=submit]');
+  const row = '#schedules tr[data-schedule="weekdays"]';
+  await page.waitForSelector(row, { timeout: 3000 });
+  assert.deepEqual(await page.$$eval(`${row} .chip[data-interval]`, (cs) => cs.map((c) => c.dataset.interval)),
+    ['mon-fri 07:00-17:00', 'sat 08:00-12:00']);
+  assert.deepEqual(JSON.parse(mustCtl(stack, ['schedule', 'show', 'weekdays', '--json'])).intervals,
+    ['mon-fri 07:00-17:00', 'sat 08:00-12:00']);
+  assert.equal(await page.textContent(`${row} td.users`), 'none');
+
+  // A malformed interval: aeogated's message, nothing changed.
+  await page.fill(`${row} input.add-interval`, 'mon-fri 7-17');
+  await page.click(`${row} button[data-action="add-interval"]`);
+  await page.waitForSelector('#schedules-error:text("interval")', { timeout: 3000 });
+  assert.match(await page.textContent('#schedules-error'), /interval 'mon-fri 7-17'/);
+  assert.equal(await page.inputValue(`${row} input.add-interval`), 'mon-fri 7-17', 'what was typed stays to be fixed');
+  // schedule set weekdays --add-interval 'hol 10:00-14:00', then --remove-interval it.
+  await page.fill(`${row} input.add-interval`, 'hol 10:00-14:00');
+  await page.click(`${row} button[data-action="add-interval"]`);
+  const hol = `${row} .chip[data-interval="hol 10:00-14:00"]`;
+  await page.waitForSelector(hol, { timeout: 3000 });
+  assert.equal(await page.textContent('#schedules-error'), '');
+  assert.equal(await page.inputValue(`${row} input.add-interval`), '');
+  await page.click(`${hol} button[data-action="remove-interval"]`);
+  await page.waitForSelector(hol, { state: 'detached', timeout: 3000 });
+
+  // level set dock-day --schedule weekdays
+  const level = '#levels tr[data-level="dock-day"]';
+  await page.selectOption(`${level} select.set-schedule`, 'weekdays');
+  await page.click(`${level} button[data-action="set-schedule"]`);
+  await page.waitForSelector(`${level} td.schedule[data-schedule="weekdays"]`, { timeout: 3000 });
+  assert.equal(await page.textContent(`${level} td.schedule .current`), 'weekdays');
+  await page.waitForSelector(`${row} td.users:text("level dock-day")`, { timeout: 3000 });
+  assert.equal(JSON.parse(mustCtl(stack, ['level', 'list', '--json'])).find((l) => l.name === 'dock-day').schedule, 'weekdays');
+
+  // schedule remove weekdays is refused while dock-day uses it: the refusal is shown.
+  await page.click(`${row} button[data-action="remove-schedule"]`);
+  await page.waitForSelector('#schedules-error:text("in use")', { timeout: 3000 });
+  assert.match(await page.textContent('#schedules-error'), /schedule 'weekdays' is in use by level 'dock-day'/);
+  assert.ok(await page.$(row), 'the schedule stays');
+  await page.screenshot({ path: join(SHOTS, 'manager-schedules.png'), fullPage: true });
+
+  // holiday add 2031-12-25 --name 'Christmas Day', then holiday remove.
+  await page.fill('#holiday-add input[name=date]', '2031-12-25');
+  await page.fill('#holiday-add input[name=name]', 'Christmas Day');
+  await page.click('#holiday-add button[type=submit]');
+  const day = '#holidays tr[data-holiday="2031-12-25"]';
+  await page.waitForSelector(day, { timeout: 3000 });
+  assert.match(await page.textContent(day), /Christmas Day/);
+  assert.deepEqual(JSON.parse(mustCtl(stack, ['holiday', 'list', '--json'])), [{ date: '2031-12-25', name: 'Christmas Day' }]);
+  // The same date again: aeogated's refusal, shown.
+  await page.fill('#holiday-add input[name=date]', '2031-12-25');
+  await page.fill('#holiday-add input[name=name]', 'Twice');
+  await page.click('#holiday-add button[type=submit]');
+  await page.waitForSelector('#holiday-add .error:text("already a holiday")', { timeout: 3000 });
+  await page.click(`${day} button[data-action="remove-holiday"]`);
+  await page.waitForSelector(day, { state: 'detached', timeout: 3000 });
+  assert.deepEqual(JSON.parse(mustCtl(stack, ['holiday', 'list', '--json'])), []);
+
+  // zone set bonded-cage --vetting required
+  const zone = '#zones tr[data-zone="bonded-cage"]';
+  assert.equal(await page.getAttribute(`${zone} td.vetting`, 'data-vetting'), 'none');
+  await page.selectOption(`${zone} select.set-vetting`, 'required');
+  await page.click(`${zone} button[data-action="set-vetting"]`);
+  await page.waitForSelector(`${zone} td.vetting[data-vetting="required"]`, { timeout: 3000 });
+  assert.equal(await page.textContent(`${zone} td.vetting .current`), 'required');
+  assert.equal(JSON.parse(mustCtl(stack, ['zone', 'show', 'bonded-cage', '--json'])).vetting, 'required');
+  await page.screenshot({ path: join(SHOTS, 'manager-zones-holidays.png'), fullPage: true });
+  await noHorizontalScroll(page, ['levels'], 'manager');
+
+  // Each change is the op's own event, by this user.
+  const op = 'user:manager1';
+  assert.equal(events('schedule.added', since)[0].detail.operator, op);
+  assert.equal(events('schedule.updated', since).length, 2);
+  assert.equal(events('holiday.added', since)[0].detail.operator, op);
+  assert.equal(events('holiday.removed', since).length, 1);
+  const z = events('zone.updated', since);
+  assert.equal(z.length, 1);
+  assert.deepEqual([z[0].zone, z[0].detail.before.vetting, z[0].detail.after.vetting, z[0].detail.operator],
+    ['bonded-cage', 'none', 'required', op]);
+
+  // Back: no schedule for the level (none), then the schedule goes, the zone back to none.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.selectOption(`${level} select.set-schedule`, '');
+  await page.click(`${level} button[data-action="set-schedule"]`);
+  await page.waitForSelector(`${level} td.schedule[data-schedule=""]`, { timeout: 3000 });
+  assert.equal(JSON.parse(mustCtl(stack, ['level', 'list', '--json'])).find((l) => l.name === 'dock-day').schedule, null);
+  await page.click(`${row} button[data-action="remove-schedule"]`);
+  await page.waitForSelector(row, { state: 'detached', timeout: 3000 });
+  assert.equal(await page.textContent('#schedules-error'), '');
+  await page.selectOption(`${zone} select.set-vetting`, 'none');
+  await page.click(`${zone} button[data-action="set-vetting"]`);
+  await page.waitForSelector(`${zone} td.vetting[data-vetting="none"]`, { timeout: 3000 });
+  assert.deepEqual(unexpected(errors, 400, 409), []);
+  await context.close();
+});
+
+test('a manager sets a door to locked with a comment: the card shows the mode from the stream, the feed the event', async () => {
+  mustCtl(stack, ['person', 'add', 'E6000', '--name', 'Mo Des', '--level', 'dock-all']);
+  mustCtl(stack, ['badge', 'issue', 'E6000', '--uid', '06060606']);
+  assert.equal(present('dock-1-in', '06060606').granted, true);
+  const since = JSON.parse(mustCtl(stack, ['status', '--json'])).last_seq;
+  const { page, context, errors } = await signIn('manager1');
+  await page.click('#tabs button[data-tab=doors]');
+  const card = '.door[data-door="dock-1"]';
+  await page.waitForSelector(`${card}[data-mode="card"] form.door-mode-form`);
+
+  // An until in the past: aeogated refuses it, the message is shown, nothing changes.
+  await page.selectOption(`${card} select.mode-select`, 'locked');
+  const past = isoLocal(-3600e3).slice(0, 16);
+  await page.fill(`${card} input.mode-until`, past);
+  await page.click(`${card} button.set-mode`);
+  await page.waitForSelector(`${card} .door-mode-form .door-error:text("until")`, { timeout: 3000 });
+  assert.match(await page.textContent(`${card} .door-mode-form .door-error`), /'until' must be in the future/);
+  assert.equal(JSON.parse(mustCtl(stack, ['door', 'list', '--json'])).find((d) => d.name === 'dock-1').mode, 'card');
+  // A door event redraws the board: the refusal and what was picked stay.
+  await page.$eval(card, (c) => { c.dataset.old = '1'; });
+  mustCtl(stack, ['door', 'mode', 'cage-1', 'card']);
+  await page.waitForSelector(`${card}:not([data-old])`, { timeout: 3000 });
+  assert.match(await page.textContent(`${card} .door-mode-form .door-error`), /'until' must be in the future/);
+  assert.equal(await page.inputValue(`${card} select.mode-select`), 'locked');
+  assert.equal(await page.inputValue(`${card} input.mode-until`), past);
+
+  // door mode dock-1 locked --until (tomorrow) --comment ...
+  const until = isoLocal(86400e3).slice(0, 16);
+  await page.fill(`${card} input.mode-until`, until);
+  await page.fill(`${card} input.mode-comment`, 'Stock count: dock closed');
+  await page.click(`${card} button.set-mode`);
+  await page.waitForSelector(`${card}[data-mode="locked"]`, { timeout: 3000 });
+  assert.equal(await page.textContent(`${card} .door-mode-form .door-error`), '');
+  assert.match(await page.textContent(`${card} .mode`), /^mode locked .* until /);
+  assert.equal(await page.inputValue(`${card} select.mode-select`), 'locked');
+  assert.equal(await page.inputValue(`${card} input.mode-comment`), '');
+  await page.screenshot({ path: join(SHOTS, 'manager-door-mode.png') });
+  const d = JSON.parse(mustCtl(stack, ['door', 'list', '--json'])).find((x) => x.name === 'dock-1');
+  assert.equal(d.mode, 'locked');
+  const untilMs = new Date(d.until).getTime();
+  assert.ok(Math.abs(untilMs - (Date.now() + 86400e3)) < 120e3, `until ${d.until} is about a day from now`);
+  const p = present('dock-1-in', '06060606');
+  assert.equal(p.granted, false);
+  assert.equal(p.reason, 'door_locked');
+
+  await page.click('#tabs button[data-tab=feed]');
+  const item = '#feed li[data-kind="door.mode"]:has-text("dock-1")';
+  await page.waitForSelector(item, { timeout: 3000 });
+  const text = await page.textContent(item);
+  assert.match(text, /dock-1/);
+  assert.match(text, /card → locked/);
+  assert.match(text, /manager1/);
+  assert.match(text, /Stock count: dock closed/);
+  const modes = events('door.mode', since).filter((e) => e.door === 'dock-1');
+  assert.equal(modes.length, 1, 'the refused attempt recorded nothing');
+  assert.deepEqual([modes[0].door, modes[0].detail.mode, modes[0].detail.was, modes[0].detail.cause,
+    modes[0].detail.operator, modes[0].detail.comment],
+  ['dock-1', 'locked', 'card', 'manual', 'user:manager1', 'Stock count: dock closed']);
+  await page.screenshot({ path: join(SHOTS, 'manager-door-mode-feed.png') });
+
+  // A change made elsewhere reaches the open board through the stream alone.
+  await page.click('#tabs button[data-tab=doors]');
+  mustCtl(stack, ['door', 'mode', 'dock-1', 'card']);
+  await page.waitForSelector(`${card}[data-mode="card"]`, { timeout: 3000 });
+  assert.equal(await page.inputValue(`${card} select.mode-select`), 'card');
+  assert.equal(present('dock-1-in', '06060606').granted, true);
+  await noHorizontalScroll(page, ['doors'], 'manager-modes');
+  assert.deepEqual(unexpected(errors, 400), []);
+  await context.close();
+});
+
+test('an auditor sees schedules, holidays, vetting and door modes without the controls; a guard has none of them', async () => {
+  mustCtl(stack, ['schedule', 'add', 'night', '--interval', 'all 22:00-06:00']);
+  mustCtl(stack, ['level', 'add', 'dock-night', '--zone', 'dock', '--schedule', 'night']);
+  mustCtl(stack, ['holiday', 'add', '2031-01-01', '--name', "New Year's Day"]);
+  mustCtl(stack, ['zone', 'set', 'bonded-cage', '--vetting', 'required']);
+  mustCtl(stack, ['door', 'mode', 'cage-1', 'unlocked', '--comment', 'e2e: open day']);
+
+  const aud = await signIn('auditor1');
+  await aud.page.click('#tabs button[data-tab=levels]');
+  const row = '#schedules tr[data-schedule="night"]';
+  await aud.page.waitForSelector(row);
+  assert.deepEqual(await aud.page.$$eval(`${row} .chip`, (cs) => cs.map((c) => c.dataset.interval)), ['all 22:00-06:00']);
+  assert.equal(await aud.page.textContent(`${row} td.users`), 'level dock-night');
+  assert.equal(await aud.page.textContent('#levels tr[data-level="dock-night"] td.schedule'), 'night');
+  assert.match(await aud.page.textContent('#holidays tr[data-holiday="2031-01-01"]'), /New Year's Day/);
+  assert.equal(await aud.page.textContent('#zones tr[data-zone="bonded-cage"] td.vetting'), 'required');
+  for (const form of ['#schedule-add', '#holiday-add', '#level-add']) {
+    assert.equal(await aud.page.isHidden(form), true, `auditor: ${form}`);
+  }
+  assert.deepEqual(await aud.page.$$eval('#tab-levels button, #tab-levels select, #tab-levels input, #tab-levels textarea',
+    (xs) => xs.filter((x) => x.offsetParent !== null).map((x) => x.outerHTML)), [], 'auditor: no controls');
+  await aud.page.screenshot({ path: join(SHOTS, 'auditor-levels.png'), fullPage: true });
+  await aud.page.click('#tabs button[data-tab=doors]');
+  await aud.page.waitForSelector('.door[data-door="cage-1"][data-mode="unlocked"]');
+  assert.equal(await aud.page.$('.door form'), null, 'auditor: no door controls');
+  assert.deepEqual(aud.errors, []);
+  await aud.context.close();
+
+  const g = await signIn('guard1');
+  assert.equal((await visibleTabs(g.page)).includes('levels'), false);
+  await g.page.click('#tabs button[data-tab=doors]');
+  await g.page.waitForSelector('.door[data-door="cage-1"][data-mode="unlocked"] form.door-unlock-form');
+  assert.equal(await g.page.$('.door-mode-form'), null, 'guard: no mode control');
+  assert.equal(await g.page.$('#tab-levels form:not([hidden])'), null, 'guard: no manager forms');
+  await g.page.screenshot({ path: join(SHOTS, 'guard-doors-modes.png') });
+  assert.deepEqual(g.errors, []);
+  await g.context.close();
+
+  mustCtl(stack, ['door', 'mode', 'cage-1', 'card']);
+  mustCtl(stack, ['zone', 'set', 'bonded-cage', '--vetting', 'none']);
 });
