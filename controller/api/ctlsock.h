@@ -99,6 +99,17 @@ void ctl_deferred_reply(struct ctl_deferred *d, json_t *result);
 void ctl_deferred_fail(struct ctl_deferred *d, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * State an op keeps for the rest of a connection's life (an import
+ * session): one per connection, named by its release function, which runs
+ * when the connection closes, however it ends, or on ctl_conn_detach.
+ * ctl_conn_attach: -EBUSY when the connection holds state already.
+ * ctl_conn_attached: the state attached with release, or NULL.
+ */
+int ctl_conn_attach(struct ctl_conn *c, void *data, void (*release)(void *data));
+void *ctl_conn_attached(struct ctl_conn *c, void (*release)(void *data));
+void ctl_conn_detach(struct ctl_conn *c, void (*release)(void *data));
+
 /* Counters for status and tests: requests refused (malformed, too large, denied). */
 uint64_t ctl_request_rejected(const struct ctl_request *req);
 

@@ -55,20 +55,27 @@ void ops_abort(struct core *c)
 	core_chain_reload(c);
 }
 
-/*
- * Appends the event that records the change and commits both. detail is a
- * JSON object (consumed) to which the operator is added.
- */
-int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail)
+char *ops_detail_text(struct ctl_request *req, json_t *detail)
 {
 	char *text;
-	int r;
 
 	if (!detail)
 		detail = json_object();
 	json_object_set_new(detail, "operator", json_string(req->operator_id));
 	text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(detail);
+	return text;
+}
+
+/*
+ * Appends the event that records the change and commits both. detail is a
+ * JSON object (consumed) to which the operator is added.
+ */
+int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail)
+{
+	char *text = ops_detail_text(req, detail);
+	int r;
+
 	if (!text) {
 		ops_abort(c);
 		return ctl_fail(req, "internal", "out of memory");
@@ -99,6 +106,11 @@ json_t *ops_person_json(struct store *s, const struct person *p)
 	json_t *levels = json_array();
 
 	store_person_levels(s, p->id, level_name_cb, levels);
+	return ops_person_json_levels(p, levels);
+}
+
+json_t *ops_person_json_levels(const struct person *p, json_t *levels)
+{
 	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "id", p->id, "name", p->name,
 			 "status", p->status, "valid_from", time_to_json(p->valid_from),
 			 "valid_until", time_to_json(p->valid_until), "created",

@@ -19,6 +19,7 @@ extern const struct ctl_op ops_audit[];	  /* audit.* */
 extern const struct ctl_op ops_reports[]; /* report.*, review.* */
 extern const struct ctl_op ops_users[];	  /* auth.*, user.* */
 extern const struct ctl_op ops_events[];  /* events.*, system.status */
+extern const struct ctl_op ops_import[];  /* person.import_*, person.export */
 
 /*
  * Every table the control socket serves, NULL-terminated: fixed when the
@@ -33,11 +34,30 @@ int ops_store_error(struct ctl_request *req, int r, const char *what);
 int ops_begin(struct ctl_request *req, struct core *c);
 void ops_abort(struct core *c);
 int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail);
+/*
+ * An event's detail as the trail keeps it: detail (a JSON object, consumed;
+ * NULL: none) with the operator, compact, keys sorted. Free it; NULL on ENOMEM.
+ */
+char *ops_detail_text(struct ctl_request *req, json_t *detail);
 
 /* A checkpoint as statements and audit.checkpoint name it. */
 json_t *ops_checkpoint_json(const struct checkpoint *cp);
 json_t *ops_person_json(struct store *s, const struct person *p);
+/* The same with the person's levels given (an array of names, consumed), not looked up. */
+json_t *ops_person_json_levels(const struct person *p, json_t *levels);
 json_t *ops_credential_json(const struct credential *cr);
+
+/*
+ * The admin trail's records (ops_people.c): the members of before/after
+ * that differ (both consumed), a person as person.updated shows them, a
+ * vetting record (or null when the person has none).
+ */
+json_t *ops_changed_detail(json_t *before, json_t *after);
+json_t *ops_person_trail_json(struct store *s, const struct person *p);
+json_t *ops_vetting_json(const struct vetting *v);
+json_t *ops_vetting_or_null(struct store *s, const char *person);
+/* A vetting status a record may have: cleared, pending or failed. */
+bool ops_vetting_status_is_valid(const char *status);
 
 /* The person named by argument arg; fails the request when there is none. */
 int ops_find_person(struct ctl_request *req, const char *arg, struct person *p);

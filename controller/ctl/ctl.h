@@ -205,6 +205,8 @@ int cmd_person_add(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_person_list(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_person_show(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_person_change(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_person_import(struct ctl_ctx *ctx, int argc, char **argv); /* cmd_import.c */
+int cmd_person_export(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_issue(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_revoke(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_list(struct ctl_ctx *ctx, int argc, char **argv);

@@ -33,6 +33,10 @@ static const struct ctl_cmd commands[] = {
      "ID --status cleared|pending|failed --checked DATE --recheck-due DATE [--reference TEXT] "
      "[--json]",
      "record a person's vetting (clearance) check", cmd_person_vet},
+    {"person", "import", "FILE.csv [--dry-run]",
+     "enrol and update people from a CSV file (HR export), all or nothing", cmd_person_import},
+    {"person", "export", "FILE.csv", "write every person in the columns person import reads",
+     cmd_person_export},
     {"badge", "issue",
      "PERSON (--wiegand FORMAT:FACILITY:NUMBER | --uid HEX) [--valid-from T] [--valid-until T] "
      "[--json]",

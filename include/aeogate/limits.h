@@ -154,6 +154,24 @@
 /* A vetting reference is a case number, never the check's content: short. */
 #define AEOGATE_VETTING_REFERENCE_MAX 64
 
+/*
+ * Bulk enrolment (person import, README "Bulk enrolment"). A CSV field
+ * longer than AEOGATE_IMPORT_FIELD_MAX is not a person's data (the longest
+ * value, a name, is AEOGATE_TEXT_MAX); the file is refused there, so the
+ * parser's buffer never grows past it. A row names at most
+ * AEOGATE_IMPORT_CREDENTIALS_PER_ROW badges, so that one row always fits
+ * one control-socket message. A batch of at most AEOGATE_IMPORT_BATCH_ROWS
+ * rows (and AEOGATE_MSG_MAX bytes) is checked in one turn of the loop:
+ * about 10 ms, between two badge reads. An import holds at most
+ * AEOGATE_IMPORT_ROWS_MAX rows: they are applied in one transaction,
+ * which holds the loop for its length (about 2 s for 100 000 rows here),
+ * and must stay far below the service's watchdog (WatchdogSec=10s).
+ */
+#define AEOGATE_IMPORT_FIELD_MAX	   4096
+#define AEOGATE_IMPORT_CREDENTIALS_PER_ROW 16
+#define AEOGATE_IMPORT_BATCH_ROWS	   500
+#define AEOGATE_IMPORT_ROWS_MAX		   100000
+
 #define AEOGATE_STORAGE_RESERVE_DEFAULT (64ull << 20)
 #define AEOGATE_STORAGE_RESERVE_MAX	(4ull << 30)
 

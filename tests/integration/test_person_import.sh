@@ -1,0 +1,186 @@
+#!/bin/bash
+# Issue 13.5 (bulk enrolment): `aeogatectl person import FILE.csv` is all or
+# nothing. Every bad row is reported as FILE:LINE: column: reason (unknown
+# level, malformed date, an id or a badge twice in the file, a badge held
+# by another person or the same frame as one, bad UTF-8, too many columns)
+# and then nothing is committed (exit 1); the fixed file commits every row
+# with its events (operator, before/after); --dry-run says what would
+# change and commits nothing; export -> import is unchanged and writes no
+# event; RFC 4180 quoting (commas, quotes, line breaks) keeps line numbers
+# right; an empty file, a header alone and a header without id are refused
+# clearly; an import cut off half-way leaves nothing behind.
+source "$(dirname "$0")/lib.sh"
+
+write_sim_config
+start_daemon "$T/sim.ini"
+ctl level add cage --zone bonded-cage >/dev/null
+ctl level add dock --zone dock >/dev/null
+# Already enrolled: the HR file updates him, and two of his badges are not the file's to give.
+ctl person add E9000 --name "Old Name" --level dock >/dev/null
+ctl badge issue E9000 --wiegand h10301:12:9000 >/dev/null
+ctl badge issue E9000 --wiegand h10302:0:524290 >/dev/null
+HEADER=id,name,valid_from,valid_until,levels,credentials,vetting_status,vetting_checked,vetting_recheck_due,vetting_reference
+
+# ---- a file with bad rows: each reported, nothing committed ----
+{
+	echo "$HEADER"
+	echo 'E1001,Ann Able,2026-01-01,2030-12-31,cage;dock,h10301:12:1001,cleared,2026-01-05,2099-01-05,CASE-1'
+	echo 'E1002,Bo Bad Level,,,nowhere,,,,,'
+	echo 'E1003,Cy Bad Date,,2026-02-30,dock,,,,,'
+	echo 'E1001,Ann Twice,,,,,,,,'
+	echo 'E1004,Dee Taken,,,dock,h10301:12:9000,,,,'
+	printf 'E1005,Eve \xff Bytes,,,,,,,,\n'
+	echo 'E1006,Fay Wide,,,,,,,,,extra'
+	echo 'E1007,Gus Twin,,,cage,h10304:1:2,,,,'
+	echo 'E1008,Hal Frame,,,cage,h10302:0:524291,,,,'
+	echo 'E1009,Ida Frame,,,cage,h10304:1:3,,,,'
+	echo 'E9000,New Name,,,dock,h10301:12:9001,,,,'
+} >"$T/bad.csv"
+before=$(last_seq)
+expect_exit 1 ctl person import "$T/bad.csv"
+B="$T/bad.csv"
+expect_contains "$ERR" "$B:3: levels: no level 'nowhere'"
+expect_contains "$ERR" "$B:4: valid_until: '2026-02-30' is not a date"
+expect_contains "$ERR" "$B:5: id: 'E1001' is also on line 2"
+expect_contains "$ERR" "$B:6: credentials: h10301:12:9000 is held by another person, 'E9000'"
+expect_contains "$ERR" "$B:7: name: not valid UTF-8"
+expect_contains "$ERR" "$B:8: row: too many columns: 11, the header has 10"
+expect_contains "$ERR" "$B:9: credentials: h10304:1:2 is the same frame as h10302:0:524290, issued to 'E9000'"
+expect_contains "$ERR" "$B:11: credentials: h10304:1:3 is the same frame as h10302:0:524291 (person 'E1008'"
+expect_contains "$ERR" "8 of 11 rows are bad; nothing committed"
+expect_not_contains "$ERR" "$B:2:"
+expect_not_contains "$ERR" "$B:12:"
+[ "$(last_seq)" -eq "$before" ] || fail "a refused import wrote events: $(events_after "$before")"
+expect_exit 1 ctl person show E1001
+expect_contains "$(ctl person show E9000)" "Old Name"
+pass "every bad row is reported as FILE:LINE: column: reason; nothing is committed, exit 1"
+
+expect_exit 1 ctl person import "$T/bad.csv" --dry-run
+expect_contains "$OUT" "added 2, updated 1, unchanged 0, badges 3 (dry run: nothing committed)"
+expect_contains "$ERR" "$B:3: levels: no level 'nowhere'"
+[ "$(last_seq)" -eq "$before" ] || fail "a dry run wrote events"
+pass "--dry-run reports the same errors and the good rows' changes, commits nothing"
+
+# ---- the fixed file: every row committed, each change an event ----
+{
+	echo "$HEADER"
+	echo 'E1001,Ann Able,2026-01-01,2030-12-31,cage;dock,h10301:12:1001,cleared,2026-01-05,2099-01-05,CASE-1'
+	echo 'E1002,Bo Level,,,dock,,,,,'
+	echo 'E1003,Cy Date,,2026-02-28,dock,,,,,'
+	echo 'E1004,Dee Badge,,,dock,h10301:12:1004;uid:04A1B2C3,,,,'
+	echo 'E1005,Eve Bytes é,,,,,,,,'
+	echo 'E9000,New Name,,2031-01-01,cage;dock,h10301:12:9000;h10301:12:9001,pending,2026-03-01,2026-09-01,'
+} >"$T/good.csv"
+expect_exit 0 ctl person import "$T/good.csv" --dry-run
+expect_contains "$OUT" "added 5, updated 1, unchanged 0, badges 4 (dry run: nothing committed)"
+[ "$(last_seq)" -eq "$before" ] || fail "a dry run wrote events"
+expect_exit 1 ctl person show E1002
+pass "--dry-run of a good file: what would change, nothing committed"
+
+expect_exit 0 ctl person import "$T/good.csv"
+expect_contains "$OUT" "added 5, updated 1, unchanged 0, badges 4"
+ev=$(events_after "$before")
+[ "$(grep -cE "$(kind_re person.added)" <<<"$ev")" -eq 5 ] || fail "person.added events: $ev"
+[ "$(grep -cE "$(kind_re person.updated)" <<<"$ev")" -eq 1 ] || fail "person.updated events: $ev"
+[ "$(grep -cE "$(kind_re badge.issued)" <<<"$ev")" -eq 4 ] || fail "badge.issued events: $ev"
+[ "$(grep -cE "$(kind_re person.vetted)" <<<"$ev")" -eq 2 ] || fail "person.vetted events: $ev"
+upd=$(grep -E "$(kind_re person.updated)" <<<"$ev")
+echo "$upd" | grep -qE '"before": ?\{[^}]*"name": ?"Old Name"' || fail "person.updated before: $upd"
+echo "$upd" | grep -qE '"after": ?\{[^}]*"name": ?"New Name"' || fail "person.updated after: $upd"
+echo "$upd" | grep -qE '"after": ?\{[^}]*"levels": ?\["cage", ?"dock"\]' || fail "person.updated levels: $upd"
+expect_contains "$upd" '"operator"'
+vet=$(grep -E "$(kind_re person.vetted)" <<<"$ev" | grep E9000)
+echo "$vet" | grep -qE '"before": ?null' || fail "person.vetted before: $vet"
+echo "$vet" | grep -qE '"status": ?"pending"' || fail "person.vetted after: $vet"
+expect_contains "$(grep -E "$(kind_re badge.issued)" <<<"$ev")" 'uid:04a1b2c3'
+expect_contains "$(ctl person show E1001)" "cage"
+expect_contains "$(ctl person show E1005 --json)" 'Eve Bytes é'
+expect_contains "$(ctl badge list E9000)" "h10301:12:9001"
+pass "the fixed file commits every row: person.added/updated (before/after), badge.issued, person.vetted, with operator"
+
+# The imported badge opens the cage at once (levels and vetting as the file says).
+expect_exit 0 ctl sim present cage-1-in --bits "$(h10301_bits 12 1001)"
+pass "an imported person's badge is granted on the next read"
+
+# ---- export -> import: unchanged, no event ----
+expect_exit 0 ctl person export "$T/export.csv"
+expect_contains "$OUT" "6 persons"
+head -n 1 "$T/export.csv" | tr -d '\r' | grep -qx "$HEADER" || fail "export header: $(head -n 1 "$T/export.csv")"
+grep -q '^E9000,New Name,,2031-01-01,cage;dock,' "$T/export.csv" || fail "export row: $(cat "$T/export.csv")"
+before=$(last_seq)
+expect_exit 0 ctl person import "$T/export.csv"
+expect_contains "$OUT" "added 0, updated 0, unchanged 6, badges 0"
+[ "$(last_seq)" -eq "$before" ] || fail "an unchanged import wrote events: $(events_after "$before")"
+pass "export -> import reports unchanged 6 and writes no event"
+
+# An edit round-trips: a level taken away in the file is taken away, recorded.
+sed -i 's/^E1001,Ann Able,\(.*\),cage;dock,/E1001,Ann Able,\1,dock,/' "$T/export.csv"
+expect_exit 0 ctl person import "$T/export.csv"
+expect_contains "$OUT" "added 0, updated 1, unchanged 5, badges 0"
+upd=$(events_after "$before" | grep -E "$(kind_re person.updated)")
+echo "$upd" | grep -qE '"after": ?\{"levels": ?\["dock"\]\}' || fail "level removal: $upd"
+pass "export -> edit -> import applies the edit as one person.updated"
+
+# ---- RFC 4180 quoting: commas, quotes, line breaks; line numbers stay right ----
+printf 'name,id,levels\r\n"Smith, ""Jo""",Q1,"cage;\r\ndock"\r\n"Broken\r\nName",Q2,dock\r\n\r\nLast,Q3,"no such"\r\n' >"$T/quoted.csv"
+expect_exit 1 ctl person import "$T/quoted.csv"
+expect_contains "$ERR" "$T/quoted.csv:4: name: contains control characters"
+expect_contains "$ERR" "$T/quoted.csv:7: levels: 'no such' is not a level name"
+expect_not_contains "$ERR" "quoted.csv:2:"
+printf 'name,id,levels\r\n"Smith, ""Jo""",Q1,"cage;\r\ndock"\r\n' >"$T/quoted.csv"
+expect_exit 0 ctl person import "$T/quoted.csv"
+expect_contains "$(ctl person show Q1 --json)" '"name": "Smith, \"Jo\""'
+expect_contains "$(ctl person show Q1)" "cage"
+# A column the file does not have is left alone: Q1's levels stay, its name changes.
+printf 'id,name\nQ1,Jo Smith\n' >"$T/names.csv"
+expect_exit 0 ctl person import "$T/names.csv"
+expect_contains "$OUT" "updated 1"
+expect_contains "$(ctl person show Q1 --json)" '"levels": ['
+expect_contains "$(ctl person show Q1)" "dock"
+pass "quoted fields with commas, quotes and line breaks; line numbers count the file's lines"
+
+# ---- the file's shape ----
+: >"$T/empty.csv"
+expect_exit 1 ctl person import "$T/empty.csv"
+expect_contains "$ERR" "empty file: a header row is required"
+echo "$HEADER" >"$T/header.csv"
+expect_exit 1 ctl person import "$T/header.csv"
+expect_contains "$ERR" "no rows after the header"
+printf 'name,levels\nAnn,dock\n' >"$T/noid.csv"
+expect_exit 1 ctl person import "$T/noid.csv"
+expect_contains "$ERR" "$T/noid.csv:1: id: required column missing"
+printf 'id,name,colour\nX1,Ann,red\n' >"$T/unknown.csv"
+expect_exit 1 ctl person import "$T/unknown.csv"
+expect_contains "$ERR" "$T/unknown.csv:1: header: 'colour' is not a column"
+printf 'id,name\nX1,Ann "Q" Lee\n' >"$T/stray.csv"
+expect_exit 1 ctl person import "$T/stray.csv"
+expect_contains "$ERR" "$T/stray.csv:2: row: not RFC 4180 CSV"
+expect_exit 1 ctl person import "$T/does-not-exist.csv"
+expect_contains "$ERR" "cannot open"
+expect_exit 2 ctl person import
+expect_exit 2 ctl person import a.csv b.csv
+expect_exit 2 ctl person export
+expect_exit 1 ctl person show X1
+pass "empty file, header only, no id column, unknown column, stray quote: clear errors, exit 1"
+
+# ---- an import cut off half-way leaves nothing ----
+before=$(last_seq)
+python3 - "$SOCK" <<'PY' || fail "the raw import session failed"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+def call(i, op, args):
+    f.write(json.dumps({"id": i, "op": op, "args": args}) + "\n"); f.flush()
+    r = json.loads(f.readline())
+    assert r["ok"], r
+    return r["result"]
+call(1, "person.import_begin", {"columns": ["id", "name"]})
+r = call(2, "person.import_rows", {"rows": [{"line": 2, "id": "CUT1", "name": "Cut Off"}]})
+assert r["bad"] == 0, r
+s.close()  # gone before the commit
+PY
+expect_exit 1 ctl person show CUT1
+[ "$(last_seq)" -eq "$before" ] || fail "a cut-off import wrote events"
+pass "an import whose connection closes before the commit commits nothing"
+stop_daemon
