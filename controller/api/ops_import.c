@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 
 #include "aeogate/credential.h"
 #include "audit.h"
@@ -51,6 +52,7 @@ struct import_session {
 	int64_t rows;	   /* rows received */
 	int64_t bad;	   /* rows refused */
 	int64_t last_line; /* rows come in the file's order */
+	int64_t since_seq; /* the chain's head when the import began */
 	struct import_counts {
 		int64_t added, updated, unchanged, badges;
 	} counts; /* as checked; the commit counts again */
@@ -464,6 +466,46 @@ static int plan_row(struct import_session *sess, const struct import_row *row,
 	return 0;
 }
 
+/*
+ * A plan as the staging area keeps it: a bit per change, and a bit per
+ * badge of the row that is new (from PLAN_CRED_SHIFT). 0: nothing changes.
+ */
+enum {
+	PLAN_NEW = 1 << 0,
+	PLAN_NAME = 1 << 1,
+	PLAN_VALIDITY = 1 << 2,
+	PLAN_LEVELS = 1 << 3,
+	PLAN_VETTING = 1 << 4,
+	PLAN_CRED_SHIFT = 8,
+};
+
+static int64_t plan_bits(const struct row_plan *plan)
+{
+	int64_t bits = (plan->exists ? 0 : PLAN_NEW) | (plan->name ? PLAN_NAME : 0) |
+		       (plan->validity ? PLAN_VALIDITY : 0) | (plan->levels ? PLAN_LEVELS : 0) |
+		       (plan->vetting ? PLAN_VETTING : 0);
+
+	for (size_t i = 0; i < AEOGATE_IMPORT_CREDENTIALS_PER_ROW; i++)
+		if (plan->new_cred[i])
+			bits |= (int64_t)1 << (PLAN_CRED_SHIFT + i);
+	return bits;
+}
+
+static void plan_from_bits(int64_t bits, struct row_plan *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->exists = !(bits & PLAN_NEW);
+	plan->name = bits & PLAN_NAME;
+	plan->validity = bits & PLAN_VALIDITY;
+	plan->levels = bits & PLAN_LEVELS;
+	plan->vetting = bits & PLAN_VETTING;
+	for (size_t i = 0; i < AEOGATE_IMPORT_CREDENTIALS_PER_ROW; i++)
+		if (bits & ((int64_t)1 << (PLAN_CRED_SHIFT + i))) {
+			plan->new_cred[i] = true;
+			plan->n_new++;
+		}
+}
+
 static void count_plan(struct import_counts *c, const struct row_plan *plan)
 {
 	if (!plan->exists)
@@ -498,7 +540,7 @@ static void join(char *buf, size_t len, const void *items, size_t size, size_t n
 
 /* Keeps the row (unless refused) and its badges; reports what the file names twice. */
 static int stage_row(struct import_session *sess, const struct import_row *row,
-		     struct row_errors *re)
+		     const struct row_plan *plan, struct row_errors *re)
 {
 	char levels[sizeof(row->levels) + AEOGATE_LEVELS_PER_PERSON_MAX];
 	char creds[sizeof(row->creds) + AEOGATE_IMPORT_CREDENTIALS_PER_ROW];
@@ -514,6 +556,7 @@ static int stage_row(struct import_session *sess, const struct import_row *row,
 	    .vetting_checked = row->vetting.checked_ms,
 	    .vetting_recheck_due = row->vetting.recheck_due_ms,
 	    .vetting_reference = row->vetting.reference,
+	    .plan = plan_bits(plan),
 	};
 	const struct config *cfg = core_config(sess->core);
 	char holder[AEOGATE_ID_MAX + 1];
@@ -559,6 +602,7 @@ static int op_import_begin(struct ctl_request *req, json_t **ret)
 {
 	json_t *cols = json_object_get(req->args, "columns"), *v;
 	struct import_session *sess;
+	char hash[EVENT_HASH_HEX];
 	unsigned mask = 0;
 	bool dry_run = false;
 	size_t i;
@@ -597,6 +641,11 @@ static int op_import_begin(struct ctl_request *req, json_t **ret)
 	sess->core = req->userdata;
 	sess->columns = mask;
 	sess->dry_run = dry_run;
+	r = store_event_last(core_store(sess->core), &sess->since_seq, hash);
+	if (r < 0) {
+		free(sess);
+		return ops_store_error(req, r, "import");
+	}
 	r = staging_open(&sess->staging);
 	if (r < 0) {
 		free(sess);
@@ -701,7 +750,7 @@ static int op_import_rows(struct ctl_request *req, json_t **ret)
 		if (row->id[0]) {
 			r = plan_row(sess, row, &plan, &re);
 			if (r == 0)
-				r = stage_row(sess, row, &re);
+				r = stage_row(sess, row, &plan, &re);
 			if (r < 0)
 				break;
 		}
@@ -744,6 +793,7 @@ struct apply {
 	struct import_counts counts;
 	struct import_row row;
 	struct row_errors re; /* the first row the records now refuse */
+	int64_t applied;      /* rows applied so far */
 	int error;	      /* negative errno: the store failed */
 };
 
@@ -829,10 +879,21 @@ static int apply_person(struct apply *a, const struct import_row *row, const str
 			    ops_changed_detail(before, ops_person_trail_json(s, &p)));
 }
 
+/*
+ * Rows applied between two pings of the service manager's watchdog. The
+ * commit holds the loop, which pings it otherwise, for seconds: a commit
+ * that makes progress is no hang (a stuck one stops pinging).
+ */
+#define IMPORT_WATCHDOG_ROWS 4096
+
 static int apply_row(struct apply *a, const struct import_row *row, const struct row_plan *plan)
 {
 	struct store *s = core_store(a->sess->core);
-	int r = apply_person(a, row, plan);
+	int r;
+
+	if (++a->applied % IMPORT_WATCHDOG_ROWS == 0)
+		(void)sd_notify(0, "WATCHDOG=1");
+	r = apply_person(a, row, plan);
 
 	if (r == 0 && plan->vetting) {
 		/* As person.vet: the record replaced, before and after. */
@@ -923,6 +984,43 @@ static int apply_cb(const struct staged_row *sr, void *userdata)
 	return r < 0 ? (a->error = r) : 0;
 }
 
+/*
+ * The fast way, when nothing of people, badges or levels changed since the
+ * import began: every row is exactly as it was checked, so its plan is
+ * applied as kept (unchanged rows are not even read). Should the records
+ * refuse a write after all, the commit is refused as a whole.
+ */
+static int apply_kept_cb(const struct staged_row *sr, void *userdata)
+{
+	struct apply *a = userdata;
+	struct row_plan plan;
+	int r = 0;
+
+	a->re.line = sr->line;
+	row_from_staged(sr, &a->row);
+	plan_from_bits(sr->plan, &plan);
+	if (plan.exists)
+		r = store_person_get(core_store(a->sess->core), a->row.id, &plan.before);
+	if (r == 0)
+		r = apply_row(a, &a->row, &plan);
+	if (r == -EEXIST || r == -ENOENT || r == -EINVAL) {
+		row_error(&a->re, PEOPLE_COL_ID, "'%s' conflicts with a change made meanwhile",
+			  a->row.id);
+		return 1;
+	}
+	return r < 0 ? (a->error = r) : 0;
+}
+
+static int admin_change_cb(const struct event *e, void *userdata)
+{
+	static const char *const families[] = {"person.", "badge.", "level."};
+
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (!strncmp(e->kind, families[i], strlen(families[i])))
+			return 1;
+	return 0;
+}
+
 static int publish_cb(const struct event *e, void *userdata)
 {
 	core_publish(userdata, e);
@@ -967,8 +1065,18 @@ static int op_import_commit(struct ctl_request *req, json_t **ret)
 		return -1;
 	}
 	r = store_event_last(s, &first, hash);
+	/*
+	 * Every change to people, badges and levels is an event of its family:
+	 * none since the import began means the rows are as they were checked.
+	 */
 	if (r == 0)
-		r = staging_walk(sess->staging, apply_cb, a);
+		r = store_event_list(s, sess->since_seq, 0, admin_change_cb, NULL);
+	if (r == 0) {
+		a->counts = sess->counts;
+		r = staging_walk(sess->staging, true, apply_kept_cb, a);
+	} else if (r == 1) {
+		r = staging_walk(sess->staging, false, apply_cb, a);
+	}
 	if (r == 0)
 		r = store_commit(s);
 	if (r != 0) {

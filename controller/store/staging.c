@@ -23,22 +23,28 @@ enum {
 	SG_CRED_ADD,
 	SG_CRED_GET,
 	SG_WALK,
+	SG_WALK_CHANGED,
 	_SG_MAX,
 };
+
+/* What a walk reads of a row, in struct staged_row's order. */
+#define WALK_COLS                                                                                  \
+	"line, id, name, valid_from, valid_until, levels, credentials, vetting_status, "           \
+	"vetting_checked, vetting_recheck_due, vetting_reference, plan"
 
 static const char *const sql[_SG_MAX] = {
     [SG_BEGIN] = "BEGIN",
     [SG_COMMIT] = "COMMIT",
     [SG_ROW_ADD] = "INSERT INTO rows(id, line, ok, name, valid_from, valid_until, levels, "
 		   "credentials, vetting_status, vetting_checked, vetting_recheck_due, "
-		   "vetting_reference) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		   "vetting_reference, plan) "
+		   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [SG_ROW_LINE] = "SELECT line FROM rows WHERE id = ?1",
     [SG_CRED_ADD] = "INSERT INTO credentials(id, line, person) VALUES (?1, ?2, ?3)",
     [SG_CRED_GET] = "SELECT line, person FROM credentials WHERE id = ?1",
     /* rowid order is the order rows came in: the file's. */
-    [SG_WALK] = "SELECT line, id, name, valid_from, valid_until, levels, credentials, "
-		"vetting_status, vetting_checked, vetting_recheck_due, vetting_reference "
-		"FROM rows WHERE ok ORDER BY rowid",
+    [SG_WALK] = "SELECT " WALK_COLS " FROM rows WHERE ok ORDER BY rowid",
+    [SG_WALK_CHANGED] = "SELECT " WALK_COLS " FROM rows WHERE ok AND plan <> 0 ORDER BY rowid",
 };
 
 struct staging {
@@ -67,7 +73,7 @@ int staging_open(struct staging **ret)
 	    "CREATE TABLE rows (id TEXT PRIMARY KEY NOT NULL, line INTEGER NOT NULL, "
 	    "ok INTEGER NOT NULL, name TEXT, valid_from INTEGER, valid_until INTEGER, "
 	    "levels TEXT, credentials TEXT, vetting_status TEXT, vetting_checked INTEGER, "
-	    "vetting_recheck_due INTEGER, vetting_reference TEXT);"
+	    "vetting_recheck_due INTEGER, vetting_reference TEXT, plan INTEGER);"
 	    "CREATE TABLE credentials (id TEXT PRIMARY KEY NOT NULL, line INTEGER NOT NULL, "
 	    "person TEXT NOT NULL) WITHOUT ROWID;";
 	struct staging *st = calloc(1, sizeof(*st));
@@ -155,6 +161,7 @@ int staging_row_add(struct staging *st, const char *id, int64_t line, const stru
 		sqlite3_bind_int64(s, 10, row->vetting_checked);
 		sqlite3_bind_int64(s, 11, row->vetting_recheck_due);
 		sqlite3_bind_text(s, 12, row->vetting_reference, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 13, row->plan);
 	}
 	rc = step_once(s);
 	done(s);
@@ -216,10 +223,10 @@ static const char *text(sqlite3_stmt *s, int col)
 	return v ? v : "";
 }
 
-int staging_walk(struct staging *st, int (*cb)(const struct staged_row *row, void *userdata),
-		 void *userdata)
+int staging_walk(struct staging *st, bool changed_only,
+		 int (*cb)(const struct staged_row *row, void *userdata), void *userdata)
 {
-	sqlite3_stmt *s = st->stmt[SG_WALK];
+	sqlite3_stmt *s = st->stmt[changed_only ? SG_WALK_CHANGED : SG_WALK];
 	int rc, r = 0;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -235,6 +242,7 @@ int staging_walk(struct staging *st, int (*cb)(const struct staged_row *row, voi
 		    .vetting_checked = sqlite3_column_int64(s, 8),
 		    .vetting_recheck_due = sqlite3_column_int64(s, 9),
 		    .vetting_reference = text(s, 10),
+		    .plan = sqlite3_column_int64(s, 11),
 		};
 
 		r = cb(&row, userdata);

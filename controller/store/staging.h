@@ -16,6 +16,7 @@
 #ifndef AEOGATE_STAGING_H
 #define AEOGATE_STAGING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,7 @@ struct staged_row {
 	const char *vetting_status; /* NULL: the row says nothing of vetting */
 	int64_t vetting_checked, vetting_recheck_due;
 	const char *vetting_reference; /* "" for none */
+	int64_t plan; /* what the row changed when it was checked: the caller's bits, 0 nothing */
 };
 
 /*
@@ -65,11 +67,12 @@ int staging_credential_get(struct staging *st, const char *credential, int64_t *
 			   char *ret_person, size_t len);
 
 /*
- * Calls cb for every kept row that was not refused, in the order they
- * were added (its strings valid during the call); cb returns 0 to go on,
- * anything else stops the walk and is returned.
+ * Calls cb for every kept row that was not refused (changed_only: whose
+ * plan is not 0), in the order they were added (its strings valid during
+ * the call); cb returns 0 to go on, anything else stops the walk and is
+ * returned.
  */
-int staging_walk(struct staging *st, int (*cb)(const struct staged_row *row, void *userdata),
-		 void *userdata);
+int staging_walk(struct staging *st, bool changed_only,
+		 int (*cb)(const struct staged_row *row, void *userdata), void *userdata);
 
 #endif

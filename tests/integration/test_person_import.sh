@@ -183,4 +183,47 @@ PY
 expect_exit 1 ctl person show CUT1
 [ "$(last_seq)" -eq "$before" ] || fail "a cut-off import wrote events"
 pass "an import whose connection closes before the commit commits nothing"
+# ---- the records change between the check and the commit ----
+# A change meanwhile that does not touch the file's rows: committed, checked again.
+# One that makes a row wrong (its badge issued to someone else): refused, nothing committed.
+python3 - "$SOCK" "$AEOGATECTL" <<'PY' || fail "import across a concurrent change"
+import json, socket, subprocess, sys
+sock, ctl = sys.argv[1], sys.argv[2]
+def session():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock)
+    f = s.makefile("rw")
+    n = [0]
+    def call(op, args=None):
+        n[0] += 1
+        f.write(json.dumps({"id": n[0], "op": op, "args": args or {}}) + "\n"); f.flush()
+        return json.loads(f.readline())
+    return s, call
+def run(*args):
+    subprocess.run([ctl, "--socket", sock] + list(args), check=True, stdout=subprocess.DEVNULL)
+s, call = session()
+assert call("person.import_begin", {"columns": ["id", "name", "levels"]})["ok"]
+r = call("person.import_rows", {"rows": [{"line": 2, "id": "C1", "name": "Cee One", "levels": "dock"},
+                                         {"line": 3, "id": "C2", "name": "Cee Two", "levels": "dock"}]})
+assert r["ok"] and r["result"]["bad"] == 0, r
+run("person", "add", "OTHER", "--name", "Someone Else")
+r = call("person.import_commit")
+assert r["ok"] and r["result"]["added"] == 2, r
+s.close()
+s, call = session()
+assert call("person.import_begin", {"columns": ["id", "name", "credentials"]})["ok"]
+r = call("person.import_rows", {"rows": [{"line": 2, "id": "C3", "name": "Cee Three", "credentials": ""},
+                                         {"line": 3, "id": "C4", "name": "Cee Four",
+                                          "credentials": "h10301:12:4444"}]})
+assert r["ok"] and r["result"]["bad"] == 0, r
+run("badge", "issue", "OTHER", "--wiegand", "h10301:12:4444")
+r = call("person.import_commit")
+assert not r["ok"] and r["error"]["code"] == "failed_precondition", r
+assert "line 3: credentials: h10301:12:4444 is held by another person, 'OTHER'" in r["error"]["message"], r
+s.close()
+PY
+expect_contains "$(ctl person show C2)" "Cee Two"
+expect_exit 1 ctl person show C3
+expect_exit 1 ctl person show C4
+pass "rows are checked again at the commit: a change meanwhile is kept, a conflicting one refuses the import"
 stop_daemon
