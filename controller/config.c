@@ -25,7 +25,8 @@ enum section_kind {
 	SECTION_CONTROLLER,
 	SECTION_DOOR,
 	SECTION_READER,
-	SECTION_AUDIT, /* [audit]: checkpoints and report limits */
+	SECTION_AUDIT,	/* [audit]: checkpoints and report limits */
+	SECTION_POLICY, /* [policy]: how the rules are applied */
 };
 
 struct parse_state {
@@ -280,6 +281,7 @@ static const char *const door_keys[] = {"zone",	     "lock",	"lock_type", "conta
 					NULL};
 static const char *const audit_keys[] = {"checkpoint_events", "checkpoint_minutes",
 					 "alarm_ack_limit", "retention", NULL};
+static const char *const policy_keys[] = {"expiry_warning_days", NULL};
 static const char *const reader_keys[] = {"type", "door", "direction", "formats", "d0", "d1",
 					  "connstring", "frame_gap_ms", "hold_off_ms", NULL};
 
@@ -296,6 +298,10 @@ static int start_section(struct parse_state *ps, const char *section)
 	}
 	if (strcmp(section, "audit") == 0) {
 		ps->kind = SECTION_AUDIT;
+		return 0;
+	}
+	if (strcmp(section, "policy") == 0) {
+		ps->kind = SECTION_POLICY;
 		return 0;
 	}
 	if (strncmp(section, "door ", 5) == 0) {
@@ -522,6 +528,18 @@ static int audit_key(struct parse_state *ps, const char *key, const char *v)
 	return 1;
 }
 
+static int policy_key(struct parse_state *ps, const char *key, const char *v)
+{
+	struct config *c = ps->cfg;
+
+	if (!strcmp(key, "expiry_warning_days")) {
+		if (parse_uint(v, 0, AEOGATE_EXPIRY_WARNING_DAYS_MAX, &c->expiry_warning_days) < 0)
+			return fail(ps, ps->line, key, "must be 0 (off) to %d days",
+				    AEOGATE_EXPIRY_WARNING_DAYS_MAX);
+	}
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *ps = user;
@@ -543,6 +561,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	keys = ps->kind == SECTION_CONTROLLER ? controller_keys
 	       : ps->kind == SECTION_DOOR     ? door_keys
 	       : ps->kind == SECTION_AUDIT    ? audit_keys
+	       : ps->kind == SECTION_POLICY   ? policy_keys
 					      : reader_keys;
 	k = key_index(keys, name);
 	if (k < 0)
@@ -561,6 +580,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return reader_key(ps, name, value);
 	case SECTION_AUDIT:
 		return audit_key(ps, name, value);
+	case SECTION_POLICY:
+		return policy_key(ps, name, value);
 	default:
 		return fail(ps, ps->line, name, "outside any section");
 	}
@@ -634,6 +655,7 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 	ret->checkpoint_events = 1000;
 	ret->checkpoint_minutes = 10;
 	ret->alarm_ack_limit_ms = 3 * 60 * 1000;
+	ret->expiry_warning_days = 14;
 
 	ps.f = fopen(path, "re");
 	if (!ps.f) {

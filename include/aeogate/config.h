@@ -99,6 +99,8 @@ struct config {
 	unsigned alarm_ack_limit_ms; /* alarms report flags slower acknowledgements, default 3 min */
 	struct retention_rule retention[AEOGATE_RETENTION_RULES_MAX]; /* none: keep everything */
 	size_t n_retention;
+	/* [policy] */
+	unsigned expiry_warning_days; /* expiry.warning this many days ahead, default 14, 0 off */
 	struct door_config doors[AEOGATE_DOORS_MAX];
 	size_t n_doors;
 	struct reader_config readers[AEOGATE_READERS_MAX];

@@ -172,6 +172,15 @@
 #define AEOGATE_IMPORT_BATCH_ROWS	   500
 #define AEOGATE_IMPORT_ROWS_MAX		   100000
 
+/*
+ * [policy] expiry_warning_days: warnings a year ahead already cover every
+ * renewal of the year. A warning run handles AEOGATE_EXPIRY_STEP_ITEMS
+ * items in one transaction, then lets the loop serve the doors (a few ms),
+ * however many fall due on one day.
+ */
+#define AEOGATE_EXPIRY_WARNING_DAYS_MAX 365
+#define AEOGATE_EXPIRY_STEP_ITEMS	200
+
 #define AEOGATE_STORAGE_RESERVE_DEFAULT (64ull << 20)
 #define AEOGATE_STORAGE_RESERVE_MAX	(4ull << 30)
 
