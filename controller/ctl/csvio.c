@@ -177,7 +177,9 @@ int csvio_write_field(FILE *f, const char *v, bool last)
 	size_t n = v ? strlen(v) : 0;
 	int r = 0;
 
-	if (n && (strpbrk(v, ",\"\r\n") || strchr(" \t", v[0]) || strchr(" \t", v[n - 1])))
+	/* A value starting with a byte order mark would lose it at the start of a file. */
+	if (n && (strpbrk(v, ",\"\r\n") || strchr(" \t", v[0]) || strchr(" \t", v[n - 1]) ||
+		  !strncmp(v, "\xef\xbb\xbf", 3)))
 		r = csv_fwrite(f, v, n);
 	else if (n)
 		r = fwrite(v, 1, n, f) == n ? 0 : EOF;

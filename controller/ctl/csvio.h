@@ -54,7 +54,8 @@ int64_t csvio_reader_line(const struct csvio_reader *r);
 /*
  * Writes one field (NULL: empty), then "," or, after the last, the CRLF
  * that ends an RFC 4180 record. A value libcsv would not read back as it is
- * (a comma, quote, line break, or spaces at either end) is quoted.
+ * (a comma, quote, line break, spaces at either end, a leading byte order
+ * mark) is quoted.
  * 0, or -EIO.
  */
 int csvio_write_field(FILE *f, const char *v, bool last);
