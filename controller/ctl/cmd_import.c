@@ -51,9 +51,18 @@ struct import_run {
 	int exit;	   /* set when the run stops early: the exit code */
 	/* Progress, on a terminal only. */
 	bool tty;
+	bool shown; /* a progress line is on the terminal */
 	int64_t last_progress_ms;
 	long long size, fed;
 };
+
+/* Erases the progress line, if one is shown (the next tick draws it again). */
+static void progress_end(struct import_run *ir)
+{
+	if (ir->shown)
+		fputs("\r\033[K", stderr);
+	ir->shown = false;
+}
 
 /* FILE:LINE: column: reason, on stderr. */
 static void row_error(struct import_run *ir, int64_t line, const char *column, const char *fmt, ...)
@@ -62,8 +71,7 @@ static void row_error(struct import_run *ir, int64_t line, const char *column, c
 {
 	va_list ap;
 
-	if (ir->tty)
-		fputs("\r\033[K", stderr);
+	progress_end(ir);
 	fprintf(stderr, "%s:%lld: %s: ", ir->file, (long long)line, column);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -89,16 +97,11 @@ static void progress(struct import_run *ir, bool force)
 	if (!force && now - ir->last_progress_ms < 1000)
 		return;
 	ir->last_progress_ms = now;
+	ir->shown = true;
 	fprintf(stderr, "\r\033[K%s: %lld rows read, %lld bad (%lld%%)", ir->file,
 		(long long)ir->rows, (long long)(ir->bad + ir->bad_local),
 		ir->size > 0 ? ir->fed * 100 / ir->size : 100LL);
 	fflush(stderr);
-}
-
-static void progress_end(struct import_run *ir)
-{
-	if (ir->tty && ir->last_progress_ms)
-		fputs("\r\033[K", stderr);
 }
 
 static int header(struct import_run *ir, const struct csvio_record *rec)
