@@ -425,6 +425,8 @@ int main(int argc, char **argv)
 
 	r = sd_event_loop(loop);
 	sd_notify(0, "STOPPING=1");
+	/* An import applying its rows stops between two slices; its client hears how far it got. */
+	ops_import_stop(core);
 	core_stop(core);
 	emit_system(core, "system.stop", NULL);
 	audit_stop(audit); /* a checkpoint and head record over system.stop */

@@ -921,6 +921,23 @@ void ctl_conn_detach(struct ctl_conn *c, void (*release)(void *data))
 	c->attached = NULL;
 }
 
+void *ctl_conn_take(struct ctl_conn *c, void (*release)(void *data))
+{
+	void *data;
+
+	if (c->release != release)
+		return NULL;
+	data = c->attached;
+	c->release = NULL;
+	c->attached = NULL;
+	return data;
+}
+
+struct sd_event *ctl_request_loop(const struct ctl_request *req)
+{
+	return req->conn ? req->conn->srv->loop : NULL;
+}
+
 /* ---- deferred replies ---- */
 
 struct ctl_deferred *ctl_defer(struct ctl_request *req)

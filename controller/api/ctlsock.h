@@ -109,6 +109,16 @@ void ctl_deferred_fail(struct ctl_deferred *d, const char *code, const char *fmt
 int ctl_conn_attach(struct ctl_conn *c, void *data, void (*release)(void *data));
 void *ctl_conn_attached(struct ctl_conn *c, void (*release)(void *data));
 void ctl_conn_detach(struct ctl_conn *c, void (*release)(void *data));
+/*
+ * Takes the state attached with release away from the connection without
+ * releasing it: the caller owns it from now on, whatever becomes of the
+ * connection (a person import that goes on applying after its client
+ * left). NULL when none is attached with release.
+ */
+void *ctl_conn_take(struct ctl_conn *c, void (*release)(void *data));
+
+/* The loop the server runs on, for an op's work spread over turns of it. */
+struct sd_event *ctl_request_loop(const struct ctl_request *req);
 
 /* Counters for status and tests: requests refused (malformed, too large, denied). */
 uint64_t ctl_request_rejected(const struct ctl_request *req);

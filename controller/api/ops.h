@@ -29,6 +29,8 @@ extern const struct ctl_op *const ops_tables[];
 
 /* Fails the request with the code a store error maps to. */
 int ops_store_error(struct ctl_request *req, int r, const char *what);
+/* The same as text: returns the code, the message in buf (len bytes). */
+const char *ops_store_error_text(int r, const char *what, char *buf, size_t len);
 
 /* A change and its admin-trail event, in one transaction. */
 int ops_begin(struct ctl_request *req, struct core *c);
@@ -39,6 +41,18 @@ int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t 
  * NULL: none) with the operator, compact, keys sorted. Free it; NULL on ENOMEM.
  */
 char *ops_detail_text(struct ctl_request *req, json_t *detail);
+/* The same for a change made on behalf of operator_id after its request was answered or left. */
+char *ops_detail_text_by(const char *operator_id, json_t *detail);
+
+/*
+ * While a person import applies its rows (ops_import.c), a change to people,
+ * badges or levels (an op of those families, another import's commit
+ * included) could contradict the rows it checked: it is refused,
+ * unavailable, naming the import. Returns -1 with req failed, or 0.
+ */
+int ops_import_gate(struct ctl_request *req, struct core *c);
+/* At a stop, after the loop: an import still applying stops at its slice boundary. */
+void ops_import_stop(struct core *c);
 
 /* A checkpoint as statements and audit.checkpoint name it. */
 json_t *ops_checkpoint_json(const struct checkpoint *cp);

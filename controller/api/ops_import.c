@@ -6,15 +6,17 @@
  * An import is a session of one connection: person.import_begin names the
  * file's columns, person.import_rows hands over its rows in batches (each
  * checked at once, against the site's records and against the rows before
- * it, its errors in the reply), person.import_commit applies every row in
- * one transaction with one event per change, or, for a dry run, only says
- * what would change. The rows wait in a staging database of their own
+ * it, its errors in the reply), person.import_commit applies every row,
+ * with one event per change, in slices between which the loop goes on
+ * deciding (see struct import_apply), or, for a dry run, only says what
+ * would change. The rows wait in a staging database of their own
  * (store/staging.h), never in memory, and never in the site's database
  * before the commit: a badge read between two batches is decided on the
  * records as they are, and nothing of a file that is refused, abandoned or
- * cut off half-way (the connection closes) is ever seen. The commit checks
- * every row again against the records as they are then, so a change made
- * meanwhile through another connection cannot be overwritten unseen.
+ * cut off before its commit (the connection closes) is ever seen. When the
+ * records changed meanwhile through another connection, the commit checks
+ * every row again before applying any, so such a change cannot be
+ * overwritten unseen.
  *
  * A row is the rule of the file: a person the site does not know is added
  * (person.added), one it knows gets the row's name, validity and levels
@@ -30,7 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
 
 #include "aeogate/credential.h"
 #include "audit.h"
@@ -786,33 +788,78 @@ static json_t *counts_json(const struct import_counts *c)
 			 (json_int_t)c->badges);
 }
 
-/* The commit's walk over the kept rows. */
-struct apply {
-	struct ctl_request *req;
+/*
+ * The commit: the checked rows applied in slices. A slice is one
+ * transaction of a few hundred rows with their events, at most
+ * AEOGATE_IMPORT_SLICE_MS of work; between two slices the loop decides the
+ * badge reads, exit buttons, door timers and requests that came meanwhile
+ * (the slicer's priority is below every other source's). Rows are applied
+ * in the file's order, so what is applied at any time is the file up to a
+ * line.
+ *
+ * While it applies (core_import), changes to people, badges and levels are
+ * refused (ops_import_gate): every row stays as it was checked until its
+ * slice. When they changed between the import's start and its commit, a
+ * pass of read-only slices first checks every row again, and one that the
+ * records now refuse refuses the import before anything is applied.
+ *
+ * It owns the session from the commit on: if the client leaves, the rows,
+ * all checked, are applied all the same (the reply goes nowhere). A slice
+ * the store fails is rolled back and the import stops there; so does a
+ * stop of aeogated, between two slices. The reply then says how many rows
+ * (the file up to which line) are applied: importing the same file again
+ * applies the rest, the rows applied coming out unchanged.
+ */
+struct import_apply {
+	struct core *core;
 	struct import_session *sess;
+	struct ctl_deferred *reply;
+	/* A defer source: one slice per turn of the loop. */
+	sd_event_source *slicer;
+	char operator_id[sizeof(((struct ctl_request *)NULL)->operator_id)];
+	/* People, badges or levels changed since the import began: check every row again. */
+	bool recheck;
+	bool checking; /* in that pass, not yet applying */
+	int64_t pos;   /* the staging walk goes on after this row */
+	/* Rows committed, the file's line of the last of them, and their counts. */
+	int64_t applied, applied_line;
 	struct import_counts counts;
+	/* The slice in progress. */
+	int64_t deadline_ms, rows, last_pos, last_line;
+	struct import_counts slice_counts;
 	struct import_row row;
-	struct row_errors re; /* the first row the records now refuse */
-	int64_t applied;      /* rows applied so far */
-	int error;	      /* negative errno: the store failed */
+	struct row_errors re; /* the first row the records refuse */
 };
 
-static int append_event(struct apply *a, const char *kind, const char *person,
+/* A walk callback's "the slice is full": the walk stops there, to go on next turn. */
+#define SLICE_FULL 2
+
+static int slice_row_done(struct import_apply *a, const struct staged_row *sr)
+{
+	a->last_pos = sr->pos;
+	a->last_line = sr->line;
+	if (++a->rows >= AEOGATE_IMPORT_SLICE_ROWS || now_mono_ms() >= a->deadline_ms)
+		return SLICE_FULL;
+	return 0;
+}
+
+static int append_event(struct import_apply *a, const char *kind, const char *person,
 			const char *credential, json_t *detail)
 {
 	struct event e = {.kind = kind, .person = person, .credential = credential};
-	char *text = ops_detail_text(a->req, detail);
+	char *text = ops_detail_text_by(a->operator_id, detail);
 	int r;
 
 	if (!text)
 		return -ENOMEM;
 	e.detail = text;
-	r = core_append(a->sess->core, &e);
+	r = core_append(a->core, &e);
 	free(text);
 	return r;
 }
 
-static int apply_person(struct apply *a, const struct import_row *row, const struct row_plan *plan)
+static int apply_person(struct import_apply *a, const struct import_row *row,
+			const struct row_plan *plan)
 {
 	struct store *s = core_store(a->sess->core);
 	unsigned cols = a->sess->columns;
@@ -879,21 +926,11 @@ static int apply_person(struct apply *a, const struct import_row *row, const str
 			    ops_changed_detail(before, ops_person_trail_json(s, &p)));
 }
 
-/*
- * Rows applied between two pings of the service manager's watchdog. The
- * commit holds the loop, which pings it otherwise, for seconds: a commit
- * that makes progress is no hang (a stuck one stops pinging).
- */
-#define IMPORT_WATCHDOG_ROWS 4096
-
-static int apply_row(struct apply *a, const struct import_row *row, const struct row_plan *plan)
+static int apply_row(struct import_apply *a, const struct import_row *row,
+		     const struct row_plan *plan)
 {
 	struct store *s = core_store(a->sess->core);
-	int r;
-
-	if (++a->applied % IMPORT_WATCHDOG_ROWS == 0)
-		(void)sd_notify(0, "WATCHDOG=1");
-	r = apply_person(a, row, plan);
+	int r = apply_person(a, row, plan);
 
 	if (r == 0 && plan->vetting) {
 		/* As person.vet: the record replaced, before and after. */
@@ -965,9 +1002,10 @@ static void row_from_staged(const struct staged_row *sr, struct import_row *row)
 	}
 }
 
-static int apply_cb(const struct staged_row *sr, void *userdata)
+/* The pass that checks every row again: the records changed since they were checked. */
+static int check_cb(const struct staged_row *sr, void *userdata)
 {
-	struct apply *a = userdata;
+	struct import_apply *a = userdata;
 	struct row_plan plan;
 	int r;
 
@@ -975,50 +1013,65 @@ static int apply_cb(const struct staged_row *sr, void *userdata)
 	row_from_staged(sr, &a->row);
 	r = plan_row(a->sess, &a->row, &plan, &a->re);
 	if (r < 0)
-		return a->error = r;
-	/* Refused now, not when checked: the records changed meanwhile. */
+		return r;
 	if (a->re.n)
 		return 1;
-	count_plan(&a->counts, &plan);
-	r = apply_row(a, &a->row, &plan);
-	return r < 0 ? (a->error = r) : 0;
+	return slice_row_done(a, sr);
 }
 
 /*
- * The fast way, when nothing of people, badges or levels changed since the
- * import began: every row is exactly as it was checked, so its plan is
- * applied as kept (unchanged rows are not even read). Should the records
- * refuse a write after all, the commit is refused as a whole.
+ * Applies a row: as kept when nothing changed since it was checked (a row
+ * that changes nothing is not even read), else as the check pass planned
+ * it again. Should the records refuse a write after all, the slice is
+ * rolled back and the import stops there.
  */
-static int apply_kept_cb(const struct staged_row *sr, void *userdata)
+static int apply_cb(const struct staged_row *sr, void *userdata)
 {
-	struct apply *a = userdata;
+	struct import_apply *a = userdata;
 	struct row_plan plan;
 	int r = 0;
 
 	a->re.line = sr->line;
 	row_from_staged(sr, &a->row);
-	plan_from_bits(sr->plan, &plan);
-	if (plan.exists)
-		r = store_person_get(core_store(a->sess->core), a->row.id, &plan.before);
-	if (r == 0)
+	if (a->recheck) {
+		r = plan_row(a->sess, &a->row, &plan, &a->re);
+		if (r < 0)
+			return r;
+		if (a->re.n)
+			return 1;
+	} else {
+		plan_from_bits(sr->plan, &plan);
+		if (sr->plan && plan.exists)
+			r = store_person_get(core_store(a->core), a->row.id, &plan.before);
+	}
+	count_plan(&a->slice_counts, &plan);
+	/* A kept plan of 0 changes nothing; a row checked again may change what it did not. */
+	if (r == 0 && (a->recheck || sr->plan))
 		r = apply_row(a, &a->row, &plan);
 	if (r == -EEXIST || r == -ENOENT || r == -EINVAL) {
 		row_error(&a->re, PEOPLE_COL_ID, "'%s' conflicts with a change made meanwhile",
 			  a->row.id);
 		return 1;
 	}
-	return r < 0 ? (a->error = r) : 0;
+	if (r < 0)
+		return r;
+	return slice_row_done(a, sr);
 }
 
-static int admin_change_cb(const struct event *e, void *userdata)
+/* The families of events (and of ops) that change what an import checks. */
+static bool import_family(const char *name)
 {
 	static const char *const families[] = {"person.", "badge.", "level."};
 
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-		if (!strncmp(e->kind, families[i], strlen(families[i])))
-			return 1;
-	return 0;
+		if (!strncmp(name, families[i], strlen(families[i])))
+			return true;
+	return false;
+}
+
+static int admin_change_cb(const struct event *e, void *userdata)
+{
+	return import_family(e->kind);
 }
 
 static int publish_cb(const struct event *e, void *userdata)
@@ -1027,20 +1080,164 @@ static int publish_cb(const struct event *e, void *userdata)
 	return 0;
 }
 
+int ops_import_gate(struct ctl_request *req, struct core *c)
+{
+	struct import_apply *a = core_import(c);
+
+	if (!a || !import_family(req->op))
+		return 0;
+	if (a->checking)
+		return ctl_fail(req, "unavailable",
+				"a person import is checking its %lld rows again before applying "
+				"them; changes to people, badges and levels wait until it is done",
+				(long long)a->sess->rows);
+	return ctl_fail(req, "unavailable",
+			"a person import is applying its rows (%lld of %lld applied); changes to "
+			"people, badges and levels wait until it is done",
+			(long long)a->applied, (long long)a->sess->rows);
+}
+
+static void apply_free(struct import_apply *a)
+{
+	audit_batch_end(core_audit(a->core));
+	core_set_import(a->core, NULL);
+	sd_event_source_disable_unref(a->slicer);
+	session_free(a->sess);
+	free(a);
+}
+
+/* The last slice is applied: the counts of the rows as applied. */
+static void apply_done(struct import_apply *a)
+{
+	struct ctl_deferred *reply = a->reply;
+	json_t *res = json_pack("{s:b,s:I,s:I}", "committed", true, "rows",
+				(json_int_t)a->sess->rows, "bad", (json_int_t)0);
+
+	json_object_update_new(res, counts_json(&a->counts));
+	apply_free(a);
+	/* Last: answering lets the connection's next request in. */
+	ctl_deferred_reply(reply, res);
+}
+
+/*
+ * The import stops before its end, at a slice boundary: why (r: 1 a row the
+ * records refuse, -ECANCELED aeogated stops, else the store's error) and
+ * what is applied.
+ */
+static void apply_stop(struct import_apply *a, int r)
+{
+	struct ctl_deferred *reply = a->reply;
+	const char *code = "failed_precondition";
+	char why[sizeof(a->re.first) + 64], done[160];
+
+	if (r == 1) {
+		snprintf(why, sizeof(why),
+			 "line %lld: %s (the records changed since the file was checked)",
+			 (long long)a->re.line, a->re.first);
+	} else if (r == -ECANCELED) {
+		code = "unavailable";
+		snprintf(why, sizeof(why), "aeogated is stopping");
+	} else {
+		code = ops_store_error_text(r, "import", why, sizeof(why));
+		if (!strcmp(code, "unavailable"))
+			snprintf(why, sizeof(why), "storage is failing (%s)", strerror(-r));
+	}
+	if (a->applied == 0)
+		snprintf(done, sizeof(done), "nothing committed");
+	else
+		snprintf(done, sizeof(done),
+			 "%lld of %lld rows applied (to line %lld, events in the trail); import "
+			 "the same file again to apply the rest",
+			 (long long)a->applied, (long long)a->sess->rows,
+			 (long long)a->applied_line);
+	apply_free(a);
+	ctl_deferred_fail(reply, code, "%s; %s", why, done);
+}
+
+/* One slice: a read-only one of the check pass, or one transaction of rows applied. */
+static int on_slice(sd_event_source *src, void *userdata)
+{
+	struct import_apply *a = userdata;
+	struct store *s = core_store(a->core);
+	char hash[EVENT_HASH_HEX];
+	int64_t first = 0;
+	int r;
+
+	a->deadline_ms = now_mono_ms() + AEOGATE_IMPORT_SLICE_MS;
+	a->rows = 0;
+	memset(&a->slice_counts, 0, sizeof(a->slice_counts));
+	if (a->checking) {
+		/* One read transaction: one state of the records, SQLite's locks taken once. */
+		bool held = store_begin(s) == 0;
+
+		r = staging_walk(a->sess->staging, a->pos, check_cb, a);
+		if (held)
+			store_rollback(s);
+		if (r == SLICE_FULL) {
+			a->pos = a->last_pos;
+		} else if (r == 0) {
+			a->checking = false;
+			a->pos = 0;
+		} else {
+			apply_stop(a, r);
+		}
+		return 0;
+	}
+	/* Events wait for storage: this slice's would only fail behind them. */
+	if (core_events_queued(a->core)) {
+		apply_stop(a, -EBUSY);
+		return 0;
+	}
+	r = store_begin(s);
+	if (r == 0)
+		r = store_event_last(s, &first, hash);
+	if (r == 0)
+		r = staging_walk(a->sess->staging, a->pos, apply_cb, a);
+	if (r == 0 || r == SLICE_FULL) {
+		int c = store_commit(s);
+
+		if (c < 0)
+			r = c;
+	}
+	if (r != 0 && r != SLICE_FULL) {
+		ops_abort(a->core);
+		apply_stop(a, r);
+		return 0;
+	}
+	a->applied += a->rows;
+	if (a->rows) {
+		a->applied_line = a->last_line;
+		a->pos = a->last_pos;
+	}
+	a->counts.added += a->slice_counts.added;
+	a->counts.updated += a->slice_counts.updated;
+	a->counts.unchanged += a->slice_counts.unchanged;
+	a->counts.badges += a->slice_counts.badges;
+	/* Committed: subscribers hear of every change, in order, read back from the store. */
+	store_event_list(s, first, 0, publish_cb, a->core);
+	if (r == 0)
+		apply_done(a);
+	return 0;
+}
+
+void ops_import_stop(struct core *c)
+{
+	struct import_apply *a = core_import(c);
+
+	if (a)
+		apply_stop(a, -ECANCELED);
+}
+
 static int op_import_commit(struct ctl_request *req, json_t **ret)
 {
 	struct import_session *sess = session_of(req);
+	struct import_apply *a;
 	struct core *c;
-	struct store *s;
-	struct apply *a;
-	char hash[EVENT_HASH_HEX];
-	int64_t first;
 	int r;
 
 	if (!sess)
 		return -1;
 	c = sess->core;
-	s = core_store(c);
 	if (sess->dry_run) {
 		*ret = json_pack("{s:b,s:I,s:I}", "committed", false, "rows",
 				 (json_int_t)sess->rows, "bad", (json_int_t)sess->bad);
@@ -1055,52 +1252,45 @@ static int op_import_commit(struct ctl_request *req, json_t **ret)
 		ctl_conn_detach(req->conn, session_free);
 		return r;
 	}
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return ctl_fail(req, "internal", "out of memory");
-	a->req = req;
-	a->sess = sess;
-	if (ops_begin(req, c) < 0) {
-		free(a);
+	/* Another import applying: this one may try again when it is done (the session stays). */
+	if (ops_import_gate(req, c) < 0)
 		return -1;
-	}
-	r = store_event_last(s, &first, hash);
+	if (core_events_queued(c))
+		return ctl_fail(
+		    req, "unavailable",
+		    "storage is failing; changes are refused until buffered events are stored");
 	/*
 	 * Every change to people, badges and levels is an event of its family:
 	 * none since the import began means the rows are as they were checked.
 	 */
-	if (r == 0)
-		r = store_event_list(s, sess->since_seq, 0, admin_change_cb, NULL);
-	if (r == 0) {
-		a->counts = sess->counts;
-		r = staging_walk(sess->staging, true, apply_kept_cb, a);
-	} else if (r == 1) {
-		r = staging_walk(sess->staging, false, apply_cb, a);
-	}
-	if (r == 0)
-		r = store_commit(s);
-	if (r != 0) {
-		ops_abort(c);
-		if (a->re.n)
-			r = ctl_fail(req, "failed_precondition",
-				     "line %lld: %s (the records changed since the file was "
-				     "checked); nothing committed",
-				     (long long)a->re.line, a->re.first);
-		else
-			r = ops_store_error(req, a->error ? a->error : r, "import");
+	r = store_event_list(core_store(c), sess->since_seq, 0, admin_change_cb, NULL);
+	if (r < 0)
+		return ops_store_error(req, r, "import");
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return ctl_fail(req, "internal", "out of memory");
+	a->core = c;
+	a->recheck = a->checking = r == 1;
+	snprintf(a->operator_id, sizeof(a->operator_id), "%s", req->operator_id);
+	r = sd_event_add_defer(ctl_request_loop(req), &a->slicer, on_slice, a);
+	/* Below every other source: whatever the loop has pending goes first. */
+	if (r >= 0)
+		r = sd_event_source_set_priority(a->slicer, SD_EVENT_PRIORITY_IDLE);
+	/* Every turn of the loop until the last slice (a defer source is one-shot by default). */
+	if (r >= 0)
+		r = sd_event_source_set_enabled(a->slicer, SD_EVENT_ON);
+	if (r >= 0 && !(a->reply = ctl_defer(req)))
+		r = -ENOMEM;
+	if (r < 0) {
+		sd_event_source_disable_unref(a->slicer);
 		free(a);
-		ctl_conn_detach(req->conn, session_free);
-		return r;
+		return ctl_fail(req, "internal", "cannot start the import: %s", strerror(-r));
 	}
-	/* Committed: subscribers hear of every change, in order, read back from the store. */
+	/* Ours from now on: the rows are applied even if the client leaves. */
+	a->sess = ctl_conn_take(req->conn, session_free);
+	core_set_import(c, a);
+	/* One count checkpoint for the import's events, not one per checkpoint_events. */
 	audit_batch_begin(core_audit(c));
-	store_event_list(s, first, 0, publish_cb, c);
-	audit_batch_end(core_audit(c));
-	*ret = json_pack("{s:b,s:I,s:I}", "committed", true, "rows", (json_int_t)sess->rows, "bad",
-			 (json_int_t)0);
-	json_object_update_new(*ret, counts_json(&a->counts));
-	free(a);
-	ctl_conn_detach(req->conn, session_free);
 	return 0;
 }
 

@@ -23,13 +23,12 @@ enum {
 	SG_CRED_ADD,
 	SG_CRED_GET,
 	SG_WALK,
-	SG_WALK_CHANGED,
 	_SG_MAX,
 };
 
 /* What a walk reads of a row, in struct staged_row's order. */
 #define WALK_COLS                                                                                  \
-	"line, id, name, valid_from, valid_until, levels, credentials, vetting_status, "           \
+	"rowid, line, id, name, valid_from, valid_until, levels, credentials, vetting_status, "    \
 	"vetting_checked, vetting_recheck_due, vetting_reference, plan"
 
 static const char *const sql[_SG_MAX] = {
@@ -43,8 +42,7 @@ static const char *const sql[_SG_MAX] = {
     [SG_CRED_ADD] = "INSERT INTO credentials(id, line, person) VALUES (?1, ?2, ?3)",
     [SG_CRED_GET] = "SELECT line, person FROM credentials WHERE id = ?1",
     /* rowid order is the order rows came in: the file's. */
-    [SG_WALK] = "SELECT " WALK_COLS " FROM rows WHERE ok ORDER BY rowid",
-    [SG_WALK_CHANGED] = "SELECT " WALK_COLS " FROM rows WHERE ok AND plan <> 0 ORDER BY rowid",
+    [SG_WALK] = "SELECT " WALK_COLS " FROM rows WHERE ok AND rowid > ?1 ORDER BY rowid",
 };
 
 struct staging {
@@ -223,26 +221,28 @@ static const char *text(sqlite3_stmt *s, int col)
 	return v ? v : "";
 }
 
-int staging_walk(struct staging *st, bool changed_only,
+int staging_walk(struct staging *st, int64_t after,
 		 int (*cb)(const struct staged_row *row, void *userdata), void *userdata)
 {
-	sqlite3_stmt *s = st->stmt[changed_only ? SG_WALK_CHANGED : SG_WALK];
+	sqlite3_stmt *s = st->stmt[SG_WALK];
 	int rc, r = 0;
 
+	sqlite3_bind_int64(s, 1, after);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct staged_row row = {
-		    .line = sqlite3_column_int64(s, 0),
-		    .id = text(s, 1),
-		    .name = text(s, 2),
-		    .valid_from = sqlite3_column_int64(s, 3),
-		    .valid_until = sqlite3_column_int64(s, 4),
-		    .levels = text(s, 5),
-		    .credentials = text(s, 6),
-		    .vetting_status = (const char *)sqlite3_column_text(s, 7),
-		    .vetting_checked = sqlite3_column_int64(s, 8),
-		    .vetting_recheck_due = sqlite3_column_int64(s, 9),
-		    .vetting_reference = text(s, 10),
-		    .plan = sqlite3_column_int64(s, 11),
+		    .pos = sqlite3_column_int64(s, 0),
+		    .line = sqlite3_column_int64(s, 1),
+		    .id = text(s, 2),
+		    .name = text(s, 3),
+		    .valid_from = sqlite3_column_int64(s, 4),
+		    .valid_until = sqlite3_column_int64(s, 5),
+		    .levels = text(s, 6),
+		    .credentials = text(s, 7),
+		    .vetting_status = (const char *)sqlite3_column_text(s, 8),
+		    .vetting_checked = sqlite3_column_int64(s, 9),
+		    .vetting_recheck_due = sqlite3_column_int64(s, 10),
+		    .vetting_reference = text(s, 11),
+		    .plan = sqlite3_column_int64(s, 12),
 		};
 
 		r = cb(&row, userdata);

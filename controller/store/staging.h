@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The staging area of a person import (controller/api/ops_import.c): the
- * rows of one file, checked and kept until the import is committed in one
- * transaction or dropped. A private temporary SQLite database of its own
+ * rows of one file, checked and kept until the import is applied or
+ * dropped. A private temporary SQLite database of its own
  * connection (deleted when closed), not the site's database: its pages
  * spill to a temporary file past a small cache, so an import costs the
  * controller bounded memory whatever the file's size, and nothing of it
@@ -31,6 +31,7 @@ void staging_close(struct staging *st); /* accepts NULL; deletes its file */
  * joined by ';' ("" for none); times are UTC ms, 0 for no bound.
  */
 struct staged_row {
+	int64_t pos; /* where the row is kept: staging_walk goes on after it */
 	int64_t line;
 	const char *id;
 	const char *name;
@@ -67,12 +68,13 @@ int staging_credential_get(struct staging *st, const char *credential, int64_t *
 			   char *ret_person, size_t len);
 
 /*
- * Calls cb for every kept row that was not refused (changed_only: whose
- * plan is not 0), in the order they were added (its strings valid during
- * the call); cb returns 0 to go on, anything else stops the walk and is
- * returned.
+ * Calls cb for every kept row that was not refused, in the order they were
+ * added, from the one after pos after (0: from the first); its strings are
+ * valid during the call. cb returns 0 to go on, anything else stops the
+ * walk and is returned: a walk in slices goes on later after the last
+ * row's pos.
  */
-int staging_walk(struct staging *st, bool changed_only,
+int staging_walk(struct staging *st, int64_t after,
 		 int (*cb)(const struct staged_row *row, void *userdata), void *userdata);
 
 #endif

@@ -162,15 +162,20 @@
  * AEOGATE_IMPORT_CREDENTIALS_PER_ROW badges, so that one row always fits
  * one control-socket message. A batch of at most AEOGATE_IMPORT_BATCH_ROWS
  * rows (and AEOGATE_MSG_MAX bytes) is checked in one turn of the loop:
- * a few ms, between two badge reads. An import holds at most
- * AEOGATE_IMPORT_ROWS_MAX rows: they are applied in one transaction,
- * which holds the loop for its length (about 3.5 s for 100 000 new people
- * on the reference machine), so the bound is what a site may wait once.
+ * a few ms, between two badge reads. The commit applies the checked rows
+ * in slices, each one transaction, between which the loop decides badge
+ * reads, exit buttons and door timers: a slice ends after
+ * AEOGATE_IMPORT_SLICE_MS of work or AEOGATE_IMPORT_SLICE_ROWS rows, so it
+ * holds the loop about that long plus its commit, however large the file.
+ * An import holds at most AEOGATE_IMPORT_ROWS_MAX rows: its staging file
+ * and the time it takes stay those of a shift's HR export.
  */
 #define AEOGATE_IMPORT_FIELD_MAX	   4096
 #define AEOGATE_IMPORT_CREDENTIALS_PER_ROW 16
 #define AEOGATE_IMPORT_BATCH_ROWS	   500
 #define AEOGATE_IMPORT_ROWS_MAX		   100000
+#define AEOGATE_IMPORT_SLICE_MS		   10
+#define AEOGATE_IMPORT_SLICE_ROWS	   500
 
 /*
  * [policy] expiry_warning_days: warnings a year ahead already cover every
