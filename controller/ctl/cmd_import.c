@@ -7,10 +7,10 @@
  * to aeogated in batches of one import session (controller/api/ops_import.c):
  * aeogated checks each batch against the site's records and the rows
  * before it and keeps the rows outside the site's database; the commit
- * applies them all in one transaction, or nothing. Here only the file's
- * shape is checked (header, columns per row, UTF-8); every value is the
- * controller's to judge. Memory stays that of one batch, whatever the
- * file's size.
+ * applies them, in slices between badge reads, or nothing when a row is
+ * bad. Here only the file's shape is checked (header, columns per row,
+ * UTF-8); every value is the controller's to judge. Memory stays that of
+ * one batch, whatever the file's size.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -34,6 +34,15 @@
 
 /* Read from the file at a time. */
 #define IMPORT_READ_BYTES (64 * 1024)
+
+/*
+ * How long the commit may take to answer: aeogated applies the rows in
+ * slices between badge reads, about 5 s for the largest import
+ * (AEOGATE_IMPORT_ROWS_MAX) on an idle reference machine; this leaves room
+ * for a site whose loop is very busy, and still ends a wait on a daemon
+ * that hangs.
+ */
+#define IMPORT_COMMIT_TIMEOUT_MS (10 * 60 * 1000)
 
 struct import_run {
 	struct ctl_ctx *ctx;
@@ -101,6 +110,19 @@ static void progress(struct import_run *ir, bool force)
 	fprintf(stderr, "\r\033[K%s: %lld rows read, %lld bad (%lld%%)", ir->file,
 		(long long)ir->rows, (long long)(ir->bad + ir->bad_local),
 		ir->size > 0 ? ir->fed * 100 / ir->size : 100LL);
+	fflush(stderr);
+}
+
+/* While the commit applies the rows: the time it has taken so far. */
+static void progress_applying(void *userdata)
+{
+	struct import_run *ir = userdata;
+
+	if (!ir->tty)
+		return;
+	ir->shown = true;
+	fprintf(stderr, "\r\033[K%s: %lld rows checked; applying them (%llds)", ir->file,
+		(long long)ir->rows, (long long)((mono_ms() - ir->last_progress_ms) / 1000));
 	fflush(stderr);
 }
 
@@ -358,8 +380,12 @@ int cmd_person_import(struct ctl_ctx *ctx, int argc, char **argv)
 	if (r == 0 && ir.rows == 0)
 		r = ctl_fail("%s: no rows after the header; nothing to import", ir.file);
 	json_decref(ir.batch);
-	if (r == 0 && (ir.dry_run || ir.bad + ir.bad_local == 0))
-		r = ctl_call(ctx, "person.import_commit", NULL, &res);
+	if (r == 0 && (ir.dry_run || ir.bad + ir.bad_local == 0)) {
+		ir.last_progress_ms = mono_ms();
+		r = ctl_call_wait(ctx, "person.import_commit", NULL, IMPORT_COMMIT_TIMEOUT_MS,
+				  progress_applying, &ir, &res);
+		progress_end(&ir);
+	}
 	if (r == 0 && res) {
 		print_summary(res, ir.dry_run);
 		json_decref(res);

@@ -171,6 +171,9 @@ int ctl_connect(struct ctl_ctx *ctx);
  * CTL_EXIT_INTERRUPTED (nothing printed) when a wait-mask signal arrived.
  */
 int ctl_call(struct ctl_ctx *ctx, const char *op, json_t *args, json_t **ret_result);
+/* The same, waiting up to timeout_ms for the reply, tick called about once a second. */
+int ctl_call_wait(struct ctl_ctx *ctx, const char *op, json_t *args, int timeout_ms,
+		  void (*tick)(void *userdata), void *userdata, json_t **ret_result);
 
 /* ctl_call with args {key: value}; a value that is not UTF-8 fails locally. */
 int ctl_call_str(struct ctl_ctx *ctx, const char *op, const char *key, const char *value,
