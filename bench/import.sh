@@ -5,9 +5,10 @@
 # of aeogatectl and aeogated (memory must not grow with the file), and how
 # long a badge read waits while the import runs: a second client presents
 # an enrolled badge on a simulated reader over and over during the import,
-# and its slowest answer is the longest the loop was held (the commit's
-# one transaction). Then the export of every person and the re-import of
-# that export (every row unchanged) are timed beside it.
+# and its slowest answer is the longest the loop was held (a batch checked,
+# or a slice of rows applied; on a loaded machine, also the time the
+# process waited for a CPU). Then the export of every person and the
+# re-import of that export (every row unchanged) are timed beside it.
 #
 #   bench/import.sh BUILD_DIR [ROWS]
 #
@@ -99,7 +100,7 @@ b.beside("person import peak RSS aeogatectl", ctl_mib, "MiB", "must not grow wit
 b.beside("person import peak RSS aeogated", dm["hwm"], "MiB", "the database's mapped pages too")
 b.beside("person import peak anonymous aeogated", anon[0], "MiB", "must not grow with the file")
 b.beside("badge read during the import, slowest", lat[-1] / 1000 if lat else 0, "ms",
-         "the commit's one transaction holds the loop")
+         "one batch or slice at a time holds the loop")
 
 # The prober leaves: the export is the file's people alone, as many as the import took.
 c = d.connect()
