@@ -8,7 +8,11 @@
 # change and commits nothing; export -> import is unchanged and writes no
 # event; RFC 4180 quoting (commas, quotes, line breaks) keeps line numbers
 # right; an empty file, a header alone and a header without id are refused
-# clearly; an import cut off half-way leaves nothing behind.
+# clearly; an import cut off before its commit leaves nothing behind. The
+# rows are applied in slices: a badge read and an exit button during a big
+# import are decided before it ends, changes to people meanwhile are
+# refused, and an import whose client leaves after the commit is applied
+# all the same.
 source "$(dirname "$0")/lib.sh"
 
 write_sim_config
@@ -226,4 +230,116 @@ expect_contains "$(ctl person show C2)" "Cee Two"
 expect_exit 1 ctl person show C3
 expect_exit 1 ctl person show C4
 pass "rows are checked again at the commit: a change meanwhile is kept, a conflicting one refuses the import"
+
+# ---- a big import: badge reads are decided while its rows are applied ----
+# The rows are applied in slices with the loop deciding in between: a read
+# presented once the import's first slice is published is decided (and
+# stored) before the import's last row is, an exit button is handled too,
+# a change to people meanwhile is refused naming the import, and the
+# import is still complete. Order, not time: the event chain says which
+# came first.
+ctl person add PROBE --name "Probe" --level dock >/dev/null
+ctl badge issue PROBE --wiegand h10301:200:1 >/dev/null
+BIG=20000
+python3 - "$T/big.csv" "$BIG" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("id,name,levels,credentials\n")
+    for i in range(int(sys.argv[2])):
+        f.write("BIG%05d,Big Person %d,dock,h10301:201:%d\n" % (i, i, i))
+PY
+before=$(last_seq)
+python3 - "$SOCK" "$AEOGATECTL" "$T/big.csv" "$BIG" "$before" <<'PY' || fail "a badge read during a big import"
+import json, socket, subprocess, sys
+sock, ctl, path, n, before = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+class Conn:
+    def __init__(self):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.connect(sock)
+        self.f = self.s.makefile("r")
+        self.i = 0
+    def call(self, op, args=None):
+        self.i += 1
+        self.s.sendall((json.dumps({"id": self.i, "op": op, "args": args or {}}) + "\n").encode())
+        return json.loads(self.f.readline())
+def h10301(fc, cn):
+    b = [0] + [int(x) for x in format(fc, "08b") + format(cn, "016b")] + [0]
+    b[0] = sum(b[1:13]) % 2
+    b[25] = 1 - sum(b[13:25]) % 2
+    return "".join(map(str, b))
+follow, probe, other = Conn(), Conn(), Conn()
+assert follow.call("events.follow", {"since": before})["ok"]
+imp = subprocess.Popen([ctl, "--socket", sock, "person", "import", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+# The import's first slice is applied once its first event is published.
+while True:
+    line = follow.f.readline()
+    if not line:
+        raise SystemExit("the event stream ended before the import applied a row")
+    e = json.loads(line).get("event") or {}
+    if e.get("kind") == "person.added" and (e.get("person") or "").startswith("BIG"):
+        break
+follow.s.close()
+read = probe.call("sim.present", {"reader": "dock-1-in", "bits": h10301(200, 1)})
+rex = probe.call("sim.rex", {"door": "dock-1"})
+refused = other.call("person.add", {"id": "LATE", "name": "Late Comer"})
+out, err = imp.communicate(timeout=280)
+assert imp.returncode == 0, (imp.returncode, err)
+assert "added %d, updated 0, unchanged 0, badges %d" % (n, n) in out, out
+assert read["ok"] and read["result"]["granted"] and read["result"]["person"] == "PROBE", read
+assert rex["ok"], rex
+assert not refused["ok"] and refused["error"]["code"] == "unavailable", refused
+assert "a person import is applying its rows" in refused["error"]["message"], refused
+# The chain: the read and the exit button fall between the import's first and last events.
+seqs, since = {}, before
+added, issued, order = set(), set(), []
+while True:
+    r = other.call("events.list", {"since": since, "limit": 1000})
+    assert r["ok"], r
+    if not r["result"]:
+        break
+    for e in r["result"]:
+        since = e["seq"]
+        p = e.get("person") or ""
+        if p.startswith("BIG"):
+            order.append(e["seq"])
+            (added if e["kind"] == "person.added" else issued).add(p)
+        elif e["kind"] == "access.granted" and p == "PROBE":
+            seqs["read"] = e["seq"]
+        elif e["kind"] == "door.rex":
+            seqs["rex"] = e["seq"]
+assert len(added) == n and len(issued) == n, (len(added), len(issued))
+assert read["result"]["seq"] == seqs["read"], (read, seqs)
+for what in ("read", "rex"):
+    assert order[0] < seqs[what] < order[-1], \
+        "the %s (seq %d) was not decided while the import applied (%d..%d)" % (what, seqs[what], order[0], order[-1])
+PY
+expect_exit 0 ctl person add LATE --name "Late Comer"
+expect_contains "$(ctl badge list BIG19999)" "h10301:201:19999"
+pass "a badge read and an exit button during a $BIG-row import are decided before it ends; changes meanwhile are refused; the import is complete"
+
+# ---- the client leaves during the commit: the checked rows are applied all the same ----
+python3 - "$SOCK" <<'PY' || fail "the raw import session that leaves at the commit failed"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("r")
+def send(i, op, args):
+    s.sendall((json.dumps({"id": i, "op": op, "args": args}) + "\n").encode())
+def call(i, op, args):
+    send(i, op, args)
+    r = json.loads(f.readline())
+    assert r["ok"], r
+    return r["result"]
+call(1, "person.import_begin", {"columns": ["id", "name"]})
+for b in range(6):
+    rows = [{"line": 2 + i, "id": "GONE%04d" % i, "name": "Gone %d" % i} for i in range(b * 500, b * 500 + 500)]
+    assert call(2 + b, "person.import_rows", {"rows": rows})["bad"] == 0
+send(9, "person.import_commit", {})
+s.close()  # gone before the reply
+PY
+wait_for 120 ctl person show GONE2999 || fail "the rows of an import whose client left at the commit were not applied"
+[ "$(events_after "$before" | grep -E "$(kind_re person.added)" | grep -c '"GONE')" -eq 3000 ] ||
+	fail "not every row of the import whose client left was applied"
+pass "an import whose client leaves after the commit is applied to its last row"
 stop_daemon
