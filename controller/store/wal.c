@@ -26,7 +26,6 @@ struct store_wal {
 	bool wake, stop;
 	sqlite3 *db;	    /* the checkpointer's own connection, used by its thread only */
 	uint64_t caught_up; /* checkpoints that copied the whole WAL, under mu */
-	int last_pages;	    /* the WAL's pages after the previous commit (the writer's own) */
 };
 
 static void *wal_main(void *userdata)
@@ -57,22 +56,16 @@ static void *wal_main(void *userdata)
 static int wal_hook(void *userdata, sqlite3 *db, const char *name, int pages)
 {
 	struct store_wal *w = userdata;
-	int grown = pages - w->last_pages;
 
-	w->last_pages = pages;
 	if (pages < AEOGATE_WAL_CHECKPOINT_PAGES)
 		return SQLITE_OK;
 	/*
 	 * In a burst of back-to-back commits the thread never catches up with
 	 * the writer, and the WAL only starts over once a checkpoint did: past
 	 * this size the writer checkpoints itself, between two commits, as
-	 * SQLite's automatic checkpoint would, so the WAL stays bounded. A
-	 * single commit that wrote that much alone (a person import) is no
-	 * burst: copying it here would hold the writer, and the loop, about as
-	 * long again, so the thread takes it.
+	 * SQLite's automatic checkpoint would, so the WAL stays bounded.
 	 */
-	if (pages >= AEOGATE_WAL_CHECKPOINT_INLINE_PAGES &&
-	    grown < AEOGATE_WAL_CHECKPOINT_INLINE_PAGES) {
+	if (pages >= AEOGATE_WAL_CHECKPOINT_INLINE_PAGES) {
 		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		return SQLITE_OK;
 	}
