@@ -11,8 +11,8 @@
 # clearly; an import cut off before its commit leaves nothing behind. The
 # rows are applied in slices: a badge read and an exit button during a big
 # import are decided before it ends, changes to people meanwhile are
-# refused, and an import whose client leaves after the commit is applied
-# all the same.
+# refused, an import whose client leaves after the commit is applied all
+# the same, and one that aeogated's stop cuts short says how far it got.
 source "$(dirname "$0")/lib.sh"
 
 write_sim_config
@@ -342,4 +342,53 @@ wait_for 120 ctl person show GONE2999 || fail "the rows of an import whose clien
 [ "$(events_after "$before" | grep -E "$(kind_re person.added)" | grep -c '"GONE')" -eq 3000 ] ||
 	fail "not every row of the import whose client left was applied"
 pass "an import whose client leaves after the commit is applied to its last row"
+
+# ---- aeogated stops while an import applies: it ends between two slices ----
+STOP=20000
+python3 - "$T/stop.csv" "$STOP" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("id,name,levels,credentials\n")
+    for i in range(int(sys.argv[2])):
+        f.write("STOP%05d,Stop Person %d,dock,h10301:203:%d\n" % (i, i, i))
+PY
+before=$(last_seq)
+python3 - "$SOCK" "$AEOGATECTL" "$T/stop.csv" "$before" "$DAEMON_PID" >"$T/stop.out" <<'PY' ||
+import json, os, signal, socket, subprocess, sys
+sock, ctl, path, before, pid = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+s = socket.socket(socket.AF_UNIX)
+s.connect(sock)
+f = s.makefile("r")
+s.sendall((json.dumps({"id": 1, "op": "events.follow", "args": {"since": before}}) + "\n").encode())
+assert json.loads(f.readline())["ok"]
+imp = subprocess.Popen([ctl, "--socket", sock, "person", "import", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+while True:
+    line = f.readline()
+    if not line:
+        raise SystemExit("the event stream ended before the import applied a row")
+    if (json.loads(line).get("event") or {}).get("kind") == "person.added":
+        break
+os.kill(pid, signal.SIGTERM)
+out, err = imp.communicate(timeout=280)
+assert imp.returncode == 1, (imp.returncode, out, err)
+print(err.strip())
+PY
+	fail "an import when aeogated stops: $(cat "$T/stop.out")"
+rc=0
+wait "$DAEMON_PID" || rc=$?
+DAEMON_PID=""
+[ $rc -eq 0 ] || fail "aeogated exited $rc on SIGTERM during an import"
+err=$(cat "$T/stop.out")
+expect_contains "$err" "unavailable: aeogated is stopping"
+[[ "$err" =~ ([0-9]+)\ of\ $STOP\ rows\ applied\ \(to\ line\ ([0-9]+), ]] ||
+	fail "the error does not say how many rows are applied: $err"
+APPLIED=${BASH_REMATCH[1]}
+[ "${BASH_REMATCH[2]}" -eq $((APPLIED + 1)) ] || fail "$APPLIED rows applied, but to line ${BASH_REMATCH[2]}"
+start_daemon "$T/sim.ini"
+[ "$(events_after "$before" | grep -cE "$(kind_re person.added)")" -eq "$APPLIED" ] ||
+	fail "the trail does not hold the $APPLIED rows applied before the stop"
+expect_exit 0 ctl person import "$T/stop.csv"
+expect_contains "$OUT" "added $((STOP - APPLIED)), updated 0, unchanged $APPLIED, badges $((STOP - APPLIED))"
+pass "aeogated stopping while an import applies: $APPLIED rows applied and said so; the same file again applies the rest"
 stop_daemon
