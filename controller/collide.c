@@ -26,8 +26,27 @@ static void readers_append(char *buf, size_t len, const char *name)
 		snprintf(buf + used, len - used, "%s...", used ? ", " : "");
 }
 
+static int store_lookup(void *userdata, const char *credential, char *person, size_t len)
+{
+	struct credential other;
+	int r = store_credential_get(userdata, credential, &other);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	snprintf(person, len, "%s", other.person);
+	return 1;
+}
+
 int collide_find(const struct config *cfg, struct store *s, const char *credential,
 		 struct collision *ret, size_t max)
+{
+	return collide_find_in(cfg, credential, store_lookup, s, ret, max);
+}
+
+int collide_find_in(const struct config *cfg, const char *credential, collide_lookup_fn lookup,
+		    void *userdata, struct collision *ret, size_t max)
 {
 	struct wiegand_card card;
 	size_t n = 0;
@@ -43,8 +62,7 @@ int collide_find(const struct config *cfg, struct store *s, const char *credenti
 			continue;
 		m = wiegand_aliases(&card, rc->formats_mask, aliases, AEOGATE_FORMATS_MAX);
 		for (int k = 0; k < m; k++) {
-			char id[AEOGATE_CREDENTIAL_MAX + 1];
-			struct credential other;
+			char id[AEOGATE_CREDENTIAL_MAX + 1], holder[AEOGATE_ID_MAX + 1];
 			size_t j;
 			int r;
 
@@ -56,16 +74,14 @@ int collide_find(const struct config *cfg, struct store *s, const char *credenti
 				readers_append(ret[j].readers, sizeof(ret[j].readers), rc->name);
 				continue;
 			}
-			r = store_credential_get(s, id, &other);
-			if (r == -ENOENT)
-				continue;
+			r = lookup(userdata, id, holder, sizeof(holder));
 			if (r < 0)
 				return r;
-			if (n == max)
+			if (r == 0 || n == max)
 				continue;
 			memset(&ret[n], 0, sizeof(ret[n]));
-			snprintf(ret[n].credential, sizeof(ret[n].credential), "%s", other.id);
-			snprintf(ret[n].person, sizeof(ret[n].person), "%s", other.person);
+			snprintf(ret[n].credential, sizeof(ret[n].credential), "%s", id);
+			snprintf(ret[n].person, sizeof(ret[n].person), "%s", holder);
 			readers_append(ret[n].readers, sizeof(ret[n].readers), rc->name);
 			n++;
 		}

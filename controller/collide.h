@@ -39,6 +39,15 @@ int collide_find(const struct config *cfg, struct store *s, const char *credenti
 		 struct collision *ret, size_t max);
 
 /*
+ * collide_find over badges kept elsewhere (an import's file): lookup says
+ * whether a badge is enrolled there, 1 with its holder in person (len
+ * bytes), 0 when not, or negative errno.
+ */
+typedef int (*collide_lookup_fn)(void *userdata, const char *credential, char *person, size_t len);
+int collide_find_in(const struct config *cfg, const char *credential, collide_lookup_fn lookup,
+		    void *userdata, struct collision *ret, size_t max);
+
+/*
  * Calls cb once per colliding pair of enrolled badges (a before b in id
  * order). Reads only badges of formats that some reader pairs with another
  * format of the same frame, so a site without such a reader pays nothing.

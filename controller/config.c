@@ -252,7 +252,8 @@ static const char *const door_keys[] = {"zone",	     "lock",	"lock_type", "conta
 					NULL};
 static const char *const audit_keys[] = {"checkpoint_events", "checkpoint_minutes",
 					 "alarm_ack_limit", "retention", NULL};
-static const char *const policy_keys[] = {"pin_timeout", "pin_attempts", "duress", NULL};
+static const char *const policy_keys[] = {"pin_timeout", "pin_attempts", "duress",
+					  "expiry_warning_days", NULL};
 static const char *const reader_keys[] = {"type", "door", "direction", "formats", "d0", "d1",
 					  "connstring", "frame_gap_ms", "hold_off_ms", NULL};
 
@@ -564,6 +565,10 @@ static int policy_key(struct parse_state *ps, const char *key, const char *v)
 		if (strcmp(v, "none") && strcmp(v, "plus_one"))
 			return fail(ps, ps->line, key, "must be none or plus_one, not '%s'", v);
 		c->duress_plus_one = !strcmp(v, "plus_one");
+	} else if (!strcmp(key, "expiry_warning_days")) {
+		if (parse_uint(v, 0, AEOGATE_EXPIRY_WARNING_DAYS_MAX, &c->expiry_warning_days) < 0)
+			return fail(ps, ps->line, key, "must be 0 (off) to %d days",
+				    AEOGATE_EXPIRY_WARNING_DAYS_MAX);
 	}
 	return 1;
 }
@@ -686,6 +691,7 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 	ret->pin_timeout_ms = 10 * 1000;
 	ret->pin_attempts = 5;
 	ret->duress_plus_one = true;
+	ret->expiry_warning_days = 14;
 
 	ps.f = fopen(path, "re");
 	if (!ps.f) {

@@ -86,6 +86,7 @@ struct core {
 	size_t n_held, held_cap;
 	struct users *users;
 	struct audit *audit;
+	struct import_apply *import;
 	struct queued_event queue[AEOGATE_EVENT_QUEUE_MAX];
 	size_t queue_head, queue_len;
 	uint64_t lost;
@@ -185,6 +186,16 @@ void core_set_audit(struct core *c, struct audit *a)
 struct audit *core_audit(struct core *c)
 {
 	return c->audit;
+}
+
+void core_set_import(struct core *c, struct import_apply *ia)
+{
+	c->import = ia;
+}
+
+struct import_apply *core_import(struct core *c)
+{
+	return c->import;
 }
 
 void core_set_reserve(struct core *c, struct reserve *r)

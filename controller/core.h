@@ -222,4 +222,13 @@ struct audit;
 void core_set_audit(struct core *c, struct audit *a);
 struct audit *core_audit(struct core *c);
 
+/*
+ * The person import that is applying its rows (controller/api/ops_import.c),
+ * NULL when none: the ops refuse the changes that could contradict rows it
+ * checked (ops_begin).
+ */
+struct import_apply;
+void core_set_import(struct core *c, struct import_apply *ia);
+struct import_apply *core_import(struct core *c);
+
 #endif

@@ -25,6 +25,7 @@
 #include "collide.h"
 #include "core.h"
 #include "ctlsock.h"
+#include "expiry.h"
 #include "ops.h"
 #include "reserve.h"
 #include "state.h"
@@ -82,6 +83,30 @@ static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	}
 	prune_log_news(userdata);
+	return 0;
+}
+
+/*
+ * Expiry warnings: a run at start and one a day, in steps of a bounded
+ * number of items with the loop serving the doors in between.
+ */
+static int on_expiry_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	int r = expiry_step(userdata);
+	uint64_t next = 24ull * 60 * 60 * 1000 * 1000;
+
+	if (r > 0)
+		next = AEOGATE_PRUNE_STEP_GAP_MS * 1000ull;
+	else if (r < 0) {
+		char line[128];
+
+		snprintf(line, sizeof(line), "expiry warnings: %s; trying again in a minute",
+			 strerror(-r));
+		journal(NULL, LOG_WARNING, line);
+		next = 60ull * 1000 * 1000;
+	}
+	sd_event_source_set_time_relative(s, next);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	return 0;
 }
 
@@ -165,7 +190,8 @@ int main(int argc, char **argv)
 	struct ctl_server *ctl = NULL;
 	struct bus *bus = NULL;
 	struct audit *audit = NULL;
-	sd_event_source *prune_timer = NULL;
+	sd_event_source *prune_timer = NULL, *expiry_timer = NULL;
+	struct expiry *expiry = NULL;
 	struct worker *password_worker = NULL;
 	sd_event *loop = NULL;
 	struct group *gr;
@@ -395,6 +421,15 @@ int main(int argc, char **argv)
 	}
 	sd_event_source_set_enabled(prune_timer, SD_EVENT_OFF);
 	audit_set_prune_waker(audit, prune_wake, prune_timer);
+	if (cfg.expiry_warning_days) {
+		if ((r = expiry_new(core, cfg.expiry_warning_days, &expiry)) < 0 ||
+		    (r = sd_event_add_time_relative(loop, &expiry_timer, CLOCK_MONOTONIC, 0, 0,
+						    on_expiry_timer, expiry)) < 0) {
+			fprintf(stderr, SD_ERR "expiry warnings: %s\n", strerror(-r));
+			goto out;
+		}
+		sd_event_source_set_enabled(expiry_timer, SD_EVENT_ONESHOT);
+	}
 
 	r = core_start(core, loop);
 	if (r < 0) {
@@ -423,6 +458,8 @@ int main(int argc, char **argv)
 
 	r = sd_event_loop(loop);
 	sd_notify(0, "STOPPING=1");
+	/* An import applying its rows stops between two slices; its client hears how far it got. */
+	ops_import_stop(core);
 	core_stop(core);
 	emit_system(core, "system.stop", NULL);
 	audit_stop(audit); /* a checkpoint and head record over system.stop */
@@ -443,6 +480,8 @@ out:
 	if (audit)
 		audit_set_prune_waker(audit, NULL, NULL);
 	sd_event_source_unref(prune_timer);
+	sd_event_source_unref(expiry_timer);
+	expiry_free(expiry);
 	audit_free(audit);
 	sd_event_unref(loop);
 	return ret;

@@ -64,6 +64,9 @@ struct ctl_conn {
 	uint64_t serial;    /* names the connection for deferred replies */
 	int64_t follow_seq; /* last seq sent to a follower */
 	struct ctl_stream *stream; /* carrying a stream (ctl_stream_start): nothing else runs */
+	/* What an op keeps for the connection's life (ctl_conn_attach). */
+	void *attached;
+	void (*release)(void *attached);
 	struct ctl_conn *next;
 };
 
@@ -742,6 +745,8 @@ static void conn_free(struct ctl_conn *c)
 		}
 	}
 	s->n_conns--;
+	if (c->release)
+		c->release(c->attached);
 	sd_event_source_disable_unref(c->io);
 	sd_event_source_disable_unref(c->timer);
 	close(c->fd);
@@ -981,6 +986,48 @@ void ctl_server_free(struct ctl_server *s)
 	(void)unlink(s->path);
 	free(s->path);
 	free(s);
+}
+
+/* ---- state kept for a connection ---- */
+
+int ctl_conn_attach(struct ctl_conn *c, void *data, void (*release)(void *data))
+{
+	if (c->release)
+		return -EBUSY;
+	c->attached = data;
+	c->release = release;
+	return 0;
+}
+
+void *ctl_conn_attached(struct ctl_conn *c, void (*release)(void *data))
+{
+	return c->release == release ? c->attached : NULL;
+}
+
+void ctl_conn_detach(struct ctl_conn *c, void (*release)(void *data))
+{
+	if (c->release != release)
+		return;
+	c->release = NULL;
+	release(c->attached);
+	c->attached = NULL;
+}
+
+void *ctl_conn_take(struct ctl_conn *c, void (*release)(void *data))
+{
+	void *data;
+
+	if (c->release != release)
+		return NULL;
+	data = c->attached;
+	c->release = NULL;
+	c->attached = NULL;
+	return data;
+}
+
+struct sd_event *ctl_request_loop(const struct ctl_request *req)
+{
+	return req->conn ? req->conn->srv->loop : NULL;
 }
 
 /* ---- deferred replies ---- */

@@ -154,6 +154,27 @@ int ctl_stream_reply(struct ctl_stream *st, const json_t *result);
  * -ECANCELED. */
 int ctl_stream_write(struct ctl_stream *st, const void *p, size_t n);
 
+/*
+ * State an op keeps for the rest of a connection's life (an import
+ * session): one per connection, named by its release function, which runs
+ * when the connection closes, however it ends, or on ctl_conn_detach.
+ * ctl_conn_attach: -EBUSY when the connection holds state already.
+ * ctl_conn_attached: the state attached with release, or NULL.
+ */
+int ctl_conn_attach(struct ctl_conn *c, void *data, void (*release)(void *data));
+void *ctl_conn_attached(struct ctl_conn *c, void (*release)(void *data));
+void ctl_conn_detach(struct ctl_conn *c, void (*release)(void *data));
+/*
+ * Takes the state attached with release away from the connection without
+ * releasing it: the caller owns it from now on, whatever becomes of the
+ * connection (a person import that goes on applying after its client
+ * left). NULL when none is attached with release.
+ */
+void *ctl_conn_take(struct ctl_conn *c, void (*release)(void *data));
+
+/* The loop the server runs on, for an op's work spread over turns of it. */
+struct sd_event *ctl_request_loop(const struct ctl_request *req);
+
 /* Counters for status and tests: requests refused (malformed, too large, denied). */
 uint64_t ctl_request_rejected(const struct ctl_request *req);
 

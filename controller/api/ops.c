@@ -15,30 +15,48 @@
 #include "store.h"
 #include "util.h"
 
-int ops_store_error(struct ctl_request *req, int r, const char *what)
+const char *ops_store_error_text(int r, const char *what, char *buf, size_t len)
 {
 	switch (r) {
 	case -ENOENT:
-		return ctl_fail(req, "not_found", "%s does not exist", what);
+		snprintf(buf, len, "%s does not exist", what);
+		return "not_found";
 	case -EEXIST:
-		return ctl_fail(req, "already_exists", "%s already exists", what);
+		snprintf(buf, len, "%s already exists", what);
+		return "already_exists";
 	case -EINVAL:
-		return ctl_fail(req, "invalid_argument", "%s: value refused", what);
+		snprintf(buf, len, "%s: value refused", what);
+		return "invalid_argument";
 	case -ENOSPC:
 	case -EIO:
 	case -EBUSY:
-		return ctl_fail(req, "unavailable", "storage is failing (%s); try again",
-				strerror(-r));
+		snprintf(buf, len, "storage is failing (%s); try again", strerror(-r));
+		return "unavailable";
 	default:
-		return ctl_fail(req, "internal", "%s: %s", what, strerror(-r));
+		snprintf(buf, len, "%s: %s", what, strerror(-r));
+		return "internal";
 	}
 }
 
-/* Starts a change; refused while older events still wait for storage. */
+int ops_store_error(struct ctl_request *req, int r, const char *what)
+{
+	char msg[sizeof(req->error_message)];
+	const char *code = ops_store_error_text(r, what, msg, sizeof(msg));
+
+	return ctl_fail(req, code, "%s", msg);
+}
+
+/*
+ * Starts a change; refused while older events still wait for storage, and
+ * while a person import applies its rows if it is one the import's checks
+ * rest on (ops_import_gate).
+ */
 int ops_begin(struct ctl_request *req, struct core *c)
 {
 	int r;
 
+	if (ops_import_gate(req, c) < 0)
+		return -1;
 	if (core_events_queued(c))
 		return ctl_fail(
 		    req, "unavailable",
@@ -55,6 +73,23 @@ void ops_abort(struct core *c)
 	core_chain_reload(c);
 }
 
+char *ops_detail_text(struct ctl_request *req, json_t *detail)
+{
+	return ops_detail_text_by(req->operator_id, detail);
+}
+
+char *ops_detail_text_by(const char *operator_id, json_t *detail)
+{
+	char *text;
+
+	if (!detail)
+		detail = json_object();
+	json_object_set_new(detail, "operator", json_string(operator_id));
+	text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(detail);
+	return text;
+}
+
 /*
  * Appends the event that records the change and commits both. detail is a
  * JSON object (consumed) to which the operator is added.
@@ -67,14 +102,9 @@ int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t 
 int ops_commit_then(struct ctl_request *req, struct core *c, struct event *e, json_t *detail,
 		    void (*act)(struct core *c, void *arg), void *arg)
 {
-	char *text;
+	char *text = ops_detail_text(req, detail);
 	int r;
 
-	if (!detail)
-		detail = json_object();
-	json_object_set_new(detail, "operator", json_string(req->operator_id));
-	text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(detail);
 	if (!text) {
 		ops_abort(c);
 		return ctl_fail(req, "internal", "out of memory");
@@ -107,6 +137,11 @@ json_t *ops_person_json(struct store *s, const struct person *p)
 	json_t *levels = json_array();
 
 	store_person_levels(s, p->id, level_name_cb, levels);
+	return ops_person_json_levels(p, levels);
+}
+
+json_t *ops_person_json_levels(const struct person *p, json_t *levels)
+{
 	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "id", p->id, "name", p->name,
 			 "status", p->status, "valid_from", time_to_json(p->valid_from),
 			 "valid_until", time_to_json(p->valid_until), "created",

@@ -21,6 +21,7 @@ extern const struct ctl_op ops_users[];	  /* auth.*, user.* */
 extern const struct ctl_op ops_events[];  /* events.*, system.status */
 extern const struct ctl_op ops_schedules[]; /* schedule.*, holiday.* */
 extern const struct ctl_op ops_pins[];	  /* person.pin, person.pin_unlock, sim.keys */
+extern const struct ctl_op ops_import[];  /* person.import_*, person.export */
 
 /*
  * Every table the control socket serves, NULL-terminated: fixed when the
@@ -30,6 +31,8 @@ extern const struct ctl_op *const ops_tables[];
 
 /* Fails the request with the code a store error maps to. */
 int ops_store_error(struct ctl_request *req, int r, const char *what);
+/* The same as text: returns the code, the message in buf (len bytes). */
+const char *ops_store_error_text(int r, const char *what, char *buf, size_t len);
 
 /* A change and its admin-trail event, in one transaction. */
 int ops_begin(struct ctl_request *req, struct core *c);
@@ -42,14 +45,45 @@ int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t 
  */
 int ops_commit_then(struct ctl_request *req, struct core *c, struct event *e, json_t *detail,
 		    void (*act)(struct core *c, void *arg), void *arg);
+/*
+ * An event's detail as the trail keeps it: detail (a JSON object, consumed;
+ * NULL: none) with the operator, compact, keys sorted. Free it; NULL on ENOMEM.
+ */
+char *ops_detail_text(struct ctl_request *req, json_t *detail);
+/* The same for a change made on behalf of operator_id after its request was answered or left. */
+char *ops_detail_text_by(const char *operator_id, json_t *detail);
+
+/*
+ * While a person import applies its rows (ops_import.c), a change to people,
+ * badges or levels (an op of those families, another import's commit
+ * included) could contradict the rows it checked: it is refused,
+ * unavailable, naming the import. Returns -1 with req failed, or 0.
+ */
+int ops_import_gate(struct ctl_request *req, struct core *c);
+/* At a stop, after the loop: an import still applying stops at its slice boundary. */
+void ops_import_stop(struct core *c);
 
 /* A checkpoint as statements and audit.checkpoint name it. */
 json_t *ops_checkpoint_json(const struct checkpoint *cp);
 json_t *ops_person_json(struct store *s, const struct person *p);
+/* The same with the person's levels given (an array of names, consumed), not looked up. */
+json_t *ops_person_json_levels(const struct person *p, json_t *levels);
 json_t *ops_credential_json(const struct credential *cr);
 
 /* A person's PIN for person.show (ops_pins.c): "none", "set" or "locked"; never the PIN. */
 json_t *ops_pin_status_json(struct store *s, const char *person);
+
+/*
+ * The admin trail's records (ops_people.c): the members of before/after
+ * that differ (both consumed), a person as person.updated shows them, a
+ * vetting record (or null when the person has none).
+ */
+json_t *ops_changed_detail(json_t *before, json_t *after);
+json_t *ops_person_trail_json(struct store *s, const struct person *p);
+json_t *ops_vetting_json(const struct vetting *v);
+json_t *ops_vetting_or_null(struct store *s, const char *person);
+/* A vetting status a record may have: cleared, pending or failed. */
+bool ops_vetting_status_is_valid(const char *status);
 
 /* The person named by argument arg; fails the request when there is none. */
 int ops_find_person(struct ctl_request *req, const char *arg, struct person *p);

@@ -220,7 +220,7 @@ static int arg_time_or_null(struct ctl_request *req, const char *name, bool *pre
 }
 
 /* The members of before/after that differ: the detail of an update. */
-static json_t *changed_detail(json_t *before, json_t *after)
+json_t *ops_changed_detail(json_t *before, json_t *after)
 {
 	json_t *b = json_object(), *a = json_object(), *v;
 	const char *k;
@@ -239,7 +239,7 @@ static json_t *changed_detail(json_t *before, json_t *after)
 	return json_pack("{s:o,s:o}", "before", b, "after", a);
 }
 
-static json_t *person_trail_json(struct store *s, const struct person *p)
+json_t *ops_person_trail_json(struct store *s, const struct person *p)
 {
 	json_t *full = ops_person_json(s, p);
 	json_t *o = json_pack("{s:O,s:O,s:O,s:O}", "name", json_object_get(full, "name"),
@@ -288,7 +288,7 @@ static int op_person_update(struct ctl_request *req, json_t **ret)
 		until = p.valid_until;
 	if (from && until && from >= until)
 		return ctl_fail(req, "invalid_argument", "valid_from must be before valid_until");
-	before = person_trail_json(s, &p);
+	before = ops_person_trail_json(s, &p);
 	if (ops_begin(req, c) < 0) {
 		json_decref(before);
 		return -1;
@@ -324,7 +324,7 @@ static int op_person_update(struct ctl_request *req, json_t **ret)
 			   : ops_store_error(req, r, "person");
 	}
 	store_person_get(s, p.id, &p);
-	detail = changed_detail(before, person_trail_json(s, &p));
+	detail = ops_changed_detail(before, ops_person_trail_json(s, &p));
 	struct event e = {.kind = "person.updated", .person = p.id};
 	if (ops_commit(req, c, &e, detail) < 0)
 		return -1;
@@ -580,7 +580,7 @@ static int op_level_list(struct ctl_request *req, json_t **ret)
 
 /* ---- clearance: vetting records and zone settings ---- */
 
-static json_t *vetting_json(const struct vetting *v)
+json_t *ops_vetting_json(const struct vetting *v)
 {
 	return json_pack("{s:s,s:s,s:o,s:o,s:o}", "person", v->person, "status", v->status,
 			 "checked", time_to_json(v->checked_ms), "recheck_due",
@@ -588,24 +588,32 @@ static json_t *vetting_json(const struct vetting *v)
 			 v->reference[0] ? json_string(v->reference) : json_null());
 }
 
-static json_t *vetting_or_null(struct store *s, const char *person)
+json_t *ops_vetting_or_null(struct store *s, const char *person)
 {
 	struct vetting v;
 
-	return store_vetting_get(s, person, &v) == 0 ? vetting_json(&v) : json_null();
+	return store_vetting_get(s, person, &v) == 0 ? ops_vetting_json(&v) : json_null();
+}
+
+bool ops_vetting_status_is_valid(const char *status)
+{
+	static const char *const statuses[] = {"cleared", "pending", "failed"};
+
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (!strcmp(status, statuses[i]))
+			return true;
+	return false;
 }
 
 /* person.vet: the person's one vetting record, replaced (before/after in the trail). */
 static int op_person_vet(struct ctl_request *req, json_t **ret)
 {
-	static const char *const statuses[] = {"cleared", "pending", "failed"};
 	struct core *c = req->userdata;
 	struct store *s = core_store(c);
 	const char *status, *reference = NULL;
 	struct vetting v = {0};
 	struct person p;
 	json_t *before;
-	bool known = false;
 	int r;
 
 	if (ops_find_person(req, "id", &p) < 0 ||
@@ -614,9 +622,7 @@ static int op_person_vet(struct ctl_request *req, json_t **ret)
 	    ctl_arg_time(req, "recheck_due", true, &v.recheck_due_ms) < 0 ||
 	    ctl_arg_string(req, "reference", false, AEOGATE_VETTING_REFERENCE_MAX, &reference) < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		known |= !strcmp(status, statuses[i]);
-	if (!known)
+	if (!ops_vetting_status_is_valid(status))
 		return ctl_fail(req, "invalid_argument",
 				"'status' must be cleared, pending or failed, not '%s'", status);
 	if (reference && !text_is_valid(reference))
@@ -628,7 +634,7 @@ static int op_person_vet(struct ctl_request *req, json_t **ret)
 	snprintf(v.person, sizeof(v.person), "%s", p.id);
 	snprintf(v.status, sizeof(v.status), "%s", status);
 	snprintf(v.reference, sizeof(v.reference), "%s", reference ? reference : "");
-	before = vetting_or_null(s, p.id);
+	before = ops_vetting_or_null(s, p.id);
 	if (ops_begin(req, c) < 0) {
 		json_decref(before);
 		return -1;
@@ -639,7 +645,7 @@ static int op_person_vet(struct ctl_request *req, json_t **ret)
 		json_decref(before);
 		return ops_store_error(req, r, "vetting");
 	}
-	*ret = vetting_json(&v);
+	*ret = ops_vetting_json(&v);
 	struct event e = {.kind = "person.vetted", .person = p.id};
 	if (ops_commit(req, c, &e, json_pack("{s:o,s:O}", "before", before, "after", *ret)) < 0) {
 		json_decref(*ret);

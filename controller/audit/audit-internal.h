@@ -26,6 +26,9 @@ struct audit {
 	int64_t last_cp_seq;  /* seq of the newest checkpoint */
 	int64_t last_cp_mono; /* when it was made, monotonic ms */
 	int64_t events_since_cp;
+	bool batch;	   /* audit_batch_begin: count checkpoints wait */
+	int64_t batch_seq; /* the batch's last event so far */
+	char batch_hash[EVENT_HASH_HEX];
 	int clock_synced;   /* as last recorded: 1, 0, or negative when unknown */
 	bool alarm_backlog; /* an alarm row could not be written since the last checkpoint */
 	struct retention_rule retention[AEOGATE_RETENTION_RULES_MAX];

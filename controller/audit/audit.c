@@ -149,8 +149,31 @@ void audit_on_event(struct audit *a, const struct event *e)
 	if (audit_alarm_raise(a, e) < 0)
 		a->alarm_backlog = true;
 	a->events_since_cp++;
+	if (a->batch) {
+		a->batch_seq = e->seq;
+		memcpy(a->batch_hash, e->hash, EVENT_HASH_HEX);
+		return;
+	}
 	if (a->settings.checkpoint_events && a->events_since_cp >= a->settings.checkpoint_events)
 		(void)audit_checkpoint_at(a, e->seq, e->hash, NULL);
+}
+
+void audit_batch_begin(struct audit *a)
+{
+	if (!a)
+		return;
+	a->batch = true;
+	a->batch_seq = 0;
+}
+
+void audit_batch_end(struct audit *a)
+{
+	if (!a || !a->batch)
+		return;
+	a->batch = false;
+	if (a->ready && a->batch_seq && a->settings.checkpoint_events &&
+	    a->events_since_cp >= a->settings.checkpoint_events)
+		(void)audit_checkpoint_at(a, a->batch_seq, a->batch_hash, NULL);
 }
 
 /*

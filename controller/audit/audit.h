@@ -95,6 +95,15 @@ int audit_new(struct audit **ret, struct core *c, const char *state_dir,
 void audit_free(struct audit *a); /* accepts NULL */
 /* A bus subscriber (BUS_STORED_ONLY): raises alarm rows and counts toward a checkpoint. */
 void audit_on_event(struct audit *a, const struct event *e);
+/*
+ * One commit that records many changes (a person import) publishes its
+ * events one after another: between audit_batch_begin and audit_batch_end
+ * a checkpoint due by count waits for the batch's last event, so the batch
+ * costs one signature and one head record, not one per checkpoint_events.
+ * a may be NULL.
+ */
+void audit_batch_begin(struct audit *a);
+void audit_batch_end(struct audit *a);
 /* Signs a checkpoint when the chain grew since the last one and it is due; starts pruning. */
 void audit_tick(struct audit *a);
 /* At a clean stop, after system.stop: a checkpoint and head record over it. */

@@ -264,7 +264,15 @@ int ctl_client_read(struct ctl_client *c, int timeout_ms, json_t **ret)
 int ctl_client_call(struct ctl_client *c, const char *op, json_t *args, json_t **ret_result,
 		    struct ctl_error *ret_err)
 {
-	int64_t deadline = mono_ms() + CTL_CLIENT_TIMEOUT_MS;
+	return ctl_client_call_wait(c, op, args, CTL_CLIENT_TIMEOUT_MS, NULL, NULL, ret_result,
+				    ret_err);
+}
+
+int ctl_client_call_wait(struct ctl_client *c, const char *op, json_t *args, int timeout_ms,
+			 void (*tick)(void *userdata), void *userdata, json_t **ret_result,
+			 struct ctl_error *ret_err)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
 	int64_t id = c->next_id++;
 	json_t *reply = NULL;
 	char *line;
@@ -279,7 +287,14 @@ int ctl_client_call(struct ctl_client *c, const char *op, json_t *args, json_t *
 	if (r < 0)
 		return r;
 
-	r = read_line(c, deadline, &reply);
+	for (;;) {
+		int64_t until = tick && mono_ms() + 1000 < deadline ? mono_ms() + 1000 : deadline;
+
+		r = read_line(c, until, &reply);
+		if (r != -ETIMEDOUT || until == deadline)
+			break;
+		tick(userdata); /* a partial line stays buffered for the next read */
+	}
 	if (r < 0)
 		return r;
 	r = reply_take(reply, id, ret_result, ret_err);

@@ -46,6 +46,14 @@ void ctl_client_set_wait_mask(struct ctl_client *c, const sigset_t *mask);
  */
 int ctl_client_call(struct ctl_client *c, const char *op, json_t *args, json_t **ret_result,
 		    struct ctl_error *ret_err);
+/*
+ * The same for a reply that may take longer (a person import applying its
+ * rows): waits up to timeout_ms instead, and calls tick (NULL: none) about
+ * once a second meanwhile.
+ */
+int ctl_client_call_wait(struct ctl_client *c, const char *op, json_t *args, int timeout_ms,
+			 void (*tick)(void *userdata), void *userdata, json_t **ret_result,
+			 struct ctl_error *ret_err);
 
 /*
  * Reads the next line as a JSON object, waiting at most timeout_ms (-1:

@@ -282,6 +282,12 @@ int ctl_connect(struct ctl_ctx *ctx)
 
 int ctl_call(struct ctl_ctx *ctx, const char *op, json_t *args, json_t **ret_result)
 {
+	return ctl_call_wait(ctx, op, args, CTL_CLIENT_TIMEOUT_MS, NULL, NULL, ret_result);
+}
+
+int ctl_call_wait(struct ctl_ctx *ctx, const char *op, json_t *args, int timeout_ms,
+		  void (*tick)(void *userdata), void *userdata, json_t **ret_result)
+{
 	struct ctl_error err = {0};
 	int r;
 
@@ -289,7 +295,8 @@ int ctl_call(struct ctl_ctx *ctx, const char *op, json_t *args, json_t **ret_res
 		json_decref(args);
 		return CTL_EXIT_FAIL;
 	}
-	r = ctl_client_call(ctx->client, op, args, ret_result, &err);
+	r = ctl_client_call_wait(ctx->client, op, args, timeout_ms, tick, userdata, ret_result,
+				 &err);
 	json_decref(args);
 	if (r == -EINTR)
 		return CTL_EXIT_INTERRUPTED;

@@ -174,6 +174,9 @@ int ctl_connect(struct ctl_ctx *ctx);
  * CTL_EXIT_INTERRUPTED (nothing printed) when a wait-mask signal arrived.
  */
 int ctl_call(struct ctl_ctx *ctx, const char *op, json_t *args, json_t **ret_result);
+/* The same, waiting up to timeout_ms for the reply, tick called about once a second. */
+int ctl_call_wait(struct ctl_ctx *ctx, const char *op, json_t *args, int timeout_ms,
+		  void (*tick)(void *userdata), void *userdata, json_t **ret_result);
 
 /* ctl_call with args {key: value}; a value that is not UTF-8 fails locally. */
 int ctl_call_str(struct ctl_ctx *ctx, const char *op, const char *key, const char *value,
@@ -216,6 +219,8 @@ int cmd_person_add(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_person_list(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_person_show(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_person_change(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_person_import(struct ctl_ctx *ctx, int argc, char **argv); /* cmd_import.c */
+int cmd_person_export(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_issue(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_revoke(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_list(struct ctl_ctx *ctx, int argc, char **argv);

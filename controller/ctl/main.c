@@ -37,6 +37,10 @@ static const struct ctl_cmd commands[] = {
      "set a person's PIN for card + PIN doors (stdin, or prompted), or clear it", cmd_person_pin},
     {"person", "pin-unlock", "ID [--json]",
      "unlock a PIN locked by wrong PINs (the count starts again)", cmd_person_pin_unlock},
+    {"person", "import", "FILE.csv [--dry-run]",
+     "enrol and update people from a CSV file (HR export), all or nothing", cmd_person_import},
+    {"person", "export", "FILE.csv", "write every person in the columns person import reads",
+     cmd_person_export},
     {"badge", "issue",
      "PERSON (--wiegand FORMAT:FACILITY:NUMBER | --uid HEX) [--valid-from T] [--valid-until T] "
      "[--json]",

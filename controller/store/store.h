@@ -249,6 +249,25 @@ int store_holiday_list(struct store *s,
 		       int (*cb)(const char *date, const char *name, void *userdata),
 		       void *userdata);
 
+/*
+ * Expiry warnings (schema 11, controller/expiry.c): a person's or a
+ * badge's validity, or a person's vetting re-check, falling due.
+ */
+struct expiry_item {
+	char what[8];			       /* "person", "badge" or "vetting" */
+	char item[AEOGATE_CREDENTIAL_MAX + 1]; /* the person's id, or the badge's */
+	char person[AEOGATE_ID_MAX + 1];
+	int64_t due_ms;
+};
+/*
+ * Items falling due in (after_ms, until_ms] that were not warned of for
+ * that due date, soonest first, at most limit.
+ */
+int store_expiry_due(struct store *s, int64_t after_ms, int64_t until_ms, size_t limit,
+		     int (*cb)(const struct expiry_item *it, void *userdata), void *userdata);
+/* Records that event seq warned of it; -EEXIST when it was warned of already. */
+int store_expiry_warned(struct store *s, const struct expiry_item *it, int64_t seq);
+
 int store_person_add(struct store *s, const struct person *p);		   /* -EEXIST */
 int store_person_get(struct store *s, const char *id, struct person *ret); /* -ENOENT */
 int store_person_set_status(struct store *s, const char *id, const char *status, int64_t ts_ms);

@@ -104,6 +104,7 @@ struct config {
 	unsigned pin_timeout_ms; /* card + PIN: how long a badge waits for its PIN, default 10 s */
 	unsigned pin_attempts;	 /* wrong PINs in a row that lock a person's PIN, default 5 */
 	bool duress_plus_one;	 /* duress = plus_one (the default): PIN + 1 raises alarm.duress */
+	unsigned expiry_warning_days; /* expiry.warning this many days ahead, default 14, 0 off */
 	struct door_config doors[AEOGATE_DOORS_MAX];
 	size_t n_doors;
 	struct reader_config readers[AEOGATE_READERS_MAX];

@@ -165,6 +165,38 @@
 #define AEOGATE_SCHEDULES_MAX	       256
 #define AEOGATE_HOLIDAYS_MAX	       2048
 
+/*
+ * Bulk enrolment (person import, README "Bulk enrolment"). A CSV field
+ * longer than AEOGATE_IMPORT_FIELD_MAX is not a person's data (the longest
+ * value, a name, is AEOGATE_TEXT_MAX); the file is refused there, so the
+ * parser's buffer never grows past it. A row names at most
+ * AEOGATE_IMPORT_CREDENTIALS_PER_ROW badges, so that one row always fits
+ * one control-socket message. A batch of at most AEOGATE_IMPORT_BATCH_ROWS
+ * rows (and AEOGATE_MSG_MAX bytes) is checked in one turn of the loop:
+ * a few ms, between two badge reads. The commit applies the checked rows
+ * in slices, each one transaction, between which the loop decides badge
+ * reads, exit buttons and door timers: a slice ends after
+ * AEOGATE_IMPORT_SLICE_MS of work or AEOGATE_IMPORT_SLICE_ROWS rows, so it
+ * holds the loop about that long plus its commit, however large the file.
+ * An import holds at most AEOGATE_IMPORT_ROWS_MAX rows: its staging file
+ * and the time it takes stay those of a shift's HR export.
+ */
+#define AEOGATE_IMPORT_FIELD_MAX	   4096
+#define AEOGATE_IMPORT_CREDENTIALS_PER_ROW 16
+#define AEOGATE_IMPORT_BATCH_ROWS	   500
+#define AEOGATE_IMPORT_ROWS_MAX		   100000
+#define AEOGATE_IMPORT_SLICE_MS		   10
+#define AEOGATE_IMPORT_SLICE_ROWS	   500
+
+/*
+ * [policy] expiry_warning_days: warnings a year ahead already cover every
+ * renewal of the year. A warning run handles AEOGATE_EXPIRY_STEP_ITEMS
+ * items in one transaction, then lets the loop serve the doors (a few ms),
+ * however many fall due on one day.
+ */
+#define AEOGATE_EXPIRY_WARNING_DAYS_MAX 365
+#define AEOGATE_EXPIRY_STEP_ITEMS	200
+
 #define AEOGATE_STORAGE_RESERVE_DEFAULT (64ull << 20)
 #define AEOGATE_STORAGE_RESERVE_MAX	(4ull << 30)
 

@@ -242,6 +242,27 @@ static void test_storage_reserve_sizes(void **state)
 	assert_true(f->cfg.storage_failure_grant);
 }
 
+static void test_expiry_warning_days_both_sides(void **state)
+{
+	struct fixture *f = *state;
+	char text[128];
+
+	assert_int_equal(load(f, "[controller]\n"), 0);
+	assert_int_equal(f->cfg.expiry_warning_days, 14);
+	assert_int_equal(load(f, "[policy]\nexpiry_warning_days = 0\n"), 0);
+	assert_int_equal(f->cfg.expiry_warning_days, 0);
+	snprintf(text, sizeof(text), "[policy]\nexpiry_warning_days = %d\n",
+		 AEOGATE_EXPIRY_WARNING_DAYS_MAX);
+	assert_int_equal(load(f, text), 0);
+	assert_int_equal(f->cfg.expiry_warning_days, AEOGATE_EXPIRY_WARNING_DAYS_MAX);
+	snprintf(text, sizeof(text), "[policy]\nexpiry_warning_days = %d\n",
+		 AEOGATE_EXPIRY_WARNING_DAYS_MAX + 1);
+	assert_int_equal(load(f, text), -EINVAL);
+	assert_non_null(strstr(f->err, "expiry_warning_days"));
+	assert_int_equal(load(f, "[policy]\nexpiry_warning_days = -1\n"), -EINVAL);
+	assert_int_equal(load(f, "[policy]\nno_such_key = 1\n"), -EINVAL);
+}
+
 static void test_loads_the_shipped_demo_config(void **state)
 {
 	struct fixture *f = *state;
@@ -617,6 +638,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_missing_file_is_negative_errno_naming_the_file,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_empty_file_is_a_valid_empty_site, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expiry_warning_days_both_sides, setup, teardown),
 	    cmocka_unit_test(test_line_spec_parse),
 	};
 
