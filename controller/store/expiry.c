@@ -18,7 +18,7 @@ ROW_SHAPE(expiry_row, struct expiry_item, COL(struct expiry_item, what),
  * validity ends, and vetting records (of persons not terminated) whose
  * re-check falls due, in (?1, ?2], not yet warned of for that date.
  */
-static const char due_sql[] =
+const char store_expiry_due_sql[] =
     "SELECT what, item, person, due_ms FROM ("
     "SELECT 'person' AS what, id AS item, id AS person, valid_until AS due_ms FROM persons "
     "WHERE status <> 'terminated' AND valid_until > ?1 AND valid_until <= ?2 "
@@ -48,7 +48,7 @@ int store_expiry_due(struct store *s, int64_t after_ms, int64_t until_ms, size_t
 	sqlite3_stmt *st;
 	int r;
 
-	r = prepare(s, due_sql, &st);
+	r = prepare(s, store_expiry_due_sql, &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, after_ms);

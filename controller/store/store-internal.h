@@ -161,6 +161,16 @@ extern const char *const store_doors_sql[_ST_MAX];
 extern const char *const store_schedules_sql[_ST_MAX];
 extern const char *const store_pins_sql[_ST_MAX];
 
+/* The SQL of statement id, from whichever family has it (NULL: none). */
+const char *store_statement_sql(int id);
+
+/*
+ * Prepared per call, not cached (expiry.c: a few runs a day), but run on
+ * the loop like the cached ones; tests/unit/test_store_plans.c checks its
+ * plan with theirs.
+ */
+extern const char store_expiry_due_sql[];
+
 /* How long a write waits for another connection (aeogatectl, a backup) to let go. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 

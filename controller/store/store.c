@@ -36,6 +36,14 @@ static const char *const *const families[] = {
     store_schedules_sql, store_pins_sql,
 };
 
+const char *store_statement_sql(int id)
+{
+	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++)
+		if (families[f][id])
+			return families[f][id];
+	return NULL;
+}
+
 int store_fail(struct store *s, int r, const char *fmt, ...)
 {
 	va_list ap;
