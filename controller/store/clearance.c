@@ -16,6 +16,12 @@ ROW_SHAPE(vetting_report_shape, struct vetting_report_row, COL(struct vetting_re
 	  COL(struct vetting_report_row, recheck_due_ms),
 	  COL(struct vetting_report_row, reference));
 
+/* The person p holds a level of a zone that requires vetting. */
+#define VETTING_ZONE_HELD                                                                          \
+	"EXISTS (SELECT 1 FROM person_levels pl JOIN level_zones lz ON lz.level = pl.level "       \
+	"JOIN zone_settings zs ON zs.zone = lz.zone AND zs.vetting_required = 1 "                  \
+	"WHERE pl.person = p.id)"
+
 const char *const store_clearance_sql[_ST_MAX] = {
     [ST_ZONE_VETTING_GET] = "SELECT vetting_required FROM zone_settings WHERE zone = ?1",
     [ST_ZONE_VETTING_SET] =
@@ -29,16 +35,24 @@ const char *const store_clearance_sql[_ST_MAX] = {
 	"ON CONFLICT(person) DO UPDATE SET status = excluded.status, "
 	"checked_ms = excluded.checked_ms, recheck_due_ms = excluded.recheck_due_ms, "
 	"reference = excluded.reference",
-    [ST_VETTING_REPORT] =
-	"SELECT rank, id, name, status, checked_ms, recheck_due_ms, reference FROM ("
-	"SELECT CASE WHEN v.recheck_due_ms IS NOT NULL AND v.recheck_due_ms <= ?1 THEN 0 ELSE 1 "
-	"END AS rank, p.id AS id, p.name AS name, coalesce(v.status, '') AS status, "
-	"coalesce(v.checked_ms, 0) AS checked_ms, coalesce(v.recheck_due_ms, 0) AS recheck_due_ms, "
-	"coalesce(v.reference, '') AS reference FROM persons p "
-	"LEFT JOIN person_vetting v ON v.person = p.id WHERE p.status <> 'terminated' AND EXISTS ("
-	"SELECT 1 FROM person_levels pl JOIN level_zones lz ON lz.level = pl.level "
-	"JOIN zone_settings zs ON zs.zone = lz.zone AND zs.vetting_required = 1 "
-	"WHERE pl.person = p.id)) WHERE (rank, id) > (?2, ?3) ORDER BY rank, id LIMIT ?4",
+    /*
+     * The vetting report in two parts, each read in id order through an
+     * index and stopped at its LIMIT, never sorted whole (a page used to
+     * rank every person first): the overdue (rank 0), then everyone else
+     * (rank 1), of the persons, not terminated, holding a level of a zone
+     * that requires vetting.
+     */
+    [ST_VETTING_REPORT_OVERDUE] =
+	"SELECT 0, p.id, p.name, v.status, v.checked_ms, v.recheck_due_ms, "
+	"coalesce(v.reference, '') FROM person_vetting v JOIN persons p ON p.id = v.person "
+	"WHERE v.recheck_due_ms <= ?1 AND v.person > ?2 AND p.status <> 'terminated' "
+	"AND " VETTING_ZONE_HELD " ORDER BY v.person LIMIT ?3",
+    [ST_VETTING_REPORT_REST] =
+	"SELECT 1, p.id, p.name, coalesce(v.status, ''), coalesce(v.checked_ms, 0), "
+	"coalesce(v.recheck_due_ms, 0), coalesce(v.reference, '') FROM persons p "
+	"LEFT JOIN person_vetting v ON v.person = p.id WHERE p.id > ?2 "
+	"AND p.status <> 'terminated' AND (v.recheck_due_ms IS NULL OR v.recheck_due_ms > ?1) "
+	"AND " VETTING_ZONE_HELD " ORDER BY p.id LIMIT ?3",
 };
 
 int store_vetting_get(struct store *s, const char *person, struct vetting *ret)
@@ -73,16 +87,27 @@ int store_vetting_report(struct store *s, int64_t at_ms, int64_t after_rank, con
 			 int (*cb)(const struct vetting_report_row *r, void *userdata),
 			 void *userdata)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	static const enum stmt parts[] = {ST_VETTING_REPORT_OVERDUE, ST_VETTING_REPORT_REST};
 	struct vetting_report_row row;
-	int r;
+	size_t n = 0;
+	int r = 0;
 
-	r = stmt_prepare(s, ST_VETTING_REPORT, &st, "iiti", at_ms, after_rank,
-			 after_id ? after_id : "", (int64_t)limit);
-	if (r < 0)
-		return r;
-	while ((r = stmt_next(s, st, &vetting_report_shape, &row)) > 0)
-		if ((r = cb(&row, userdata)) != 0)
+	for (int64_t rank = after_rank < 0 ? 0 : after_rank; rank <= 1 && n < limit; rank++) {
+		_cleanup_stmt_ sqlite3_stmt *st = NULL;
+		/* The cursor's id holds within its own part; the next part starts at its first id.
+		 */
+		const char *after = rank == after_rank && after_id ? after_id : "";
+
+		r = stmt_prepare(s, parts[rank], &st, "iti", at_ms, after, (int64_t)(limit - n));
+		if (r < 0)
 			return r;
+		while ((r = stmt_next(s, st, &vetting_report_shape, &row)) > 0) {
+			n++;
+			if ((r = cb(&row, userdata)) != 0)
+				return r;
+		}
+		if (r < 0)
+			return r;
+	}
 	return r;
 }

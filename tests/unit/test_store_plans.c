@@ -46,8 +46,6 @@ static const struct {
     /* `badge list` without a person: one reply holding every badge; to be paged like person.list.
      */
     {ST_CREDENTIAL_LIST, "unpaged badge list"},
-    /* The vetting report ranks overdue first from today's date: every page sorts the persons. */
-    {ST_VETTING_REPORT, "vetting report ranking"},
 };
 
 static bool is_large(const char *detail)
