@@ -55,3 +55,29 @@ export async function post(path, body) {
     throw e;
   }
 }
+
+// POST of a file as it is (the people CSV): the CSRF token as for every POST.
+// Returns {status, data} for a 2xx or 422 (an import that went nowhere still
+// has its account); throws ApiError otherwise.
+export async function upload(path, file, contentType) {
+  const send = () => fetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': contentType, ...(csrf ? { 'X-CSRF-Token': csrf } : {}) },
+    body: file,
+    credentials: 'same-origin',
+  });
+  let res = await send();
+  let data = null;
+  try { data = await res.json(); } catch { data = null; }
+  if (res.status === 403 && data && data.error && data.error.code === 'csrf_failed') {
+    const me = await request('GET', '/api/me');
+    csrf = me.csrf;
+    res = await send();
+    try { data = await res.json(); } catch { data = null; }
+  }
+  if (!res.ok && res.status !== 422) {
+    const e = (data && data.error) || {};
+    throw new ApiError(res.status, e.code || 'http_' + res.status, e.message || res.statusText);
+  }
+  return { status: res.status, data };
+}

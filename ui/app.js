@@ -10,6 +10,7 @@ import {
   validFromToUtc, validUntilToUtc, validFromDate, validUntilDate, modeText,
 } from './format.js';
 import { beep } from './sound.js';
+import { setupPeopleImport } from './import.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -742,6 +743,9 @@ $('#person-edit').addEventListener('submit', async (ev) => {
 });
 
 $('#person-search').addEventListener('input', renderPeople);
+
+// The people CSV import panel (ui/import.js): a commit reloads the lists.
+setupPeopleImport({ onCommitted: loadPeople, onError: handleError });
 
 function formError(form, e) {
   form.querySelector('.error').textContent = e ? e.message : '';

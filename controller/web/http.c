@@ -20,6 +20,10 @@
 	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
 	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
+/* A people CSV over AEOGATE_WEB_IMPORT_MAX. */
+#define IMPORT_TOO_LARGE                                                                           \
+	"the file is larger than the dashboard takes (32 MiB); use aeogatectl person import"
+
 /* Bodies go out in pieces so one large events page cannot hog the loop. */
 #define CHUNK 16384
 
@@ -35,6 +39,8 @@ struct pss {
 	struct ctlc *ctl;
 	json_t *pending_args; /* the real op's args while the demo check runs */
 	struct wexport *exp;  /* an export being produced (R_EXPORT) */
+	struct wimport *imp;  /* a people import: its spooled body, then its session (R_IMPORT) */
+	struct wpeople_export *pexp; /* the people CSV being written (R_PEOPLE_EXPORT) */
 	int step;
 	/* The response. */
 	bool responding;
@@ -178,6 +184,10 @@ static void request_reset(struct pss *p)
 	p->resp_len = p->resp_off = 0;
 	wexport_abandon(p->exp);
 	p->exp = NULL;
+	wimport_free(p->imp);
+	p->imp = NULL;
+	wpeople_export_free(p->pexp);
+	p->pexp = NULL;
 	if (p->file_open)
 		close(p->file_fd);
 	p->file_open = false;
@@ -208,6 +218,8 @@ static const struct ctlc_ops http_ctl_ops = {
     .data = ctl_data,
 };
 
+static int people_dispatch(struct pss *p, json_t *args);
+
 /*
  * Sends the request's op to the controller. Called only when web_rq_headers
  * or web_rq_body_done says so, which they do once per request.
@@ -236,6 +248,8 @@ static int dispatch(struct pss *p)
 	p->rq.body_len = 0;
 	if (ret < 0)
 		return respond_error(p, status, code, message);
+	if (r->flags & (R_IMPORT | R_PEOPLE_EXPORT))
+		return people_dispatch(p, args);
 	if (r->flags & R_EXPORT) {
 		char err[200] = "";
 
@@ -303,6 +317,8 @@ static void set_cookie(struct pss *p, const char *token, bool clear)
 }
 
 static int export_fail(struct pss *p, int r);
+static int import_step(struct pss *p, json_t *result);
+static int people_export_step(struct pss *p, json_t *result);
 
 /* Sends the next page request of an export, or answers once it is sealed. */
 static int export_step(struct pss *p, json_t *result)
@@ -451,6 +467,10 @@ static int ctl_reply(struct pss *p, json_t *msg)
 		p->ctl = NULL;
 		wexport_abandon(p->exp);
 		p->exp = NULL;
+		wimport_free(p->imp);
+		p->imp = NULL;
+		wpeople_export_free(p->pexp);
+		p->pexp = NULL;
 		return respond_json(p, status,
 				    json_pack("{s:{s:s, s:s}}", "error", "code", code, "message",
 					      message ? message : code));
@@ -474,6 +494,10 @@ static int ctl_reply(struct pss *p, json_t *msg)
 	}
 	if (r->flags & R_EXPORT)
 		return export_step(p, result);
+	if (r->flags & R_IMPORT)
+		return import_step(p, result);
+	if (r->flags & R_PEOPLE_EXPORT)
+		return people_export_step(p, result);
 
 	ctlc_close(p->ctl);
 	p->ctl = NULL;
@@ -523,6 +547,157 @@ static int ctl_reply(struct pss *p, json_t *msg)
 		return respond_json(p, 200, out);
 	}
 	return respond_json(p, 200, json_incref(result ? result : json_null()));
+}
+
+/* ---- the people CSV (imports.c) ---- */
+
+/* A piece of an import's body, to its spool file: 0, -EMSGSIZE past the bound, -EIO. */
+static int import_body(struct pss *p, const void *in, size_t len)
+{
+	int r;
+
+	if (p->rq.state != WEB_RQ_BODY || !len)
+		return 0;
+	r = wimport_spool(p->imp, in, len);
+	if (r == -EFBIG) {
+		p->close_after = true;
+		respond_error(p, 413, "message_too_large", IMPORT_TOO_LARGE);
+		return 0;
+	}
+	return r < 0 ? -EIO : 0;
+}
+
+/* Sends an import's or a people export's next request, or answers when it is over. */
+static int people_send(struct pss *p, int r, const char *op, json_t *args)
+{
+	if (r > 0) {
+		bool commit = r == 2;
+
+		r = ctlc_send(p->ctl, op, args, p->token);
+		json_decref(args);
+		if (r == 0) {
+			/* Each step is progress; the commit applies the rows in slices, so it may
+			 * take long. */
+			lws_set_timeout(p->wsi, PENDING_TIMEOUT_HTTP_CONTENT,
+					commit ? AEOGATE_WEB_IMPORT_COMMIT_TIMEOUT_S
+					       : AEOGATE_WEB_REQUEST_TIMEOUT_S);
+			return 0;
+		}
+		r = -EIO;
+	}
+	ctlc_close(p->ctl);
+	p->ctl = NULL;
+	if (r == -EFBIG)
+		return respond_error(p, 413, "message_too_large",
+				     "the people file is larger than the dashboard holds; use "
+				     "aeogatectl person export");
+	if (r == -EPROTO)
+		return respond_error(p, 500, "internal", "the controller's reply was malformed");
+	if (r < 0)
+		return respond_error(p, 500, "internal", "cannot run the request");
+	return 0;
+}
+
+/* The import is over: its account. */
+static int import_done(struct pss *p)
+{
+	json_t *out;
+	unsigned status;
+
+	ctlc_close(p->ctl);
+	p->ctl = NULL;
+	out = wimport_reply(p->imp, &status);
+	wimport_free(p->imp);
+	p->imp = NULL;
+	return respond_json(p, status, out);
+}
+
+static int import_step(struct pss *p, json_t *result)
+{
+	const char *op = NULL;
+	json_t *args = NULL;
+	int r = wimport_next(p->imp, result, &op, &args);
+
+	return r != 0 ? people_send(p, r, op, args) : import_done(p);
+}
+
+static int people_export_step(struct pss *p, json_t *result)
+{
+	const char *op = NULL;
+	json_t *args = NULL;
+	char name[64];
+	off_t size;
+	int fd, r = wpeople_export_next(p->pexp, result, &op, &args);
+
+	if (r != 0)
+		return people_send(p, r, op, args);
+	ctlc_close(p->ctl);
+	p->ctl = NULL;
+	fd = wpeople_export_open(p->pexp, &size, name, sizeof(name));
+	wpeople_export_free(p->pexp);
+	p->pexp = NULL;
+	if (fd < 0)
+		return respond_error(p, 500, "internal", "cannot read the people file");
+	free(p->resp);
+	p->resp = malloc(LWS_PRE + CHUNK);
+	if (!p->resp) {
+		close(fd);
+		return respond_error(p, 500, "internal", "out of memory");
+	}
+	p->file_fd = fd;
+	p->file_open = true;
+	p->ctype = "text/csv; charset=utf-8";
+	snprintf(p->disposition, sizeof(p->disposition), "attachment; filename=\"%s\"", name);
+	web_rq_answered(&p->rq);
+	p->resp_len = (size_t)size;
+	p->resp_off = 0;
+	p->status = 200;
+	p->responding = true;
+	p->headers_sent = false;
+	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
+	lws_callback_on_writable(p->wsi);
+	return 0;
+}
+
+/*
+ * POST /api/persons/import once its body is spooled, GET /api/persons/export:
+ * both run step by step on one connection. An import whose file is refused
+ * before any request (no header) is answered without one.
+ */
+static int people_dispatch(struct pss *p, json_t *args)
+{
+	const char *op = NULL;
+	json_t *next_args = NULL;
+	int r;
+
+	json_decref(args);
+	if (p->route->flags & R_IMPORT) {
+		r = p->imp ? wimport_start(p->imp) : -ENODATA;
+		if (r == -ENODATA)
+			return respond_error(p, 400, "invalid_argument",
+					     "the body is empty: send the people CSV file (a "
+					     "header row id,name,..., then one row per person)");
+		if (r == 0)
+			r = wimport_next(p->imp, NULL, &op, &next_args);
+		if (r == 0)
+			return import_done(p);
+	} else {
+		r = wpeople_export_new(&p->pexp);
+		if (r == 0)
+			r = wpeople_export_next(p->pexp, NULL, &op, &next_args);
+	}
+	if (r < 0)
+		return respond_error(p, 500, "internal", "cannot start the request");
+	if (ctlc_count() >= AEOGATE_WEB_INFLIGHT_MAX) {
+		json_decref(next_args);
+		return respond_error(p, 503, "unavailable", "too many requests in flight");
+	}
+	if (ctlc_open(p->wsi, &http_ctl_ops, p, &p->ctl) < 0) {
+		json_decref(next_args);
+		p->ctl = NULL;
+		return respond_error(p, 503, "unavailable", "the controller is not reachable");
+	}
+	return people_send(p, r, op, next_args);
 }
 
 static void ctl_line(void *owner, json_t *msg)
@@ -720,17 +895,41 @@ static int begin(struct pss *p, const char *path)
 	if (m == M_GET)
 		goto headers_done;
 
-	if (clen > AEOGATE_WEB_BODY_MAX)
-		EARLY(413, "message_too_large", "the body is too large");
-	if (clen != 0 && (header(p->wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ctype, sizeof(ctype)) <= 0 ||
-			  !web_content_type_json(ctype)))
-		EARLY(415, "unsupported_media_type", "send application/json");
+	if (p->route->flags & R_IMPORT) {
+		/* A people CSV: its own bound and type; the body goes to a file (import_headers).
+		 */
+		if (clen > AEOGATE_WEB_IMPORT_MAX)
+			EARLY(413, "message_too_large", IMPORT_TOO_LARGE);
+		if (clen != 0 &&
+		    (header(p->wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ctype, sizeof(ctype)) <= 0 ||
+		     !web_content_type_csv(ctype)))
+			EARLY(415, "unsupported_media_type", "send the people file as text/csv");
+	} else {
+		if (clen > AEOGATE_WEB_BODY_MAX)
+			EARLY(413, "message_too_large", "the body is too large");
+		if (clen != 0 &&
+		    (header(p->wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ctype, sizeof(ctype)) <= 0 ||
+		     !web_content_type_json(ctype)))
+			EARLY(415, "unsupported_media_type", "send application/json");
+	}
 	if (!(p->route->flags & R_ANON)) {
 		n = lws_hdr_custom_copy(p->wsi, csrf, sizeof(csrf), "x-csrf-token:", 13);
 		if (n <= 0)
 			n = lws_hdr_custom_copy(p->wsi, csrf, sizeof(csrf), "X-CSRF-Token:", 13);
 		if (n <= 0 || !csrf_check(p->token, csrf))
 			EARLY(403, "csrf_failed", "missing or wrong X-CSRF-Token");
+	}
+	if ((p->route->flags & R_IMPORT) && clen != 0) {
+		/* The spool file exists before a byte arrives: the body never waits in memory. */
+		char dry[16];
+		const char *v = lws_get_urlarg_by_name(p->wsi, "dry_run=", dry, sizeof(dry));
+		int r = wimport_new(v && (!strcmp(v, "1") || !strcmp(v, "true")), &p->imp);
+
+		if (r == -EBUSY)
+			EARLY(503, "unavailable",
+			      "another people import is running; try again when it is done");
+		if (r < 0)
+			EARLY(500, "internal", "cannot create a temporary file for the import");
 	}
 headers_done:
 	if (web_rq_headers(&p->rq, m, clen))
@@ -824,7 +1023,7 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	case LWS_CALLBACK_HTTP_BODY: {
 		/* Also called with in = NULL, len = 0 for Content-Length: 0. */
-		int r = web_rq_body(&p->rq, in, len);
+		int r = p->imp ? import_body(p, in, len) : web_rq_body(&p->rq, in, len);
 
 		if (r == -EMSGSIZE) {
 			p->close_after = true;

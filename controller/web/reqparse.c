@@ -13,6 +13,7 @@ static int q_events(web_urlarg_fn get, void *ctx, json_t *args);
 static int q_persons(web_urlarg_fn get, void *ctx, json_t *args);
 static int q_badges(web_urlarg_fn get, void *ctx, json_t *args);
 static int q_alarms(web_urlarg_fn get, void *ctx, json_t *args);
+static int q_import(web_urlarg_fn get, void *ctx, json_t *args);
 
 static const struct route routes[] = {
     {M_POST, "/api/login", "auth.login", R_ANON | R_BODY | R_LOGIN, NULL},
@@ -39,6 +40,9 @@ static const struct route routes[] = {
     {M_POST, "/api/levels/remove", "level.remove", R_BODY, NULL},
     {M_GET, "/api/persons", "person.list", 0, q_persons},
     {M_POST, "/api/persons", "person.add", R_BODY, NULL},
+    /* The people CSV, before :id would take "import" and "export" for ids. */
+    {M_POST, "/api/persons/import", "person.import_begin", R_IMPORT, q_import},
+    {M_GET, "/api/persons/export", "person.export", R_PEOPLE_EXPORT, NULL},
     {M_GET, "/api/persons/:id", "person.show", R_ID, NULL},
     {M_POST, "/api/persons/:id/suspend", "person.suspend", R_ID, NULL},
     {M_POST, "/api/persons/:id/reinstate", "person.reinstate", R_ID, NULL},
@@ -181,6 +185,33 @@ static int q_alarms(web_urlarg_fn get, void *ctx, json_t *args)
 	    query_int(get, ctx, "limit=", args, "limit") < 0)
 		return -1;
 	return 0;
+}
+
+/* dry_run=1|true|0|false; absent: a real import. */
+static int q_import(web_urlarg_fn get, void *ctx, json_t *args)
+{
+	char buf[64];
+	const char *v = get(ctx, "dry_run=", buf, sizeof(buf));
+
+	if (!v)
+		return 0;
+	if (!strcmp(v, "1") || !strcmp(v, "true"))
+		return json_object_set_new(args, "dry_run", json_true());
+	if (!strcmp(v, "0") || !strcmp(v, "false"))
+		return json_object_set_new(args, "dry_run", json_false());
+	return -1;
+}
+
+bool web_content_type_csv(const char *v)
+{
+	static const char type[] = "text/csv";
+
+	v += strspn(v, " \t");
+	if (strncasecmp(v, type, sizeof(type) - 1) != 0)
+		return false;
+	v += sizeof(type) - 1;
+	v += strspn(v, " \t");
+	return *v == '\0' || *v == ';';
 }
 
 #define FAIL(st, c, m)                                                                             \

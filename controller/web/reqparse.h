@@ -33,6 +33,9 @@ enum route_flag {
 	R_DL_FILE = 1 << 8,	/* after whoami: the held export's file */
 	R_DL_MANIFEST = 1 << 9, /* after whoami: the held export's manifest */
 	R_REPORTS = 1 << 10,	/* after whoami: the reports there are, to roles that export */
+	/* The people CSV (imports.c). */
+	R_IMPORT = 1 << 14,	   /* the body is a CSV file, spooled, run as an import session */
+	R_PEOPLE_EXPORT = 1 << 15, /* pages person.export into a CSV download */
 };
 
 /*
@@ -161,6 +164,9 @@ bool web_origin_ok(const struct web_hosts *h, const char *origin);
  * exactly, in any case, with or without parameters (RFC 9110 8.3.1).
  */
 bool web_content_type_json(const char *value);
+
+/* A Content-Type header's value is text/csv, with or without parameters. */
+bool web_content_type_csv(const char *value);
 
 /* Only plain names: no "..", no hidden files, no encoded anything. */
 bool web_static_path_ok(const char *path);

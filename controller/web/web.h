@@ -140,6 +140,42 @@ const char *wexport_file_name(const struct wexport *x);
 /* Drops the exports of a session that logged out. */
 void wexport_forget_session(const char *token);
 
+/*
+ * The people CSV (imports.c): POST /api/persons/import spools its body to an
+ * anonymous temporary file, then runs one import session as aeogatectl
+ * person import does; GET /api/persons/export pages person.export into
+ * another and sends it as a download.
+ */
+struct wimport;
+/* -EBUSY when AEOGATE_WEB_IMPORTS_MAX run, another -errno when no temporary file can be made. */
+int wimport_new(bool dry_run, struct wimport **ret);
+void wimport_free(struct wimport *x); /* accepts NULL */
+/* A piece of the body, to the file: 0, -EFBIG past AEOGATE_WEB_IMPORT_MAX, -EIO. */
+int wimport_spool(struct wimport *x, const void *p, size_t n);
+/* The body is complete: 0, -ENODATA when it is empty. */
+int wimport_start(struct wimport *x);
+/*
+ * Feeds the controller's (ok) result of the previous request (NULL at
+ * first): 1 with the next request's op and args (new reference, may be
+ * NULL), 2 when that is the commit (wait up to
+ * AEOGATE_WEB_IMPORT_COMMIT_TIMEOUT_S), 0 when the import is over
+ * (wimport_reply says how), or -errno (-EPROTO, -EIO, -ENOMEM).
+ */
+int wimport_next(struct wimport *x, const json_t *result, const char **ret_op, json_t **ret_args);
+/* The response: 200, or 422 when nothing went in; {dry_run, committed, counts, errors...}. */
+json_t *wimport_reply(const struct wimport *x, unsigned *ret_status);
+/* PEOPLE_IMPORT_COMMIT_TIMEOUT_MS, as lws wants it. */
+#define AEOGATE_WEB_IMPORT_COMMIT_TIMEOUT_S 600
+
+struct wpeople_export;
+int wpeople_export_new(struct wpeople_export **ret);
+void wpeople_export_free(struct wpeople_export *x); /* accepts NULL */
+/* As wimport_next: 1 with person.export's next page to ask for, 0 when written, -errno (-EFBIG). */
+int wpeople_export_next(struct wpeople_export *x, const json_t *result, const char **ret_op,
+			json_t **ret_args);
+/* A new read-only fd of the written file (the caller closes it), its size and a file name. */
+int wpeople_export_open(struct wpeople_export *x, off_t *ret_size, char *name, size_t namelen);
+
 /* Shared helpers. */
 /* Copies the session cookie's value; false when absent or malformed. */
 bool web_session_cookie(struct lws *wsi, char *buf, size_t len);

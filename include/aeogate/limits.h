@@ -329,6 +329,21 @@
 #define AEOGATE_WEB_EXPORT_TTL_S	    900
 
 /*
+ * People imports through the dashboard (POST /api/persons/import, README
+ * "Bulk enrolment"). The CSV is spooled to an anonymous temporary file as
+ * it arrives, never held in memory, then run through one import session
+ * like aeogatectl person import. AEOGATE_WEB_IMPORT_MAX bytes hold the
+ * largest import (AEOGATE_IMPORT_ROWS_MAX rows of an HR export, ~150 bytes
+ * each) twice over; a larger file is refused before a byte of it is read
+ * (413), and belongs to aeogatectl. At most AEOGATE_WEB_IMPORTS_MAX run at
+ * once (disk: their product, 64 MiB); a reply lists the first
+ * AEOGATE_WEB_IMPORT_ERRORS_MAX bad rows and counts them all.
+ */
+#define AEOGATE_WEB_IMPORT_MAX	      (32 * 1024 * 1024)
+#define AEOGATE_WEB_IMPORTS_MAX	      2
+#define AEOGATE_WEB_IMPORT_ERRORS_MAX 200
+
+/*
  * Password checks waiting for the worker thread. Logins beyond this are
  * refused as busy rather than queued: each costs ~50 ms of CPU, and a
  * long queue would only feed a brute-force attempt.

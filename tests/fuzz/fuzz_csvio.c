@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The people CSV reader (controller/ctl/csvio.c, on libcsv): a file of
+ * The people CSV reader (controller/lib/csv/csvio.c, on libcsv): a file of
  * any bytes. Checks: the records do not depend on how the file is split
  * into reads (whole, or at a split point taken from the input); each
  * record begins on a line no earlier than the one before and within the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The people CSV reader and writer (controller/ctl/csvio.c, on libcsv):
+ * The people CSV reader and writer (controller/lib/csv/csvio.c, on libcsv):
  * records and the line each begins on, however the file is split into
  * reads; the bounds; what the writer quotes reads back as it was.
  */
