@@ -195,12 +195,33 @@ static unsigned role_bit_for(const char *s)
 	return r & (ROLE_GUARD | ROLE_MANAGER | ROLE_AUDITOR | ROLE_ADMIN);
 }
 
-int users_add(struct users *u, const char *name, unsigned role, const char *password,
-	      const char *operator_id)
+static void sessions_drop_user(struct users *u, const char *name)
+{
+	for (size_t i = 0; i < AEOGATE_SESSIONS_MAX; i++)
+		if (u->sessions[i].used && strcmp(u->sessions[i].user, name) == 0)
+			sodium_memzero(&u->sessions[i], sizeof(u->sessions[i]));
+}
+
+/* Fills what begin has checked into job; the password stays until hash or finish wipes it. */
+static void pwjob_fill(struct users_pwjob *job, const char *name, unsigned role,
+		       const char *password, const char *operator_id)
+{
+	memset(job, 0, sizeof(*job));
+	snprintf(job->name, sizeof(job->name), "%s", name);
+	job->role = role;
+	if (operator_id) {
+		snprintf(job->operator_id, sizeof(job->operator_id), "%s", operator_id);
+		job->has_operator = true;
+	}
+	snprintf(job->password, sizeof(job->password), "%s", password);
+	job->r = -EINPROGRESS;
+}
+
+int users_add_begin(struct users *u, const char *name, unsigned role, const char *password,
+		    const char *operator_id, struct users_pwjob *job)
 {
 	struct store *s = u->env.store(u->env.userdata);
-	struct user rec = {0};
-	json_t *d;
+	struct user rec;
 	int r;
 
 	if (!s)
@@ -210,32 +231,109 @@ int users_add(struct users *u, const char *name, unsigned role, const char *pass
 	r = users_password_check(password);
 	if (r < 0)
 		return r;
-	snprintf(rec.name, sizeof(rec.name), "%s", name);
-	snprintf(rec.role, sizeof(rec.role), "%s", role_to_string(role));
-	r = hash_password(password, rec.pwhash, sizeof(rec.pwhash));
-	if (r < 0)
-		return r;
-	rec.created_ms = u->env.wall_ms(u->env.userdata);
-	r = store_user_add(s, &rec);
+	/* A taken name is refused before ~50 ms of hashing, not after. */
+	r = store_user_get(s, name, &rec);
 	sodium_memzero(rec.pwhash, sizeof(rec.pwhash));
-	if (r < 0)
+	if (r == 0)
+		return -EEXIST;
+	if (r != -ENOENT)
 		return r;
-	d = detail_new(name, NULL, operator_id);
-	if (d) {
-		json_object_set_new(d, "role", json_string(role_to_string(role)));
-		json_object_set_new(d, "after",
-				    json_pack("{s:s,s:s,s:b}", "name", name, "role",
-					      role_to_string(role), "disabled", false));
-	}
-	emit_user_event(u, "user.added", NULL, d);
+	pwjob_fill(job, name, role, password, operator_id);
 	return 0;
 }
 
-static void sessions_drop_user(struct users *u, const char *name)
+int users_passwd_begin(struct users *u, const char *name, const char *password,
+		       const char *operator_id, struct users_pwjob *job)
 {
-	for (size_t i = 0; i < AEOGATE_SESSIONS_MAX; i++)
-		if (u->sessions[i].used && strcmp(u->sessions[i].user, name) == 0)
-			sodium_memzero(&u->sessions[i], sizeof(u->sessions[i]));
+	struct store *s = u->env.store(u->env.userdata);
+	struct user rec;
+	int r;
+
+	if (!s)
+		return -EIO;
+	if (!id_is_valid(name))
+		return -EINVAL;
+	r = users_password_check(password);
+	if (r < 0)
+		return r;
+	r = store_user_get(s, name, &rec);
+	if (r < 0)
+		return r;
+	sodium_memzero(rec.pwhash, sizeof(rec.pwhash));
+	pwjob_fill(job, name, 0, password, operator_id);
+	return 0;
+}
+
+void users_pwjob_hash(struct users_pwjob *job)
+{
+	job->r = hash_password(job->password, job->pwhash, sizeof(job->pwhash));
+	sodium_memzero(job->password, sizeof(job->password));
+}
+
+/*
+ * The change itself, on the loop: the name may have been taken, or the
+ * user removed, while the hash was computed; the store says so then.
+ */
+int users_pwjob_finish(struct users *u, struct users_pwjob *job)
+{
+	struct store *s = u->env.store(u->env.userdata);
+	const char *op = job->has_operator ? job->operator_id : NULL;
+	int r = job->r;
+
+	sodium_memzero(job->password, sizeof(job->password));
+	if (r == 0 && !s)
+		r = -EIO;
+	if (r < 0)
+		goto out;
+	if (job->role) {
+		struct user rec = {0};
+		json_t *d;
+
+		snprintf(rec.name, sizeof(rec.name), "%s", job->name);
+		snprintf(rec.role, sizeof(rec.role), "%s", role_to_string(job->role));
+		snprintf(rec.pwhash, sizeof(rec.pwhash), "%s", job->pwhash);
+		rec.created_ms = u->env.wall_ms(u->env.userdata);
+		r = store_user_add(s, &rec);
+		sodium_memzero(rec.pwhash, sizeof(rec.pwhash));
+		if (r < 0)
+			goto out;
+		d = detail_new(job->name, NULL, op);
+		if (d) {
+			json_object_set_new(d, "role", json_string(role_to_string(job->role)));
+			json_object_set_new(d, "after",
+					    json_pack("{s:s,s:s,s:b}", "name", job->name, "role",
+						      role_to_string(job->role), "disabled",
+						      false));
+		}
+		emit_user_event(u, "user.added", NULL, d);
+	} else {
+		r = store_user_set_pwhash(s, job->name, job->pwhash);
+		if (r < 0)
+			goto out;
+		/* Whoever knew the old password must not keep a session made with it. */
+		sessions_drop_user(u, job->name);
+		emit_user_event(u, "user.password_changed", NULL, detail_new(job->name, NULL, op));
+	}
+out:
+	sodium_memzero(job->pwhash, sizeof(job->pwhash));
+	return r;
+}
+
+/* begin, hash and finish in one call, on the calling thread. */
+static int pwjob_inline(struct users *u, int r, struct users_pwjob *job)
+{
+	if (r < 0)
+		return r;
+	users_pwjob_hash(job);
+	return users_pwjob_finish(u, job);
+}
+
+int users_add(struct users *u, const char *name, unsigned role, const char *password,
+	      const char *operator_id)
+{
+	struct users_pwjob job;
+
+	return pwjob_inline(u, users_add_begin(u, name, role, password, operator_id, &job), &job);
 }
 
 int users_set_disabled(struct users *u, const char *name, bool disabled, const char *operator_id)
@@ -273,33 +371,9 @@ int users_set_disabled(struct users *u, const char *name, bool disabled, const c
 int users_set_password(struct users *u, const char *name, const char *password,
 		       const char *operator_id)
 {
-	struct store *s = u->env.store(u->env.userdata);
-	struct user rec;
-	char pwhash[256];
-	int r;
+	struct users_pwjob job;
 
-	if (!s)
-		return -EIO;
-	if (!id_is_valid(name))
-		return -EINVAL;
-	r = users_password_check(password);
-	if (r < 0)
-		return r;
-	r = store_user_get(s, name, &rec);
-	if (r < 0)
-		return r;
-	sodium_memzero(rec.pwhash, sizeof(rec.pwhash));
-	r = hash_password(password, pwhash, sizeof(pwhash));
-	if (r < 0)
-		return r;
-	r = store_user_set_pwhash(s, name, pwhash);
-	sodium_memzero(pwhash, sizeof(pwhash));
-	if (r < 0)
-		return r;
-	/* Whoever knew the old password must not keep a session made with it. */
-	sessions_drop_user(u, name);
-	emit_user_event(u, "user.password_changed", NULL, detail_new(name, NULL, operator_id));
-	return 0;
+	return pwjob_inline(u, users_passwd_begin(u, name, password, operator_id, &job), &job);
 }
 
 /* ---- sign-in throttling (limits.h, docs/web.md "Sign-in throttling") ---- */

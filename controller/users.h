@@ -66,6 +66,32 @@ int users_set_password(struct users *u, const char *name, const char *password,
 		       const char *operator_id);
 
 /*
+ * users_add and users_set_password in three steps, as a sign-in, so the
+ * argon2 hash of the new password (tens of milliseconds) can be computed on
+ * the worker thread while the loop keeps deciding: begin (loop: the checks,
+ * a taken name -EEXIST, an unknown user -ENOENT, a bad password -EINVAL),
+ * hash (any thread: touches only the job), finish (loop: the store, the
+ * event, the sessions dropped; exactly once after a 0 from begin). The job
+ * holds the password until hash or finish wipes it.
+ */
+struct users_pwjob {
+	char name[AEOGATE_ID_MAX + 1];
+	unsigned role; /* users_add_begin's; 0 for a password change */
+	char operator_id[96];
+	bool has_operator;
+	char password[AEOGATE_PASSWORD_MAX_BYTES + 1];
+	char pwhash[256];
+	int r; /* the hash's result */
+};
+
+int users_add_begin(struct users *u, const char *name, unsigned role, const char *password,
+		    const char *operator_id, struct users_pwjob *job);
+int users_passwd_begin(struct users *u, const char *name, const char *password,
+		       const char *operator_id, struct users_pwjob *job);
+void users_pwjob_hash(struct users_pwjob *job);
+int users_pwjob_finish(struct users *u, struct users_pwjob *job);
+
+/*
  * Checks a username and password, in three steps, so the argon2
  * verification (tens of milliseconds) can run on a worker thread while the
  * loop keeps deciding: begin (loop: validation, throttling, the user's
