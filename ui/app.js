@@ -1,6 +1,6 @@
-// The dashboard: sign-in, live feed, alarms, door board (door modes, remote
-// unlock), persons and badges, levels, zones, schedules and holidays,
-// reports, simulator, users. What a role may not do is not shown;
+// The dashboard: sign-in, live feed, alarms, door board (door modes and
+// schedules, remote unlock), persons (PINs) and badges, levels, zones,
+// schedules and holidays, reports, simulator, users. What a role may not do is not shown;
 // the controller refuses it anyway.
 import { get, post, setCsrf, ApiError } from './api.js';
 import { EventStream } from './stream.js';
@@ -130,6 +130,7 @@ function eventItem(ev) {
   if (ev.kind === 'door.mode' && ev.detail) {
     parts.push(`${modeText(ev.detail.was)} → ${modeText(ev.detail.mode)} (${ev.detail.cause})`);
   }
+  if (ev.kind === 'door.updated' && ev.detail && ev.detail.after) parts.push(doorUpdatedText(ev.detail));
   if ((ev.kind === 'door.mode' || ev.kind === 'door.remote_unlock') && ev.detail) {
     if (ev.detail.operator) parts.push(`by ${ev.detail.operator}`);
     if (ev.detail.comment) parts.push(`“${ev.detail.comment}”`);
@@ -174,6 +175,8 @@ function onEvent(ev, live) {
     if (matchesFilters(ev)) $('#feed').prepend(eventItem(ev));
     while ($('#feed').children.length > 200) $('#feed').lastChild.remove();
     if (/^(door|reader|access|person|badge)\./.test(ev.kind)) scheduleRefresh();
+    if (/^schedule\./.test(ev.kind) && canManage()) scheduleRefresh(); // the door schedule controls' choices
+    pinOnEvent(ev);
     if (/^(level|zone|schedule|holiday)\./.test(ev.kind) && !$('#tab-levels').hidden) scheduleLevelsReload();
   }
 }
@@ -362,9 +365,11 @@ $('#sound').addEventListener('click', () => {
 
 async function loadDoors() {
   try {
-    const [doors, readers] = await Promise.all([get('/api/doors'), get('/api/readers')]);
+    const [doors, readers, schedules] = await Promise.all([get('/api/doors'), get('/api/readers'),
+      canManage() ? get('/api/schedules') : null]);
     state.doors = doors;
     state.readers = readers;
+    if (schedules) state.schedules = schedules;
     renderDoors();
   } catch (e) {
     handleError(e);
@@ -487,7 +492,8 @@ function modeForm(d) {
     el('label', { class: 'inline-label' }, 'mode ', mode),
     el('label', { class: 'inline-label', title: `site time (${timeZoneLabel()}); empty: until changed` }, 'until ', until),
     comment,
-    el('button', { type: 'submit', class: 'set-mode', text: 'Set mode' }), err);
+    el('button', { type: 'submit', class: 'set-mode', text: 'Set mode' }),
+    modeClearButton(d, comment), err);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { door: d.name, mode: mode.value };
@@ -510,6 +516,102 @@ function modeForm(d) {
   return form;
 }
 
+// door mode DOOR --clear [--comment TEXT]: the manual mode goes, the door
+// takes what its schedule or the default (card) gives it. The comment
+// field of the mode form goes along when filled.
+function modeClearButton(d, comment) {
+  return el('button', {
+    type: 'button', class: 'clear-mode secondary', text: 'Clear mode',
+    title: `door mode ${d.name} --clear: back to its schedule, or card`,
+    onclick: async () => {
+      const body = { door: d.name, clear: true };
+      if (comment.value.trim()) body.comment = comment.value.trim();
+      try {
+        await post('/api/doors/mode', body);
+        forget(comment);
+        setDoorError(d, 'mode', '');
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) handleError(e);
+        else setDoorError(d, 'mode', e.message);
+      }
+    },
+  });
+}
+
+// A door schedule in aeogatectl's words: "unlocked inside day-shift, after
+// the first person in (now)".
+function doorScheduleText(s) {
+  return `${s.mode} inside ${s.schedule}${s.first_person_in ? ', after the first person in' : ''}${s.active ? ' (now)' : ''}`;
+}
+
+function doorUpdatedText(detail) {
+  const before = detail.before && detail.before.schedule;
+  const after = detail.after && detail.after.schedule;
+  return `schedule ${before ? doorScheduleText(before) : 'none'} → ${after ? doorScheduleText(after) : 'none'}`;
+}
+
+function doorScheduleLine(d) {
+  const s = d.schedule;
+  return el('p', {
+    class: 'door-schedule', 'data-schedule': s ? s.schedule : '', 'data-schedule-mode': s ? s.mode : '',
+    'data-first-person-in': s && s.first_person_in ? '1' : '0', 'data-active': s && s.active ? '1' : '0',
+    text: `schedule ${s ? doorScheduleText(s) : 'none'}`,
+  });
+}
+
+// A manager's door schedule (door.schedule, as `aeogatectl door schedule
+// DOOR --mode MODE --schedule S [--first-person-in]` and `--clear`): the
+// schedule, the mode the door takes inside it and whether only after the
+// first person in. The card changes when the door.updated event arrives.
+function doorScheduleForm(d) {
+  const err = doorError(d, 'schedule');
+  const cur = d.schedule;
+  const names = state.schedules.map((x) => x.name);
+  if (cur && !names.includes(cur.schedule)) names.push(cur.schedule);
+  const schedule = el('select', {
+    name: 'schedule', class: 'door-schedule-select', 'aria-label': `schedule of ${d.name}`,
+    'data-keep': `door/${d.name}/schedule`,
+  }, ...(names.length ? names.map((n) => el('option', { value: n, text: n, selected: cur && n === cur.schedule }))
+    : [el('option', { value: '', text: 'no schedules yet' })]));
+  const mode = el('select', {
+    name: 'mode', class: 'door-schedule-mode', 'aria-label': `mode of ${d.name} inside its schedule`,
+    'data-keep': `door/${d.name}/schedule-mode`,
+  }, ...DOOR_MODES.map((m) => el('option', { value: m, text: m, selected: m === (cur ? cur.mode : 'unlocked') })));
+  const fpi = el('select', {
+    name: 'first_person_in', class: 'door-schedule-fpi', 'aria-label': `when ${d.name} takes that mode`,
+    'data-keep': `door/${d.name}/schedule-fpi`,
+  }, el('option', { value: '', text: 'from the start', selected: !(cur && cur.first_person_in) }),
+  el('option', { value: '1', text: 'after the first person in', selected: Boolean(cur && cur.first_person_in) }));
+  const form = el('form', { class: 'door-schedule-form' },
+    el('label', { class: 'inline-label' }, 'schedule ', schedule),
+    el('label', { class: 'inline-label' }, 'mode ', mode),
+    fpi,
+    el('button', { type: 'submit', class: 'set-door-schedule', text: 'Set schedule' }),
+    cur ? el('button', {
+      type: 'button', class: 'clear-door-schedule secondary', text: 'Clear schedule',
+      onclick: () => doorScheduleAction(d, { door: d.name, clear: true }, []),
+    }) : null,
+    err);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    doorScheduleAction(d, {
+      door: d.name, mode: mode.value, schedule: schedule.value, first_person_in: fpi.value === '1',
+    }, [schedule, mode, fpi]);
+  });
+  return form;
+}
+
+async function doorScheduleAction(d, body, fields) {
+  try {
+    await post('/api/doors/schedule', body);
+    forget(...fields);
+    setDoorError(d, 'schedule', '');
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) handleError(e);
+    else setDoorError(d, 'schedule', e.message);
+  }
+}
+
 function renderDoors() {
   const byName = new Map(state.readers.map((r) => [r.name, r]));
   const respond = can('guard manager admin');
@@ -521,6 +623,7 @@ function renderDoors() {
     el('p', { class: 'zone', text: `zone ${d.zone}` }),
     el('p', { class: 'state', text: d.state }),
     el('p', { class: `mode mode-${d.mode || 'card'}`, text: `mode ${modeText(d.mode)}${d.until ? ' until ' + formatTime(d.until) : ''}` }),
+    doorScheduleLine(d),
     el('p', { class: 'detail', text: `lock ${d.lock} · contact ${d.contact} · ${d.lock_type}` }),
     el('ul', { class: 'readers' }, ...(d.readers || []).map((name) => {
       const r = byName.get(name);
@@ -528,7 +631,8 @@ function renderDoors() {
       return el('li', { class: online ? 'online' : 'offline', text: `${name}: ${online ? 'online' : 'offline'}` });
     })),
     respond ? unlockForm(d) : null,
-    manage ? modeForm(d) : null))));
+    manage ? modeForm(d) : null,
+    manage ? doorScheduleForm(d) : null))));
   fillSelect($('#f-door'), state.doors.map((d) => d.name), true);
   fillSelect($('#sim-door-name'), state.doors.map((d) => d.name), false);
   fillSelect($('#sim-reader'), state.readers.filter((r) => r.type === 'sim').map((r) => r.name), false);
@@ -686,6 +790,7 @@ function fillPersonEdit(p) {
     el('td', { class: `badge-status badge-${b.status}`, text: b.status }),
     el('td', { text: validityText(b) })))
     : [el('tr', {}, el('td', { colspan: 3, class: 'hint', text: 'No badges.' }))]));
+  fillPersonPin(p);
 }
 
 for (const b of document.querySelectorAll('#person-edit [data-clear]')) {
@@ -740,6 +845,120 @@ $('#person-edit').addEventListener('submit', async (ev) => {
     formError(f, e);
     handleError(e);
   }
+});
+
+// ---------------------------------------------------------------- a person's PIN
+
+// Beside the edit form: person pin ID (the PIN typed twice into password
+// fields, sent once in the POST body, the fields emptied before it goes:
+// the browser keeps no copy), person pin ID --clear and person pin-unlock
+// ID. The state shown is person.show's pin: none, set or locked.
+const PIN_TEXT = {
+  none: 'none',
+  set: 'set',
+  locked: 'locked (too many wrong PINs in a row): unlock it or set a new one',
+};
+
+function fillPersonPin(p) {
+  const box = $('#person-pin');
+  if (box.dataset.person !== p.id) {
+    pinFieldsEmpty();
+    $('#person-pin-result').textContent = '';
+    box.querySelector('.error').textContent = '';
+  }
+  box.dataset.person = p.id;
+  $('#person-pin-id').textContent = p.id;
+  const pin = p.pin || 'none';
+  $('#person-pin-status').dataset.pin = pin;
+  $('#person-pin-status').textContent = PIN_TEXT[pin] || pin;
+  $('#person-pin-clear').hidden = pin === 'none';
+  $('#person-pin-unlock').hidden = pin !== 'locked';
+  box.hidden = !canManage() || p.status === 'terminated';
+}
+
+function pinFieldsEmpty() {
+  $('#person-pin-new').value = '';
+  $('#person-pin-again').value = '';
+}
+
+async function reloadPersonPin() {
+  const id = $('#person-pin').dataset.person;
+  if (!id || $('#person-pin').hidden) return;
+  try {
+    const p = await get(`/api/persons/${encodeURIComponent(id)}`);
+    if ($('#person-pin').dataset.person === id) fillPersonPin(p);
+  } catch (e) {
+    handleError(e);
+  }
+}
+
+let pinTimer = null;
+// A PIN changed elsewhere, or wrong PINs that lock it: the panel follows.
+function pinOnEvent(ev) {
+  const box = $('#person-pin');
+  if (box.hidden || !ev.person || ev.person !== box.dataset.person) return;
+  if (!/^(person|access)\./.test(ev.kind)) return;
+  clearTimeout(pinTimer);
+  pinTimer = setTimeout(reloadPersonPin, 150);
+}
+
+async function pinAction(path, body, done) {
+  const box = $('#person-pin');
+  const id = box.dataset.person;
+  const err = box.querySelector('.error');
+  err.textContent = '';
+  $('#person-pin-result').textContent = '';
+  try {
+    await post(`/api/persons/${encodeURIComponent(id)}/${path}`, body);
+    $('#person-pin-result').textContent = done;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      handleError(e);
+      return;
+    }
+    err.textContent = e.message;
+  }
+  reloadPersonPin();
+}
+
+function setPersonPin() {
+  const pin = $('#person-pin-new').value;
+  const again = $('#person-pin-again').value;
+  pinFieldsEmpty();
+  const err = $('#person-pin .error');
+  if (!pin) {
+    err.textContent = 'Type the new PIN twice.';
+    $('#person-pin-new').focus();
+    return;
+  }
+  if (pin !== again) {
+    $('#person-pin-result').textContent = '';
+    err.textContent = 'The two PINs differ: nothing was sent. Type the new PIN twice.';
+    $('#person-pin-new').focus();
+    return;
+  }
+  pinAction('pin', { pin }, 'PIN set.');
+}
+
+$('#person-pin-set').addEventListener('click', setPersonPin);
+for (const id of ['#person-pin-new', '#person-pin-again']) {
+  $(id).addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter') return;
+    ev.preventDefault();
+    if (id === '#person-pin-new') $('#person-pin-again').focus();
+    else setPersonPin();
+  });
+}
+$('#person-pin-clear').addEventListener('click', () => {
+  const id = $('#person-pin').dataset.person;
+  if (confirm(`Clear the PIN of ${id}? At a card + PIN door their badge is then refused until a new PIN is set.`)) {
+    pinAction('pin', { clear: true }, 'PIN cleared.');
+  }
+});
+$('#person-pin-unlock').addEventListener('click', () => pinAction('pin-unlock', undefined, 'PIN unlocked.'));
+$('#person-edit-close').addEventListener('click', () => {
+  $('#person-pin').hidden = true;
+  pinFieldsEmpty();
 });
 
 $('#person-search').addEventListener('input', renderPeople);

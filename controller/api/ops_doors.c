@@ -242,19 +242,21 @@ static int op_door_mode(struct ctl_request *req, json_t **ret)
 	return 0;
 }
 
+/* What door.schedule hands the core once its change is committed. */
 struct schedule_change {
 	unsigned door;
 	bool clear;
-	struct door_schedule_row row;
 	enum policy_door_mode mode;
+	bool first_person_in;
+	char schedule[AEOGATE_ID_MAX + 1];
 };
 
 static void schedule_change_apply(struct core *c, void *arg)
 {
 	const struct schedule_change *m = arg;
 
-	core_door_schedule_set(c, m->door, m->clear ? NULL : m->row.schedule, m->mode,
-			       m->row.first_person_in);
+	core_door_schedule_set(c, m->door, m->clear ? NULL : m->schedule, m->mode,
+			       m->first_person_in);
 }
 
 /* A boolean argument; absent is false. */
@@ -281,16 +283,17 @@ static int op_door_schedule(struct ctl_request *req, json_t **ret)
 	struct store *s = core_store(c);
 	const struct door_config *dc;
 	struct schedule_change m = {0};
+	struct door_schedule_row row = {0};
 	const char *mode = NULL, *schedule = NULL;
 	json_t *before;
 	int idx = 0, r;
 
 	if (find_door(req, &idx) < 0 || arg_bool(req, "clear", &m.clear) < 0 ||
-	    arg_bool(req, "first_person_in", &m.row.first_person_in) < 0 ||
+	    arg_bool(req, "first_person_in", &m.first_person_in) < 0 ||
 	    ctl_arg_string(req, "mode", !m.clear, 32, &mode) < 0 ||
 	    ctl_arg_id(req, "schedule", !m.clear, &schedule) < 0)
 		return -1;
-	if (m.clear && (mode || schedule || m.row.first_person_in))
+	if (m.clear && (mode || schedule || m.first_person_in))
 		return ctl_fail(req, "invalid_argument",
 				"'clear' takes no mode, schedule or first_person_in");
 	if (mode && door_mode_from_string(mode, &m.mode) < 0)
@@ -308,25 +311,28 @@ static int op_door_schedule(struct ctl_request *req, json_t **ret)
 	dc = &core_config(c)->doors[idx];
 	before = door_schedule_json(c, m.door);
 	json_object_del(before, "active");
-	snprintf(m.row.door, sizeof(m.row.door), "%s", dc->name);
-	snprintf(m.row.mode, sizeof(m.row.mode), "%s", mode ? mode : "card");
-	snprintf(m.row.schedule, sizeof(m.row.schedule), "%s", schedule ? schedule : "");
-	m.row.set_ms = core_wall_ms(c);
+	snprintf(m.schedule, sizeof(m.schedule), "%s", schedule ? schedule : "");
+	snprintf(row.door, sizeof(row.door), "%s", dc->name);
+	snprintf(row.mode, sizeof(row.mode), "%s", door_mode_to_string(m.mode));
+	snprintf(row.schedule, sizeof(row.schedule), "%s", m.schedule);
+	row.first_person_in = m.first_person_in;
+	row.set_ms = core_wall_ms(c);
 
 	if (ops_begin(req, c) < 0) {
 		json_decref(before);
 		return -1;
 	}
-	r = m.clear ? store_door_schedule_clear(s, dc->name) : store_door_schedule_put(s, &m.row);
+	r = m.clear ? store_door_schedule_clear(s, dc->name) : store_door_schedule_put(s, &row);
 	if (r < 0) {
 		json_decref(before);
 		ops_abort(c);
 		return ops_store_error(req, r, "door schedule");
 	}
 	struct event e = {.kind = "door.updated", .door = dc->name, .zone = dc->zone};
-	json_t *after = m.clear ? json_null()
-				: json_pack("{s:s,s:s,s:b}", "schedule", m.row.schedule, "mode",
-					    m.row.mode, "first_person_in", m.row.first_person_in);
+	json_t *after =
+	    m.clear ? json_null()
+		    : json_pack("{s:s,s:s,s:b}", "schedule", m.schedule, "mode",
+				door_mode_to_string(m.mode), "first_person_in", m.first_person_in);
 	if (ops_commit_then(req, c, &e,
 			    json_pack("{s:s,s:{s:o},s:{s:o}}", "door", dc->name, "before",
 				      "schedule", before, "after", "schedule", after),

@@ -24,6 +24,8 @@ static const struct route routes[] = {
     {M_GET, "/api/doors", "door.list", 0, NULL},
     {M_POST, "/api/doors/mode", "door.mode", R_BODY, NULL},
     {M_POST, "/api/doors/unlock", "door.unlock", R_BODY, NULL},
+    /* door schedule DOOR --mode MODE --schedule S [--first-person-in] | --clear */
+    {M_POST, "/api/doors/schedule", "door.schedule", R_BODY, NULL},
     {M_GET, "/api/readers", "reader.list", 0, NULL},
     {M_GET, "/api/zones", "zone.list", 0, NULL},
     {M_POST, "/api/zones/set", "zone.set", R_BODY, NULL},
@@ -48,6 +50,9 @@ static const struct route routes[] = {
     {M_POST, "/api/persons/:id/reinstate", "person.reinstate", R_ID, NULL},
     {M_POST, "/api/persons/:id/terminate", "person.terminate", R_ID, NULL},
     {M_POST, "/api/persons/:id/update", "person.update", R_ID | R_BODY, NULL},
+    /* person pin ID (the PIN in the body, or clear), person pin-unlock ID */
+    {M_POST, "/api/persons/:id/pin", "person.pin", R_ID | R_BODY, NULL},
+    {M_POST, "/api/persons/:id/pin-unlock", "person.pin_unlock", R_ID, NULL},
     {M_GET, "/api/badges", "badge.list", 0, q_badges},
     {M_POST, "/api/badges", "badge.issue", R_BODY, NULL},
     {M_POST, "/api/badges/revoke", "badge.revoke", R_BODY, NULL},

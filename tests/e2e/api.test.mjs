@@ -683,3 +683,118 @@ test('schedules, holidays, zone settings and door modes: manager only, CSRF, the
   assert.equal(r.status, 200, r.text);
   assert.equal(r.body.mode, 'card');
 });
+
+// ---------------------------------------------------------------- door schedules, mode --clear, PINs
+
+test('door schedules, door mode clear and PINs: manager only, CSRF, bad input refused in the controller\'s words, changing nothing', async () => {
+  mustCtl(stack, ['person', 'add', 'E170', '--name', 'Pin Api', '--level', 'dock-all']);
+  mustCtl(stack, ['schedule', 'add', 'api-day', '--interval', 'mon-fri 07:00-17:00']);
+  const writes = [
+    ['/api/doors/schedule', { door: 'dock-1', mode: 'unlocked', schedule: 'api-day' }],
+    ['/api/doors/schedule', { door: 'dock-1', clear: true }],
+    ['/api/doors/mode', { door: 'dock-1', clear: true }],
+    ['/api/persons/E170/pin', { pin: '2468' }],
+    ['/api/persons/E170/pin', { clear: true }],
+    ['/api/persons/E170/pin-unlock', {}],
+  ];
+  const seq0 = JSON.parse(mustCtl(stack, ['status', '--json'])).last_seq;
+  for (const [path, body] of writes) {
+    const r = await api(stack, null, 'POST', path, body);
+    assert.equal(r.status, 401, `no session: ${path}`);
+  }
+  for (const user of ['guard1', 'auditor1']) {
+    const s = await login(stack, user);
+    for (const [path, body] of writes) {
+      const r = await api(stack, s, 'POST', path, body);
+      assert.equal(r.status, 403, `${user} ${path}`);
+      assert.equal(r.body.error.code, 'permission_denied');
+    }
+  }
+  const m = await login(stack, 'manager1');
+  for (const [path, body] of writes) {
+    let r = await api(stack, m, 'POST', path, body, { 'x-csrf-token': '' });
+    assert.equal(r.status, 403, path);
+    assert.equal(r.body.error.code, 'csrf_failed');
+    r = await api(stack, m, 'POST', path, '{');
+    assert.equal(r.status, 400, path);
+    assert.equal(r.body.error.code, 'bad_json');
+  }
+  // An empty POST: no JSON object where the op needs its args; {} lacks them.
+  for (const path of ['/api/doors/schedule', '/api/persons/E170/pin']) {
+    let r = await api(stack, m, 'POST', path, '');
+    assert.equal(r.status, 400, `empty ${path}`);
+    assert.equal(r.body.error.code, 'bad_json');
+    r = await api(stack, m, 'POST', path, {});
+    assert.equal(r.status, 400, `{} ${path}`);
+    assert.equal(r.body.error.code, 'invalid_argument');
+  }
+
+  // PINs that are not 4-8 digits: refused, the PIN never repeated in the message.
+  for (const pin of ['12a4', '123', '123456789', '', ' 1234', '１２３４', '1'.repeat(200)]) {
+    const r = await api(stack, m, 'POST', '/api/persons/E170/pin', { pin });
+    assert.equal(r.status, 400, `pin ${JSON.stringify(pin)}`);
+    assert.equal(r.body.error.code, 'invalid_argument');
+    assert.match(r.body.error.message, /'pin' must be 4 to 8 digits/);
+    if (pin.length >= 3) assert.equal(r.text.includes(pin), false, 'the message does not repeat the PIN');
+  }
+  for (const body of [{ pin: 1234 }, { pin: '1234', clear: true }, { clear: 'yes' }]) {
+    const r = await api(stack, m, 'POST', '/api/persons/E170/pin', body);
+    assert.equal(r.status, 400, JSON.stringify(body));
+  }
+  let r = await api(stack, m, 'POST', '/api/persons/E170/pin-unlock');
+  assert.equal(r.status, 404);
+  assert.match(r.body.error.message, /person 'E170' has no PIN/);
+  r = await api(stack, m, 'POST', '/api/persons/nobody/pin', { pin: '2468' });
+  assert.equal(r.status, 404);
+  assert.match(r.body.error.message, /no person 'nobody'/);
+
+  // Door schedules and mode clear.
+  for (const [body, status, message] of [
+    [{ door: 'dock-1', mode: 'unlocked', schedule: 'no-such' }, 404, /no such schedule: no-such/],
+    [{ door: 'dock-1', mode: 'open-sesame', schedule: 'api-day' }, 400, /'mode' must be card, card_and_pin, unlocked or locked/],
+    [{ door: 'dock-1', mode: 'unlocked' }, 400, /schedule/],
+    [{ door: 'nowhere', mode: 'unlocked', schedule: 'api-day' }, 404, /no door 'nowhere'/],
+    [{ door: 'dock-1', clear: true, mode: 'unlocked' }, 400, /'clear' takes no mode/],
+    [{ door: 'dock-1', mode: 'unlocked', schedule: 'api-day', first_person_in: 'yes' }, 400, /'first_person_in' must be true or false/],
+  ]) {
+    r = await api(stack, m, 'POST', '/api/doors/schedule', body);
+    assert.equal(r.status, status, JSON.stringify(body));
+    assert.match(r.body.error.message, message);
+  }
+  r = await api(stack, m, 'POST', '/api/doors/mode', { door: 'dock-1', clear: true, mode: 'locked' });
+  assert.equal(r.status, 400);
+  assert.match(r.body.error.message, /'clear' takes no mode or until/);
+  const after = mustCtl(stack, ['events', '--json', '--since', String(seq0)]).split('\n').filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((e) => ['door.updated', 'door.mode', 'person.pin_set', 'person.pin_unlocked'].includes(e.kind));
+  assert.deepEqual(after, [], 'nothing refused was recorded');
+  assert.equal(JSON.parse(mustCtl(stack, ['person', 'show', 'E170', '--json'])).pin, 'none');
+  assert.equal(JSON.parse(mustCtl(stack, ['door', 'list', '--json'])).find((d) => d.name === 'dock-1').schedule, null);
+
+  // What is accepted: the reply shows the PIN's state, never the PIN.
+  r = await api(stack, m, 'POST', '/api/persons/E170/pin', { pin: '97531', id: 'E100' });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.body, { person: 'E170', pin: 'set', wrong_pins: 0, locked: false }, 'the path\'s ID wins');
+  assert.equal(r.text.includes('97531'), false);
+  assert.equal((await api(stack, m, 'GET', '/api/persons/E170')).body.pin, 'set');
+  assert.equal((await api(stack, m, 'GET', '/api/persons/E100')).body.pin, 'none');
+  r = await api(stack, m, 'POST', '/api/persons/E170/pin-unlock');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.pin, 'set');
+  r = await api(stack, m, 'POST', '/api/persons/E170/pin', { clear: true });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.pin, 'none');
+  r = await api(stack, m, 'POST', '/api/doors/schedule', { door: 'dock-1', mode: 'locked', schedule: 'api-day', first_person_in: true });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual([r.body.name, r.body.schedule.schedule, r.body.schedule.mode, r.body.schedule.first_person_in],
+    ['dock-1', 'api-day', 'locked', true]);
+  r = await api(stack, m, 'POST', '/api/doors/schedule', { door: 'dock-1', clear: true });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.schedule, null);
+  r = await api(stack, m, 'POST', '/api/doors/mode', { door: 'dock-1', mode: 'locked' });
+  assert.equal(r.status, 200, r.text);
+  r = await api(stack, m, 'POST', '/api/doors/mode', { door: 'dock-1', clear: true, comment: 'api test' });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual([r.body.mode, r.body.until], ['card', null]);
+  mustCtl(stack, ['schedule', 'remove', 'api-day']);
+});

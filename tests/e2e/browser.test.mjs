@@ -1,7 +1,8 @@
 // The dashboard in a real browser (Debian's chromium through playwright-core;
 // never a downloaded browser): roles, the live feed, alarms and their
 // acknowledgement, enrolment, the badge lifecycle, reports and exports,
-// levels, zone settings, schedules and holidays, door modes.
+// levels, zone settings, schedules and holidays, door modes and schedules,
+// a person's PIN.
 // Screenshots go to BUILD_DIR/e2e-screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -742,4 +743,257 @@ test('an auditor sees schedules, holidays, vetting and door modes without the co
 
   mustCtl(stack, ['door', 'mode', 'cage-1', 'card']);
   mustCtl(stack, ['zone', 'set', 'bonded-cage', '--vetting', 'none']);
+});
+
+// ---------------------------------------------------------------- door schedules, mode --clear, PINs
+
+import { h10301Bits } from './lib.mjs';
+
+// The first event of kind after seq that pred accepts, waited for (bounded) through aeogatectl.
+async function waitEvent(since, kind, pred = () => true, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const e = events(kind, since).find(pred);
+    if (e) return e;
+    assert.ok(Date.now() < deadline, `no ${kind} event after seq ${since}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+const lastSeq = () => JSON.parse(mustCtl(stack, ['status', '--json'])).last_seq;
+const doorOf = (name) => JSON.parse(mustCtl(stack, ['door', 'list', '--json'])).find((d) => d.name === name);
+
+test('a manager sets a door schedule on the card: shown on the door and as door.updated; a first person in opens it; clearing it gives card back', async () => {
+  mustCtl(stack, ['schedule', 'add', 'e2e-allday', '--interval', 'all 00:00-24:00']);
+  mustCtl(stack, ['schedule', 'add', 'e2e-gone', '--interval', 'sun 01:00-02:00']);
+  mustCtl(stack, ['level', 'add', 'e2e-cage', '--zone', 'bonded-cage']);
+  mustCtl(stack, ['person', 'add', 'E8000', '--name', 'First In', '--level', 'e2e-cage']);
+  mustCtl(stack, ['badge', 'issue', 'E8000', '--wiegand', 'h10301:80:8000']);
+  // Earlier tests left cage-1 in a manual card mode, which would hold its schedule off.
+  mustCtl(stack, ['door', 'mode', 'cage-1', '--clear']);
+  const since = lastSeq();
+  const { page, context, errors } = await signIn('manager1');
+  page.on('dialog', (d) => d.accept());
+  await page.click('#tabs button[data-tab=doors]');
+  const card = '.door[data-door="cage-1"]';
+  await page.waitForSelector(`${card} form.door-schedule-form select.door-schedule-select option[value="e2e-gone"]`,
+    { state: 'attached', timeout: 15000 });
+  assert.equal(await page.textContent(`${card} .door-schedule`), 'schedule none');
+  assert.equal(await page.$(`${card} button.clear-door-schedule`), null, 'nothing to clear yet');
+
+  // A schedule removed after the board read the list (the board reads it
+  // again on schedule events: here it keeps getting the old list), then
+  // picked: aeogated's refusal, shown on the card; nothing changes.
+  const stale = mustCtl(stack, ['schedule', 'list', '--json']);
+  await page.route('**/api/schedules', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: stale }));
+  mustCtl(stack, ['schedule', 'remove', 'e2e-gone']);
+  await page.selectOption(`${card} select.door-schedule-select`, 'e2e-gone');
+  await page.click(`${card} button.set-door-schedule`);
+  await page.waitForSelector(`${card} .door-schedule-form .door-error:text("e2e-gone")`, { timeout: 15000 });
+  assert.match(await page.textContent(`${card} .door-schedule-form .door-error`), /no such schedule: e2e-gone/);
+  assert.equal(doorOf('cage-1').schedule, null);
+  await page.unroute('**/api/schedules');
+
+  // door schedule cage-1 --mode unlocked --schedule e2e-allday --first-person-in
+  await page.selectOption(`${card} select.door-schedule-select`, 'e2e-allday');
+  await page.selectOption(`${card} select.door-schedule-mode`, 'unlocked');
+  await page.selectOption(`${card} select.door-schedule-fpi`, '1');
+  await page.click(`${card} button.set-door-schedule`);
+  await page.waitForSelector(`${card} .door-schedule[data-schedule="e2e-allday"]`, { timeout: 15000 });
+  assert.equal(await page.textContent(`${card} .door-schedule-form .door-error`), '');
+  assert.equal(await page.textContent(`${card} .door-schedule`),
+    'schedule unlocked inside e2e-allday, after the first person in');
+  assert.equal(await page.getAttribute(card, 'data-mode'), 'card', 'first person in: card until a badge is granted');
+  assert.equal(await page.inputValue(`${card} select.door-schedule-select`), 'e2e-allday');
+  assert.equal(await page.inputValue(`${card} select.door-schedule-fpi`), '1');
+  assert.deepEqual(doorOf('cage-1').schedule,
+    { schedule: 'e2e-allday', mode: 'unlocked', first_person_in: true, active: false });
+  const upd = await waitEvent(since, 'door.updated', (e) => e.door === 'cage-1');
+  assert.deepEqual([upd.detail.before.schedule, upd.detail.after.schedule, upd.detail.operator],
+    [null, { schedule: 'e2e-allday', mode: 'unlocked', first_person_in: true }, 'user:manager1']);
+  await page.screenshot({ path: join(SHOTS, 'manager-door-schedule.png') });
+
+  // The first person in: the door takes the schedule's mode, the card says so.
+  const r = stack.ctl(['sim', 'present', 'cage-1-in', '--bits', h10301Bits(80, 8000)]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  await page.waitForSelector(`${card}[data-mode="unlocked"] .door-schedule[data-active="1"]`, { timeout: 15000 });
+  assert.equal(await page.textContent(`${card} .door-schedule`),
+    'schedule unlocked inside e2e-allday, after the first person in (now)');
+  const fp = await waitEvent(since, 'door.mode', (e) => e.door === 'cage-1');
+  assert.deepEqual([fp.detail.mode, fp.detail.cause], ['unlocked', 'first_person']);
+
+  // The feed shows the door.updated event with the schedule.
+  await page.click('#tabs button[data-tab=feed]');
+  const item = '#feed li[data-kind="door.updated"]:has-text("cage-1")';
+  await page.waitForSelector(item, { timeout: 15000 });
+  assert.match(await page.textContent(item), /schedule none → unlocked inside e2e-allday, after the first person in/);
+
+  // door schedule cage-1 --clear: the door goes back to card.
+  await page.click('#tabs button[data-tab=doors]');
+  const clearSince = lastSeq();
+  await page.click(`${card} button.clear-door-schedule`);
+  await page.waitForSelector(`${card}[data-mode="card"] .door-schedule[data-schedule=""]`, { timeout: 15000 });
+  assert.equal(await page.textContent(`${card} .door-schedule`), 'schedule none');
+  assert.equal(await page.$(`${card} button.clear-door-schedule`), null);
+  assert.equal(doorOf('cage-1').schedule, null);
+  const cleared = await waitEvent(clearSince, 'door.updated', (e) => e.door === 'cage-1');
+  assert.deepEqual([cleared.detail.before.schedule, cleared.detail.after.schedule],
+    [{ schedule: 'e2e-allday', mode: 'unlocked', first_person_in: true }, null]);
+  const back = await waitEvent(clearSince, 'door.mode', (e) => e.door === 'cage-1');
+  assert.deepEqual([back.detail.mode, back.detail.was, back.detail.cause], ['card', 'unlocked', 'schedule']);
+
+  // A guard sees the door's schedule, without the control.
+  mustCtl(stack, ['door', 'schedule', 'cage-1', '--mode', 'locked', '--schedule', 'e2e-allday']);
+  const g = await signIn('guard1');
+  await g.page.click('#tabs button[data-tab=doors]');
+  await g.page.waitForSelector(`${card}[data-mode="locked"] .door-schedule[data-schedule="e2e-allday"]`, { timeout: 15000 });
+  assert.equal(await g.page.textContent(`${card} .door-schedule`), 'schedule locked inside e2e-allday (now)');
+  assert.equal(await g.page.$('.door-schedule-form'), null, 'guard: no schedule control');
+  assert.deepEqual(g.errors, []);
+  await g.context.close();
+  mustCtl(stack, ['door', 'schedule', 'cage-1', '--clear']);
+  mustCtl(stack, ['schedule', 'remove', 'e2e-allday']);
+  assert.equal(doorOf('cage-1').mode, 'card');
+  assert.deepEqual(unexpected(errors, 404), []);
+  await context.close();
+});
+
+test('a manager sets a door mode, then "Clear mode" gives the door back its default, card', async () => {
+  const since = lastSeq();
+  const { page, context, errors } = await signIn('manager1');
+  await page.click('#tabs button[data-tab=doors]');
+  const card = '.door[data-door="dock-1"]';
+  await page.waitForSelector(`${card} form.door-mode-form button.clear-mode`);
+  await page.selectOption(`${card} select.mode-select`, 'locked');
+  await page.click(`${card} button.set-mode`);
+  await page.waitForSelector(`${card}[data-mode="locked"]`, { timeout: 15000 });
+  assert.equal(doorOf('dock-1').mode, 'locked');
+
+  await page.fill(`${card} input.mode-comment`, 'count done');
+  await page.click(`${card} button.clear-mode`);
+  await page.waitForSelector(`${card}[data-mode="card"]`, { timeout: 15000 });
+  assert.equal(await page.textContent(`${card} .door-mode-form .door-error`), '');
+  assert.equal(await page.inputValue(`${card} select.mode-select`), 'card');
+  assert.equal(await page.inputValue(`${card} input.mode-comment`), '');
+  const d = doorOf('dock-1');
+  assert.deepEqual([d.mode, d.until], ['card', null]);
+  const modes = events('door.mode', since).filter((e) => e.door === 'dock-1');
+  assert.equal(modes.length, 2, JSON.stringify(modes));
+  assert.deepEqual([modes[1].detail.mode, modes[1].detail.was, modes[1].detail.cause, modes[1].detail.cleared,
+    modes[1].detail.comment, modes[1].detail.operator], ['card', 'locked', 'manual', true, 'count done', 'user:manager1']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// A badge and its PIN on the simulated board: sim present waits (exit 3),
+// sim keys types the PIN; the outcome is the access event that follows.
+async function badgeAndPin(reader, uid, keys, person) {
+  const since = lastSeq();
+  const r = stack.ctl(['sim', 'present', reader, '--uid', uid]);
+  if (r.status !== 3) return { status: r.status, out: r.stdout + r.stderr };
+  assert.match(r.stdout, /pending {2}pin/);
+  mustCtl(stack, ['sim', 'keys', reader, keys]);
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const e = mustCtl(stack, ['events', '--json', '--since', String(since)]).split('\n').filter(Boolean)
+      .map((l) => JSON.parse(l)).find((x) => /^access\./.test(x.kind) && x.person === person);
+    if (e) return { status: 3, event: e };
+    assert.ok(Date.now() < deadline, `no access event for ${person} after seq ${since}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+test('a manager sets a PIN typed twice (never shown or kept), the board takes it at a card + PIN door; locked by wrong PINs, unlocked, cleared', async () => {
+  const PIN = '580314';
+  mustCtl(stack, ['person', 'add', 'E7000', '--name', 'Pin Holder', '--level', 'dock-all']);
+  mustCtl(stack, ['badge', 'issue', 'E7000', '--uid', '07070707']);
+  mustCtl(stack, ['door', 'mode', 'dock-1', 'card_and_pin']);
+  const since = lastSeq();
+  const { page, context, errors } = await signIn('manager1');
+  page.on('dialog', (d) => d.accept());
+  await page.click('#tabs button[data-tab=people]');
+  await page.click('#persons tr[data-person="E7000"] button[data-action="edit"]');
+  const box = '#person-pin[data-person="E7000"]';
+  await page.waitForSelector(`${box}:not([hidden]) #person-pin-status[data-pin="none"]`, { timeout: 15000 });
+  assert.equal(await page.textContent('#person-pin-status'), 'none');
+  for (const f of ['#person-pin-new', '#person-pin-again']) assert.equal(await page.getAttribute(f, 'type'), 'password');
+  assert.equal(await page.isHidden('#person-pin-clear'), true, 'no PIN: nothing to clear');
+  assert.equal(await page.isHidden('#person-pin-unlock'), true);
+
+  // Typed differently: nothing is sent.
+  await page.fill('#person-pin-new', PIN);
+  await page.fill('#person-pin-again', '580315');
+  await page.click('#person-pin-set');
+  await page.waitForSelector(`${box} .error:text("differ")`);
+  assert.equal(await page.inputValue('#person-pin-new'), '', 'the fields are emptied');
+  // Not digits: the controller's words.
+  await page.fill('#person-pin-new', '12ab');
+  await page.fill('#person-pin-again', '12ab');
+  await page.click('#person-pin-set');
+  await page.waitForSelector(`${box} .error:text("digits")`, { timeout: 15000 });
+  assert.match(await page.textContent(`${box} .error`), /'pin' must be 4 to 8 digits/);
+  assert.equal(events('person.pin_set', since).length, 0, 'refused attempts change nothing');
+
+  // person pin E7000, typed twice; Enter in the second field sets it.
+  await page.fill('#person-pin-new', PIN);
+  await page.fill('#person-pin-again', PIN);
+  await page.press('#person-pin-again', 'Enter');
+  await page.waitForSelector(`${box} #person-pin-status[data-pin="set"]`, { timeout: 15000 });
+  assert.equal(await page.textContent(`${box} .error`), '');
+  assert.equal(await page.textContent('#person-pin-result'), 'PIN set.');
+  assert.equal(await page.inputValue('#person-pin-new'), '');
+  assert.equal(await page.inputValue('#person-pin-again'), '');
+  assert.equal(await page.isHidden('#person-pin-clear'), false);
+  const kept = await page.evaluate(() => [document.documentElement.outerHTML, document.body.innerText,
+    JSON.stringify({ ...localStorage }), JSON.stringify({ ...sessionStorage }),
+    [...document.querySelectorAll('input')].map((i) => i.value).join(' ')].join('\n'));
+  assert.equal(kept.includes(PIN), false, 'the page keeps no copy of the PIN');
+  const set = events('person.pin_set', since);
+  assert.equal(set.length, 1);
+  assert.deepEqual([set[0].person, set[0].detail.action, set[0].detail.after.pin, set[0].detail.operator],
+    ['E7000', 'set', 'set', 'user:manager1']);
+  assert.equal(JSON.stringify(set[0]).includes(PIN), false, 'no PIN in the event');
+  await page.screenshot({ path: join(SHOTS, 'manager-person-pin.png') });
+
+  // That PIN opens the card + PIN door; another does not.
+  let a = await badgeAndPin('dock-1-in', '07070707', `${PIN}#`, 'E7000');
+  assert.equal(a.event.kind, 'access.granted', JSON.stringify(a));
+  a = await badgeAndPin('dock-1-in', '07070707', '111111#', 'E7000');
+  assert.deepEqual([a.event.kind, a.event.reason], ['access.denied', 'wrong_pin']);
+
+  // Wrong PINs in a row lock it ([policy] pin_attempts, default 5): the panel follows the stream.
+  for (let i = 2; i <= 5; i++) {
+    a = await badgeAndPin('dock-1-in', '07070707', '111111#', 'E7000');
+    assert.deepEqual([a.event.kind, a.event.reason], ['access.denied', 'wrong_pin'], `attempt ${i}`);
+  }
+  await page.waitForSelector(`${box} #person-pin-status[data-pin="locked"]`, { timeout: 15000 });
+  assert.match(await page.textContent('#person-pin-status'), /^locked/);
+  a = await badgeAndPin('dock-1-in', '07070707', `${PIN}#`, 'E7000');
+  assert.equal(a.status, 1, 'a locked PIN is refused at the badge');
+  assert.match(a.out, /pin_locked/);
+
+  // person pin-unlock E7000: the same PIN works again.
+  await page.click('#person-pin-unlock');
+  await page.waitForSelector(`${box} #person-pin-status[data-pin="set"]`, { timeout: 15000 });
+  assert.equal(await page.textContent('#person-pin-result'), 'PIN unlocked.');
+  assert.equal(await page.isHidden('#person-pin-unlock'), true);
+  assert.equal(events('person.pin_unlocked', since)[0].detail.operator, 'user:manager1');
+  a = await badgeAndPin('dock-1-in', '07070707', `${PIN}#`, 'E7000');
+  assert.equal(a.event.kind, 'access.granted', JSON.stringify(a));
+
+  // person pin E7000 --clear: the badge alone is refused pin_required at once.
+  await page.click('#person-pin-clear');
+  await page.waitForSelector(`${box} #person-pin-status[data-pin="none"]`, { timeout: 15000 });
+  assert.equal(await page.textContent('#person-pin-result'), 'PIN cleared.');
+  assert.equal(JSON.parse(mustCtl(stack, ['person', 'show', 'E7000', '--json'])).pin, 'none');
+  assert.equal(events('person.pin_set', since).filter((e) => e.detail.action === 'clear').length, 1);
+  a = await badgeAndPin('dock-1-in', '07070707', `${PIN}#`, 'E7000');
+  assert.equal(a.status, 1);
+  assert.match(a.out, /pin_required/);
+  // The panel closes with the edit form, its fields empty.
+  await page.click('#person-edit-close');
+  assert.equal(await page.isHidden('#person-pin'), true);
+  assert.deepEqual(unexpected(errors, 400), []);
+  await context.close();
+  mustCtl(stack, ['door', 'mode', 'dock-1', '--clear']);
 });

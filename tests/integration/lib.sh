@@ -222,6 +222,27 @@ kind_re() {
 	printf '"kind": ?"%s"' "${1//./\\.}"
 }
 
+# door_field DOOR FIELD: one field of door list --json, FIELD a dotted path
+# into it (schedule.mode); "null" when it or a step on the way is null.
+door_field() {
+	ctl door list --json | python3 -c '
+import json, sys
+d = {x["name"]: x for x in json.load(sys.stdin)}[sys.argv[1]]
+for k in sys.argv[2].split("."):
+    d = d[k] if d is not None else None
+print("null" if d is None else d)' "$1" "$2"
+}
+
+# ev_check EVENT_JSON PYTHON_EXPR: the expression over e (the event) and d
+# (its detail) holds, or the test fails.
+ev_check() {
+	python3 -c '
+import json, sys
+e = json.loads(sys.argv[1])
+d = e.get("detail") or {}
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" || fail "event does not match $2: $1"
+}
+
 # wait_event SEQ KIND [TIMEOUT_S]: waits until an event of KIND follows SEQ
 # (the work crosses a process boundary and a frame-gap timer); leaves it in $EV.
 wait_event() {

@@ -31,15 +31,6 @@ BOB=$(h10301_bits 12 1002)
 PIN=73914825
 DURESS=73914826
 
-# ev_check EVENT_JSON PYTHON_EXPR: the expression over e (the event) holds.
-ev_check() {
-	python3 -c '
-import json, sys
-e = json.loads(sys.argv[1])
-d = e.get("detail") or {}
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" || fail "event does not match $2: $1"
-}
-
 # json_get CMD... -- PYTHON_EXPR over j (the command's --json output).
 json_get() {
 	local expr=${*: -1}

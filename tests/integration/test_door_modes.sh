@@ -22,24 +22,6 @@ ctl person add E1001 --name "Ann Example" --level all >/dev/null
 ctl badge issue E1001 --wiegand h10301:12:1001 >/dev/null
 BITS=$(h10301_bits 12 1001)
 
-# door_field DOOR FIELD: one field of door list --json ("null" when null).
-door_field() {
-	ctl door list --json | python3 -c '
-import json, sys
-d = {x["name"]: x for x in json.load(sys.stdin)}[sys.argv[1]]
-v = d[sys.argv[2]]
-print("null" if v is None else v)' "$1" "$2"
-}
-
-# ev_check EVENT_JSON PYTHON_EXPR: the expression over e (the event) holds.
-ev_check() {
-	python3 -c '
-import json, sys
-e = json.loads(sys.argv[1])
-d = e.get("detail") or {}
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" || fail "event does not match $2: $1"
-}
-
 # wait_expired SEQ DOOR: waits (bounded, for a loaded machine) for the
 # controller's own door.mode of DOOR with cause expired after SEQ; in $EV.
 wait_expired() {

@@ -18,23 +18,6 @@ ctl person add E1001 --name "Ann Example" --level all >/dev/null
 ctl badge issue E1001 --wiegand h10301:12:1001 >/dev/null
 BITS=$(h10301_bits 12 1001)
 
-door_field() {
-	ctl door list --json | python3 -c '
-import json, sys
-d = {x["name"]: x for x in json.load(sys.stdin)}[sys.argv[1]]
-for k in sys.argv[2].split("."):
-    d = d[k] if d is not None else None
-print("null" if d is None else d)' "$1" "$2"
-}
-
-ev_check() {
-	python3 -c '
-import json, sys
-e = json.loads(sys.argv[1])
-d = e.get("detail") or {}
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" || fail "event does not match $2: $1"
-}
-
 # wait_mode SEQ DOOR CAUSE: the controller's own door.mode of DOOR with CAUSE after SEQ; in $EV.
 wait_mode() {
 	local deadline=$((SECONDS + 120))
