@@ -124,11 +124,14 @@ static int op_badge_revoke(struct ctl_request *req, json_t **ret)
 static int op_badge_list(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
-	const char *person = NULL;
+	const char *person = NULL, *after = NULL;
+	int64_t limit = AEOGATE_ROWS_PER_PAGE;
 	json_t *arr;
 	int r;
 
-	if (ctl_arg_id(req, "person", false, &person) < 0)
+	if (ctl_arg_id(req, "person", false, &person) < 0 ||
+	    ctl_arg_string(req, "after", false, AEOGATE_CREDENTIAL_MAX, &after) < 0 ||
+	    ctl_arg_int(req, "limit", false, 1, AEOGATE_ROWS_PER_PAGE, &limit) < 0)
 		return -1;
 	if (person) {
 		struct person p;
@@ -137,7 +140,12 @@ static int op_badge_list(struct ctl_request *req, json_t **ret)
 			return ctl_fail(req, "not_found", "no person '%s'", person);
 	}
 	arr = json_array();
-	r = store_credential_list(core_store(c), person, ops_credential_list_cb, arr);
+	/* One person's badges at once; the site's a page at a time, by id, as person.list. */
+	if (person)
+		r = store_credential_list(core_store(c), person, ops_credential_list_cb, arr);
+	else
+		r = store_credential_page(core_store(c), after, (size_t)limit,
+					  ops_credential_list_cb, arr);
 	if (r < 0) {
 		json_decref(arr);
 		return ops_store_error(req, r, "credential list");

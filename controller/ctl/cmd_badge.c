@@ -93,7 +93,7 @@ int cmd_badge_revoke(struct ctl_ctx *ctx, int argc, char **argv)
 int cmd_badge_list(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct ctl_query q = {
-	    .key = "person", .optional = true, .array = true, .print = print_badges};
+	    .key = "person", .optional = true, .array = true, .paged = true, .print = print_badges};
 
 	return ctl_query_run(ctx, argc, argv, &q);
 }

@@ -66,52 +66,6 @@ int cmd_person_add(struct ctl_ctx *ctx, int argc, char **argv)
 	return ctl_call_finish(ctx, "person.add", args, o.json, print_person);
 }
 
-/*
- * person.list is paged by id: ask for the page after the last id seen until
- * a page comes back empty. A page that does not move forward ends the walk,
- * so a confused daemon cannot loop us forever.
- */
-static int list_all(struct ctl_ctx *ctx, json_t **ret)
-{
-	json_t *all = json_array();
-	char after[AEOGATE_ID_MAX + 1] = "";
-
-	if (!all)
-		return ctl_fail("out of memory");
-	for (;;) {
-		json_t *args, *page;
-		const char *last;
-		size_t n;
-		int r;
-
-		args = json_pack("{sI}", "limit", (json_int_t)CTL_PAGE_ROWS);
-		if (after[0])
-			json_object_set_new(args, "after", json_string(after));
-		r = ctl_call(ctx, "person.list", args, &page);
-		if (r) {
-			json_decref(all);
-			return r;
-		}
-		if (!json_is_array(page)) {
-			json_decref(page);
-			json_decref(all);
-			return ctl_fail("person.list: malformed reply from aeogated");
-		}
-		n = json_array_size(page);
-		last = n ? json_string_value(json_object_get(json_array_get(page, n - 1), "id"))
-			 : NULL;
-		json_array_extend(all, page);
-		if (n == 0 || !last || strlen(last) > AEOGATE_ID_MAX || strcmp(last, after) <= 0) {
-			json_decref(page);
-			break;
-		}
-		snprintf(after, sizeof(after), "%s", last);
-		json_decref(page);
-	}
-	*ret = all;
-	return CTL_EXIT_OK;
-}
-
 static const struct column person_cols[] = {
     {"ID", "id"},
     {"NAME", "name"},
@@ -136,7 +90,7 @@ int cmd_person_list(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_parse(ctx, argc, argv, opts, 0, NULL, &o);
 	if (r >= 0)
 		return r;
-	r = list_all(ctx, &all);
+	r = ctl_list_pages(ctx, "person.list", &all);
 	if (r)
 		return r;
 	return ctl_finish(all, o.json, print_persons);

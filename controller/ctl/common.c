@@ -210,6 +210,49 @@ int ctl_parse(struct ctl_ctx *ctx, int argc, char **argv, const struct ctl_opt *
 	return -1;
 }
 
+int ctl_list_pages(struct ctl_ctx *ctx, const char *op, json_t **ret)
+{
+	json_t *all = json_array();
+	char after[(AEOGATE_ID_MAX > AEOGATE_CREDENTIAL_MAX ? AEOGATE_ID_MAX
+							    : AEOGATE_CREDENTIAL_MAX) +
+		   1] = "";
+
+	if (!all)
+		return ctl_fail("out of memory");
+	for (;;) {
+		json_t *args, *page;
+		const char *last;
+		size_t n;
+		int r;
+
+		args = json_pack("{sI}", "limit", (json_int_t)CTL_PAGE_ROWS);
+		if (after[0])
+			json_object_set_new(args, "after", json_string(after));
+		r = ctl_call(ctx, op, args, &page);
+		if (r) {
+			json_decref(all);
+			return r;
+		}
+		if (!json_is_array(page)) {
+			json_decref(page);
+			json_decref(all);
+			return ctl_fail("%s: malformed reply from aeogated", op);
+		}
+		n = json_array_size(page);
+		last = n ? json_string_value(json_object_get(json_array_get(page, n - 1), "id"))
+			 : NULL;
+		json_array_extend(all, page);
+		if (n == 0 || !last || strlen(last) >= sizeof(after) || strcmp(last, after) <= 0) {
+			json_decref(page);
+			break;
+		}
+		snprintf(after, sizeof(after), "%s", last);
+		json_decref(page);
+	}
+	*ret = all;
+	return CTL_EXIT_OK;
+}
+
 int ctl_query_run(struct ctl_ctx *ctx, int argc, char **argv, const struct ctl_query *q)
 {
 	static const struct ctl_opt opts[] = {CTL_JSON, {0}};
@@ -233,6 +276,8 @@ int ctl_query_run(struct ctl_ctx *ctx, int argc, char **argv, const struct ctl_q
 		snprintf(op, sizeof(op), "%s.%s", ctx->cmd->group, ctx->cmd->name);
 	if (q->key && o.n == 1)
 		r = ctl_call_str(ctx, op, q->key, o.operands[0], &result);
+	else if (q->paged)
+		r = ctl_list_pages(ctx, op, &result);
 	else
 		r = ctl_call(ctx, op, NULL, &result);
 	if (r)

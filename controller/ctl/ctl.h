@@ -149,8 +149,17 @@ struct ctl_query {
 	const char *key;     /* the operand's member in args */
 	bool optional;	     /* the operand may be left out */
 	bool array;	     /* the result must be an array */
+	bool paged;	     /* without the operand, op is a list paged by id (ctl_list_pages) */
 	void (*print)(const json_t *result);
 };
+
+/*
+ * Every row of a list op paged by id (person.list, badge.list): asks for
+ * the page after the last id seen until a page comes back empty. A page
+ * that does not move forward ends the walk, so a confused daemon cannot
+ * loop us forever. *ret is the array of all rows.
+ */
+int ctl_list_pages(struct ctl_ctx *ctx, const char *op, json_t **ret);
 
 int ctl_query_run(struct ctl_ctx *ctx, int argc, char **argv, const struct ctl_query *q);
 

@@ -31,7 +31,9 @@ const char *const store_badges_sql[_ST_MAX] = {
     [ST_CREDENTIAL_REVOKE_PERSON] =
 	"UPDATE credentials SET status = 'revoked', revoked_ms = ?2 "
 	"WHERE person = ?1 AND status IN ('active', 'suspended', 'lost')",
-    [ST_CREDENTIAL_LIST] = "SELECT " CREDENTIAL_COLS " FROM credentials ORDER BY id",
+    /* A page at a time: the site's badges in one reply held the loop for every one of them. */
+    [ST_CREDENTIAL_PAGE] = "SELECT " CREDENTIAL_COLS " FROM credentials WHERE id > ?1 "
+			   "ORDER BY id LIMIT ?2",
     [ST_CREDENTIAL_LIST_RANGE] = "SELECT " CREDENTIAL_COLS " FROM credentials "
 				 "WHERE id >= ?1 AND id < ?2 ORDER BY id",
     [ST_CREDENTIAL_LIST_PERSON] =
@@ -104,10 +106,22 @@ int store_credential_list(struct store *s, const char *person,
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r;
 
-	if (person)
-		r = stmt_prepare(s, ST_CREDENTIAL_LIST_PERSON, &st, "t", person);
-	else
-		r = stmt_prepare(s, ST_CREDENTIAL_LIST, &st, "");
+	if (!person)
+		return -EINVAL;
+	r = stmt_prepare(s, ST_CREDENTIAL_LIST_PERSON, &st, "t", person);
+	if (r < 0)
+		return r;
+	return credential_walk(s, st, cb, userdata);
+}
+
+int store_credential_page(struct store *s, const char *after_id, size_t limit,
+			  int (*cb)(const struct credential *c, void *userdata), void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_CREDENTIAL_PAGE, &st, "ti", after_id ? after_id : "",
+			 sql_limit(limit));
 	if (r < 0)
 		return r;
 	return credential_walk(s, st, cb, userdata);

@@ -304,8 +304,11 @@ int store_credential_set_status(struct store *s, const char *id, const char *sta
 /* Revokes every active, suspended or lost credential of a person; *ret_count how many. */
 int store_credential_revoke_person(struct store *s, const char *person, int64_t ts_ms,
 				   size_t *ret_count);
-/* All credentials, or those of one person when person != NULL, ordered by id. */
+/* The credentials of one person, ordered by id (-EINVAL without a person). */
 int store_credential_list(struct store *s, const char *person,
+			  int (*cb)(const struct credential *c, void *userdata), void *userdata);
+/* At most limit credentials of the site after after_id (NULL: from the first), by id. */
+int store_credential_page(struct store *s, const char *after_id, size_t limit,
 			  int (*cb)(const struct credential *c, void *userdata), void *userdata);
 
 /* Credentials whose id starts with prefix ("h10302:"), ordered by id. */

@@ -169,7 +169,12 @@ static int q_persons(web_urlarg_fn get, void *ctx, json_t *args)
 
 static int q_badges(web_urlarg_fn get, void *ctx, json_t *args)
 {
-	return query_id(get, ctx, "person=", args, "person") < 0 ? -1 : 0;
+	/* A credential's text is shorter than an id: query_id bounds both. */
+	if (query_id(get, ctx, "person=", args, "person") < 0 ||
+	    query_id(get, ctx, "after=", args, "after") < 0 ||
+	    query_int(get, ctx, "limit=", args, "limit") < 0)
+		return -1;
+	return 0;
 }
 
 static int q_alarms(web_urlarg_fn get, void *ctx, json_t *args)

@@ -318,6 +318,38 @@ expect_exit 0 ctl person add LATE --name "Late Comer"
 expect_contains "$(ctl badge list BIG19999)" "h10301:201:19999"
 pass "a badge read and an exit button during a $BIG-row import are decided before it ends; changes meanwhile are refused; the import is complete"
 
+# ---- the site's lists come a page at a time, and aeogatectl walks every page ----
+count_rows() {
+	python3 -c 'import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+print(db.execute("SELECT count(*) FROM " + sys.argv[2]).fetchone()[0])' "$STATE/aeogate.db" "$1"
+}
+all_badges=$(count_rows credentials)
+all_persons=$(count_rows persons)
+[ "$all_badges" -gt 1000 ] || fail "the import left too few badges for two pages: $all_badges"
+[ "$(ctl badge list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$all_badges" ] ||
+	fail "badge list did not list every badge ($all_badges)"
+[ "$(ctl person list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$all_persons" ] ||
+	fail "person list did not list every person ($all_persons)"
+python3 - "$SOCK" <<'PY' || fail "badge.list is not paged"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("r")
+def call(i, op, args):
+    s.sendall((json.dumps({"id": i, "op": op, "args": args}) + "\n").encode())
+    r = json.loads(f.readline())
+    assert r["ok"], r
+    return r["result"]
+first = call(1, "badge.list", {})
+assert len(first) == 1000, len(first)
+ids = [b["id"] for b in first]
+assert ids == sorted(ids), "not by id"
+nxt = call(2, "badge.list", {"after": ids[-1], "limit": 3})
+assert len(nxt) == 3 and nxt[0]["id"] > ids[-1], nxt
+PY
+pass "badge list and person list walk every page; badge.list gives 1000 by id, then the page after"
+
 # ---- the client leaves during the commit: the checked rows are applied all the same ----
 python3 - "$SOCK" <<'PY' || fail "the raw import session that leaves at the commit failed"
 import json, socket, sys
