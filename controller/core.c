@@ -604,6 +604,10 @@ static void hook_emit(void *userdata, unsigned door, const char *kind)
 	core_emit(c, &e);
 }
 
+/* One event in its own transaction (below, with the decision's). */
+static bool event_txn_begin(struct core *c, bool deferred);
+static int decision_commit(struct core *c, struct event *e);
+
 /* ---- door modes ---- */
 
 enum policy_door_mode core_door_mode(struct core *c, unsigned door, int64_t *ret_until_ms)
@@ -633,6 +637,13 @@ static void door_mode_apply(struct core *c, unsigned i, enum policy_door_mode mo
 	rearm_door(c, i);
 }
 
+/* A calendar change whose reload failed: try again before deciding on old intervals. */
+static void calendar_refresh(struct core *c)
+{
+	if (calendar_stale(c->calendar) && c->store)
+		(void)calendar_load(c->calendar, c->store);
+}
+
 /* Whether door i's schedule holds at now; a schedule the calendar cannot vouch for does not. */
 static bool door_schedule_holds(struct core *c, unsigned i, int64_t now)
 {
@@ -643,8 +654,7 @@ static bool door_schedule_holds(struct core *c, unsigned i, int64_t now)
 
 	if (!m->has_schedule)
 		return false;
-	if (calendar_stale(c->calendar) && c->store)
-		(void)calendar_load(c->calendar, c->store);
+	calendar_refresh(c);
 	if (calendar_find(c->calendar, m->schedule, &iv, &n) < 0 ||
 	    calendar_moment(c->calendar, now, &at) < 0)
 		return false;
@@ -705,25 +715,22 @@ static void door_mode_record(struct core *c, unsigned i, enum door_mode_cause ca
 	char detail[96];
 	struct event e = {
 	    .kind = "door.mode", .door = dc->name, .zone = dc->zone, .detail = detail};
-	bool stored = false;
+	bool txn;
+	int error;
 
 	snprintf(detail, sizeof(detail), "{\"cause\":\"%s\",\"mode\":\"%s\",\"was\":\"%s\"}",
 		 door_mode_cause_to_string(cause), door_mode_to_string(mode),
 		 door_mode_to_string(was));
 	e.ts_ms = clock_wall(c);
 	c->holding = true;
-	if (c->store && !c->queue_len && store_begin(c->store) == 0) {
-		stored = (!clear_row || store_door_mode_clear(c->store, dc->name) == 0) &&
-			 append(c, &e) == 0 && store_commit(c->store) == 0;
-		if (stored) {
-			publish(c, &e);
-		} else {
-			store_rollback(c->store);
-			core_chain_reload(c);
-		}
+	txn = event_txn_begin(c, false);
+	if (txn && clear_row && store_door_mode_clear(c->store, dc->name) < 0) {
+		(void)store_rollback(c->store);
+		txn = false;
 	}
-	if (!stored)
-		core_emit(c, &e);
+	error = txn ? decision_commit(c, &e) : emit_try(c, &e);
+	if (error < 0)
+		emit_failed(c, &e, error);
 	door_mode_apply(c, i, mode);
 	held_release(c);
 }
@@ -983,11 +990,19 @@ static enum reason load_vetting(struct store *s, const char *zone, const char *p
  * A decision's lookups and its event share one transaction, so SQLite's
  * locks are taken once per read rather than once per statement (issue
  * 12). Only while nothing is queued: a queued event goes first, by
- * emit_try.
+ * emit_try. A change that is not a decision (a door's mode) takes its
+ * write lock at once (not deferred).
  */
+static bool event_txn_begin(struct core *c, bool deferred)
+{
+	if (!c->store || c->queue_len)
+		return false;
+	return (deferred ? store_begin_deferred(c->store) : store_begin(c->store)) == 0;
+}
+
 static bool decision_begin(struct core *c)
 {
-	return c->store && !c->queue_len && store_begin_deferred(c->store) == 0;
+	return event_txn_begin(c, true);
 }
 
 /*
@@ -1019,7 +1034,11 @@ static int decision_commit_n(struct core *c, struct event *const *ev, size_t n)
 	return -EAGAIN;
 }
 
-/* One event in the decision's transaction: 0 when stored. */
+/*
+ * Commits one event in the transaction opened for it (with whatever rows
+ * go with it), else hands it the ordinary way: 0 when stored, negative
+ * errno when not (the caller then queues it, emit_failed).
+ */
 static int decision_commit(struct core *c, struct event *e)
 {
 	return decision_commit_n(c, &e, 1) == 0 ? 0 : emit_try(c, e);
@@ -1400,9 +1419,7 @@ static enum reason load_levels(struct core *c, const char *zone, const char *per
 {
 	int r;
 
-	/* A change whose reload failed: try again before deciding on old intervals. */
-	if (calendar_stale(c->calendar))
-		(void)calendar_load(c->calendar, c->store);
+	calendar_refresh(c);
 	rl->calendar = c->calendar;
 	r = store_person_zone_schedules(c->store, person, zone, read_level_cb, rl);
 	if (r < 0)
