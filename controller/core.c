@@ -18,6 +18,7 @@
 
 #include "aeogate/credential.h"
 #include "aeogate/wiegand.h"
+#include "area.h"
 #include "audit.h"
 #include "bus.h"
 #include "calendar.h"
@@ -1044,6 +1045,39 @@ static int decision_commit(struct core *c, struct event *e)
 	return decision_commit_n(c, &e, 1) == 0 ? 0 : emit_try(c, e);
 }
 
+/* ---- where everyone is: anti-passback, occupancy ---- */
+
+static bool reader_out(const struct reader_config *rc)
+{
+	return !strcmp(rc->direction, "out");
+}
+
+/*
+ * A grant moves its person: the location rows go into the decision's
+ * transaction (so they commit with the access event or not at all), and a
+ * soft anti-passback violation fills *violation, to commit right after
+ * the access event. Returns 1 with a violation, 0 without, negative errno
+ * when the rows could not be written (the caller rolls back).
+ */
+static int area_on_grant(struct core *c, const struct reader_config *rc, const struct event *access,
+			 struct event *violation)
+{
+	bool out = reader_out(rc), soft = false;
+	int r = area_grant(c->store, access->zone, access->door, out, access->person, access->ts_ms,
+			   &soft);
+
+	if (r < 0)
+		return r;
+	if (!soft)
+		return 0;
+	*violation = *access;
+	violation->kind = "apb.violation";
+	violation->reason = NULL;
+	violation->detail = out ? "{\"apb\":\"soft\",\"direction\":\"out\"}"
+				: "{\"apb\":\"soft\",\"direction\":\"in\"}";
+	return 1;
+}
+
 /* ---- card + PIN ---- */
 
 uint64_t core_keys_dropped(struct core *c, unsigned reader)
@@ -1142,8 +1176,8 @@ static void pin_decide(struct core *c, const struct pin_attempt *a, enum reason 
 	const struct door_config *dc = &c->cfg->doors[rc->door_index];
 	bool duress = check && *check == PIN_CHECK_DURESS;
 	bool txn = decision_begin(c), granted;
-	struct event access = {0}, alarm = {0};
-	struct event *ev[2] = {&access, &alarm};
+	struct event access = {0}, alarm = {0}, violation = {0};
+	struct event *ev[3] = {&access, &alarm, &violation};
 	size_t n = duress ? 2 : 1;
 	unsigned wrong = 0;
 	char *detail;
@@ -1179,9 +1213,25 @@ static void pin_decide(struct core *c, const struct pin_attempt *a, enum reason 
 	alarm.detail = NULL;
 
 	c->holding = true;
+	if (txn && granted) {
+		int moved = area_on_grant(c, rc, &access, &violation);
+
+		if (moved < 0) {
+			/* The rows could not be written: the event goes the way of every other. */
+			(void)store_rollback(c->store);
+			txn = false;
+		} else if (moved) {
+			ev[n++] = &violation;
+		}
+	}
 	if (!txn || decision_commit_n(c, ev, n) < 0) {
 		for (size_t i = 0; i < n; i++) {
-			int error = emit_try(c, ev[i]);
+			int error;
+
+			/* A violation belongs to a grant: none once the grant could not be kept. */
+			if (ev[i] == &violation && !granted)
+				continue;
+			error = emit_try(c, ev[i]);
 
 			if (error >= 0)
 				continue;
@@ -1446,11 +1496,14 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	struct read_levels levels;
 	struct schedule_moment moment;
 	struct policy_facts facts = {.now_ms = clock_wall(c)};
-	struct event e = {0};
+	struct area_facts area;
+	struct event e = {0}, violation = {0};
+	struct event *ev[2] = {&e, &violation};
+	size_t n = 1;
 	struct pin_row pin;
 	char *detail;
 	enum reason reason;
-	bool txn, wait = false;
+	bool txn, wait = false, together = false;
 	int error;
 
 	if (r->kind == HAL_READ_KEY) {
@@ -1494,6 +1547,9 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 		reason = load_levels(c, dc->zone, cred.person, &levels, &moment, &facts);
 		if (reason == REASON_NONE)
 			reason = load_vetting(c->store, dc->zone, cred.person, &facts);
+		if (reason == REASON_NONE)
+			reason = area_load(c->store, dc->zone, reader_out(rc), cred.person, &area);
+		facts.area = &area;
 		facts.door_mode = c->modes[rc->door_index].effective;
 		if (reason == REASON_NONE)
 			reason = policy_decide(&facts);
@@ -1538,8 +1594,24 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	 * The event is committed (or queued, if storage fails) before the lock
 	 * moves; subscribers (alarms, checkpoints, followers) hear of it after.
 	 */
+	e.ts_ms = facts.now_ms;
 	c->holding = true;
-	error = txn ? decision_commit(c, &e) : emit_try(c, &e);
+	if (txn && dec.granted) {
+		int moved = area_on_grant(c, rc, &e, &violation);
+
+		if (moved < 0) {
+			/* The rows could not be written: the event goes the way of every other. */
+			(void)store_rollback(c->store);
+			txn = false;
+		}
+		n += moved > 0;
+	}
+	if (txn && n > 1) {
+		together = decision_commit_n(c, ev, n) == 0;
+		error = together ? 0 : emit_try(c, &e);
+	} else {
+		error = txn ? decision_commit(c, &e) : emit_try(c, &e);
+	}
 	if (error < 0) {
 		/* No grant that cannot be recorded, unless the site chose otherwise. */
 		if (dec.granted && !c->cfg->storage_failure_grant) {
@@ -1550,6 +1622,9 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 		}
 		emit_failed(c, &e, error);
 	}
+	/* The violation's own event: stored with the grant, or after it the ordinary way. */
+	if (n > 1 && !together && dec.granted)
+		core_emit(c, &violation);
 	free(detail);
 	dec.seq = e.seq;
 	if (dec.granted) {
