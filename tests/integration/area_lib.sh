@@ -1,42 +1,15 @@
 # Shared by the area-rule tests (issue 14): a site whose cage has an in and
 # an out reader, and people with badges. Source after lib.sh.
 
-# The sim config with exit readers, written to $T/area.ini.
+# The sim config (lib.sh) with an exit reader on each door, written to $T/area.ini.
 write_area_config() {
-	cat >"$T/area.ini" <<INI
-[controller]
-site_name = Area rules test site
-timezone = UTC
-
-[door dock-1]
-zone = dock
-lock = sim
-contact = sim
-rex = sim
-
-[door cage-1]
-zone = bonded-cage
-lock = sim
-lock_type = maglock
-contact = sim
-rex = sim
-
-[reader dock-1-in]
-type = sim
-door = dock-1
-direction = in
-formats = all
+	write_sim_config
+	cat "$T/sim.ini" - >"$T/area.ini" <<INI
 
 [reader dock-1-out]
 type = sim
 door = dock-1
 direction = out
-formats = all
-
-[reader cage-1-in]
-type = sim
-door = cage-1
-direction = in
 formats = all
 
 [reader cage-1-out]
