@@ -122,6 +122,28 @@ granted cage-1-in 1003
 denied cage-1-in 1003 antipassback
 pass "timed: a second entry within the window is denied (also after a restart), granted after it"
 
+# Card + PIN: the person moves (and a soft violation is recorded) when the PIN grants, not at the badge.
+expect_exit 0 ctl zone set bonded-cage --apb soft
+expect_exit 0 ctl apb forgive E1001
+expect_exit 0 ctl person pin E1001 <<<"4826"
+expect_exit 0 ctl door mode cage-1 card_and_pin
+before=$(last_seq)
+expect_exit 3 ctl sim present cage-1-out --bits "$(h10301_bits 12 1001)"
+[ "$(ctl apb status E1001 --json | grep -c 'bonded-cage' || true)" -eq 0 ] || fail "moved before the PIN"
+expect_exit 0 ctl sim keys cage-1-out "4826#"
+wait_event "$before" apb.violation 30
+expect_field "$EV" person E1001
+granted_at=$(last_seq)
+expect_exit 3 ctl sim present cage-1-in --bits "$(h10301_bits 12 1001)"
+expect_exit 0 ctl sim keys cage-1-in "4826#"
+wait_event "$granted_at" access.granted 30
+expect_contains "$(ctl muster bonded-cage)" "E1001"
+v=$(events_after "$before" | grep -cE "$(kind_re apb.violation)" || true)
+[ "$v" -eq 1 ] || fail "card + PIN: expected 1 apb.violation, got $v: $(events_after "$before")"
+expect_exit 0 ctl door mode cage-1 --clear
+expect_exit 0 ctl zone set bonded-cage --apb timed:10
+pass "card + PIN: the PIN's grant moves the person and records a soft violation with it"
+
 # Bad input changes nothing.
 before=$(last_seq)
 expect_exit 1 ctl zone set bonded-cage --apb sometimes
@@ -146,8 +168,8 @@ python3 - "$T/apb.jsonl" <<'PY' || fail "report apb: $(cat "$T/apb.jsonl")"
 import json, sys
 kinds = [json.loads(l).get("kind") for l in open(sys.argv[1]) if l.strip()]
 kinds = [k for k in kinds if k]
-assert kinds.count("apb.violation") == 3, kinds
-assert kinds.count("apb.forgiven") == 2, kinds
+assert kinds.count("apb.violation") == 4, kinds
+assert kinds.count("apb.forgiven") == 3, kinds
 assert set(kinds) == {"apb.violation", "apb.forgiven"}, kinds
 PY
 pass "report apb: the soft violations and the forgives, signed and verified"
