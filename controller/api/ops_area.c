@@ -62,10 +62,10 @@ int ops_area_zone_parse(struct ctl_request *req, const char *zone, struct ops_ar
 		const char *text = json_string_value(max);
 		int64_t n = -2;
 
-		/* N or none, as a number or as the text the command line sends. */
+		/* N or none (null), as a number or as the text the command line sends. */
 		if (json_is_integer(max)) {
 			n = json_integer_value(max);
-		} else if (text && !strcmp(text, "none")) {
+		} else if (json_is_null(max) || (text && !strcmp(text, "none"))) {
 			n = -1;
 		} else if (text && text[0] >= '0' && text[0] <= '9' && strlen(text) <= 6) {
 			char *end;
