@@ -18,6 +18,7 @@
 
 #include "aeogate/credential.h"
 #include "aeogate/wiegand.h"
+#include "area.h"
 #include "audit.h"
 #include "bus.h"
 #include "calendar.h"
@@ -604,6 +605,10 @@ static void hook_emit(void *userdata, unsigned door, const char *kind)
 	core_emit(c, &e);
 }
 
+/* One event in its own transaction (below, with the decision's). */
+static bool event_txn_begin(struct core *c, bool deferred);
+static int decision_commit(struct core *c, struct event *e);
+
 /* ---- door modes ---- */
 
 enum policy_door_mode core_door_mode(struct core *c, unsigned door, int64_t *ret_until_ms)
@@ -633,6 +638,13 @@ static void door_mode_apply(struct core *c, unsigned i, enum policy_door_mode mo
 	rearm_door(c, i);
 }
 
+/* A calendar change whose reload failed: try again before deciding on old intervals. */
+static void calendar_refresh(struct core *c)
+{
+	if (calendar_stale(c->calendar) && c->store)
+		(void)calendar_load(c->calendar, c->store);
+}
+
 /* Whether door i's schedule holds at now; a schedule the calendar cannot vouch for does not. */
 static bool door_schedule_holds(struct core *c, unsigned i, int64_t now)
 {
@@ -643,8 +655,7 @@ static bool door_schedule_holds(struct core *c, unsigned i, int64_t now)
 
 	if (!m->has_schedule)
 		return false;
-	if (calendar_stale(c->calendar) && c->store)
-		(void)calendar_load(c->calendar, c->store);
+	calendar_refresh(c);
 	if (calendar_find(c->calendar, m->schedule, &iv, &n) < 0 ||
 	    calendar_moment(c->calendar, now, &at) < 0)
 		return false;
@@ -705,25 +716,22 @@ static void door_mode_record(struct core *c, unsigned i, enum door_mode_cause ca
 	char detail[96];
 	struct event e = {
 	    .kind = "door.mode", .door = dc->name, .zone = dc->zone, .detail = detail};
-	bool stored = false;
+	bool txn;
+	int error;
 
 	snprintf(detail, sizeof(detail), "{\"cause\":\"%s\",\"mode\":\"%s\",\"was\":\"%s\"}",
 		 door_mode_cause_to_string(cause), door_mode_to_string(mode),
 		 door_mode_to_string(was));
 	e.ts_ms = clock_wall(c);
 	c->holding = true;
-	if (c->store && !c->queue_len && store_begin(c->store) == 0) {
-		stored = (!clear_row || store_door_mode_clear(c->store, dc->name) == 0) &&
-			 append(c, &e) == 0 && store_commit(c->store) == 0;
-		if (stored) {
-			publish(c, &e);
-		} else {
-			store_rollback(c->store);
-			core_chain_reload(c);
-		}
+	txn = event_txn_begin(c, false);
+	if (txn && clear_row && store_door_mode_clear(c->store, dc->name) < 0) {
+		(void)store_rollback(c->store);
+		txn = false;
 	}
-	if (!stored)
-		core_emit(c, &e);
+	error = txn ? decision_commit(c, &e) : emit_try(c, &e);
+	if (error < 0)
+		emit_failed(c, &e, error);
 	door_mode_apply(c, i, mode);
 	held_release(c);
 }
@@ -983,11 +991,19 @@ static enum reason load_vetting(struct store *s, const char *zone, const char *p
  * A decision's lookups and its event share one transaction, so SQLite's
  * locks are taken once per read rather than once per statement (issue
  * 12). Only while nothing is queued: a queued event goes first, by
- * emit_try.
+ * emit_try. A change that is not a decision (a door's mode) takes its
+ * write lock at once (not deferred).
  */
+static bool event_txn_begin(struct core *c, bool deferred)
+{
+	if (!c->store || c->queue_len)
+		return false;
+	return (deferred ? store_begin_deferred(c->store) : store_begin(c->store)) == 0;
+}
+
 static bool decision_begin(struct core *c)
 {
-	return c->store && !c->queue_len && store_begin_deferred(c->store) == 0;
+	return event_txn_begin(c, true);
 }
 
 /*
@@ -1019,10 +1035,47 @@ static int decision_commit_n(struct core *c, struct event *const *ev, size_t n)
 	return -EAGAIN;
 }
 
-/* One event in the decision's transaction: 0 when stored. */
+/*
+ * Commits one event in the transaction opened for it (with whatever rows
+ * go with it), else hands it the ordinary way: 0 when stored, negative
+ * errno when not (the caller then queues it, emit_failed).
+ */
 static int decision_commit(struct core *c, struct event *e)
 {
 	return decision_commit_n(c, &e, 1) == 0 ? 0 : emit_try(c, e);
+}
+
+/* ---- where everyone is: anti-passback, occupancy ---- */
+
+static bool reader_out(const struct reader_config *rc)
+{
+	return !strcmp(rc->direction, "out");
+}
+
+/*
+ * A grant moves its person: the location rows go into the decision's
+ * transaction (so they commit with the access event or not at all), and a
+ * soft anti-passback violation fills *violation, to commit right after
+ * the access event. Returns 1 with a violation, 0 without, negative errno
+ * when the rows could not be written (the caller rolls back).
+ */
+static int area_on_grant(struct core *c, const struct reader_config *rc, const struct event *access,
+			 struct event *violation)
+{
+	bool out = reader_out(rc), soft = false;
+	int r = area_grant(c->store, access->zone, access->door, out, access->person, access->ts_ms,
+			   &soft);
+
+	if (r < 0)
+		return r;
+	if (!soft)
+		return 0;
+	*violation = *access;
+	violation->kind = "apb.violation";
+	violation->reason = NULL;
+	violation->detail = out ? "{\"apb\":\"soft\",\"direction\":\"out\"}"
+				: "{\"apb\":\"soft\",\"direction\":\"in\"}";
+	return 1;
 }
 
 /* ---- card + PIN ---- */
@@ -1123,8 +1176,8 @@ static void pin_decide(struct core *c, const struct pin_attempt *a, enum reason 
 	const struct door_config *dc = &c->cfg->doors[rc->door_index];
 	bool duress = check && *check == PIN_CHECK_DURESS;
 	bool txn = decision_begin(c), granted;
-	struct event access = {0}, alarm = {0};
-	struct event *ev[2] = {&access, &alarm};
+	struct event access = {0}, alarm = {0}, violation = {0};
+	struct event *ev[3] = {&access, &alarm, &violation};
 	size_t n = duress ? 2 : 1;
 	unsigned wrong = 0;
 	char *detail;
@@ -1160,9 +1213,25 @@ static void pin_decide(struct core *c, const struct pin_attempt *a, enum reason 
 	alarm.detail = NULL;
 
 	c->holding = true;
+	if (txn && granted) {
+		int moved = area_on_grant(c, rc, &access, &violation);
+
+		if (moved < 0) {
+			/* The rows could not be written: the event goes the way of every other. */
+			(void)store_rollback(c->store);
+			txn = false;
+		} else if (moved) {
+			ev[n++] = &violation;
+		}
+	}
 	if (!txn || decision_commit_n(c, ev, n) < 0) {
 		for (size_t i = 0; i < n; i++) {
-			int error = emit_try(c, ev[i]);
+			int error;
+
+			/* A violation belongs to a grant: none once the grant could not be kept. */
+			if (ev[i] == &violation && !granted)
+				continue;
+			error = emit_try(c, ev[i]);
 
 			if (error >= 0)
 				continue;
@@ -1400,9 +1469,7 @@ static enum reason load_levels(struct core *c, const char *zone, const char *per
 {
 	int r;
 
-	/* A change whose reload failed: try again before deciding on old intervals. */
-	if (calendar_stale(c->calendar))
-		(void)calendar_load(c->calendar, c->store);
+	calendar_refresh(c);
 	rl->calendar = c->calendar;
 	r = store_person_zone_schedules(c->store, person, zone, read_level_cb, rl);
 	if (r < 0)
@@ -1429,11 +1496,14 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	struct read_levels levels;
 	struct schedule_moment moment;
 	struct policy_facts facts = {.now_ms = clock_wall(c)};
-	struct event e = {0};
+	struct area_facts area;
+	struct event e = {0}, violation = {0};
+	struct event *ev[2] = {&e, &violation};
+	size_t n = 1;
 	struct pin_row pin;
 	char *detail;
 	enum reason reason;
-	bool txn, wait = false;
+	bool txn, wait = false, together = false;
 	int error;
 
 	if (r->kind == HAL_READ_KEY) {
@@ -1477,6 +1547,9 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 		reason = load_levels(c, dc->zone, cred.person, &levels, &moment, &facts);
 		if (reason == REASON_NONE)
 			reason = load_vetting(c->store, dc->zone, cred.person, &facts);
+		if (reason == REASON_NONE)
+			reason = area_load(c->store, dc->zone, reader_out(rc), cred.person, &area);
+		facts.area = &area;
 		facts.door_mode = c->modes[rc->door_index].effective;
 		if (reason == REASON_NONE)
 			reason = policy_decide(&facts);
@@ -1521,8 +1594,24 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	 * The event is committed (or queued, if storage fails) before the lock
 	 * moves; subscribers (alarms, checkpoints, followers) hear of it after.
 	 */
+	e.ts_ms = facts.now_ms;
 	c->holding = true;
-	error = txn ? decision_commit(c, &e) : emit_try(c, &e);
+	if (txn && dec.granted) {
+		int moved = area_on_grant(c, rc, &e, &violation);
+
+		if (moved < 0) {
+			/* The rows could not be written: the event goes the way of every other. */
+			(void)store_rollback(c->store);
+			txn = false;
+		}
+		n += moved > 0;
+	}
+	if (txn && n > 1) {
+		together = decision_commit_n(c, ev, n) == 0;
+		error = together ? 0 : emit_try(c, &e);
+	} else {
+		error = txn ? decision_commit(c, &e) : emit_try(c, &e);
+	}
 	if (error < 0) {
 		/* No grant that cannot be recorded, unless the site chose otherwise. */
 		if (dec.granted && !c->cfg->storage_failure_grant) {
@@ -1533,6 +1622,9 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 		}
 		emit_failed(c, &e, error);
 	}
+	/* The violation's own event: stored with the grant, or after it the ordinary way. */
+	if (n > 1 && !together && dec.granted)
+		core_emit(c, &violation);
 	free(detail);
 	dec.seq = e.seq;
 	if (dec.granted) {

@@ -1,6 +1,7 @@
 // The dashboard: sign-in, live feed, alarms, door board (door modes and
-// schedules, remote unlock), persons (PINs) and badges, levels, zones,
-// schedules and holidays, reports, simulator, users. What a role may not do is not shown;
+// schedules, remote unlock), muster (who is inside), persons (PINs) and
+// badges, levels, zones, schedules and holidays, reports, simulator, users.
+// What a role may not do is not shown;
 // the controller refuses it anyway.
 import { get, post, setCsrf, ApiError } from './api.js';
 import { EventStream } from './stream.js';
@@ -178,6 +179,8 @@ function onEvent(ev, live) {
     if (/^schedule\./.test(ev.kind) && canManage()) scheduleRefresh(); // the door schedule controls' choices
     pinOnEvent(ev);
     if (/^(level|zone|schedule|holiday)\./.test(ev.kind) && !$('#tab-levels').hidden) scheduleLevelsReload();
+    if (/^(access\.granted|apb\.|zone\.)/.test(ev.kind) && !$('#tab-levels').hidden) scheduleLevelsReload();
+    if (/^(access\.granted|apb\.forgiven)$/.test(ev.kind) && !$('#tab-muster').hidden) scheduleMusterReload();
   }
 }
 
@@ -1145,6 +1148,52 @@ $('#level-add').addEventListener('submit', async (ev) => {
 });
 
 // zone set ZONE --vetting required|none (zone.set).
+// A zone's anti-passback mode, its soft violations, and (managers) the control that sets it.
+function apbCell(z, write) {
+  const apb = z.apb || 'off';
+  const violations = z.apb_violations || 0;
+  const cell = el('td', { class: 'apb', 'data-apb': apb },
+    el('span', { class: 'current', text: apb }),
+    violations ? el('span', { class: 'violations', text: ` (${violations} soft violation${violations === 1 ? '' : 's'})` }) : null);
+  if (!write) return cell;
+  const mode = apb.startsWith('timed:') ? 'timed' : apb;
+  const pick = el('select', { 'aria-label': `anti-passback for zone ${z.name}`, class: 'set-apb', 'data-keep': `zone/${z.name}/apb` },
+    ...['off', 'soft', 'hard', 'timed'].map((v) => el('option', { value: v, text: v, selected: v === mode })));
+  const minutes = el('input', {
+    type: 'number', min: '1', max: '10080', class: 'apb-minutes', 'aria-label': `timed anti-passback minutes for zone ${z.name}`,
+    'data-keep': `zone/${z.name}/apb-minutes`, placeholder: 'min', value: mode === 'timed' ? apb.slice(6) : '',
+  });
+  cell.append(el('span', { class: 'inline-control' }, pick, minutes, el('button', {
+    type: 'button', text: 'Set', 'data-action': 'set-apb', title: `set the anti-passback of zone ${z.name}`,
+    onclick: async () => {
+      const value = pick.value === 'timed' ? `timed:${minutes.value}` : pick.value;
+      if (await tabAction($('#zones-error'), '/api/zones/set', { zone: z.name, apb: value })) { forget(pick); forget(minutes); }
+    },
+  })));
+  return cell;
+}
+
+// People inside now / the limit, and (managers) the control that sets the limit (empty: none).
+function occupancyCell(z, write) {
+  const max = z.max_occupancy === null || z.max_occupancy === undefined ? null : z.max_occupancy;
+  const full = max !== null && (z.occupancy || 0) >= max;
+  const cell = el('td', { class: 'occupancy', 'data-full': full ? '1' : null },
+    el('span', { class: 'current', text: `${z.occupancy || 0} / ${max === null ? 'no limit' : max}` }));
+  if (!write) return cell;
+  const input = el('input', {
+    type: 'number', min: '0', max: '100000', class: 'set-max-occupancy', 'aria-label': `maximum occupancy of zone ${z.name}`,
+    'data-keep': `zone/${z.name}/max`, placeholder: 'none', value: max === null ? '' : String(max),
+  });
+  cell.append(el('span', { class: 'inline-control' }, input, el('button', {
+    type: 'button', text: 'Set', 'data-action': 'set-max-occupancy', title: `set the maximum occupancy of zone ${z.name}`,
+    onclick: async () => {
+      const value = input.value.trim() === '' ? 'none' : input.value.trim();
+      if (await tabAction($('#zones-error'), '/api/zones/set', { zone: z.name, max_occupancy: value })) forget(input);
+    },
+  })));
+  return cell;
+}
+
 function renderZones() {
   const write = canManage();
   redrawKeeping($('#zones'), () => $('#zones').replaceChildren(...state.zones.map((z) => {
@@ -1160,9 +1209,53 @@ function renderZones() {
         },
       })));
     }
-    return el('tr', { 'data-zone': z.name }, el('td', { text: z.name }), el('td', { text: (z.doors || []).join(', ') }), cell);
+    return el('tr', { 'data-zone': z.name }, el('td', { text: z.name }), el('td', { text: (z.doors || []).join(', ') }), cell,
+      apbCell(z, write), occupancyCell(z, write));
   })));
 }
+
+// ---------------------------------------------------------------- muster
+
+// The roll call (muster.list): one printable page, a table per zone with
+// who is inside, since when (site time) and by which door; zones with no
+// one say so. Loaded when the tab opens and again after each granted read
+// or apb.forgiven while it is shown.
+async function loadMuster() {
+  try {
+    const [rows, zones] = await Promise.all([get('/api/muster'), get('/api/zones')]);
+    state.zones = zones;
+    renderMuster(rows);
+    $('#muster-error').textContent = '';
+  } catch (e) {
+    handleError(e);
+    $('#muster-error').textContent = e.message;
+  }
+}
+
+let musterTimer = null;
+function scheduleMusterReload() {
+  clearTimeout(musterTimer);
+  musterTimer = setTimeout(loadMuster, 150);
+}
+
+function renderMuster(rows) {
+  const names = state.zones.map((z) => z.name);
+  for (const r of rows) if (!names.includes(r.zone)) names.push(r.zone);
+  $('#muster-at').textContent = formatTime(new Date().toISOString());
+  $('#muster').replaceChildren(...names.map((zone) => {
+    const inside = rows.filter((r) => r.zone === zone);
+    const head = el('h3', { text: `${zone}: ${inside.length} inside` });
+    if (!inside.length) return el('div', { class: 'muster-zone', 'data-zone': zone }, head, el('p', { class: 'hint', text: 'No one inside.' }));
+    return el('div', { class: 'muster-zone', 'data-zone': zone }, head,
+      el('table', { class: 'grid' },
+        el('thead', {}, el('tr', {}, ...['Person', 'Name', 'Since', 'Door', 'Present'].map((h) => el('th', { text: h })))),
+        el('tbody', {}, ...inside.map((r) => el('tr', { 'data-person': r.person },
+          el('td', { text: r.person }), el('td', { text: r.name || '' }), el('td', { text: formatTime(r.since) }),
+          el('td', { text: r.door }), el('td', { class: 'tick' }))))));
+  }));
+}
+
+$('#muster-print').addEventListener('click', () => window.print());
 
 // schedule add NAME --interval SPEC..., schedule set NAME --add-interval /
 // --remove-interval SPEC, schedule remove NAME (refused while in use: the
@@ -1449,7 +1542,9 @@ async function loadUsers() {
 function selectTab(name) {
   for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('active', b.dataset.tab === name);
   for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== `tab-${name}`;
+  document.body.dataset.tab = name;
   if (name === 'levels') loadLevels();
+  if (name === 'muster') loadMuster();
   if (name === 'users') loadUsers();
   if (name === 'people') loadPeople();
   if (name === 'reports') { loadReports(); loadLevels(); }

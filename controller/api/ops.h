@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "apb.h"
 #include "args.h"
 #include "core.h"
 #include "ctlsock.h"
@@ -22,6 +23,7 @@ extern const struct ctl_op ops_events[];  /* events.*, system.status */
 extern const struct ctl_op ops_schedules[]; /* schedule.*, holiday.* */
 extern const struct ctl_op ops_pins[];	  /* person.pin, person.pin_unlock, sim.keys */
 extern const struct ctl_op ops_import[];  /* person.import_*, person.export */
+extern const struct ctl_op ops_area[];	  /* muster.list, apb.status, apb.forgive */
 
 /*
  * Every table the control socket serves, NULL-terminated: fixed when the
@@ -101,5 +103,21 @@ json_t *ops_level_schedule_json(struct store *s, const char *level);
 
 /* When the controller started, for system.status. */
 void ops_events_set_started(int64_t ms);
+
+/*
+ * A zone's area settings in zone.set and zone.list (ops_area.c): the
+ * change asked for (apb, max_occupancy), parsed before the transaction,
+ * written inside it, shown before/after in the trail.
+ */
+struct ops_area_change {
+	bool apb, max; /* which were given */
+	struct area_rules before, after;
+};
+/* 0 with a change, 1 when neither was given, -1 after failing the request. */
+int ops_area_zone_parse(struct ctl_request *req, const char *zone, struct ops_area_change *ret);
+void ops_area_zone_diff(const struct ops_area_change *ch, json_t *before, json_t *after);
+int ops_area_zone_apply(struct store *s, const char *zone, const struct ops_area_change *ch);
+/* Adds occupancy, max_occupancy, apb and apb_violations to a zone's object; negative errno. */
+int ops_area_zone_fields(struct core *c, const char *zone, json_t *obj);
 
 #endif

@@ -680,8 +680,11 @@ static json_t *zone_json(struct core *c, const char *zone)
 	for (size_t j = 0; j < cfg->n_doors; j++)
 		if (strcmp(cfg->doors[j].zone, zone) == 0)
 			json_array_append_new(doors, json_string(cfg->doors[j].name));
-	return json_pack("{s:s,s:o,s:s}", "name", zone, "doors", doors, "vetting",
-			 v == 1 ? "required" : "none");
+	json_t *o = json_pack("{s:s,s:o,s:s}", "name", zone, "doors", doors, "vetting",
+			      v == 1 ? "required" : "none");
+
+	(void)ops_area_zone_fields(c, zone, o);
+	return o;
 }
 
 static int op_zone_show(struct ctl_request *req, json_t **ret)
@@ -694,17 +697,27 @@ static int op_zone_show(struct ctl_request *req, json_t **ret)
 	return 0;
 }
 
-/* zone.set: how sensitive a zone is (the manager's, not the installer's). */
+/*
+ * zone.set: how sensitive a zone is (the manager's, not the installer's):
+ * vetting, and the area rules (apb, max_occupancy, ops_area.c). Only what
+ * was given changes; the trail shows it before and after.
+ */
 static int op_zone_set(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
 	struct store *s = core_store(c);
-	const char *zone, *vetting;
-	int was, r;
+	const char *zone, *vetting = NULL;
+	struct ops_area_change area;
+	json_t *before, *after;
+	int was, r = 0, ra;
 
-	if (find_zone(req, &zone) < 0 || ctl_arg_string(req, "vetting", true, 16, &vetting) < 0)
+	if (find_zone(req, &zone) < 0 || ctl_arg_string(req, "vetting", false, 16, &vetting) < 0 ||
+	    (ra = ops_area_zone_parse(req, zone, &area)) < 0)
 		return -1;
-	if (strcmp(vetting, "required") && strcmp(vetting, "none"))
+	if (!vetting && ra == 1)
+		return ctl_fail(req, "invalid_argument",
+				"nothing to change: give vetting, apb or max_occupancy");
+	if (vetting && strcmp(vetting, "required") && strcmp(vetting, "none"))
 		return ctl_fail(req, "invalid_argument",
 				"'vetting' must be required or none, not '%s'", vetting);
 	was = store_zone_vetting_get(s, zone);
@@ -712,15 +725,26 @@ static int op_zone_set(struct ctl_request *req, json_t **ret)
 		return ops_store_error(req, was, "zone");
 	if (ops_begin(req, c) < 0)
 		return -1;
-	r = store_zone_vetting_set(s, zone, !strcmp(vetting, "required"));
+	if (vetting)
+		r = store_zone_vetting_set(s, zone, !strcmp(vetting, "required"));
+	if (r >= 0 && ra == 0)
+		r = ops_area_zone_apply(s, zone, &area);
 	if (r < 0) {
 		ops_abort(c);
 		return ops_store_error(req, r, "zone");
 	}
+	before = json_object();
+	after = json_object();
+	if (vetting) {
+		json_object_set_new(before, "vetting", json_string(was == 1 ? "required" : "none"));
+		json_object_set_new(after, "vetting", json_string(vetting));
+	}
+	if (ra == 0)
+		ops_area_zone_diff(&area, before, after);
 	struct event e = {.kind = "zone.updated", .zone = zone};
 	if (ops_commit(req, c, &e,
-		       json_pack("{s:s,s:{s:s},s:{s:s}}", "zone", zone, "before", "vetting",
-				 was == 1 ? "required" : "none", "after", "vetting", vetting)) < 0)
+		       json_pack("{s:s,s:o,s:o}", "zone", zone, "before", before, "after", after)) <
+	    0)
 		return -1;
 	*ret = zone_json(c, zone);
 	return 0;

@@ -60,6 +60,10 @@ int cmd_level_change(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_person_vet(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_zone_show(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_zone_set(struct ctl_ctx *ctx, int argc, char **argv);
+/* cmd_area.c: where everyone is, anti-passback (issue 14). */
+int cmd_muster(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_apb_status(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_apb_forgive(struct ctl_ctx *ctx, int argc, char **argv);
 
 /*
  * cmd_trail.c: sends op with the options ctl_parse collected (o->args) and

@@ -74,7 +74,8 @@ int cmd_level_add(struct ctl_ctx *ctx, int argc, char **argv)
 	}
 
 LIST_PRINTER(print_levels, {"NAME", "name"}, {"ZONES", "zones"}, {"SCHEDULE", "schedule"})
-LIST_PRINTER(print_zones, {"NAME", "name"}, {"DOORS", "doors"}, {"VETTING", "vetting"})
+LIST_PRINTER(print_zones, {"NAME", "name"}, {"DOORS", "doors"}, {"VETTING", "vetting"},
+	     {"APB", "apb"}, {"OCCUPANCY", "occupancy"}, {"MAX", "max_occupancy"})
 LIST_PRINTER(print_doors, {"NAME", "name"}, {"ZONE", "zone"}, {"STATE", "state"}, {"LOCK", "lock"},
 	     {"CONTACT", "contact"}, {"TYPE", "lock_type"}, {"MODE", "mode"}, {"UNTIL", "until"},
 	     {"READERS", "readers"})

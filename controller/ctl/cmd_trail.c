@@ -154,6 +154,10 @@ static void print_zone(const json_t *res)
 	    {"name", "name"},
 	    {"doors", "doors"},
 	    {"vetting", "vetting"},
+	    {"apb", "apb"},
+	    {"occupancy", "occupancy"},
+	    {"max_occupancy", "max_occupancy"},
+	    {"apb_violations", "apb_violations"},
 	};
 
 	print_record(res, rows, ELEMENTSOF(rows));
@@ -167,11 +171,13 @@ int cmd_zone_show(struct ctl_ctx *ctx, int argc, char **argv)
 	return ctl_query_run(ctx, argc, argv, &q);
 }
 
-/* zone set ZONE --vetting required|none */
+/* zone set ZONE [--vetting required|none] [--apb MODE] [--max-occupancy N|none] */
 int cmd_zone_set(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct ctl_opt opts[] = {
 	    {"vetting", CTL_OPT_ARG, .key = "vetting"},
+	    {"apb", CTL_OPT_ARG, .key = "apb"},
+	    {"max-occupancy", CTL_OPT_ARG, .key = "max_occupancy"},
 	    CTL_JSON,
 	    {0},
 	};
@@ -181,6 +187,6 @@ int cmd_zone_set(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one ZONE", &o);
 	if (r >= 0)
 		return r;
-	return send_change(ctx, &o, "nothing to change: --vetting required|none", "zone",
-			   "zone.set", print_zone);
+	return send_change(ctx, &o, "nothing to change: --vetting, --apb or --max-occupancy",
+			   "zone", "zone.set", print_zone);
 }

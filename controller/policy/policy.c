@@ -7,6 +7,7 @@
 static enum reason (*const rules[])(const struct policy_facts *f) = {
     rule_credential_known,    rule_credential_active, rule_person_active, rule_person_validity,
     rule_credential_validity, rule_vetting,	      rule_zone,	  rule_door_mode,
+    rule_antipassback,	      rule_occupancy,
 };
 
 enum reason policy_decide(const struct policy_facts *f)

@@ -39,6 +39,8 @@ struct policy_level {
 	size_t n_intervals;
 };
 
+struct area_facts;
+
 struct policy_facts {
 	const struct credential *credential; /* NULL: not enrolled */
 	const struct person *person;	     /* NULL: missing (a broken row: deny) */
@@ -58,6 +60,8 @@ struct policy_facts {
 	size_t n_levels;
 	const struct schedule_moment *moment;
 	enum policy_door_mode door_mode;
+	/* Anti-passback and occupancy (apb.h): NULL, no area rules apply. */
+	const struct area_facts *area;
 };
 
 /* REASON_NONE grants; anything else is the first rule that denied. */
@@ -76,5 +80,7 @@ enum reason rule_credential_validity(const struct policy_facts *f); /* validity.
 enum reason rule_vetting(const struct policy_facts *f);		    /* vetting.c */
 enum reason rule_zone(const struct policy_facts *f);		    /* levels.c */
 enum reason rule_door_mode(const struct policy_facts *f);	    /* doormode.c */
+enum reason rule_antipassback(const struct policy_facts *f);	    /* apb.c */
+enum reason rule_occupancy(const struct policy_facts *f);	    /* apb.c */
 
 #endif

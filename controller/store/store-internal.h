@@ -147,6 +147,19 @@ enum stmt {
 	ST_PIN_PUT,
 	ST_PIN_CLEAR,
 	ST_PIN_COUNTERS_SET,
+	/* locations.c: area rules, where everyone is, last entries */
+	ST_ZONE_AREA_GET,
+	ST_ZONE_AREA_SET,
+	ST_ZONE_SOFT_VIOLATION,
+	ST_LOCATION_GET,
+	ST_LOCATION_PUT,
+	ST_LOCATION_CLEAR,
+	ST_LOCATION_LIST,
+	ST_ZONE_OCCUPANCY,
+	ST_ZONE_ENTRY_GET,
+	ST_ZONE_ENTRY_PUT,
+	ST_ZONE_ENTRIES_CLEAR,
+	ST_AREA_EVENTS,
 	_ST_MAX,
 };
 
@@ -161,6 +174,7 @@ extern const char *const store_clearance_sql[_ST_MAX];
 extern const char *const store_doors_sql[_ST_MAX];
 extern const char *const store_schedules_sql[_ST_MAX];
 extern const char *const store_pins_sql[_ST_MAX];
+extern const char *const store_locations_sql[_ST_MAX];
 
 /* The SQL of statement id, from whichever family has it (NULL: none). */
 const char *store_statement_sql(int id);

@@ -194,6 +194,63 @@ int store_vetting_report(struct store *s, int64_t at_ms, int64_t after_rank, con
 			 void *userdata);
 
 /*
+ * Area rules and where everyone is (controller/store/locations.c, schema
+ * 14). A zone's rules: apb "off", "soft", "hard" or "timed" (with
+ * apb_minutes), max_occupancy -1 for no limit, and its count of soft
+ * anti-passback violations. A person's location: the zone they are in,
+ * since when, by which door; none (-ENOENT) when in no zone.
+ */
+struct zone_area_row {
+	char apb[8];
+	int64_t apb_minutes;
+	int64_t max_occupancy;
+	int64_t soft_violations;
+};
+/* A zone never set reads as no rules (off, no limit, no violations). */
+int store_zone_area_get(struct store *s, const char *zone, struct zone_area_row *ret);
+int store_zone_area_set(struct store *s, const char *zone, const char *apb, int64_t apb_minutes,
+			int64_t max_occupancy);
+int store_zone_soft_violation(struct store *s, const char *zone); /* the count, plus one */
+
+struct location_row {
+	char person[AEOGATE_ID_MAX + 1];
+	char name[AEOGATE_TEXT_MAX + 1]; /* "" for a person no longer on file */
+	char zone[AEOGATE_ID_MAX + 1];
+	int64_t since_ms;
+	char door[AEOGATE_ID_MAX + 1];
+};
+int store_location_get(struct store *s, const char *person, struct location_row *ret); /* -ENOENT */
+int store_location_put(struct store *s, const char *person, const char *zone, int64_t since_ms,
+		       const char *door);
+int store_location_clear(struct store *s, const char *person); /* none there: 0 */
+/* Everyone in a zone (zone NULL: every zone), or one person (person not NULL), by zone and since.
+ */
+int store_location_list(struct store *s, const char *zone, const char *person,
+			int (*cb)(const struct location_row *r, void *userdata), void *userdata);
+int store_zone_occupancy(struct store *s, const char *zone, int64_t *ret);
+/* The person's last granted entry into zone (timed anti-passback); 0 when none. */
+int store_zone_entry_get(struct store *s, const char *person, const char *zone, int64_t *ret_ms);
+int store_zone_entry_put(struct store *s, const char *person, const char *zone, int64_t at_ms);
+int store_zone_entries_clear(struct store *s, const char *person, const char *zone); /* NULL: all */
+
+/*
+ * The events that move people, ts <= upto_ms, by seq: access.granted with
+ * its detail.direction ("" when it has none) and apb.forgiven. The
+ * event's strings are valid only during the callback.
+ */
+struct area_event {
+	int64_t seq;
+	int64_t ts_ms;
+	const char *kind;
+	const char *door;
+	const char *zone;
+	const char *person;
+	const char *direction;
+};
+int store_area_events(struct store *s, int64_t upto_ms,
+		      int (*cb)(const struct area_event *e, void *userdata), void *userdata);
+
+/*
  * Schedules (controller/store/schedules.c): a name and its intervals
  * (controller/policy/schedule.h), a level's schedule, and holidays (local
  * dates "YYYY-MM-DD" with a name).

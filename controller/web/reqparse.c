@@ -29,6 +29,7 @@ static const struct route routes[] = {
     {M_GET, "/api/readers", "reader.list", 0, NULL},
     {M_GET, "/api/zones", "zone.list", 0, NULL},
     {M_POST, "/api/zones/set", "zone.set", R_BODY, NULL},
+    {M_GET, "/api/muster", "muster.list", 0, NULL},
     {M_GET, "/api/schedules", "schedule.list", 0, NULL},
     {M_POST, "/api/schedules", "schedule.add", R_BODY, NULL},
     {M_POST, "/api/schedules/update", "schedule.update", R_BODY, NULL},

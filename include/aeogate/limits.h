@@ -446,4 +446,10 @@
 #define AEOGATE_PRUNE_KINDS_REPORTED 32
 /* END audit limits */
 
+/*
+ * zone set ZONE --max-occupancy N: the largest N. A zone's count is of
+ * people; a number beyond any site's headcount is a typing mistake.
+ */
+#define AEOGATE_OCCUPANCY_MAX 100000
+
 #endif

@@ -412,7 +412,7 @@ test('table reports (alarms, entitlements, validity, leavers, access points) dow
   const m = await login(stack, 'manager1');
   const reports = (await api(stack, m, 'GET', '/api/reports')).body;
   const tables = reports.filter((r) => r.type === 'table').map((r) => r.name);
-  assert.deepEqual(tables.sort(), ['access-points', 'alarms', 'entitlements', 'leavers', 'validity', 'vetting']);
+  assert.deepEqual(tables.sort(), ['access-points', 'alarms', 'entitlements', 'leavers', 'muster', 'validity', 'vetting']);
   const dir = mkdtempSync(join(tmpdir(), 'aeogate-report-'));
   try {
     for (const body of [{ report: 'alarms', format: 'csv', from: '2020-01-01T00:00:00Z' },

@@ -2,7 +2,8 @@
 // never a downloaded browser): roles, the live feed, alarms and their
 // acknowledgement, enrolment, the badge lifecycle, reports and exports,
 // levels, zone settings, schedules and holidays, door modes and schedules,
-// a person's PIN.
+// a person's PIN, the muster page and a zone's anti-passback and occupancy
+// settings.
 // Screenshots go to BUILD_DIR/e2e-screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,10 +73,10 @@ async function visibleTabs(page) {
 
 test('each role sees only what it may, with no console errors in any tab', async () => {
   const expect = {
-    guard1: ['feed', 'doors'],
-    manager1: ['feed', 'doors', 'people', 'levels', 'reports', 'sim'],
-    auditor1: ['feed', 'doors', 'people', 'levels', 'reports'],
-    admin1: ['feed', 'doors', 'people', 'levels', 'reports', 'sim', 'users'],
+    guard1: ['feed', 'doors', 'muster'],
+    manager1: ['feed', 'doors', 'muster', 'people', 'levels', 'reports', 'sim'],
+    auditor1: ['feed', 'doors', 'muster', 'people', 'levels', 'reports'],
+    admin1: ['feed', 'doors', 'muster', 'people', 'levels', 'reports', 'sim', 'users'],
   };
   // An open alarm, so every role also renders its banner (with or without controls).
   mustCtl(stack, ['sim', 'door', 'cage-1', 'open']);
@@ -996,4 +997,81 @@ test('a manager sets a PIN typed twice (never shown or kept), the board takes it
   assert.deepEqual(unexpected(errors, 400), []);
   await context.close();
   mustCtl(stack, ['door', 'mode', 'dock-1', '--clear']);
+});
+
+test('a guard reads the muster page live and prints it; a manager sets a zone\'s anti-passback and occupancy', async () => {
+  mustCtl(stack, ['level', 'add', 'muster-all', '--zone', 'bonded-cage', '--zone', 'dock']);
+  for (const [id, uid] of [['M9001', '0a9b0001'], ['M9002', '0a9b0002'], ['M9003', '0a9b0003']]) {
+    mustCtl(stack, ['person', 'add', id, '--name', `Muster ${id}`, '--level', 'muster-all']);
+    mustCtl(stack, ['badge', 'issue', id, '--uid', uid]);
+  }
+  mustCtl(stack, ['sim', 'present', 'cage-1-in', '--uid', '0a9b0001']);
+  mustCtl(stack, ['sim', 'present', 'dock-1-in', '--uid', '0a9b0002']);
+
+  const { page, context, errors } = await signIn('guard1');
+  await page.click('#tabs button[data-tab=muster]');
+  const cage = '#muster .muster-zone[data-zone="bonded-cage"]';
+  await page.waitForSelector(`${cage} tr[data-person="M9001"]`, { timeout: 15000 });
+  const row = await page.$$eval(`${cage} tr[data-person="M9001"] td`, (tds) => tds.map((t) => t.textContent));
+  assert.equal(row[0], 'M9001');
+  assert.equal(row[1], 'Muster M9001');
+  assert.equal(row[3], 'cage-1');
+  const since = JSON.parse(mustCtl(stack, ['muster', 'bonded-cage', '--json'])).find((r) => r.person === 'M9001').since;
+  assert.ok(row[2].length > 0 && since.endsWith('Z'), `since shown: ${row[2]}`);
+  await page.waitForSelector('#muster .muster-zone[data-zone="dock"] tr[data-person="M9002"]');
+  assert.equal(await page.$(`${cage} tr[data-person="M9002"]`), null, 'the dock entry is not in the cage');
+
+  // Live: an entry appears and an exit disappears without reloading.
+  mustCtl(stack, ['sim', 'present', 'cage-1-in', '--uid', '0a9b0003']);
+  await page.waitForSelector(`${cage} tr[data-person="M9003"]`, { timeout: 15000 });
+  mustCtl(stack, ['sim', 'present', 'cage-1-out', '--uid', '0a9b0001']);
+  await page.waitForSelector(`${cage} tr[data-person="M9001"]`, { state: 'detached', timeout: 15000 });
+
+  // One printable page: printing hides the header, tabs and controls.
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.isVisible('#tabs'), false, 'tabs hidden in print');
+  assert.equal(await page.isVisible('#muster-print'), false, 'print button hidden in print');
+  assert.equal(await page.isVisible(`${cage} tr[data-person="M9003"]`), true);
+  await page.screenshot({ path: join(SHOTS, 'muster-print.png'), fullPage: true });
+  const pdf = await page.pdf({ format: 'A4' });
+  assert.ok(pdf.length > 1000, 'the muster page prints');
+  await page.emulateMedia({ media: 'screen' });
+  assert.deepEqual(errors, [], 'guard: console errors');
+  await context.close();
+
+  // The manager's zone page: occupancy and anti-passback, set from the page.
+  const m = await signIn('manager1');
+  await m.page.click('#tabs button[data-tab=levels]');
+  const zone = '#zones tr[data-zone="bonded-cage"]';
+  await m.page.waitForSelector(`${zone} td.occupancy`);
+  // Earlier tests may have left people inside: the limit is the count now, so the zone is full.
+  const inside = JSON.parse(mustCtl(stack, ['zone', 'show', 'bonded-cage', '--json'])).occupancy;
+  assert.ok(inside >= 1, 'M9003 is inside');
+  await m.page.fill(`${zone} input.set-max-occupancy`, String(inside));
+  await m.page.click(`${zone} button[data-action="set-max-occupancy"]`);
+  await m.page.waitForSelector(`${zone} td.occupancy[data-full]`, { timeout: 15000 });
+  assert.equal(await m.page.textContent(`${zone} td.occupancy .current`), `${inside} / ${inside}`);
+  let z = JSON.parse(mustCtl(stack, ['zone', 'show', 'bonded-cage', '--json']));
+  assert.equal(z.max_occupancy, inside);
+  assert.equal(stack.ctl(['sim', 'present', 'cage-1-in', '--uid', '0a9b0002']).status, 1, 'full: denied');
+
+  await m.page.selectOption(`${zone} select.set-apb`, 'soft');
+  await m.page.click(`${zone} button[data-action="set-apb"]`);
+  await m.page.waitForSelector(`${zone} td.apb[data-apb="soft"]`, { timeout: 15000 });
+  mustCtl(stack, ['sim', 'present', 'cage-1-out', '--uid', '0a9b0001']); // not inside: a soft violation
+  await m.page.waitForSelector(`${zone} td.apb .violations`, { timeout: 15000 });
+  assert.match(await m.page.textContent(`${zone} td.apb .violations`), /1 soft violation/);
+  await m.page.selectOption(`${zone} select.set-apb`, 'timed');
+  await m.page.fill(`${zone} input.apb-minutes`, '15');
+  await m.page.click(`${zone} button[data-action="set-apb"]`);
+  await m.page.waitForSelector(`${zone} td.apb[data-apb="timed:15"]`, { timeout: 15000 });
+  await m.page.fill(`${zone} input.set-max-occupancy`, '');
+  await m.page.click(`${zone} button[data-action="set-max-occupancy"]`);
+  await m.page.waitForSelector(`${zone} td.occupancy:not([data-full])`, { timeout: 15000 });
+  z = JSON.parse(mustCtl(stack, ['zone', 'show', 'bonded-cage', '--json']));
+  assert.deepEqual([z.apb, z.max_occupancy, z.apb_violations], ['timed:15', null, 1]);
+  await m.page.screenshot({ path: join(SHOTS, 'manager-zone-area.png'), fullPage: true });
+  mustCtl(stack, ['zone', 'set', 'bonded-cage', '--apb', 'off']);
+  assert.deepEqual(m.errors, [], 'manager: console errors');
+  await m.context.close();
 });

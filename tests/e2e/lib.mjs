@@ -45,6 +45,12 @@ formats = all
 type = sim
 door = cage-1
 formats = h10301,h10304,h10302
+
+[reader cage-1-out]
+type = sim
+door = cage-1
+direction = out
+formats = all
 `;
 }
 
