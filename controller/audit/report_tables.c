@@ -443,117 +443,74 @@ static int vetting_page(struct report_run *run)
 }
 
 /*
- * muster: who was inside each zone at --at, rebuilt from the events that
- * move people (access.granted with its direction, apb.forgiven) by the
- * same transitions the controller applies as they happen (policy/apb.c),
- * so the report at the present moment is the muster list. Each page
- * replays and skips the rows earlier pages held (the cursor is their
- * count): the answer at a past moment does not change between pages.
+ * muster: who was inside a zone at --at, rebuilt from the events that move
+ * people (access.granted with its direction, apb.forgiven) by the same
+ * transitions the controller applies as they happen (policy/apb.c), so the
+ * report at the present moment is the muster list. By person, a page of
+ * persons at a time (as the entitlements): each person's events are read
+ * newest first through events_person, back to their last entry, never the
+ * whole log, so a page costs the same on a log of 10 million events.
+ *
+ * An entry puts the person in its zone whatever came before, so the last
+ * entry up to --at decides, unless an exit from that zone or a forgive
+ * (of that zone, or of every zone) came after it: walking back, those are
+ * remembered until the entry is found.
  */
 static const char *const muster_cols[] = {"zone", "person", "name", "since", "door", NULL};
 
-struct muster_entry {
-	char person[AEOGATE_ID_MAX + 1];
-	struct area_location loc;
+struct muster_walk {
+	json_t *cleared;  /* zones an exit or a forgive after the entry would clear */
+	bool cleared_all; /* a forgive of every zone after the entry */
+	bool found;
+	struct area_location loc; /* the entry's */
 };
-
-struct muster_replay {
-	json_t *index; /* person → position in entries */
-	struct muster_entry *entries;
-	size_t n, cap;
-	int err;
-};
-
-static struct area_location *muster_find(struct muster_replay *m, const char *person)
-{
-	json_t *at = json_object_get(m->index, person);
-	struct muster_entry *e;
-
-	if (at)
-		return &m->entries[json_integer_value(at)].loc;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		struct muster_entry *grown = realloc(m->entries, cap * sizeof(*grown));
-
-		if (!grown)
-			return NULL;
-		m->entries = grown;
-		m->cap = cap;
-	}
-	e = &m->entries[m->n];
-	*e = (struct muster_entry){0};
-	snprintf(e->person, sizeof(e->person), "%s", person);
-	if (json_object_set_new(m->index, person, json_integer((json_int_t)m->n)) < 0)
-		return NULL;
-	m->n++;
-	return &e->loc;
-}
 
 static int muster_event_cb(const struct area_event *e, void *userdata)
 {
-	struct muster_replay *m = userdata;
-	struct area_location *loc = muster_find(m, e->person);
+	struct muster_walk *w = userdata;
+	bool forgive = !strcmp(e->kind, "apb.forgiven");
 
-	if (!loc)
-		return -ENOMEM;
-	if (!strcmp(e->kind, "apb.forgiven"))
-		area_forgive(loc, e->zone[0] ? e->zone : NULL);
-	else if (!strcmp(e->direction, "in") || !strcmp(e->direction, "out"))
-		area_move(loc, e->zone, e->door, !strcmp(e->direction, "out"), e->ts_ms);
-	return 0;
+	if (forgive && !e->zone[0]) {
+		w->cleared_all = true;
+		return 0;
+	}
+	if (forgive || !strcmp(e->direction, "out"))
+		return json_object_set_new(w->cleared, e->zone, json_true()) < 0 ? -ENOMEM : 0;
+	if (strcmp(e->direction, "in"))
+		return 0;
+	/* The last entry: the same transition as at the door, then the walk ends. */
+	area_move(&w->loc, e->zone, e->door, false, e->ts_ms);
+	w->found = true;
+	return 1;
 }
 
-/* The muster command's order: by zone, then time of entry, then person. */
-static int muster_cmp(const void *a, const void *b)
+static int muster_person_cb(const struct person *p, void *userdata)
 {
-	const struct muster_entry *x = a, *y = b;
-	int r = strcmp(x->loc.zone, y->loc.zone);
+	struct person_page *pp = userdata;
+	struct report_run *run = pp->run;
+	struct muster_walk w = {.cleared = json_object()};
+	int r;
 
-	if (r)
+	run->seen++;
+	snprintf(run->cursor, sizeof(run->cursor), "%s", p->id);
+	if (!w.cleared)
+		return -ENOMEM;
+	r = store_area_events(core_store(run->core), p->id, run->p.at_ms, muster_event_cb, &w);
+	if (r >= 0 && w.found && !w.cleared_all && !json_object_get(w.cleared, w.loc.zone))
+		r = add_row(run, json_pack("{s:s,s:s,s:s,s:o,s:s}", "zone", w.loc.zone, "person",
+					   p->id, "name", p->name, "since",
+					   time_to_json(w.loc.since_ms), "door", w.loc.door));
+	json_decref(w.cleared);
+	if (r < 0)
 		return r;
-	if (x->loc.since_ms != y->loc.since_ms)
-		return x->loc.since_ms < y->loc.since_ms ? -1 : 1;
-	return strcmp(x->person, y->person);
+	r = run->bytes >= AEOGATE_EXPORT_PAGE_BYTES ? 1 : 0;
+	pp->stopped = r > 0;
+	return r;
 }
 
 static int muster_page(struct report_run *run)
 {
-	struct store *s = core_store(run->core);
-	struct muster_replay m = {.index = json_object()};
-	long long skip = run->cursor[0] ? strtoll(run->cursor, NULL, 10) : 0;
-	size_t i, emitted = 0, inside = 0;
-	int r;
-
-	if (!m.index)
-		return -ENOMEM;
-	r = store_area_events(s, run->p.at_ms, muster_event_cb, &m);
-	json_decref(m.index);
-	if (r < 0) {
-		free(m.entries);
-		return r;
-	}
-	for (i = 0; i < m.n; i++)
-		if (m.entries[i].loc.zone[0])
-			m.entries[inside++] = m.entries[i];
-	if (inside)
-		qsort(m.entries, inside, sizeof(m.entries[0]), muster_cmp);
-	r = 0;
-	for (i = skip > 0 ? (size_t)skip : 0; i < inside && r == 0; i++) {
-		const struct muster_entry *e = &m.entries[i];
-		struct person p = {0};
-
-		(void)store_person_get(s, e->person, &p);
-		r = add_row(run, json_pack("{s:s,s:s,s:o,s:o,s:s}", "zone", e->loc.zone, "person",
-					   e->person, "name", str_or_null(p.name), "since",
-					   time_to_json(e->loc.since_ms), "door", e->loc.door));
-		emitted++;
-	}
-	free(m.entries);
-	if (r < 0)
-		return r;
-	snprintf(run->cursor, sizeof(run->cursor), "%lld", (long long)(skip + (long long)emitted));
-	run->done = i >= inside;
-	return 0;
+	return person_pages(run, muster_person_cb, NULL);
 }
 
 static const struct report_def reports[] = {

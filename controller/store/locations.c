@@ -48,12 +48,13 @@ const char *const store_locations_sql[_ST_MAX] = {
 			  "ON CONFLICT(person, zone) DO UPDATE SET at_ms = excluded.at_ms",
     [ST_ZONE_ENTRIES_CLEAR] =
 	"DELETE FROM zone_entries WHERE person = ?1 AND (?2 IS NULL OR zone = ?2)",
+    /* One person's, newest first, through events_person: never the whole log. */
     [ST_AREA_EVENTS] =
 	"SELECT seq, ts_ms, kind, coalesce(door, ''), coalesce(zone, ''), coalesce(person, ''), "
 	"CASE WHEN json_valid(detail) THEN coalesce(json_extract(detail, '$.direction'), '') "
 	"ELSE '' END FROM events "
-	"WHERE ts_ms <= ?1 AND kind IN ('access.granted', 'apb.forgiven') AND person IS NOT NULL "
-	"ORDER BY seq",
+	"WHERE person = ?1 AND ts_ms <= ?2 AND kind IN ('access.granted', 'apb.forgiven') "
+	"ORDER BY seq DESC",
 };
 
 int store_zone_area_get(struct store *s, const char *zone, struct zone_area_row *ret)
@@ -142,12 +143,12 @@ int store_zone_entries_clear(struct store *s, const char *person, const char *zo
 	return stmt_run(s, ST_ZONE_ENTRIES_CLEAR, "tt", person, zone);
 }
 
-int store_area_events(struct store *s, int64_t upto_ms,
+int store_area_events(struct store *s, const char *person, int64_t upto_ms,
 		      int (*cb)(const struct area_event *e, void *userdata), void *userdata)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct area_event row;
-	int r = stmt_prepare(s, ST_AREA_EVENTS, &st, "i", upto_ms);
+	int r = stmt_prepare(s, ST_AREA_EVENTS, &st, "ti", person, upto_ms);
 
 	if (r < 0)
 		return r;

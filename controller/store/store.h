@@ -234,9 +234,10 @@ int store_zone_entry_put(struct store *s, const char *person, const char *zone, 
 int store_zone_entries_clear(struct store *s, const char *person, const char *zone); /* NULL: all */
 
 /*
- * The events that move people, ts <= upto_ms, by seq: access.granted with
- * its detail.direction ("" when it has none) and apb.forgiven. The
- * event's strings are valid only during the callback.
+ * The events that move one person, ts <= upto_ms, newest first (a
+ * callback's non-zero return stops the walk): access.granted with its
+ * detail.direction ("" when it has none) and apb.forgiven. The event's
+ * strings are valid only during the callback.
  */
 struct area_event {
 	int64_t seq;
@@ -247,7 +248,7 @@ struct area_event {
 	const char *person;
 	const char *direction;
 };
-int store_area_events(struct store *s, int64_t upto_ms,
+int store_area_events(struct store *s, const char *person, int64_t upto_ms,
 		      int (*cb)(const struct area_event *e, void *userdata), void *userdata);
 
 /*
