@@ -131,8 +131,7 @@ static void trim_session(const unsigned char owner[crypto_generichash_BYTES], un
 	}
 }
 
-/* An anonymous file in TMPDIR (or /tmp): nothing to clean up if we die. */
-static int tmpfile_open(void)
+int web_tmpfile(const char *what)
 {
 	const char *dir = getenv("TMPDIR");
 	char path[4096];
@@ -146,7 +145,8 @@ static int tmpfile_open(void)
 	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
 		return -errno;
 	/* A file system without O_TMPFILE: a named file, unlinked at once. */
-	if (snprintf(path, sizeof(path), "%s/aeogate-web-export-XXXXXX", dir) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/aeogate-web-%s-XXXXXX", dir, what) >=
+	    (int)sizeof(path))
 		return -ENAMETOOLONG;
 	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0)
@@ -300,7 +300,7 @@ ready:
 		wexport_free(x);
 		return -EBUSY;
 	}
-	fd = tmpfile_open();
+	fd = web_tmpfile("export");
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create a temporary file: %s", strerror(-fd));
 		wexport_free(x);

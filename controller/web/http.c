@@ -392,6 +392,30 @@ static void ctl_data(void *owner, const char *data, size_t n)
 }
 
 /* Streams a held export's file or manifest as an attachment, to its own session only. */
+/* Answers 200 with the file fd (taken over) as an attachment called name. */
+static int respond_file(struct pss *p, int fd, off_t size, const char *type, const char *name)
+{
+	free(p->resp);
+	p->resp = malloc(LWS_PRE + CHUNK);
+	if (!p->resp) {
+		close(fd);
+		return respond_error(p, 500, "internal", "out of memory");
+	}
+	p->file_fd = fd;
+	p->file_open = true;
+	p->ctype = type;
+	snprintf(p->disposition, sizeof(p->disposition), "attachment; filename=\"%s\"", name);
+	web_rq_answered(&p->rq);
+	p->resp_len = (size_t)size;
+	p->resp_off = 0;
+	p->status = 200;
+	p->responding = true;
+	p->headers_sent = false;
+	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
+	lws_callback_on_writable(p->wsi);
+	return 0;
+}
+
 static int download(struct pss *p)
 {
 	const struct wexport *x;
@@ -418,25 +442,7 @@ static int download(struct pss *p)
 	fd = wexport_open_file(x, &size, &name, &type);
 	if (fd < 0)
 		return respond_error(p, 500, "internal", "cannot read the export file");
-	free(p->resp);
-	p->resp = malloc(LWS_PRE + CHUNK);
-	if (!p->resp) {
-		close(fd);
-		return respond_error(p, 500, "internal", "out of memory");
-	}
-	p->file_fd = fd;
-	p->file_open = true;
-	p->ctype = type;
-	snprintf(p->disposition, sizeof(p->disposition), "attachment; filename=\"%s\"", name);
-	web_rq_answered(&p->rq);
-	p->resp_len = (size_t)size;
-	p->resp_off = 0;
-	p->status = 200;
-	p->responding = true;
-	p->headers_sent = false;
-	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
-	lws_callback_on_writable(p->wsi);
-	return 0;
+	return respond_file(p, fd, size, type, name);
 }
 
 static int ctl_reply(struct pss *p, json_t *msg)
@@ -638,25 +644,7 @@ static int people_export_step(struct pss *p, json_t *result)
 	p->pexp = NULL;
 	if (fd < 0)
 		return respond_error(p, 500, "internal", "cannot read the people file");
-	free(p->resp);
-	p->resp = malloc(LWS_PRE + CHUNK);
-	if (!p->resp) {
-		close(fd);
-		return respond_error(p, 500, "internal", "out of memory");
-	}
-	p->file_fd = fd;
-	p->file_open = true;
-	p->ctype = "text/csv; charset=utf-8";
-	snprintf(p->disposition, sizeof(p->disposition), "attachment; filename=\"%s\"", name);
-	web_rq_answered(&p->rq);
-	p->resp_len = (size_t)size;
-	p->resp_off = 0;
-	p->status = 200;
-	p->responding = true;
-	p->headers_sent = false;
-	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
-	lws_callback_on_writable(p->wsi);
-	return 0;
+	return respond_file(p, fd, size, "text/csv; charset=utf-8", name);
 }
 
 /*

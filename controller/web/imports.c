@@ -46,29 +46,6 @@ struct wimport {
 
 static unsigned n_imports;
 
-/* An anonymous file in TMPDIR (or /tmp), as exports.c makes them. */
-static int tmpfile_anon(void)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-	int fd;
-
-	if (!dir || !*dir)
-		dir = "/tmp";
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		return fd;
-	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-		return -errno;
-	if (snprintf(path, sizeof(path), "%s/aeogate-web-people-XXXXXX", dir) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	return fd;
-}
-
 /* A JSON string of text that may not be UTF-8 (a header cell quoted in a reason). */
 static json_t *text_json(const char *s)
 {
@@ -125,7 +102,7 @@ int wimport_new(bool dry_run, struct wimport **ret)
 	if (!x)
 		return -ENOMEM;
 	n_imports++;
-	x->fd = tmpfile_anon();
+	x->fd = web_tmpfile("people");
 	if (x->fd < 0) {
 		r = x->fd;
 		wimport_free(x);
@@ -281,7 +258,7 @@ int wpeople_export_new(struct wpeople_export **ret)
 
 	if (!x)
 		return -ENOMEM;
-	x->fd = tmpfile_anon();
+	x->fd = web_tmpfile("people");
 	if (x->fd < 0) {
 		int r = x->fd;
 

@@ -105,6 +105,13 @@ size_t stream_pss_size(void);
 struct wexport;
 
 /*
+ * An anonymous read-write file in TMPDIR (or /tmp), for an export or an
+ * uploaded file: nothing to clean up if the process dies (O_TMPFILE, or a
+ * file named aeogate-web-WHAT-XXXXXX unlinked at once); negative errno.
+ */
+int web_tmpfile(const char *what);
+
+/*
  * Validates the request body ({report? | kinds? person? zone?, from?, to?,
  * format}) and starts an export for the session, dropping the session's
  * oldest held export when it has its share. -EINVAL with err set, -EBUSY
