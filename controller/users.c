@@ -217,32 +217,12 @@ static void pwjob_fill(struct users_pwjob *job, const char *name, unsigned role,
 	job->r = -EINPROGRESS;
 }
 
-int users_add_begin(struct users *u, const char *name, unsigned role, const char *password,
-		    const char *operator_id, struct users_pwjob *job)
-{
-	struct store *s = u->env.store(u->env.userdata);
-	struct user rec;
-	int r;
-
-	if (!s)
-		return -EIO;
-	if (!id_is_valid(name) || !(role & (ROLE_GUARD | ROLE_MANAGER | ROLE_AUDITOR | ROLE_ADMIN)))
-		return -EINVAL;
-	r = users_password_check(password);
-	if (r < 0)
-		return r;
-	/* A taken name is refused before ~50 ms of hashing, not after. */
-	r = store_user_get(s, name, &rec);
-	sodium_memzero(rec.pwhash, sizeof(rec.pwhash));
-	if (r == 0)
-		return -EEXIST;
-	if (r != -ENOENT)
-		return r;
-	pwjob_fill(job, name, role, password, operator_id);
-	return 0;
-}
-
-int users_passwd_begin(struct users *u, const char *name, const char *password,
+/*
+ * The checks both password changes make on the loop, before any hashing:
+ * the name, the password, and whether the user exists (-ENOENT: no; 0: it
+ * does); then job is filled.
+ */
+static int pwjob_begin(struct users *u, const char *name, unsigned role, const char *password,
 		       const char *operator_id, struct users_pwjob *job)
 {
 	struct store *s = u->env.store(u->env.userdata);
@@ -257,11 +237,41 @@ int users_passwd_begin(struct users *u, const char *name, const char *password,
 	if (r < 0)
 		return r;
 	r = store_user_get(s, name, &rec);
-	if (r < 0)
-		return r;
 	sodium_memzero(rec.pwhash, sizeof(rec.pwhash));
-	pwjob_fill(job, name, 0, password, operator_id);
-	return 0;
+	if (r < 0 && r != -ENOENT)
+		return r;
+	pwjob_fill(job, name, role, password, operator_id);
+	return r;
+}
+
+int users_add_begin(struct users *u, const char *name, unsigned role, const char *password,
+		    const char *operator_id, struct users_pwjob *job)
+{
+	int r;
+
+	if (!(role & (ROLE_GUARD | ROLE_MANAGER | ROLE_AUDITOR | ROLE_ADMIN)))
+		return -EINVAL;
+	/* A taken name is refused before ~50 ms of hashing, not after. */
+	r = pwjob_begin(u, name, role, password, operator_id, job);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0) {
+		sodium_memzero(job->password, sizeof(job->password));
+		return -EEXIST;
+	}
+	return r;
+}
+
+int users_passwd_begin(struct users *u, const char *name, const char *password,
+		       const char *operator_id, struct users_pwjob *job)
+{
+	int r = pwjob_begin(u, name, 0, password, operator_id, job);
+
+	if (r == 0)
+		return 0;
+	if (r == -ENOENT)
+		sodium_memzero(job->password, sizeof(job->password));
+	return r;
 }
 
 void users_pwjob_hash(struct users_pwjob *job)
