@@ -211,6 +211,8 @@ static const struct {
     {REASON_PIN_REQUIRED, "pin_required"},
     {REASON_WRONG_PIN, "wrong_pin"},
     {REASON_PIN_LOCKED, "pin_locked"},
+    {REASON_THREAT_LEVEL, "threat_level"},
+    {REASON_INTERLOCK, "interlock"},
 };
 
 static void test_reason_codes_are_stable(void **state)
