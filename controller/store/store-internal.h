@@ -146,6 +146,15 @@ enum stmt {
 	ST_PIN_PUT,
 	ST_PIN_CLEAR,
 	ST_PIN_COUNTERS_SET,
+	/* site.c: lockdown, threat level, responders and clearances */
+	ST_SITE_GET,
+	ST_SITE_SET_LOCKDOWN,
+	ST_SITE_SET_THREAT,
+	ST_LOCKDOWN_ZONES,
+	ST_LOCKDOWN_ZONES_CLEAR,
+	ST_LOCKDOWN_ZONE_ADD,
+	ST_PERSON_SITE_GET,
+	ST_PERSON_SITE_PUT,
 	_ST_MAX,
 };
 
@@ -160,6 +169,7 @@ extern const char *const store_clearance_sql[_ST_MAX];
 extern const char *const store_doors_sql[_ST_MAX];
 extern const char *const store_schedules_sql[_ST_MAX];
 extern const char *const store_pins_sql[_ST_MAX];
+extern const char *const store_site_sql[_ST_MAX];
 
 /* How long a write waits for another connection (aeogatectl, a backup) to let go. */
 #define STORE_BUSY_TIMEOUT_MS 5000
