@@ -8,15 +8,25 @@ static const char *const access_kinds[] = {"access.granted", "access.denied", NU
 static const char *const exception_kinds[] = {
     "access.denied", "door.forced",  "door.held", "alarm.tamper",
     "alarm.duress",  "reader.noise", NULL};
-static const char *const admin_kinds[] = {"person.*",	  "badge.*",
-					  "level.*",	  "door.mode",
-					  "door.updated", "door.remote_unlock",
-					  "schedule.*",	  "holiday.*",
-					  "user.added",	  "user.disabled",
-					  "user.enabled", "user.password_changed",
-					  "config.*",	  "alarm.acknowledged",
-					  "alarm.closed", "review.*",
-					  "audit.*",	  NULL};
+static const char *const admin_kinds[] = {"person.*",
+					  "badge.*",
+					  "level.*",
+					  "door.mode",
+					  "door.updated",
+					  "door.remote_unlock",
+					  "schedule.*",
+					  "holiday.*",
+					  "user.added",
+					  "user.disabled",
+					  "user.enabled",
+					  "user.password_changed",
+					  "config.*",
+					  "alarm.acknowledged",
+					  "alarm.closed",
+					  "review.*",
+					  "audit.*",
+					  "site.*",
+					  NULL};
 static const char *const device_kinds[] = {
     "reader.offline", "reader.online",	       "system.*", "alarm.storage",
     "alarm.tamper",   "alarm.tamper_restored", "clock.*",  NULL};
@@ -34,7 +44,8 @@ const struct report_info reports_catalogue[] = {
     {"validity", "Validity: persons and badges expiring or expired", true, REPORT_TAKES_WITHIN,
      no_kinds},
     {"admin",
-     "Admin trail: persons, badges, levels, schedules, door modes, users, config, alarm handling",
+     "Admin trail: persons, badges, levels, schedules, door modes, users, config, alarm handling, "
+     "lockdowns and threat levels",
      false, 0, admin_kinds},
     {"devices", "Devices: readers offline/online, restarts, storage faults, clock jumps", false, 0,
      device_kinds},
