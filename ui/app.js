@@ -10,6 +10,7 @@ import {
   validFromToUtc, validUntilToUtc, validFromDate, validUntilDate, modeText,
 } from './format.js';
 import { beep } from './sound.js';
+import { LockdownBanner } from './lockdown.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -158,7 +159,10 @@ function scheduleRefresh() {
   }, 150);
 }
 
+const lockdownBanner = new LockdownBanner($('#lockdown'));
+
 function onEvent(ev, live) {
+  if (live) lockdownBanner.onEvent(ev);
   state.events.unshift(ev);
   if (state.events.length > FEED_MAX) state.events.length = FEED_MAX;
   if (isAlarm(ev) && live) {
@@ -172,7 +176,7 @@ function onEvent(ev, live) {
   if (live) {
     if (matchesFilters(ev)) $('#feed').prepend(eventItem(ev));
     while ($('#feed').children.length > 200) $('#feed').lastChild.remove();
-    if (/^(door|reader|access|person|badge)\./.test(ev.kind)) scheduleRefresh();
+    if (/^(door|reader|access|person|badge|site)\./.test(ev.kind)) scheduleRefresh();
     if (/^(level|zone|schedule|holiday)\./.test(ev.kind) && !$('#tab-levels').hidden) scheduleLevelsReload();
   }
 }
@@ -509,6 +513,18 @@ function modeForm(d) {
   return form;
 }
 
+// Lockdown and interlock at a door (door.list's locked_down, interlock,
+// interlock_held_by, rex_waiting), or nothing when neither applies.
+function doorSiteLine(d) {
+  const parts = [];
+  if (d.locked_down) parts.push('LOCKED DOWN');
+  if (d.interlock) {
+    parts.push(d.interlock_held_by ? `interlock ${d.interlock}: held by ${d.interlock_held_by}` : `interlock ${d.interlock}`);
+  }
+  if (d.rex_waiting) parts.push('exit button waiting');
+  return parts.length ? el('p', { class: 'site-state', 'data-locked-down': d.locked_down ? '1' : null, text: parts.join(' · ') }) : null;
+}
+
 function renderDoors() {
   const byName = new Map(state.readers.map((r) => [r.name, r]));
   const respond = can('guard manager admin');
@@ -521,6 +537,7 @@ function renderDoors() {
     el('p', { class: 'state', text: d.state }),
     el('p', { class: `mode mode-${d.mode || 'card'}`, text: `mode ${modeText(d.mode)}${d.until ? ' until ' + formatTime(d.until) : ''}` }),
     el('p', { class: 'detail', text: `lock ${d.lock} · contact ${d.contact} · ${d.lock_type}` }),
+    doorSiteLine(d),
     el('ul', { class: 'readers' }, ...(d.readers || []).map((name) => {
       const r = byName.get(name);
       const online = r ? r.online : false;
@@ -1246,6 +1263,7 @@ async function start(me) {
   state.me = me;
   setCsrf(me.csrf);
   state.status = await get('/api/status');
+  lockdownBanner.fromStatus(state.status);
   setTimeZone(state.status.timezone || 'UTC');
   $('#site').textContent = state.status.site || '';
   $('#site').title = state.status.site || '';

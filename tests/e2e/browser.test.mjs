@@ -743,3 +743,38 @@ test('an auditor sees schedules, holidays, vetting and door modes without the co
   mustCtl(stack, ['door', 'mode', 'cage-1', 'card']);
   mustCtl(stack, ['zone', 'set', 'bonded-cage', '--vetting', 'none']);
 });
+
+test('a lockdown set with aeogatectl shows a red banner to a guard at once, and to a fresh sign-in; release removes it', async () => {
+  const { page, context, errors } = await signIn('guard1');
+  assert.equal(await page.isHidden('#lockdown'), true, 'no banner without a lockdown');
+
+  mustCtl(stack, ['site', 'lockdown', '--comment', 'e2e: intruder at the fence']);
+  await page.waitForSelector('#lockdown:not([hidden])', { timeout: 15000 });
+  const text = await page.textContent('#lockdown');
+  assert.match(text, /LOCKDOWN/);
+  assert.match(text, /whole site/);
+  assert.match(text, /intruder at the fence/);
+  const bg = await page.$eval('#lockdown', (n) => getComputedStyle(n).backgroundColor);
+  assert.equal(bg, 'rgb(176, 0, 32)', 'the banner is red');
+  await page.screenshot({ path: join(SHOTS, 'lockdown-banner.png') });
+
+  // Another role signing in now sees it from status, not from the stream.
+  const other = await signIn('auditor1');
+  await other.page.waitForSelector('#lockdown:not([hidden])', { timeout: 15000 });
+  assert.match(await other.page.textContent('#lockdown'), /whole site/);
+
+  mustCtl(stack, ['site', 'release', '--comment', 'e2e: all clear']);
+  await page.waitForSelector('#lockdown', { state: 'hidden', timeout: 15000 });
+  await other.page.waitForSelector('#lockdown', { state: 'hidden', timeout: 15000 });
+
+  // A zone lockdown names its zone.
+  mustCtl(stack, ['site', 'lockdown', '--zone', 'bonded-cage', '--comment', 'e2e: seal broken']);
+  await page.waitForSelector('#lockdown:not([hidden])', { timeout: 15000 });
+  assert.match(await page.textContent('#lockdown'), /zone bonded-cage/);
+  mustCtl(stack, ['site', 'release', '--zone', 'bonded-cage', '--comment', 'e2e: seal checked']);
+  await page.waitForSelector('#lockdown', { state: 'hidden', timeout: 15000 });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(other.errors, []);
+  await other.context.close();
+  await context.close();
+});
