@@ -130,7 +130,13 @@ function eventItem(ev) {
   if (ev.kind === 'door.mode' && ev.detail) {
     parts.push(`${modeText(ev.detail.was)} → ${modeText(ev.detail.mode)} (${ev.detail.cause})`);
   }
-  if ((ev.kind === 'door.mode' || ev.kind === 'door.remote_unlock') && ev.detail) {
+  if (ev.kind.startsWith('site.') && ev.detail) {
+    const d = ev.detail;
+    if (ev.kind === 'site.threat' && d.before && d.after) parts.push(`level ${d.before.threat_level} → ${d.after.threat_level}`);
+    else if (Array.isArray(d.zones)) parts.push(`zones ${d.zones.join(', ')}`);
+    else parts.push('whole site');
+  }
+  if ((ev.kind === 'door.mode' || ev.kind === 'door.remote_unlock' || ev.kind.startsWith('site.')) && ev.detail) {
     if (ev.detail.operator) parts.push(`by ${ev.detail.operator}`);
     if (ev.detail.comment) parts.push(`“${ev.detail.comment}”`);
   }
