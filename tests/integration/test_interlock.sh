@@ -11,7 +11,10 @@
 source "$(dirname "$0")/lib.sh"
 
 write_sim_config
-sed -i 's/^strike_time = 5s$/strike_time = 20s/' "$T/sim.ini"
+# Strike times long enough that a release cannot run out between two
+# commands on a loaded machine (cage-1 has the default, 5 s).
+sed -i 's/^strike_time = 5s$/strike_time = 20s/; s/^lock_type = maglock$/lock_type = maglock\nstrike_time = 20s/' "$T/sim.ini"
+[ "$(grep -c '^strike_time = 20s$' "$T/sim.ini")" -eq 2 ] || fail "the sim config changed: $(cat "$T/sim.ini")"
 sed -i 's/^zone = dock$/zone = dock\ninterlock = trap/; s/^zone = bonded-cage$/zone = bonded-cage\ninterlock = trap/' "$T/sim.ini"
 [ "$(grep -c '^interlock = trap$' "$T/sim.ini")" -eq 2 ] || fail "the sim config changed: $(cat "$T/sim.ini")"
 
