@@ -56,6 +56,12 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" || fail "event does not match
 [ "$(door_field cage-1 interlock_held_by)" = null ] || fail "held with both doors closed"
 expect_exit 0 ctl door list
 expect_contains "$OUT" "INTERLOCK"
+expect_contains "$OUT" "REX-WAITING"
+# Every row holds its 13 columns at their own widths (a table wider than
+# the printer's bound once overran its arrays and padded a column with
+# hundreds of blanks).
+echo "$OUT" | awk 'NF != 13 || length($0) > 200 { bad = 1 } END { exit bad }' ||
+	fail "door list table is malformed: $OUT"
 pass "door list shows each door's interlock group, none held while both are closed and locked"
 
 # The outer door opens for a badge: the inner one is held.
