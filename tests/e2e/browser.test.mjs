@@ -1,7 +1,7 @@
 // The dashboard in a real browser (Debian's chromium through playwright-core;
 // never a downloaded browser): roles, the live feed, alarms and their
 // acknowledgement, enrolment, the badge lifecycle, reports and exports,
-// levels, zone settings, schedules and holidays, door modes.
+// levels, zone settings, schedules and holidays, door modes, the lockdown banner.
 // Screenshots go to BUILD_DIR/e2e-screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -757,6 +757,14 @@ test('a lockdown set with aeogatectl shows a red banner to a guard at once, and 
   const bg = await page.$eval('#lockdown', (n) => getComputedStyle(n).backgroundColor);
   assert.equal(bg, 'rgb(176, 0, 32)', 'the banner is red');
   await page.screenshot({ path: join(SHOTS, 'lockdown-banner.png') });
+  // The door board says which doors are locked down, the feed who did it and why.
+  await page.click('#tabs button[data-tab=doors]');
+  await page.waitForSelector('.door[data-door="cage-1"] .site-state[data-locked-down]', { timeout: 15000 });
+  assert.match(await page.textContent('.door[data-door="dock-1"] .site-state'), /LOCKED DOWN/);
+  await page.click('#tabs button[data-tab=feed]');
+  const item = '#feed li[data-kind="site.lockdown"]';
+  await page.waitForSelector(item, { timeout: 15000 });
+  assert.match(await page.textContent(item), /whole site.*intruder at the fence/);
 
   // Another role signing in now sees it from status, not from the stream.
   const other = await signIn('auditor1');
