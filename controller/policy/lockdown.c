@@ -59,9 +59,18 @@ int lockdown_lock(struct lockdown_state *s, const char *const *zones, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (zone_index(&next, zones[i]) >= 0)
 			continue;
+		size_t at = 0;
+
 		if (next.n_zones == AEOGATE_DOORS_MAX || strlen(zones[i]) > AEOGATE_ID_MAX)
 			return -E2BIG;
-		snprintf(next.zones[next.n_zones++], sizeof(next.zones[0]), "%s", zones[i]);
+		/* Kept in name order, as the store lists them: the same order before and after a
+		 * restart. */
+		while (at < next.n_zones && strcmp(next.zones[at], zones[i]) < 0)
+			at++;
+		memmove(next.zones[at + 1], next.zones[at],
+			(next.n_zones - at) * sizeof(next.zones[0]));
+		snprintf(next.zones[at], sizeof(next.zones[0]), "%s", zones[i]);
+		next.n_zones++;
 		changed = true;
 	}
 	if (!changed)

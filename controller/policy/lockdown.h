@@ -23,7 +23,7 @@
 struct lockdown_state {
 	bool site;
 	size_t n_zones;
-	char zones[AEOGATE_DOORS_MAX][AEOGATE_ID_MAX + 1];
+	char zones[AEOGATE_DOORS_MAX][AEOGATE_ID_MAX + 1]; /* in name order (strcmp) */
 	int threat_level;
 };
 

@@ -50,7 +50,13 @@ static void test_lockdown_zones(void **state)
 	assert_false(lockdown_covers(&s, "dock"));
 	assert_false(lockdown_covers(&s, NULL));
 	assert_int_equal(lockdown_lock(&s, (const char *const[]){"cage"}, 1), -EALREADY);
-	assert_int_equal(lockdown_lock(&s, both, 2), 0);
+	assert_int_equal(lockdown_lock(&s, (const char *const[]){"dock", "berth", "cage"}, 3), 0);
+	assert_int_equal(s.n_zones, 3);
+	/* In name order, as the store lists them after a restart. */
+	assert_string_equal(s.zones[0], "berth");
+	assert_string_equal(s.zones[1], "cage");
+	assert_string_equal(s.zones[2], "dock");
+	assert_int_equal(lockdown_release(&s, (const char *const[]){"berth"}, 1), 0);
 	assert_int_equal(s.n_zones, 2);
 	/* A zone not locked down: refused, nothing released. */
 	assert_int_equal(lockdown_release(&s, (const char *const[]){"dock", "yard"}, 2), -ENOENT);
