@@ -66,6 +66,12 @@ static int arg_zones(struct ctl_request *req, const char **zones, size_t *ret_n)
 			return ctl_fail(req, "not_found",
 					"no zone '%s' (zones come from the doors in the config)",
 					zones[i]);
+		/* A zone named twice is the same zone. */
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(zones[j], zones[i])) {
+				zones[i--] = zones[--*ret_n];
+				break;
+			}
 	}
 	return 0;
 }

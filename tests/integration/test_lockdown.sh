@@ -157,6 +157,17 @@ ev_check "$EV" 'd["zones"] == ["bonded-cage"] and d["after"] is None'
 expect_exit 0 ctl sim present cage-1-in --bits "$ANN"
 pass "a zone lockdown survives a restart; releasing the zone ends it"
 
+# Several zones, one named twice: one lockdown of both, listed in name order.
+expect_exit 0 ctl site lockdown --zone dock --zone bonded-cage --zone dock --comment "two zones"
+[ "$(status_field lockdown)" = '["bonded-cage", "dock"]' ] || fail "status lockdown of two zones: $(ctl status --json)"
+expect_exit 1 ctl site lockdown --zone dock --comment "again"
+expect_contains "$ERR" "already"
+expect_exit 0 ctl site release --zone dock --zone dock --comment "dock clear"
+[ "$(status_field lockdown)" = '["bonded-cage"]' ] || fail "after releasing the dock: $(ctl status --json)"
+expect_exit 0 ctl site release --comment "all clear"
+[ "$(status_field lockdown)" = null ] || fail "release without --zone left zones: $(ctl status --json)"
+pass "zones named twice count once; zones listed in name order; release without --zone ends every zone's lockdown"
+
 # ---- threat level ----
 ctl person add C3003 --name "Cleared Three" --level all >/dev/null
 ctl badge issue C3003 --wiegand h10301:12:3003 >/dev/null
@@ -198,6 +209,21 @@ expect_exit 0 ctl site threat 0 --comment "threat over"
 wait_event "$before" site.threat
 expect_exit 0 ctl sim present cage-1-in --bits "$ANN"
 pass "the threat level survives kill -9; back at 0 everyone cleared by level is admitted"
+
+# ---- bad input changes nothing ----
+before=$(last_seq)
+expect_exit 1 ctl site threat 6 --comment "too high"
+expect_exit 2 ctl site threat high --comment "not a number"
+expect_exit 1 ctl site threat 2 --comment ""
+expect_exit 1 ctl site lockdown --zone nowhere --comment "no such zone"
+expect_exit 1 ctl site lockdown --comment "$(printf 'bad\tcomment')"
+expect_exit 1 ctl site release --comment "nothing to release"
+expect_exit 1 ctl person set E1001 --clearance 6
+expect_exit 1 ctl person set NOBODY --responder yes
+[ "$(last_seq)" -eq "$before" ] || fail "refused changes wrote events: $(events_after "$before")"
+[ "$(status_field lockdown)" = null ] && [ "$(status_field threat_level)" = 0 ] ||
+	fail "refused changes moved the state: $(ctl status --json)"
+pass "bad input (level out of range, empty or bad comment, unknown zone, nothing to release, unknown person) is refused and changes nothing"
 
 # ---- roles: a guard sees the lockdown but cannot set it ----
 echo "correct horse battery staple" | ctl user add guard1 --role guard >/dev/null
