@@ -1117,6 +1117,8 @@ static char *pin_detail(const char *read_detail, unsigned wrong)
 	return text;
 }
 
+static enum reason site_recheck(struct core *c, unsigned door, const char *person);
+
 /*
  * The one access event that ends an attempt, with the facts as they were
  * at its badge; then the lock moves (or the reader signals the denial),
@@ -1127,8 +1129,6 @@ static char *pin_detail(const char *read_detail, unsigned wrong)
  * granted: an attempt still open is denied pin_required (a duress PIN
  * still raises its alarm).
  */
-static enum reason site_recheck(struct core *c, unsigned door, const char *person);
-
 static void pin_decide(struct core *c, const struct pin_attempt *a, enum reason reason,
 		       const enum pin_check *check)
 {
@@ -1822,11 +1822,15 @@ int core_start(struct core *c, sd_event *e)
 		rearm_door(c, (unsigned)i);
 	}
 	c->starting = false;
-	/* Every lock went locked first; now each door takes its mode. */
-	r = door_modes_load(c, e);
+	/*
+	 * Every lock went locked first; now the lockdown (so that a door it
+	 * covers never releases, not even for an instant, for a stored
+	 * unlocked mode), then each door takes its mode.
+	 */
+	r = site_start(c, e);
 	if (r < 0)
 		return r;
-	r = site_start(c, e);
+	r = door_modes_load(c, e);
 	if (r < 0)
 		return r;
 	r = pin_start(c, e);
@@ -1873,7 +1877,6 @@ void core_free(struct core *c)
 		sd_event_source_unref(c->door_timers[i]);
 		sd_event_source_unref(c->feedback_timers[i]);
 		sd_event_source_unref(c->modes[i].timer);
-		c->rex_waiting_since[i] = 0;
 		hal_door_close(&c->hal_doors[i]);
 	}
 	sd_event_source_unref(c->retry_timer);
@@ -2128,9 +2131,9 @@ static int site_zone_cb(const char *zone, void *userdata)
 }
 
 /*
- * At start, after every lock went locked and each door took its mode: the
- * stored lockdown and threat level. A lockdown survives a restart: its
- * doors stay locked from the first read on.
+ * At start, after every lock went locked and before each door takes its
+ * mode: the stored lockdown and threat level. A lockdown survives a
+ * restart: its doors stay locked from the first moment on.
  */
 static int site_start(struct core *c, sd_event *e)
 {
