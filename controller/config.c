@@ -246,10 +246,9 @@ static const char *const controller_keys[] = {
     "storage_reserve", "storage_failure",
     /* control-socket limits */
     "web_group", "socket_timeout", NULL};
-static const char *const door_keys[] = {"zone",	     "lock",	"lock_type", "contact",
-					"rex",	     "tamper",	"led_green", "led_red",
-					"buzzer",    "debounce_ms", "strike_time", "held_time",
-					NULL};
+static const char *const door_keys[] = {
+    "zone",    "lock",	 "lock_type",	"contact",     "rex",	    "tamper",	 "led_green",
+    "led_red", "buzzer", "debounce_ms", "strike_time", "held_time", "interlock", NULL};
 static const char *const audit_keys[] = {"checkpoint_events", "checkpoint_minutes",
 					 "alarm_ack_limit", "retention", NULL};
 static const char *const policy_keys[] = {"pin_timeout", "pin_attempts", "duress",
@@ -423,6 +422,14 @@ static int door_key(struct parse_state *ps, const char *key, const char *v)
 		if (!id_is_valid(v))
 			return fail(ps, ps->line, key, "'%s' is not a valid zone name", v);
 		strcpy(d->zone, v);
+		return 1;
+	}
+	if (!strcmp(key, "interlock")) {
+		if (!id_is_valid(v))
+			return fail(ps, ps->line, key, "'%s' is not a valid interlock group name",
+				    v);
+		strcpy(d->interlock, v);
+		d->interlock_line = ps->line;
 		return 1;
 	}
 	if (!strcmp(key, "lock_type")) {
@@ -647,6 +654,20 @@ static void validate(struct parse_state *ps)
 				break;
 			}
 		}
+	}
+	for (size_t i = 0; i < c->n_doors && !ps->failed; i++) {
+		const struct door_config *d = &c->doors[i];
+		size_t members = 0;
+
+		/* An interlock of one door holds nothing: a typo in the group's name. */
+		for (size_t j = 0; d->interlock[0] && j < c->n_doors; j++)
+			members += !strcmp(c->doors[j].interlock, d->interlock);
+		if (d->interlock[0] && members < 2)
+			fail(
+			    ps, d->interlock_line, "interlock",
+			    "door '%s' is the only door of interlock group '%s'; a group needs two "
+			    "doors or more",
+			    d->name, d->interlock);
 	}
 	for (size_t i = 0; i < c->n_readers && !ps->failed; i++) {
 		struct reader_config *r = &c->readers[i];

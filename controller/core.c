@@ -26,6 +26,8 @@
 #include "policy.h"
 #include "door.h"
 #include "doormode.h"
+#include "interlock.h"
+#include "lockdown.h"
 #include "pin.h"
 #include "pinpad.h"
 #include "reserve.h"
@@ -65,6 +67,11 @@ struct core {
 		bool first_person_arrived; /* a badge was granted inside the current interval */
 	} modes[AEOGATE_DOORS_MAX];
 	struct hal_reader readers[AEOGATE_READERS_MAX];
+	/* Lockdown and threat level, as stored (schema 15); applied to the doors. */
+	struct lockdown_state site;
+	/* Interlock: when each door's exit button began to wait (monotonic ms; 0: none). */
+	int64_t rex_waiting_since[AEOGATE_DOORS_MAX];
+	sd_event_source *interlock_timer;
 	/* Card + PIN: badges waiting for their PIN, their timers, and the thread that checks. */
 	struct pinpad pinpad;
 	sd_event_source *pin_timers[AEOGATE_READERS_MAX];
@@ -561,6 +568,8 @@ static int on_door_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static void interlock_soon(struct core *c);
+
 static void hook_set_lock(void *userdata, unsigned door, bool released)
 {
 	struct core *c = userdata;
@@ -568,6 +577,7 @@ static void hook_set_lock(void *userdata, unsigned door, bool released)
 	(void)hal_door_set_lock(&c->hal_doors[door], released);
 	/* The green LED tells the person the door is open for them; unwired is fine. */
 	(void)hal_door_set_output(&c->hal_doors[door], HAL_OUTPUT_LED_GREEN, released);
+	interlock_soon(c);
 }
 
 /* How long the red LED and buzzer signal a denial. */
@@ -633,8 +643,9 @@ static void door_mode_apply(struct core *c, unsigned i, enum policy_door_mode mo
 	c->modes[i].effective = mode;
 	if (mode == POLICY_DOOR_LOCKED && was != POLICY_DOOR_LOCKED && c->doors[i].released)
 		door_lock_now(&c->doors[i]);
-	else
-		door_set_unlocked(&c->doors[i], mode == POLICY_DOOR_UNLOCKED);
+	else /* a door locked down stays locked whatever its mode: it takes it at the release */
+		door_set_unlocked(&c->doors[i],
+				  mode == POLICY_DOOR_UNLOCKED && !core_door_locked_down(c, i));
 	rearm_door(c, i);
 }
 
@@ -1159,6 +1170,8 @@ static char *pin_detail(const char *read_detail, unsigned wrong)
 	return text;
 }
 
+static enum reason site_recheck(struct core *c, unsigned door, const char *person);
+
 /*
  * The one access event that ends an attempt, with the facts as they were
  * at its badge; then the lock moves (or the reader signals the denial),
@@ -1194,6 +1207,9 @@ static void pin_decide(struct core *c, const struct pin_attempt *a, enum reason 
 	 */
 	if (reason == REASON_NONE && c->modes[rc->door_index].effective == POLICY_DOOR_LOCKED)
 		reason = REASON_DOOR_LOCKED;
+	/* So are a lockdown, a threat level and an interlock that began meanwhile. */
+	if (reason == REASON_NONE)
+		reason = site_recheck(c, rc->door_index, a->person);
 	granted = reason == REASON_NONE;
 	detail = pin_detail(a->detail, reason == REASON_WRONG_PIN ? wrong : 0);
 
@@ -1483,6 +1499,9 @@ static enum reason load_levels(struct core *c, const char *zone, const char *per
 	return REASON_NONE;
 }
 
+static enum reason load_site(struct core *c, unsigned door, const char *person,
+			     struct policy_facts *f);
+
 void core_reader_read(struct core *c, unsigned reader_index, const struct hal_read *r,
 		      struct core_decision *ret)
 {
@@ -1550,6 +1569,8 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 		if (reason == REASON_NONE)
 			reason = area_load(c->store, dc->zone, reader_out(rc), cred.person, &area);
 		facts.area = &area;
+		if (reason == REASON_NONE)
+			reason = load_site(c, rc->door_index, cred.person, &facts);
 		facts.door_mode = c->modes[rc->door_index].effective;
 		if (reason == REASON_NONE)
 			reason = policy_decide(&facts);
@@ -1653,6 +1674,8 @@ static void on_read(void *userdata, unsigned reader_index, const struct hal_read
 	core_reader_read(userdata, reader_index, r, NULL);
 }
 
+static bool interlock_rex_wait(struct core *c, unsigned door);
+
 static void on_input(void *userdata, unsigned door_index, enum hal_input in, bool active)
 {
 	struct core *c = userdata;
@@ -1666,8 +1689,12 @@ static void on_input(void *userdata, unsigned door_index, enum hal_input in, boo
 	switch (in) {
 	case HAL_INPUT_CONTACT:
 		door_contact(d, active, now);
+		interlock_soon(c);
 		break;
 	case HAL_INPUT_REX:
+		/* Held by its interlock group: the button waits for the other door. */
+		if (active && interlock_rex_wait(c, door_index))
+			break;
 		if (active) {
 			struct event e = {.kind = "door.rex", .door = dc->name, .zone = dc->zone};
 			core_emit(c, &e);
@@ -1850,6 +1877,8 @@ int core_attach_store(struct core *c, struct store *s)
 	return calendar_load(c->calendar, s);
 }
 
+static int site_start(struct core *c, sd_event *e);
+
 int core_start(struct core *c, sd_event *e)
 {
 	int r;
@@ -1885,7 +1914,14 @@ int core_start(struct core *c, sd_event *e)
 		rearm_door(c, (unsigned)i);
 	}
 	c->starting = false;
-	/* Every lock went locked first; now each door takes its mode. */
+	/*
+	 * Every lock went locked first; now the lockdown (so that a door it
+	 * covers never releases, not even for an instant, for a stored
+	 * unlocked mode), then each door takes its mode.
+	 */
+	r = site_start(c, e);
+	if (r < 0)
+		return r;
 	r = door_modes_load(c, e);
 	if (r < 0)
 		return r;
@@ -1936,6 +1972,7 @@ void core_free(struct core *c)
 		hal_door_close(&c->hal_doors[i]);
 	}
 	sd_event_source_unref(c->retry_timer);
+	sd_event_source_unref(c->interlock_timer);
 	sd_event_source_disable_unref(c->clock_src);
 	if (c->clock_fd >= 0)
 		close(c->clock_fd);
@@ -1978,4 +2015,234 @@ int core_storage_news_text(const struct config *cfg, enum core_storage_news news
 	}
 	snprintf(buf, len, "storage: news %d", (int)news);
 	return LOG_NOTICE;
+}
+
+/* ---- lockdown, threat level, interlock ---- */
+
+const struct lockdown_state *core_lockdown(struct core *c)
+{
+	return &c->site;
+}
+
+bool core_door_locked_down(struct core *c, unsigned door)
+{
+	return door < c->cfg->n_doors && lockdown_covers(&c->site, c->cfg->doors[door].zone);
+}
+
+/*
+ * The site's new lockdown and threat level (its rows and event already
+ * committed): a door that enters the lockdown locks at once, whatever its
+ * mode or release window; one that leaves it takes its effective mode
+ * again (an unlocked door releases).
+ */
+void core_lockdown_set(struct core *c, const struct lockdown_state *s)
+{
+	struct lockdown_state was = c->site;
+
+	c->site = *s;
+	for (size_t i = 0; i < c->cfg->n_doors; i++) {
+		const char *zone = c->cfg->doors[i].zone;
+		bool now = lockdown_covers(&c->site, zone), before = lockdown_covers(&was, zone);
+
+		if (now && !before)
+			door_lock_now(&c->doors[i]);
+		else if (!now && before)
+			door_set_unlocked(&c->doors[i],
+					  c->modes[i].effective == POLICY_DOOR_UNLOCKED);
+		rearm_door(c, (unsigned)i);
+	}
+}
+
+/* The doors as the interlock sees them. */
+static ptrdiff_t interlock_holder_of(struct core *c, unsigned door)
+{
+	struct interlock_door d[AEOGATE_DOORS_MAX];
+
+	if (door >= c->cfg->n_doors || !c->cfg->doors[door].interlock[0])
+		return -1;
+	for (size_t i = 0; i < c->cfg->n_doors; i++)
+		d[i] = (struct interlock_door){.group = c->cfg->doors[i].interlock,
+					       .open = c->doors[i].open,
+					       .released = c->doors[i].released};
+	return interlock_holder(d, c->cfg->n_doors, door);
+}
+
+int core_door_interlock(struct core *c, unsigned door, bool *ret_rex_waiting)
+{
+	if (ret_rex_waiting)
+		*ret_rex_waiting = door < c->cfg->n_doors && c->rex_waiting_since[door] != 0;
+	return (int)interlock_holder_of(c, door);
+}
+
+/*
+ * The site facts of a read: whether the door's zone is locked down, the
+ * threat level, and only when one of them can deny, the person's
+ * responder mark and clearance (one lookup); whether the door's interlock
+ * holds it. A lookup that fails denies.
+ */
+static enum reason load_site(struct core *c, unsigned door, const char *person,
+			     struct policy_facts *f)
+{
+	struct person_site ps = {0};
+
+	f->locked_down = core_door_locked_down(c, door);
+	f->threat_level = c->site.threat_level;
+	f->interlock_held = interlock_holder_of(c, door) >= 0;
+	if (!f->locked_down && f->threat_level == 0)
+		return REASON_NONE;
+	if (store_person_site_get(c->store, person, &ps) < 0)
+		return REASON_INTERNAL_ERROR;
+	f->responder = ps.responder;
+	f->clearance = (int)ps.clearance;
+	return REASON_NONE;
+}
+
+/*
+ * Card + PIN: the lockdown, threat level and interlock are read again
+ * when the PIN ends the attempt, as the door's mode is. Returns the first
+ * of the three rules that denies now, or REASON_NONE.
+ */
+static enum reason site_recheck(struct core *c, unsigned door, const char *person)
+{
+	struct credential cred = {.status = "active"};
+	struct person p = {.status = "active"};
+	struct policy_facts f = {.credential = &cred, .person = &p, .has_zone = 1};
+	enum reason r;
+
+	r = load_site(c, door, person, &f);
+	if (r != REASON_NONE)
+		return r;
+	if ((r = rule_lockdown(&f)) != REASON_NONE || (r = rule_threat_level(&f)) != REASON_NONE)
+		return r;
+	return rule_interlock(&f);
+}
+
+static void interlock_rearm(struct core *c)
+{
+	int64_t at = 0;
+
+	if (!c->interlock_timer)
+		return;
+	for (size_t i = 0; i < c->cfg->n_doors; i++) {
+		int64_t due = c->rex_waiting_since[i] + AEOGATE_INTERLOCK_REX_WAIT_MS;
+
+		if (c->rex_waiting_since[i] && (!at || due < at))
+			at = due;
+	}
+	if (!at) {
+		sd_event_source_set_enabled(c->interlock_timer, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time(c->interlock_timer, (uint64_t)at * 1000);
+	sd_event_source_set_enabled(c->interlock_timer, SD_EVENT_ONESHOT);
+}
+
+/*
+ * A door's state changed: waiting exit buttons are looked at again once
+ * the loop is back (not from inside the door machine that moved a lock).
+ */
+static void interlock_soon(struct core *c)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < c->cfg->n_doors && !any; i++)
+		any = c->rex_waiting_since[i] != 0;
+	if (!any || !c->interlock_timer)
+		return;
+	sd_event_source_set_time(c->interlock_timer, (uint64_t)clock_mono(c) * 1000);
+	sd_event_source_set_enabled(c->interlock_timer, SD_EVENT_ONESHOT);
+}
+
+/* An exit button on a door its interlock holds: it waits (true), or goes on now (false). */
+static bool interlock_rex_wait(struct core *c, unsigned door)
+{
+	if (interlock_holder_of(c, door) < 0)
+		return false;
+	if (!c->rex_waiting_since[door])
+		c->rex_waiting_since[door] = clock_mono(c) ? clock_mono(c) : 1;
+	interlock_rearm(c);
+	return true;
+}
+
+/*
+ * The waiting exit buttons: one whose door is no longer held opens it now
+ * (door.rex with detail.interlock_wait_ms), one held past
+ * AEOGATE_INTERLOCK_REX_WAIT_MS is dropped (door.rex_dropped). Doors are
+ * taken in order and the holder is read afresh for each, so of two doors
+ * waiting in one group only the first opens.
+ */
+static int on_interlock_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct core *c = userdata;
+	int64_t now = clock_mono(c);
+
+	for (size_t i = 0; i < c->cfg->n_doors; i++) {
+		const struct door_config *dc = &c->cfg->doors[i];
+		int64_t since = c->rex_waiting_since[i];
+		ptrdiff_t holder;
+		char detail[160];
+		struct event e = {.door = dc->name, .zone = dc->zone, .detail = detail};
+
+		if (!since)
+			continue;
+		holder = interlock_holder_of(c, (unsigned)i);
+		switch (
+		    interlock_rex_step(since, holder >= 0, now, AEOGATE_INTERLOCK_REX_WAIT_MS)) {
+		case INTERLOCK_REX_WAIT:
+			continue;
+		case INTERLOCK_REX_OPEN:
+			c->rex_waiting_since[i] = 0;
+			snprintf(detail, sizeof(detail), "{\"interlock_wait_ms\":%lld}",
+				 (long long)(now - since));
+			e.kind = "door.rex";
+			core_emit(c, &e);
+			door_rex(&c->doors[i], now);
+			rearm_door(c, (unsigned)i);
+			break;
+		case INTERLOCK_REX_DROP:
+			c->rex_waiting_since[i] = 0;
+			snprintf(detail, sizeof(detail),
+				 "{\"held_by\":\"%s\",\"reason\":\"interlock\",\"waited_ms\":%lld}",
+				 c->cfg->doors[holder].name, (long long)(now - since));
+			e.kind = "door.rex_dropped";
+			core_emit(c, &e);
+			break;
+		}
+	}
+	interlock_rearm(c);
+	return 0;
+}
+
+static int site_zone_cb(const char *zone, void *userdata)
+{
+	struct lockdown_state *s = userdata;
+	const char *z[] = {zone};
+	int r = lockdown_lock(s, z, 1);
+
+	return r == -EALREADY ? 0 : r;
+}
+
+/*
+ * At start, after every lock went locked and before each door takes its
+ * mode: the stored lockdown and threat level. A lockdown survives a
+ * restart: its doors stay locked from the first moment on.
+ */
+static int site_start(struct core *c, sd_event *e)
+{
+	struct lockdown_state s = {0};
+	int r = sd_event_add_time(e, &c->interlock_timer, CLOCK_MONOTONIC, UINT64_MAX, 0,
+				  on_interlock_timer, c);
+
+	if (r < 0)
+		return r;
+	sd_event_source_set_enabled(c->interlock_timer, SD_EVENT_OFF);
+	if (!c->store)
+		return 0;
+	r = store_site_get(c->store, &s.site, &s.threat_level);
+	if (r == 0 && !s.site)
+		r = store_lockdown_zones(c->store, site_zone_cb, &s);
+	if (r < 0)
+		return r;
+	core_lockdown_set(c, &s);
+	return 0;
 }

@@ -169,6 +169,23 @@ bool core_door_schedule(struct core *c, unsigned door, const char **ret_schedule
 			bool *ret_active);
 
 /*
+ * Lockdown and threat level (controller/policy/lockdown.h), loaded by
+ * core_start from the store. core_lockdown_set takes the new state once
+ * its rows and event are committed: doors entering the lockdown lock at
+ * once, whatever their mode; doors leaving it take their effective mode.
+ */
+struct lockdown_state;
+const struct lockdown_state *core_lockdown(struct core *c);
+void core_lockdown_set(struct core *c, const struct lockdown_state *s);
+bool core_door_locked_down(struct core *c, unsigned door);
+/*
+ * Interlock (controller/policy/interlock.h): the index of the door of
+ * door's group that holds it locked now, or -1; *ret_rex_waiting (may be
+ * NULL) whether its exit button waits for it.
+ */
+int core_door_interlock(struct core *c, unsigned door, bool *ret_rex_waiting);
+
+/*
  * A wall-clock step of at least this many ms (against the monotonic clock)
  * is recorded as a clock.jump event with the delta, old and new time.
  */

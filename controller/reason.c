@@ -31,6 +31,8 @@ static const char *const reason_codes[_REASON_MAX] = {
     [REASON_PIN_LOCKED] = "pin_locked",
     [REASON_ANTIPASSBACK] = "antipassback",
     [REASON_OCCUPANCY_FULL] = "occupancy_full",
+    [REASON_THREAT_LEVEL] = "threat_level",
+    [REASON_INTERLOCK] = "interlock",
 };
 
 const char *reason_to_string(enum reason r)

@@ -12,6 +12,7 @@ import {
 } from './format.js';
 import { beep } from './sound.js';
 import { setupPeopleImport } from './import.js';
+import { LockdownBanner } from './lockdown.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -132,7 +133,13 @@ function eventItem(ev) {
     parts.push(`${modeText(ev.detail.was)} → ${modeText(ev.detail.mode)} (${ev.detail.cause})`);
   }
   if (ev.kind === 'door.updated' && ev.detail && ev.detail.after) parts.push(doorUpdatedText(ev.detail));
-  if ((ev.kind === 'door.mode' || ev.kind === 'door.remote_unlock') && ev.detail) {
+  if (ev.kind.startsWith('site.') && ev.detail) {
+    const d = ev.detail;
+    if (ev.kind === 'site.threat' && d.before && d.after) parts.push(`level ${d.before.threat_level} → ${d.after.threat_level}`);
+    else if (Array.isArray(d.zones)) parts.push(`zones ${d.zones.join(', ')}`);
+    else parts.push('whole site');
+  }
+  if ((ev.kind === 'door.mode' || ev.kind === 'door.remote_unlock' || ev.kind.startsWith('site.')) && ev.detail) {
     if (ev.detail.operator) parts.push(`by ${ev.detail.operator}`);
     if (ev.detail.comment) parts.push(`“${ev.detail.comment}”`);
   }
@@ -161,7 +168,10 @@ function scheduleRefresh() {
   }, 150);
 }
 
+const lockdownBanner = new LockdownBanner($('#lockdown'));
+
 function onEvent(ev, live) {
+  if (live) lockdownBanner.onEvent(ev);
   state.events.unshift(ev);
   if (state.events.length > FEED_MAX) state.events.length = FEED_MAX;
   if (isAlarm(ev) && live) {
@@ -175,7 +185,7 @@ function onEvent(ev, live) {
   if (live) {
     if (matchesFilters(ev)) $('#feed').prepend(eventItem(ev));
     while ($('#feed').children.length > 200) $('#feed').lastChild.remove();
-    if (/^(door|reader|access|person|badge)\./.test(ev.kind)) scheduleRefresh();
+    if (/^(door|reader|access|person|badge|site)\./.test(ev.kind)) scheduleRefresh();
     if (/^schedule\./.test(ev.kind) && canManage()) scheduleRefresh(); // the door schedule controls' choices
     pinOnEvent(ev);
     if (/^(level|zone|schedule|holiday)\./.test(ev.kind) && !$('#tab-levels').hidden) scheduleLevelsReload();
@@ -615,6 +625,18 @@ async function doorScheduleAction(d, body, fields) {
   }
 }
 
+// Lockdown and interlock at a door (door.list's locked_down, interlock,
+// interlock_held_by, rex_waiting), or nothing when neither applies.
+function doorSiteLine(d) {
+  const parts = [];
+  if (d.locked_down) parts.push('LOCKED DOWN');
+  if (d.interlock) {
+    parts.push(d.interlock_held_by ? `interlock ${d.interlock}: held by ${d.interlock_held_by}` : `interlock ${d.interlock}`);
+  }
+  if (d.rex_waiting) parts.push('exit button waiting');
+  return parts.length ? el('p', { class: 'site-state', 'data-locked-down': d.locked_down ? '1' : null, text: parts.join(' · ') }) : null;
+}
+
 function renderDoors() {
   const byName = new Map(state.readers.map((r) => [r.name, r]));
   const respond = can('guard manager admin');
@@ -628,6 +650,7 @@ function renderDoors() {
     el('p', { class: `mode mode-${d.mode || 'card'}`, text: `mode ${modeText(d.mode)}${d.until ? ' until ' + formatTime(d.until) : ''}` }),
     doorScheduleLine(d),
     el('p', { class: 'detail', text: `lock ${d.lock} · contact ${d.contact} · ${d.lock_type}` }),
+    doorSiteLine(d),
     el('ul', { class: 'readers' }, ...(d.readers || []).map((name) => {
       const r = byName.get(name);
       const online = r ? r.online : false;
@@ -1564,6 +1587,7 @@ async function start(me) {
   state.me = me;
   setCsrf(me.csrf);
   state.status = await get('/api/status');
+  lockdownBanner.fromStatus(state.status);
   setTimeZone(state.status.timezone || 'UTC');
   $('#site').textContent = state.status.site || '';
   $('#site').title = state.status.site || '';

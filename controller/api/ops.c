@@ -134,10 +134,16 @@ static int level_name_cb(const char *level, void *userdata)
 
 json_t *ops_person_json(struct store *s, const struct person *p)
 {
-	json_t *levels = json_array();
+	json_t *levels = json_array(), *o, *site;
 
 	store_person_levels(s, p->id, level_name_cb, levels);
-	return ops_person_json_levels(p, levels);
+	o = ops_person_json_levels(p, levels);
+	/* responder and clearance (lockdown, threat level) */
+	site = ops_person_site_json(s, p->id);
+	if (o && json_is_object(site))
+		json_object_update(o, site);
+	json_decref(site);
+	return o;
 }
 
 json_t *ops_person_json_levels(const struct person *p, json_t *levels)

@@ -24,6 +24,7 @@ extern const struct ctl_op ops_schedules[]; /* schedule.*, holiday.* */
 extern const struct ctl_op ops_pins[];	  /* person.pin, person.pin_unlock, sim.keys */
 extern const struct ctl_op ops_import[];  /* person.import_*, person.export */
 extern const struct ctl_op ops_area[];	  /* muster.list, apb.status, apb.forgive */
+extern const struct ctl_op ops_site[];	  /* site.lockdown, site.release, site.threat */
 
 /*
  * Every table the control socket serves, NULL-terminated: fixed when the
@@ -100,6 +101,21 @@ int ops_credential_list_cb(const struct credential *cr, void *userdata);
  */
 int ops_level_schedule_arg(struct ctl_request *req, bool *present, const char **ret);
 json_t *ops_level_schedule_json(struct store *s, const char *level);
+
+/*
+ * The argument "comment" of a change (ops_doors.c): display text, at most
+ * AEOGATE_TEXT_MAX bytes, printable UTF-8. As ctl_arg_string.
+ */
+int ops_arg_comment(struct ctl_request *req, bool required, const char **ret);
+
+/*
+ * Lockdown and threat level (ops_site.c): adds lockdown (null, "site" or
+ * the zones) and threat_level to system.status's result.
+ */
+void ops_site_status(struct core *c, json_t *status);
+/* person.update's part: the arguments responder and clearance, and the person's values. */
+int ops_person_site_args(struct ctl_request *req, int *ret_responder, int64_t *ret_clearance);
+json_t *ops_person_site_json(struct store *s, const char *person);
 
 /* When the controller started, for system.status. */
 void ops_events_set_started(int64_t ms);

@@ -30,6 +30,26 @@ static json_t *door_schedule_json(struct core *c, unsigned i)
 			 door_mode_to_string(mode), "first_person_in", fpi, "active", active);
 }
 
+/*
+ * Lockdown and interlock at door i: whether it is locked down, its interlock
+ * group (null: none), the door of the group holding it locked now (null:
+ * none), and whether its exit button waits for that door.
+ */
+static void door_site_json(struct core *c, unsigned i, json_t *o)
+{
+	const struct config *cfg = core_config(c);
+	bool waiting;
+	int holder = core_door_interlock(c, i, &waiting);
+
+	json_object_set_new(o, "locked_down", json_boolean(core_door_locked_down(c, i)));
+	json_object_set_new(o, "interlock",
+			    cfg->doors[i].interlock[0] ? json_string(cfg->doors[i].interlock)
+						       : json_null());
+	json_object_set_new(o, "interlock_held_by",
+			    holder >= 0 ? json_string(cfg->doors[holder].name) : json_null());
+	json_object_set_new(o, "rex_waiting", json_boolean(waiting));
+}
+
 static json_t *door_json(struct core *c, unsigned i)
 {
 	const struct config *cfg = core_config(c);
@@ -40,17 +60,21 @@ static json_t *door_json(struct core *c, unsigned i)
 	int64_t until;
 	const char *mode = door_mode_to_string(core_door_mode(c, i, &until));
 
+	json_t *o;
+
 	for (size_t r = 0; r < cfg->n_readers; r++)
 		if (cfg->readers[r].door_index == i)
 			json_array_append_new(readers, json_string(cfg->readers[r].name));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o}", "name", dc->name, "zone",
-			 dc->zone, "backend", dc->backend == DOOR_BACKEND_GPIOD ? "gpiod" : "sim",
-			 "lock_type", dc->lock_type == LOCK_MAGLOCK ? "maglock" : "strike", "state",
-			 door_state_to_string(door_get_state(d)), "lock",
-			 hd->lock_released ? "released" : "locked", "contact",
-			 d->open ? "open" : "closed", "readers", readers, "mode",
-			 mode ? mode : "card", "until", time_to_json(until), "schedule",
-			 door_schedule_json(c, i));
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o}", "name", dc->name, "zone",
+		      dc->zone, "backend", dc->backend == DOOR_BACKEND_GPIOD ? "gpiod" : "sim",
+		      "lock_type", dc->lock_type == LOCK_MAGLOCK ? "maglock" : "strike", "state",
+		      door_state_to_string(door_get_state(d)), "lock",
+		      hd->lock_released ? "released" : "locked", "contact",
+		      d->open ? "open" : "closed", "readers", readers, "mode", mode ? mode : "card",
+		      "until", time_to_json(until), "schedule", door_schedule_json(c, i));
+	if (o)
+		door_site_json(c, i, o);
+	return o;
 }
 
 static json_t *reader_json(struct core *c, unsigned i)
@@ -148,7 +172,7 @@ static int find_door(struct ctl_request *req, int *ret)
 }
 
 /* An optional comment on a change: display text, at most AEOGATE_TEXT_MAX bytes. */
-static int arg_comment(struct ctl_request *req, bool required, const char **ret)
+int ops_arg_comment(struct ctl_request *req, bool required, const char **ret)
 {
 	int r = ctl_arg_string(req, "comment", required, AEOGATE_TEXT_MAX, ret);
 
@@ -200,7 +224,7 @@ static int op_door_mode(struct ctl_request *req, json_t **ret)
 	m.clear = json_is_true(clear);
 	if (find_door(req, &idx) < 0 || ctl_arg_string(req, "mode", !m.clear, 32, &name) < 0 ||
 	    ctl_arg_time(req, "until", false, &m.until_ms) < 0 ||
-	    arg_comment(req, false, &comment) < 0)
+	    ops_arg_comment(req, false, &comment) < 0)
 		return -1;
 	if (m.clear && (name || m.until_ms))
 		return ctl_fail(req, "invalid_argument", "'clear' takes no mode or until");
@@ -366,7 +390,7 @@ static int op_door_unlock(struct ctl_request *req, json_t **ret)
 	int idx = 0;
 
 	if (find_door(req, &idx) < 0 || ctl_arg_string(req, "for", false, 16, &dur) < 0 ||
-	    arg_comment(req, true, &comment) < 0)
+	    ops_arg_comment(req, true, &comment) < 0)
 		return -1;
 	dc = &core_config(c)->doors[idx];
 	ms = dc->strike_time_ms;

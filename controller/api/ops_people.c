@@ -246,7 +246,12 @@ json_t *ops_person_trail_json(struct store *s, const struct person *p)
 			      "valid_from", json_object_get(full, "valid_from"), "valid_until",
 			      json_object_get(full, "valid_until"), "levels",
 			      json_object_get(full, "levels"));
+	/* responder and clearance (lockdown, threat level): in the trail like the rest. */
+	static const char *const site[] = {"responder", "clearance"};
 
+	for (size_t i = 0; i < 2; i++)
+		if (json_object_get(full, site[i]))
+			json_object_set(o, site[i], json_object_get(full, site[i]));
 	json_decref(full);
 	return o;
 }
@@ -259,7 +264,8 @@ static int op_person_update(struct ctl_request *req, json_t **ret)
 		   *rem[AEOGATE_LEVELS_PER_PERSON_MAX];
 	size_t n_add = 0, n_rem = 0;
 	bool has_from, has_until;
-	int64_t from, until;
+	int64_t from, until, clearance;
+	int responder;
 	struct person p;
 	json_t *before, *detail;
 	int r;
@@ -271,12 +277,13 @@ static int op_person_update(struct ctl_request *req, json_t **ret)
 	    ctl_arg_id_array(req, "add_levels", false, add, AEOGATE_LEVELS_PER_PERSON_MAX, &n_add) <
 		0 ||
 	    ctl_arg_id_array(req, "remove_levels", false, rem, AEOGATE_LEVELS_PER_PERSON_MAX,
-			     &n_rem) < 0)
+			     &n_rem) < 0 ||
+	    ops_person_site_args(req, &responder, &clearance) < 0)
 		return -1;
-	if (!name && !has_from && !has_until && !n_add && !n_rem)
+	if (!name && !has_from && !has_until && !n_add && !n_rem && responder < 0 && clearance < 0)
 		return ctl_fail(req, "invalid_argument",
 				"nothing to change: give name, valid_from, valid_until, "
-				"add_levels or remove_levels");
+				"add_levels, remove_levels, responder or clearance");
 	if (name && !text_is_valid(name))
 		return ctl_fail(req, "invalid_argument",
 				"'name' must be printable UTF-8 without control characters");
@@ -296,6 +303,17 @@ static int op_person_update(struct ctl_request *req, json_t **ret)
 	r = name ? store_person_set_name(s, p.id, name) : 0;
 	if (r == 0 && (has_from || has_until))
 		r = store_person_set_validity(s, p.id, from, until);
+	if (r == 0 && (responder >= 0 || clearance >= 0)) {
+		struct person_site ps;
+
+		r = store_person_site_get(s, p.id, &ps);
+		if (responder >= 0)
+			ps.responder = responder;
+		if (clearance >= 0)
+			ps.clearance = clearance;
+		if (r == 0)
+			r = store_person_site_set(s, p.id, &ps);
+	}
 	for (size_t i = 0; r == 0 && i < n_rem; i++) {
 		r = store_person_level_remove(s, p.id, rem[i]);
 		if (r == -ENOENT) {

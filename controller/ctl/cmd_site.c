@@ -7,8 +7,9 @@
 #include "print.h"
 
 static const struct column status_rows[] = {
-    {"version", "version"}, {"site", "site"},	      {"timezone", "timezone"}, {"demo", "demo"},
-    {"schema", "schema"},   {"last seq", "last_seq"}, {"started", "started"},
+    {"version", "version"}, {"site", "site"},	      {"timezone", "timezone"},
+    {"demo", "demo"},	    {"schema", "schema"},     {"last seq", "last_seq"},
+    {"started", "started"}, {"lockdown", "lockdown"}, {"threat level", "threat_level"},
 };
 
 static void print_status(const json_t *result)
@@ -78,7 +79,8 @@ LIST_PRINTER(print_zones, {"NAME", "name"}, {"DOORS", "doors"}, {"VETTING", "vet
 	     {"APB", "apb"}, {"OCCUPANCY", "occupancy"}, {"MAX", "max_occupancy"})
 LIST_PRINTER(print_doors, {"NAME", "name"}, {"ZONE", "zone"}, {"STATE", "state"}, {"LOCK", "lock"},
 	     {"CONTACT", "contact"}, {"TYPE", "lock_type"}, {"MODE", "mode"}, {"UNTIL", "until"},
-	     {"READERS", "readers"})
+	     {"READERS", "readers"}, {"LOCKDOWN", "locked_down"}, {"INTERLOCK", "interlock"},
+	     {"HELD-BY", "interlock_held_by"}, {"REX-WAITING", "rex_waiting"})
 LIST_PRINTER(print_readers, {"NAME", "name"}, {"DOOR", "door"}, {"ZONE", "zone"}, {"TYPE", "type"},
 	     {"DIRECTION", "direction"}, {"ONLINE", "online"}, {"FORMATS", "formats"},
 	     {"KEYS-DROPPED", "keys_dropped"})

@@ -20,6 +20,8 @@ static void print_person_change(const json_t *res)
 	    {"valid_from", "valid_from"},
 	    {"valid_until", "valid_until"},
 	    {"levels", "levels"},
+	    {"responder", "responder", COLUMN_IF_PRESENT},
+	    {"clearance", "clearance", COLUMN_IF_PRESENT},
 	};
 
 	print_record(res, rows, ELEMENTSOF(rows));
@@ -58,6 +60,8 @@ int cmd_person_set(struct ctl_ctx *ctx, int argc, char **argv)
 	    {"valid-until", CTL_OPT_ARG, .key = "valid_until", .none_null = true},
 	    {"add-level", CTL_OPT_LIST, .key = "add_levels", .fail = CTL_EXIT_USAGE},
 	    {"remove-level", CTL_OPT_LIST, .key = "remove_levels", .fail = CTL_EXIT_USAGE},
+	    {"responder", CTL_OPT_VALUE},
+	    {"clearance", CTL_OPT_VALUE},
 	    CTL_JSON,
 	    {0},
 	};
@@ -67,6 +71,11 @@ int cmd_person_set(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one person ID", &o);
 	if (r >= 0)
 		return r;
+	r = ctl_person_site_options(ctx, o.value[5], o.value[6], &o.args);
+	if (r >= 0) {
+		ctl_parsed_free(&o);
+		return r;
+	}
 	return send_change(ctx, &o, "nothing to change", "id", "person.update",
 			   print_person_change);
 }

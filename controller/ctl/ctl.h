@@ -249,5 +249,13 @@ int cmd_user_add(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_user_list(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_user_change(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_user_passwd(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_site_lockdown(struct ctl_ctx *ctx, int argc, char **argv); /* cmd_lockdown.c */
+int cmd_site_threat(struct ctl_ctx *ctx, int argc, char **argv);
+/*
+ * person set --responder yes|no --clearance N into args (created when
+ * NULL); -1 to go on, else the exit code after saying what was wrong.
+ */
+int ctl_person_site_options(struct ctl_ctx *ctx, const char *responder, const char *clearance,
+			    json_t **args);
 
 #endif

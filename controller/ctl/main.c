@@ -15,7 +15,8 @@
 static int cmd_help(struct ctl_ctx *ctx, int argc, char **argv);
 
 static const struct ctl_cmd commands[] = {
-    {"status", NULL, "[--json]", "controller version, site and last event", cmd_status},
+    {"status", NULL, "[--json]", "controller version, site, last event, lockdown and threat level",
+     cmd_status},
     {"person", "add", "ID --name NAME [--valid-from T] [--valid-until T] [--level L]... [--json]",
      "enrol a person", cmd_person_add},
     {"person", "list", "[--json]", "list persons", cmd_person_list},
@@ -27,8 +28,10 @@ static const struct ctl_cmd commands[] = {
      cmd_person_change},
     {"person", "set",
      "ID [--name NAME] [--valid-from T|none] [--valid-until T|none] [--add-level L]... "
-     "[--remove-level L]... [--json]",
-     "change a person's name, validity or levels (recorded before/after)", cmd_person_set},
+     "[--remove-level L]... [--responder yes|no] [--clearance N] [--json]",
+     "change a person's name, validity, levels, responder mark or clearance (recorded "
+     "before/after)",
+     cmd_person_set},
     {"person", "vet",
      "ID --status cleared|pending|failed --checked DATE --recheck-due DATE [--reference TEXT] "
      "[--json]",
@@ -90,6 +93,15 @@ static const struct ctl_cmd commands[] = {
     {"holiday", "remove", "DATE [--json]", "remove a holiday", cmd_holiday_change},
     {"holiday", "list", "[--json]", "list holidays", cmd_holiday_list},
     {"reader", "list", "[--json]", "list readers", cmd_list},
+    {"site", "lockdown", "[--zone Z]... --comment TEXT [--json]",
+     "lock every door of the site (or of the zones): only responders' badges open (recorded)",
+     cmd_site_lockdown},
+    {"site", "release", "[--zone Z]... --comment TEXT [--json]",
+     "end the lockdown of the site (or of the zones): doors take their modes again (recorded)",
+     cmd_site_lockdown},
+    {"site", "threat", "LEVEL --comment TEXT [--json]",
+     "set the site's threat level 0-5: people cleared below it are denied (recorded)",
+     cmd_site_threat},
     {"sim", "present", "READER (--bits 0101... | --uid HEX) [--json]",
      "present a badge on a simulated reader (exit 1 denied, 3 waiting for a PIN)", cmd_sim_present},
     {"sim", "keys", "READER KEYS [--json]",

@@ -180,6 +180,9 @@ void print_records(const json_t *arr, const struct column *cols, size_t ncols)
 	const json_t *rec;
 	size_t i;
 
+	/* A table wider than the bound is a programming error: print nothing, never overrun. */
+	if (ncols > TABLE_COLS_MAX)
+		return;
 	for (size_t k = 0; k < ncols; k++)
 		headers[k] = cols[k].header;
 	t = table_new(headers, ncols);

@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define TABLE_COLS_MAX 10
+/* The widest table a command prints (door list: 13 columns), with room to grow. */
+#define TABLE_COLS_MAX 16
 
 struct table;
 

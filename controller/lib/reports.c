@@ -26,6 +26,7 @@ static const char *const admin_kinds[] = {"person.*",
 					  "review.*",
 					  "audit.*",
 					  "apb.forgiven",
+					  "site.*",
 					  NULL};
 static const char *const device_kinds[] = {
     "reader.offline", "reader.online",	       "system.*", "alarm.storage",
@@ -45,7 +46,8 @@ const struct report_info reports_catalogue[] = {
     {"validity", "Validity: persons and badges expiring or expired", true, REPORT_TAKES_WITHIN,
      no_kinds},
     {"admin",
-     "Admin trail: persons, badges, levels, schedules, door modes, users, config, alarm handling",
+     "Admin trail: persons, badges, levels, schedules, door modes, users, config, alarm handling, "
+     "lockdowns and threat levels",
      false, 0, admin_kinds},
     {"devices", "Devices: readers offline/online, restarts, storage faults, clock jumps", false, 0,
      device_kinds},

@@ -62,6 +62,17 @@ struct policy_facts {
 	enum policy_door_mode door_mode;
 	/* Anti-passback and occupancy (apb.h): NULL, no area rules apply. */
 	const struct area_facts *area;
+	/*
+	 * Lockdown and threat level (lockdown.c): whether the door's zone is
+	 * locked down now, whether the person is a responder (who passes a
+	 * lockdown), the site's threat level and the person's clearance (0-5).
+	 */
+	bool locked_down;
+	bool responder;
+	int threat_level;
+	int clearance;
+	/* Interlock (interlock.c): another door of the door's group is open or released. */
+	bool interlock_held;
 };
 
 /* REASON_NONE grants; anything else is the first rule that denied. */
@@ -77,10 +88,13 @@ enum reason rule_credential_active(const struct policy_facts *f);   /* validity.
 enum reason rule_person_active(const struct policy_facts *f);	    /* validity.c */
 enum reason rule_person_validity(const struct policy_facts *f);	    /* validity.c */
 enum reason rule_credential_validity(const struct policy_facts *f); /* validity.c */
+enum reason rule_lockdown(const struct policy_facts *f);	    /* lockdown.c */
+enum reason rule_threat_level(const struct policy_facts *f);	    /* lockdown.c */
 enum reason rule_vetting(const struct policy_facts *f);		    /* vetting.c */
 enum reason rule_zone(const struct policy_facts *f);		    /* levels.c */
 enum reason rule_door_mode(const struct policy_facts *f);	    /* doormode.c */
 enum reason rule_antipassback(const struct policy_facts *f);	    /* apb.c */
 enum reason rule_occupancy(const struct policy_facts *f);	    /* apb.c */
+enum reason rule_interlock(const struct policy_facts *f);	    /* interlock.c */
 
 #endif

@@ -160,6 +160,15 @@ enum stmt {
 	ST_ZONE_ENTRY_PUT,
 	ST_ZONE_ENTRIES_CLEAR,
 	ST_AREA_EVENTS,
+	/* site.c: lockdown, threat level, responders and clearances */
+	ST_SITE_GET,
+	ST_SITE_SET_LOCKDOWN,
+	ST_SITE_SET_THREAT,
+	ST_LOCKDOWN_ZONES,
+	ST_LOCKDOWN_ZONES_CLEAR,
+	ST_LOCKDOWN_ZONE_ADD,
+	ST_PERSON_SITE_GET,
+	ST_PERSON_SITE_PUT,
 	_ST_MAX,
 };
 
@@ -185,6 +194,7 @@ const char *store_statement_sql(int id);
  * plan with theirs.
  */
 extern const char store_expiry_due_sql[];
+extern const char *const store_site_sql[_ST_MAX];
 
 /* How long a write waits for another connection (aeogatectl, a backup) to let go. */
 #define STORE_BUSY_TIMEOUT_MS 5000

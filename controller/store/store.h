@@ -143,6 +143,25 @@ int store_pin_clear(struct store *s, const char *person); /* -ENOENT when there 
 int store_pin_counters_set(struct store *s, const char *person, const char *hash,
 			   int64_t wrong_pins, bool locked);
 
+/*
+ * Lockdown and threat level (schema 15): whether the whole site is locked
+ * down, the zones locked down one by one, the site's threat level (0-5).
+ */
+int store_site_get(struct store *s, bool *ret_site, int *ret_threat_level);
+/* Calls cb for each zone locked down on its own; a non-zero return stops and is returned. */
+int store_lockdown_zones(struct store *s, int (*cb)(const char *zone, void *userdata),
+			 void *userdata);
+/* Replaces the lockdown: the site flag and exactly these zones. -ENOENT: no such zone. */
+int store_lockdown_set(struct store *s, bool site, const char *const *zones, size_t n);
+int store_threat_level_set(struct store *s, int level); /* -EINVAL outside 0-5 */
+/* A person's responder mark and clearance; a person without a row: no, 0. */
+struct person_site {
+	bool responder;
+	int64_t clearance;
+};
+int store_person_site_get(struct store *s, const char *person, struct person_site *ret);
+int store_person_site_set(struct store *s, const char *person, const struct person_site *ps);
+
 /* Persons. status is "active", "suspended" or "terminated". */
 struct person {
 	char id[AEOGATE_ID_MAX + 1];

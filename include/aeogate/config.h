@@ -47,6 +47,9 @@ struct door_config {
 	unsigned debounce_ms;    /* input debounce, default 7 */
 	unsigned strike_time_ms; /* lock released after a grant, default 5000 */
 	unsigned held_time_ms;   /* open longer than this raises door.held, default 30000 */
+	/* interlock = GROUP: held locked while another door of the group is open or released */
+	char interlock[AEOGATE_ID_MAX + 1]; /* "" when none */
+	int interlock_line;		    /* config line of the interlock key */
 	int line;                /* config line of the section header */
 };
 

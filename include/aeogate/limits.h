@@ -207,6 +207,15 @@
  */
 #define AEOGATE_PIN_TIMEOUT_MIN_MS 1000
 #define AEOGATE_PIN_TIMEOUT_MAX_MS (5 * 60 * 1000)
+
+/*
+ * Interlock: an exit button pressed while another door of the group is
+ * open or released waits this long for it to close and lock, then is
+ * dropped (door.rex_dropped). Long enough for a person to pass the other
+ * door and let it shut; short enough that a door left open does not open
+ * this one, unasked, minutes after the button was let go.
+ */
+#define AEOGATE_INTERLOCK_REX_WAIT_MS 30000
 /* Wrong PINs in a row before a PIN locks ([policy] pin_attempts): 1 to this. */
 #define AEOGATE_PIN_ATTEMPTS_MAX 100
 /*

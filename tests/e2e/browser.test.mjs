@@ -3,7 +3,7 @@
 // acknowledgement, enrolment, the badge lifecycle, reports and exports,
 // levels, zone settings, schedules and holidays, door modes and schedules,
 // a person's PIN, the muster page and a zone's anti-passback and occupancy
-// settings.
+// settings, the lockdown banner.
 // Screenshots go to BUILD_DIR/e2e-screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -1074,4 +1074,47 @@ test('a guard reads the muster page live and prints it; a manager sets a zone\'s
   mustCtl(stack, ['zone', 'set', 'bonded-cage', '--apb', 'off']);
   assert.deepEqual(m.errors, [], 'manager: console errors');
   await m.context.close();
+});
+
+test('a lockdown set with aeogatectl shows a red banner to a guard at once, and to a fresh sign-in; release removes it', async () => {
+  const { page, context, errors } = await signIn('guard1');
+  assert.equal(await page.isHidden('#lockdown'), true, 'no banner without a lockdown');
+
+  mustCtl(stack, ['site', 'lockdown', '--comment', 'e2e: intruder at the fence']);
+  await page.waitForSelector('#lockdown:not([hidden])', { timeout: 15000 });
+  const text = await page.textContent('#lockdown');
+  assert.match(text, /LOCKDOWN/);
+  assert.match(text, /whole site/);
+  assert.match(text, /intruder at the fence/);
+  const bg = await page.$eval('#lockdown', (n) => getComputedStyle(n).backgroundColor);
+  assert.equal(bg, 'rgb(176, 0, 32)', 'the banner is red');
+  await page.screenshot({ path: join(SHOTS, 'lockdown-banner.png') });
+  // The door board says which doors are locked down, the feed who did it and why.
+  await page.click('#tabs button[data-tab=doors]');
+  await page.waitForSelector('.door[data-door="cage-1"] .site-state[data-locked-down]', { timeout: 15000 });
+  assert.match(await page.textContent('.door[data-door="dock-1"] .site-state'), /LOCKED DOWN/);
+  await page.click('#tabs button[data-tab=feed]');
+  const item = '#feed li[data-kind="site.lockdown"]';
+  await page.waitForSelector(item, { timeout: 15000 });
+  assert.match(await page.textContent(item), /whole site.*intruder at the fence/);
+
+  // Another role signing in now sees it from status, not from the stream.
+  const other = await signIn('auditor1');
+  await other.page.waitForSelector('#lockdown:not([hidden])', { timeout: 15000 });
+  assert.match(await other.page.textContent('#lockdown'), /whole site/);
+
+  mustCtl(stack, ['site', 'release', '--comment', 'e2e: all clear']);
+  await page.waitForSelector('#lockdown', { state: 'hidden', timeout: 15000 });
+  await other.page.waitForSelector('#lockdown', { state: 'hidden', timeout: 15000 });
+
+  // A zone lockdown names its zone.
+  mustCtl(stack, ['site', 'lockdown', '--zone', 'bonded-cage', '--comment', 'e2e: seal broken']);
+  await page.waitForSelector('#lockdown:not([hidden])', { timeout: 15000 });
+  assert.match(await page.textContent('#lockdown'), /zone bonded-cage/);
+  mustCtl(stack, ['site', 'release', '--zone', 'bonded-cage', '--comment', 'e2e: seal checked']);
+  await page.waitForSelector('#lockdown', { state: 'hidden', timeout: 15000 });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(other.errors, []);
+  await other.context.close();
+  await context.close();
 });

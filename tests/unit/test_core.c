@@ -29,6 +29,7 @@
 #include "checkpoint.h"
 #include "core.h"
 #include "door.h"
+#include "lockdown.h"
 #include "schedule.h"
 #include "store.h"
 #include "util.h"
@@ -810,6 +811,70 @@ static void test_door_locked_meanwhile_wins_over_the_pin(void **state)
 	assert_false(f->lock_released);
 }
 
+/*
+ * Lockdown (issue 14.6): an unlocked door locks at once, badges are denied
+ * door_locked_down except a responder's, a threat level above a person's
+ * clearance denies threat_level, and the release gives the door its mode.
+ */
+static void test_lockdown_holds_the_door_and_release_gives_its_mode_back(void **state)
+{
+	struct fixture *f = *state;
+	struct lockdown_state site = {0};
+	struct person_site responder = {.responder = true};
+	struct core_decision d;
+
+	core_door_mode_set(f->core, 0, POLICY_DOOR_UNLOCKED, 0);
+	assert_true(f->lock_released);
+	assert_int_equal(lockdown_lock(&site, NULL, 0), 0);
+	core_lockdown_set(f->core, &site);
+	assert_true(core_door_locked_down(f->core, 0));
+	assert_false(f->lock_released);
+	present(f, "h10301:12:3456", &d);
+	assert_false(d.granted);
+	assert_int_equal(d.reason, REASON_DOOR_LOCKED_DOWN);
+	assert_false(f->lock_released);
+	/* A mode change under the lockdown does not release the lock either. */
+	core_door_mode_set(f->core, 0, POLICY_DOOR_UNLOCKED, 0);
+	assert_false(f->lock_released);
+
+	assert_int_equal(store_person_site_set(f->store, "ALICE", &responder), 0);
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.granted);
+	assert_true(f->lock_released); /* for the strike time, not for the unlocked mode */
+	assert_true(door_deadline(core_door(f->core, 0)) > 0);
+
+	site.threat_level = 2;
+	core_lockdown_set(f->core, &site);
+	present(f, "h10301:12:3456", &d);
+	assert_int_equal(d.reason, REASON_THREAT_LEVEL);
+	responder.clearance = 2;
+	assert_int_equal(store_person_site_set(f->store, "ALICE", &responder), 0);
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.granted);
+
+	assert_int_equal(lockdown_release(&site, NULL, 0), 0);
+	core_lockdown_set(f->core, &site);
+	assert_false(core_door_locked_down(f->core, 0));
+	assert_true(f->lock_released);
+	assert_int_equal(door_deadline(core_door(f->core, 0)), 0); /* unlocked: no relock */
+}
+
+/* A lockdown that begins while a badge waits for its PIN: the right PIN no longer opens. */
+static void test_lockdown_meanwhile_wins_over_the_pin(void **state)
+{
+	struct fixture *f = *state;
+	struct lockdown_state site = {0};
+	const char *zone[] = {"bonded-cage"};
+
+	pin_setup(f, "4711");
+	expect_pending(f);
+	assert_int_equal(lockdown_lock(&site, zone, 1), 0);
+	core_lockdown_set(f->core, &site);
+	keys(f, 0, "4711#");
+	expect_event(f, 0, "access.denied", "door_locked_down");
+	assert_false(f->lock_released);
+}
+
 /* At stop, a badge still waiting for its PIN is denied pin_required before the locks lock. */
 static void test_stop_denies_the_waiting_badge(void **state)
 {
@@ -839,6 +904,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_read_that_could_be_two_badges_is_attributed_to_neither, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_follows_the_door_mode, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_lockdown_holds_the_door_and_release_gives_its_mode_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_moves_before_any_subscriber_runs, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_a_stalled_subscriber_does_not_delay_the_lock,
@@ -865,6 +932,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_pin_check_runs_off_the_loop, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_door_locked_meanwhile_wins_over_the_pin, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_lockdown_meanwhile_wins_over_the_pin, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_stop_denies_the_waiting_badge, setup, teardown),
 	};

@@ -213,6 +213,8 @@ static const struct {
     {REASON_PIN_LOCKED, "pin_locked"},
     {REASON_ANTIPASSBACK, "antipassback"},
     {REASON_OCCUPANCY_FULL, "occupancy_full"},
+    {REASON_THREAT_LEVEL, "threat_level"},
+    {REASON_INTERLOCK, "interlock"},
 };
 
 static void test_reason_codes_are_stable(void **state)
