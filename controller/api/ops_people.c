@@ -676,12 +676,17 @@ static json_t *zone_json(struct core *c, const char *zone)
 	const struct config *cfg = core_config(c);
 	json_t *doors = json_array();
 	int v = store_zone_vetting_get(core_store(c), zone);
+	struct zone_pairing z;
+	json_t *obj;
 
 	for (size_t j = 0; j < cfg->n_doors; j++)
 		if (strcmp(cfg->doors[j].zone, zone) == 0)
 			json_array_append_new(doors, json_string(cfg->doors[j].name));
-	return json_pack("{s:s,s:o,s:s}", "name", zone, "doors", doors, "vetting",
-			 v == 1 ? "required" : "none");
+	obj = json_pack("{s:s,s:o,s:s}", "name", zone, "doors", doors, "vetting",
+			v == 1 ? "required" : "none");
+	if (obj && store_zone_pairing_get(core_store(c), zone, &z) == 0)
+		ops_zone_pairing_json(obj, &z);
+	return obj;
 }
 
 static int op_zone_show(struct ctl_request *req, json_t **ret)
@@ -699,28 +704,49 @@ static int op_zone_set(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
 	struct store *s = core_store(c);
-	const char *zone, *vetting;
+	const char *zone, *vetting = NULL;
+	struct zone_pairing pair_before, pair_after;
+	bool pair_given;
+	json_t *before, *after;
 	int was, r;
 
-	if (find_zone(req, &zone) < 0 || ctl_arg_string(req, "vetting", true, 16, &vetting) < 0)
+	if (find_zone(req, &zone) < 0 || ctl_arg_string(req, "vetting", false, 16, &vetting) < 0 ||
+	    ops_zone_pairing_args(req, s, zone, &pair_before, &pair_after, &pair_given) < 0)
 		return -1;
-	if (strcmp(vetting, "required") && strcmp(vetting, "none"))
+	if (vetting && strcmp(vetting, "required") && strcmp(vetting, "none"))
 		return ctl_fail(req, "invalid_argument",
 				"'vetting' must be required or none, not '%s'", vetting);
+	if (!vetting && !pair_given)
+		return ctl_fail(req, "invalid_argument",
+				"nothing to change: give vetting, two_person, two_person_window, "
+				"escort or escort_window");
 	was = store_zone_vetting_get(s, zone);
 	if (was < 0)
 		return ops_store_error(req, was, "zone");
 	if (ops_begin(req, c) < 0)
 		return -1;
-	r = store_zone_vetting_set(s, zone, !strcmp(vetting, "required"));
+	r = vetting ? store_zone_vetting_set(s, zone, !strcmp(vetting, "required")) : 0;
+	if (r == 0 && pair_given)
+		r = store_zone_pairing_set(s, zone, &pair_after);
 	if (r < 0) {
 		ops_abort(c);
 		return ops_store_error(req, r, "zone");
 	}
+	/* The settings given, as they were and are. */
+	before = json_object();
+	after = json_object();
+	if (vetting) {
+		json_object_set_new(before, "vetting", json_string(was == 1 ? "required" : "none"));
+		json_object_set_new(after, "vetting", json_string(vetting));
+	}
+	if (pair_given) {
+		ops_zone_pairing_json(before, &pair_before);
+		ops_zone_pairing_json(after, &pair_after);
+	}
 	struct event e = {.kind = "zone.updated", .zone = zone};
 	if (ops_commit(req, c, &e,
-		       json_pack("{s:s,s:{s:s},s:{s:s}}", "zone", zone, "before", "vetting",
-				 was == 1 ? "required" : "none", "after", "vetting", vetting)) < 0)
+		       json_pack("{s:s,s:o,s:o}", "zone", zone, "before", before, "after", after)) <
+	    0)
 		return -1;
 	*ret = zone_json(c, zone);
 	return 0;

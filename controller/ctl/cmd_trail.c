@@ -154,6 +154,10 @@ static void print_zone(const json_t *res)
 	    {"name", "name"},
 	    {"doors", "doors"},
 	    {"vetting", "vetting"},
+	    {"two-person", "two_person"},
+	    {"two-person window (s)", "two_person_window"},
+	    {"escort", "escort"},
+	    {"escort window (s)", "escort_window"},
 	};
 
 	print_record(res, rows, ELEMENTSOF(rows));
@@ -167,11 +171,18 @@ int cmd_zone_show(struct ctl_ctx *ctx, int argc, char **argv)
 	return ctl_query_run(ctx, argc, argv, &q);
 }
 
-/* zone set ZONE --vetting required|none */
+/*
+ * zone set ZONE [--vetting required|none] [--two-person on|off]
+ * [--two-person-window DURATION] [--escort required|none] [--escort-window DURATION]
+ */
 int cmd_zone_set(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct ctl_opt opts[] = {
 	    {"vetting", CTL_OPT_ARG, .key = "vetting"},
+	    {"two-person", CTL_OPT_ARG, .key = "two_person"},
+	    {"two-person-window", CTL_OPT_ARG, .key = "two_person_window"},
+	    {"escort", CTL_OPT_ARG, .key = "escort"},
+	    {"escort-window", CTL_OPT_ARG, .key = "escort_window"},
 	    CTL_JSON,
 	    {0},
 	};
@@ -181,6 +192,9 @@ int cmd_zone_set(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one ZONE", &o);
 	if (r >= 0)
 		return r;
-	return send_change(ctx, &o, "nothing to change: --vetting required|none", "zone",
-			   "zone.set", print_zone);
+	return send_change(ctx, &o,
+			   "nothing to change: --vetting required|none, --two-person on|off, "
+			   "--two-person-window DURATION, --escort required|none, --escort-window "
+			   "DURATION",
+			   "zone", "zone.set", print_zone);
 }
