@@ -8,15 +8,25 @@ static const char *const access_kinds[] = {"access.granted", "access.denied", NU
 static const char *const exception_kinds[] = {
     "access.denied", "door.forced",  "door.held", "alarm.tamper",
     "alarm.duress",  "reader.noise", NULL};
-static const char *const admin_kinds[] = {"person.*",	  "badge.*",
-					  "level.*",	  "door.mode",
-					  "door.updated", "door.remote_unlock",
-					  "schedule.*",	  "holiday.*",
-					  "user.added",	  "user.disabled",
-					  "user.enabled", "user.password_changed",
-					  "config.*",	  "alarm.acknowledged",
-					  "alarm.closed", "review.*",
-					  "audit.*",	  NULL};
+static const char *const admin_kinds[] = {"person.*",
+					  "badge.*",
+					  "level.*",
+					  "door.mode",
+					  "door.updated",
+					  "door.remote_unlock",
+					  "schedule.*",
+					  "holiday.*",
+					  "user.added",
+					  "user.disabled",
+					  "user.enabled",
+					  "user.password_changed",
+					  "config.*",
+					  "alarm.acknowledged",
+					  "visitor.*",
+					  "alarm.closed",
+					  "review.*",
+					  "audit.*",
+					  NULL};
 static const char *const device_kinds[] = {
     "reader.offline", "reader.online",	       "system.*", "alarm.storage",
     "alarm.tamper",   "alarm.tamper_restored", "clock.*",  NULL};
@@ -41,6 +51,8 @@ const struct report_info reports_catalogue[] = {
     {"access-points", "Access points: doors, readers and zones as configured", true, 0, no_kinds},
     {"vetting", "Vetting: who may enter vetting-required zones, and their clearance", true, 0,
      no_kinds},
+    {"visitors", "Visitors: the visitor register for a period, unreturned badges flagged", true,
+     REPORT_TAKES_RANGE, no_kinds},
 };
 
 const size_t reports_catalogue_n = sizeof(reports_catalogue) / sizeof(reports_catalogue[0]);

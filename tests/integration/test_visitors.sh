@@ -144,6 +144,28 @@ expect_contains "$OUT" "expired"
 visitor_check V2 'v["vehicle"] is None and v["document"] == "id_card"'
 pass "a visitor badge stops working at --until by itself (expired)"
 
+# ---- report visitors: the register for a period, signed; unreturned badges overdue ----
+# V3 is still on its visit (until in an hour): not returned, not overdue.
+expect_exit 0 ctl visitor add V3 --name "Val Visitor" --company "Gamma Shipping" --host E1002 \
+	--document driving_licence --until "$in_an_hour"
+expect_exit 0 ctl report visitors --from "$(date -u -d '-1 day' +%Y-%m-%d)" \
+	--to "$(date -u -d '+1 day' +%Y-%m-%d)" --format csv -o "$T/visitors.csv"
+expect_exit 0 ctl audit verify "$T/visitors.csv"
+python3 - "$T/visitors.csv" <<'PY' || fail "visitors report rows: $(cat "$T/visitors.csv")"
+import csv, sys
+rows = {r["visitor"]: r for r in csv.DictReader(open(sys.argv[1], newline=""))}
+assert sorted(rows) == ["V1", "V2", "V3"], sorted(rows)
+assert rows["V1"]["returned"] == "yes" and rows["V1"]["overdue"] == "no", rows["V1"]
+assert rows["V1"]["company"] == "Acme Freight" and rows["V1"]["document"] == "passport", rows["V1"]
+assert rows["V2"]["returned"] == "no" and rows["V2"]["overdue"] == "yes", rows["V2"]
+assert rows["V3"]["returned"] == "no" and rows["V3"]["overdue"] == "no", rows["V3"]
+assert rows["V3"]["host"] == "E1002", rows["V3"]
+PY
+# A period before any visit has none.
+expect_exit 0 ctl report visitors --from 2020-01-01 --to 2020-01-02 --format csv -o "$T/none.csv"
+[ "$(wc -l <"$T/none.csv")" -le 1 ] || fail "a period without visits has rows: $(cat "$T/none.csv")"
+pass "report visitors: signed, verifies; returned yes/no, the unreturned badge past --until overdue"
+
 # ---- the register survives a restart ----
 stop_daemon
 start_daemon "$T/sim.ini"
