@@ -7,8 +7,9 @@
 # access.granted, each naming the other in detail.with, one release); a
 # badge whose window runs out is access.denied two_person_timeout; the same
 # person twice is not a second person; a badge waiting when aeogated stops
-# is denied two_person_timeout; other zones are untouched; bad values are
-# refused and change nothing.
+# is denied two_person_timeout; on a card + PIN door the wait begins once
+# the PIN was right; other zones are untouched; bad values are refused and
+# change nothing.
 source "$(dirname "$0")/lib.sh"
 
 write_sim_config
@@ -143,6 +144,28 @@ ev_check "$ev" 'e["person"] == "E1001" and e["reason"] == "two_person_timeout"'
 [ "$(zone_field bonded-cage two_person)" = on ] || fail "two_person did not survive a restart"
 [ "$(zone_field bonded-cage two_person_window)" = 60 ] || fail "the window did not survive a restart"
 pass "a badge waiting at stop is denied two_person_timeout; the setting survives a restart"
+
+# ---- card + PIN and two-person: the wait for a second person follows a right PIN ----
+ctl person pin E1001 <<<"4711" >/dev/null
+ctl person pin E1002 <<<"5822" >/dev/null
+expect_exit 0 ctl door mode cage-1 card_and_pin
+before=$(last_seq)
+expect_exit 3 ctl sim present cage-1-in --bits "$ANN"
+expect_contains "$OUT" "pending  pin"
+expect_exit 0 ctl sim keys cage-1-in "4711#"
+wait_event "$before" access.pending
+ev_check "$EV" 'e["person"] == "E1001" and d["awaiting"] == "second_person"'
+[ "$(door_lock cage-1)" = locked ] || fail "a right PIN alone released a two-person door"
+expect_exit 3 ctl sim present cage-1-in --bits "$BOB"
+expect_contains "$OUT" "pending  pin"
+expect_exit 0 ctl sim keys cage-1-in "5822#"
+wait_count "$before" 'access\.granted' 2
+granted=$(events_after "$before" | grep -E "$(kind_re access.granted)")
+ev_check "$(echo "$granted" | sed -n 1p)" 'e["person"] == "E1001" and d["with"] == "E1002"'
+ev_check "$(echo "$granted" | sed -n 2p)" 'e["person"] == "E1002" and d["with"] == "E1001"'
+[ "$(door_lock cage-1)" = released ] || fail "the pair with PINs did not release the lock"
+expect_exit 0 ctl door mode cage-1 --clear
+pass "on a card + PIN door the two-person wait begins once the PIN was right"
 
 # ---- off again: a lone badge opens ----
 expect_exit 0 ctl zone set bonded-cage --two-person off
