@@ -11,6 +11,7 @@ import {
 } from './format.js';
 import { beep } from './sound.js';
 import { setupPeopleImport } from './import.js';
+import { setupVisitors } from './visitors.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -175,6 +176,7 @@ function onEvent(ev, live) {
     while ($('#feed').children.length > 200) $('#feed').lastChild.remove();
     if (/^(door|reader|access|person|badge)\./.test(ev.kind)) scheduleRefresh();
     if (/^(level|zone|schedule|holiday)\./.test(ev.kind) && !$('#tab-levels').hidden) scheduleLevelsReload();
+    if (/^(visitor|access)\./.test(ev.kind) && !$('#tab-visitors').hidden) visitors.load();
   }
 }
 
@@ -746,6 +748,7 @@ $('#person-search').addEventListener('input', renderPeople);
 
 // The people CSV import panel (ui/import.js): a commit reloads the lists.
 setupPeopleImport({ onCommitted: loadPeople, onError: handleError });
+const visitors = setupVisitors({ canManage: () => canManage(), onError: (e) => handleError(e) });
 
 function formError(form, e) {
   form.querySelector('.error').textContent = e ? e.message : '';
@@ -1232,6 +1235,7 @@ function selectTab(name) {
   for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== `tab-${name}`;
   if (name === 'levels') loadLevels();
   if (name === 'users') loadUsers();
+  if (name === 'visitors') visitors.load();
   if (name === 'people') loadPeople();
   if (name === 'reports') { loadReports(); loadLevels(); }
   if (name === 'doors' || name === 'sim') loadDoors();
