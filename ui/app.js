@@ -12,6 +12,7 @@ import {
 import { beep } from './sound.js';
 import { setupPeopleImport } from './import.js';
 import { setupVisitors } from './visitors.js';
+import { pairingCells } from './zone_pairing.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -944,7 +945,10 @@ function renderZones() {
         },
       })));
     }
-    return el('tr', { 'data-zone': z.name }, el('td', { text: z.name }), el('td', { text: (z.doors || []).join(', ') }), cell);
+    const pairing = pairingCells(z, { write, set: async (body, ...fields) => {
+      if (await tabAction($('#zones-error'), '/api/zones/set', { zone: z.name, ...body })) forget(...fields);
+    } });
+    return el('tr', { 'data-zone': z.name }, el('td', { text: z.name }), el('td', { text: (z.doors || []).join(', ') }), cell, ...pairing);
   })));
 }
 

@@ -4,7 +4,9 @@
 // the visitor appears in the register as aeogatectl visitor list has it,
 // their badge opens the dock and the row turns "on site" live, "End visit"
 // returns the badge (the next read is credential_revoked); a guard sees
-// the register but neither the form nor the buttons.
+// the register but neither the form nor the buttons; on the Levels & zones
+// tab a manager sets a zone's two-person rule and escort (a bad window
+// refused in the controller's words).
 // Screenshots go to BUILD_DIR/e2e-screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -125,6 +127,42 @@ test('a guard sees the register but cannot change it', async () => {
   await page.waitForSelector('#visitors tr[data-visitor="V1"]', { timeout: 15000 });
   assert.equal(await page.isVisible('#visitor-add'), false);
   assert.equal(await page.$$eval('#visitors button', (b) => b.length), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a manager sets a zone\'s two-person rule and escort on the Levels & zones tab', async () => {
+  const { page, context, errors } = await signIn('manager1');
+  await page.click('#tabs button[data-tab=levels]');
+  const row = '#zones tr[data-zone="bonded-cage"]';
+  await page.waitForSelector(`${row} td.two-person[data-two-person="off"]`, { timeout: 15000 });
+  assert.equal(await page.textContent(`${row} td.two-person .current`), 'off (10 s)');
+  assert.equal(await page.textContent(`${row} td.escort .current`), 'none (30 s)');
+
+  await page.selectOption(`${row} select.set-two-person`, 'on');
+  await page.fill(`${row} input.set-two-person-window`, '20');
+  await page.click(`${row} button[data-action=set-two-person]`);
+  await page.waitForSelector(`${row} td.two-person[data-two-person="on"]`, { timeout: 15000 });
+  assert.equal(await page.textContent(`${row} td.two-person .current`), 'on (20 s)');
+
+  await page.selectOption(`${row} select.set-escort`, 'required');
+  await page.click(`${row} button[data-action=set-escort]`);
+  await page.waitForSelector(`${row} td.escort[data-escort="required"]`, { timeout: 15000 });
+
+  const zone = JSON.parse(mustCtl(stack, ['zone', 'list', '--json'])).find((z) => z.name === 'bonded-cage');
+  assert.equal(zone.two_person, 'on');
+  assert.equal(zone.two_person_window, 20);
+  assert.equal(zone.escort, 'required');
+  assert.equal(zone.escort_window, 30);
+
+  // A bad window is refused in the controller's words and changes nothing.
+  await page.fill(`${row} input.set-escort-window`, '100000');
+  await page.click(`${row} button[data-action=set-escort]`);
+  await page.waitForFunction(() => document.querySelector('#zones-error').textContent.length > 0);
+  assert.match(await page.textContent('#zones-error'), /escort_window/);
+  const after = JSON.parse(mustCtl(stack, ['zone', 'list', '--json'])).find((z) => z.name === 'bonded-cage');
+  assert.equal(after.escort_window, 30);
+  await page.screenshot({ path: join(SHOTS, 'zones-two-person-escort.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await context.close();
 });
