@@ -47,6 +47,7 @@ export function setupVisitors({ canManage, onError }) {
           type: 'button', text: 'End visit', 'data-action': 'end', onclick: () => end(v.id),
         }) : null))));
     $('#visitors-empty').hidden = visitors.length > 0;
+    $('#visitors').dataset.loaded = '1';
   }
 
   async function load() {

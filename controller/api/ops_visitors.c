@@ -291,39 +291,36 @@ static int op_visitor_end(struct ctl_request *req, json_t **ret)
 	return 0;
 }
 
-struct visitor_list_ctx {
-	json_t *arr;
-	bool on_site;
-};
-
 static int visitor_list_cb(const struct visitor *v, void *userdata)
 {
-	struct visitor_list_ctx *l = userdata;
-
-	if (l->on_site && !v->on_site)
-		return 0;
-	return json_array_append_new(l->arr, visitor_json(v)) < 0 ? -ENOMEM : 0;
+	return json_array_append_new(userdata, visitor_json(v)) < 0 ? -ENOMEM : 0;
 }
 
-/* visitor.list [on_site]: the register, by id; with on_site only those inside now. */
+/*
+ * visitor.list [on_site] [after] [limit]: a page of the register by id
+ * (as person.list); with on_site only those inside now.
+ */
 static int op_visitor_list(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
-	struct visitor_list_ctx l = {.arr = json_array()};
-	json_t *on_site = json_object_get(req->args, "on_site");
+	json_t *on_site = json_object_get(req->args, "on_site"), *arr;
+	const char *after = NULL;
+	int64_t limit = AEOGATE_ROWS_PER_PAGE;
 	int r;
 
-	if (on_site && !json_is_boolean(on_site)) {
-		json_decref(l.arr);
+	if (on_site && !json_is_boolean(on_site))
 		return ctl_fail(req, "invalid_argument", "'on_site' must be true or false");
-	}
-	l.on_site = json_is_true(on_site);
-	r = store_visitor_list(core_store(c), visitor_list_cb, &l);
+	if (ctl_arg_id(req, "after", false, &after) < 0 ||
+	    ctl_arg_int(req, "limit", false, 1, AEOGATE_ROWS_PER_PAGE, &limit) < 0)
+		return -1;
+	arr = json_array();
+	r = store_visitor_list(core_store(c), after, json_is_true(on_site), (size_t)limit,
+			       visitor_list_cb, arr);
 	if (r < 0) {
-		json_decref(l.arr);
+		json_decref(arr);
 		return ops_store_error(req, r, "visitor list");
 	}
-	*ret = l.arr;
+	*ret = arr;
 	return 0;
 }
 

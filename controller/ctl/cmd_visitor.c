@@ -123,7 +123,11 @@ int cmd_visitor_one(struct ctl_ctx *ctx, int argc, char **argv)
 	return ctl_query_run(ctx, argc, argv, &q);
 }
 
-/* visitor list [--on-site] */
+/*
+ * visitor list [--on-site]: visitor.list is paged by id, as person.list:
+ * ask for the page after the last id seen until one comes back empty; a
+ * page that does not move forward ends the walk.
+ */
 int cmd_visitor_list(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	enum { ON_SITE };
@@ -133,17 +137,49 @@ int cmd_visitor_list(struct ctl_ctx *ctx, int argc, char **argv)
 	    {0},
 	};
 	struct ctl_parsed o = {0};
-	json_t *args;
-	bool json;
+	char after[AEOGATE_ID_MAX + 1] = "";
+	json_t *all;
+	bool json, on_site;
 	int r;
 
 	r = ctl_parse(ctx, argc, argv, opts, 0, NULL, &o);
 	if (r >= 0)
 		return r;
-	args = json_pack("{s:b}", "on_site", o.set[ON_SITE]);
 	json = o.json;
+	on_site = o.set[ON_SITE];
 	ctl_parsed_free(&o);
-	if (!args)
+	all = json_array();
+	if (!all)
 		return ctl_fail("out of memory");
-	return ctl_call_finish(ctx, "visitor.list", args, json, print_visitors);
+	for (;;) {
+		json_t *args = json_pack("{s:b,s:I}", "on_site", on_site, "limit",
+					 (json_int_t)CTL_PAGE_ROWS),
+		       *page;
+		const char *last;
+		size_t n;
+
+		if (args && after[0])
+			json_object_set_new(args, "after", json_string(after));
+		r = ctl_call(ctx, "visitor.list", args, &page);
+		if (r) {
+			json_decref(all);
+			return r;
+		}
+		if (!json_is_array(page)) {
+			json_decref(page);
+			json_decref(all);
+			return ctl_fail("visitor.list: malformed reply from aeogated");
+		}
+		n = json_array_size(page);
+		last = n ? json_string_value(json_object_get(json_array_get(page, n - 1), "id"))
+			 : NULL;
+		json_array_extend(all, page);
+		if (n == 0 || !last || strlen(last) > AEOGATE_ID_MAX || strcmp(last, after) <= 0) {
+			json_decref(page);
+			break;
+		}
+		snprintf(after, sizeof(after), "%s", last);
+		json_decref(page);
+	}
+	return ctl_finish(all, json, print_visitors);
 }

@@ -188,8 +188,9 @@ int store_visitor_is(struct store *s, const char *person);
 int store_visitor_end(struct store *s, const char *person, int64_t ended_ms);
 /* The visitor's badges still out become returned; how many, or negative errno. */
 int64_t store_visitor_badges_return(struct store *s, const char *person, int64_t at_ms);
-int store_visitor_list(struct store *s, int (*cb)(const struct visitor *v, void *userdata),
-		       void *userdata);
+/* A page of the register by id after `after` (NULL: from the start), at most limit. */
+int store_visitor_list(struct store *s, const char *after, bool on_site_only, size_t limit,
+		       int (*cb)(const struct visitor *v, void *userdata), void *userdata);
 /* Visits that overlap [from_ms, to_ms), by person after `after`, at most limit. */
 int store_visitor_report(struct store *s, int64_t from_ms, int64_t to_ms, const char *after,
 			 size_t limit, int (*cb)(const struct visitor *v, void *userdata),

@@ -19,12 +19,15 @@ ROW_SHAPE(visitor_shape, struct visitor, COL(struct visitor, person), COL(struct
  * table on this branch, the direction of their last granted access event
  * (an "in" reader puts them inside), and never once the visit ended.
  */
-#define VISITOR_COLUMNS                                                                            \
-	"SELECT v.person, p.name, v.company, v.host, v.document, coalesce(v.vehicle, ''), "        \
-	"v.until_ms, v.added_ms, coalesce(v.ended_ms, 0), v.ended_ms IS NULL AND "                 \
+#define VISITOR_ON_SITE                                                                            \
+	"(v.ended_ms IS NULL AND "                                                                 \
 	"coalesce((SELECT json_extract(e.detail, '$.direction') FROM events e "                    \
 	"WHERE e.person = v.person AND e.kind = 'access.granted' ORDER BY e.seq DESC LIMIT 1), "   \
-	"'') = 'in' FROM visitors v JOIN persons p ON p.id = v.person "
+	"'') = 'in')"
+#define VISITOR_COLUMNS                                                                            \
+	"SELECT v.person, p.name, v.company, v.host, v.document, coalesce(v.vehicle, ''), "        \
+	"v.until_ms, v.added_ms, coalesce(v.ended_ms, 0), " VISITOR_ON_SITE " "                    \
+	"FROM visitors v JOIN persons p ON p.id = v.person "
 
 const char *const store_visitors_sql[_ST_MAX] = {
     [ST_ZONE_PAIRING_GET] = "SELECT two_person, two_person_window_ms, escort, escort_window_ms "
@@ -41,7 +44,9 @@ const char *const store_visitors_sql[_ST_MAX] = {
     [ST_VISITOR_END] = "UPDATE visitors SET ended_ms = ?2 WHERE person = ?1 AND ended_ms IS NULL",
     [ST_VISITOR_BADGES_RETURN] = "UPDATE credentials SET status = 'returned', revoked_ms = ?2 "
 				 "WHERE person = ?1 AND status IN ('active', 'suspended', 'lost')",
-    [ST_VISITOR_LIST] = VISITOR_COLUMNS "ORDER BY v.person",
+    /* A page by id; with ?2 only those on site. */
+    [ST_VISITOR_LIST] = VISITOR_COLUMNS "WHERE v.person > ?1 AND (?2 = 0 OR " VISITOR_ON_SITE
+					") ORDER BY v.person LIMIT ?3",
     /* The register for a period: every visit that had begun by its end and not ended before it. */
     [ST_VISITOR_REPORT] = VISITOR_COLUMNS "WHERE v.added_ms < ?2 AND "
 					  "coalesce(v.ended_ms, max(v.until_ms, ?2)) >= ?1 "
@@ -110,11 +115,12 @@ static int visitor_walk(struct store *s, sqlite3_stmt *st,
 	return r;
 }
 
-int store_visitor_list(struct store *s, int (*cb)(const struct visitor *v, void *userdata),
-		       void *userdata)
+int store_visitor_list(struct store *s, const char *after, bool on_site_only, size_t limit,
+		       int (*cb)(const struct visitor *v, void *userdata), void *userdata)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = stmt_prepare(s, ST_VISITOR_LIST, &st, "");
+	int r = stmt_prepare(s, ST_VISITOR_LIST, &st, "tii", after ? after : "",
+			     (int64_t)(on_site_only ? 1 : 0), sql_limit(limit));
 
 	return r < 0 ? r : visitor_walk(s, st, cb, userdata);
 }

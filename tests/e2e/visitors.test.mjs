@@ -56,6 +56,7 @@ async function signIn(user) {
   await page.waitForSelector('#app-view:not([hidden])');
   await page.waitForSelector('#conn[data-state="connected"]', { timeout: 15000 });
   await page.click('#tabs button[data-tab=visitors]');
+  await page.waitForSelector('#visitors[data-loaded]', { state: 'attached', timeout: 15000 });
   return { page, context, errors };
 }
 
