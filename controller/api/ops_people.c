@@ -109,6 +109,10 @@ static int op_person_show(struct ctl_request *req, json_t **ret)
 	store_credential_list(core_store(c), p.id, ops_credential_list_cb, creds);
 	json_object_set_new(o, "credentials", creds);
 	json_object_set_new(o, "pin", ops_pin_status_json(core_store(c), p.id));
+	/* A visitor (visitor add) or anyone else: the escort rule tells them apart. */
+	json_object_set_new(
+	    o, "type",
+	    json_string(store_visitor_is(core_store(c), p.id) == 1 ? "visitor" : "employee"));
 	*ret = o;
 	return 0;
 }

@@ -76,5 +76,11 @@ enum reason rule_credential_validity(const struct policy_facts *f); /* validity.
 enum reason rule_vetting(const struct policy_facts *f);		    /* vetting.c */
 enum reason rule_zone(const struct policy_facts *f);		    /* levels.c */
 enum reason rule_door_mode(const struct policy_facts *f);	    /* doormode.c */
+/*
+ * After the table, in the core, the rules that wait for another read: card
+ * + PIN (pin.c, controller/pinpad.c), then last the waits for another
+ * person (two_person.c: two-person rule, escort), which grant two badges
+ * at once or deny two_person_timeout / escort_required.
+ */
 
 #endif

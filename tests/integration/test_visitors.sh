@@ -79,6 +79,10 @@ visitor_check V1 'v["company"] == "Acme Freight" and v["host"] == "E1001" and v[
 expect_exit 1 ctl visitor add V9 --name "Host Visitor" --company "Acme" --host V1 \
 	--document passport --until "$in_an_hour"
 expect_contains "$ERR" "is a visitor"
+[ "$(ctl person show V1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["type"])')" = visitor ] ||
+	fail "person show does not say V1 is a visitor"
+[ "$(ctl person show E1001 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["type"])')" = employee ] ||
+	fail "person show does not say E1001 is an employee"
 pass "visitor add keeps company, host, document type and vehicle; visitor.added names the operator"
 
 # ---- without an escort rule the visitor's badge opens like any other ----
