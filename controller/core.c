@@ -1565,7 +1565,7 @@ static bool pair_read(struct core *c, bool txn, unsigned reader, const char *per
 	int v;
 
 	*ret_reason = REASON_NONE;
-	if (!c->store || c->stopping || strcmp(rc->direction, "in"))
+	if (!c->store || strcmp(rc->direction, "in"))
 		return false;
 	if (store_zone_pairing_get(c->store, dc->zone, &z) < 0) {
 		*ret_reason = REASON_INTERNAL_ERROR;
@@ -1576,6 +1576,12 @@ static bool pair_read(struct core *c, bool txn, unsigned reader, const char *per
 	v = store_visitor_is(c->store, person);
 	if (v < 0) {
 		*ret_reason = REASON_INTERNAL_ERROR;
+		return false;
+	}
+	/* Stopping: no one waits any more, and whoever would have waited does not pass alone. */
+	if (c->stopping && ((v == 1 && z.escort) || z.two_person)) {
+		*ret_reason =
+		    v == 1 && z.escort ? REASON_ESCORT_REQUIRED : REASON_TWO_PERSON_TIMEOUT;
 		return false;
 	}
 	rules = (struct two_person_rules){z.two_person, z.two_person_window_ms, z.escort,
