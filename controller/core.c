@@ -31,6 +31,7 @@
 #include "pin.h"
 #include "pinpad.h"
 #include "reserve.h"
+#include "two_person.h"
 #include "store.h"
 #include "util.h"
 #include "worker.h"
@@ -77,6 +78,9 @@ struct core {
 	sd_event_source *pin_timers[AEOGATE_READERS_MAX];
 	struct door_timer_ctx pin_timer_ctx[AEOGATE_READERS_MAX];
 	struct worker *pin_worker; /* NULL: PINs are checked inline (no loop, or no thread) */
+	/* Two-person and escort: the badge waiting at each door, and its timer. */
+	struct two_person pairs;
+	sd_event_source *pair_timers[AEOGATE_DOORS_MAX];
 	bool stopping;		   /* core_stop ran: no attempt is granted from now on */
 	bool starting; /* inputs reported while starting are initial levels, not edges */
 	sd_event_source *retry_timer;
@@ -1151,26 +1155,68 @@ static enum reason pin_count(struct core *c, const struct pin_attempt *a, enum p
 	return reason;
 }
 
-/* The read's detail with the count of wrong PINs in a row; NULL: use it as it is. */
-static char *pin_detail(const char *read_detail, unsigned wrong)
+/*
+ * The read's detail with one more member (value is taken); NULL when it
+ * cannot be made (the event is still recorded, with the read's detail).
+ */
+static char *detail_with(const char *read_detail, const char *key, json_t *value)
 {
-	json_t *d;
+	json_t *d = json_loads(read_detail ? read_detail : "{}", 0, NULL);
 	char *text;
 
-	if (!wrong)
-		return NULL;
-	d = json_loads(read_detail, 0, NULL);
 	if (!d || !json_is_object(d)) {
 		json_decref(d);
 		d = json_object();
 	}
-	json_object_set_new(d, "wrong_pins", json_integer(wrong));
+	if (!d || json_object_set_new(d, key, value) < 0) {
+		json_decref(d);
+		return NULL;
+	}
 	text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(d);
 	return text;
 }
 
 static enum reason site_recheck(struct core *c, unsigned door, const char *person);
+
+/* The read's detail with the count of wrong PINs in a row; NULL: use it as it is. */
+static char *pin_detail(const char *read_detail, unsigned wrong)
+{
+	return wrong ? detail_with(read_detail, "wrong_pins", json_integer(wrong)) : NULL;
+}
+
+/*
+ * The events of one outcome that waited (card + PIN, two-person, escort),
+ * committed in the decision's transaction when txn, else each the way of
+ * every other event, before the lock moves (the caller holds publishing).
+ * An access.granted that cannot be recorded becomes access.denied
+ * storage_failure, unless the site chose otherwise. Returns true when
+ * every grant among them stands.
+ */
+static bool outcome_commit(struct core *c, bool txn, struct event *const *ev, size_t n)
+{
+	bool granted = true;
+
+	if (txn && decision_commit_n(c, ev, n) == 0)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		int error = emit_try(c, ev[i]);
+
+		if (error >= 0)
+			continue;
+		if (!strcmp(ev[i]->kind, "access.granted") && !c->cfg->storage_failure_grant) {
+			granted = false;
+			ev[i]->kind = "access.denied";
+			ev[i]->reason = reason_to_string(REASON_STORAGE_FAILURE);
+		}
+		emit_failed(c, ev[i], error);
+	}
+	return granted;
+}
+
+static bool pair_read(struct core *c, bool txn, unsigned reader, const char *person,
+		      const char *credential, const char *detail, struct event *extra,
+		      struct core_decision *dec, enum reason *ret_reason);
 
 /*
  * The one access event that ends an attempt, with the facts as they were
@@ -1210,6 +1256,23 @@ static void pin_decide(struct core *c, const struct pin_attempt *a, enum reason 
 	/* So are a lockdown, a threat level and an interlock that began meanwhile. */
 	if (reason == REASON_NONE)
 		reason = site_recheck(c, rc->door_index, a->person);
+	/* The PIN passed: the waits for another person come last (a duress alarm commits too). */
+	if (reason == REASON_NONE) {
+		struct core_decision pdec = {0};
+		struct event early = {.ts_ms = clock_wall(c),
+				      .kind = "alarm.duress",
+				      .door = dc->name,
+				      .reader = rc->name,
+				      .zone = dc->zone,
+				      .person = a->person,
+				      .credential = a->credential[0] ? a->credential : NULL};
+		enum reason pr;
+
+		if (pair_read(c, txn, a->reader, a->person, a->credential, a->detail,
+			      duress ? &early : NULL, &pdec, &pr))
+			return;
+		reason = pr;
+	}
 	granted = reason == REASON_NONE;
 	detail = pin_detail(a->detail, reason == REASON_WRONG_PIN ? wrong : 0);
 
@@ -1450,6 +1513,261 @@ static void pin_stop(struct core *c)
 	}
 }
 
+/* ---- two-person rule and escort: the waits for another person ---- */
+
+static void pair_rearm(struct core *c, unsigned door)
+{
+	sd_event_source *t = door < c->cfg->n_doors ? c->pair_timers[door] : NULL;
+	int64_t at;
+
+	if (!t)
+		return;
+	at = two_person_deadline(&c->pairs, door);
+	if (!at) {
+		sd_event_source_set_enabled(t, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time(t, (uint64_t)at * 1000);
+	sd_event_source_set_enabled(t, SD_EVENT_ONESHOT);
+}
+
+/* An access event of attempt a at its reader, now. */
+static void pair_event(struct core *c, struct event *e, const struct two_person_attempt *a,
+		       const char *kind, enum reason reason, const char *detail)
+{
+	const struct reader_config *rc = &c->cfg->readers[a->reader];
+	const struct door_config *dc = &c->cfg->doors[rc->door_index];
+
+	*e = (struct event){
+	    .ts_ms = clock_wall(c),
+	    .kind = kind,
+	    .door = dc->name,
+	    .reader = rc->name,
+	    .zone = dc->zone,
+	    .person = a->person,
+	    .credential = a->credential[0] ? a->credential : NULL,
+	    .reason = reason == REASON_NONE ? NULL : reason_to_string(reason),
+	    .detail = detail,
+	};
+}
+
+/* An attempt that waited in vain (its window ran out, it was replaced, the core stops). */
+static void pair_deny(struct core *c, const struct two_person_attempt *a, bool txn)
+{
+	struct event e;
+	struct event *ev[1] = {&e};
+
+	pair_event(c, &e, a, "access.denied", two_person_reason(a->awaiting), a->detail);
+	c->holding = true;
+	(void)outcome_commit(c, txn, ev, 1);
+	deny_feedback(c, c->cfg->readers[a->reader].door_index);
+	held_release(c);
+}
+
+/*
+ * a now waits at its door: access.pending (detail.awaiting) is recorded,
+ * the lock stays. One that waited there before and that a could not
+ * complete is denied in the same transaction; extra (a duress alarm) too.
+ */
+static void pair_wait(struct core *c, bool txn, const struct two_person_attempt *a,
+		      const struct two_person_attempt *replaced, struct event *extra,
+		      struct core_decision *dec)
+{
+	const char *awaiting = two_person_await_name(a->awaiting);
+	char *detail = detail_with(a->detail, "awaiting", json_string(awaiting));
+	struct event denied, pending;
+	struct event *ev[3];
+	size_t n = 0;
+
+	if (replaced) {
+		pair_event(c, &denied, replaced, "access.denied",
+			   two_person_reason(replaced->awaiting), replaced->detail);
+		ev[n++] = &denied;
+	}
+	pair_event(c, &pending, a, "access.pending", REASON_NONE, detail ? detail : a->detail);
+	ev[n++] = &pending;
+	if (extra)
+		ev[n++] = extra;
+	c->holding = true;
+	(void)outcome_commit(c, txn, ev, n);
+	free(detail);
+	held_release(c);
+	pair_rearm(c, c->cfg->readers[a->reader].door_index);
+	dec->granted = false;
+	dec->pending = true;
+	dec->awaiting = awaiting;
+	dec->reason = REASON_NONE;
+	dec->seq = pending.seq;
+}
+
+/*
+ * b completes first's wait: two access.granted events, each naming the
+ * other in detail.with, committed together before the one unlock. A door
+ * a guard set locked meanwhile lets neither in.
+ */
+static void pair_complete(struct core *c, bool txn, const struct two_person_attempt *first,
+			  const struct two_person_attempt *b, struct event *extra,
+			  struct core_decision *dec)
+{
+	unsigned door = c->cfg->readers[b->reader].door_index;
+	enum reason reason =
+	    c->modes[door].effective == POLICY_DOOR_LOCKED ? REASON_DOOR_LOCKED : REASON_NONE;
+	const char *kind;
+	char *d1 = detail_with(first->detail, "with", json_string(b->person));
+	char *d2 = detail_with(b->detail, "with", json_string(first->person));
+	struct event e1, e2, v1 = {0}, v2 = {0};
+	struct event *ev[5] = {&e1, &e2};
+	size_t n = 2;
+	bool granted;
+
+	/* A lockdown, a threat level or an interlock that began during the wait holds both. */
+	if (reason == REASON_NONE)
+		reason = site_recheck(c, door, first->person);
+	if (reason == REASON_NONE)
+		reason = site_recheck(c, door, b->person);
+	kind = reason == REASON_NONE ? "access.granted" : "access.denied";
+	pair_event(c, &e1, first, kind, reason, d1 ? d1 : first->detail);
+	pair_event(c, &e2, b, kind, reason, d2 ? d2 : b->detail);
+	if (extra)
+		ev[n++] = extra;
+	c->holding = true;
+	/* Both go in: where everyone is moves with the grants, in their transaction. */
+	if (txn && reason == REASON_NONE) {
+		int m1 = area_on_grant(c, &c->cfg->readers[first->reader], &e1, &v1);
+		int m2 = m1 < 0 ? m1 : area_on_grant(c, &c->cfg->readers[b->reader], &e2, &v2);
+
+		if (m1 < 0 || m2 < 0) {
+			/* The rows could not be written: the events go the way of every other. */
+			(void)store_rollback(c->store);
+			txn = false;
+		} else {
+			if (m1)
+				ev[n++] = &v1;
+			if (m2)
+				ev[n++] = &v2;
+		}
+	}
+	granted = outcome_commit(c, txn, ev, n) && reason == REASON_NONE;
+	free(d1);
+	free(d2);
+	if (granted) {
+		door_grant(&c->doors[door], clock_mono(c));
+		rearm_door(c, door);
+	} else {
+		deny_feedback(c, door);
+	}
+	held_release(c);
+	pair_rearm(c, door);
+	if (granted)
+		door_first_person(c, door);
+	dec->granted = granted;
+	dec->pending = false;
+	dec->reason = granted		      ? REASON_NONE
+		      : reason != REASON_NONE ? reason
+					      : REASON_STORAGE_FAILURE;
+	dec->seq = e2.seq;
+}
+
+/*
+ * The last rule of a read that passed every other one (README, "Decisions
+ * and denial reasons"): at a door into a two-person or escort zone (an
+ * "in" reader) the badge waits for, or completes, another person's. Returns
+ * true when it did (the outcome is recorded and the door acted on; *dec
+ * says which); false when the badge is decided alone, with *ret_reason a
+ * denial when the zone's rules or the person's kind could not be read.
+ */
+static bool pair_read(struct core *c, bool txn, unsigned reader, const char *person,
+		      const char *credential, const char *detail, struct event *extra,
+		      struct core_decision *dec, enum reason *ret_reason)
+{
+	const struct reader_config *rc = &c->cfg->readers[reader];
+	const struct door_config *dc = &c->cfg->doors[rc->door_index];
+	struct two_person_attempt a = {.reader = reader}, other;
+	struct two_person_rules rules;
+	struct zone_pairing z;
+	bool replaced;
+	int v;
+
+	*ret_reason = REASON_NONE;
+	if (!c->store || strcmp(rc->direction, "in"))
+		return false;
+	if (store_zone_pairing_get(c->store, dc->zone, &z) < 0) {
+		*ret_reason = REASON_INTERNAL_ERROR;
+		return false;
+	}
+	if (!z.two_person && !z.escort)
+		return false;
+	v = store_visitor_is(c->store, person);
+	if (v < 0) {
+		*ret_reason = REASON_INTERNAL_ERROR;
+		return false;
+	}
+	/* Stopping: no one waits any more, and whoever would have waited does not pass alone. */
+	if (c->stopping && ((v == 1 && z.escort) || z.two_person)) {
+		*ret_reason =
+		    v == 1 && z.escort ? REASON_ESCORT_REQUIRED : REASON_TWO_PERSON_TIMEOUT;
+		return false;
+	}
+	rules = (struct two_person_rules){z.two_person, z.two_person_window_ms, z.escort,
+					  z.escort_window_ms};
+	a.visitor = v == 1;
+	snprintf(a.person, sizeof(a.person), "%s", person);
+	snprintf(a.credential, sizeof(a.credential), "%s", credential ? credential : "");
+	if (!detail || strlen(detail) >= sizeof(a.detail))
+		detail = "{}";
+	snprintf(a.detail, sizeof(a.detail), "%s", detail);
+	switch (two_person_badge(&c->pairs, rc->door_index, &a, &rules, clock_mono(c), &other,
+				 &replaced)) {
+	case TWO_PERSON_PASS:
+		return false;
+	case TWO_PERSON_WAIT:
+		pair_wait(c, txn, &a, replaced ? &other : NULL, extra, dec);
+		return true;
+	case TWO_PERSON_COMPLETE:
+		pair_complete(c, txn, &other, &a, extra, dec);
+		return true;
+	}
+	*ret_reason = REASON_INTERNAL_ERROR;
+	return false;
+}
+
+static int on_pair_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct door_timer_ctx *t = userdata;
+	struct two_person_attempt a;
+
+	if (two_person_expire(&t->core->pairs, t->index, clock_mono(t->core), false, &a))
+		pair_deny(t->core, &a, decision_begin(t->core));
+	pair_rearm(t->core, t->index);
+	return 0;
+}
+
+/* A timer per door for the badge waiting there. */
+static int pair_start(struct core *c, sd_event *e)
+{
+	for (size_t i = 0; i < c->cfg->n_doors; i++) {
+		int r = sd_event_add_time(e, &c->pair_timers[i], CLOCK_MONOTONIC, UINT64_MAX, 0,
+					  on_pair_timer, &c->timer_ctx[i]);
+
+		if (r < 0)
+			return r;
+		sd_event_source_set_enabled(c->pair_timers[i], SD_EVENT_OFF);
+	}
+	return 0;
+}
+
+/* At stop, before the locks: every badge still waiting is denied with its timeout reason. */
+static void pair_stop(struct core *c)
+{
+	struct two_person_attempt a;
+
+	for (size_t i = 0; i < c->cfg->n_doors; i++) {
+		if (two_person_expire(&c->pairs, (unsigned)i, clock_mono(c), true, &a))
+			pair_deny(c, &a, decision_begin(c));
+		pair_rearm(c, (unsigned)i);
+	}
+}
+
 /* The person's levels that include the door's zone, each with its schedule's intervals. */
 struct read_levels {
 	struct calendar *calendar;
@@ -1590,7 +1908,24 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 		snprintf(dec.person, sizeof(dec.person), "%s", cred.person);
 
 	detail = read_detail(rc, r, matched.n > 1 ? &matched : NULL, holders);
+	if (dec.granted) {
+		enum reason pr;
+
+		if (pair_read(c, txn, reader_index, dec.person, dec.credential, detail, NULL, &dec,
+			      &pr)) {
+			free(detail);
+			c->last = dec;
+			if (ret)
+				*ret = dec;
+			return;
+		}
+		if (pr != REASON_NONE) {
+			dec.granted = false;
+			reason = dec.reason = pr;
+		}
+	}
 	if (wait) {
+		dec.awaiting = "pin";
 		/* Nothing is decided yet, so nothing is recorded: the outcome is its own event. */
 		if (txn)
 			(void)store_rollback(c->store);
@@ -1928,6 +2263,9 @@ int core_start(struct core *c, sd_event *e)
 	r = pin_start(c, e);
 	if (r < 0)
 		return r;
+	r = pair_start(c, e);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < c->cfg->n_readers; i++) {
 		/* A reader that cannot open now keeps retrying in its backend; it never stops the
 		 * controller. */
@@ -1947,6 +2285,7 @@ void core_stop(struct core *c)
 	if (!c)
 		return;
 	pin_stop(c);
+	pair_stop(c);
 	for (size_t i = 0; i < c->cfg->n_doors; i++) {
 		if (c->hal_doors[i].ops)
 			(void)hal_door_set_lock(&c->hal_doors[i], false);
@@ -1969,6 +2308,7 @@ void core_free(struct core *c)
 		sd_event_source_unref(c->door_timers[i]);
 		sd_event_source_unref(c->feedback_timers[i]);
 		sd_event_source_unref(c->modes[i].timer);
+		sd_event_source_unref(c->pair_timers[i]);
 		hal_door_close(&c->hal_doors[i]);
 	}
 	sd_event_source_unref(c->retry_timer);

@@ -96,6 +96,11 @@ struct core_decision {
 	 * access.denied pin_required, wrong_pin).
 	 */
 	bool pending;
+	/*
+	 * What it waits for when pending: "pin", or (two-person, escort: an
+	 * access.pending event recorded, seq set) "second_person", "escort".
+	 */
+	const char *awaiting;
 	enum reason reason;
 	int64_t seq;
 	char credential[AEOGATE_CREDENTIAL_MAX + 1];

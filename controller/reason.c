@@ -33,6 +33,8 @@ static const char *const reason_codes[_REASON_MAX] = {
     [REASON_OCCUPANCY_FULL] = "occupancy_full",
     [REASON_THREAT_LEVEL] = "threat_level",
     [REASON_INTERLOCK] = "interlock",
+    [REASON_TWO_PERSON_TIMEOUT] = "two_person_timeout",
+    [REASON_ESCORT_REQUIRED] = "escort_required",
 };
 
 const char *reason_to_string(enum reason r)

@@ -13,6 +13,8 @@ import {
 import { beep } from './sound.js';
 import { setupPeopleImport } from './import.js';
 import { LockdownBanner } from './lockdown.js';
+import { setupVisitors } from './visitors.js';
+import { pairingCells } from './zone_pairing.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -191,6 +193,7 @@ function onEvent(ev, live) {
     if (/^(level|zone|schedule|holiday)\./.test(ev.kind) && !$('#tab-levels').hidden) scheduleLevelsReload();
     if (/^(access\.granted|apb\.|zone\.)/.test(ev.kind) && !$('#tab-levels').hidden) scheduleLevelsReload();
     if (/^(access\.granted|apb\.forgiven)$/.test(ev.kind) && !$('#tab-muster').hidden) scheduleMusterReload();
+    if (/^(visitor|access)\./.test(ev.kind) && !$('#tab-visitors').hidden) visitors.load();
   }
 }
 
@@ -991,6 +994,7 @@ $('#person-search').addEventListener('input', renderPeople);
 
 // The people CSV import panel (ui/import.js): a commit reloads the lists.
 setupPeopleImport({ onCommitted: loadPeople, onError: handleError });
+const visitors = setupVisitors({ canManage: () => canManage(), onError: (e) => handleError(e) });
 
 function formError(form, e) {
   form.querySelector('.error').textContent = e ? e.message : '';
@@ -1232,8 +1236,11 @@ function renderZones() {
         },
       })));
     }
+    const pairing = pairingCells(z, { write, set: async (body, ...fields) => {
+      if (await tabAction($('#zones-error'), '/api/zones/set', { zone: z.name, ...body })) forget(...fields);
+    } });
     return el('tr', { 'data-zone': z.name }, el('td', { text: z.name }), el('td', { text: (z.doors || []).join(', ') }), cell,
-      apbCell(z, write), occupancyCell(z, write));
+      apbCell(z, write), occupancyCell(z, write), ...pairing);
   })));
 }
 
@@ -1569,6 +1576,7 @@ function selectTab(name) {
   if (name === 'levels') loadLevels();
   if (name === 'muster') loadMuster();
   if (name === 'users') loadUsers();
+  if (name === 'visitors') visitors.load();
   if (name === 'people') loadPeople();
   if (name === 'reports') { loadReports(); loadLevels(); }
   if (name === 'doors' || name === 'sim') loadDoors();

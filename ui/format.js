@@ -72,6 +72,8 @@ const REASONS = {
   pin_required: 'PIN required',
   wrong_pin: 'wrong PIN',
   pin_locked: 'PIN locked after wrong attempts',
+  two_person_timeout: 'no second person in time (two-person rule)',
+  escort_required: 'visitor without escort',
   door_locked_down: 'door locked down',
   threat_level: 'clearance below the threat level',
   interlock: 'interlock: another door of the airlock is open',
@@ -103,6 +105,9 @@ export function modeText(mode) {
 const KINDS = {
   'access.granted': 'Access granted',
   'access.denied': 'Access denied',
+  'access.pending': 'Waiting for a second person',
+  'visitor.added': 'Visitor registered',
+  'visitor.ended': 'Visit ended',
   'door.forced': 'DOOR FORCED',
   'door.held': 'DOOR HELD OPEN',
   'door.opened': 'Door opened',

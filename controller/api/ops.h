@@ -88,6 +88,27 @@ json_t *ops_vetting_or_null(struct store *s, const char *person);
 /* A vetting status a record may have: cleared, pending or failed. */
 bool ops_vetting_status_is_valid(const char *status);
 
+/*
+ * A new badge for p from argument "credential" (ops_badges.c): normalized,
+ * not issued yet, no twin frame; fills cr's id, person, status and issue
+ * time (validity is the caller's). Fails the request (-1) otherwise.
+ */
+int ops_badge_prepare(struct ctl_request *req, struct core *c, const struct person *p,
+		      struct credential *cr);
+
+/* Two-person, escort and visitors (ops_visitors.c). */
+extern const struct ctl_op ops_visitors[]; /* visitor.* */
+/*
+ * zone.set's two-person and escort arguments: *ret_before is the zone's
+ * setting now, *ret_after with the arguments given applied; *ret_given
+ * says whether any was. Fails the request (-1) on a bad value.
+ */
+int ops_zone_pairing_args(struct ctl_request *req, struct store *s, const char *zone,
+			  struct zone_pairing *ret_before, struct zone_pairing *ret_after,
+			  bool *ret_given);
+/* The zone's two_person, two_person_window, escort and escort_window members, set on obj. */
+void ops_zone_pairing_json(json_t *obj, const struct zone_pairing *z);
+
 /* The person named by argument arg; fails the request when there is none. */
 int ops_find_person(struct ctl_request *req, const char *arg, struct person *p);
 /* store_credential_list callback: appends ops_credential_json to the array userdata. */

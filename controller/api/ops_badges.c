@@ -37,38 +37,51 @@ static int get_credential_arg(struct ctl_request *req, char *out, size_t len)
 	return 0;
 }
 
-static int op_badge_issue(struct ctl_request *req, json_t **ret)
+int ops_badge_prepare(struct ctl_request *req, struct core *c, const struct person *p,
+		      struct credential *cr)
 {
-	struct core *c = req->userdata;
 	struct store *s = core_store(c);
-	struct credential cr = {0}, existing;
+	struct credential existing;
 	struct collision twin;
-	struct person p;
 	int r;
 
-	if (ops_find_person(req, "person", &p) < 0 ||
-	    get_credential_arg(req, cr.id, sizeof(cr.id)) < 0 ||
-	    ctl_arg_validity(req, &cr.valid_from, &cr.valid_until) < 0)
+	if (get_credential_arg(req, cr->id, sizeof(cr->id)) < 0)
 		return -1;
-	if (strcmp(p.status, "terminated") == 0)
-		return ctl_fail(req, "failed_precondition",
-				"person '%s' is terminated; badges cannot be issued", p.id);
-	if (store_credential_get(s, cr.id, &existing) == 0)
+	if (store_credential_get(s, cr->id, &existing) == 0)
 		return ctl_fail(req, "already_exists",
-				"credential %s is already issued to '%s' (%s)", cr.id,
+				"credential %s is already issued to '%s' (%s)", cr->id,
 				existing.person, existing.status);
 	/* A badge no reader could tell from an enrolled one would be read as either holder. */
-	r = collide_find(core_config(c), s, cr.id, &twin, 1);
+	r = collide_find(core_config(c), s, cr->id, &twin, 1);
 	if (r < 0)
 		return ops_store_error(req, r, "credential");
 	if (r > 0)
 		return ctl_fail(req, "already_exists",
 				"credential %s is the same frame as %s, issued to '%s', on readers "
 				"that accept both formats: %s",
-				cr.id, twin.credential, twin.person, twin.readers);
-	snprintf(cr.person, sizeof(cr.person), "%s", p.id);
-	strcpy(cr.status, "active");
-	cr.issued_ms = core_wall_ms(c);
+				cr->id, twin.credential, twin.person, twin.readers);
+	snprintf(cr->person, sizeof(cr->person), "%s", p->id);
+	strcpy(cr->status, "active");
+	cr->issued_ms = core_wall_ms(c);
+	return 0;
+}
+
+static int op_badge_issue(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct store *s = core_store(c);
+	struct credential cr = {0};
+	struct person p;
+	int r;
+
+	if (ops_find_person(req, "person", &p) < 0 ||
+	    ctl_arg_validity(req, &cr.valid_from, &cr.valid_until) < 0)
+		return -1;
+	if (strcmp(p.status, "terminated") == 0)
+		return ctl_fail(req, "failed_precondition",
+				"person '%s' is terminated; badges cannot be issued", p.id);
+	if (ops_badge_prepare(req, c, &p, &cr) < 0)
+		return -1;
 	if (ops_begin(req, c) < 0)
 		return -1;
 	r = store_credential_add(s, &cr);

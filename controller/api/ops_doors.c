@@ -454,7 +454,7 @@ static int op_sim_present(struct ctl_request *req, json_t **ret)
 	}
 	/* Card + PIN: nothing is decided yet; "pending" names what the reader waits for. */
 	*ret = json_pack("{s:b,s:s?,s:s?,s:s?,s:s?,s:I,s:o}", "granted", dec->granted, "pending",
-			 dec->pending ? "pin" : NULL, "reason",
+			 dec->pending ? (dec->awaiting ? dec->awaiting : "pin") : NULL, "reason",
 			 dec->granted || dec->pending ? NULL : reason_to_string(dec->reason),
 			 "credential", dec->credential[0] ? dec->credential : NULL, "person",
 			 dec->person[0] ? dec->person : NULL, "seq", (json_int_t)dec->seq, "event",

@@ -1061,7 +1061,8 @@ static int apply_cb(const struct staged_row *sr, void *userdata)
 /* The families of events (and of ops) that change what an import checks. */
 static bool import_family(const char *name)
 {
-	static const char *const families[] = {"person.", "badge.", "level."};
+	/* visitor.add enrols a person and issues a badge; visitor.end returns badges. */
+	static const char *const families[] = {"person.", "badge.", "level.", "visitor."};
 
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
 		if (!strncmp(name, families[i], strlen(families[i])))

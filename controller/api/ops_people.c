@@ -109,6 +109,10 @@ static int op_person_show(struct ctl_request *req, json_t **ret)
 	store_credential_list(core_store(c), p.id, ops_credential_list_cb, creds);
 	json_object_set_new(o, "credentials", creds);
 	json_object_set_new(o, "pin", ops_pin_status_json(core_store(c), p.id));
+	/* A visitor (visitor add) or anyone else: the escort rule tells them apart. */
+	json_object_set_new(
+	    o, "type",
+	    json_string(store_visitor_is(core_store(c), p.id) == 1 ? "visitor" : "employee"));
 	*ret = o;
 	return 0;
 }
@@ -694,15 +698,20 @@ static json_t *zone_json(struct core *c, const char *zone)
 	const struct config *cfg = core_config(c);
 	json_t *doors = json_array();
 	int v = store_zone_vetting_get(core_store(c), zone);
+	struct zone_pairing z;
+	json_t *obj;
 
 	for (size_t j = 0; j < cfg->n_doors; j++)
 		if (strcmp(cfg->doors[j].zone, zone) == 0)
 			json_array_append_new(doors, json_string(cfg->doors[j].name));
-	json_t *o = json_pack("{s:s,s:o,s:s}", "name", zone, "doors", doors, "vetting",
-			      v == 1 ? "required" : "none");
-
-	(void)ops_area_zone_fields(c, zone, o);
-	return o;
+	obj = json_pack("{s:s,s:o,s:s}", "name", zone, "doors", doors, "vetting",
+			v == 1 ? "required" : "none");
+	if (!obj)
+		return NULL;
+	(void)ops_area_zone_fields(c, zone, obj);
+	if (store_zone_pairing_get(core_store(c), zone, &z) == 0)
+		ops_zone_pairing_json(obj, &z);
+	return obj;
 }
 
 static int op_zone_show(struct ctl_request *req, json_t **ret)
@@ -717,8 +726,9 @@ static int op_zone_show(struct ctl_request *req, json_t **ret)
 
 /*
  * zone.set: how sensitive a zone is (the manager's, not the installer's):
- * vetting, and the area rules (apb, max_occupancy, ops_area.c). Only what
- * was given changes; the trail shows it before and after.
+ * vetting, the area rules (apb, max_occupancy, ops_area.c) and the waits
+ * for another person (two_person, escort and their windows). Only what was
+ * given changes; the trail shows it before and after.
  */
 static int op_zone_set(struct ctl_request *req, json_t **ret)
 {
@@ -726,18 +736,22 @@ static int op_zone_set(struct ctl_request *req, json_t **ret)
 	struct store *s = core_store(c);
 	const char *zone, *vetting = NULL;
 	struct ops_area_change area;
+	struct zone_pairing pair_before, pair_after;
+	bool pair_given;
 	json_t *before, *after;
 	int was, r = 0, ra;
 
 	if (find_zone(req, &zone) < 0 || ctl_arg_string(req, "vetting", false, 16, &vetting) < 0 ||
-	    (ra = ops_area_zone_parse(req, zone, &area)) < 0)
+	    (ra = ops_area_zone_parse(req, zone, &area)) < 0 ||
+	    ops_zone_pairing_args(req, s, zone, &pair_before, &pair_after, &pair_given) < 0)
 		return -1;
-	if (!vetting && ra == 1)
-		return ctl_fail(req, "invalid_argument",
-				"nothing to change: give vetting, apb or max_occupancy");
 	if (vetting && strcmp(vetting, "required") && strcmp(vetting, "none"))
 		return ctl_fail(req, "invalid_argument",
 				"'vetting' must be required or none, not '%s'", vetting);
+	if (!vetting && ra == 1 && !pair_given)
+		return ctl_fail(req, "invalid_argument",
+				"nothing to change: give vetting, apb, max_occupancy, two_person, "
+				"two_person_window, escort or escort_window");
 	was = store_zone_vetting_get(s, zone);
 	if (was < 0)
 		return ops_store_error(req, was, "zone");
@@ -747,10 +761,13 @@ static int op_zone_set(struct ctl_request *req, json_t **ret)
 		r = store_zone_vetting_set(s, zone, !strcmp(vetting, "required"));
 	if (r >= 0 && ra == 0)
 		r = ops_area_zone_apply(s, zone, &area);
+	if (r >= 0 && pair_given)
+		r = store_zone_pairing_set(s, zone, &pair_after);
 	if (r < 0) {
 		ops_abort(c);
 		return ops_store_error(req, r, "zone");
 	}
+	/* The settings given, as they were and are. */
 	before = json_object();
 	after = json_object();
 	if (vetting) {
@@ -759,6 +776,10 @@ static int op_zone_set(struct ctl_request *req, json_t **ret)
 	}
 	if (ra == 0)
 		ops_area_zone_diff(&area, before, after);
+	if (pair_given) {
+		ops_zone_pairing_json(before, &pair_before);
+		ops_zone_pairing_json(after, &pair_after);
+	}
 	struct event e = {.kind = "zone.updated", .zone = zone};
 	if (ops_commit(req, c, &e,
 		       json_pack("{s:s,s:o,s:o}", "zone", zone, "before", before, "after", after)) <

@@ -513,6 +513,44 @@ static int muster_page(struct report_run *run)
 	return person_pages(run, muster_person_cb, NULL);
 }
 
+/*
+ * visitors: the visitor register for a period (every visit that overlaps
+ * it), by visitor id; returned says whether the badge came back (visitor
+ * end), overdue flags a badge not returned by the visit's --until.
+ */
+static const char *const visitor_cols[] = {"visitor",  "name",	   "company", "host",
+					   "document", "vehicle",  "added",   "until",
+					   "ended",    "returned", "overdue", NULL};
+
+static int visitors_cb(const struct visitor *v, void *userdata)
+{
+	struct report_run *run = userdata;
+	bool returned = v->ended_ms != 0;
+	bool overdue = returned ? v->ended_ms > v->until_ms : v->until_ms <= run->p.at_ms;
+
+	run->seen++;
+	snprintf(run->cursor, sizeof(run->cursor), "%s", v->person);
+	return add_row(
+	    run, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:s,s:s}", "visitor", v->person,
+			   "name", v->name, "company", v->company, "host", v->host, "document",
+			   v->document, "vehicle", str_or_null(v->vehicle), "added",
+			   time_to_json(v->added_ms), "until", time_to_json(v->until_ms), "ended",
+			   v->ended_ms ? time_to_json(v->ended_ms) : json_null(), "returned",
+			   returned ? "yes" : "no", "overdue", overdue ? "yes" : "no"));
+}
+
+static int visitors_page(struct report_run *run)
+{
+	int r = store_visitor_report(core_store(run->core), run->p.from_ms,
+				     run->p.to_ms ? run->p.to_ms : INT64_MAX, run->cursor,
+				     AEOGATE_ROWS_PER_PAGE, visitors_cb, run);
+
+	if (r < 0)
+		return r;
+	run->done = r == 0 && run->seen < AEOGATE_ROWS_PER_PAGE;
+	return 0;
+}
+
 static const struct report_def reports[] = {
     {"alarms", alarm_cols, alarms_page},
     {"entitlements", ent_cols, entitlements_page},
@@ -521,6 +559,7 @@ static const struct report_def reports[] = {
     {"access-points", ap_cols, access_points_page},
     {"vetting", vetting_cols, vetting_page},
     {"muster", muster_cols, muster_page},
+    {"visitors", visitor_cols, visitors_page},
 };
 
 /* ---- paging state ---- */

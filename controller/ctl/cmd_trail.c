@@ -167,6 +167,10 @@ static void print_zone(const json_t *res)
 	    {"occupancy", "occupancy"},
 	    {"max_occupancy", "max_occupancy"},
 	    {"apb_violations", "apb_violations"},
+	    {"two-person", "two_person"},
+	    {"two-person window (s)", "two_person_window"},
+	    {"escort", "escort"},
+	    {"escort window (s)", "escort_window"},
 	};
 
 	print_record(res, rows, ELEMENTSOF(rows));
@@ -180,13 +184,21 @@ int cmd_zone_show(struct ctl_ctx *ctx, int argc, char **argv)
 	return ctl_query_run(ctx, argc, argv, &q);
 }
 
-/* zone set ZONE [--vetting required|none] [--apb MODE] [--max-occupancy N|none] */
+/*
+ * zone set ZONE [--vetting required|none] [--apb MODE] [--max-occupancy N|none]
+ * [--two-person on|off] [--two-person-window DURATION] [--escort required|none]
+ * [--escort-window DURATION]
+ */
 int cmd_zone_set(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct ctl_opt opts[] = {
 	    {"vetting", CTL_OPT_ARG, .key = "vetting"},
 	    {"apb", CTL_OPT_ARG, .key = "apb"},
 	    {"max-occupancy", CTL_OPT_ARG, .key = "max_occupancy"},
+	    {"two-person", CTL_OPT_ARG, .key = "two_person"},
+	    {"two-person-window", CTL_OPT_ARG, .key = "two_person_window"},
+	    {"escort", CTL_OPT_ARG, .key = "escort"},
+	    {"escort-window", CTL_OPT_ARG, .key = "escort_window"},
 	    CTL_JSON,
 	    {0},
 	};
@@ -196,6 +208,9 @@ int cmd_zone_set(struct ctl_ctx *ctx, int argc, char **argv)
 	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one ZONE", &o);
 	if (r >= 0)
 		return r;
-	return send_change(ctx, &o, "nothing to change: --vetting, --apb or --max-occupancy",
+	return send_change(ctx, &o,
+			   "nothing to change: --vetting required|none, --apb MODE, --max-occupancy "
+			   "N|none, --two-person on|off, --two-person-window DURATION, --escort "
+			   "required|none, --escort-window DURATION",
 			   "zone", "zone.set", print_zone);
 }

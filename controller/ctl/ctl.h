@@ -84,7 +84,8 @@ enum ctl_opt_kind {
 	CTL_OPT_LIST,	/* appended to the array o->args[key], or o->list[i] without key */
 };
 
-#define CTL_OPTS_MAX 8
+/* Options of one command, --json included (visitor add has the most: 10). */
+#define CTL_OPTS_MAX 12
 
 /*
  * One option of a command, by its long name: a command's options are a
@@ -231,6 +232,10 @@ int cmd_person_change(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_person_import(struct ctl_ctx *ctx, int argc, char **argv); /* cmd_import.c */
 int cmd_person_export(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_issue(struct ctl_ctx *ctx, int argc, char **argv);
+/* cmd_visitor.c: visitor add|end|show|list */
+int cmd_visitor_add(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_visitor_one(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_visitor_list(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_revoke(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_list(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_level_add(struct ctl_ctx *ctx, int argc, char **argv);

@@ -50,6 +50,15 @@ static const struct ctl_cmd commands[] = {
      "issue a badge to a person", cmd_badge_issue},
     {"badge", "revoke", "CREDENTIAL [--json]", "revoke a badge", cmd_badge_revoke},
     {"badge", "list", "[PERSON] [--json]", "list badges, or one person's", cmd_badge_list},
+    {"visitor", "add",
+     "ID --name NAME --company TEXT --host PERSON --document TYPE --until T [--vehicle TEXT] "
+     "[--level L]... [--uid HEX | --wiegand F:FC:CN] [--json]",
+     "register a visitor whose badge stops working at --until by itself", cmd_visitor_add},
+    {"visitor", "end", "ID [--json]", "end a visit: its badge is returned (recorded)",
+     cmd_visitor_one},
+    {"visitor", "show", "ID [--json]", "a visitor's register record", cmd_visitor_one},
+    {"visitor", "list", "[--on-site] [--json]", "the visitor register, or who is on site",
+     cmd_visitor_list},
     {"level", "add", "NAME --zone Z... [--schedule S] [--json]",
      "create an access level opening zones (inside a schedule)", cmd_level_add},
     {"level", "list", "[--json]", "list access levels", cmd_list},
@@ -60,8 +69,10 @@ static const struct ctl_cmd commands[] = {
     {"zone", "show", "ZONE [--json]", "a zone with its doors and settings", cmd_zone_show},
     {"zone", "set",
      "ZONE [--vetting required|none] [--apb off|soft|hard|timed:MINUTES] "
-     "[--max-occupancy N|none] [--json]",
-     "a zone's rules: vetting, anti-passback, occupancy limit (recorded before/after)",
+     "[--max-occupancy N|none] [--two-person on|off] [--two-person-window DURATION] "
+     "[--escort required|none] [--escort-window DURATION] [--json]",
+     "a zone's rules: vetting, anti-passback, occupancy limit, two-person, visitor escort "
+     "(recorded before/after)",
      cmd_zone_set},
     {"muster", NULL, "[ZONE] [--json]",
      "who is inside each zone now, since when and by which door (roll call)", cmd_muster},

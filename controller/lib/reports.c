@@ -27,6 +27,7 @@ static const char *const admin_kinds[] = {"person.*",
 					  "audit.*",
 					  "apb.forgiven",
 					  "site.*",
+					  "visitor.*",
 					  NULL};
 static const char *const device_kinds[] = {
     "reader.offline", "reader.online",	       "system.*", "alarm.storage",
@@ -57,6 +58,8 @@ const struct report_info reports_catalogue[] = {
     {"muster", "Muster: who was inside each zone at a moment, since when, by which door", true, 0,
      no_kinds},
     {"apb", "Anti-passback: soft violations and forgives", false, 0, apb_kinds},
+    {"visitors", "Visitors: the visitor register for a period, unreturned badges flagged", true,
+     REPORT_TAKES_RANGE, no_kinds},
 };
 
 const size_t reports_catalogue_n = sizeof(reports_catalogue) / sizeof(reports_catalogue[0]);

@@ -96,5 +96,11 @@ enum reason rule_door_mode(const struct policy_facts *f);	    /* doormode.c */
 enum reason rule_antipassback(const struct policy_facts *f);	    /* apb.c */
 enum reason rule_occupancy(const struct policy_facts *f);	    /* apb.c */
 enum reason rule_interlock(const struct policy_facts *f);	    /* interlock.c */
+/*
+ * After the table, in the core, the rules that wait for another read: card
+ * + PIN (pin.c, controller/pinpad.c), then last the waits for another
+ * person (two_person.c: two-person rule, escort), which grant two badges
+ * at once or deny two_person_timeout / escort_required.
+ */
 
 #endif

@@ -169,6 +169,16 @@ enum stmt {
 	ST_LOCKDOWN_ZONE_ADD,
 	ST_PERSON_SITE_GET,
 	ST_PERSON_SITE_PUT,
+	/* visitors.c: two-person and escort per zone, the visitor register */
+	ST_ZONE_PAIRING_GET,
+	ST_ZONE_PAIRING_PUT,
+	ST_VISITOR_ADD,
+	ST_VISITOR_GET,
+	ST_VISITOR_IS,
+	ST_VISITOR_END,
+	ST_VISITOR_BADGES_RETURN,
+	ST_VISITOR_LIST,
+	ST_VISITOR_REPORT,
 	_ST_MAX,
 };
 
@@ -184,6 +194,7 @@ extern const char *const store_doors_sql[_ST_MAX];
 extern const char *const store_schedules_sql[_ST_MAX];
 extern const char *const store_pins_sql[_ST_MAX];
 extern const char *const store_locations_sql[_ST_MAX];
+extern const char *const store_visitors_sql[_ST_MAX];
 
 /* The SQL of statement id, from whichever family has it (NULL: none). */
 const char *store_statement_sql(int id);

@@ -162,6 +162,59 @@ struct person_site {
 int store_person_site_get(struct store *s, const char *person, struct person_site *ret);
 int store_person_site_set(struct store *s, const char *person, const struct person_site *ps);
 
+/*
+ * The waits for another person per zone (schema 17): the two-person rule
+ * and escorts, each with its window. A zone without a row waits for no
+ * one, with the default windows.
+ */
+#define STORE_TWO_PERSON_WINDOW_MS 10000
+#define STORE_ESCORT_WINDOW_MS	   30000
+struct zone_pairing {
+	bool two_person;
+	int64_t two_person_window_ms;
+	bool escort;
+	int64_t escort_window_ms;
+};
+
+void store_zone_pairing_default(struct zone_pairing *ret);
+int store_zone_pairing_get(struct store *s, const char *zone, struct zone_pairing *ret);
+int store_zone_pairing_set(struct store *s, const char *zone, const struct zone_pairing *z);
+
+/*
+ * The visitor register (schema 17): a visitor is a person with a row here.
+ * document is the type of ID document checked, never its number; vehicle
+ * "" when none; ended_ms 0 while the visit goes on. on_site is derived
+ * from the visitor's last granted access event (its reader's direction).
+ */
+struct visitor {
+	char person[AEOGATE_ID_MAX + 1];
+	char name[AEOGATE_TEXT_MAX + 1];
+	char company[AEOGATE_VISITOR_TEXT_MAX + 1];
+	char host[AEOGATE_ID_MAX + 1];
+	char document[AEOGATE_VISITOR_TEXT_MAX + 1];
+	char vehicle[AEOGATE_VISITOR_TEXT_MAX + 1];
+	int64_t until_ms;
+	int64_t added_ms;
+	int64_t ended_ms;
+	bool on_site;
+};
+
+int store_visitor_add(struct store *s, const struct visitor *v);
+int store_visitor_get(struct store *s, const char *person, struct visitor *ret); /* -ENOENT */
+/* 1 when person is a visitor, 0 when not, negative errno. */
+int store_visitor_is(struct store *s, const char *person);
+/* -ENOENT: no visit of person in progress. */
+int store_visitor_end(struct store *s, const char *person, int64_t ended_ms);
+/* The visitor's badges still out become returned; how many, or negative errno. */
+int64_t store_visitor_badges_return(struct store *s, const char *person, int64_t at_ms);
+/* A page of the register by id after `after` (NULL: from the start), at most limit. */
+int store_visitor_list(struct store *s, const char *after, bool on_site_only, size_t limit,
+		       int (*cb)(const struct visitor *v, void *userdata), void *userdata);
+/* Visits that overlap [from_ms, to_ms), by person after `after`, at most limit. */
+int store_visitor_report(struct store *s, int64_t from_ms, int64_t to_ms, const char *after,
+			 size_t limit, int (*cb)(const struct visitor *v, void *userdata),
+			 void *userdata);
+
 /* Persons. status is "active", "suspended" or "terminated". */
 struct person {
 	char id[AEOGATE_ID_MAX + 1];

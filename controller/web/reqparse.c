@@ -54,6 +54,9 @@ static const struct route routes[] = {
     /* person pin ID (the PIN in the body, or clear), person pin-unlock ID */
     {M_POST, "/api/persons/:id/pin", "person.pin", R_ID | R_BODY, NULL},
     {M_POST, "/api/persons/:id/pin-unlock", "person.pin_unlock", R_ID, NULL},
+    {M_GET, "/api/visitors", "visitor.list", 0, NULL},
+    {M_POST, "/api/visitors", "visitor.add", R_BODY, NULL},
+    {M_POST, "/api/visitors/end", "visitor.end", R_BODY, NULL},
     {M_GET, "/api/badges", "badge.list", 0, q_badges},
     {M_POST, "/api/badges", "badge.issue", R_BODY, NULL},
     {M_POST, "/api/badges/revoke", "badge.revoke", R_BODY, NULL},

@@ -93,6 +93,10 @@
 
 /* Display names and free text (comments, reasons given by operators). */
 #define AEOGATE_TEXT_MAX 256
+/* A visitor's company, ID document type and vehicle registration: short register fields. */
+#define AEOGATE_VISITOR_TEXT_MAX 96
+/* Two-person and escort windows: a wait longer than this is no longer one arrival. */
+#define AEOGATE_PAIR_WINDOW_MAX_MS (10 * 60 * 1000)
 
 /* Normalized credential string, e.g. "raw:64:ffffffffffffffff" or "uid:" + 20 hex. */
 #define AEOGATE_CREDENTIAL_MAX 48

@@ -407,17 +407,18 @@ test('exports: an auditor produces a report and downloads file and manifest that
   }
 });
 
-test('table reports (alarms, entitlements, validity, leavers, access points) download and verify', async () => {
+test('table reports (alarms, entitlements, validity, leavers, access points, visitors) download and verify', async () => {
   const pubkey = JSON.parse(mustCtl(stack, ['audit', 'pubkey', '--json'])).public_key;
   const m = await login(stack, 'manager1');
   const reports = (await api(stack, m, 'GET', '/api/reports')).body;
   const tables = reports.filter((r) => r.type === 'table').map((r) => r.name);
-  assert.deepEqual(tables.sort(), ['access-points', 'alarms', 'entitlements', 'leavers', 'muster', 'validity', 'vetting']);
+  assert.deepEqual(tables.sort(), ['access-points', 'alarms', 'entitlements', 'leavers', 'muster', 'validity', 'vetting', 'visitors']);
   const dir = mkdtempSync(join(tmpdir(), 'aeogate-report-'));
   try {
     for (const body of [{ report: 'alarms', format: 'csv', from: '2020-01-01T00:00:00Z' },
       { report: 'validity', format: 'jsonl', within_days: 30 }, { report: 'entitlements', format: 'csv' },
-      { report: 'leavers', format: 'csv' }, { report: 'access-points', format: 'jsonl' }]) {
+      { report: 'leavers', format: 'csv' }, { report: 'access-points', format: 'jsonl' },
+      { report: 'visitors', format: 'csv', from: '2020-01-01T00:00:00Z' }]) {
       const r = await api(stack, m, 'POST', '/api/exports', body);
       assert.equal(r.status, 200, `${body.report}: ${r.text}`);
       assert.equal(r.body.type, 'table');

@@ -73,10 +73,10 @@ async function visibleTabs(page) {
 
 test('each role sees only what it may, with no console errors in any tab', async () => {
   const expect = {
-    guard1: ['feed', 'doors', 'muster'],
-    manager1: ['feed', 'doors', 'muster', 'people', 'levels', 'reports', 'sim'],
-    auditor1: ['feed', 'doors', 'muster', 'people', 'levels', 'reports'],
-    admin1: ['feed', 'doors', 'muster', 'people', 'levels', 'reports', 'sim', 'users'],
+    guard1: ['feed', 'doors', 'muster', 'visitors'],
+    manager1: ['feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports', 'sim'],
+    auditor1: ['feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports'],
+    admin1: ['feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports', 'sim', 'users'],
   };
   // An open alarm, so every role also renders its banner (with or without controls).
   mustCtl(stack, ['sim', 'door', 'cage-1', 'open']);

@@ -79,6 +79,7 @@ struct fixture {
 	/* What happened, in the order it happened: step numbers from one counter. */
 	unsigned step;
 	unsigned lock_step;	  /* the last lock command */
+	unsigned releases;	  /* lock commands that released it */
 	bool lock_released;	  /* what it commanded */
 	unsigned first_heard;	  /* when a subscriber first ran */
 	bool released_when_heard; /* the lock's state then, as the HAL last wrote it */
@@ -118,6 +119,7 @@ static int rec_set_output(struct hal_door *d, enum hal_output o, bool energized)
 		f->lock_step = ++f->step;
 		/* A strike: energized releases it. */
 		f->lock_released = energized;
+		f->releases += energized;
 	}
 	return hal_door_sim_ops.set_output(d, o, energized);
 }
@@ -889,6 +891,111 @@ static void test_stop_denies_the_waiting_badge(void **state)
 	assert_int_equal(f->n_events, 1);
 }
 
+/* ---- two-person rule and escort ---- */
+
+/*
+ * A two-person zone: ALICE's badge waits (pending, access.pending stored,
+ * the lock untouched); CAROL's at the same door grants both, the two
+ * grants heard only after the one release; a lone badge waiting at stop
+ * is denied two_person_timeout; the out reader is not held.
+ */
+static void test_two_person_grants_both_after_one_release(void **state)
+{
+	struct fixture *f = *state;
+	struct zone_pairing z;
+	struct core_decision d;
+
+	store_zone_pairing_default(&z);
+	z.two_person = true;
+	assert_int_equal(store_zone_pairing_set(f->store, "bonded-cage", &z), 0);
+	enrol(f->store, "CAROL", "cage", "h10301:12:3458");
+	assert_int_equal(bus_subscribe(f->bus, 0, on_record, f), 0);
+	assert_int_equal(bus_subscribe(f->bus, 0, on_follower, f), 0);
+	f->step = f->lock_step = f->releases = 0;
+
+	present(f, "h10301:12:3456", &d);
+	assert_false(d.granted);
+	assert_true(d.pending);
+	assert_string_equal(d.awaiting, "second_person");
+	assert_true(d.seq > 0);
+	assert_int_equal(f->releases, 0);
+	expect_event(f, 0, "access.pending", "");
+
+	/* The same person again is no second person: the first is denied, the new one waits. */
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.pending);
+	expect_event(f, 1, "access.denied", "two_person_timeout");
+	expect_event(f, 2, "access.pending", "");
+	assert_int_equal(f->releases, 0);
+
+	f->mono += 9000;
+	f->first_heard = 0;
+	present(f, "h10301:12:3458", &d);
+	assert_true(d.granted);
+	assert_false(d.pending);
+	expect_event(f, 3, "access.granted", "");
+	expect_event(f, 4, "access.granted", "");
+	assert_int_equal(f->seqs[4], d.seq);
+	assert_int_equal(f->seqs[3] + 1, f->seqs[4]);
+	assert_int_equal(f->releases, 1);
+	/* Both grants were heard after the release, never before. */
+	assert_true(f->first_heard > f->lock_step);
+	assert_true(f->released_when_heard);
+
+	/* Leaving is not held. */
+	present_on(f, 1, "h10301:12:3456", &d);
+	assert_true(d.granted);
+
+	/* A lone badge still waiting at stop ends denied, before the locks go. */
+	f->mono += 60000;
+	present(f, "h10301:12:3458", &d);
+	assert_true(d.pending);
+	core_stop(f->core);
+	expect_event(f, f->n_events - 1, "access.denied", "two_person_timeout");
+}
+
+/* A visitor waits for an escort; another visitor is none; an employee is. */
+static void test_visitor_waits_for_an_employee_escort(void **state)
+{
+	struct fixture *f = *state;
+	struct zone_pairing z;
+	struct core_decision d;
+	struct visitor v = {.until_ms = NOW_MS + 3600000, .added_ms = NOW_MS};
+
+	store_zone_pairing_default(&z);
+	z.escort = true;
+	assert_int_equal(store_zone_pairing_set(f->store, "bonded-cage", &z), 0);
+	enrol(f->store, "V1", "cage", "h10301:12:5001");
+	enrol(f->store, "V2", "cage", "h10301:12:5002");
+	for (int i = 1; i <= 2; i++) {
+		snprintf(v.person, sizeof(v.person), "V%d", i);
+		strcpy(v.company, "Acme");
+		strcpy(v.host, "ALICE");
+		strcpy(v.document, "passport");
+		assert_int_equal(store_visitor_add(f->store, &v), 0);
+	}
+	assert_int_equal(bus_subscribe(f->bus, 0, on_record, f), 0);
+	f->releases = 0;
+
+	/* An employee alone is not held by the escort rule. */
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.granted);
+	assert_int_equal(f->releases, 1);
+	door_lock_now(core_door(f->core, 0));
+
+	present(f, "h10301:12:5001", &d);
+	assert_true(d.pending);
+	assert_string_equal(d.awaiting, "escort");
+	present(f, "h10301:12:5002", &d);
+	assert_true(d.pending);
+	expect_event(f, 2, "access.denied", "escort_required");
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.granted);
+	expect_event(f, 4, "access.granted", "");
+	expect_event(f, 5, "access.granted", "");
+	assert_int_equal(f->releases, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -906,6 +1013,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_read_follows_the_door_mode, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_lockdown_holds_the_door_and_release_gives_its_mode_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_person_grants_both_after_one_release, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_visitor_waits_for_an_employee_escort, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_moves_before_any_subscriber_runs, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_a_stalled_subscriber_does_not_delay_the_lock,
