@@ -495,7 +495,7 @@ static void test_revoke_person_counts_live_credentials(void **state)
 	assert_int_equal(got.revoked_ms, 0);
 
 	memset(&pg, 0, sizeof(pg));
-	assert_int_equal(store_credential_list(f->s, NULL, collect_credential, &pg), 0);
+	assert_int_equal(store_credential_page(f->s, NULL, 0, collect_credential, &pg), 0);
 	assert_string_equal(pg.ids, "uid:01=revoked,uid:02=revoked,uid:03=revoked,uid:04=returned,"
 				    "uid:05=active,");
 
