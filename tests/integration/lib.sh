@@ -140,6 +140,8 @@ write_sim_config() {
 	cat >"$T/sim.ini" <<INI
 [controller]
 site_name = Integration test site
+# CI runs the tests as root, without an aeogate user: stay root.
+allow_root = true
 timezone = UTC
 
 [door dock-1]
@@ -275,6 +277,8 @@ write_gpiod_config() {
 	cat >"$T/gpiod.ini" <<INI
 [controller]
 site_name = gpiod test site
+# CI runs the tests as root, without an aeogate user: stay root.
+allow_root = true
 timezone = UTC
 
 [door dock-1]
@@ -380,6 +384,8 @@ write_nfc_config() {
 	cat >"$T/nfc.ini" <<INI
 [controller]
 site_name = NFC test site
+# CI runs the tests as root, without an aeogate user: stay root.
+allow_root = true
 timezone = UTC
 
 [door dock-1]
