@@ -14,6 +14,7 @@ install(TARGETS aeogatectl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES systemd/aeogated.service systemd/aeogate-web.service DESTINATION ${AEOGATE_UNITDIR})
 install(FILES systemd/aeogate.sysusers.conf DESTINATION ${AEOGATE_SYSUSERSDIR} RENAME aeogate.conf)
 install(FILES systemd/aeogate.tmpfiles.conf DESTINATION ${AEOGATE_TMPFILESDIR} RENAME aeogate.conf)
+install(FILES systemd/60-aeogate-gpio.rules DESTINATION /lib/udev/rules.d)
 install(FILES config/aeogate.ini DESTINATION ${AEOGATE_CONFDIR})
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES docs/architecture.md docs/cli.md docs/control-socket.md docs/hardware.md docs/nfc.md

@@ -31,7 +31,7 @@ dpkg-deb -e "$DEB" "$T/control"
 for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web \
 	usr/share/aeogate/ui/index.html \
 	lib/systemd/system/aeogated.service lib/systemd/system/aeogate-web.service \
-	usr/lib/sysusers.d/aeogate.conf usr/lib/tmpfiles.d/aeogate.conf \
+	usr/lib/sysusers.d/aeogate.conf usr/lib/tmpfiles.d/aeogate.conf lib/udev/rules.d/60-aeogate-gpio.rules \
 	etc/aeogate/aeogate.ini usr/share/doc/aeogate/copyright \
 	usr/share/doc/aeogate/README.md.gz \
 	usr/share/man/man8/aeogated.8.gz usr/share/man/man1/aeogatectl.1.gz \
@@ -41,7 +41,7 @@ done
 for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web; do
 	[ -x "$R/$f" ] || fail "/$f is not executable"
 done
-stray="$(cd "$R" && find . -type f | grep -vE '^\./(usr/(s?bin|share|lib/(sysusers|tmpfiles)\.d)|lib/systemd/system|etc/aeogate)/' || true)"
+stray="$(cd "$R" && find . -type f | grep -vE '^\./(usr/(s?bin|share|lib/(sysusers|tmpfiles)\.d)|lib/systemd/system|lib/udev/rules.d|etc/aeogate)/' || true)"
 [ -z "$stray" ] || fail "files outside the layout: $stray"
 zcat "$R/usr/share/man/man8/aeogated.8.gz" | grep -q '^\.TH "aeogated" "8"' || fail "aeogated(8) is not a roff page"
 pass "file list: binaries, ui, units, sysusers, tmpfiles, config, docs, four man pages"
