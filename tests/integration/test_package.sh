@@ -85,7 +85,7 @@ cp /bin/grep "$R/bin/grep"
 for u in /lib/systemd/system/*; do
 	[ -e "$R/lib/systemd/system/$(basename "$u")" ] || cp -a "$u" "$R/lib/systemd/system/" 2>/dev/null || true
 done
-out="$(systemd-analyze verify --root="$R" /lib/systemd/system/aeogated.service \
+out="$(systemd-analyze verify --man=no --root="$R" /lib/systemd/system/aeogated.service \
 	/lib/systemd/system/aeogate-web.service 2>&1)" || fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify warns: $out"
 pass "systemd-analyze verify: aeogated.service and aeogate-web.service"
