@@ -140,9 +140,9 @@ write_sim_config() {
 	cat >"$T/sim.ini" <<INI
 [controller]
 site_name = Integration test site
+timezone = UTC
 # CI runs the tests as root, without an aeogate user: stay root.
 allow_root = true
-timezone = UTC
 
 [door dock-1]
 zone = dock
@@ -277,9 +277,9 @@ write_gpiod_config() {
 	cat >"$T/gpiod.ini" <<INI
 [controller]
 site_name = gpiod test site
+timezone = UTC
 # CI runs the tests as root, without an aeogate user: stay root.
 allow_root = true
-timezone = UTC
 
 [door dock-1]
 zone = dock
@@ -384,9 +384,9 @@ write_nfc_config() {
 	cat >"$T/nfc.ini" <<INI
 [controller]
 site_name = NFC test site
+timezone = UTC
 # CI runs the tests as root, without an aeogate user: stay root.
 allow_root = true
-timezone = UTC
 
 [door dock-1]
 zone = dock
