@@ -240,12 +240,14 @@ static int key_index(const char *const *keys, const char *name)
 	return -1;
 }
 
-static const char *const controller_keys[] = {
-    "state_dir", "socket", "site_name", "timezone", "durability", "demo",
-    /* storage */
-    "storage_reserve", "storage_failure",
-    /* control-socket limits */
-    "web_group", "socket_timeout", NULL};
+static const char *const controller_keys[] = {"state_dir", "socket", "site_name", "timezone",
+					      "durability", "demo",
+					      /* storage */
+					      "storage_reserve", "storage_failure",
+					      /* control-socket limits */
+					      "web_group", "socket_timeout",
+					      /* privileges when started as root (privdrop.c) */
+					      "user", "group", "allow_root", NULL};
 static const char *const door_keys[] = {
     "zone",    "lock",	 "lock_type",	"contact",     "rex",	    "tamper",	 "led_green",
     "led_red", "buzzer", "debounce_ms", "strike_time", "held_time", "interlock", NULL};
@@ -398,6 +400,12 @@ static int controller_key(struct parse_state *ps, const char *key, const char *v
 		c->storage_failure_grant = !strcmp(v, "grant");
 	} else if (!strcmp(key, "web_group"))
 		r = id_is_valid(v) ? copy_checked(c->web_group, sizeof(c->web_group), v) : -EINVAL;
+	else if (!strcmp(key, "user"))
+		r = id_is_valid(v) ? copy_checked(c->user, sizeof(c->user), v) : -EINVAL;
+	else if (!strcmp(key, "group"))
+		r = id_is_valid(v) ? copy_checked(c->group, sizeof(c->group), v) : -EINVAL;
+	else if (!strcmp(key, "allow_root"))
+		r = parse_bool(v, &c->allow_root);
 	else if (!strcmp(key, "socket_timeout")) {
 		if (parse_duration_ms(v, AEOGATE_CTL_TIMEOUT_MAX_MS, &c->socket_timeout_ms) < 0 ||
 		    c->socket_timeout_ms < AEOGATE_CTL_TIMEOUT_MIN_MS)
@@ -705,6 +713,8 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 	strcpy(ret->durability, "normal");
 	ret->storage_reserve = AEOGATE_STORAGE_RESERVE_DEFAULT;
 	strcpy(ret->web_group, "aeogate-web");
+	strcpy(ret->user, "aeogate");
+	strcpy(ret->group, "aeogate");
 	ret->socket_timeout_ms = AEOGATE_CTL_TIMEOUT_MS;
 	ret->checkpoint_events = 1000;
 	ret->checkpoint_minutes = 10;

@@ -28,6 +28,7 @@
 #include "expiry.h"
 #include "ops.h"
 #include "reserve.h"
+#include "privdrop.h"
 #include "state.h"
 #include "store.h"
 #include "users.h"
@@ -196,6 +197,7 @@ int main(int argc, char **argv)
 	sd_event *loop = NULL;
 	struct group *gr;
 	gid_t admin_gid, web_gid;
+	struct privdrop privdrop;
 	sigset_t mask;
 	int opt, r, ret = EXIT_FAILURE;
 
@@ -265,6 +267,13 @@ int main(int argc, char **argv)
 		}
 		printf("%s: ok: %zu doors, %zu readers\n", config_path, cfg.n_doors, cfg.n_readers);
 		return EXIT_SUCCESS;
+	}
+
+	/* Started as root by hand: to whom it drops once devices and socket are open. */
+	r = privdrop_prepare(&cfg, &privdrop, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, SD_ERR "%s\n", err);
+		return EXIT_FAILURE;
 	}
 
 	/*
@@ -438,6 +447,17 @@ int main(int argc, char **argv)
 	}
 	if (!core_pin_worker(core))
 		fprintf(stderr, SD_WARNING "PIN worker: no thread; PINs are checked on the loop\n");
+	/* Every device and the socket are open: no more root from here on. */
+	r = privdrop_apply(&privdrop, cfg.state_dir, cfg.socket, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, SD_ERR "%s\n", err);
+		goto out;
+	}
+	if (privdrop.drop)
+		fprintf(stderr, SD_INFO "running as %s (uid %u, gid %u)\n", privdrop.user,
+			(unsigned)privdrop.uid, (unsigned)privdrop.gid);
+	else if (geteuid() == 0)
+		fprintf(stderr, SD_WARNING "running as root: allow_root = true\n");
 	ops_events_set_started(now_wall_ms());
 	snprintf(detail, sizeof(detail), "{\"clock_synced\":%s,\"version\":\"%s\",\"schema\":%d}",
 		 clock_synced() > 0 ? "true" : "false", AEOGATE_VERSION, store_user_version(store));

@@ -25,7 +25,7 @@
 #define AEOGATE_UI_INSTALL_DIR "/usr/share/aeogate/ui"
 #endif
 #ifndef AEOGATE_INSTALL_BINDIR
-#define AEOGATE_INSTALL_BINDIR "/usr/bin"
+#define AEOGATE_INSTALL_BINDIR "/usr/sbin"
 #endif
 
 static volatile sig_atomic_t interrupted;

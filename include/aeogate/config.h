@@ -97,6 +97,10 @@ struct config {
 	bool storage_failure_grant; /* storage_failure = grant: grant what cannot be recorded */
 	char web_group[64]; /* aeogate-web's group: its peers may name a login's source */
 	unsigned socket_timeout_ms; /* control-socket no-progress timeout, default 30 s */
+	/* started as root: who aeogated runs as once its devices and socket are open */
+	char user[64];	 /* default aeogate */
+	char group[64];	 /* default aeogate */
+	bool allow_root; /* true: stay root instead of refusing to */
 	/* [audit] */
 	unsigned checkpoint_events;  /* sign a checkpoint at least every N events, default 1000 */
 	unsigned checkpoint_minutes; /* ... and every M minutes when events came, default 10 */

@@ -18,6 +18,7 @@ const AEOGATE_WEB = join(BUILD_DIR, 'controller/web/aeogate-web');
 function simConfig(demo) {
   return `[controller]
 site_name = E2E test site
+allow_root = true
 timezone = Europe/Amsterdam
 demo = ${demo ? 'yes' : 'no'}
 

@@ -141,6 +141,8 @@ write_sim_config() {
 [controller]
 site_name = Integration test site
 timezone = UTC
+# CI runs the tests as root, without an aeogate user: stay root.
+allow_root = true
 
 [door dock-1]
 zone = dock
@@ -276,6 +278,8 @@ write_gpiod_config() {
 [controller]
 site_name = gpiod test site
 timezone = UTC
+# CI runs the tests as root, without an aeogate user: stay root.
+allow_root = true
 
 [door dock-1]
 zone = dock
@@ -381,6 +385,8 @@ write_nfc_config() {
 [controller]
 site_name = NFC test site
 timezone = UTC
+# CI runs the tests as root, without an aeogate user: stay root.
+allow_root = true
 
 [door dock-1]
 zone = dock
