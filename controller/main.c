@@ -24,6 +24,7 @@
 #include "bus.h"
 #include "collide.h"
 #include "core.h"
+#include "offline.h"
 #include "ctlsock.h"
 #include "expiry.h"
 #include "ops.h"
@@ -122,6 +123,7 @@ static void prune_wake(void *userdata)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aeogated -c FILE [--state-dir DIR] [--socket PATH] [--check-config]\n"
+		   "       aeogated --verify-db FILE [--pubkey KEY]\n"
 		   "       aeogated --help | --version\n");
 }
 
@@ -176,10 +178,14 @@ int main(int argc, char **argv)
 	    {"check-config", no_argument, NULL, 'k'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
+	    /* Offline modes (offline.h), run by aeogatectl: no loop, no config. */
+	    {"verify-db", required_argument, NULL, 'D'},
+	    {"pubkey", required_argument, NULL, 'P'},
 	    {},
 	};
 	static struct config cfg;
 	const char *config_path = NULL, *state_dir = NULL, *socket_path = NULL;
+	const char *verify_db = NULL, *pubkey = NULL;
 	bool check_only = false;
 	char err[512], db_path[PATH_MAX + 16], detail[128];
 	struct core_clock clock = {.wall_ms = wall_ms, .mono_ms = mono_ms};
@@ -226,6 +232,12 @@ int main(int argc, char **argv)
 		case 'k':
 			check_only = true;
 			break;
+		case 'D':
+			verify_db = optarg;
+			break;
+		case 'P':
+			pubkey = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
@@ -237,6 +249,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (verify_db && optind == argc)
+		return offline_verify_db(verify_db, pubkey);
 	if (!config_path || optind != argc) {
 		usage(stderr);
 		return 2;

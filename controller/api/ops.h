@@ -24,6 +24,7 @@ extern const struct ctl_op ops_schedules[]; /* schedule.*, holiday.* */
 extern const struct ctl_op ops_pins[];	  /* person.pin, person.pin_unlock, sim.keys */
 extern const struct ctl_op ops_import[];  /* person.import_*, person.export */
 extern const struct ctl_op ops_area[];	  /* muster.list, apb.status, apb.forgive */
+extern const struct ctl_op ops_backup[];  /* backup.stream */
 extern const struct ctl_op ops_site[];	  /* site.lockdown, site.release, site.threat */
 
 /*
