@@ -75,8 +75,11 @@ try:
     proc = subprocess.Popen([ctl, "--socket", d.socket, "backup", out],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     during = []
+    worst_at = 0.0
     while proc.poll() is None:
         during.append(present())
+        if during[-1] == max(during):
+            worst_at = time.monotonic() - t0
     backup_s = time.monotonic() - t0
     bout, berr = proc.communicate()
 finally:
@@ -91,6 +94,7 @@ b.report("read -> reply, no backup (daemon)", base)
 b.report("read -> reply, during the backup (daemon)", during)
 b.beside("worst decision during a backup", max(during) if during else 0, "µs",
          "read -> reply through the daemon, the largest of %d reads" % len(during))
+print("# the worst read ended %.2f s after the backup began" % worst_at)
 b.beside("decision p99 during a backup", b.pct(during, 0.99) if during else 0, "µs",
          "beside p99 with no backup: %.0f µs" % b.pct(base, 0.99))
 v = subprocess.run([ctl, "audit", "verify", "--db", out], capture_output=True, text=True,

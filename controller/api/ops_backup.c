@@ -86,14 +86,18 @@ static int backup_job_run(void *job, struct ctl_stream *st)
 	r = audit_backup_copy(j->audit, j->db_path, j->tmp_path, j->now_ms, NULL, NULL, &j->cp,
 			      j->what, sizeof(j->what));
 	if (r < 0)
-		return r;
+		goto out;
 	res = json_pack("{s:I,s:s,s:s}", "seq", (json_int_t)j->cp.seq, "hash", j->cp.hash, "key_id",
 			j->cp.key_id);
 	r = res ? ctl_stream_reply(st, res) : -ENOMEM;
 	json_decref(res);
-	if (r < 0)
-		return r;
-	return send_file(j, st);
+	if (r >= 0)
+		r = send_file(j, st);
+out:
+	/* Here, not on the loop: unlinking a large file can take the file system a while. */
+	unlink(j->tmp_path);
+	j->tmp_path[0] = '\0';
+	return r;
 }
 
 static json_t *backup_job_finish(void *job, int r, const char **ret_code, char *msg, size_t len)

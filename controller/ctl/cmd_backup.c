@@ -22,9 +22,12 @@
 
 struct backup_file {
 	int fd;
-	long long written;
+	long long written, started; /* bytes written; of those, handed to writeback */
 	int err;
 };
+
+/* Writeback starts every this many bytes: the fsync before the rename finds little left. */
+#define BACKUP_WRITEBACK_BYTES (8u * 1024 * 1024)
 
 static int backup_data(void *userdata, const char *p, size_t n)
 {
@@ -42,6 +45,11 @@ static int backup_data(void *userdata, const char *p, size_t n)
 		p += w;
 		n -= (size_t)w;
 		f->written += w;
+	}
+	if (f->written - f->started >= BACKUP_WRITEBACK_BYTES) {
+		(void)sync_file_range(f->fd, f->started, f->written - f->started,
+				      SYNC_FILE_RANGE_WRITE);
+		f->started = f->written;
 	}
 	return 0;
 }
