@@ -124,6 +124,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: aeogated -c FILE [--state-dir DIR] [--socket PATH] [--check-config]\n"
 		   "       aeogated --verify-db FILE [--pubkey KEY]\n"
+		   "       aeogated --restore FILE [--state-dir DIR] [--other-device]\n"
 		   "       aeogated --help | --version\n");
 }
 
@@ -181,12 +182,15 @@ int main(int argc, char **argv)
 	    /* Offline modes (offline.h), run by aeogatectl: no loop, no config. */
 	    {"verify-db", required_argument, NULL, 'D'},
 	    {"pubkey", required_argument, NULL, 'P'},
+	    {"restore", required_argument, NULL, 'R'},
+	    {"other-device", no_argument, NULL, 'O'},
 	    {},
 	};
 	static struct config cfg;
 	const char *config_path = NULL, *state_dir = NULL, *socket_path = NULL;
-	const char *verify_db = NULL, *pubkey = NULL;
-	bool check_only = false;
+	const char *verify_db = NULL, *pubkey = NULL, *restore = NULL;
+	bool check_only = false, other_device = false;
+	char start_detail[1024], restored[768];
 	char err[512], db_path[PATH_MAX + 16], detail[128];
 	struct core_clock clock = {.wall_ms = wall_ms, .mono_ms = mono_ms};
 	struct core *core = NULL;
@@ -238,6 +242,12 @@ int main(int argc, char **argv)
 		case 'P':
 			pubkey = optarg;
 			break;
+		case 'R':
+			restore = optarg;
+			break;
+		case 'O':
+			other_device = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
@@ -251,6 +261,9 @@ int main(int argc, char **argv)
 	}
 	if (verify_db && optind == argc)
 		return offline_verify_db(verify_db, pubkey);
+	if (restore && optind == argc)
+		return offline_restore(restore, state_dir ? state_dir : "/var/lib/aeogate",
+				       other_device);
 	if (!config_path || optind != argc) {
 		usage(stderr);
 		return 2;
@@ -453,9 +466,16 @@ int main(int argc, char **argv)
 	if (!core_pin_worker(core))
 		fprintf(stderr, SD_WARNING "PIN worker: no thread; PINs are checked on the loop\n");
 	ops_events_set_started(now_wall_ms());
-	snprintf(detail, sizeof(detail), "{\"clock_synced\":%s,\"version\":\"%s\",\"schema\":%d}",
-		 clock_synced() > 0 ? "true" : "false", AEOGATE_VERSION, store_user_version(store));
-	emit_system(core, "system.start", detail);
+	/* A restore (aeogated --restore) is recorded by the first event after it. */
+	if (!offline_restored_note(cfg.state_dir, restored, sizeof(restored)))
+		restored[0] = '\0';
+	snprintf(start_detail, sizeof(start_detail),
+		 "{\"clock_synced\":%s,\"version\":\"%s\",\"schema\":%d%s%s}",
+		 clock_synced() > 0 ? "true" : "false", AEOGATE_VERSION, store_user_version(store),
+		 restored[0] ? ",\"restored\":" : "", restored);
+	emit_system(core, "system.start", start_detail);
+	if (restored[0])
+		offline_restored_done(cfg.state_dir);
 	if (owed) {
 		/* The last run ended with events that storage never took: say how many. */
 		snprintf(detail, sizeof(detail), "{\"lost\":%llu}", (unsigned long long)owed);

@@ -17,4 +17,21 @@
  */
 int offline_verify_db(const char *path, const char *pubkey);
 
+/*
+ * Replaces state_dir/aeogate.db with file, aeogated stopped: file's
+ * integrity, schema, chain and checkpoints are checked first; the replaced
+ * database (and its -wal) is kept as aeogate.db.replaced-TIMESTAMP. A file
+ * signed by another key than state_dir/device.pub (or none there) needs
+ * other_device; then head.sig is kept aside too.
+ */
+int offline_restore(const char *file, const char *state_dir, bool other_device);
+
+/*
+ * At start: the restore's note (compact JSON) into buf, 1 when there is
+ * one; offline_restored_done removes it once recorded.
+ */
+#include <stddef.h>
+int offline_restored_note(const char *state_dir, char *buf, size_t len);
+void offline_restored_done(const char *state_dir);
+
 #endif

@@ -181,3 +181,31 @@ int ctl_run_offline(char *const args[])
 		return WEXITSTATUS(status);
 	return ctl_fail("%s died of signal %d", path, WTERMSIG(status));
 }
+
+int cmd_restore(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	enum { STATE_DIR, OTHER_DEVICE };
+	static const struct ctl_opt opts[] = {
+	    [STATE_DIR] = {"state-dir", CTL_OPT_VALUE},
+	    [OTHER_DEVICE] = {"other-device", CTL_OPT_FLAG},
+	    {0},
+	};
+	struct ctl_parsed o = {0};
+	char *args[8];
+	int r, n = 0;
+
+	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one FILE", &o);
+	if (r >= 0)
+		return r;
+	args[n++] = "aeogated";
+	args[n++] = "--restore";
+	args[n++] = (char *)o.operands[0];
+	if (o.value[STATE_DIR]) {
+		args[n++] = "--state-dir";
+		args[n++] = (char *)o.value[STATE_DIR];
+	}
+	if (o.set[OTHER_DEVICE])
+		args[n++] = "--other-device";
+	args[n] = NULL;
+	return ctl_run_offline(args);
+}

@@ -146,6 +146,9 @@ static const struct ctl_cmd commands[] = {
      "record an access-rights review (named by the entitlements report)", cmd_review_sign},
     {"backup", NULL, "FILE [--json]",
      "copy the running database to FILE, at one seq, signed by a checkpoint", cmd_backup},
+    {"restore", NULL, "FILE [--state-dir DIR] [--other-device]",
+     "replace the database of a stopped aeogated with a verified backup (the old one kept)",
+     cmd_restore},
     {"help", NULL, "", "this list", cmd_help},
 };
 

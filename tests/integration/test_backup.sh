@@ -38,7 +38,7 @@ for db in quiet busy; do
 	expect_exit 0 "$AEOGATECTL" --socket /nonexistent audit verify --db "$T/$db.db"
 	expect_contains "$OUT" "ok:"
 	expect_contains "$OUT" "not pinned"
-	expect_contains "$OUT" "key $KEYID"
+	expect_contains "$OUT" "by key $KEYID"
 done
 expect_contains "$OUT" "seq 1-$seq_busy"
 expect_contains "$OUT" "signed at seq $seq_busy"
