@@ -29,6 +29,7 @@ enum section_kind {
 	SECTION_READER,
 	SECTION_AUDIT,	/* [audit]: checkpoints and report limits */
 	SECTION_POLICY, /* [policy]: how the access rules behave */
+	SECTION_BACKUP, /* [backup]: scheduled backups (controller/backup.c) */
 };
 
 struct parse_state {
@@ -251,6 +252,7 @@ static const char *const door_keys[] = {
     "led_red", "buzzer", "debounce_ms", "strike_time", "held_time", "interlock", NULL};
 static const char *const audit_keys[] = {"checkpoint_events", "checkpoint_minutes",
 					 "alarm_ack_limit", "retention", NULL};
+static const char *const backup_keys[] = {"dir", "every", "keep", NULL};
 static const char *const policy_keys[] = {"pin_timeout", "pin_attempts", "duress",
 					  "expiry_warning_days", NULL};
 static const char *const reader_keys[] = {"type", "door", "direction", "formats", "d0", "d1",
@@ -269,6 +271,10 @@ static int start_section(struct parse_state *ps, const char *section)
 	}
 	if (strcmp(section, "audit") == 0) {
 		ps->kind = SECTION_AUDIT;
+		return 0;
+	}
+	if (strcmp(section, "backup") == 0) {
+		ps->kind = SECTION_BACKUP;
 		return 0;
 	}
 	if (strcmp(section, "policy") == 0) {
@@ -317,10 +323,11 @@ static int start_section(struct parse_state *ps, const char *section)
 		ps->reader_door_line[ps->index] = ps->section_line;
 		return 0;
 	}
-	return fail(ps, ps->section_line, "section",
-		    "unknown section [%s] (expected [controller], [audit], [policy], [door NAME] "
-		    "or [reader NAME])",
-		    section);
+	return fail(
+	    ps, ps->section_line, "section",
+	    "unknown section [%s] (expected [controller], [audit], [policy], [backup], [door NAME] "
+	    "or [reader NAME])",
+	    section);
 }
 
 /*
@@ -580,6 +587,30 @@ static int policy_key(struct parse_state *ps, const char *key, const char *v)
 	return 1;
 }
 
+/* "30s", "15m", "6h", "1d": how often a scheduled backup runs, 10 s to 30 days. */
+static int backup_key(struct parse_state *ps, const char *key, const char *v)
+{
+	static const struct scale_unit every_units[] = {
+	    {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}, {NULL, 0}};
+	struct config *c = ps->cfg;
+
+	if (!strcmp(key, "dir")) {
+		if (v[0] != '/' || strlen(v) >= sizeof(c->backup_dir))
+			return fail(ps, ps->line, key, "must be an absolute path under %zu bytes",
+				    sizeof(c->backup_dir));
+		snprintf(c->backup_dir, sizeof(c->backup_dir), "%s", v);
+	} else if (!strcmp(key, "every")) {
+		if (scaled_parse(v, every_units, 30ull * 86400000, &c->backup_every_ms) < 0 ||
+		    c->backup_every_ms < 1000)
+			return fail(ps, ps->line, key,
+				    "must be a duration such as 1d, 6h or 30m (1s to 30d)");
+	} else if (!strcmp(key, "keep")) {
+		if (parse_uint(v, 1, 1000, &c->backup_keep) < 0)
+			return fail(ps, ps->line, key, "must be 1-1000 backups");
+	}
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *ps = user;
@@ -602,6 +633,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	       : ps->kind == SECTION_DOOR     ? door_keys
 	       : ps->kind == SECTION_AUDIT    ? audit_keys
 	       : ps->kind == SECTION_POLICY   ? policy_keys
+	       : ps->kind == SECTION_BACKUP   ? backup_keys
 					      : reader_keys;
 	k = key_index(keys, name);
 	if (k < 0)
@@ -622,6 +654,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return audit_key(ps, name, value);
 	case SECTION_POLICY:
 		return policy_key(ps, name, value);
+	case SECTION_BACKUP:
+		return backup_key(ps, name, value);
 	default:
 		return fail(ps, ps->line, name, "outside any section");
 	}
@@ -708,6 +742,8 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 	ret->socket_timeout_ms = AEOGATE_CTL_TIMEOUT_MS;
 	ret->checkpoint_events = 1000;
 	ret->checkpoint_minutes = 10;
+	ret->backup_every_ms = 86400000;
+	ret->backup_keep = 7;
 	ret->alarm_ack_limit_ms = 3 * 60 * 1000;
 	ret->pin_timeout_ms = 10 * 1000;
 	ret->pin_attempts = 5;

@@ -25,6 +25,7 @@
 #include "collide.h"
 #include "core.h"
 #include "offline.h"
+#include "backup.h"
 #include "ctlsock.h"
 #include "expiry.h"
 #include "ops.h"
@@ -202,6 +203,7 @@ int main(int argc, char **argv)
 	struct audit *audit = NULL;
 	sd_event_source *prune_timer = NULL, *expiry_timer = NULL;
 	struct expiry *expiry = NULL;
+	struct backup_sched *backups = NULL;
 	struct worker *password_worker = NULL;
 	sd_event *loop = NULL;
 	struct group *gr;
@@ -458,6 +460,13 @@ int main(int argc, char **argv)
 		sd_event_source_set_enabled(expiry_timer, SD_EVENT_ONESHOT);
 	}
 
+	if (cfg.backup_dir[0] &&
+	    (r = backup_sched_new(core, loop, cfg.backup_dir, cfg.backup_every_ms, cfg.backup_keep,
+				  &backups)) < 0) {
+		fprintf(stderr, SD_ERR "scheduled backups: %s\n", strerror(-r));
+		goto out;
+	}
+
 	r = core_start(core, loop);
 	if (r < 0) {
 		fprintf(stderr, SD_ERR "cannot start doors and readers: %s\n", strerror(-r));
@@ -503,6 +512,7 @@ out:
 	/* Whatever failed, the doors end locked (core_free locks before closing). */
 	if (core)
 		core_set_bus(core, NULL);
+	backup_sched_free(backups);
 	/* Pending sign-ins are answered (as failed) while the socket still exists. */
 	worker_free(password_worker);
 	ctl_server_free(ctl);
