@@ -7,3 +7,7 @@ CREATE TABLE IF NOT EXISTS device_keys (
 	public_key TEXT NOT NULL,
 	first_ms INTEGER NOT NULL
 ) STRICT;
+
+-- The newest backup, for aeogatectl status (last_backup) and /metrics,
+-- without scanning the log.
+CREATE INDEX IF NOT EXISTS events_backups ON events(seq) WHERE kind = 'system.backup';

@@ -33,6 +33,9 @@ extern const struct ctl_op ops_site[];	  /* site.lockdown, site.release, site.th
  */
 extern const struct ctl_op *const ops_tables[];
 
+/* system.status's health members (ops_health.c): uptime_s, doors, readers, alarms, db_bytes, ... */
+void ops_health_status(struct core *c, json_t *o);
+
 /* Fails the request with the code a store error maps to. */
 int ops_store_error(struct ctl_request *req, int r, const char *what);
 /* The same as text: returns the code, the message in buf (len bytes). */

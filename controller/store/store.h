@@ -453,6 +453,14 @@ struct checkpoint {
 	char signature[129];
 };
 
+/* ---- health (health.c) ---- */
+
+/* Alarms not closed (open or acknowledged). */
+int store_alarms_open_count(struct store *s, int64_t *ret);
+/* The newest system.backup event: seq, time and detail text; -ENOENT when none. */
+int store_backup_last(struct store *s, int64_t *ret_seq, int64_t *ret_ts_ms, char *ret_detail,
+		      size_t len);
+
 /* ---- backups and device keys (backup.c) ---- */
 
 /* Records a device public key (64 hex digits) once, at its first start on this database. */
