@@ -30,6 +30,7 @@ enum section_kind {
 	SECTION_AUDIT,	/* [audit]: checkpoints and report limits */
 	SECTION_POLICY, /* [policy]: how the access rules behave */
 	SECTION_BACKUP, /* [backup]: scheduled backups (controller/backup.c) */
+	SECTION_WEB,	/* [web]: aeogate-web's (--config); aeogated checks its keys only */
 };
 
 struct parse_state {
@@ -253,6 +254,7 @@ static const char *const door_keys[] = {
 static const char *const audit_keys[] = {"checkpoint_events", "checkpoint_minutes",
 					 "alarm_ack_limit", "retention", NULL};
 static const char *const backup_keys[] = {"dir", "every", "keep", NULL};
+static const char *const web_keys[] = {"metrics_token_file", NULL};
 static const char *const policy_keys[] = {"pin_timeout", "pin_attempts", "duress",
 					  "expiry_warning_days", NULL};
 static const char *const reader_keys[] = {"type", "door", "direction", "formats", "d0", "d1",
@@ -275,6 +277,10 @@ static int start_section(struct parse_state *ps, const char *section)
 	}
 	if (strcmp(section, "backup") == 0) {
 		ps->kind = SECTION_BACKUP;
+		return 0;
+	}
+	if (strcmp(section, "web") == 0) {
+		ps->kind = SECTION_WEB;
 		return 0;
 	}
 	if (strcmp(section, "policy") == 0) {
@@ -323,11 +329,11 @@ static int start_section(struct parse_state *ps, const char *section)
 		ps->reader_door_line[ps->index] = ps->section_line;
 		return 0;
 	}
-	return fail(
-	    ps, ps->section_line, "section",
-	    "unknown section [%s] (expected [controller], [audit], [policy], [backup], [door NAME] "
-	    "or [reader NAME])",
-	    section);
+	return fail(ps, ps->section_line, "section",
+		    "unknown section [%s] (expected [controller], [audit], [policy], [backup], "
+		    "[web], [door NAME] "
+		    "or [reader NAME])",
+		    section);
 }
 
 /*
@@ -634,6 +640,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	       : ps->kind == SECTION_AUDIT    ? audit_keys
 	       : ps->kind == SECTION_POLICY   ? policy_keys
 	       : ps->kind == SECTION_BACKUP   ? backup_keys
+	       : ps->kind == SECTION_WEB      ? web_keys
 					      : reader_keys;
 	k = key_index(keys, name);
 	if (k < 0)
@@ -656,6 +663,10 @@ static int handler(void *user, const char *section, const char *name, const char
 		return policy_key(ps, name, value);
 	case SECTION_BACKUP:
 		return backup_key(ps, name, value);
+	case SECTION_WEB:
+		if (value[0] != '/')
+			return fail(ps, ps->line, name, "must be an absolute path");
+		return 1;
 	default:
 		return fail(ps, ps->line, name, "outside any section");
 	}

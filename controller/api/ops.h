@@ -25,6 +25,7 @@ extern const struct ctl_op ops_pins[];	  /* person.pin, person.pin_unlock, sim.k
 extern const struct ctl_op ops_import[];  /* person.import_*, person.export */
 extern const struct ctl_op ops_area[];	  /* muster.list, apb.status, apb.forgive */
 extern const struct ctl_op ops_backup[];  /* backup.stream */
+extern const struct ctl_op ops_health[];  /* system.metrics */
 extern const struct ctl_op ops_site[];	  /* site.lockdown, site.release, site.threat */
 
 /*

@@ -13,6 +13,7 @@
 
 #include "door.h"
 #include "doormode.h"
+#include "metrics.h"
 #include "ops.h"
 #include "util.h"
 
@@ -135,3 +136,42 @@ void ops_health_status(struct core *c, json_t *o)
 	json_object_set_new(o, "clock_synced", synced < 0 ? json_null() : json_boolean(synced > 0));
 	json_object_set_new(o, "last_backup", last_backup(c));
 }
+
+/*
+ * system.metrics: what aeogate-web renders at /metrics. Counters are this
+ * process's since start, except events_stored (the log's newest seq).
+ */
+static int op_system_metrics(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	const struct config *cfg = core_config(c);
+	const struct decision_metrics *m = core_metrics(c);
+	json_t *doors = json_object(), *alarms = json_object();
+	char hash[EVENT_HASH_HEX], detail[8];
+	int64_t last = 0, bseq, bts;
+	size_t online = 0;
+
+	for (unsigned i = 0; i < cfg->n_doors; i++) {
+		const char *st = door_state_to_string(door_get_state(core_door(c, i)));
+		json_t *n = json_object_get(doors, st);
+
+		json_object_set_new(doors, st, json_integer(n ? json_integer_value(n) + 1 : 1));
+	}
+	for (unsigned i = 0; i < cfg->n_readers; i++)
+		online += core_hal_reader(c, i)->online;
+	(void)store_alarms_open_by_kind(core_store(c), alarms);
+	(void)store_event_last(core_store(c), &last, hash);
+	*ret = json_pack(
+	    "{s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:o}", "decisions", metrics_decisions_json(m), "latency",
+	    metrics_latency_json(m), "events_stored", (json_int_t)last, "storage_faults",
+	    (json_int_t)m->storage_faults, "events_lost", (json_int_t)core_events_lost(c),
+	    "readers_online", (json_int_t)online, "doors", doors, "alarms_open", alarms);
+	if (*ret && store_backup_last(core_store(c), &bseq, &bts, detail, sizeof(detail)) == 0)
+		json_object_set_new(*ret, "last_backup_ts", json_real((double)bts / 1000.0));
+	return *ret ? 0 : ctl_fail(req, "internal", "out of memory");
+}
+
+const struct ctl_op ops_health[] = {
+    {"system.metrics", ROLE_ANON | ROLES_SIGNED_IN, op_system_metrics},
+    {0},
+};

@@ -49,3 +49,21 @@ int store_backup_last(struct store *s, int64_t *ret_seq, int64_t *ret_ts_ms, cha
 	sqlite3_finalize(st);
 	return r < 0 ? r : r > 0 ? 0 : -ENOENT;
 }
+
+int store_alarms_open_by_kind(struct store *s, json_t *ret)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(
+	    s->db, "SELECT kind, count(*) FROM alarms WHERE state != 'closed' GROUP BY kind", -1,
+	    &st, NULL);
+
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return sql_fail(s, rc);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_object_set_new(ret, (const char *)sqlite3_column_text(st, 0),
+				    json_integer(sqlite3_column_int64(st, 1)));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sql_fail(s, rc);
+}

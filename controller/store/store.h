@@ -455,6 +455,9 @@ struct checkpoint {
 
 /* ---- health (health.c) ---- */
 
+/* Alarms not closed, counted by kind into the object ret (kind: count). */
+#include <jansson.h>
+int store_alarms_open_by_kind(struct store *s, json_t *ret);
 /* Alarms not closed (open or acknowledged). */
 int store_alarms_open_count(struct store *s, int64_t *ret);
 /* The newest system.backup event: seq, time and detail text; -ENOENT when none. */
