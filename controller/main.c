@@ -26,6 +26,7 @@
 #include "core.h"
 #include "offline.h"
 #include "backup.h"
+#include "reload.h"
 #include "ctlsock.h"
 #include "expiry.h"
 #include "ops.h"
@@ -154,6 +155,25 @@ static int backlog(void *userdata, int64_t since, size_t limit,
 		   int (*cb)(const struct event *e, void *cbdata), void *cbdata)
 {
 	return store_event_list(core_store(userdata), since, limit, cb, cbdata);
+}
+
+/* SIGHUP (systemctl reload): the config read again (reload.h); the loop never stops for it. */
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct core *c = userdata;
+	struct config *cfg = (struct config *)core_config(c);
+	char err[512];
+	int r;
+
+	(void)s;
+	(void)si;
+	r = config_reload(c, cfg, err, sizeof(err));
+	if (r > 0)
+		fprintf(stderr, SD_NOTICE "config reloaded from %s\n", cfg->path);
+	else
+		fprintf(stderr, SD_WARNING "config reload refused, the running one stays: %s\n",
+			r < 0 ? strerror(-r) : err);
+	return 0;
 }
 
 static void on_storage(void *userdata, enum core_storage_news news, int error, uint64_t n)
@@ -382,10 +402,12 @@ int main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if ((r = sd_event_add_signal(loop, NULL, SIGTERM, NULL, NULL)) < 0 ||
-	    (r = sd_event_add_signal(loop, NULL, SIGINT, NULL, NULL)) < 0) {
+	    (r = sd_event_add_signal(loop, NULL, SIGINT, NULL, NULL)) < 0 ||
+	    (r = sd_event_add_signal(loop, NULL, SIGHUP, on_sighup, core)) < 0) {
 		fprintf(stderr, SD_ERR "signals: %s\n", strerror(-r));
 		goto out;
 	}

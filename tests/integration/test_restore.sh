@@ -25,10 +25,18 @@ stop_daemon
 sum() { sha256sum "$STATE/aeogate.db" | cut -d' ' -f1; }
 before=$(sum)
 
-# A corrupted file: a run of bytes overwritten in the middle of the file.
+# A corrupted file: the b-tree page header of every page after the first
+# overwritten (the header page intact, so it still opens as a database).
 cp "$T/b1.db" "$T/corrupt.db"
-size=$(stat -c %s "$T/corrupt.db")
-printf 'garbage%.0s' $(seq 1 200) | dd of="$T/corrupt.db" bs=1 seek=$((size / 2)) conv=notrunc status=none
+python3 - "$T/corrupt.db" <<'PY'
+import sys
+p = sys.argv[1]
+data = bytearray(open(p, "rb").read())
+size = int.from_bytes(data[16:18], "big") or 65536
+for off in range(size, len(data), size):
+    data[off:off + 12] = b"\xffgarbage!!\xff"
+open(p, "wb").write(data)
+PY
 expect_exit 1 ctl restore "$T/corrupt.db" --state-dir "$STATE"
 expect_contains "$ERR" "nothing was replaced"
 [ "$(sum)" = "$before" ] || fail "the database changed after a refused restore"
