@@ -29,6 +29,8 @@ enum section_kind {
 	SECTION_READER,
 	SECTION_AUDIT,	/* [audit]: checkpoints and report limits */
 	SECTION_POLICY, /* [policy]: how the access rules behave */
+	SECTION_BACKUP, /* [backup]: scheduled backups (controller/backup.c) */
+	SECTION_WEB,	/* [web]: aeogate-web's (--config); aeogated checks its keys only */
 };
 
 struct parse_state {
@@ -253,6 +255,8 @@ static const char *const door_keys[] = {
     "led_red", "buzzer", "debounce_ms", "strike_time", "held_time", "interlock", NULL};
 static const char *const audit_keys[] = {"checkpoint_events", "checkpoint_minutes",
 					 "alarm_ack_limit", "retention", NULL};
+static const char *const backup_keys[] = {"dir", "every", "keep", NULL};
+static const char *const web_keys[] = {"metrics_token_file", NULL};
 static const char *const policy_keys[] = {"pin_timeout", "pin_attempts", "duress",
 					  "expiry_warning_days", NULL};
 static const char *const reader_keys[] = {"type", "door", "direction", "formats", "d0", "d1",
@@ -271,6 +275,14 @@ static int start_section(struct parse_state *ps, const char *section)
 	}
 	if (strcmp(section, "audit") == 0) {
 		ps->kind = SECTION_AUDIT;
+		return 0;
+	}
+	if (strcmp(section, "backup") == 0) {
+		ps->kind = SECTION_BACKUP;
+		return 0;
+	}
+	if (strcmp(section, "web") == 0) {
+		ps->kind = SECTION_WEB;
 		return 0;
 	}
 	if (strcmp(section, "policy") == 0) {
@@ -320,7 +332,8 @@ static int start_section(struct parse_state *ps, const char *section)
 		return 0;
 	}
 	return fail(ps, ps->section_line, "section",
-		    "unknown section [%s] (expected [controller], [audit], [policy], [door NAME] "
+		    "unknown section [%s] (expected [controller], [audit], [policy], [backup], "
+		    "[web], [door NAME] "
 		    "or [reader NAME])",
 		    section);
 }
@@ -588,6 +601,30 @@ static int policy_key(struct parse_state *ps, const char *key, const char *v)
 	return 1;
 }
 
+/* "30s", "15m", "6h", "1d": how often a scheduled backup runs, 10 s to 30 days. */
+static int backup_key(struct parse_state *ps, const char *key, const char *v)
+{
+	static const struct scale_unit every_units[] = {
+	    {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}, {NULL, 0}};
+	struct config *c = ps->cfg;
+
+	if (!strcmp(key, "dir")) {
+		if (v[0] != '/' || strlen(v) >= sizeof(c->backup_dir))
+			return fail(ps, ps->line, key, "must be an absolute path under %zu bytes",
+				    sizeof(c->backup_dir));
+		snprintf(c->backup_dir, sizeof(c->backup_dir), "%s", v);
+	} else if (!strcmp(key, "every")) {
+		if (scaled_parse(v, every_units, 30ull * 86400000, &c->backup_every_ms) < 0 ||
+		    c->backup_every_ms < 1000)
+			return fail(ps, ps->line, key,
+				    "must be a duration such as 1d, 6h or 30m (1s to 30d)");
+	} else if (!strcmp(key, "keep")) {
+		if (parse_uint(v, 1, 1000, &c->backup_keep) < 0)
+			return fail(ps, ps->line, key, "must be 1-1000 backups");
+	}
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *ps = user;
@@ -610,6 +647,8 @@ static int handler(void *user, const char *section, const char *name, const char
 	       : ps->kind == SECTION_DOOR     ? door_keys
 	       : ps->kind == SECTION_AUDIT    ? audit_keys
 	       : ps->kind == SECTION_POLICY   ? policy_keys
+	       : ps->kind == SECTION_BACKUP   ? backup_keys
+	       : ps->kind == SECTION_WEB      ? web_keys
 					      : reader_keys;
 	k = key_index(keys, name);
 	if (k < 0)
@@ -630,6 +669,12 @@ static int handler(void *user, const char *section, const char *name, const char
 		return audit_key(ps, name, value);
 	case SECTION_POLICY:
 		return policy_key(ps, name, value);
+	case SECTION_BACKUP:
+		return backup_key(ps, name, value);
+	case SECTION_WEB:
+		if (value[0] != '/')
+			return fail(ps, ps->line, name, "must be an absolute path");
+		return 1;
 	default:
 		return fail(ps, ps->line, name, "outside any section");
 	}
@@ -718,6 +763,8 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 	ret->socket_timeout_ms = AEOGATE_CTL_TIMEOUT_MS;
 	ret->checkpoint_events = 1000;
 	ret->checkpoint_minutes = 10;
+	ret->backup_every_ms = 86400000;
+	ret->backup_keep = 7;
 	ret->alarm_ack_limit_ms = 3 * 60 * 1000;
 	ret->pin_timeout_ms = 10 * 1000;
 	ret->pin_attempts = 5;

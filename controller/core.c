@@ -23,6 +23,7 @@
 #include "bus.h"
 #include "calendar.h"
 #include "core.h"
+#include "metrics.h"
 #include "policy.h"
 #include "door.h"
 #include "doormode.h"
@@ -44,6 +45,7 @@ struct queued_event {
 
 struct core {
 	const struct config *cfg;
+	struct decision_metrics metrics; /* /metrics (metrics.h) */
 	struct core_clock clock;
 	struct hal_callbacks hal_cb;
 	struct door_hooks door_hooks;
@@ -499,6 +501,7 @@ static int emit_try(struct core *c, struct event *e)
  */
 static void emit_failed(struct core *c, struct event *e, int error)
 {
+	c->metrics.storage_faults++;
 	e->seq = 0;
 	e->prev[0] = e->hash[0] = '\0';
 	if (!c->storage_failing) {
@@ -1841,6 +1844,7 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	char *detail;
 	enum reason reason;
 	bool txn, wait = false, together = false;
+	uint64_t t0 = metrics_now_ns();
 	int error;
 
 	if (r->kind == HAL_READ_KEY) {
@@ -1989,12 +1993,19 @@ void core_reader_read(struct core *c, unsigned reader_index, const struct hal_re
 	} else {
 		deny_feedback(c, rc->door_index);
 	}
+	metrics_decision(&c->metrics, dec.granted, dec.granted ? REASON_NONE : dec.reason,
+			 metrics_now_ns() - t0);
 	held_release(c);
 	if (dec.granted)
 		door_first_person(c, rc->door_index);
 	c->last = dec;
 	if (ret)
 		*ret = dec;
+}
+
+const struct decision_metrics *core_metrics(struct core *c)
+{
+	return &c->metrics;
 }
 
 const struct core_decision *core_last_decision(struct core *c)

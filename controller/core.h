@@ -229,6 +229,9 @@ int64_t core_storage_failing_since(struct core *c);
 
 /* Events that storage could not keep (counted, never hidden). */
 uint64_t core_events_lost(struct core *c);
+/* Decisions, their latency and storage faults since start (metrics.h). */
+struct decision_metrics;
+const struct decision_metrics *core_metrics(struct core *c);
 size_t core_events_queued(struct core *c);
 
 /*

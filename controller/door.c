@@ -14,6 +14,12 @@ void door_init(struct door *d, unsigned index, unsigned strike_ms, unsigned held
 	};
 }
 
+void door_set_timings(struct door *d, unsigned strike_ms, unsigned held_ms)
+{
+	d->strike_ms = strike_ms;
+	d->held_ms = held_ms;
+}
+
 static void set_lock(struct door *d, bool released)
 {
 	d->released = released;

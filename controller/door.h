@@ -48,6 +48,9 @@ struct door {
 void door_init(struct door *d, unsigned index, unsigned strike_ms, unsigned held_ms,
 	       const struct door_hooks *hooks);
 
+/* New strike and held times (a reload): from the next grant and the next opening on. */
+void door_set_timings(struct door *d, unsigned strike_ms, unsigned held_ms);
+
 /* The contact level read at start: an open door starts its held timer, no alarm. */
 void door_set_initial_contact(struct door *d, bool open, int64_t now);
 

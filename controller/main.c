@@ -24,6 +24,9 @@
 #include "bus.h"
 #include "collide.h"
 #include "core.h"
+#include "offline.h"
+#include "backup.h"
+#include "reload.h"
 #include "ctlsock.h"
 #include "expiry.h"
 #include "ops.h"
@@ -123,6 +126,8 @@ static void prune_wake(void *userdata)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aeogated -c FILE [--state-dir DIR] [--socket PATH] [--check-config]\n"
+		   "       aeogated --verify-db FILE [--pubkey KEY]\n"
+		   "       aeogated --restore FILE [--state-dir DIR] [--other-device]\n"
 		   "       aeogated --help | --version\n");
 }
 
@@ -153,6 +158,25 @@ static int backlog(void *userdata, int64_t since, size_t limit,
 	return store_event_list(core_store(userdata), since, limit, cb, cbdata);
 }
 
+/* SIGHUP (systemctl reload): the config read again (reload.h); the loop never stops for it. */
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct core *c = userdata;
+	struct config *cfg = (struct config *)core_config(c);
+	char err[512];
+	int r;
+
+	(void)s;
+	(void)si;
+	r = config_reload(c, cfg, err, sizeof(err));
+	if (r > 0)
+		fprintf(stderr, SD_NOTICE "config reloaded from %s\n", cfg->path);
+	else
+		fprintf(stderr, SD_WARNING "config reload refused, the running one stays: %s\n",
+			r < 0 ? strerror(-r) : err);
+	return 0;
+}
+
 static void on_storage(void *userdata, enum core_storage_news news, int error, uint64_t n)
 {
 	char line[512];
@@ -177,11 +201,18 @@ int main(int argc, char **argv)
 	    {"check-config", no_argument, NULL, 'k'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
+	    /* Offline modes (offline.h), run by aeogatectl: no loop, no config. */
+	    {"verify-db", required_argument, NULL, 'D'},
+	    {"pubkey", required_argument, NULL, 'P'},
+	    {"restore", required_argument, NULL, 'R'},
+	    {"other-device", no_argument, NULL, 'O'},
 	    {},
 	};
 	static struct config cfg;
 	const char *config_path = NULL, *state_dir = NULL, *socket_path = NULL;
-	bool check_only = false;
+	const char *verify_db = NULL, *pubkey = NULL, *restore = NULL;
+	bool check_only = false, other_device = false;
+	char start_detail[1024], restored[768];
 	char err[512], db_path[PATH_MAX + 16], detail[128];
 	struct core_clock clock = {.wall_ms = wall_ms, .mono_ms = mono_ms};
 	struct core *core = NULL;
@@ -193,6 +224,7 @@ int main(int argc, char **argv)
 	struct audit *audit = NULL;
 	sd_event_source *prune_timer = NULL, *expiry_timer = NULL;
 	struct expiry *expiry = NULL;
+	struct backup_sched *backups = NULL;
 	struct worker *password_worker = NULL;
 	sd_event *loop = NULL;
 	struct group *gr;
@@ -228,6 +260,18 @@ int main(int argc, char **argv)
 		case 'k':
 			check_only = true;
 			break;
+		case 'D':
+			verify_db = optarg;
+			break;
+		case 'P':
+			pubkey = optarg;
+			break;
+		case 'R':
+			restore = optarg;
+			break;
+		case 'O':
+			other_device = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
@@ -239,6 +283,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (verify_db && optind == argc)
+		return offline_verify_db(verify_db, pubkey);
+	if (restore && optind == argc)
+		return offline_restore(restore, state_dir ? state_dir : "/var/lib/aeogate",
+				       other_device);
 	if (!config_path || optind != argc) {
 		usage(stderr);
 		return 2;
@@ -362,10 +411,12 @@ int main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if ((r = sd_event_add_signal(loop, NULL, SIGTERM, NULL, NULL)) < 0 ||
-	    (r = sd_event_add_signal(loop, NULL, SIGINT, NULL, NULL)) < 0) {
+	    (r = sd_event_add_signal(loop, NULL, SIGINT, NULL, NULL)) < 0 ||
+	    (r = sd_event_add_signal(loop, NULL, SIGHUP, on_sighup, core)) < 0) {
 		fprintf(stderr, SD_ERR "signals: %s\n", strerror(-r));
 		goto out;
 	}
@@ -440,6 +491,13 @@ int main(int argc, char **argv)
 		sd_event_source_set_enabled(expiry_timer, SD_EVENT_ONESHOT);
 	}
 
+	if (cfg.backup_dir[0] &&
+	    (r = backup_sched_new(core, loop, cfg.backup_dir, cfg.backup_every_ms, cfg.backup_keep,
+				  &backups)) < 0) {
+		fprintf(stderr, SD_ERR "scheduled backups: %s\n", strerror(-r));
+		goto out;
+	}
+
 	r = core_start(core, loop);
 	if (r < 0) {
 		fprintf(stderr, SD_ERR "cannot start doors and readers: %s\n", strerror(-r));
@@ -459,9 +517,16 @@ int main(int argc, char **argv)
 	else if (geteuid() == 0)
 		fprintf(stderr, SD_WARNING "running as root: allow_root = true\n");
 	ops_events_set_started(now_wall_ms());
-	snprintf(detail, sizeof(detail), "{\"clock_synced\":%s,\"version\":\"%s\",\"schema\":%d}",
-		 clock_synced() > 0 ? "true" : "false", AEOGATE_VERSION, store_user_version(store));
-	emit_system(core, "system.start", detail);
+	/* A restore (aeogated --restore) is recorded by the first event after it. */
+	if (!offline_restored_note(cfg.state_dir, restored, sizeof(restored)))
+		restored[0] = '\0';
+	snprintf(start_detail, sizeof(start_detail),
+		 "{\"clock_synced\":%s,\"version\":\"%s\",\"schema\":%d%s%s}",
+		 clock_synced() > 0 ? "true" : "false", AEOGATE_VERSION, store_user_version(store),
+		 restored[0] ? ",\"restored\":" : "", restored);
+	emit_system(core, "system.start", start_detail);
+	if (restored[0])
+		offline_restored_done(cfg.state_dir);
 	if (owed) {
 		/* The last run ended with events that storage never took: say how many. */
 		snprintf(detail, sizeof(detail), "{\"lost\":%llu}", (unsigned long long)owed);
@@ -489,6 +554,7 @@ out:
 	/* Whatever failed, the doors end locked (core_free locks before closing). */
 	if (core)
 		core_set_bus(core, NULL);
+	backup_sched_free(backups);
 	/* Pending sign-ins are answered (as failed) while the socket still exists. */
 	worker_free(password_worker);
 	ctl_server_free(ctl);

@@ -24,6 +24,8 @@ extern const struct ctl_op ops_schedules[]; /* schedule.*, holiday.* */
 extern const struct ctl_op ops_pins[];	  /* person.pin, person.pin_unlock, sim.keys */
 extern const struct ctl_op ops_import[];  /* person.import_*, person.export */
 extern const struct ctl_op ops_area[];	  /* muster.list, apb.status, apb.forgive */
+extern const struct ctl_op ops_backup[];  /* backup.stream */
+extern const struct ctl_op ops_health[];  /* system.metrics */
 extern const struct ctl_op ops_site[];	  /* site.lockdown, site.release, site.threat */
 
 /*
@@ -31,6 +33,9 @@ extern const struct ctl_op ops_site[];	  /* site.lockdown, site.release, site.th
  * program is built (tables.c), never filled in at run time.
  */
 extern const struct ctl_op *const ops_tables[];
+
+/* system.status's health members (ops_health.c): uptime_s, doors, readers, alarms, db_bytes, ... */
+void ops_health_status(struct core *c, json_t *o);
 
 /* Fails the request with the code a store error maps to. */
 int ops_store_error(struct ctl_request *req, int r, const char *what);

@@ -72,6 +72,7 @@ static int op_system_status(struct ctl_request *req, json_t **ret)
 			 (json_int_t)core_events_lost(c), "role", role_to_string(req->role));
 	json_object_set_new(*ret, "ctl_rejected", json_integer((json_int_t)ctl_request_rejected(req)));
 	ops_site_status(c, *ret); /* lockdown, threat_level */
+	ops_health_status(c, *ret);
 	{
 		struct reserve *rs = core_reserve(c);
 		int64_t avail = reserve_free_bytes(rs);

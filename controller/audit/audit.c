@@ -87,6 +87,10 @@ static int audit_start(struct audit *a, struct core *c, const char *state_dir,
 		last_alarm = a->last_cp_seq;
 	if ((r = audit_alarms_raise_after(a, last_alarm)) < 0)
 		goto err_store;
+	/* The public half, so a backup of this database can be checked without a key given. */
+	if ((r = store_device_key_record(core_store(c), a->key.id, a->key.pk_hex,
+					 core_wall_ms(c))) < 0)
+		goto err_store;
 	a->clock_synced = clock_synced();
 	a->ready = true;
 	return 0;

@@ -112,6 +112,16 @@ void audit_stop(struct audit *a);
 /* The device key: its id (16 hex digits) and public key (hex). */
 const char *audit_key_id(struct audit *a);
 const char *audit_public_key(struct audit *a);
+/*
+ * A backup (backup.c), on any thread: opens db_path read-only, takes one
+ * snapshot, copies it to dest_path in small steps and adds to the copy a
+ * checkpoint, signed now_ms with the device key, of the snapshot's last
+ * event (*ret_cp; seq 0 for an empty log). The secret key never leaves
+ * the process. Negative errno, what failed in ret_what.
+ */
+int audit_backup_copy(struct audit *a, const char *db_path, const char *dest_path, int64_t now_ms,
+		      bool (*cancelled)(void *userdata), void *userdata, struct checkpoint *ret_cp,
+		      char *ret_what, size_t what_len);
 /* Signs text with the device key: 128 hex digits into ret_sig (len at least DEVKEY_SIG_HEX). */
 int audit_sign(struct audit *a, const char *text, char *ret_sig, size_t len);
 /*

@@ -80,6 +80,13 @@ int checkpoint_verify(const unsigned char pk[DEVKEY_PK_BYTES], const struct chec
 /* ---- the signed head record ---- */
 
 #define HEAD_FILE "head.sig"
+/*
+ * Written by a restore (aeogated --restore) into the state directory, read
+ * and removed at the next start, whose system.start records it. A restore
+ * onto another device keeps the old head record aside: its head record is
+ * missing by design, which the start check then does not call tampering.
+ */
+#define RESTORED_FILE "restored.json"
 #define HEAD_TS	  32 /* YYYY-MM-DDTHH:MM:SS.mmmZ and NUL, with room */
 
 struct head_record {

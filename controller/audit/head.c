@@ -98,6 +98,20 @@ const char *audit_head_problem_text(const char *problem)
  * signed by this device is audit.head_invalid, and never trusted. Both
  * raise an alarm; a checkpoint (and head record) then covers them.
  */
+/* A restore onto another device is waiting to be recorded (RESTORED_FILE). */
+static bool restored_elsewhere(const char *state_dir)
+{
+	char path[PATH_MAX + 32];
+	json_t *j;
+	bool r;
+
+	snprintf(path, sizeof(path), "%s/" RESTORED_FILE, state_dir);
+	j = json_load_file(path, 0, NULL);
+	r = json_is_true(json_object_get(j, "other_device"));
+	json_decref(j);
+	return r;
+}
+
 int audit_start_check(struct audit *a, char *err, size_t errlen)
 {
 	struct store *s = core_store(a->core);
@@ -129,7 +143,7 @@ int audit_start_check(struct audit *a, char *err, size_t errlen)
 		problem = "malformed";
 	} else if (hr == -ENOENT) {
 		/* Before schema 6 there was no head record to lose. */
-		if (have_cp && store_opened_version(s) >= 6)
+		if (have_cp && store_opened_version(s) >= 6 && !restored_elsewhere(a->state_dir))
 			problem = "missing";
 		else if (have_cp)
 			audit_report(a, LOG_NOTICE,

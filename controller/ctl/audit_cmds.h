@@ -46,6 +46,11 @@ int audit_export_run(struct ctl_ctx *ctx, bool table, json_t *begin_args, const 
 		     const char *format, const char *path);
 
 int cmd_audit_pubkey(struct ctl_ctx *ctx, int argc, char **argv);
+/* cmd_backup.c */
+int cmd_backup(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_restore(struct ctl_ctx *ctx, int argc, char **argv);
+/* Runs aeogated's offline mode with args (args[0] is its name); its exit status. */
+int ctl_run_offline(char *const args[]);
 int cmd_audit_checkpoint(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_audit_export(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_audit_verify(struct ctl_ctx *ctx, int argc, char **argv);

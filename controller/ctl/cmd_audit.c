@@ -431,11 +431,12 @@ static int verify_live(struct ctl_ctx *ctx)
 
 int cmd_audit_verify(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	enum { PUBKEY, MANIFEST, LIVE };
+	enum { PUBKEY, MANIFEST, LIVE, DB };
 	static const struct ctl_opt opts[] = {
 	    [PUBKEY] = {"pubkey", CTL_OPT_VALUE},
 	    [MANIFEST] = {"manifest", CTL_OPT_VALUE},
 	    [LIVE] = {"live", CTL_OPT_FLAG},
+	    [DB] = {"db", CTL_OPT_VALUE},
 	    {0},
 	};
 	struct ctl_parsed o = {0};
@@ -450,6 +451,15 @@ int cmd_audit_verify(struct ctl_ctx *ctx, int argc, char **argv)
 		return r;
 	pubkey = o.value[PUBKEY];
 	manifest = o.value[MANIFEST];
+	if (o.value[DB]) {
+		char *args[] = {"aeogated",	     "--verify-db",
+				(char *)o.value[DB], pubkey ? "--pubkey" : NULL,
+				(char *)pubkey,	     NULL};
+
+		if (o.n || manifest || o.set[LIVE])
+			return ctl_usage_error(ctx, "--db takes no FILE, --manifest or --live");
+		return ctl_run_offline(args);
+	}
 	if (o.set[LIVE]) {
 		if (o.n || pubkey || manifest)
 			return ctl_usage_error(ctx, "--live takes no FILE, --pubkey or --manifest");

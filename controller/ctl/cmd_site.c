@@ -12,9 +12,52 @@ static const struct column status_rows[] = {
     {"started", "started"}, {"lockdown", "lockdown"}, {"threat level", "threat_level"},
 };
 
+static const struct column health_rows[] = {
+    {"uptime (s)", "uptime_s"},
+    {"readers online", "readers_online"},
+    {"readers offline", "readers_offline"},
+    {"open alarms", "alarms_open"},
+    {"database bytes", "db_bytes"},
+    {"free bytes", "free_bytes"},
+    {"clock synchronized", "clock_synced"},
+};
+
+/* The health block (issue 16.4): the scalars, then doors, last event and last backup. */
+static void print_health(const json_t *result)
+{
+	const json_t *d, *ev = json_object_get(result, "last_event"),
+			 *bk = json_object_get(result, "last_backup");
+	char ts[64];
+	size_t i;
+
+	print_record(result, health_rows, ELEMENTSOF(health_rows));
+	json_array_foreach(json_object_get(result, "doors"), i, d)
+	{
+		printf("%-20s %s, %s, mode %s\n", i ? "" : "doors",
+		       json_string_value(json_object_get(d, "name")) ?: "?",
+		       json_string_value(json_object_get(d, "state")) ?: "?",
+		       json_string_value(json_object_get(d, "mode")) ?: "?");
+	}
+	if (json_is_object(ev))
+		printf("%-20s seq %lld %s at %s\n", "last event",
+		       (long long)json_integer_value(json_object_get(ev, "seq")),
+		       json_string_value(json_object_get(ev, "kind")) ?: "?",
+		       json_field(ev, "ts", ts, sizeof(ts)));
+	else
+		printf("%-20s -\n", "last event");
+	if (json_is_object(bk))
+		printf("%-20s %s, seq %lld, to %s\n", "last backup",
+		       json_field(bk, "ts", ts, sizeof(ts)),
+		       (long long)json_integer_value(json_object_get(bk, "seq")),
+		       json_string_value(json_object_get(bk, "to")) ?: "?");
+	else
+		printf("%-20s never\n", "last backup");
+}
+
 static void print_status(const json_t *result)
 {
 	print_record(result, status_rows, ELEMENTSOF(status_rows));
+	print_health(result);
 }
 
 int cmd_status(struct ctl_ctx *ctx, int argc, char **argv)

@@ -135,8 +135,8 @@ static const struct ctl_cmd commands[] = {
     {"audit", "export",
      "[--from T] [--to T] [--zone Z] [--person P] [--kind K]... --format csv|jsonl -o FILE",
      "export events with a signed manifest", cmd_audit_export},
-    {"audit", "verify", "(FILE [--pubkey KEY] [--manifest M] | --live)",
-     "verify an export offline, or the live chain", cmd_audit_verify},
+    {"audit", "verify", "(FILE [--pubkey KEY] [--manifest M] | --db FILE [--pubkey KEY] | --live)",
+     "verify an export or a database backup offline, or the live chain", cmd_audit_verify},
     {"audit", "prune", "[--dry-run] [--json]",
      "delete events past their retention (or list them), keeping the chain verifiable",
      cmd_audit_prune},
@@ -155,6 +155,11 @@ static const struct ctl_cmd commands[] = {
      cmd_report},
     {"review", "sign", "--reviewer NAME --comment TEXT [--json]",
      "record an access-rights review (named by the entitlements report)", cmd_review_sign},
+    {"backup", NULL, "FILE [--json]",
+     "copy the running database to FILE, at one seq, signed by a checkpoint", cmd_backup},
+    {"restore", NULL, "FILE [--state-dir DIR] [--other-device]",
+     "replace the database of a stopped aeogated with a verified backup (the old one kept)",
+     cmd_restore},
     {"help", NULL, "", "this list", cmd_help},
 };
 

@@ -25,6 +25,8 @@ const struct event_kind event_kinds[] = {
     {"alarm.storage", true, ALARM_FLOOR},
     /* A duress PIN at a card + PIN door: the highest-priority alarm guards see. */
     {"alarm.duress", true, ALARM_FLOOR},
+    /* A scheduled backup failed ([backup]): someone must look before the next one is due. */
+    {"alarm.backup", true, ALARM_FLOOR},
     /* Raised, acknowledged, closed, restored: every alarm.* event is an alarm record. */
     {"alarm.*", false, ALARM_FLOOR},
     /* Tamper evidence found at start (the signed head record outside the database). */

@@ -506,6 +506,37 @@ struct checkpoint {
 	char signature[129];
 };
 
+/* ---- health (health.c) ---- */
+
+/* Alarms not closed, counted by kind into the object ret (kind: count). */
+#include <jansson.h>
+int store_alarms_open_by_kind(struct store *s, json_t *ret);
+/* Alarms not closed (open or acknowledged). */
+int store_alarms_open_count(struct store *s, int64_t *ret);
+/* The newest system.backup event: seq, time and detail text; -ENOENT when none. */
+int store_backup_last(struct store *s, int64_t *ret_seq, int64_t *ret_ts_ms, char *ret_detail,
+		      size_t len);
+
+/* ---- backups and device keys (backup.c) ---- */
+
+/* Records a device public key (64 hex digits) once, at its first start on this database. */
+int store_device_key_record(struct store *s, const char *key_id, const char *public_key,
+			    int64_t now_ms);
+/* Each recorded key, oldest first; cb returning non-zero stops and is returned. */
+int store_device_keys(struct store *s,
+		      int (*cb)(const char *key_id, const char *public_key, int64_t first_ms,
+				void *userdata),
+		      void *userdata);
+/*
+ * Copies s's database, as s's open read transaction sees it, to dest_path
+ * (a new file) with SQLite's online backup API, pages_per_step pages a
+ * step, then adds cp (may be NULL) to the copy's checkpoints. cancelled
+ * (may be NULL) is asked between steps. -ECANCELED, -ENOSPC, -EIO.
+ */
+int store_backup_copy(struct store *s, const char *dest_path, int pages_per_step,
+		      const struct checkpoint *cp, bool (*cancelled)(void *userdata),
+		      void *userdata);
+
 int store_checkpoint_add(struct store *s, const struct checkpoint *cp); /* fills nothing back */
 int store_checkpoint_add_id(struct store *s, const struct checkpoint *cp, int64_t *ret_id);
 /* The checkpoint of the highest seq (the newest of those); -ENOENT when none. */

@@ -545,6 +545,14 @@ static int ctl_reply(struct pss *p, json_t *msg)
 		set_cookie(p, NULL, true);
 		return respond_json(p, 200, json_pack("{s:b}", "logged_out", 1));
 	}
+	if (r->flags & R_METRICS) {
+		char *text = web_metrics_render(result, stream_clients(p->wsi));
+
+		if (!text)
+			return respond_error(p, 500, "internal", "out of memory");
+		p->ctype = "text/plain; version=0.0.4; charset=utf-8";
+		return respond_text(p, 200, text);
+	}
 	if (r->flags & R_ME) {
 		json_t *out = json_deep_copy(result);
 
@@ -824,7 +832,9 @@ static int begin(struct pss *p, const char *path)
 		respond_error(p, 405, "method_not_allowed", "only GET and POST");
 		return 0;
 	}
-	if (strncmp(path, "/api/", 5) != 0 && strcmp(path, "/api") != 0) {
+	/* /metrics is a route (Prometheus expects the path), not a file. */
+	if (strncmp(path, "/api/", 5) != 0 && strcmp(path, "/api") != 0 &&
+	    strcmp(path, "/metrics") != 0) {
 		if (m != M_GET) {
 			p->close_after = true;
 			respond_error(p, 405, "method_not_allowed", "only GET for files");
@@ -880,6 +890,17 @@ static int begin(struct pss *p, const char *path)
 	p->has_token = web_session_cookie(p->wsi, p->token, sizeof(p->token));
 	if (!(p->route->flags & R_ANON) && !p->has_token)
 		EARLY(401, "unauthenticated", "sign in first");
+	if (p->route->flags & R_METRICS) {
+		char auth[AEOGATE_WEB_METRICS_TOKEN_MAX + 16];
+		const struct web_config *cfg = web_config_of(p->wsi);
+
+		if (header(p->wsi, WSI_TOKEN_HTTP_AUTHORIZATION, auth, sizeof(auth)) <= 0)
+			auth[0] = '\0';
+		if (!web_metrics_allowed(cfg, auth[0] ? auth : NULL, p->source))
+			EARLY(cfg->metrics_token[0] ? 401 : 403, "permission_denied",
+			      cfg->metrics_token[0] ? "/metrics needs its bearer token"
+						    : "/metrics answers loopback only");
+	}
 	if (m == M_GET)
 		goto headers_done;
 

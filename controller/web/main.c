@@ -42,7 +42,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: aeogate-web --socket PATH [--listen ADDR:PORT] [--tls-cert FILE "
 		   "--tls-key FILE] [--ui DIR]\n"
-		   "                   [--allowed-hosts HOST[:PORT],...]\n");
+		   "                   [--allowed-hosts HOST[:PORT],...] [--config INI] "
+		   "[--metrics-token-file FILE]\n");
 }
 
 /* An installed binary serves the installed UI; one in a build tree, the source ui/. */
@@ -68,7 +69,7 @@ static void lws_log_to_stderr(int level, const char *line)
 int main(int argc, char **argv)
 {
 	const char *listen = "127.0.0.1:8080", *cert = NULL, *key = NULL, *ui = NULL,
-		   *allowed = NULL;
+		   *allowed = NULL, *config = NULL, *metrics_token_file = NULL;
 	struct web_config cfg = {0};
 	/* Every option takes one value, kept as given: the table says where. */
 	const struct {
@@ -81,6 +82,9 @@ int main(int argc, char **argv)
 	    {"tls-key", &key},
 	    {"ui", &ui},
 	    {"allowed-hosts", &allowed},
+	    /* aeogate.ini, for its [web] section (metrics_token_file), or the file itself. */
+	    {"config", &config},
+	    {"metrics-token-file", &metrics_token_file},
 	};
 	enum { N_SETTINGS = sizeof(settings) / sizeof(settings[0]), OPT_FIRST = 0x100 };
 	struct option opts[N_SETTINGS + 2] = {[N_SETTINGS] = {"help", no_argument, NULL, 'h'}};
@@ -111,6 +115,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (web_metrics_config(&cfg, config, metrics_token_file) < 0)
+		return 1;
 	snprintf(addr, sizeof(addr), "%s", listen);
 	colon = strrchr(addr, ':');
 	if (!colon) {

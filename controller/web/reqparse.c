@@ -20,6 +20,7 @@ static const struct route routes[] = {
     {M_POST, "/api/logout", "auth.logout", R_LOGOUT, NULL},
     {M_GET, "/api/me", "auth.whoami", R_ME, NULL},
     {M_GET, "/api/status", "system.status", 0, NULL},
+    {M_GET, "/metrics", "system.metrics", R_ANON | R_METRICS, NULL},
     {M_GET, "/api/events", "events.list", 0, q_events},
     {M_GET, "/api/doors", "door.list", 0, NULL},
     {M_POST, "/api/doors/mode", "door.mode", R_BODY, NULL},

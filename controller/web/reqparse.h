@@ -36,6 +36,7 @@ enum route_flag {
 	/* The people CSV (imports.c). */
 	R_IMPORT = 1 << 14,	   /* the body is a CSV file, spooled, run as an import session */
 	R_PEOPLE_EXPORT = 1 << 15, /* pages person.export into a CSV download */
+	R_METRICS = 1 << 16,	   /* /metrics: its own access rule, Prometheus text (metrics.c) */
 };
 
 /*

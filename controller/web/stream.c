@@ -50,6 +50,15 @@ static struct svhd *vhd_of(struct lws *wsi)
 	return lws_protocol_vh_priv_get(lws_get_vhost(wsi), lws_get_protocol(wsi));
 }
 
+unsigned stream_clients(struct lws *wsi)
+{
+	struct lws_vhost *vh = lws_get_vhost(wsi);
+	const struct lws_protocols *pr = lws_vhost_name_to_protocol(vh, STREAM_PROTOCOL);
+	struct svhd *v = pr ? lws_protocol_vh_priv_get(vh, pr) : NULL;
+
+	return v ? v->streams : 0;
+}
+
 size_t stream_pss_size(void)
 {
 	return sizeof(struct spss);

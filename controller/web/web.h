@@ -28,6 +28,8 @@ struct web_config {
 	const char *ui_dir; /* realpath of the static root */
 	bool tls;
 	struct web_hosts hosts; /* whom we answer: Host and Origin */
+	/* [web] metrics_token_file's token; "" when none: /metrics answers loopback only. */
+	char metrics_token[AEOGATE_WEB_METRICS_TOKEN_MAX + 1];
 };
 
 static inline const struct web_config *web_config_of(struct lws *wsi)
@@ -94,6 +96,19 @@ size_t http_pss_size(void);
 int stream_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		    size_t len);
 size_t stream_pss_size(void);
+/* Dashboard streams established now, on wsi's vhost (for /metrics). */
+unsigned stream_clients(struct lws *wsi);
+/* /metrics (metrics.c): system.metrics' result as Prometheus text (malloc'd), NULL without memory.
+ */
+char *web_metrics_render(const json_t *result, unsigned stream_clients);
+/*
+ * Reads the /metrics token: token_file, else config_path's [web]
+ * metrics_token_file (either may be NULL). 0 also when none is set;
+ * negative errno (after printing why) when the file cannot be used.
+ */
+int web_metrics_config(struct web_config *cfg, const char *config_path, const char *token_file);
+/* Whether a /metrics request may be answered: its bearer token, or loopback without one. */
+bool web_metrics_allowed(const struct web_config *cfg, const char *authorization, const char *peer);
 #define STREAM_PROTOCOL "aeogate-stream"
 
 /*

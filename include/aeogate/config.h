@@ -107,6 +107,10 @@ struct config {
 	unsigned alarm_ack_limit_ms; /* alarms report flags slower acknowledgements, default 3 min */
 	struct retention_rule retention[AEOGATE_RETENTION_RULES_MAX]; /* none: keep everything */
 	size_t n_retention;
+	/* [backup] (controller/backup.c) */
+	char backup_dir[256];	  /* "": no scheduled backups */
+	uint64_t backup_every_ms; /* how often, default 1 day */
+	unsigned backup_keep;	  /* backups kept in backup_dir, default 7 */
 	/* [policy] */
 	unsigned pin_timeout_ms; /* card + PIN: how long a badge waits for its PIN, default 10 s */
 	unsigned pin_attempts;	 /* wrong PINs in a row that lock a person's PIN, default 5 */

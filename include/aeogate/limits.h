@@ -291,6 +291,8 @@
  * and leave room for aeogatectl.
  */
 #define AEOGATE_WEB_INFLIGHT_MAX 32
+/* A /metrics bearer token ([web] metrics_token_file): a generated secret fits with room. */
+#define AEOGATE_WEB_METRICS_TOKEN_MAX 256
 #define AEOGATE_WEB_STREAMS_MAX	 128
 
 /* File descriptors aeogate-web may hold: bounds connections, idle ones included. */

@@ -553,6 +553,25 @@ static void test_state_names(void **state)
 	assert_string_equal(door_state_to_string((enum door_state)99), "locked");
 }
 
+/* A reload (door_set_timings): the next grant uses the new strike time. */
+static void test_reload_timings_apply_to_the_next_grant(void **state)
+{
+	struct recorder rec = {0};
+	struct door_hooks hooks = {.userdata = &rec, .set_lock = rec_set_lock, .emit = rec_emit};
+	struct door d;
+
+	(void)state;
+	door_init(&d, DOOR_INDEX, STRIKE, HELD, &hooks);
+	door_set_initial_contact(&d, false, T0);
+	door_grant(&d, T0);
+	assert_int_equal(door_deadline(&d), T0 + STRIKE);
+	door_tick(&d, T0 + STRIKE);
+	door_set_timings(&d, 7000, 45000);
+	door_grant(&d, T0 + 10000);
+	assert_int_equal(door_deadline(&d), T0 + 10000 + 7000);
+	assert_int_equal(rec.bad_index, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -563,6 +582,7 @@ int main(void)
 	    cmocka_unit_test(test_effective_mode_manual_schedule_default),
 	    cmocka_unit_test(test_mode_names_round_trip),
 	    cmocka_unit_test(test_state_names),
+	    cmocka_unit_test(test_reload_timings_apply_to_the_next_grant),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

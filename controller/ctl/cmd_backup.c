@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aeogatectl backup FILE: an online backup streamed out of aeogated
+ * (backup.stream) into FILE; and the offline database commands, which
+ * aeogatectl hands to aeogated's offline modes (it never links SQLite:
+ * tests/integration/test_link_lines.sh).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "audit_cmds.h"
+#include "client.h"
+#include "ctl.h"
+#include "print.h"
+
+struct backup_file {
+	int fd;
+	long long written, started; /* bytes written; of those, handed to writeback */
+	int err;
+};
+
+/* Writeback starts every this many bytes: the fsync before the rename finds little left. */
+#define BACKUP_WRITEBACK_BYTES (8u * 1024 * 1024)
+
+static int backup_data(void *userdata, const char *p, size_t n)
+{
+	struct backup_file *f = userdata;
+
+	while (n) {
+		ssize_t w = write(f->fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			f->err = errno;
+			return -EIO;
+		}
+		p += w;
+		n -= (size_t)w;
+		f->written += w;
+	}
+	if (f->written - f->started >= BACKUP_WRITEBACK_BYTES) {
+		(void)sync_file_range(f->fd, f->started, f->written - f->started,
+				      SYNC_FILE_RANGE_WRITE);
+		f->started = f->written;
+	}
+	return 0;
+}
+
+int cmd_backup(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct ctl_opt opts[] = {CTL_JSON, {0}};
+	struct backup_file f = {.fd = -1};
+	struct ctl_parsed o = {0};
+	struct ctl_error err = {0};
+	json_t *begin = NULL, *res = NULL;
+	char tmp[PATH_MAX];
+	const char *path;
+	int r;
+
+	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one FILE", &o);
+	if (r >= 0)
+		return r;
+	path = o.operands[0];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
+		return ctl_usage_error(ctx, "FILE: path too long");
+	r = ctl_call(ctx, "backup.stream", NULL, &begin);
+	if (r)
+		return r;
+	json_decref(begin);
+	/* Beside FILE, renamed over it only once complete: never half a backup under its name. */
+	f.fd = mkostemp(tmp, O_CLOEXEC);
+	if (f.fd < 0)
+		return ctl_fail("%s: %m", tmp);
+	(void)fchmod(f.fd, 0640);
+	r = ctl_client_stream(ctx->client, backup_data, &f, &res, &err);
+	if (r == -EIO && f.err) {
+		errno = f.err;
+		r = ctl_fail("%s: cannot write: %m", path);
+		goto err;
+	}
+	if (r == -EINTR) {
+		r = CTL_EXIT_INTERRUPTED;
+		goto err;
+	}
+	if (r < 0) {
+		r = ctl_fail("backup.stream: %s", ctl_client_strerror(r));
+		goto err;
+	}
+	if (r > 0) {
+		r = ctl_fail("%s: %s", err.code, err.message);
+		goto err;
+	}
+	if (json_integer_value(json_object_get(res, "bytes")) != f.written) {
+		r = ctl_fail("%s: received %lld bytes, aeogated sent %lld", path, f.written,
+			     (long long)json_integer_value(json_object_get(res, "bytes")));
+		goto err;
+	}
+	if (fsync(f.fd) < 0 || close(f.fd) < 0) {
+		f.fd = -1;
+		r = ctl_fail("%s: cannot write: %m", path);
+		goto err;
+	}
+	f.fd = -1;
+	if (rename(tmp, path) < 0) {
+		r = ctl_fail("%s: %m", path);
+		goto err;
+	}
+	if (o.json)
+		print_json(stdout, res);
+	else
+		printf("%s: backup at seq %lld, %lld bytes, signed by a checkpoint of key %s\n",
+		       path, (long long)json_integer_value(json_object_get(res, "seq")), f.written,
+		       json_string_value(json_object_get(res, "key_id")) ?: "?");
+	json_decref(res);
+	return CTL_EXIT_OK;
+err:
+	if (f.fd >= 0)
+		close(f.fd);
+	unlink(tmp);
+	json_decref(res);
+	return r;
+}
+
+/*
+ * aeogated, for its offline modes: $AEOGATED, else the one beside this
+ * aeogatectl in a build tree (controller/ctl/.. ), else the installed one.
+ */
+static void daemon_path(char *buf, size_t len)
+{
+	const char *env = getenv("AEOGATED");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && env[0]) {
+		snprintf(buf, len, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+
+		if (slash) {
+			*slash = '\0';
+			snprintf(buf, len, "%s/../aeogated", self);
+			if (access(buf, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(buf, len, "/usr/sbin/aeogated");
+}
+
+int ctl_run_offline(char *const args[])
+{
+	char path[PATH_MAX + 16];
+	int status;
+	pid_t pid;
+
+	daemon_path(path, sizeof(path));
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return ctl_fail("fork: %m");
+	if (pid == 0) {
+		execv(path, args);
+		fprintf(stderr, "aeogatectl: %s: %m\n", path);
+		_exit(CTL_EXIT_FAIL);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return ctl_fail("waitpid: %m");
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return ctl_fail("%s died of signal %d", path, WTERMSIG(status));
+}
+
+int cmd_restore(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	enum { STATE_DIR, OTHER_DEVICE };
+	static const struct ctl_opt opts[] = {
+	    [STATE_DIR] = {"state-dir", CTL_OPT_VALUE},
+	    [OTHER_DEVICE] = {"other-device", CTL_OPT_FLAG},
+	    {0},
+	};
+	struct ctl_parsed o = {0};
+	char *args[8];
+	int r, n = 0;
+
+	r = ctl_parse(ctx, argc, argv, opts, 1, "expected one FILE", &o);
+	if (r >= 0)
+		return r;
+	args[n++] = "aeogated";
+	args[n++] = "--restore";
+	args[n++] = (char *)o.operands[0];
+	if (o.value[STATE_DIR]) {
+		args[n++] = "--state-dir";
+		args[n++] = (char *)o.value[STATE_DIR];
+	}
+	if (o.set[OTHER_DEVICE])
+		args[n++] = "--other-device";
+	args[n] = NULL;
+	return ctl_run_offline(args);
+}
