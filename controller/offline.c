@@ -413,9 +413,11 @@ int offline_restore(const char *file, const char *state_dir, bool other_device)
 		fprintf(stderr, "%s: cannot write: the restore will not be recorded at start\n",
 			marker);
 	} else {
-		(void)chmod(marker, 0640);
-		if (geteuid() == 0)
-			(void)chown(marker, dst.st_uid, dst.st_gid);
+		/* aeogated (its own user) reads and removes the note at start. */
+		if (chmod(marker, 0640) < 0 ||
+		    (geteuid() == 0 && chown(marker, dst.st_uid, dst.st_gid) < 0))
+			fprintf(stderr, "%s: cannot give it to the database's owner: %s\n", marker,
+				strerror(errno));
 	}
 	json_decref(note);
 	{
