@@ -1869,9 +1869,9 @@ int core_attach_store(struct core *c, struct store *s)
 			return r;
 	}
 	for (size_t i = 0; i < c->cfg->n_readers; i++) {
-		static const char *const types[] = {"sim", "wiegand", "nfc"};
 		const struct reader_config *rc = &c->cfg->readers[i];
-		if ((r = store_reader_upsert(s, rc->name, rc->door, types[rc->type])) < 0)
+		if ((r = store_reader_upsert(s, rc->name, rc->door, reader_type_name(rc->type))) <
+		    0)
 			return r;
 	}
 	return calendar_load(c->calendar, s);

@@ -21,6 +21,8 @@ static const struct hal_reader_ops *reader_backend(const struct reader_config *c
 		return &hal_reader_wiegand_ops;
 	case READER_NFC:
 		return &hal_reader_nfc_ops;
+	case READER_OSDP:
+		return &hal_reader_osdp_ops;
 	case READER_SIM:
 		return &hal_reader_sim_ops;
 	}

@@ -15,8 +15,6 @@
 #include "ops.h"
 #include "util.h"
 
-static const char *const reader_types[] = {"sim", "wiegand", "nfc"};
-
 /* The door's schedule as door list shows it, or null. */
 static json_t *door_schedule_json(struct core *c, unsigned i)
 {
@@ -90,7 +88,7 @@ static json_t *reader_json(struct core *c, unsigned i)
 				json_array_append_new(formats, json_string(wiegand_format_name(f)));
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:I}", "name", rc->name, "door",
 			 rc->door, "zone", cfg->doors[rc->door_index].zone, "type",
-			 reader_types[rc->type], "direction", rc->direction, "formats", formats,
+			 reader_type_name(rc->type), "direction", rc->direction, "formats", formats,
 			 "online", hr->online, "noise", (json_int_t)hr->noise_count, "keys_dropped",
 			 (json_int_t)core_keys_dropped(c, i));
 }
@@ -446,7 +444,7 @@ static int op_sim_present(struct ctl_request *req, json_t **ret)
 		return ctl_fail(req, "failed_precondition",
 				"reader '%s' is not simulated (type %s)",
 				core_config(c)->readers[idx].name,
-				reader_types[core_config(c)->readers[idx].type]);
+				reader_type_name(core_config(c)->readers[idx].type));
 	dec = core_last_decision(c);
 	if (dec->seq && store_event_get(core_store(c), dec->seq, &e) == 0) {
 		ev = event_to_json(&e);

@@ -118,6 +118,7 @@ extern const struct hal_door_ops hal_door_gpiod_ops;
 extern const struct hal_reader_ops hal_reader_sim_ops;
 extern const struct hal_reader_ops hal_reader_wiegand_ops;
 extern const struct hal_reader_ops hal_reader_nfc_ops;
+extern const struct hal_reader_ops hal_reader_osdp_ops;
 
 /*
  * Opens a door with the backend its config names and drives its lock to

@@ -1,0 +1,662 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * OSDP readers (PDs) on an RS-485 port, with aeogated as the control panel
+ * (CP). SIA OSDP 2.2: the CP talks, one PD answers, in turn; every command
+ * carries a 2-bit sequence number the reply echoes.
+ *
+ * Several [reader] sections may name one port (multidrop): they share one
+ * bus here, found by the port's path, which owns the tty and polls its PDs
+ * round robin, one command in flight at a time. Everything runs on the
+ * sd-event loop with a non-blocking tty: an io source for replies, one
+ * timer for reply timeouts, the poll cadence, reopening a vanished port and
+ * noticing a silent PD.
+ *
+ * Link rules (OSDP 2.2, 5.7 and 5.8): a PD that does not answer within
+ * OSDP_REPLY_MS gets the same command with the same sequence number again
+ * (it resends its last reply if it had answered); after OSDP_RETRIES such
+ * misses the CP starts over with sequence number 0. BUSY is answered by the
+ * same command again, later. A reader is online after OSDP_ONLINE_GOOD good
+ * replies in a row once its identity and capabilities are known, and
+ * offline once it has not answered for OSDP_OFFLINE_MS.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-event.h>
+
+#include "aeogate/hal.h"
+#include "aeogate/osdp.h"
+
+/* The longest a PD may take to answer (OSDP 2.2, 5.7: 200 ms). */
+#define OSDP_REPLY_MS 200
+/* Each online PD is polled at least this often (the issue: every 50 ms). */
+#define OSDP_POLL_MS 40
+/* A PD that stopped answering is asked less often, so the others keep their cadence. */
+#define OSDP_RETRY_SLOW_MS 500
+/* Misses in a row before the CP starts the PD over with sequence number 0. */
+#define OSDP_RETRIES 3
+/* Good replies in a row before a reader counts as online. */
+#define OSDP_ONLINE_GOOD 3
+/* Silence that takes a reader offline (the issue: within 5 s). */
+#define OSDP_OFFLINE_MS 3000
+/* How often a missing or vanished port is opened again. */
+#define OSDP_REOPEN_MS 500
+/* Housekeeping tick when nothing else is due. */
+#define OSDP_TICK_MS 250
+
+struct osdp_bus;
+
+/* One per osdp [reader]; created by the reader's open, freed by its close. */
+struct osdp_pd {
+	struct hal_reader *r;
+	struct osdp_bus *bus;
+	uint8_t addr;
+	uint8_t seq;  /* sequence number of the next (or pending) command */
+	bool pending; /* the last command is to be sent again, same seq */
+	uint8_t cmd[AEOGATE_OSDP_FRAME_MAX];
+	size_t cmd_len;
+	uint8_t cmd_code;
+	unsigned misses; /* commands unanswered in a row */
+	unsigned good;	 /* good replies in a row */
+	bool id_done, cap_done, lstat_done;
+	bool reported;	     /* some status was reported since open */
+	uint64_t started_ms; /* opened, or last went offline */
+	uint64_t last_reply_ms;
+	uint64_t next_due_ms;
+	struct osdp_pd_info info;
+};
+
+/* One per port in use; created by the first reader on it, freed with the last. */
+struct osdp_bus {
+	struct osdp_bus *next;
+	char port[sizeof(((struct reader_config *)0)->port)];
+	unsigned baud;
+	sd_event *e;
+	sd_event_source *io;
+	sd_event_source *timer;
+	int fd;
+	uint64_t reopen_ms;
+	struct osdp_pd *pds[AEOGATE_OSDP_BUS_PDS];
+	size_t n;
+	size_t turn;	      /* the PD spoken to last */
+	struct osdp_pd *wait; /* the PD whose reply is awaited, or NULL */
+	uint64_t deadline_ms;
+	uint8_t rx[2 * AEOGATE_OSDP_FRAME_MAX];
+	size_t rx_len;
+};
+
+/*
+ * The ports open in this process. A list rather than state passed in: the
+ * HAL opens readers one by one, and readers sharing a port must find the
+ * one bus that owns it. Touched on the loop thread only.
+ */
+static struct osdp_bus *buses;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static speed_t baud_speed(unsigned baud)
+{
+	switch (baud) {
+	case 9600:
+		return B9600;
+	case 19200:
+		return B19200;
+	case 38400:
+		return B38400;
+	case 57600:
+		return B57600;
+	case 230400:
+		return B230400;
+	default:
+		return B115200;
+	}
+}
+
+static void pd_status(struct osdp_pd *pd, bool online, const char *why)
+{
+	struct hal_reader *r = pd->r;
+
+	pd->reported = true;
+	pd->info.online = online;
+	r->online = online;
+	if (r->cb && r->cb->reader_status)
+		r->cb->reader_status(r->cb->userdata, r->index, online, why);
+}
+
+/* Forgets the link state: the next command starts over with sequence number 0. */
+static void pd_reset(struct osdp_pd *pd)
+{
+	pd->seq = 0;
+	pd->pending = false;
+	pd->misses = 0;
+	pd->good = 0;
+	pd->id_done = pd->cap_done = pd->lstat_done = false;
+}
+
+static void pd_went_silent(struct osdp_pd *pd, uint64_t now, const char *why)
+{
+	pd_reset(pd);
+	pd->started_ms = now;
+	if (pd->info.online || !pd->reported)
+		pd_status(pd, false, why);
+}
+
+static void bus_close_fd(struct osdp_bus *b)
+{
+	b->io = sd_event_source_disable_unref(b->io);
+	if (b->fd >= 0)
+		close(b->fd);
+	b->fd = -1;
+	b->wait = NULL;
+	b->rx_len = 0;
+	b->reopen_ms = now_ms() + OSDP_REOPEN_MS;
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+static int bus_open_fd(struct osdp_bus *b)
+{
+	struct termios t;
+	int fd, r;
+
+	fd = open(b->port, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* Two controllers on one bus would both be masters: refuse the second. */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		t.c_cflag |= CLOCAL | CREAD;
+		t.c_cflag &= ~(tcflag_t)(CSTOPB | PARENB | CRTSCTS);
+		/* VMIN 1: an empty non-blocking read is EAGAIN, never a 0 that looks like EOF. */
+		t.c_cc[VMIN] = 1;
+		t.c_cc[VTIME] = 0;
+		cfsetispeed(&t, baud_speed(b->baud));
+		cfsetospeed(&t, baud_speed(b->baud));
+		(void)tcsetattr(fd, TCSANOW, &t);
+	}
+	r = sd_event_add_io(b->e, &b->io, fd, EPOLLIN, on_io, b);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	(void)sd_event_source_set_description(b->io, "osdp-bus");
+	b->fd = fd;
+	b->rx_len = 0;
+	return 0;
+}
+
+/* Builds the PD's next command unless one is pending a resend. */
+static int pd_next_command(struct osdp_pd *pd)
+{
+	static const uint8_t zero = 0;
+	uint8_t code = OSDP_CMD_POLL;
+	const uint8_t *data = NULL;
+	size_t len = 0;
+	int n;
+
+	if (pd->pending)
+		return 0;
+	if (!pd->id_done) {
+		code = OSDP_CMD_ID;
+		data = &zero, len = 1;
+	} else if (!pd->cap_done) {
+		code = OSDP_CMD_CAP;
+		data = &zero, len = 1;
+	} else if (!pd->lstat_done) {
+		code = OSDP_CMD_LSTAT;
+	}
+	n = osdp_frame_build(pd->cmd, sizeof(pd->cmd), pd->addr, pd->seq, true, NULL, 0, code, data,
+			     len, NULL);
+	if (n < 0)
+		return n;
+	pd->cmd_len = (size_t)n;
+	pd->cmd_code = code;
+	pd->pending = true;
+	return 0;
+}
+
+static void bus_send(struct osdp_bus *b, struct osdp_pd *pd, uint64_t now)
+{
+	ssize_t w;
+
+	if (pd_next_command(pd) < 0)
+		return;
+	/* Whatever is left over belongs to an exchange that is over. */
+	b->rx_len = 0;
+	do {
+		w = write(b->fd, pd->cmd, pd->cmd_len);
+	} while (w < 0 && errno == EINTR);
+	if (w < 0 && errno != EAGAIN) {
+		bus_close_fd(b);
+		return;
+	}
+	if (pd->cmd_code == OSDP_CMD_POLL)
+		pd->info.polls++;
+	b->wait = pd;
+	b->deadline_ms = now + OSDP_REPLY_MS;
+}
+
+static void pd_missed(struct osdp_pd *pd, uint64_t now)
+{
+	pd->good = 0;
+	if (++pd->misses >= OSDP_RETRIES) {
+		/* Start over: the PD may have been replaced or restarted. */
+		bool online = pd->info.online;
+		pd_reset(pd);
+		pd->info.online = online;
+		pd->next_due_ms = now + OSDP_RETRY_SLOW_MS;
+	} else {
+		pd->next_due_ms = now;
+	}
+}
+
+static void pd_deliver_raw(struct osdp_pd *pd, const uint8_t *d, size_t len)
+{
+	struct hal_reader *r = pd->r;
+	struct hal_read read = {.kind = HAL_READ_WIEGAND};
+	size_t nbits;
+
+	/* reader number, format code, bit count (LSB first), the bits packed MSB first */
+	if (len < 4) {
+		if (r->cb && r->cb->noise)
+			r->cb->noise(r->cb->userdata, r->index, "osdp_raw_short", 0);
+		return;
+	}
+	nbits = (size_t)d[2] | (size_t)d[3] << 8;
+	if (nbits == 0 || nbits > AEOGATE_WIEGAND_MAX_BITS || len - 4 < (nbits + 7) / 8) {
+		r->noise_count++;
+		if (r->cb && r->cb->noise)
+			r->cb->noise(r->cb->userdata, r->index, "osdp_raw_length", nbits);
+		return;
+	}
+	for (size_t i = 0; i < nbits; i++)
+		read.bits[i] = (d[4 + i / 8] >> (7 - i % 8)) & 1;
+	read.nbits = nbits;
+	if (r->cb && r->cb->read)
+		r->cb->read(r->cb->userdata, r->index, &read);
+}
+
+static void pd_deliver_keys(struct osdp_pd *pd, const uint8_t *d, size_t len)
+{
+	struct hal_reader *r = pd->r;
+	size_t count;
+
+	if (len < 2)
+		return;
+	count = d[1];
+	if (count > len - 2)
+		count = len - 2;
+	for (size_t i = 0; i < count; i++) {
+		struct hal_read read = {.kind = HAL_READ_KEY, .key = -1};
+		uint8_t k = d[2 + i];
+
+		if (k >= '0' && k <= '9')
+			read.key = k - '0';
+		else if (k == '*' || k == 0x7f)
+			read.key = 10;
+		else if (k == '#' || k == 0x0d)
+			read.key = 11;
+		if (read.key >= 0 && r->cb && r->cb->read)
+			r->cb->read(r->cb->userdata, r->index, &read);
+	}
+}
+
+static void pd_store_id(struct osdp_pd *pd, const uint8_t *d, size_t len)
+{
+	struct osdp_pd_info *in = &pd->info;
+
+	if (len < 12)
+		return;
+	in->vendor = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16;
+	in->model = d[3];
+	in->version = d[4];
+	in->serial =
+	    (uint32_t)d[5] | (uint32_t)d[6] << 8 | (uint32_t)d[7] << 16 | (uint32_t)d[8] << 24;
+	memcpy(in->firmware, d + 9, 3);
+	in->have_id = true;
+}
+
+static void pd_store_cap(struct osdp_pd *pd, const uint8_t *d, size_t len)
+{
+	struct osdp_pd_info *in = &pd->info;
+
+	in->n_caps = 0;
+	for (size_t i = 0; i + 3 <= len && in->n_caps < OSDP_CAPS_MAX; i += 3) {
+		in->caps[in->n_caps].function = d[i];
+		in->caps[in->n_caps].compliance = d[i + 1];
+		in->caps[in->n_caps].count = d[i + 2];
+		in->n_caps++;
+	}
+}
+
+/* A reply from the PD we are waiting for, with its sequence number. */
+static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *f, uint64_t now)
+{
+	if (f->code == OSDP_REPLY_BUSY) {
+		/* The same command again, same sequence number, after a pause. */
+		pd->next_due_ms = now + OSDP_POLL_MS;
+		return;
+	}
+	pd->pending = false;
+	pd->misses = 0;
+	pd->last_reply_ms = now;
+	pd->next_due_ms = now + OSDP_POLL_MS;
+	switch (f->code) {
+	case OSDP_REPLY_NAK:
+		pd->info.naks++;
+		pd->good = 0;
+		/* The PD lost track of our sequence or wants a secure channel: start over. */
+		if (f->len >= 1 &&
+		    (f->data[0] == OSDP_NAK_SEQUENCE || f->data[0] == OSDP_NAK_SC_REQUIRED)) {
+			pd_reset(pd);
+			return;
+		}
+		/* A command the PD does not know: do not ask it again. */
+		if (pd->cmd_code == OSDP_CMD_ID)
+			pd->id_done = true;
+		else if (pd->cmd_code == OSDP_CMD_CAP)
+			pd->cap_done = true;
+		else if (pd->cmd_code == OSDP_CMD_LSTAT)
+			pd->lstat_done = true;
+		pd->seq = osdp_seq_next(pd->seq);
+		return;
+	case OSDP_REPLY_PDID:
+		pd_store_id(pd, f->data, f->len);
+		pd->id_done = true;
+		break;
+	case OSDP_REPLY_PDCAP:
+		pd_store_cap(pd, f->data, f->len);
+		pd->cap_done = true;
+		break;
+	case OSDP_REPLY_LSTATR:
+		if (f->len >= 2) {
+			pd->info.tamper = f->data[0];
+			pd->info.power = f->data[1];
+		}
+		pd->lstat_done = true;
+		break;
+	case OSDP_REPLY_RAW:
+		pd_deliver_raw(pd, f->data, f->len);
+		break;
+	case OSDP_REPLY_KEYPAD:
+		pd_deliver_keys(pd, f->data, f->len);
+		break;
+	default:
+		break;
+	}
+	pd->seq = osdp_seq_next(pd->seq);
+	if (pd->good < OSDP_ONLINE_GOOD)
+		pd->good++;
+	if (!pd->info.online && pd->good >= OSDP_ONLINE_GOOD && pd->id_done && pd->cap_done)
+		pd_status(pd, true, "replies to polls");
+}
+
+static void bus_frame(struct osdp_bus *b, const struct osdp_frame *f, uint64_t now)
+{
+	struct osdp_pd *pd = b->wait;
+
+	/* Our own command echoed by a half-duplex adapter, or another PD's late reply. */
+	if (!f->reply || !pd || f->addr != pd->addr)
+		return;
+	if (f->seq != pd->seq) {
+		/* A stale reply to an earlier command: wait for the right one. */
+		return;
+	}
+	b->wait = NULL;
+	pd_reply(pd, f, now);
+}
+
+static void bus_rx(struct osdp_bus *b, uint64_t now)
+{
+	size_t off = 0;
+
+	while (off < b->rx_len) {
+		struct osdp_frame f;
+		size_t used;
+		enum osdp_parse_result res =
+		    osdp_frame_parse(b->rx + off, b->rx_len - off, &f, &used);
+
+		if (res == OSDP_PARSE_MORE && used == 0)
+			break;
+		if (res == OSDP_PARSE_BAD_CHECK && b->wait)
+			b->wait->info.crc_errors++;
+		off += used;
+		if (res == OSDP_PARSE_FRAME)
+			bus_frame(b, &f, now);
+	}
+	memmove(b->rx, b->rx + off, b->rx_len - off);
+	b->rx_len -= off;
+}
+
+static void bus_schedule(struct osdp_bus *b);
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct osdp_bus *b = userdata;
+	uint64_t now = now_ms();
+
+	for (;;) {
+		ssize_t got;
+
+		if (b->rx_len == sizeof(b->rx)) {
+			/* A full buffer without one frame in it is noise: drop it. */
+			b->rx_len = 0;
+		}
+		got = read(fd, b->rx + b->rx_len, sizeof(b->rx) - b->rx_len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 && errno == EAGAIN)
+			break;
+		if (got < 0) {
+			/* EIO: the adapter was unplugged (or the pty's master closed). */
+			bus_close_fd(b);
+			break;
+		}
+		if (got == 0)
+			break; /* nothing now; a hang-up shows as EPOLLHUP below */
+		b->rx_len += (size_t)got;
+		bus_rx(b, now);
+	}
+	if (b->fd >= 0 && (revents & (EPOLLHUP | EPOLLERR)) && !(revents & EPOLLIN))
+		bus_close_fd(b);
+	bus_schedule(b);
+	return 0;
+}
+
+/* Does what is due now and arms the timer for the next thing. */
+static void bus_step(struct osdp_bus *b, uint64_t now)
+{
+	if (b->fd < 0 && now >= b->reopen_ms) {
+		if (bus_open_fd(b) < 0)
+			b->reopen_ms = now + OSDP_REOPEN_MS;
+	}
+	if (b->wait && now >= b->deadline_ms) {
+		struct osdp_pd *pd = b->wait;
+		b->wait = NULL;
+		pd_missed(pd, now);
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct osdp_pd *pd = b->pds[i];
+		uint64_t since =
+		    pd->last_reply_ms > pd->started_ms ? pd->last_reply_ms : pd->started_ms;
+		if ((pd->info.online || !pd->reported) && now - since >= OSDP_OFFLINE_MS)
+			pd_went_silent(pd, now, b->fd < 0 ? "port not available" : "no reply");
+	}
+	if (b->fd < 0 || b->wait || b->n == 0)
+		return;
+	/* Round robin: the next PD after the last one spoken to that is due. */
+	for (size_t k = 1; k <= b->n; k++) {
+		size_t i = (b->turn + k) % b->n;
+		if (b->pds[i]->next_due_ms <= now) {
+			b->turn = i;
+			bus_send(b, b->pds[i], now);
+			return;
+		}
+	}
+}
+
+static uint64_t bus_next_ms(const struct osdp_bus *b, uint64_t now)
+{
+	uint64_t next = now + OSDP_TICK_MS;
+
+	if (b->fd < 0)
+		return b->reopen_ms < next ? b->reopen_ms : next;
+	if (b->wait)
+		return b->deadline_ms < next ? b->deadline_ms : next;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->pds[i]->next_due_ms < next)
+			next = b->pds[i]->next_due_ms;
+	return next > now ? next : now;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	bus_schedule(userdata);
+	return 0;
+}
+
+static void bus_schedule(struct osdp_bus *b)
+{
+	uint64_t now = now_ms();
+
+	bus_step(b, now);
+	if (b->timer) {
+		(void)sd_event_source_set_time(b->timer, bus_next_ms(b, now) * 1000);
+		(void)sd_event_source_set_enabled(b->timer, SD_EVENT_ONESHOT);
+	}
+}
+
+static void bus_free(struct osdp_bus *b)
+{
+	struct osdp_bus **p;
+
+	for (p = &buses; *p; p = &(*p)->next)
+		if (*p == b) {
+			*p = b->next;
+			break;
+		}
+	bus_close_fd(b);
+	sd_event_source_disable_unref(b->timer);
+	sd_event_unref(b->e);
+	free(b);
+}
+
+static int bus_get(const struct reader_config *cfg, sd_event *e, struct osdp_bus **ret)
+{
+	struct osdp_bus *b;
+	int r;
+
+	for (b = buses; b; b = b->next)
+		if (!strcmp(b->port, cfg->port) && b->e == e) {
+			if (b->n >= AEOGATE_OSDP_BUS_PDS)
+				return -E2BIG;
+			*ret = b;
+			return 0;
+		}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	snprintf(b->port, sizeof(b->port), "%s", cfg->port);
+	b->baud = cfg->baud;
+	b->fd = -1;
+	b->e = sd_event_ref(e);
+	/* 1 ms accuracy: sd-event's default (250 ms) would stretch every poll. */
+	r = sd_event_add_time(e, &b->timer, CLOCK_MONOTONIC, 0, 1000, on_timer, b);
+	if (r < 0) {
+		sd_event_unref(b->e);
+		free(b);
+		return r;
+	}
+	(void)sd_event_source_set_description(b->timer, "osdp-bus-timer");
+	b->next = buses;
+	buses = b;
+	*ret = b;
+	return 0;
+}
+
+static int osdp_reader_open(struct hal_reader *r, struct sd_event *e)
+{
+	const struct reader_config *cfg = r->cfg;
+	struct osdp_bus *b;
+	struct osdp_pd *pd;
+	int ret;
+
+	if (!cfg->port[0] || cfg->address > OSDP_ADDR_MAX)
+		return -EINVAL;
+	ret = bus_get(cfg, e, &b);
+	if (ret < 0)
+		return ret;
+	pd = calloc(1, sizeof(*pd));
+	if (!pd) {
+		if (b->n == 0)
+			bus_free(b);
+		return -ENOMEM;
+	}
+	pd->r = r;
+	pd->bus = b;
+	pd->addr = (uint8_t)cfg->address;
+	pd->info.address = pd->addr;
+	pd->started_ms = now_ms();
+	b->pds[b->n++] = pd;
+	r->priv = pd;
+	r->online = false;
+	bus_schedule(b);
+	return 0;
+}
+
+static void osdp_reader_close(struct hal_reader *r)
+{
+	struct osdp_pd *pd = r->priv;
+	struct osdp_bus *b;
+
+	if (!pd)
+		return;
+	b = pd->bus;
+	r->priv = NULL;
+	if (b->wait == pd)
+		b->wait = NULL;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->pds[i] == pd) {
+			memmove(&b->pds[i], &b->pds[i + 1], (b->n - i - 1) * sizeof(b->pds[0]));
+			b->n--;
+			break;
+		}
+	free(pd);
+	if (b->n == 0)
+		bus_free(b);
+}
+
+int hal_osdp_reader_info(const struct hal_reader *r, struct osdp_pd_info *ret)
+{
+	const struct osdp_pd *pd;
+
+	if (!r || r->ops != &hal_reader_osdp_ops || !r->priv)
+		return -EOPNOTSUPP;
+	pd = r->priv;
+	*ret = pd->info;
+	return 0;
+}
+
+const struct hal_reader_ops hal_reader_osdp_ops = {
+    .name = "osdp",
+    .open = osdp_reader_open,
+    .close = osdp_reader_close,
+};
