@@ -558,11 +558,9 @@ static void osdp_validate(struct parse_state *ps, size_t i)
 		fail(ps, r->line, "port", "osdp reader '%s' needs a port", r->name);
 		return;
 	}
-	if (r->secure != OSDP_SECURE_OFF) {
-		fail(ps, r->line, "secure",
-		     "osdp reader '%s': the secure channel is not available in this build; "
-		     "set secure = off",
-		     r->name);
+	if (r->secure != OSDP_SECURE_OFF && !r->scbk[0]) {
+		fail(ps, r->line, "scbk",
+		     "osdp reader '%s' needs a scbk key file path (or secure = off)", r->name);
 		return;
 	}
 	for (size_t j = 0; j < c->n_readers; j++) {

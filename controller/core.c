@@ -1733,6 +1733,19 @@ static void on_reader_status(void *userdata, unsigned reader_index, bool online,
 	json_decref(d);
 }
 
+/* An event a reader backend reports itself (OSDP secure channel, key set, tamper). */
+static void on_reader_event(void *userdata, unsigned reader_index, const char *kind,
+			    const char *detail)
+{
+	struct core *c = userdata;
+	const struct reader_config *rc = &c->cfg->readers[reader_index];
+	const struct door_config *dc = &c->cfg->doors[rc->door_index];
+	struct event e = {
+	    .kind = kind, .door = dc->name, .reader = rc->name, .zone = dc->zone, .detail = detail};
+
+	core_emit(c, &e);
+}
+
 static void on_noise(void *userdata, unsigned reader_index, const char *reason, size_t nbits)
 {
 	struct core *c = userdata;
@@ -1818,11 +1831,12 @@ int core_new(const struct config *cfg, const struct core_clock *clock, struct co
 	c->cfg = cfg;
 	c->clock = *clock;
 	c->hal_cb = (struct hal_callbacks){
-		.userdata = c,
-		.read = on_read,
-		.input = on_input,
-		.reader_status = on_reader_status,
-		.noise = on_noise,
+	    .userdata = c,
+	    .read = on_read,
+	    .input = on_input,
+	    .reader_status = on_reader_status,
+	    .noise = on_noise,
+	    .reader_event = on_reader_event,
 	};
 	c->door_hooks = (struct door_hooks){
 		.userdata = c,

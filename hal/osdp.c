@@ -25,10 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <systemd/sd-event.h>
 
 #include "aeogate/hal.h"
@@ -48,6 +51,8 @@
 #define OSDP_OFFLINE_MS 3000
 /* How often a missing or vanished port is opened again. */
 #define OSDP_REOPEN_MS 500
+/* After a failed handshake, the next attempt waits this long. */
+#define OSDP_SC_RETRY_MS 5000
 /* Housekeeping tick when nothing else is due. */
 #define OSDP_TICK_MS 250
 
@@ -66,6 +71,18 @@ struct osdp_pd {
 	unsigned misses; /* commands unanswered in a row */
 	unsigned good;	 /* good replies in a row */
 	bool id_done, cap_done, lstat_done;
+	/* secure channel */
+	enum { SC_NONE, SC_CHLNG_SENT, SC_SCRYPT_SENT, SC_UP, SC_FAILED } sc_state;
+	struct osdp_sc sc;
+	uint8_t scbk[16];
+	bool have_key;	   /* scbk holds the configured key */
+	bool use_default;  /* install = yes and no key file: SCBK-D */
+	char key_why[128]; /* why there is no key, for the event */
+	uint64_t sc_retry_ms;
+	bool cmd_secure;     /* the pending command went out in the session */
+	bool ccrypt_ok;	     /* the PD's cryptogram matched */
+	bool reported_key;   /* the missing key was reported */
+	uint8_t scrypt[16];  /* the server cryptogram sent */
 	bool reported;	     /* some status was reported since open */
 	uint64_t started_ms; /* opened, or last went offline */
 	uint64_t last_reply_ms;
@@ -125,6 +142,95 @@ static speed_t baud_speed(unsigned baud)
 	}
 }
 
+static void pd_event(struct osdp_pd *pd, const char *kind, const char *detail)
+{
+	struct hal_reader *r = pd->r;
+
+	if (r->cb && r->cb->reader_event)
+		r->cb->reader_event(r->cb->userdata, r->index, kind, detail);
+}
+
+static void sc_event(struct osdp_pd *pd, const char *state, const char *why)
+{
+	char detail[256];
+
+	snprintf(detail, sizeof(detail), "{\"state\":\"%s\",\"key\":\"%s\",\"why\":\"%.160s\"}",
+		 state, pd->use_default ? "scbk-d" : "scbk", why);
+	pd_event(pd, "reader.secure_channel", detail);
+}
+
+/*
+ * Reads the SCBK file: 32 hex digits on one line, owned by us and readable
+ * by nobody else (0600 or tighter). With install = yes a missing file means
+ * the reader still has its default key (SCBK-D).
+ */
+static void pd_load_key(struct osdp_pd *pd)
+{
+	const struct reader_config *cfg = pd->r->cfg;
+	char buf[64];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	pd->have_key = pd->use_default = false;
+	pd->key_why[0] = '\0';
+	if (!cfg->scbk[0]) {
+		if (cfg->install)
+			pd->use_default = true;
+		else
+			snprintf(pd->key_why, sizeof(pd->key_why), "no scbk file configured");
+		return;
+	}
+	fd = open(cfg->scbk, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT && cfg->install)
+			pd->use_default = true;
+		else
+			snprintf(pd->key_why, sizeof(pd->key_why), "scbk file: %s",
+				 strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+		snprintf(pd->key_why, sizeof(pd->key_why),
+			 "scbk file must be a regular file of mode 0600 or tighter");
+		close(fd);
+		return;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (n != 32 || strspn(buf, "0123456789abcdefABCDEF") != 32) {
+		snprintf(pd->key_why, sizeof(pd->key_why), "scbk file must hold 32 hex digits");
+		return;
+	}
+	for (int i = 0; i < 16; i++) {
+		unsigned v;
+		sscanf(buf + 2 * i, "%2x", &v);
+		pd->scbk[i] = (uint8_t)v;
+	}
+	explicit_bzero(buf, sizeof(buf));
+	pd->have_key = true;
+}
+
+static bool pd_secure(const struct osdp_pd *pd)
+{
+	return pd->r->cfg->secure != OSDP_SECURE_OFF;
+}
+
+/* Whether this PD's card reads and keys may be decided, and whether it may count as online. */
+static bool pd_trusted(const struct osdp_pd *pd)
+{
+	if (!pd_secure(pd))
+		return true;
+	if (pd->sc_state == SC_UP)
+		return true;
+	return pd->r->cfg->secure == OSDP_SECURE_PREFERRED && pd->sc_state == SC_FAILED;
+}
+
 static void pd_status(struct osdp_pd *pd, bool online, const char *why)
 {
 	struct hal_reader *r = pd->r;
@@ -144,6 +250,31 @@ static void pd_reset(struct osdp_pd *pd)
 	pd->misses = 0;
 	pd->good = 0;
 	pd->id_done = pd->cap_done = pd->lstat_done = false;
+	/* Sequence number 0 ends any session on the PD's side too. */
+	if (pd->sc_state == SC_UP)
+		sc_event(pd, "lost", "the link was started over");
+	if (pd->sc_state != SC_FAILED)
+		pd->sc_state = SC_NONE;
+	pd->ccrypt_ok = false;
+	pd->info.secure = false;
+}
+
+static void sc_fail(struct osdp_pd *pd, uint64_t now, const char *why)
+{
+	bool was_up = pd->sc_state == SC_UP;
+
+	pd->sc_state = SC_FAILED;
+	pd->ccrypt_ok = false;
+	pd->info.secure = false;
+	pd->sc_retry_ms = now + OSDP_SC_RETRY_MS;
+	explicit_bzero(&pd->sc, sizeof(pd->sc));
+	sc_event(pd, was_up ? "lost" : "failed", why);
+	if (was_up && pd->r->cfg->secure == OSDP_SECURE_REQUIRED && pd->info.online)
+		pd_status(pd, false, "secure channel lost");
+	/* A PD holding half a session would refuse our next command: start it over. */
+	pd->seq = 0;
+	pd->pending = false;
+	pd->good = 0;
 }
 
 static void pd_went_silent(struct osdp_pd *pd, uint64_t now, const char *why)
@@ -204,27 +335,91 @@ static int bus_open_fd(struct osdp_bus *b)
 }
 
 /* Builds the PD's next command unless one is pending a resend. */
-static int pd_next_command(struct osdp_pd *pd)
+/* Frames a command inside the session: SCS_15 (MAC) or SCS_17 (encrypted data and MAC). */
+static int pd_build_secure(struct osdp_pd *pd, uint8_t code, const uint8_t *data, size_t len)
+{
+	uint8_t enc[AEOGATE_OSDP_FRAME_MAX], mac[16], scb[2] = {2, OSDP_SCS_15};
+	const uint8_t zero_mac[4] = {0};
+	uint16_t crc;
+	int n, elen = 0;
+
+	if (len) {
+		scb[1] = OSDP_SCS_17;
+		elen = osdp_sc_encrypt(&pd->sc, pd->sc.r_mac, data, len, enc, sizeof(enc));
+		if (elen < 0)
+			return elen;
+	}
+	n = osdp_frame_build(pd->cmd, sizeof(pd->cmd), pd->addr, pd->seq, true, scb, sizeof(scb),
+			     code, enc, (size_t)elen, zero_mac);
+	if (n < 0)
+		return n;
+	if (osdp_sc_mac(&pd->sc, pd->sc.r_mac, pd->cmd, (size_t)n - 6, mac) < 0)
+		return -EIO;
+	memcpy(pd->sc.c_mac, mac, 16);
+	memcpy(pd->cmd + n - 6, mac, 4);
+	crc = osdp_crc16(pd->cmd, (size_t)n - 2);
+	pd->cmd[n - 2] = (uint8_t)(crc & 0xff);
+	pd->cmd[n - 1] = (uint8_t)(crc >> 8);
+	return n;
+}
+
+static int pd_next_command(struct osdp_pd *pd, uint64_t now)
 {
 	static const uint8_t zero = 0;
-	uint8_t code = OSDP_CMD_POLL;
-	const uint8_t *data = NULL;
+	uint8_t code = OSDP_CMD_POLL, scb[3];
+	const uint8_t *data = NULL, *scbp = NULL;
+	uint8_t buf[16];
 	size_t len = 0;
 	int n;
 
 	if (pd->pending)
 		return 0;
+	pd->cmd_secure = false;
 	if (!pd->id_done) {
 		code = OSDP_CMD_ID;
 		data = &zero, len = 1;
 	} else if (!pd->cap_done) {
 		code = OSDP_CMD_CAP;
 		data = &zero, len = 1;
+	} else if (pd_secure(pd) && (pd->sc_state == SC_NONE ||
+				     (pd->sc_state == SC_FAILED && now >= pd->sc_retry_ms))) {
+		const uint8_t *key = pd->use_default ? osdp_scbk_default : pd->scbk;
+		if (!pd->have_key && !pd->use_default) {
+			if (pd->sc_state != SC_FAILED || !pd->reported_key)
+				sc_fail(pd, now, pd->key_why);
+			pd->reported_key = true;
+			pd->sc_retry_ms = now + OSDP_SC_RETRY_MS;
+			return pd_next_command(pd, now);
+		}
+		if (getrandom(buf, 8, 0) != 8)
+			return -EIO;
+		if (osdp_sc_derive(&pd->sc, key, buf) < 0)
+			return -EIO;
+		scb[0] = 3, scb[1] = OSDP_SCS_11, scb[2] = pd->use_default ? 0x00 : 0x01;
+		scbp = scb;
+		code = OSDP_CMD_CHLNG;
+		data = pd->sc.rnd_a, len = 8;
+		pd->sc_state = SC_CHLNG_SENT;
+	} else if (pd->sc_state == SC_CHLNG_SENT && pd->ccrypt_ok) {
+		/* CCRYPT checked: the server cryptogram proves we hold the key too. */
+		if (osdp_sc_cryptogram(&pd->sc, pd->sc.rnd_b, pd->sc.rnd_a, buf) < 0)
+			return -EIO;
+		scb[0] = 3, scb[1] = OSDP_SCS_13, scb[2] = pd->use_default ? 0x00 : 0x01;
+		scbp = scb;
+		code = OSDP_CMD_SCRYPT;
+		data = buf, len = 16;
+		memcpy(pd->scrypt, buf, 16);
+		pd->sc_state = SC_SCRYPT_SENT;
 	} else if (!pd->lstat_done) {
 		code = OSDP_CMD_LSTAT;
 	}
-	n = osdp_frame_build(pd->cmd, sizeof(pd->cmd), pd->addr, pd->seq, true, NULL, 0, code, data,
-			     len, NULL);
+	if (pd->sc_state == SC_UP) {
+		n = pd_build_secure(pd, code, data, len);
+		pd->cmd_secure = true;
+	} else {
+		n = osdp_frame_build(pd->cmd, sizeof(pd->cmd), pd->addr, pd->seq, true, scbp,
+				     scbp ? 3 : 0, code, data, len, NULL);
+	}
 	if (n < 0)
 		return n;
 	pd->cmd_len = (size_t)n;
@@ -237,7 +432,7 @@ static void bus_send(struct osdp_bus *b, struct osdp_pd *pd, uint64_t now)
 {
 	ssize_t w;
 
-	if (pd_next_command(pd) < 0)
+	if (pd_next_command(pd, now) < 0)
 		return;
 	/* Whatever is left over belongs to an exchange that is over. */
 	b->rx_len = 0;
@@ -347,9 +542,89 @@ static void pd_store_cap(struct osdp_pd *pd, const uint8_t *d, size_t len)
 	}
 }
 
-/* A reply from the PD we are waiting for, with its sequence number. */
-static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *f, uint64_t now)
+/*
+ * A reply inside the session: its MAC must chain from our command's MAC,
+ * and SCS_18 data is decrypted into plain. Returns the data length, or
+ * -EBADMSG when the reply is not a good secure reply (the session is over).
+ */
+static int pd_open_secure(struct osdp_pd *pd, const struct osdp_frame *f, uint8_t *plain)
 {
+	uint8_t mac[16];
+	int n = 0;
+
+	if (!f->scb || !f->mac || (f->scb[1] != OSDP_SCS_16 && f->scb[1] != OSDP_SCS_18))
+		return -EBADMSG;
+	if (osdp_sc_mac(&pd->sc, pd->sc.c_mac, f->raw, (size_t)(f->mac - f->raw), mac) < 0 ||
+	    CRYPTO_memcmp(mac, f->mac, 4) != 0)
+		return -EBADMSG;
+	if (f->scb[1] == OSDP_SCS_18) {
+		n = osdp_sc_decrypt(&pd->sc, pd->sc.c_mac, f->data, f->len, plain);
+		if (n < 0)
+			return -EBADMSG;
+	} else if (f->len) {
+		memcpy(plain, f->data, f->len);
+		n = (int)f->len;
+	}
+	memcpy(pd->sc.r_mac, mac, 16);
+	return n;
+}
+
+/* CCRYPT: cUID, RND.B, the client cryptogram; it must match what our key gives. */
+static void pd_ccrypt(struct osdp_pd *pd, const uint8_t *d, size_t len, uint64_t now)
+{
+	uint8_t want[16];
+
+	if (pd->sc_state != SC_CHLNG_SENT || len < 32) {
+		sc_fail(pd, now, "malformed CCRYPT");
+		return;
+	}
+	memcpy(pd->sc.cuid, d, 8);
+	memcpy(pd->sc.rnd_b, d + 8, 8);
+	if (osdp_sc_cryptogram(&pd->sc, pd->sc.rnd_a, pd->sc.rnd_b, want) < 0 ||
+	    CRYPTO_memcmp(want, d + 16, 16) != 0) {
+		sc_fail(pd, now, "the reader's cryptogram does not match: wrong key");
+		return;
+	}
+	pd->ccrypt_ok = true;
+}
+
+/* RMAC_I: the initial R-MAC, AES(S-MAC2, AES(S-MAC1, server cryptogram)). */
+static void pd_rmac_i(struct osdp_pd *pd, const uint8_t *d, size_t len, uint64_t now)
+{
+	uint8_t want[16];
+
+	if (pd->sc_state != SC_SCRYPT_SENT || len < 16 ||
+	    osdp_sc_rmac_i(&pd->sc, pd->scrypt, want) < 0 || CRYPTO_memcmp(want, d, 16) != 0) {
+		sc_fail(pd, now, "the reader refused our cryptogram or its R-MAC does not match");
+		return;
+	}
+	memcpy(pd->sc.r_mac, want, 16);
+	pd->sc_state = SC_UP;
+	pd->info.secure = true;
+	sc_event(pd, "established", "");
+}
+
+/* A reply from the PD we are waiting for, with its sequence number. */
+static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t now)
+{
+	uint8_t plain[AEOGATE_OSDP_FRAME_MAX];
+	struct osdp_frame fr = *in;
+	const struct osdp_frame *f = &fr;
+
+	if (pd->cmd_secure) {
+		int n = pd_open_secure(pd, in, plain);
+		if (n < 0) {
+			/* Any MAC failure ends the session; nothing in this reply counts. */
+			pd->info.naks += in->code == OSDP_REPLY_NAK;
+			sc_fail(pd, now, "a reply failed its MAC check");
+			pd->next_due_ms = now + OSDP_POLL_MS;
+			return;
+		}
+		fr.data = plain;
+		fr.len = (size_t)n;
+	} else if (in->scb && in->scb[1] >= OSDP_SCS_15) {
+		return; /* a secure reply to a clear command: not ours */
+	}
 	if (f->code == OSDP_REPLY_BUSY) {
 		/* The same command again, same sequence number, after a pause. */
 		pd->next_due_ms = now + OSDP_POLL_MS;
@@ -363,6 +638,10 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *f, uint64_t no
 	case OSDP_REPLY_NAK:
 		pd->info.naks++;
 		pd->good = 0;
+		if (pd->cmd_code == OSDP_CMD_CHLNG || pd->cmd_code == OSDP_CMD_SCRYPT) {
+			sc_fail(pd, now, "the reader refused the secure channel (NAK)");
+			return;
+		}
 		/* The PD lost track of our sequence or wants a secure channel: start over. */
 		if (f->len >= 1 &&
 		    (f->data[0] == OSDP_NAK_SEQUENCE || f->data[0] == OSDP_NAK_SC_REQUIRED)) {
@@ -386,6 +665,16 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *f, uint64_t no
 		pd_store_cap(pd, f->data, f->len);
 		pd->cap_done = true;
 		break;
+	case OSDP_REPLY_CCRYPT:
+		pd_ccrypt(pd, f->data, f->len, now);
+		if (pd->sc_state == SC_FAILED)
+			return;
+		break;
+	case OSDP_REPLY_RMAC_I:
+		pd_rmac_i(pd, f->data, f->len, now);
+		if (pd->sc_state == SC_FAILED)
+			return;
+		break;
 	case OSDP_REPLY_LSTATR:
 		if (f->len >= 2) {
 			pd->info.tamper = f->data[0];
@@ -394,10 +683,13 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *f, uint64_t no
 		pd->lstat_done = true;
 		break;
 	case OSDP_REPLY_RAW:
-		pd_deliver_raw(pd, f->data, f->len);
+		/* Without the session it must have, a read is never decided. */
+		if (pd_trusted(pd))
+			pd_deliver_raw(pd, f->data, f->len);
 		break;
 	case OSDP_REPLY_KEYPAD:
-		pd_deliver_keys(pd, f->data, f->len);
+		if (pd_trusted(pd))
+			pd_deliver_keys(pd, f->data, f->len);
 		break;
 	default:
 		break;
@@ -405,7 +697,8 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *f, uint64_t no
 	pd->seq = osdp_seq_next(pd->seq);
 	if (pd->good < OSDP_ONLINE_GOOD)
 		pd->good++;
-	if (!pd->info.online && pd->good >= OSDP_ONLINE_GOOD && pd->id_done && pd->cap_done)
+	if (!pd->info.online && pd->good >= OSDP_ONLINE_GOOD && pd->id_done && pd->cap_done &&
+	    pd_trusted(pd))
 		pd_status(pd, true, "replies to polls");
 }
 
@@ -615,6 +908,8 @@ static int osdp_reader_open(struct hal_reader *r, struct sd_event *e)
 	pd->addr = (uint8_t)cfg->address;
 	pd->info.address = pd->addr;
 	pd->started_ms = now_ms();
+	if (cfg->secure != OSDP_SECURE_OFF)
+		pd_load_key(pd);
 	b->pds[b->n++] = pd;
 	r->priv = pd;
 	r->online = false;

@@ -59,6 +59,12 @@ struct hal_callbacks {
 	void (*read)(void *userdata, unsigned reader_index, const struct hal_read *r);
 	void (*input)(void *userdata, unsigned door_index, enum hal_input in, bool active);
 	void (*reader_status)(void *userdata, unsigned reader_index, bool online, const char *why);
+	/*
+	 * Anything else a reader reports (OSDP: reader.secure_channel,
+	 * reader.keyset, reader.tamper): an event kind and its detail as JSON.
+	 */
+	void (*reader_event)(void *userdata, unsigned reader_index, const char *kind,
+			     const char *detail);
 	/* Reader noise: a frame that is not a card or a key. */
 	void (*noise)(void *userdata, unsigned reader_index, const char *reason, size_t nbits);
 };

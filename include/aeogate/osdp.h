@@ -158,4 +158,48 @@ struct hal_reader;
 /* A copy of an osdp reader's state; -EOPNOTSUPP for readers of other types. */
 int hal_osdp_reader_info(const struct hal_reader *r, struct osdp_pd_info *ret);
 
+/* ---- secure channel (hal/osdp_sc.c, OSDP 2.2 Annex D) ---- */
+
+/* Security block types. */
+enum {
+	OSDP_SCS_11 = 0x11, /* CHLNG */
+	OSDP_SCS_12 = 0x12, /* CCRYPT */
+	OSDP_SCS_13 = 0x13, /* SCRYPT */
+	OSDP_SCS_14 = 0x14, /* RMAC_I */
+	OSDP_SCS_15 = 0x15, /* command, MAC only */
+	OSDP_SCS_16 = 0x16, /* reply, MAC only */
+	OSDP_SCS_17 = 0x17, /* command, encrypted data and MAC */
+	OSDP_SCS_18 = 0x18, /* reply, encrypted data and MAC */
+};
+
+/* SCBK-D, the default (install) key the standard publishes. */
+extern const uint8_t osdp_scbk_default[16];
+
+/* One session's keys and chaining state. */
+struct osdp_sc {
+	uint8_t s_enc[16], s_mac1[16], s_mac2[16];
+	uint8_t rnd_a[8], rnd_b[8], cuid[8];
+	uint8_t c_mac[16]; /* the last command MAC (the reply's ICV) */
+	uint8_t r_mac[16]; /* the last reply MAC (the next command's ICV) */
+};
+
+int osdp_aes_block(const uint8_t key[16], const uint8_t in[16], uint8_t out[16]);
+/* S-ENC, S-MAC1, S-MAC2 from the SCBK and RND.A (its first 6 bytes). */
+int osdp_sc_derive(struct osdp_sc *sc, const uint8_t scbk[16], const uint8_t rnd_a[8]);
+/* AES(S-ENC, first || second): the client cryptogram is (RND.A, RND.B), the server's (RND.B,
+ * RND.A). */
+int osdp_sc_cryptogram(const struct osdp_sc *sc, const uint8_t first[8], const uint8_t second[8],
+		       uint8_t out[16]);
+/* The initial R-MAC: AES(S-MAC2, AES(S-MAC1, server cryptogram)). */
+int osdp_sc_rmac_i(const struct osdp_sc *sc, const uint8_t server_cryptogram[16], uint8_t out[16]);
+/* CBC-MAC of msg chained from icv; the wire carries its first 4 bytes. */
+int osdp_sc_mac(const struct osdp_sc *sc, const uint8_t icv[16], const uint8_t *msg, size_t n,
+		uint8_t out[16]);
+/* AES-CBC under S-ENC with the complement of last_mac as IV; 0x80 padding. Length or -errno. */
+int osdp_sc_encrypt(const struct osdp_sc *sc, const uint8_t last_mac[16], const uint8_t *data,
+		    size_t n, uint8_t *out, size_t max);
+/* The inverse; -EBADMSG when the length or the padding is wrong. */
+int osdp_sc_decrypt(const struct osdp_sc *sc, const uint8_t last_mac[16], const uint8_t *data,
+		    size_t n, uint8_t *out);
+
 #endif

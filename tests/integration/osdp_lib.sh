@@ -2,7 +2,7 @@
 # site whose readers are osdp. Source after lib.sh.
 #
 # osdp_start NAME [ADDR...] starts an emulator answering for the addresses
-# (default 0) and points the stable link $T/NAME at its pty, so a config's
+# (default 0), with the secure channel key $OSDP_SCBK when set (else SCBK-D) and points the stable link $T/NAME at its pty, so a config's
 # port (= $T/NAME) stays right when the emulator restarts on a new
 # /dev/pts/N. osdp NAME LINE... sends it a control line (card ADDR BITS,
 # keys ADDR DIGITS, silent ADDR|all on|off, badcrc/badseq/busy ADDR N,
@@ -15,6 +15,7 @@ osdp_start() {
 	shift
 	for a in "${@:-0}"; do args+=(--address "$a"); done
 	rm -f "$T/$name.pts"
+	[ -z "${OSDP_SCBK:-}" ] || args+=(--scbk "$OSDP_SCBK")
 	"$OSDP_PD" --pts-file "$T/$name.pts" --control "$T/$name.ctl" "${args[@]}" \
 		>/dev/null 2>>"$T/$name.log" &
 	OSDP_PID[$name]=$!

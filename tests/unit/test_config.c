@@ -478,6 +478,10 @@ static const struct error_case error_cases[] = {
 	  "port = /dev/ttyS1\nsecure = off\n[reader b]\ntype = osdp\ndoor = d\nport = /dev/ttyS1\n"
 	  "secure = off\naddress = 1\nbaud = 9600\n",
      9, "baud", "different bauds"},
+    {"osdp secure channel without a key file",
+     DOOR "[reader r]\ntype = osdp\ndoor = d\n"
+	  "port = /dev/ttyS1\n",
+     4, "scbk", "needs a scbk key file path"},
     /* END osdp cases */
     {"bad direction", DOOR "[reader r]\ndoor = d\ndirection = up\n", 6, "direction", "in or out"},
     {"wiegand reader without d1", DOOR "[reader r]\ntype = wiegand\ndoor = d\nd0 = gpiochip0:10\n",

@@ -22,7 +22,12 @@
  *   busy ADDR N          the next N commands are answered BUSY
  *   garbage N            N random bytes on the line at once
  *   tamper ADDR on|off   the reader's tamper switch (LSTATR, and the next POLL)
- *   stats ADDR           "ok polls=N cmds=N resends=N seqerr=N leds=N buzz=N text=..."
+ *   stats ADDR           "ok polls=N cmds=N resends=N seqerr=N leds=N buzz=N secure=0|1 keyset=HEX
+ *text=..." badmac ADDR N        the next N secure replies carry a wrong MAC
+ *
+ * Secure channel (OSDP 2.2 Annex D): --scbk HEX gives the PDs their key;
+ * without it they have the default key SCBK-D, as a reader fresh from its
+ * box. KEYSET changes the key for the next session.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +44,8 @@
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #define PDS_MAX		8
 #define RX_MAX		2048
@@ -59,7 +66,53 @@ struct pd {
 	bool tamper, tamper_reported;
 	unsigned long polls, cmds, resends, seqerr, leds, buzz;
 	char text[40];
+	/* secure channel */
+	uint8_t key[16];
+	bool sc_up;
+	uint8_t s_enc[16], s_mac1[16], s_mac2[16], rnd_a[8], rnd_b[8];
+	uint8_t c_mac[16], r_mac[16];
+	unsigned badmac;
+	unsigned long keysets;
 };
+
+static const uint8_t scbk_d[16] = {'0', '1', '2', '3', '4', '5', '6', '7',
+				   '8', '9', ':', ';', '<', '=', '>', '?'};
+
+/* AES-128 over whole blocks, ECB without iv, CBC with it. */
+static void aes128(const uint8_t *key, const uint8_t *iv, int enc, const uint8_t *in, size_t n,
+		   uint8_t *out)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int l1 = 0, l2 = 0;
+
+	EVP_CipherInit_ex(c, iv ? EVP_aes_128_cbc() : EVP_aes_128_ecb(), NULL, key, iv, enc);
+	EVP_CIPHER_CTX_set_padding(c, 0);
+	EVP_CipherUpdate(c, out, &l1, in, (int)n);
+	EVP_CipherFinal_ex(c, out + l1, &l2);
+	EVP_CIPHER_CTX_free(c);
+}
+
+/* CBC-MAC: S-MAC1 on all blocks but the last, S-MAC2 on the last; 0x80 pad when short. */
+static void sc_mac(const struct pd *p, const uint8_t *icv, const uint8_t *m, size_t n,
+		   uint8_t out[16])
+{
+	uint8_t buf[FRAME_MAX + 16], x[16];
+	size_t len = n;
+
+	memcpy(buf, m, n);
+	if (len % 16 || len == 0) {
+		buf[len++] = 0x80;
+		while (len % 16)
+			buf[len++] = 0;
+	}
+	memcpy(x, icv, 16);
+	for (size_t at = 0; at < len; at += 16) {
+		for (int i = 0; i < 16; i++)
+			x[i] ^= buf[at + i];
+		aes128(at + 16 < len ? p->s_mac1 : p->s_mac2, NULL, 1, x, 16, x);
+	}
+	memcpy(out, x, 16);
+}
 
 struct emu {
 	int master, slave_keep;
@@ -134,23 +187,62 @@ static struct pd *pd_find(struct emu *e, int addr)
 	return NULL;
 }
 
-/* Builds and sends a reply; remembers it for a resend on a repeated sequence number. */
-static void reply(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, const uint8_t *d,
-		  size_t n)
+/*
+ * Builds and sends a reply, inside the session when there is one (SCS_16,
+ * or SCS_18 with the data encrypted), or with the given handshake block;
+ * remembers it for a resend on a repeated sequence number.
+ */
+static void reply_scb(struct emu *e, struct pd *p, uint8_t seq, const uint8_t *scb, uint8_t code,
+		      const uint8_t *d, size_t n)
 {
-	uint8_t f[FRAME_MAX];
-	size_t len = 5 + 1 + n + 2;
+	uint8_t f[FRAME_MAX], enc[FRAME_MAX], sblk[3], mac[16];
+	size_t len, at = 5, scb_len = scb ? scb[0] : 0;
+	bool sec = p->sc_up && !scb;
 	uint16_t crc;
 
+	if (sec) {
+		uint8_t iv[16], buf[FRAME_MAX];
+		sblk[0] = 2;
+		sblk[1] = n ? 0x18 : 0x16;
+		scb = sblk;
+		scb_len = 2;
+		if (n) {
+			size_t m = n;
+			memcpy(buf, d, n);
+			buf[m++] = 0x80;
+			while (m % 16)
+				buf[m++] = 0;
+			for (int i = 0; i < 16; i++)
+				iv[i] = (uint8_t)~p->c_mac[i];
+			aes128(p->s_enc, iv, 1, buf, m, enc);
+			d = enc;
+			n = m;
+		}
+	}
+	len = 5 + scb_len + 1 + n + (sec ? 4 : 0) + 2;
 	if (len > sizeof(f))
 		return;
 	f[0] = 0x53;
 	f[1] = (uint8_t)(p->addr | 0x80);
 	f[2] = (uint8_t)len;
 	f[3] = (uint8_t)(len >> 8);
-	f[4] = (uint8_t)(0x04 | (p->badseq ? (seq + 1) & 3 : seq));
-	f[5] = code;
-	memcpy(f + 6, d, n);
+	f[4] = (uint8_t)(0x04 | (p->badseq ? (seq + 1) & 3 : seq) | (scb ? 0x08 : 0));
+	if (scb_len) {
+		memcpy(f + at, scb, scb_len);
+		at += scb_len;
+	}
+	f[at++] = code;
+	memcpy(f + at, d, n);
+	at += n;
+	if (sec) {
+		sc_mac(p, p->c_mac, f, at, mac);
+		memcpy(p->r_mac, mac, 16);
+		memcpy(f + at, mac, 4);
+		if (p->badmac) {
+			p->badmac--;
+			f[at] ^= 0x01;
+		}
+	}
 	crc = crc_ccitt(f, len - 2);
 	f[len - 2] = (uint8_t)crc;
 	f[len - 1] = (uint8_t)(crc >> 8);
@@ -168,6 +260,12 @@ static void reply(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, const 
 	if (e->verbose)
 		hexdump("tx", f, len);
 	write_all(e, f, len);
+}
+
+static void reply(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, const uint8_t *d,
+		  size_t n)
+{
+	reply_scb(e, p, seq, NULL, code, d, n);
 }
 
 static void nak(struct emu *e, struct pd *p, uint8_t seq, uint8_t why)
@@ -212,7 +310,7 @@ static void answer_poll(struct emu *e, struct pd *p, uint8_t seq)
 }
 
 static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, const uint8_t *d,
-		    size_t n)
+		    size_t n, const uint8_t *chlng_scb)
 {
 	static const uint8_t pdid[] = {0x5c, 0x26, 0x23, 0x07, 0x01, 0x78,
 				       0x56, 0x34, 0x12, 0x02, 0x05, 0x11};
@@ -229,6 +327,8 @@ static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, cons
 		write_all(e, f, sizeof(f)); /* not remembered: a BUSY is never resent */
 		return;
 	}
+	if (seq == 0)
+		p->sc_up = false; /* sequence 0: the CP starts over, without the session */
 	if (seq != 0 && p->have_last && seq == p->last_seq) {
 		/* The CP did not get our reply: the same reply again. */
 		p->resends++;
@@ -246,6 +346,56 @@ static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, cons
 		return;
 	}
 	switch (code) {
+	case 0x76: { /* CHLNG: RND.A; we answer cUID, RND.B and our cryptogram */
+		uint8_t b[16] = {0x01, 0x82}, out[32], scb[3] = {3, 0x12, 0x01};
+		if (n < 8 || !chlng_scb) {
+			nak(e, p, seq, 0x02);
+			break;
+		}
+		scb[2] = chlng_scb[2];
+		memcpy(p->rnd_a, d, 8);
+		if (getrandom(p->rnd_b, 8, 0) != 8)
+			memset(p->rnd_b, 0x42, 8);
+		memcpy(b + 2, d, 6);
+		aes128(p->key, NULL, 1, b, 16, p->s_enc);
+		b[1] = 0x01;
+		aes128(p->key, NULL, 1, b, 16, p->s_mac1);
+		b[1] = 0x02;
+		aes128(p->key, NULL, 1, b, 16, p->s_mac2);
+		memcpy(out, "\xa1\xb2\xc3\xd4\xe5\xf6\x07\x18", 8); /* cUID */
+		memcpy(out + 8, p->rnd_b, 8);
+		memcpy(b, p->rnd_a, 8);
+		memcpy(b + 8, p->rnd_b, 8);
+		aes128(p->s_enc, NULL, 1, b, 16, out + 16);
+		reply_scb(e, p, seq, scb, 0x76, out, 32);
+		break;
+	}
+	case 0x77: { /* SCRYPT: the CP's cryptogram; RMAC_I when it is right */
+		uint8_t b[16], want[16], rmac[16], scb[3] = {3, 0x14, 0x01};
+		memcpy(b, p->rnd_b, 8);
+		memcpy(b + 8, p->rnd_a, 8);
+		aes128(p->s_enc, NULL, 1, b, 16, want);
+		if (n < 16 || memcmp(want, d, 16) != 0) {
+			scb[2] = 0xff;
+			reply_scb(e, p, seq, scb, 0x78, want, 0);
+			break;
+		}
+		aes128(p->s_mac1, NULL, 1, d, 16, b);
+		aes128(p->s_mac2, NULL, 1, b, 16, rmac);
+		reply_scb(e, p, seq, scb, 0x78, rmac, 16);
+		memcpy(p->r_mac, rmac, 16);
+		p->sc_up = true;
+		break;
+	}
+	case 0x75: /* KEYSET: type 1 (SCBK), length 16, the key; only inside the session */
+		if (!p->sc_up || n < 18 || d[0] != 1 || d[1] != 16) {
+			nak(e, p, seq, p->sc_up ? 0x02 : 0x06);
+			break;
+		}
+		memcpy(p->key, d + 2, 16);
+		p->keysets++;
+		reply(e, p, seq, 0x40, NULL, 0);
+		break;
 	case 0x60:
 		p->polls++;
 		answer_poll(e, p, seq);
@@ -287,6 +437,61 @@ static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, cons
 	}
 }
 
+/* One command frame for p: its security block checked and opened first. */
+static void frame_in(struct emu *e, struct pd *p, const uint8_t *f, size_t len)
+{
+	uint8_t seq = f[4] & 3, plain[FRAME_MAX], mac[16];
+	size_t at = 5, end = len - 2;
+	const uint8_t *scb = NULL;
+
+	if (f[4] & 0x08) {
+		if (f[5] < 2 || at + f[5] >= end)
+			return;
+		scb = f + at;
+		at += f[5];
+	}
+	if (!scb || scb[1] < 0x15) {
+		/* Clear, or the handshake: a clear command ends a session. */
+		if (seq != 0 && !(scb && scb[1] == 0x13))
+			p->sc_up = p->sc_up && scb;
+		command(e, p, seq, f[at], f + at + 1, end - at - 1, scb);
+		return;
+	}
+	if (!p->sc_up || end < at + 1 + 4) {
+		nak(e, p, seq, 0x05);
+		return;
+	}
+	end -= 4;
+	sc_mac(p, p->r_mac, f, end, mac);
+	if (memcmp(mac, f + end, 4) != 0) {
+		p->sc_up = false;
+		nak(e, p, seq, 0x01);
+		return;
+	}
+	memcpy(p->c_mac, mac, 16);
+	size_t n = end - at - 1;
+	if (scb[1] == 0x17) {
+		uint8_t iv[16];
+		if (n == 0 || n % 16) {
+			nak(e, p, seq, 0x02);
+			return;
+		}
+		for (int i = 0; i < 16; i++)
+			iv[i] = (uint8_t)~p->r_mac[i];
+		aes128(p->s_enc, iv, 0, f + at + 1, n, plain);
+		while (n > 0 && plain[n - 1] == 0)
+			n--;
+		if (n == 0 || plain[n - 1] != 0x80) {
+			nak(e, p, seq, 0x02);
+			return;
+		}
+		n--;
+	} else {
+		memcpy(plain, f + at + 1, n);
+	}
+	command(e, p, seq, f[at], plain, n, NULL);
+}
+
 static void rx_process(struct emu *e)
 {
 	size_t off = 0;
@@ -316,8 +521,8 @@ static void rx_process(struct emu *e)
 		if (e->verbose)
 			hexdump("rx", f, len);
 		struct pd *p = pd_find(e, f[1] & 0x7f);
-		if (!(f[1] & 0x80) && p && !p->silent && !(f[4] & 0x08))
-			command(e, p, f[4] & 3, f[5], f + 6, len - 8);
+		if (!(f[1] & 0x80) && p && !p->silent)
+			frame_in(e, p, f, len);
 		off += len;
 	}
 	memmove(e->rx, e->rx + off, e->rx_len - off);
@@ -375,10 +580,17 @@ static void control_line(struct emu *e, char *line, char *out, size_t olen)
 		p->busy = parse_count(a2);
 	} else if (!strcmp(cmd, "tamper") && a2) {
 		p->tamper = !strcmp(a2, "on");
+	} else if (!strcmp(cmd, "badmac")) {
+		p->badmac = parse_count(a2);
 	} else if (!strcmp(cmd, "stats")) {
+		char key[33];
+		for (int i = 0; i < 16; i++)
+			snprintf(key + 2 * i, 3, "%02x", p->key[i]);
 		snprintf(out, olen,
-			 "ok polls=%lu cmds=%lu resends=%lu seqerr=%lu leds=%lu buzz=%lu text=%s\n",
-			 p->polls, p->cmds, p->resends, p->seqerr, p->leds, p->buzz, p->text);
+			 "ok polls=%lu cmds=%lu resends=%lu seqerr=%lu leds=%lu buzz=%lu secure=%d "
+			 "keysets=%lu key=%s text=%s\n",
+			 p->polls, p->cmds, p->resends, p->seqerr, p->leds, p->buzz, p->sc_up,
+			 p->keysets, key, p->text);
 		return;
 	} else {
 		snprintf(out, olen, "err bad command\n");
@@ -529,21 +741,32 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"pts-file", required_argument, NULL, 'p'},
-	    {"control", required_argument, NULL, 'c'},
-	    {"send", required_argument, NULL, 's'},
-	    {"address", required_argument, NULL, 'a'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {},
+	    {"pts-file", required_argument, NULL, 'p'}, {"control", required_argument, NULL, 'c'},
+	    {"send", required_argument, NULL, 's'},	{"address", required_argument, NULL, 'a'},
+	    {"verbose", no_argument, NULL, 'v'},	{"scbk", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},		{},
 	};
 	const char *pts_file = NULL, *control = NULL, *send_to = NULL;
 	static struct emu e;
 	char pts[256];
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+p:c:s:a:vh", opts, NULL)) != -1) {
+	uint8_t key[16];
+	memcpy(key, scbk_d, 16);
+	while ((c = getopt_long(argc, argv, "+p:c:s:a:k:vh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'k':
+			if (strlen(optarg) != 32 ||
+			    strspn(optarg, "0123456789abcdefABCDEF") != 32) {
+				usage(stderr);
+				return 2;
+			}
+			for (int i = 0; i < 16; i++) {
+				unsigned v;
+				sscanf(optarg + 2 * i, "%2x", &v);
+				key[i] = (uint8_t)v;
+			}
+			break;
 		case 'p':
 			pts_file = optarg;
 			break;
@@ -584,6 +807,8 @@ int main(int argc, char **argv)
 	}
 	if (e.n == 0)
 		e.n = 1; /* address 0 */
+	for (int i = 0; i < e.n; i++)
+		memcpy(e.pds[i].key, key, 16);
 
 	e.ctl_listen = -1;
 	for (int k = 0; k < CTL_CLIENTS_MAX; k++)
