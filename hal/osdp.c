@@ -83,6 +83,10 @@ struct osdp_pd {
 	bool ccrypt_ok;	     /* the PD's cryptogram matched */
 	bool reported_key;   /* the missing key was reported */
 	uint8_t scrypt[16];  /* the server cryptogram sent */
+	/* install mode: the fresh key sent by KEYSET, kept in "<scbk>.new" until the ACK */
+	uint8_t new_key[16];
+	bool keyset_sent;
+	bool seq_restart;    /* after KEYSET: start over at sequence 0 for the new session */
 	bool reported;	     /* some status was reported since open */
 	uint64_t started_ms; /* opened, or last went offline */
 	uint64_t last_reply_ms;
@@ -214,6 +218,63 @@ static void pd_load_key(struct osdp_pd *pd)
 	}
 	explicit_bzero(buf, sizeof(buf));
 	pd->have_key = true;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char dir[sizeof(((struct reader_config *)0)->scbk)];
+	char *slash;
+	int fd, r = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return -EINVAL;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/*
+ * Writes key as 32 hex digits to path, mode 0600, durably: the file is
+ * written and fsynced under a temporary name first. With commit, the
+ * temporary file then replaces path (rename, then the directory fsynced),
+ * so path holds either the old key or the new one, whole.
+ */
+static int key_file_write(const char *path, const uint8_t key[16], bool commit)
+{
+	char tmp[sizeof(((struct reader_config *)0)->scbk) + 8], hex[34];
+	int fd, r = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	if (commit) {
+		if (rename(tmp, path) < 0)
+			return -errno;
+		return fsync_dir_of(path);
+	}
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	hex[32] = '\n';
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	errno = 0;
+	if (fchmod(fd, 0600) < 0 || write(fd, hex, 33) != 33 || fsync(fd) < 0)
+		r = errno ? -errno : -EIO;
+	close(fd);
+	explicit_bzero(hex, sizeof(hex));
+	if (r < 0)
+		unlink(tmp);
+	return r;
 }
 
 static bool pd_secure(const struct osdp_pd *pd)
@@ -410,6 +471,35 @@ static int pd_next_command(struct osdp_pd *pd, uint64_t now)
 		data = buf, len = 16;
 		memcpy(pd->scrypt, buf, 16);
 		pd->sc_state = SC_SCRYPT_SENT;
+	} else if (pd->sc_state == SC_UP && pd->use_default && pd->r->cfg->install &&
+		   !pd->keyset_sent) {
+		/*
+		 * Install mode: the reader still has SCBK-D. Give it a fresh key
+		 * of its own, inside this session, once the key is safe on disk.
+		 */
+		uint8_t ks[18];
+
+		pd->keyset_sent = true;
+		if (getrandom(pd->new_key, 16, 0) != 16)
+			return -EIO;
+		if (key_file_write(pd->r->cfg->scbk, pd->new_key, false) < 0) {
+			/* Never give the reader a key we could not keep. */
+			pd_event(pd, "reader.keyset",
+				 "{\"state\":\"failed\",\"why\":\"cannot write the key file\"}");
+			return pd_next_command(pd, now);
+		}
+		ks[0] = 0x01; /* SCBK */
+		ks[1] = 16;
+		memcpy(ks + 2, pd->new_key, 16);
+		n = pd_build_secure(pd, OSDP_CMD_KEYSET, ks, sizeof(ks));
+		explicit_bzero(ks, sizeof(ks));
+		if (n < 0)
+			return n;
+		pd->cmd_secure = true;
+		pd->cmd_len = (size_t)n;
+		pd->cmd_code = OSDP_CMD_KEYSET;
+		pd->pending = true;
+		return 0;
 	} else if (!pd->lstat_done) {
 		code = OSDP_CMD_LSTAT;
 	}
@@ -604,6 +694,40 @@ static void pd_rmac_i(struct osdp_pd *pd, const uint8_t *d, size_t len, uint64_t
 	sc_event(pd, "established", "");
 }
 
+/*
+ * The reader answered KEYSET. On ACK it holds the new key: the key file is
+ * replaced, and the next session uses the new key (install no longer
+ * matters). On NAK the reader keeps SCBK-D and the temporary file goes.
+ */
+static void pd_keyset_done(struct osdp_pd *pd, bool ok)
+{
+	const char *path = pd->r->cfg->scbk;
+	char tmp[sizeof(((struct reader_config *)0)->scbk) + 8];
+	int r;
+
+	if (!ok) {
+		snprintf(tmp, sizeof(tmp), "%s.new", path);
+		unlink(tmp);
+		explicit_bzero(pd->new_key, sizeof(pd->new_key));
+		pd_event(pd, "reader.keyset",
+			 "{\"state\":\"failed\",\"why\":\"the reader refused KEYSET\"}");
+		return;
+	}
+	r = key_file_write(path, pd->new_key, true);
+	memcpy(pd->scbk, pd->new_key, 16);
+	explicit_bzero(pd->new_key, sizeof(pd->new_key));
+	pd->have_key = true;
+	pd->use_default = false;
+	pd_event(pd, "reader.keyset",
+		 r < 0 ? "{\"state\":\"done\",\"why\":\"the reader has its new key but the key "
+			 "file could not be replaced\"}"
+		       : "{\"state\":\"done\"}");
+	/* The session was keyed from SCBK-D: start one with the reader's own key. */
+	pd->sc_state = SC_NONE;
+	pd->info.secure = false;
+	pd->seq_restart = true;
+}
+
 /* A reply from the PD we are waiting for, with its sequence number. */
 static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t now)
 {
@@ -634,6 +758,8 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t n
 	pd->misses = 0;
 	pd->last_reply_ms = now;
 	pd->next_due_ms = now + OSDP_POLL_MS;
+	if (pd->cmd_code == OSDP_CMD_KEYSET)
+		pd_keyset_done(pd, f->code == OSDP_REPLY_ACK);
 	switch (f->code) {
 	case OSDP_REPLY_NAK:
 		pd->info.naks++;
@@ -695,6 +821,10 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t n
 		break;
 	}
 	pd->seq = osdp_seq_next(pd->seq);
+	if (pd->seq_restart) {
+		pd->seq_restart = false;
+		pd->seq = 0;
+	}
 	if (pd->good < OSDP_ONLINE_GOOD)
 		pd->good++;
 	if (!pd->info.online && pd->good >= OSDP_ONLINE_GOOD && pd->id_done && pd->cap_done &&
