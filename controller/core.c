@@ -570,10 +570,20 @@ static int on_door_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 static void interlock_soon(struct core *c);
 
+/* Readers with their own LEDs and buzzer (OSDP) show a door's grant or denial too. */
+static void readers_feedback(struct core *c, unsigned door, bool granted, unsigned ms)
+{
+	for (size_t i = 0; i < c->cfg->n_readers; i++)
+		if (c->cfg->readers[i].door_index == door)
+			(void)hal_reader_feedback(core_hal_reader(c, (unsigned)i), granted, ms);
+}
+
 static void hook_set_lock(void *userdata, unsigned door, bool released)
 {
 	struct core *c = userdata;
 
+	if (released)
+		readers_feedback(c, door, true, c->cfg->doors[door].strike_time_ms);
 	(void)hal_door_set_lock(&c->hal_doors[door], released);
 	/* The green LED tells the person the door is open for them; unwired is fine. */
 	(void)hal_door_set_output(&c->hal_doors[door], HAL_OUTPUT_LED_GREEN, released);
@@ -599,6 +609,7 @@ static void deny_feedback(struct core *c, unsigned door)
 
 	(void)hal_door_set_output(hd, HAL_OUTPUT_LED_RED, true);
 	(void)hal_door_set_output(hd, HAL_OUTPUT_BUZZER, true);
+	readers_feedback(c, door, false, DENY_FEEDBACK_MS);
 	if (c->feedback_timers[door]) {
 		sd_event_source_set_time_relative(c->feedback_timers[door],
 						  (uint64_t)DENY_FEEDBACK_MS * 1000);

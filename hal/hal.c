@@ -126,3 +126,17 @@ void hal_reader_close(struct hal_reader *r)
 	r->ops->close(r);
 	r->ops = NULL;
 }
+
+int hal_reader_feedback(struct hal_reader *r, bool granted, unsigned ms)
+{
+	if (!r || !r->ops || !r->ops->feedback)
+		return -EOPNOTSUPP;
+	return r->ops->feedback(r, granted, ms);
+}
+
+int hal_reader_text(struct hal_reader *r, const char *text)
+{
+	if (!r || !r->ops || !r->ops->text)
+		return -EOPNOTSUPP;
+	return r->ops->text(r, text);
+}

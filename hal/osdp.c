@@ -51,6 +51,8 @@
 #define OSDP_OFFLINE_MS 3000
 /* How often a missing or vanished port is opened again. */
 #define OSDP_REOPEN_MS 500
+/* Output commands waiting per PD; a newer one replaces the oldest beyond this. */
+#define OSDP_QUEUE_MAX 8
 /* After a failed handshake, the next attempt waits this long. */
 #define OSDP_SC_RETRY_MS 5000
 /* Housekeeping tick when nothing else is due. */
@@ -86,7 +88,15 @@ struct osdp_pd {
 	/* install mode: the fresh key sent by KEYSET, kept in "<scbk>.new" until the ACK */
 	uint8_t new_key[16];
 	bool keyset_sent;
-	bool seq_restart;    /* after KEYSET: start over at sequence 0 for the new session */
+	bool seq_restart; /* after KEYSET: start over at sequence 0 for the new session */
+	bool lstat_seen;  /* a local status was reported since open */
+	/* Output commands (LED, BUZ, TEXT) waiting for the PD's turn; the oldest go first. */
+	struct {
+		uint8_t code;
+		uint8_t len;
+		uint8_t data[48];
+	} queue[OSDP_QUEUE_MAX];
+	size_t queued;
 	bool reported;	     /* some status was reported since open */
 	uint64_t started_ms; /* opened, or last went offline */
 	uint64_t last_reply_ms;
@@ -429,7 +439,7 @@ static int pd_next_command(struct osdp_pd *pd, uint64_t now)
 	static const uint8_t zero = 0;
 	uint8_t code = OSDP_CMD_POLL, scb[3];
 	const uint8_t *data = NULL, *scbp = NULL;
-	uint8_t buf[16];
+	uint8_t buf[16], qbuf[48];
 	size_t len = 0;
 	int n;
 
@@ -502,6 +512,13 @@ static int pd_next_command(struct osdp_pd *pd, uint64_t now)
 		return 0;
 	} else if (!pd->lstat_done) {
 		code = OSDP_CMD_LSTAT;
+	} else if (pd->queued && pd_trusted(pd)) {
+		code = pd->queue[0].code;
+		len = pd->queue[0].len;
+		memcpy(qbuf, pd->queue[0].data, len);
+		data = qbuf;
+		pd->queued--;
+		memmove(&pd->queue[0], &pd->queue[1], pd->queued * sizeof(pd->queue[0]));
 	}
 	if (pd->sc_state == SC_UP) {
 		n = pd_build_secure(pd, code, data, len);
@@ -728,6 +745,33 @@ static void pd_keyset_done(struct osdp_pd *pd, bool ok)
 	pd->seq_restart = true;
 }
 
+/*
+ * LSTATR: the reader's enclosure tamper switch and its power. A change (or
+ * a fault already there at the first report) is reader.tamper, and the
+ * tamper switch raises alarm.tamper / alarm.tamper_restored like a door's.
+ */
+static void pd_local_status(struct osdp_pd *pd, bool tamper, bool power_fail)
+{
+	bool first = !pd->lstat_done && !pd->lstat_seen;
+	char detail[96];
+
+	if (!first && tamper == pd->info.tamper && power_fail == pd->info.power)
+		return;
+	if (first && !tamper && !power_fail) {
+		pd->lstat_seen = true;
+		return;
+	}
+	bool tamper_changed = first ? tamper : tamper != pd->info.tamper;
+	pd->info.tamper = tamper;
+	pd->info.power = power_fail;
+	pd->lstat_seen = true;
+	snprintf(detail, sizeof(detail), "{\"tamper\":%s,\"power_failure\":%s}",
+		 tamper ? "true" : "false", power_fail ? "true" : "false");
+	pd_event(pd, "reader.tamper", detail);
+	if (tamper_changed)
+		pd_event(pd, tamper ? "alarm.tamper" : "alarm.tamper_restored", detail);
+}
+
 /* A reply from the PD we are waiting for, with its sequence number. */
 static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t now)
 {
@@ -802,10 +846,8 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t n
 			return;
 		break;
 	case OSDP_REPLY_LSTATR:
-		if (f->len >= 2) {
-			pd->info.tamper = f->data[0];
-			pd->info.power = f->data[1];
-		}
+		if (f->len >= 2)
+			pd_local_status(pd, f->data[0] != 0, f->data[1] != 0);
 		pd->lstat_done = true;
 		break;
 	case OSDP_REPLY_RAW:
@@ -1069,6 +1111,81 @@ static void osdp_reader_close(struct hal_reader *r)
 		bus_free(b);
 }
 
+static void pd_queue(struct osdp_pd *pd, uint8_t code, const uint8_t *data, size_t len)
+{
+	if (len > sizeof(pd->queue[0].data))
+		return;
+	if (pd->queued == OSDP_QUEUE_MAX) {
+		pd->queued--;
+		memmove(&pd->queue[0], &pd->queue[1], pd->queued * sizeof(pd->queue[0]));
+	}
+	pd->queue[pd->queued].code = code;
+	pd->queue[pd->queued].len = (uint8_t)len;
+	memcpy(pd->queue[pd->queued].data, data, len);
+	pd->queued++;
+}
+
+/*
+ * LED (OSDP 2.2, 6.10): one record for LED 0, a temporary state (green on
+ * a grant, red on a denial) for ms, then back to the permanent state; BUZ
+ * (6.11): the default tone, one short beep on a grant, two on a denial.
+ */
+static int osdp_reader_feedback(struct hal_reader *r, bool granted, unsigned ms)
+{
+	struct osdp_pd *pd = r->priv;
+	unsigned tenths = ms / 100 ? ms / 100 : 1;
+	uint8_t led[14] = {0};
+	uint8_t buz[5] = {0};
+
+	if (!pd)
+		return -ENODEV;
+	if (tenths > 0xffff)
+		tenths = 0xffff;
+	led[0] = 0;			   /* reader number */
+	led[1] = 0;			   /* LED number */
+	led[2] = 0x02;			   /* temporary: set and start the timer */
+	led[3] = 0xff;			   /* on time: the whole period */
+	led[4] = 0;			   /* off time */
+	led[5] = granted ? 2 : 1;	   /* on colour: green, red */
+	led[6] = 0;			   /* off colour */
+	led[7] = (uint8_t)(tenths & 0xff); /* timer, 100 ms units */
+	led[8] = (uint8_t)(tenths >> 8);
+	led[9] = 0x00;		  /* permanent: unchanged */
+	buz[0] = 0;		  /* reader number */
+	buz[1] = 0x02;		  /* the default tone */
+	buz[2] = granted ? 1 : 2; /* on, 100 ms units */
+	buz[3] = 1;		  /* off */
+	buz[4] = granted ? 1 : 2; /* count */
+	pd_queue(pd, OSDP_CMD_LED, led, sizeof(led));
+	pd_queue(pd, OSDP_CMD_BUZ, buz, sizeof(buz));
+	return 0;
+}
+
+/* TEXT (6.12): a permanent line at row 1, column 1, at most OSDP_TEXT_MAX printable characters. */
+static int osdp_reader_text(struct hal_reader *r, const char *text)
+{
+	struct osdp_pd *pd = r->priv;
+	uint8_t d[6 + OSDP_TEXT_MAX];
+	size_t n = strlen(text);
+
+	if (!pd)
+		return -ENODEV;
+	if (n > OSDP_TEXT_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++)
+		if (text[i] < 0x20 || text[i] > 0x7e)
+			return -EINVAL;
+	d[0] = 0;    /* reader number */
+	d[1] = 0x01; /* permanent text, no wrap */
+	d[2] = 0;    /* temporary time: none */
+	d[3] = 1;    /* row */
+	d[4] = 1;    /* column */
+	d[5] = (uint8_t)n;
+	memcpy(d + 6, text, n);
+	pd_queue(pd, OSDP_CMD_TEXT, d, 6 + n);
+	return 0;
+}
+
 int hal_osdp_reader_info(const struct hal_reader *r, struct osdp_pd_info *ret)
 {
 	const struct osdp_pd *pd;
@@ -1084,4 +1201,6 @@ const struct hal_reader_ops hal_reader_osdp_ops = {
     .name = "osdp",
     .open = osdp_reader_open,
     .close = osdp_reader_close,
+    .feedback = osdp_reader_feedback,
+    .text = osdp_reader_text,
 };

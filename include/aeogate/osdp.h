@@ -135,6 +135,9 @@ enum osdp_parse_result {
 enum osdp_parse_result osdp_frame_parse(const uint8_t *buf, size_t n, struct osdp_frame *ret,
 					size_t *ret_used);
 
+/* The longest line TEXT shows (aeogatectl reader text): a 2x16 display's worth. */
+#define OSDP_TEXT_MAX 32
+
 /* What the CP knows of one PD, for reader list (hal/osdp.c). */
 #define OSDP_CAPS_MAX 32
 struct osdp_pd_info {
@@ -150,7 +153,7 @@ struct osdp_pd_info {
 		uint8_t function, compliance, count;
 	} caps[OSDP_CAPS_MAX];
 	size_t n_caps;
-	uint8_t tamper, power; /* from LSTATR: 0 normal, 1 tamper / power failure */
+	bool tamper, power; /* from LSTATR: tamper switch open, power failure */
 	uint64_t polls, naks, crc_errors;
 };
 
