@@ -881,6 +881,15 @@ static void bus_frame(struct osdp_bus *b, const struct osdp_frame *f, uint64_t n
 	/* Our own command echoed by a half-duplex adapter, or another PD's late reply. */
 	if (!f->reply || !pd || f->addr != pd->addr)
 		return;
+	/*
+	 * We send CRC frames only; a reply with the weak 8-bit checksum is
+	 * not accepted (it counts as a check error, and the command goes
+	 * again when its reply does not come).
+	 */
+	if (!f->crc) {
+		pd->info.crc_errors++;
+		return;
+	}
 	if (f->seq != pd->seq) {
 		/* A stale reply to an earlier command: wait for the right one. */
 		return;
