@@ -18,6 +18,15 @@
  * same command again, later. A reader is online after OSDP_ONLINE_GOOD good
  * replies in a row once its identity and capabilities are known, and
  * offline once it has not answered for OSDP_OFFLINE_MS.
+ *
+ * Secure channel (Annex D; the cryptography is hal/osdp_sc.c): after ID and
+ * CAP, CHLNG -> CCRYPT (the reader proves the key) -> SCRYPT (we prove it)
+ * -> RMAC_I; then every command carries a MAC chained from the last reply's
+ * and every reply must carry one chained from our command's. With secure =
+ * required a reader is trusted (online, reads decided, outputs sent) only
+ * inside a session; a MAC failure ends the session. In install mode the
+ * session uses SCBK-D, and KEYSET gives the reader a key of its own, kept
+ * on disk before the reader gets it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,6 +123,7 @@ struct osdp_bus {
 	sd_event_source *timer;
 	int fd;
 	uint64_t reopen_ms;
+	int open_err; /* why the port did not open last time, negative errno */
 	struct osdp_pd *pds[AEOGATE_OSDP_BUS_PDS];
 	size_t n;
 	size_t turn;	      /* the PD spoken to last */
@@ -959,7 +969,8 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 static void bus_step(struct osdp_bus *b, uint64_t now)
 {
 	if (b->fd < 0 && now >= b->reopen_ms) {
-		if (bus_open_fd(b) < 0)
+		b->open_err = bus_open_fd(b);
+		if (b->open_err < 0)
 			b->reopen_ms = now + OSDP_REOPEN_MS;
 	}
 	if (b->wait && now >= b->deadline_ms) {
@@ -972,7 +983,11 @@ static void bus_step(struct osdp_bus *b, uint64_t now)
 		uint64_t since =
 		    pd->last_reply_ms > pd->started_ms ? pd->last_reply_ms : pd->started_ms;
 		if ((pd->info.online || !pd->reported) && now - since >= OSDP_OFFLINE_MS)
-			pd_went_silent(pd, now, b->fd < 0 ? "port not available" : "no reply");
+			pd_went_silent(pd, now,
+				       b->fd >= 0 ? "no reply"
+				       : b->open_err == -EWOULDBLOCK
+					   ? "port in use by another process"
+					   : "port not available");
 	}
 	if (b->fd < 0 || b->wait || b->n == 0)
 		return;

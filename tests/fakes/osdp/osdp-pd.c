@@ -232,7 +232,8 @@ static void reply_scb(struct emu *e, struct pd *p, uint8_t seq, const uint8_t *s
 		at += scb_len;
 	}
 	f[at++] = code;
-	memcpy(f + at, d, n);
+	if (n)
+		memcpy(f + at, d, n);
 	at += n;
 	if (sec) {
 		sc_mac(p, p->c_mac, f, at, mac);
