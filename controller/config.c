@@ -259,8 +259,10 @@ static const char *const backup_keys[] = {"dir", "every", "keep", NULL};
 static const char *const web_keys[] = {"metrics_token_file", NULL};
 static const char *const policy_keys[] = {"pin_timeout", "pin_attempts", "duress",
 					  "expiry_warning_days", NULL};
-static const char *const reader_keys[] = {"type", "door", "direction", "formats", "d0", "d1",
-					  "connstring", "frame_gap_ms", "hold_off_ms", NULL};
+static const char *const reader_keys[] = {
+    "type", "door", "direction", "formats", "d0", "d1", "connstring", "frame_gap_ms", "hold_off_ms",
+    /* osdp */
+    "port", "baud", "address", "scbk", "secure", "install", NULL};
 
 static int start_section(struct parse_state *ps, const char *section)
 {
@@ -327,6 +329,8 @@ static int start_section(struct parse_state *ps, const char *section)
 		r->formats_mask = WIEGAND_ALL_FORMATS;
 		r->frame_gap_ms = 25;
 		r->hold_off_ms = 1000;
+		r->baud = 115200;
+		r->secure = OSDP_SECURE_REQUIRED;
 		r->line = ps->section_line;
 		ps->reader_door_line[ps->index] = ps->section_line;
 		return 0;
@@ -505,6 +509,105 @@ static int door_key(struct parse_state *ps, const char *key, const char *v)
 	return 1;
 }
 
+const char *reader_type_name(enum reader_type t)
+{
+	static const char *const names[] = {[READER_SIM] = "sim",
+					    [READER_WIEGAND] = "wiegand",
+					    [READER_NFC] = "nfc",
+					    [READER_OSDP] = "osdp"};
+
+	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
+}
+
+/* BEGIN osdp keys */
+static const unsigned osdp_bauds[] = {9600, 19200, 38400, 57600, 115200, 230400};
+
+static int osdp_reader_key(struct parse_state *ps, struct reader_config *r, const char *key,
+			   const char *v)
+{
+	if (!strcmp(key, "port")) {
+		if (copy_checked(r->port, sizeof(r->port), v) < 0 || v[0] != '/')
+			return fail(ps, ps->line, key, "'%s' is not a tty path (e.g. /dev/ttyAMA0)",
+				    v);
+	} else if (!strcmp(key, "baud")) {
+		bool ok = parse_uint(v, 9600, 230400, &r->baud) == 0;
+		bool known = false;
+		for (size_t i = 0; i < sizeof(osdp_bauds) / sizeof(osdp_bauds[0]); i++)
+			known |= r->baud == osdp_bauds[i];
+		if (!ok || !known)
+			return fail(ps, ps->line, key,
+				    "must be 9600, 19200, 38400, 57600, 115200 or 230400, not '%s'",
+				    v);
+	} else if (!strcmp(key, "address")) {
+		if (parse_uint(v, 0, 126, &r->address) < 0)
+			return fail(ps, ps->line, key, "must be an OSDP address 0-126, not '%s'",
+				    v);
+	} else if (!strcmp(key, "scbk")) {
+		if (copy_checked(r->scbk, sizeof(r->scbk), v) < 0 || v[0] != '/')
+			return fail(
+			    ps, ps->line, key,
+			    "must be the absolute path of a key file (never the key itself)");
+	} else if (!strcmp(key, "secure")) {
+		if (!strcmp(v, "required"))
+			r->secure = OSDP_SECURE_REQUIRED;
+		else if (!strcmp(v, "preferred"))
+			r->secure = OSDP_SECURE_PREFERRED;
+		else if (!strcmp(v, "off"))
+			r->secure = OSDP_SECURE_OFF;
+		else
+			return fail(ps, ps->line, key,
+				    "must be required, preferred or off, not '%s'", v);
+	} else if (!strcmp(key, "install")) {
+		if (!strcmp(v, "yes"))
+			r->install = true;
+		else if (!strcmp(v, "no"))
+			r->install = false;
+		else
+			return fail(ps, ps->line, key, "must be yes or no, not '%s'", v);
+	}
+	return 1;
+}
+
+/* An osdp reader's port and address, and what readers sharing its port must agree on. */
+static void osdp_validate(struct parse_state *ps, size_t i)
+{
+	const struct config *c = ps->cfg;
+	const struct reader_config *r = &c->readers[i];
+	size_t on_port = 0;
+
+	if (!r->port[0]) {
+		fail(ps, r->line, "port", "osdp reader '%s' needs a port", r->name);
+		return;
+	}
+	if (r->secure != OSDP_SECURE_OFF && !r->scbk[0]) {
+		fail(ps, r->line, "scbk",
+		     "osdp reader '%s' needs a scbk key file path (or secure = off)", r->name);
+		return;
+	}
+	for (size_t j = 0; j < c->n_readers; j++) {
+		const struct reader_config *o = &c->readers[j];
+		if (j == i || o->type != READER_OSDP || strcmp(o->port, r->port))
+			continue;
+		on_port++;
+		if (j < i && o->address == r->address) {
+			fail(ps, r->line, "address",
+			     "readers '%s' and '%s' share port %s and address %u", o->name, r->name,
+			     r->port, r->address);
+			return;
+		}
+		if (j < i && o->baud != r->baud) {
+			fail(ps, r->line, "baud",
+			     "readers '%s' and '%s' share port %s at different bauds", o->name,
+			     r->name, r->port);
+			return;
+		}
+	}
+	if (on_port + 1 > AEOGATE_OSDP_BUS_PDS)
+		fail(ps, r->line, "port", "more than %d readers on port %s", AEOGATE_OSDP_BUS_PDS,
+		     r->port);
+}
+/* END osdp keys */
+
 static int reader_key(struct parse_state *ps, const char *key, const char *v)
 {
 	struct reader_config *r = &ps->cfg->readers[ps->index];
@@ -516,8 +619,11 @@ static int reader_key(struct parse_state *ps, const char *key, const char *v)
 			r->type = READER_WIEGAND;
 		else if (!strcmp(v, "nfc"))
 			r->type = READER_NFC;
+		else if (!strcmp(v, "osdp"))
+			r->type = READER_OSDP;
 		else
-			return fail(ps, ps->line, key, "must be wiegand, nfc or sim, not '%s'", v);
+			return fail(ps, ps->line, key,
+				    "must be wiegand, nfc, osdp or sim, not '%s'", v);
 	} else if (!strcmp(key, "door")) {
 		if (!id_is_valid(v))
 			return fail(ps, ps->line, key, "'%s' is not a valid door name", v);
@@ -545,6 +651,8 @@ static int reader_key(struct parse_state *ps, const char *key, const char *v)
 	} else if (!strcmp(key, "hold_off_ms")) {
 		if (parse_uint(v, 0, 60000, &r->hold_off_ms) < 0)
 			return fail(ps, ps->line, key, "must be 0-60000 milliseconds");
+	} else {
+		return osdp_reader_key(ps, r, key, v);
 	}
 	return 1;
 }
@@ -741,6 +849,8 @@ static void validate(struct parse_state *ps)
 			     "wiegand reader '%s' needs both d0 and d1 lines", r->name);
 		else if (r->type == READER_NFC && !r->connstring[0])
 			fail(ps, r->line, "connstring", "nfc reader '%s' needs a connstring", r->name);
+		else if (r->type == READER_OSDP)
+			osdp_validate(ps, i);
 	}
 }
 

@@ -577,10 +577,20 @@ static int on_door_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 static void interlock_soon(struct core *c);
 
+/* Readers with their own LEDs and buzzer (OSDP) show a door's grant or denial too. */
+static void readers_feedback(struct core *c, unsigned door, bool granted, unsigned ms)
+{
+	for (size_t i = 0; i < c->cfg->n_readers; i++)
+		if (c->cfg->readers[i].door_index == door)
+			(void)hal_reader_feedback(core_hal_reader(c, (unsigned)i), granted, ms);
+}
+
 static void hook_set_lock(void *userdata, unsigned door, bool released)
 {
 	struct core *c = userdata;
 
+	if (released)
+		readers_feedback(c, door, true, c->cfg->doors[door].strike_time_ms);
 	(void)hal_door_set_lock(&c->hal_doors[door], released);
 	/* The green LED tells the person the door is open for them; unwired is fine. */
 	(void)hal_door_set_output(&c->hal_doors[door], HAL_OUTPUT_LED_GREEN, released);
@@ -606,6 +616,7 @@ static void deny_feedback(struct core *c, unsigned door)
 
 	(void)hal_door_set_output(hd, HAL_OUTPUT_LED_RED, true);
 	(void)hal_door_set_output(hd, HAL_OUTPUT_BUZZER, true);
+	readers_feedback(c, door, false, DENY_FEEDBACK_MS);
 	if (c->feedback_timers[door]) {
 		sd_event_source_set_time_relative(c->feedback_timers[door],
 						  (uint64_t)DENY_FEEDBACK_MS * 1000);
@@ -2079,6 +2090,19 @@ static void on_reader_status(void *userdata, unsigned reader_index, bool online,
 	json_decref(d);
 }
 
+/* An event a reader backend reports itself (OSDP secure channel, key set, tamper). */
+static void on_reader_event(void *userdata, unsigned reader_index, const char *kind,
+			    const char *detail)
+{
+	struct core *c = userdata;
+	const struct reader_config *rc = &c->cfg->readers[reader_index];
+	const struct door_config *dc = &c->cfg->doors[rc->door_index];
+	struct event e = {
+	    .kind = kind, .door = dc->name, .reader = rc->name, .zone = dc->zone, .detail = detail};
+
+	core_emit(c, &e);
+}
+
 static void on_noise(void *userdata, unsigned reader_index, const char *reason, size_t nbits)
 {
 	struct core *c = userdata;
@@ -2164,11 +2188,12 @@ int core_new(const struct config *cfg, const struct core_clock *clock, struct co
 	c->cfg = cfg;
 	c->clock = *clock;
 	c->hal_cb = (struct hal_callbacks){
-		.userdata = c,
-		.read = on_read,
-		.input = on_input,
-		.reader_status = on_reader_status,
-		.noise = on_noise,
+	    .userdata = c,
+	    .read = on_read,
+	    .input = on_input,
+	    .reader_status = on_reader_status,
+	    .noise = on_noise,
+	    .reader_event = on_reader_event,
 	};
 	c->door_hooks = (struct door_hooks){
 		.userdata = c,
@@ -2215,9 +2240,9 @@ int core_attach_store(struct core *c, struct store *s)
 			return r;
 	}
 	for (size_t i = 0; i < c->cfg->n_readers; i++) {
-		static const char *const types[] = {"sim", "wiegand", "nfc"};
 		const struct reader_config *rc = &c->cfg->readers[i];
-		if ((r = store_reader_upsert(s, rc->name, rc->door, types[rc->type])) < 0)
+		if ((r = store_reader_upsert(s, rc->name, rc->door, reader_type_name(rc->type))) <
+		    0)
 			return r;
 	}
 	return calendar_load(c->calendar, s);

@@ -21,6 +21,8 @@ static const struct hal_reader_ops *reader_backend(const struct reader_config *c
 		return &hal_reader_wiegand_ops;
 	case READER_NFC:
 		return &hal_reader_nfc_ops;
+	case READER_OSDP:
+		return &hal_reader_osdp_ops;
 	case READER_SIM:
 		return &hal_reader_sim_ops;
 	}
@@ -123,4 +125,18 @@ void hal_reader_close(struct hal_reader *r)
 		return;
 	r->ops->close(r);
 	r->ops = NULL;
+}
+
+int hal_reader_feedback(struct hal_reader *r, bool granted, unsigned ms)
+{
+	if (!r || !r->ops || !r->ops->feedback)
+		return -EOPNOTSUPP;
+	return r->ops->feedback(r, granted, ms);
+}
+
+int hal_reader_text(struct hal_reader *r, const char *text)
+{
+	if (!r || !r->ops || !r->ops->text)
+		return -EOPNOTSUPP;
+	return r->ops->text(r, text);
 }

@@ -8,14 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aeogate/osdp.h"
 #include "aeogate/wiegand.h"
 #include "audit.h"
 #include "door.h"
 #include "doormode.h"
 #include "ops.h"
 #include "util.h"
-
-static const char *const reader_types[] = {"sim", "wiegand", "nfc"};
 
 /* The door's schedule as door list shows it, or null. */
 static json_t *door_schedule_json(struct core *c, unsigned i)
@@ -77,6 +76,38 @@ static json_t *door_json(struct core *c, unsigned i)
 	return o;
 }
 
+/* BEGIN osdp ops */
+/* An OSDP reader's identity (PDID), capabilities (PDCAP), session and link counters. */
+static json_t *reader_osdp_json(const struct reader_config *rc, struct hal_reader *hr)
+{
+	struct osdp_pd_info in;
+	json_t *caps, *o;
+	char vendor[8], serial[12], fw[16];
+
+	if (hal_osdp_reader_info(hr, &in) < 0)
+		return json_null();
+	caps = json_array();
+	for (size_t k = 0; caps && k < in.n_caps; k++)
+		json_array_append_new(
+		    caps, json_pack("{s:i,s:i,s:i}", "function", in.caps[k].function, "compliance",
+				    in.caps[k].compliance, "count", in.caps[k].count));
+	snprintf(vendor, sizeof(vendor), "%06x", in.vendor);
+	snprintf(serial, sizeof(serial), "%08x", in.serial);
+	snprintf(fw, sizeof(fw), "%u.%u.%u", in.firmware[0], in.firmware[1], in.firmware[2]);
+	o = json_pack("{s:i,s:s,s:b,s:s?,s:i,s:s?,s:s?,s:o,s:b,s:b,s:I,s:I,s:I}", "address",
+		      in.address, "port", rc->port, "secure", in.secure, "vendor",
+		      in.have_id ? vendor : NULL, "model", in.model, "serial",
+		      in.have_id ? serial : NULL, "firmware", in.have_id ? fw : NULL,
+		      "capabilities", caps ? caps : json_array(), "tamper", in.tamper,
+		      "power_failure", in.power, "polls", (json_int_t)in.polls, "naks",
+		      (json_int_t)in.naks, "crc_errors", (json_int_t)in.crc_errors);
+	if (o && !in.have_id)
+		json_object_set_new(o, "model", json_null());
+	return o ? o : json_null();
+}
+
+/* END osdp ops */
+
 static json_t *reader_json(struct core *c, unsigned i)
 {
 	const struct config *cfg = core_config(c);
@@ -88,11 +119,15 @@ static json_t *reader_json(struct core *c, unsigned i)
 		for (int f = 0; f < _WIEGAND_FORMAT_MAX; f++)
 			if (rc->formats_mask & (1u << f))
 				json_array_append_new(formats, json_string(wiegand_format_name(f)));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:I}", "name", rc->name, "door",
-			 rc->door, "zone", cfg->doors[rc->door_index].zone, "type",
-			 reader_types[rc->type], "direction", rc->direction, "formats", formats,
-			 "online", hr->online, "noise", (json_int_t)hr->noise_count, "keys_dropped",
-			 (json_int_t)core_keys_dropped(c, i));
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:I}", "name", rc->name, "door",
+			      rc->door, "zone", cfg->doors[rc->door_index].zone, "type",
+			      reader_type_name(rc->type), "direction", rc->direction, "formats",
+			      formats, "online", hr->online, "noise", (json_int_t)hr->noise_count,
+			      "keys_dropped", (json_int_t)core_keys_dropped(c, i));
+
+	if (o && rc->type == READER_OSDP)
+		json_object_set_new(o, "osdp", reader_osdp_json(rc, hr));
+	return o;
 }
 
 static int op_door_list(struct ctl_request *req, json_t **ret)
@@ -446,7 +481,7 @@ static int op_sim_present(struct ctl_request *req, json_t **ret)
 		return ctl_fail(req, "failed_precondition",
 				"reader '%s' is not simulated (type %s)",
 				core_config(c)->readers[idx].name,
-				reader_types[core_config(c)->readers[idx].type]);
+				reader_type_name(core_config(c)->readers[idx].type));
 	dec = core_last_decision(c);
 	if (dec->seq && store_event_get(core_store(c), dec->seq, &e) == 0) {
 		ev = event_to_json(&e);
@@ -501,12 +536,40 @@ static int op_sim_rex(struct ctl_request *req, json_t **ret)
 	return 0;
 }
 
+/* BEGIN osdp op */
+/* reader.text: a line on an OSDP reader's display. */
+static int op_reader_text(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	const char *text = NULL;
+	int idx = 0, r;
+
+	if (find_reader(req, &idx) < 0 ||
+	    ctl_arg_string(req, "text", true, 4 * OSDP_TEXT_MAX, &text) < 0)
+		return -1;
+	r = hal_reader_text(core_hal_reader(c, (unsigned)idx), text);
+	if (r == -EOPNOTSUPP)
+		return ctl_fail(req, "failed_precondition", "reader '%s' has no display (type %s)",
+				core_config(c)->readers[idx].name,
+				reader_type_name(core_config(c)->readers[idx].type));
+	if (r == -E2BIG)
+		return ctl_fail(req, "invalid_argument", "'text' is longer than %d characters",
+				OSDP_TEXT_MAX);
+	if (r < 0)
+		return ctl_fail(req, "invalid_argument",
+				"'text' must be printable ASCII characters (space to ~)");
+	*ret = reader_json(c, (unsigned)idx);
+	return 0;
+}
+/* END osdp op */
+
 const struct ctl_op ops_doors[] = {
     {"door.list", ROLES_SIGNED_IN, op_door_list},
     {"door.mode", ROLES_MANAGE, op_door_mode},
     {"door.unlock", ROLES_RESPOND, op_door_unlock},
     {"door.schedule", ROLES_MANAGE, op_door_schedule},
     {"reader.list", ROLES_SIGNED_IN, op_reader_list},
+    {"reader.text", ROLES_MANAGE, op_reader_text},
     {"sim.present", ROLES_MANAGE, op_sim_present},
     {"sim.door", ROLES_MANAGE, op_sim_door},
     {"sim.rex", ROLES_MANAGE, op_sim_rex},

@@ -356,7 +356,6 @@ static const char *const ap_cols[] = {"type",	     "name",	  "zone",	    "door",
 
 static int access_points_page(struct report_run *run)
 {
-	static const char *const reader_types[] = {"sim", "wiegand", "nfc"};
 	const struct config *cfg = core_config(run->core);
 	int r = 0;
 
@@ -395,8 +394,8 @@ static int access_points_page(struct report_run *run)
 		r = add_row(run,
 			    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "type", "reader", "name",
 				      rc->name, "zone", cfg->doors[rc->door_index].zone, "door",
-				      rc->door, "reader_type", reader_types[rc->type], "direction",
-				      rc->direction, "formats", str_or_null(formats)));
+				      rc->door, "reader_type", reader_type_name(rc->type),
+				      "direction", rc->direction, "formats", str_or_null(formats)));
 	}
 	run->done = true;
 	return r < 0 ? r : 0;

@@ -124,9 +124,42 @@ LIST_PRINTER(print_doors, {"NAME", "name"}, {"ZONE", "zone"}, {"STATE", "state"}
 	     {"CONTACT", "contact"}, {"TYPE", "lock_type"}, {"MODE", "mode"}, {"UNTIL", "until"},
 	     {"READERS", "readers"}, {"LOCKDOWN", "locked_down"}, {"INTERLOCK", "interlock"},
 	     {"HELD-BY", "interlock_held_by"}, {"REX-WAITING", "rex_waiting"})
-LIST_PRINTER(print_readers, {"NAME", "name"}, {"DOOR", "door"}, {"ZONE", "zone"}, {"TYPE", "type"},
-	     {"DIRECTION", "direction"}, {"ONLINE", "online"}, {"FORMATS", "formats"},
-	     {"KEYS-DROPPED", "keys_dropped"})
+LIST_PRINTER(print_reader_rows, {"NAME", "name"}, {"DOOR", "door"}, {"ZONE", "zone"},
+	     {"TYPE", "type"}, {"DIRECTION", "direction"}, {"ONLINE", "online"},
+	     {"FORMATS", "formats"}, {"KEYS-DROPPED", "keys_dropped"})
+/* BEGIN osdp reader table */
+LIST_PRINTER(print_osdp_rows, {"READER", "name"}, {"ADDRESS", "address"}, {"SECURE", "secure"},
+	     {"VENDOR", "vendor"}, {"MODEL", "model"}, {"SERIAL", "serial"},
+	     {"FIRMWARE", "firmware"}, {"CAPABILITIES", "capabilities"}, {"POLLS", "polls"},
+	     {"NAKS", "naks"}, {"CRC-ERRORS", "crc_errors"})
+
+/* The readers, then a second table for the OSDP ones: identity, session, link counters. */
+static void print_readers(const json_t *arr)
+{
+	json_t *osdp = json_array(), *r;
+	size_t i;
+
+	print_reader_rows(arr);
+	json_array_foreach(arr, i, r)
+	{
+		json_t *o = json_object_get(r, "osdp");
+		json_t *row;
+
+		if (!json_is_object(o) || !(row = json_deep_copy(o)))
+			continue;
+		json_object_set(row, "name", json_object_get(r, "name"));
+		json_object_set_new(
+		    row, "capabilities",
+		    json_integer((json_int_t)json_array_size(json_object_get(o, "capabilities"))));
+		json_array_append_new(osdp, row);
+	}
+	if (osdp && json_array_size(osdp)) {
+		printf("\n");
+		print_osdp_rows(osdp);
+	}
+	json_decref(osdp);
+}
+/* END osdp reader table */
 
 /* level list, zone list, door list, reader list: the group names the op and the table. */
 int cmd_list(struct ctl_ctx *ctx, int argc, char **argv)

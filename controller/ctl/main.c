@@ -104,6 +104,8 @@ static const struct ctl_cmd commands[] = {
     {"holiday", "remove", "DATE [--json]", "remove a holiday", cmd_holiday_change},
     {"holiday", "list", "[--json]", "list holidays", cmd_holiday_list},
     {"reader", "list", "[--json]", "list readers", cmd_list},
+    {"reader", "text", "READER TEXT [--json]",
+     "show a line (at most 32 characters) on an OSDP reader's display", cmd_reader_text},
     {"site", "lockdown", "[--zone Z]... --comment TEXT [--json]",
      "lock every door of the site (or of the zones): only responders' badges open (recorded)",
      cmd_site_lockdown},

@@ -57,6 +57,14 @@ enum reader_type {
 	READER_SIM,
 	READER_WIEGAND,
 	READER_NFC,
+	READER_OSDP,
+};
+
+/* OSDP secure channel policy (secure = required|preferred|off). */
+enum osdp_secure {
+	OSDP_SECURE_REQUIRED,
+	OSDP_SECURE_PREFERRED,
+	OSDP_SECURE_OFF,
 };
 
 struct reader_config {
@@ -70,6 +78,13 @@ struct reader_config {
 	char connstring[256];  /* libnfc connstring, e.g. pn532_uart:/dev/ttyS1 */
 	unsigned frame_gap_ms; /* Wiegand: silence that ends a frame, default 25 */
 	unsigned hold_off_ms;  /* NFC: same UID ignored this long after removal, default 1000 */
+	/* OSDP (hal/osdp.c): several readers may share one port, by address */
+	char port[256];		 /* the RS-485 tty, e.g. /dev/ttyAMA0 */
+	unsigned baud;		 /* 9600-230400, default 115200 */
+	unsigned address;	 /* 0-126 */
+	enum osdp_secure secure; /* default required */
+	char scbk[256];		 /* path of the file holding the SCBK (32 hex digits) */
+	bool install;		 /* install = yes: SCBK-D allowed until KEYSET */
 	int line;
 };
 
@@ -127,6 +142,9 @@ struct config {
  * "file:line: key: problem" into err. Other negative errno for I/O.
  */
 int config_load(const char *path, struct config *ret, char *err, size_t errlen);
+
+/* "sim", "wiegand", "nfc", "osdp": the type as config, the database and reader list spell it. */
+const char *reader_type_name(enum reader_type t);
 
 /* Index of the named door or reader, or -ENOENT. */
 int config_door_find(const struct config *c, const char *name);

@@ -59,6 +59,12 @@ struct hal_callbacks {
 	void (*read)(void *userdata, unsigned reader_index, const struct hal_read *r);
 	void (*input)(void *userdata, unsigned door_index, enum hal_input in, bool active);
 	void (*reader_status)(void *userdata, unsigned reader_index, bool online, const char *why);
+	/*
+	 * Anything else a reader reports (OSDP: reader.secure_channel,
+	 * reader.keyset, reader.tamper): an event kind and its detail as JSON.
+	 */
+	void (*reader_event)(void *userdata, unsigned reader_index, const char *kind,
+			     const char *detail);
 	/* Reader noise: a frame that is not a card or a key. */
 	void (*noise)(void *userdata, unsigned reader_index, const char *reason, size_t nbits);
 };
@@ -88,6 +94,13 @@ struct hal_reader_ops {
 	const char *name;
 	int (*open)(struct hal_reader *r, struct sd_event *e);
 	void (*close)(struct hal_reader *r);
+	/*
+	 * Optional (NULL: the reader has no LEDs, buzzer or display of its
+	 * own; the door's lines give feedback). A grant (green for ms) or a
+	 * denial (red and a beep), and a line of text on its display.
+	 */
+	int (*feedback)(struct hal_reader *r, bool granted, unsigned ms);
+	int (*text)(struct hal_reader *r, const char *text);
 };
 
 /* One per configured door; created by hal_door_open, lives until hal_door_close. */
@@ -118,6 +131,7 @@ extern const struct hal_door_ops hal_door_gpiod_ops;
 extern const struct hal_reader_ops hal_reader_sim_ops;
 extern const struct hal_reader_ops hal_reader_wiegand_ops;
 extern const struct hal_reader_ops hal_reader_nfc_ops;
+extern const struct hal_reader_ops hal_reader_osdp_ops;
 
 /*
  * Opens a door with the backend its config names and drives its lock to
@@ -138,6 +152,9 @@ void hal_door_close(struct hal_door *d);
 int hal_reader_open(struct hal_reader *r, unsigned index, const struct reader_config *cfg,
 		    const struct hal_callbacks *cb, struct sd_event *e);
 void hal_reader_close(struct hal_reader *r);
+/* -EOPNOTSUPP when the reader's backend has no such output. */
+int hal_reader_feedback(struct hal_reader *r, bool granted, unsigned ms);
+int hal_reader_text(struct hal_reader *r, const char *text);
 
 /*
  * The simulated board (hal/sim.c). A sim door's inputs change and a sim

@@ -467,4 +467,16 @@
  */
 #define AEOGATE_OCCUPANCY_MAX 100000
 
+/* BEGIN osdp limits */
+/*
+ * One OSDP frame, bytes. Our commands are short (TEXT carries at most 32
+ * characters); a PD's largest reply we read is a RAW card (64 bits) or a
+ * PDCAP list. The standard lets a PD announce up to 1440; anything longer
+ * than this on our bus is noise.
+ */
+#define AEOGATE_OSDP_FRAME_MAX 512
+/* OSDP readers on one port: the address space (0-126) bounds it anyway. */
+#define AEOGATE_OSDP_BUS_PDS 16
+/* END osdp limits */
+
 #endif

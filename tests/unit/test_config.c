@@ -383,6 +383,28 @@ static void test_wiegand_and_nfc_readers(void **state)
 	assert_int_equal(r->hold_off_ms, 0);
 }
 
+static void test_osdp_readers_share_a_port(void **state)
+{
+	struct fixture *f = *state;
+	const struct reader_config *a = &f->cfg.readers[0], *b = &f->cfg.readers[1];
+
+	assert_int_equal(
+	    load(f, "[door d]\nzone = z\nlock = sim\n"
+		    "[reader a]\ntype = osdp\ndoor = d\nport = /dev/ttyUSB0\nsecure = off\n"
+		    "[reader b]\ntype = osdp\ndoor = d\nport = /dev/ttyUSB0\nsecure = off\n"
+		    "address = 126\nbaud = 115200\ndirection = out\nformats = h10301\n"),
+	    0);
+	assert_int_equal(a->type, READER_OSDP);
+	assert_string_equal(a->port, "/dev/ttyUSB0");
+	assert_int_equal(a->baud, 115200); /* the default */
+	assert_int_equal(a->address, 0);
+	assert_false(a->install);
+	assert_int_equal(b->address, 126);
+	assert_string_equal(b->direction, "out");
+	assert_int_equal(b->formats_mask, 1u << WIEGAND_H10301);
+	assert_int_equal(b->secure, OSDP_SECURE_OFF);
+}
+
 struct error_case {
 	const char *name;
 	const char *text;
@@ -431,7 +453,36 @@ static const struct error_case error_cases[] = {
      "no door 'dokc'"},
     {"reader naming no door", DOOR "[reader r]\ntype = sim\n", 4, "door", "names no door"},
     {"reader with an invalid door name", DOOR "[reader r]\ndoor = a/b\n", 5, "door", NULL},
-    {"bad reader type", DOOR "[reader r]\ntype = osdp\ndoor = d\n", 5, "type", NULL},
+    {"bad reader type", DOOR "[reader r]\ntype = rs485\ndoor = d\n", 5, "type", NULL},
+    /* BEGIN osdp cases */
+    {"osdp reader without a port", DOOR "[reader r]\ntype = osdp\ndoor = d\nsecure = off\n", 4,
+     "port", "needs a port"},
+    {"osdp port not a path", DOOR "[reader r]\ntype = osdp\nport = ttyS1\n", 6, "port", NULL},
+    {"osdp baud not a standard rate", DOOR "[reader r]\ntype = osdp\nbaud = 115201\n", 6, "baud",
+     "230400"},
+    {"osdp baud too slow", DOOR "[reader r]\ntype = osdp\nbaud = 4800\n", 6, "baud", NULL},
+    {"osdp address over 126", DOOR "[reader r]\ntype = osdp\naddress = 127\n", 6, "address",
+     "0-126"},
+    {"osdp secure not a policy", DOOR "[reader r]\ntype = osdp\nsecure = maybe\n", 6, "secure",
+     "required, preferred or off"},
+    {"osdp key inline", DOOR "[reader r]\ntype = osdp\nscbk = 00112233445566778899aabbccddeeff\n",
+     6, "scbk", "path"},
+    {"osdp install not yes or no", DOOR "[reader r]\ntype = osdp\ninstall = true\n", 6, "install",
+     "yes or no"},
+    {"two osdp readers on one address",
+     DOOR "[reader a]\ntype = osdp\ndoor = d\nport = /dev/ttyS1\n"
+	  "secure = off\n[reader b]\ntype = osdp\ndoor = d\nport = /dev/ttyS1\nsecure = off\n",
+     9, "address", "share port /dev/ttyS1 and address 0"},
+    {"two osdp readers on one port at two bauds",
+     DOOR "[reader a]\ntype = osdp\ndoor = d\n"
+	  "port = /dev/ttyS1\nsecure = off\n[reader b]\ntype = osdp\ndoor = d\nport = /dev/ttyS1\n"
+	  "secure = off\naddress = 1\nbaud = 9600\n",
+     9, "baud", "different bauds"},
+    {"osdp secure channel without a key file",
+     DOOR "[reader r]\ntype = osdp\ndoor = d\n"
+	  "port = /dev/ttyS1\n",
+     4, "scbk", "needs a scbk key file path"},
+    /* END osdp cases */
     {"bad direction", DOOR "[reader r]\ndoor = d\ndirection = up\n", 6, "direction", "in or out"},
     {"wiegand reader without d1", DOOR "[reader r]\ntype = wiegand\ndoor = d\nd0 = gpiochip0:10\n",
      4, "d1", "needs both d0 and d1"},
@@ -631,6 +682,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_gpiod_backend_is_inferred_from_the_lock, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_wiegand_and_nfc_readers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_osdp_readers_share_a_port, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reports_every_error_with_file_line_and_key, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_a_line_longer_than_inih_reads, setup,

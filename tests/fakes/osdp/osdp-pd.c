@@ -1,0 +1,895 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * OSDP peripheral devices (PDs) on a pseudo-terminal, for tests: the
+ * controller opens the slave side as it would an RS-485 adapter, and this
+ * emulator answers for one or more PD addresses on that one line, as
+ * several readers wired to one bus would. It is written apart from
+ * hal/osdp*.c on purpose (its own framing and CRC), so that a mistake in
+ * one is not hidden by the same mistake in the other.
+ *
+ *   osdp-pd [--pts-file FILE] [--control SOCKET] [--address N]... [-v]
+ *	prints the slave path as its first stdout line; answers commands
+ *	until SIGTERM/SIGINT. Addresses default to 0.
+ *   osdp-pd --send SOCKET LINE...
+ *	sends one control line and prints the reply; exit 0 on "ok".
+ *
+ * Control lines (ADDR is a PD address, or "all" where it says so):
+ *   card ADDR BITS       the next POLL gets a RAW reply with BITS (a 0/1 string)
+ *   keys ADDR DIGITS     the next POLL gets a KEYPAD reply (0-9 * #)
+ *   silent ADDR|all on|off  stop (resume) answering
+ *   badcrc ADDR N        the next N replies carry a wrong CRC
+ *   badseq ADDR N        the next N replies carry a wrong sequence number
+ *   busy ADDR N          the next N commands are answered BUSY
+ *   garbage N            N random bytes on the line at once
+ *   tamper ADDR on|off   the reader's tamper switch (LSTATR, and the next POLL)
+ *   stats ADDR           "ok polls=N cmds=N resends=N seqerr=N leds=N buzz=N secure=0|1 keyset=HEX
+ *text=..." badmac ADDR N        the next N secure replies carry a wrong MAC
+ *
+ * Secure channel (OSDP 2.2 Annex D): --scbk HEX gives the PDs their key;
+ * without it they have the default key SCBK-D, as a reader fresh from its
+ * box. KEYSET changes the key for the next session.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#define PDS_MAX		8
+#define RX_MAX		2048
+#define FRAME_MAX	512
+#define CTL_CLIENTS_MAX 8
+#define CTL_LINE_MAX	256
+
+struct pd {
+	int addr;
+	bool silent;
+	bool have_last;
+	uint8_t last_seq;
+	uint8_t last_reply[FRAME_MAX];
+	size_t last_len;
+	char card[80]; /* pending RAW bits, "" when none */
+	char keys[40]; /* pending KEYPAD digits */
+	unsigned badcrc, badseq, busy;
+	bool tamper, tamper_reported;
+	unsigned long polls, cmds, resends, seqerr, leds, buzz;
+	char text[40];
+	/* secure channel */
+	uint8_t key[16];
+	bool sc_up;
+	uint8_t s_enc[16], s_mac1[16], s_mac2[16], rnd_a[8], rnd_b[8];
+	uint8_t c_mac[16], r_mac[16];
+	unsigned badmac;
+	unsigned long keysets;
+};
+
+static const uint8_t scbk_d[16] = {'0', '1', '2', '3', '4', '5', '6', '7',
+				   '8', '9', ':', ';', '<', '=', '>', '?'};
+
+/* AES-128 over whole blocks, ECB without iv, CBC with it. */
+static void aes128(const uint8_t *key, const uint8_t *iv, int enc, const uint8_t *in, size_t n,
+		   uint8_t *out)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int l1 = 0, l2 = 0;
+
+	EVP_CipherInit_ex(c, iv ? EVP_aes_128_cbc() : EVP_aes_128_ecb(), NULL, key, iv, enc);
+	EVP_CIPHER_CTX_set_padding(c, 0);
+	EVP_CipherUpdate(c, out, &l1, in, (int)n);
+	EVP_CipherFinal_ex(c, out + l1, &l2);
+	EVP_CIPHER_CTX_free(c);
+}
+
+/* CBC-MAC: S-MAC1 on all blocks but the last, S-MAC2 on the last; 0x80 pad when short. */
+static void sc_mac(const struct pd *p, const uint8_t *icv, const uint8_t *m, size_t n,
+		   uint8_t out[16])
+{
+	uint8_t buf[FRAME_MAX + 16], x[16];
+	size_t len = n;
+
+	memcpy(buf, m, n);
+	if (len % 16 || len == 0) {
+		buf[len++] = 0x80;
+		while (len % 16)
+			buf[len++] = 0;
+	}
+	memcpy(x, icv, 16);
+	for (size_t at = 0; at < len; at += 16) {
+		for (int i = 0; i < 16; i++)
+			x[i] ^= buf[at + i];
+		aes128(at + 16 < len ? p->s_mac1 : p->s_mac2, NULL, 1, x, 16, x);
+	}
+	memcpy(out, x, 16);
+}
+
+struct emu {
+	int master, slave_keep;
+	uint8_t rx[RX_MAX];
+	size_t rx_len;
+	struct pd pds[PDS_MAX];
+	int n;
+	int ctl_listen;
+	int ctl[CTL_CLIENTS_MAX];
+	char ctl_buf[CTL_CLIENTS_MAX][CTL_LINE_MAX];
+	size_t ctl_len[CTL_CLIENTS_MAX];
+	int verbose;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* CRC-CCITT, preset 0x1D0F, MSB first (OSDP 2.2, Annex on CRC), bit by bit. */
+static uint16_t crc_ccitt(const uint8_t *p, size_t n)
+{
+	uint32_t crc = 0x1d0f;
+
+	while (n--) {
+		uint8_t x = *p++;
+		for (int i = 7; i >= 0; i--) {
+			bool top = ((crc >> 15) & 1) ^ ((x >> i) & 1);
+			crc = (crc << 1) & 0xffff;
+			if (top)
+				crc ^= 0x1021;
+		}
+	}
+	return (uint16_t)crc;
+}
+
+static void hexdump(const char *what, const uint8_t *p, size_t n)
+{
+	fprintf(stderr, "osdp-pd: %s", what);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, " %02x", p[i]);
+	fputc('\n', stderr);
+}
+
+static void write_all(struct emu *e, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(e->master, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				struct pollfd pfd = {.fd = e->master, .events = POLLOUT};
+				poll(&pfd, 1, 100);
+				continue;
+			}
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static struct pd *pd_find(struct emu *e, int addr)
+{
+	for (int i = 0; i < e->n; i++)
+		if (e->pds[i].addr == addr)
+			return &e->pds[i];
+	return NULL;
+}
+
+/*
+ * Builds and sends a reply, inside the session when there is one (SCS_16,
+ * or SCS_18 with the data encrypted), or with the given handshake block;
+ * remembers it for a resend on a repeated sequence number.
+ */
+static void reply_scb(struct emu *e, struct pd *p, uint8_t seq, const uint8_t *scb, uint8_t code,
+		      const uint8_t *d, size_t n)
+{
+	uint8_t f[FRAME_MAX], enc[FRAME_MAX], sblk[3], mac[16];
+	size_t len, at = 5, scb_len = scb ? scb[0] : 0;
+	bool sec = p->sc_up && !scb;
+	uint16_t crc;
+
+	if (sec) {
+		uint8_t iv[16], buf[FRAME_MAX];
+		sblk[0] = 2;
+		sblk[1] = n ? 0x18 : 0x16;
+		scb = sblk;
+		scb_len = 2;
+		if (n) {
+			size_t m = n;
+			memcpy(buf, d, n);
+			buf[m++] = 0x80;
+			while (m % 16)
+				buf[m++] = 0;
+			for (int i = 0; i < 16; i++)
+				iv[i] = (uint8_t)~p->c_mac[i];
+			aes128(p->s_enc, iv, 1, buf, m, enc);
+			d = enc;
+			n = m;
+		}
+	}
+	len = 5 + scb_len + 1 + n + (sec ? 4 : 0) + 2;
+	if (len > sizeof(f))
+		return;
+	f[0] = 0x53;
+	f[1] = (uint8_t)(p->addr | 0x80);
+	f[2] = (uint8_t)len;
+	f[3] = (uint8_t)(len >> 8);
+	f[4] = (uint8_t)(0x04 | (p->badseq ? (seq + 1) & 3 : seq) | (scb ? 0x08 : 0));
+	if (scb_len) {
+		memcpy(f + at, scb, scb_len);
+		at += scb_len;
+	}
+	f[at++] = code;
+	if (n)
+		memcpy(f + at, d, n);
+	at += n;
+	if (sec) {
+		sc_mac(p, p->c_mac, f, at, mac);
+		memcpy(p->r_mac, mac, 16);
+		memcpy(f + at, mac, 4);
+		if (p->badmac) {
+			p->badmac--;
+			f[at] ^= 0x01;
+		}
+	}
+	crc = crc_ccitt(f, len - 2);
+	f[len - 2] = (uint8_t)crc;
+	f[len - 1] = (uint8_t)(crc >> 8);
+	if (p->badseq)
+		p->badseq--;
+	/* Kept as built: a resend after a corrupted reply goes out intact. */
+	memcpy(p->last_reply, f, len);
+	p->last_len = len;
+	p->last_seq = seq;
+	p->have_last = true;
+	if (p->badcrc) {
+		p->badcrc--;
+		f[len - 1] ^= 0x5a;
+	}
+	if (e->verbose)
+		hexdump("tx", f, len);
+	write_all(e, f, len);
+}
+
+static void reply(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, const uint8_t *d,
+		  size_t n)
+{
+	reply_scb(e, p, seq, NULL, code, d, n);
+}
+
+static void nak(struct emu *e, struct pd *p, uint8_t seq, uint8_t why)
+{
+	reply(e, p, seq, 0x41, &why, 1);
+}
+
+static void answer_poll(struct emu *e, struct pd *p, uint8_t seq)
+{
+	uint8_t d[64];
+
+	if (p->card[0]) {
+		size_t bits = strlen(p->card);
+		memset(d, 0, sizeof(d));
+		d[0] = 0;    /* reader number */
+		d[1] = 0x01; /* Wiegand bits as received */
+		d[2] = (uint8_t)bits;
+		d[3] = (uint8_t)(bits >> 8);
+		for (size_t i = 0; i < bits; i++)
+			if (p->card[i] == '1')
+				d[4 + i / 8] |= (uint8_t)(0x80 >> (i % 8));
+		p->card[0] = 0;
+		reply(e, p, seq, 0x50, d, 4 + (bits + 7) / 8);
+	} else if (p->keys[0]) {
+		size_t n = strlen(p->keys);
+		d[0] = 0;
+		d[1] = (uint8_t)n;
+		for (size_t i = 0; i < n; i++)
+			d[2 + i] = p->keys[i] == '*'   ? 0x7f
+				   : p->keys[i] == '#' ? 0x0d
+						       : (uint8_t)p->keys[i];
+		p->keys[0] = 0;
+		reply(e, p, seq, 0x53, d, 2 + n);
+	} else if (p->tamper != p->tamper_reported) {
+		d[0] = p->tamper;
+		d[1] = 0;
+		p->tamper_reported = p->tamper;
+		reply(e, p, seq, 0x48, d, 2);
+	} else {
+		reply(e, p, seq, 0x40, NULL, 0);
+	}
+}
+
+static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, const uint8_t *d,
+		    size_t n, const uint8_t *chlng_scb)
+{
+	static const uint8_t pdid[] = {0x5c, 0x26, 0x23, 0x07, 0x01, 0x78,
+				       0x56, 0x34, 0x12, 0x02, 0x05, 0x11};
+	static const uint8_t pdcap[] = {1, 2, 1, 3, 1, 0, 4, 1, 1, 5,  1,    1,
+					6, 1, 1, 8, 1, 0, 9, 1, 1, 10, 0x80, 0};
+
+	p->cmds++;
+	if (p->busy) {
+		p->busy--;
+		uint8_t f[8] = {0x53, (uint8_t)(p->addr | 0x80), 8, 0, (uint8_t)(0x04 | seq), 0x79};
+		uint16_t crc = crc_ccitt(f, 6);
+		f[6] = (uint8_t)crc;
+		f[7] = (uint8_t)(crc >> 8);
+		write_all(e, f, sizeof(f)); /* not remembered: a BUSY is never resent */
+		return;
+	}
+	if (seq == 0)
+		p->sc_up = false; /* sequence 0: the CP starts over, without the session */
+	if (seq != 0 && p->have_last && seq == p->last_seq) {
+		/* The CP did not get our reply: the same reply again. */
+		p->resends++;
+		write_all(e, p->last_reply, p->last_len);
+		return;
+	}
+	if (seq != 0 && p->have_last && seq != (p->last_seq >= 3 ? 1 : p->last_seq + 1)) {
+		p->seqerr++;
+		nak(e, p, seq, 0x04);
+		return;
+	}
+	if (seq != 0 && !p->have_last) {
+		p->seqerr++;
+		nak(e, p, seq, 0x04);
+		return;
+	}
+	switch (code) {
+	case 0x76: { /* CHLNG: RND.A; we answer cUID, RND.B and our cryptogram */
+		uint8_t b[16] = {0x01, 0x82}, out[32], scb[3] = {3, 0x12, 0x01};
+		if (n < 8 || !chlng_scb) {
+			nak(e, p, seq, 0x02);
+			break;
+		}
+		scb[2] = chlng_scb[2];
+		memcpy(p->rnd_a, d, 8);
+		if (getrandom(p->rnd_b, 8, 0) != 8)
+			memset(p->rnd_b, 0x42, 8);
+		memcpy(b + 2, d, 6);
+		aes128(p->key, NULL, 1, b, 16, p->s_enc);
+		b[1] = 0x01;
+		aes128(p->key, NULL, 1, b, 16, p->s_mac1);
+		b[1] = 0x02;
+		aes128(p->key, NULL, 1, b, 16, p->s_mac2);
+		memcpy(out, "\xa1\xb2\xc3\xd4\xe5\xf6\x07\x18", 8); /* cUID */
+		memcpy(out + 8, p->rnd_b, 8);
+		memcpy(b, p->rnd_a, 8);
+		memcpy(b + 8, p->rnd_b, 8);
+		aes128(p->s_enc, NULL, 1, b, 16, out + 16);
+		reply_scb(e, p, seq, scb, 0x76, out, 32);
+		break;
+	}
+	case 0x77: { /* SCRYPT: the CP's cryptogram; RMAC_I when it is right */
+		uint8_t b[16], want[16], rmac[16], scb[3] = {3, 0x14, 0x01};
+		memcpy(b, p->rnd_b, 8);
+		memcpy(b + 8, p->rnd_a, 8);
+		aes128(p->s_enc, NULL, 1, b, 16, want);
+		if (n < 16 || memcmp(want, d, 16) != 0) {
+			scb[2] = 0xff;
+			reply_scb(e, p, seq, scb, 0x78, want, 0);
+			break;
+		}
+		aes128(p->s_mac1, NULL, 1, d, 16, b);
+		aes128(p->s_mac2, NULL, 1, b, 16, rmac);
+		reply_scb(e, p, seq, scb, 0x78, rmac, 16);
+		memcpy(p->r_mac, rmac, 16);
+		p->sc_up = true;
+		break;
+	}
+	case 0x75: /* KEYSET: type 1 (SCBK), length 16, the key; only inside the session */
+		if (!p->sc_up || n < 18 || d[0] != 1 || d[1] != 16) {
+			nak(e, p, seq, p->sc_up ? 0x02 : 0x06);
+			break;
+		}
+		memcpy(p->key, d + 2, 16);
+		p->keysets++;
+		reply(e, p, seq, 0x40, NULL, 0);
+		break;
+	case 0x60:
+		p->polls++;
+		answer_poll(e, p, seq);
+		break;
+	case 0x61:
+		reply(e, p, seq, 0x45, pdid, sizeof(pdid));
+		break;
+	case 0x62:
+		reply(e, p, seq, 0x46, pdcap, sizeof(pdcap));
+		break;
+	case 0x64: {
+		uint8_t s[2] = {p->tamper, 0};
+		p->tamper_reported = p->tamper;
+		reply(e, p, seq, 0x48, s, 2);
+		break;
+	}
+	case 0x69:
+		p->leds++;
+		reply(e, p, seq, 0x40, NULL, 0);
+		break;
+	case 0x6a:
+		p->buzz++;
+		reply(e, p, seq, 0x40, NULL, 0);
+		break;
+	case 0x6b:
+		/* reader, command, temp time, row, column, length, text */
+		if (n >= 6 && (size_t)d[5] <= n - 6 && d[5] < sizeof(p->text)) {
+			memcpy(p->text, d + 6, d[5]);
+			p->text[d[5]] = 0;
+		}
+		reply(e, p, seq, 0x40, NULL, 0);
+		break;
+	case 0x68:
+		reply(e, p, seq, 0x40, NULL, 0);
+		break;
+	default:
+		nak(e, p, seq, 0x03);
+		break;
+	}
+}
+
+/* One command frame for p: its security block checked and opened first. */
+static void frame_in(struct emu *e, struct pd *p, const uint8_t *f, size_t len)
+{
+	uint8_t seq = f[4] & 3, plain[FRAME_MAX], mac[16];
+	size_t at = 5, end = len - 2;
+	const uint8_t *scb = NULL;
+
+	if (f[4] & 0x08) {
+		if (f[5] < 2 || at + f[5] >= end)
+			return;
+		scb = f + at;
+		at += f[5];
+	}
+	if (!scb || scb[1] < 0x15) {
+		/* Clear, or the handshake: a clear command ends a session. */
+		if (seq != 0 && !(scb && scb[1] == 0x13))
+			p->sc_up = p->sc_up && scb;
+		command(e, p, seq, f[at], f + at + 1, end - at - 1, scb);
+		return;
+	}
+	if (!p->sc_up || end < at + 1 + 4) {
+		nak(e, p, seq, 0x05);
+		return;
+	}
+	end -= 4;
+	sc_mac(p, p->r_mac, f, end, mac);
+	if (memcmp(mac, f + end, 4) != 0) {
+		p->sc_up = false;
+		nak(e, p, seq, 0x01);
+		return;
+	}
+	memcpy(p->c_mac, mac, 16);
+	size_t n = end - at - 1;
+	if (scb[1] == 0x17) {
+		uint8_t iv[16];
+		if (n == 0 || n % 16) {
+			nak(e, p, seq, 0x02);
+			return;
+		}
+		for (int i = 0; i < 16; i++)
+			iv[i] = (uint8_t)~p->r_mac[i];
+		aes128(p->s_enc, iv, 0, f + at + 1, n, plain);
+		while (n > 0 && plain[n - 1] == 0)
+			n--;
+		if (n == 0 || plain[n - 1] != 0x80) {
+			nak(e, p, seq, 0x02);
+			return;
+		}
+		n--;
+	} else {
+		memcpy(plain, f + at + 1, n);
+	}
+	command(e, p, seq, f[at], plain, n, NULL);
+}
+
+static void rx_process(struct emu *e)
+{
+	size_t off = 0;
+
+	while (off < e->rx_len) {
+		uint8_t *f = e->rx + off;
+		size_t avail = e->rx_len - off, len;
+
+		if (f[0] != 0x53) {
+			off++;
+			continue;
+		}
+		if (avail < 5)
+			break;
+		len = f[2] | (size_t)f[3] << 8;
+		if (len < 8 || len > FRAME_MAX || !(f[4] & 0x04)) {
+			off++; /* we speak CRC only; a checksum frame is junk to us */
+			continue;
+		}
+		if (avail < len)
+			break;
+		uint16_t crc = crc_ccitt(f, len - 2);
+		if (f[len - 2] != (uint8_t)crc || f[len - 1] != (uint8_t)(crc >> 8)) {
+			off++;
+			continue;
+		}
+		if (e->verbose)
+			hexdump("rx", f, len);
+		struct pd *p = pd_find(e, f[1] & 0x7f);
+		if (!(f[1] & 0x80) && p && !p->silent)
+			frame_in(e, p, f, len);
+		off += len;
+	}
+	memmove(e->rx, e->rx + off, e->rx_len - off);
+	e->rx_len -= off;
+}
+
+static unsigned parse_count(const char *s)
+{
+	return s ? (unsigned)strtoul(s, NULL, 10) : 1;
+}
+
+static void control_line(struct emu *e, char *line, char *out, size_t olen)
+{
+	char *save = NULL;
+	char *cmd = strtok_r(line, " ", &save);
+	char *a1 = strtok_r(NULL, " ", &save);
+	char *a2 = strtok_r(NULL, " ", &save);
+	struct pd *p = a1 ? pd_find(e, atoi(a1)) : NULL;
+	bool all = a1 && !strcmp(a1, "all");
+
+	if (!cmd) {
+		snprintf(out, olen, "err empty\n");
+		return;
+	}
+	if (!strcmp(cmd, "garbage")) {
+		uint8_t junk[512];
+		size_t n = parse_count(a1);
+		if (n > sizeof(junk))
+			n = sizeof(junk);
+		if (getrandom(junk, n, 0) != (ssize_t)n)
+			memset(junk, 0x53, n);
+		write_all(e, junk, n);
+		snprintf(out, olen, "ok\n");
+		return;
+	}
+	if (!p && !(all && !strcmp(cmd, "silent"))) {
+		snprintf(out, olen, "err no such address\n");
+		return;
+	}
+	if (!strcmp(cmd, "card") && a2 && strspn(a2, "01") == strlen(a2) &&
+	    strlen(a2) < sizeof(p->card)) {
+		strcpy(p->card, a2);
+	} else if (!strcmp(cmd, "keys") && a2 && strspn(a2, "0123456789*#") == strlen(a2) &&
+		   strlen(a2) < sizeof(p->keys)) {
+		strcpy(p->keys, a2);
+	} else if (!strcmp(cmd, "silent") && a2) {
+		for (int i = 0; i < e->n; i++)
+			if (all || &e->pds[i] == p)
+				e->pds[i].silent = !strcmp(a2, "on");
+	} else if (!strcmp(cmd, "badcrc")) {
+		p->badcrc = parse_count(a2);
+	} else if (!strcmp(cmd, "badseq")) {
+		p->badseq = parse_count(a2);
+	} else if (!strcmp(cmd, "busy")) {
+		p->busy = parse_count(a2);
+	} else if (!strcmp(cmd, "tamper") && a2) {
+		p->tamper = !strcmp(a2, "on");
+	} else if (!strcmp(cmd, "badmac")) {
+		p->badmac = parse_count(a2);
+	} else if (!strcmp(cmd, "stats")) {
+		char key[33];
+		for (int i = 0; i < 16; i++)
+			snprintf(key + 2 * i, 3, "%02x", p->key[i]);
+		snprintf(out, olen,
+			 "ok polls=%lu cmds=%lu resends=%lu seqerr=%lu leds=%lu buzz=%lu secure=%d "
+			 "keysets=%lu key=%s text=%s\n",
+			 p->polls, p->cmds, p->resends, p->seqerr, p->leds, p->buzz, p->sc_up,
+			 p->keysets, key, p->text);
+		return;
+	} else {
+		snprintf(out, olen, "err bad command\n");
+		return;
+	}
+	snprintf(out, olen, "ok\n");
+}
+
+static void control_read(struct emu *e, int k)
+{
+	char tmp[CTL_LINE_MAX];
+	ssize_t r = read(e->ctl[k], tmp, sizeof(tmp));
+
+	if (r <= 0) {
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		close(e->ctl[k]);
+		e->ctl[k] = -1;
+		return;
+	}
+	for (ssize_t i = 0; i < r; i++) {
+		if (tmp[i] != '\n') {
+			if (e->ctl_len[k] + 1 >= CTL_LINE_MAX) {
+				close(e->ctl[k]);
+				e->ctl[k] = -1;
+				return;
+			}
+			e->ctl_buf[k][e->ctl_len[k]++] = tmp[i];
+			continue;
+		}
+		char out[256];
+		e->ctl_buf[k][e->ctl_len[k]] = 0;
+		e->ctl_len[k] = 0;
+		control_line(e, e->ctl_buf[k], out, sizeof(out));
+		if (write(e->ctl[k], out, strlen(out)) < 0) {
+			close(e->ctl[k]);
+			e->ctl[k] = -1;
+			return;
+		}
+	}
+}
+
+static int control_listen(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int send_mode(const char *path, int argc, char **argv)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char line[CTL_LINE_MAX] = "", out[512];
+	size_t rl = 0;
+	int fd;
+
+	for (int i = 0; i < argc; i++) {
+		if (strlen(line) + strlen(argv[i]) + 2 >= sizeof(line))
+			return 2;
+		if (i)
+			strcat(line, " ");
+		strcat(line, argv[i]);
+	}
+	strcat(line, "\n");
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return 2;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "osdp-pd: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		return 1;
+	while (rl + 1 < sizeof(out)) {
+		ssize_t r = read(fd, out + rl, sizeof(out) - 1 - rl);
+		if (r <= 0)
+			break;
+		rl += (size_t)r;
+		if (memchr(out, '\n', rl))
+			break;
+	}
+	out[rl] = 0;
+	close(fd);
+	fputs(out, stdout);
+	return strncmp(out, "ok", 2) == 0 ? 0 : 1;
+}
+
+static int open_pty(struct emu *e, char *ret_path, size_t len)
+{
+	struct termios t;
+	const char *name;
+
+	e->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (e->master < 0 || grantpt(e->master) < 0 || unlockpt(e->master) < 0)
+		return -errno;
+	name = ptsname(e->master);
+	if (!name || strlen(name) >= len)
+		return -ENAMETOOLONG;
+	strcpy(ret_path, name);
+	/* Raw from the start, so the line discipline never echoes our replies back. */
+	e->slave_keep = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (e->slave_keep < 0 || tcgetattr(e->slave_keep, &t) < 0)
+		return -errno;
+	cfmakeraw(&t);
+	if (tcsetattr(e->slave_keep, TCSANOW, &t) < 0)
+		return -errno;
+	if (fcntl(e->master, F_SETFL, O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+static int write_pts_file(const char *file, const char *pts)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%s\n", pts);
+	if (fclose(f) != 0 || rename(tmp, file) < 0)
+		return -errno;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: osdp-pd [--pts-file FILE] [--control SOCKET] [--address N]... [-v]\n"
+		   "       osdp-pd --send SOCKET LINE...\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"pts-file", required_argument, NULL, 'p'}, {"control", required_argument, NULL, 'c'},
+	    {"send", required_argument, NULL, 's'},	{"address", required_argument, NULL, 'a'},
+	    {"verbose", no_argument, NULL, 'v'},	{"scbk", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},		{},
+	};
+	const char *pts_file = NULL, *control = NULL, *send_to = NULL;
+	static struct emu e;
+	char pts[256];
+	int c, r;
+
+	uint8_t key[16];
+	memcpy(key, scbk_d, 16);
+	while ((c = getopt_long(argc, argv, "+p:c:s:a:k:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if (strlen(optarg) != 32 ||
+			    strspn(optarg, "0123456789abcdefABCDEF") != 32) {
+				usage(stderr);
+				return 2;
+			}
+			for (int i = 0; i < 16; i++) {
+				unsigned v;
+				sscanf(optarg + 2 * i, "%2x", &v);
+				key[i] = (uint8_t)v;
+			}
+			break;
+		case 'p':
+			pts_file = optarg;
+			break;
+		case 'c':
+			control = optarg;
+			break;
+		case 's':
+			send_to = optarg;
+			break;
+		case 'a':
+			if (e.n >= PDS_MAX || atoi(optarg) < 0 || atoi(optarg) > 126) {
+				usage(stderr);
+				return 2;
+			}
+			e.pds[e.n++].addr = atoi(optarg);
+			break;
+		case 'v':
+			e.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (send_to) {
+		if (optind >= argc) {
+			usage(stderr);
+			return 2;
+		}
+		return send_mode(send_to, argc - optind, argv + optind);
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (e.n == 0)
+		e.n = 1; /* address 0 */
+	for (int i = 0; i < e.n; i++)
+		memcpy(e.pds[i].key, key, 16);
+
+	e.ctl_listen = -1;
+	for (int k = 0; k < CTL_CLIENTS_MAX; k++)
+		e.ctl[k] = -1;
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	r = open_pty(&e, pts, sizeof(pts));
+	if (r < 0) {
+		fprintf(stderr, "osdp-pd: pty: %s\n", strerror(-r));
+		return 1;
+	}
+	if (control) {
+		e.ctl_listen = control_listen(control);
+		if (e.ctl_listen < 0) {
+			fprintf(stderr, "osdp-pd: %s: %s\n", control, strerror(-e.ctl_listen));
+			return 1;
+		}
+	}
+	printf("%s\n", pts);
+	fflush(stdout);
+	if (pts_file && (r = write_pts_file(pts_file, pts)) < 0) {
+		fprintf(stderr, "osdp-pd: %s: %s\n", pts_file, strerror(-r));
+		return 1;
+	}
+
+	while (!stop) {
+		struct pollfd pfd[2 + CTL_CLIENTS_MAX];
+		int map[2 + CTL_CLIENTS_MAX];
+		nfds_t n = 0;
+
+		pfd[n] = (struct pollfd){.fd = e.master, .events = POLLIN};
+		map[n++] = -2;
+		if (e.ctl_listen >= 0) {
+			pfd[n] = (struct pollfd){.fd = e.ctl_listen, .events = POLLIN};
+			map[n++] = -1;
+		}
+		for (int k = 0; k < CTL_CLIENTS_MAX; k++) {
+			if (e.ctl[k] < 0)
+				continue;
+			pfd[n] = (struct pollfd){.fd = e.ctl[k], .events = POLLIN};
+			map[n++] = k;
+		}
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (nfds_t i = 0; i < n; i++) {
+			if (!pfd[i].revents)
+				continue;
+			if (map[i] == -2) {
+				ssize_t rd = read(e.master, e.rx + e.rx_len, RX_MAX - e.rx_len);
+				if (rd > 0) {
+					e.rx_len += (size_t)rd;
+					rx_process(&e);
+					if (e.rx_len == RX_MAX)
+						e.rx_len = 0;
+				}
+			} else if (map[i] == -1) {
+				int fd =
+				    accept4(e.ctl_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+				int k;
+				for (k = 0; fd >= 0 && k < CTL_CLIENTS_MAX; k++)
+					if (e.ctl[k] < 0)
+						break;
+				if (fd >= 0 && k == CTL_CLIENTS_MAX) {
+					close(fd);
+				} else if (fd >= 0) {
+					e.ctl[k] = fd;
+					e.ctl_len[k] = 0;
+				}
+			} else {
+				control_read(&e, map[i]);
+			}
+		}
+	}
+	if (control)
+		unlink(control);
+	return 0;
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/* OSDP framing: CRC-16, checksum, building commands, finding replies in a stream. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "aeogate/osdp.h"
+
+/*
+ * The CRC is CRC-16/AUG-CCITT (polynomial 0x1021, preset 0x1d0f, no
+ * reflection, no final xor); the CRC catalogue's check value over the
+ * digits "123456789" is 0xe5cc.
+ */
+static void test_crc16_check_value(void **state)
+{
+	(void)state;
+	assert_int_equal(osdp_crc16((const uint8_t *)"123456789", 9), 0xe5cc);
+	assert_int_equal(osdp_crc16(NULL, 0), 0x1d0f);
+}
+
+static void test_checksum_sums_to_zero(void **state)
+{
+	const uint8_t f[] = {0x53, 0x00, 0x07, 0x00, 0x00, 0x60};
+	uint8_t all[7];
+
+	(void)state;
+	memcpy(all, f, sizeof(f));
+	all[6] = osdp_checksum(f, sizeof(f));
+	assert_int_equal(all[6], (uint8_t)(0x100 - ((0x53 + 0x07 + 0x60) & 0xff)));
+	uint8_t sum = 0;
+	for (size_t i = 0; i < sizeof(all); i++)
+		sum = (uint8_t)(sum + all[i]);
+	assert_int_equal(sum, 0);
+}
+
+/* A POLL to address 1 with sequence number 2, by hand: header, code, CRC little-endian. */
+static void test_build_poll(void **state)
+{
+	uint8_t out[32];
+	const uint8_t head[] = {0x53, 0x01, 0x08, 0x00, 0x06, 0x60};
+	uint16_t crc = osdp_crc16(head, sizeof(head));
+	int n;
+
+	(void)state;
+	n = osdp_frame_build(out, sizeof(out), 1, 2, true, NULL, 0, OSDP_CMD_POLL, NULL, 0, NULL);
+	assert_int_equal(n, 8);
+	assert_memory_equal(out, head, sizeof(head));
+	assert_int_equal(out[6], crc & 0xff);
+	assert_int_equal(out[7], crc >> 8);
+}
+
+static void test_build_refuses_bad_arguments(void **state)
+{
+	uint8_t out[AEOGATE_OSDP_FRAME_MAX + 16], big[AEOGATE_OSDP_FRAME_MAX] = {0};
+
+	(void)state;
+	assert_int_equal(
+	    osdp_frame_build(out, sizeof(out), 1, 4, true, NULL, 0, 0x60, NULL, 0, NULL), -EINVAL);
+	assert_int_equal(osdp_frame_build(out, 7, 1, 0, true, NULL, 0, 0x60, NULL, 0, NULL),
+			 -ENOBUFS);
+	assert_int_equal(
+	    osdp_frame_build(out, sizeof(out), 1, 0, true, NULL, 0, 0x6b, big, sizeof(big), NULL),
+	    -ENOBUFS);
+}
+
+static void test_parse_round_trip(void **state)
+{
+	const uint8_t data[] = {0x00, 0x01, 0x1a, 0x00, 0xde, 0xad, 0xbe, 0xc0};
+	uint8_t out[64];
+	struct osdp_frame f;
+	size_t used;
+	int n;
+
+	(void)state;
+	n = osdp_frame_build(out, sizeof(out), 5 | OSDP_ADDR_REPLY, 3, true, NULL, 0,
+			     OSDP_REPLY_RAW, data, sizeof(data), NULL);
+	assert_true(n > 0);
+	assert_int_equal(osdp_frame_parse(out, (size_t)n, &f, &used), OSDP_PARSE_FRAME);
+	assert_int_equal(used, n);
+	assert_int_equal(f.addr, 5);
+	assert_true(f.reply);
+	assert_int_equal(f.seq, 3);
+	assert_true(f.crc);
+	assert_int_equal(f.code, OSDP_REPLY_RAW);
+	assert_int_equal(f.len, sizeof(data));
+	assert_memory_equal(f.data, data, sizeof(data));
+	assert_null(f.scb);
+
+	/* The checksum form parses too. */
+	n = osdp_frame_build(out, sizeof(out), 5, 1, false, NULL, 0, OSDP_CMD_POLL, NULL, 0, NULL);
+	assert_int_equal(n, 7);
+	assert_int_equal(osdp_frame_parse(out, (size_t)n, &f, &used), OSDP_PARSE_FRAME);
+	assert_false(f.crc);
+	assert_int_equal(f.len, 0);
+}
+
+/* A stream: junk, a frame cut in two, a frame with a flipped bit, a good frame. */
+static void test_parse_stream(void **state)
+{
+	uint8_t buf[128], frame[32];
+	struct osdp_frame f;
+	size_t used, at = 0, len;
+	int n;
+
+	(void)state;
+	n = osdp_frame_build(frame, sizeof(frame), 0x81, 1, true, NULL, 0, OSDP_REPLY_ACK, NULL, 0,
+			     NULL);
+	assert_int_equal(n, 8);
+	len = (size_t)n;
+
+	/* Bytes before a SOM are junk, dropped up to the SOM. */
+	memcpy(buf, "\x01\x02\x03", 3);
+	memcpy(buf + 3, frame, len);
+	assert_int_equal(osdp_frame_parse(buf, 3 + len, &f, &used), OSDP_PARSE_JUNK);
+	assert_int_equal(used, 3);
+
+	/* Half a frame: wait. */
+	assert_int_equal(osdp_frame_parse(frame, 4, &f, &used), OSDP_PARSE_MORE);
+	assert_int_equal(used, 0);
+	assert_int_equal(osdp_frame_parse(frame, len - 1, &f, &used), OSDP_PARSE_MORE);
+
+	/* One bit wrong: the check fails, one byte goes and the hunt goes on. */
+	memcpy(buf, frame, len);
+	buf[5] ^= 0x01;
+	assert_int_equal(osdp_frame_parse(buf, len, &f, &used), OSDP_PARSE_BAD_CHECK);
+	assert_int_equal(used, 1);
+
+	/* A SOM followed by an impossible length is junk of one byte. */
+	memcpy(buf, "\x53\x00\x02\x00\x04", 5);
+	assert_int_equal(osdp_frame_parse(buf, 5, &f, &used), OSDP_PARSE_JUNK);
+	assert_int_equal(used, 1);
+	memcpy(buf, "\x53\x00\xff\xff\x04", 5);
+	assert_int_equal(osdp_frame_parse(buf, 5, &f, &used), OSDP_PARSE_JUNK);
+	assert_int_equal(used, 1);
+
+	/* Two frames back to back come out one by one. */
+	memcpy(buf, frame, len);
+	memcpy(buf + len, frame, len);
+	while (at < 2 * len) {
+		assert_int_equal(osdp_frame_parse(buf + at, 2 * len - at, &f, &used),
+				 OSDP_PARSE_FRAME);
+		at += used;
+	}
+	assert_int_equal(at, 2 * len);
+}
+
+/* A security block with a MAC: the MAC is split off before the check bytes. */
+static void test_parse_secure_block(void **state)
+{
+	const uint8_t scb[] = {0x02, 0x15};
+	const uint8_t mac[] = {0xaa, 0xbb, 0xcc, 0xdd};
+	uint8_t out[64];
+	struct osdp_frame f;
+	size_t used;
+	int n;
+
+	(void)state;
+	n = osdp_frame_build(out, sizeof(out), 0x82, 2, true, scb, sizeof(scb), OSDP_REPLY_ACK,
+			     NULL, 0, mac);
+	assert_true(n > 0);
+	assert_int_equal(osdp_frame_parse(out, (size_t)n, &f, &used), OSDP_PARSE_FRAME);
+	assert_non_null(f.scb);
+	assert_int_equal(f.scb_len, 2);
+	assert_int_equal(f.scb[1], 0x15);
+	assert_non_null(f.mac);
+	assert_memory_equal(f.mac, mac, 4);
+	assert_int_equal(f.code, OSDP_REPLY_ACK);
+	assert_int_equal(f.len, 0);
+
+	/* An SCB whose length runs past the frame is junk. */
+	out[5] = 0x40;
+	uint16_t c = osdp_crc16(out, (size_t)n - 2);
+	out[n - 2] = (uint8_t)c;
+	out[n - 1] = (uint8_t)(c >> 8);
+	assert_int_equal(osdp_frame_parse(out, (size_t)n, &f, &used), OSDP_PARSE_JUNK);
+	assert_int_equal(used, n);
+}
+
+static void test_sequence_numbers(void **state)
+{
+	(void)state;
+	assert_int_equal(osdp_seq_next(0), 1);
+	assert_int_equal(osdp_seq_next(1), 2);
+	assert_int_equal(osdp_seq_next(2), 3);
+	assert_int_equal(osdp_seq_next(3), 1); /* 0 is only ever the reset */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_crc16_check_value),
+	    cmocka_unit_test(test_checksum_sums_to_zero),
+	    cmocka_unit_test(test_build_poll),
+	    cmocka_unit_test(test_build_refuses_bad_arguments),
+	    cmocka_unit_test(test_parse_round_trip),
+	    cmocka_unit_test(test_parse_stream),
+	    cmocka_unit_test(test_parse_secure_block),
+	    cmocka_unit_test(test_sequence_numbers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
