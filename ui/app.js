@@ -14,6 +14,7 @@ import { beep } from './sound.js';
 import { setupPeopleImport } from './import.js';
 import { LockdownBanner } from './lockdown.js';
 import { setupVisitors } from './visitors.js';
+import { setupSite } from './site.js';
 import { pairingCells } from './zone_pairing.js';
 
 const FEED_MAX = 500;
@@ -171,9 +172,14 @@ function scheduleRefresh() {
 }
 
 const lockdownBanner = new LockdownBanner($('#lockdown'));
+// Lockdown, threat level, responder and clearance controls (ui/site.js).
+const site = setupSite({ canManage: () => canManage(), onError: (e) => handleError(e) });
 
 function onEvent(ev, live) {
-  if (live) lockdownBanner.onEvent(ev);
+  if (live) {
+    lockdownBanner.onEvent(ev);
+    site.onEvent(ev);
+  }
   state.events.unshift(ev);
   if (state.events.length > FEED_MAX) state.events.length = FEED_MAX;
   if (isAlarm(ev) && live) {
@@ -820,6 +826,7 @@ function fillPersonEdit(p) {
     el('td', { text: validityText(b) })))
     : [el('tr', {}, el('td', { colspan: 3, class: 'hint', text: 'No badges.' }))]));
   fillPersonPin(p);
+  site.showPerson(p);
 }
 
 for (const b of document.querySelectorAll('#person-edit [data-clear]')) {
@@ -1607,6 +1614,7 @@ async function start(me) {
   $('#login-view').hidden = true;
   $('#app-view').hidden = false;
   document.body.dataset.role = me.role;
+  site.fromStatus(state.status);
 
   for (const b of document.querySelectorAll('#tabs button')) {
     const allowed = b.dataset.roles.split(' ').includes(me.role);

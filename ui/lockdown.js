@@ -5,7 +5,7 @@
 
 // What status.lockdown and site.lockdown/site.release's detail.after hold:
 // null (none), "site", or the list of zones.
-function lockdownText(lockdown) {
+export function lockdownText(lockdown) {
   if (lockdown === 'site') return 'the whole site';
   if (Array.isArray(lockdown) && lockdown.length) {
     return `zone${lockdown.length > 1 ? 's' : ''} ${lockdown.join(', ')}`;

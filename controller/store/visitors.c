@@ -15,15 +15,14 @@ ROW_SHAPE(visitor_shape, struct visitor, COL(struct visitor, person), COL(struct
 	  COL(struct visitor, on_site));
 
 /*
- * The visitor's columns, and whether they are on site: without a location
- * table on this branch, the direction of their last granted access event
- * (an "in" reader puts them inside), and never once the visit ended.
+ * The visitor's columns, and whether they are on site: in some zone by the
+ * location table (schema 14, person_locations: a granted in read put them
+ * there, no out read or apb forgive took them out; what muster lists), and
+ * never once the visit ended.
  */
 #define VISITOR_ON_SITE                                                                            \
 	"(v.ended_ms IS NULL AND "                                                                 \
-	"coalesce((SELECT json_extract(e.detail, '$.direction') FROM events e "                    \
-	"WHERE e.person = v.person AND e.kind = 'access.granted' ORDER BY e.seq DESC LIMIT 1), "   \
-	"'') = 'in')"
+	"EXISTS (SELECT 1 FROM person_locations l WHERE l.person = v.person))"
 #define VISITOR_COLUMNS                                                                            \
 	"SELECT v.person, p.name, v.company, v.host, v.document, coalesce(v.vehicle, ''), "        \
 	"v.until_ms, v.added_ms, coalesce(v.ended_ms, 0), " VISITOR_ON_SITE " "                    \

@@ -31,6 +31,10 @@ static const struct route routes[] = {
     {M_GET, "/api/zones", "zone.list", 0, NULL},
     {M_POST, "/api/zones/set", "zone.set", R_BODY, NULL},
     {M_GET, "/api/muster", "muster.list", 0, NULL},
+    /* site lockdown|release [--zone Z]... --comment T; site threat LEVEL --comment T */
+    {M_POST, "/api/site/lockdown", "site.lockdown", R_BODY, NULL},
+    {M_POST, "/api/site/release", "site.release", R_BODY, NULL},
+    {M_POST, "/api/site/threat", "site.threat", R_BODY, NULL},
     {M_GET, "/api/schedules", "schedule.list", 0, NULL},
     {M_POST, "/api/schedules", "schedule.add", R_BODY, NULL},
     {M_POST, "/api/schedules/update", "schedule.update", R_BODY, NULL},

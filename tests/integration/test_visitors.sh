@@ -8,7 +8,8 @@
 # employee badges at the same door (both granted, detail.with), and runs
 # out escort_required otherwise; an employee alone is not held; visitor end
 # returns the badge (credential_revoked from then on, visitor.ended with the
-# operator); a badge whose --until passes stops working by itself
+# operator); on_site is the location table's (apb forgive takes the visitor
+# off site); a badge whose --until passes stops working by itself
 # (expired); the register survives a restart.
 source "$(dirname "$0")/lib.sh"
 
@@ -90,6 +91,18 @@ expect_exit 0 ctl sim present dock-1-in --bits "$VIS"
 visitor_check V1 'v["on_site"] is True'
 ctl visitor list --on-site --json | grep -q '"V1"' || fail "visitor list --on-site does not show V1"
 pass "without an escort rule a visitor is granted and is on site"
+
+# on_site is where the visitor is (the location table, as muster has it),
+# not a guess from their last access event: forgiven to nowhere, they are
+# off site though their last event is still the granted in read.
+[ "$(ctl muster dock --json | python3 -c 'import json,sys; print(" ".join(m["person"] for m in json.load(sys.stdin)))')" = V1 ] ||
+	fail "muster does not list the visitor on site: $(ctl muster --json)"
+expect_exit 0 ctl apb forgive V1
+visitor_check V1 'v["on_site"] is False'
+ctl visitor list --on-site --json | grep -q '"V1"' && fail "visitor list --on-site shows V1 after apb forgive"
+expect_exit 0 ctl sim present dock-1-in --bits "$VIS"
+visitor_check V1 'v["on_site"] is True'
+pass "on_site follows the location table: off after apb forgive, on again after the next in read"
 
 # ---- escort required: the visitor waits for an employee ----
 [ "$(zone_field bonded-cage escort)" = none ] || fail "escort is not none by default"
