@@ -7,11 +7,9 @@
 // Screenshots go to BUILD_DIR/e2e-screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { chromium } from 'playwright-core';
-import { startStack, mustCtl, BUILD_DIR } from './lib.mjs';
+import { startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-screenshots');
 let stack;
@@ -24,22 +22,12 @@ before(async () => {
   for (const [name, role] of [['guard1', 'guard'], ['manager1', 'manager'], ['auditor1', 'auditor'], ['admin1', 'admin']])
     stack.addUser(name, role);
   mustCtl(stack, ['level', 'add', 'dock-all', '--zone', 'dock']);
-  // launch() gives chromium a fresh temporary profile of its own (playwright
-  // refuses --user-data-dir); TMPDIR points it at ours so it is removed with it.
-  profile = mkdtempSync(join(tmpdir(), 'aeogate-chromium-'));
-  process.env.TMPDIR = profile;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
-  });
+  ({ browser, profile } = await launchChromium());
 });
 
 after(async () => {
-  if (browser) await browser.close();
+  await closeChromium({ browser, profile });
   if (stack) await stack.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 // Console errors, except the one a signed-out page must cause: /api/me

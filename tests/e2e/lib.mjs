@@ -236,3 +236,28 @@ export async function wsOpen(stack, cookie, since, { origin } = {}) {
     req.end();
   });
 }
+
+/*
+ * Debian's chromium (never a downloaded browser), headless as root.
+ * launch() gives it a fresh temporary profile of its own (playwright refuses
+ * --user-data-dir); TMPDIR points it at a directory of ours, removed with
+ * it, which also holds the tests' downloads. Returns
+ * { browser, profile }; closeChromium takes it back (either part may be unset).
+ */
+export async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(join(tmpdir(), 'aeogate-chromium-'));
+  process.env.TMPDIR = profile;
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run'],
+  });
+  return { browser, profile };
+}
+
+export async function closeChromium({ browser, profile } = {}) {
+  if (browser) await browser.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+}

@@ -10,11 +10,9 @@
 // Screenshots go to BUILD_DIR/e2e-screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { chromium } from 'playwright-core';
-import { startStack, mustCtl, BUILD_DIR } from './lib.mjs';
+import { startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-screenshots');
 let stack;
@@ -28,20 +26,12 @@ before(async () => {
   stack.addUser('guard1', 'guard');
   mustCtl(stack, ['level', 'add', 'dock-all', '--zone', 'dock']);
   mustCtl(stack, ['person', 'add', 'E1001', '--name', 'Hana Host', '--level', 'dock-all']);
-  profile = mkdtempSync(join(tmpdir(), 'aeogate-chromium-'));
-  process.env.TMPDIR = profile;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
-  });
+  ({ browser, profile } = await launchChromium());
 });
 
 after(async () => {
-  if (browser) await browser.close();
+  await closeChromium({ browser, profile });
   if (stack) await stack.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 async function signIn(user) {
