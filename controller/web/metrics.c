@@ -181,7 +181,8 @@ int web_metrics_config(struct web_config *cfg, const char *config_path, const ch
 		r = -EINVAL;
 		goto out;
 	}
-	snprintf(cfg->metrics_token, sizeof(cfg->metrics_token), "%s", line);
+	/* Its length is checked above: it fits, with its NUL. */
+	memcpy(cfg->metrics_token, line, strlen(line) + 1);
 	sodium_memzero(line, sizeof(line));
 out:
 	free(from_ini);
