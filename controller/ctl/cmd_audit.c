@@ -103,44 +103,6 @@ static int page_all(struct ctl_ctx *ctx, struct export_pager *p, const char *pat
 	return CTL_EXIT_OK;
 }
 
-/* The file a stream's data goes to. */
-struct stream_file {
-	int fd;
-	uint64_t written, started; /* bytes written; of those, handed to writeback */
-	int err;		   /* the write's errno */
-};
-
-/*
- * Writeback starts every this many bytes, so the disk works while the rows
- * arrive and the fsync before the seal finds little left to do.
- */
-#define STREAM_WRITEBACK_BYTES (8u * 1024 * 1024)
-
-static int stream_data(void *userdata, const char *p, size_t n)
-{
-	struct stream_file *sf = userdata;
-
-	while (n) {
-		ssize_t w = write(sf->fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			sf->err = errno;
-			return -EIO;
-		}
-		p += w;
-		n -= (size_t)w;
-		sf->written += (uint64_t)w;
-	}
-	if (sf->written - sf->started >= STREAM_WRITEBACK_BYTES) {
-		(void)sync_file_range(sf->fd, (off_t)sf->started,
-				      (off_t)(sf->written - sf->started), SYNC_FILE_RANGE_WRITE);
-		sf->started = sf->written;
-	}
-	return 0;
-}
-
 /*
  * An event export, streamed (audit.export_stream): the rows arrive as the
  * file's bytes and go straight to it; the trailer is the signed statement.
@@ -149,7 +111,7 @@ static int export_stream_run(struct ctl_ctx *ctx, json_t *filter, const char *re
 			     enum export_format fmt, const char *path)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	struct stream_file sf = {.fd = -1};
+	struct ctl_stream_file sf = {.fd = -1};
 	struct ctl_error err = {0};
 	json_t *args, *begin = NULL, *seal = NULL;
 	const json_t *st;
@@ -168,7 +130,7 @@ static int export_stream_run(struct ctl_ctx *ctx, json_t *filter, const char *re
 	sf.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (sf.fd < 0)
 		return ctl_fail("%s: %m", path);
-	r = ctl_client_stream(ctx->client, stream_data, &sf, &seal, &err);
+	r = ctl_client_stream(ctx->client, ctl_stream_file_data, &sf, &seal, &err);
 	if (r == -EIO && sf.err) {
 		errno = sf.err;
 		r = ctl_fail("%s: cannot write: %m", path);

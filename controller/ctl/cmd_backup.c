@@ -20,44 +20,10 @@
 #include "ctl.h"
 #include "print.h"
 
-struct backup_file {
-	int fd;
-	long long written, started; /* bytes written; of those, handed to writeback */
-	int err;
-};
-
-/* Writeback starts every this many bytes: the fsync before the rename finds little left. */
-#define BACKUP_WRITEBACK_BYTES (8u * 1024 * 1024)
-
-static int backup_data(void *userdata, const char *p, size_t n)
-{
-	struct backup_file *f = userdata;
-
-	while (n) {
-		ssize_t w = write(f->fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			f->err = errno;
-			return -EIO;
-		}
-		p += w;
-		n -= (size_t)w;
-		f->written += w;
-	}
-	if (f->written - f->started >= BACKUP_WRITEBACK_BYTES) {
-		(void)sync_file_range(f->fd, f->started, f->written - f->started,
-				      SYNC_FILE_RANGE_WRITE);
-		f->started = f->written;
-	}
-	return 0;
-}
-
 int cmd_backup(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct ctl_opt opts[] = {CTL_JSON, {0}};
-	struct backup_file f = {.fd = -1};
+	struct ctl_stream_file f = {.fd = -1};
 	struct ctl_parsed o = {0};
 	struct ctl_error err = {0};
 	json_t *begin = NULL, *res = NULL;
@@ -80,7 +46,7 @@ int cmd_backup(struct ctl_ctx *ctx, int argc, char **argv)
 	if (f.fd < 0)
 		return ctl_fail("%s: %m", tmp);
 	(void)fchmod(f.fd, 0640);
-	r = ctl_client_stream(ctx->client, backup_data, &f, &res, &err);
+	r = ctl_client_stream(ctx->client, ctl_stream_file_data, &f, &res, &err);
 	if (r == -EIO && f.err) {
 		errno = f.err;
 		r = ctl_fail("%s: cannot write: %m", path);
@@ -98,8 +64,9 @@ int cmd_backup(struct ctl_ctx *ctx, int argc, char **argv)
 		r = ctl_fail("%s: %s", err.code, err.message);
 		goto err;
 	}
-	if (json_integer_value(json_object_get(res, "bytes")) != f.written) {
-		r = ctl_fail("%s: received %lld bytes, aeogated sent %lld", path, f.written,
+	if (json_integer_value(json_object_get(res, "bytes")) != (json_int_t)f.written) {
+		r = ctl_fail("%s: received %llu bytes, aeogated sent %lld", path,
+			     (unsigned long long)f.written,
 			     (long long)json_integer_value(json_object_get(res, "bytes")));
 		goto err;
 	}
@@ -116,8 +83,9 @@ int cmd_backup(struct ctl_ctx *ctx, int argc, char **argv)
 	if (o.json)
 		print_json(stdout, res);
 	else
-		printf("%s: backup at seq %lld, %lld bytes, signed by a checkpoint of key %s\n",
-		       path, (long long)json_integer_value(json_object_get(res, "seq")), f.written,
+		printf("%s: backup at seq %lld, %llu bytes, signed by a checkpoint of key %s\n",
+		       path, (long long)json_integer_value(json_object_get(res, "seq")),
+		       (unsigned long long)f.written,
 		       json_string_value(json_object_get(res, "key_id")) ?: "?");
 	json_decref(res);
 	return CTL_EXIT_OK;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Helpers shared by every aeogatectl command: options, usage, one round trip. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -442,6 +444,37 @@ int ctl_read_secret(const char *what, char *buf, size_t len)
 		explicit_bzero(again, sizeof(again));
 		if (!same)
 			return ctl_fail("the %ss do not match", what);
+	}
+	return 0;
+}
+
+/*
+ * Writeback starts every this many bytes, so the disk works while the rows
+ * arrive and the fsync before the seal finds little left to do.
+ */
+#define STREAM_WRITEBACK_BYTES (8u * 1024 * 1024)
+
+int ctl_stream_file_data(void *userdata, const char *p, size_t n)
+{
+	struct ctl_stream_file *sf = userdata;
+
+	while (n) {
+		ssize_t w = write(sf->fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			sf->err = errno;
+			return -EIO;
+		}
+		p += w;
+		n -= (size_t)w;
+		sf->written += (uint64_t)w;
+	}
+	if (sf->written - sf->started >= STREAM_WRITEBACK_BYTES) {
+		(void)sync_file_range(sf->fd, (off_t)sf->started,
+				      (off_t)(sf->written - sf->started), SYNC_FILE_RANGE_WRITE);
+		sf->started = sf->written;
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "aeogate/limits.h"
@@ -161,6 +162,18 @@ struct ctl_query {
  * loop us forever. *ret is the array of all rows.
  */
 int ctl_list_pages(struct ctl_ctx *ctx, const char *op, json_t **ret);
+
+/*
+ * The file a stream's data goes to (an export, a backup): written whole,
+ * handed to writeback every few MiB; ctl_stream_file_data is the
+ * ctl_client_stream data callback, -EIO with err set when a write fails.
+ */
+struct ctl_stream_file {
+	int fd;
+	uint64_t written, started; /* bytes written; of those, handed to writeback */
+	int err;		   /* the write's errno */
+};
+int ctl_stream_file_data(void *userdata, const char *p, size_t n);
 
 int ctl_query_run(struct ctl_ctx *ctx, int argc, char **argv, const struct ctl_query *q);
 
