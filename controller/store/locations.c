@@ -59,23 +59,36 @@ const char *const store_locations_sql[_ST_MAX] = {
 
 int store_zone_area_get(struct store *s, const char *zone, struct zone_area_row *ret)
 {
-	int r = stmt_get(s, &zone_area_shape, ret, ST_ZONE_AREA_GET, "t", zone);
+	const struct store_zone_slot *c = store_zone_cached(s, zone, STORE_ZONE_AREA);
+	struct store_zone_slot *fill;
+	int r;
 
+	if (c) {
+		*ret = c->area;
+		return 0;
+	}
+	r = stmt_get(s, &zone_area_shape, ret, ST_ZONE_AREA_GET, "t", zone);
 	if (r < 0)
 		return r;
 	if (r == 0)
 		*ret = (struct zone_area_row){.apb = "off", .max_occupancy = -1};
+	if ((fill = store_zone_cache_slot(s, zone))) {
+		fill->area = *ret;
+		fill->have |= STORE_ZONE_AREA;
+	}
 	return 0;
 }
 
 int store_zone_area_set(struct store *s, const char *zone, const char *apb, int64_t apb_minutes,
 			int64_t max_occupancy)
 {
+	store_zone_cache_forget(s);
 	return stmt_run(s, ST_ZONE_AREA_SET, "ttii", zone, apb, apb_minutes, max_occupancy);
 }
 
 int store_zone_soft_violation(struct store *s, const char *zone)
 {
+	store_zone_cache_forget(s);
 	return stmt_run(s, ST_ZONE_SOFT_VIOLATION, "t", zone);
 }
 

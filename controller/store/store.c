@@ -85,6 +85,8 @@ static int errno_from_sqlite(int rc)
 
 int sql_fail(struct store *s, int rc)
 {
+	/* A failed statement may have ended the transaction the cache was read in. */
+	store_zone_cache_forget(s);
 	return store_fail(s, errno_from_sqlite(rc), "%s", sqlite3_errmsg(s->db));
 }
 
@@ -699,11 +701,17 @@ int store_begin_deferred(struct store *s)
 
 int store_commit(struct store *s)
 {
-	return stmt_run(s, ST_COMMIT, "");
+	int r = stmt_run(s, ST_COMMIT, "");
+
+	if (r < 0)
+		store_zone_cache_forget(s);
+	return r;
 }
 
 int store_rollback(struct store *s)
 {
+	/* What was read since BEGIN may be what the rollback undoes. */
+	store_zone_cache_forget(s);
 	/* Disk full and I/O errors may already have rolled back; that is not a second failure. */
 	if (sqlite3_get_autocommit(s->db))
 		return 0;
