@@ -818,6 +818,18 @@ static void test_events(void **state)
 	full.kind = NULL;
 	assert_int_equal(store_event_append(f->s, &full), -EINVAL);
 	assert_int_equal(store_event_count(f->s), 4);
+	/* A hash is stored only from 64 lower-case hex digits: each bad one is refused. */
+	full.kind = "access.granted";
+	for (const char *bad = "AFg/:`G"; *bad; bad++) {
+		fill_hash(full.hash, 'f');
+		full.hash[63] = *bad;
+		assert_true(store_event_append(f->s, &full) < 0);
+		fill_hash(full.hash, '0');
+		full.prev[0] = *bad;
+		assert_true(store_event_append(f->s, &full) < 0);
+		fill_hash(full.prev, 'c');
+	}
+	assert_int_equal(store_event_count(f->s), 4);
 
 	assert_int_equal(store_event_last(f->s, &seq, hash), 0);
 	assert_int_equal(seq, 4);
