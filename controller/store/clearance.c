@@ -69,16 +69,26 @@ int store_vetting_put(struct store *s, const struct vetting *v)
 
 int store_zone_vetting_get(struct store *s, const char *zone)
 {
+	const struct store_zone_slot *c = store_zone_cached(s, zone, STORE_ZONE_VETTING);
+	struct store_zone_slot *fill;
 	int64_t v = 0;
-	int r = stmt_get(s, &int_row, &v, ST_ZONE_VETTING_GET, "t", zone);
+	int r;
 
+	if (c)
+		return c->vetting_required ? 1 : 0;
+	r = stmt_get(s, &int_row, &v, ST_ZONE_VETTING_GET, "t", zone);
 	if (r < 0)
 		return r;
+	if ((fill = store_zone_cache_slot(s, zone))) {
+		fill->vetting_required = r > 0 && v;
+		fill->have |= STORE_ZONE_VETTING;
+	}
 	return r > 0 && v ? 1 : 0;
 }
 
 int store_zone_vetting_set(struct store *s, const char *zone, bool required)
 {
+	store_zone_cache_forget(s);
 	return stmt_run(s, ST_ZONE_VETTING_SET, "ti", zone, (int64_t)(required ? 1 : 0));
 }
 

@@ -31,9 +31,9 @@ const char *const store_locations_sql[_ST_MAX] = {
     [ST_ZONE_SOFT_VIOLATION] =
 	"INSERT INTO zone_area(zone, soft_violations) VALUES (?1, 1) "
 	"ON CONFLICT(zone) DO UPDATE SET soft_violations = soft_violations + 1",
-    [ST_LOCATION_GET] = "SELECT l.person, coalesce(p.name, ''), l.zone, l.since_ms, l.door "
-			"FROM person_locations l LEFT JOIN persons p ON p.id = l.person "
-			"WHERE l.person = ?1",
+    /* A grant reads it: the location alone, not the name (a second B-tree probe). */
+    [ST_LOCATION_GET] = "SELECT person, '', zone, since_ms, door FROM person_locations "
+			"WHERE person = ?1",
     [ST_LOCATION_PUT] = "INSERT INTO person_locations(person, zone, since_ms, door) "
 			"VALUES (?1, ?2, ?3, ?4) ON CONFLICT(person) DO UPDATE SET "
 			"zone = excluded.zone, since_ms = excluded.since_ms, door = excluded.door",
@@ -59,23 +59,36 @@ const char *const store_locations_sql[_ST_MAX] = {
 
 int store_zone_area_get(struct store *s, const char *zone, struct zone_area_row *ret)
 {
-	int r = stmt_get(s, &zone_area_shape, ret, ST_ZONE_AREA_GET, "t", zone);
+	const struct store_zone_slot *c = store_zone_cached(s, zone, STORE_ZONE_AREA);
+	struct store_zone_slot *fill;
+	int r;
 
+	if (c) {
+		*ret = c->area;
+		return 0;
+	}
+	r = stmt_get(s, &zone_area_shape, ret, ST_ZONE_AREA_GET, "t", zone);
 	if (r < 0)
 		return r;
 	if (r == 0)
 		*ret = (struct zone_area_row){.apb = "off", .max_occupancy = -1};
+	if ((fill = store_zone_cache_slot(s, zone))) {
+		fill->area = *ret;
+		fill->have |= STORE_ZONE_AREA;
+	}
 	return 0;
 }
 
 int store_zone_area_set(struct store *s, const char *zone, const char *apb, int64_t apb_minutes,
 			int64_t max_occupancy)
 {
+	store_zone_cache_forget(s);
 	return stmt_run(s, ST_ZONE_AREA_SET, "ttii", zone, apb, apb_minutes, max_occupancy);
 }
 
 int store_zone_soft_violation(struct store *s, const char *zone)
 {
+	store_zone_cache_forget(s);
 	return stmt_run(s, ST_ZONE_SOFT_VIOLATION, "t", zone);
 }
 

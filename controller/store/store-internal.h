@@ -212,8 +212,39 @@ extern const char *const store_site_sql[_ST_MAX];
 
 struct store_wal;
 
+/*
+ * zones.c: the zone settings a decision reads (vetting, area rules,
+ * pairing), one slot per zone, each part filled by its getter and the whole
+ * forgotten by any change (issue 12). A slot per door covers every zone a
+ * read can name; more zones than that share the slots, oldest out.
+ */
+#define STORE_ZONE_CACHE_SLOTS AEOGATE_DOORS_MAX
+enum {
+	STORE_ZONE_VETTING = 1 << 0,
+	STORE_ZONE_AREA = 1 << 1,
+	STORE_ZONE_PAIRING = 1 << 2,
+};
+struct store_zone_slot {
+	char zone[AEOGATE_ID_MAX + 1];
+	unsigned have; /* which of the parts below were read */
+	bool vetting_required;
+	struct zone_area_row area;
+	struct zone_pairing pairing;
+};
+struct store_zone_cache {
+	struct store_zone_slot slot[STORE_ZONE_CACHE_SLOTS];
+	size_t n, next;
+};
+/* The slot of zone when it holds every part in what; NULL when it does not. */
+const struct store_zone_slot *store_zone_cached(struct store *s, const char *zone, unsigned what);
+/* The zone's slot to fill (found or made); NULL for a name too long to keep. */
+struct store_zone_slot *store_zone_cache_slot(struct store *s, const char *zone);
+/* Forgets every slot: a setter ran, or a transaction did not commit. */
+void store_zone_cache_forget(struct store *s);
+
 struct store {
 	sqlite3 *db;
+	struct store_zone_cache zones;
 	struct store_wal *wal; /* the checkpointer (wal.c); NULL read-only or in memory */
 	sqlite3_stmt *stmt[_ST_MAX];
 	char errmsg[256];

@@ -85,6 +85,8 @@ static int errno_from_sqlite(int rc)
 
 int sql_fail(struct store *s, int rc)
 {
+	/* A failed statement may have ended the transaction the cache was read in. */
+	store_zone_cache_forget(s);
 	return store_fail(s, errno_from_sqlite(rc), "%s", sqlite3_errmsg(s->db));
 }
 
@@ -331,6 +333,16 @@ const char *store_last_error(struct store *s)
 	return s->errmsg;
 }
 
+/* The value of a lower-case hex digit, or -1: the only digits a stored hash is written in. */
+static int unhex_digit(unsigned char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
 /*
  * aeogate_unhex(TEXT): the 32 bytes of a chain hash written as 64 hex
  * digits, as the events table stores them since schema 8 (half the bytes
@@ -340,7 +352,6 @@ const char *store_last_error(struct store *s)
  */
 static void sql_unhex(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char out[EVENT_HASH_HEX / 2];
 	const unsigned char *in;
 
@@ -356,15 +367,15 @@ static void sql_unhex(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_error(ctx, "aeogate_unhex: not a 64-digit hash", -1);
 		return;
 	}
+	/* Every event appended passes here twice (prev, hash): digit by arithmetic, no search. */
 	for (size_t i = 0; i < sizeof(out); i++) {
-		const char *hi = memchr(digits, in[2 * i], 16),
-			   *lo = memchr(digits, in[2 * i + 1], 16);
+		int hi = unhex_digit(in[2 * i]), lo = unhex_digit(in[2 * i + 1]);
 
-		if (!hi || !lo || !in[2 * i] || !in[2 * i + 1]) {
+		if (hi < 0 || lo < 0) {
 			sqlite3_result_error(ctx, "aeogate_unhex: not a 64-digit hash", -1);
 			return;
 		}
-		out[i] = (unsigned char)((hi - digits) << 4 | (lo - digits));
+		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	sqlite3_result_blob(ctx, out, sizeof(out), SQLITE_TRANSIENT);
 }
@@ -699,11 +710,17 @@ int store_begin_deferred(struct store *s)
 
 int store_commit(struct store *s)
 {
-	return stmt_run(s, ST_COMMIT, "");
+	int r = stmt_run(s, ST_COMMIT, "");
+
+	if (r < 0)
+		store_zone_cache_forget(s);
+	return r;
 }
 
 int store_rollback(struct store *s)
 {
+	/* What was read since BEGIN may be what the rollback undoes. */
+	store_zone_cache_forget(s);
 	/* Disk full and I/O errors may already have rolled back; that is not a second failure. */
 	if (sqlite3_get_autocommit(s->db))
 		return 0;

@@ -291,7 +291,8 @@ struct location_row {
 	int64_t since_ms;
 	char door[AEOGATE_ID_MAX + 1];
 };
-int store_location_get(struct store *s, const char *person, struct location_row *ret); /* -ENOENT */
+/* One person's location, name left "" (lists have it); -ENOENT when in no zone. */
+int store_location_get(struct store *s, const char *person, struct location_row *ret);
 int store_location_put(struct store *s, const char *person, const char *zone, int64_t since_ms,
 		       const char *door);
 int store_location_clear(struct store *s, const char *person); /* none there: 0 */

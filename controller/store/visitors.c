@@ -62,19 +62,31 @@ void store_zone_pairing_default(struct zone_pairing *ret)
 
 int store_zone_pairing_get(struct store *s, const char *zone, struct zone_pairing *ret)
 {
+	const struct store_zone_slot *c = store_zone_cached(s, zone, STORE_ZONE_PAIRING);
+	struct store_zone_slot *fill;
 	struct zone_pairing z;
-	int r = stmt_get(s, &pairing_shape, &z, ST_ZONE_PAIRING_GET, "t", zone);
+	int r;
 
+	if (c) {
+		*ret = c->pairing;
+		return 0;
+	}
+	r = stmt_get(s, &pairing_shape, &z, ST_ZONE_PAIRING_GET, "t", zone);
 	if (r < 0)
 		return r;
 	if (r == 0)
 		store_zone_pairing_default(&z);
+	if ((fill = store_zone_cache_slot(s, zone))) {
+		fill->pairing = z;
+		fill->have |= STORE_ZONE_PAIRING;
+	}
 	*ret = z;
 	return 0;
 }
 
 int store_zone_pairing_set(struct store *s, const char *zone, const struct zone_pairing *z)
 {
+	store_zone_cache_forget(s);
 	return stmt_run(s, ST_ZONE_PAIRING_PUT, "tiiii", zone, (int64_t)(z->two_person ? 1 : 0),
 			z->two_person_window_ms, (int64_t)(z->escort ? 1 : 0), z->escort_window_ms);
 }

@@ -996,6 +996,38 @@ static void test_visitor_waits_for_an_employee_escort(void **state)
 	assert_int_equal(f->releases, 2);
 }
 
+/*
+ * The zone settings are read from memory between reads (issue 12), yet a
+ * change to any of them decides the very next read: vetting, then the
+ * two-person rule, each set and cleared between two badges.
+ */
+static void test_zone_change_decides_the_next_read(void **state)
+{
+	struct fixture *f = *state;
+	struct zone_pairing z;
+	struct core_decision d;
+
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.granted);
+	door_lock_now(core_door(f->core, 0));
+
+	assert_int_equal(store_zone_vetting_set(f->store, "bonded-cage", true), 0);
+	present(f, "h10301:12:3456", &d);
+	assert_false(d.granted);
+	assert_int_equal(d.reason, REASON_VETTING_REQUIRED);
+	assert_int_equal(store_zone_vetting_set(f->store, "bonded-cage", false), 0);
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.granted);
+	door_lock_now(core_door(f->core, 0));
+
+	store_zone_pairing_default(&z);
+	z.two_person = true;
+	assert_int_equal(store_zone_pairing_set(f->store, "bonded-cage", &z), 0);
+	present(f, "h10301:12:3456", &d);
+	assert_true(d.pending);
+	assert_string_equal(d.awaiting, "second_person");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1047,6 +1079,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_lockdown_meanwhile_wins_over_the_pin, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_stop_denies_the_waiting_badge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_zone_change_decides_the_next_read, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -818,6 +818,18 @@ static void test_events(void **state)
 	full.kind = NULL;
 	assert_int_equal(store_event_append(f->s, &full), -EINVAL);
 	assert_int_equal(store_event_count(f->s), 4);
+	/* A hash is stored only from 64 lower-case hex digits: each bad one is refused. */
+	full.kind = "access.granted";
+	for (const char *bad = "AFg/:`G"; *bad; bad++) {
+		fill_hash(full.hash, 'f');
+		full.hash[63] = *bad;
+		assert_true(store_event_append(f->s, &full) < 0);
+		fill_hash(full.hash, '0');
+		full.prev[0] = *bad;
+		assert_true(store_event_append(f->s, &full) < 0);
+		fill_hash(full.prev, 'c');
+	}
+	assert_int_equal(store_event_count(f->s), 4);
 
 	assert_int_equal(store_event_last(f->s, &seq, hash), 0);
 	assert_int_equal(seq, 4);
@@ -963,6 +975,64 @@ static void test_pins(void **state)
 	assert_int_equal(store_pin_get(f->s, "E1", &row), -ENOENT);
 }
 
+/*
+ * The zone settings a decision reads are kept in memory (issue 12): a
+ * change is read back at once, each part on its own, and a change undone
+ * by a rollback is not read after it, even when it was read meanwhile.
+ */
+static void test_zone_settings_read_back_after_each_change(void **state)
+{
+	struct fixture *f = *state;
+	struct zone_pairing z;
+	struct zone_area_row a;
+
+	add_zones(f->s);
+	/* Read first, so that each part is held before it changes. */
+	assert_int_equal(store_zone_vetting_get(f->s, "dock"), 0);
+	assert_int_equal(store_zone_area_get(f->s, "dock", &a), 0);
+	assert_string_equal(a.apb, "off");
+	assert_int_equal(store_zone_pairing_get(f->s, "dock", &z), 0);
+	assert_false(z.two_person);
+
+	assert_int_equal(store_zone_vetting_set(f->s, "dock", true), 0);
+	assert_int_equal(store_zone_vetting_get(f->s, "dock"), 1);
+	assert_int_equal(store_zone_vetting_get(f->s, "office"), 0);
+
+	assert_int_equal(store_zone_area_set(f->s, "dock", "hard", 0, 5), 0);
+	assert_int_equal(store_zone_area_get(f->s, "dock", &a), 0);
+	assert_string_equal(a.apb, "hard");
+	assert_int_equal(a.max_occupancy, 5);
+	assert_int_equal(store_zone_soft_violation(f->s, "dock"), 0);
+	assert_int_equal(store_zone_area_get(f->s, "dock", &a), 0);
+	assert_int_equal(a.soft_violations, 1);
+
+	store_zone_pairing_default(&z);
+	z.escort = true;
+	assert_int_equal(store_zone_pairing_set(f->s, "dock", &z), 0);
+	assert_int_equal(store_zone_pairing_get(f->s, "dock", &z), 0);
+	assert_true(z.escort);
+	assert_false(z.two_person);
+
+	/* Changed and read inside a transaction that rolls back: the old values again. */
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_zone_vetting_set(f->s, "dock", false), 0);
+	assert_int_equal(store_zone_vetting_get(f->s, "dock"), 0);
+	assert_int_equal(store_zone_area_set(f->s, "dock", "off", 0, -1), 0);
+	assert_int_equal(store_zone_area_get(f->s, "dock", &a), 0);
+	assert_string_equal(a.apb, "off");
+	store_zone_pairing_default(&z);
+	assert_int_equal(store_zone_pairing_set(f->s, "dock", &z), 0);
+	assert_int_equal(store_zone_pairing_get(f->s, "dock", &z), 0);
+	assert_false(z.escort);
+	assert_int_equal(store_rollback(f->s), 0);
+	assert_int_equal(store_zone_vetting_get(f->s, "dock"), 1);
+	assert_int_equal(store_zone_area_get(f->s, "dock", &a), 0);
+	assert_string_equal(a.apb, "hard");
+	assert_int_equal(a.soft_violations, 1);
+	assert_int_equal(store_zone_pairing_get(f->s, "dock", &z), 0);
+	assert_true(z.escort);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -991,6 +1061,7 @@ int main(void)
 	    T(test_events),
 	    T(test_users),
 	    T(test_pins),
+	    T(test_zone_settings_read_back_after_each_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
