@@ -16,6 +16,7 @@ import { LockdownBanner } from './lockdown.js';
 import { setupVisitors } from './visitors.js';
 import { setupSite } from './site.js';
 import { pairingCells } from './zone_pairing.js';
+import { setupShell, setSignedIn, setupStackedTables } from './shell.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -65,6 +66,7 @@ const canManage = () => can('manager admin');
 function showLogin(message) {
   stream.stop();
   state.me = null;
+  setSignedIn(false);
   $('#app-view').hidden = true;
   $('#logout').hidden = true;
   $('#sound').hidden = true;
@@ -1611,6 +1613,7 @@ async function start(me) {
   $('#who').textContent = `${me.user} (${me.role})`;
   $('#who').title = `Signed in as ${me.user} (${me.role})`;
   $('#logout').hidden = false;
+  setSignedIn(true);
   $('#login-view').hidden = true;
   $('#app-view').hidden = false;
   document.body.dataset.role = me.role;
@@ -1644,10 +1647,13 @@ async function start(me) {
   loadAlarms();
 }
 
+setupShell();
+setupStackedTables();
 (async () => {
   try {
     const me = await get('/api/me');
-    await start(me);
+    if (me && me.signed_in === false) showLogin();
+    else await start(me);
   } catch {
     showLogin();
   }
