@@ -8,7 +8,8 @@ import { EventStream } from './stream.js';
 import {
   setTimeZone, timeZoneLabel, formatTime, reasonText, kindText, isAlarm, eventClass, siteLocalToUtc,
   alarmRank,
-  validFromToUtc, validUntilToUtc, validFromDate, validUntilDate, modeText,
+  validFromToUtc, validUntilToUtc, validFromDate, validUntilDate, modeText, timeElement,
+  eventSentence, actorText,
 } from './format.js';
 import { beep } from './sound.js';
 import { setupPeopleImport } from './import.js';
@@ -17,6 +18,7 @@ import { setupVisitors } from './visitors.js';
 import { setupSite } from './site.js';
 import { pairingCells } from './zone_pairing.js';
 import { setupShell, setSignedIn, setupStackedTables } from './shell.js';
+import { setupDateInputs } from './dateinput.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -129,11 +131,15 @@ function matchesFilters(ev) {
 
 function eventItem(ev) {
   const parts = [];
+  const sentence = eventSentence(ev);
+  if (sentence) parts.push(sentence);
   if (ev.door) parts.push(`door ${ev.door}`);
   if (ev.reader) parts.push(`reader ${ev.reader}`);
-  if (ev.person) parts.push(`person ${ev.person}`);
-  if (ev.credential) parts.push(ev.credential);
-  if (ev.detail && ev.detail.user) parts.push(`user ${ev.detail.user}`);
+  if (!sentence) {
+    if (ev.person) parts.push(`person ${ev.person}`);
+    if (ev.credential) parts.push(ev.credential);
+    if (ev.detail && ev.detail.user) parts.push(`user ${ev.detail.user}`);
+  }
   if (ev.kind === 'door.mode' && ev.detail) {
     parts.push(`${modeText(ev.detail.was)} → ${modeText(ev.detail.mode)} (${ev.detail.cause})`);
   }
@@ -145,11 +151,11 @@ function eventItem(ev) {
     else parts.push('whole site');
   }
   if ((ev.kind === 'door.mode' || ev.kind === 'door.remote_unlock' || ev.kind.startsWith('site.')) && ev.detail) {
-    if (ev.detail.operator) parts.push(`by ${ev.detail.operator}`);
+    if (ev.detail.operator) parts.push(`by ${actorText(ev.detail.operator)}`);
     if (ev.detail.comment) parts.push(`“${ev.detail.comment}”`);
   }
   return el('li', { class: `ev ${eventClass(ev)}`, 'data-kind': ev.kind, 'data-seq': ev.seq },
-    el('time', { datetime: ev.ts, text: formatTime(ev.ts) }),
+    timeElement(ev.ts),
     el('span', { class: 'kind', text: kindText(ev.kind) }),
     el('span', { class: 'what', text: parts.join(' · ') }),
     ev.reason ? el('span', { class: 'reason', text: reasonText(ev.reason) }) : null);
@@ -257,13 +263,13 @@ function alarmBanner(a) {
     + (a.person ? `, person ${a.person}` : '');
   const parts = [
     el('strong', { text: kindText(a.kind) }),
-    el('span', { class: 'alarm-where', text: `${where} — raised ${formatTime(a.raised)}` }),
+    el('span', { class: 'alarm-where' }, `${where} — raised `, timeElement(a.raised)),
     el('span', { class: 'alarm-state', text: ALARM_STATE_TEXT[a.state] || a.state }),
   ];
   if (a.state === 'acknowledged') {
     parts.push(el('span', {
       class: 'alarm-ack',
-      text: `by ${a.acknowledged_by || '?'} at ${formatTime(a.acknowledged)}${a.comment ? ': “' + a.comment + '”' : ''}`,
+      text: `by ${actorText(a.acknowledged_by) || '?'} at ${formatTime(a.acknowledged)}${a.comment ? ': “' + a.comment + '”' : ''}`,
     }));
   }
   const err = el('span', { class: 'alarm-error', role: 'alert' });
@@ -327,7 +333,7 @@ function liveBanner(ev) {
   const duress = ev.kind === 'alarm.duress' ? ' alarm-duress' : '';
   return el('div', { class: `alarm-banner${duress}`, role: 'alert', 'data-kind': ev.kind, 'data-door': ev.door || '' },
     el('strong', { text: kindText(ev.kind) }),
-    el('span', { text: ` ${ev.door ? 'at ' + ev.door : ''}${ev.person ? ', person ' + ev.person : ''} — ${formatTime(ev.ts)}` }),
+    el('span', {}, ` ${ev.door ? 'at ' + ev.door : ''}${ev.person ? ', person ' + ev.person : ''} — `, timeElement(ev.ts)),
     el('button', {
       type: 'button', class: 'dismiss', text: 'Hide',
       onclick: () => { state.liveAlarms.delete(ev.seq); renderAlarms(); },
@@ -771,8 +777,8 @@ function renderPeople() {
 // "from … until …" in site time; "no bounds" when neither is set.
 function validityText(x) {
   const parts = [];
-  if (x.valid_from) parts.push(`from ${formatTime(x.valid_from)}`);
-  if (x.valid_until) parts.push(`until ${formatTime(x.valid_until)}`);
+  if (x.valid_from) parts.push(`from ${validFromDate(x.valid_from)}`);
+  if (x.valid_until) parts.push(`until ${validUntilDate(x.valid_until)}`);
   return parts.length ? parts.join(' ') : 'no bounds';
 }
 
@@ -810,9 +816,9 @@ function fillPersonEdit(p) {
   f.elements.valid_from.value = validFromDate(p.valid_from);
   f.elements.valid_until.value = validUntilDate(p.valid_until);
   f.querySelector('[data-now="valid_from"]').textContent =
-    `now: ${p.valid_from ? formatTime(p.valid_from) : 'none'}`;
+    `now: ${p.valid_from ? validFromDate(p.valid_from) : 'none'}`;
   f.querySelector('[data-now="valid_until"]').textContent =
-    `now: ${p.valid_until ? formatTime(p.valid_until) : 'none'}`;
+    `now: ${p.valid_until ? validUntilDate(p.valid_until) : 'none'}`;
   for (const t of f.querySelectorAll('.tz-label')) t.textContent = timeZoneLabel();
   const held = new Set(p.levels || []);
   // Levels the person holds stay listed even if level.list no longer has them.
@@ -1289,7 +1295,7 @@ function renderMuster(rows) {
       el('table', { class: 'grid' },
         el('thead', {}, el('tr', {}, ...['Person', 'Name', 'Since', 'Door', 'Present'].map((h) => el('th', { text: h })))),
         el('tbody', {}, ...inside.map((r) => el('tr', { 'data-person': r.person },
-          el('td', { text: r.person }), el('td', { text: r.name || '' }), el('td', { text: formatTime(r.since) }),
+          el('td', { text: r.person }), el('td', { text: r.name || '' }), el('td', {}, timeElement(r.since)),
           el('td', { text: r.door }), el('td', { class: 'tick' }))))));
   }));
 }
@@ -1453,6 +1459,7 @@ $('#report-name').addEventListener('change', updateReportForm);
 // A datetime-local value as a UTC time for the controller.
 function rangeTime(value, mode) {
   if (!value) return null;
+  value = value.trim().replace(' ', 'T');
   if (mode === 'utc') {
     const withSeconds = /T\d{2}:\d{2}$/.test(value) ? `${value}:00` : value;
     return `${withSeconds}Z`;
@@ -1570,7 +1577,7 @@ async function loadUsers() {
     const users = await get('/api/users');
     $('#users').replaceChildren(...users.map((u) => el('tr', {},
       el('td', { text: u.name }), el('td', { text: u.role }),
-      el('td', { text: u.disabled ? 'yes' : 'no' }), el('td', { text: formatTime(u.created) }))));
+      el('td', { text: u.disabled ? 'yes' : 'no' }), el('td', {}, timeElement(u.created)))));
   } catch (e) {
     handleError(e);
   }
@@ -1649,6 +1656,7 @@ async function start(me) {
 
 setupShell();
 setupStackedTables();
+setupDateInputs();
 (async () => {
   try {
     const me = await get('/api/me');

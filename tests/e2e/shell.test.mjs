@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startStack, mustCtl, launchChromium, closeChromium, SIZES, openDashboard, checkPage,
+  horizontalOverflow, axeScan,
 } from './lib.mjs';
 
 let stack;
@@ -89,3 +90,81 @@ for (const [role, user] of Object.entries(ROLES)) {
     assert.deepEqual(problems, []);
   });
 }
+
+// The checks above must be able to fail: each is shown a page with its fault.
+test('the harness catches a console error, a horizontal overflow and an axe violation', async () => {
+  const { context, page, errors } = await openDashboard(browser, stack, 'guard1', { size: SIZES[2] });
+  await page.evaluate(() => {
+    console.error('planted error');
+    const wide = document.createElement('div');
+    wide.style.width = '2000px';
+    wide.style.height = '4px';
+    const nameless = document.createElement('button');
+    nameless.id = 'planted-nameless';
+    document.querySelector('main').append(wide, nameless);
+  });
+  assert.ok((await horizontalOverflow(page)).over > 1000, 'overflow seen');
+  assert.ok((await axeScan(page)).some((v) => /button-name/.test(v)), 'axe sees a button without a name');
+  const problems = await checkPage(page, errors, { role: 'planted', name: 'faults', size: SIZES[2] });
+  assert.ok(problems.some((p) => /console error planted error/.test(p)), problems.join('\n'));
+  assert.ok(problems.some((p) => /horizontal overflow/.test(p)));
+  await context.close();
+});
+
+// Part 8: one date format whatever the browser's locale; UTC on hover.
+for (const locale of ['en-US', 'de-DE']) {
+  test(`under ${locale}: times read 2026-12-06 20:36:55 in site time, date inputs YYYY-MM-DD`, async () => {
+    const { context, page, errors } = await openDashboard(browser, stack, 'manager1', { locale, timezoneId: 'America/Los_Angeles' });
+    assert.equal(await page.evaluate(() => navigator.language), locale);
+    const t = page.locator('#feed li time').first();
+    await t.waitFor();
+    const shown = await t.textContent();
+    assert.match(shown, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    const utc = await t.getAttribute('title');
+    assert.match(utc, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+    // Site time is the controller's zone (Europe/Amsterdam), not the browser's.
+    const iso = await t.getAttribute('datetime');
+    const want = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Amsterdam', dateStyle: 'short', timeStyle: 'medium' })
+      .format(new Date(iso));
+    assert.equal(shown, want);
+
+    await page.click('#tabs button[data-tab=people]');
+    const until = page.locator('#person-add input[name=valid_until]');
+    assert.equal(await until.getAttribute('type'), 'text');
+    assert.equal(await until.getAttribute('placeholder'), 'YYYY-MM-DD');
+    const id = `L${locale.slice(0, 2).toUpperCase()}1`;
+    await page.fill('#person-add input[name=id]', id);
+    await page.fill('#person-add input[name=name]', `Locale ${locale}`);
+    await until.fill('2031-03-31');
+    await page.click('#person-add button[type=submit]');
+    // Part 9: the change is confirmed by a polite toast.
+    const toast = page.locator('#toasts .toast', { hasText: `Enrolled Locale ${locale} (${id})` });
+    await toast.waitFor();
+    assert.equal(await page.getAttribute('#toasts', 'role'), 'status');
+    assert.equal(await page.getAttribute('#toasts', 'aria-live'), 'polite');
+    const row = page.locator('#persons tr', { hasText: id });
+    await row.waitFor();
+    assert.match(await row.textContent(), /until 2031-03-31/, 'the last day, as a date');
+    const out = JSON.parse(mustCtl(stack, ['person', 'show', id, '--json']));
+    assert.equal(out.valid_until, '2031-03-31T22:00:00Z', 'the end of March 31st, site time (CEST)');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
+
+// Part 9: the feed in words, with who did it and without internal prefixes.
+test('the feed says "Level dock-staff added by manager1", with no user: prefix anywhere', async () => {
+  const { context, page, errors } = await openDashboard(browser, stack, 'manager1');
+  await page.click('#tabs button[data-tab=levels]');
+  await page.fill('#level-add input[name=name]', 'dock-staff');
+  await page.check('#level-add-zones input[value="dock"]');
+  await page.click('#level-add button[type=submit]');
+  await page.locator('#toasts .toast', { hasText: 'Level dock-staff added' }).waitFor();
+  await page.click('#tabs button[data-tab=feed]');
+  const item = page.locator('#feed li[data-kind="level.added"]', { hasText: 'dock-staff' });
+  await item.waitFor();
+  assert.match(await item.textContent(), /Level dock-staff added by manager1/);
+  assert.doesNotMatch(await page.textContent('#feed'), /user:/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
