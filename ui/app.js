@@ -19,6 +19,7 @@ import { setupSite } from './site.js';
 import { pairingCells } from './zone_pairing.js';
 import { setupShell, setSignedIn, setupStackedTables } from './shell.js';
 import { setupDateInputs } from './dateinput.js';
+import { rowMenu } from './menu.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -702,44 +703,48 @@ async function loadPeople() {
   }
 }
 
-function actionButton(text, path, confirmText) {
-  return el('button', {
-    type: 'button', text, 'data-action': text.toLowerCase(),
-    onclick: async () => {
-      if (confirmText && !confirm(confirmText)) return;
-      try {
-        await post(path);
-        loadPeople();
-      } catch (e) {
-        alert(`${text} failed: ${e.message}`);
-      }
-    },
-  });
+// A row action's request; the list reloads after it (the stream also tells).
+async function rowAction(text, path, body) {
+  try {
+    await post(path, body);
+    loadPeople();
+  } catch (e) {
+    alert(`${text} failed: ${e.message}`);
+  }
 }
 
 // The badge lifecycle (controller ops badge.*): which step each status allows.
+// Revoke and stolen cannot be taken back: red, and behind a confirmation.
 const BADGE_ACTIONS = [
   { text: 'Suspend', path: 'suspend', from: ['active'] },
   { text: 'Reinstate', path: 'reinstate', from: ['suspended', 'lost'] },
   { text: 'Lost', path: 'lost', from: ['active', 'suspended'], body: { reason: 'lost' } },
-  { text: 'Stolen', path: 'lost', from: ['active', 'suspended'], body: { reason: 'stolen' } },
+  { text: 'Stolen', path: 'lost', from: ['active', 'suspended'], body: { reason: 'stolen' }, danger: true,
+    confirm: (b) => ({ title: `Report badge ${b.id} stolen?`, text: 'It is refused at every door from now on.', ok: 'Report stolen' }) },
   { text: 'Returned', path: 'return', from: ['active', 'suspended', 'lost'] },
-  { text: 'Revoke', path: 'revoke', from: ['active', 'suspended', 'lost'], confirm: true },
+  { text: 'Revoke', path: 'revoke', from: ['active', 'suspended', 'lost'], danger: true,
+    confirm: (b) => ({ title: `Revoke badge ${b.id}?`, text: 'This cannot be undone.', ok: 'Revoke badge' }) },
 ];
 
-function badgeActions(b) {
-  return BADGE_ACTIONS.filter((a) => a.from.includes(b.status)).map((a) => el('button', {
-    type: 'button', text: a.text, 'data-action': a.text.toLowerCase(),
-    onclick: async () => {
-      if (a.confirm && !confirm(`${a.text} ${b.id}? This cannot be undone.`)) return;
-      try {
-        await post(`/api/badges/${a.path}`, { credential: b.id, ...(a.body || {}) });
-        loadPeople();
-      } catch (e) {
-        alert(`${a.text} failed: ${e.message}`);
-      }
-    },
-  }));
+function badgeMenu(b) {
+  return rowMenu(`badge ${b.id}`, BADGE_ACTIONS.filter((a) => a.from.includes(b.status)).map((a) => ({
+    text: a.text, action: a.text.toLowerCase(), danger: a.danger, confirm: a.confirm && a.confirm(b),
+    run: () => rowAction(a.text, `/api/badges/${a.path}`, { credential: b.id, ...(a.body || {}) }),
+  })));
+}
+
+function personMenu(p) {
+  const path = (verb) => `/api/persons/${encodeURIComponent(p.id)}/${verb}`;
+  return rowMenu(`${p.name} (${p.id})`, [
+    p.status !== 'terminated' ? { text: 'Edit', action: 'edit', run: () => openPersonEdit(p.id) } : null,
+    p.status === 'active' ? { text: 'Suspend', action: 'suspend', run: () => rowAction('Suspend', path('suspend')) } : null,
+    p.status === 'suspended' ? { text: 'Reinstate', action: 'reinstate', run: () => rowAction('Reinstate', path('reinstate')) } : null,
+    p.status !== 'terminated' ? {
+      text: 'Terminate', action: 'terminate', danger: true,
+      confirm: { title: `Terminate ${p.name} (${p.id})?`, text: 'All their badges are revoked. This cannot be undone.', ok: 'Terminate' },
+      run: () => rowAction('Terminate', path('terminate')),
+    } : null,
+  ]);
 }
 
 function renderPeople() {
@@ -751,19 +756,12 @@ function renderPeople() {
       el('td', { text: p.id }), el('td', { text: p.name }), el('td', { text: p.status }),
       el('td', { text: (p.levels || []).join(', ') }),
       el('td', { class: 'validity', 'data-valid-until': p.valid_until || '', text: validityText(p) }),
-      el('td', { class: 'actions' },
-        write && p.status !== 'terminated' ? el('button', {
-          type: 'button', text: 'Edit', 'data-action': 'edit', onclick: () => openPersonEdit(p.id),
-        }) : null,
-        write && p.status === 'active' ? actionButton('Suspend', `/api/persons/${encodeURIComponent(p.id)}/suspend`) : null,
-        write && p.status === 'suspended' ? actionButton('Reinstate', `/api/persons/${encodeURIComponent(p.id)}/reinstate`) : null,
-        write && p.status !== 'terminated' ? actionButton('Terminate', `/api/persons/${encodeURIComponent(p.id)}/terminate`,
-          `Terminate ${p.id} and revoke all their badges?`) : null))));
+      el('td', { class: 'actions' }, write ? personMenu(p) : null))));
   $('#badges').replaceChildren(...state.badges
     .filter((b) => !q || b.person.toLowerCase().includes(q) || b.id.includes(q))
     .map((b) => el('tr', { 'data-badge': b.id },
       el('td', { text: b.id }), el('td', { text: b.person }), el('td', { text: b.status }),
-      el('td', { class: 'actions' }, ...(write ? badgeActions(b) : [])))));
+      el('td', { class: 'actions' }, write ? badgeMenu(b) : null))));
   const badgeSel = $('#sim-badge');
   const cur = badgeSel.value;
   badgeSel.replaceChildren(el('option', { value: '', text: '— type bits or UID —' }),

@@ -360,3 +360,16 @@ export async function checkPage(page, errors, { role, name, size }) {
   await screenshot(page, role, name, size);
   return problems;
 }
+
+// A row's action through its Actions menu (ui/menu.js), as a person clicks it.
+export async function clickRowAction(page, row, action) {
+  await page.click(`${row} .row-menu-button`);
+  await page.click(`${row} [role=menuitem][data-action="${action}"]`);
+}
+
+// Answers the confirmation dialog a destructive action opens (ui/menu.js).
+export async function answerConfirm(page, { accept = true } = {}) {
+  await page.waitForSelector('#confirm-dialog[open]');
+  await page.click(accept ? '#confirm-ok' : '#confirm-cancel');
+  await page.waitForSelector('#confirm-dialog:not([open])', { state: 'attached' });
+}

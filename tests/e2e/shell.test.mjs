@@ -146,7 +146,7 @@ for (const locale of ['en-US', 'de-DE']) {
     await row.waitFor();
     assert.match(await row.textContent(), /until 2031-03-31/, 'the last day, as a date');
     const out = JSON.parse(mustCtl(stack, ['person', 'show', id, '--json']));
-    assert.equal(out.valid_until, '2031-03-31T22:00:00Z', 'the end of March 31st, site time (CEST)');
+    assert.equal(Date.parse(out.valid_until), Date.parse('2031-03-31T22:00:00Z'), 'the end of March 31st, site time (CEST)');
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -165,6 +165,55 @@ test('the feed says "Level dock-staff added by manager1", with no user: prefix a
   await item.waitFor();
   assert.match(await item.textContent(), /Level dock-staff added by manager1/);
   assert.doesNotMatch(await page.textContent('#feed'), /user:/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// Parts 9 and 12: one Actions menu per row, by keyboard; destructive actions
+// red and confirmed in a dialog that keeps the focus and closes on Escape.
+test('keyboard only: a badge row\'s menu, a revoke cancelled with Escape, then confirmed', async () => {
+  mustCtl(stack, ['badge', 'issue', 'E100', '--uid', '0a0b0c0d']);
+  const { context, page, errors } = await openDashboard(browser, stack, 'manager1');
+  await page.click('#tabs button[data-tab=people]');
+  const row = '#badges tr[data-badge="uid:0a0b0c0d"]';
+  await page.waitForSelector(row);
+  assert.equal(await page.locator(`${row} button`).count() >= 1, true);
+  assert.equal(await page.locator(`${row} button:visible`).count(), 1, 'one menu button, not five');
+  await page.focus(`${row} .row-menu-button`);
+  await page.keyboard.press('Enter');
+  assert.equal(await page.getAttribute(`${row} .row-menu-button`, 'aria-expanded'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'suspend', 'focus on the first item');
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'revoke');
+  const bg = await page.$eval(`${row} [data-action=revoke]`, (b) => getComputedStyle(b).backgroundColor);
+  assert.equal(bg, 'rgb(180, 35, 24)', 'revoke is red');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.evaluate(() => document.activeElement.classList.contains('row-menu-button')), true, 'focus back on the button');
+  assert.equal(await page.isVisible(`${row} [role=menu]`), false);
+
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#confirm-dialog[open]');
+  assert.match(await page.textContent('#confirm-dialog'), /Revoke badge uid:0a0b0c0d\?/);
+  // The focus stays in the dialog (the page behind is inert).
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => !!document.activeElement.closest('#confirm-dialog')), true, `tab ${i}`);
+  }
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#confirm-dialog:not([open])', { state: 'attached' });
+  assert.match(mustCtl(stack, ['badge', 'list']), /0a0b0c0d.*active/);
+
+  await page.focus(`${row} .row-menu-button`);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#confirm-dialog[open]');
+  await page.focus('#confirm-ok');
+  await page.keyboard.press('Enter');
+  await page.locator('#toasts .toast', { hasText: 'Badge uid:0a0b0c0d revoked' }).waitFor();
+  await page.waitForFunction((sel) => document.querySelector(sel)?.children[2].textContent === 'revoked', row);
   assert.deepEqual(errors, []);
   await context.close();
 });
