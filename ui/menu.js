@@ -98,6 +98,16 @@ export function confirmDialog({ title, text, ok = 'Confirm', danger = true }) {
       + '<div class="buttons"><button value="cancel" class="secondary" id="confirm-cancel">Cancel</button>'
       + '<button value="ok" id="confirm-ok"></button></div></form>';
     document.body.append(dialog);
+    // showModal makes the page inert, but Tab past the last button would
+    // leave the document: cycle inside the dialog instead.
+    dialog.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'Tab') return;
+      const f = [...dialog.querySelectorAll('button')];
+      const i = f.indexOf(document.activeElement);
+      const next = ev.shiftKey ? (i <= 0 ? f.length - 1 : i - 1) : (i === f.length - 1 ? 0 : i + 1);
+      ev.preventDefault();
+      f[next].focus();
+    });
   }
   dialog.querySelector('#confirm-title').textContent = title;
   dialog.querySelector('#confirm-text').textContent = text || '';

@@ -177,6 +177,7 @@ test('keyboard only: a badge row\'s menu, a revoke cancelled with Escape, then c
   await page.click('#tabs button[data-tab=people]');
   const row = '#badges tr[data-badge="uid:0a0b0c0d"]';
   await page.waitForSelector(row);
+  await page.waitForLoadState('networkidle'); // the page's reload of the list is in
   assert.equal(await page.locator(`${row} button`).count() >= 1, true);
   assert.equal(await page.locator(`${row} button:visible`).count(), 1, 'one menu button, not five');
   await page.focus(`${row} .row-menu-button`);
