@@ -1584,7 +1584,11 @@ async function loadUsers() {
 // ---------------------------------------------------------------- tabs & start
 
 function selectTab(name) {
-  for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('active', b.dataset.tab === name);
+  for (const b of document.querySelectorAll('#tabs button')) {
+    b.classList.toggle('active', b.dataset.tab === name);
+    if (b.dataset.tab === name) b.setAttribute('aria-current', 'page');
+    else b.removeAttribute('aria-current');
+  }
   for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== `tab-${name}`;
   document.body.dataset.tab = name;
   if (name === 'levels') loadLevels();

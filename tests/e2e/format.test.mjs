@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 const SOURCE_DIR = process.env.SOURCE_DIR || process.cwd();
 const f = await import(join(SOURCE_DIR, 'ui/format.js'));
@@ -38,4 +39,13 @@ test('the feed says who did what, never with the internal user: prefix', () => {
   assert.equal(f.eventSentence({ kind: 'access.granted', detail: {} }), null);
   assert.equal(f.actorText('user:guard1'), 'guard1');
   assert.equal(f.actorText('uid:1000'), 'command line (uid 1000)');
+});
+
+test('every event kind the README lists has words of its own', () => {
+  const readme = readFileSync(join(SOURCE_DIR, 'README.md'), 'utf8');
+  const kinds = new Set([...readme.matchAll(/^\| `([a-z_]+\.[a-z_]+)`/gm)].map((m) => m[1])
+    .filter((k) => !k.endsWith('.service')));
+  assert.ok(kinds.size > 40, `kinds found: ${kinds.size}`);
+  const bare = [...kinds].filter((k) => f.kindText(k) === k);
+  assert.deepEqual(bare, []);
 });
