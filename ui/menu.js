@@ -5,8 +5,13 @@
 // back; the confirmation is a modal <dialog> (the page behind is inert, so
 // the focus stays inside) that Escape cancels.
 let openMenu = null;
+// The rows re-render when the stream says something changed: an open menu
+// (and the item with the focus) is found again by its label and stays open.
+let openLabel = null;
+let focusedAction = null;
 
 function closeMenu(focusButton) {
+  openLabel = null;
   if (!openMenu) return;
   const { button, list } = openMenu;
   list.hidden = true;
@@ -53,13 +58,23 @@ export function rowMenu(label, items) {
     list.append(b);
   }
   const focusAt = (i) => entries[(i + entries.length) % entries.length].focus();
-  const open = () => {
-    if (openMenu) closeMenu(false);
+  const show = () => {
     list.hidden = false;
     button.setAttribute('aria-expanded', 'true');
     openMenu = { button, list, box };
+    openLabel = label;
+  };
+  const open = () => {
+    if (openMenu) closeMenu(false);
+    show();
     focusAt(0);
   };
+  list.addEventListener('focusin', (ev) => { focusedAction = ev.target.dataset.action || null; });
+  if (openLabel === label && entries.length) {
+    show();
+    const again = entries.find((e) => e.dataset.action === focusedAction) || entries[0];
+    queueMicrotask(() => { if (again.isConnected) again.focus(); });
+  }
   button.addEventListener('click', () => (list.hidden ? open() : closeMenu(true)));
   button.addEventListener('keydown', (ev) => {
     if (ev.key === 'ArrowDown') {
