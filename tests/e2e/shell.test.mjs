@@ -76,6 +76,7 @@ for (const [role, user] of Object.entries(ROLES)) {
       if (await menu.isVisible()) {
         await menu.click();
         assert.ok(await page.isVisible('#logout'), 'Sign out in the menu');
+        problems.push(...await checkPage(page, errors, { role, name: 'menu', size }));
         await page.keyboard.press('Escape');
         assert.equal(await menu.getAttribute('aria-expanded'), 'false', 'Escape closes the menu');
       } else {
@@ -135,6 +136,13 @@ for (const locale of ['en-US', 'de-DE']) {
     const id = `L${locale.slice(0, 2).toUpperCase()}1`;
     await page.fill('#person-add input[name=id]', id);
     await page.fill('#person-add input[name=name]', `Locale ${locale}`);
+    // The Pick button's calendar is the browser's own; its choice lands in the field as YYYY-MM-DD.
+    assert.match(await page.getAttribute('#person-add .date-pick', 'aria-label'), /Pick a date: Valid until/);
+    await page.$eval('#person-add .date-native', (n) => {
+      n.value = '2031-02-28';
+      n.dispatchEvent(new Event('change'));
+    });
+    assert.equal(await until.inputValue(), '2031-02-28');
     await until.fill('2031-03-31');
     await page.click('#person-add button[type=submit]');
     // Part 9: the change is confirmed by a polite toast.
