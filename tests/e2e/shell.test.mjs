@@ -198,6 +198,10 @@ test('keyboard only: a badge row\'s menu, a revoke cancelled with Escape, then c
   assert.equal(bg, 'rgb(180, 35, 24)', 'revoke is red');
   await page.keyboard.press('Escape');
   assert.equal(await page.evaluate(() => document.activeElement.classList.contains('row-menu-button')), true, 'focus back on the button');
+  assert.deepEqual(await page.evaluate(() => {
+    const cs = getComputedStyle(document.activeElement);
+    return [cs.outlineStyle, cs.outlineWidth];
+  }), ['solid', '3px'], 'the keyboard focus is visible');
   assert.equal(await page.isVisible(`${row} [role=menu]`), false);
 
   await page.keyboard.press('ArrowDown');
