@@ -373,3 +373,32 @@ export async function answerConfirm(page, { accept = true } = {}) {
   await page.click(accept ? '#confirm-ok' : '#confirm-cancel');
   await page.waitForSelector('#confirm-dialog:not([open])', { state: 'attached' });
 }
+
+// Makes a context's close() fail when any of its pages logged a console
+// error: one line in a test file's sign-in helper puts all of its tests
+// under the rule that no page logs an error. `refusals` names the answers a
+// test provokes on purpose (chromium logs every 4xx a fetch gets, e.g. the
+// 400 for a lockdown without a comment): [/400 .*\/api\/site\/lockdown/].
+export function failOnConsoleErrors(context, { refusals = [] } = {}) {
+  const all = [];
+  const errors = {
+    push: (e) => {
+      if (!(/status of 4\d\d/.test(e) && refusals.some((r) => r.test(e)))) all.push(e);
+    },
+  };
+  context.on('page', (page) => watchConsoleInto(page, errors));
+  for (const page of context.pages()) watchConsoleInto(page, errors);
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    await close(...args);
+    if (all.length) throw new Error(`console errors:\n${all.join('\n')}`);
+  };
+  return all;
+}
+
+function watchConsoleInto(page, errors) {
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${m.text()} (${(m.location() && m.location().url) || ''})`);
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+}

@@ -11,7 +11,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, clickRowAction, answerConfirm } from './lib.mjs';
+import {
+  startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, clickRowAction, answerConfirm,
+  failOnConsoleErrors,
+} from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-screenshots');
 let stack;
@@ -40,6 +43,8 @@ const person = (id) => JSON.parse(mustCtl(stack, ['person', 'show', id, '--json'
 
 async function signIn(user) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // The refusals these tests provoke on purpose; any other console error fails.
+  failOnConsoleErrors(context, { refusals: [/400 .*\/api\/site\/lockdown/] });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
