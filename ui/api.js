@@ -43,7 +43,7 @@ export async function get(path) {
   return request('GET', path);
 }
 
-export async function post(path, body) {
+async function postOnce(path, body) {
   try {
     return await request('POST', path, body);
   } catch (e) {
@@ -54,6 +54,13 @@ export async function post(path, body) {
     }
     throw e;
   }
+}
+
+// Every change that succeeded is announced (ui/shell.js turns it into a toast).
+export async function post(path, body) {
+  const r = await postOnce(path, body);
+  window.dispatchEvent(new CustomEvent('aeogate:done', { detail: { path, body } }));
+  return r;
 }
 
 // POST of a file as it is (the people CSV): the CSRF token as for every POST.

@@ -8,7 +8,8 @@ import { EventStream } from './stream.js';
 import {
   setTimeZone, timeZoneLabel, formatTime, reasonText, kindText, isAlarm, eventClass, siteLocalToUtc,
   alarmRank,
-  validFromToUtc, validUntilToUtc, validFromDate, validUntilDate, modeText,
+  validFromToUtc, validUntilToUtc, validFromDate, validUntilDate, modeText, timeElement,
+  eventSentence, actorText,
 } from './format.js';
 import { beep } from './sound.js';
 import { setupPeopleImport } from './import.js';
@@ -16,6 +17,9 @@ import { LockdownBanner } from './lockdown.js';
 import { setupVisitors } from './visitors.js';
 import { setupSite } from './site.js';
 import { pairingCells } from './zone_pairing.js';
+import { setupShell, setSignedIn, setupStackedTables } from './shell.js';
+import { setupDateInputs } from './dateinput.js';
+import { rowMenu } from './menu.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -65,6 +69,7 @@ const canManage = () => can('manager admin');
 function showLogin(message) {
   stream.stop();
   state.me = null;
+  setSignedIn(false);
   $('#app-view').hidden = true;
   $('#logout').hidden = true;
   $('#sound').hidden = true;
@@ -127,11 +132,15 @@ function matchesFilters(ev) {
 
 function eventItem(ev) {
   const parts = [];
+  const sentence = eventSentence(ev);
+  if (sentence) parts.push(sentence);
   if (ev.door) parts.push(`door ${ev.door}`);
   if (ev.reader) parts.push(`reader ${ev.reader}`);
-  if (ev.person) parts.push(`person ${ev.person}`);
-  if (ev.credential) parts.push(ev.credential);
-  if (ev.detail && ev.detail.user) parts.push(`user ${ev.detail.user}`);
+  if (!sentence) {
+    if (ev.person) parts.push(`person ${ev.person}`);
+    if (ev.credential) parts.push(ev.credential);
+    if (ev.detail && ev.detail.user) parts.push(`user ${ev.detail.user}`);
+  }
   if (ev.kind === 'door.mode' && ev.detail) {
     parts.push(`${modeText(ev.detail.was)} → ${modeText(ev.detail.mode)} (${ev.detail.cause})`);
   }
@@ -143,11 +152,11 @@ function eventItem(ev) {
     else parts.push('whole site');
   }
   if ((ev.kind === 'door.mode' || ev.kind === 'door.remote_unlock' || ev.kind.startsWith('site.')) && ev.detail) {
-    if (ev.detail.operator) parts.push(`by ${ev.detail.operator}`);
+    if (ev.detail.operator) parts.push(`by ${actorText(ev.detail.operator)}`);
     if (ev.detail.comment) parts.push(`“${ev.detail.comment}”`);
   }
   return el('li', { class: `ev ${eventClass(ev)}`, 'data-kind': ev.kind, 'data-seq': ev.seq },
-    el('time', { datetime: ev.ts, text: formatTime(ev.ts) }),
+    timeElement(ev.ts),
     el('span', { class: 'kind', text: kindText(ev.kind) }),
     el('span', { class: 'what', text: parts.join(' · ') }),
     ev.reason ? el('span', { class: 'reason', text: reasonText(ev.reason) }) : null);
@@ -255,13 +264,13 @@ function alarmBanner(a) {
     + (a.person ? `, person ${a.person}` : '');
   const parts = [
     el('strong', { text: kindText(a.kind) }),
-    el('span', { class: 'alarm-where', text: `${where} — raised ${formatTime(a.raised)}` }),
+    el('span', { class: 'alarm-where' }, `${where} — raised `, timeElement(a.raised)),
     el('span', { class: 'alarm-state', text: ALARM_STATE_TEXT[a.state] || a.state }),
   ];
   if (a.state === 'acknowledged') {
     parts.push(el('span', {
       class: 'alarm-ack',
-      text: `by ${a.acknowledged_by || '?'} at ${formatTime(a.acknowledged)}${a.comment ? ': “' + a.comment + '”' : ''}`,
+      text: `by ${actorText(a.acknowledged_by) || '?'} at ${formatTime(a.acknowledged)}${a.comment ? ': “' + a.comment + '”' : ''}`,
     }));
   }
   const err = el('span', { class: 'alarm-error', role: 'alert' });
@@ -325,7 +334,7 @@ function liveBanner(ev) {
   const duress = ev.kind === 'alarm.duress' ? ' alarm-duress' : '';
   return el('div', { class: `alarm-banner${duress}`, role: 'alert', 'data-kind': ev.kind, 'data-door': ev.door || '' },
     el('strong', { text: kindText(ev.kind) }),
-    el('span', { text: ` ${ev.door ? 'at ' + ev.door : ''}${ev.person ? ', person ' + ev.person : ''} — ${formatTime(ev.ts)}` }),
+    el('span', {}, ` ${ev.door ? 'at ' + ev.door : ''}${ev.person ? ', person ' + ev.person : ''} — `, timeElement(ev.ts)),
     el('button', {
       type: 'button', class: 'dismiss', text: 'Hide',
       onclick: () => { state.liveAlarms.delete(ev.seq); renderAlarms(); },
@@ -694,44 +703,48 @@ async function loadPeople() {
   }
 }
 
-function actionButton(text, path, confirmText) {
-  return el('button', {
-    type: 'button', text, 'data-action': text.toLowerCase(),
-    onclick: async () => {
-      if (confirmText && !confirm(confirmText)) return;
-      try {
-        await post(path);
-        loadPeople();
-      } catch (e) {
-        alert(`${text} failed: ${e.message}`);
-      }
-    },
-  });
+// A row action's request; the list reloads after it (the stream also tells).
+async function rowAction(text, path, body) {
+  try {
+    await post(path, body);
+    loadPeople();
+  } catch (e) {
+    alert(`${text} failed: ${e.message}`);
+  }
 }
 
 // The badge lifecycle (controller ops badge.*): which step each status allows.
+// Revoke and stolen cannot be taken back: red, and behind a confirmation.
 const BADGE_ACTIONS = [
   { text: 'Suspend', path: 'suspend', from: ['active'] },
   { text: 'Reinstate', path: 'reinstate', from: ['suspended', 'lost'] },
   { text: 'Lost', path: 'lost', from: ['active', 'suspended'], body: { reason: 'lost' } },
-  { text: 'Stolen', path: 'lost', from: ['active', 'suspended'], body: { reason: 'stolen' } },
+  { text: 'Stolen', path: 'lost', from: ['active', 'suspended'], body: { reason: 'stolen' }, danger: true,
+    confirm: (b) => ({ title: `Report badge ${b.id} stolen?`, text: 'It is refused at every door from now on.', ok: 'Report stolen' }) },
   { text: 'Returned', path: 'return', from: ['active', 'suspended', 'lost'] },
-  { text: 'Revoke', path: 'revoke', from: ['active', 'suspended', 'lost'], confirm: true },
+  { text: 'Revoke', path: 'revoke', from: ['active', 'suspended', 'lost'], danger: true,
+    confirm: (b) => ({ title: `Revoke badge ${b.id}?`, text: 'This cannot be undone.', ok: 'Revoke badge' }) },
 ];
 
-function badgeActions(b) {
-  return BADGE_ACTIONS.filter((a) => a.from.includes(b.status)).map((a) => el('button', {
-    type: 'button', text: a.text, 'data-action': a.text.toLowerCase(),
-    onclick: async () => {
-      if (a.confirm && !confirm(`${a.text} ${b.id}? This cannot be undone.`)) return;
-      try {
-        await post(`/api/badges/${a.path}`, { credential: b.id, ...(a.body || {}) });
-        loadPeople();
-      } catch (e) {
-        alert(`${a.text} failed: ${e.message}`);
-      }
-    },
-  }));
+function badgeMenu(b) {
+  return rowMenu(`badge ${b.id}`, BADGE_ACTIONS.filter((a) => a.from.includes(b.status)).map((a) => ({
+    text: a.text, action: a.text.toLowerCase(), danger: a.danger, confirm: a.confirm && a.confirm(b),
+    run: () => rowAction(a.text, `/api/badges/${a.path}`, { credential: b.id, ...(a.body || {}) }),
+  })));
+}
+
+function personMenu(p) {
+  const path = (verb) => `/api/persons/${encodeURIComponent(p.id)}/${verb}`;
+  return rowMenu(`${p.name} (${p.id})`, [
+    p.status !== 'terminated' ? { text: 'Edit', action: 'edit', run: () => openPersonEdit(p.id) } : null,
+    p.status === 'active' ? { text: 'Suspend', action: 'suspend', run: () => rowAction('Suspend', path('suspend')) } : null,
+    p.status === 'suspended' ? { text: 'Reinstate', action: 'reinstate', run: () => rowAction('Reinstate', path('reinstate')) } : null,
+    p.status !== 'terminated' ? {
+      text: 'Terminate', action: 'terminate', danger: true,
+      confirm: { title: `Terminate ${p.name} (${p.id})?`, text: 'All their badges are revoked. This cannot be undone.', ok: 'Terminate' },
+      run: () => rowAction('Terminate', path('terminate')),
+    } : null,
+  ]);
 }
 
 function renderPeople() {
@@ -743,19 +756,12 @@ function renderPeople() {
       el('td', { text: p.id }), el('td', { text: p.name }), el('td', { text: p.status }),
       el('td', { text: (p.levels || []).join(', ') }),
       el('td', { class: 'validity', 'data-valid-until': p.valid_until || '', text: validityText(p) }),
-      el('td', { class: 'actions' },
-        write && p.status !== 'terminated' ? el('button', {
-          type: 'button', text: 'Edit', 'data-action': 'edit', onclick: () => openPersonEdit(p.id),
-        }) : null,
-        write && p.status === 'active' ? actionButton('Suspend', `/api/persons/${encodeURIComponent(p.id)}/suspend`) : null,
-        write && p.status === 'suspended' ? actionButton('Reinstate', `/api/persons/${encodeURIComponent(p.id)}/reinstate`) : null,
-        write && p.status !== 'terminated' ? actionButton('Terminate', `/api/persons/${encodeURIComponent(p.id)}/terminate`,
-          `Terminate ${p.id} and revoke all their badges?`) : null))));
+      el('td', { class: 'actions' }, write ? personMenu(p) : null))));
   $('#badges').replaceChildren(...state.badges
     .filter((b) => !q || b.person.toLowerCase().includes(q) || b.id.includes(q))
     .map((b) => el('tr', { 'data-badge': b.id },
       el('td', { text: b.id }), el('td', { text: b.person }), el('td', { text: b.status }),
-      el('td', { class: 'actions' }, ...(write ? badgeActions(b) : [])))));
+      el('td', { class: 'actions' }, write ? badgeMenu(b) : null))));
   const badgeSel = $('#sim-badge');
   const cur = badgeSel.value;
   badgeSel.replaceChildren(el('option', { value: '', text: '— type bits or UID —' }),
@@ -769,8 +775,8 @@ function renderPeople() {
 // "from … until …" in site time; "no bounds" when neither is set.
 function validityText(x) {
   const parts = [];
-  if (x.valid_from) parts.push(`from ${formatTime(x.valid_from)}`);
-  if (x.valid_until) parts.push(`until ${formatTime(x.valid_until)}`);
+  if (x.valid_from) parts.push(`from ${validFromDate(x.valid_from)}`);
+  if (x.valid_until) parts.push(`until ${validUntilDate(x.valid_until)}`);
   return parts.length ? parts.join(' ') : 'no bounds';
 }
 
@@ -808,9 +814,9 @@ function fillPersonEdit(p) {
   f.elements.valid_from.value = validFromDate(p.valid_from);
   f.elements.valid_until.value = validUntilDate(p.valid_until);
   f.querySelector('[data-now="valid_from"]').textContent =
-    `now: ${p.valid_from ? formatTime(p.valid_from) : 'none'}`;
+    `now: ${p.valid_from ? validFromDate(p.valid_from) : 'none'}`;
   f.querySelector('[data-now="valid_until"]').textContent =
-    `now: ${p.valid_until ? formatTime(p.valid_until) : 'none'}`;
+    `now: ${p.valid_until ? validUntilDate(p.valid_until) : 'none'}`;
   for (const t of f.querySelectorAll('.tz-label')) t.textContent = timeZoneLabel();
   const held = new Set(p.levels || []);
   // Levels the person holds stay listed even if level.list no longer has them.
@@ -1287,7 +1293,7 @@ function renderMuster(rows) {
       el('table', { class: 'grid' },
         el('thead', {}, el('tr', {}, ...['Person', 'Name', 'Since', 'Door', 'Present'].map((h) => el('th', { text: h })))),
         el('tbody', {}, ...inside.map((r) => el('tr', { 'data-person': r.person },
-          el('td', { text: r.person }), el('td', { text: r.name || '' }), el('td', { text: formatTime(r.since) }),
+          el('td', { text: r.person }), el('td', { text: r.name || '' }), el('td', {}, timeElement(r.since)),
           el('td', { text: r.door }), el('td', { class: 'tick' }))))));
   }));
 }
@@ -1451,6 +1457,7 @@ $('#report-name').addEventListener('change', updateReportForm);
 // A datetime-local value as a UTC time for the controller.
 function rangeTime(value, mode) {
   if (!value) return null;
+  value = value.trim().replace(' ', 'T');
   if (mode === 'utc') {
     const withSeconds = /T\d{2}:\d{2}$/.test(value) ? `${value}:00` : value;
     return `${withSeconds}Z`;
@@ -1568,7 +1575,7 @@ async function loadUsers() {
     const users = await get('/api/users');
     $('#users').replaceChildren(...users.map((u) => el('tr', {},
       el('td', { text: u.name }), el('td', { text: u.role }),
-      el('td', { text: u.disabled ? 'yes' : 'no' }), el('td', { text: formatTime(u.created) }))));
+      el('td', { text: u.disabled ? 'yes' : 'no' }), el('td', {}, timeElement(u.created)))));
   } catch (e) {
     handleError(e);
   }
@@ -1577,7 +1584,11 @@ async function loadUsers() {
 // ---------------------------------------------------------------- tabs & start
 
 function selectTab(name) {
-  for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('active', b.dataset.tab === name);
+  for (const b of document.querySelectorAll('#tabs button')) {
+    b.classList.toggle('active', b.dataset.tab === name);
+    if (b.dataset.tab === name) b.setAttribute('aria-current', 'page');
+    else b.removeAttribute('aria-current');
+  }
   for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== `tab-${name}`;
   document.body.dataset.tab = name;
   if (name === 'levels') loadLevels();
@@ -1611,6 +1622,7 @@ async function start(me) {
   $('#who').textContent = `${me.user} (${me.role})`;
   $('#who').title = `Signed in as ${me.user} (${me.role})`;
   $('#logout').hidden = false;
+  setSignedIn(true);
   $('#login-view').hidden = true;
   $('#app-view').hidden = false;
   document.body.dataset.role = me.role;
@@ -1644,10 +1656,14 @@ async function start(me) {
   loadAlarms();
 }
 
+setupShell();
+setupStackedTables();
+setupDateInputs();
 (async () => {
   try {
     const me = await get('/api/me');
-    await start(me);
+    if (me && me.signed_in === false) showLogin();
+    else await start(me);
   } catch {
     showLogin();
   }

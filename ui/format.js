@@ -2,11 +2,15 @@
 let zone = 'UTC';
 let fmt = null;
 
+// One format for every time on every page, whatever the browser's locale:
+// site time, ISO order, 24 h ('2026-12-06 20:36:55'); dates alone as
+// '2026-12-06'. The parts come from Intl (which knows the zone's rules),
+// the order and separators from here.
 export function setTimeZone(tz) {
   try {
-    fmt = new Intl.DateTimeFormat('en-GB', {
+    fmt = new Intl.DateTimeFormat('en-US', {
       timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+      hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
     });
     zone = tz;
   } catch {
@@ -19,12 +23,45 @@ export function timeZoneLabel() {
   return zone;
 }
 
+function isoParts(d) {
+  if (!fmt) setTimeZone(zone);
+  const p = Object.fromEntries(fmt.formatToParts(d).map((x) => [x.type, x.value]));
+  return p;
+}
+
 export function formatTime(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  if (!fmt) setTimeZone(zone);
-  return fmt ? fmt.format(d) : d.toISOString();
+  const p = isoParts(d);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
+
+// A "last day" or "since" field: the site-time date alone.
+export function formatDate(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = isoParts(d);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+// The same instant in UTC, for the hover text (title) of every shown time.
+export function formatUtc(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+// A <time> element: site time shown, UTC on hover.
+export function timeElement(iso, { dateOnly = false } = {}) {
+  const t = document.createElement('time');
+  if (iso) t.setAttribute('datetime', iso);
+  t.textContent = dateOnly ? formatDate(iso) : formatTime(iso);
+  const utc = formatUtc(iso);
+  if (utc) t.title = utc;
+  return t;
 }
 
 // The zone's offset from UTC at an instant, in ms (positive east of Greenwich).
@@ -43,7 +80,7 @@ function zoneOffsetMs(tz, utcMs) {
 // datetime-local input gives it) as UTC ISO 8601 ('…Z'). A time in the hour
 // a DST change skips or repeats resolves to one valid reading of it.
 export function siteLocalToUtc(local, tz = zone) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local.trim());
   if (!m) throw new Error(`not a time: ${local}`);
   const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]),
     Number(m[6] || 0));
@@ -153,6 +190,32 @@ const KINDS = {
   'schedule.removed': 'Schedule removed',
   'holiday.added': 'Holiday added',
   'holiday.removed': 'Holiday removed',
+  'alarm.backup': 'BACKUP FAILED',
+  'alarm.tamper_restored': 'Tamper cleared',
+  'apb.forgiven': 'Anti-passback forgiven',
+  'apb.violation': 'Anti-passback violation',
+  'audit.head_invalid': 'AUDIT HEAD INVALID',
+  'audit.pruned': 'Old events pruned',
+  'audit.truncated': 'AUDIT LOG TRUNCATED',
+  'clock.jump': 'Clock stepped',
+  'clock.sync_changed': 'Clock sync changed',
+  'config.reloaded': 'Configuration reloaded',
+  'expiry.warning': 'Validity ending soon',
+  'reader.keyset': 'Reader key set',
+  'reader.noise': 'Reader noise',
+  'reader.offline': 'Reader offline',
+  'reader.online': 'Reader online',
+  'reader.secure_channel': 'Reader secure channel',
+  'reader.tamper': 'Reader tamper',
+  'review.signed': 'Access review signed',
+  'system.backup': 'Backup written',
+  'system.storage_reserve_restored': 'Storage reserve restored',
+  'system.unclean_stop': 'Controller had stopped uncleanly',
+  'user.added': 'User added',
+  'user.disabled': 'User disabled',
+  'user.enabled': 'User enabled',
+  'user.password_changed': 'Password changed',
+  'user.removed': 'User removed',
 };
 
 export function kindText(kind) {
@@ -216,4 +279,80 @@ export function validFromDate(iso, tz = zone) {
 
 export function validUntilDate(iso, tz = zone) {
   return iso ? siteDateOf(new Date(iso).getTime() - 1, tz) : '';
+}
+
+// Who did it, as a person reads it: a dashboard user by name (never the
+// controller's internal 'user:' prefix), the command line by what it is.
+export function actorText(op) {
+  if (!op) return '';
+  if (op.startsWith('user:')) return op.slice(5);
+  if (op === 'uid:0') return 'root (command line)';
+  if (op.startsWith('uid:')) return `command line (uid ${op.slice(4)})`;
+  return op;
+}
+
+const nameOf = (d, key) => (d.after && d.after[key]) || (d.before && d.before[key]) || d[key] || '';
+const changes = (d) => Object.keys(d.after || {})
+  .filter((k) => d.before && k in d.before)
+  .map((k) => `${k.replace(/_/g, ' ')} ${d.before[k] ?? 'none'} → ${d.after[k] ?? 'none'}`)
+  .join(', ');
+
+// One sentence per kind that a person caused: what changed, then (added by
+// eventSentence) by whom and their comment.
+const SENTENCES = {
+  'level.added': (d) => `Level ${nameOf(d, 'name') || d.level} added`,
+  'level.updated': (d) => `Level ${nameOf(d, 'name') || d.level} changed`,
+  'level.removed': (d) => `Level ${nameOf(d, 'name') || d.level} removed`,
+  'person.added': (d, ev) => `${nameOf(d, 'name') ? nameOf(d, 'name') + ' ' : ''}(${ev.person}) enrolled`,
+  'person.updated': (d, ev) => `Person ${ev.person} changed${changes(d) ? ': ' + changes(d) : ''}`,
+  'person.suspended': (d, ev) => `Person ${ev.person} suspended`,
+  'person.reinstated': (d, ev) => `Person ${ev.person} reinstated`,
+  'person.terminated': (d, ev) => `Person ${ev.person} terminated`,
+  'person.pin_set': (d, ev) => `PIN of ${ev.person} set or cleared`,
+  'person.pin_unlocked': (d, ev) => `PIN of ${ev.person} unlocked`,
+  'person.vetted': (d, ev) => `Vetting of ${ev.person} recorded`,
+  'badge.issued': (d, ev) => `Badge ${ev.credential} issued to ${ev.person}`,
+  'badge.revoked': (d, ev) => `Badge ${ev.credential} of ${ev.person} revoked`,
+  'badge.suspended': (d, ev) => `Badge ${ev.credential} of ${ev.person} suspended`,
+  'badge.reinstated': (d, ev) => `Badge ${ev.credential} of ${ev.person} reinstated`,
+  'badge.lost': (d, ev) => `Badge ${ev.credential} of ${ev.person} reported lost or stolen`,
+  'badge.returned': (d, ev) => `Badge ${ev.credential} of ${ev.person} returned`,
+  'schedule.added': (d) => `Schedule ${d.schedule || nameOf(d, 'name')} added`,
+  'schedule.updated': (d) => `Schedule ${d.schedule || nameOf(d, 'name')} changed`,
+  'schedule.removed': (d) => `Schedule ${d.schedule || nameOf(d, 'name')} removed`,
+  'holiday.added': (d) => `Holiday ${nameOf(d, 'name')} (${d.date || nameOf(d, 'date')}) added`,
+  'holiday.removed': (d) => `Holiday ${d.date || nameOf(d, 'date')} removed`,
+  'zone.updated': (d, ev) => `Zone ${d.zone || ev.zone} changed${changes(d) ? ': ' + changes(d) : ''}`,
+  'user.login': (d) => `${d.user} signed in`,
+  'user.logout': (d) => `${d.user} signed out`,
+  'user.login_failed': (d) => `Failed sign-in as ${d.user || 'an unknown user'}`,
+  'user.added': (d) => `User ${d.user} (${d.role || nameOf(d, 'role')}) added`,
+  'user.disabled': (d) => `User ${d.user} disabled`,
+  'user.enabled': (d) => `User ${d.user} enabled`,
+  'user.password_changed': (d) => `Password of ${d.user} changed`,
+  'user.removed': (d) => `User ${d.user} removed`,
+  'alarm.acknowledged': () => 'Alarm acknowledged',
+  'alarm.closed': () => 'Alarm closed',
+  'visitor.added': (d, ev) => `Visitor ${nameOf(d, 'name') || ev.person} registered`,
+  'visitor.ended': (d, ev) => `Visit of ${ev.person} ended`,
+};
+
+// The feed's sentence for an event a person caused (null for the others):
+// 'Level dock-staff added by demo-admin',
+// 'Alarm acknowledged by demo-guard: "checked, door closed"'.
+export function eventSentence(ev) {
+  const f = SENTENCES[ev.kind];
+  if (!f) return null;
+  const d = ev.detail || {};
+  let s;
+  try {
+    s = f(d, ev);
+  } catch {
+    s = kindText(ev.kind);
+  }
+  const who = actorText(d.operator || d.by);
+  if (who) s += ` by ${who}`;
+  const said = d.comment || d.outcome;
+  if (said) s += `: "${said}"`;
+  return s;
 }

@@ -5,6 +5,7 @@
 // "added N, updated N, unchanged N, badges N", each bad row as
 // line / column / reason, and "nothing committed" when any row is bad.
 import { upload } from './api.js';
+import { toast } from './shell.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -61,7 +62,10 @@ export function setupPeopleImport({ onCommitted, onError }) {
       status.dataset.committed = data.committed ? '1' : '0';
       status.textContent = summary(data);
       showErrors(form, data);
-      if (data.committed) onCommitted();
+      if (data.committed) {
+        toast(`People imported: ${summary(data)}`);
+        onCommitted();
+      }
     } catch (e) {
       status.textContent = 'Nothing was committed.';
       status.dataset.committed = '0';

@@ -13,6 +13,7 @@
 // admins these controls.
 import { ApiError, get, post } from './api.js';
 import { lockdownText } from './lockdown.js';
+import { confirmDialog } from './menu.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -81,10 +82,16 @@ export function setupSite({ canManage, onError }) {
     return body;
   }
 
-  $('#site-lockdown').addEventListener('click', () => {
+  // A lockdown locks doors on people: red, and confirmed first.
+  $('#site-lockdown').addEventListener('click', async () => {
     const body = lockBody();
     const what = body.zones ? `zone${body.zones.length > 1 ? 's' : ''} ${body.zones.join(', ')}` : 'the whole site';
-    act('/api/site/lockdown', body, `Locked down: ${what}.`);
+    const ok = await confirmDialog({
+      title: `Lock down ${what}?`,
+      text: 'Every door of it locks and refuses every badge but responders\'; exit buttons still open.',
+      ok: 'Lock down',
+    });
+    if (ok) act('/api/site/lockdown', body, `Locked down: ${what}.`);
   });
   $('#site-release').addEventListener('click', () => {
     const body = lockBody();

@@ -5,7 +5,7 @@
 // Guards and auditors see the register; managers and admins also change it.
 // Times are shown and entered in site time.
 import { get, post } from './api.js';
-import { formatTime, siteLocalToUtc } from './format.js';
+import { timeElement, siteLocalToUtc } from './format.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -42,7 +42,7 @@ export function setupVisitors({ canManage, onError }) {
       .map((v) => el('tr', { 'data-visitor': v.id, 'data-state': visitState(v) },
         el('td', { text: v.id }), el('td', { text: v.name }), el('td', { text: v.company }),
         el('td', { text: v.host }), el('td', { text: v.document }), el('td', { text: v.vehicle || '—' }),
-        el('td', { text: formatTime(v.until) }), el('td', { class: 'visit-state', text: visitState(v) }),
+        el('td', {}, timeElement(v.until)), el('td', { class: 'visit-state', text: visitState(v) }),
         el('td', { class: 'actions' }, write && !v.ended ? el('button', {
           type: 'button', text: 'End visit', 'data-action': 'end', onclick: () => end(v.id),
         }) : null))));

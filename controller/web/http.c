@@ -458,6 +458,7 @@ static int ctl_reply(struct pss *p, json_t *msg)
 		const char *code = rep.code;
 		const char *message = rep.message;
 		unsigned status = proto_error_http_status(code);
+		bool signed_out;
 
 		if (!code)
 			code = "internal";
@@ -469,6 +470,8 @@ static int ctl_reply(struct pss *p, json_t *msg)
 			csrf_forget(p->token);
 			wexport_forget_session(p->token);
 		}
+		/* An ended or unknown session asking who it is: signed out, as with no cookie. */
+		signed_out = (r->flags & R_ME) && status == 401;
 		ctlc_close(p->ctl);
 		p->ctl = NULL;
 		wexport_abandon(p->exp);
@@ -477,6 +480,8 @@ static int ctl_reply(struct pss *p, json_t *msg)
 		p->imp = NULL;
 		wpeople_export_free(p->pexp);
 		p->pexp = NULL;
+		if (signed_out)
+			return respond_json(p, 200, json_pack("{s:b}", "signed_in", 0));
 		return respond_json(p, status,
 				    json_pack("{s:{s:s, s:s}}", "error", "code", code, "message",
 					      message ? message : code));
@@ -556,8 +561,10 @@ static int ctl_reply(struct pss *p, json_t *msg)
 	if (r->flags & R_ME) {
 		json_t *out = json_deep_copy(result);
 
-		if (json_is_object(out))
+		if (json_is_object(out)) {
+			json_object_set_new(out, "signed_in", json_true());
 			json_object_set_new(out, "csrf", json_string(csrf_get(p->token, true)));
+		}
 		return respond_json(p, 200, out);
 	}
 	return respond_json(p, 200, json_incref(result ? result : json_null()));
@@ -888,6 +895,14 @@ static int begin(struct pss *p, const char *path)
 		EARLY(403, "bad_origin", BAD_ORIGIN);
 	lws_get_peer_simple(p->wsi, p->source, sizeof(p->source));
 	p->has_token = web_session_cookie(p->wsi, p->token, sizeof(p->token));
+	/*
+	 * Who-am-I before sign-in is a question with an answer, not an error: a
+	 * signed-out page asks it first and must log nothing (issue 17).
+	 */
+	if ((p->route->flags & R_ME) && !p->has_token) {
+		respond_json(p, 200, json_pack("{s:b}", "signed_in", 0));
+		return 0;
+	}
 	if (!(p->route->flags & R_ANON) && !p->has_token)
 		EARLY(401, "unauthenticated", "sign in first");
 	if (p->route->flags & R_METRICS) {

@@ -24,7 +24,7 @@ after(async () => {
   await stack.stop();
 });
 
-const GETS = ['/api/me', '/api/status', '/api/events?since=0', '/api/doors', '/api/readers',
+const GETS = ['/api/status', '/api/events?since=0', '/api/doors', '/api/readers',
   '/api/zones', '/api/levels', '/api/schedules', '/api/holidays', '/api/persons', '/api/persons/E100', '/api/badges', '/api/users',
   '/api/alarms?open=1', '/api/reports', `/api/exports/${'0'.repeat(32)}/file`,
   `/api/exports/${'0'.repeat(32)}/manifest`];
@@ -113,6 +113,31 @@ test('every endpoint refuses a request without a session', async () => {
   }
   const forged = await api(stack, { cookie: 'aeogate_session=' + 'a'.repeat(64) }, 'GET', '/api/doors');
   assert.equal(forged.status, 401);
+});
+
+// Who-am-I is the one question a signed-out page asks: it gets an answer,
+// not an error status, so the sign-in page logs no console error.
+test('/api/me answers 200 {"signed_in": false} without a session, true with one', async () => {
+  const none = await api(stack, null, 'GET', '/api/me');
+  assert.equal(none.status, 200);
+  assert.deepEqual(none.body, { signed_in: false });
+  assertSecurityHeaders(none.headers);
+  const forged = await api(stack, { cookie: 'aeogate_session=' + 'a'.repeat(64) }, 'GET', '/api/me');
+  assert.equal(forged.status, 200);
+  assert.deepEqual(forged.body, { signed_in: false });
+  assert.match(forged.headers.get('set-cookie') || '', /aeogate_session=;.*Max-Age=0/, 'the dead cookie is cleared');
+  const s = await login(stack, 'guard1');
+  const me = await api(stack, s, 'GET', '/api/me');
+  assert.equal(me.status, 200);
+  assert.equal(me.body.signed_in, true);
+  assert.equal(me.body.user, 'guard1');
+  await api(stack, s, 'POST', '/api/logout');
+  const after = await api(stack, s, 'GET', '/api/me');
+  assert.equal(after.status, 200);
+  assert.deepEqual(after.body, { signed_in: false });
+  // Still only GET: a POST is refused as before.
+  const post = await api(stack, null, 'POST', '/api/me', {});
+  assert.notEqual(post.status, 200);
 });
 
 test('the stream refuses a connection without a valid session', async () => {

@@ -9,7 +9,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium } from './lib.mjs';
+import {
+  startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium, clickRowAction, answerConfirm, watchConsole,
+} from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-screenshots');
 let stack;
@@ -30,26 +32,16 @@ after(async () => {
   if (stack) await stack.stop();
 });
 
-// Console errors, except the one a signed-out page must cause: /api/me
-// answering 401 before sign-in (the session cookie is HttpOnly, so asking is
-// the only way to know). Anything after sign-in counts.
+// Every console error counts, the signed-out page's included: /api/me
+// answers 200 {"signed_in": false} before sign-in.
 async function signIn(user, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
-  const errors = [];
-  let signedIn = false;
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    const url = (m.location() && m.location().url) || '';
-    if (!signedIn && /\/api\/me$/.test(url) && /401/.test(m.text())) return;
-    errors.push(`${m.text()} (${url})`);
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
+  const errors = watchConsole(page);
   await page.goto(stack.base + '/');
   await page.fill('#login-user', user);
   await page.fill('#login-pass', stack.users[user]);
   await page.click('#login-form button[type=submit]');
-  signedIn = true;
   await page.waitForSelector('#app-view:not([hidden])');
   await page.waitForSelector('#conn[data-state="connected"]', { timeout: 15000 });
   return { page, context, errors };
@@ -215,7 +207,8 @@ test('a manager walks a badge through its lifecycle with the buttons', async () 
   await page.waitForSelector(row);
   for (const [action, status] of [['suspend', 'suspended'], ['reinstate', 'active'], ['stolen', 'lost'],
     ['reinstate', 'active'], ['returned', 'returned']]) {
-    await page.click(`${row} button[data-action="${action}"]`);
+    await clickRowAction(page, row, action);
+    if (action === 'stolen') await answerConfirm(page);
     await page.waitForFunction(([sel, want]) => {
       const r = document.querySelector(sel);
       return r && r.children[2].textContent === want;
@@ -287,7 +280,7 @@ test('a manager edits a person in the UI: a past valid-until denies the badge as
   const { page, context, errors } = await signIn('manager1');
   await page.click('#tabs button[data-tab=people]');
   const row = '#persons tr[data-person="E4000"]';
-  await page.click(`${row} button[data-action="edit"]`);
+  await clickRowAction(page, row, 'edit');
   const form = '#person-edit[data-person="E4000"]';
   await page.waitForSelector(`${form}:not([hidden])`);
   // The person's badges, with their status.
@@ -391,7 +384,7 @@ test('tablet sizes: no horizontal scroll and a one-line header for guard and man
         await page.click(`#tabs button[data-tab=${tab}]`);
         await page.waitForLoadState('networkidle');
         if (tab === 'people') {
-          await page.click('#persons tr[data-person="E5000"] button[data-action="edit"]');
+          await clickRowAction(page, '#persons tr[data-person="E5000"]', 'edit');
           await page.waitForSelector('#person-edit:not([hidden])');
         }
         const m = await page.evaluate(() => {
@@ -901,7 +894,7 @@ test('a manager sets a PIN typed twice (never shown or kept), the board takes it
   const { page, context, errors } = await signIn('manager1');
   page.on('dialog', (d) => d.accept());
   await page.click('#tabs button[data-tab=people]');
-  await page.click('#persons tr[data-person="E7000"] button[data-action="edit"]');
+  await clickRowAction(page, '#persons tr[data-person="E7000"]', 'edit');
   const box = '#person-pin[data-person="E7000"]';
   await page.waitForSelector(`${box}:not([hidden]) #person-pin-status[data-pin="none"]`, { timeout: 15000 });
   assert.equal(await page.textContent('#person-pin-status'), 'none');

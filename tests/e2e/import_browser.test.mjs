@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium } from './lib.mjs';
+import { startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium, failOnConsoleErrors } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-screenshots');
 let stack;
@@ -32,6 +32,8 @@ after(async () => {
 
 async function signIn(user) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  // The refusals these tests provoke on purpose; any other console error fails.
+  failOnConsoleErrors(context, { refusals: [/422 .*\/api\/persons\/import/] });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

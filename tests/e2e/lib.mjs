@@ -2,7 +2,7 @@
 // (sim board, temporary state) and aeogate-web on a free loopback port, and
 // drives the controller only through aeogatectl.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, openSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -260,4 +260,145 @@ export async function launchChromium() {
 export async function closeChromium({ browser, profile } = {}) {
   if (browser) await browser.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
+}
+
+/*
+ * The page checks every browser test can use (issue 17): the three sizes a
+ * guard desk, a tablet and a phone give the dashboard; console errors and
+ * horizontal overflow as failures; an axe-core scan; a screenshot of each
+ * page under BUILD_DIR/e2e-shots/<role>-<page>-<size>.png (CI keeps build/).
+ */
+export const SIZES = [
+  { name: '1440x900', width: 1440, height: 900 },
+  { name: '1024x768', width: 1024, height: 768 },
+  { name: '390x844', width: 390, height: 844 },
+];
+export const SHOTS_DIR = join(BUILD_DIR, 'e2e-shots');
+
+// Collects every console error and uncaught page error of a page, none excused.
+export function watchConsole(page) {
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const url = (m.location() && m.location().url) || '';
+    errors.push(`${m.text()} (${url})`);
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return errors;
+}
+
+// Opens a context of the given size (and locale) and signs in; returns
+// { context, page, errors }. Without a user the page stays at the sign-in form.
+export async function openDashboard(browser, stack, user, { size = SIZES[0], locale, timezoneId } = {}) {
+  const context = await browser.newContext({
+    viewport: { width: size.width, height: size.height }, locale, timezoneId,
+  });
+  const page = await context.newPage();
+  const errors = watchConsole(page);
+  await page.goto(stack.base + '/');
+  await page.waitForSelector('#login-view:not([hidden])');
+  if (user) {
+    await page.fill('#login-user', user);
+    await page.fill('#login-pass', stack.users[user]);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#app-view:not([hidden])');
+    await page.waitForSelector('#conn[data-state="connected"]', { timeout: 15000 });
+  }
+  return { context, page, errors };
+}
+
+// The page's width beyond the viewport in px (0: no horizontal scroll), and
+// the widest offenders, to say what to fix.
+export async function horizontalOverflow(page) {
+  return page.evaluate(() => {
+    const over = document.scrollingElement.scrollWidth - window.innerWidth;
+    const culprits = [];
+    if (over > 0) {
+      for (const e of document.querySelectorAll('body *')) {
+        const r = e.getBoundingClientRect();
+        if (r.right > window.innerWidth + 1 && r.width > 0 && e.offsetParent !== null) {
+          culprits.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''} right=${Math.round(r.right)}`);
+        }
+        if (culprits.length >= 8) break;
+      }
+    }
+    return { over, culprits };
+  });
+}
+
+// Runs axe-core (node_modules/axe-core, as playwright-core is installed) in
+// the page; returns the serious and critical violations as text lines.
+export async function axeScan(page) {
+  const has = await page.evaluate(() => typeof window.axe !== 'undefined');
+  // Evaluated through the devtools protocol: the page's CSP (script-src 'self') stays on.
+  if (!has) await page.evaluate(readFileSync(join(SOURCE_DIR, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+  const result = await page.evaluate(async () => window.axe.run(document, {
+    resultTypes: ['violations'],
+  }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+export async function screenshot(page, role, pageName, size) {
+  mkdirSync(SHOTS_DIR, { recursive: true });
+  const file = join(SHOTS_DIR, `${role}-${pageName}-${size.name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+// All the checks on the page as it is now: no console error so far, no
+// horizontal overflow, no serious or critical axe violation; then its
+// screenshot. Returns a list of problems (empty when the page passes).
+export async function checkPage(page, errors, { role, name, size }) {
+  const problems = [];
+  const where = `${role} ${name} ${size.name}`;
+  const { over, culprits } = await horizontalOverflow(page);
+  if (over > 0) problems.push(`${where}: ${over}px horizontal overflow (${culprits.join('; ')})`);
+  for (const v of await axeScan(page)) problems.push(`${where}: axe ${v}`);
+  for (const e of errors.splice(0)) problems.push(`${where}: console error ${e}`);
+  await screenshot(page, role, name, size);
+  return problems;
+}
+
+// A row's action through its Actions menu (ui/menu.js), as a person clicks it.
+export async function clickRowAction(page, row, action) {
+  await page.click(`${row} .row-menu-button`);
+  await page.click(`${row} [role=menuitem][data-action="${action}"]`);
+}
+
+// Answers the confirmation dialog a destructive action opens (ui/menu.js).
+export async function answerConfirm(page, { accept = true } = {}) {
+  await page.waitForSelector('#confirm-dialog[open]');
+  await page.click(accept ? '#confirm-ok' : '#confirm-cancel');
+  await page.waitForSelector('#confirm-dialog:not([open])', { state: 'attached' });
+}
+
+// Makes a context's close() fail when any of its pages logged a console
+// error: one line in a test file's sign-in helper puts all of its tests
+// under the rule that no page logs an error. `refusals` names the answers a
+// test provokes on purpose (chromium logs every 4xx a fetch gets, e.g. the
+// 400 for a lockdown without a comment): [/400 .*\/api\/site\/lockdown/].
+export function failOnConsoleErrors(context, { refusals = [] } = {}) {
+  const all = [];
+  const errors = {
+    push: (e) => {
+      if (!(/status of 4\d\d/.test(e) && refusals.some((r) => r.test(e)))) all.push(e);
+    },
+  };
+  context.on('page', (page) => watchConsoleInto(page, errors));
+  for (const page of context.pages()) watchConsoleInto(page, errors);
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    await close(...args);
+    if (all.length) throw new Error(`console errors:\n${all.join('\n')}`);
+  };
+  return all;
+}
+
+function watchConsoleInto(page, errors) {
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${m.text()} (${(m.location() && m.location().url) || ''})`);
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
 }

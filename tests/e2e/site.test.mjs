@@ -11,7 +11,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium } from './lib.mjs';
+import {
+  startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, clickRowAction, answerConfirm,
+  failOnConsoleErrors,
+} from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-screenshots');
 let stack;
@@ -40,6 +43,8 @@ const person = (id) => JSON.parse(mustCtl(stack, ['person', 'show', id, '--json'
 
 async function signIn(user) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // The refusals these tests provoke on purpose; any other console error fails.
+  failOnConsoleErrors(context, { refusals: [/400 .*\/api\/site\/lockdown/] });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -100,12 +105,18 @@ test('a manager locks a zone down with a comment, a guard sees the banner, the m
   // Without a comment the controller refuses, in its words; nothing changes.
   await page.check('#site-zones input[data-zone="dock"]');
   await page.click('#site-lockdown');
+  await answerConfirm(page);
   await page.waitForFunction(() => document.querySelector('#site-error').textContent.length > 0);
   assert.match(await page.textContent('#site-error'), /comment/);
   assert.equal(status().lockdown, null);
 
   await page.fill('#site-comment', 'Seal found broken on the dock');
+  // A lockdown waits for its confirmation: cancelled, nothing happens.
   await page.click('#site-lockdown');
+  await answerConfirm(page, { accept: false });
+  assert.equal(status().lockdown, null);
+  await page.click('#site-lockdown');
+  await answerConfirm(page);
   await page.waitForSelector('#site-state[data-lockdown=\'["dock"]\']', { timeout: 15000 });
   assert.equal(await page.textContent('#site-error'), '');
   assert.deepEqual(status().lockdown, ['dock']);
@@ -148,7 +159,7 @@ test('a manager locks a zone down with a comment, a guard sees the banner, the m
 test('a manager makes a person a responder with clearance 3 on the person panel', async () => {
   const { page, context, errors } = await signIn('manager1');
   await page.click('#tabs button[data-tab=people]');
-  await page.click('#persons tr[data-person="E1001"] button[data-action="edit"]');
+  await clickRowAction(page, '#persons tr[data-person="E1001"]', 'edit');
   const box = '#person-site[data-person="E1001"]';
   await page.waitForSelector(`${box}:not([hidden])[data-responder="no"][data-clearance="0"]`, { timeout: 15000 });
   await page.check('#person-responder');
