@@ -16,6 +16,7 @@ import { LockdownBanner } from './lockdown.js';
 import { setupVisitors } from './visitors.js';
 import { setupSite } from './site.js';
 import { pairingCells } from './zone_pairing.js';
+import { setupOverview } from './overview.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -175,10 +176,24 @@ const lockdownBanner = new LockdownBanner($('#lockdown'));
 // Lockdown, threat level, responder and clearance controls (ui/site.js).
 const site = setupSite({ canManage: () => canManage(), onError: (e) => handleError(e) });
 
+// The landing page (ui/overview.js): a door marker or tile opens the door's panel.
+const overview = setupOverview({
+  el,
+  openDoor: (name) => {
+    selectTab('doors');
+    const card = document.querySelector(`#doors [data-door="${CSS.escape(name)}"]`);
+    if (card) card.scrollIntoView({ block: 'center' });
+  },
+  openTab: (name) => selectTab(name),
+  onError: (e) => handleError(e),
+  plan: null,
+});
+
 function onEvent(ev, live) {
   if (live) {
     lockdownBanner.onEvent(ev);
     site.onEvent(ev);
+    overview.onEvent(ev);
   }
   state.events.unshift(ev);
   if (state.events.length > FEED_MAX) state.events.length = FEED_MAX;
@@ -1580,6 +1595,7 @@ function selectTab(name) {
   for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('active', b.dataset.tab === name);
   for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== `tab-${name}`;
   document.body.dataset.tab = name;
+  if (name === 'overview') overview.load();
   if (name === 'levels') loadLevels();
   if (name === 'muster') loadMuster();
   if (name === 'users') loadUsers();
@@ -1620,7 +1636,7 @@ async function start(me) {
     const allowed = b.dataset.roles.split(' ').includes(me.role);
     b.hidden = !allowed || (b.dataset.demo && !state.status.demo);
   }
-  selectTab('feed');
+  selectTab('overview');
 
   // The newest page of history, then the live stream from where it ends.
   const last = state.status.last_seq || 0;

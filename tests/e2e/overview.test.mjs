@@ -1,0 +1,110 @@
+// The Overview, in a real browser (Debian's chromium through playwright-core):
+// every role lands on it after sign-in and sees the doors by state with
+// counts, the open alarms with their age, the people on site, the readers
+// offline and the storage and clock health; a door forced through the
+// simulator moves the counts live (no reload), and closing it moves them back.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium } from './lib.mjs';
+
+const SHOTS = join(BUILD_DIR, 'e2e-shots');
+let stack;
+let browser;
+let profile;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  stack = await startStack({ demo: true });
+  for (const role of ['guard', 'manager', 'auditor', 'admin']) stack.addUser(`${role}1`, role);
+  mustCtl(stack, ['level', 'add', 'dock-all', '--zone', 'dock']);
+  mustCtl(stack, ['person', 'add', 'E1001', '--name', 'Dora Dock', '--level', 'dock-all']);
+  mustCtl(stack, ['badge', 'issue', 'E1001', '--uid', '04e1e1e1']);
+  ({ browser, profile } = await launchChromium());
+});
+
+after(async () => {
+  await closeChromium({ browser, profile });
+  if (stack) await stack.stop();
+});
+
+async function signIn(user) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(stack.base + '/');
+  await page.fill('#login-user', user);
+  await page.fill('#login-pass', stack.users[user]);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#app-view:not([hidden])');
+  await page.waitForSelector('#conn[data-state="connected"]', { timeout: 15000 });
+  return { page, context, errors };
+}
+
+const count = (page, state) => page.getAttribute(`#ov-door-counts li[data-state="${state}"]`, 'data-count');
+const waitCount = (page, state, n) => page.waitForSelector(
+  `#ov-door-counts li[data-state="${state}"][data-count="${n}"]`, { timeout: 15000 });
+
+test('every role lands on the Overview and sees a forced door move the counts live', async () => {
+  // Someone on site: a granted in-read puts Dora in the dock.
+  const r = stack.ctl(['sim', 'present', 'dock-1-in', '--uid', '04e1e1e1']);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  for (const user of ['guard1', 'manager1', 'auditor1', 'admin1']) {
+    const { page, context, errors } = await signIn(user);
+    // The landing page, without a click.
+    await page.waitForSelector('#tab-overview:not([hidden]) #ov-door-counts');
+    assert.equal(await page.getAttribute('#tabs button[data-tab=overview]', 'class'), 'active', user);
+    assert.equal(await page.isHidden('#tab-feed'), true, `${user}: the feed is not the landing page`);
+    // Both doors are counted; cage-1 is locked, nothing forced.
+    await waitCount(page, 'forced', 0);
+    const total = (await Promise.all(['locked', 'unlocked', 'open', 'forced', 'held', 'offline']
+      .map((s) => count(page, s)))).reduce((a, n) => a + Number(n), 0);
+    assert.equal(total, 2, `${user}: every door counted once`);
+    assert.equal(await page.textContent('#ov-door-counts li[data-state="forced"] .word'), 'forced');
+    // The door grid (no plan): each door with its state word.
+    assert.equal(await page.getAttribute('#ov-door-grid [data-door="cage-1"]', 'data-state'), 'locked');
+    assert.match(await page.textContent('#ov-door-grid [data-door="cage-1"]'), /locked/);
+    // People on site, readers offline, storage and clock.
+    await page.waitForSelector('#ov-people[data-count="1"]');
+    assert.equal(await page.getAttribute('#ov-readers-offline', 'data-count'), '0');
+    assert.match(await page.textContent('#ov-health [data-field="db_bytes"]'), /\d+(\.\d)? (B|KiB|MiB)/);
+    assert.match(await page.textContent('#ov-health [data-field="free_bytes"]'), /\d+(\.\d)? (B|KiB|MiB|GiB|TiB)/);
+    assert.match(await page.textContent('#ov-health [data-field="clock_synced"]'), /synchronized|unknown/);
+    const lockedBefore = Number(await count(page, 'locked'));
+
+    // Forced open through the simulator: the counts move without a reload.
+    await page.evaluate(() => { window.__notReloaded = true; });
+    mustCtl(stack, ['sim', 'door', 'cage-1', 'open']);
+    await waitCount(page, 'forced', 1);
+    await waitCount(page, 'locked', lockedBefore - 1);
+    await page.waitForSelector('#ov-door-grid [data-door="cage-1"][data-state="forced"]');
+    assert.match(await page.textContent('#ov-door-grid [data-door="cage-1"]'), /forced/);
+    // The alarm, with its priority and age.
+    await page.waitForSelector('#ov-alarms .ov-alarm:has-text("cage-1")', { timeout: 15000 });
+    assert.match(await page.textContent('#ov-alarms .ov-alarm:has-text("cage-1")'), /forced[\s\S]*\d+ (s|min) ago/);
+    if (user === 'guard1') await page.screenshot({ path: join(SHOTS, 'overview-guard-forced.png') });
+    mustCtl(stack, ['sim', 'door', 'cage-1', 'close']);
+    await waitCount(page, 'forced', 0);
+    await waitCount(page, 'locked', lockedBefore);
+    assert.equal(await page.evaluate(() => window.__notReloaded), true, `${user}: no reload`);
+
+    // A door tile opens the door's panel.
+    await page.click('#ov-door-grid [data-door="cage-1"]');
+    await page.waitForSelector('#tab-doors:not([hidden]) #doors [data-door="cage-1"]');
+    await page.click('#tabs button[data-tab=overview]');
+    await page.waitForSelector('#tab-overview:not([hidden]) #ov-door-counts');
+    await page.screenshot({ path: join(SHOTS, `overview-${user}.png`) });
+    assert.deepEqual(errors, [], `${user}: page errors`);
+    // Close the open alarm so the next role starts from the same board.
+    if (user !== 'auditor1') {
+      const alarms = JSON.parse(mustCtl(stack, ['alarm', 'list', '--json']));
+      for (const a of alarms.filter((x) => x.state !== 'closed')) {
+        mustCtl(stack, ['alarm', 'ack', String(a.id), '--comment', 'checked']);
+        mustCtl(stack, ['alarm', 'close', String(a.id)]);
+      }
+    }
+    await context.close();
+  }
+});
