@@ -17,6 +17,7 @@ import { setupVisitors } from './visitors.js';
 import { setupSite } from './site.js';
 import { pairingCells } from './zone_pairing.js';
 import { setupOverview } from './overview.js';
+import { setupSitePlan } from './siteplan.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -176,17 +177,18 @@ const lockdownBanner = new LockdownBanner($('#lockdown'));
 // Lockdown, threat level, responder and clearance controls (ui/site.js).
 const site = setupSite({ canManage: () => canManage(), onError: (e) => handleError(e) });
 
-// The landing page (ui/overview.js): a door marker or tile opens the door's panel.
+// The landing page (ui/overview.js) with the site plan (ui/siteplan.js):
+// a door marker or tile opens the door's panel.
+function openDoor(name) {
+  selectTab('doors');
+  const card = document.querySelector(`#doors [data-door="${CSS.escape(name)}"]`);
+  if (card) card.scrollIntoView({ block: 'center' });
+}
+const sitePlan = setupSitePlan({
+  el, isAdmin: () => can('admin'), openDoor, onError: (e) => handleError(e), onChange: () => overview.render(),
+});
 const overview = setupOverview({
-  el,
-  openDoor: (name) => {
-    selectTab('doors');
-    const card = document.querySelector(`#doors [data-door="${CSS.escape(name)}"]`);
-    if (card) card.scrollIntoView({ block: 'center' });
-  },
-  openTab: (name) => selectTab(name),
-  onError: (e) => handleError(e),
-  plan: null,
+  el, openDoor, openTab: (name) => selectTab(name), onError: (e) => handleError(e), plan: sitePlan,
 });
 
 function onEvent(ev, live) {

@@ -70,7 +70,7 @@ const RELOAD_ON = /^(door|reader|alarm|access|apb|site|zone|visitor|system|clock
 
 // el: app.js's element builder; openDoor(name): shows the door's panel;
 // openTab(name): shows another tab.
-// plan: the site plan view (ui/siteplan.js), or null.
+// plan: the site plan view (ui/siteplan.js), or null: the door grid alone.
 export function setupOverview({
   el, openDoor, openTab, onError, plan,
 }) {
@@ -190,11 +190,12 @@ export function setupOverview({
   }
 
   function render() {
-    if (!view.loaded) return;
+    // A marker being dragged keeps its element: the drop redraws.
+    if (!view.loaded || (plan && plan.busy())) return;
     const states = doorStates();
-    const planView = plan ? plan.render(states) : null;
+    const grid = doorGrid(states);
     root.replaceChildren(
-      card('ov-doors-card', 'Doors', countsBlock(states), planView || doorGrid(states)),
+      card('ov-doors-card', 'Doors', countsBlock(states), plan ? plan.render(states, grid) : grid),
       card('ov-alarms-card', 'Open alarms', alarmsBlock()),
       card('ov-people-card', 'People on site', peopleBlock()),
       card('ov-readers-card', 'Readers offline', readersBlock()),
