@@ -108,3 +108,23 @@ test('every role lands on the Overview and sees a forced door move the counts li
     await context.close();
   }
 });
+
+test('the Overview fits a phone (390 px) and a tablet (1024 px) without sideways scrolling', async () => {
+  for (const viewport of [{ width: 390, height: 844 }, { width: 1024, height: 768 }]) {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    await page.goto(stack.base + '/');
+    await page.fill('#login-user', 'guard1');
+    await page.fill('#login-pass', stack.users.guard1);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#tab-overview:not([hidden]) #ov-door-counts');
+    await page.waitForSelector('#ov-health [data-field="db_bytes"]');
+    // The Overview's own boxes: none wider than the window (the top bar is shell17's).
+    const over = await page.$$eval('#overview, #overview *', (els) => els
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 || e.scrollWidth > e.clientWidth + 1)
+      .map((e) => `${e.tagName}#${e.id}.${e.className}`));
+    assert.deepEqual(over, [], `${viewport.width} px`);
+    await page.screenshot({ path: join(SHOTS, `overview-guard-${viewport.width}.png`), fullPage: true });
+    await context.close();
+  }
+});
