@@ -107,6 +107,20 @@ static int add_security_headers(struct lws *wsi, unsigned char **p, unsigned cha
 					   api ? 8 : 8, p, end);
 }
 
+/* The response is ready (len bytes in resp, or the open file): send it when writable. */
+static int respond_start(struct pss *p, unsigned status, size_t len)
+{
+	web_rq_answered(&p->rq);
+	p->resp_len = len;
+	p->resp_off = 0;
+	p->status = status;
+	p->responding = true;
+	p->headers_sent = false;
+	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
+	lws_callback_on_writable(p->wsi);
+	return 0;
+}
+
 static int respond_text(struct pss *p, unsigned status, char *text)
 {
 	size_t n = strlen(text);
@@ -122,14 +136,7 @@ static int respond_text(struct pss *p, unsigned status, char *text)
 	}
 	memcpy(p->resp + LWS_PRE, text, n);
 	free(text);
-	p->resp_len = n;
-	p->resp_off = 0;
-	p->status = status;
-	p->responding = true;
-	p->headers_sent = false;
-	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
-	lws_callback_on_writable(p->wsi);
-	return 0;
+	return respond_start(p, status, n);
 }
 
 /* Responds with a JSON value (stolen). */
@@ -426,15 +433,7 @@ static int respond_file(struct pss *p, int fd, off_t size, const char *type, con
 	p->file_open = true;
 	p->ctype = type;
 	snprintf(p->disposition, sizeof(p->disposition), "attachment; filename=\"%s\"", name);
-	web_rq_answered(&p->rq);
-	p->resp_len = (size_t)size;
-	p->resp_off = 0;
-	p->status = 200;
-	p->responding = true;
-	p->headers_sent = false;
-	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
-	lws_callback_on_writable(p->wsi);
-	return 0;
+	return respond_start(p, 200, (size_t)size);
 }
 
 static int download(struct pss *p)
@@ -699,15 +698,7 @@ static int respond_image(struct pss *p, json_t *result)
 		p->ctype = NULL;
 		return respond_error(p, 500, "internal", "the controller's image was malformed");
 	}
-	web_rq_answered(&p->rq);
-	p->resp_len = n;
-	p->resp_off = 0;
-	p->status = 200;
-	p->responding = true;
-	p->headers_sent = false;
-	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
-	lws_callback_on_writable(p->wsi);
-	return 0;
+	return respond_start(p, 200, n);
 }
 
 /* ---- the people CSV (imports.c) ---- */

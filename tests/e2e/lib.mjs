@@ -261,3 +261,20 @@ export async function closeChromium({ browser, profile } = {}) {
   if (browser) await browser.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
 }
+
+// A new browser context at viewport, signed in as user through the sign-in
+// form, once the live stream is connected: { page, context, errors } with
+// the page's uncaught errors collected in errors.
+export async function signInPage(browser, stack, user, viewport = { width: 1440, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(stack.base + '/');
+  await page.fill('#login-user', user);
+  await page.fill('#login-pass', stack.users[user]);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#app-view:not([hidden])');
+  await page.waitForSelector('#conn[data-state="connected"]', { timeout: 15000 });
+  return { page, context, errors };
+}

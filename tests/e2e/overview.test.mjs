@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium } from './lib.mjs';
+import { startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium, signInPage } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
 let stack;
@@ -29,19 +29,7 @@ after(async () => {
   if (stack) await stack.stop();
 });
 
-async function signIn(user) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(stack.base + '/');
-  await page.fill('#login-user', user);
-  await page.fill('#login-pass', stack.users[user]);
-  await page.click('#login-form button[type=submit]');
-  await page.waitForSelector('#app-view:not([hidden])');
-  await page.waitForSelector('#conn[data-state="connected"]', { timeout: 15000 });
-  return { page, context, errors };
-}
+const signIn = (user) => signInPage(browser, stack, user);
 
 const count = (page, state) => page.getAttribute(`#ov-door-counts li[data-state="${state}"]`, 'data-count');
 const waitCount = (page, state, n) => page.waitForSelector(
@@ -117,12 +105,7 @@ test('every role lands on the Overview and sees a forced door move the counts li
 
 test('the Overview fits a phone (390 px) and a tablet (1024 px) without sideways scrolling', async () => {
   for (const viewport of [{ width: 390, height: 844 }, { width: 1024, height: 768 }]) {
-    const context = await browser.newContext({ viewport });
-    const page = await context.newPage();
-    await page.goto(stack.base + '/');
-    await page.fill('#login-user', 'guard1');
-    await page.fill('#login-pass', stack.users.guard1);
-    await page.click('#login-form button[type=submit]');
+    const { page, context } = await signInPage(browser, stack, 'guard1', viewport);
     await page.waitForSelector('#tab-overview:not([hidden]) #ov-door-counts');
     await page.waitForSelector('#ov-health [data-field="db_bytes"]');
     // The Overview's own boxes: none wider than the window (the top bar is shell17's).

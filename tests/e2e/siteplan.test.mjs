@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import {
-  startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium,
+  startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, signInPage,
 } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
@@ -149,18 +149,9 @@ test('bad images, wrong roles and bad markers are refused with a clear message, 
 });
 
 async function signIn(user) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(stack.base + '/');
-  await page.fill('#login-user', user);
-  await page.fill('#login-pass', stack.users[user]);
-  await page.click('#login-form button[type=submit]');
-  await page.waitForSelector('#app-view:not([hidden])');
-  await page.waitForSelector('#conn[data-state="connected"]', { timeout: 15000 });
-  await page.waitForSelector('#tab-overview:not([hidden]) #ov-door-counts');
-  return { page, context, errors };
+  const r = await signInPage(browser, stack, user);
+  await r.page.waitForSelector('#tab-overview:not([hidden]) #ov-door-counts');
+  return r;
 }
 
 // Drags a marker (from the tray or the plan) to (fx, fy) of the plan image.
