@@ -194,12 +194,15 @@ export function setupOverview({
     if (!view.loaded || (plan && plan.busy())) return;
     const states = doorStates();
     const grid = doorGrid(states);
+    // The plan's markers are kept across redraws: one that had the focus keeps it.
+    const focused = root.contains(document.activeElement) ? document.activeElement : null;
     root.replaceChildren(
       card('ov-doors-card', 'Doors', countsBlock(states), plan ? plan.render(states, grid) : grid),
       card('ov-alarms-card', 'Open alarms', alarmsBlock()),
       card('ov-people-card', 'People on site', peopleBlock()),
       card('ov-readers-card', 'Readers offline', readersBlock()),
       card('ov-health-card', 'Storage and clock', healthBlock()));
+    if (focused && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
   }
 
   // Ages move with the clock: redraw them once a minute without a reload.

@@ -5,7 +5,7 @@
 // An admin uploads or removes the plan (PNG or JPEG, at most 1 MiB; the
 // controller checks the bytes) and places markers by drag and drop, from the
 // tray of doors not yet on the plan or from where they are, or with the
-// arrow keys on a focused marker. Every change is the controller's
+// arrow keys on a focused marker (a door in the tray goes to the middle). Every change is the controller's
 // (site.plan, site.marker events); a refusal is shown in its words.
 import { get, post, upload } from './api.js';
 
@@ -111,9 +111,11 @@ export function setupSitePlan({
         const d = {
           ArrowLeft: [-KEY_STEP, 0], ArrowRight: [KEY_STEP, 0], ArrowUp: [0, -KEY_STEP], ArrowDown: [0, KEY_STEP],
         }[ev.key];
-        if (!m || !d || !isAdmin()) return;
+        if (!d || !isAdmin() || !data.plan) return;
         ev.preventDefault();
-        saveMarker(door.name, m.x + d[0], m.y + d[1]);
+        // A door in the tray goes to the middle of the plan first.
+        if (!m) saveMarker(door.name, 0.5, 0.5);
+        else saveMarker(door.name, m.x + d[0], m.y + d[1]);
       });
       markerEls.set(door.name, b);
     }

@@ -207,6 +207,17 @@ test('an admin uploads a plan and drags markers; they stay after a reload, and a
     return b && b.style.left.startsWith('70') && b.style.top.startsWith('50');
   });
 
+  // The keyboard: a focused marker moves by 1 % per arrow key.
+  const top = () => page.$eval('#plan .plan-marker[data-door="dock-1"]', (b) => parseFloat(b.style.top));
+  const top0 = await top();
+  const topIs = (want) => page.waitForFunction(([w]) => Math.abs(parseFloat(
+    document.querySelector('#plan .plan-marker[data-door="dock-1"]').style.top) - w) < 0.1, [want]);
+  await page.focus('#plan .plan-marker[data-door="dock-1"]');
+  await page.keyboard.press('ArrowUp');
+  await topIs(top0 - 1);
+  await page.keyboard.press('ArrowDown');
+  await topIs(top0);
+
   // Stored by the controller: after a reload they are where they were dropped.
   await page.reload();
   await page.waitForSelector('#app-view:not([hidden])');
