@@ -20,6 +20,8 @@ import { pairingCells } from './zone_pairing.js';
 import { setupShell, setSignedIn, setupStackedTables } from './shell.js';
 import { setupDateInputs } from './dateinput.js';
 import { rowMenu } from './menu.js';
+import { setupOverview } from './overview.js';
+import { setupSitePlan } from './siteplan.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -184,10 +186,25 @@ const lockdownBanner = new LockdownBanner($('#lockdown'));
 // Lockdown, threat level, responder and clearance controls (ui/site.js).
 const site = setupSite({ canManage: () => canManage(), onError: (e) => handleError(e) });
 
+// The landing page (ui/overview.js) with the site plan (ui/siteplan.js):
+// a door marker or tile opens the door's panel.
+function openDoor(name) {
+  selectTab('doors');
+  const card = document.querySelector(`#doors [data-door="${CSS.escape(name)}"]`);
+  if (card) card.scrollIntoView({ block: 'center' });
+}
+const sitePlan = setupSitePlan({
+  el, isAdmin: () => can('admin'), openDoor, onError: (e) => handleError(e), onChange: () => overview.render(),
+});
+const overview = setupOverview({
+  el, openDoor, openTab: (name) => selectTab(name), onError: (e) => handleError(e), plan: sitePlan,
+});
+
 function onEvent(ev, live) {
   if (live) {
     lockdownBanner.onEvent(ev);
     site.onEvent(ev);
+    overview.onEvent(ev);
   }
   state.events.unshift(ev);
   if (state.events.length > FEED_MAX) state.events.length = FEED_MAX;
@@ -1591,6 +1608,7 @@ function selectTab(name) {
   }
   for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== `tab-${name}`;
   document.body.dataset.tab = name;
+  if (name === 'overview') overview.load();
   if (name === 'levels') loadLevels();
   if (name === 'muster') loadMuster();
   if (name === 'users') loadUsers();
@@ -1632,7 +1650,7 @@ async function start(me) {
     const allowed = b.dataset.roles.split(' ').includes(me.role);
     b.hidden = !allowed || (b.dataset.demo && !state.status.demo);
   }
-  selectTab('feed');
+  selectTab('overview');
 
   // The newest page of history, then the live stream from where it ends.
   const last = state.status.last_seq || 0;

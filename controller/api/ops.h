@@ -26,6 +26,8 @@ extern const struct ctl_op ops_import[];  /* person.import_*, person.export */
 extern const struct ctl_op ops_area[];	  /* muster.list, apb.status, apb.forgive */
 extern const struct ctl_op ops_backup[];  /* backup.stream */
 extern const struct ctl_op ops_health[];  /* system.metrics */
+/* blob.begin, blob.data, site.plan_*, site.marker_* (ops_siteplan.c) */
+extern const struct ctl_op ops_siteplan[];
 extern const struct ctl_op ops_site[];	  /* site.lockdown, site.release, site.threat */
 
 /*

@@ -270,6 +270,8 @@ int cmd_user_change(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_user_passwd(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_site_lockdown(struct ctl_ctx *ctx, int argc, char **argv); /* cmd_lockdown.c */
 int cmd_site_threat(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_site_plan(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_site_marker(struct ctl_ctx *ctx, int argc, char **argv);
 /*
  * person set --responder yes|no --clearance N into args (created when
  * NULL); -1 to go on, else the exit code after saying what was wrong.

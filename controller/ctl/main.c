@@ -115,6 +115,13 @@ static const struct ctl_cmd commands[] = {
     {"site", "threat", "LEVEL --comment TEXT [--json]",
      "set the site's threat level 0-5: people cleared below it are denied (recorded)",
      cmd_site_threat},
+    {"site", "plan", "set FILE | show | remove [--json]",
+     "the Overview's floor plan (PNG or JPEG, at most 1 MiB) and its door markers (admin; "
+     "recorded)",
+     cmd_site_plan},
+    {"site", "marker", "DOOR (X Y | --remove) [--json]",
+     "place a door's marker on the site plan, X and Y fractions 0..1 (admin; recorded)",
+     cmd_site_marker},
     {"sim", "present", "READER (--bits 0101... | --uid HEX) [--json]",
      "present a badge on a simulated reader (exit 1 denied, 3 waiting for a PIN)", cmd_sim_present},
     {"sim", "keys", "READER KEYS [--json]",

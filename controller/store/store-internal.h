@@ -179,6 +179,15 @@ enum stmt {
 	ST_VISITOR_BADGES_RETURN,
 	ST_VISITOR_LIST,
 	ST_VISITOR_REPORT,
+	/* siteplan.c: the floor-plan image and the door markers on it */
+	ST_PLAN_GET,
+	ST_PLAN_IMAGE,
+	ST_PLAN_PUT,
+	ST_PLAN_CLEAR,
+	ST_MARKER_GET,
+	ST_MARKER_PUT,
+	ST_MARKER_CLEAR,
+	ST_MARKER_LIST,
 	_ST_MAX,
 };
 
@@ -195,6 +204,7 @@ extern const char *const store_schedules_sql[_ST_MAX];
 extern const char *const store_pins_sql[_ST_MAX];
 extern const char *const store_locations_sql[_ST_MAX];
 extern const char *const store_visitors_sql[_ST_MAX];
+extern const char *const store_siteplan_sql[_ST_MAX];
 
 /* The SQL of statement id, from whichever family has it (NULL: none). */
 const char *store_statement_sql(int id);

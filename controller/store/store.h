@@ -697,4 +697,36 @@ int store_login_throttle_list(struct store *s, size_t limit,
 			      int (*cb)(const struct login_throttle *t, void *userdata),
 			      void *userdata);
 
+/*
+ * The site plan (schema 24, siteplan.c): at most one floor-plan image, as
+ * checked when stored (image.h), and each door's marker on it in relative
+ * coordinates 0..1. The image stays out of the event chain.
+ */
+struct site_plan {
+	char type[16]; /* "image/png" or "image/jpeg" */
+	int64_t width, height, bytes, updated_ms;
+	char sha256[65];
+	char updated_by[96]; /* who: the request's operator ("user:alice", "uid:0") */
+};
+/* -ENOENT: no plan. */
+int store_site_plan_get(struct store *s, struct site_plan *ret);
+/* The image's bytes, malloc'd (the caller frees *ret); -ENOENT: no plan. */
+int store_site_plan_image(struct store *s, void **ret, size_t *ret_len);
+int store_site_plan_put(struct store *s, const struct site_plan *p, const void *image, size_t len);
+/* -ENOENT: no plan. */
+int store_site_plan_clear(struct store *s);
+
+struct door_marker {
+	char door[AEOGATE_ID_MAX + 1];
+	double x, y; /* 0..1 from the left, from the top */
+};
+/* -ENOENT: the door has no marker. */
+int store_door_marker_get(struct store *s, const char *door, struct door_marker *ret);
+int store_door_marker_put(struct store *s, const struct door_marker *m);
+/* -ENOENT: the door has no marker. */
+int store_door_marker_clear(struct store *s, const char *door);
+/* Every marker, by door; a non-zero cb return stops the walk and is returned. */
+int store_door_markers(struct store *s, int (*cb)(const struct door_marker *m, void *userdata),
+		       void *userdata);
+
 #endif

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "image.h"
 #include "reports.h"
 #include "web.h"
 
@@ -23,6 +25,11 @@
 /* A people CSV over AEOGATE_WEB_IMPORT_MAX. */
 #define IMPORT_TOO_LARGE                                                                           \
 	"the file is larger than the dashboard takes (32 MiB); use aeogatectl person import"
+
+/* A site plan over AEOGATE_SITE_PLAN_MAX, or of another type. */
+#define UPLOAD_TOO_LARGE "the image is larger than 1 MiB (AEOGATE_SITE_PLAN_MAX)"
+#define UPLOAD_WRONG_TYPE                                                                          \
+	"send the image as image/png or image/jpeg (SVG and other types are refused)"
 
 /* Bodies go out in pieces so one large events page cannot hog the loop. */
 #define CHUNK 16384
@@ -41,6 +48,11 @@ struct pss {
 	struct wexport *exp;  /* an export being produced (R_EXPORT) */
 	struct wimport *imp;  /* a people import: its spooled body, then its session (R_IMPORT) */
 	struct wpeople_export *pexp; /* the people CSV being written (R_PEOPLE_EXPORT) */
+	/* An image (R_UPLOAD): its body, then sent in blob.data pieces; up_sent past up_len: the
+	 * op. */
+	unsigned char *up;
+	size_t up_len, up_want, up_sent;
+	bool up_final;
 	int step;
 	/* The response. */
 	bool responding;
@@ -95,6 +107,20 @@ static int add_security_headers(struct lws *wsi, unsigned char **p, unsigned cha
 					   api ? 8 : 8, p, end);
 }
 
+/* The response is ready (len bytes in resp, or the open file): send it when writable. */
+static int respond_start(struct pss *p, unsigned status, size_t len)
+{
+	web_rq_answered(&p->rq);
+	p->resp_len = len;
+	p->resp_off = 0;
+	p->status = status;
+	p->responding = true;
+	p->headers_sent = false;
+	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
+	lws_callback_on_writable(p->wsi);
+	return 0;
+}
+
 static int respond_text(struct pss *p, unsigned status, char *text)
 {
 	size_t n = strlen(text);
@@ -110,14 +136,7 @@ static int respond_text(struct pss *p, unsigned status, char *text)
 	}
 	memcpy(p->resp + LWS_PRE, text, n);
 	free(text);
-	p->resp_len = n;
-	p->resp_off = 0;
-	p->status = status;
-	p->responding = true;
-	p->headers_sent = false;
-	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
-	lws_callback_on_writable(p->wsi);
-	return 0;
+	return respond_start(p, status, n);
 }
 
 /* Responds with a JSON value (stolen). */
@@ -188,6 +207,10 @@ static void request_reset(struct pss *p)
 	p->imp = NULL;
 	wpeople_export_free(p->pexp);
 	p->pexp = NULL;
+	free(p->up);
+	p->up = NULL;
+	p->up_len = p->up_want = p->up_sent = 0;
+	p->up_final = false;
 	if (p->file_open)
 		close(p->file_fd);
 	p->file_open = false;
@@ -219,6 +242,9 @@ static const struct ctlc_ops http_ctl_ops = {
 };
 
 static int people_dispatch(struct pss *p, json_t *args);
+static int upload_dispatch(struct pss *p, json_t *args);
+static int upload_step(struct pss *p);
+static int respond_image(struct pss *p, json_t *result);
 
 /*
  * Sends the request's op to the controller. Called only when web_rq_headers
@@ -250,6 +276,8 @@ static int dispatch(struct pss *p)
 		return respond_error(p, status, code, message);
 	if (r->flags & (R_IMPORT | R_PEOPLE_EXPORT))
 		return people_dispatch(p, args);
+	if (r->flags & R_UPLOAD)
+		return upload_dispatch(p, args);
 	if (r->flags & R_EXPORT) {
 		char err[200] = "";
 
@@ -405,15 +433,7 @@ static int respond_file(struct pss *p, int fd, off_t size, const char *type, con
 	p->file_open = true;
 	p->ctype = type;
 	snprintf(p->disposition, sizeof(p->disposition), "attachment; filename=\"%s\"", name);
-	web_rq_answered(&p->rq);
-	p->resp_len = (size_t)size;
-	p->resp_off = 0;
-	p->status = 200;
-	p->responding = true;
-	p->headers_sent = false;
-	lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
-	lws_callback_on_writable(p->wsi);
-	return 0;
+	return respond_start(p, 200, (size_t)size);
 }
 
 static int download(struct pss *p)
@@ -509,11 +529,15 @@ static int ctl_reply(struct pss *p, json_t *msg)
 		return import_step(p, result);
 	if (r->flags & R_PEOPLE_EXPORT)
 		return people_export_step(p, result);
+	if ((r->flags & R_UPLOAD) && !p->up_final)
+		return upload_step(p);
 
 	ctlc_close(p->ctl);
 	p->ctl = NULL;
 	if (r->flags & (R_DL_FILE | R_DL_MANIFEST))
 		return download(p);
+	if (r->flags & R_IMAGE)
+		return respond_image(p, result);
 	if (r->flags & R_REPORTS) {
 		/*
 		 * The list is aeogate-web's, but who may produce a report is the
@@ -568,6 +592,120 @@ static int ctl_reply(struct pss *p, json_t *msg)
 		return respond_json(p, 200, out);
 	}
 	return respond_json(p, 200, json_incref(result ? result : json_null()));
+}
+
+/* ---- an image upload (R_UPLOAD) and an image download (R_IMAGE) ---- */
+
+/* A piece of an image's body: -EMSGSIZE past its Content-Length. */
+static int upload_body(struct pss *p, const void *in, size_t len)
+{
+	if (p->rq.state != WEB_RQ_BODY || !len)
+		return 0;
+	if (len > p->up_want - p->up_len)
+		return -EMSGSIZE;
+	memcpy(p->up + p->up_len, in, len);
+	p->up_len += len;
+	return 0;
+}
+
+/*
+ * The image is checked here first (the controller checks it again): a
+ * refusal costs the controller nothing. Then, on one connection,
+ * blob.begin, blob.data pieces (upload_step), and the route's op.
+ */
+static int upload_dispatch(struct pss *p, json_t *args)
+{
+	struct image_info info;
+	int r;
+
+	json_decref(args);
+	if (!p->up || !p->up_len)
+		return respond_error(p, 400, "invalid_argument",
+				     "the body is empty: send the image file (PNG or JPEG)");
+	r = image_probe(p->up, p->up_len, AEOGATE_SITE_PLAN_MAX, AEOGATE_IMAGE_SIDE_MAX, &info);
+	if (r < 0)
+		return respond_error(p,
+				     r == -EMEDIUMTYPE ? 415
+				     : r == -EMSGSIZE  ? 413
+						       : 400,
+				     r == -EMEDIUMTYPE ? "unsupported_media_type"
+						       : "invalid_argument",
+				     image_probe_error(r));
+	if (ctlc_count() >= AEOGATE_WEB_INFLIGHT_MAX)
+		return respond_error(p, 503, "unavailable", "too many requests in flight");
+	if (ctlc_open(p->wsi, &http_ctl_ops, p, &p->ctl) < 0) {
+		p->ctl = NULL;
+		return respond_error(p, 503, "unavailable", "the controller is not reachable");
+	}
+	args = json_pack("{s:I}", "bytes", (json_int_t)p->up_len);
+	r = args ? ctlc_send(p->ctl, "blob.begin", args, p->token) : -ENOMEM;
+	json_decref(args);
+	if (r < 0)
+		return respond_error(p, 500, "internal", "cannot send the request");
+	lws_set_timeout(p->wsi, PENDING_TIMEOUT_HTTP_CONTENT, AEOGATE_WEB_REQUEST_TIMEOUT_S);
+	return 0;
+}
+
+/* The last piece was taken: the next one, or the route's op once all are. */
+static int upload_step(struct pss *p)
+{
+	size_t n = p->up_len - p->up_sent;
+	json_t *args;
+	char *b64;
+	int r;
+
+	if (n == 0) {
+		p->up_final = true;
+		args = json_object();
+		r = args ? ctlc_send(p->ctl, p->route->op, args, p->token) : -ENOMEM;
+	} else {
+		if (n > AEOGATE_BLOB_CHUNK)
+			n = AEOGATE_BLOB_CHUNK;
+		b64 = malloc(sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL));
+		if (!b64)
+			return respond_error(p, 500, "internal", "out of memory");
+		sodium_bin2base64(b64, sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL),
+				  p->up + p->up_sent, n, sodium_base64_VARIANT_ORIGINAL);
+		p->up_sent += n;
+		args = json_pack("{s:s}", "data", b64);
+		free(b64);
+		r = args ? ctlc_send(p->ctl, "blob.data", args, p->token) : -ENOMEM;
+	}
+	json_decref(args);
+	if (r < 0) {
+		ctlc_close(p->ctl);
+		p->ctl = NULL;
+		return respond_error(p, 500, "internal", "cannot send the request");
+	}
+	lws_set_timeout(p->wsi, PENDING_TIMEOUT_HTTP_CONTENT, AEOGATE_WEB_REQUEST_TIMEOUT_S);
+	return 0;
+}
+
+/* The image of a reply {type, data}: its bytes, as what they are. */
+static int respond_image(struct pss *p, json_t *result)
+{
+	const char *type = json_string_value(json_object_get(result, "type"));
+	const char *data = json_string_value(json_object_get(result, "data"));
+	size_t cap, n = 0;
+
+	if (!type || !data)
+		return respond_error(p, 500, "internal", "the controller's reply was malformed");
+	/* Only the two types the controller stores, as static strings. */
+	if (!strcmp(type, "image/png"))
+		p->ctype = "image/png";
+	else if (!strcmp(type, "image/jpeg"))
+		p->ctype = "image/jpeg";
+	else
+		return respond_error(p, 500, "internal", "the stored image has an unknown type");
+	cap = strlen(data) / 4 * 3 + 3;
+	free(p->resp);
+	p->resp = malloc(LWS_PRE + cap);
+	if (!p->resp || sodium_base642bin(p->resp + LWS_PRE, cap, data, strlen(data), NULL, &n,
+					  NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+		p->ctype = NULL;
+		return respond_error(p, 500, "internal", "the controller's image was malformed");
+	}
+	return respond_start(p, 200, n);
 }
 
 /* ---- the people CSV (imports.c) ---- */
@@ -919,7 +1057,16 @@ static int begin(struct pss *p, const char *path)
 	if (m == M_GET)
 		goto headers_done;
 
-	if (p->route->flags & R_IMPORT) {
+	if (p->route->flags & R_UPLOAD) {
+		/* An image: its own bound and types; held whole, it is checked before it goes on.
+		 */
+		if (clen > AEOGATE_SITE_PLAN_MAX)
+			EARLY(413, "message_too_large", UPLOAD_TOO_LARGE);
+		if (clen != 0 &&
+		    (header(p->wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ctype, sizeof(ctype)) <= 0 ||
+		     !web_content_type_image(ctype)))
+			EARLY(415, "unsupported_media_type", UPLOAD_WRONG_TYPE);
+	} else if (p->route->flags & R_IMPORT) {
 		/* A people CSV: its own bound and type; the body goes to a file (import_headers).
 		 */
 		if (clen > AEOGATE_WEB_IMPORT_MAX)
@@ -954,6 +1101,12 @@ static int begin(struct pss *p, const char *path)
 			      "another people import is running; try again when it is done");
 		if (r < 0)
 			EARLY(500, "internal", "cannot create a temporary file for the import");
+	}
+	if ((p->route->flags & R_UPLOAD) && clen > 0) {
+		p->up = malloc((size_t)clen);
+		if (!p->up)
+			EARLY(500, "internal", "out of memory");
+		p->up_want = (size_t)clen;
 	}
 headers_done:
 	if (web_rq_headers(&p->rq, m, clen))
@@ -1047,7 +1200,9 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	case LWS_CALLBACK_HTTP_BODY: {
 		/* Also called with in = NULL, len = 0 for Content-Length: 0. */
-		int r = p->imp ? import_body(p, in, len) : web_rq_body(&p->rq, in, len);
+		int r = p->imp	? import_body(p, in, len)
+			: p->up ? upload_body(p, in, len)
+				: web_rq_body(&p->rq, in, len);
 
 		if (r == -EMSGSIZE) {
 			p->close_after = true;

@@ -35,6 +35,13 @@ static const struct route routes[] = {
     {M_POST, "/api/site/lockdown", "site.lockdown", R_BODY, NULL},
     {M_POST, "/api/site/release", "site.release", R_BODY, NULL},
     {M_POST, "/api/site/threat", "site.threat", R_BODY, NULL},
+    /* The site plan: the image (admin uploads it), door markers on it. */
+    {M_GET, "/api/site/plan", "site.plan_show", 0, NULL},
+    {M_GET, "/api/site/plan/image", "site.plan_image", R_IMAGE, NULL},
+    {M_POST, "/api/site/plan", "site.plan_set", R_UPLOAD, NULL},
+    {M_POST, "/api/site/plan/remove", "site.plan_remove", 0, NULL},
+    {M_POST, "/api/site/markers", "site.marker_set", R_BODY, NULL},
+    {M_POST, "/api/site/markers/remove", "site.marker_remove", R_BODY, NULL},
     {M_GET, "/api/schedules", "schedule.list", 0, NULL},
     {M_POST, "/api/schedules", "schedule.add", R_BODY, NULL},
     {M_POST, "/api/schedules/update", "schedule.update", R_BODY, NULL},
@@ -221,16 +228,27 @@ static int q_import(web_urlarg_fn get, void *ctx, json_t *args)
 	return -1;
 }
 
-bool web_content_type_csv(const char *v)
+/* The media type of a Content-Type value is type, in any case, with or without parameters. */
+static bool media_type_is(const char *v, const char *type)
 {
-	static const char type[] = "text/csv";
+	size_t n = strlen(type);
 
 	v += strspn(v, " \t");
-	if (strncasecmp(v, type, sizeof(type) - 1) != 0)
+	if (strncasecmp(v, type, n) != 0)
 		return false;
-	v += sizeof(type) - 1;
+	v += n;
 	v += strspn(v, " \t");
 	return *v == '\0' || *v == ';';
+}
+
+bool web_content_type_csv(const char *v)
+{
+	return media_type_is(v, "text/csv");
+}
+
+bool web_content_type_image(const char *v)
+{
+	return media_type_is(v, "image/png") || media_type_is(v, "image/jpeg");
 }
 
 #define FAIL(st, c, m)                                                                             \
@@ -400,14 +418,7 @@ bool web_cookie_token(const char *cookies, char *buf, size_t len)
 
 bool web_content_type_json(const char *v)
 {
-	static const char type[] = "application/json";
-
-	v += strspn(v, " \t");
-	if (strncasecmp(v, type, sizeof(type) - 1) != 0)
-		return false;
-	v += sizeof(type) - 1;
-	v += strspn(v, " \t");
-	return *v == '\0' || *v == ';';
+	return media_type_is(v, "application/json");
 }
 
 static bool is_ip(const char *name)

@@ -37,6 +37,9 @@ enum route_flag {
 	R_IMPORT = 1 << 14,	   /* the body is a CSV file, spooled, run as an import session */
 	R_PEOPLE_EXPORT = 1 << 15, /* pages person.export into a CSV download */
 	R_METRICS = 1 << 16,	   /* /metrics: its own access rule, Prometheus text (metrics.c) */
+	/* The site plan (README "Site plan"). */
+	R_UPLOAD = 1 << 17, /* the body is a PNG/JPEG image, sent in blob.* pieces, then the op */
+	R_IMAGE = 1 << 18,  /* the reply's base64 data is answered as the image itself */
 };
 
 /*
@@ -168,6 +171,9 @@ bool web_content_type_json(const char *value);
 
 /* A Content-Type header's value is text/csv, with or without parameters. */
 bool web_content_type_csv(const char *value);
+
+/* A Content-Type header's value is image/png or image/jpeg (with or without parameters). */
+bool web_content_type_image(const char *value);
 
 /* Only plain names: no "..", no hidden files, no encoded anything. */
 bool web_static_path_ok(const char *path);

@@ -467,6 +467,25 @@
  */
 #define AEOGATE_OCCUPANCY_MAX 100000
 
+/*
+ * The site plan (README "Site plan"): one floor-plan image, PNG or JPEG,
+ * stored by the controller and served back through a reply, so it must fit
+ * AEOGATE_REPLY_MAX once base64-encoded (4/3) with room for the envelope:
+ * 1 MiB holds a clear plan of a large warehouse. Each side is at most 8192
+ * pixels (a decoder must not be asked for gigapixels). It travels to the
+ * controller in pieces of AEOGATE_BLOB_CHUNK bytes, each one request well
+ * under AEOGATE_MSG_MAX once base64-encoded; at most AEOGATE_BLOBS_MAX
+ * uploads are staged at once, so staged memory stays bounded.
+ */
+#define AEOGATE_SITE_PLAN_MAX  (1024 * 1024)
+#define AEOGATE_IMAGE_SIDE_MAX 8192
+#define AEOGATE_BLOB_CHUNK     (32 * 1024)
+#define AEOGATE_BLOBS_MAX      4
+_Static_assert(AEOGATE_SITE_PLAN_MAX / 3 * 4 + 4096 < AEOGATE_REPLY_MAX,
+	       "a site plan's reply must fit AEOGATE_REPLY_MAX");
+_Static_assert(AEOGATE_BLOB_CHUNK / 3 * 4 + 4096 < AEOGATE_MSG_MAX,
+	       "an upload piece must fit AEOGATE_MSG_MAX");
+
 /* BEGIN osdp limits */
 /*
  * One OSDP frame, bytes. Our commands are short (TEXT carries at most 32

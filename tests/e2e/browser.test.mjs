@@ -44,6 +44,9 @@ async function signIn(user, options = {}) {
   await page.click('#login-form button[type=submit]');
   await page.waitForSelector('#app-view:not([hidden])');
   await page.waitForSelector('#conn[data-state="connected"]', { timeout: 15000 });
+  // Every role lands on the Overview (overview.test.mjs); these tests start from the feed.
+  await page.waitForSelector('#tab-overview:not([hidden]) #ov-door-counts');
+  await page.click('#tabs button[data-tab=feed]');
   return { page, context, errors };
 }
 
@@ -53,10 +56,10 @@ async function visibleTabs(page) {
 
 test('each role sees only what it may, with no console errors in any tab', async () => {
   const expect = {
-    guard1: ['feed', 'doors', 'muster', 'visitors'],
-    manager1: ['feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports', 'sim'],
-    auditor1: ['feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports'],
-    admin1: ['feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports', 'sim', 'users'],
+    guard1: ['overview', 'feed', 'doors', 'muster', 'visitors'],
+    manager1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports', 'sim'],
+    auditor1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports'],
+    admin1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports', 'sim', 'users'],
   };
   // An open alarm, so every role also renders its banner (with or without controls).
   mustCtl(stack, ['sim', 'door', 'cage-1', 'open']);

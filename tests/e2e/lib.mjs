@@ -402,3 +402,10 @@ function watchConsoleInto(page, errors) {
   });
   page.on('pageerror', (e) => errors.push(String(e)));
 }
+
+// A new browser context at viewport, signed in as user, once the live
+// stream is connected: openDashboard's { page, context, errors } (every
+// console error and uncaught page error).
+export function signInPage(browser, stack, user, viewport = SIZES[0]) {
+  return openDashboard(browser, stack, user, { size: viewport });
+}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The store against real SQLite files, one fresh database per test. */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1033,6 +1034,70 @@ static void test_zone_settings_read_back_after_each_change(void **state)
 	assert_true(z.escort);
 }
 
+static int count_marker(const struct door_marker *m, void *userdata)
+{
+	(void)m;
+	(*(int *)userdata)++;
+	return 0;
+}
+
+static void test_site_plan_and_markers_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned char image[] = {0x89, 'P', 'N', 'G', 1, 2, 3, 0};
+	struct site_plan p = {.type = "image/png",
+			      .width = 640,
+			      .height = 480,
+			      .sha256 = "00ff",
+			      .updated_ms = 1000,
+			      .updated_by = "user:a"};
+	struct site_plan got;
+	struct door_marker m = {.door = "dock-1", .x = 0.25, .y = 1}, back;
+	void *img = NULL;
+	size_t len = 0;
+	int n = 0;
+
+	assert_int_equal(store_site_plan_get(f->s, &got), -ENOENT);
+	assert_int_equal(store_site_plan_image(f->s, &img, &len), -ENOENT);
+	assert_int_equal(store_site_plan_clear(f->s), -ENOENT);
+	assert_int_equal(store_site_plan_put(f->s, &p, image, 0), -EINVAL);
+	assert_int_equal(store_site_plan_put(f->s, &p, image, sizeof(image)), 0);
+	assert_int_equal(store_site_plan_get(f->s, &got), 0);
+	assert_string_equal(got.type, "image/png");
+	assert_int_equal(got.width, 640);
+	assert_int_equal(got.bytes, sizeof(image));
+	assert_string_equal(got.updated_by, "user:a");
+	assert_int_equal(store_site_plan_image(f->s, &img, &len), 0);
+	assert_int_equal(len, sizeof(image));
+	assert_memory_equal(img, image, sizeof(image));
+	free(img);
+	/* The schema refuses a type we do not store. */
+	snprintf(p.type, sizeof(p.type), "image/svg+xml");
+	assert_true(store_site_plan_put(f->s, &p, image, sizeof(image)) < 0);
+
+	/* Markers: 0..1 on both sides of each bound, NaN refused. */
+	assert_int_equal(store_door_marker_put(f->s, &m), 0);
+	m.x = 1.0001;
+	assert_int_equal(store_door_marker_put(f->s, &m), -EINVAL);
+	m.x = -0.0001;
+	assert_int_equal(store_door_marker_put(f->s, &m), -EINVAL);
+	m.x = NAN;
+	assert_int_equal(store_door_marker_put(f->s, &m), -EINVAL);
+	assert_int_equal(store_door_marker_get(f->s, "dock-1", &back), 0);
+	assert_true(back.x == 0.25 && back.y == 1);
+	assert_int_equal(store_door_markers(f->s, count_marker, &n), 0);
+	assert_int_equal(n, 1);
+
+	/* The migration again: rows stay. */
+	raw_exec(f->path, "PRAGMA user_version = 19");
+	reopen(f);
+	assert_int_equal(store_site_plan_get(f->s, &got), 0);
+	assert_int_equal(store_door_marker_clear(f->s, "dock-1"), 0);
+	assert_int_equal(store_door_marker_clear(f->s, "dock-1"), -ENOENT);
+	assert_int_equal(store_site_plan_clear(f->s), 0);
+	assert_int_equal(store_site_plan_get(f->s, &got), -ENOENT);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1062,6 +1127,7 @@ int main(void)
 	    T(test_users),
 	    T(test_pins),
 	    T(test_zone_settings_read_back_after_each_change),
+	    T(test_site_plan_and_markers_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
