@@ -117,6 +117,7 @@ for (const locale of ['en-US', 'de-DE']) {
   test(`under ${locale}: times read 2026-12-06 20:36:55 in site time, date inputs YYYY-MM-DD`, async () => {
     const { context, page, errors } = await openDashboard(browser, stack, 'manager1', { locale, timezoneId: 'America/Los_Angeles' });
     assert.equal(await page.evaluate(() => navigator.language), locale);
+    await page.click('#tabs button[data-tab=feed]'); // the Overview is the landing page
     const t = page.locator('#feed li time').first();
     await t.waitFor();
     const shown = await t.textContent();
