@@ -901,7 +901,7 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 int config_door_find(const struct config *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_doors; i++)
-		if (strcmp(c->doors[i].name, name) == 0)
+		if (!c->doors[i].removed && strcmp(c->doors[i].name, name) == 0)
 			return (int)i;
 	return -ENOENT;
 }
@@ -909,7 +909,7 @@ int config_door_find(const struct config *c, const char *name)
 int config_reader_find(const struct config *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_readers; i++)
-		if (strcmp(c->readers[i].name, name) == 0)
+		if (!c->readers[i].removed && strcmp(c->readers[i].name, name) == 0)
 			return (int)i;
 	return -ENOENT;
 }
