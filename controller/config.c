@@ -20,6 +20,9 @@
 #include "util.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/aeogate"
+/* Where a [backup] section without dir writes: the unit's ReadWritePaths= and tmpfiles.d name it.
+ */
+#define DEFAULT_BACKUP_DIR "/var/backups/aeogate"
 #define DEFAULT_SOCKET "/run/aeogate/aeogated.sock"
 
 enum section_kind {
@@ -281,6 +284,8 @@ static int start_section(struct parse_state *ps, const char *section)
 	}
 	if (strcmp(section, "backup") == 0) {
 		ps->kind = SECTION_BACKUP;
+		if (!c->backup_dir[0])
+			strcpy(c->backup_dir, DEFAULT_BACKUP_DIR);
 		return 0;
 	}
 	if (strcmp(section, "web") == 0) {

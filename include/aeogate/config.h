@@ -130,7 +130,7 @@ struct config {
 	struct retention_rule retention[AEOGATE_RETENTION_RULES_MAX]; /* none: keep everything */
 	size_t n_retention;
 	/* [backup] (controller/backup.c) */
-	char backup_dir[256];	  /* "": no scheduled backups */
+	char backup_dir[256];	  /* "": no [backup] section, no scheduled backups */
 	uint64_t backup_every_ms; /* how often, default 1 day */
 	unsigned backup_keep;	  /* backups kept in backup_dir, default 7 */
 	/* [policy] */
