@@ -145,3 +145,6 @@ kill -0 "$FOLLOW" || fail "the event follower was dropped by a reload"
 kill "$FOLLOW"; wait "$FOLLOW" 2>/dev/null || true
 BG_PIDS=()
 pass "an event follower keeps its stream across reloads"
+
+stop_daemon
+pass "aeogated stops cleanly after the reloads (exit 0)"

@@ -84,3 +84,6 @@ ev_check "$EV" "e['door'] == 'dock-1'"
 expect_exit 0 ctl door list --json
 expect_not_contains "$OUT" '"gate-1"'
 pass "frames on a removed reader's lines decide nothing; the kept door grants"
+
+stop_daemon
+pass "aeogated stops cleanly after the reloads (exit 0)"

@@ -58,3 +58,6 @@ ev_check "$EV" 'e["reader"] == "dock-1-in"'
 expect_exit 0 ctl reader list --json
 expect_not_contains "$OUT" cage-1-nfc
 pass "an NFC reader removed by SIGHUP: its tty let go, a card there decided nowhere"
+
+stop_daemon
+pass "aeogated stops cleanly after the reloads (exit 0)"

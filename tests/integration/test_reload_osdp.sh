@@ -134,3 +134,6 @@ osdp bus card 1 "$card"
 wait_event "$s6" access.granted 10
 ev_check "$EV" 'e["reader"] == "dock-1-in"'
 pass "a reader removed from a shared port: the other on it keeps reading"
+
+stop_daemon
+pass "aeogated stops cleanly after the reloads (exit 0)"
