@@ -85,5 +85,33 @@ expect_exit 0 ctl door list --json
 expect_not_contains "$OUT" '"gate-1"'
 pass "frames on a removed reader's lines decide nothing; the kept door grants"
 
+# A door whose lock line another door holds cannot be opened: it and its
+# reader stay out, said in detail.changed; the running doors are untouched.
+wait_level gpiochip0 17 0 10 # the grant above has ended
+s4=$(last_seq)
+cat >>"$T/gpiod.ini" <<'INI'
+
+[door busy-1]
+zone = gate
+lock = gpiochip0:22
+
+[reader busy-1-in]
+type = wiegand
+door = busy-1
+d0 = gpiochip0:14
+d1 = gpiochip0:15
+INI
+kill -HUP "$DAEMON_PID"
+wait_event "$s4" config.reloaded 20
+ev_check "$EV" "any(c.startswith('door busy-1: not added: ') for c in d['changed']) and 'reader busy-1-in: not added: its door was not' in d['changed']"
+expect_exit 0 ctl door list --json
+expect_not_contains "$OUT" '"busy-1"'
+[ "$(fgpio get gpiochip0 17)" = 0 ] || fail "dock-1's strike moved"
+s5=$(last_seq)
+fgpio wiegand gpiochip0 10 11 "$bits"
+wait_event "$s5" access.granted
+ev_check "$EV" "e['door'] == 'dock-1'"
+pass "a door whose line is busy is not added (said in config.reloaded); the others run: $EV"
+
 stop_daemon
 pass "aeogated stops cleanly after the reloads (exit 0)"
