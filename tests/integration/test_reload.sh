@@ -38,21 +38,16 @@ expect_exit 0 ctl reader list --json
 expect_contains "$OUT" '"h10301"'
 pass "a file that fails validation is refused with its reason: $EV"
 
+# A door with its reader, to add.
+yard9() {
+	printf '\n[door yard-9]\nzone = yard\nlock = sim\ncontact = sim\n'
+	printf '\n[reader yard-9-in]\ntype = sim\ndoor = yard-9\nformats = all\n'
+}
+
 # A door and its reader added: listed, recorded, and a badge there is decided.
 s2=$(last_seq)
 cp "$T/good.ini" "$T/sim.ini"
-cat >>"$T/sim.ini" <<'INI'
-
-[door yard-9]
-zone = yard
-lock = sim
-contact = sim
-
-[reader yard-9-in]
-type = sim
-door = yard-9
-formats = all
-INI
+yard9 >>"$T/sim.ini"
 kill -HUP "$DAEMON_PID"
 wait_event "$s2" config.reloaded 20
 ev_check "$EV" "sorted(d['changed']) == ['door yard-9: added', 'reader yard-9-in: added']"
@@ -95,17 +90,7 @@ pass "a door and reader removed by SIGHUP: gone from the lists, a read there ref
 
 # Added back (its slot reused): it works again under its name.
 s6=$(last_seq)
-cat >>"$T/sim.ini" <<'INI'
-
-[door yard-9]
-zone = yard
-lock = sim
-
-[reader yard-9-in]
-type = sim
-door = yard-9
-formats = all
-INI
+yard9 >>"$T/sim.ini"
 kill -HUP "$DAEMON_PID"
 wait_event "$s6" config.reloaded 20
 expect_exit 0 ctl sim present yard-9-in --uid 04a1b2c3

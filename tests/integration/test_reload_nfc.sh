@@ -35,20 +35,13 @@ pn532 pn532 remove
 pass "an NFC reader added by SIGHUP comes online and decides for its door: $EV"
 
 tty=$(cat "$T/pn532.pts")
-tty_open() {
-	local f
-	for f in /proc/"$DAEMON_PID"/fd/*; do
-		[ "$(readlink "$f" 2>/dev/null)" = "$tty" ] && return 0
-	done
-	return 1
-}
-tty_closed() { ! tty_open; }
+holds_open "$tty" || fail "the NFC reader's tty is not open while it reads"
 s2=$(last_seq)
 cp "$T/base.ini" "$T/sim.ini"
 kill -HUP "$DAEMON_PID"
 wait_event "$s2" config.reloaded 20
 ev_check "$EV" "d['changed'] == ['reader cage-1-nfc: removed']"
-wait_for 10 tty_closed || fail "the removed NFC reader's tty stayed open"
+wait_for 10 holds_closed "$tty" || fail "the removed NFC reader's tty stayed open"
 s3=$(last_seq)
 pn532 pn532 present 04a1b2c3
 expect_exit 0 ctl sim present dock-1-in --uid 04a1b2c3

@@ -56,16 +56,6 @@ address = 0
 secure = off
 INI
 }
-# port_open PATH: aeogated holds the tty PATH open.
-port_open() {
-	local f
-	for f in /proc/"$DAEMON_PID"/fd/*; do
-		[ "$(readlink "$f" 2>/dev/null)" = "$1" ] && return 0
-	done
-	return 1
-}
-port_closed() { ! port_open "$1"; }
-
 osdp_start bus 1 2
 osdp_start bus2 0
 base >"$T/osdp.ini"
@@ -97,13 +87,13 @@ pass "an OSDP reader added to a port already polled comes online and reads for i
 
 # A door with a reader on a new port: the port is opened.
 bus2=$(cat "$T/bus2.pts")
-port_closed "$bus2" || fail "bus2 open before any reader names it"
+holds_closed "$bus2" || fail "bus2 open before any reader names it"
 s2=$(last_seq)
 { base; cage_reader; gate; } >"$T/osdp.ini"
 kill -HUP "$DAEMON_PID"
 wait_event "$s2" config.reloaded 20
 ev_check "$EV" "sorted(d['changed']) == ['door gate-1: added', 'reader gate-1-in: added']"
-wait_for 15 port_open "$bus2" || fail "the new port was not opened"
+wait_for 15 holds_open "$bus2" || fail "the new port was not opened"
 wait_for 15 osdp_stat_above bus2 0 polls 0 || fail "the new port's reader is not polled"
 pass "a reader on a new port: the port opened and its reader polled"
 
@@ -113,7 +103,7 @@ s3=$(last_seq)
 kill -HUP "$DAEMON_PID"
 wait_event "$s3" config.reloaded 20
 ev_check "$EV" "sorted(d['changed']) == ['door gate-1: removed', 'reader gate-1-in: removed']"
-wait_for 10 port_closed "$bus2" || fail "the removed reader's port stayed open"
+wait_for 10 holds_closed "$bus2" || fail "the removed reader's port stayed open"
 s4=$(last_seq)
 osdp bus2 card 0 "$card"
 osdp bus card 2 "$card"
@@ -128,7 +118,7 @@ base >"$T/osdp.ini"
 kill -HUP "$DAEMON_PID"
 wait_event "$s5" config.reloaded 20
 ev_check "$EV" "d['changed'] == ['reader cage-1-in: removed']"
-port_open "$(cat "$T/bus.pts")" || fail "the shared port closed with one of its readers"
+holds_open "$(cat "$T/bus.pts")" || fail "the shared port closed with one of its readers"
 s6=$(last_seq)
 osdp bus card 1 "$card"
 wait_event "$s6" access.granted 10
