@@ -205,6 +205,41 @@ static int on_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	return 0;
 }
 
+int backup_dir_check(const char *dir, char *why, size_t len)
+{
+	struct stat st;
+	int r;
+
+	if (stat(dir, &st) < 0) {
+		r = -errno;
+		snprintf(why, len, "%s: %s", dir, strerror(errno));
+		return r;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "%s: not a directory", dir);
+		return -ENOTDIR;
+	}
+	/* access() answers for this process's ids and mounts: a read-only sandbox says EROFS. */
+	if (access(dir, W_OK | X_OK) < 0) {
+		r = -errno;
+		snprintf(why, len, "%s: not writable by uid %u: %s", dir, (unsigned)getuid(),
+			 strerror(errno));
+		return r;
+	}
+	return 0;
+}
+
+void backup_sched_fail_now(struct backup_sched *b, int error, const char *what)
+{
+	uint64_t one = 1;
+
+	if (!b || b->running)
+		return;
+	b->result = error;
+	snprintf(b->what, sizeof(b->what), "%s", what);
+	(void)!write(b->efd, &one, sizeof(one));
+}
+
 int backup_sched_new(struct core *c, sd_event *loop, const char *dir, uint64_t every_ms,
 		     unsigned keep, struct backup_sched **ret)
 {

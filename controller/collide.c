@@ -58,6 +58,8 @@ int collide_find_in(const struct config *cfg, const char *credential, collide_lo
 		struct wiegand_card aliases[AEOGATE_FORMATS_MAX];
 		int m;
 
+		if (rc->removed) /* a reload took it out */
+			continue;
 		if (!reader_decodes_frames(rc) || !(rc->formats_mask & (1u << card.format)))
 			continue;
 		m = wiegand_aliases(&card, rc->formats_mask, aliases, AEOGATE_FORMATS_MAX);
@@ -131,7 +133,7 @@ int collide_scan(const struct config *cfg, struct store *s,
 	for (size_t i = 0; i < cfg->n_readers; i++) {
 		const struct reader_config *rc = &cfg->readers[i];
 
-		if (!reader_decodes_frames(rc))
+		if (rc->removed || !reader_decodes_frames(rc))
 			continue;
 		for (unsigned f = 0; f < _WIEGAND_FORMAT_MAX; f++)
 			for (unsigned g = 0; g < _WIEGAND_FORMAT_MAX; g++)

@@ -20,6 +20,9 @@
 #include "util.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/aeogate"
+/* Where a [backup] section without dir writes: the unit's ReadWritePaths= and tmpfiles.d name it.
+ */
+#define DEFAULT_BACKUP_DIR "/var/backups/aeogate"
 #define DEFAULT_SOCKET "/run/aeogate/aeogated.sock"
 
 enum section_kind {
@@ -281,6 +284,8 @@ static int start_section(struct parse_state *ps, const char *section)
 	}
 	if (strcmp(section, "backup") == 0) {
 		ps->kind = SECTION_BACKUP;
+		if (!c->backup_dir[0])
+			strcpy(c->backup_dir, DEFAULT_BACKUP_DIR);
 		return 0;
 	}
 	if (strcmp(section, "web") == 0) {
@@ -901,7 +906,7 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen)
 int config_door_find(const struct config *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_doors; i++)
-		if (strcmp(c->doors[i].name, name) == 0)
+		if (!c->doors[i].removed && strcmp(c->doors[i].name, name) == 0)
 			return (int)i;
 	return -ENOENT;
 }
@@ -909,7 +914,7 @@ int config_door_find(const struct config *c, const char *name)
 int config_reader_find(const struct config *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_readers; i++)
-		if (strcmp(c->readers[i].name, name) == 0)
+		if (!c->readers[i].removed && strcmp(c->readers[i].name, name) == 0)
 			return (int)i;
 	return -ENOENT;
 }

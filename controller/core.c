@@ -80,6 +80,7 @@ struct core {
 	sd_event_source *pin_timers[AEOGATE_READERS_MAX];
 	struct door_timer_ctx pin_timer_ctx[AEOGATE_READERS_MAX];
 	struct worker *pin_worker; /* NULL: PINs are checked inline (no loop, or no thread) */
+	unsigned pin_checks[AEOGATE_READERS_MAX]; /* PIN checks on the worker, per reader */
 	/* Two-person and escort: the badge waiting at each door, and its timer. */
 	struct two_person pairs;
 	sd_event_source *pair_timers[AEOGATE_DOORS_MAX];
@@ -115,6 +116,7 @@ struct core {
 	int clock_fd; /* timerfd that wakes when someone sets the wall clock */
 	sd_event_source *clock_src;
 	int64_t wall_minus_mono; /* what the wall clock read against the monotonic one */
+	sd_event *loop; /* set by core_start: where a door or reader added by reload runs */
 };
 
 static int64_t clock_wall(struct core *c)
@@ -581,7 +583,7 @@ static void interlock_soon(struct core *c);
 static void readers_feedback(struct core *c, unsigned door, bool granted, unsigned ms)
 {
 	for (size_t i = 0; i < c->cfg->n_readers; i++)
-		if (c->cfg->readers[i].door_index == door)
+		if (!c->cfg->readers[i].removed && c->cfg->readers[i].door_index == door)
 			(void)hal_reader_feedback(core_hal_reader(c, (unsigned)i), granted, ms);
 }
 
@@ -903,40 +905,46 @@ void core_door_release(struct core *c, unsigned door, unsigned ms)
  * its timer is due at once and records it as expired once the loop runs
  * (after system.start).
  */
+static int door_mode_load(struct core *c, sd_event *e, unsigned i)
+{
+	struct door_mode_slot *m = &c->modes[i];
+	struct door_mode_row row;
+	struct door_schedule_row srow;
+	enum policy_door_mode mode;
+	int r = sd_event_add_time(e, &m->timer, CLOCK_REALTIME, UINT64_MAX, 0, on_mode_timer,
+				  &c->timer_ctx[i]);
+
+	if (r < 0)
+		return r;
+	sd_event_source_set_enabled(m->timer, SD_EVENT_OFF);
+	r = c->store ? store_door_schedule_get(c->store, c->cfg->doors[i].name, &srow) : -ENOENT;
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == 0) {
+		if (door_mode_from_string(srow.mode, &mode) < 0)
+			return -EINVAL;
+		/* Its mode is taken once the loop runs, recorded as door.mode (schedule). */
+		core_door_schedule_set(c, i, srow.schedule, mode, srow.first_person_in);
+	}
+	r = c->store ? store_door_mode_get(c->store, c->cfg->doors[i].name, &row) : -ENOENT;
+	if (r == -ENOENT)
+		return 0;
+	/* A door that was set locked must not come up in card mode unnoticed. */
+	if (r < 0)
+		return r;
+	if (door_mode_from_string(row.mode, &mode) < 0)
+		return -EINVAL;
+	core_door_mode_set(c, i, mode, row.until_ms);
+	return 0;
+}
+
 static int door_modes_load(struct core *c, sd_event *e)
 {
 	for (size_t i = 0; i < c->cfg->n_doors; i++) {
-		struct door_mode_slot *m = &c->modes[i];
-		struct door_mode_row row;
-		struct door_schedule_row srow;
-		enum policy_door_mode mode;
-		int r = sd_event_add_time(e, &m->timer, CLOCK_REALTIME, UINT64_MAX, 0,
-					  on_mode_timer, &c->timer_ctx[i]);
+		int r = door_mode_load(c, e, (unsigned)i);
 
 		if (r < 0)
 			return r;
-		sd_event_source_set_enabled(m->timer, SD_EVENT_OFF);
-		r = c->store ? store_door_schedule_get(c->store, c->cfg->doors[i].name, &srow)
-			     : -ENOENT;
-		if (r < 0 && r != -ENOENT)
-			return r;
-		if (r == 0) {
-			if (door_mode_from_string(srow.mode, &mode) < 0)
-				return -EINVAL;
-			/* Its mode is taken once the loop runs, recorded as door.mode (schedule).
-			 */
-			core_door_schedule_set(c, (unsigned)i, srow.schedule, mode,
-					       srow.first_person_in);
-		}
-		r = c->store ? store_door_mode_get(c->store, c->cfg->doors[i].name, &row) : -ENOENT;
-		if (r == -ENOENT)
-			continue;
-		/* A door that was set locked must not come up in card mode unnoticed. */
-		if (r < 0)
-			return r;
-		if (door_mode_from_string(row.mode, &mode) < 0)
-			return -EINVAL;
-		core_door_mode_set(c, (unsigned)i, mode, row.until_ms);
 	}
 	return 0;
 }
@@ -1373,6 +1381,8 @@ static void pin_job_done(void *data)
 			       : j->check == PIN_CHECK_DURESS ? PIN_CHECK_DURESS
 							      : PIN_CHECK_WRONG;
 
+	if (j->core->pin_checks[j->attempt.reader])
+		j->core->pin_checks[j->attempt.reader]--;
 	/* A hash that is not ours (a broken row) fails closed. */
 	if (j->check < 0)
 		pin_decide(j->core, &j->attempt, REASON_INTERNAL_ERROR, NULL);
@@ -1401,8 +1411,10 @@ static void pin_check_submit(struct core *c, const struct pin_attempt *a, const 
 		pin_job_done(j);
 		return;
 	}
-	if (worker_submit(c->pin_worker, j, pin_job_run, pin_job_done) == 0)
+	if (worker_submit(c->pin_worker, j, pin_job_run, pin_job_done) == 0) {
+		c->pin_checks[a->reader]++;
 		return;
+	}
 	/* AEOGATE_WORKER_QUEUE_MAX checks already wait: fail closed rather than queue more. */
 	sodium_memzero(j, sizeof(*j));
 	free(j);
@@ -1490,18 +1502,27 @@ static int on_pin_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static int pin_timer_add(struct core *c, sd_event *e, unsigned i)
+{
+	int r;
+
+	c->pin_timer_ctx[i] = (struct door_timer_ctx){.core = c, .index = i};
+	r = sd_event_add_time(e, &c->pin_timers[i], CLOCK_MONOTONIC, UINT64_MAX, 0, on_pin_timer,
+			      &c->pin_timer_ctx[i]);
+	if (r < 0)
+		return r;
+	sd_event_source_set_enabled(c->pin_timers[i], SD_EVENT_OFF);
+	return 0;
+}
+
 /* A timer per reader for its waiting badge, and the thread that checks PINs. */
 static int pin_start(struct core *c, sd_event *e)
 {
 	for (size_t i = 0; i < c->cfg->n_readers; i++) {
-		int r;
+		int r = pin_timer_add(c, e, (unsigned)i);
 
-		c->pin_timer_ctx[i] = (struct door_timer_ctx){.core = c, .index = (unsigned)i};
-		r = sd_event_add_time(e, &c->pin_timers[i], CLOCK_MONOTONIC, UINT64_MAX, 0,
-				      on_pin_timer, &c->pin_timer_ctx[i]);
 		if (r < 0)
 			return r;
-		sd_event_source_set_enabled(c->pin_timers[i], SD_EVENT_OFF);
 	}
 	/* Without a thread PINs are checked inline; main tells the journal. */
 	if (worker_new(e, &c->pin_worker) < 0)
@@ -1756,16 +1777,25 @@ static int on_pair_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static int pair_timer_add(struct core *c, sd_event *e, unsigned i)
+{
+	int r = sd_event_add_time(e, &c->pair_timers[i], CLOCK_MONOTONIC, UINT64_MAX, 0,
+				  on_pair_timer, &c->timer_ctx[i]);
+
+	if (r < 0)
+		return r;
+	sd_event_source_set_enabled(c->pair_timers[i], SD_EVENT_OFF);
+	return 0;
+}
+
 /* A timer per door for the badge waiting there. */
 static int pair_start(struct core *c, sd_event *e)
 {
 	for (size_t i = 0; i < c->cfg->n_doors; i++) {
-		int r = sd_event_add_time(e, &c->pair_timers[i], CLOCK_MONOTONIC, UINT64_MAX, 0,
-					  on_pair_timer, &c->timer_ctx[i]);
+		int r = pair_timer_add(c, e, (unsigned)i);
 
 		if (r < 0)
 			return r;
-		sd_event_source_set_enabled(c->pair_timers[i], SD_EVENT_OFF);
 	}
 	return 0;
 }
@@ -2026,8 +2056,20 @@ const struct core_decision *core_last_decision(struct core *c)
 
 /* ---- HAL callbacks ---- */
 
+/*
+ * A backend reports only for what is open, and a reload closes a reader
+ * or door before its slot goes: one that still reported here would be
+ * dropped, never taken for the slot's next tenant.
+ */
+static bool reader_gone(struct core *c, unsigned i)
+{
+	return i >= c->cfg->n_readers || c->cfg->readers[i].removed;
+}
+
 static void on_read(void *userdata, unsigned reader_index, const struct hal_read *r)
 {
+	if (reader_gone(userdata, reader_index))
+		return;
 	core_reader_read(userdata, reader_index, r, NULL);
 }
 
@@ -2040,6 +2082,8 @@ static void on_input(void *userdata, unsigned door_index, enum hal_input in, boo
 	struct door *d = &c->doors[door_index];
 	int64_t now = clock_mono(c);
 
+	if (door_index >= c->cfg->n_doors || c->cfg->doors[door_index].removed)
+		return;
 	if (c->starting)
 		return; /* core_start reads the initial levels itself */
 
@@ -2074,16 +2118,22 @@ static void on_input(void *userdata, unsigned door_index, enum hal_input in, boo
 static void on_reader_status(void *userdata, unsigned reader_index, bool online, const char *why)
 {
 	struct core *c = userdata;
-	const struct reader_config *rc = &c->cfg->readers[reader_index];
-	const struct door_config *dc = &c->cfg->doors[rc->door_index];
-	json_t *d = json_pack("{s:s}", "why", why ? why : "");
-	char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
-	struct event e = {.kind = online ? "reader.online" : "reader.offline",
-			  .door = dc->name,
-			  .reader = rc->name,
-			  .zone = dc->zone,
-			  .detail = detail};
+	const struct reader_config *rc;
+	const struct door_config *dc;
+	json_t *d;
+	char *detail;
+	struct event e = {.kind = online ? "reader.online" : "reader.offline"};
 
+	if (reader_gone(c, reader_index))
+		return;
+	rc = &c->cfg->readers[reader_index];
+	dc = &c->cfg->doors[rc->door_index];
+	d = json_pack("{s:s}", "why", why ? why : "");
+	detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	e.door = dc->name;
+	e.reader = rc->name;
+	e.zone = dc->zone;
+	e.detail = detail;
 	c->readers[reader_index].online = online;
 	core_emit(c, &e);
 	free(detail);
@@ -2100,6 +2150,8 @@ static void on_reader_event(void *userdata, unsigned reader_index, const char *k
 	struct event e = {
 	    .kind = kind, .door = dc->name, .reader = rc->name, .zone = dc->zone, .detail = detail};
 
+	if (reader_gone(c, reader_index))
+		return;
 	core_emit(c, &e);
 }
 
@@ -2116,6 +2168,8 @@ static void on_noise(void *userdata, unsigned reader_index, const char *reason, 
 			  .reason = reason,
 			  .detail = detail};
 
+	if (reader_gone(c, reader_index))
+		return;
 	snprintf(detail, sizeof(detail), "{\"bits\":%zu}", nbits);
 	core_emit(c, &e);
 }
@@ -2250,6 +2304,32 @@ int core_attach_store(struct core *c, struct store *s)
 
 static int site_start(struct core *c, sd_event *e);
 
+/* Door i's timers, its inputs and their initial levels (its lock went locked at open). */
+static int door_start(struct core *c, sd_event *e, unsigned i)
+{
+	bool open = false;
+	int r;
+
+	c->timer_ctx[i] = (struct door_timer_ctx){.core = c, .index = i};
+	r = sd_event_add_time(e, &c->door_timers[i], CLOCK_MONOTONIC, UINT64_MAX, 0, on_door_timer,
+			      &c->timer_ctx[i]);
+	if (r < 0)
+		return r;
+	sd_event_source_set_enabled(c->door_timers[i], SD_EVENT_OFF);
+	r = sd_event_add_time(e, &c->feedback_timers[i], CLOCK_MONOTONIC, UINT64_MAX, 0,
+			      on_feedback_timer, &c->timer_ctx[i]);
+	if (r < 0)
+		return r;
+	sd_event_source_set_enabled(c->feedback_timers[i], SD_EVENT_OFF);
+	r = hal_door_start(&c->hal_doors[i], e);
+	if (r < 0)
+		return r;
+	if (hal_door_get_input(&c->hal_doors[i], HAL_INPUT_CONTACT, &open) == 0)
+		door_set_initial_contact(&c->doors[i], open, clock_mono(c));
+	rearm_door(c, i);
+	return 0;
+}
+
 int core_start(struct core *c, sd_event *e)
 {
 	int r;
@@ -2262,27 +2342,12 @@ int core_start(struct core *c, sd_event *e)
 		return r;
 	sd_event_source_set_enabled(c->retry_timer, SD_EVENT_OFF);
 
+	c->loop = e;
 	c->starting = true;
 	for (size_t i = 0; i < c->cfg->n_doors; i++) {
-		bool open = false;
-
-		c->timer_ctx[i] = (struct door_timer_ctx){.core = c, .index = (unsigned)i};
-		r = sd_event_add_time(e, &c->door_timers[i], CLOCK_MONOTONIC, UINT64_MAX, 0,
-				      on_door_timer, &c->timer_ctx[i]);
+		r = door_start(c, e, (unsigned)i);
 		if (r < 0)
 			goto out;
-		sd_event_source_set_enabled(c->door_timers[i], SD_EVENT_OFF);
-		r = sd_event_add_time(e, &c->feedback_timers[i], CLOCK_MONOTONIC, UINT64_MAX, 0,
-				      on_feedback_timer, &c->timer_ctx[i]);
-		if (r < 0)
-			goto out;
-		sd_event_source_set_enabled(c->feedback_timers[i], SD_EVENT_OFF);
-		r = hal_door_start(&c->hal_doors[i], e);
-		if (r < 0)
-			goto out;
-		if (hal_door_get_input(&c->hal_doors[i], HAL_INPUT_CONTACT, &open) == 0)
-			door_set_initial_contact(&c->doors[i], open, clock_mono(c));
-		rearm_door(c, (unsigned)i);
 	}
 	c->starting = false;
 	/*
@@ -2362,6 +2427,132 @@ void core_free(struct core *c)
 	free(c);
 }
 
+/* ---- reload: doors and readers added and removed (reload.h) ---- */
+
+void core_reader_remove(struct core *c, unsigned i)
+{
+	struct pin_attempt a;
+
+	if (i >= c->cfg->n_readers || c->cfg->readers[i].removed)
+		return;
+	/*
+	 * What is under way at the reader is decided before it goes, never
+	 * later against whatever takes its slot: a PIN being checked (the
+	 * worker finishes it; those queued behind fail closed), a badge
+	 * waiting for its PIN (pin_required).
+	 */
+	if (c->pin_checks[i] && c->pin_worker) {
+		worker_free(c->pin_worker);
+		c->pin_worker = NULL;
+		if (c->loop && worker_new(c->loop, &c->pin_worker) < 0)
+			c->pin_worker = NULL;
+	}
+	c->pin_checks[i] = 0;
+	if (pinpad_expire(&c->pinpad, i, clock_mono(c), true, &a))
+		pin_decide(c, &a, REASON_PIN_REQUIRED, NULL);
+	c->pinpad.slots[i] = (struct pinpad_slot){0};
+	/* Its backend stops: a frame half received or a read not yet handed over is dropped. */
+	hal_reader_close(&c->readers[i]);
+	c->pin_timers[i] = sd_event_source_disable_unref(c->pin_timers[i]);
+	c->readers[i] = (struct hal_reader){0};
+}
+
+int core_reader_add(struct core *c, unsigned i)
+{
+	int r;
+
+	if (!c->loop || i >= c->cfg->n_readers || c->cfg->readers[i].removed)
+		return -EINVAL;
+	c->pinpad.slots[i] = (struct pinpad_slot){0};
+	r = pin_timer_add(c, c->loop, i);
+	if (r < 0)
+		return r;
+	r = hal_reader_open(&c->readers[i], i, &c->cfg->readers[i], &c->hal_cb, c->loop);
+	if (r < 0)
+		c->pin_timers[i] = sd_event_source_disable_unref(c->pin_timers[i]);
+	return r;
+}
+
+void core_door_remove(struct core *c, unsigned i)
+{
+	const struct door_config *dc;
+	struct two_person_attempt a;
+
+	if (i >= c->cfg->n_doors || c->cfg->doors[i].removed)
+		return;
+	dc = &c->cfg->doors[i];
+	/* A badge waiting there for a second person is denied, as at stop. */
+	if (two_person_expire(&c->pairs, i, clock_mono(c), true, &a))
+		pair_deny(c, &a, decision_begin(c));
+	/*
+	 * Locked first, and it stays so: its state machine forgets any
+	 * release, so no timer or mode of it moves the lock again; closing
+	 * locks once more, then gives its lines back.
+	 */
+	door_init(&c->doors[i], i, dc->strike_time_ms, dc->held_time_ms, &c->door_hooks);
+	(void)hal_door_set_lock(&c->hal_doors[i], false);
+	(void)hal_door_set_output(&c->hal_doors[i], HAL_OUTPUT_LED_GREEN, false);
+	hal_door_close(&c->hal_doors[i]);
+	c->door_timers[i] = sd_event_source_disable_unref(c->door_timers[i]);
+	c->feedback_timers[i] = sd_event_source_disable_unref(c->feedback_timers[i]);
+	c->pair_timers[i] = sd_event_source_disable_unref(c->pair_timers[i]);
+	c->modes[i].timer = sd_event_source_disable_unref(c->modes[i].timer);
+	c->modes[i] = (struct door_mode_slot){0};
+	c->pairs.slots[i] = (struct two_person_slot){0};
+	c->rex_waiting_since[i] = 0;
+	c->hal_doors[i] = (struct hal_door){0};
+	/* An exit button its interlock held waits no longer for this door. */
+	interlock_soon(c);
+}
+
+int core_door_add(struct core *c, unsigned i)
+{
+	const struct door_config *dc;
+	int r;
+
+	if (!c->loop || i >= c->cfg->n_doors || c->cfg->doors[i].removed)
+		return -EINVAL;
+	dc = &c->cfg->doors[i];
+	door_init(&c->doors[i], i, dc->strike_time_ms, dc->held_time_ms, &c->door_hooks);
+	c->modes[i] = (struct door_mode_slot){0};
+	c->pairs.slots[i] = (struct two_person_slot){0};
+	c->rex_waiting_since[i] = 0;
+	/* The safety order of a start, for one door: its lock locked before anything else. */
+	r = hal_door_open(&c->hal_doors[i], i, dc, &c->hal_cb);
+	if (r < 0)
+		goto err;
+	if (c->store && ((r = store_zone_upsert(c->store, dc->zone)) < 0 ||
+			 (r = store_door_upsert(c->store, dc->name, dc->zone)) < 0))
+		goto err;
+	c->starting = true;
+	r = door_start(c, c->loop, i);
+	c->starting = false;
+	if (r < 0)
+		goto err;
+	if ((r = pair_timer_add(c, c->loop, i)) < 0 || (r = door_mode_load(c, c->loop, i)) < 0)
+		goto err;
+	/* It takes its mode once the loop runs (a lockdown of its zone holds it locked). */
+	door_mode_soon(c, i);
+	return 0;
+err:
+	c->door_timers[i] = sd_event_source_disable_unref(c->door_timers[i]);
+	c->feedback_timers[i] = sd_event_source_disable_unref(c->feedback_timers[i]);
+	c->pair_timers[i] = sd_event_source_disable_unref(c->pair_timers[i]);
+	c->modes[i].timer = sd_event_source_disable_unref(c->modes[i].timer);
+	hal_door_close(&c->hal_doors[i]);
+	c->hal_doors[i] = (struct hal_door){0};
+	return r;
+}
+
+int core_reader_record(struct core *c, unsigned i)
+{
+	const struct reader_config *rc = &c->cfg->readers[i];
+
+	return c->store
+		   ? store_reader_upsert(c->store, rc->name, rc->door, reader_type_name(rc->type))
+		   : 0;
+}
+
 int core_storage_news_text(const struct config *cfg, enum core_storage_news news, int error,
 			   uint64_t n, char *buf, size_t len)
 {
@@ -2420,6 +2611,8 @@ void core_lockdown_set(struct core *c, const struct lockdown_state *s)
 		const char *zone = c->cfg->doors[i].zone;
 		bool now = lockdown_covers(&c->site, zone), before = lockdown_covers(&was, zone);
 
+		if (c->cfg->doors[i].removed)
+			continue;
 		if (now && !before)
 			door_lock_now(&c->doors[i]);
 		else if (!now && before)
@@ -2437,9 +2630,10 @@ static ptrdiff_t interlock_holder_of(struct core *c, unsigned door)
 	if (door >= c->cfg->n_doors || !c->cfg->doors[door].interlock[0])
 		return -1;
 	for (size_t i = 0; i < c->cfg->n_doors; i++)
-		d[i] = (struct interlock_door){.group = c->cfg->doors[i].interlock,
-					       .open = c->doors[i].open,
-					       .released = c->doors[i].released};
+		d[i] = (struct interlock_door){
+		    .group = c->cfg->doors[i].removed ? "" : c->cfg->doors[i].interlock,
+		    .open = c->doors[i].open,
+		    .released = c->doors[i].released};
 	return interlock_holder(d, c->cfg->n_doors, door);
 }
 

@@ -51,6 +51,23 @@ int core_start(struct core *c, struct sd_event *e);
 /* Locks every door (stop path); safe to call more than once. */
 void core_stop(struct core *c);
 
+/*
+ * Reload (controller/reload.h). core_reader_remove and core_door_remove
+ * run while the config still holds the slot: what is under way there is
+ * decided (a PIN being checked, a badge waiting for its PIN or a second
+ * person) with its event, then the reader closes, or the door's lock goes
+ * locked and its lines are given back. core_door_add and core_reader_add
+ * run once the config holds the new one at the slot: the door opens with
+ * its lock locked, is recorded, starts and takes its mode; a reader opens
+ * (its door added first). Negative errno: the slot is left closed.
+ */
+void core_reader_remove(struct core *c, unsigned reader);
+void core_door_remove(struct core *c, unsigned door);
+int core_door_add(struct core *c, unsigned door);
+int core_reader_add(struct core *c, unsigned reader);
+/* Records reader's row (name, door, type) in the store, as at start. */
+int core_reader_record(struct core *c, unsigned reader);
+
 struct store *core_store(struct core *c);
 const struct config *core_config(struct core *c);
 int64_t core_wall_ms(struct core *c);

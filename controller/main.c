@@ -314,6 +314,11 @@ int main(int argc, char **argv)
 				collide_warn(&cfg, store, journal, NULL);
 			store_close(store);
 		}
+		/* Run as the service's user in its sandbox (ExecStartPre=), this is the real
+		 * answer. */
+		if (cfg.backup_dir[0] && backup_dir_check(cfg.backup_dir, err, sizeof(err)) < 0)
+			fprintf(stderr,
+				SD_WARNING "[backup] dir: scheduled backups will fail: %s\n", err);
 		printf("%s: ok: %zu doors, %zu readers\n", config_path, cfg.n_doors, cfg.n_readers);
 		return EXIT_SUCCESS;
 	}
@@ -516,6 +521,19 @@ int main(int argc, char **argv)
 			(unsigned)privdrop.uid, (unsigned)privdrop.gid);
 	else if (geteuid() == 0)
 		fprintf(stderr, SD_WARNING "running as root: allow_root = true\n");
+	/*
+	 * Said now, as the user that will write them, not in a day when the
+	 * first backup fails: the journal line, and alarm.backup once the loop
+	 * runs. The doors run all the same.
+	 */
+	if (backups && (r = backup_dir_check(cfg.backup_dir, err, sizeof(err))) < 0) {
+		fprintf(stderr,
+			SD_WARNING "[backup] dir: scheduled backups will fail: %s; under systemd "
+				   "the unit must list the directory in ReadWritePaths= (systemctl "
+				   "edit aeogated; README, \"Backup and restore\")\n",
+			err);
+		backup_sched_fail_now(backups, r, err);
+	}
 	ops_events_set_started(now_wall_ms());
 	/* A restore (aeogated --restore) is recorded by the first event after it. */
 	if (!offline_restored_note(cfg.state_dir, restored, sizeof(restored)))

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * SIGHUP: the config file read again (config_reload). What takes effect
- * without a restart: door strike_time and held_time, reader formats. A
- * file that fails validation, or that changes anything else (doors or
- * readers added or removed, lines, backends, other sections), is refused:
- * the running config stays, recorded as config.rejected with the reason.
- * A good one is config.reloaded with detail.changed, one "door NAME: KEY"
- * or "reader NAME: KEY" per change.
+ * without a restart: door strike_time and held_time, reader formats, doors
+ * and readers added or removed (README, "Reload"). A file that fails
+ * validation, that rewires a door or reader that stays, or that changes
+ * another section is refused: the running config stays, recorded as
+ * config.rejected with the reason. A good one is config.reloaded with
+ * detail.changed, one "door NAME: KEY", "door NAME: added", "reader NAME:
+ * removed", ... per change.
  */
 #ifndef AEOGATE_RELOAD_H
 #define AEOGATE_RELOAD_H

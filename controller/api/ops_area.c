@@ -130,7 +130,7 @@ static int optional_zone(struct ctl_request *req, const char *name, const char *
 	if (r == 1)
 		return 0;
 	for (size_t i = 0; i < cfg->n_doors; i++)
-		if (!strcmp(cfg->doors[i].zone, zone)) {
+		if (!cfg->doors[i].removed && !strcmp(cfg->doors[i].zone, zone)) {
 			*ret = cfg->doors[i].zone;
 			return 0;
 		}

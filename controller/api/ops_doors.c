@@ -62,7 +62,7 @@ static json_t *door_json(struct core *c, unsigned i)
 	json_t *o;
 
 	for (size_t r = 0; r < cfg->n_readers; r++)
-		if (cfg->readers[r].door_index == i)
+		if (!cfg->readers[r].removed && cfg->readers[r].door_index == i)
 			json_array_append_new(readers, json_string(cfg->readers[r].name));
 	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o}", "name", dc->name, "zone",
 		      dc->zone, "backend", dc->backend == DOOR_BACKEND_GPIOD ? "gpiod" : "sim",
@@ -136,7 +136,8 @@ static int op_door_list(struct ctl_request *req, json_t **ret)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < core_config(c)->n_doors; i++)
-		json_array_append_new(arr, door_json(c, (unsigned)i));
+		if (!core_config(c)->doors[i].removed) /* a reload took it out */
+			json_array_append_new(arr, door_json(c, (unsigned)i));
 	*ret = arr;
 	return 0;
 }
@@ -147,7 +148,8 @@ static int op_reader_list(struct ctl_request *req, json_t **ret)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < core_config(c)->n_readers; i++)
-		json_array_append_new(arr, reader_json(c, (unsigned)i));
+		if (!core_config(c)->readers[i].removed)
+			json_array_append_new(arr, reader_json(c, (unsigned)i));
 	*ret = arr;
 	return 0;
 }

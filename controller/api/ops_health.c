@@ -113,12 +113,16 @@ void ops_health_status(struct core *c, json_t *o)
 		int64_t until;
 		const char *mode = door_mode_to_string(core_door_mode(c, i, &until));
 
+		if (cfg->doors[i].removed) /* a reload took it out */
+			continue;
 		json_array_append_new(
 		    doors, json_pack("{s:s,s:s,s:s}", "name", cfg->doors[i].name, "state",
 				     door_state_to_string(door_get_state(core_door(c, i))), "mode",
 				     mode ? mode : "card"));
 	}
 	for (unsigned i = 0; i < cfg->n_readers; i++) {
+		if (cfg->readers[i].removed)
+			continue;
 		if (core_hal_reader(c, i)->online)
 			online++;
 		else
@@ -155,10 +159,12 @@ static int op_system_metrics(struct ctl_request *req, json_t **ret)
 		const char *st = door_state_to_string(door_get_state(core_door(c, i)));
 		json_t *n = json_object_get(doors, st);
 
+		if (cfg->doors[i].removed)
+			continue;
 		json_object_set_new(doors, st, json_integer(n ? json_integer_value(n) + 1 : 1));
 	}
 	for (unsigned i = 0; i < cfg->n_readers; i++)
-		online += core_hal_reader(c, i)->online;
+		online += !cfg->readers[i].removed && core_hal_reader(c, i)->online;
 	(void)store_alarms_open_by_kind(core_store(c), alarms);
 	(void)store_event_last(core_store(c), &last, hash);
 	*ret = json_pack(

@@ -686,7 +686,7 @@ static int find_zone(struct ctl_request *req, const char **ret)
 	if (ctl_arg_id(req, "zone", true, &zone) < 0)
 		return -1;
 	for (size_t i = 0; i < cfg->n_doors; i++)
-		if (!strcmp(cfg->doors[i].zone, zone)) {
+		if (!cfg->doors[i].removed && !strcmp(cfg->doors[i].zone, zone)) {
 			*ret = cfg->doors[i].zone;
 			return 0;
 		}
@@ -702,7 +702,7 @@ static json_t *zone_json(struct core *c, const char *zone)
 	json_t *obj;
 
 	for (size_t j = 0; j < cfg->n_doors; j++)
-		if (strcmp(cfg->doors[j].zone, zone) == 0)
+		if (!cfg->doors[j].removed && strcmp(cfg->doors[j].zone, zone) == 0)
 			json_array_append_new(doors, json_string(cfg->doors[j].name));
 	obj = json_pack("{s:s,s:o,s:s}", "name", zone, "doors", doors, "vetting",
 			v == 1 ? "required" : "none");
@@ -798,10 +798,10 @@ static int op_zone_list(struct ctl_request *req, json_t **ret)
 	/* Zones are the config's: every zone some door belongs to, in config order. */
 	for (size_t i = 0; i < cfg->n_doors; i++) {
 		const char *zone = cfg->doors[i].zone;
-		bool seen = false;
+		bool seen = cfg->doors[i].removed; /* a reload took it out */
 
 		for (size_t j = 0; j < i; j++)
-			if (strcmp(cfg->doors[j].zone, zone) == 0)
+			if (!cfg->doors[j].removed && strcmp(cfg->doors[j].zone, zone) == 0)
 				seen = true;
 		if (seen)
 			continue;

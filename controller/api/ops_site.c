@@ -61,7 +61,7 @@ static int arg_zones(struct ctl_request *req, const char **zones, size_t *ret_n)
 		bool known = false;
 
 		for (size_t d = 0; d < cfg->n_doors && !known; d++)
-			known = !strcmp(cfg->doors[d].zone, zones[i]);
+			known = !cfg->doors[d].removed && !strcmp(cfg->doors[d].zone, zones[i]);
 		if (!known)
 			return ctl_fail(req, "not_found",
 					"no zone '%s' (zones come from the doors in the config)",

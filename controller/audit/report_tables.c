@@ -361,10 +361,11 @@ static int access_points_page(struct report_run *run)
 
 	/* The site is small (AEOGATE_DOORS_MAX, AEOGATE_READERS_MAX): one page. */
 	for (size_t i = 0; i < cfg->n_doors && r >= 0; i++) {
-		bool seen = false;
+		bool seen = cfg->doors[i].removed; /* a reload took it out */
 
 		for (size_t j = 0; j < i; j++)
-			seen |= !strcmp(cfg->doors[j].zone, cfg->doors[i].zone);
+			seen |= !cfg->doors[j].removed &&
+				!strcmp(cfg->doors[j].zone, cfg->doors[i].zone);
 		if (!seen)
 			r = add_row(run, json_pack("{s:s,s:s,s:s}", "type", "zone", "name",
 						   cfg->doors[i].zone, "zone", cfg->doors[i].zone));
@@ -372,6 +373,8 @@ static int access_points_page(struct report_run *run)
 	for (size_t i = 0; i < cfg->n_doors && r >= 0; i++) {
 		const struct door_config *d = &cfg->doors[i];
 
+		if (d->removed)
+			continue;
 		r = add_row(
 		    run, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "type", "door", "name",
 				   d->name, "zone", d->zone, "door", d->name, "backend",
@@ -384,6 +387,8 @@ static int access_points_page(struct report_run *run)
 		const struct reader_config *rc = &cfg->readers[i];
 		char formats[128] = "";
 
+		if (rc->removed)
+			continue;
 		for (int f = 0; rc->type != READER_NFC && f < _WIEGAND_FORMAT_MAX; f++)
 			if (rc->formats_mask & (1u << f)) {
 				size_t len = strlen(formats);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "web.h"
@@ -36,6 +37,20 @@ static void on_signal(int sig)
 	interrupted = 1;
 	if (context)
 		lws_cancel_service(context);
+}
+
+/*
+ * Type=notify with WatchdogSec= (aeogate-web.service): the loop itself
+ * pings, from a timer of its own at half the interval, so a loop that
+ * stops serving stops pinging and systemd restarts the process.
+ */
+static struct lws_sorted_usec_list watchdog_sul;
+static uint64_t watchdog_usec;
+
+static void on_watchdog(struct lws_sorted_usec_list *sul)
+{
+	(void)sd_notify(0, "WATCHDOG=1");
+	lws_sul_schedule(context, 0, sul, on_watchdog, (lws_usec_t)(watchdog_usec / 2));
 }
 
 static void usage(FILE *f)
@@ -187,9 +202,17 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "<6>aeogate-web: listening on %s://%s:%ld/ (ui %s, controller %s)\n",
 		cert ? "https" : "http", addr, port, cfg.ui_dir, cfg.socket_path);
+	/* The listener is up: systemd may order what needs the dashboard after us. */
+	if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec >= 2)
+		lws_sul_schedule(context, 0, &watchdog_sul, on_watchdog,
+				 (lws_usec_t)(watchdog_usec / 2));
+	(void)sd_notifyf(0, "READY=1\nSTATUS=serving %s://%s:%ld/", cert ? "https" : "http", addr,
+			 port);
 	while (!interrupted)
 		if (lws_service(context, 0) < 0)
 			break;
+	(void)sd_notify(0, "STOPPING=1");
+	lws_sul_cancel(&watchdog_sul);
 	lws_context_destroy(context);
 	fprintf(stderr, "<6>aeogate-web: stopped\n");
 	return 0;

@@ -51,6 +51,12 @@ struct door_config {
 	char interlock[AEOGATE_ID_MAX + 1]; /* "" when none */
 	int interlock_line;		    /* config line of the interlock key */
 	int line;                /* config line of the section header */
+	/*
+	 * Taken out by a reload (controller/reload.c): the slot stays, since
+	 * the controller's state is indexed by it, but nothing uses it (finds
+	 * and lists skip it) until a door added later takes it over.
+	 */
+	bool removed;
 };
 
 enum reader_type {
@@ -86,6 +92,7 @@ struct reader_config {
 	char scbk[256];		 /* path of the file holding the SCBK (32 hex digits) */
 	bool install;		 /* install = yes: SCBK-D allowed until KEYSET */
 	int line;
+	bool removed; /* taken out by a reload, as door_config's */
 };
 
 /*
@@ -123,7 +130,7 @@ struct config {
 	struct retention_rule retention[AEOGATE_RETENTION_RULES_MAX]; /* none: keep everything */
 	size_t n_retention;
 	/* [backup] (controller/backup.c) */
-	char backup_dir[256];	  /* "": no scheduled backups */
+	char backup_dir[256];	  /* "": no [backup] section, no scheduled backups */
 	uint64_t backup_every_ms; /* how often, default 1 day */
 	unsigned backup_keep;	  /* backups kept in backup_dir, default 7 */
 	/* [policy] */
@@ -146,7 +153,7 @@ int config_load(const char *path, struct config *ret, char *err, size_t errlen);
 /* "sim", "wiegand", "nfc", "osdp": the type as config, the database and reader list spell it. */
 const char *reader_type_name(enum reader_type t);
 
-/* Index of the named door or reader, or -ENOENT. */
+/* Index of the named door or reader (never one a reload removed), or -ENOENT. */
 int config_door_find(const struct config *c, const char *name);
 int config_reader_find(const struct config *c, const char *name);
 

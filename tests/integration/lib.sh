@@ -205,6 +205,16 @@ start_daemon_gpiod() {
 	wait_for 5 fgpio get gpiochip0 0 || fail "the libgpiod double did not come up"
 }
 
+# holds_open PATH: aeogated has the file PATH (a reader's tty) open now.
+holds_open() {
+	local f
+	for f in /proc/"$DAEMON_PID"/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "$1" ] && return 0
+	done
+	return 1
+}
+holds_closed() { ! holds_open "$1"; }
+
 # The highest event seq so far, 0 when there is none.
 last_seq() {
 	local s

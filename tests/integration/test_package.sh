@@ -52,6 +52,7 @@ depends="$(dpkg-deb -f "$DEB" Depends)"
 for lib in libsqlite3-0 libwebsockets17 libsystemd0 libgpiod2 libnfc6 libsodium23 libc6; do
 	echo "$depends" | grep -q "$lib" || fail "Depends lacks $lib (dpkg-shlibdeps): $depends"
 done
+echo "$depends" | grep -qw procps || fail "Depends lacks procps (/bin/kill, ExecReload=): $depends"
 pass "conffile /etc/aeogate/aeogate.ini; Depends from dpkg-shlibdeps"
 
 # postinst: users (sysusers) before the directories owned by them (tmpfiles).
@@ -79,9 +80,11 @@ sh "$T/postrm" purge
 pass "postinst: sysusers, then tmpfiles, then enable; postrm removes state on purge only"
 
 # The unit files, checked against the scratch root's binaries (with the
-# host's own targets and grep copied in for the references).
+# host's own targets, grep (ExecCondition=) and kill (ExecReload=, procps,
+# which the package depends on) copied in for the references).
 mkdir -p "$R/bin"
 cp /bin/grep "$R/bin/grep"
+cp /bin/kill "$R/bin/kill"
 for u in /lib/systemd/system/*; do
 	[ -e "$R/lib/systemd/system/$(basename "$u")" ] || cp -a "$u" "$R/lib/systemd/system/" 2>/dev/null || true
 done

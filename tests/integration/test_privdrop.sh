@@ -63,6 +63,21 @@ start_daemon "$T/drop.ini"
 stop_daemon
 pass "restarted by root on the same state: dropped again"
 
+# ---- the backup dir is checked as the user that writes it ----
+# Root could write a root-owned 0750 directory; nobody cannot: said at start.
+mkdir -m 0750 "$T/root-backups"
+cp "$T/drop.ini" "$T/backup.ini"
+printf '\n[backup]\ndir = %s\nevery = 1d\n' "$T/root-backups" >>"$T/backup.ini"
+: >"$T/aeogated.log"
+start_daemon "$T/backup.ini"
+[ "$(status_ids "$DAEMON_PID" Uid)" = "$uid $uid $uid $uid" ] || fail "backup run: not dropped"
+wait_for 10 grep -q "scheduled backups will fail: $T/root-backups: not writable by uid $uid: Permission denied" \
+	"$T/aeogated.log" || fail "no warning for a backup dir nobody cannot write: $(cat "$T/aeogated.log")"
+wait_event 0 alarm.backup 10
+ev_check "$EV" "'Permission denied' in d['what']"
+stop_daemon
+pass "a backup dir root could write but the dropped user cannot: warned at start, alarm.backup"
+
 # ---- allow_root = true: stays root, says so ----
 start_daemon "$T/sim.ini"
 [ "$(status_ids "$DAEMON_PID" Uid)" = "0 0 0 0" ] || fail "allow_root: Uid $(status_ids "$DAEMON_PID" Uid)"

@@ -34,11 +34,11 @@ for line in Type=notify WatchdogSec=10s CapabilityBoundingSet= DevicePolicy=clos
 	grep -qx "$line" "$u" || fail "aeogated.service lacks $line"
 done
 w="$SOURCE_DIR/systemd/aeogate-web.service"
-for line in User=aeogate-web Group=aeogate-web PrivateDevices=yes "InaccessiblePaths=-/var/lib/aeogate" \
-	CapabilityBoundingSet=; do
+for line in Type=notify WatchdogSec=10s User=aeogate-web Group=aeogate-web PrivateDevices=yes \
+	"InaccessiblePaths=-/var/lib/aeogate" CapabilityBoundingSet=; do
 	grep -qx "$line" "$w" || fail "aeogate-web.service lacks $line"
 done
 grep -qE '^(SupplementaryGroups|Group)=.*aeogate-admin' "$w" && fail "aeogate-web.service must not join aeogate-admin"
-pass "aeogated: notify + watchdog, no capability, device allow list; aeogate-web: own user, no devices, no state"
+pass "aeogated: notify + watchdog, no capability, device allow list; aeogate-web: notify + watchdog, own user, no devices, no state"
 
 echo "all $PASSED passed"
