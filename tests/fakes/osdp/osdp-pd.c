@@ -22,8 +22,21 @@
  *   busy ADDR N          the next N commands are answered BUSY
  *   garbage N            N random bytes on the line at once
  *   tamper ADDR on|off   the reader's tamper switch (LSTATR, and the next POLL)
- *   stats ADDR           "ok polls=N cmds=N resends=N seqerr=N leds=N buzz=N secure=0|1 keyset=HEX
- *text=..." badmac ADDR N        the next N secure replies carry a wrong MAC
+ *   badmac ADDR N        the next N secure replies carry a wrong MAC
+ *   fmt ADDR TEXT        the next POLL gets a FMT reply (formatted card data) with TEXT
+ *   input ADDR N on|off  input N (0-1) changes: ISTATR to the next POLL
+ *   rstat ADDR STATUS    the attached reader: normal, disconnected, tamper (RSTATR)
+ *   stats ADDR           "ok polls=N cmds=N resends=N seqerr=N leds=N buzz=N secure=0|1
+ *                        keysets=N key=HEX outs=N inputs=01 outputs=00 led_perm=COLOUR
+ *                        led_now=COLOUR baud=N wrongbaud=N text=..." (text last)
+ *
+ * Outputs (OUT) take permanent and timed states (a timed one ends by
+ * itself and is reported by OSTATR at the next POLL); LED records keep a
+ * permanent and a temporary state with its timer. COMSET answers COM from
+ * the old address, then the PD listens on the new address, and, once the
+ * speed changed, only to frames sent at the new speed (the pty's termios
+ * speed stands for the line's). Malformed OUT, LED and COMSET records are
+ * refused with NAK, as a real PD would.
  *
  * Secure channel (OSDP 2.2 Annex D): --scbk HEX gives the PDs their key;
  * without it they have the default key SCBK-D, as a reader fresh from its
@@ -43,6 +56,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -66,6 +80,21 @@ struct pd {
 	bool tamper, tamper_reported;
 	unsigned long polls, cmds, resends, seqerr, leds, buzz;
 	char text[40];
+	char fmt[48]; /* pending FMT characters */
+	/* inputs, outputs (permanent state, and a timed state until out_until) and the attached
+	 * reader */
+	uint8_t inputs[2], inputs_reported[2];
+	uint8_t out_perm[2], out_temp[2], outputs_reported[2];
+	uint64_t out_until[2];
+	uint8_t rstat, rstat_reported;
+	unsigned long outs;
+	/* LED 0: permanent colour, temporary colour until led_until */
+	uint8_t led_perm, led_temp;
+	uint64_t led_until;
+	/* line speed; checked once COMSET changed it */
+	unsigned baud;
+	bool baud_changed;
+	unsigned long wrongbaud;
 	/* secure channel */
 	uint8_t key[16];
 	bool sc_up;
@@ -128,6 +157,32 @@ struct emu {
 };
 
 static volatile sig_atomic_t stop;
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const char *colour_name(uint8_t c)
+{
+	static const char *const n[] = {"black", "red",	    "green", "amber",
+					"blue",	 "magenta", "cyan",  "white"};
+	return c < 8 ? n[c] : "?";
+}
+
+/* An output's level now: a timed state while its timer runs, else the permanent one. */
+static uint8_t out_now(const struct pd *p, int i)
+{
+	return p->out_until[i] && mono_ms() < p->out_until[i] ? p->out_temp[i] : p->out_perm[i];
+}
+
+static uint8_t led_now(const struct pd *p)
+{
+	return p->led_until && mono_ms() < p->led_until ? p->led_temp : p->led_perm;
+}
 
 static void on_signal(int sig)
 {
@@ -290,6 +345,14 @@ static void answer_poll(struct emu *e, struct pd *p, uint8_t seq)
 				d[4 + i / 8] |= (uint8_t)(0x80 >> (i % 8));
 		p->card[0] = 0;
 		reply(e, p, seq, 0x50, d, 4 + (bits + 7) / 8);
+	} else if (p->fmt[0]) {
+		size_t n = strlen(p->fmt);
+		d[0] = 0; /* reader number */
+		d[1] = 0; /* read forward */
+		d[2] = (uint8_t)n;
+		memcpy(d + 3, p->fmt, n);
+		p->fmt[0] = 0;
+		reply(e, p, seq, 0x51, d, 3 + n);
 	} else if (p->keys[0]) {
 		size_t n = strlen(p->keys);
 		d[0] = 0;
@@ -300,6 +363,17 @@ static void answer_poll(struct emu *e, struct pd *p, uint8_t seq)
 						       : (uint8_t)p->keys[i];
 		p->keys[0] = 0;
 		reply(e, p, seq, 0x53, d, 2 + n);
+	} else if (memcmp(p->inputs, p->inputs_reported, 2) != 0) {
+		memcpy(p->inputs_reported, p->inputs, 2);
+		reply(e, p, seq, 0x49, p->inputs, 2);
+	} else if (out_now(p, 0) != p->outputs_reported[0] ||
+		   out_now(p, 1) != p->outputs_reported[1]) {
+		p->outputs_reported[0] = out_now(p, 0);
+		p->outputs_reported[1] = out_now(p, 1);
+		reply(e, p, seq, 0x4a, p->outputs_reported, 2);
+	} else if (p->rstat != p->rstat_reported) {
+		p->rstat_reported = p->rstat;
+		reply(e, p, seq, 0x4b, &p->rstat, 1);
 	} else if (p->tamper != p->tamper_reported) {
 		d[0] = p->tamper;
 		d[1] = 0;
@@ -315,8 +389,9 @@ static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, cons
 {
 	static const uint8_t pdid[] = {0x5c, 0x26, 0x23, 0x07, 0x01, 0x78,
 				       0x56, 0x34, 0x12, 0x02, 0x05, 0x11};
-	static const uint8_t pdcap[] = {1, 2, 1, 3, 1, 0, 4, 1, 1, 5,  1,    1,
-					6, 1, 1, 8, 1, 0, 9, 1, 1, 10, 0x80, 0};
+	/* 2 inputs, 2 outputs, card data, 1 LED, buzzer, text, CRC, secure channel, buffer */
+	static const uint8_t pdcap[] = {1, 2, 2, 2, 1, 2, 3, 1, 0, 4, 1,  1,	5, 1,
+					1, 6, 1, 1, 8, 1, 0, 9, 1, 1, 10, 0x80, 0};
 
 	p->cmds++;
 	if (p->busy) {
@@ -413,10 +488,71 @@ static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, cons
 		reply(e, p, seq, 0x48, s, 2);
 		break;
 	}
-	case 0x69:
+	case 0x65: /* ISTAT */
+		memcpy(p->inputs_reported, p->inputs, 2);
+		reply(e, p, seq, 0x49, p->inputs, 2);
+		break;
+	case 0x66: /* OSTAT */
+		p->outputs_reported[0] = out_now(p, 0);
+		p->outputs_reported[1] = out_now(p, 1);
+		reply(e, p, seq, 0x4a, p->outputs_reported, 2);
+		break;
+	case 0x67: /* RSTAT */
+		p->rstat_reported = p->rstat;
+		reply(e, p, seq, 0x4b, &p->rstat, 1);
+		break;
+	case 0x69: /* LED: records of 14 bytes */
+		if (n == 0 || n % 14) {
+			nak(e, p, seq, 0x02);
+			break;
+		}
+		for (size_t at = 0; at < n; at += 14) {
+			const uint8_t *l = d + at;
+			/* reader 0, LED 0 only; temporary control 0-2, permanent 0-1, colours 0-7
+			 */
+			if (l[0] != 0 || l[1] != 0 || l[2] > 2 || l[9] > 1 || l[5] > 7 ||
+			    l[6] > 7 || l[12] > 7 || l[13] > 7) {
+				nak(e, p, seq, 0x09);
+				return;
+			}
+		}
+		for (size_t at = 0; at < n; at += 14) {
+			const uint8_t *l = d + at;
+			if (l[2] == 0x01) /* cancel the temporary state */
+				p->led_until = 0;
+			if (l[2] == 0x02) {
+				p->led_temp = l[3] ? l[5] : l[6];
+				p->led_until = mono_ms() + 100 * (uint64_t)(l[7] | l[8] << 8);
+			}
+			if (l[9] == 0x01)
+				p->led_perm = l[10] ? l[12] : l[13];
+		}
 		p->leds++;
 		reply(e, p, seq, 0x40, NULL, 0);
 		break;
+	case 0x6e: { /* COMSET: address, speed (4 bytes LSB first); COM from the old address */
+		uint8_t com[5];
+		unsigned baud;
+		if (n != 5) {
+			nak(e, p, seq, 0x02);
+			break;
+		}
+		baud = (unsigned)d[1] | (unsigned)d[2] << 8 | (unsigned)d[3] << 16 |
+		       (unsigned)d[4] << 24;
+		if (d[0] > 126 || !(baud == 9600 || baud == 19200 || baud == 38400 ||
+				    baud == 57600 || baud == 115200 || baud == 230400)) {
+			nak(e, p, seq, 0x09);
+			break;
+		}
+		memcpy(com, d, 5);
+		reply(e, p, seq, 0x54, com, 5);
+		p->addr = d[0];
+		if (baud != p->baud) {
+			p->baud = baud;
+			p->baud_changed = true;
+		}
+		break;
+	}
 	case 0x6a:
 		p->buzz++;
 		reply(e, p, seq, 0x40, NULL, 0);
@@ -429,7 +565,37 @@ static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, cons
 		}
 		reply(e, p, seq, 0x40, NULL, 0);
 		break;
-	case 0x68:
+	case 0x68: /* OUT: records of output, control code, timer (100 ms, LSB first) */
+		if (n == 0 || n % 4) {
+			nak(e, p, seq, 0x02);
+			break;
+		}
+		for (size_t at = 0; at < n; at += 4)
+			if (d[at] >= 2 || d[at + 1] > 6) {
+				nak(e, p, seq, 0x09);
+				return;
+			}
+		for (size_t at = 0; at < n; at += 4) {
+			uint8_t o = d[at], c = d[at + 1];
+			uint64_t t = 100 * (uint64_t)(d[at + 2] | d[at + 3] << 8);
+			switch (c) {
+			case 1: /* permanent off, cancel a timed state */
+			case 2:
+				p->out_perm[o] = c == 2;
+				p->out_until[o] = 0;
+				break;
+			case 3: /* permanent, a timed state runs to its end */
+			case 4:
+				p->out_perm[o] = c == 4;
+				break;
+			case 5: /* timed on / off, then the permanent state again */
+			case 6:
+				p->out_temp[o] = c == 5;
+				p->out_until[o] = mono_ms() + t;
+				break;
+			}
+		}
+		p->outs++;
 		reply(e, p, seq, 0x40, NULL, 0);
 		break;
 	default:
@@ -493,6 +659,24 @@ static void frame_in(struct emu *e, struct pd *p, const uint8_t *f, size_t len)
 	command(e, p, seq, f[at], plain, n, NULL);
 }
 
+/* The speed the CP set on the line (its termios, shared by both ends of the pty). */
+static unsigned line_baud(struct emu *e)
+{
+	static const struct {
+		speed_t s;
+		unsigned baud;
+	} map[] = {{B9600, 9600},   {B19200, 19200},   {B38400, 38400},
+		   {B57600, 57600}, {B115200, 115200}, {B230400, 230400}};
+	struct termios t;
+
+	if (tcgetattr(e->slave_keep, &t) < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (cfgetispeed(&t) == map[i].s)
+			return map[i].baud;
+	return 0;
+}
+
 static void rx_process(struct emu *e)
 {
 	size_t off = 0;
@@ -522,6 +706,11 @@ static void rx_process(struct emu *e)
 		if (e->verbose)
 			hexdump("rx", f, len);
 		struct pd *p = pd_find(e, f[1] & 0x7f);
+		if (p && p->baud_changed && line_baud(e) != p->baud) {
+			/* Sent at the old speed: a PD on the new one hears noise. */
+			p->wrongbaud++;
+			p = NULL;
+		}
 		if (!(f[1] & 0x80) && p && !p->silent)
 			frame_in(e, p, f, len);
 		off += len;
@@ -583,15 +772,31 @@ static void control_line(struct emu *e, char *line, char *out, size_t olen)
 		p->tamper = !strcmp(a2, "on");
 	} else if (!strcmp(cmd, "badmac")) {
 		p->badmac = parse_count(a2);
+	} else if (!strcmp(cmd, "fmt") && a2 && strlen(a2) < sizeof(p->fmt)) {
+		strcpy(p->fmt, a2);
+	} else if (!strcmp(cmd, "input") && a2 && (!strcmp(a2, "0") || !strcmp(a2, "1"))) {
+		char *a3 = strtok_r(NULL, " ", &save);
+		if (!a3 || (strcmp(a3, "on") && strcmp(a3, "off"))) {
+			snprintf(out, olen, "err input ADDR N on|off\n");
+			return;
+		}
+		p->inputs[atoi(a2)] = !strcmp(a3, "on");
+	} else if (!strcmp(cmd, "rstat") && a2 &&
+		   (!strcmp(a2, "normal") || !strcmp(a2, "disconnected") ||
+		    !strcmp(a2, "tamper"))) {
+		p->rstat = !strcmp(a2, "normal") ? 0 : !strcmp(a2, "disconnected") ? 1 : 2;
 	} else if (!strcmp(cmd, "stats")) {
 		char key[33];
 		for (int i = 0; i < 16; i++)
 			snprintf(key + 2 * i, 3, "%02x", p->key[i]);
 		snprintf(out, olen,
 			 "ok polls=%lu cmds=%lu resends=%lu seqerr=%lu leds=%lu buzz=%lu secure=%d "
-			 "keysets=%lu key=%s text=%s\n",
+			 "keysets=%lu key=%s outs=%lu inputs=%d%d outputs=%d%d led_perm=%s "
+			 "led_now=%s baud=%u wrongbaud=%lu text=%s\n",
 			 p->polls, p->cmds, p->resends, p->seqerr, p->leds, p->buzz, p->sc_up,
-			 p->keysets, key, p->text);
+			 p->keysets, key, p->outs, p->inputs[0], p->inputs[1], out_now(p, 0),
+			 out_now(p, 1), colour_name(p->led_perm), colour_name(led_now(p)), p->baud,
+			 p->wrongbaud, p->text);
 		return;
 	} else {
 		snprintf(out, olen, "err bad command\n");
@@ -622,7 +827,7 @@ static void control_read(struct emu *e, int k)
 			e->ctl_buf[k][e->ctl_len[k]++] = tmp[i];
 			continue;
 		}
-		char out[256];
+		char out[512];
 		e->ctl_buf[k][e->ctl_len[k]] = 0;
 		e->ctl_len[k] = 0;
 		control_line(e, e->ctl_buf[k], out, sizeof(out));
@@ -808,8 +1013,10 @@ int main(int argc, char **argv)
 	}
 	if (e.n == 0)
 		e.n = 1; /* address 0 */
-	for (int i = 0; i < e.n; i++)
+	for (int i = 0; i < e.n; i++) {
 		memcpy(e.pds[i].key, key, 16);
+		e.pds[i].baud = 115200;
+	}
 
 	e.ctl_listen = -1;
 	for (int k = 0; k < CTL_CLIENTS_MAX; k++)
