@@ -94,13 +94,28 @@ static void print_comset(const json_t *res)
 	       (long long)json_integer_value(json_object_get(cs, "baud")));
 }
 
+static int bad_address(struct ctl_ctx *ctx, const char *v)
+{
+	return ctl_usage_error(ctx, "--address must be a number from 0 to %d, not '%s'",
+			       OSDP_ADDR_MAX, v);
+}
+
+static int bad_baud(struct ctl_ctx *ctx, const char *v)
+{
+	return ctl_usage_error(ctx,
+			       "--baud must be 9600, 19200, 38400, 57600, 115200 or 230400, "
+			       "not '%s'",
+			       v);
+}
+
 /* reader comset READER [--address A] [--baud B]: a new address and speed (COMSET). */
 int cmd_reader_comset(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	enum { ADDRESS, BAUD };
 	static const struct ctl_opt opts[] = {
-	    [ADDRESS] = {"address", CTL_OPT_NUMBER, .min = 0, .max = OSDP_ADDR_MAX},
-	    [BAUD] = {"baud", CTL_OPT_NUMBER, .min = 9600, .max = 230400},
+	    [ADDRESS] = {"address", CTL_OPT_NUMBER, .min = 0, .max = OSDP_ADDR_MAX,
+			 .bad = bad_address},
+	    [BAUD] = {"baud", CTL_OPT_NUMBER, .min = 9600, .max = 230400, .bad = bad_baud},
 	    CTL_JSON,
 	    {0}};
 	struct ctl_parsed o = {0};

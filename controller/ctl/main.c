@@ -45,7 +45,8 @@ static const struct ctl_cmd commands[] = {
     {"person", "export", "FILE.csv", "write every person in the columns person import reads",
      cmd_person_export},
     {"badge", "issue",
-     "PERSON (--wiegand FORMAT:FACILITY:NUMBER | --uid HEX) [--valid-from T] [--valid-until T] "
+     "PERSON (--wiegand FORMAT:FACILITY:NUMBER | --uid HEX | --fmt TEXT) [--valid-from T] "
+     "[--valid-until T] "
      "[--json]",
      "issue a badge to a person", cmd_badge_issue},
     {"badge", "revoke", "CREDENTIAL [--json]", "revoke a badge", cmd_badge_revoke},
