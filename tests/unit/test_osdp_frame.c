@@ -190,6 +190,53 @@ static void test_sequence_numbers(void **state)
 	assert_int_equal(osdp_seq_next(3), 1); /* 0 is only ever the reset */
 }
 
+/* FMT (osdp_FMT): reader, direction, count, characters; every field checked. */
+static void test_fmt_decode(void **state)
+{
+	static const struct {
+		const char *name;
+		uint8_t d[16];
+		size_t len;
+		int want; /* length, or -errno */
+		const char *text;
+	} cases[] = {
+	    {"ten digits",
+	     {0, 0, 10, '0', '0', '1', '2', '3', '4', '5', '6', '7', '8'},
+	     13,
+	     10,
+	     "0012345678"},
+	    {"read in reverse", {0, 1, 3, 'A', 'b', '9'}, 6, 3, "Ab9"},
+	    {"direction 2", {0, 2, 1, '1'}, 4, -EBADMSG, NULL},
+	    {"count beyond the data", {0, 0, 4, '1', '2'}, 5, -EBADMSG, NULL},
+	    {"data beyond the count", {0, 0, 1, '1', '2'}, 5, -EBADMSG, NULL},
+	    {"no characters", {0, 0, 0}, 3, -EBADMSG, NULL},
+	    {"a control character", {0, 0, 2, '1', 0x07}, 5, -EBADMSG, NULL},
+	    {"a space", {0, 0, 2, '1', ' '}, 5, -EBADMSG, NULL},
+	    {"short header", {0, 0}, 2, -EBADMSG, NULL},
+	};
+	char out[8];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char big[64];
+		int r = osdp_fmt_decode(cases[i].d, cases[i].len, big, sizeof(big));
+		if (r != cases[i].want)
+			fail_msg("%s: got %d, want %d", cases[i].name, r, cases[i].want);
+		if (cases[i].text)
+			assert_string_equal(big, cases[i].text);
+	}
+	/* Ten characters and the NUL do not fit 8 bytes. */
+	assert_int_equal(osdp_fmt_decode(cases[0].d, cases[0].len, out, sizeof(out)), -ENOSPC);
+	assert_int_equal(osdp_fmt_decode(cases[0].d, cases[0].len, out, 11), 10);
+}
+
+static void test_baud_values(void **state)
+{
+	(void)state;
+	assert_true(osdp_baud_valid(9600) && osdp_baud_valid(115200) && osdp_baud_valid(230400));
+	assert_false(osdp_baud_valid(0) || osdp_baud_valid(12345) || osdp_baud_valid(460800));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +248,8 @@ int main(void)
 	    cmocka_unit_test(test_parse_stream),
 	    cmocka_unit_test(test_parse_secure_block),
 	    cmocka_unit_test(test_sequence_numbers),
+	    cmocka_unit_test(test_fmt_decode),
+	    cmocka_unit_test(test_baud_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
