@@ -190,6 +190,44 @@ static void test_sequence_numbers(void **state)
 	assert_int_equal(osdp_seq_next(3), 1); /* 0 is only ever the reset */
 }
 
+/*
+ * The standard's examples (SIA OSDP 2.2, Annex E), as the libosdp project
+ * transcribed them (data only): COMSET broadcast and ID, each with CRC-16
+ * and with the checksum.
+ */
+static void test_sia_annex_e_check_vectors(void **state)
+{
+	static const uint8_t comset_crc[] = {0x53, 0x7f, 0x0d, 0x00, 0x04, 0x6e,
+					     0x00, 0x80, 0x25, 0x00, 0x00};
+	static const uint8_t id_crc[] = {0x53, 0x00, 0x09, 0x00, 0x04, 0x61, 0x00};
+	static const uint8_t comset_sum[] = {0x53, 0x7f, 0x0c, 0x00, 0x00, 0x6e,
+					     0x00, 0x80, 0x25, 0x00, 0x00};
+	static const uint8_t id_sum[] = {0x53, 0x00, 0x08, 0x00, 0x00, 0x61, 0x00};
+	uint8_t out[16];
+	int n;
+
+	(void)state;
+	/* On the wire the CRC goes LSB first: 6e 38, c0 66. */
+	assert_int_equal(osdp_crc16(comset_crc, sizeof(comset_crc)), 0x386e);
+	assert_int_equal(osdp_crc16(id_crc, sizeof(id_crc)), 0x66c0);
+	assert_int_equal(osdp_checksum(comset_sum, sizeof(comset_sum)), 0x0f);
+	assert_int_equal(osdp_checksum(id_sum, sizeof(id_sum)), 0x44);
+
+	/* The builder gives the example frames byte for byte. */
+	n = osdp_frame_build(out, sizeof(out), 0, 0, true, NULL, 0, OSDP_CMD_ID,
+			     (const uint8_t[]){0}, 1, NULL);
+	assert_int_equal(n, 9);
+	assert_memory_equal(out, id_crc, sizeof(id_crc));
+	assert_int_equal(out[7], 0xc0);
+	assert_int_equal(out[8], 0x66);
+	n = osdp_frame_build(out, sizeof(out), OSDP_ADDR_BROADCAST, 0, true, NULL, 0,
+			     OSDP_CMD_COMSET, comset_crc + 6, 5, NULL);
+	assert_int_equal(n, 13);
+	assert_memory_equal(out, comset_crc, sizeof(comset_crc));
+	assert_int_equal(out[11], 0x6e);
+	assert_int_equal(out[12], 0x38);
+}
+
 /* FMT (osdp_FMT): reader, direction, count, characters; every field checked. */
 static void test_fmt_decode(void **state)
 {
@@ -248,6 +286,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_stream),
 	    cmocka_unit_test(test_parse_secure_block),
 	    cmocka_unit_test(test_sequence_numbers),
+	    cmocka_unit_test(test_sia_annex_e_check_vectors),
 	    cmocka_unit_test(test_fmt_decode),
 	    cmocka_unit_test(test_baud_values),
 	};
