@@ -82,6 +82,14 @@ struct osdp_pd {
 	unsigned misses; /* commands unanswered in a row */
 	unsigned good;	 /* good replies in a row */
 	bool id_done, cap_done, lstat_done;
+	/*
+	 * ID and CAP answered inside the current session. OSDP 2.2 lets the CP
+	 * ask them in clear before the handshake (it needs PDCAP to know the
+	 * PD does the secure channel at all), but clear replies may have been
+	 * altered on the wire: with secure = required they are asked again in
+	 * the session, and the reader is online only once they were.
+	 */
+	bool sc_id_done, sc_cap_done;
 	/* the PD's inputs, outputs and attached readers, asked at start and after OUT */
 	bool istat_done, ostat_done, rstat_done;
 	/* The door's lock as the LED's permanent colour: sent at start and on each change. */
@@ -561,6 +569,14 @@ static int pd_next_command(struct osdp_pd *pd, uint64_t now)
 		pd->cmd_code = OSDP_CMD_KEYSET;
 		pd->pending = true;
 		return 0;
+	} else if (pd->sc_state == SC_UP && pd->r->cfg->secure == OSDP_SECURE_REQUIRED &&
+		   !pd->sc_id_done) {
+		code = OSDP_CMD_ID;
+		data = &zero, len = 1;
+	} else if (pd->sc_state == SC_UP && pd->r->cfg->secure == OSDP_SECURE_REQUIRED &&
+		   !pd->sc_cap_done) {
+		code = OSDP_CMD_CAP;
+		data = &zero, len = 1;
 	} else if (!pd->lstat_done) {
 		code = OSDP_CMD_LSTAT;
 	} else if (!pd->istat_done) {
@@ -830,6 +846,7 @@ static void pd_rmac_i(struct osdp_pd *pd, const uint8_t *d, size_t len, uint64_t
 	memcpy(pd->sc.r_mac, want, 16);
 	pd->sc_state = SC_UP;
 	pd->info.secure = true;
+	pd->sc_id_done = pd->sc_cap_done = false;
 	if (pd->sc_pending)
 		pd_keyset_recovered(pd);
 	else if (pd->drop_pending)
@@ -1039,9 +1056,9 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t n
 		}
 		/* A command the PD does not know: do not ask it again. */
 		if (pd->cmd_code == OSDP_CMD_ID)
-			pd->id_done = true;
+			pd->id_done = pd->sc_id_done = true;
 		else if (pd->cmd_code == OSDP_CMD_CAP)
-			pd->cap_done = true;
+			pd->cap_done = pd->sc_cap_done = true;
 		else if (pd->cmd_code == OSDP_CMD_LSTAT)
 			pd->lstat_done = true;
 		else if (pd->cmd_code == OSDP_CMD_ISTAT)
@@ -1059,10 +1076,12 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t n
 	case OSDP_REPLY_PDID:
 		pd_store_id(pd, f->data, f->len);
 		pd->id_done = true;
+		pd->sc_id_done |= pd->cmd_secure;
 		break;
 	case OSDP_REPLY_PDCAP:
 		pd_store_cap(pd, f->data, f->len);
 		pd->cap_done = true;
+		pd->sc_cap_done |= pd->cmd_secure;
 		break;
 	case OSDP_REPLY_CCRYPT:
 		pd_ccrypt(pd, f->data, f->len, now);
@@ -1127,7 +1146,8 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t n
 	if (pd->good < OSDP_ONLINE_GOOD)
 		pd->good++;
 	if (!pd->info.online && pd->good >= OSDP_ONLINE_GOOD && pd->id_done && pd->cap_done &&
-	    pd_trusted(pd))
+	    pd_trusted(pd) &&
+	    (pd->r->cfg->secure != OSDP_SECURE_REQUIRED || (pd->sc_id_done && pd->sc_cap_done)))
 		pd_status(pd, true, "replies to polls");
 }
 

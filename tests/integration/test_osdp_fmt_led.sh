@@ -47,11 +47,13 @@ pass "an unknown FMT card is denied"
 s=$(last_seq)
 expect_exit 0 ctl door unlock dock-1 --for 30s --comment "delivery"
 wait_for 10 led_is green green || fail "the LED is not green on a remote unlock: $OSDP_OUT"
-leds=$(osdp_stat bus 0 leds)
+# The remote unlock flashed green (its own temporary state): the denial's is the red one.
+led_temp_is() { [ "$(osdp_stat bus 0 led_temp)" = "$1" ]; }
 osdp bus card 0 "$(h10301_bits 12 9999)"
 wait_event "$s" access.denied 15
-wait_for 10 led_is green red || fail "no red flash over the green permanent state: $OSDP_OUT"
+wait_for 10 led_temp_is red:1000 || fail "no red temporary state for 1 s after the denial: $OSDP_OUT"
+[ "$(osdp_stat bus 0 led_perm)" = green ] || fail "the denial changed the permanent colour: $OSDP_OUT"
 wait_for 10 led_is green green || fail "the denial flash did not end by its timer: $OSDP_OUT"
-pass "a denial's temporary red runs on top of the permanent green and ends by its own timer"
+pass "a denial's temporary red (1 s) runs on top of the permanent green and ends by its own timer"
 stop_daemon
 pass "aeogated stops cleanly"

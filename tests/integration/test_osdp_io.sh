@@ -28,6 +28,8 @@ wait_for 10 osdp_json 'o["inputs"] == [False, True] and o["outputs"] == [False, 
 	fail "reader list does not show the reader's inputs, outputs and attached reader: $(ctl reader list --json)"
 osdp_json 'o["secure"] is True and o["baud"] == 115200' || fail "not secure or no baud: $(ctl reader list --json)"
 pass "ISTAT, OSTAT, RSTAT at start: reader list --json shows inputs, outputs, readers"
+[ "$(osdp_stat bus 0 ids_secure)" -ge 1 ] || fail "secure = required: PDID was not read again inside the session: $OSDP_OUT"
+pass "secure = required: ID and CAP, asked in clear before the handshake, are asked again inside the session"
 
 s=$(last_seq)
 osdp bus input 0 0 on
@@ -56,7 +58,8 @@ s=$(last_seq)
 expect_exit 0 ctl reader output dock-1-in 0 on --for 1s
 wait_event "$s" reader.output 10
 ev_check "$EV" 'd["output"] == 0 and d["active"] is True'
-s=$(last_seq)
+# The timer may have run out already: wait for the event after this one, not after now.
+s=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["seq"])' "$EV")
 wait_event "$s" reader.output 10
 ev_check "$EV" 'd["output"] == 0 and d["active"] is False'
 pass "reader output --for: a timed OUT, the reader turns it off itself and reports it"

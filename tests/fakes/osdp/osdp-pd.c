@@ -28,7 +28,9 @@
  *   rstat ADDR STATUS    the attached reader: normal, disconnected, tamper (RSTATR)
  *   stats ADDR           "ok polls=N cmds=N resends=N seqerr=N leds=N buzz=N secure=0|1
  *                        keysets=N key=HEX outs=N inputs=01 outputs=00 led_perm=COLOUR
- *                        led_now=COLOUR baud=N wrongbaud=N text=..." (text last)
+ *                        led_now=COLOUR led_temp=COLOUR:MS led_temps=N baud=N wrongbaud=N
+ *                        ids_secure=N text=..." (text last; led_temp: the last temporary
+ *                        state and its timer, led_temps: how many were set)
  *
  * Outputs (OUT) take permanent and timed states (a timed one ends by
  * itself and is reported by OSTATR at the next POLL); LED records keep a
@@ -88,9 +90,12 @@ struct pd {
 	uint64_t out_until[2];
 	uint8_t rstat, rstat_reported;
 	unsigned long outs;
+	unsigned long ids_secure; /* ID commands answered inside the session */
 	/* LED 0: permanent colour, temporary colour until led_until */
 	uint8_t led_perm, led_temp;
 	uint64_t led_until;
+	unsigned led_temp_ms;	 /* the last temporary state's timer, for stats */
+	unsigned long led_temps; /* temporary states set */
 	/* line speed; checked once COMSET changed it */
 	unsigned baud;
 	bool baud_changed;
@@ -477,6 +482,7 @@ static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, cons
 		answer_poll(e, p, seq);
 		break;
 	case 0x61:
+		p->ids_secure += p->sc_up;
 		reply(e, p, seq, 0x45, pdid, sizeof(pdid));
 		break;
 	case 0x62:
@@ -522,7 +528,9 @@ static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, cons
 				p->led_until = 0;
 			if (l[2] == 0x02) {
 				p->led_temp = l[3] ? l[5] : l[6];
-				p->led_until = mono_ms() + 100 * (uint64_t)(l[7] | l[8] << 8);
+				p->led_temp_ms = 100 * (unsigned)(l[7] | l[8] << 8);
+				p->led_until = mono_ms() + p->led_temp_ms;
+				p->led_temps++;
 			}
 			if (l[9] == 0x01)
 				p->led_perm = l[10] ? l[12] : l[13];
@@ -616,6 +624,17 @@ static void frame_in(struct emu *e, struct pd *p, const uint8_t *f, size_t len)
 			return;
 		scb = f + at;
 		at += f[5];
+	}
+	/*
+	 * A repeated sequence number: the CP did not get our reply, and gets
+	 * the same one again (OSDP 2.2, 5.7) -- before any MAC check, since
+	 * the command's MAC chains from the reply before the one it missed.
+	 */
+	if (seq != 0 && p->have_last && seq == p->last_seq && !p->busy) {
+		p->cmds++;
+		p->resends++;
+		write_all(e, p->last_reply, p->last_len);
+		return;
 	}
 	if (!scb || scb[1] < 0x15) {
 		/* Clear, or the handshake: a clear command ends a session. */
@@ -789,14 +808,17 @@ static void control_line(struct emu *e, char *line, char *out, size_t olen)
 		char key[33];
 		for (int i = 0; i < 16; i++)
 			snprintf(key + 2 * i, 3, "%02x", p->key[i]);
-		snprintf(out, olen,
-			 "ok polls=%lu cmds=%lu resends=%lu seqerr=%lu leds=%lu buzz=%lu secure=%d "
-			 "keysets=%lu key=%s outs=%lu inputs=%d%d outputs=%d%d led_perm=%s "
-			 "led_now=%s baud=%u wrongbaud=%lu text=%s\n",
-			 p->polls, p->cmds, p->resends, p->seqerr, p->leds, p->buzz, p->sc_up,
-			 p->keysets, key, p->outs, p->inputs[0], p->inputs[1], out_now(p, 0),
-			 out_now(p, 1), colour_name(p->led_perm), colour_name(led_now(p)), p->baud,
-			 p->wrongbaud, p->text);
+		snprintf(
+		    out, olen,
+		    "ok polls=%lu cmds=%lu resends=%lu seqerr=%lu leds=%lu buzz=%lu secure=%d "
+		    "keysets=%lu key=%s outs=%lu inputs=%d%d outputs=%d%d led_perm=%s "
+		    "led_now=%s led_temp=%s:%u led_temps=%lu baud=%u wrongbaud=%lu ids_secure=%lu "
+		    "text=%s\n",
+		    p->polls, p->cmds, p->resends, p->seqerr, p->leds, p->buzz, p->sc_up,
+		    p->keysets, key, p->outs, p->inputs[0], p->inputs[1], out_now(p, 0),
+		    out_now(p, 1), colour_name(p->led_perm), colour_name(led_now(p)),
+		    colour_name(p->led_temp), p->led_temp_ms, p->led_temps, p->baud, p->wrongbaud,
+		    p->ids_secure, p->text);
 		return;
 	} else {
 		snprintf(out, olen, "err bad command\n");
