@@ -44,30 +44,24 @@
  * without it they have the default key SCBK-D, as a reader fresh from its
  * box. KEYSET changes the key for the next session.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
+#include "fake_pty.h"
+
 #define PDS_MAX		8
 #define RX_MAX		2048
 #define FRAME_MAX	512
-#define CTL_CLIENTS_MAX 8
-#define CTL_LINE_MAX	256
 
 struct pd {
 	int addr;
@@ -149,19 +143,13 @@ static void sc_mac(const struct pd *p, const uint8_t *icv, const uint8_t *m, siz
 }
 
 struct emu {
-	int master, slave_keep;
+	struct fake_pty pty;
 	uint8_t rx[RX_MAX];
 	size_t rx_len;
 	struct pd pds[PDS_MAX];
 	int n;
-	int ctl_listen;
-	int ctl[CTL_CLIENTS_MAX];
-	char ctl_buf[CTL_CLIENTS_MAX][CTL_LINE_MAX];
-	size_t ctl_len[CTL_CLIENTS_MAX];
 	int verbose;
 };
-
-static volatile sig_atomic_t stop;
 
 static uint64_t mono_ms(void)
 {
@@ -189,12 +177,6 @@ static uint8_t led_now(const struct pd *p)
 	return p->led_until && mono_ms() < p->led_until ? p->led_temp : p->led_perm;
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 /* CRC-CCITT, preset 0x1D0F, MSB first (OSDP 2.2, Annex on CRC), bit by bit. */
 static uint16_t crc_ccitt(const uint8_t *p, size_t n)
 {
@@ -212,31 +194,14 @@ static uint16_t crc_ccitt(const uint8_t *p, size_t n)
 	return (uint16_t)crc;
 }
 
-static void hexdump(const char *what, const uint8_t *p, size_t n)
+static void hexdump(struct emu *e, const char *what, const uint8_t *p, size_t n)
 {
-	fprintf(stderr, "osdp-pd: %s", what);
-	for (size_t i = 0; i < n; i++)
-		fprintf(stderr, " %02x", p[i]);
-	fputc('\n', stderr);
+	fake_pty_hexdump(&e->pty, what, p, n);
 }
 
 static void write_all(struct emu *e, const uint8_t *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(e->master, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd pfd = {.fd = e->master, .events = POLLOUT};
-				poll(&pfd, 1, 100);
-				continue;
-			}
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
+	fake_pty_write(&e->pty, p, n);
 }
 
 static struct pd *pd_find(struct emu *e, int addr)
@@ -319,7 +284,7 @@ static void reply_scb(struct emu *e, struct pd *p, uint8_t seq, const uint8_t *s
 		f[len - 1] ^= 0x5a;
 	}
 	if (e->verbose)
-		hexdump("tx", f, len);
+		hexdump(e, "tx", f, len);
 	write_all(e, f, len);
 }
 
@@ -688,7 +653,7 @@ static unsigned line_baud(struct emu *e)
 		   {B57600, 57600}, {B115200, 115200}, {B230400, 230400}};
 	struct termios t;
 
-	if (tcgetattr(e->slave_keep, &t) < 0)
+	if (tcgetattr(e->pty.slave_keep, &t) < 0)
 		return 0;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (cfgetispeed(&t) == map[i].s)
@@ -723,7 +688,7 @@ static void rx_process(struct emu *e)
 			continue;
 		}
 		if (e->verbose)
-			hexdump("rx", f, len);
+			hexdump(e, "rx", f, len);
 		struct pd *p = pd_find(e, f[1] & 0x7f);
 		if (p && p->baud_changed && line_baud(e) != p->baud) {
 			/* Sent at the old speed: a PD on the new one hears noise. */
@@ -827,137 +792,26 @@ static void control_line(struct emu *e, char *line, char *out, size_t olen)
 	snprintf(out, olen, "ok\n");
 }
 
-static void control_read(struct emu *e, int k)
+static void on_control(void *userdata, char *line, char *out, size_t olen)
 {
-	char tmp[CTL_LINE_MAX];
-	ssize_t r = read(e->ctl[k], tmp, sizeof(tmp));
-
-	if (r <= 0) {
-		if (r < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		close(e->ctl[k]);
-		e->ctl[k] = -1;
-		return;
-	}
-	for (ssize_t i = 0; i < r; i++) {
-		if (tmp[i] != '\n') {
-			if (e->ctl_len[k] + 1 >= CTL_LINE_MAX) {
-				close(e->ctl[k]);
-				e->ctl[k] = -1;
-				return;
-			}
-			e->ctl_buf[k][e->ctl_len[k]++] = tmp[i];
-			continue;
-		}
-		char out[512];
-		e->ctl_buf[k][e->ctl_len[k]] = 0;
-		e->ctl_len[k] = 0;
-		control_line(e, e->ctl_buf[k], out, sizeof(out));
-		if (write(e->ctl[k], out, strlen(out)) < 0) {
-			close(e->ctl[k]);
-			e->ctl[k] = -1;
-			return;
-		}
-	}
+	control_line(userdata, line, out, olen);
 }
 
-static int control_listen(const char *path)
+/* Bytes from the controller: appended to what came before, frames taken out. */
+static void on_rx(void *userdata, const uint8_t *data, size_t n)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
+	struct emu *e = userdata;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
-		int r = -errno;
-		close(fd);
-		return r;
+	while (n > 0) {
+		size_t take = n < RX_MAX - e->rx_len ? n : RX_MAX - e->rx_len;
+		memcpy(e->rx + e->rx_len, data, take);
+		e->rx_len += take;
+		data += take;
+		n -= take;
+		rx_process(e);
+		if (e->rx_len == RX_MAX)
+			e->rx_len = 0; /* a flood of junk */
 	}
-	return fd;
-}
-
-static int send_mode(const char *path, int argc, char **argv)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char line[CTL_LINE_MAX] = "", out[512];
-	size_t rl = 0;
-	int fd;
-
-	for (int i = 0; i < argc; i++) {
-		if (strlen(line) + strlen(argv[i]) + 2 >= sizeof(line))
-			return 2;
-		if (i)
-			strcat(line, " ");
-		strcat(line, argv[i]);
-	}
-	strcat(line, "\n");
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return 2;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "osdp-pd: %s: %s\n", path, strerror(errno));
-		return 1;
-	}
-	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
-		return 1;
-	while (rl + 1 < sizeof(out)) {
-		ssize_t r = read(fd, out + rl, sizeof(out) - 1 - rl);
-		if (r <= 0)
-			break;
-		rl += (size_t)r;
-		if (memchr(out, '\n', rl))
-			break;
-	}
-	out[rl] = 0;
-	close(fd);
-	fputs(out, stdout);
-	return strncmp(out, "ok", 2) == 0 ? 0 : 1;
-}
-
-static int open_pty(struct emu *e, char *ret_path, size_t len)
-{
-	struct termios t;
-	const char *name;
-
-	e->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (e->master < 0 || grantpt(e->master) < 0 || unlockpt(e->master) < 0)
-		return -errno;
-	name = ptsname(e->master);
-	if (!name || strlen(name) >= len)
-		return -ENAMETOOLONG;
-	strcpy(ret_path, name);
-	/* Raw from the start, so the line discipline never echoes our replies back. */
-	e->slave_keep = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (e->slave_keep < 0 || tcgetattr(e->slave_keep, &t) < 0)
-		return -errno;
-	cfmakeraw(&t);
-	if (tcsetattr(e->slave_keep, TCSANOW, &t) < 0)
-		return -errno;
-	if (fcntl(e->master, F_SETFL, O_NONBLOCK) < 0)
-		return -errno;
-	return 0;
-}
-
-static int write_pts_file(const char *file, const char *pts)
-{
-	char tmp[4096];
-	FILE *f;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fprintf(f, "%s\n", pts);
-	if (fclose(f) != 0 || rename(tmp, file) < 0)
-		return -errno;
-	return 0;
 }
 
 static void usage(FILE *f)
@@ -976,8 +830,7 @@ int main(int argc, char **argv)
 	};
 	const char *pts_file = NULL, *control = NULL, *send_to = NULL;
 	static struct emu e;
-	char pts[256];
-	int c, r;
+	int c;
 
 	uint8_t key[16];
 	memcpy(key, scbk_d, 16);
@@ -1027,7 +880,7 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		return send_mode(send_to, argc - optind, argv + optind);
+		return fake_pty_send("osdp-pd", send_to, argc - optind, argv + optind);
 	}
 	if (optind != argc) {
 		usage(stderr);
@@ -1040,85 +893,9 @@ int main(int argc, char **argv)
 		e.pds[i].baud = 115200;
 	}
 
-	e.ctl_listen = -1;
-	for (int k = 0; k < CTL_CLIENTS_MAX; k++)
-		e.ctl[k] = -1;
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	r = open_pty(&e, pts, sizeof(pts));
-	if (r < 0) {
-		fprintf(stderr, "osdp-pd: pty: %s\n", strerror(-r));
-		return 1;
-	}
-	if (control) {
-		e.ctl_listen = control_listen(control);
-		if (e.ctl_listen < 0) {
-			fprintf(stderr, "osdp-pd: %s: %s\n", control, strerror(-e.ctl_listen));
-			return 1;
-		}
-	}
-	printf("%s\n", pts);
-	fflush(stdout);
-	if (pts_file && (r = write_pts_file(pts_file, pts)) < 0) {
-		fprintf(stderr, "osdp-pd: %s: %s\n", pts_file, strerror(-r));
-		return 1;
-	}
-
-	while (!stop) {
-		struct pollfd pfd[2 + CTL_CLIENTS_MAX];
-		int map[2 + CTL_CLIENTS_MAX];
-		nfds_t n = 0;
-
-		pfd[n] = (struct pollfd){.fd = e.master, .events = POLLIN};
-		map[n++] = -2;
-		if (e.ctl_listen >= 0) {
-			pfd[n] = (struct pollfd){.fd = e.ctl_listen, .events = POLLIN};
-			map[n++] = -1;
-		}
-		for (int k = 0; k < CTL_CLIENTS_MAX; k++) {
-			if (e.ctl[k] < 0)
-				continue;
-			pfd[n] = (struct pollfd){.fd = e.ctl[k], .events = POLLIN};
-			map[n++] = k;
-		}
-		if (poll(pfd, n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (nfds_t i = 0; i < n; i++) {
-			if (!pfd[i].revents)
-				continue;
-			if (map[i] == -2) {
-				ssize_t rd = read(e.master, e.rx + e.rx_len, RX_MAX - e.rx_len);
-				if (rd > 0) {
-					e.rx_len += (size_t)rd;
-					rx_process(&e);
-					if (e.rx_len == RX_MAX)
-						e.rx_len = 0;
-				}
-			} else if (map[i] == -1) {
-				int fd =
-				    accept4(e.ctl_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-				int k;
-				for (k = 0; fd >= 0 && k < CTL_CLIENTS_MAX; k++)
-					if (e.ctl[k] < 0)
-						break;
-				if (fd >= 0 && k == CTL_CLIENTS_MAX) {
-					close(fd);
-				} else if (fd >= 0) {
-					e.ctl[k] = fd;
-					e.ctl_len[k] = 0;
-				}
-			} else {
-				control_read(&e, map[i]);
-			}
-		}
-	}
-	if (control)
-		unlink(control);
-	return 0;
+	e.pty.name = "osdp-pd";
+	e.pty.userdata = &e;
+	e.pty.on_rx = on_rx;
+	e.pty.on_control = on_control;
+	return fake_pty_main(&e.pty, pts_file, control);
 }
