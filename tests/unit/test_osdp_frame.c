@@ -252,7 +252,7 @@ static void test_fmt_decode(void **state)
 	    {"a space", {0, 0, 2, '1', ' '}, 5, -EBADMSG, NULL},
 	    {"short header", {0, 0}, 2, -EBADMSG, NULL},
 	};
-	char out[8];
+	char out[8], exact[11];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -265,7 +265,9 @@ static void test_fmt_decode(void **state)
 	}
 	/* Ten characters and the NUL do not fit 8 bytes. */
 	assert_int_equal(osdp_fmt_decode(cases[0].d, cases[0].len, out, sizeof(out)), -ENOSPC);
-	assert_int_equal(osdp_fmt_decode(cases[0].d, cases[0].len, out, 11), 10);
+	/* Exactly enough: ten characters and the NUL. */
+	assert_int_equal(osdp_fmt_decode(cases[0].d, cases[0].len, exact, sizeof(exact)), 10);
+	assert_string_equal(exact, "0012345678");
 }
 
 static void test_baud_values(void **state)
