@@ -579,11 +579,11 @@ static int pd_next_command(struct osdp_pd *pd, uint64_t now)
 		data = &zero, len = 1;
 	} else if (!pd->lstat_done) {
 		code = OSDP_CMD_LSTAT;
-	} else if (!pd->istat_done) {
+	} else if (!pd->istat_done && pd_trusted(pd)) {
 		code = OSDP_CMD_ISTAT;
-	} else if (!pd->ostat_done) {
+	} else if (!pd->ostat_done && pd_trusted(pd)) {
 		code = OSDP_CMD_OSTAT;
-	} else if (!pd->rstat_done) {
+	} else if (!pd->rstat_done && pd_trusted(pd)) {
 		code = OSDP_CMD_RSTAT;
 	} else if (pd->led_dirty && pd_trusted(pd)) {
 		/*
@@ -847,6 +847,8 @@ static void pd_rmac_i(struct osdp_pd *pd, const uint8_t *d, size_t len, uint64_t
 	pd->sc_state = SC_UP;
 	pd->info.secure = true;
 	pd->sc_id_done = pd->sc_cap_done = false;
+	/* What changed while there was no session was not trusted: ask again inside it. */
+	pd->istat_done = pd->ostat_done = pd->rstat_done = false;
 	if (pd->sc_pending)
 		pd_keyset_recovered(pd);
 	else if (pd->drop_pending)
@@ -1107,19 +1109,23 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t n
 		if (pd_trusted(pd))
 			pd_deliver_fmt(pd, f->data, f->len);
 		break;
+	/* Like card reads, the reader's own states count only from a reader trusted now. */
 	case OSDP_REPLY_ISTATR:
-		pd_io_status(pd, "reader.input", "input", f->data, f->len, pd->info.inputs,
-			     &pd->info.n_inputs, &pd->info.have_istat);
+		if (pd_trusted(pd))
+			pd_io_status(pd, "reader.input", "input", f->data, f->len, pd->info.inputs,
+				     &pd->info.n_inputs, &pd->info.have_istat);
 		pd->istat_done = true;
 		break;
 	case OSDP_REPLY_OSTATR:
-		pd_io_status(pd, "reader.output", "output", f->data, f->len, pd->info.outputs,
-			     &pd->info.n_outputs, &pd->info.have_ostat);
+		if (pd_trusted(pd))
+			pd_io_status(pd, "reader.output", "output", f->data, f->len,
+				     pd->info.outputs, &pd->info.n_outputs, &pd->info.have_ostat);
 		pd->ostat_done = true;
 		break;
 	case OSDP_REPLY_RSTATR:
-		pd_io_status(pd, "reader.remote_status", "reader", f->data, f->len,
-			     pd->info.readers, &pd->info.n_readers, &pd->info.have_rstat);
+		if (pd_trusted(pd))
+			pd_io_status(pd, "reader.remote_status", "reader", f->data, f->len,
+				     pd->info.readers, &pd->info.n_readers, &pd->info.have_rstat);
 		pd->rstat_done = true;
 		break;
 	case OSDP_REPLY_COM:
