@@ -594,6 +594,10 @@ static void hook_set_lock(void *userdata, unsigned door, bool released)
 	if (released)
 		readers_feedback(c, door, true, c->cfg->doors[door].strike_time_ms);
 	(void)hal_door_set_lock(&c->hal_doors[door], released);
+	/* Readers with LEDs of their own (OSDP) show the lock as their permanent colour. */
+	for (size_t i = 0; i < c->cfg->n_readers; i++)
+		if (c->cfg->readers[i].door_index == door)
+			hal_reader_door_state(core_hal_reader(c, (unsigned)i), released);
 	/* The green LED tells the person the door is open for them; unwired is fine. */
 	(void)hal_door_set_output(&c->hal_doors[door], HAL_OUTPUT_LED_GREEN, released);
 	interlock_soon(c);
@@ -967,6 +971,11 @@ static char *read_detail(const struct reader_config *rc, const struct hal_read *
 		if (r->kind == HAL_READ_WIEGAND)
 			return asprintf(&text, "{\"bits\":%zu,\"direction\":\"%s\"}", r->nbits,
 					rc->direction) < 0
+				   ? NULL
+				   : text;
+		if (r->kind == HAL_READ_FMT)
+			return asprintf(&text, "{\"direction\":\"%s\",\"fmt_chars\":%zu}",
+					rc->direction, strlen(r->text)) < 0
 				   ? NULL
 				   : text;
 		return asprintf(&text, "{\"direction\":\"%s\",\"uid_bytes\":%zu}", rc->direction,

@@ -140,3 +140,23 @@ int hal_reader_text(struct hal_reader *r, const char *text)
 		return -EOPNOTSUPP;
 	return r->ops->text(r, text);
 }
+
+void hal_reader_door_state(struct hal_reader *r, bool released)
+{
+	if (r && r->ops && r->ops->door_state)
+		r->ops->door_state(r, released);
+}
+
+int hal_reader_output(struct hal_reader *r, unsigned n, bool on, unsigned ms)
+{
+	if (!r || !r->ops || !r->ops->output)
+		return -EOPNOTSUPP;
+	return r->ops->output(r, n, on, ms);
+}
+
+int hal_reader_comset(struct hal_reader *r, unsigned address, unsigned baud)
+{
+	if (!r || !r->ops || !r->ops->comset)
+		return -EOPNOTSUPP;
+	return r->ops->comset(r, address, baud);
+}

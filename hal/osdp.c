@@ -82,6 +82,26 @@ struct osdp_pd {
 	unsigned misses; /* commands unanswered in a row */
 	unsigned good;	 /* good replies in a row */
 	bool id_done, cap_done, lstat_done;
+	/*
+	 * ID and CAP answered inside the current session. OSDP 2.2 lets the CP
+	 * ask them in clear before the handshake (it needs PDCAP to know the
+	 * PD does the secure channel at all), but clear replies may have been
+	 * altered on the wire: with secure = required they are asked again in
+	 * the session, and the reader is online only once they were.
+	 */
+	bool sc_id_done, sc_cap_done;
+	/* the PD's inputs, outputs and attached readers, asked at start and after OUT */
+	bool istat_done, ostat_done, rstat_done;
+	/* The door's lock as the LED's permanent colour: sent at start and on each change. */
+	bool door_released, led_dirty;
+	/*
+	 * A "<scbk>.new" found at start: a KEYSET whose ACK may have come just
+	 * before a crash. The first handshake tries it; the one the PD accepts is kept.
+	 */
+	uint8_t pending_key[16];
+	bool have_pending; /* pending_key is still to be tried */
+	bool sc_pending;   /* the session under way uses pending_key */
+	bool drop_pending; /* the PD refused pending_key: remove the file once the old key works */
 	/* secure channel */
 	enum { SC_NONE, SC_CHLNG_SENT, SC_SCRYPT_SENT, SC_UP, SC_FAILED } sc_state;
 	struct osdp_sc sc;
@@ -183,42 +203,25 @@ static void sc_event(struct osdp_pd *pd, const char *state, const char *why)
 	pd_event(pd, "reader.secure_channel", detail);
 }
 
-/*
- * Reads the SCBK file: 32 hex digits on one line, owned by us and readable
- * by nobody else (0600 or tighter). With install = yes a missing file means
- * the reader still has its default key (SCBK-D).
+/* Reads a key file (32 hex digits on one line, 0600 or tighter) into key; why says what is wrong.
  */
-static void pd_load_key(struct osdp_pd *pd)
+static int key_file_read(const char *path, uint8_t key[16], char *why, size_t why_len)
 {
-	const struct reader_config *cfg = pd->r->cfg;
 	char buf[64];
 	struct stat st;
 	ssize_t n;
 	int fd;
 
-	pd->have_key = pd->use_default = false;
-	pd->key_why[0] = '\0';
-	if (!cfg->scbk[0]) {
-		if (cfg->install)
-			pd->use_default = true;
-		else
-			snprintf(pd->key_why, sizeof(pd->key_why), "no scbk file configured");
-		return;
-	}
-	fd = open(cfg->scbk, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		if (errno == ENOENT && cfg->install)
-			pd->use_default = true;
-		else
-			snprintf(pd->key_why, sizeof(pd->key_why), "scbk file: %s",
-				 strerror(errno));
-		return;
+		int r = -errno;
+		snprintf(why, why_len, "scbk file: %s", strerror(errno));
+		return r;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-		snprintf(pd->key_why, sizeof(pd->key_why),
-			 "scbk file must be a regular file of mode 0600 or tighter");
+		snprintf(why, why_len, "scbk file must be a regular file of mode 0600 or tighter");
 		close(fd);
-		return;
+		return -EPERM;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
@@ -228,16 +231,53 @@ static void pd_load_key(struct osdp_pd *pd)
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
 	if (n != 32 || strspn(buf, "0123456789abcdefABCDEF") != 32) {
-		snprintf(pd->key_why, sizeof(pd->key_why), "scbk file must hold 32 hex digits");
-		return;
+		snprintf(why, why_len, "scbk file must hold 32 hex digits");
+		explicit_bzero(buf, sizeof(buf));
+		return -EINVAL;
 	}
 	for (int i = 0; i < 16; i++) {
-		unsigned v;
-		sscanf(buf + 2 * i, "%2x", &v);
-		pd->scbk[i] = (uint8_t)v;
+		unsigned v = 0;
+		if (sscanf(buf + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		key[i] = (uint8_t)v;
 	}
 	explicit_bzero(buf, sizeof(buf));
-	pd->have_key = true;
+	return 0;
+}
+
+/*
+ * Reads the SCBK file. With install = yes a missing file means the reader
+ * still has its default key (SCBK-D). A "<scbk>.new" left by a crash
+ * between the reader's KEYSET ACK and the rename is read too: the first
+ * handshake tries it (pd->have_pending).
+ */
+static void pd_load_key(struct osdp_pd *pd)
+{
+	const struct reader_config *cfg = pd->r->cfg;
+	char tmp[sizeof(cfg->scbk) + 8], why[128];
+	int r;
+
+	pd->have_key = pd->use_default = pd->have_pending = false;
+	pd->key_why[0] = '\0';
+	if (!cfg->scbk[0]) {
+		if (cfg->install)
+			pd->use_default = true;
+		else
+			snprintf(pd->key_why, sizeof(pd->key_why), "no scbk file configured");
+		return;
+	}
+	r = key_file_read(cfg->scbk, pd->scbk, pd->key_why, sizeof(pd->key_why));
+	if (r == 0)
+		pd->have_key = true;
+	else if (r == -ENOENT && cfg->install)
+		pd->use_default = true;
+	if (r == 0 || r == -ENOENT) {
+		if (r == -ENOENT && cfg->install)
+			pd->key_why[0] = '\0';
+		if (snprintf(tmp, sizeof(tmp), "%s.new", cfg->scbk) < (int)sizeof(tmp) &&
+		    key_file_read(tmp, pd->pending_key, why, sizeof(why)) == 0)
+			pd->have_pending = true;
+	}
 }
 
 static int fsync_dir_of(const char *path)
@@ -331,6 +371,8 @@ static void pd_reset(struct osdp_pd *pd)
 	pd->misses = 0;
 	pd->good = 0;
 	pd->id_done = pd->cap_done = pd->lstat_done = false;
+	pd->istat_done = pd->ostat_done = pd->rstat_done = false;
+	pd->led_dirty = true;
 	/* Sequence number 0 ends any session on the PD's side too. */
 	if (pd->sc_state == SC_UP)
 		sc_event(pd, "lost", "the link was started over");
@@ -465,7 +507,13 @@ static int pd_next_command(struct osdp_pd *pd, uint64_t now)
 	} else if (pd_secure(pd) && (pd->sc_state == SC_NONE ||
 				     (pd->sc_state == SC_FAILED && now >= pd->sc_retry_ms))) {
 		const uint8_t *key = pd->use_default ? osdp_scbk_default : pd->scbk;
-		if (!pd->have_key && !pd->use_default) {
+		bool key_default = pd->use_default;
+
+		pd->sc_pending = pd->have_pending;
+		if (pd->sc_pending) {
+			key = pd->pending_key;
+			key_default = false;
+		} else if (!pd->have_key && !pd->use_default) {
 			if (pd->sc_state != SC_FAILED || !pd->reported_key)
 				sc_fail(pd, now, pd->key_why);
 			pd->reported_key = true;
@@ -476,7 +524,7 @@ static int pd_next_command(struct osdp_pd *pd, uint64_t now)
 			return -EIO;
 		if (osdp_sc_derive(&pd->sc, key, buf) < 0)
 			return -EIO;
-		scb[0] = 3, scb[1] = OSDP_SCS_11, scb[2] = pd->use_default ? 0x00 : 0x01;
+		scb[0] = 3, scb[1] = OSDP_SCS_11, scb[2] = key_default ? 0x00 : 0x01;
 		scbp = scb;
 		code = OSDP_CMD_CHLNG;
 		data = pd->sc.rnd_a, len = 8;
@@ -485,7 +533,8 @@ static int pd_next_command(struct osdp_pd *pd, uint64_t now)
 		/* CCRYPT checked: the server cryptogram proves we hold the key too. */
 		if (osdp_sc_cryptogram(&pd->sc, pd->sc.rnd_b, pd->sc.rnd_a, buf) < 0)
 			return -EIO;
-		scb[0] = 3, scb[1] = OSDP_SCS_13, scb[2] = pd->use_default ? 0x00 : 0x01;
+		scb[0] = 3, scb[1] = OSDP_SCS_13,
+		scb[2] = pd->use_default && !pd->sc_pending ? 0x00 : 0x01;
 		scbp = scb;
 		code = OSDP_CMD_SCRYPT;
 		data = buf, len = 16;
@@ -520,8 +569,39 @@ static int pd_next_command(struct osdp_pd *pd, uint64_t now)
 		pd->cmd_code = OSDP_CMD_KEYSET;
 		pd->pending = true;
 		return 0;
+	} else if (pd->sc_state == SC_UP && pd->r->cfg->secure == OSDP_SECURE_REQUIRED &&
+		   !pd->sc_id_done) {
+		code = OSDP_CMD_ID;
+		data = &zero, len = 1;
+	} else if (pd->sc_state == SC_UP && pd->r->cfg->secure == OSDP_SECURE_REQUIRED &&
+		   !pd->sc_cap_done) {
+		code = OSDP_CMD_CAP;
+		data = &zero, len = 1;
 	} else if (!pd->lstat_done) {
 		code = OSDP_CMD_LSTAT;
+	} else if (!pd->istat_done && pd_trusted(pd)) {
+		code = OSDP_CMD_ISTAT;
+	} else if (!pd->ostat_done && pd_trusted(pd)) {
+		code = OSDP_CMD_OSTAT;
+	} else if (!pd->rstat_done && pd_trusted(pd)) {
+		code = OSDP_CMD_RSTAT;
+	} else if (pd->led_dirty && pd_trusted(pd)) {
+		/*
+		 * LED 0's permanent state (OSDP 2.2, osdp_LED): steady red while
+		 * the door is locked, green while released. The temporary part
+		 * is left alone (NOP), so a grant or denial flash running now
+		 * ends on its own timer and then shows this colour.
+		 */
+		memset(qbuf, 0, 14);
+		qbuf[2] = 0x00;	 /* temporary: NOP */
+		qbuf[9] = 0x01;	 /* permanent: set */
+		qbuf[10] = 0xff; /* on time */
+		qbuf[11] = 0;	 /* off time: steady */
+		qbuf[12] = pd->door_released ? OSDP_LED_GREEN : OSDP_LED_RED;
+		qbuf[13] = OSDP_LED_BLACK;
+		data = qbuf, len = 14;
+		code = OSDP_CMD_LED;
+		pd->led_dirty = false;
 	} else if (pd->queued && pd_trusted(pd)) {
 		code = pd->queue[0].code;
 		len = pd->queue[0].len;
@@ -699,10 +779,58 @@ static void pd_ccrypt(struct osdp_pd *pd, const uint8_t *d, size_t len, uint64_t
 	memcpy(pd->sc.rnd_b, d + 8, 8);
 	if (osdp_sc_cryptogram(&pd->sc, pd->sc.rnd_a, pd->sc.rnd_b, want) < 0 ||
 	    CRYPTO_memcmp(want, d + 16, 16) != 0) {
+		if (pd->sc_pending) {
+			/*
+			 * The PD never took the key in "<scbk>.new" (no ACK before
+			 * the crash): start over at once with the key it has; the
+			 * file goes when that key is proven.
+			 */
+			pd->have_pending = pd->sc_pending = false;
+			pd->drop_pending = true;
+			explicit_bzero(pd->pending_key, sizeof(pd->pending_key));
+			explicit_bzero(&pd->sc, sizeof(pd->sc));
+			pd->sc_state = SC_NONE;
+			pd->seq_restart = true;
+			return;
+		}
 		sc_fail(pd, now, "the reader's cryptogram does not match: wrong key");
 		return;
 	}
 	pd->ccrypt_ok = true;
+}
+
+/*
+ * The PD proved it holds the key in "<scbk>.new": it had ACKed KEYSET
+ * before a crash. The rename the crash prevented is done now.
+ */
+static void pd_keyset_recovered(struct osdp_pd *pd)
+{
+	int r = key_file_write(pd->r->cfg->scbk, pd->pending_key, true);
+
+	memcpy(pd->scbk, pd->pending_key, 16);
+	explicit_bzero(pd->pending_key, sizeof(pd->pending_key));
+	pd->have_key = true;
+	pd->use_default = false;
+	pd->have_pending = pd->sc_pending = false;
+	pd_event(pd, "reader.keyset",
+		 r < 0 ? "{\"state\":\"recovered\",\"why\":\"the reader holds the key left in "
+			 "<scbk>.new by an interrupted KEYSET, but the key file could not be "
+			 "replaced\"}"
+		       : "{\"state\":\"recovered\",\"why\":\"the reader holds the key left in "
+			 "<scbk>.new by an interrupted KEYSET; the key file now holds it\"}");
+}
+
+/* The PD refused the key in "<scbk>.new" and accepted its old one: the file goes. */
+static void pd_keyset_dropped(struct osdp_pd *pd)
+{
+	char tmp[sizeof(((struct reader_config *)0)->scbk) + 8];
+
+	pd->drop_pending = false;
+	if (snprintf(tmp, sizeof(tmp), "%s.new", pd->r->cfg->scbk) < (int)sizeof(tmp))
+		(void)unlink(tmp);
+	pd_event(pd, "reader.keyset",
+		 "{\"state\":\"discarded\",\"why\":\"the reader kept its old key: the key in "
+		 "<scbk>.new from an interrupted KEYSET was removed\"}");
 }
 
 /* RMAC_I: the initial R-MAC, AES(S-MAC2, AES(S-MAC1, server cryptogram)). */
@@ -718,6 +846,13 @@ static void pd_rmac_i(struct osdp_pd *pd, const uint8_t *d, size_t len, uint64_t
 	memcpy(pd->sc.r_mac, want, 16);
 	pd->sc_state = SC_UP;
 	pd->info.secure = true;
+	pd->sc_id_done = pd->sc_cap_done = false;
+	/* What changed while there was no session was not trusted: ask again inside it. */
+	pd->istat_done = pd->ostat_done = pd->rstat_done = false;
+	if (pd->sc_pending)
+		pd_keyset_recovered(pd);
+	else if (pd->drop_pending)
+		pd_keyset_dropped(pd);
 	sc_event(pd, "established", "");
 }
 
@@ -782,6 +917,99 @@ static void pd_local_status(struct osdp_pd *pd, bool tamper, bool power_fail)
 		pd_event(pd, tamper ? "alarm.tamper" : "alarm.tamper_restored", detail);
 }
 
+/*
+ * ISTATR, OSTATR, RSTATR: one byte per input, output or attached reader.
+ * The first report is the baseline (reader list shows it); after it every
+ * change is an event kind with detail {"<what>": N, "active": bool} (for
+ * RSTATR "status": normal, disconnected, tamper).
+ */
+static void pd_io_status(struct osdp_pd *pd, const char *kind, const char *what, const uint8_t *d,
+			 size_t len, uint8_t *state, uint8_t *n_state, bool *have)
+{
+	static const char *const rstat[] = {"normal", "disconnected", "tamper"};
+	bool is_reader = !strcmp(what, "reader");
+	char detail[96];
+
+	if (len > OSDP_IO_MAX)
+		len = OSDP_IO_MAX;
+	for (size_t i = 0; i < len; i++) {
+		bool changed = *have && (i >= *n_state || state[i] != d[i]);
+
+		state[i] = d[i];
+		if (!changed)
+			continue;
+		if (is_reader)
+			snprintf(detail, sizeof(detail), "{\"reader\":%zu,\"status\":\"%s\"}", i,
+				 d[i] < 3 ? rstat[d[i]] : "unknown");
+		else
+			snprintf(detail, sizeof(detail), "{\"%s\":%zu,\"active\":%s}", what, i,
+				 d[i] ? "true" : "false");
+		pd_event(pd, kind, detail);
+	}
+	*n_state = (uint8_t)len;
+	*have = true;
+}
+
+/* FMT: formatted card data becomes a card read (credential fmt:TEXT). */
+static void pd_deliver_fmt(struct osdp_pd *pd, const uint8_t *d, size_t len)
+{
+	struct hal_reader *r = pd->r;
+	struct hal_read read = {.kind = HAL_READ_FMT};
+
+	if (osdp_fmt_decode(d, len, read.text, sizeof(read.text)) < 0) {
+		r->noise_count++;
+		if (r->cb && r->cb->noise)
+			r->cb->noise(r->cb->userdata, r->index, "osdp_fmt_malformed", 0);
+		return;
+	}
+	if (r->cb && r->cb->read)
+		r->cb->read(r->cb->userdata, r->index, &read);
+}
+
+/*
+ * COM: the PD took the address and speed COMSET gave it (OSDP 2.2: it
+ * answers from its old address, then listens on the new one). The CP
+ * follows at once; the config still names the old ones, so the event says
+ * what to write there.
+ */
+static void pd_com(struct osdp_pd *pd, const uint8_t *d, size_t len)
+{
+	struct osdp_bus *b = pd->bus;
+	char detail[224];
+	unsigned addr, baud;
+
+	if (len < 5) {
+		pd_event(pd, "reader.comset", "{\"state\":\"failed\",\"why\":\"short COM reply\"}");
+		return;
+	}
+	addr = d[0];
+	baud = (unsigned)d[1] | (unsigned)d[2] << 8 | (unsigned)d[3] << 16 | (unsigned)d[4] << 24;
+	if (addr > OSDP_ADDR_MAX || !osdp_baud_valid(baud)) {
+		pd_event(pd, "reader.comset",
+			 "{\"state\":\"failed\",\"why\":\"the COM reply names an address or speed "
+			 "out of range\"}");
+		return;
+	}
+	pd->addr = (uint8_t)addr;
+	pd->info.address = pd->addr;
+	if (baud != b->baud) {
+		struct termios t;
+
+		b->baud = baud;
+		if (b->fd >= 0 && tcgetattr(b->fd, &t) == 0) {
+			cfsetispeed(&t, baud_speed(baud));
+			cfsetospeed(&t, baud_speed(baud));
+			(void)tcsetattr(b->fd, TCSADRAIN, &t);
+		}
+	}
+	pd->info.baud = b->baud;
+	snprintf(detail, sizeof(detail),
+		 "{\"state\":\"done\",\"address\":%u,\"baud\":%u,\"why\":\"update the "
+		 "[reader] section: address = %u, baud = %u\"}",
+		 addr, baud, addr, baud);
+	pd_event(pd, "reader.comset", detail);
+}
+
 /* A reply from the PD we are waiting for, with its sequence number. */
 static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t now)
 {
@@ -830,20 +1058,32 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t n
 		}
 		/* A command the PD does not know: do not ask it again. */
 		if (pd->cmd_code == OSDP_CMD_ID)
-			pd->id_done = true;
+			pd->id_done = pd->sc_id_done = true;
 		else if (pd->cmd_code == OSDP_CMD_CAP)
-			pd->cap_done = true;
+			pd->cap_done = pd->sc_cap_done = true;
 		else if (pd->cmd_code == OSDP_CMD_LSTAT)
 			pd->lstat_done = true;
+		else if (pd->cmd_code == OSDP_CMD_ISTAT)
+			pd->istat_done = true;
+		else if (pd->cmd_code == OSDP_CMD_OSTAT)
+			pd->ostat_done = true;
+		else if (pd->cmd_code == OSDP_CMD_RSTAT)
+			pd->rstat_done = true;
+		else if (pd->cmd_code == OSDP_CMD_COMSET)
+			pd_event(
+			    pd, "reader.comset",
+			    "{\"state\":\"failed\",\"why\":\"the reader refused COMSET (NAK)\"}");
 		pd->seq = osdp_seq_next(pd->seq);
 		return;
 	case OSDP_REPLY_PDID:
 		pd_store_id(pd, f->data, f->len);
 		pd->id_done = true;
+		pd->sc_id_done |= pd->cmd_secure;
 		break;
 	case OSDP_REPLY_PDCAP:
 		pd_store_cap(pd, f->data, f->len);
 		pd->cap_done = true;
+		pd->sc_cap_done |= pd->cmd_secure;
 		break;
 	case OSDP_REPLY_CCRYPT:
 		pd_ccrypt(pd, f->data, f->len, now);
@@ -865,6 +1105,38 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t n
 		if (pd_trusted(pd))
 			pd_deliver_raw(pd, f->data, f->len);
 		break;
+	case OSDP_REPLY_FMT:
+		if (pd_trusted(pd))
+			pd_deliver_fmt(pd, f->data, f->len);
+		break;
+	/* Like card reads, the reader's own states count only from a reader trusted now. */
+	case OSDP_REPLY_ISTATR:
+		if (pd_trusted(pd))
+			pd_io_status(pd, "reader.input", "input", f->data, f->len, pd->info.inputs,
+				     &pd->info.n_inputs, &pd->info.have_istat);
+		pd->istat_done = true;
+		break;
+	case OSDP_REPLY_OSTATR:
+		if (pd_trusted(pd))
+			pd_io_status(pd, "reader.output", "output", f->data, f->len,
+				     pd->info.outputs, &pd->info.n_outputs, &pd->info.have_ostat);
+		pd->ostat_done = true;
+		break;
+	case OSDP_REPLY_RSTATR:
+		if (pd_trusted(pd))
+			pd_io_status(pd, "reader.remote_status", "reader", f->data, f->len,
+				     pd->info.readers, &pd->info.n_readers, &pd->info.have_rstat);
+		pd->rstat_done = true;
+		break;
+	case OSDP_REPLY_COM:
+		if (pd->cmd_code == OSDP_CMD_COMSET)
+			pd_com(pd, f->data, f->len);
+		break;
+	case OSDP_REPLY_ACK:
+		/* The outputs moved: read them back (an OSTATR reply does it at once). */
+		if (pd->cmd_code == OSDP_CMD_OUT)
+			pd->ostat_done = false;
+		break;
 	case OSDP_REPLY_KEYPAD:
 		if (pd_trusted(pd))
 			pd_deliver_keys(pd, f->data, f->len);
@@ -880,7 +1152,8 @@ static void pd_reply(struct osdp_pd *pd, const struct osdp_frame *in, uint64_t n
 	if (pd->good < OSDP_ONLINE_GOOD)
 		pd->good++;
 	if (!pd->info.online && pd->good >= OSDP_ONLINE_GOOD && pd->id_done && pd->cap_done &&
-	    pd_trusted(pd))
+	    pd_trusted(pd) &&
+	    (pd->r->cfg->secure != OSDP_SECURE_REQUIRED || (pd->sc_id_done && pd->sc_cap_done)))
 		pd_status(pd, true, "replies to polls");
 }
 
@@ -1103,6 +1376,8 @@ static int osdp_reader_open(struct hal_reader *r, struct sd_event *e)
 	pd->bus = b;
 	pd->addr = (uint8_t)cfg->address;
 	pd->info.address = pd->addr;
+	pd->info.baud = b->baud;
+	pd->led_dirty = true;
 	pd->started_ms = now_ms();
 	if (cfg->secure != OSDP_SECURE_OFF)
 		pd_load_key(pd);
@@ -1210,6 +1485,90 @@ static int osdp_reader_text(struct hal_reader *r, const char *text)
 	return 0;
 }
 
+/* The door's lock moved: LED 0's permanent colour follows (sent in the PD's next turn). */
+static void osdp_reader_door_state(struct hal_reader *r, bool released)
+{
+	struct osdp_pd *pd = r->priv;
+
+	if (!pd)
+		return;
+	pd->door_released = released;
+	pd->led_dirty = true;
+}
+
+/* The number of outputs the PD declared in PDCAP (function 2), or -1 before PDCAP. */
+static int pd_outputs(const struct osdp_pd *pd)
+{
+	if (!pd->cap_done)
+		return -1;
+	for (size_t i = 0; i < pd->info.n_caps; i++)
+		if (pd->info.caps[i].function == OSDP_CAP_OUTPUTS)
+			return pd->info.caps[i].count;
+	return 0;
+}
+
+/*
+ * OUT (OSDP 2.2, osdp_OUT): one record, output n: permanently on or off,
+ * or on (off) for ms and then back to the permanent state. -ERANGE when
+ * the PD has no output n (PDCAP), -EAGAIN before PDCAP is known, -ERANGE
+ * for a timer beyond 65535 tenths of a second.
+ */
+static int osdp_reader_output(struct hal_reader *r, unsigned n, bool on, unsigned ms)
+{
+	struct osdp_pd *pd = r->priv;
+	unsigned tenths = (ms + 99) / 100;
+	uint8_t rec[4];
+	int outs;
+
+	if (!pd)
+		return -ENODEV;
+	outs = pd_outputs(pd);
+	if (outs < 0)
+		return -EAGAIN;
+	if (n >= (unsigned)outs)
+		return -ERANGE;
+	if (tenths > 0xffff)
+		return -E2BIG;
+	rec[0] = (uint8_t)n;
+	rec[1] =
+	    ms ? (on ? OSDP_OUT_TEMP_ON : OSDP_OUT_TEMP_OFF) : (on ? OSDP_OUT_ON : OSDP_OUT_OFF);
+	rec[2] = (uint8_t)(tenths & 0xff);
+	rec[3] = (uint8_t)(tenths >> 8);
+	pd_queue(pd, OSDP_CMD_OUT, rec, sizeof(rec));
+	return 0;
+}
+
+/*
+ * COMSET (OSDP 2.2, osdp_COMSET): address, then the speed, 4 bytes LSB
+ * first. The speed is the bus's: with other PDs on the port it cannot
+ * change for one (-EBUSY); an address another reader on the port has is
+ * -EADDRINUSE.
+ */
+static int osdp_reader_comset(struct hal_reader *r, unsigned address, unsigned baud)
+{
+	struct osdp_pd *pd = r->priv;
+	struct osdp_bus *b;
+	uint8_t d[5];
+
+	if (!pd)
+		return -ENODEV;
+	b = pd->bus;
+	if (address > OSDP_ADDR_MAX || !osdp_baud_valid(baud))
+		return -EINVAL;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->pds[i] != pd && b->pds[i]->addr == address)
+			return -EADDRINUSE;
+	if (baud != b->baud && b->n > 1)
+		return -EBUSY;
+	d[0] = (uint8_t)address;
+	d[1] = (uint8_t)(baud & 0xff);
+	d[2] = (uint8_t)(baud >> 8);
+	d[3] = (uint8_t)(baud >> 16);
+	d[4] = (uint8_t)(baud >> 24);
+	pd_queue(pd, OSDP_CMD_COMSET, d, sizeof(d));
+	return 0;
+}
+
 int hal_osdp_reader_info(const struct hal_reader *r, struct osdp_pd_info *ret)
 {
 	const struct osdp_pd *pd;
@@ -1227,4 +1586,7 @@ const struct hal_reader_ops hal_reader_osdp_ops = {
     .close = osdp_reader_close,
     .feedback = osdp_reader_feedback,
     .text = osdp_reader_text,
+    .door_state = osdp_reader_door_state,
+    .output = osdp_reader_output,
+    .comset = osdp_reader_comset,
 };

@@ -148,3 +148,23 @@ enum osdp_parse_result osdp_frame_parse(const uint8_t *buf, size_t n, struct osd
 	*ret_used = total;
 	return OSDP_PARSE_FRAME;
 }
+
+int osdp_fmt_decode(const uint8_t *d, size_t len, char *out, size_t max)
+{
+	size_t n;
+
+	/* reader number, read direction, character count, the characters */
+	if (len < 3 || d[1] > 1)
+		return -EBADMSG;
+	n = d[2];
+	if (n == 0 || n != len - 3)
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++)
+		if (d[3 + i] < 0x21 || d[3 + i] > 0x7e)
+			return -EBADMSG;
+	if (n + 1 > max)
+		return -ENOSPC;
+	memcpy(out, d + 3, n);
+	out[n] = '\0';
+	return (int)n;
+}

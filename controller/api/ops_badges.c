@@ -30,10 +30,12 @@ static int get_credential_arg(struct ctl_request *req, char *out, size_t len)
 				"'credential': '%s' does not fit its format's facility or number",
 				raw);
 	if (r < 0)
-		return ctl_fail(req, "invalid_argument",
-				"'credential': '%s' is not FORMAT:FACILITY:NUMBER (h10301, h10302, "
-				"h10304, h10306, c1k35, c1k48) or uid:HEX (4, 7 or 10 bytes)",
-				raw);
+		return ctl_fail(
+		    req, "invalid_argument",
+		    "'credential': '%s' is not FORMAT:FACILITY:NUMBER (h10301, h10302, "
+		    "h10304, h10306, c1k35, c1k48), uid:HEX (4, 7 or 10 bytes) or fmt:TEXT "
+		    "(1 to 40 letters and digits)",
+		    raw);
 	return 0;
 }
 

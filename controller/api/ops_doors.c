@@ -77,6 +77,33 @@ static json_t *door_json(struct core *c, unsigned i)
 }
 
 /* BEGIN osdp ops */
+/* ISTATR / OSTATR: one boolean per input or output; null before the first report. */
+static json_t *io_json(const uint8_t *v, size_t n, bool have)
+{
+	json_t *a;
+
+	if (!have)
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_boolean(v[i] != 0));
+	return a ? a : json_null();
+}
+
+/* RSTATR: each attached reader's status; null before the first report. */
+static json_t *rstat_json(const uint8_t *v, size_t n, bool have)
+{
+	static const char *const names[] = {"normal", "disconnected", "tamper"};
+	json_t *a;
+
+	if (!have)
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(v[i] < 3 ? names[v[i]] : "unknown"));
+	return a ? a : json_null();
+}
+
 /* An OSDP reader's identity (PDID), capabilities (PDCAP), session and link counters. */
 static json_t *reader_osdp_json(const struct reader_config *rc, struct hal_reader *hr)
 {
@@ -103,6 +130,13 @@ static json_t *reader_osdp_json(const struct reader_config *rc, struct hal_reade
 		      (json_int_t)in.naks, "crc_errors", (json_int_t)in.crc_errors);
 	if (o && !in.have_id)
 		json_object_set_new(o, "model", json_null());
+	if (o) {
+		json_object_set_new(o, "baud", json_integer(in.baud));
+		json_object_set_new(o, "inputs", io_json(in.inputs, in.n_inputs, in.have_istat));
+		json_object_set_new(o, "outputs", io_json(in.outputs, in.n_outputs, in.have_ostat));
+		json_object_set_new(o, "readers",
+				    rstat_json(in.readers, in.n_readers, in.have_rstat));
+	}
 	return o ? o : json_null();
 }
 
@@ -563,6 +597,95 @@ static int op_reader_text(struct ctl_request *req, json_t **ret)
 	*ret = reader_json(c, (unsigned)idx);
 	return 0;
 }
+
+/* reader.output: drive an OSDP reader's output (OUT), on or off, optionally for a while. */
+static int op_reader_output(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	const struct reader_config *rc;
+	const char *state = NULL, *dur = NULL;
+	int64_t n = 0;
+	uint64_t ms = 0;
+	int idx = 0, r;
+
+	if (find_reader(req, &idx) < 0 ||
+	    ctl_arg_int(req, "output", true, 0, OSDP_IO_MAX - 1, &n) < 0 ||
+	    ctl_arg_string(req, "state", true, 8, &state) < 0 ||
+	    ctl_arg_string(req, "for", false, 16, &dur) < 0)
+		return -1;
+	rc = &core_config(c)->readers[idx];
+	if (strcmp(state, "on") && strcmp(state, "off"))
+		return ctl_fail(req, "invalid_argument", "'state' must be on or off, not '%s'",
+				state);
+	/* OUT's timer counts tenths of a second in 16 bits: at most 6553.5 s. */
+	if (dur && (duration_parse_ms(dur, 6553500, &ms) < 0 || ms == 0))
+		return ctl_fail(req, "invalid_argument",
+				"'for': '%s' is not a duration from 1ms to 109m, like 5s or 500ms",
+				dur);
+	r = hal_reader_output(core_hal_reader(c, (unsigned)idx), (unsigned)n, !strcmp(state, "on"),
+			      (unsigned)ms);
+	if (r == -EOPNOTSUPP || r == -ENODEV)
+		return ctl_fail(req, "failed_precondition", "reader '%s' has no outputs (type %s)",
+				rc->name, reader_type_name(rc->type));
+	if (r == -EAGAIN)
+		return ctl_fail(req, "unavailable",
+				"reader '%s' has not reported its capabilities yet", rc->name);
+	if (r == -ERANGE)
+		return ctl_fail(req, "invalid_argument", "reader '%s' has no output %lld", rc->name,
+				(long long)n);
+	if (r < 0)
+		return ctl_fail(req, "invalid_argument", "cannot drive output %lld: %s",
+				(long long)n, strerror(-r));
+	*ret = reader_json(c, (unsigned)idx);
+	return 0;
+}
+
+/*
+ * reader.comset: give an OSDP reader a new address and line speed
+ * (COMSET). aeogated follows the reader at once; the config file still
+ * names the old ones, and must be edited (the reader.comset event says so).
+ */
+static int op_reader_comset(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	const struct reader_config *rc;
+	struct osdp_pd_info in;
+	int64_t addr = -1, baud = 0;
+	int idx = 0, r;
+
+	if (find_reader(req, &idx) < 0 ||
+	    ctl_arg_int(req, "address", false, 0, OSDP_ADDR_MAX, &addr) < 0 ||
+	    ctl_arg_int(req, "baud", false, 9600, 230400, &baud) < 0)
+		return -1;
+	rc = &core_config(c)->readers[idx];
+	if (hal_osdp_reader_info(core_hal_reader(c, (unsigned)idx), &in) < 0)
+		return ctl_fail(req, "failed_precondition", "reader '%s' is not an OSDP reader",
+				rc->name);
+	if (addr < 0 && baud == 0)
+		return ctl_fail(req, "invalid_argument", "give 'address', 'baud' or both");
+	if (addr < 0)
+		addr = in.address;
+	if (baud == 0)
+		baud = in.baud;
+	if (!osdp_baud_valid((unsigned)baud))
+		return ctl_fail(req, "invalid_argument",
+				"'baud' must be 9600, 19200, 38400, 57600, 115200 or 230400");
+	r = hal_reader_comset(core_hal_reader(c, (unsigned)idx), (unsigned)addr, (unsigned)baud);
+	if (r == -EADDRINUSE)
+		return ctl_fail(req, "already_exists", "another reader on port %s has address %lld",
+				rc->port, (long long)addr);
+	if (r == -EBUSY)
+		return ctl_fail(req, "failed_precondition",
+				"other readers share port %s: its speed cannot change for one",
+				rc->port);
+	if (r < 0)
+		return ctl_fail(req, "invalid_argument", "COMSET refused: %s", strerror(-r));
+	*ret = reader_json(c, (unsigned)idx);
+	json_object_set_new(
+	    *ret, "comset",
+	    json_pack("{s:I,s:I}", "address", (json_int_t)addr, "baud", (json_int_t)baud));
+	return 0;
+}
 /* END osdp op */
 
 const struct ctl_op ops_doors[] = {
@@ -572,6 +695,8 @@ const struct ctl_op ops_doors[] = {
     {"door.schedule", ROLES_MANAGE, op_door_schedule},
     {"reader.list", ROLES_SIGNED_IN, op_reader_list},
     {"reader.text", ROLES_MANAGE, op_reader_text},
+    {"reader.output", ROLES_MANAGE, op_reader_output},
+    {"reader.comset", ROLES_MANAGE, op_reader_comset},
     {"sim.present", ROLES_MANAGE, op_sim_present},
     {"sim.door", ROLES_MANAGE, op_sim_door},
     {"sim.rex", ROLES_MANAGE, op_sim_rex},

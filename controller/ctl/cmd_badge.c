@@ -34,17 +34,18 @@ static void print_badge(const json_t *b)
 
 int cmd_badge_issue(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	enum { WIEGAND, UID, FROM, UNTIL };
+	enum { WIEGAND, UID, FMT, FROM, UNTIL };
 	static const struct ctl_opt opts[] = {
 	    [WIEGAND] = {"wiegand", CTL_OPT_VALUE},
 	    [UID] = {"uid", CTL_OPT_VALUE},
+	    [FMT] = {"fmt", CTL_OPT_VALUE},
 	    [FROM] = {"valid-from", CTL_OPT_VALUE},
 	    [UNTIL] = {"valid-until", CTL_OPT_VALUE},
 	    CTL_JSON,
 	    {0},
 	};
 	struct ctl_parsed o = {0};
-	const char *wiegand, *uid;
+	const char *wiegand, *uid, *fmt;
 	char cred[AEOGATE_CREDENTIAL_MAX + 16];
 	json_t *args;
 	int r;
@@ -54,21 +55,26 @@ int cmd_badge_issue(struct ctl_ctx *ctx, int argc, char **argv)
 		return r;
 	wiegand = o.value[WIEGAND];
 	uid = o.value[UID];
-	if (!wiegand == !uid)
-		return ctl_usage_error(ctx, "give exactly one of --wiegand and --uid");
+	fmt = o.value[FMT];
+	if (!!wiegand + !!uid + !!fmt != 1)
+		return ctl_usage_error(ctx, "give exactly one of --wiegand, --uid and --fmt");
 
 	/*
 	 * The controller normalizes and validates the credential; we only
-	 * bound it and add the uid: prefix so both options mean one argument.
+	 * bound it and add the uid: (fmt:) prefix so the options mean one argument.
 	 */
-	if (uid)
+	if (fmt)
+		r = snprintf(cred, sizeof(cred), "%s%s", strncmp(fmt, "fmt:", 4) ? "fmt:" : "",
+			     fmt);
+	else if (uid)
 		r = snprintf(cred, sizeof(cred), "%s%s", strncmp(uid, "uid:", 4) ? "uid:" : "",
 			     uid);
 	else
 		r = snprintf(cred, sizeof(cred), "%s", wiegand);
 	if (r < 0 || (size_t)r >= sizeof(cred))
-		return ctl_fail("invalid_argument: credential '%s' is too long",
-				uid ? uid : wiegand);
+		return ctl_fail("invalid_argument: credential '%s' is too long", uid   ? uid
+										 : fmt ? fmt
+										       : wiegand);
 
 	args = json_object();
 	if (!args)

@@ -261,6 +261,8 @@ int cmd_sim_door(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_sim_rex(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_sim_keys(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_reader_text(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_reader_output(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_reader_comset(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_person_pin(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_person_pin_unlock(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_events(struct ctl_ctx *ctx, int argc, char **argv);

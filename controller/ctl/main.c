@@ -45,7 +45,8 @@ static const struct ctl_cmd commands[] = {
     {"person", "export", "FILE.csv", "write every person in the columns person import reads",
      cmd_person_export},
     {"badge", "issue",
-     "PERSON (--wiegand FORMAT:FACILITY:NUMBER | --uid HEX) [--valid-from T] [--valid-until T] "
+     "PERSON (--wiegand FORMAT:FACILITY:NUMBER | --uid HEX | --fmt TEXT) [--valid-from T] "
+     "[--valid-until T] "
      "[--json]",
      "issue a badge to a person", cmd_badge_issue},
     {"badge", "revoke", "CREDENTIAL [--json]", "revoke a badge", cmd_badge_revoke},
@@ -106,6 +107,11 @@ static const struct ctl_cmd commands[] = {
     {"reader", "list", "[--json]", "list readers", cmd_list},
     {"reader", "text", "READER TEXT [--json]",
      "show a line (at most 32 characters) on an OSDP reader's display", cmd_reader_text},
+    {"reader", "output", "READER OUTPUT on|off [--for DURATION] [--json]",
+     "drive an OSDP reader's output (OUT), for a while with --for", cmd_reader_output},
+    {"reader", "comset", "READER [--address A] [--baud B] [--json]",
+     "give an OSDP reader a new address and speed (COMSET); then update the config",
+     cmd_reader_comset},
     {"site", "lockdown", "[--zone Z]... --comment TEXT [--json]",
      "lock every door of the site (or of the zones): only responders' badges open (recorded)",
      cmd_site_lockdown},

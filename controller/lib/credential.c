@@ -29,6 +29,21 @@ int credential_normalize(const char *in, char *out, size_t len)
 {
 	if (!in)
 		return -EINVAL;
+	if (strncasecmp(in, "fmt:", 4) == 0) {
+		size_t n = strlen(in + 4);
+
+		/* Formatted card data (OSDP FMT): letters and digits, kept as read. */
+		if (n == 0 || n > AEOGATE_FMT_MAX)
+			return -EINVAL;
+		for (size_t i = 0; i < n; i++)
+			if (!isalnum((unsigned char)in[4 + i]))
+				return -EINVAL;
+		if (len < n + 5)
+			return -ENOSPC;
+		memcpy(out, "fmt:", 4);
+		memcpy(out + 4, in + 4, n + 1);
+		return 0;
+	}
 	if (strncasecmp(in, "uid:", 4) == 0) {
 		const char *hex = in + 4;
 		size_t n = strlen(hex);
@@ -66,6 +81,16 @@ enum reason credential_from_read(const struct hal_read *r, unsigned mask,
 	if (r->kind == HAL_READ_UID) {
 		if (credential_uid_to_string(r->uid, r->uid_len, ret->creds[0],
 					     sizeof(ret->creds[0])) < 0)
+			return REASON_UNKNOWN_FORMAT;
+		ret->n = 1;
+		return REASON_NONE;
+	}
+
+	if (r->kind == HAL_READ_FMT) {
+		char in[AEOGATE_FMT_MAX + 5];
+
+		snprintf(in, sizeof(in), "fmt:%.*s", AEOGATE_FMT_MAX, r->text);
+		if (credential_normalize(in, ret->creds[0], sizeof(ret->creds[0])) < 0)
 			return REASON_UNKNOWN_FORMAT;
 		ret->n = 1;
 		return REASON_NONE;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Credentials as stored (DESIGN.md, "Credentials"): h10301:FC:CN,
- * h10304:FC:CN, c1k35:CO:CN, c1k48:CO:CN, raw:BITS:HEX, uid:HEX. One
+ * h10304:FC:CN, c1k35:CO:CN, c1k48:CO:CN, raw:BITS:HEX, uid:HEX, fmt:TEXT
+ * (OSDP formatted card data: 1 to AEOGATE_FMT_MAX letters and digits). One
  * module (controller/lib/credential.c) turns what a reader read and what a
  * person typed into that text, so a badge enrolled once matches every read
  * of it. Errors are negative errno.

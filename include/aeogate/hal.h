@@ -25,8 +25,9 @@ struct sd_event;
 
 enum hal_read_kind {
 	HAL_READ_WIEGAND, /* a card frame: bits for wiegand_decode */
-	HAL_READ_UID,     /* an ISO 14443A UID */
-	HAL_READ_KEY,     /* a keypad press */
+	HAL_READ_UID,	  /* an ISO 14443A UID */
+	HAL_READ_KEY,	  /* a keypad press */
+	HAL_READ_FMT,	  /* formatted card data (OSDP FMT): characters, in text */
 };
 
 struct hal_read {
@@ -36,6 +37,7 @@ struct hal_read {
 	uint8_t uid[AEOGATE_UID_MAX_BYTES];
 	size_t uid_len;
 	int key; /* 0-9, 10 = '*', 11 = '#' */
+	char text[AEOGATE_FMT_MAX + 1];
 };
 
 enum hal_input {
@@ -101,6 +103,15 @@ struct hal_reader_ops {
 	 */
 	int (*feedback)(struct hal_reader *r, bool granted, unsigned ms);
 	int (*text)(struct hal_reader *r, const char *text);
+	/*
+	 * Optional. The door's lock moved (released or locked): a reader with
+	 * its own LED shows it as the LED's permanent state.
+	 */
+	void (*door_state)(struct hal_reader *r, bool released);
+	/* Optional: drives the reader's output n, on or off; ms > 0 for that long only. */
+	int (*output)(struct hal_reader *r, unsigned n, bool on, unsigned ms);
+	/* Optional: gives the reader a new bus address and line speed; the CP follows. */
+	int (*comset)(struct hal_reader *r, unsigned address, unsigned baud);
 };
 
 /* One per configured door; created by hal_door_open, lives until hal_door_close. */
@@ -155,6 +166,9 @@ void hal_reader_close(struct hal_reader *r);
 /* -EOPNOTSUPP when the reader's backend has no such output. */
 int hal_reader_feedback(struct hal_reader *r, bool granted, unsigned ms);
 int hal_reader_text(struct hal_reader *r, const char *text);
+void hal_reader_door_state(struct hal_reader *r, bool released);
+int hal_reader_output(struct hal_reader *r, unsigned n, bool on, unsigned ms);
+int hal_reader_comset(struct hal_reader *r, unsigned address, unsigned baud);
 
 /*
  * The simulated board (hal/sim.c). A sim door's inputs change and a sim

@@ -100,6 +100,12 @@
 
 /* Normalized credential string, e.g. "raw:64:ffffffffffffffff" or "uid:" + 20 hex. */
 #define AEOGATE_CREDENTIAL_MAX 48
+/*
+ * Characters of formatted card data (OSDP FMT) kept as a credential
+ * ("fmt:" + text): a magstripe track 2 number is at most 40; it fits
+ * AEOGATE_CREDENTIAL_MAX with its prefix.
+ */
+#define AEOGATE_FMT_MAX 40
 
 /* Wired hardware: a gateway board drives a handful of doors. */
 #define AEOGATE_DOORS_MAX   64

@@ -140,6 +140,46 @@ enum osdp_parse_result osdp_frame_parse(const uint8_t *buf, size_t n, struct osd
 
 /* What the CP knows of one PD, for reader list (hal/osdp.c). */
 #define OSDP_CAPS_MAX 32
+/* Inputs, outputs and attached readers kept per PD: readers have a few; more are not shown. */
+#define OSDP_IO_MAX 16
+
+/* PDCAP function codes the CP uses. */
+enum {
+	OSDP_CAP_INPUTS = 1,  /* contact status monitoring: count = inputs */
+	OSDP_CAP_OUTPUTS = 2, /* output control: count = outputs */
+};
+
+/* OUT control codes (OSDP 2.2, osdp_OUT). */
+enum {
+	OSDP_OUT_OFF = 0x01,	  /* permanent off, cancels a timed one */
+	OSDP_OUT_ON = 0x02,	  /* permanent on, cancels a timed one */
+	OSDP_OUT_TEMP_ON = 0x05,  /* on for the timer, then back to the permanent state */
+	OSDP_OUT_TEMP_OFF = 0x06, /* off for the timer, then back */
+};
+
+/* LED colours (OSDP 2.2, osdp_LED). */
+enum {
+	OSDP_LED_BLACK = 0,
+	OSDP_LED_RED = 1,
+	OSDP_LED_GREEN = 2,
+	OSDP_LED_AMBER = 3,
+};
+
+/* The line speeds COMSET may set (and the baud key accepts). */
+static inline bool osdp_baud_valid(unsigned baud)
+{
+	return baud == 9600 || baud == 19200 || baud == 38400 || baud == 57600 || baud == 115200 ||
+	       baud == 230400;
+}
+
+/*
+ * FMT (formatted card data, OSDP 2.2 osdp_FMT): reader number, read
+ * direction (0 forward, 1 reverse), character count, the characters.
+ * Writes the characters in reading order, NUL-terminated, to out; -EBADMSG
+ * when the record is short, its count does not match, the direction is not
+ * 0 or 1, or a character is not printable; -ENOSPC when out is too small.
+ */
+int osdp_fmt_decode(const uint8_t *d, size_t len, char *out, size_t max);
 struct osdp_pd_info {
 	uint8_t address;
 	bool online;
@@ -154,6 +194,11 @@ struct osdp_pd_info {
 	} caps[OSDP_CAPS_MAX];
 	size_t n_caps;
 	bool tamper, power; /* from LSTATR: tamper switch open, power failure */
+	/* ISTATR, OSTATR, RSTATR: one byte per input, output, attached reader */
+	bool have_istat, have_ostat, have_rstat;
+	uint8_t n_inputs, n_outputs, n_readers;
+	uint8_t inputs[OSDP_IO_MAX], outputs[OSDP_IO_MAX], readers[OSDP_IO_MAX];
+	unsigned baud; /* the line speed in use (COMSET may change it) */
 	uint64_t polls, naks, crc_errors;
 };
 

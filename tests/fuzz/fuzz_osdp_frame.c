@@ -4,7 +4,8 @@
  * RS-485 port: whatever arrives, every call makes progress or asks for
  * more, never reads past what it was given, and every frame it returns is
  * consistent (its parts lie inside it and add up to its length). A frame
- * built back from a parsed one is byte for byte the same.
+ * built back from a parsed one is byte for byte the same. FMT replies go
+ * through the FMT record decoder too.
  */
 #include "fuzz.h"
 #include <stdint.h>
@@ -30,6 +31,13 @@ static void check_frame(const uint8_t *buf, size_t n, const struct osdp_frame *f
 			     f->seq, f->crc, f->scb, f->scb_len, f->code, f->data, f->len, f->mac);
 	CHECK(len == (int)used);
 	CHECK(memcmp(again, buf, used) == 0);
+	if (f->code == OSDP_REPLY_FMT) {
+		/* The FMT record decoder: a NUL-terminated text of exactly the count, or an error.
+		 */
+		char text[AEOGATE_FMT_MAX + 1];
+		int r = osdp_fmt_decode(f->data, f->len, text, sizeof(text));
+		CHECK(r < 0 || ((size_t)r == f->len - 3 && strlen(text) == (size_t)r));
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

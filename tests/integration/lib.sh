@@ -337,21 +337,38 @@ INI
 # its pty, so a config's connstring (pn532_uart:$T/NAME) stays right when the
 # emulator is restarted on a new /dev/pts/N. pn532 NAME LINE... sends it a
 # control line (present HEX_UID, remove, garbage N, truncate, silent on|off).
+# fake_start NAME BINARY [ARGS...]: a device emulator of tests/fakes on a
+# pseudo-terminal (pn532-emu, osdp-pd): its control socket is $T/NAME.ctl,
+# its log $T/NAME.log, and the stable link $T/NAME points at its pty, so a
+# config naming $T/NAME stays right when it restarts on a new /dev/pts/N.
+# cleanup stops it with the other background processes.
+declare -A FAKE_PID=()
+fake_start() {
+	local name=$1 bin=$2
+	shift 2
+	rm -f "$T/$name.pts"
+	"$bin" --pts-file "$T/$name.pts" --control "$T/$name.ctl" "$@" \
+		>/dev/null 2>>"$T/$name.log" &
+	FAKE_PID[$name]=$!
+	BG_PIDS+=("$!")
+	wait_for 5 test -s "$T/$name.pts" || fail "$(basename "$bin") $name did not come up"
+	ln -sfn "$(cat "$T/$name.pts")" "$T/$name"
+}
+
+# fake_kill NAME: the device is unplugged; its pty and the link go away.
+fake_kill() {
+	local name=$1 pid=${FAKE_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset "FAKE_PID[$name]"
+	rm -f "$T/$name"
+}
+
 PN532_EMU="$BUILD_DIR/tests/fakes/pn532/pn532-emu"
-declare -A PN532_PID=()
 
 pn532_start() {
-	local name=$1
-	rm -f "$T/$name.pts"
-	"$PN532_EMU" --pts-file "$T/$name.pts" --control "$T/$name.ctl" \
-		>/dev/null 2>>"$T/$name.log" &
-	PN532_PID[$name]=$!
-	wait_for 5 test -s "$T/$name.pts" || fail "pn532-emu $name did not come up"
-	ln -sfn "$(cat "$T/$name.pts")" "$T/$name"
-	if [ -z "${PN532_TRAP:-}" ]; then
-		PN532_TRAP=1
-		trap pn532_exit EXIT
-	fi
+	fake_start "$1" "$PN532_EMU"
 }
 
 pn532() {
@@ -360,26 +377,9 @@ pn532() {
 	"$PN532_EMU" --send "$T/$name.ctl" "$@" >/dev/null || fail "pn532-emu $name refused: $*"
 }
 
-# pn532_kill NAME: the board is unplugged; its pty and the link go away.
+# pn532_kill NAME: the board is unplugged.
 pn532_kill() {
-	local name=$1 pid=${PN532_PID[$1]:-}
-	[ -n "$pid" ] || return 0
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	unset "PN532_PID[$name]"
-	rm -f "$T/$name"
-}
-
-pn532_exit() {
-	local rc=$? name
-	# Under errexit, "(exit $rc)" below would end the trap before cleanup.
-	set +e
-	for name in "${!PN532_PID[@]}"; do
-		kill -KILL "${PN532_PID[$name]}" 2>/dev/null || true
-		wait "${PN532_PID[$name]}" 2>/dev/null || true
-	done
-	(exit $rc)
-	cleanup
+	fake_kill "$1"
 }
 
 # count_after SEQ KIND_RE: how many events whose kind matches the grep -E

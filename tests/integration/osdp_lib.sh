@@ -2,29 +2,20 @@
 # site whose readers are osdp. Source after lib.sh.
 #
 # osdp_start NAME [ADDR...] starts an emulator answering for the addresses
-# (default 0), with the secure channel key $OSDP_SCBK when set (else SCBK-D) and points the stable link $T/NAME at its pty, so a config's
-# port (= $T/NAME) stays right when the emulator restarts on a new
-# /dev/pts/N. osdp NAME LINE... sends it a control line (card ADDR BITS,
-# keys ADDR DIGITS, silent ADDR|all on|off, badcrc/badseq/busy ADDR N,
-# garbage N, tamper ADDR on|off, stats ADDR).
+# (default 0), with the secure channel key $OSDP_SCBK when set (else
+# SCBK-D), through lib.sh's fake_start (the link $T/NAME is the port).
+# osdp NAME LINE... sends it a control line (card ADDR BITS, keys ADDR
+# DIGITS, fmt ADDR TEXT, input ADDR N on|off, rstat ADDR STATUS, silent
+# ADDR|all on|off, badcrc/badseq/busy/badmac ADDR N, garbage N, tamper ADDR
+# on|off, stats ADDR; see tests/fakes/osdp/osdp-pd.c).
 OSDP_PD="$BUILD_DIR/tests/fakes/osdp/osdp-pd"
-declare -A OSDP_PID=()
 
 osdp_start() {
 	local name=$1 a args=()
 	shift
 	for a in "${@:-0}"; do args+=(--address "$a"); done
-	rm -f "$T/$name.pts"
 	[ -z "${OSDP_SCBK:-}" ] || args+=(--scbk "$OSDP_SCBK")
-	"$OSDP_PD" --pts-file "$T/$name.pts" --control "$T/$name.ctl" "${args[@]}" \
-		>/dev/null 2>>"$T/$name.log" &
-	OSDP_PID[$name]=$!
-	wait_for 5 test -s "$T/$name.pts" || fail "osdp-pd $name did not come up"
-	ln -sfn "$(cat "$T/$name.pts")" "$T/$name"
-	if [ -z "${OSDP_TRAP:-}" ]; then
-		OSDP_TRAP=1
-		trap osdp_exit EXIT
-	fi
+	fake_start "$name" "$OSDP_PD" "${args[@]}"
 }
 
 osdp() {
@@ -35,23 +26,7 @@ osdp() {
 
 # osdp_kill NAME: the bus is unplugged; its pty and the link go away.
 osdp_kill() {
-	local name=$1 pid=${OSDP_PID[$1]:-}
-	[ -n "$pid" ] || return 0
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	unset "OSDP_PID[$name]"
-	rm -f "$T/$name"
-}
-
-osdp_exit() {
-	local rc=$? name
-	set +e
-	for name in "${!OSDP_PID[@]}"; do
-		kill -KILL "${OSDP_PID[$name]}" 2>/dev/null || true
-		wait "${OSDP_PID[$name]}" 2>/dev/null || true
-	done
-	(exit $rc)
-	cleanup
+	fake_kill "$1"
 }
 
 # osdp_stat NAME ADDR FIELD: one counter of the emulator's stats line.

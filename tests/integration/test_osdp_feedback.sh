@@ -66,7 +66,7 @@ assert r["type"] == "osdp" and r["online"], r
 assert o["address"] == 0 and o["secure"] is True, o
 assert o["vendor"] == "23265c" and o["model"] == 7 and o["serial"] == "12345678", o
 assert o["firmware"] == "2.5.17", o
-assert len(o["capabilities"]) == 8 and o["capabilities"][0] == {"function": 1, "compliance": 2, "count": 1}, o
+assert len(o["capabilities"]) == 9 and o["capabilities"][0] == {"function": 1, "compliance": 2, "count": 2}, o
 assert o["polls"] > 0 and o["naks"] >= 0 and o["crc_errors"] >= 0, o' || fail "reader list --json: $OUT"
 expect_exit 0 ctl reader list
 expect_contains "$OUT" "CRC-ERRORS"

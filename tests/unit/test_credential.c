@@ -96,6 +96,41 @@ static void test_a_read_uid_is_the_text_a_typed_uid_becomes(void **state)
 	assert_int_equal(credential_from_read(&r, ~0u, &c), REASON_UNKNOWN_FORMAT);
 }
 
+/* OSDP FMT: the characters a reader formatted are the text fmt:TEXT a typed one becomes. */
+static void test_a_read_fmt_is_the_text_a_typed_fmt_becomes(void **state)
+{
+	struct hal_read r = {.kind = HAL_READ_FMT, .text = "0012345678"};
+	struct credential_candidates c;
+	char typed[AEOGATE_CREDENTIAL_MAX + 1];
+	char longest[AEOGATE_FMT_MAX + 6];
+
+	(void)state;
+	assert_int_equal(credential_from_read(&r, ~0u, &c), REASON_NONE);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(credential_normalize("FMT:0012345678", typed, sizeof(typed)), 0);
+	assert_string_equal(c.creds[0], typed);
+	assert_string_equal(typed, "fmt:0012345678");
+
+	/* Letters keep their case; nothing but letters and digits; 1 to 40 of them. */
+	assert_int_equal(credential_normalize("fmt:AbC1", typed, sizeof(typed)), 0);
+	assert_string_equal(typed, "fmt:AbC1");
+	assert_int_equal(credential_normalize("fmt:", typed, sizeof(typed)), -EINVAL);
+	assert_int_equal(credential_normalize("fmt:12 34", typed, sizeof(typed)), -EINVAL);
+	assert_int_equal(credential_normalize("fmt:12;34", typed, sizeof(typed)), -EINVAL);
+	memcpy(longest, "fmt:", 4);
+	memset(longest + 4, '7', AEOGATE_FMT_MAX);
+	longest[4 + AEOGATE_FMT_MAX] = '\0';
+	assert_int_equal(credential_normalize(longest, typed, sizeof(typed)), 0);
+	longest[4 + AEOGATE_FMT_MAX] = '7';
+	longest[5 + AEOGATE_FMT_MAX] = '\0';
+	assert_int_equal(credential_normalize(longest, typed, sizeof(typed)), -EINVAL);
+
+	/* A read the normal form refuses is no credential. */
+	snprintf(r.text, sizeof(r.text), "12 34");
+	assert_int_equal(credential_from_read(&r, ~0u, &c), REASON_UNKNOWN_FORMAT);
+	assert_int_equal(c.n, 0);
+}
+
 static void test_an_unknown_frame_is_kept_raw(void **state)
 {
 	struct hal_read r = {.kind = HAL_READ_WIEGAND, .nbits = 5, .bits = {1, 0, 1, 1, 0}};
@@ -112,6 +147,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_credential_normalize),
 	    cmocka_unit_test(test_a_read_uid_is_the_text_a_typed_uid_becomes),
+	    cmocka_unit_test(test_a_read_fmt_is_the_text_a_typed_fmt_becomes),
 	    cmocka_unit_test(test_an_unknown_frame_is_kept_raw),
 	};
 

@@ -190,6 +190,93 @@ static void test_sequence_numbers(void **state)
 	assert_int_equal(osdp_seq_next(3), 1); /* 0 is only ever the reset */
 }
 
+/*
+ * The standard's examples (SIA OSDP 2.2, Annex E), as the libosdp project
+ * transcribed them (data only): COMSET broadcast and ID, each with CRC-16
+ * and with the checksum.
+ */
+static void test_sia_annex_e_check_vectors(void **state)
+{
+	static const uint8_t comset_crc[] = {0x53, 0x7f, 0x0d, 0x00, 0x04, 0x6e,
+					     0x00, 0x80, 0x25, 0x00, 0x00};
+	static const uint8_t id_crc[] = {0x53, 0x00, 0x09, 0x00, 0x04, 0x61, 0x00};
+	static const uint8_t comset_sum[] = {0x53, 0x7f, 0x0c, 0x00, 0x00, 0x6e,
+					     0x00, 0x80, 0x25, 0x00, 0x00};
+	static const uint8_t id_sum[] = {0x53, 0x00, 0x08, 0x00, 0x00, 0x61, 0x00};
+	uint8_t out[16];
+	int n;
+
+	(void)state;
+	/* On the wire the CRC goes LSB first: 6e 38, c0 66. */
+	assert_int_equal(osdp_crc16(comset_crc, sizeof(comset_crc)), 0x386e);
+	assert_int_equal(osdp_crc16(id_crc, sizeof(id_crc)), 0x66c0);
+	assert_int_equal(osdp_checksum(comset_sum, sizeof(comset_sum)), 0x0f);
+	assert_int_equal(osdp_checksum(id_sum, sizeof(id_sum)), 0x44);
+
+	/* The builder gives the example frames byte for byte. */
+	n = osdp_frame_build(out, sizeof(out), 0, 0, true, NULL, 0, OSDP_CMD_ID,
+			     (const uint8_t[]){0}, 1, NULL);
+	assert_int_equal(n, 9);
+	assert_memory_equal(out, id_crc, sizeof(id_crc));
+	assert_int_equal(out[7], 0xc0);
+	assert_int_equal(out[8], 0x66);
+	n = osdp_frame_build(out, sizeof(out), OSDP_ADDR_BROADCAST, 0, true, NULL, 0,
+			     OSDP_CMD_COMSET, comset_crc + 6, 5, NULL);
+	assert_int_equal(n, 13);
+	assert_memory_equal(out, comset_crc, sizeof(comset_crc));
+	assert_int_equal(out[11], 0x6e);
+	assert_int_equal(out[12], 0x38);
+}
+
+/* FMT (osdp_FMT): reader, direction, count, characters; every field checked. */
+static void test_fmt_decode(void **state)
+{
+	static const struct {
+		const char *name;
+		uint8_t d[16];
+		size_t len;
+		int want; /* length, or -errno */
+		const char *text;
+	} cases[] = {
+	    {"ten digits",
+	     {0, 0, 10, '0', '0', '1', '2', '3', '4', '5', '6', '7', '8'},
+	     13,
+	     10,
+	     "0012345678"},
+	    {"read in reverse", {0, 1, 3, 'A', 'b', '9'}, 6, 3, "Ab9"},
+	    {"direction 2", {0, 2, 1, '1'}, 4, -EBADMSG, NULL},
+	    {"count beyond the data", {0, 0, 4, '1', '2'}, 5, -EBADMSG, NULL},
+	    {"data beyond the count", {0, 0, 1, '1', '2'}, 5, -EBADMSG, NULL},
+	    {"no characters", {0, 0, 0}, 3, -EBADMSG, NULL},
+	    {"a control character", {0, 0, 2, '1', 0x07}, 5, -EBADMSG, NULL},
+	    {"a space", {0, 0, 2, '1', ' '}, 5, -EBADMSG, NULL},
+	    {"short header", {0, 0}, 2, -EBADMSG, NULL},
+	};
+	char out[8], exact[11];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char big[64];
+		int r = osdp_fmt_decode(cases[i].d, cases[i].len, big, sizeof(big));
+		if (r != cases[i].want)
+			fail_msg("%s: got %d, want %d", cases[i].name, r, cases[i].want);
+		if (cases[i].text)
+			assert_string_equal(big, cases[i].text);
+	}
+	/* Ten characters and the NUL do not fit 8 bytes. */
+	assert_int_equal(osdp_fmt_decode(cases[0].d, cases[0].len, out, sizeof(out)), -ENOSPC);
+	/* Exactly enough: ten characters and the NUL. */
+	assert_int_equal(osdp_fmt_decode(cases[0].d, cases[0].len, exact, sizeof(exact)), 10);
+	assert_string_equal(exact, "0012345678");
+}
+
+static void test_baud_values(void **state)
+{
+	(void)state;
+	assert_true(osdp_baud_valid(9600) && osdp_baud_valid(115200) && osdp_baud_valid(230400));
+	assert_false(osdp_baud_valid(0) || osdp_baud_valid(12345) || osdp_baud_valid(460800));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +288,9 @@ int main(void)
 	    cmocka_unit_test(test_parse_stream),
 	    cmocka_unit_test(test_parse_secure_block),
 	    cmocka_unit_test(test_sequence_numbers),
+	    cmocka_unit_test(test_sia_annex_e_check_vectors),
+	    cmocka_unit_test(test_fmt_decode),
+	    cmocka_unit_test(test_baud_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,7 @@
  * The OSDP secure channel's cryptography against vectors computed by hand
  * with the openssl command line (aes-128-ecb / aes-128-cbc, -nopad), step
  * by step as OSDP 2.2 Annex D describes them: SCBK-D, RND.A 00..07,
- * RND.B 08..0f.
+ * RND.B 08..0f; and against the standard's own example (Annex E).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -105,6 +105,43 @@ static void test_mac_chains_from_the_last_mac(void **state)
 	assert_memory_not_equal(other, want, 16);
 }
 
+/*
+ * The standard's own example (SIA OSDP 2.2, Annex E, secure channel with
+ * SCBK-D): RND.A (the CP's random) b0..b7, RND.B (the PD's) a0..a7. The
+ * values are the published ones, as the libosdp project transcribed them
+ * into its unit tests (data only; none of its code is used here). The
+ * CRC and checksum examples of the same annex are in test_osdp_frame.c.
+ */
+static void test_sia_annex_e_vectors(void **state)
+{
+	static const uint8_t cp_rnd[8] = {0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7};
+	static const uint8_t pd_rnd[8] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7};
+	struct osdp_sc sc;
+	uint8_t want[16], client[16], server[16], rmac[16];
+
+	(void)state;
+	assert_int_equal(osdp_sc_derive(&sc, osdp_scbk_default, cp_rnd), 0);
+	hex("bf8dc2a8329acb8c67c6d0cd9a451682", want);
+	assert_memory_equal(sc.s_enc, want, 16);
+	hex("5e86c676603bdee2d8beafe178637332", want);
+	assert_memory_equal(sc.s_mac1, want, 16);
+	hex("6fda86e857777e81132035758239172e", want);
+	assert_memory_equal(sc.s_mac2, want, 16);
+
+	/* The client (PD) cryptogram in CCRYPT; the server (CP) cryptogram in SCRYPT. */
+	assert_int_equal(osdp_sc_cryptogram(&sc, cp_rnd, pd_rnd, client), 0);
+	hex("fde5d2f428ec16312471ea3c02bd7796", want);
+	assert_memory_equal(client, want, 16);
+	assert_int_equal(osdp_sc_cryptogram(&sc, pd_rnd, cp_rnd, server), 0);
+	hex("26d3356e07762d262801fc8e6665a891", want);
+	assert_memory_equal(server, want, 16);
+
+	/* RMAC_I, the first link of the MAC chain. */
+	assert_int_equal(osdp_sc_rmac_i(&sc, server, rmac), 0);
+	hex("b2a30057eb98ba2229ec1f875662b524", want);
+	assert_memory_equal(rmac, want, 16);
+}
+
 /* Data blocks: AES-CBC under S-ENC, IV the complement of the last MAC, 0x80 padding always. */
 static void test_encrypt_and_decrypt(void **state)
 {
@@ -146,6 +183,7 @@ int main(void)
 	    cmocka_unit_test(test_cryptograms_and_initial_rmac),
 	    cmocka_unit_test(test_mac_chains_from_the_last_mac),
 	    cmocka_unit_test(test_encrypt_and_decrypt),
+	    cmocka_unit_test(test_sia_annex_e_vectors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,36 +22,46 @@
  *   busy ADDR N          the next N commands are answered BUSY
  *   garbage N            N random bytes on the line at once
  *   tamper ADDR on|off   the reader's tamper switch (LSTATR, and the next POLL)
- *   stats ADDR           "ok polls=N cmds=N resends=N seqerr=N leds=N buzz=N secure=0|1 keyset=HEX
- *text=..." badmac ADDR N        the next N secure replies carry a wrong MAC
+ *   badmac ADDR N        the next N secure replies carry a wrong MAC
+ *   fmt ADDR TEXT        the next POLL gets a FMT reply (formatted card data) with TEXT
+ *   input ADDR N on|off  input N (0-1) changes: ISTATR to the next POLL
+ *   rstat ADDR STATUS    the attached reader: normal, disconnected, tamper (RSTATR)
+ *   stats ADDR           "ok polls=N cmds=N resends=N seqerr=N leds=N buzz=N secure=0|1
+ *                        keysets=N key=HEX outs=N inputs=01 outputs=00 led_perm=COLOUR
+ *                        led_now=COLOUR led_temp=COLOUR:MS led_temps=N baud=N wrongbaud=N
+ *                        ids_secure=N text=..." (text last; led_temp: the last temporary
+ *                        state and its timer, led_temps: how many were set)
+ *
+ * Outputs (OUT) take permanent and timed states (a timed one ends by
+ * itself and is reported by OSTATR at the next POLL); LED records keep a
+ * permanent and a temporary state with its timer. COMSET answers COM from
+ * the old address, then the PD listens on the new address, and, once the
+ * speed changed, only to frames sent at the new speed (the pty's termios
+ * speed stands for the line's). Malformed OUT, LED and COMSET records are
+ * refused with NAK, as a real PD would.
  *
  * Secure channel (OSDP 2.2 Annex D): --scbk HEX gives the PDs their key;
  * without it they have the default key SCBK-D, as a reader fresh from its
  * box. KEYSET changes the key for the next session.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
+#include "fake_pty.h"
+
 #define PDS_MAX		8
 #define RX_MAX		2048
 #define FRAME_MAX	512
-#define CTL_CLIENTS_MAX 8
-#define CTL_LINE_MAX	256
 
 struct pd {
 	int addr;
@@ -66,6 +76,24 @@ struct pd {
 	bool tamper, tamper_reported;
 	unsigned long polls, cmds, resends, seqerr, leds, buzz;
 	char text[40];
+	char fmt[48]; /* pending FMT characters */
+	/* inputs, outputs (permanent state, and a timed state until out_until) and the attached
+	 * reader */
+	uint8_t inputs[2], inputs_reported[2];
+	uint8_t out_perm[2], out_temp[2], outputs_reported[2];
+	uint64_t out_until[2];
+	uint8_t rstat, rstat_reported;
+	unsigned long outs;
+	unsigned long ids_secure; /* ID commands answered inside the session */
+	/* LED 0: permanent colour, temporary colour until led_until */
+	uint8_t led_perm, led_temp;
+	uint64_t led_until;
+	unsigned led_temp_ms;	 /* the last temporary state's timer, for stats */
+	unsigned long led_temps; /* temporary states set */
+	/* line speed; checked once COMSET changed it */
+	unsigned baud;
+	bool baud_changed;
+	unsigned long wrongbaud;
 	/* secure channel */
 	uint8_t key[16];
 	bool sc_up;
@@ -115,24 +143,38 @@ static void sc_mac(const struct pd *p, const uint8_t *icv, const uint8_t *m, siz
 }
 
 struct emu {
-	int master, slave_keep;
+	struct fake_pty pty;
 	uint8_t rx[RX_MAX];
 	size_t rx_len;
 	struct pd pds[PDS_MAX];
 	int n;
-	int ctl_listen;
-	int ctl[CTL_CLIENTS_MAX];
-	char ctl_buf[CTL_CLIENTS_MAX][CTL_LINE_MAX];
-	size_t ctl_len[CTL_CLIENTS_MAX];
 	int verbose;
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
+static uint64_t mono_ms(void)
 {
-	(void)sig;
-	stop = 1;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const char *colour_name(uint8_t c)
+{
+	static const char *const n[] = {"black", "red",	    "green", "amber",
+					"blue",	 "magenta", "cyan",  "white"};
+	return c < 8 ? n[c] : "?";
+}
+
+/* An output's level now: a timed state while its timer runs, else the permanent one. */
+static uint8_t out_now(const struct pd *p, int i)
+{
+	return p->out_until[i] && mono_ms() < p->out_until[i] ? p->out_temp[i] : p->out_perm[i];
+}
+
+static uint8_t led_now(const struct pd *p)
+{
+	return p->led_until && mono_ms() < p->led_until ? p->led_temp : p->led_perm;
 }
 
 /* CRC-CCITT, preset 0x1D0F, MSB first (OSDP 2.2, Annex on CRC), bit by bit. */
@@ -152,31 +194,14 @@ static uint16_t crc_ccitt(const uint8_t *p, size_t n)
 	return (uint16_t)crc;
 }
 
-static void hexdump(const char *what, const uint8_t *p, size_t n)
+static void hexdump(struct emu *e, const char *what, const uint8_t *p, size_t n)
 {
-	fprintf(stderr, "osdp-pd: %s", what);
-	for (size_t i = 0; i < n; i++)
-		fprintf(stderr, " %02x", p[i]);
-	fputc('\n', stderr);
+	fake_pty_hexdump(&e->pty, what, p, n);
 }
 
 static void write_all(struct emu *e, const uint8_t *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(e->master, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd pfd = {.fd = e->master, .events = POLLOUT};
-				poll(&pfd, 1, 100);
-				continue;
-			}
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
+	fake_pty_write(&e->pty, p, n);
 }
 
 static struct pd *pd_find(struct emu *e, int addr)
@@ -259,7 +284,7 @@ static void reply_scb(struct emu *e, struct pd *p, uint8_t seq, const uint8_t *s
 		f[len - 1] ^= 0x5a;
 	}
 	if (e->verbose)
-		hexdump("tx", f, len);
+		hexdump(e, "tx", f, len);
 	write_all(e, f, len);
 }
 
@@ -290,6 +315,14 @@ static void answer_poll(struct emu *e, struct pd *p, uint8_t seq)
 				d[4 + i / 8] |= (uint8_t)(0x80 >> (i % 8));
 		p->card[0] = 0;
 		reply(e, p, seq, 0x50, d, 4 + (bits + 7) / 8);
+	} else if (p->fmt[0]) {
+		size_t n = strlen(p->fmt);
+		d[0] = 0; /* reader number */
+		d[1] = 0; /* read forward */
+		d[2] = (uint8_t)n;
+		memcpy(d + 3, p->fmt, n);
+		p->fmt[0] = 0;
+		reply(e, p, seq, 0x51, d, 3 + n);
 	} else if (p->keys[0]) {
 		size_t n = strlen(p->keys);
 		d[0] = 0;
@@ -300,6 +333,17 @@ static void answer_poll(struct emu *e, struct pd *p, uint8_t seq)
 						       : (uint8_t)p->keys[i];
 		p->keys[0] = 0;
 		reply(e, p, seq, 0x53, d, 2 + n);
+	} else if (memcmp(p->inputs, p->inputs_reported, 2) != 0) {
+		memcpy(p->inputs_reported, p->inputs, 2);
+		reply(e, p, seq, 0x49, p->inputs, 2);
+	} else if (out_now(p, 0) != p->outputs_reported[0] ||
+		   out_now(p, 1) != p->outputs_reported[1]) {
+		p->outputs_reported[0] = out_now(p, 0);
+		p->outputs_reported[1] = out_now(p, 1);
+		reply(e, p, seq, 0x4a, p->outputs_reported, 2);
+	} else if (p->rstat != p->rstat_reported) {
+		p->rstat_reported = p->rstat;
+		reply(e, p, seq, 0x4b, &p->rstat, 1);
 	} else if (p->tamper != p->tamper_reported) {
 		d[0] = p->tamper;
 		d[1] = 0;
@@ -315,8 +359,9 @@ static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, cons
 {
 	static const uint8_t pdid[] = {0x5c, 0x26, 0x23, 0x07, 0x01, 0x78,
 				       0x56, 0x34, 0x12, 0x02, 0x05, 0x11};
-	static const uint8_t pdcap[] = {1, 2, 1, 3, 1, 0, 4, 1, 1, 5,  1,    1,
-					6, 1, 1, 8, 1, 0, 9, 1, 1, 10, 0x80, 0};
+	/* 2 inputs, 2 outputs, card data, 1 LED, buzzer, text, CRC, secure channel, buffer */
+	static const uint8_t pdcap[] = {1, 2, 2, 2, 1, 2, 3, 1, 0, 4, 1,  1,	5, 1,
+					1, 6, 1, 1, 8, 1, 0, 9, 1, 1, 10, 0x80, 0};
 
 	p->cmds++;
 	if (p->busy) {
@@ -402,6 +447,7 @@ static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, cons
 		answer_poll(e, p, seq);
 		break;
 	case 0x61:
+		p->ids_secure += p->sc_up;
 		reply(e, p, seq, 0x45, pdid, sizeof(pdid));
 		break;
 	case 0x62:
@@ -413,10 +459,73 @@ static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, cons
 		reply(e, p, seq, 0x48, s, 2);
 		break;
 	}
-	case 0x69:
+	case 0x65: /* ISTAT */
+		memcpy(p->inputs_reported, p->inputs, 2);
+		reply(e, p, seq, 0x49, p->inputs, 2);
+		break;
+	case 0x66: /* OSTAT */
+		p->outputs_reported[0] = out_now(p, 0);
+		p->outputs_reported[1] = out_now(p, 1);
+		reply(e, p, seq, 0x4a, p->outputs_reported, 2);
+		break;
+	case 0x67: /* RSTAT */
+		p->rstat_reported = p->rstat;
+		reply(e, p, seq, 0x4b, &p->rstat, 1);
+		break;
+	case 0x69: /* LED: records of 14 bytes */
+		if (n == 0 || n % 14) {
+			nak(e, p, seq, 0x02);
+			break;
+		}
+		for (size_t at = 0; at < n; at += 14) {
+			const uint8_t *l = d + at;
+			/* reader 0, LED 0 only; temporary control 0-2, permanent 0-1, colours 0-7
+			 */
+			if (l[0] != 0 || l[1] != 0 || l[2] > 2 || l[9] > 1 || l[5] > 7 ||
+			    l[6] > 7 || l[12] > 7 || l[13] > 7) {
+				nak(e, p, seq, 0x09);
+				return;
+			}
+		}
+		for (size_t at = 0; at < n; at += 14) {
+			const uint8_t *l = d + at;
+			if (l[2] == 0x01) /* cancel the temporary state */
+				p->led_until = 0;
+			if (l[2] == 0x02) {
+				p->led_temp = l[3] ? l[5] : l[6];
+				p->led_temp_ms = 100 * (unsigned)(l[7] | l[8] << 8);
+				p->led_until = mono_ms() + p->led_temp_ms;
+				p->led_temps++;
+			}
+			if (l[9] == 0x01)
+				p->led_perm = l[10] ? l[12] : l[13];
+		}
 		p->leds++;
 		reply(e, p, seq, 0x40, NULL, 0);
 		break;
+	case 0x6e: { /* COMSET: address, speed (4 bytes LSB first); COM from the old address */
+		uint8_t com[5];
+		unsigned baud;
+		if (n != 5) {
+			nak(e, p, seq, 0x02);
+			break;
+		}
+		baud = (unsigned)d[1] | (unsigned)d[2] << 8 | (unsigned)d[3] << 16 |
+		       (unsigned)d[4] << 24;
+		if (d[0] > 126 || !(baud == 9600 || baud == 19200 || baud == 38400 ||
+				    baud == 57600 || baud == 115200 || baud == 230400)) {
+			nak(e, p, seq, 0x09);
+			break;
+		}
+		memcpy(com, d, 5);
+		reply(e, p, seq, 0x54, com, 5);
+		p->addr = d[0];
+		if (baud != p->baud) {
+			p->baud = baud;
+			p->baud_changed = true;
+		}
+		break;
+	}
 	case 0x6a:
 		p->buzz++;
 		reply(e, p, seq, 0x40, NULL, 0);
@@ -429,7 +538,37 @@ static void command(struct emu *e, struct pd *p, uint8_t seq, uint8_t code, cons
 		}
 		reply(e, p, seq, 0x40, NULL, 0);
 		break;
-	case 0x68:
+	case 0x68: /* OUT: records of output, control code, timer (100 ms, LSB first) */
+		if (n == 0 || n % 4) {
+			nak(e, p, seq, 0x02);
+			break;
+		}
+		for (size_t at = 0; at < n; at += 4)
+			if (d[at] >= 2 || d[at + 1] > 6) {
+				nak(e, p, seq, 0x09);
+				return;
+			}
+		for (size_t at = 0; at < n; at += 4) {
+			uint8_t o = d[at], c = d[at + 1];
+			uint64_t t = 100 * (uint64_t)(d[at + 2] | d[at + 3] << 8);
+			switch (c) {
+			case 1: /* permanent off, cancel a timed state */
+			case 2:
+				p->out_perm[o] = c == 2;
+				p->out_until[o] = 0;
+				break;
+			case 3: /* permanent, a timed state runs to its end */
+			case 4:
+				p->out_perm[o] = c == 4;
+				break;
+			case 5: /* timed on / off, then the permanent state again */
+			case 6:
+				p->out_temp[o] = c == 5;
+				p->out_until[o] = mono_ms() + t;
+				break;
+			}
+		}
+		p->outs++;
 		reply(e, p, seq, 0x40, NULL, 0);
 		break;
 	default:
@@ -450,6 +589,17 @@ static void frame_in(struct emu *e, struct pd *p, const uint8_t *f, size_t len)
 			return;
 		scb = f + at;
 		at += f[5];
+	}
+	/*
+	 * A repeated sequence number: the CP did not get our reply, and gets
+	 * the same one again (OSDP 2.2, 5.7) -- before any MAC check, since
+	 * the command's MAC chains from the reply before the one it missed.
+	 */
+	if (seq != 0 && p->have_last && seq == p->last_seq && !p->busy) {
+		p->cmds++;
+		p->resends++;
+		write_all(e, p->last_reply, p->last_len);
+		return;
 	}
 	if (!scb || scb[1] < 0x15) {
 		/* Clear, or the handshake: a clear command ends a session. */
@@ -493,6 +643,24 @@ static void frame_in(struct emu *e, struct pd *p, const uint8_t *f, size_t len)
 	command(e, p, seq, f[at], plain, n, NULL);
 }
 
+/* The speed the CP set on the line (its termios, shared by both ends of the pty). */
+static unsigned line_baud(struct emu *e)
+{
+	static const struct {
+		speed_t s;
+		unsigned baud;
+	} map[] = {{B9600, 9600},   {B19200, 19200},   {B38400, 38400},
+		   {B57600, 57600}, {B115200, 115200}, {B230400, 230400}};
+	struct termios t;
+
+	if (tcgetattr(e->pty.slave_keep, &t) < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (cfgetispeed(&t) == map[i].s)
+			return map[i].baud;
+	return 0;
+}
+
 static void rx_process(struct emu *e)
 {
 	size_t off = 0;
@@ -520,8 +688,13 @@ static void rx_process(struct emu *e)
 			continue;
 		}
 		if (e->verbose)
-			hexdump("rx", f, len);
+			hexdump(e, "rx", f, len);
 		struct pd *p = pd_find(e, f[1] & 0x7f);
+		if (p && p->baud_changed && line_baud(e) != p->baud) {
+			/* Sent at the old speed: a PD on the new one hears noise. */
+			p->wrongbaud++;
+			p = NULL;
+		}
 		if (!(f[1] & 0x80) && p && !p->silent)
 			frame_in(e, p, f, len);
 		off += len;
@@ -583,15 +756,34 @@ static void control_line(struct emu *e, char *line, char *out, size_t olen)
 		p->tamper = !strcmp(a2, "on");
 	} else if (!strcmp(cmd, "badmac")) {
 		p->badmac = parse_count(a2);
+	} else if (!strcmp(cmd, "fmt") && a2 && strlen(a2) < sizeof(p->fmt)) {
+		strcpy(p->fmt, a2);
+	} else if (!strcmp(cmd, "input") && a2 && (!strcmp(a2, "0") || !strcmp(a2, "1"))) {
+		char *a3 = strtok_r(NULL, " ", &save);
+		if (!a3 || (strcmp(a3, "on") && strcmp(a3, "off"))) {
+			snprintf(out, olen, "err input ADDR N on|off\n");
+			return;
+		}
+		p->inputs[atoi(a2)] = !strcmp(a3, "on");
+	} else if (!strcmp(cmd, "rstat") && a2 &&
+		   (!strcmp(a2, "normal") || !strcmp(a2, "disconnected") ||
+		    !strcmp(a2, "tamper"))) {
+		p->rstat = !strcmp(a2, "normal") ? 0 : !strcmp(a2, "disconnected") ? 1 : 2;
 	} else if (!strcmp(cmd, "stats")) {
 		char key[33];
 		for (int i = 0; i < 16; i++)
 			snprintf(key + 2 * i, 3, "%02x", p->key[i]);
-		snprintf(out, olen,
-			 "ok polls=%lu cmds=%lu resends=%lu seqerr=%lu leds=%lu buzz=%lu secure=%d "
-			 "keysets=%lu key=%s text=%s\n",
-			 p->polls, p->cmds, p->resends, p->seqerr, p->leds, p->buzz, p->sc_up,
-			 p->keysets, key, p->text);
+		snprintf(
+		    out, olen,
+		    "ok polls=%lu cmds=%lu resends=%lu seqerr=%lu leds=%lu buzz=%lu secure=%d "
+		    "keysets=%lu key=%s outs=%lu inputs=%d%d outputs=%d%d led_perm=%s "
+		    "led_now=%s led_temp=%s:%u led_temps=%lu baud=%u wrongbaud=%lu ids_secure=%lu "
+		    "text=%s\n",
+		    p->polls, p->cmds, p->resends, p->seqerr, p->leds, p->buzz, p->sc_up,
+		    p->keysets, key, p->outs, p->inputs[0], p->inputs[1], out_now(p, 0),
+		    out_now(p, 1), colour_name(p->led_perm), colour_name(led_now(p)),
+		    colour_name(p->led_temp), p->led_temp_ms, p->led_temps, p->baud, p->wrongbaud,
+		    p->ids_secure, p->text);
 		return;
 	} else {
 		snprintf(out, olen, "err bad command\n");
@@ -600,137 +792,26 @@ static void control_line(struct emu *e, char *line, char *out, size_t olen)
 	snprintf(out, olen, "ok\n");
 }
 
-static void control_read(struct emu *e, int k)
+static void on_control(void *userdata, char *line, char *out, size_t olen)
 {
-	char tmp[CTL_LINE_MAX];
-	ssize_t r = read(e->ctl[k], tmp, sizeof(tmp));
-
-	if (r <= 0) {
-		if (r < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		close(e->ctl[k]);
-		e->ctl[k] = -1;
-		return;
-	}
-	for (ssize_t i = 0; i < r; i++) {
-		if (tmp[i] != '\n') {
-			if (e->ctl_len[k] + 1 >= CTL_LINE_MAX) {
-				close(e->ctl[k]);
-				e->ctl[k] = -1;
-				return;
-			}
-			e->ctl_buf[k][e->ctl_len[k]++] = tmp[i];
-			continue;
-		}
-		char out[256];
-		e->ctl_buf[k][e->ctl_len[k]] = 0;
-		e->ctl_len[k] = 0;
-		control_line(e, e->ctl_buf[k], out, sizeof(out));
-		if (write(e->ctl[k], out, strlen(out)) < 0) {
-			close(e->ctl[k]);
-			e->ctl[k] = -1;
-			return;
-		}
-	}
+	control_line(userdata, line, out, olen);
 }
 
-static int control_listen(const char *path)
+/* Bytes from the controller: appended to what came before, frames taken out. */
+static void on_rx(void *userdata, const uint8_t *data, size_t n)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
+	struct emu *e = userdata;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
-		int r = -errno;
-		close(fd);
-		return r;
+	while (n > 0) {
+		size_t take = n < RX_MAX - e->rx_len ? n : RX_MAX - e->rx_len;
+		memcpy(e->rx + e->rx_len, data, take);
+		e->rx_len += take;
+		data += take;
+		n -= take;
+		rx_process(e);
+		if (e->rx_len == RX_MAX)
+			e->rx_len = 0; /* a flood of junk */
 	}
-	return fd;
-}
-
-static int send_mode(const char *path, int argc, char **argv)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char line[CTL_LINE_MAX] = "", out[512];
-	size_t rl = 0;
-	int fd;
-
-	for (int i = 0; i < argc; i++) {
-		if (strlen(line) + strlen(argv[i]) + 2 >= sizeof(line))
-			return 2;
-		if (i)
-			strcat(line, " ");
-		strcat(line, argv[i]);
-	}
-	strcat(line, "\n");
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return 2;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "osdp-pd: %s: %s\n", path, strerror(errno));
-		return 1;
-	}
-	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
-		return 1;
-	while (rl + 1 < sizeof(out)) {
-		ssize_t r = read(fd, out + rl, sizeof(out) - 1 - rl);
-		if (r <= 0)
-			break;
-		rl += (size_t)r;
-		if (memchr(out, '\n', rl))
-			break;
-	}
-	out[rl] = 0;
-	close(fd);
-	fputs(out, stdout);
-	return strncmp(out, "ok", 2) == 0 ? 0 : 1;
-}
-
-static int open_pty(struct emu *e, char *ret_path, size_t len)
-{
-	struct termios t;
-	const char *name;
-
-	e->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (e->master < 0 || grantpt(e->master) < 0 || unlockpt(e->master) < 0)
-		return -errno;
-	name = ptsname(e->master);
-	if (!name || strlen(name) >= len)
-		return -ENAMETOOLONG;
-	strcpy(ret_path, name);
-	/* Raw from the start, so the line discipline never echoes our replies back. */
-	e->slave_keep = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (e->slave_keep < 0 || tcgetattr(e->slave_keep, &t) < 0)
-		return -errno;
-	cfmakeraw(&t);
-	if (tcsetattr(e->slave_keep, TCSANOW, &t) < 0)
-		return -errno;
-	if (fcntl(e->master, F_SETFL, O_NONBLOCK) < 0)
-		return -errno;
-	return 0;
-}
-
-static int write_pts_file(const char *file, const char *pts)
-{
-	char tmp[4096];
-	FILE *f;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fprintf(f, "%s\n", pts);
-	if (fclose(f) != 0 || rename(tmp, file) < 0)
-		return -errno;
-	return 0;
 }
 
 static void usage(FILE *f)
@@ -749,8 +830,7 @@ int main(int argc, char **argv)
 	};
 	const char *pts_file = NULL, *control = NULL, *send_to = NULL;
 	static struct emu e;
-	char pts[256];
-	int c, r;
+	int c;
 
 	uint8_t key[16];
 	memcpy(key, scbk_d, 16);
@@ -800,7 +880,7 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		return send_mode(send_to, argc - optind, argv + optind);
+		return fake_pty_send("osdp-pd", send_to, argc - optind, argv + optind);
 	}
 	if (optind != argc) {
 		usage(stderr);
@@ -808,88 +888,14 @@ int main(int argc, char **argv)
 	}
 	if (e.n == 0)
 		e.n = 1; /* address 0 */
-	for (int i = 0; i < e.n; i++)
+	for (int i = 0; i < e.n; i++) {
 		memcpy(e.pds[i].key, key, 16);
-
-	e.ctl_listen = -1;
-	for (int k = 0; k < CTL_CLIENTS_MAX; k++)
-		e.ctl[k] = -1;
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	r = open_pty(&e, pts, sizeof(pts));
-	if (r < 0) {
-		fprintf(stderr, "osdp-pd: pty: %s\n", strerror(-r));
-		return 1;
-	}
-	if (control) {
-		e.ctl_listen = control_listen(control);
-		if (e.ctl_listen < 0) {
-			fprintf(stderr, "osdp-pd: %s: %s\n", control, strerror(-e.ctl_listen));
-			return 1;
-		}
-	}
-	printf("%s\n", pts);
-	fflush(stdout);
-	if (pts_file && (r = write_pts_file(pts_file, pts)) < 0) {
-		fprintf(stderr, "osdp-pd: %s: %s\n", pts_file, strerror(-r));
-		return 1;
+		e.pds[i].baud = 115200;
 	}
 
-	while (!stop) {
-		struct pollfd pfd[2 + CTL_CLIENTS_MAX];
-		int map[2 + CTL_CLIENTS_MAX];
-		nfds_t n = 0;
-
-		pfd[n] = (struct pollfd){.fd = e.master, .events = POLLIN};
-		map[n++] = -2;
-		if (e.ctl_listen >= 0) {
-			pfd[n] = (struct pollfd){.fd = e.ctl_listen, .events = POLLIN};
-			map[n++] = -1;
-		}
-		for (int k = 0; k < CTL_CLIENTS_MAX; k++) {
-			if (e.ctl[k] < 0)
-				continue;
-			pfd[n] = (struct pollfd){.fd = e.ctl[k], .events = POLLIN};
-			map[n++] = k;
-		}
-		if (poll(pfd, n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (nfds_t i = 0; i < n; i++) {
-			if (!pfd[i].revents)
-				continue;
-			if (map[i] == -2) {
-				ssize_t rd = read(e.master, e.rx + e.rx_len, RX_MAX - e.rx_len);
-				if (rd > 0) {
-					e.rx_len += (size_t)rd;
-					rx_process(&e);
-					if (e.rx_len == RX_MAX)
-						e.rx_len = 0;
-				}
-			} else if (map[i] == -1) {
-				int fd =
-				    accept4(e.ctl_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-				int k;
-				for (k = 0; fd >= 0 && k < CTL_CLIENTS_MAX; k++)
-					if (e.ctl[k] < 0)
-						break;
-				if (fd >= 0 && k == CTL_CLIENTS_MAX) {
-					close(fd);
-				} else if (fd >= 0) {
-					e.ctl[k] = fd;
-					e.ctl_len[k] = 0;
-				}
-			} else {
-				control_read(&e, map[i]);
-			}
-		}
-	}
-	if (control)
-		unlink(control);
-	return 0;
+	e.pty.name = "osdp-pd";
+	e.pty.userdata = &e;
+	e.pty.on_rx = on_rx;
+	e.pty.on_control = on_control;
+	return fake_pty_main(&e.pty, pts_file, control);
 }

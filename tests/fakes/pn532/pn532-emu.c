@@ -24,25 +24,20 @@
  * zeros; we are always awake, so those are skipped while hunting for 00 FF.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "fake_pty.h"
+
 #define UID_MAX		10
 #define RX_MAX		1024 /* a host frame is at most 264 bytes; keep a few */
-#define CTL_CLIENTS_MAX 8
-#define CTL_LINE_MAX	256
 
 /* PN532 command codes we answer (user manual, 7). */
 enum {
@@ -86,12 +81,7 @@ struct card {
 };
 
 struct emu {
-	int master;
-	int slave_keep; /* held open so the line discipline keeps our raw settings */
-	int ctl_listen;
-	int ctl[CTL_CLIENTS_MAX];
-	char ctl_buf[CTL_CLIENTS_MAX][CTL_LINE_MAX];
-	size_t ctl_len[CTL_CLIENTS_MAX];
+	struct fake_pty pty; /* the pty, control socket and loop (tests/fakes/common) */
 	uint8_t rx[RX_MAX];
 	size_t rx_len;
 	struct card card;
@@ -107,39 +97,15 @@ struct emu {
 	int verbose;
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
+static void hexdump(struct emu *e, const char *what, const uint8_t *p, size_t n)
 {
-	(void)sig;
-	stop = 1;
+	fake_pty_hexdump(&e->pty, what, p, n);
 }
 
-static void hexdump(const char *what, const uint8_t *p, size_t n)
-{
-	fprintf(stderr, "pn532-emu: %s", what);
-	for (size_t i = 0; i < n; i++)
-		fprintf(stderr, " %02x", p[i]);
-	fputc('\n', stderr);
-}
-
+/* Nobody listening: the host will time out. */
 static void write_all(struct emu *e, const uint8_t *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(e->master, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd pfd = {.fd = e->master, .events = POLLOUT};
-				poll(&pfd, 1, 100);
-				continue;
-			}
-			return; /* nobody listening: the host will time out */
-		}
-		p += w;
-		n -= (size_t)w;
-	}
+	fake_pty_write(&e->pty, p, n);
 }
 
 static void send_ack(struct emu *e)
@@ -204,7 +170,7 @@ static void send_reply(struct emu *e, uint8_t cmd, const uint8_t *data, size_t n
 		return;
 	}
 	if (e->verbose)
-		hexdump("tx", f, i);
+		hexdump(e, "tx", f, i);
 	write_all(e, f, i);
 }
 
@@ -268,7 +234,7 @@ static void handle_command(struct emu *e, const uint8_t *d, size_t n)
 
 	e->n_frames++;
 	if (e->verbose)
-		hexdump("rx", d, n);
+		hexdump(e, "rx", d, n);
 	send_ack(e);
 
 	switch (cmd) {
@@ -574,147 +540,26 @@ static void control_line(struct emu *e, char *line, char *reply, size_t rlen)
 	}
 }
 
-static void control_read(struct emu *e, int k)
+static void on_control(void *userdata, char *line, char *out, size_t olen)
 {
-	char tmp[CTL_LINE_MAX];
-	ssize_t r = read(e->ctl[k], tmp, sizeof(tmp));
-
-	if (r <= 0) {
-		if (r < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		close(e->ctl[k]);
-		e->ctl[k] = -1;
-		return;
-	}
-	for (ssize_t i = 0; i < r; i++) {
-		if (tmp[i] != '\n') {
-			if (e->ctl_len[k] + 1 >= CTL_LINE_MAX) {
-				close(e->ctl[k]); /* a line longer than any command */
-				e->ctl[k] = -1;
-				return;
-			}
-			e->ctl_buf[k][e->ctl_len[k]++] = tmp[i];
-			continue;
-		}
-		char reply[256];
-		e->ctl_buf[k][e->ctl_len[k]] = 0;
-		e->ctl_len[k] = 0;
-		control_line(e, e->ctl_buf[k], reply, sizeof(reply));
-		if (write(e->ctl[k], reply, strlen(reply)) < 0) {
-			close(e->ctl[k]);
-			e->ctl[k] = -1;
-			return;
-		}
-	}
+	control_line(userdata, line, out, olen);
 }
 
-static int control_listen(const char *path)
+/* Bytes from the host: appended to what came before, frames taken out. */
+static void on_rx(void *userdata, const uint8_t *data, size_t n)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
+	struct emu *e = userdata;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
-		int r = -errno;
-		close(fd);
-		return r;
+	while (n > 0) {
+		size_t take = n < RX_MAX - e->rx_len ? n : RX_MAX - e->rx_len;
+		memcpy(e->rx + e->rx_len, data, take);
+		e->rx_len += take;
+		data += take;
+		n -= take;
+		rx_process(e);
+		if (e->rx_len == RX_MAX)
+			e->rx_len = 0; /* a flood of junk */
 	}
-	return fd;
-}
-
-static int send_mode(const char *path, int argc, char **argv)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char line[CTL_LINE_MAX] = "", reply[512];
-	size_t rl = 0;
-	int fd;
-
-	for (int i = 0; i < argc; i++) {
-		if (strlen(line) + strlen(argv[i]) + 2 >= sizeof(line)) {
-			fprintf(stderr, "pn532-emu: line too long\n");
-			return 2;
-		}
-		if (i)
-			strcat(line, " ");
-		strcat(line, argv[i]);
-	}
-	strcat(line, "\n");
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "pn532-emu: socket path too long\n");
-		return 2;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "pn532-emu: %s: %s\n", path, strerror(errno));
-		return 1;
-	}
-	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
-		fprintf(stderr, "pn532-emu: write: %s\n", strerror(errno));
-		return 1;
-	}
-	while (rl + 1 < sizeof(reply)) {
-		ssize_t r = read(fd, reply + rl, sizeof(reply) - 1 - rl);
-		if (r <= 0)
-			break;
-		rl += (size_t)r;
-		if (memchr(reply, '\n', rl))
-			break;
-	}
-	reply[rl] = 0;
-	close(fd);
-	fputs(reply, stdout);
-	return strncmp(reply, "ok", 2) == 0 ? 0 : 1;
-}
-
-static int open_pty(struct emu *e, char *ret_path, size_t len)
-{
-	struct termios t;
-	const char *name;
-
-	e->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (e->master < 0 || grantpt(e->master) < 0 || unlockpt(e->master) < 0)
-		return -errno;
-	name = ptsname(e->master);
-	if (!name || strlen(name) >= len)
-		return -ENAMETOOLONG;
-	strcpy(ret_path, name);
-	/*
-	 * Raw from the start: with echo on, the line discipline would hand our
-	 * own replies back to us before libnfc sets its attributes.
-	 */
-	e->slave_keep = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (e->slave_keep < 0 || tcgetattr(e->slave_keep, &t) < 0)
-		return -errno;
-	cfmakeraw(&t);
-	cfsetspeed(&t, B115200);
-	if (tcsetattr(e->slave_keep, TCSANOW, &t) < 0)
-		return -errno;
-	if (fcntl(e->master, F_SETFL, O_NONBLOCK) < 0)
-		return -errno;
-	return 0;
-}
-
-static int write_pts_file(const char *file, const char *pts)
-{
-	char tmp[4096];
-	FILE *f;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fprintf(f, "%s\n", pts);
-	if (fclose(f) != 0 || rename(tmp, file) < 0)
-		return -errno;
-	return 0;
 }
 
 static void usage(FILE *f)
@@ -732,8 +577,7 @@ int main(int argc, char **argv)
 	};
 	const char *pts_file = NULL, *control = NULL, *send_to = NULL;
 	static struct emu e; /* 64 KiB of registers: not on the stack */
-	char pts[256];
-	int c, r;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+p:c:s:vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -762,92 +606,17 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		return send_mode(send_to, argc - optind, argv + optind);
+		return fake_pty_send("pn532-emu", send_to, argc - optind, argv + optind);
 	}
 	if (optind != argc) {
 		usage(stderr);
 		return 2;
 	}
 
-	e.ctl_listen = -1;
-	for (int k = 0; k < CTL_CLIENTS_MAX; k++)
-		e.ctl[k] = -1;
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	r = open_pty(&e, pts, sizeof(pts));
-	if (r < 0) {
-		fprintf(stderr, "pn532-emu: pty: %s\n", strerror(-r));
-		return 1;
-	}
-	if (control) {
-		e.ctl_listen = control_listen(control);
-		if (e.ctl_listen < 0) {
-			fprintf(stderr, "pn532-emu: %s: %s\n", control, strerror(-e.ctl_listen));
-			return 1;
-		}
-	}
-	printf("%s\n", pts);
-	fflush(stdout);
-	if (pts_file && (r = write_pts_file(pts_file, pts)) < 0) {
-		fprintf(stderr, "pn532-emu: %s: %s\n", pts_file, strerror(-r));
-		return 1;
-	}
-
-	while (!stop) {
-		struct pollfd pfd[2 + CTL_CLIENTS_MAX];
-		int map[2 + CTL_CLIENTS_MAX];
-		nfds_t n = 0;
-
-		pfd[n] = (struct pollfd){.fd = e.master, .events = POLLIN};
-		map[n++] = -2;
-		if (e.ctl_listen >= 0) {
-			pfd[n] = (struct pollfd){.fd = e.ctl_listen, .events = POLLIN};
-			map[n++] = -1;
-		}
-		for (int k = 0; k < CTL_CLIENTS_MAX; k++) {
-			if (e.ctl[k] < 0)
-				continue;
-			pfd[n] = (struct pollfd){.fd = e.ctl[k], .events = POLLIN};
-			map[n++] = k;
-		}
-		if (poll(pfd, n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (nfds_t i = 0; i < n; i++) {
-			if (!pfd[i].revents)
-				continue;
-			if (map[i] == -2) {
-				ssize_t rd = read(e.master, e.rx + e.rx_len, RX_MAX - e.rx_len);
-				if (rd > 0) {
-					e.rx_len += (size_t)rd;
-					rx_process(&e);
-					if (e.rx_len == RX_MAX)
-						e.rx_len = 0; /* a flood of junk */
-				}
-			} else if (map[i] == -1) {
-				int fd =
-				    accept4(e.ctl_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-				int k;
-				for (k = 0; fd >= 0 && k < CTL_CLIENTS_MAX; k++)
-					if (e.ctl[k] < 0)
-						break;
-				if (fd >= 0 && k == CTL_CLIENTS_MAX) {
-					close(fd);
-				} else if (fd >= 0) {
-					e.ctl[k] = fd;
-					e.ctl_len[k] = 0;
-				}
-			} else {
-				control_read(&e, map[i]);
-			}
-		}
-	}
-	if (control)
-		unlink(control);
-	return 0;
+	e.pty.name = "pn532-emu";
+	e.pty.speed = B115200;
+	e.pty.userdata = &e;
+	e.pty.on_rx = on_rx;
+	e.pty.on_control = on_control;
+	return fake_pty_main(&e.pty, pts_file, control);
 }
