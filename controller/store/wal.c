@@ -10,10 +10,19 @@
  * SQLite starts the WAL over at the next commit once a checkpoint caught up.
  * Only a sustained burst, which the thread cannot catch up with, makes the
  * writer checkpoint itself (AEOGATE_WAL_CHECKPOINT_INLINE_PAGES).
+ *
+ * Except while a long reader (a backup, a streamed export) pins its
+ * snapshot, and until the thread has caught up after it: the WAL cannot
+ * start over under such a reader and grows past that size, and the
+ * writer's own checkpoint then copied the whole grown WAL into the
+ * database file, and synced both, inside the first decision after the
+ * backup (traced: fdatasync of aeogate.db and its pwrites on the loop's
+ * thread). The WAL is larger for that while; the thread copies it.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +35,8 @@ struct store_wal {
 	bool wake, stop;
 	sqlite3 *db;	    /* the checkpointer's own connection, used by its thread only */
 	uint64_t caught_up; /* checkpoints that copied the whole WAL, under mu */
+	atomic_uint pins;   /* long readers holding a snapshot (store_wal_pin) */
+	atomic_bool grown;  /* one let go: the thread catches up before the writer may */
 };
 
 static void *wal_main(void *userdata)
@@ -46,8 +57,11 @@ static void *wal_main(void *userdata)
 		rc = sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 		pthread_mutex_lock(&w->mu);
 		/* All copied: the next commit starts the WAL over. */
-		if (rc == SQLITE_OK && log == done)
+		if (rc == SQLITE_OK && log == done) {
 			w->caught_up++;
+			if (atomic_load(&w->pins) == 0)
+				atomic_store(&w->grown, false);
+		}
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -65,7 +79,8 @@ static int wal_hook(void *userdata, sqlite3 *db, const char *name, int pages)
 	 * this size the writer checkpoints itself, between two commits, as
 	 * SQLite's automatic checkpoint would, so the WAL stays bounded.
 	 */
-	if (pages >= AEOGATE_WAL_CHECKPOINT_INLINE_PAGES) {
+	if (pages >= AEOGATE_WAL_CHECKPOINT_INLINE_PAGES && atomic_load(&w->pins) == 0 &&
+	    !atomic_load(&w->grown)) {
 		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		return SQLITE_OK;
 	}
@@ -150,4 +165,19 @@ uint64_t store_wal_checkpoints(struct store *s)
 	n = s->wal->caught_up;
 	pthread_mutex_unlock(&s->wal->mu);
 	return n;
+}
+
+void store_wal_pin(struct store *s)
+{
+	if (s->wal)
+		atomic_fetch_add(&s->wal->pins, 1);
+}
+
+void store_wal_unpin(struct store *s)
+{
+	if (!s->wal)
+		return;
+	/* Before the count drops: the thread must not see no pin and an unmarked WAL. */
+	atomic_store(&s->wal->grown, true);
+	atomic_fetch_sub(&s->wal->pins, 1);
 }
