@@ -124,8 +124,9 @@ finally:
 if proc.returncode != 0:
     sys.exit("backup failed: %s%s" % (bout, berr))
 print("# %s" % bout.strip())
-print("# backup took %.1f s, %d bytes; %d reads decided during it, %d before" %
-      (backup_s, os.path.getsize(out), len(during), len(base)))
+print("# backup took %.1f s, %d bytes; %d reads decided during it, %d before "
+      "(CLOCK_MONOTONIC %.3f to %.3f s, to match a trace)" %
+      (backup_s, os.path.getsize(out), len(during), len(base), t0, t0 + backup_s))
 slowest = sorted(zip(during, ends), reverse=True)[:5]
 print("# slowest reads during the backup (read -> reply, ended s after it began): " +
       ", ".join("%.1f ms at %.2f s" % (us / 1e3, at) for us, at in slowest))
