@@ -63,6 +63,8 @@ uint64_t store_wal_checkpoints(struct store *s);
  */
 void store_wal_pin(struct store *s);
 void store_wal_unpin(struct store *s);
+/* Checkpoints the writer ran itself, inside a commit (wal.c); on the writer's thread. */
+uint64_t store_wal_inline_checkpoints(struct store *s);
 
 /*
  * SQLite's message for the last failed call on s (or the store's own
