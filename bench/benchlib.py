@@ -131,7 +131,6 @@ class Daemon:
             os.unlink(notify)
         n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         n.bind(notify)
-        n.settimeout(timeout)
         env = dict(os.environ, NOTIFY_SOCKET=notify)
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
@@ -141,12 +140,17 @@ class Daemon:
         self.pid = self.proc.pid
         with open(os.path.join(tmp, "pid"), "w") as f:
             f.write(str(self.pid))
-        try:
-            while "READY=1" not in n.recv(4096).decode().split("\n"):
+        # Short waits, so a daemon that refused to start is seen at once, not after timeout.
+        n.settimeout(1)
+        while True:
+            try:
+                if "READY=1" in n.recv(4096).decode().split("\n"):
+                    break
+            except socket.timeout:
                 pass
-        except socket.timeout:
-            self.stop()
-            raise SystemExit("aeogated did not become ready; see %s/aeogated.log" % tmp)
+            if self.proc.poll() is not None or time.monotonic() - t0 > timeout:
+                self.stop()
+                raise SystemExit("aeogated did not become ready; see %s/aeogated.log" % tmp)
         self.ready_s = time.monotonic() - t0
         n.close()
         c = Connection(self.socket)

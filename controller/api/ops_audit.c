@@ -217,6 +217,7 @@ static int op_export_seal(struct ctl_request *req, json_t **ret)
 /* One audit.export_stream, from the op to the trailer. */
 struct export_job {
 	struct core *core; /* on the loop only: finish */
+	struct store *writer; /* the deciding store: store_wal_pin/unpin only, on the thread */
 	struct audit_export x;
 	enum export_format fmt;
 	char first_prev[EVENT_HASH_HEX], last_hash[EVENT_HASH_HEX];
@@ -255,10 +256,16 @@ static int export_job_run(void *job, struct ctl_stream *st)
 {
 	struct export_job *j = job;
 
+	int r;
+
 	j->stream = st;
-	return audit_export_stream(j->db_path, &j->x, j->fmt, j->first_prev, j->last_hash,
-				   export_job_begun, export_job_write, j, &j->slow_rows, j->what,
-				   sizeof(j->what));
+	/* A long snapshot, as a backup's: the WAL it lets grow is the checkpoint thread's. */
+	store_wal_pin(j->writer);
+	r = audit_export_stream(j->db_path, &j->x, j->fmt, j->first_prev, j->last_hash,
+				export_job_begun, export_job_write, j, &j->slow_rows, j->what,
+				sizeof(j->what));
+	store_wal_unpin(j->writer);
+	return r;
 }
 
 static json_t *export_job_finish(void *job, int r, const char **ret_code, char *msg, size_t len)
@@ -327,6 +334,7 @@ static int op_export_stream(struct ctl_request *req, json_t **ret)
 	if (!j)
 		return ctl_fail(req, "internal", "out of memory");
 	j->core = c;
+	j->writer = core_store(c);
 	if (get_filter(req, &j->x) < 0 || ctl_arg_string(req, "format", true, 16, &format) < 0 ||
 	    ctl_arg_id(req, "report", false, &report) < 0)
 		goto err;

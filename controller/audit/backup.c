@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit-internal.h"
+#include "core.h"
 
 /* Pages per backup step: 256 pages of 4 KiB is 1 MiB read between two looks at cancel. */
 #define BACKUP_PAGES_PER_STEP 256
@@ -28,6 +29,8 @@ int audit_backup_copy(struct audit *a, const char *db_path, const char *dest_pat
 		snprintf(ret_what, what_len, "%s", err);
 		return r;
 	}
+	/* Pinned before the snapshot is taken, let go after it is: see store_wal_pin. */
+	store_wal_pin(core_store(a->core));
 	/* The read that fixes the snapshot: the copy ends at this seq. */
 	if ((r = store_begin_deferred(s)) < 0 || (r = store_event_last(s, &seq, hash)) < 0) {
 		snprintf(ret_what, what_len, "snapshot: %s", store_last_error(s));
@@ -47,5 +50,6 @@ int audit_backup_copy(struct audit *a, const char *db_path, const char *dest_pat
 out:
 	(void)store_rollback(s);
 	store_close(s);
+	store_wal_unpin(core_store(a->core));
 	return r;
 }

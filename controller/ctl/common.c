@@ -449,10 +449,15 @@ int ctl_read_secret(const char *what, char *buf, size_t len)
 }
 
 /*
- * Writeback starts every this many bytes, so the disk works while the rows
- * arrive and the fsync before the seal finds little left to do.
+ * The file goes to the disk in windows of this many bytes: each window is
+ * handed to writeback when it is full, and the one before it is waited for
+ * then. At most two windows are ever queued at the disk, so aeogated's
+ * commits on the same disk (a WAL write, and now and then an fsync that
+ * waits for what is queued ahead of it) never queue behind hundreds of MiB
+ * of a backup or an export, and the fsync before the rename finds nothing
+ * left to write. The wait also paces the stream to what the disk takes.
  */
-#define STREAM_WRITEBACK_BYTES (8u * 1024 * 1024)
+#define STREAM_WINDOW_BYTES (1u << 20)
 
 int ctl_stream_file_data(void *userdata, const char *p, size_t n)
 {
@@ -471,10 +476,15 @@ int ctl_stream_file_data(void *userdata, const char *p, size_t n)
 		n -= (size_t)w;
 		sf->written += (uint64_t)w;
 	}
-	if (sf->written - sf->started >= STREAM_WRITEBACK_BYTES) {
-		(void)sync_file_range(sf->fd, (off_t)sf->started,
-				      (off_t)(sf->written - sf->started), SYNC_FILE_RANGE_WRITE);
-		sf->started = sf->written;
+	while (sf->written - sf->started >= STREAM_WINDOW_BYTES) {
+		(void)sync_file_range(sf->fd, (off_t)sf->started, STREAM_WINDOW_BYTES,
+				      SYNC_FILE_RANGE_WRITE);
+		if (sf->started >= STREAM_WINDOW_BYTES)
+			(void)sync_file_range(sf->fd, (off_t)(sf->started - STREAM_WINDOW_BYTES),
+					      STREAM_WINDOW_BYTES,
+					      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+						  SYNC_FILE_RANGE_WAIT_AFTER);
+		sf->started += STREAM_WINDOW_BYTES;
 	}
 	return 0;
 }

@@ -165,12 +165,12 @@ int ctl_list_pages(struct ctl_ctx *ctx, const char *op, json_t **ret);
 
 /*
  * The file a stream's data goes to (an export, a backup): written whole,
- * handed to writeback every few MiB; ctl_stream_file_data is the
+ * handed to the disk a MiB at a time; ctl_stream_file_data is the
  * ctl_client_stream data callback, -EIO with err set when a write fails.
  */
 struct ctl_stream_file {
 	int fd;
-	uint64_t written, started; /* bytes written; of those, handed to writeback */
+	uint64_t written, started; /* bytes written; of those, handed to the disk */
 	int err;		   /* the write's errno */
 };
 int ctl_stream_file_data(void *userdata, const char *p, size_t n);

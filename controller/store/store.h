@@ -55,6 +55,18 @@ void store_close(struct store *s); /* accepts NULL */
 uint64_t store_wal_checkpoints(struct store *s);
 
 /*
+ * s being the deciding connection: a long reader of the same database (a
+ * backup, a streamed export) holds a snapshot from pin to unpin, on any
+ * thread. Meanwhile, and until the checkpoint thread has caught up after
+ * it, the writer never checkpoints inline (wal.c says why). No-ops for a
+ * store without the checkpoint thread.
+ */
+void store_wal_pin(struct store *s);
+void store_wal_unpin(struct store *s);
+/* Checkpoints the writer ran itself, inside a commit (wal.c); on the writer's thread. */
+uint64_t store_wal_inline_checkpoints(struct store *s);
+
+/*
  * SQLite's message for the last failed call on s (or the store's own
  * explanation), for logs; valid until the next store call.
  */

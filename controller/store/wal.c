@@ -10,10 +10,20 @@
  * SQLite starts the WAL over at the next commit once a checkpoint caught up.
  * Only a sustained burst, which the thread cannot catch up with, makes the
  * writer checkpoint itself (AEOGATE_WAL_CHECKPOINT_INLINE_PAGES).
+ *
+ * Except while a long reader (a backup, a streamed export) pins its
+ * snapshot, and after it until the WAL starts over: it cannot start over
+ * under such a reader and grows past that size, and the writer's own
+ * checkpoint then copied the whole grown WAL into the database file, and
+ * synced both, inside the first decision after the backup (traced:
+ * fdatasync of aeogate.db and its pwrites on the loop's thread). The WAL
+ * is larger for that while; the thread copies it, and the writer steps in
+ * only if it grows by the inline size again beyond what the reader left.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +36,11 @@ struct store_wal {
 	bool wake, stop;
 	sqlite3 *db;	    /* the checkpointer's own connection, used by its thread only */
 	uint64_t caught_up; /* checkpoints that copied the whole WAL, under mu */
+	atomic_uint pins;   /* long readers holding a snapshot (store_wal_pin) */
+	atomic_bool grown;  /* one let go, and the WAL has not started over since */
+	/* The writer's thread only: */
+	int grown_base;	      /* WAL pages at the first commit after the pin let go */
+	uint64_t inline_runs; /* checkpoints the writer ran itself */
 };
 
 static void *wal_main(void *userdata)
@@ -56,7 +71,22 @@ static void *wal_main(void *userdata)
 static int wal_hook(void *userdata, sqlite3 *db, const char *name, int pages)
 {
 	struct store_wal *w = userdata;
+	int limit = AEOGATE_WAL_CHECKPOINT_INLINE_PAGES;
+	bool held = atomic_load(&w->pins) > 0;
 
+	/* A long reader's grown WAL is the thread's, until it started over. */
+	if (held) {
+		w->grown_base = 0;
+	} else if (atomic_load(&w->grown)) {
+		if (pages < AEOGATE_WAL_CHECKPOINT_INLINE_PAGES) {
+			atomic_store(&w->grown, false);
+			w->grown_base = 0;
+		} else {
+			if (!w->grown_base)
+				w->grown_base = pages;
+			limit += w->grown_base;
+		}
+	}
 	if (pages < AEOGATE_WAL_CHECKPOINT_PAGES)
 		return SQLITE_OK;
 	/*
@@ -65,7 +95,8 @@ static int wal_hook(void *userdata, sqlite3 *db, const char *name, int pages)
 	 * this size the writer checkpoints itself, between two commits, as
 	 * SQLite's automatic checkpoint would, so the WAL stays bounded.
 	 */
-	if (pages >= AEOGATE_WAL_CHECKPOINT_INLINE_PAGES) {
+	if (!held && pages >= limit) {
+		w->inline_runs++;
 		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		return SQLITE_OK;
 	}
@@ -150,4 +181,24 @@ uint64_t store_wal_checkpoints(struct store *s)
 	n = s->wal->caught_up;
 	pthread_mutex_unlock(&s->wal->mu);
 	return n;
+}
+
+void store_wal_pin(struct store *s)
+{
+	if (s->wal)
+		atomic_fetch_add(&s->wal->pins, 1);
+}
+
+void store_wal_unpin(struct store *s)
+{
+	if (!s->wal)
+		return;
+	/* Before the count drops: the thread must not see no pin and an unmarked WAL. */
+	atomic_store(&s->wal->grown, true);
+	atomic_fetch_sub(&s->wal->pins, 1);
+}
+
+uint64_t store_wal_inline_checkpoints(struct store *s)
+{
+	return s->wal ? s->wal->inline_runs : 0;
 }

@@ -196,6 +196,66 @@ static void test_wal_is_checkpointed_off_the_committing_connection(void **state)
 	assert_true(st.st_size <= 2 * peak);
 }
 
+/* Appends n events after seq, with what a chain needs filled in. */
+static void append_events(struct store *s, int64_t seq, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct event e = {.seq = seq + i + 1,
+				  .ts_ms = 1795867200000 + i,
+				  .kind = "access.granted",
+				  .door = "dock-1",
+				  .detail = "{\"bits\":26,\"direction\":\"in\"}"};
+
+		memset(e.prev, 'a', 64);
+		memset(e.hash, 'b', 64);
+		assert_int_equal(store_event_append(s, &e), 0);
+	}
+}
+
+/*
+ * A long reader (a backup) keeps the WAL from starting over, so it grows
+ * past AEOGATE_WAL_CHECKPOINT_INLINE_PAGES. Unpinned, the writer then
+ * checkpoints inside its commits (the control half); pinned, it never does,
+ * neither while the reader holds its snapshot nor after it let go, unless
+ * the WAL grows by that size again: the first decision after a backup used
+ * to copy the whole grown WAL into the database and sync it.
+ */
+static void test_wal_pinned_by_a_backup_is_not_checkpointed_inline(void **state)
+{
+	struct fixture *f = *state;
+	struct store *reader = NULL;
+	char err[256], hash[EVENT_HASH_HEX];
+	int64_t seq = 0;
+	uint64_t runs;
+
+	for (int pinned = 0; pinned < 2; pinned++) {
+		assert_int_equal(store_open_readonly(f->path, &reader, err, sizeof(err)), 0);
+		if (pinned)
+			store_wal_pin(f->s);
+		assert_int_equal(store_begin_deferred(reader), 0);
+		assert_int_equal(store_event_last(reader, &seq, hash), 0);
+		runs = store_wal_inline_checkpoints(f->s);
+		/* Bounded by rows: about three pages a commit, well past the inline size. */
+		append_events(f->s, seq, 1500);
+		if (!pinned) {
+			assert_true(store_wal_inline_checkpoints(f->s) > runs);
+		} else {
+			assert_int_equal(store_wal_inline_checkpoints(f->s), runs);
+		}
+		assert_int_equal(store_rollback(reader), 0);
+		store_close(reader);
+		reader = NULL;
+		if (pinned) {
+			store_wal_unpin(f->s);
+			/* Let go, the WAL is as large as ever: the next commits leave it to the
+			 * thread. */
+			append_events(f->s, seq + 1500, 20);
+			assert_int_equal(store_wal_inline_checkpoints(f->s), runs);
+		}
+		seq += 1520;
+	}
+}
+
 static void test_bad_durability_is_einval(void **state)
 {
 	struct fixture *f = *state;
@@ -1108,6 +1168,7 @@ int main(void)
 	    T(test_refuses_newer_schema),
 	    T(test_wal_mode_is_active),
 	    T(test_wal_is_checkpointed_off_the_committing_connection),
+	    T(test_wal_pinned_by_a_backup_is_not_checkpointed_inline),
 	    T(test_bad_durability_is_einval),
 	    T(test_not_a_database_is_refused),
 	    T(test_topology_upserts),
