@@ -30,10 +30,19 @@
 
 #define EXPORT_STATEMENT_TYPE "aeogate-export-v1"
 #define EXPORT_CSV_HEADER                                                                          \
-	"seq,ts,kind,door,reader,zone,person,credential,reason,detail,prev,hash,export_chain"
-#define EXPORT_CSV_COLS 13
+	"seq,ts,kind,door,reader,zone,person,credential,reason,detail,prev,hash,export_chain,"     \
+	"person_name"
+#define EXPORT_CSV_COLS 14
+/*
+ * The columns up to export_chain: what the chain and the signature cover.
+ * person_name, after them, is the person's name when the file was written
+ * (read from the people table, never part of an event), so it is outside
+ * the hashed content; files written before it existed end at export_chain
+ * and verify the same.
+ */
+#define EXPORT_CSV_SIGNED_COLS 13
 
-/* The columns of a row, in file order (EXPORT_CSV_HEADER); export_chain is last. */
+/* The columns of a row, in file order (EXPORT_CSV_HEADER); person_name is last. */
 extern const char *const export_csv_cols[EXPORT_CSV_COLS];
 
 enum export_format {
@@ -80,7 +89,8 @@ void export_chain_next(const char prev[EVENT_HASH_HEX], int64_t seq, const char 
 		       char ret[EVENT_HASH_HEX]);
 
 /*
- * Writes one row: row is the event's JSON object plus "export_chain". CSV
+ * Writes one row: row is the event's JSON object plus "export_chain" and,
+ * when the person has a name, "person_name" (CSV: an empty cell without). CSV
  * cells starting with = + - @ TAB CR or ' get a leading apostrophe, so a
  * spreadsheet shows them as text; a reader removes exactly one leading
  * apostrophe from any cell that has one. Returns 0 or -EIO.
@@ -112,9 +122,9 @@ struct export_buf {
 void export_buf_free(struct export_buf *b);
 /* The CSV header row (nothing for JSONL); -E2BIG, -ENOMEM. */
 int export_header_format(struct export_buf *b, enum export_format fmt);
-/* One row with its export_chain value; -E2BIG, -ENOMEM. */
+/* One row with its export_chain value and person_name (NULL: none); -E2BIG, -ENOMEM. */
 int export_row_format(struct export_buf *b, enum export_format fmt, const struct event *e,
-		      const char chain[EVENT_HASH_HEX]);
+		      const char chain[EVENT_HASH_HEX], const char *person_name);
 
 /*
  * Reads one RFC 4180 record (quoted cells may hold commas, quotes and line

@@ -14,8 +14,8 @@
 #include "util.h"
 
 const char *const export_csv_cols[EXPORT_CSV_COLS] = {
-    "seq",	  "ts",	    "kind",   "door", "reader", "zone",	       "person",
-    "credential", "reason", "detail", "prev", "hash",	"export_chain"};
+    "seq",	  "ts",	    "kind",   "door", "reader", "zone",		"person",
+    "credential", "reason", "detail", "prev", "hash",	"export_chain", "person_name"};
 
 int export_format_parse(const char *s, enum export_format *ret)
 {
@@ -382,7 +382,7 @@ int export_header_format(struct export_buf *b, enum export_format fmt)
 
 /* The reference: the event's JSON object through the writer of paged exports. */
 static int row_reference(struct export_buf *b, enum export_format fmt, const struct event *e,
-			 const char chain[EVENT_HASH_HEX])
+			 const char chain[EVENT_HASH_HEX], const char *person_name)
 {
 	json_t *row = event_to_json(e);
 	char *text = NULL;
@@ -393,6 +393,8 @@ static int row_reference(struct export_buf *b, enum export_format fmt, const str
 	if (!row)
 		return -ENOMEM;
 	json_object_set_new(row, "export_chain", json_string(chain));
+	if (person_name)
+		json_object_set_new(row, "person_name", json_string(person_name));
 	f = open_memstream(&text, &n);
 	if (!f) {
 		json_decref(row);
@@ -636,7 +638,7 @@ static bool detail_canonical(struct export_buf *b, const char *d)
 }
 
 static int row_fast(struct export_buf *b, enum export_format fmt, const struct event *e,
-		    const char chain[EVENT_HASH_HEX])
+		    const char chain[EVENT_HASH_HEX], const char *person_name)
 {
 	char seq[24], ts[32];
 	size_t seq_n = fmt_int(seq, e->seq), ts_n;
@@ -650,7 +652,7 @@ static int row_fast(struct export_buf *b, enum export_format fmt, const struct e
 	if (fmt == EXPORT_CSV) {
 		const char *cells[EXPORT_CSV_COLS] = {
 		    seq,	   ts,	      e->kind,	 e->door, e->reader, e->zone, e->person,
-		    e->credential, e->reason, e->detail, e->prev, e->hash,   chain};
+		    e->credential, e->reason, e->detail, e->prev, e->hash,   chain,   person_name};
 
 		/* The detail is canonical: copied as the reference would dump it. */
 		for (size_t i = 0; i < EXPORT_CSV_COLS; i++)
@@ -682,7 +684,12 @@ static int row_fast(struct export_buf *b, enum export_format fmt, const struct e
 	}
 	if ((r = json_fast(b, KEY("prev"), e->prev)) < 0 ||
 	    (r = json_fast(b, KEY("hash"), e->hash)) < 0 ||
-	    (r = json_fast(b, KEY("export_chain"), chain)) < 0 || (r = buf_reserve(b, 2)) < 0)
+	    (r = json_fast(b, KEY("export_chain"), chain)) < 0)
+		return r;
+	/* A JSON row names the person only when there is a name (CSV: an empty cell). */
+	if (person_name && (r = json_fast(b, KEY("person_name"), person_name)) < 0)
+		return r;
+	if ((r = buf_reserve(b, 2)) < 0)
 		return r;
 #undef KEY
 	buf_put(b, "}\n", 2);
@@ -690,17 +697,17 @@ static int row_fast(struct export_buf *b, enum export_format fmt, const struct e
 }
 
 int export_row_format(struct export_buf *b, enum export_format fmt, const struct event *e,
-		      const char chain[EVENT_HASH_HEX])
+		      const char chain[EVENT_HASH_HEX], const char *person_name)
 {
 	size_t start = b->len;
-	int r = row_fast(b, fmt, e, chain);
+	int r = row_fast(b, fmt, e, chain, person_name);
 
 	if (r != -EAGAIN)
 		return r;
 	/* What the direct writer declines, the reference writes: the same bytes, slower. */
 	b->len = start;
 	b->slow_rows++;
-	return row_reference(b, fmt, e, chain);
+	return row_reference(b, fmt, e, chain, person_name);
 }
 
 /* ---- reading ---- */

@@ -30,6 +30,7 @@ const char *const store_people_sql[_ST_MAX] = {
 		      "VALUES (?1, ?2, coalesce(nullif(?3, ''), 'active'), ?4, ?5, ?6, ?7)",
     [ST_PERSON_GET] = "SELECT " PERSON_COLS " FROM persons WHERE id = ?1",
     [ST_PERSON_EXISTS] = "SELECT 1 FROM persons WHERE id = ?1",
+    [ST_PERSON_NAME] = "SELECT name FROM persons WHERE id = ?1",
     /* Terminating twice keeps the first time; any other status clears it. */
     [ST_PERSON_SET_STATUS] = "UPDATE persons SET status = ?2, terminated_ms = CASE WHEN ?2 = "
 			     "'terminated' THEN coalesce(terminated_ms, ?3) ELSE NULL END "
@@ -110,6 +111,20 @@ int store_person_get(struct store *s, const char *id, struct person *ret)
 {
 	return stmt_found(s, stmt_get(s, &person_row, ret, ST_PERSON_GET, "t", id),
 			  "no such person: %s", id);
+}
+
+int store_person_name(struct store *s, const char *id, char *buf, size_t len)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_PERSON_NAME, &st, "t", id);
+	if (r < 0)
+		return r;
+	r = stmt_row(s, st);
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
+	return col_copy(s, st, 0, buf, len);
 }
 
 int store_person_set_status(struct store *s, const char *id, const char *status, int64_t ts_ms)

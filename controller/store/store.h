@@ -400,6 +400,12 @@ int store_expiry_warned(struct store *s, const struct expiry_item *it, int64_t s
 
 int store_person_add(struct store *s, const struct person *p);		   /* -EEXIST */
 int store_person_get(struct store *s, const char *id, struct person *ret); /* -ENOENT */
+/*
+ * The person's name into buf, read at the time of asking (exports and
+ * streams show it beside the id; it is never part of an event). -ENOENT
+ * when there is no such person; col_copy's error when it does not fit.
+ */
+int store_person_name(struct store *s, const char *id, char *buf, size_t len);
 int store_person_set_status(struct store *s, const char *id, const char *status, int64_t ts_ms);
 int store_person_set_validity(struct store *s, const char *id, int64_t valid_from,
 			      int64_t valid_until);
