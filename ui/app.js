@@ -16,6 +16,7 @@ import { LockdownBanner } from './lockdown.js';
 import { setupVisitors } from './visitors.js';
 import { setupSite } from './site.js';
 import { pairingCells } from './zone_pairing.js';
+import { personText } from './names.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -120,7 +121,8 @@ function matchesFilters(ev) {
   const kind = $('#f-kind').value;
   if (door && ev.door !== door) return false;
   if (zone && ev.zone !== zone) return false;
-  if (person && !(ev.person || '').includes(person)) return false;
+  if (person && !(ev.person || '').includes(person)
+    && !(ev.person_name || '').toLowerCase().includes(person.toLowerCase())) return false;
   if (kind && !ev.kind.startsWith(kind)) return false;
   return true;
 }
@@ -129,7 +131,7 @@ function eventItem(ev) {
   const parts = [];
   if (ev.door) parts.push(`door ${ev.door}`);
   if (ev.reader) parts.push(`reader ${ev.reader}`);
-  if (ev.person) parts.push(`person ${ev.person}`);
+  if (ev.person) parts.push(personText(ev.person, ev.person_name));
   if (ev.credential) parts.push(ev.credential);
   if (ev.detail && ev.detail.user) parts.push(`user ${ev.detail.user}`);
   if (ev.kind === 'door.mode' && ev.detail) {
@@ -252,7 +254,7 @@ const ALARM_STATE_TEXT = { open: 'open', acknowledged: 'acknowledged' };
 function alarmBanner(a) {
   const respond = can('guard manager admin');
   const where = (a.door ? ` at ${a.door}` : (a.zone ? ` in ${a.zone}` : ''))
-    + (a.person ? `, person ${a.person}` : '');
+    + (a.person ? `, ${personText(a.person, a.person_name)}` : '');
   const parts = [
     el('strong', { text: kindText(a.kind) }),
     el('span', { class: 'alarm-where', text: `${where} — raised ${formatTime(a.raised)}` }),
@@ -325,7 +327,7 @@ function liveBanner(ev) {
   const duress = ev.kind === 'alarm.duress' ? ' alarm-duress' : '';
   return el('div', { class: `alarm-banner${duress}`, role: 'alert', 'data-kind': ev.kind, 'data-door': ev.door || '' },
     el('strong', { text: kindText(ev.kind) }),
-    el('span', { text: ` ${ev.door ? 'at ' + ev.door : ''}${ev.person ? ', person ' + ev.person : ''} — ${formatTime(ev.ts)}` }),
+    el('span', { text: ` ${ev.door ? 'at ' + ev.door : ''}${ev.person ? ', ' + personText(ev.person, ev.person_name) : ''} — ${formatTime(ev.ts)}` }),
     el('button', {
       type: 'button', class: 'dismiss', text: 'Hide',
       onclick: () => { state.liveAlarms.delete(ev.seq); renderAlarms(); },
@@ -752,15 +754,16 @@ function renderPeople() {
         write && p.status !== 'terminated' ? actionButton('Terminate', `/api/persons/${encodeURIComponent(p.id)}/terminate`,
           `Terminate ${p.id} and revoke all their badges?`) : null))));
   $('#badges').replaceChildren(...state.badges
-    .filter((b) => !q || b.person.toLowerCase().includes(q) || b.id.includes(q))
+    .filter((b) => !q || b.person.toLowerCase().includes(q) || b.id.includes(q)
+      || (b.person_name || '').toLowerCase().includes(q))
     .map((b) => el('tr', { 'data-badge': b.id },
-      el('td', { text: b.id }), el('td', { text: b.person }), el('td', { text: b.status }),
+      el('td', { text: b.id }), el('td', { text: personText(b.person, b.person_name) }), el('td', { text: b.status }),
       el('td', { class: 'actions' }, ...(write ? badgeActions(b) : [])))));
   const badgeSel = $('#sim-badge');
   const cur = badgeSel.value;
   badgeSel.replaceChildren(el('option', { value: '', text: '— type bits or UID —' }),
     ...state.badges.filter((b) => b.id.startsWith('uid:') || b.id.startsWith('h10301:'))
-      .map((b) => el('option', { value: b.id, text: `${b.id} (${b.person}, ${b.status})` })));
+      .map((b) => el('option', { value: b.id, text: `${b.id} (${personText(b.person, b.person_name)}, ${b.status})` })));
   badgeSel.value = cur;
   for (const f of document.querySelectorAll('form[data-write]')) f.hidden = !write;
   if (!write) $('#person-edit').hidden = true;

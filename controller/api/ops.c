@@ -182,3 +182,26 @@ int ops_credential_list_cb(const struct credential *cr, void *userdata)
 {
 	return json_array_append_new(userdata, ops_credential_json(cr));
 }
+
+void ops_person_names(struct core *c, json_t *rows)
+{
+	char id[AEOGATE_ID_MAX + 1] = "", name[AEOGATE_TEXT_MAX + 1];
+	bool found = false;
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(rows, i, row)
+	{
+		const char *person = json_string_value(json_object_get(row, "person"));
+
+		if (!person || !*person || strlen(person) > AEOGATE_ID_MAX)
+			continue;
+		/* Rows of one person often come together (a shift's reads): ask once. */
+		if (strcmp(id, person) != 0) {
+			snprintf(id, sizeof(id), "%s", person);
+			found = store_person_name(core_store(c), person, name, sizeof(name)) == 0;
+		}
+		if (found)
+			json_object_set_new(row, "person_name", json_string(name));
+	}
+}

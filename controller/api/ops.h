@@ -118,6 +118,13 @@ void ops_zone_pairing_json(json_t *obj, const struct zone_pairing *z);
 int ops_find_person(struct ctl_request *req, const char *arg, struct person *p);
 /* store_credential_list callback: appends ops_credential_json to the array userdata. */
 int ops_credential_list_cb(const struct credential *cr, void *userdata);
+/*
+ * Adds "person_name" to each row (a JSON object) whose "person" names an
+ * enrolled person: read now, for the dashboard to show beside the id; never
+ * part of an event. Rows without a person, or whose person is gone, are
+ * left as they are.
+ */
+void ops_person_names(struct core *c, json_t *rows);
 
 /*
  * A level's schedule (ops_schedules.c). ops_level_schedule_arg reads the

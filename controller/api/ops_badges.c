@@ -163,6 +163,7 @@ static int op_badge_list(struct ctl_request *req, json_t **ret)
 		json_decref(arr);
 		return ops_store_error(req, r, "credential list");
 	}
+	ops_person_names(c, arr);
 	*ret = arr;
 	return 0;
 }

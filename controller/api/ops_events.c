@@ -24,18 +24,27 @@ static int op_events_list(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
 	int64_t since = 0, limit = AEOGATE_ROWS_PER_PAGE;
+	json_t *names = json_object_get(req->args, "names");
 	json_t *arr;
 	int r;
 
 	if (ctl_arg_int(req, "since", false, 0, INT64_MAX, &since) < 0 ||
 	    ctl_arg_int(req, "limit", false, 1, AEOGATE_ROWS_PER_PAGE, &limit) < 0)
 		return -1;
+	if (names && !json_is_boolean(names))
+		return ctl_fail(req, "invalid_argument", "'names' must be true or false");
 	arr = json_array();
 	r = store_event_list(core_store(c), since, (size_t)limit, event_cb, arr);
 	if (r < 0) {
 		json_decref(arr);
 		return ops_store_error(req, r, "event list");
 	}
+	/*
+	 * With names (the dashboard asks), each event gains "person_name";
+	 * aeogatectl does not ask, so `events --json` stays the hashed objects.
+	 */
+	if (json_is_true(names))
+		ops_person_names(c, arr);
 	*ret = arr;
 	return 0;
 }

@@ -165,7 +165,8 @@ static int q_events(web_urlarg_fn get, void *ctx, json_t *args)
 	if (query_int(get, ctx, "since=", args, "since") < 0 ||
 	    query_int(get, ctx, "limit=", args, "limit") < 0)
 		return -1;
-	return 0;
+	/* The dashboard shows names beside ids. */
+	return json_object_set_new(args, "names", json_true()) < 0 ? -1 : 0;
 }
 
 static int q_persons(web_urlarg_fn get, void *ctx, json_t *args)

@@ -1,0 +1,114 @@
+// People by name beside their id (issue 17, part 3): the controller adds
+// person_name to events (list and stream), badges and alarms when it reads
+// them, never to the event itself (aeogatectl's events --json stays the
+// hashed objects); the dashboard's live feed, its first page of history and
+// the badge table show "Name (ID)", and the feed's person filter takes a name.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  startStack, mustCtl, login, api, wsOpen, BUILD_DIR, launchChromium, closeChromium,
+} from './lib.mjs';
+
+const SHOTS = join(BUILD_DIR, 'e2e-shots');
+let stack;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  stack = await startStack({ demo: true });
+  stack.addUser('guard1', 'guard');
+  stack.addUser('manager1', 'manager');
+  mustCtl(stack, ['level', 'add', 'dock-all', '--zone', 'dock']);
+  mustCtl(stack, ['person', 'add', 'E1', '--name', 'Ann Example', '--level', 'dock-all']);
+  mustCtl(stack, ['badge', 'issue', 'E1', '--uid', '04a1b2c3']);
+  mustCtl(stack, ['sim', 'present', 'dock-1-in', '--uid', '04a1b2c3']);
+});
+
+after(async () => {
+  if (stack) await stack.stop();
+});
+
+test('the API gives names beside ids; aeogatectl events --json stays the hashed event', async () => {
+  const s = await login(stack, 'guard1');
+  const evs = await api(stack, s, 'GET', '/api/events?since=0&limit=1000');
+  assert.equal(evs.status, 200);
+  const granted = evs.body.find((e) => e.kind === 'access.granted');
+  assert.equal(granted.person, 'E1');
+  assert.equal(granted.person_name, 'Ann Example');
+  // Events without a person carry no name.
+  assert.ok(evs.body.filter((e) => !e.person).every((e) => !('person_name' in e)));
+  // The CLI's objects are the hashed ones: no person_name.
+  const cli = mustCtl(stack, ['events', '--json']).trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(cli.some((e) => e.kind === 'access.granted'));
+  assert.ok(cli.every((e) => !('person_name' in e)));
+
+  const m = await login(stack, 'manager1');
+  const badges = await api(stack, m, 'GET', '/api/badges');
+  assert.equal(badges.status, 200);
+  assert.equal(badges.body.find((b) => b.id === 'uid:04a1b2c3').person_name, 'Ann Example');
+
+});
+
+test('the stream carries the name beside the event, read when it is sent', async () => {
+  const s = await login(stack, 'guard1');
+  const ws = await wsOpen(stack, s.cookie);
+  assert.equal(ws.status, 101);
+  await ws.waitFor((m) => m.following);
+  mustCtl(stack, ['person', 'set', 'E1', '--name', 'Ann Renamed']);
+  mustCtl(stack, ['sim', 'present', 'dock-1-in', '--uid', '04a1b2c3']);
+  const m = await ws.waitFor((x) => x.event && x.event.kind === 'access.granted', 10000);
+  assert.equal(m.person_name, 'Ann Renamed');
+  assert.equal(m.event.person, 'E1');
+  assert.ok(!('person_name' in m.event), 'the event object is what was hashed');
+  ws.close();
+  mustCtl(stack, ['person', 'set', 'E1', '--name', 'Ann Example']);
+});
+
+test('the feed and the badge table show "Name (ID)"; the feed filter takes a name', async () => {
+  const { browser, profile } = await launchChromium();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(stack.base + '/');
+    await page.fill('#login-user', 'guard1');
+    await page.fill('#login-pass', stack.users.guard1);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#conn[data-state="connected"]', { timeout: 15000 });
+    // From the first page of history (events.list with names).
+    await page.waitForSelector('#feed li[data-kind="access.granted"]');
+    assert.match(await page.textContent('#feed li[data-kind="access.granted"]'), /Ann (Example|Renamed) \(E1\)/);
+    // Live, from the stream.
+    const before = await page.$$eval('#feed li', (l) => l.length);
+    mustCtl(stack, ['sim', 'present', 'dock-1-in', '--uid', '04a1b2c3']);
+    await page.waitForFunction((n) => document.querySelectorAll('#feed li').length > n, before);
+    assert.match(await page.textContent('#feed li[data-kind="access.granted"]'), /Ann Example \(E1\)/);
+    // The person filter matches the name, not only the id.
+    await page.fill('#f-person', 'ann ex');
+    await page.waitForFunction(() => [...document.querySelectorAll('#feed li')].length > 0
+      && [...document.querySelectorAll('#feed li')].every((li) => li.textContent.includes('(E1)')));
+    await page.fill('#f-person', 'nobody-by-that-name');
+    await page.waitForFunction(() => document.querySelectorAll('#feed li').length === 0);
+    await page.screenshot({ path: join(SHOTS, 'names-feed-guard.png') });
+    await context.close();
+
+    const mctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const mp = await mctx.newPage();
+    mp.on('pageerror', (e) => errors.push(String(e)));
+    await mp.goto(stack.base + '/');
+    await mp.fill('#login-user', 'manager1');
+    await mp.fill('#login-pass', stack.users.manager1);
+    await mp.click('#login-form button[type=submit]');
+    await mp.waitForSelector('#app-view:not([hidden])');
+    await mp.click('#tabs button[data-tab=people]');
+    await mp.waitForSelector('#badges tr[data-badge="uid:04a1b2c3"]');
+    assert.match(await mp.textContent('#badges tr[data-badge="uid:04a1b2c3"]'), /Ann Example \(E1\)/);
+    await mp.screenshot({ path: join(SHOTS, 'names-badges-manager.png') });
+    await mctx.close();
+    assert.deepEqual(errors, []);
+  } finally {
+    await closeChromium({ browser, profile });
+  }
+});
