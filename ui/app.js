@@ -16,7 +16,7 @@ import { LockdownBanner } from './lockdown.js';
 import { setupVisitors } from './visitors.js';
 import { setupSite } from './site.js';
 import { pairingCells } from './zone_pairing.js';
-import { personText } from './names.js';
+import { personText, flagSpans, flagAttrs } from './names.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -741,8 +741,9 @@ function renderPeople() {
   const write = canManage();
   $('#persons').replaceChildren(...state.persons
     .filter((p) => !q || p.id.toLowerCase().includes(q) || p.name.toLowerCase().includes(q))
-    .map((p) => el('tr', { 'data-person': p.id },
-      el('td', { text: p.id }), el('td', { text: p.name }), el('td', { text: p.status }),
+    .map((p) => el('tr', { 'data-person': p.id, ...flagAttrs(p.flags) },
+      el('td', { text: p.id }), el('td', { text: p.name }),
+      el('td', { class: 'status' }, p.status, ...flagSpans(p.flags)),
       el('td', { text: (p.levels || []).join(', ') }),
       el('td', { class: 'validity', 'data-valid-until': p.valid_until || '', text: validityText(p) }),
       el('td', { class: 'actions' },
@@ -756,8 +757,9 @@ function renderPeople() {
   $('#badges').replaceChildren(...state.badges
     .filter((b) => !q || b.person.toLowerCase().includes(q) || b.id.includes(q)
       || (b.person_name || '').toLowerCase().includes(q))
-    .map((b) => el('tr', { 'data-badge': b.id },
-      el('td', { text: b.id }), el('td', { text: personText(b.person, b.person_name) }), el('td', { text: b.status }),
+    .map((b) => el('tr', { 'data-badge': b.id, ...flagAttrs(b.flags) },
+      el('td', { text: b.id }), el('td', { text: personText(b.person, b.person_name) }),
+      el('td', { class: 'status' }, b.status, ...flagSpans(b.flags)),
       el('td', { class: 'actions' }, ...(write ? badgeActions(b) : [])))));
   const badgeSel = $('#sim-badge');
   const cur = badgeSel.value;
@@ -806,7 +808,7 @@ function fillPersonEdit(p) {
   const f = $('#person-edit');
   state.editing = p;
   f.dataset.person = p.id;
-  $('#person-edit-id').textContent = `${p.id} (${p.status})`;
+  $('#person-edit-id').replaceChildren(`${p.id} (${p.status})`, ...flagSpans(p.flags));
   f.elements.name.value = p.name;
   f.elements.valid_from.value = validFromDate(p.valid_from);
   f.elements.valid_until.value = validUntilDate(p.valid_until);
@@ -823,9 +825,9 @@ function fillPersonEdit(p) {
     el('span', { text: n }))));
   if (!names.length) $('#person-edit-levels').append(el('span', { class: 'hint', text: 'No levels defined yet.' }));
   const creds = p.credentials || [];
-  $('#person-edit-badges').replaceChildren(...(creds.length ? creds.map((b) => el('tr', { 'data-badge': b.id },
+  $('#person-edit-badges').replaceChildren(...(creds.length ? creds.map((b) => el('tr', { 'data-badge': b.id, ...flagAttrs(b.flags) },
     el('td', { text: b.id }),
-    el('td', { class: `badge-status badge-${b.status}`, text: b.status }),
+    el('td', { class: `badge-status badge-${b.status}` }, b.status, ...flagSpans(b.flags)),
     el('td', { text: validityText(b) })))
     : [el('tr', {}, el('td', { colspan: 3, class: 'hint', text: 'No badges.' }))]));
   fillPersonPin(p);

@@ -13,6 +13,8 @@ import {
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
 let stack;
+// One chromium for the file (launchChromium points TMPDIR at its profile, removed on close).
+let chrome;
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -23,9 +25,11 @@ before(async () => {
   mustCtl(stack, ['person', 'add', 'E1', '--name', 'Ann Example', '--level', 'dock-all']);
   mustCtl(stack, ['badge', 'issue', 'E1', '--uid', '04a1b2c3']);
   mustCtl(stack, ['sim', 'present', 'dock-1-in', '--uid', '04a1b2c3']);
+  chrome = await launchChromium();
 });
 
 after(async () => {
+  await closeChromium(chrome);
   if (stack) await stack.stop();
 });
 
@@ -66,8 +70,8 @@ test('the stream carries the name beside the event, read when it is sent', async
 });
 
 test('the feed and the badge table show "Name (ID)"; the feed filter takes a name', async () => {
-  const { browser, profile } = await launchChromium();
-  try {
+  const { browser } = chrome;
+  {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     const errors = [];
@@ -108,7 +112,68 @@ test('the feed and the badge table show "Name (ID)"; the feed filter takes a nam
     await mp.screenshot({ path: join(SHOTS, 'names-badges-manager.png') });
     await mctx.close();
     assert.deepEqual(errors, []);
-  } finally {
-    await closeChromium({ browser, profile });
+  }
+});
+
+test('red flags: expired, not yet valid, suspended and vetting overdue, in words', async () => {
+  mustCtl(stack, ['person', 'add', 'F1', '--name', 'Sus Pended']);
+  mustCtl(stack, ['person', 'suspend', 'F1']);
+  mustCtl(stack, ['person', 'add', 'F2', '--name', 'Ex Pired', '--valid-until', '2001-01-01']);
+  mustCtl(stack, ['person', 'add', 'F3', '--name', 'Not Yet', '--valid-from', '2099-01-01']);
+  mustCtl(stack, ['person', 'add', 'F4', '--name', 'Over Due']);
+  mustCtl(stack, ['person', 'vet', 'F4', '--status', 'cleared', '--checked', '2020-01-01',
+    '--recheck-due', '2021-01-01']);
+  mustCtl(stack, ['person', 'add', 'F5', '--name', 'Fine Person']);
+  mustCtl(stack, ['badge', 'issue', 'F5', '--uid', '0a0b0c01']);
+  mustCtl(stack, ['badge', 'suspend', 'uid:0a0b0c01']);
+
+  const m = await login(stack, 'manager1');
+  const persons = (await api(stack, m, 'GET', '/api/persons')).body;
+  const flags = Object.fromEntries(persons.map((p) => [p.id, p.flags]));
+  assert.deepEqual(flags.F1, ['person_inactive']);
+  assert.deepEqual(flags.F2, ['expired']);
+  assert.deepEqual(flags.F3, ['not_yet_valid']);
+  assert.deepEqual(flags.F4, ['vetting_overdue']);
+  assert.deepEqual(flags.F5, []);
+  const badges = (await api(stack, m, 'GET', '/api/badges')).body;
+  assert.deepEqual(badges.find((b) => b.id === 'uid:0a0b0c01').flags, ['credential_suspended']);
+  assert.deepEqual(badges.find((b) => b.id === 'uid:04a1b2c3').flags, []);
+
+  const { browser } = chrome;
+  {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(stack.base + '/');
+    await page.fill('#login-user', 'manager1');
+    await page.fill('#login-pass', stack.users.manager1);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#app-view:not([hidden])');
+    await page.click('#tabs button[data-tab=people]');
+    await page.waitForSelector('#persons tr[data-person="F4"]');
+    const words = {
+      F1: 'person suspended', F2: 'validity expired', F3: 'not yet valid', F4: 'vetting re-check overdue',
+    };
+    for (const [id, w] of Object.entries(words)) {
+      const row = `#persons tr[data-person="${id}"]`;
+      assert.ok((await page.textContent(`${row} .flag`)).includes(w), `${id}: ${w}`);
+      assert.equal(await page.getAttribute(row, 'class'), 'flagged');
+      // Red, and a word beside it (never colour alone).
+      const color = await page.$eval(`${row} .flag`, (e) => getComputedStyle(e).color);
+      assert.equal(color, 'rgb(180, 35, 24)');
+    }
+    assert.equal(await page.$(`#persons tr[data-person="F5"] .flag`), null);
+    assert.match(await page.textContent('#badges tr[data-badge="uid:0a0b0c01"] .flag'), /badge suspended/);
+    assert.equal(await page.$('#badges tr[data-badge="uid:04a1b2c3"] .flag'), null);
+    // The person panel says it too.
+    await page.click('#persons tr[data-person="F3"] button[data-action=edit]');
+    await page.waitForSelector('#person-edit:not([hidden]) #person-edit-id .flag');
+    assert.match(await page.textContent('#person-edit-id'), /F3.*not yet valid/);
+    await page.click('#persons tr[data-person="F5"] button[data-action=edit]');
+    await page.waitForSelector('#person-edit[data-person="F5"] #person-edit-badges tr[data-badge="uid:0a0b0c01"] .flag');
+    await page.screenshot({ path: join(SHOTS, 'flags-people-manager.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await context.close();
   }
 });
