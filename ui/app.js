@@ -17,6 +17,7 @@ import { setupVisitors } from './visitors.js';
 import { setupSite } from './site.js';
 import { pairingCells } from './zone_pairing.js';
 import { personText, flagSpans, flagAttrs } from './names.js';
+import { setupHistory } from './history.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -1581,6 +1582,11 @@ async function loadUsers() {
 
 // ---------------------------------------------------------------- tabs & start
 
+// The History page (ui/history.js): the whole log searched and paged by the controller.
+const history = setupHistory({
+  timeZone: () => timeZoneLabel(), canExport: () => can('manager auditor admin'), onError: (e) => handleError(e),
+});
+
 function selectTab(name) {
   for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('active', b.dataset.tab === name);
   for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== `tab-${name}`;
@@ -1589,6 +1595,7 @@ function selectTab(name) {
   if (name === 'muster') loadMuster();
   if (name === 'users') loadUsers();
   if (name === 'visitors') visitors.load();
+  if (name === 'history') history.load();
   if (name === 'people') loadPeople();
   if (name === 'reports') { loadReports(); loadLevels(); }
   if (name === 'doors' || name === 'sim') loadDoors();
