@@ -6,9 +6,15 @@
  */
 #include "policy.h"
 
+/*
+ * The end of a life (a person terminated, a badge revoked or returned) is
+ * what the status already says and nothing anyone must act on: not a flag.
+ */
 static void add(enum reason r, enum reason out[POLICY_FLAGS_MAX], size_t *n)
 {
-	if (r != REASON_NONE && *n < POLICY_FLAGS_MAX)
+	if (r == REASON_NONE || r == REASON_PERSON_TERMINATED || r == REASON_CREDENTIAL_REVOKED)
+		return;
+	if (*n < POLICY_FLAGS_MAX)
 		out[(*n)++] = r;
 }
 

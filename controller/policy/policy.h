@@ -80,9 +80,11 @@ enum reason policy_decide(const struct policy_facts *f);
 
 /*
  * Red flags (flags.c): the reasons a person or a badge would be refused
- * for now, whatever the door (inactive or terminated, not yet valid or
- * expired, a clearance whose re-check has fallen due; a badge suspended,
- * lost or revoked, not yet valid or expired). Returns how many are in out.
+ * for now, whatever the door (suspended, not yet valid or expired, a
+ * clearance whose re-check has fallen due; a badge suspended or lost, not
+ * yet valid or expired); a person terminated or a badge revoked or returned
+ * has reached its end, which its status says: no flag. Returns how many
+ * are in out.
  */
 #define POLICY_FLAGS_MAX 4
 size_t policy_person_flags(const struct person *p, enum policy_vetting_status vetting,

@@ -371,14 +371,8 @@ static void test_red_flags_are_the_rules_reasons_now(void **state)
 	} people[] = {
 	    {"active and in force", "active", 0, 0, POLICY_VETTING_NONE, 0, {0}, 0},
 	    {"suspended", "suspended", 0, 0, POLICY_VETTING_NONE, 0, {REASON_PERSON_INACTIVE}, 1},
-	    {"terminated",
-	     "terminated",
-	     0,
-	     0,
-	     POLICY_VETTING_NONE,
-	     0,
-	     {REASON_PERSON_TERMINATED},
-	     1},
+	    /* The end of a life is the status itself, not a flag. */
+	    {"terminated", "terminated", 0, 0, POLICY_VETTING_NONE, 0, {0}, 0},
 	    {"expired at the instant", "active", 0, 1, POLICY_VETTING_NONE, 0, {REASON_EXPIRED}, 1},
 	    {"valid until one ms later", "active", 0, 2, POLICY_VETTING_NONE, 0, {0}, 0},
 	    {"not yet valid", "active", 2, 0, POLICY_VETTING_NONE, 0, {REASON_NOT_YET_VALID}, 1},
@@ -412,7 +406,8 @@ static void test_red_flags_are_the_rules_reasons_now(void **state)
 	    {"active", 0, 0, {0}, 0},
 	    {"suspended", 0, 0, {REASON_CREDENTIAL_SUSPENDED}, 1},
 	    {"lost", 0, 0, {REASON_CREDENTIAL_LOST}, 1},
-	    {"revoked", 0, 0, {REASON_CREDENTIAL_REVOKED}, 1},
+	    {"revoked", 0, 0, {0}, 0},
+	    {"returned", 0, 0, {0}, 0},
 	    {"active", 0, 1, {REASON_EXPIRED}, 1},
 	    {"suspended", 2, 0, {REASON_CREDENTIAL_SUSPENDED, REASON_NOT_YET_VALID}, 2},
 	};
