@@ -63,6 +63,7 @@ struct export_filter {
 	int64_t to_ms;
 	char person[AEOGATE_ID_MAX + 1];
 	char zone[AEOGATE_ID_MAX + 1];
+	char door[AEOGATE_ID_MAX + 1]; /* "" when not asked for (the History page's door) */
 	char kinds[AEOGATE_EXPORT_KINDS_MAX][AEOGATE_ID_MAX + 1];
 	size_t n_kinds;
 };
@@ -73,13 +74,17 @@ bool export_kind_valid(const char *k);
 int export_filter_add_kind(struct export_filter *f, const char *k);
 bool export_filter_match(const struct export_filter *f, const struct event *e);
 /*
- * True when the filter narrows by kind, person or zone. An export that is
+ * True when the filter narrows by kind, person, zone or door. An export that is
  * not filtered holds every event from its first to its last seq, gap-free,
  * whatever their ts (a clock jump must not hide an event); the time range
  * only chooses those two seqs.
  */
 bool export_filter_narrows(const struct export_filter *f);
-/* {"from","to","kinds","person","zone"}: times as text or null, the canonical form signed. */
+/*
+ * {"from","to","kinds","person","zone"} and "door" only when set (so every
+ * statement signed before doors were a filter reads the same): times as
+ * text or null, the canonical form signed.
+ */
 json_t *export_filter_to_json(const struct export_filter *f);
 /* The inverse; -EINVAL with a reason in err. */
 int export_filter_from_json(const json_t *j, struct export_filter *ret, char *err, size_t errlen);

@@ -99,6 +99,8 @@ bool export_filter_match(const struct export_filter *f, const struct event *e)
 		return false;
 	if (f->zone[0] && (!e->zone || strcmp(f->zone, e->zone)))
 		return false;
+	if (f->door[0] && (!e->door || strcmp(f->door, e->door)))
+		return false;
 	for (size_t i = 0; i < f->n_kinds && !any; i++)
 		any = e->kind && kind_match(f->kinds[i], e->kind);
 	return any;
@@ -106,7 +108,7 @@ bool export_filter_match(const struct export_filter *f, const struct event *e)
 
 bool export_filter_narrows(const struct export_filter *f)
 {
-	return f->n_kinds || f->person[0] || f->zone[0];
+	return f->n_kinds || f->person[0] || f->zone[0] || f->door[0];
 }
 
 static json_t *time_or_null(int64_t ms, bool set)
@@ -121,14 +123,17 @@ static json_t *time_or_null(int64_t ms, bool set)
 
 json_t *export_filter_to_json(const struct export_filter *f)
 {
-	json_t *kinds = json_array();
+	json_t *kinds = json_array(), *o;
 
 	for (size_t i = 0; i < f->n_kinds; i++)
 		json_array_append_new(kinds, json_string(f->kinds[i]));
-	return json_pack("{s:o,s:o,s:o,s:o,s:o}", "from", time_or_null(f->from_ms, f->from_ms != 0),
-			 "to", time_or_null(f->to_ms, f->to_ms != 0), "kinds", kinds, "person",
-			 f->person[0] ? json_string(f->person) : json_null(), "zone",
-			 f->zone[0] ? json_string(f->zone) : json_null());
+	o = json_pack("{s:o,s:o,s:o,s:o,s:o}", "from", time_or_null(f->from_ms, f->from_ms != 0),
+		      "to", time_or_null(f->to_ms, f->to_ms != 0), "kinds", kinds, "person",
+		      f->person[0] ? json_string(f->person) : json_null(), "zone",
+		      f->zone[0] ? json_string(f->zone) : json_null());
+	if (o && f->door[0])
+		json_object_set_new(o, "door", json_string(f->door));
+	return o;
 }
 
 static int filter_time(const json_t *j, const char *key, int64_t *ret, char *err, size_t errlen)
@@ -174,7 +179,8 @@ int export_filter_from_json(const json_t *j, struct export_filter *ret, char *er
 	if (filter_time(j, "from", &f.from_ms, err, errlen) < 0 ||
 	    filter_time(j, "to", &f.to_ms, err, errlen) < 0 ||
 	    filter_id(j, "person", f.person, sizeof(f.person), err, errlen) < 0 ||
-	    filter_id(j, "zone", f.zone, sizeof(f.zone), err, errlen) < 0)
+	    filter_id(j, "zone", f.zone, sizeof(f.zone), err, errlen) < 0 ||
+	    filter_id(j, "door", f.door, sizeof(f.door), err, errlen) < 0)
 		return -EINVAL;
 	if (f.from_ms && f.to_ms && f.from_ms >= f.to_ms) {
 		snprintf(err, errlen, "filter: 'from' must be before 'to'");

@@ -119,5 +119,25 @@ expect_exit 1 ctl audit verify "$T/ragged.csv" --pubkey "$T/key.pub"
 expect_contains "$OUT$ERR" "is malformed: 13 cells"
 pass "a 13-column export verifies; a ragged row is refused"
 
+# The History page's door filter, as a signed export: only that door's rows,
+# the door named in the signed filter, verifying offline; the verifier
+# re-checks each row against it.
+expect_exit 0 ctl audit export --door cage-1 --format csv -o "$T/door.csv"
+expect_exit 0 ctl audit verify "$T/door.csv" --pubkey "$T/key.pub"
+py "$T/door.csv" <<'PY' || fail "the door export holds other doors' rows"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+assert rows and all(r["door"] == "cage-1" for r in rows), rows
+m = json.load(open(sys.argv[1] + ".manifest.json"))
+assert m["statement"]["filter"]["door"] == "cage-1", m["statement"]["filter"]
+PY
+py "$T/a.csv.manifest.json" <<'PY' || fail "a filter without a door names one"
+import json, sys
+assert "door" not in json.load(open(sys.argv[1]))["statement"]["filter"]
+PY
+expect_exit 2 ctl audit export --door 'no such' --format csv -o "$T/bad.csv"
+expect_contains "$ERR" "'door' is not an identifier"
+pass "an export by door holds that door's rows only, signed with the door in its filter"
+
 stop_daemon
 pass "done"
