@@ -115,7 +115,7 @@ static int walk_cb(const struct event *e, void *userdata)
 	if (!w->format)
 		return 0;
 	export_chain_next(w->chain, e->seq, e->hash, w->chain);
-	if (export_row_format(&w->b, w->fmt, e, w->chain) < 0)
+	if (export_row_format(&w->b, w->fmt, e, w->chain, NULL) < 0)
 		return -1;
 	if (w->b.len >= AEOGATE_EXPORT_CHUNK) {
 		w->bytes += w->b.len;

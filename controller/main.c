@@ -158,6 +158,11 @@ static int backlog(void *userdata, int64_t since, size_t limit,
 	return store_event_list(core_store(userdata), since, limit, cb, cbdata);
 }
 
+static int person_name(void *userdata, const char *id, char *buf, size_t len)
+{
+	return store_person_name(core_store(userdata), id, buf, len);
+}
+
 /* SIGHUP (systemctl reload): the config read again (reload.h); the loop never stops for it. */
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
@@ -440,6 +445,7 @@ int main(int argc, char **argv)
 		    .tables = ops_tables,
 		    .userdata = core,
 		    .backlog = backlog,
+		    .person_name = person_name,
 		    .admin_gid = admin_gid,
 		    .web_gid = web_gid,
 		    .timeout_ms = cfg.socket_timeout_ms,

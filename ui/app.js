@@ -22,6 +22,8 @@ import { setupDateInputs } from './dateinput.js';
 import { rowMenu } from './menu.js';
 import { setupOverview } from './overview.js';
 import { setupSitePlan } from './siteplan.js';
+import { personText, flagSpans, flagAttrs } from './names.js';
+import { setupHistory } from './history.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -127,7 +129,8 @@ function matchesFilters(ev) {
   const kind = $('#f-kind').value;
   if (door && ev.door !== door) return false;
   if (zone && ev.zone !== zone) return false;
-  if (person && !(ev.person || '').includes(person)) return false;
+  if (person && !(ev.person || '').includes(person)
+    && !(ev.person_name || '').toLowerCase().includes(person.toLowerCase())) return false;
   if (kind && !ev.kind.startsWith(kind)) return false;
   return true;
 }
@@ -139,7 +142,7 @@ function eventItem(ev) {
   if (ev.door) parts.push(`door ${ev.door}`);
   if (ev.reader) parts.push(`reader ${ev.reader}`);
   if (!sentence) {
-    if (ev.person) parts.push(`person ${ev.person}`);
+    if (ev.person) parts.push(personText(ev.person, ev.person_name));
     if (ev.credential) parts.push(ev.credential);
     if (ev.detail && ev.detail.user) parts.push(`user ${ev.detail.user}`);
   }
@@ -278,7 +281,7 @@ const ALARM_STATE_TEXT = { open: 'open', acknowledged: 'acknowledged' };
 function alarmBanner(a) {
   const respond = can('guard manager admin');
   const where = (a.door ? ` at ${a.door}` : (a.zone ? ` in ${a.zone}` : ''))
-    + (a.person ? `, person ${a.person}` : '');
+    + (a.person ? `, ${personText(a.person, a.person_name)}` : '');
   const parts = [
     el('strong', { text: kindText(a.kind) }),
     el('span', { class: 'alarm-where' }, `${where} — raised `, timeElement(a.raised)),
@@ -351,7 +354,7 @@ function liveBanner(ev) {
   const duress = ev.kind === 'alarm.duress' ? ' alarm-duress' : '';
   return el('div', { class: `alarm-banner${duress}`, role: 'alert', 'data-kind': ev.kind, 'data-door': ev.door || '' },
     el('strong', { text: kindText(ev.kind) }),
-    el('span', {}, ` ${ev.door ? 'at ' + ev.door : ''}${ev.person ? ', person ' + ev.person : ''} — `, timeElement(ev.ts)),
+    el('span', {}, ` ${ev.door ? 'at ' + ev.door : ''}${ev.person ? ', ' + personText(ev.person, ev.person_name) : ''} — `, timeElement(ev.ts)),
     el('button', {
       type: 'button', class: 'dismiss', text: 'Hide',
       onclick: () => { state.liveAlarms.delete(ev.seq); renderAlarms(); },
@@ -769,21 +772,24 @@ function renderPeople() {
   const write = canManage();
   $('#persons').replaceChildren(...state.persons
     .filter((p) => !q || p.id.toLowerCase().includes(q) || p.name.toLowerCase().includes(q))
-    .map((p) => el('tr', { 'data-person': p.id },
-      el('td', { text: p.id }), el('td', { text: p.name }), el('td', { text: p.status }),
+    .map((p) => el('tr', { 'data-person': p.id, ...flagAttrs(p.flags) },
+      el('td', { text: p.id }), el('td', { text: p.name }),
+      el('td', { class: 'status' }, p.status, ...flagSpans(p.flags)),
       el('td', { text: (p.levels || []).join(', ') }),
       el('td', { class: 'validity', 'data-valid-until': p.valid_until || '', text: validityText(p) }),
       el('td', { class: 'actions' }, write ? personMenu(p) : null))));
   $('#badges').replaceChildren(...state.badges
-    .filter((b) => !q || b.person.toLowerCase().includes(q) || b.id.includes(q))
-    .map((b) => el('tr', { 'data-badge': b.id },
-      el('td', { text: b.id }), el('td', { text: b.person }), el('td', { text: b.status }),
+    .filter((b) => !q || b.person.toLowerCase().includes(q) || b.id.includes(q)
+      || (b.person_name || '').toLowerCase().includes(q))
+    .map((b) => el('tr', { 'data-badge': b.id, ...flagAttrs(b.flags) },
+      el('td', { text: b.id }), el('td', { text: personText(b.person, b.person_name) }),
+      el('td', { class: 'status' }, b.status, ...flagSpans(b.flags)),
       el('td', { class: 'actions' }, write ? badgeMenu(b) : null))));
   const badgeSel = $('#sim-badge');
   const cur = badgeSel.value;
   badgeSel.replaceChildren(el('option', { value: '', text: '— type bits or UID —' }),
     ...state.badges.filter((b) => b.id.startsWith('uid:') || b.id.startsWith('h10301:'))
-      .map((b) => el('option', { value: b.id, text: `${b.id} (${b.person}, ${b.status})` })));
+      .map((b) => el('option', { value: b.id, text: `${b.id} (${personText(b.person, b.person_name)}, ${b.status})` })));
   badgeSel.value = cur;
   for (const f of document.querySelectorAll('form[data-write]')) f.hidden = !write;
   if (!write) $('#person-edit').hidden = true;
@@ -826,7 +832,7 @@ function fillPersonEdit(p) {
   const f = $('#person-edit');
   state.editing = p;
   f.dataset.person = p.id;
-  $('#person-edit-id').textContent = `${p.id} (${p.status})`;
+  $('#person-edit-id').replaceChildren(`${p.id} (${p.status})`, ...flagSpans(p.flags));
   f.elements.name.value = p.name;
   f.elements.valid_from.value = validFromDate(p.valid_from);
   f.elements.valid_until.value = validUntilDate(p.valid_until);
@@ -843,9 +849,9 @@ function fillPersonEdit(p) {
     el('span', { text: n }))));
   if (!names.length) $('#person-edit-levels').append(el('span', { class: 'hint', text: 'No levels defined yet.' }));
   const creds = p.credentials || [];
-  $('#person-edit-badges').replaceChildren(...(creds.length ? creds.map((b) => el('tr', { 'data-badge': b.id },
+  $('#person-edit-badges').replaceChildren(...(creds.length ? creds.map((b) => el('tr', { 'data-badge': b.id, ...flagAttrs(b.flags) },
     el('td', { text: b.id }),
-    el('td', { class: `badge-status badge-${b.status}`, text: b.status }),
+    el('td', { class: `badge-status badge-${b.status}` }, b.status, ...flagSpans(b.flags)),
     el('td', { text: validityText(b) })))
     : [el('tr', {}, el('td', { colspan: 3, class: 'hint', text: 'No badges.' }))]));
   fillPersonPin(p);
@@ -1600,6 +1606,11 @@ async function loadUsers() {
 
 // ---------------------------------------------------------------- tabs & start
 
+// The History page (ui/history.js): the whole log searched and paged by the controller.
+const history = setupHistory({
+  timeZone: () => timeZoneLabel(), canExport: () => can('manager auditor admin'), onError: (e) => handleError(e),
+});
+
 function selectTab(name) {
   for (const b of document.querySelectorAll('#tabs button')) {
     b.classList.toggle('active', b.dataset.tab === name);
@@ -1613,6 +1624,7 @@ function selectTab(name) {
   if (name === 'muster') loadMuster();
   if (name === 'users') loadUsers();
   if (name === 'visitors') visitors.load();
+  if (name === 'history') history.load();
   if (name === 'people') loadPeople();
   if (name === 'reports') { loadReports(); loadLevels(); }
   if (name === 'doors' || name === 'sim') loadDoors();

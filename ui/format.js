@@ -202,6 +202,11 @@ const KINDS = {
   'config.reloaded': 'Configuration reloaded',
   'expiry.warning': 'Validity ending soon',
   'reader.keyset': 'Reader key set',
+  'reader.input': 'Reader input changed',
+  'reader.remote_status': 'Attached reader status changed',
+  'reader.comset': 'Reader address or speed changed',
+  'site.plan': 'Site plan changed',
+  'site.marker': 'Door placed on the site plan',
   'reader.noise': 'Reader noise',
   'reader.offline': 'Reader offline',
   'reader.online': 'Reader online',
@@ -297,6 +302,16 @@ const changes = (d) => Object.keys(d.after || {})
   .map((k) => `${k.replace(/_/g, ' ')} ${d.before[k] ?? 'none'} → ${d.after[k] ?? 'none'}`)
   .join(', ');
 
+// "Ann Example (E1042)", or the id alone when the controller knows no name
+// (people by name beside their id, issue 17: the id stays, two people may
+// share a name and the log keys on the id).
+export function personText(id, name) {
+  if (!id) return '';
+  return name ? `${name} (${id})` : id;
+}
+const who = (ev) => personText(ev.person, ev.person_name);
+const subject = (ev) => (ev.person_name ? who(ev) : `Person ${ev.person}`);
+
 // One sentence per kind that a person caused: what changed, then (added by
 // eventSentence) by whom and their comment.
 const SENTENCES = {
@@ -304,19 +319,19 @@ const SENTENCES = {
   'level.updated': (d) => `Level ${nameOf(d, 'name') || d.level} changed`,
   'level.removed': (d) => `Level ${nameOf(d, 'name') || d.level} removed`,
   'person.added': (d, ev) => `${nameOf(d, 'name') ? nameOf(d, 'name') + ' ' : ''}(${ev.person}) enrolled`,
-  'person.updated': (d, ev) => `Person ${ev.person} changed${changes(d) ? ': ' + changes(d) : ''}`,
-  'person.suspended': (d, ev) => `Person ${ev.person} suspended`,
-  'person.reinstated': (d, ev) => `Person ${ev.person} reinstated`,
-  'person.terminated': (d, ev) => `Person ${ev.person} terminated`,
-  'person.pin_set': (d, ev) => `PIN of ${ev.person} set or cleared`,
-  'person.pin_unlocked': (d, ev) => `PIN of ${ev.person} unlocked`,
-  'person.vetted': (d, ev) => `Vetting of ${ev.person} recorded`,
-  'badge.issued': (d, ev) => `Badge ${ev.credential} issued to ${ev.person}`,
-  'badge.revoked': (d, ev) => `Badge ${ev.credential} of ${ev.person} revoked`,
-  'badge.suspended': (d, ev) => `Badge ${ev.credential} of ${ev.person} suspended`,
-  'badge.reinstated': (d, ev) => `Badge ${ev.credential} of ${ev.person} reinstated`,
-  'badge.lost': (d, ev) => `Badge ${ev.credential} of ${ev.person} reported lost or stolen`,
-  'badge.returned': (d, ev) => `Badge ${ev.credential} of ${ev.person} returned`,
+  'person.updated': (d, ev) => `${subject(ev)} changed${changes(d) ? ': ' + changes(d) : ''}`,
+  'person.suspended': (d, ev) => `${subject(ev)} suspended`,
+  'person.reinstated': (d, ev) => `${subject(ev)} reinstated`,
+  'person.terminated': (d, ev) => `${subject(ev)} terminated`,
+  'person.pin_set': (d, ev) => `PIN of ${who(ev)} set or cleared`,
+  'person.pin_unlocked': (d, ev) => `PIN of ${who(ev)} unlocked`,
+  'person.vetted': (d, ev) => `Vetting of ${who(ev)} recorded`,
+  'badge.issued': (d, ev) => `Badge ${ev.credential} issued to ${who(ev)}`,
+  'badge.revoked': (d, ev) => `Badge ${ev.credential} of ${who(ev)} revoked`,
+  'badge.suspended': (d, ev) => `Badge ${ev.credential} of ${who(ev)} suspended`,
+  'badge.reinstated': (d, ev) => `Badge ${ev.credential} of ${who(ev)} reinstated`,
+  'badge.lost': (d, ev) => `Badge ${ev.credential} of ${who(ev)} reported lost or stolen`,
+  'badge.returned': (d, ev) => `Badge ${ev.credential} of ${who(ev)} returned`,
   'schedule.added': (d) => `Schedule ${d.schedule || nameOf(d, 'name')} added`,
   'schedule.updated': (d) => `Schedule ${d.schedule || nameOf(d, 'name')} changed`,
   'schedule.removed': (d) => `Schedule ${d.schedule || nameOf(d, 'name')} removed`,
@@ -334,7 +349,7 @@ const SENTENCES = {
   'alarm.acknowledged': () => 'Alarm acknowledged',
   'alarm.closed': () => 'Alarm closed',
   'visitor.added': (d, ev) => `Visitor ${nameOf(d, 'name') || ev.person} registered`,
-  'visitor.ended': (d, ev) => `Visit of ${ev.person} ended`,
+  'visitor.ended': (d, ev) => `Visit of ${who(ev)} ended`,
 };
 
 // The feed's sentence for an event a person caused (null for the others):

@@ -52,6 +52,8 @@ export class EventStream {
         // The controller guarantees order without gaps; guard against replays.
         if (msg.event.seq <= this.lastSeq) return;
         this.lastSeq = msg.event.seq;
+        // The name rides beside the event (it is not part of what was hashed).
+        if (msg.person_name) msg.event.person_name = msg.person_name;
         this.onEvent(msg.event);
       }
     };

@@ -264,10 +264,15 @@ static int conn_flush(struct ctl_conn *c)
 
 /* ---- followers ---- */
 
-/* One event as the line a follower receives, malloc'd; NULL when out of memory. */
-static char *event_line(const struct event *e)
+/*
+ * One event as the line a follower receives, malloc'd; NULL when out of
+ * memory: {"event": {...}, "person_name": "..."}, the name only when the
+ * event names a person the store knows.
+ */
+static char *event_line(struct ctl_server *s, const struct event *e)
 {
 	json_t *ev = event_to_json(e);
+	char name[AEOGATE_TEXT_MAX + 1];
 	json_t *m;
 
 	/* Not stored (storage failing): no place in the chain yet. */
@@ -277,6 +282,9 @@ static char *event_line(const struct event *e)
 		json_object_del(ev, "hash");
 	}
 	m = ev ? json_pack("{s:o}", "event", ev) : NULL;
+	if (m && e->person && s->cfg.person_name &&
+	    s->cfg.person_name(s->cfg.userdata, e->person, name, sizeof(name)) == 0)
+		json_object_set_new(m, "person_name", json_string(name));
 	char *line = m ? json_dumps(m, JSON_COMPACT) : NULL;
 
 	json_decref(m);
@@ -296,7 +304,7 @@ static int send_event_line(struct ctl_conn *c, int64_t seq, const char *line)
 
 static int send_event(struct ctl_conn *c, const struct event *e)
 {
-	char *line = event_line(e);
+	char *line = event_line(c->srv, e);
 	int r = line ? send_event_line(c, e->seq, line) : -ENOMEM;
 
 	free(line);
@@ -367,7 +375,7 @@ void ctl_server_publish(struct ctl_server *s, const struct event *e)
 				"follower fell too far behind; reconnect with since");
 			continue;
 		}
-		if (!line && !(line = event_line(e))) {
+		if (!line && !(line = event_line(s, e))) {
 			conn_free(c); /* cannot send it: the follower resumes with since */
 			continue;
 		}

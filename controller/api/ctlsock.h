@@ -70,6 +70,12 @@ typedef int (*ctl_backlog_fn)(void *userdata, int64_t since, size_t limit,
 			      int (*cb)(const struct event *e, void *cbdata), void *cbdata);
 
 /*
+ * The name of person id into buf, read now (never part of the event):
+ * 0, or negative errno (-ENOENT: no such person).
+ */
+typedef int (*ctl_person_name_fn)(void *userdata, const char *id, char *buf, size_t len);
+
+/*
  * How a stream ended (ctl_stream_start), for main to log (only mains log):
  * the op, who asked, the outcome (0, or the negative errno run or the
  * transport gave), the data bytes sent, and the trailer's error message
@@ -85,6 +91,11 @@ struct ctl_server_config {
 	ctl_auth_fn auth; /* may be NULL: then tokens are refused */
 	void *auth_userdata;
 	ctl_backlog_fn backlog;
+	/*
+	 * May be NULL. Each event line a follower receives carries, beside the
+	 * event (outside it, so what was hashed stays as it is), "person_name".
+	 */
+	ctl_person_name_fn person_name;
 	gid_t admin_gid; /* aeogate-admin, or (gid_t)-1 when the group does not exist */
 	gid_t web_gid;	 /* aeogate-web's group, or (gid_t)-1: see ctl_request.peer_web */
 	/* No-progress timeout (limits.h AEOGATE_CTL_TIMEOUT_MS); 0 means that default. */

@@ -12,6 +12,7 @@
 #include "core.h"
 #include "ctlsock.h"
 #include "ops.h"
+#include "policy.h"
 #include "store.h"
 #include "util.h"
 
@@ -178,7 +179,71 @@ int ops_find_person(struct ctl_request *req, const char *arg, struct person *p)
 	return 0;
 }
 
+static json_t *flags_json(const enum reason *r, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(reason_to_string(r[i])));
+	return a;
+}
+
 int ops_credential_list_cb(const struct credential *cr, void *userdata)
 {
-	return json_array_append_new(userdata, ops_credential_json(cr));
+	struct ops_credential_list *l = userdata;
+	enum reason flags[POLICY_FLAGS_MAX];
+	json_t *o = ops_credential_json(cr);
+
+	if (o)
+		json_object_set_new(
+		    o, "flags", flags_json(flags, policy_credential_flags(cr, l->now_ms, flags)));
+	return json_array_append_new(l->arr, o);
+}
+
+void ops_person_flags(struct core *c, const struct person *p, json_t *o)
+{
+	static const struct {
+		const char *status;
+		enum policy_vetting_status v;
+	} vetting[] = {
+	    {"cleared", POLICY_VETTING_CLEARED},
+	    {"pending", POLICY_VETTING_PENDING},
+	    {"failed", POLICY_VETTING_FAILED},
+	};
+	enum policy_vetting_status vs = POLICY_VETTING_NONE;
+	enum reason flags[POLICY_FLAGS_MAX];
+	struct vetting v;
+
+	if (store_vetting_get(core_store(c), p->id, &v) == 0)
+		for (size_t i = 0; i < sizeof(vetting) / sizeof(vetting[0]); i++)
+			if (!strcmp(v.status, vetting[i].status))
+				vs = vetting[i].v;
+	json_object_set_new(
+	    o, "flags",
+	    flags_json(flags, policy_person_flags(
+				  p, vs, vs == POLICY_VETTING_CLEARED ? v.recheck_due_ms : 0,
+				  core_wall_ms(c), flags)));
+}
+
+void ops_person_names(struct core *c, json_t *rows)
+{
+	char id[AEOGATE_ID_MAX + 1] = "", name[AEOGATE_TEXT_MAX + 1];
+	bool found = false;
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(rows, i, row)
+	{
+		const char *person = json_string_value(json_object_get(row, "person"));
+
+		if (!person || !*person || strlen(person) > AEOGATE_ID_MAX)
+			continue;
+		/* Rows of one person often come together (a shift's reads): ask once. */
+		if (strcmp(id, person) != 0) {
+			snprintf(id, sizeof(id), "%s", person);
+			found = store_person_name(core_store(c), person, name, sizeof(name)) == 0;
+		}
+		if (found)
+			json_object_set_new(row, "person_name", json_string(name));
+	}
 }

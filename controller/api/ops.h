@@ -118,8 +118,25 @@ void ops_zone_pairing_json(json_t *obj, const struct zone_pairing *z);
 
 /* The person named by argument arg; fails the request when there is none. */
 int ops_find_person(struct ctl_request *req, const char *arg, struct person *p);
-/* store_credential_list callback: appends ops_credential_json to the array userdata. */
+/*
+ * store_credential_list callback (userdata: struct ops_credential_list):
+ * appends ops_credential_json plus "flags", the badge's red flags now
+ * (policy_credential_flags, as reason codes), to arr.
+ */
+struct ops_credential_list {
+	json_t *arr;
+	int64_t now_ms;
+};
 int ops_credential_list_cb(const struct credential *cr, void *userdata);
+/* Sets "flags" on o: the person's red flags now (policy_person_flags, as reason codes). */
+void ops_person_flags(struct core *c, const struct person *p, json_t *o);
+/*
+ * Adds "person_name" to each row (a JSON object) whose "person" names an
+ * enrolled person: read now, for the dashboard to show beside the id; never
+ * part of an event. Rows without a person, or whose person is gone, are
+ * left as they are.
+ */
+void ops_person_names(struct core *c, json_t *rows);
 
 /*
  * A level's schedule (ops_schedules.c). ops_level_schedule_arg reads the

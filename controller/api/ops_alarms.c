@@ -67,6 +67,7 @@ static int op_alarm_list(struct ctl_request *req, json_t **ret)
 		json_decref(arr);
 		return ops_store_error(req, r, "alarm list");
 	}
+	ops_person_names(c, arr);
 	*ret = arr;
 	return 0;
 }

@@ -155,16 +155,18 @@ static int op_badge_list(struct ctl_request *req, json_t **ret)
 			return ctl_fail(req, "not_found", "no person '%s'", person);
 	}
 	arr = json_array();
+	struct ops_credential_list l = {.arr = arr, .now_ms = core_wall_ms(c)};
 	/* One person's badges at once; the site's a page at a time, by id, as person.list. */
 	if (person)
-		r = store_credential_list(core_store(c), person, ops_credential_list_cb, arr);
+		r = store_credential_list(core_store(c), person, ops_credential_list_cb, &l);
 	else
 		r = store_credential_page(core_store(c), after, (size_t)limit,
-					  ops_credential_list_cb, arr);
+					  ops_credential_list_cb, &l);
 	if (r < 0) {
 		json_decref(arr);
 		return ops_store_error(req, r, "credential list");
 	}
+	ops_person_names(c, arr);
 	*ret = arr;
 	return 0;
 }

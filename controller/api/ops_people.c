@@ -69,7 +69,11 @@ static int op_person_add(struct ctl_request *req, json_t **ret)
 static int person_list_cb(const struct person *p, void *userdata)
 {
 	void **ctx = userdata;
-	return json_array_append_new(ctx[0], ops_person_json(ctx[1], p));
+	json_t *o = ops_person_json(core_store(ctx[1]), p);
+
+	if (o)
+		ops_person_flags(ctx[1], p, o);
+	return json_array_append_new(ctx[0], o);
 }
 
 static int op_person_list(struct ctl_request *req, json_t **ret)
@@ -86,7 +90,7 @@ static int op_person_list(struct ctl_request *req, json_t **ret)
 		return -1;
 	arr = json_array();
 	ctx[0] = arr;
-	ctx[1] = core_store(c);
+	ctx[1] = c;
 	r = store_person_list(core_store(c), after, (size_t)limit, person_list_cb, ctx);
 	if (r < 0) {
 		json_decref(arr);
@@ -105,8 +109,10 @@ static int op_person_show(struct ctl_request *req, json_t **ret)
 	if (ops_find_person(req, "id", &p) < 0)
 		return -1;
 	o = ops_person_json(core_store(c), &p);
+	ops_person_flags(c, &p, o);
 	creds = json_array();
-	store_credential_list(core_store(c), p.id, ops_credential_list_cb, creds);
+	struct ops_credential_list l = {.arr = creds, .now_ms = core_wall_ms(c)};
+	store_credential_list(core_store(c), p.id, ops_credential_list_cb, &l);
 	json_object_set_new(o, "credentials", creds);
 	json_object_set_new(o, "pin", ops_pin_status_json(core_store(c), p.id));
 	/* A visitor (visitor add) or anyone else: the escort rule tells them apart. */

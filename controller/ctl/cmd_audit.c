@@ -246,11 +246,13 @@ err:
 
 int cmd_audit_export(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	enum { FROM, TO, ZONE, PERSON, KIND, FORMAT, OUTPUT };
+	enum { FROM, TO, ZONE, DOOR, PERSON, KIND, FORMAT, OUTPUT };
 	static const struct ctl_opt opts[] = {
 	    [FROM] = {"from", CTL_OPT_ARG, .key = "from"},
 	    [TO] = {"to", CTL_OPT_ARG, .key = "to"},
 	    [ZONE] = {"zone", CTL_OPT_ARG, .key = "zone"},
+	    /* Absent unless given: the signed filter names a door only when it has one. */
+	    [DOOR] = {"door", CTL_OPT_ARG, .key = "door"},
 	    [PERSON] = {"person", CTL_OPT_ARG, .key = "person"},
 	    [KIND] = {"kind", CTL_OPT_LIST, .key = "kinds", .fail = CTL_EXIT_USAGE},
 	    [FORMAT] = {"format", CTL_OPT_VALUE},

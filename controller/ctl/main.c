@@ -148,7 +148,8 @@ static const struct ctl_cmd commands[] = {
     {"audit", "checkpoint", "[--json]", "sign a checkpoint of the chain head now",
      cmd_audit_checkpoint},
     {"audit", "export",
-     "[--from T] [--to T] [--zone Z] [--person P] [--kind K]... --format csv|jsonl -o FILE",
+     "[--from T] [--to T] [--zone Z] [--door D] [--person P] [--kind K]... --format csv|jsonl -o "
+     "FILE",
      "export events with a signed manifest", cmd_audit_export},
     {"audit", "verify", "(FILE [--pubkey KEY] [--manifest M] | --db FILE [--pubkey KEY] | --live)",
      "verify an export or a database backup offline, or the live chain", cmd_audit_verify},

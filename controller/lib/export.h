@@ -30,10 +30,19 @@
 
 #define EXPORT_STATEMENT_TYPE "aeogate-export-v1"
 #define EXPORT_CSV_HEADER                                                                          \
-	"seq,ts,kind,door,reader,zone,person,credential,reason,detail,prev,hash,export_chain"
-#define EXPORT_CSV_COLS 13
+	"seq,ts,kind,door,reader,zone,person,credential,reason,detail,prev,hash,export_chain,"     \
+	"person_name"
+#define EXPORT_CSV_COLS 14
+/*
+ * The columns up to export_chain: what the chain and the signature cover.
+ * person_name, after them, is the person's name when the file was written
+ * (read from the people table, never part of an event), so it is outside
+ * the hashed content; files written before it existed end at export_chain
+ * and verify the same.
+ */
+#define EXPORT_CSV_SIGNED_COLS 13
 
-/* The columns of a row, in file order (EXPORT_CSV_HEADER); export_chain is last. */
+/* The columns of a row, in file order (EXPORT_CSV_HEADER); person_name is last. */
 extern const char *const export_csv_cols[EXPORT_CSV_COLS];
 
 enum export_format {
@@ -54,6 +63,7 @@ struct export_filter {
 	int64_t to_ms;
 	char person[AEOGATE_ID_MAX + 1];
 	char zone[AEOGATE_ID_MAX + 1];
+	char door[AEOGATE_ID_MAX + 1]; /* "" when not asked for (the History page's door) */
 	char kinds[AEOGATE_EXPORT_KINDS_MAX][AEOGATE_ID_MAX + 1];
 	size_t n_kinds;
 };
@@ -64,13 +74,17 @@ bool export_kind_valid(const char *k);
 int export_filter_add_kind(struct export_filter *f, const char *k);
 bool export_filter_match(const struct export_filter *f, const struct event *e);
 /*
- * True when the filter narrows by kind, person or zone. An export that is
+ * True when the filter narrows by kind, person, zone or door. An export that is
  * not filtered holds every event from its first to its last seq, gap-free,
  * whatever their ts (a clock jump must not hide an event); the time range
  * only chooses those two seqs.
  */
 bool export_filter_narrows(const struct export_filter *f);
-/* {"from","to","kinds","person","zone"}: times as text or null, the canonical form signed. */
+/*
+ * {"from","to","kinds","person","zone"} and "door" only when set (so every
+ * statement signed before doors were a filter reads the same): times as
+ * text or null, the canonical form signed.
+ */
 json_t *export_filter_to_json(const struct export_filter *f);
 /* The inverse; -EINVAL with a reason in err. */
 int export_filter_from_json(const json_t *j, struct export_filter *ret, char *err, size_t errlen);
@@ -80,7 +94,8 @@ void export_chain_next(const char prev[EVENT_HASH_HEX], int64_t seq, const char 
 		       char ret[EVENT_HASH_HEX]);
 
 /*
- * Writes one row: row is the event's JSON object plus "export_chain". CSV
+ * Writes one row: row is the event's JSON object plus "export_chain" and,
+ * when the person has a name, "person_name" (CSV: an empty cell without). CSV
  * cells starting with = + - @ TAB CR or ' get a leading apostrophe, so a
  * spreadsheet shows them as text; a reader removes exactly one leading
  * apostrophe from any cell that has one. Returns 0 or -EIO.
@@ -112,9 +127,9 @@ struct export_buf {
 void export_buf_free(struct export_buf *b);
 /* The CSV header row (nothing for JSONL); -E2BIG, -ENOMEM. */
 int export_header_format(struct export_buf *b, enum export_format fmt);
-/* One row with its export_chain value; -E2BIG, -ENOMEM. */
+/* One row with its export_chain value and person_name (NULL: none); -E2BIG, -ENOMEM. */
 int export_row_format(struct export_buf *b, enum export_format fmt, const struct event *e,
-		      const char chain[EVENT_HASH_HEX]);
+		      const char chain[EVENT_HASH_HEX], const char *person_name);
 
 /*
  * Reads one RFC 4180 record (quoted cells may hold commas, quotes and line

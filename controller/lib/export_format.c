@@ -14,8 +14,8 @@
 #include "util.h"
 
 const char *const export_csv_cols[EXPORT_CSV_COLS] = {
-    "seq",	  "ts",	    "kind",   "door", "reader", "zone",	       "person",
-    "credential", "reason", "detail", "prev", "hash",	"export_chain"};
+    "seq",	  "ts",	    "kind",   "door", "reader", "zone",		"person",
+    "credential", "reason", "detail", "prev", "hash",	"export_chain", "person_name"};
 
 int export_format_parse(const char *s, enum export_format *ret)
 {
@@ -99,6 +99,8 @@ bool export_filter_match(const struct export_filter *f, const struct event *e)
 		return false;
 	if (f->zone[0] && (!e->zone || strcmp(f->zone, e->zone)))
 		return false;
+	if (f->door[0] && (!e->door || strcmp(f->door, e->door)))
+		return false;
 	for (size_t i = 0; i < f->n_kinds && !any; i++)
 		any = e->kind && kind_match(f->kinds[i], e->kind);
 	return any;
@@ -106,7 +108,7 @@ bool export_filter_match(const struct export_filter *f, const struct event *e)
 
 bool export_filter_narrows(const struct export_filter *f)
 {
-	return f->n_kinds || f->person[0] || f->zone[0];
+	return f->n_kinds || f->person[0] || f->zone[0] || f->door[0];
 }
 
 static json_t *time_or_null(int64_t ms, bool set)
@@ -121,14 +123,17 @@ static json_t *time_or_null(int64_t ms, bool set)
 
 json_t *export_filter_to_json(const struct export_filter *f)
 {
-	json_t *kinds = json_array();
+	json_t *kinds = json_array(), *o;
 
 	for (size_t i = 0; i < f->n_kinds; i++)
 		json_array_append_new(kinds, json_string(f->kinds[i]));
-	return json_pack("{s:o,s:o,s:o,s:o,s:o}", "from", time_or_null(f->from_ms, f->from_ms != 0),
-			 "to", time_or_null(f->to_ms, f->to_ms != 0), "kinds", kinds, "person",
-			 f->person[0] ? json_string(f->person) : json_null(), "zone",
-			 f->zone[0] ? json_string(f->zone) : json_null());
+	o = json_pack("{s:o,s:o,s:o,s:o,s:o}", "from", time_or_null(f->from_ms, f->from_ms != 0),
+		      "to", time_or_null(f->to_ms, f->to_ms != 0), "kinds", kinds, "person",
+		      f->person[0] ? json_string(f->person) : json_null(), "zone",
+		      f->zone[0] ? json_string(f->zone) : json_null());
+	if (o && f->door[0])
+		json_object_set_new(o, "door", json_string(f->door));
+	return o;
 }
 
 static int filter_time(const json_t *j, const char *key, int64_t *ret, char *err, size_t errlen)
@@ -174,7 +179,8 @@ int export_filter_from_json(const json_t *j, struct export_filter *ret, char *er
 	if (filter_time(j, "from", &f.from_ms, err, errlen) < 0 ||
 	    filter_time(j, "to", &f.to_ms, err, errlen) < 0 ||
 	    filter_id(j, "person", f.person, sizeof(f.person), err, errlen) < 0 ||
-	    filter_id(j, "zone", f.zone, sizeof(f.zone), err, errlen) < 0)
+	    filter_id(j, "zone", f.zone, sizeof(f.zone), err, errlen) < 0 ||
+	    filter_id(j, "door", f.door, sizeof(f.door), err, errlen) < 0)
 		return -EINVAL;
 	if (f.from_ms && f.to_ms && f.from_ms >= f.to_ms) {
 		snprintf(err, errlen, "filter: 'from' must be before 'to'");
@@ -382,7 +388,7 @@ int export_header_format(struct export_buf *b, enum export_format fmt)
 
 /* The reference: the event's JSON object through the writer of paged exports. */
 static int row_reference(struct export_buf *b, enum export_format fmt, const struct event *e,
-			 const char chain[EVENT_HASH_HEX])
+			 const char chain[EVENT_HASH_HEX], const char *person_name)
 {
 	json_t *row = event_to_json(e);
 	char *text = NULL;
@@ -393,6 +399,8 @@ static int row_reference(struct export_buf *b, enum export_format fmt, const str
 	if (!row)
 		return -ENOMEM;
 	json_object_set_new(row, "export_chain", json_string(chain));
+	if (person_name)
+		json_object_set_new(row, "person_name", json_string(person_name));
 	f = open_memstream(&text, &n);
 	if (!f) {
 		json_decref(row);
@@ -636,7 +644,7 @@ static bool detail_canonical(struct export_buf *b, const char *d)
 }
 
 static int row_fast(struct export_buf *b, enum export_format fmt, const struct event *e,
-		    const char chain[EVENT_HASH_HEX])
+		    const char chain[EVENT_HASH_HEX], const char *person_name)
 {
 	char seq[24], ts[32];
 	size_t seq_n = fmt_int(seq, e->seq), ts_n;
@@ -650,7 +658,7 @@ static int row_fast(struct export_buf *b, enum export_format fmt, const struct e
 	if (fmt == EXPORT_CSV) {
 		const char *cells[EXPORT_CSV_COLS] = {
 		    seq,	   ts,	      e->kind,	 e->door, e->reader, e->zone, e->person,
-		    e->credential, e->reason, e->detail, e->prev, e->hash,   chain};
+		    e->credential, e->reason, e->detail, e->prev, e->hash,   chain,   person_name};
 
 		/* The detail is canonical: copied as the reference would dump it. */
 		for (size_t i = 0; i < EXPORT_CSV_COLS; i++)
@@ -682,7 +690,12 @@ static int row_fast(struct export_buf *b, enum export_format fmt, const struct e
 	}
 	if ((r = json_fast(b, KEY("prev"), e->prev)) < 0 ||
 	    (r = json_fast(b, KEY("hash"), e->hash)) < 0 ||
-	    (r = json_fast(b, KEY("export_chain"), chain)) < 0 || (r = buf_reserve(b, 2)) < 0)
+	    (r = json_fast(b, KEY("export_chain"), chain)) < 0)
+		return r;
+	/* A JSON row names the person only when there is a name (CSV: an empty cell). */
+	if (person_name && (r = json_fast(b, KEY("person_name"), person_name)) < 0)
+		return r;
+	if ((r = buf_reserve(b, 2)) < 0)
 		return r;
 #undef KEY
 	buf_put(b, "}\n", 2);
@@ -690,17 +703,17 @@ static int row_fast(struct export_buf *b, enum export_format fmt, const struct e
 }
 
 int export_row_format(struct export_buf *b, enum export_format fmt, const struct event *e,
-		      const char chain[EVENT_HASH_HEX])
+		      const char chain[EVENT_HASH_HEX], const char *person_name)
 {
 	size_t start = b->len;
-	int r = row_fast(b, fmt, e, chain);
+	int r = row_fast(b, fmt, e, chain, person_name);
 
 	if (r != -EAGAIN)
 		return r;
 	/* What the direct writer declines, the reference writes: the same bytes, slower. */
 	b->len = start;
 	b->slow_rows++;
-	return row_reference(b, fmt, e, chain);
+	return row_reference(b, fmt, e, chain, person_name);
 }
 
 /* ---- reading ---- */

@@ -157,16 +157,17 @@ static int verify_csv(struct verifier *v, FILE *f)
 	char *buf = malloc(AEOGATE_EXPORT_ROW_MAX);
 	char *fields[EXPORT_CSV_COLS + 1];
 	int64_t rowno = 0;
-	int n, r = 0;
+	int n, ncols, r = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	n = csv_read_record(f, buf, AEOGATE_EXPORT_ROW_MAX, fields, EXPORT_CSV_COLS);
-	if (n != EXPORT_CSV_COLS) {
+	/* Files written before person_name end at export_chain: both verify. */
+	ncols = csv_read_record(f, buf, AEOGATE_EXPORT_ROW_MAX, fields, EXPORT_CSV_COLS);
+	if (ncols != EXPORT_CSV_COLS && ncols != EXPORT_CSV_SIGNED_COLS) {
 		r = bad(v->res, 0, "not an aeogate CSV export: the header row is missing or wrong");
 		goto out;
 	}
-	for (int i = 0; i < EXPORT_CSV_COLS; i++)
+	for (int i = 0; i < ncols; i++)
 		if (strcmp(fields[i], export_csv_cols[i]) != 0) {
 			r = bad(v->res, 0, "header column %d is '%s', expected '%s'", i + 1,
 				fields[i], export_csv_cols[i]);
@@ -177,7 +178,7 @@ static int verify_csv(struct verifier *v, FILE *f)
 		const char *ts;
 
 		rowno++;
-		if (n != EXPORT_CSV_COLS || parse_seq(fields[0], &e.seq) < 0) {
+		if (n != ncols || parse_seq(fields[0], &e.seq) < 0) {
 			r = bad(v->res, v->prev_seq + 1,
 				"row %lld (after seq %lld) is malformed: %d cells",
 				(long long)rowno, (long long)v->prev_seq, n);

@@ -79,6 +79,21 @@ struct policy_facts {
 enum reason policy_decide(const struct policy_facts *f);
 
 /*
+ * Red flags (flags.c): the reasons a person or a badge would be refused
+ * for now, whatever the door (suspended, not yet valid or expired, a
+ * clearance whose re-check has fallen due; a badge suspended or lost, not
+ * yet valid or expired); a person terminated or a badge revoked or returned
+ * has reached its end, which its status says: no flag. Returns how many
+ * are in out.
+ */
+#define POLICY_FLAGS_MAX 4
+size_t policy_person_flags(const struct person *p, enum policy_vetting_status vetting,
+			   int64_t recheck_due_ms, int64_t now_ms,
+			   enum reason out[POLICY_FLAGS_MAX]);
+size_t policy_credential_flags(const struct credential *cr, int64_t now_ms,
+			       enum reason out[POLICY_FLAGS_MAX]);
+
+/*
  * The rules, in the order policy_decide runs them (README, "Decisions and
  * denial reasons"). Each returns REASON_NONE to pass; a rule may rely on
  * the ones before it having passed.

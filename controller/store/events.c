@@ -22,6 +22,16 @@
 	"seq, ts_ms, kind, door, reader, zone, person, credential, reason, detail, "               \
 	"lower(hex(prev)), lower(hex(hash))"
 
+/*
+ * The History search's filters (store_event_search): ?1 <= seq < ?2, then
+ * door ?3, zone ?4, person ?5, kind ?6 exactly or kind starting with ?7,
+ * each NULL when not asked for.
+ */
+#define SEARCH_COND                                                                                \
+	"seq >= ?1 AND seq < ?2 AND (?3 IS NULL OR door = ?3) AND (?4 IS NULL OR zone = ?4) "      \
+	"AND (?5 IS NULL OR person = ?5) AND (?6 IS NULL OR kind = ?6) "                           \
+	"AND (?7 IS NULL OR substr(kind, 1, length(?7)) = ?7)"
+
 /* The strings point into the row: valid until the next step. */
 ROW_SHAPE(event_row, struct event, COL(struct event, seq), COL(struct event, ts_ms),
 	  COL(struct event, kind), COL(struct event, door), COL(struct event, reader),
@@ -47,6 +57,17 @@ const char *const store_events_sql[_ST_MAX] = {
     /* events_person covers it: a seek on person, then seq order. */
     [ST_PERSON_ACCESS_AFTER] = "SELECT seq, ts_ms FROM events WHERE person = ?1 AND ts_ms > ?2 "
 			       "AND kind IN ('access.granted', 'access.denied') ORDER BY seq",
+    /*
+     * The History search, newest first below ?2. A person leads it through
+     * events_person, which seeks to their rows in seq order; otherwise the
+     * caller's seq window ?1..?2 bounds what one page reads. The other
+     * filters are checked on those rows.
+     */
+    [ST_EVENT_SEARCH_PERSON] =
+	"SELECT " EVENT_COLS_READ " FROM events WHERE person = ?5 AND " SEARCH_COND
+	" ORDER BY seq DESC LIMIT ?8",
+    [ST_EVENT_SEARCH_ALL] =
+	"SELECT " EVENT_COLS_READ " FROM events WHERE " SEARCH_COND " ORDER BY seq DESC LIMIT ?8",
 };
 
 int store_event_append(struct store *s, const struct event *e)
@@ -248,4 +269,18 @@ void event_clear(struct event *e)
 	free((char *)e->detail);
 	e->kind = e->door = e->reader = e->zone = NULL;
 	e->person = e->credential = e->reason = e->detail = NULL;
+}
+
+int store_event_search(struct store *s, const struct store_event_search *q,
+		       int (*cb)(const struct event *e, void *userdata), void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	enum stmt id = q->person ? ST_EVENT_SEARCH_PERSON : ST_EVENT_SEARCH_ALL;
+	int r;
+
+	r = stmt_prepare(s, id, &st, "iittttti", q->lo, q->hi, q->door, q->zone, q->person,
+			 q->kind_exact, q->kind_prefix, (int64_t)q->limit);
+	if (r < 0)
+		return r;
+	return event_walk(s, st, cb, userdata);
 }

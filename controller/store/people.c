@@ -30,6 +30,10 @@ const char *const store_people_sql[_ST_MAX] = {
 		      "VALUES (?1, ?2, coalesce(nullif(?3, ''), 'active'), ?4, ?5, ?6, ?7)",
     [ST_PERSON_GET] = "SELECT " PERSON_COLS " FROM persons WHERE id = ?1",
     [ST_PERSON_EXISTS] = "SELECT 1 FROM persons WHERE id = ?1",
+    [ST_PERSON_NAME] = "SELECT name FROM persons WHERE id = ?1",
+    /* persons_name (schema 23): a name, whatever its case, without reading everyone. */
+    [ST_PERSON_BY_NAME] = "SELECT id FROM persons WHERE name = ?1 COLLATE NOCASE ORDER BY name "
+			  "COLLATE NOCASE LIMIT ?2",
     /* Terminating twice keeps the first time; any other status clears it. */
     [ST_PERSON_SET_STATUS] = "UPDATE persons SET status = ?2, terminated_ms = CASE WHEN ?2 = "
 			     "'terminated' THEN coalesce(terminated_ms, ?3) ELSE NULL END "
@@ -110,6 +114,39 @@ int store_person_get(struct store *s, const char *id, struct person *ret)
 {
 	return stmt_found(s, stmt_get(s, &person_row, ret, ST_PERSON_GET, "t", id),
 			  "no such person: %s", id);
+}
+
+int store_person_name(struct store *s, const char *id, char *buf, size_t len)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_prepare(s, ST_PERSON_NAME, &st, "t", id);
+	if (r < 0)
+		return r;
+	r = stmt_row(s, st);
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
+	return col_copy(s, st, 0, buf, len);
+}
+
+int store_person_by_name(struct store *s, const char *name, char ids[][AEOGATE_ID_MAX + 1],
+			 size_t max, size_t *ret_n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	int r;
+
+	r = stmt_prepare(s, ST_PERSON_BY_NAME, &st, "ti", name, (int64_t)max);
+	if (r < 0)
+		return r;
+	while ((r = stmt_row(s, st)) > 0 && n < max)
+		if ((r = col_copy(s, st, 0, ids[n++], AEOGATE_ID_MAX + 1)) < 0)
+			return r;
+	if (r < 0)
+		return r;
+	*ret_n = n;
+	return 0;
 }
 
 int store_person_set_status(struct store *s, const char *id, const char *status, int64_t ts_ms)

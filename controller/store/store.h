@@ -413,6 +413,30 @@ int store_expiry_warned(struct store *s, const struct expiry_item *it, int64_t s
 
 int store_person_add(struct store *s, const struct person *p);		   /* -EEXIST */
 int store_person_get(struct store *s, const char *id, struct person *ret); /* -ENOENT */
+/*
+ * The person's name into buf, read at the time of asking (exports and
+ * streams show it beside the id; it is never part of an event). -ENOENT
+ * when there is no such person; col_copy's error when it does not fit.
+ */
+int store_person_name(struct store *s, const char *id, char *buf, size_t len);
+/* The ids of the people with this name, whatever its case (at most max, in *ret_n). */
+int store_person_by_name(struct store *s, const char *name, char ids[][AEOGATE_ID_MAX + 1],
+			 size_t max, size_t *ret_n);
+
+/*
+ * The History search: events with lo <= seq < hi matching every filter
+ * given (NULL: any), newest first, at most limit. kind_exact is one kind,
+ * kind_prefix the start of several ("door."). A person, door, exact kind or
+ * zone leads through its index; without one, the seq range bounds the rows
+ * read. cb as store_event_list's.
+ */
+struct store_event_search {
+	int64_t lo, hi;
+	const char *door, *zone, *person, *kind_exact, *kind_prefix;
+	size_t limit;
+};
+int store_event_search(struct store *s, const struct store_event_search *q,
+		       int (*cb)(const struct event *e, void *userdata), void *userdata);
 int store_person_set_status(struct store *s, const char *id, const char *status, int64_t ts_ms);
 int store_person_set_validity(struct store *s, const char *id, int64_t valid_from,
 			      int64_t valid_until);

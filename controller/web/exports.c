@@ -203,8 +203,9 @@ static int time_arg(const json_t *body, const char *key, json_t **ret)
 int wexport_new(const char *token, const json_t *body, struct wexport **ret, char *err,
 		size_t errlen)
 {
-	static const char *const known[] = {"report", "format", "from", "to",	       "kinds",
-					    "person", "zone",	"at",	"within_days", NULL};
+	static const char *const known[] = {"report", "format",	     "from", "to",
+					    "kinds",  "person",	     "zone", "door",
+					    "at",     "within_days", NULL};
 	const char *report = json_string_value(json_object_get(body, "report"));
 	const char *format = json_string_value(json_object_get(body, "format"));
 	unsigned char owner[crypto_generichash_BYTES], raw[16];
@@ -242,7 +243,7 @@ int wexport_new(const char *token, const json_t *body, struct wexport **ret, cha
 			goto err_inval;
 		}
 		if (json_object_get(body, "kinds") || json_object_get(body, "person") ||
-		    json_object_get(body, "zone")) {
+		    json_object_get(body, "zone") || json_object_get(body, "door")) {
 			snprintf(err, errlen,
 				 "a report takes only 'from', 'to', 'at', 'within_days' and "
 				 "'format'");
@@ -280,6 +281,8 @@ int wexport_new(const char *token, const json_t *body, struct wexport **ret, cha
 	    json_object_get(body, "zone") ? json_object_get(body, "zone") : json_null());
 	if (!filter)
 		goto err_nomem;
+	if (json_object_get(body, "door") && !json_is_null(json_object_get(body, "door")))
+		json_object_set(filter, "door", json_object_get(body, "door"));
 	/* The controller checks the filter again; this catches mistakes before any work. */
 	if (export_filter_from_json(filter, &check, err, errlen) < 0) {
 		json_decref(filter);

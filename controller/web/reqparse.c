@@ -14,6 +14,7 @@ static int q_persons(web_urlarg_fn get, void *ctx, json_t *args);
 static int q_badges(web_urlarg_fn get, void *ctx, json_t *args);
 static int q_alarms(web_urlarg_fn get, void *ctx, json_t *args);
 static int q_import(web_urlarg_fn get, void *ctx, json_t *args);
+static int q_history(web_urlarg_fn get, void *ctx, json_t *args);
 
 static const struct route routes[] = {
     {M_POST, "/api/login", "auth.login", R_ANON | R_BODY | R_LOGIN, NULL},
@@ -22,6 +23,8 @@ static const struct route routes[] = {
     {M_GET, "/api/status", "system.status", 0, NULL},
     {M_GET, "/metrics", "system.metrics", R_ANON | R_METRICS, NULL},
     {M_GET, "/api/events", "events.list", 0, q_events},
+    /* The History page: events.search, one page below before= */
+    {M_GET, "/api/history", "events.search", 0, q_history},
     {M_GET, "/api/doors", "door.list", 0, NULL},
     {M_POST, "/api/doors/mode", "door.mode", R_BODY, NULL},
     {M_POST, "/api/doors/unlock", "door.unlock", R_BODY, NULL},
@@ -172,7 +175,8 @@ static int q_events(web_urlarg_fn get, void *ctx, json_t *args)
 	if (query_int(get, ctx, "since=", args, "since") < 0 ||
 	    query_int(get, ctx, "limit=", args, "limit") < 0)
 		return -1;
-	return 0;
+	/* The dashboard shows names beside ids. */
+	return json_object_set_new(args, "names", json_true()) < 0 ? -1 : 0;
 }
 
 static int q_persons(web_urlarg_fn get, void *ctx, json_t *args)
@@ -208,6 +212,42 @@ static int q_alarms(web_urlarg_fn get, void *ctx, json_t *args)
 			return -1;
 	}
 	if (query_int(get, ctx, "after=", args, "after") < 0 ||
+	    query_int(get, ctx, "limit=", args, "limit") < 0)
+		return -1;
+	return 0;
+}
+
+/* A text query argument (a time, a name, a kind) the controller checks; -1 when empty or too long.
+ */
+static int query_text(web_urlarg_fn get, void *ctx, const char *name_eq, json_t *args,
+		      const char *key)
+{
+	/* Room past the bound, so a value too long is refused rather than read as absent. */
+	char buf[4 * AEOGATE_TEXT_MAX];
+	const char *v = get(ctx, name_eq, buf, sizeof(buf));
+
+	if (!v)
+		return 1;
+	if (strlen(v) > AEOGATE_TEXT_MAX)
+		return -1;
+	if (!*v)
+		return 0; /* an empty field of the search form: no filter */
+	json_object_set_new(args, key, json_string(v));
+	return 0;
+}
+
+static int q_history(web_urlarg_fn get, void *ctx, json_t *args)
+{
+	static const char *const texts[] = {"from",   "to",   "door",  "zone",
+					    "person", "kind", "result"};
+	char name_eq[16];
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		snprintf(name_eq, sizeof(name_eq), "%s=", texts[i]);
+		if (query_text(get, ctx, name_eq, args, texts[i]) < 0)
+			return -1;
+	}
+	if (query_int(get, ctx, "before=", args, "before") < 0 ||
 	    query_int(get, ctx, "limit=", args, "limit") < 0)
 		return -1;
 	return 0;

@@ -504,4 +504,17 @@ _Static_assert(AEOGATE_BLOB_CHUNK / 3 * 4 + 4096 < AEOGATE_MSG_MAX,
 #define AEOGATE_OSDP_BUS_PDS 16
 /* END osdp limits */
 
+/*
+ * The History search (events.search): a page shows at most
+ * AEOGATE_SEARCH_PAGE_MAX events (a screenful or two; the next page is
+ * one click). A search led by no indexed filter reads at most
+ * AEOGATE_SEARCH_WINDOW seqs per page (about 0.1 s on the reference board),
+ * then answers with where it stopped, so a rare match never holds the loop
+ * for the whole log. A name matches at most AEOGATE_SEARCH_NAMES_MAX
+ * people before the search asks for an id.
+ */
+#define AEOGATE_SEARCH_PAGE_MAX	 200
+#define AEOGATE_SEARCH_WINDOW	 50000
+#define AEOGATE_SEARCH_NAMES_MAX 8
+
 #endif

@@ -56,10 +56,10 @@ async function visibleTabs(page) {
 
 test('each role sees only what it may, with no console errors in any tab', async () => {
   const expect = {
-    guard1: ['overview', 'feed', 'doors', 'muster', 'visitors'],
-    manager1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports', 'sim'],
-    auditor1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports'],
-    admin1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports', 'sim', 'users'],
+    guard1: ['overview', 'feed', 'doors', 'muster', 'visitors', 'history'],
+    manager1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'history', 'reports', 'sim'],
+    auditor1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'history', 'reports'],
+    admin1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'history', 'reports', 'sim', 'users'],
   };
   // An open alarm, so every role also renders its banner (with or without controls).
   mustCtl(stack, ['sim', 'door', 'cage-1', 'open']);
@@ -214,7 +214,8 @@ test('a manager walks a badge through its lifecycle with the buttons', async () 
     if (action === 'stolen') await answerConfirm(page);
     await page.waitForFunction(([sel, want]) => {
       const r = document.querySelector(sel);
-      return r && r.children[2].textContent === want;
+      // The status word, then any red flag it raises (suspended, lost).
+      return r && r.children[2].firstChild.textContent === want;
     }, [row, status], { timeout: 15000 });
   }
   assert.equal(await page.$(`${row} button[data-action="reinstate"]`), null, 'returned is final');

@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fclose(f);
 		json_decref(row);
 		if (r == 0) {
-			CHECK(export_row_format(&b, fmt, &e, chain) == 0);
+			CHECK(export_row_format(&b, fmt, &e, chain, NULL) == 0);
 			CHECK(b.len == want_n);
 			CHECK(memcmp(b.p, want, want_n) == 0);
 		}

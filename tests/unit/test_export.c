@@ -281,7 +281,7 @@ static void test_report_cells_and_chain_agree_across_formats(void **state)
 
 /* The reference: the event's JSON object through export_write_row, as paged exports wrote it. */
 static char *reference_row(enum export_format fmt, const struct event *e, const char *chain,
-			   size_t *ret_len)
+			   const char *person_name, size_t *ret_len)
 {
 	json_t *row = event_to_json(e);
 	char *text = NULL;
@@ -290,6 +290,8 @@ static char *reference_row(enum export_format fmt, const struct event *e, const 
 	assert_non_null(row);
 	assert_non_null(f);
 	json_object_set_new(row, "export_chain", json_string(chain));
+	if (person_name)
+		json_object_set_new(row, "person_name", json_string(person_name));
 	assert_int_equal(export_write_row(f, fmt, row), 0);
 	fclose(f);
 	json_decref(row);
@@ -346,6 +348,9 @@ static void test_direct_rows_are_the_reference_bytes(void **state)
 	struct export_buf bufs[2] = {{0}, {0}};
 	unsigned seed = 7;
 	size_t fast = 0;
+	/* Names as people have them, quoted and formula-leading ones too, and none. */
+	static const char *const names[5] = {"Zoë Ångström-Ørsted", NULL, "O'Brien, \"Bob\"",
+					     "=SUM(A1)", "Lee"};
 
 	(void)state;
 	for (int i = 0; i < 20000; i++) {
@@ -376,10 +381,10 @@ static void test_direct_rows_are_the_reference_bytes(void **state)
 			struct export_buf *b = &bufs[fmt];
 			uint64_t slow = b->slow_rows;
 			size_t n;
-			char *want = reference_row(fmt, &e, chain, &n);
+			char *want = reference_row(fmt, &e, chain, names[i % 5], &n);
 
 			b->len = 0;
-			assert_int_equal(export_row_format(b, fmt, &e, chain), 0);
+			assert_int_equal(export_row_format(b, fmt, &e, chain, names[i % 5]), 0);
 			if (b->len != n || memcmp(b->p, want, n) != 0)
 				fail_msg("row %d (%s) differs:\n%.*s\nwant\n%s", i,
 					 fmt == EXPORT_CSV ? "csv" : "jsonl", (int)b->len, b->p,
@@ -415,11 +420,16 @@ static void test_direct_rows_take_ordinary_events_without_the_reference(void **s
 	memset(e.prev, 'a', 64);
 	memset(e.hash, 'b', 64);
 	assert_int_equal(export_header_format(&b, EXPORT_CSV), 0);
-	assert_int_equal(export_row_format(&b, EXPORT_CSV, &e, e.hash), 0);
-	assert_int_equal(export_row_format(&b, EXPORT_JSONL, &e, e.hash), 0);
+	assert_int_equal(export_row_format(&b, EXPORT_CSV, &e, e.hash, "Zoë, \"Z\""), 0);
+	assert_int_equal(export_row_format(&b, EXPORT_JSONL, &e, e.hash, "Zoë, \"Z\""), 0);
 	assert_int_equal(b.slow_rows, 0);
 	assert_non_null(
 	    strstr(b.p, "42,2026-01-05T08:00:07.001Z,access.denied,dock-1,dock-1-in,dock,'-X1,"));
+	/* The name is the last cell, after export_chain: outside what is hashed. */
+	assert_non_null(strstr(b.p, "bbbb,\"Zoë, \"\"Z\"\"\"\r\n"));
+	assert_non_null(strstr(b.p, "bbbb\",\"person_name\":\"Zoë, \\\"Z\\\"\"}\n"));
+	assert_non_null(strstr(b.p, EXPORT_CSV_HEADER "\r\n"));
+	assert_non_null(strstr(EXPORT_CSV_HEADER, ",export_chain,person_name"));
 	export_buf_free(&b);
 }
 

@@ -358,10 +358,93 @@ static void test_vetting_schedules_and_door_modes(void **state)
 	assert_int_equal(policy_decide(&f), REASON_VETTING_OVERDUE);
 }
 
+/* Red flags (flags.c): a table of person and badge states and the words they raise, all at once. */
+static void test_red_flags_are_the_rules_reasons_now(void **state)
+{
+	static const struct {
+		const char *name, *status;
+		int64_t from, until; /* relative to NOW; 0: unbounded */
+		enum policy_vetting_status vetting;
+		int64_t recheck; /* relative to NOW; 0: none */
+		enum reason want[POLICY_FLAGS_MAX];
+		size_t n;
+	} people[] = {
+	    {"active and in force", "active", 0, 0, POLICY_VETTING_NONE, 0, {0}, 0},
+	    {"suspended", "suspended", 0, 0, POLICY_VETTING_NONE, 0, {REASON_PERSON_INACTIVE}, 1},
+	    /* The end of a life is the status itself, not a flag. */
+	    {"terminated", "terminated", 0, 0, POLICY_VETTING_NONE, 0, {0}, 0},
+	    {"expired at the instant", "active", 0, 1, POLICY_VETTING_NONE, 0, {REASON_EXPIRED}, 1},
+	    {"valid until one ms later", "active", 0, 2, POLICY_VETTING_NONE, 0, {0}, 0},
+	    {"not yet valid", "active", 2, 0, POLICY_VETTING_NONE, 0, {REASON_NOT_YET_VALID}, 1},
+	    {"vetting overdue on the day",
+	     "active",
+	     0,
+	     0,
+	     POLICY_VETTING_CLEARED,
+	     1,
+	     {REASON_VETTING_OVERDUE},
+	     1},
+	    {"vetting cleared, due later", "active", 0, 0, POLICY_VETTING_CLEARED, 2, {0}, 0},
+	    /* Never vetted, or pending: refused only where a zone requires it, not a flag. */
+	    {"never vetted", "active", 0, 0, POLICY_VETTING_NONE, 0, {0}, 0},
+	    {"vetting pending", "active", 0, 0, POLICY_VETTING_PENDING, 0, {0}, 0},
+	    {"suspended, expired and overdue",
+	     "suspended",
+	     0,
+	     1,
+	     POLICY_VETTING_CLEARED,
+	     1,
+	     {REASON_PERSON_INACTIVE, REASON_EXPIRED, REASON_VETTING_OVERDUE},
+	     3},
+	};
+	static const struct {
+		const char *status;
+		int64_t from, until;
+		enum reason want[POLICY_FLAGS_MAX];
+		size_t n;
+	} badges[] = {
+	    {"active", 0, 0, {0}, 0},
+	    {"suspended", 0, 0, {REASON_CREDENTIAL_SUSPENDED}, 1},
+	    {"lost", 0, 0, {REASON_CREDENTIAL_LOST}, 1},
+	    {"revoked", 0, 0, {0}, 0},
+	    {"returned", 0, 0, {0}, 0},
+	    {"active", 0, 1, {REASON_EXPIRED}, 1},
+	    {"suspended", 2, 0, {REASON_CREDENTIAL_SUSPENDED, REASON_NOT_YET_VALID}, 2},
+	};
+	enum reason got[POLICY_FLAGS_MAX];
+
+	(void)state;
+	/* Relative times: 1 means NOW itself, 2 one ms after, so 0 can mean "none". */
+#define AT(x) ((x) ? NOW + (x)-1 : 0)
+	for (size_t i = 0; i < sizeof(people) / sizeof(people[0]); i++) {
+		struct person p = {.valid_from = AT(people[i].from),
+				   .valid_until = AT(people[i].until)};
+		size_t n;
+
+		snprintf(p.status, sizeof(p.status), "%s", people[i].status);
+		n = policy_person_flags(&p, people[i].vetting, AT(people[i].recheck), NOW, got);
+		if (n != people[i].n || memcmp(got, people[i].want, n * sizeof(got[0])) != 0)
+			fail_msg("person case '%s': %zu flags, first %s", people[i].name, n,
+				 n ? reason_to_string(got[0]) : "-");
+	}
+	for (size_t i = 0; i < sizeof(badges) / sizeof(badges[0]); i++) {
+		struct credential cr = {.valid_from = AT(badges[i].from),
+					.valid_until = AT(badges[i].until)};
+		size_t n;
+
+		snprintf(cr.status, sizeof(cr.status), "%s", badges[i].status);
+		n = policy_credential_flags(&cr, NOW, got);
+		assert_int_equal(n, badges[i].n);
+		assert_memory_equal(got, badges[i].want, n * sizeof(got[0]));
+	}
+#undef AT
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vetting_schedules_and_door_modes),
+	    cmocka_unit_test(test_red_flags_are_the_rules_reasons_now),
 	    cmocka_unit_test(test_denies_by_credential_person_and_zone),
 	    cmocka_unit_test(test_denies_outside_validity_windows_at_exact_boundaries),
 	    cmocka_unit_test(test_first_denying_rule_names_the_reason),
