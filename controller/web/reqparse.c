@@ -14,6 +14,7 @@ static int q_persons(web_urlarg_fn get, void *ctx, json_t *args);
 static int q_badges(web_urlarg_fn get, void *ctx, json_t *args);
 static int q_alarms(web_urlarg_fn get, void *ctx, json_t *args);
 static int q_import(web_urlarg_fn get, void *ctx, json_t *args);
+static int q_alarm_history(web_urlarg_fn get, void *ctx, json_t *args);
 
 static const struct route routes[] = {
     {M_POST, "/api/login", "auth.login", R_ANON | R_BODY | R_LOGIN, NULL},
@@ -72,6 +73,7 @@ static const struct route routes[] = {
     {M_GET, "/api/alarms", "alarm.list", 0, q_alarms},
     {M_POST, "/api/alarms/ack", "alarm.ack", R_BODY, NULL},
     {M_POST, "/api/alarms/close", "alarm.close", R_BODY, NULL},
+    {M_GET, "/api/alarms/history", "alarm.history", 0, q_alarm_history},
     {M_GET, "/api/reports", "auth.whoami", R_REPORTS, NULL},
     {M_POST, "/api/exports", "audit.export_begin", R_BODY | R_EXPORT, NULL},
     {M_GET, "/api/exports/:id/file", "auth.whoami", R_DL_FILE, NULL},
@@ -204,6 +206,12 @@ static int q_alarms(web_urlarg_fn get, void *ctx, json_t *args)
 	    query_int(get, ctx, "limit=", args, "limit") < 0)
 		return -1;
 	return 0;
+}
+
+/* id=N: the alarm whose history; absent, the controller says it is required. */
+static int q_alarm_history(web_urlarg_fn get, void *ctx, json_t *args)
+{
+	return query_int(get, ctx, "id=", args, "id");
 }
 
 /* dry_run=1|true|0|false; absent: a real import. */
