@@ -10,7 +10,8 @@ import {
   alarmRank,
   validFromToUtc, validUntilToUtc, validFromDate, validUntilDate, modeText,
 } from './format.js';
-import { beep } from './sound.js';
+import { beep, soundBlocked, unlockSound } from './sound.js';
+import { sortAlarms, escalatedNote, closeForm, historyPanel } from './alarms.js';
 import { setupPeopleImport } from './import.js';
 import { LockdownBanner } from './lockdown.js';
 import { setupVisitors } from './visitors.js';
@@ -68,6 +69,7 @@ function showLogin(message) {
   $('#app-view').hidden = true;
   $('#logout').hidden = true;
   $('#sound').hidden = true;
+  $('#sound-enable').hidden = true;
   $('#who').textContent = '';
   $('#login-view').hidden = false;
   $('#login-error').textContent = message || '';
@@ -187,7 +189,7 @@ function onEvent(ev, live) {
     else if (ev.kind !== 'alarm.acknowledged' && ev.kind !== 'alarm.closed') {
       state.liveAlarms.set(ev.seq, ev);
       renderAlarms();
-      if (soundOn()) beep();
+      alarmSound();
     }
   }
   if (live) {
@@ -234,7 +236,7 @@ async function loadAlarms() {
     state.alarms = all;
     state.alarmsLoaded = true;
     renderAlarms();
-    if (fresh && !initial && soundOn()) beep();
+    if (fresh && !initial) alarmSound();
   } catch (e) {
     if (e instanceof ApiError && e.status === 501) {
       // A controller without the alarm lifecycle: banners from the live
@@ -258,6 +260,7 @@ function alarmBanner(a) {
     el('span', { class: 'alarm-where', text: `${where} — raised ${formatTime(a.raised)}` }),
     el('span', { class: 'alarm-state', text: ALARM_STATE_TEXT[a.state] || a.state }),
   ];
+  parts.push(escalatedNote(a));
   if (a.state === 'acknowledged') {
     parts.push(el('span', {
       class: 'alarm-ack',
@@ -288,16 +291,18 @@ function alarmBanner(a) {
     parts.push(form);
   }
   if (respond && a.state === 'acknowledged') {
-    parts.push(el('button', {
-      type: 'button', class: 'close-alarm', text: 'Close',
-      onclick: () => alarmAction('/api/alarms/close', { id: a.id }, err),
-    }));
+    parts.push(closeForm(a, (outcome) => alarmAction('/api/alarms/close', { id: a.id, outcome }, err), err));
+  }
+  if (a.id != null) {
+    parts.push(historyPanel(a, (e) => { if (e instanceof ApiError && e.status === 401) handleError(e); }));
   }
   parts.push(err);
   const duress = a.kind === 'alarm.duress' ? ' alarm-duress' : '';
+  const escalated = a.escalated && a.state === 'open' ? ' alarm-escalated' : '';
   return el('div', {
-    class: `alarm-banner alarm-${a.state}${duress}`, role: 'alert', 'data-alarm-id': a.id,
+    class: `alarm-banner alarm-${a.state}${duress}${escalated}`, role: 'alert', 'data-alarm-id': a.id,
     'data-kind': a.kind, 'data-door': a.door || '', 'data-state': a.state,
+    'data-priority': a.priority ?? '', 'data-escalated': a.escalated ? 'true' : 'false',
   }, ...parts);
 }
 
@@ -335,11 +340,8 @@ function liveBanner(ev) {
 function renderAlarms() {
   const box = $('#alarms');
   if (state.alarmsSupported) {
-    // Duress first (alarmRank), then the ones still open before the
-    // acknowledged ones, newest first.
-    const items = [...state.alarms].sort((a, b) => alarmRank(a.kind) - alarmRank(b.kind)
-      || (a.state === 'open' ? 0 : 1) - (b.state === 'open' ? 0 : 1) || b.id - a.id);
-    box.replaceChildren(...items.map(alarmBanner));
+    // By the controller's priority (duress first), then the oldest.
+    box.replaceChildren(...sortAlarms(state.alarms).map(alarmBanner));
   } else {
     const items = [...state.liveAlarms.values()].sort((a, b) =>
       alarmRank(a.kind) - alarmRank(b.kind) || b.seq - a.seq);
@@ -349,19 +351,43 @@ function renderAlarms() {
 
 // ---------------------------------------------------------------- alarm sound
 
-// Off by default; the choice is kept in this browser.
+// On by default for guards, off for the other roles; a choice made is kept
+// in this browser. Browsers refuse audio before a user gesture: then a
+// clear "Enable sound" button asks for one.
 const SOUND_KEY = 'aeogate.alarmSound';
 let sound = (() => {
   try {
-    return localStorage.getItem(SOUND_KEY) === 'on';
+    const v = localStorage.getItem(SOUND_KEY);
+    return v === 'on' ? true : v === 'off' ? false : null;
   } catch {
-    return false;
+    return null;
   }
 })();
 
 function soundOn() {
-  return sound;
+  return sound ?? can('guard');
 }
+
+// Plays the alarm sound, or shows the prompt when the browser refused it.
+function alarmSound() {
+  if (!soundOn()) return;
+  if (!beep()) showSoundPrompt(true);
+}
+
+function showSoundPrompt(show) {
+  $('#sound-enable').hidden = !(show && soundOn());
+}
+
+// At sign-in (or a reload with a session): sound wanted but not allowed yet.
+function checkSoundAllowed() {
+  showSoundPrompt(soundOn() && soundBlocked());
+}
+
+$('#sound-enable').addEventListener('click', async () => {
+  await unlockSound();
+  showSoundPrompt(soundBlocked());
+  if (!soundBlocked()) beep(); // what the guard will hear
+});
 
 function renderSound() {
   const b = $('#sound');
@@ -371,7 +397,7 @@ function renderSound() {
 }
 
 $('#sound').addEventListener('click', () => {
-  const on = !sound;
+  const on = !soundOn();
   sound = on;
   try {
     localStorage.setItem(SOUND_KEY, on ? 'on' : 'off');
@@ -380,7 +406,8 @@ $('#sound').addEventListener('click', () => {
   }
   renderSound();
   // A click is the user gesture browsers want before they play audio.
-  if (on) beep();
+  if (on) unlockSound().then(() => { beep(); showSoundPrompt(soundBlocked()); });
+  else showSoundPrompt(false);
 });
 
 // ---------------------------------------------------------------- doors
@@ -1636,6 +1663,7 @@ async function start(me) {
   renderAlarms();
   renderSound();
   $('#sound').hidden = false;
+  checkSoundAllowed();
   const since = events.length ? events[events.length - 1].seq : last;
   stream.start(since);
   loadDoors();

@@ -132,9 +132,13 @@ test('a forced door raises an alarm; a guard acknowledges it with a comment, the
   assert.match(a.acknowledged_by, /guard1/);
   assert.equal(a.comment, 'Checked dock 1: driver opened it, door closed');
 
+  // Closing takes an outcome (ui/alarms.js), recorded in alarm.closed.
+  await page.fill(`${mine} input.close-outcome`, 'driver briefed');
   await page.click(`${mine} button.close-alarm`);
   await page.waitForSelector(mine, { state: 'detached', timeout: 15000 });
   assert.equal(JSON.parse(mustCtl(stack, ['alarm', 'list', '--json'])).find((x) => x.id === id).state, 'closed');
+  const closed = mustCtl(stack, ['alarm', 'history', String(id), '--json']);
+  assert.equal(JSON.parse(closed).history.at(-1).detail.outcome, 'driver briefed');
   assert.deepEqual(errors, []);
   await context.close();
 });
