@@ -12,6 +12,7 @@ import {
 } from './format.js';
 import { beep, soundBlocked, unlockSound } from './sound.js';
 import { sortAlarms, escalatedNote, closeForm, historyPanel } from './alarms.js';
+import { confirmAction, lockdownZoneButton } from './door_commands.js';
 import { setupPeopleImport } from './import.js';
 import { LockdownBanner } from './lockdown.js';
 import { setupVisitors } from './visitors.js';
@@ -493,7 +494,7 @@ function unlockForm(d) {
     'data-keep': `door/${d.name}/unlock-comment`,
   });
   const form = el('form', { class: 'door-unlock-form' }, comment,
-    el('button', { type: 'submit', class: 'unlock', text: 'Unlock' }), err);
+    el('button', { type: 'submit', class: 'unlock danger', text: 'Unlock' }), err);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const text = comment.value.trim();
@@ -502,6 +503,12 @@ function unlockForm(d) {
       comment.focus();
       return;
     }
+    const sure = await confirmAction({
+      title: `Unlock ${d.name}?`,
+      text: `The lock of ${d.name} opens for its strike time; anyone at the door can walk in. “${text}”`,
+      confirmText: `Unlock ${d.name}`,
+    });
+    if (!sure) return;
     try {
       await post('/api/doors/unlock', { door: d.name, comment: text });
       forget(comment);
@@ -541,11 +548,21 @@ function modeForm(d) {
     el('label', { class: 'inline-label' }, 'mode ', mode),
     el('label', { class: 'inline-label', title: `site time (${timeZoneLabel()}); empty: until changed` }, 'until ', until),
     comment,
-    el('button', { type: 'submit', class: 'set-mode', text: 'Set mode' }),
+    el('button', { type: 'submit', class: `set-mode${mode.value === 'unlocked' ? ' danger' : ''}`, text: 'Set mode' }),
     modeClearButton(d, comment), err);
+  // The unlocked mode leaves the door open to anyone: its button turns red.
+  mode.addEventListener('change', () => {
+    form.querySelector('button.set-mode').classList.toggle('danger', mode.value === 'unlocked');
+  });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { door: d.name, mode: mode.value };
+    if (mode.value === 'unlocked' && !await confirmAction({
+      title: `Leave ${d.name} unlocked?`,
+      text: `The lock of ${d.name} is released and stays so${until.value ? ' until ' + until.value : ' until the mode is changed'}: `
+        + 'anyone can walk in, no forced-door alarm.',
+      confirmText: `Unlock ${d.name} (mode)`,
+    })) return;
     try {
       if (until.value) body.until = siteLocalToUtc(until.value);
     } catch {
@@ -694,7 +711,15 @@ function renderDoors() {
     })),
     respond ? unlockForm(d) : null,
     manage ? modeForm(d) : null,
-    manage ? doorScheduleForm(d) : null))));
+    manage ? doorScheduleForm(d) : null,
+    manage ? lockdownZoneButton(d, {
+      onDone: loadDoors,
+      onError: (e) => {
+        if (e instanceof ApiError && e.status === 401) handleError(e);
+        else setDoorError(d, 'lockdown', e ? e.message : '');
+      },
+    }) : null,
+    manage ? doorError(d, 'lockdown') : null))));
   fillSelect($('#f-door'), state.doors.map((d) => d.name), true);
   fillSelect($('#sim-door-name'), state.doors.map((d) => d.name), false);
   fillSelect($('#sim-reader'), state.readers.filter((r) => r.type === 'sim').map((r) => r.name), false);

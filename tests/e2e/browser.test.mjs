@@ -434,6 +434,8 @@ test('the door board shows each mode; a guard unlocks a door with a comment and 
   await page.click(`${card} button.unlock`);
   await page.fill(`${card} input.unlock-comment`, 'Driver NL-42 for bay 3');
   await page.click(`${card} button.unlock`);
+  // A momentary unlock is dangerous: it waits for the confirmation dialog.
+  await page.click('dialog.confirm-dialog button.confirm-ok');
   await page.click('#tabs button[data-tab=feed]');
   const item = '#feed li[data-kind="door.remote_unlock"]';
   await page.waitForSelector(item, { timeout: 15000 });
