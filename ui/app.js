@@ -13,6 +13,7 @@ import {
 import { beep, soundBlocked, unlockSound } from './sound.js';
 import { sortAlarms, escalatedNote, closeForm, historyPanel } from './alarms.js';
 import { confirmAction, lockdownZoneButton } from './door_commands.js';
+import { setupUsers } from './users.js';
 import { setupPeopleImport } from './import.js';
 import { LockdownBanner } from './lockdown.js';
 import { setupVisitors } from './visitors.js';
@@ -71,6 +72,7 @@ function showLogin(message) {
   $('#logout').hidden = true;
   $('#sound').hidden = true;
   $('#sound-enable').hidden = true;
+  users.clear();
   $('#who').textContent = '';
   $('#login-view').hidden = false;
   $('#login-error').textContent = message || '';
@@ -1615,15 +1617,14 @@ $('#sim-door').addEventListener('click', async (ev) => {
 
 // ---------------------------------------------------------------- users
 
-async function loadUsers() {
-  try {
-    const users = await get('/api/users');
-    $('#users').replaceChildren(...users.map((u) => el('tr', {},
-      el('td', { text: u.name }), el('td', { text: u.role }),
-      el('td', { text: u.disabled ? 'yes' : 'no' }), el('td', { text: formatTime(u.created) }))));
-  } catch (e) {
-    handleError(e);
-  }
+// ui/users.js: the admin's Users page and everyone's own password.
+const users = setupUsers({
+  onError: handleError,
+  onSignedOut: (message) => showLogin(message),
+});
+
+function loadUsers() {
+  users.load();
 }
 
 // ---------------------------------------------------------------- tabs & start

@@ -80,6 +80,11 @@ static const struct route routes[] = {
     {M_GET, "/api/exports/:id/manifest", "auth.whoami", R_DL_MANIFEST, NULL},
     {M_GET, "/api/users", "user.list", 0, NULL},
     {M_POST, "/api/users", "user.add", R_BODY, NULL},
+    {M_POST, "/api/users/disable", "user.disable", R_BODY, NULL},
+    {M_POST, "/api/users/enable", "user.enable", R_BODY, NULL},
+    {M_POST, "/api/users/passwd", "user.passwd", R_BODY, NULL},
+    /* The signed-in user's own password: current and new. */
+    {M_POST, "/api/me/password", "user.passwd_self", R_BODY, NULL},
     {M_POST, "/api/sim/present", "sim.present", R_BODY | R_DEMO, NULL},
     {M_POST, "/api/sim/door", "sim.door", R_BODY | R_DEMO, NULL},
     {M_POST, "/api/sim/rex", "sim.rex", R_BODY | R_DEMO, NULL},
