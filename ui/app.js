@@ -813,7 +813,8 @@ function renderPeople() {
   const badgeSel = $('#sim-badge');
   const cur = badgeSel.value;
   badgeSel.replaceChildren(el('option', { value: '', text: '— type bits or UID —' }),
-    ...state.badges.filter((b) => b.id.startsWith('uid:') || b.id.startsWith('h10301:'))
+    // Every enrolled badge of every format: the controller encodes its frame (sim.present credential).
+    ...state.badges.filter((b) => !b.id.startsWith('raw:'))
       .map((b) => el('option', { value: b.id, text: `${b.id} (${b.person}, ${b.status})` })));
   badgeSel.value = cur;
   for (const f of document.querySelectorAll('form[data-write]')) f.hidden = !write;
@@ -1567,24 +1568,13 @@ $('#report-form').addEventListener('submit', async (ev) => {
 // ---------------------------------------------------------------- simulator
 
 // H10301 26-bit frame for facility and card number, with its parity bits.
-function h10301Bits(fc, cn) {
-  const data = fc.toString(2).padStart(8, '0') + cn.toString(2).padStart(16, '0');
-  const ones = (s) => [...s].filter((c) => c === '1').length;
-  const even = ones(data.slice(0, 12)) % 2 ? '1' : '0';
-  const odd = ones(data.slice(12)) % 2 ? '0' : '1';
-  return even + data + odd;
-}
-
 $('#sim-present').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const f = ev.target;
   const body = { reader: f.reader.value };
   const badge = f.badge.value;
-  if (badge.startsWith('uid:')) body.uid = badge.slice(4);
-  else if (badge.startsWith('h10301:')) {
-    const [, fc, cn] = badge.split(':').map(Number);
-    body.bits = h10301Bits(fc, cn);
-  } else if (f.bits.value) body.bits = f.bits.value;
+  if (badge) body.credential = badge;
+  else if (f.bits.value) body.bits = f.bits.value;
   else if (f.uid.value) body.uid = f.uid.value.toLowerCase();
   else {
     $('#sim-result').textContent = 'Pick a badge or type bits or a UID.';
