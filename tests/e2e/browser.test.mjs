@@ -61,10 +61,11 @@ async function visibleTabs(page) {
 
 test('each role sees only what it may, with no console errors in any tab', async () => {
   const expect = {
-    guard1: ['feed', 'doors', 'muster', 'visitors'],
-    manager1: ['feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports', 'sim'],
-    auditor1: ['feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports'],
-    admin1: ['feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports', 'sim', 'users'],
+    // "My password" (account) is every role's.
+    guard1: ['feed', 'doors', 'muster', 'visitors', 'account'],
+    manager1: ['feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports', 'sim', 'account'],
+    auditor1: ['feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports', 'account'],
+    admin1: ['feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'reports', 'sim', 'users', 'account'],
   };
   // An open alarm, so every role also renders its banner (with or without controls).
   mustCtl(stack, ['sim', 'door', 'cage-1', 'open']);
