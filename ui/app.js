@@ -529,6 +529,13 @@ function unlockForm(d) {
 
 const DOOR_MODES = ['card', 'card_and_pin', 'unlocked', 'locked'];
 
+// The unlocked mode leaves the door open to anyone: its Set mode button is
+// red while it is chosen (also when a redraw put the choice back).
+function modeDanger(form) {
+  const unlocked = form.querySelector('select.mode-select').value === 'unlocked';
+  form.querySelector('button.set-mode').classList.toggle('danger', unlocked);
+}
+
 // A manager's door mode (door.mode, as `aeogatectl door mode DOOR MODE
 // [--until T] [--comment TEXT]`): until is a site time, sent as UTC; empty
 // means until changed. The card shows the new mode when the door.mode event
@@ -552,10 +559,7 @@ function modeForm(d) {
     comment,
     el('button', { type: 'submit', class: `set-mode${mode.value === 'unlocked' ? ' danger' : ''}`, text: 'Set mode' }),
     modeClearButton(d, comment), err);
-  // The unlocked mode leaves the door open to anyone: its button turns red.
-  mode.addEventListener('change', () => {
-    form.querySelector('button.set-mode').classList.toggle('danger', mode.value === 'unlocked');
-  });
+  mode.addEventListener('change', () => modeDanger(form));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { door: d.name, mode: mode.value };
@@ -722,6 +726,7 @@ function renderDoors() {
       },
     }) : null,
     manage ? doorError(d, 'lockdown') : null))));
+  for (const f of $('#doors').querySelectorAll('form.door-mode-form')) modeDanger(f);
   fillSelect($('#f-door'), state.doors.map((d) => d.name), true);
   fillSelect($('#sim-door-name'), state.doors.map((d) => d.name), false);
   fillSelect($('#sim-reader'), state.readers.filter((r) => r.type === 'sim').map((r) => r.name), false);
