@@ -114,6 +114,30 @@ static int on_expiry_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/*
+ * Alarm escalation: every second, a cheap indexed look for open alarms past
+ * [audit] alarm_ack_limit; sooner again when a step was full.
+ */
+static int on_escalate_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	int r = audit_alarms_escalate(userdata);
+	uint64_t next = 1000ull * 1000;
+
+	if (r > 0)
+		next = AEOGATE_PRUNE_STEP_GAP_MS * 1000ull;
+	else if (r < 0 && r != -EBUSY) {
+		char line[128];
+
+		snprintf(line, sizeof(line), "alarm escalation: %s; trying again in a minute",
+			 strerror(-r));
+		journal(NULL, LOG_WARNING, line);
+		next = 60ull * 1000 * 1000;
+	}
+	sd_event_source_set_time_relative(s, next);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
+
 /* Pruning runs in bounded steps, the loop serving the doors in between. */
 static void prune_wake(void *userdata)
 {
@@ -482,6 +506,12 @@ int main(int argc, char **argv)
 				       on_checkpoint_timer, audit);
 	if (r < 0) {
 		fprintf(stderr, SD_ERR "checkpoint timer: %s\n", strerror(-r));
+		goto out;
+	}
+	r = sd_event_add_time_relative(loop, NULL, CLOCK_MONOTONIC, 1000ull * 1000, 0,
+				       on_escalate_timer, audit);
+	if (r < 0) {
+		fprintf(stderr, SD_ERR "alarm escalation timer: %s\n", strerror(-r));
 		goto out;
 	}
 	r = sd_event_add_time_relative(loop, &prune_timer, CLOCK_MONOTONIC, 0, 0, on_prune_timer,

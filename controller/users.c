@@ -783,6 +783,14 @@ int users_login_finish(struct users *u, struct users_login *job, struct users_se
 		return -EACCES;
 	}
 
+	if (job->check_only) {
+		/* A correct password ends the account's streak; no session, no sign-in. */
+		struct login_throttle *t = throttle_find(u, akey, false);
+
+		if (t)
+			throttle_drop(u, t);
+		return 0;
+	}
 	se = session_slot(u, job->name);
 	if (!se)
 		return -ENOSPC;

@@ -117,6 +117,12 @@ struct users_login {
 	char pwhash[256];
 	char role[16];
 	bool known, disabled, ok, verified;
+	/*
+	 * Set after begin: the password is only checked (a user changing their
+	 * own confirms the current one). Failures count and are recorded as a
+	 * sign-in's; success opens no session, records nothing, ret is unused.
+	 */
+	bool check_only;
 	int64_t retry_after_s; /* set when finish returns -EBUSY */
 };
 

@@ -11,7 +11,10 @@ import {
   validFromToUtc, validUntilToUtc, validFromDate, validUntilDate, modeText, timeElement,
   eventSentence, actorText,
 } from './format.js';
-import { beep } from './sound.js';
+import { beep, soundBlocked, unlockSound } from './sound.js';
+import { sortAlarms, escalatedNote, closeForm, historyPanel } from './alarms.js';
+import { confirmAction, lockdownZoneButton } from './door_commands.js';
+import { setupUsers } from './users.js';
 import { setupPeopleImport } from './import.js';
 import { LockdownBanner } from './lockdown.js';
 import { setupVisitors } from './visitors.js';
@@ -77,6 +80,8 @@ function showLogin(message) {
   $('#app-view').hidden = true;
   $('#logout').hidden = true;
   $('#sound').hidden = true;
+  $('#sound-enable').hidden = true;
+  users.clear();
   $('#who').textContent = '';
   $('#login-view').hidden = false;
   $('#login-error').textContent = message || '';
@@ -216,7 +221,7 @@ function onEvent(ev, live) {
     else if (ev.kind !== 'alarm.acknowledged' && ev.kind !== 'alarm.closed') {
       state.liveAlarms.set(ev.seq, ev);
       renderAlarms();
-      if (soundOn()) beep();
+      alarmSound();
     }
   }
   if (live) {
@@ -263,7 +268,7 @@ async function loadAlarms() {
     state.alarms = all;
     state.alarmsLoaded = true;
     renderAlarms();
-    if (fresh && !initial && soundOn()) beep();
+    if (fresh && !initial) alarmSound();
   } catch (e) {
     if (e instanceof ApiError && e.status === 501) {
       // A controller without the alarm lifecycle: banners from the live
@@ -287,6 +292,7 @@ function alarmBanner(a) {
     el('span', { class: 'alarm-where' }, `${where} — raised `, timeElement(a.raised)),
     el('span', { class: 'alarm-state', text: ALARM_STATE_TEXT[a.state] || a.state }),
   ];
+  parts.push(escalatedNote(a));
   if (a.state === 'acknowledged') {
     parts.push(el('span', {
       class: 'alarm-ack',
@@ -317,16 +323,18 @@ function alarmBanner(a) {
     parts.push(form);
   }
   if (respond && a.state === 'acknowledged') {
-    parts.push(el('button', {
-      type: 'button', class: 'close-alarm', text: 'Close',
-      onclick: () => alarmAction('/api/alarms/close', { id: a.id }, err),
-    }));
+    parts.push(closeForm(a, (outcome) => alarmAction('/api/alarms/close', { id: a.id, outcome }, err), err));
+  }
+  if (a.id != null) {
+    parts.push(historyPanel(a, (e) => { if (e instanceof ApiError && e.status === 401) handleError(e); }));
   }
   parts.push(err);
   const duress = a.kind === 'alarm.duress' ? ' alarm-duress' : '';
+  const escalated = a.escalated && a.state === 'open' ? ' alarm-escalated' : '';
   return el('div', {
-    class: `alarm-banner alarm-${a.state}${duress}`, role: 'alert', 'data-alarm-id': a.id,
+    class: `alarm-banner alarm-${a.state}${duress}${escalated}`, role: 'alert', 'data-alarm-id': a.id,
     'data-kind': a.kind, 'data-door': a.door || '', 'data-state': a.state,
+    'data-priority': a.priority ?? '', 'data-escalated': a.escalated ? 'true' : 'false',
   }, ...parts);
 }
 
@@ -364,11 +372,8 @@ function liveBanner(ev) {
 function renderAlarms() {
   const box = $('#alarms');
   if (state.alarmsSupported) {
-    // Duress first (alarmRank), then the ones still open before the
-    // acknowledged ones, newest first.
-    const items = [...state.alarms].sort((a, b) => alarmRank(a.kind) - alarmRank(b.kind)
-      || (a.state === 'open' ? 0 : 1) - (b.state === 'open' ? 0 : 1) || b.id - a.id);
-    box.replaceChildren(...items.map(alarmBanner));
+    // By the controller's priority (duress first), then the oldest.
+    box.replaceChildren(...sortAlarms(state.alarms).map(alarmBanner));
   } else {
     const items = [...state.liveAlarms.values()].sort((a, b) =>
       alarmRank(a.kind) - alarmRank(b.kind) || b.seq - a.seq);
@@ -378,19 +383,43 @@ function renderAlarms() {
 
 // ---------------------------------------------------------------- alarm sound
 
-// Off by default; the choice is kept in this browser.
+// On by default for guards, off for the other roles; a choice made is kept
+// in this browser. Browsers refuse audio before a user gesture: then a
+// clear "Enable sound" button asks for one.
 const SOUND_KEY = 'aeogate.alarmSound';
 let sound = (() => {
   try {
-    return localStorage.getItem(SOUND_KEY) === 'on';
+    const v = localStorage.getItem(SOUND_KEY);
+    return v === 'on' ? true : v === 'off' ? false : null;
   } catch {
-    return false;
+    return null;
   }
 })();
 
 function soundOn() {
-  return sound;
+  return sound ?? can('guard');
 }
+
+// Plays the alarm sound, or shows the prompt when the browser refused it.
+function alarmSound() {
+  if (!soundOn()) return;
+  if (!beep()) showSoundPrompt(true);
+}
+
+function showSoundPrompt(show) {
+  $('#sound-enable').hidden = !(show && soundOn());
+}
+
+// At sign-in (or a reload with a session): sound wanted but not allowed yet.
+function checkSoundAllowed() {
+  showSoundPrompt(soundOn() && soundBlocked());
+}
+
+$('#sound-enable').addEventListener('click', async () => {
+  await unlockSound();
+  showSoundPrompt(soundBlocked());
+  if (!soundBlocked()) beep(); // what the guard will hear
+});
 
 function renderSound() {
   const b = $('#sound');
@@ -400,7 +429,7 @@ function renderSound() {
 }
 
 $('#sound').addEventListener('click', () => {
-  const on = !sound;
+  const on = !soundOn();
   sound = on;
   try {
     localStorage.setItem(SOUND_KEY, on ? 'on' : 'off');
@@ -409,7 +438,8 @@ $('#sound').addEventListener('click', () => {
   }
   renderSound();
   // A click is the user gesture browsers want before they play audio.
-  if (on) beep();
+  if (on) unlockSound().then(() => { beep(); showSoundPrompt(soundBlocked()); });
+  else showSoundPrompt(false);
 });
 
 // ---------------------------------------------------------------- doors
@@ -495,7 +525,7 @@ function unlockForm(d) {
     'data-keep': `door/${d.name}/unlock-comment`,
   });
   const form = el('form', { class: 'door-unlock-form' }, comment,
-    el('button', { type: 'submit', class: 'unlock', text: 'Unlock' }), err);
+    el('button', { type: 'submit', class: 'unlock danger', text: 'Unlock' }), err);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const text = comment.value.trim();
@@ -504,6 +534,12 @@ function unlockForm(d) {
       comment.focus();
       return;
     }
+    const sure = await confirmAction({
+      title: `Unlock ${d.name}?`,
+      text: `The lock of ${d.name} opens for its strike time; anyone at the door can walk in. “${text}”`,
+      confirmText: `Unlock ${d.name}`,
+    });
+    if (!sure) return;
     try {
       await post('/api/doors/unlock', { door: d.name, comment: text });
       forget(comment);
@@ -521,6 +557,13 @@ function unlockForm(d) {
 }
 
 const DOOR_MODES = ['card', 'card_and_pin', 'unlocked', 'locked'];
+
+// The unlocked mode leaves the door open to anyone: its Set mode button is
+// red while it is chosen (also when a redraw put the choice back).
+function modeDanger(form) {
+  const unlocked = form.querySelector('select.mode-select').value === 'unlocked';
+  form.querySelector('button.set-mode').classList.toggle('danger', unlocked);
+}
 
 // A manager's door mode (door.mode, as `aeogatectl door mode DOOR MODE
 // [--until T] [--comment TEXT]`): until is a site time, sent as UTC; empty
@@ -543,11 +586,18 @@ function modeForm(d) {
     el('label', { class: 'inline-label' }, 'mode ', mode),
     el('label', { class: 'inline-label', title: `site time (${timeZoneLabel()}); empty: until changed` }, 'until ', until),
     comment,
-    el('button', { type: 'submit', class: 'set-mode', text: 'Set mode' }),
+    el('button', { type: 'submit', class: `set-mode${mode.value === 'unlocked' ? ' danger' : ''}`, text: 'Set mode' }),
     modeClearButton(d, comment), err);
+  mode.addEventListener('change', () => modeDanger(form));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { door: d.name, mode: mode.value };
+    if (mode.value === 'unlocked' && !await confirmAction({
+      title: `Leave ${d.name} unlocked?`,
+      text: `The lock of ${d.name} is released and stays so${until.value ? ' until ' + until.value : ' until the mode is changed'}: `
+        + 'anyone can walk in, no forced-door alarm.',
+      confirmText: `Unlock ${d.name} (mode)`,
+    })) return;
     try {
       if (until.value) body.until = siteLocalToUtc(until.value);
     } catch {
@@ -696,7 +746,16 @@ function renderDoors() {
     })),
     respond ? unlockForm(d) : null,
     manage ? modeForm(d) : null,
-    manage ? doorScheduleForm(d) : null))));
+    manage ? doorScheduleForm(d) : null,
+    manage ? lockdownZoneButton(d, {
+      onDone: loadDoors,
+      onError: (e) => {
+        if (e instanceof ApiError && e.status === 401) handleError(e);
+        else setDoorError(d, 'lockdown', e ? e.message : '');
+      },
+    }) : null,
+    manage ? doorError(d, 'lockdown') : null))));
+  for (const f of $('#doors').querySelectorAll('form.door-mode-form')) modeDanger(f);
   fillSelect($('#f-door'), state.doors.map((d) => d.name), true);
   fillSelect($('#sim-door-name'), state.doors.map((d) => d.name), false);
   fillSelect($('#sim-reader'), state.readers.filter((r) => r.type === 'sim').map((r) => r.name), false);
@@ -788,7 +847,8 @@ function renderPeople() {
   const badgeSel = $('#sim-badge');
   const cur = badgeSel.value;
   badgeSel.replaceChildren(el('option', { value: '', text: '— type bits or UID —' }),
-    ...state.badges.filter((b) => b.id.startsWith('uid:') || b.id.startsWith('h10301:'))
+    // Every enrolled badge of every format: the controller encodes its frame (sim.present credential).
+    ...state.badges.filter((b) => !b.id.startsWith('raw:'))
       .map((b) => el('option', { value: b.id, text: `${b.id} (${personText(b.person, b.person_name)}, ${b.status})` })));
   badgeSel.value = cur;
   for (const f of document.querySelectorAll('form[data-write]')) f.hidden = !write;
@@ -1543,24 +1603,13 @@ $('#report-form').addEventListener('submit', async (ev) => {
 // ---------------------------------------------------------------- simulator
 
 // H10301 26-bit frame for facility and card number, with its parity bits.
-function h10301Bits(fc, cn) {
-  const data = fc.toString(2).padStart(8, '0') + cn.toString(2).padStart(16, '0');
-  const ones = (s) => [...s].filter((c) => c === '1').length;
-  const even = ones(data.slice(0, 12)) % 2 ? '1' : '0';
-  const odd = ones(data.slice(12)) % 2 ? '0' : '1';
-  return even + data + odd;
-}
-
 $('#sim-present').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const f = ev.target;
   const body = { reader: f.reader.value };
   const badge = f.badge.value;
-  if (badge.startsWith('uid:')) body.uid = badge.slice(4);
-  else if (badge.startsWith('h10301:')) {
-    const [, fc, cn] = badge.split(':').map(Number);
-    body.bits = h10301Bits(fc, cn);
-  } else if (f.bits.value) body.bits = f.bits.value;
+  if (badge) body.credential = badge;
+  else if (f.bits.value) body.bits = f.bits.value;
   else if (f.uid.value) body.uid = f.uid.value.toLowerCase();
   else {
     $('#sim-result').textContent = 'Pick a badge or type bits or a UID.';
@@ -1593,15 +1642,14 @@ $('#sim-door').addEventListener('click', async (ev) => {
 
 // ---------------------------------------------------------------- users
 
-async function loadUsers() {
-  try {
-    const users = await get('/api/users');
-    $('#users').replaceChildren(...users.map((u) => el('tr', {},
-      el('td', { text: u.name }), el('td', { text: u.role }),
-      el('td', { text: u.disabled ? 'yes' : 'no' }), el('td', {}, timeElement(u.created)))));
-  } catch (e) {
-    handleError(e);
-  }
+// ui/users.js: the admin's Users page and everyone's own password.
+const users = setupUsers({
+  onError: handleError,
+  onSignedOut: (message) => showLogin(message),
+});
+
+function loadUsers() {
+  users.load();
 }
 
 // ---------------------------------------------------------------- tabs & start
@@ -1678,6 +1726,7 @@ async function start(me) {
   renderAlarms();
   renderSound();
   $('#sound').hidden = false;
+  checkSoundAllowed();
   const since = events.length ? events[events.length - 1].seq : last;
   stream.start(since);
   loadDoors();

@@ -91,17 +91,9 @@ char *ops_detail_text_by(const char *operator_id, json_t *detail)
 	return text;
 }
 
-/*
- * Appends the event that records the change and commits both. detail is a
- * JSON object (consumed) to which the operator is added.
- */
-int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail)
-{
-	return ops_commit_then(req, c, e, detail, NULL, NULL);
-}
-
-int ops_commit_then(struct ctl_request *req, struct core *c, struct event *e, json_t *detail,
-		    void (*act)(struct core *c, void *arg), void *arg)
+static int commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail,
+		  int (*record)(struct core *c, const struct event *e, void *arg),
+		  void (*act)(struct core *c, void *arg), void *arg)
 {
 	char *text = ops_detail_text(req, detail);
 	int r;
@@ -112,6 +104,8 @@ int ops_commit_then(struct ctl_request *req, struct core *c, struct event *e, js
 	}
 	e->detail = text;
 	r = core_append(c, e);
+	if (r == 0 && record)
+		r = record(c, e, arg);
 	if (r == 0)
 		r = store_commit(core_store(c));
 	if (r < 0) {
@@ -126,6 +120,27 @@ int ops_commit_then(struct ctl_request *req, struct core *c, struct event *e, js
 	free(text);
 	e->detail = NULL;
 	return 0;
+}
+
+/*
+ * Appends the event that records the change and commits both. detail is a
+ * JSON object (consumed) to which the operator is added.
+ */
+int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail)
+{
+	return commit(req, c, e, detail, NULL, NULL, NULL);
+}
+
+int ops_commit_record(struct ctl_request *req, struct core *c, struct event *e, json_t *detail,
+		      int (*record)(struct core *c, const struct event *e, void *arg), void *arg)
+{
+	return commit(req, c, e, detail, record, NULL, arg);
+}
+
+int ops_commit_then(struct ctl_request *req, struct core *c, struct event *e, json_t *detail,
+		    void (*act)(struct core *c, void *arg), void *arg)
+{
+	return commit(req, c, e, detail, NULL, act, arg);
 }
 
 static int level_name_cb(const char *level, void *userdata)

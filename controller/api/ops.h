@@ -49,6 +49,13 @@ int ops_begin(struct ctl_request *req, struct core *c);
 void ops_abort(struct core *c);
 int ops_commit(struct ctl_request *req, struct core *c, struct event *e, json_t *detail);
 /*
+ * ops_commit with record(c, e, arg) run after e is appended, in its
+ * transaction (e->seq is known): rows that index the event commit with it
+ * or not at all. A negative return aborts the change.
+ */
+int ops_commit_record(struct ctl_request *req, struct core *c, struct event *e, json_t *detail,
+		      int (*record)(struct core *c, const struct event *e, void *arg), void *arg);
+/*
  * ops_commit with act(c, arg) run between the commit and the publication:
  * a change that moves a lock moves it once its event is stored, before
  * subscribers hear of it. act runs only when the commit succeeded.

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aeogate/credential.h"
 #include "aeogate/osdp.h"
 #include "aeogate/wiegand.h"
 #include "audit.h"
@@ -486,7 +487,7 @@ static int op_sim_present(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
 	struct hal_read read = {0};
-	const char *bits = NULL, *uid = NULL;
+	const char *bits = NULL, *uid = NULL, *cred = NULL;
 	const struct core_decision *dec;
 	struct event e = {0};
 	json_t *ev = json_null();
@@ -494,11 +495,27 @@ static int op_sim_present(struct ctl_request *req, json_t **ret)
 
 	if (find_reader(req, &idx) < 0 ||
 	    ctl_arg_string(req, "bits", false, 4 * AEOGATE_WIEGAND_MAX_BITS, &bits) < 0 ||
-	    ctl_arg_string(req, "uid", false, 4 * AEOGATE_UID_MAX_BYTES, &uid) < 0)
+	    ctl_arg_string(req, "uid", false, 4 * AEOGATE_UID_MAX_BYTES, &uid) < 0 ||
+	    ctl_arg_string(req, "credential", false, AEOGATE_CREDENTIAL_MAX, &cred) < 0)
 		return -1;
-	if (!bits == !uid)
-		return ctl_fail(req, "invalid_argument", "give exactly one of 'bits' or 'uid'");
-	if (bits) {
+	if ((bits != NULL) + (uid != NULL) + (cred != NULL) != 1)
+		return ctl_fail(req, "invalid_argument",
+				"give exactly one of 'bits', 'uid' or 'credential'");
+	if (cred) {
+		/* An enrolled badge as its reader would read it: the frame encoded here. */
+		r = credential_to_read(cred, &read);
+		if (r == -EOPNOTSUPP)
+			return ctl_fail(req, "invalid_argument",
+					"'credential' raw:BITS:HEX is no badge; present its bits");
+		if (r == -ERANGE)
+			return ctl_fail(req, "invalid_argument",
+					"'credential' %s: the numbers do not fit the format", cred);
+		if (r < 0)
+			return ctl_fail(
+			    req, "invalid_argument",
+			    "'credential' must be FORMAT:FACILITY:NUMBER (h10301, h10302, "
+			    "h10304, h10306, c1k35, c1k48) or uid:HEX");
+	} else if (bits) {
 		r = wiegand_bits_from_string(bits, read.bits, AEOGATE_WIEGAND_MAX_BITS);
 		if (r == -E2BIG)
 			return ctl_fail(req, "invalid_argument", "'bits' is longer than %d bits",

@@ -237,6 +237,44 @@ static int reply_user(struct ctl_request *req, const char *name, json_t **ret)
 	return 0;
 }
 
+/*
+ * A generated password (user.add, user.passwd with "generate": true): 20
+ * characters from an alphabet without look-alikes (0/O, 1/l/I), about 112
+ * bits, returned once in the reply and kept nowhere else.
+ */
+#define GENERATED_PASSWORD_CHARS 20
+
+static int arg_password(struct ctl_request *req, const char **ret);
+
+static void password_generate(char ret[GENERATED_PASSWORD_CHARS + 1])
+{
+	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+	for (size_t i = 0; i < GENERATED_PASSWORD_CHARS; i++)
+		ret[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+	ret[GENERATED_PASSWORD_CHARS] = '\0';
+}
+
+/* "password" typed, or "generate": true (into gen, which *ret then points at). */
+static int arg_password_or_generate(struct ctl_request *req, char gen[GENERATED_PASSWORD_CHARS + 1],
+				    const char **ret)
+{
+	const json_t *g = json_object_get(req->args, "generate");
+
+	if (g && !json_is_boolean(g))
+		return ctl_fail(req, "invalid_argument", "'generate' must be true or false");
+	if (!json_is_true(g)) {
+		gen[0] = '\0';
+		return arg_password(req, ret);
+	}
+	if (json_object_get(req->args, "password"))
+		return ctl_fail(req, "invalid_argument",
+				"give a password or generate one, not both");
+	password_generate(gen);
+	*ret = gen;
+	return 0;
+}
+
 static int arg_password(struct ctl_request *req, const char **ret)
 {
 	if (ctl_arg_string(req, "password", true, AEOGATE_PASSWORD_MAX_BYTES, ret) < 0)
@@ -254,7 +292,18 @@ struct pending_pw {
 	struct core *core;
 	struct ctl_deferred *reply;
 	struct users_pwjob job;
+	char generated[GENERATED_PASSWORD_CHARS + 1]; /* "" unless generated: in the reply, once */
 };
+
+/* The user, and the generated password when there is one. */
+static json_t *pw_reply_json(const struct pending_pw *pp, const struct user *rec)
+{
+	json_t *o = user_json(rec);
+
+	if (o && pp->generated[0])
+		json_object_set_new(o, "password", json_string(pp->generated));
+	return o;
+}
 
 static void pw_run(void *data)
 {
@@ -273,7 +322,7 @@ static void pw_done(void *data)
 		r = store_user_get(core_store(pp->core), pp->job.name, &rec);
 	if (r == 0) {
 		sodium_memzero(rec.pwhash, sizeof(rec.pwhash));
-		ctl_deferred_reply(pp->reply, user_json(&rec));
+		ctl_deferred_reply(pp->reply, pw_reply_json(pp, &rec));
 	} else if (r == -EEXIST) {
 		ctl_deferred_fail(pp->reply, "already_exists", "user '%s' exists", pp->job.name);
 	} else if (r == -ENOENT) {
@@ -308,10 +357,13 @@ static int pw_submit(struct ctl_request *req, struct users *u, struct pending_pw
 	}
 	users_pwjob_hash(&pp->job);
 	r = users_pwjob_finish(u, &pp->job);
-	if (r == 0)
+	if (r == 0) {
 		r = reply_user(req, pp->job.name, ret);
-	else
+		if (r == 0 && pp->generated[0])
+			json_object_set_new(*ret, "password", json_string(pp->generated));
+	} else {
 		r = fail_errno(req, r, pp->job.name);
+	}
 	sodium_memzero(pp, sizeof(*pp));
 	free(pp);
 	return r;
@@ -334,13 +386,16 @@ static int op_user_add(struct ctl_request *req, json_t **ret)
 	if (!(role & (ROLE_GUARD | ROLE_MANAGER | ROLE_AUDITOR | ROLE_ADMIN)))
 		return ctl_fail(req, "invalid_argument",
 				"role: one of guard, manager, auditor, admin");
-	if (arg_password(req, &password) < 0)
-		return -1;
 	pp = calloc(1, sizeof(*pp));
 	if (!pp)
 		return ctl_fail(req, "internal", "out of memory");
+	if (arg_password_or_generate(req, pp->generated, &password) < 0) {
+		free(pp);
+		return -1;
+	}
 	r = users_add_begin(u, name, role, password, req->operator_id, &pp->job);
 	if (r < 0) {
+		sodium_memzero(pp, sizeof(*pp));
 		free(pp);
 		return fail_errno(req, r, name);
 	}
@@ -403,17 +458,169 @@ static int op_user_passwd(struct ctl_request *req, json_t **ret)
 
 	if (need_users(req, &u) < 0)
 		return -1;
-	if (ctl_arg_id(req, "name", true, &name) < 0 || arg_password(req, &password) < 0)
+	if (ctl_arg_id(req, "name", true, &name) < 0)
 		return -1;
 	pp = calloc(1, sizeof(*pp));
 	if (!pp)
 		return ctl_fail(req, "internal", "out of memory");
+	if (arg_password_or_generate(req, pp->generated, &password) < 0) {
+		free(pp);
+		return -1;
+	}
 	r = users_passwd_begin(u, name, password, req->operator_id, &pp->job);
 	if (r < 0) {
+		sodium_memzero(pp, sizeof(*pp));
 		free(pp);
 		return fail_errno(req, r, name);
 	}
 	return pw_submit(req, u, pp, ret);
+}
+
+/*
+ * A signed-in user changes their own password: the current one is checked
+ * as a sign-in's would be (a wrong one counts toward the throttle and is
+ * recorded as user.login_failed), then the new one is hashed and set
+ * (user.password_changed; every session of the user ends, this one too).
+ * Both argon2 steps run on the worker thread.
+ */
+struct pending_self {
+	struct users *users;
+	struct core *core;
+	struct ctl_deferred *reply;
+	struct users_login check;
+	struct users_pwjob job;
+};
+
+static void self_run(void *data)
+{
+	struct pending_self *ps = data;
+
+	users_login_verify(&ps->check);
+	if (ps->check.ok)
+		users_pwjob_hash(&ps->job);
+	else
+		sodium_memzero(ps->job.password, sizeof(ps->job.password));
+}
+
+/* The loop's half: the current password's verdict, then the change. */
+static int self_finish(struct pending_self *ps)
+{
+	int r = users_login_finish(ps->users, &ps->check, NULL);
+
+	if (r < 0) {
+		sodium_memzero(&ps->job, sizeof(ps->job));
+		return r;
+	}
+	return users_pwjob_finish(ps->users, &ps->job);
+}
+
+static void self_fail(struct ctl_deferred *reply, struct ctl_request *req, int r,
+		      int64_t retry_after_s)
+{
+	static const char wrong[] = "the current password is not right";
+
+	if (r == -EACCES) {
+		if (reply)
+			ctl_deferred_fail(reply, "invalid_argument", wrong);
+		else
+			ctl_fail(req, "invalid_argument", wrong);
+		return;
+	}
+	if (r == -EBUSY) {
+		if (reply)
+			ctl_deferred_fail(
+			    reply, "throttled",
+			    "too many failed attempts; try again later (retry_after=%lld)",
+			    (long long)retry_after_s);
+		else
+			ctl_fail(req, "throttled",
+				 "too many failed attempts; try again later (retry_after=%lld)",
+				 (long long)retry_after_s);
+		return;
+	}
+	if (reply)
+		ctl_deferred_fail(reply, "unavailable", "password change failed: %s", strerror(-r));
+	else
+		ctl_fail(req, "unavailable", "password change failed: %s", strerror(-r));
+}
+
+static void self_done(void *data)
+{
+	struct pending_self *ps = data;
+	int r = self_finish(ps);
+
+	if (r == 0)
+		ctl_deferred_reply(
+		    ps->reply, json_pack("{s:s,s:b}", "name", ps->check.name, "signed_out", true));
+	else
+		self_fail(ps->reply, NULL, r, ps->check.retry_after_s);
+	sodium_memzero(ps, sizeof(*ps));
+	free(ps);
+}
+
+static int op_user_passwd_self(struct ctl_request *req, json_t **ret)
+{
+	const char *current, *password, *source = NULL;
+	struct users_session sess;
+	struct pending_self *ps;
+	int64_t retry = 0;
+	struct users *u;
+	char buf[32];
+	int r;
+
+	if (need_users(req, &u) < 0)
+		return -1;
+	if (!req->token || users_session_get(u, req->token, &sess) < 0)
+		return ctl_fail(req, "failed_precondition",
+				"only a signed-in dashboard user changes their own password; "
+				"use user passwd NAME");
+	if (ctl_arg_string(req, "current", true, AEOGATE_PASSWORD_MAX_BYTES, &current) < 0 ||
+	    arg_password(req, &password) < 0 ||
+	    ctl_arg_string(req, "source", false, AEOGATE_LOGIN_SOURCE_MAX, &source) < 0)
+		return -1;
+	if (!strcmp(current, password))
+		return ctl_fail(req, "invalid_argument",
+				"the new password must differ from the current one");
+	ps = calloc(1, sizeof(*ps));
+	if (!ps)
+		return ctl_fail(req, "internal", "out of memory");
+	ps->users = u;
+	ps->core = req->userdata;
+	r = users_login_begin(u, sess.user, current, request_source(req, source, buf, sizeof(buf)),
+			      &ps->check, &retry);
+	if (r < 0) {
+		free(ps);
+		self_fail(NULL, req, r, retry);
+		return -1;
+	}
+	ps->check.check_only = true;
+	r = users_passwd_begin(u, sess.user, password, req->operator_id, &ps->job);
+	if (r < 0) {
+		/* begin's 0 asks for a finish: the check is settled, unverified, as a failure would
+		 * be. */
+		sodium_memzero(ps->check.password, sizeof(ps->check.password));
+		sodium_memzero(ps, sizeof(*ps));
+		free(ps);
+		return fail_errno(req, r, sess.user);
+	}
+	if (users_worker(u)) {
+		ps->reply = ctl_defer(req);
+		if (ps->reply && worker_submit(users_worker(u), ps, self_run, self_done) == 0)
+			return 0;
+		sodium_memzero(ps, sizeof(*ps));
+		free(ps);
+		return ctl_fail(req, "unavailable",
+				"too many password changes in progress; try again");
+	}
+	self_run(ps);
+	r = self_finish(ps);
+	if (r == 0)
+		*ret = json_pack("{s:s,s:b}", "name", ps->check.name, "signed_out", true);
+	else
+		self_fail(NULL, req, r, ps->check.retry_after_s);
+	sodium_memzero(ps, sizeof(*ps));
+	free(ps);
+	return r == 0 ? 0 : -1;
 }
 
 const struct ctl_op ops_users[] = {
@@ -426,5 +633,7 @@ const struct ctl_op ops_users[] = {
     {"user.disable", ROLES_USERS_ADMIN, op_user_disable},
     {"user.enable", ROLES_USERS_ADMIN, op_user_enable},
     {"user.passwd", ROLES_USERS_ADMIN, op_user_passwd},
+    /* Every signed-in dashboard user, for their own password (the current one checked). */
+    {"user.passwd_self", ROLES_SIGNED_IN, op_user_passwd_self},
     {NULL, 0, NULL},
 };

@@ -133,6 +133,16 @@ int audit_sign(struct audit *a, const char *text, char *ret_sig, size_t len);
 void audit_mac(struct audit *a, const char *text, char ret[AUDIT_MAC_HEX]);
 unsigned audit_alarm_ack_limit_ms(struct audit *a);
 
+/*
+ * Escalation (README "Alarms"): records alarm.escalated, once per alarm,
+ * for open alarms not acknowledged within alarm_ack_limit, at most a
+ * bounded number per call. Returns 1 when more may be due (call again
+ * soon), 0 when none is, or negative errno (-EBUSY while events wait for
+ * storage). State lives in the database, so a restart escalates what came
+ * due while the controller was stopped, and nothing twice.
+ */
+int audit_alarms_escalate(struct audit *a);
+
 /* Signs a checkpoint over the newest event (and moves the head record there). */
 int audit_checkpoint_head(struct audit *a, struct checkpoint *ret);
 

@@ -57,6 +57,7 @@ int cmd_audit_verify(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_audit_prune(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_alarm_list(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_alarm_change(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_alarm_history(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_badge_lifecycle(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_report(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_review_sign(struct ctl_ctx *ctx, int argc, char **argv);

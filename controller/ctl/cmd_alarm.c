@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* aeogatectl alarm list|ack|close, and the badge lifecycle: suspend, lost, return, reinstate. */
+/* aeogatectl alarm list|ack|close|history, and the badge lifecycle: suspend, lost, return,
+ * reinstate. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,13 +77,14 @@ int cmd_alarm_list(struct ctl_ctx *ctx, int argc, char **argv)
 	return ctl_finish(all, o.json, print_alarms);
 }
 
-/* alarm ack ID --comment TEXT, alarm close ID [--comment TEXT] */
+/* alarm ack ID --comment TEXT, alarm close ID [--outcome TEXT] [--comment TEXT] */
 int cmd_alarm_change(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct ctl_opt opts[] = {{"comment", CTL_OPT_VALUE}, CTL_JSON, {0}};
+	static const struct ctl_opt opts[] = {
+	    {"comment", CTL_OPT_VALUE}, {"outcome", CTL_OPT_VALUE}, CTL_JSON, {0}};
 	bool ack = !strcmp(ctx->cmd->name, "ack");
 	struct ctl_parsed o = {0};
-	const char *comment;
+	const char *comment, *outcome;
 	long long id;
 	json_t *args;
 	int r;
@@ -91,16 +93,64 @@ int cmd_alarm_change(struct ctl_ctx *ctx, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	comment = o.value[0];
+	outcome = o.value[1];
 	if (o.n != 1 || ctl_parse_u64(o.operands[0], INT64_MAX, &id) < 0 || id == 0)
 		return ctl_usage_error(ctx, "expected one alarm ID (a number)");
 	if (ack && !comment)
 		return ctl_usage_error(ctx, "--comment is required: say what was found");
+	if (ack && outcome)
+		return ctl_usage_error(ctx, "--outcome belongs to alarm close");
+	if (outcome && !outcome[0])
+		return ctl_usage_error(ctx, "--outcome must not be empty");
 	args = json_pack("{s:I}", "id", (json_int_t)id);
-	if (comment && ctl_args_set(args, "comment", comment)) {
+	if ((comment && ctl_args_set(args, "comment", comment)) ||
+	    (outcome && ctl_args_set(args, "outcome", outcome))) {
 		json_decref(args);
 		return CTL_EXIT_USAGE;
 	}
 	return ctl_call_finish(ctx, ack ? "alarm.ack" : "alarm.close", args, o.json, print_alarm);
+}
+
+/* One line per event of an alarm's history: "TIME  KIND  BY  WHAT". */
+static void print_alarm_history(const json_t *res)
+{
+	const json_t *hist = json_object_get(res, "history"), *e;
+	size_t i;
+
+	print_alarm(json_object_get(res, "alarm"));
+	printf("\n");
+	json_array_foreach(hist, i, e)
+	{
+		const json_t *d = json_object_get(e, "detail");
+		const char *by = json_string_value(json_object_get(d, "operator"));
+		const char *comment = json_string_value(json_object_get(d, "comment"));
+		const char *outcome = json_string_value(json_object_get(d, "outcome"));
+
+		printf("%-24s  %-20s  %-16s", json_string_value(json_object_get(e, "ts")),
+		       json_string_value(json_object_get(e, "kind")), by ? by : "-");
+		if (comment)
+			printf("  comment: %s", comment);
+		if (outcome)
+			printf("  outcome: %s", outcome);
+		printf("\n");
+	}
+}
+
+/* alarm history ID */
+int cmd_alarm_history(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct ctl_opt opts[] = {CTL_JSON, {0}};
+	struct ctl_parsed o = {0};
+	long long id;
+	int r;
+
+	r = ctl_parse(ctx, argc, argv, opts, CTL_OPERANDS_ANY, NULL, &o);
+	if (r >= 0)
+		return r;
+	if (o.n != 1 || ctl_parse_u64(o.operands[0], INT64_MAX, &id) < 0 || id == 0)
+		return ctl_usage_error(ctx, "expected one alarm ID (a number)");
+	return ctl_call_finish(ctx, "alarm.history", json_pack("{s:I}", "id", (json_int_t)id),
+			       o.json, print_alarm_history);
 }
 
 /* One lifecycle change: "CREDENTIAL  PERSON  STATUS". */

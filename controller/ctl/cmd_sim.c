@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* aeogatectl sim present|door|rex: drive the simulated board (sim keys: cmd_pin.c). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "aeogate/credential.h"
 #include "ctl.h"
 #include "print.h"
 
@@ -37,15 +39,17 @@ static void print_decision(const json_t *res)
 
 int cmd_sim_present(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	enum { BITS, UID };
+	enum { BITS, UID, CRED };
 	static const struct ctl_opt opts[] = {
 	    [BITS] = {"bits", CTL_OPT_VALUE},
 	    [UID] = {"uid", CTL_OPT_VALUE},
+	    [CRED] = {"credential", CTL_OPT_VALUE},
 	    CTL_JSON,
 	    {0},
 	};
 	struct ctl_parsed o = {0};
-	const char *bits, *uid;
+	const char *bits, *uid, *cred;
+	struct hal_read read;
 	json_t *args, *result;
 	bool granted, pending;
 	int r;
@@ -55,13 +59,36 @@ int cmd_sim_present(struct ctl_ctx *ctx, int argc, char **argv)
 		return r;
 	bits = o.value[BITS];
 	uid = o.value[UID];
-	if (!bits == !uid)
-		return ctl_usage_error(ctx, "give exactly one of --bits and --uid");
+	cred = o.value[CRED];
+	if ((bits != NULL) + (uid != NULL) + (cred != NULL) != 1)
+		return ctl_usage_error(ctx, "give exactly one of --bits, --uid and --credential");
+	/* A credential is checked here (the controller encodes it with the same code). */
+	if (cred) {
+		r = credential_to_read(cred, &read);
+		if (r == -EOPNOTSUPP)
+			return ctl_usage_error(ctx,
+					       "--credential raw:BITS:HEX is no badge: use --bits");
+		if (r == -ERANGE)
+			return ctl_usage_error(
+			    ctx, "--credential %s: the numbers do not fit the format", cred);
+		if (r < 0)
+			return ctl_usage_error(ctx,
+					       "--credential must be FORMAT:FACILITY:NUMBER "
+					       "(h10301, h10302, h10304, h10306, c1k35, c1k48; "
+					       "e.g. h10304:1200:52002) or uid:HEX, not '%s'",
+					       cred);
+	}
 
 	/* Bits and UIDs go to the controller as typed: it owns their validation and bounds. */
 	args = json_object();
 	if (!args || ctl_args_set(args, "reader", o.operands[0]) ||
-	    ctl_args_set(args, bits ? "bits" : "uid", bits ? bits : uid)) {
+	    ctl_args_set(args,
+			 bits  ? "bits"
+			 : uid ? "uid"
+			       : "credential",
+			 bits  ? bits
+			 : uid ? uid
+			       : cred)) {
 		json_decref(args);
 		return CTL_EXIT_FAIL;
 	}

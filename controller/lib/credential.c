@@ -110,3 +110,39 @@ enum reason credential_from_read(const struct hal_read *r, unsigned mask,
 		ret->n = 1;
 	return n == -EBADMSG ? REASON_BAD_PARITY : REASON_UNKNOWN_FORMAT;
 }
+
+int credential_to_read(const char *credential, struct hal_read *ret)
+{
+	struct hal_read read = {0};
+	struct wiegand_card card;
+	int r;
+
+	if (!credential)
+		return -EINVAL;
+	if (strncasecmp(credential, "raw:", 4) == 0)
+		return -EOPNOTSUPP;
+	if (strncasecmp(credential, "uid:", 4) == 0) {
+		char norm[AEOGATE_CREDENTIAL_MAX + 1];
+		const char *hex = norm + 4;
+
+		r = credential_normalize(credential, norm, sizeof(norm));
+		if (r < 0)
+			return r;
+		read.kind = HAL_READ_UID;
+		read.uid_len = strlen(hex) / 2;
+		for (size_t i = 0; i < read.uid_len; i++)
+			read.uid[i] =
+			    (uint8_t)(hex_digit(hex[2 * i]) << 4 | hex_digit(hex[2 * i + 1]));
+	} else {
+		r = wiegand_card_from_string(credential, &card);
+		if (r < 0)
+			return r;
+		r = wiegand_encode(&card, read.bits, sizeof(read.bits));
+		if (r < 0)
+			return r;
+		read.kind = HAL_READ_WIEGAND;
+		read.nbits = (size_t)r;
+	}
+	*ret = read;
+	return 0;
+}

@@ -3,7 +3,9 @@
  * The kinds table (include/aeogate/event.h). Only kinds with a property
  * need a row: a kind not named here is no alarm and has the general
  * retention floor, so a new kind is safe by default and one that should
- * raise an alarm is added here, nowhere else.
+ * raise an alarm is added here, nowhere else. The fourth column is the
+ * alarm's priority (1 most urgent; README "Alarms"): duress, then forced,
+ * then tamper-class findings, then held open, then a reader offline.
  */
 #include <string.h>
 
@@ -14,26 +16,28 @@
 #define ALARM_FLOOR AEOGATE_RETENTION_ALARM_FLOOR_DAYS
 
 const struct event_kind event_kinds[] = {
-    {"access.granted", false, FLOOR},
-    {"access.denied", false, FLOOR},
-    {"door.opened", false, FLOOR},
-    {"door.closed", false, FLOOR},
-    {"door.rex", false, FLOOR},
-    {"door.forced", true, ALARM_FLOOR},
-    {"door.held", true, ALARM_FLOOR},
-    {"alarm.tamper", true, ALARM_FLOOR},
-    {"alarm.storage", true, ALARM_FLOOR},
+    {"access.granted", false, FLOOR, 0},
+    {"access.denied", false, FLOOR, 0},
+    {"door.opened", false, FLOOR, 0},
+    {"door.closed", false, FLOOR, 0},
+    {"door.rex", false, FLOOR, 0},
+    {"door.forced", true, ALARM_FLOOR, 2},
+    {"door.held", true, ALARM_FLOOR, 4},
+    {"alarm.tamper", true, ALARM_FLOOR, 3},
+    {"alarm.storage", true, ALARM_FLOOR, 3},
     /* A duress PIN at a card + PIN door: the highest-priority alarm guards see. */
-    {"alarm.duress", true, ALARM_FLOOR},
+    {"alarm.duress", true, ALARM_FLOOR, 1},
     /* A scheduled backup failed ([backup]): someone must look before the next one is due. */
-    {"alarm.backup", true, ALARM_FLOOR},
+    {"alarm.backup", true, ALARM_FLOOR, 6},
     /* Raised, acknowledged, closed, restored: every alarm.* event is an alarm record. */
-    {"alarm.*", false, ALARM_FLOOR},
+    {"alarm.*", false, ALARM_FLOOR, 0},
     /* Tamper evidence found at start (the signed head record outside the database). */
-    {"audit.truncated", true, ALARM_FLOOR},
-    {"audit.head_invalid", true, ALARM_FLOOR},
-    {"audit.pruned", false, FLOOR},
-    {"reader.noise", false, FLOOR},
+    {"audit.truncated", true, ALARM_FLOOR, 3},
+    {"audit.head_invalid", true, ALARM_FLOOR, 3},
+    {"audit.pruned", false, FLOOR, 0},
+    {"reader.noise", false, FLOOR, 0},
+    /* Not an alarm row, but ranked with them where a console lists device alerts. */
+    {"reader.offline", false, FLOOR, 5},
 };
 
 const size_t event_kinds_n = sizeof(event_kinds) / sizeof(event_kinds[0]);
@@ -66,4 +70,11 @@ unsigned event_kind_retention_floor(const char *kind)
 	const struct event_kind *k = event_kind_find(kind);
 
 	return k ? k->retention_floor_days : AEOGATE_RETENTION_FLOOR_DAYS;
+}
+
+unsigned event_kind_priority(const char *kind)
+{
+	const struct event_kind *k = event_kind_find(kind);
+
+	return k && k->priority ? k->priority : EVENT_PRIORITY_OTHER;
 }

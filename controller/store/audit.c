@@ -14,7 +14,9 @@
 #define ALARM_COLS                                                                                 \
 	"id, kind, door, zone, raised_seq, raised_ms, state, ack_ms, ack_by, ack_comment, "        \
 	"closed_ms, closed_by, "                                                                   \
-	"coalesce((SELECT e.person FROM events e WHERE e.seq = alarms.raised_seq), '')"
+	"coalesce((SELECT e.person FROM events e WHERE e.seq = alarms.raised_seq), ''), "          \
+	"coalesce((SELECT min(st.ts_ms) FROM alarm_steps st WHERE st.alarm = alarms.id "           \
+	"AND st.kind = 'alarm.escalated'), 0)"
 
 ROW_SHAPE(checkpoint_row, struct checkpoint, COL(struct checkpoint, id),
 	  COL(struct checkpoint, seq), COL(struct checkpoint, hash), COL(struct checkpoint, ts_ms),
@@ -24,7 +26,7 @@ ROW_SHAPE(alarm_row, struct alarm, COL(struct alarm, id), COL(struct alarm, kind
 	  COL(struct alarm, door), COL(struct alarm, zone), COL(struct alarm, raised_seq),
 	  COL(struct alarm, raised_ms), COL(struct alarm, state), COL(struct alarm, ack_ms),
 	  COL(struct alarm, ack_by), COL(struct alarm, ack_comment), COL(struct alarm, closed_ms),
-	  COL(struct alarm, closed_by), COL(struct alarm, person));
+	  COL(struct alarm, closed_by), COL(struct alarm, person), COL(struct alarm, escalated_ms));
 
 ROW_SHAPE(review_row, struct review, COL(struct review, id), COL(struct review, ts_ms),
 	  COL(struct review, reviewer), COL(struct review, comment),
@@ -55,6 +57,14 @@ const char *const store_audit_sql[_ST_MAX] = {
 			   "AND raised_ms < ?3 AND state <> 'closed' ORDER BY id LIMIT ?4",
     [ST_ALARM_LAST_SEQ] = "SELECT coalesce(max(raised_seq), 0) FROM alarms",
     [ST_ALARM_BY_SEQ] = "SELECT " ALARM_COLS " FROM alarms WHERE raised_seq = ?1",
+    [ST_ALARM_STEP_ADD] = "INSERT INTO alarm_steps(alarm, seq, kind, ts_ms) "
+			  "VALUES (?1, ?2, ?3, ?4)",
+    [ST_ALARM_STEPS] = "SELECT seq FROM alarm_steps WHERE alarm = ?1 ORDER BY seq",
+    /* Open (unacknowledged) alarms raised before ?1 that were never escalated. */
+    [ST_ALARM_ESCALATION_DUE] = "SELECT " ALARM_COLS " FROM alarms WHERE state = 'open' "
+				"AND raised_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM alarm_steps st "
+				"WHERE st.alarm = alarms.id AND st.kind = 'alarm.escalated') "
+				"ORDER BY id LIMIT ?2",
     [ST_REVIEW_ADD] = "INSERT INTO reviews(ts_ms, reviewer, comment, operator) "
 		      "VALUES (?1, ?2, ?3, ?4)",
     [ST_REVIEW_LAST] = "SELECT id, ts_ms, reviewer, comment, operator FROM reviews "
@@ -64,6 +74,7 @@ const char *const store_audit_sql[_ST_MAX] = {
     [ST_PRUNE_CHECKPOINTS] = "DELETE FROM checkpoints WHERE seq < ?1",
     [ST_PRUNE_ALARMS] = "DELETE FROM alarms WHERE raised_seq <= ?1 AND state = 'closed' "
 			"AND closed_ms < ?2",
+    [ST_PRUNE_ALARM_STEPS] = "DELETE FROM alarm_steps WHERE alarm NOT IN (SELECT id FROM alarms)",
     /* The triggers of schema 6 let only a pruning delete events and checkpoints. */
     [ST_PRUNE_GUARD] = "UPDATE audit_guard SET pruning = ?1 WHERE id = 1",
 };
@@ -167,6 +178,44 @@ int store_alarm_last_seq(struct store *s, int64_t *ret)
 	return stmt_found(s, stmt_get(s, &int_row, ret, ST_ALARM_LAST_SEQ, ""), "no alarm seq");
 }
 
+int store_alarm_step_add(struct store *s, int64_t alarm, int64_t seq, const char *kind,
+			 int64_t ts_ms)
+{
+	return stmt_run(s, ST_ALARM_STEP_ADD, "iiti", alarm, seq, kind, ts_ms);
+}
+
+int store_alarm_steps(struct store *s, int64_t alarm, int (*cb)(int64_t seq, void *userdata),
+		      void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int64_t seq;
+	int r;
+
+	r = stmt_prepare(s, ST_ALARM_STEPS, &st, "i", alarm);
+	if (r < 0)
+		return r;
+	while ((r = stmt_next(s, st, &int_row, &seq)) > 0)
+		if ((r = cb(seq, userdata)) != 0)
+			return r;
+	return r;
+}
+
+int store_alarm_escalation_due(struct store *s, int64_t raised_before_ms, size_t limit,
+			       int (*cb)(const struct alarm *a, void *userdata), void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct alarm a;
+	int r;
+
+	r = stmt_prepare(s, ST_ALARM_ESCALATION_DUE, &st, "ii", raised_before_ms, sql_limit(limit));
+	if (r < 0)
+		return r;
+	while ((r = stmt_next(s, st, &alarm_row, &a)) > 0)
+		if ((r = cb(&a, userdata)) != 0)
+			return r;
+	return r;
+}
+
 /* Access-rights reviews. */
 
 int store_review_add(struct store *s, const struct review *rv, int64_t *ret_id)
@@ -204,7 +253,7 @@ static int prune_rows(struct store *s, int64_t upto, int64_t alarms_closed_befor
 	if (r < 0)
 		return r;
 	*ret_alarms = sqlite3_changes(s->db);
-	return 0;
+	return stmt_run(s, ST_PRUNE_ALARM_STEPS, "");
 }
 
 int store_prune(struct store *s, int64_t upto, int64_t alarms_closed_before, int64_t *ret_events,

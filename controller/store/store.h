@@ -611,6 +611,7 @@ struct alarm {
 	int64_t closed_ms;
 	char closed_by[96];
 	char person[AEOGATE_ID_MAX + 1]; /* the raising event's person ("" when none, or pruned) */
+	int64_t escalated_ms;		 /* 0 until alarm.escalated was recorded */
 };
 
 /* Records the alarm an event raised; a second call for the same seq does nothing. */
@@ -628,6 +629,18 @@ int store_alarm_list(struct store *s, bool open_only, int64_t after, int64_t fro
 		     void *userdata);
 /* The newest raised_seq recorded, 0 when none. */
 int store_alarm_last_seq(struct store *s, int64_t *ret);
+/*
+ * The alarm workflow's index (schema 22): each event that handled alarm
+ * (alarm.acknowledged, alarm.escalated, alarm.closed), in the transaction
+ * of that event. store_alarm_steps walks their seqs in order.
+ */
+int store_alarm_step_add(struct store *s, int64_t alarm, int64_t seq, const char *kind,
+			 int64_t ts_ms);
+int store_alarm_steps(struct store *s, int64_t alarm, int (*cb)(int64_t seq, void *userdata),
+		      void *userdata);
+/* Open alarms raised at or before raised_before_ms and not escalated yet, by id, at most limit. */
+int store_alarm_escalation_due(struct store *s, int64_t raised_before_ms, size_t limit,
+			       int (*cb)(const struct alarm *a, void *userdata), void *userdata);
 /* The alarm an event raised; -ENOENT when it raised none. */
 int store_alarm_get_by_seq(struct store *s, int64_t raised_seq, struct alarm *ret);
 

@@ -15,6 +15,7 @@ static int q_badges(web_urlarg_fn get, void *ctx, json_t *args);
 static int q_alarms(web_urlarg_fn get, void *ctx, json_t *args);
 static int q_import(web_urlarg_fn get, void *ctx, json_t *args);
 static int q_history(web_urlarg_fn get, void *ctx, json_t *args);
+static int q_alarm_history(web_urlarg_fn get, void *ctx, json_t *args);
 
 static const struct route routes[] = {
     {M_POST, "/api/login", "auth.login", R_ANON | R_BODY | R_LOGIN, NULL},
@@ -82,12 +83,18 @@ static const struct route routes[] = {
     {M_GET, "/api/alarms", "alarm.list", 0, q_alarms},
     {M_POST, "/api/alarms/ack", "alarm.ack", R_BODY, NULL},
     {M_POST, "/api/alarms/close", "alarm.close", R_BODY, NULL},
+    {M_GET, "/api/alarms/history", "alarm.history", 0, q_alarm_history},
     {M_GET, "/api/reports", "auth.whoami", R_REPORTS, NULL},
     {M_POST, "/api/exports", "audit.export_begin", R_BODY | R_EXPORT, NULL},
     {M_GET, "/api/exports/:id/file", "auth.whoami", R_DL_FILE, NULL},
     {M_GET, "/api/exports/:id/manifest", "auth.whoami", R_DL_MANIFEST, NULL},
     {M_GET, "/api/users", "user.list", 0, NULL},
     {M_POST, "/api/users", "user.add", R_BODY, NULL},
+    {M_POST, "/api/users/disable", "user.disable", R_BODY, NULL},
+    {M_POST, "/api/users/enable", "user.enable", R_BODY, NULL},
+    {M_POST, "/api/users/passwd", "user.passwd", R_BODY, NULL},
+    /* The signed-in user's own password: current and new. */
+    {M_POST, "/api/me/password", "user.passwd_self", R_BODY, NULL},
     {M_POST, "/api/sim/present", "sim.present", R_BODY | R_DEMO, NULL},
     {M_POST, "/api/sim/door", "sim.door", R_BODY | R_DEMO, NULL},
     {M_POST, "/api/sim/rex", "sim.rex", R_BODY | R_DEMO, NULL},
@@ -251,6 +258,10 @@ static int q_history(web_urlarg_fn get, void *ctx, json_t *args)
 	    query_int(get, ctx, "limit=", args, "limit") < 0)
 		return -1;
 	return 0;
+/* id=N: the alarm whose history; absent, the controller says it is required. */
+static int q_alarm_history(web_urlarg_fn get, void *ctx, json_t *args)
+{
+	return query_int(get, ctx, "id=", args, "id");
 }
 
 /* dry_run=1|true|0|false; absent: a real import. */

@@ -27,6 +27,14 @@ int credential_uid_to_string(const uint8_t *uid, size_t n, char *out, size_t len
  */
 int credential_normalize(const char *in, char *out, size_t len);
 
+/*
+ * The read a reader would make of a stored credential: a Wiegand frame of
+ * its format with correct parity (the one encoder, hal/wiegand.c), or a
+ * UID. -EINVAL when malformed, -ERANGE when the numbers do not fit the
+ * format, -EOPNOTSUPP for raw:BITS:HEX (a frame that decodes to no badge).
+ */
+int credential_to_read(const char *credential, struct hal_read *ret);
+
 /* What one read may be: a frame can decode in several formats. */
 struct credential_candidates {
 	char creds[AEOGATE_FORMATS_MAX][AEOGATE_CREDENTIAL_MAX + 1];

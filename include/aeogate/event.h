@@ -47,7 +47,11 @@ struct event_kind {
 	const char *name;
 	bool is_alarm;
 	unsigned retention_floor_days;
+	unsigned priority; /* 1 (most urgent) .. ; 0: EVENT_PRIORITY_OTHER */
 };
+
+/* The priority of an alarm kind the table does not rank. */
+#define EVENT_PRIORITY_OTHER 7
 
 extern const struct event_kind event_kinds[];
 extern const size_t event_kinds_n;
@@ -56,6 +60,8 @@ extern const size_t event_kinds_n;
 const struct event_kind *event_kind_find(const char *kind);
 /* Whether an event of kind raises an alarm. */
 bool event_kind_is_alarm(const char *kind);
+/* An alarm's priority, 1 (duress) most urgent; EVENT_PRIORITY_OTHER when unranked. */
+unsigned event_kind_priority(const char *kind);
 /* The shortest retention, in days, a rule may give events of kind. */
 unsigned event_kind_retention_floor(const char *kind);
 

@@ -56,10 +56,11 @@ async function visibleTabs(page) {
 
 test('each role sees only what it may, with no console errors in any tab', async () => {
   const expect = {
-    guard1: ['overview', 'feed', 'doors', 'muster', 'visitors', 'history'],
-    manager1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'history', 'reports', 'sim'],
-    auditor1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'history', 'reports'],
-    admin1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'history', 'reports', 'sim', 'users'],
+    // "My password" (account) is every role's.
+    guard1: ['overview', 'feed', 'doors', 'muster', 'visitors', 'history', 'account'],
+    manager1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'history', 'reports', 'sim', 'account'],
+    auditor1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'history', 'reports', 'account'],
+    admin1: ['overview', 'feed', 'doors', 'muster', 'people', 'levels', 'visitors', 'history', 'reports', 'sim', 'users', 'account'],
   };
   // An open alarm, so every role also renders its banner (with or without controls).
   mustCtl(stack, ['sim', 'door', 'cage-1', 'open']);
@@ -127,9 +128,13 @@ test('a forced door raises an alarm; a guard acknowledges it with a comment, the
   assert.match(a.acknowledged_by, /guard1/);
   assert.equal(a.comment, 'Checked dock 1: driver opened it, door closed');
 
+  // Closing takes an outcome (ui/alarms.js), recorded in alarm.closed.
+  await page.fill(`${mine} input.close-outcome`, 'driver briefed');
   await page.click(`${mine} button.close-alarm`);
   await page.waitForSelector(mine, { state: 'detached', timeout: 15000 });
   assert.equal(JSON.parse(mustCtl(stack, ['alarm', 'list', '--json'])).find((x) => x.id === id).state, 'closed');
+  const closed = mustCtl(stack, ['alarm', 'history', String(id), '--json']);
+  assert.equal(JSON.parse(closed).history.at(-1).detail.outcome, 'driver briefed');
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -427,6 +432,8 @@ test('the door board shows each mode; a guard unlocks a door with a comment and 
   await page.click(`${card} button.unlock`);
   await page.fill(`${card} input.unlock-comment`, 'Driver NL-42 for bay 3');
   await page.click(`${card} button.unlock`);
+  // A momentary unlock is dangerous: it waits for the confirmation dialog.
+  await page.click('dialog.confirm-dialog button.confirm-ok');
   await page.click('#tabs button[data-tab=feed]');
   const item = '#feed li[data-kind="door.remote_unlock"]';
   await page.waitForSelector(item, { timeout: 15000 });

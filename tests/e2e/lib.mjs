@@ -80,10 +80,11 @@ async function waitFor(what, fn, timeoutMs = 10000) {
   }
 }
 
-export async function startStack({ demo = true } = {}) {
+// extraConfig: INI text appended to the config (more doors, an [audit] section).
+export async function startStack({ demo = true, extraConfig = '' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'aeogate-e2e-'));
   const sock = join(dir, 'ctl.sock');
-  writeFileSync(join(dir, 'sim.ini'), simConfig(demo));
+  writeFileSync(join(dir, 'sim.ini'), simConfig(demo) + extraConfig);
   const dlog = openSync(join(dir, 'aeogated.log'), 'a');
   const daemon = spawn(AEOGATED, ['-c', join(dir, 'sim.ini'), '--state-dir', join(dir, 'state'),
     '--socket', sock], { stdio: ['ignore', dlog, dlog] });
@@ -244,7 +245,7 @@ export async function wsOpen(stack, cookie, since, { origin } = {}) {
  * it, which also holds the tests' downloads. Returns
  * { browser, profile }; closeChromium takes it back (either part may be unset).
  */
-export async function launchChromium() {
+export async function launchChromium({ args = [] } = {}) {
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'aeogate-chromium-'));
   process.env.TMPDIR = profile;
@@ -252,7 +253,7 @@ export async function launchChromium() {
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
+      '--disable-component-update', '--no-first-run', ...args],
   });
   return { browser, profile };
 }

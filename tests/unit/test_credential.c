@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -142,6 +143,66 @@ static void test_an_unknown_frame_is_kept_raw(void **state)
 	assert_int_equal(strncmp(c.creds[0], "raw:5:", 6), 0);
 }
 
+/* credential_to_read: a badge becomes the read its reader makes, which reads back as the badge. */
+static void test_a_credential_encodes_to_the_read_that_reads_back_as_it(void **state)
+{
+	static const struct {
+		const char *in, *stored;
+		enum hal_read_kind kind;
+		size_t n; /* bits, or UID bytes */
+	} ok[] = {
+	    {"h10301:12:3456", "h10301:12:3456", HAL_READ_WIEGAND, 26},
+	    {"H10301:012:3456", "h10301:12:3456", HAL_READ_WIEGAND, 26},
+	    {"h10301:255:65535", "h10301:255:65535", HAL_READ_WIEGAND, 26},
+	    {"h10302:0:34359738367", "h10302:0:34359738367", HAL_READ_WIEGAND, 37},
+	    {"h10304:1200:52002", "h10304:1200:52002", HAL_READ_WIEGAND, 37},
+	    {"h10306:300:4000", "h10306:300:4000", HAL_READ_WIEGAND, 34},
+	    {"c1k35:1001:500000", "c1k35:1001:500000", HAL_READ_WIEGAND, 35},
+	    {"c1k48:4194303:8388607", "c1k48:4194303:8388607", HAL_READ_WIEGAND, 48},
+	    {"UID:04A1B2C3", "uid:04a1b2c3", HAL_READ_UID, 4},
+	    {"uid:04a1b2c3d4e5f6a7b8c9", "uid:04a1b2c3d4e5f6a7b8c9", HAL_READ_UID, 10},
+	};
+	static const struct {
+		const char *in;
+		int err;
+	} bad[] = {
+	    {"", -EINVAL},
+	    {"nope", -EINVAL},
+	    {"h10304:1200", -EINVAL},
+	    {"h10304:1200:52002:1", -EINVAL},
+	    {"x1234:1:2", -EINVAL},
+	    {"h10304:65536:1", -ERANGE}, /* facility is 16 bits */
+	    {"h10301:12:65536", -ERANGE},
+	    {"uid:zz112233", -EINVAL},
+	    {"uid:0102", -EINVAL},
+	    {"raw:26:0123456", -EOPNOTSUPP},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct hal_read r;
+		struct credential_candidates c;
+		bool found = false;
+
+		assert_int_equal(credential_to_read(ok[i].in, &r), 0);
+		assert_int_equal(r.kind, ok[i].kind);
+		assert_int_equal(ok[i].kind == HAL_READ_UID ? r.uid_len : r.nbits, ok[i].n);
+		assert_int_equal(credential_from_read(&r, ~0u, &c), REASON_NONE);
+		for (size_t k = 0; k < c.n; k++)
+			found |= !strcmp(c.creds[k], ok[i].stored);
+		if (!found)
+			fail_msg("%s read back as %zu other credentials", ok[i].in, c.n);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct hal_read r = {.kind = HAL_READ_KEY};
+
+		if (credential_to_read(bad[i].in, &r) != bad[i].err)
+			fail_msg("'%s': expected %d", bad[i].in, bad[i].err);
+		assert_int_equal(r.kind, HAL_READ_KEY); /* untouched */
+	}
+	assert_int_equal(credential_to_read(NULL, NULL), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +210,7 @@ int main(void)
 	    cmocka_unit_test(test_a_read_uid_is_the_text_a_typed_uid_becomes),
 	    cmocka_unit_test(test_a_read_fmt_is_the_text_a_typed_fmt_becomes),
 	    cmocka_unit_test(test_an_unknown_frame_is_kept_raw),
+	    cmocka_unit_test(test_a_credential_encodes_to_the_read_that_reads_back_as_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

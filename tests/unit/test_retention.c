@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "aeogate/event.h"
 #include "retention.h"
 
 static int parse(const char *text, struct retention_rule *rules, size_t *n, char *err)
@@ -160,6 +161,28 @@ static void test_alarm_records(void **state)
 	assert_false(retention_is_alarm_record("access.denied"));
 }
 
+/*
+ * The kinds table also ranks alarms (README "Alarms"): duress > forced >
+ * tamper > held > reader offline; an escalation is an alarm record but
+ * raises no alarm of its own (it would escalate itself).
+ */
+static void test_alarm_priorities_and_escalation(void **state)
+{
+	static const char *const order[] = {"alarm.duress", "door.forced", "alarm.tamper",
+					    "door.held", "reader.offline"};
+
+	(void)state;
+	for (size_t i = 1; i < sizeof(order) / sizeof(order[0]); i++)
+		if (event_kind_priority(order[i - 1]) >= event_kind_priority(order[i]))
+			fail_msg("%s does not rank above %s", order[i - 1], order[i]);
+	assert_int_equal(event_kind_priority("alarm.duress"), 1);
+	assert_int_equal(event_kind_priority("alarm.storage"), event_kind_priority("alarm.tamper"));
+	assert_int_equal(event_kind_priority("some.new_alarm"), EVENT_PRIORITY_OTHER);
+	assert_true(event_kind_priority("alarm.backup") < EVENT_PRIORITY_OTHER);
+	assert_false(event_kind_is_alarm("alarm.escalated"));
+	assert_true(retention_is_alarm_record("alarm.escalated"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +192,7 @@ int main(void)
 	    cmocka_unit_test(test_the_most_specific_rule_applies),
 	    cmocka_unit_test(test_formats_the_rules_for_the_pruned_event),
 	    cmocka_unit_test(test_alarm_records),
+	    cmocka_unit_test(test_alarm_priorities_and_escalation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
