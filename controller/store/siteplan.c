@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The site plan and its door markers (schema 24, store.h). */
+/* The site plan and its door markers (schema 22, store.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -630,7 +630,7 @@ int store_alarm_list(struct store *s, bool open_only, int64_t after, int64_t fro
 /* The newest raised_seq recorded, 0 when none. */
 int store_alarm_last_seq(struct store *s, int64_t *ret);
 /*
- * The alarm workflow's index (schema 22): each event that handled alarm
+ * The alarm workflow's index (schema 20): each event that handled alarm
  * (alarm.acknowledged, alarm.escalated, alarm.closed), in the transaction
  * of that event. store_alarm_steps walks their seqs in order.
  */
@@ -747,7 +747,7 @@ int store_login_throttle_list(struct store *s, size_t limit,
 			      void *userdata);
 
 /*
- * The site plan (schema 24, siteplan.c): at most one floor-plan image, as
+ * The site plan (schema 22, siteplan.c): at most one floor-plan image, as
  * checked when stored (image.h), and each door's marker on it in relative
  * coordinates 0..1. The image stays out of the event chain.
  */

@@ -258,6 +258,8 @@ static int q_history(web_urlarg_fn get, void *ctx, json_t *args)
 	    query_int(get, ctx, "limit=", args, "limit") < 0)
 		return -1;
 	return 0;
+}
+
 /* id=N: the alarm whose history; absent, the controller says it is required. */
 static int q_alarm_history(web_urlarg_fn get, void *ctx, json_t *args)
 {

@@ -1,4 +1,4 @@
--- aeogate schema 22: the alarm workflow (issue 17). One row per event that
+-- aeogate schema 20: the alarm workflow (issue 17). One row per event that
 -- handled an alarm after it was raised (alarm.acknowledged, alarm.escalated,
 -- alarm.closed), so the alarm's whole history is found by its id without
 -- scanning the log, and an alarm is escalated at most once, also across

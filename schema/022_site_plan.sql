@@ -1,4 +1,4 @@
--- aeogate schema 24: the site plan (README "Site plan"). site_plan is at
+-- aeogate schema 22: the site plan (README "Site plan"). site_plan is at
 -- most one row: the floor-plan image an admin uploaded (PNG or JPEG, its
 -- type, pixel size, byte count and SHA-256 as checked when it was
 -- stored). door_markers holds where each door's marker sits on it, in

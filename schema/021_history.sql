@@ -1,4 +1,4 @@
--- aeogate schema 23: the History page's search (events.search).
+-- aeogate schema 21: the History page's search (events.search).
 -- persons_name finds a person by name (case-insensitive) without reading
 -- every person; a person's events are then found by events_person (schema
 -- 1). Searches by door, zone or kind have no index of their own: each
