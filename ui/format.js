@@ -191,6 +191,7 @@ const KINDS = {
   'holiday.added': 'Holiday added',
   'holiday.removed': 'Holiday removed',
   'alarm.backup': 'BACKUP FAILED',
+  'alarm.escalated': 'ALARM ESCALATED',
   'alarm.tamper_restored': 'Tamper cleared',
   'apb.forgiven': 'Anti-passback forgiven',
   'apb.violation': 'Anti-passback violation',

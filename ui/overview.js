@@ -8,6 +8,7 @@
 // counted from events alone.
 import { get } from './api.js';
 import { formatTime, kindText } from './format.js';
+import { sortAlarms } from './alarms.js';
 
 // The door states a guard sees, in the order the counts are shown.
 export const DOOR_STATES = ['locked', 'unlocked', 'open', 'forced', 'held', 'offline'];
@@ -22,21 +23,13 @@ export function doorOverviewState(door, readersByName) {
   return door.state;
 }
 
-// Alarm priorities, highest first (issue 17: duress > forced > tamper >
-// held > reader offline); kinds not named here come last. The controller's
-// `priority` field, when it gives one, wins.
-const ALARM_PRIORITIES = [
-  { name: 'duress', test: /duress/ },
-  { name: 'forced', test: /forced/ },
-  { name: 'tamper', test: /tamper/ },
-  { name: 'held', test: /held/ },
-  { name: 'reader offline', test: /reader|offline/ },
-];
+// The controller ranks each alarm (`priority`, 1 = most urgent: duress >
+// forced > tamper > held > reader offline, README "Alarms"); this names the
+// rank beside it, in words.
+const PRIORITY_NAMES = { 1: 'duress', 2: 'forced', 3: 'tamper or integrity', 4: 'held', 5: 'reader offline', 6: 'backup' };
 
-function alarmPriority(a) {
-  if (typeof a.priority === 'number') return { rank: a.priority, name: `priority ${a.priority}` };
-  const i = ALARM_PRIORITIES.findIndex((p) => p.test.test(a.kind || ''));
-  return i < 0 ? { rank: ALARM_PRIORITIES.length, name: 'other' } : { rank: i, name: ALARM_PRIORITIES[i].name };
+function priorityName(a) {
+  return PRIORITY_NAMES[a.priority] || 'other';
 }
 
 // "3 min", "2 h 5 min", "4 d 1 h": how long an alarm has been open.
@@ -135,9 +128,8 @@ export function setupOverview({
 
   function alarmsBlock() {
     const now = Date.now();
-    const rows = view.alarms.filter((a) => a.state !== 'closed')
-      .map((a) => ({ a, p: alarmPriority(a) }))
-      .sort((x, y) => x.p.rank - y.p.rank || Date.parse(x.a.raised) - Date.parse(y.a.raised));
+    const rows = sortAlarms(view.alarms.filter((a) => a.state !== 'closed'))
+      .map((a) => ({ a, p: { rank: a.priority, name: priorityName(a) } }));
     if (!rows.length) return el('p', { id: 'ov-alarms', class: 'ov-none', 'data-count': '0', text: 'No open alarms.' });
     return el('ol', { id: 'ov-alarms', class: 'ov-alarms', 'data-count': String(rows.length) },
       ...rows.map(({ a, p }) => el('li', { class: `ov-alarm ov-prio-${p.rank}`, 'data-kind': a.kind, 'data-state': a.state },
