@@ -123,9 +123,12 @@ static int on_escalate_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	int r = audit_alarms_escalate(userdata);
 	uint64_t next = 1000ull * 1000;
 
-	if (r > 0)
-		next = AEOGATE_PRUNE_STEP_GAP_MS * 1000ull;
-	else if (r < 0 && r != -EBUSY) {
+	/*
+	 * A full step (r > 0: a backlog, e.g. after an upgrade found many
+	 * overdue alarms) waits the same second: escalations are at most
+	 * ESCALATE_STEP_ALARMS events a second, never a storm the doors queue behind.
+	 */
+	if (r < 0 && r != -EBUSY) {
 		char line[128];
 
 		snprintf(line, sizeof(line), "alarm escalation: %s; trying again in a minute",

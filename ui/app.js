@@ -372,8 +372,29 @@ function liveBanner(ev) {
 function renderAlarms() {
   const box = $('#alarms');
   if (state.alarmsSupported) {
+    // What a guard is doing survives the redraw every alarm event causes:
+    // an open history panel (reloaded) and a comment or outcome being typed.
+    const kept = new Map();
+    for (const b of box.querySelectorAll('.alarm-banner[data-alarm-id]')) {
+      const h = b.querySelector('details.alarm-history');
+      const typed = [...b.querySelectorAll('input')].filter((i) => i.value)
+        .map((i) => [i.name, i.value]);
+      const focus = b.contains(document.activeElement) && document.activeElement.name;
+      kept.set(b.dataset.alarmId, { open: !!(h && h.open), typed, focus });
+    }
     // By the controller's priority (duress first), then the oldest.
     box.replaceChildren(...sortAlarms(state.alarms).map(alarmBanner));
+    for (const b of box.querySelectorAll('.alarm-banner[data-alarm-id]')) {
+      const k = kept.get(b.dataset.alarmId);
+      if (!k) continue;
+      for (const [name, value] of k.typed) {
+        const i = b.querySelector(`input[name="${name}"]`);
+        if (i) i.value = value;
+      }
+      if (k.focus) b.querySelector(`input[name="${k.focus}"]`)?.focus();
+      const h = b.querySelector('details.alarm-history');
+      if (h && k.open) h.open = true;
+    }
   } else {
     const items = [...state.liveAlarms.values()].sort((a, b) =>
       alarmRank(a.kind) - alarmRank(b.kind) || b.seq - a.seq);

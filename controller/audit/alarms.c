@@ -113,11 +113,18 @@ int audit_alarms_escalate(struct audit *a)
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
-	r = store_alarm_escalation_due(s, now - (int64_t)audit_alarm_ack_limit_ms(a),
+	/*
+	 * From where the last step ended: alarms are raised in id order, so one
+	 * below it is escalated, handled or not due (a clock stepped back
+	 * aside), and each step reads only what it escalates.
+	 */
+	r = store_alarm_escalation_due(s, a->escalated_upto,
+				       now - (int64_t)audit_alarm_ack_limit_ms(a),
 				       ESCALATE_STEP_ALARMS, escalation_collect, x);
 	if (r >= 0 && x->n > 0)
 		r = escalation_record(a, x, now, &first);
 	if (r >= 0 && x->n > 0) {
+		a->escalated_upto = x->alarms[x->n - 1].id;
 		/* Committed: subscribers hear of them, in order. */
 		store_event_list(s, first, 0, escalation_publish, a->core);
 		r = x->n == ESCALATE_STEP_ALARMS ? 1 : 0;

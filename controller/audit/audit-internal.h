@@ -31,6 +31,7 @@ struct audit {
 	char batch_hash[EVENT_HASH_HEX];
 	int clock_synced;   /* as last recorded: 1, 0, or negative when unknown */
 	bool alarm_backlog; /* an alarm row could not be written since the last checkpoint */
+	int64_t escalated_upto; /* alarm ids at or below it were looked at for escalation */
 	struct retention_rule retention[AEOGATE_RETENTION_RULES_MAX];
 	size_t n_retention;
 	int64_t prune_next_mono; /* when the tick starts the next scheduled run */

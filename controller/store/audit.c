@@ -62,7 +62,7 @@ const char *const store_audit_sql[_ST_MAX] = {
     [ST_ALARM_STEPS] = "SELECT seq FROM alarm_steps WHERE alarm = ?1 ORDER BY seq",
     /* Open (unacknowledged) alarms raised before ?1 that were never escalated. */
     [ST_ALARM_ESCALATION_DUE] = "SELECT " ALARM_COLS " FROM alarms WHERE state = 'open' "
-				"AND raised_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM alarm_steps st "
+				"AND id > ?3 AND raised_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM alarm_steps st "
 				"WHERE st.alarm = alarms.id AND st.kind = 'alarm.escalated') "
 				"ORDER BY id LIMIT ?2",
     [ST_REVIEW_ADD] = "INSERT INTO reviews(ts_ms, reviewer, comment, operator) "
@@ -200,14 +200,16 @@ int store_alarm_steps(struct store *s, int64_t alarm, int (*cb)(int64_t seq, voi
 	return r;
 }
 
-int store_alarm_escalation_due(struct store *s, int64_t raised_before_ms, size_t limit,
-			       int (*cb)(const struct alarm *a, void *userdata), void *userdata)
+int store_alarm_escalation_due(struct store *s, int64_t after_id, int64_t raised_before_ms,
+			       size_t limit, int (*cb)(const struct alarm *a, void *userdata),
+			       void *userdata)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct alarm a;
 	int r;
 
-	r = stmt_prepare(s, ST_ALARM_ESCALATION_DUE, &st, "ii", raised_before_ms, sql_limit(limit));
+	r = stmt_prepare(s, ST_ALARM_ESCALATION_DUE, &st, "iii", raised_before_ms, sql_limit(limit),
+			 after_id);
 	if (r < 0)
 		return r;
 	while ((r = stmt_next(s, st, &alarm_row, &a)) > 0)

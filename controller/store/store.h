@@ -638,8 +638,13 @@ int store_alarm_step_add(struct store *s, int64_t alarm, int64_t seq, const char
 			 int64_t ts_ms);
 int store_alarm_steps(struct store *s, int64_t alarm, int (*cb)(int64_t seq, void *userdata),
 		      void *userdata);
-/* Open alarms raised at or before raised_before_ms and not escalated yet, by id, at most limit. */
-int store_alarm_escalation_due(struct store *s, int64_t raised_before_ms, size_t limit,
+/*
+ * Open alarms after id after_id raised at or before raised_before_ms and not
+ * escalated yet, by id, at most limit: alarms_state seeks to them, so a step
+ * reads what it escalates, not every open alarm before it.
+ */
+int store_alarm_escalation_due(struct store *s, int64_t after_id, int64_t raised_before_ms,
+			       size_t limit,
 			       int (*cb)(const struct alarm *a, void *userdata), void *userdata);
 /* The alarm an event raised; -ENOENT when it raised none. */
 int store_alarm_get_by_seq(struct store *s, int64_t raised_seq, struct alarm *ret);
