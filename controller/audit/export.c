@@ -95,56 +95,20 @@ int audit_export_check(struct audit *a, const struct audit_export *x, const char
 	return 0;
 }
 
-/*
- * The name beside a row's person id, read from the people table as the row
- * is written: it is not part of the event, the hash or the export chain.
- * Rows of one person come in runs (a shift's badge reads), so the last
- * answer is kept.
- */
-struct name_cache {
-	struct store *s;
-	bool valid, found;
-	char id[AEOGATE_ID_MAX + 1];
-	char name[AEOGATE_TEXT_MAX + 1];
-};
-
-/* The name in *ret (NULL: no person, or none by that id); a store error as negative errno. */
-static int name_of(struct name_cache *c, const char *person, const char **ret)
-{
-	int r;
-
-	*ret = NULL;
-	if (!person || !*person || strlen(person) > AEOGATE_ID_MAX)
-		return 0;
-	if (!c->valid || strcmp(c->id, person) != 0) {
-		r = store_person_name(c->s, person, c->name, sizeof(c->name));
-		if (r < 0 && r != -ENOENT)
-			return r;
-		snprintf(c->id, sizeof(c->id), "%s", person);
-		c->found = r == 0;
-		c->valid = true;
-	}
-	if (c->found)
-		*ret = c->name;
-	return 0;
-}
-
 struct page_ctx {
-	struct name_cache names;
 	struct audit_export *x;
 	json_t *rows;
 	size_t bytes;
 	int64_t limit, scanned;
 };
 
-static int page_cb(const struct event *e, void *userdata)
+/* name: the person's, beside the row and outside its hash (store_event_walk_named). */
+static int page_cb(const struct event *e, const char *name, void *userdata)
 {
 	struct page_ctx *p = userdata;
 	struct audit_export *x = p->x;
-	const char *name;
 	json_t *row;
 	char *text;
-	int r;
 
 	p->scanned++;
 	x->after = e->seq;
@@ -154,10 +118,6 @@ static int page_cb(const struct event *e, void *userdata)
 		if (!row)
 			return -ENOMEM;
 		json_object_set_new(row, "export_chain", json_string(x->chain));
-		if ((r = name_of(&p->names, e->person, &name)) < 0) {
-			json_decref(row);
-			return r;
-		}
 		if (name)
 			json_object_set_new(row, "person_name", json_string(name));
 		text = json_dumps(row, JSON_COMPACT);
@@ -175,15 +135,15 @@ static int page_cb(const struct event *e, void *userdata)
 
 int audit_export_page(struct audit *a, struct audit_export *x, size_t limit, json_t *rows)
 {
-	struct page_ctx p = {
-	    .names.s = core_store(a->core), .x = x, .rows = rows, .limit = (int64_t)limit};
+	struct page_ctx p = {.x = x, .rows = rows, .limit = (int64_t)limit};
 	int64_t from = x->narrows && x->filter.from_ms ? x->filter.from_ms : INT64_MIN;
 	int64_t to = x->narrows && x->filter.to_ms ? x->filter.to_ms : INT64_MAX;
 	int r;
 
 	if (x->after >= x->range_last)
 		return 0;
-	r = store_event_walk(core_store(a->core), x->after, x->range_last, from, to, page_cb, &p);
+	r = store_event_walk_named(core_store(a->core), x->after, x->range_last, from, to, page_cb,
+				   &p);
 	if (r < 0)
 		return r;
 	if (r == 0)
@@ -212,7 +172,6 @@ int audit_export_seal(struct audit *a, const struct audit_export *x, struct chec
 /* ---- streamed exports ---- */
 
 struct stream_ctx {
-	struct name_cache names;
 	struct audit_export *x;
 	enum export_format fmt;
 	struct export_buf b;
@@ -221,17 +180,14 @@ struct stream_ctx {
 	bool write_failed; /* the error is the writer's, not the store's */
 };
 
-static int stream_cb(const struct event *e, void *userdata)
+static int stream_cb(const struct event *e, const char *name, void *userdata)
 {
 	struct stream_ctx *p = userdata;
 	struct audit_export *x = p->x;
-	const char *name;
 	int r;
 
 	if (!x->narrows || export_filter_match(&x->filter, e)) {
 		export_chain_next(x->chain, e->seq, e->hash, x->chain);
-		if ((r = name_of(&p->names, e->person, &name)) < 0)
-			return r;
 		if ((r = export_row_format(&p->b, p->fmt, e, x->chain, name)) < 0)
 			return r;
 		x->count++;
@@ -266,7 +222,6 @@ int audit_export_stream(const char *db_path, struct audit_export *x, enum export
 		snprintf(ret_what, what_len, "%s", err);
 		return r;
 	}
-	p.names.s = s;
 	/* One read transaction: the range and its rows are one snapshot of the log. */
 	if ((r = store_begin_deferred(s)) < 0)
 		goto fail_store;
@@ -289,7 +244,7 @@ int audit_export_stream(const char *db_path, struct audit_export *x, enum export
 	to = x->narrows && x->filter.to_ms ? x->filter.to_ms : INT64_MAX;
 	if (x->after < x->range_last) {
 		what = "event log";
-		r = store_event_walk(s, x->after, x->range_last, from, to, stream_cb, &p);
+		r = store_event_walk_named(s, x->after, x->range_last, from, to, stream_cb, &p);
 		if (r < 0 && !p.write_failed)
 			goto fail_store;
 		if (r < 0)

@@ -595,6 +595,15 @@ int store_event_range(struct store *s, int64_t from_ms, int64_t to_ms, int64_t *
  */
 int store_event_walk(struct store *s, int64_t after, int64_t upto, int64_t from_ms, int64_t to_ms,
 		     int (*cb)(const struct event *e, void *userdata), void *userdata);
+/*
+ * The same walk, each event with its person's name (NULL: no person, or
+ * none enrolled by that id), read in the same step: for exports, whose
+ * person_name is outside the hashed content.
+ */
+int store_event_walk_named(struct store *s, int64_t after, int64_t upto, int64_t from_ms,
+			   int64_t to_ms,
+			   int (*cb)(const struct event *e, const char *person_name, void *userdata),
+			   void *userdata);
 
 /* Alarms: raised by an alarm event, acknowledged, closed. */
 struct alarm {
