@@ -5,22 +5,10 @@
 // banners and calls these; the controller holds every fact shown.
 import { get } from './api.js';
 import { formatTime, kindText } from './format.js';
+import { el } from './dom.js';
 
 // The controller's EVENT_PRIORITY_OTHER: an alarm kind it does not rank.
 const PRIORITY_OTHER = 7;
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (k === 'class') e.className = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
 
 // Most urgent first: the kind's priority (1 = duress), then the oldest.
 export function sortAlarms(alarms) {

@@ -27,6 +27,7 @@ import { setupOverview } from './overview.js';
 import { setupSitePlan } from './siteplan.js';
 import { personText, flagSpans, flagAttrs } from './names.js';
 import { setupHistory } from './history.js';
+import { el } from './dom.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -51,19 +52,6 @@ const state = {
   holidays: [],
   editing: null, // the person (as person.show gave it) in the edit form
 };
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (k === 'class') e.className = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
 
 function can(roles) {
   return state.me && roles.split(' ').includes(state.me.role);
@@ -202,10 +190,10 @@ function openDoor(name) {
   if (card) card.scrollIntoView({ block: 'center' });
 }
 const sitePlan = setupSitePlan({
-  el, isAdmin: () => can('admin'), openDoor, onError: (e) => handleError(e), onChange: () => overview.render(),
+  isAdmin: () => can('admin'), openDoor, onError: (e) => handleError(e), onChange: () => overview.render(),
 });
 const overview = setupOverview({
-  el, openDoor, openTab: (name) => selectTab(name), onError: (e) => handleError(e), plan: sitePlan,
+  openDoor, openTab: (name) => selectTab(name), onError: (e) => handleError(e), plan: sitePlan,
 });
 
 function onEvent(ev, live) {

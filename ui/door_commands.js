@@ -5,19 +5,7 @@
 // door.mode and site.lockdown: manager, admin); app.js shows each control
 // only to those roles and the controller refuses the others anyway.
 import { post } from './api.js';
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (k === 'class') e.className = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
+import { el } from './dom.js';
 
 // A modal confirmation (<dialog>, keyboard and screen-reader friendly):
 // resolves true when the person confirmed, false on Cancel or Escape.

@@ -9,22 +9,10 @@
 import { get, post } from './api.js';
 import { formatTime, kindText, reasonText, siteLocalToUtc, eventClass } from './format.js';
 import { personText } from './names.js';
+import { el } from './dom.js';
 
 const $ = (sel) => document.querySelector(sel);
 const NEIGHBOURS = 5;
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (k === 'class') e.className = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
 
 const KINDS = ['access.*', 'access.granted', 'access.denied', 'door.*', 'alarm.*', 'person.*',
   'badge.*', 'reader.*', 'site.*', 'user.*', 'config.*', 'system.*', 'clock.*', 'audit.*'];

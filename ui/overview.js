@@ -9,6 +9,7 @@
 import { get } from './api.js';
 import { formatTime, kindText } from './format.js';
 import { sortAlarms } from './alarms.js';
+import { el } from './dom.js';
 
 // The door states a guard sees, in the order the counts are shown.
 export const DOOR_STATES = ['locked', 'unlocked', 'open', 'forced', 'held', 'offline'];
@@ -61,11 +62,11 @@ function uptimeText(s) {
 // Events whose kinds can change what the Overview shows.
 const RELOAD_ON = /^(door|reader|alarm|access|apb|site|zone|visitor|system|clock)\./;
 
-// el: app.js's element builder; openDoor(name): shows the door's panel;
+// openDoor(name): shows the door's panel;
 // openTab(name): shows another tab.
 // plan: the site plan view (ui/siteplan.js), or null: the door grid alone.
 export function setupOverview({
-  el, openDoor, openTab, onError, plan,
+  openDoor, openTab, onError, plan,
 }) {
   const root = document.querySelector('#overview');
   const view = {

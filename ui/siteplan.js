@@ -8,11 +8,12 @@
 // arrow keys on a focused marker (a door in the tray goes to the middle). Every change is the controller's
 // (site.plan, site.marker events); a refusal is shown in its words.
 import { get, post, upload } from './api.js';
+import { el } from './dom.js';
 
 const KEY_STEP = 0.01;
 
 export function setupSitePlan({
-  el, isAdmin, openDoor, onError, onChange,
+  isAdmin, openDoor, onError, onChange,
 }) {
   const data = { plan: null, markers: new Map() };
   let dragging = null; // {door, button, moved}

@@ -8,22 +8,10 @@
 import { get, post, ApiError } from './api.js';
 import { formatTime } from './format.js';
 import { confirmAction } from './door_commands.js';
+import { el } from './dom.js';
 
 const $ = (sel) => document.querySelector(sel);
 const MIN_CHARS = 12; // AEOGATE_PASSWORD_MIN_CHARS: the controller says so too
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (k === 'class') e.className = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
 
 // A generated password, shown once: whoever needs it copies it now.
 function showGenerated(box, user, password) {
