@@ -13,16 +13,16 @@ import {
 } from './format.js';
 import { beep, soundBlocked, unlockSound } from './sound.js';
 import { sortAlarms, escalatedNote, closeForm, historyPanel } from './alarms.js';
-import { confirmAction, lockdownZoneButton } from './door_commands.js';
+import { lockdownZoneButton } from './door_commands.js';
 import { setupUsers } from './users.js';
 import { setupPeopleImport } from './import.js';
 import { LockdownBanner } from './lockdown.js';
 import { setupVisitors } from './visitors.js';
 import { setupSite } from './site.js';
 import { pairingCells } from './zone_pairing.js';
-import { setupShell, setSignedIn, setupStackedTables } from './shell.js';
+import { setupShell, setSignedIn, setupStackedTables, toast } from './shell.js';
 import { setupDateInputs } from './dateinput.js';
-import { rowMenu } from './menu.js';
+import { rowMenu, confirmDialog } from './menu.js';
 import { setupOverview } from './overview.js';
 import { setupSitePlan } from './siteplan.js';
 import { personText, flagSpans, flagAttrs } from './names.js';
@@ -522,10 +522,10 @@ function unlockForm(d) {
       comment.focus();
       return;
     }
-    const sure = await confirmAction({
+    const sure = await confirmDialog({
       title: `Unlock ${d.name}?`,
       text: `The lock of ${d.name} opens for its strike time; anyone at the door can walk in. “${text}”`,
-      confirmText: `Unlock ${d.name}`,
+      ok: `Unlock ${d.name}`,
     });
     if (!sure) return;
     try {
@@ -580,11 +580,11 @@ function modeForm(d) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { door: d.name, mode: mode.value };
-    if (mode.value === 'unlocked' && !await confirmAction({
+    if (mode.value === 'unlocked' && !await confirmDialog({
       title: `Leave ${d.name} unlocked?`,
       text: `The lock of ${d.name} is released and stays so${until.value ? ' until ' + until.value : ' until the mode is changed'}: `
         + 'anyone can walk in, no forced-door alarm.',
-      confirmText: `Unlock ${d.name} (mode)`,
+      ok: `Unlock ${d.name} (mode)`,
     })) return;
     try {
       if (until.value) body.until = siteLocalToUtc(until.value);
@@ -776,7 +776,8 @@ async function rowAction(text, path, body) {
     await post(path, body);
     loadPeople();
   } catch (e) {
-    alert(`${text} failed: ${e.message}`);
+    if (e instanceof ApiError && e.status === 401) handleError(e);
+    else toast(`${text} failed: ${e.message}`, { kind: 'error' });
   }
 }
 
@@ -872,7 +873,7 @@ async function openPersonEdit(id) {
     f.elements.name.focus();
   } catch (e) {
     handleError(e);
-    alert(`Cannot load ${id}: ${e.message}`);
+    toast(`Cannot load ${id}: ${e.message}`, { kind: 'error' });
   }
 }
 
@@ -1062,11 +1063,13 @@ for (const id of ['#person-pin-new', '#person-pin-again']) {
     else setPersonPin();
   });
 }
-$('#person-pin-clear').addEventListener('click', () => {
+$('#person-pin-clear').addEventListener('click', async () => {
   const id = $('#person-pin').dataset.person;
-  if (confirm(`Clear the PIN of ${id}? At a card + PIN door their badge is then refused until a new PIN is set.`)) {
-    pinAction('pin', { clear: true }, 'PIN cleared.');
-  }
+  if (await confirmDialog({
+    title: `Clear the PIN of ${id}?`,
+    text: 'At a card + PIN door their badge is then refused until a new PIN is set.',
+    ok: 'Clear PIN',
+  })) pinAction('pin', { clear: true }, 'PIN cleared.');
 });
 $('#person-pin-unlock').addEventListener('click', () => pinAction('pin-unlock', undefined, 'PIN unlocked.'));
 $('#person-edit-close').addEventListener('click', () => {
@@ -1220,8 +1223,10 @@ function renderLevels() {
         }) : null,
         el('button', {
           type: 'button', class: 'danger', text: 'Remove level', 'data-action': 'remove-level',
-          onclick: () => {
-            if (confirm(`Remove level ${l.name}?`)) levelAction('/api/levels/remove', { name: l.name });
+          onclick: async () => {
+            if (await confirmDialog({ title: `Remove level ${l.name}?`, text: 'Badges that open doors through it stop doing so.', ok: 'Remove level' })) {
+              levelAction('/api/levels/remove', { name: l.name });
+            }
           },
         })));
   })));
@@ -1420,8 +1425,10 @@ function renderSchedules() {
         el('button', { type: 'button', text: 'Add interval', 'data-action': 'add-interval', onclick: add }),
         el('button', {
           type: 'button', class: 'danger', text: 'Remove schedule', 'data-action': 'remove-schedule',
-          onclick: () => {
-            if (confirm(`Remove schedule ${x.name}?`)) scheduleAction({ name: x.name }, '/api/schedules/remove');
+          onclick: async () => {
+            if (await confirmDialog({ title: `Remove schedule ${x.name}?`, ok: 'Remove schedule' })) {
+              scheduleAction({ name: x.name }, '/api/schedules/remove');
+            }
           },
         })));
     }
@@ -1460,8 +1467,8 @@ function renderHolidays() {
     el('td', { text: h.date }), el('td', { text: h.name }),
     write ? el('td', { class: 'actions' }, el('button', {
       type: 'button', class: 'danger', text: 'Remove', 'data-action': 'remove-holiday',
-      onclick: () => {
-        if (confirm(`Remove the holiday on ${h.date} (${h.name})?`)) {
+      onclick: async () => {
+        if (await confirmDialog({ title: `Remove the holiday on ${h.date} (${h.name})?`, ok: 'Remove holiday' })) {
           tabAction($('#holidays-error'), '/api/holidays/remove', { date: h.date });
         }
       },

@@ -7,7 +7,7 @@
 // new one typed twice); every session of theirs ends then, this one too.
 import { get, post, ApiError } from './api.js';
 import { formatTime } from './format.js';
-import { confirmAction } from './door_commands.js';
+import { confirmDialog } from './menu.js';
 import { el } from './dom.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -58,10 +58,10 @@ export function setupUsers({ onError, onSignedOut }) {
         onclick: () => change('/api/users/enable', { name: u.name }, err, `${u.name} enabled.`) })
       : el('button', { type: 'button', class: 'danger user-disable', text: 'Disable',
         onclick: async () => {
-          const sure = await confirmAction({
+          const sure = await confirmDialog({
             title: `Disable ${u.name}?`,
             text: `${u.name} can no longer sign in; their open sessions end now.`,
-            confirmText: `Disable ${u.name}`,
+            ok: `Disable ${u.name}`,
           });
           if (sure) change('/api/users/disable', { name: u.name }, err, `${u.name} disabled; their sessions ended.`);
         } });

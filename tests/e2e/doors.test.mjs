@@ -101,12 +101,12 @@ test('a guard unlocks a door for a moment, after a red confirmation; Cancel send
   assert.match(await page.textContent('dialog.confirm-dialog'), /Unlock dock-1\?/);
   await page.screenshot({ path: join(SHOTS, 'doors-unlock-confirm-guard.png') });
   await page.click('dialog.confirm-dialog button.confirm-cancel');
-  await page.waitForSelector('dialog.confirm-dialog', { state: 'detached' });
+  await page.waitForSelector('#confirm-dialog:not([open])', { state: 'attached' });
   assert.equal(events().length, before, 'Cancel sent nothing');
 
   await page.click(`${card} button.unlock`);
   await page.keyboard.press('Escape');
-  await page.waitForSelector('dialog.confirm-dialog', { state: 'detached' });
+  await page.waitForSelector('#confirm-dialog:not([open])', { state: 'attached' });
   assert.equal(events().length, before, 'Escape sent nothing');
 
   await page.click(`${card} button.unlock`);
@@ -131,7 +131,7 @@ test('a manager sets the unlocked mode and locks down the door\'s zone, each red
   await page.waitForSelector('dialog.confirm-dialog[open]');
   assert.match(await page.textContent('dialog.confirm-dialog'), /Leave cage-1 unlocked\?/);
   await page.click('dialog.confirm-dialog button.confirm-cancel');
-  await page.waitForSelector('dialog.confirm-dialog', { state: 'detached' });
+  await page.waitForSelector('#confirm-dialog:not([open])', { state: 'attached' });
   assert.equal(door('cage-1').mode ?? 'card', 'card', 'Cancel changed nothing');
   await page.click(`${card} button.set-mode`);
   await page.click('dialog.confirm-dialog button.confirm-ok');
