@@ -7,7 +7,7 @@
 // new one typed twice); every session of theirs ends then, this one too.
 import { get, post, ApiError } from './api.js';
 import { formatTime } from './format.js';
-import { confirmDialog } from './menu.js';
+import { rowMenu } from './menu.js';
 import { el } from './dom.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -51,33 +51,47 @@ export function setupUsers({ onError, onSignedOut }) {
     }
   }
 
+  // The row's actions behind one Actions menu: Disable (red, confirmed) or
+  // Enable, and Reset password, which opens the row's reset form.
   function actions(u) {
     const err = el('span', { class: 'error', role: 'alert' });
-    const toggle = u.disabled
-      ? el('button', { type: 'button', class: 'user-enable', text: 'Enable',
-        onclick: () => change('/api/users/enable', { name: u.name }, err, `${u.name} enabled.`) })
-      : el('button', { type: 'button', class: 'danger user-disable', text: 'Disable',
-        onclick: async () => {
-          const sure = await confirmDialog({
-            title: `Disable ${u.name}?`,
-            text: `${u.name} can no longer sign in; their open sessions end now.`,
-            ok: `Disable ${u.name}`,
-          });
-          if (sure) change('/api/users/disable', { name: u.name }, err, `${u.name} disabled; their sessions ended.`);
-        } });
-    const reset = el('details', { class: 'user-reset' }, el('summary', { text: 'Reset password' }), resetForm(u, err));
-    return [toggle, reset, err];
+    const form = resetForm(u, err);
+    const menu = rowMenu(`user ${u.name}`, [
+      u.disabled
+        ? { text: 'Enable', action: 'enable', run: () => change('/api/users/enable', { name: u.name }, err, `${u.name} enabled.`) }
+        : {
+          text: 'Disable', action: 'disable', danger: true,
+          confirm: { title: `Disable ${u.name}?`, text: `${u.name} can no longer sign in; their open sessions end now.`, ok: `Disable ${u.name}` },
+          run: () => change('/api/users/disable', { name: u.name }, err, `${u.name} disabled; their sessions ended.`),
+        },
+      {
+        text: 'Reset password', action: 'reset',
+        run: () => {
+          form.hidden = false;
+          form.querySelector('input').focus();
+        },
+      },
+    ]);
+    return [menu, form, err];
   }
 
   function resetForm(u, err) {
-    const gen = el('input', { type: 'checkbox', class: 'reset-generate', checked: true });
+    const gen = el('input', { type: 'checkbox', class: 'reset-generate', checked: true, 'aria-label': `generate a password for ${u.name}` });
     const pw1 = el('input', { type: 'password', class: 'reset-pw1', autocomplete: 'new-password', 'aria-label': `new password for ${u.name}`, placeholder: 'new password' });
     const pw2 = el('input', { type: 'password', class: 'reset-pw2', autocomplete: 'new-password', 'aria-label': `new password for ${u.name}, again`, placeholder: 'again' });
     const typed = el('span', { class: 'typed', hidden: true }, pw1, pw2);
     gen.addEventListener('change', () => { typed.hidden = gen.checked; });
-    const form = el('form', { class: 'user-reset-form' },
+    const form = el('form', { class: 'user-reset-form', hidden: true, 'aria-label': `Reset the password of ${u.name}` },
       el('label', {}, gen, ' generate'), typed,
-      el('button', { type: 'submit', class: 'user-reset-submit', text: 'Reset' }));
+      el('button', { type: 'submit', class: 'user-reset-submit', text: 'Reset' }),
+      el('button', {
+        type: 'button', class: 'secondary user-reset-cancel', text: 'Cancel',
+        onclick: () => {
+          form.hidden = true;
+          pw1.value = pw2.value = '';
+          err.textContent = '';
+        },
+      }));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const part = passwordPart(gen.checked, pw1.value, pw2.value);

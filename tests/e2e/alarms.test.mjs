@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, waitFor } from './lib.mjs';
+import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, waitFor, toastSays } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
 let stack;
@@ -198,6 +198,7 @@ test('a guard sees alarms by priority, the escalated banner, acknowledges, close
   const closed = events().filter((e) => e.kind === 'alarm.closed' && e.detail.alarm === forcedCage);
   assert.equal(closed.length, 1);
   assert.equal(closed[0].detail.outcome, 'false alarm: cleaner');
+  await toastSays(page, 'Alarm closed: “false alarm: cleaner”');
   assert.equal(closed[0].detail.operator, 'user:guard1');
   assert.deepEqual(errors, []);
   await page.context().close();
