@@ -6,7 +6,7 @@
 import { get, post, setCsrf, ApiError } from './api.js';
 import { EventStream } from './stream.js';
 import {
-  setTimeZone, timeZoneLabel, formatTime, reasonText, kindText, isAlarm, eventClass, siteLocalToUtc,
+  setTimeZone, timeZoneLabel, reasonText, kindText, isAlarm, eventClass, siteLocalToUtc,
   alarmRank,
   validFromToUtc, validUntilToUtc, validFromDate, validUntilDate, modeText, timeElement,
   eventSentence, actorText,
@@ -282,10 +282,9 @@ function alarmBanner(a) {
   ];
   parts.push(escalatedNote(a));
   if (a.state === 'acknowledged') {
-    parts.push(el('span', {
-      class: 'alarm-ack',
-      text: `by ${actorText(a.acknowledged_by) || '?'} at ${formatTime(a.acknowledged)}${a.comment ? ': “' + a.comment + '”' : ''}`,
-    }));
+    parts.push(el('span', { class: 'alarm-ack' },
+      `by ${actorText(a.acknowledged_by) || '?'} at `, timeElement(a.acknowledged),
+      a.comment ? ': “' + a.comment + '”' : null));
   }
   const err = el('span', { class: 'alarm-error', role: 'alert' });
   if (a.stored === false) {
@@ -723,7 +722,8 @@ function renderDoors() {
     el('h3', { text: d.name }),
     el('p', { class: 'zone', text: `zone ${d.zone}` }),
     el('p', { class: 'state', text: d.state }),
-    el('p', { class: `mode mode-${d.mode || 'card'}`, text: `mode ${modeText(d.mode)}${d.until ? ' until ' + formatTime(d.until) : ''}` }),
+    el('p', { class: `mode mode-${d.mode || 'card'}` }, `mode ${modeText(d.mode)}`, d.until ? ' until ' : null,
+      d.until ? timeElement(d.until) : null),
     doorScheduleLine(d),
     el('p', { class: 'detail', text: `lock ${d.lock} · contact ${d.contact} · ${d.lock_type}` }),
     doorSiteLine(d),
@@ -1360,7 +1360,7 @@ function scheduleMusterReload() {
 function renderMuster(rows) {
   const names = state.zones.map((z) => z.name);
   for (const r of rows) if (!names.includes(r.zone)) names.push(r.zone);
-  $('#muster-at').textContent = formatTime(new Date().toISOString());
+  $('#muster-at').replaceChildren(timeElement(new Date().toISOString()));
   $('#muster').replaceChildren(...names.map((zone) => {
     const inside = rows.filter((r) => r.zone === zone);
     const head = el('h3', { text: `${zone}: ${inside.length} inside` });

@@ -7,7 +7,7 @@
 // as a signed audit export with the same filters (POST /api/exports) by the
 // roles that may export (manager, auditor, admin).
 import { get, post } from './api.js';
-import { formatTime, kindText, reasonText, siteLocalToUtc, eventClass } from './format.js';
+import { timeElement, kindText, reasonText, siteLocalToUtc, eventClass } from './format.js';
 import { personText } from './names.js';
 import { el } from './dom.js';
 
@@ -79,7 +79,7 @@ export function setupHistory({ timeZone, canExport, onError }) {
   function row(ev, mark) {
     const result = ev.kind === 'access.granted' ? 'granted' : (ev.reason ? reasonText(ev.reason) : '');
     return el('tr', { 'data-seq': ev.seq, 'data-kind': ev.kind, class: `${eventClass(ev)}${mark ? ' current' : ''}` },
-      el('td', {}, el('time', { datetime: ev.ts, title: ev.ts, text: formatTime(ev.ts) })),
+      el('td', {}, timeElement(ev.ts)),
       el('td', { text: kindText(ev.kind) }),
       el('td', { text: ev.door || '' }),
       el('td', { text: ev.zone || '' }),

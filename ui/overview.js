@@ -7,7 +7,7 @@
 // page reload. The controller stays the source of truth: nothing here is
 // counted from events alone.
 import { get } from './api.js';
-import { formatTime, kindText } from './format.js';
+import { formatTime, formatUtc, timeElement, kindText } from './format.js';
 import { sortAlarms } from './alarms.js';
 import { el } from './dom.js';
 
@@ -137,7 +137,7 @@ export function setupOverview({
         el('span', { class: 'prio', text: p.name }),
         el('span', { class: 'what', text: `${kindText(a.kind)}${a.door ? ` · door ${a.door}` : ''}` }),
         el('span', { class: 'state', text: a.state }),
-        el('time', { datetime: a.raised, title: formatTime(a.raised), text: `${ageText(a.raised, now)} ago` }))));
+        el('time', { datetime: a.raised, title: `${formatTime(a.raised)} (${formatUtc(a.raised)})`, text: `${ageText(a.raised, now)} ago` }))));
   }
 
   function peopleBlock() {
@@ -174,7 +174,7 @@ export function setupOverview({
         'data-field': 'clock_synced', class: synced === false ? 'bad' : synced === true ? 'ok' : null,
       }),
       ...row('Up for', uptimeText(s.uptime_s), { 'data-field': 'uptime_s' }),
-      ...row('Last backup', backup && backup.ts ? formatTime(backup.ts) : 'none', { 'data-field': 'last_backup' }));
+      ...row('Last backup', backup && backup.ts ? timeElement(backup.ts) : 'none', { 'data-field': 'last_backup' }));
   }
 
   function card(id, title, ...body) {

@@ -6,7 +6,7 @@
 // password on "My password" (POST /api/me/password: current and new, the
 // new one typed twice); every session of theirs ends then, this one too.
 import { get, post, ApiError } from './api.js';
-import { formatTime } from './format.js';
+import { timeElement } from './format.js';
 import { rowMenu } from './menu.js';
 import { el } from './dom.js';
 
@@ -44,7 +44,7 @@ export function setupUsers({ onError, onSignedOut }) {
       list.replaceChildren(...users.map((u) => el('tr', { 'data-user': u.name, 'data-disabled': u.disabled ? 'true' : 'false' },
         el('td', { text: u.name }), el('td', { text: u.role }),
         el('td', { class: 'user-state', text: u.disabled ? 'disabled' : 'active' }),
-        el('td', { text: formatTime(u.created) }),
+        el('td', {}, timeElement(u.created)),
         el('td', { class: 'actions' }, ...actions(u)))));
     } catch (e) {
       onError(e);

@@ -173,12 +173,16 @@ test('a guard sees alarms by priority, the escalated banner, acknowledges, close
   await page.waitForSelector(`#alarms > .alarm-banner[data-alarm-id="${forcedCage}"][data-state="acknowledged"]`, { timeout: 15000 });
   assert.equal(alarms().find((a) => a.id === forcedCage).comment, 'checked, door closed');
   assert.doesNotMatch(await banner.textContent(), /ESCALATED/, 'an acknowledged alarm is no longer urgent');
+  assert.match(await banner.locator('.alarm-ack time').getAttribute('title'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/, 'acknowledged at: UTC on hover');
 
   // Its history, in the panel.
   await banner.locator('details.alarm-history summary').click();
   await page.waitForSelector(`#alarms > .alarm-banner[data-alarm-id="${forcedCage}"] .alarm-history-list li[data-kind="alarm.acknowledged"]`, { timeout: 15000 });
   const steps = await banner.locator('.alarm-history-list li').evaluateAll((ls) => ls.map((l) => l.dataset.kind));
   assert.deepEqual(steps, ['door.forced', 'alarm.escalated', 'alarm.acknowledged']);
+  for (const t of await banner.locator('.alarm-history-list li time').evaluateAll((ts) => ts.map((x) => x.title))) {
+    assert.match(t, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/, 'each step: UTC on hover');
+  }
   const hist = await banner.locator('.alarm-history-list').textContent();
   assert.match(hist, /Acknowledged by guard1: “checked, door closed”/);
   assert.match(hist, /Escalated: not acknowledged within 3 s/);

@@ -660,6 +660,7 @@ test('a manager sets a door to locked with a comment: the card shows the mode fr
   await page.waitForSelector(`${card}[data-mode="locked"]`, { timeout: 15000 });
   assert.equal(await page.textContent(`${card} .door-mode-form .door-error`), '');
   assert.match(await page.textContent(`${card} .mode`), /^mode locked .* until /);
+  assert.match(await page.getAttribute(`${card} .mode time`, 'title'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/, 'until: UTC on hover');
   assert.equal(await page.inputValue(`${card} select.mode-select`), 'locked');
   assert.equal(await page.inputValue(`${card} input.mode-comment`), '');
   await page.screenshot({ path: join(SHOTS, 'manager-door-mode.png') });

@@ -155,6 +155,7 @@ test('the History page: search, Older, neighbours, signed export', async () => {
   await page.click('#history-form button[type=submit]');
   await page.waitForFunction(() => document.querySelectorAll('#history-rows tr').length === 3);
   assert.match(await page.textContent('#history-rows tr'), /Bob Other \(E2\)/);
+  assert.match(await page.getAttribute('#history-rows tr time', 'title'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/, 'UTC on hover');
   assert.match(await page.textContent('#history-summary'), /3 events shown.*that is all/);
   // Neighbours of the first one.
   const seq = Number(await page.getAttribute('#history-rows tr', 'data-seq'));

@@ -130,6 +130,7 @@ test('the admin adds users (generated, shown once; typed twice), disables (sessi
   const session = await login(stack, 'guard2', pw2);
   assert.equal((await api(stack, session, 'GET', '/api/doors')).status, 200);
   const row = '#users tr[data-user="guard2"]';
+  assert.match(await page.getAttribute(`${row} time`, 'title'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/, 'created: UTC on hover');
   // The row's actions are behind its one Actions menu; Disable is red.
   await page.click(`${row} .row-menu-button`);
   assert.ok(await page.$eval(`${row} [role=menuitem][data-action=disable]`, (b) => b.classList.contains('danger')));
