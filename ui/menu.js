@@ -126,6 +126,9 @@ function buildDialog() {
     ev.preventDefault();
     f[next].focus();
   });
+  dialog.querySelector('#confirm-comment').addEventListener('input', () => {
+    dialog.querySelector('#confirm-error').textContent = '';
+  });
   // A required comment that is empty keeps the dialog open and says so.
   dialog.querySelector('form').addEventListener('submit', (ev) => {
     const input = dialog.querySelector('#confirm-comment');

@@ -242,7 +242,7 @@ test('the History form at 390 px: stacked, no overflow', async () => {
     assert.ok(l.fieldTop > l.top + 5, `label ${i}: the words above the field`);
     if (i > 0) assert.ok(l.top >= layout.labels[i - 1].bottom - 1, `label ${i} under the one before`);
   }
-  await page.screenshot({ path: join(SHOTS, 'history-form-390.png'), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, 'history-form-390.png') });
   await page.selectOption('#history-form select[name=result]', 'denied');
   await page.click('#history-form button[type=submit]');
   await page.waitForFunction(() => {
