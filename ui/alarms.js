@@ -4,23 +4,11 @@
 // /api/alarms/history, as `aeogatectl alarm history ID`). app.js builds the
 // banners and calls these; the controller holds every fact shown.
 import { get } from './api.js';
-import { formatTime, kindText } from './format.js';
+import { timeElement, kindText } from './format.js';
+import { el } from './dom.js';
 
 // The controller's EVENT_PRIORITY_OTHER: an alarm kind it does not rank.
 const PRIORITY_OTHER = 7;
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (k === 'class') e.className = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
 
 // Most urgent first: the kind's priority (1 = duress), then the oldest.
 export function sortAlarms(alarms) {
@@ -37,10 +25,8 @@ function who(op) {
 // The banner's urgent line: escalated alarms were left unacknowledged too long.
 export function escalatedNote(a) {
   if (!a.escalated || a.state !== 'open') return null;
-  return el('span', {
-    class: 'alarm-escalated-note',
-    text: `ESCALATED: not acknowledged in time (since ${formatTime(a.escalated)})`,
-  });
+  return el('span', { class: 'alarm-escalated-note' },
+    'ESCALATED: not acknowledged in time (since ', timeElement(a.escalated), ')');
 }
 
 // Close with an outcome: the form a guard fills in; submit(outcome) posts it.
@@ -92,7 +78,7 @@ export function historyPanel(a, onError) {
     try {
       const h = await get(`/api/alarms/history?id=${encodeURIComponent(a.id)}`);
       list.replaceChildren(...h.history.map((e) => el('li', { 'data-kind': e.kind },
-        el('time', { datetime: e.ts, text: formatTime(e.ts) }), ' ', stepText(e))));
+        timeElement(e.ts), ' ', stepText(e))));
     } catch (e) {
       list.replaceChildren(el('li', { class: 'error', text: e.message }));
       onError(e);

@@ -6,27 +6,28 @@
 import { get, post, setCsrf, ApiError } from './api.js';
 import { EventStream } from './stream.js';
 import {
-  setTimeZone, timeZoneLabel, formatTime, reasonText, kindText, isAlarm, eventClass, siteLocalToUtc,
+  setTimeZone, timeZoneLabel, reasonText, kindText, isAlarm, eventClass, siteLocalToUtc,
   alarmRank,
   validFromToUtc, validUntilToUtc, validFromDate, validUntilDate, modeText, timeElement,
   eventSentence, actorText,
 } from './format.js';
 import { beep, soundBlocked, unlockSound } from './sound.js';
 import { sortAlarms, escalatedNote, closeForm, historyPanel } from './alarms.js';
-import { confirmAction, lockdownZoneButton } from './door_commands.js';
+import { lockdownZoneButton } from './door_commands.js';
 import { setupUsers } from './users.js';
 import { setupPeopleImport } from './import.js';
 import { LockdownBanner } from './lockdown.js';
 import { setupVisitors } from './visitors.js';
 import { setupSite } from './site.js';
 import { pairingCells } from './zone_pairing.js';
-import { setupShell, setSignedIn, setupStackedTables } from './shell.js';
+import { setupShell, setSignedIn, setupStackedTables, toast } from './shell.js';
 import { setupDateInputs } from './dateinput.js';
-import { rowMenu } from './menu.js';
+import { rowMenu, confirmDialog } from './menu.js';
 import { setupOverview } from './overview.js';
 import { setupSitePlan } from './siteplan.js';
 import { personText, flagSpans, flagAttrs } from './names.js';
 import { setupHistory } from './history.js';
+import { el } from './dom.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -51,19 +52,6 @@ const state = {
   holidays: [],
   editing: null, // the person (as person.show gave it) in the edit form
 };
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (k === 'class') e.className = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
 
 function can(roles) {
   return state.me && roles.split(' ').includes(state.me.role);
@@ -202,10 +190,10 @@ function openDoor(name) {
   if (card) card.scrollIntoView({ block: 'center' });
 }
 const sitePlan = setupSitePlan({
-  el, isAdmin: () => can('admin'), openDoor, onError: (e) => handleError(e), onChange: () => overview.render(),
+  isAdmin: () => can('admin'), openDoor, onError: (e) => handleError(e), onChange: () => overview.render(),
 });
 const overview = setupOverview({
-  el, openDoor, openTab: (name) => selectTab(name), onError: (e) => handleError(e), plan: sitePlan,
+  openDoor, openTab: (name) => selectTab(name), onError: (e) => handleError(e), plan: sitePlan,
 });
 
 function onEvent(ev, live) {
@@ -294,10 +282,9 @@ function alarmBanner(a) {
   ];
   parts.push(escalatedNote(a));
   if (a.state === 'acknowledged') {
-    parts.push(el('span', {
-      class: 'alarm-ack',
-      text: `by ${actorText(a.acknowledged_by) || '?'} at ${formatTime(a.acknowledged)}${a.comment ? ': “' + a.comment + '”' : ''}`,
-    }));
+    parts.push(el('span', { class: 'alarm-ack' },
+      `by ${actorText(a.acknowledged_by) || '?'} at `, timeElement(a.acknowledged),
+      a.comment ? ': “' + a.comment + '”' : null));
   }
   const err = el('span', { class: 'alarm-error', role: 'alert' });
   if (a.stored === false) {
@@ -555,10 +542,10 @@ function unlockForm(d) {
       comment.focus();
       return;
     }
-    const sure = await confirmAction({
+    const sure = await confirmDialog({
       title: `Unlock ${d.name}?`,
       text: `The lock of ${d.name} opens for its strike time; anyone at the door can walk in. “${text}”`,
-      confirmText: `Unlock ${d.name}`,
+      ok: `Unlock ${d.name}`,
     });
     if (!sure) return;
     try {
@@ -613,11 +600,11 @@ function modeForm(d) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { door: d.name, mode: mode.value };
-    if (mode.value === 'unlocked' && !await confirmAction({
+    if (mode.value === 'unlocked' && !await confirmDialog({
       title: `Leave ${d.name} unlocked?`,
       text: `The lock of ${d.name} is released and stays so${until.value ? ' until ' + until.value : ' until the mode is changed'}: `
         + 'anyone can walk in, no forced-door alarm.',
-      confirmText: `Unlock ${d.name} (mode)`,
+      ok: `Unlock ${d.name} (mode)`,
     })) return;
     try {
       if (until.value) body.until = siteLocalToUtc(until.value);
@@ -756,7 +743,8 @@ function renderDoors() {
     el('h3', { text: d.name }),
     el('p', { class: 'zone', text: `zone ${d.zone}` }),
     el('p', { class: 'state', text: d.state }),
-    el('p', { class: `mode mode-${d.mode || 'card'}`, text: `mode ${modeText(d.mode)}${d.until ? ' until ' + formatTime(d.until) : ''}` }),
+    el('p', { class: `mode mode-${d.mode || 'card'}` }, `mode ${modeText(d.mode)}`, d.until ? ' until ' : null,
+      d.until ? timeElement(d.until) : null),
     doorScheduleLine(d),
     el('p', { class: 'detail', text: `lock ${d.lock} · contact ${d.contact} · ${d.lock_type}` }),
     doorSiteLine(d),
@@ -809,7 +797,8 @@ async function rowAction(text, path, body) {
     await post(path, body);
     loadPeople();
   } catch (e) {
-    alert(`${text} failed: ${e.message}`);
+    if (e instanceof ApiError && e.status === 401) handleError(e);
+    else toast(`${text} failed: ${e.message}`, { kind: 'error' });
   }
 }
 
@@ -905,7 +894,7 @@ async function openPersonEdit(id) {
     f.elements.name.focus();
   } catch (e) {
     handleError(e);
-    alert(`Cannot load ${id}: ${e.message}`);
+    toast(`Cannot load ${id}: ${e.message}`, { kind: 'error' });
   }
 }
 
@@ -1095,11 +1084,13 @@ for (const id of ['#person-pin-new', '#person-pin-again']) {
     else setPersonPin();
   });
 }
-$('#person-pin-clear').addEventListener('click', () => {
+$('#person-pin-clear').addEventListener('click', async () => {
   const id = $('#person-pin').dataset.person;
-  if (confirm(`Clear the PIN of ${id}? At a card + PIN door their badge is then refused until a new PIN is set.`)) {
-    pinAction('pin', { clear: true }, 'PIN cleared.');
-  }
+  if (await confirmDialog({
+    title: `Clear the PIN of ${id}?`,
+    text: 'At a card + PIN door their badge is then refused until a new PIN is set.',
+    ok: 'Clear PIN',
+  })) pinAction('pin', { clear: true }, 'PIN cleared.');
 });
 $('#person-pin-unlock').addEventListener('click', () => pinAction('pin-unlock', undefined, 'PIN unlocked.'));
 $('#person-edit-close').addEventListener('click', () => {
@@ -1253,8 +1244,10 @@ function renderLevels() {
         }) : null,
         el('button', {
           type: 'button', class: 'danger', text: 'Remove level', 'data-action': 'remove-level',
-          onclick: () => {
-            if (confirm(`Remove level ${l.name}?`)) levelAction('/api/levels/remove', { name: l.name });
+          onclick: async () => {
+            if (await confirmDialog({ title: `Remove level ${l.name}?`, text: 'Badges that open doors through it stop doing so.', ok: 'Remove level' })) {
+              levelAction('/api/levels/remove', { name: l.name });
+            }
           },
         })));
   })));
@@ -1388,7 +1381,7 @@ function scheduleMusterReload() {
 function renderMuster(rows) {
   const names = state.zones.map((z) => z.name);
   for (const r of rows) if (!names.includes(r.zone)) names.push(r.zone);
-  $('#muster-at').textContent = formatTime(new Date().toISOString());
+  $('#muster-at').replaceChildren(timeElement(new Date().toISOString()));
   $('#muster').replaceChildren(...names.map((zone) => {
     const inside = rows.filter((r) => r.zone === zone);
     const head = el('h3', { text: `${zone}: ${inside.length} inside` });
@@ -1453,8 +1446,10 @@ function renderSchedules() {
         el('button', { type: 'button', text: 'Add interval', 'data-action': 'add-interval', onclick: add }),
         el('button', {
           type: 'button', class: 'danger', text: 'Remove schedule', 'data-action': 'remove-schedule',
-          onclick: () => {
-            if (confirm(`Remove schedule ${x.name}?`)) scheduleAction({ name: x.name }, '/api/schedules/remove');
+          onclick: async () => {
+            if (await confirmDialog({ title: `Remove schedule ${x.name}?`, ok: 'Remove schedule' })) {
+              scheduleAction({ name: x.name }, '/api/schedules/remove');
+            }
           },
         })));
     }
@@ -1493,8 +1488,8 @@ function renderHolidays() {
     el('td', { text: h.date }), el('td', { text: h.name }),
     write ? el('td', { class: 'actions' }, el('button', {
       type: 'button', class: 'danger', text: 'Remove', 'data-action': 'remove-holiday',
-      onclick: () => {
-        if (confirm(`Remove the holiday on ${h.date} (${h.name})?`)) {
+      onclick: async () => {
+        if (await confirmDialog({ title: `Remove the holiday on ${h.date} (${h.name})?`, ok: 'Remove holiday' })) {
           tabAction($('#holidays-error'), '/api/holidays/remove', { date: h.date });
         }
       },

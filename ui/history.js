@@ -7,24 +7,12 @@
 // as a signed audit export with the same filters (POST /api/exports) by the
 // roles that may export (manager, auditor, admin).
 import { get, post } from './api.js';
-import { formatTime, kindText, reasonText, siteLocalToUtc, eventClass } from './format.js';
+import { timeElement, kindText, reasonText, siteLocalToUtc, eventClass } from './format.js';
 import { personText } from './names.js';
+import { el } from './dom.js';
 
 const $ = (sel) => document.querySelector(sel);
 const NEIGHBOURS = 5;
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (k === 'class') e.className = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
 
 const KINDS = ['access.*', 'access.granted', 'access.denied', 'door.*', 'alarm.*', 'person.*',
   'badge.*', 'reader.*', 'site.*', 'user.*', 'config.*', 'system.*', 'clock.*', 'audit.*'];
@@ -91,7 +79,7 @@ export function setupHistory({ timeZone, canExport, onError }) {
   function row(ev, mark) {
     const result = ev.kind === 'access.granted' ? 'granted' : (ev.reason ? reasonText(ev.reason) : '');
     return el('tr', { 'data-seq': ev.seq, 'data-kind': ev.kind, class: `${eventClass(ev)}${mark ? ' current' : ''}` },
-      el('td', {}, el('time', { datetime: ev.ts, title: ev.ts, text: formatTime(ev.ts) })),
+      el('td', {}, timeElement(ev.ts)),
       el('td', { text: kindText(ev.kind) }),
       el('td', { text: ev.door || '' }),
       el('td', { text: ev.zone || '' }),

@@ -101,42 +101,75 @@ export function rowMenu(label, items) {
 
 let dialog = null;
 
-// A modal confirmation; resolves true when confirmed, false on Cancel or Escape.
-export function confirmDialog({ title, text, ok = 'Confirm', danger = true }) {
-  if (!dialog) {
-    dialog = document.createElement('dialog');
-    dialog.id = 'confirm-dialog';
-    dialog.className = 'confirm-dialog';
-    dialog.setAttribute('aria-labelledby', 'confirm-title');
-    dialog.setAttribute('aria-describedby', 'confirm-text');
-    dialog.innerHTML = '<form method="dialog"><h2 id="confirm-title"></h2><p id="confirm-text"></p>'
-      + '<div class="buttons"><button value="cancel" class="secondary" id="confirm-cancel">Cancel</button>'
-      + '<button value="ok" id="confirm-ok"></button></div></form>';
-    document.body.append(dialog);
-    // showModal makes the page inert, but Tab past the last button would
-    // leave the document: cycle inside the dialog instead.
-    dialog.addEventListener('keydown', (ev) => {
-      if (ev.key !== 'Tab') return;
-      const f = [...dialog.querySelectorAll('button')];
-      const i = f.indexOf(document.activeElement);
-      const next = ev.shiftKey ? (i <= 0 ? f.length - 1 : i - 1) : (i === f.length - 1 ? 0 : i + 1);
-      ev.preventDefault();
-      f[next].focus();
-    });
-  }
+function buildDialog() {
+  dialog = document.createElement('dialog');
+  dialog.id = 'confirm-dialog';
+  dialog.className = 'confirm-dialog';
+  dialog.setAttribute('aria-labelledby', 'confirm-title');
+  dialog.setAttribute('aria-describedby', 'confirm-text');
+  // Cancel is not a submit button: Enter in the comment field submits with
+  // the OK button, the form's only one.
+  dialog.innerHTML = '<form method="dialog"><h2 id="confirm-title"></h2><p id="confirm-text"></p>'
+    + '<input id="confirm-comment" class="confirm-comment" maxlength="256" aria-required="true" hidden>'
+    + '<p id="confirm-error" class="error" role="alert"></p>'
+    + '<div class="buttons"><button type="button" class="secondary confirm-cancel" id="confirm-cancel">Cancel</button>'
+    + '<button type="submit" value="ok" class="confirm-ok" id="confirm-ok"></button></div></form>';
+  document.body.append(dialog);
+  dialog.querySelector('#confirm-cancel').addEventListener('click', () => dialog.close('cancel'));
+  // showModal makes the page inert, but Tab past the last control would
+  // leave the document: cycle inside the dialog instead.
+  dialog.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Tab') return;
+    const f = [...dialog.querySelectorAll('input:not([hidden]), button')];
+    const i = f.indexOf(document.activeElement);
+    const next = ev.shiftKey ? (i <= 0 ? f.length - 1 : i - 1) : (i === f.length - 1 ? 0 : i + 1);
+    ev.preventDefault();
+    f[next].focus();
+  });
+  dialog.querySelector('#confirm-comment').addEventListener('input', () => {
+    dialog.querySelector('#confirm-error').textContent = '';
+  });
+  // A required comment that is empty keeps the dialog open and says so.
+  dialog.querySelector('form').addEventListener('submit', (ev) => {
+    const input = dialog.querySelector('#confirm-comment');
+    if (input.hidden || input.value.trim()) return;
+    ev.preventDefault();
+    dialog.querySelector('#confirm-error').textContent = 'A comment is required.';
+    input.focus();
+  });
+}
+
+// A modal confirmation; resolves true when confirmed, false on Cancel or
+// Escape. danger: the OK button (and the frame) red, for what cannot be
+// taken back. comment: a label such as 'why (required)' adds a required
+// text field, and the promise resolves to the text typed (trimmed) instead
+// of true.
+export function confirmDialog({
+  title, text, ok = 'Confirm', danger = true, comment = null,
+}) {
+  if (!dialog) buildDialog();
   dialog.querySelector('#confirm-title').textContent = title;
   dialog.querySelector('#confirm-text').textContent = text || '';
+  dialog.querySelector('#confirm-error').textContent = '';
+  dialog.classList.toggle('danger', !!danger);
+  const input = dialog.querySelector('#confirm-comment');
+  input.hidden = !comment;
+  input.value = '';
+  input.placeholder = comment || '';
+  if (comment) input.setAttribute('aria-label', comment);
+  else input.removeAttribute('aria-label');
   const okButton = dialog.querySelector('#confirm-ok');
   okButton.textContent = ok;
-  okButton.className = danger ? 'danger' : '';
+  okButton.className = danger ? 'danger confirm-ok' : 'confirm-ok';
   const back = document.activeElement;
   dialog.returnValue = 'cancel';
   dialog.showModal();
-  dialog.querySelector('#confirm-cancel').focus();
+  (comment ? input : dialog.querySelector('#confirm-cancel')).focus();
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => {
       if (back && back.isConnected) back.focus();
-      resolve(dialog.returnValue === 'ok');
+      const yes = dialog.returnValue === 'ok';
+      resolve(yes && comment ? input.value.trim() : yes);
     }, { once: true });
   });
 }

@@ -7,8 +7,9 @@
 // page reload. The controller stays the source of truth: nothing here is
 // counted from events alone.
 import { get } from './api.js';
-import { formatTime, kindText } from './format.js';
+import { formatTime, formatUtc, timeElement, kindText } from './format.js';
 import { sortAlarms } from './alarms.js';
+import { el } from './dom.js';
 
 // The door states a guard sees, in the order the counts are shown.
 export const DOOR_STATES = ['locked', 'unlocked', 'open', 'forced', 'held', 'offline'];
@@ -61,11 +62,11 @@ function uptimeText(s) {
 // Events whose kinds can change what the Overview shows.
 const RELOAD_ON = /^(door|reader|alarm|access|apb|site|zone|visitor|system|clock)\./;
 
-// el: app.js's element builder; openDoor(name): shows the door's panel;
+// openDoor(name): shows the door's panel;
 // openTab(name): shows another tab.
 // plan: the site plan view (ui/siteplan.js), or null: the door grid alone.
 export function setupOverview({
-  el, openDoor, openTab, onError, plan,
+  openDoor, openTab, onError, plan,
 }) {
   const root = document.querySelector('#overview');
   const view = {
@@ -136,7 +137,7 @@ export function setupOverview({
         el('span', { class: 'prio', text: p.name }),
         el('span', { class: 'what', text: `${kindText(a.kind)}${a.door ? ` · door ${a.door}` : ''}` }),
         el('span', { class: 'state', text: a.state }),
-        el('time', { datetime: a.raised, title: formatTime(a.raised), text: `${ageText(a.raised, now)} ago` }))));
+        el('time', { datetime: a.raised, title: `${formatTime(a.raised)} (${formatUtc(a.raised)})`, text: `${ageText(a.raised, now)} ago` }))));
   }
 
   function peopleBlock() {
@@ -173,7 +174,7 @@ export function setupOverview({
         'data-field': 'clock_synced', class: synced === false ? 'bad' : synced === true ? 'ok' : null,
       }),
       ...row('Up for', uptimeText(s.uptime_s), { 'data-field': 'uptime_s' }),
-      ...row('Last backup', backup && backup.ts ? formatTime(backup.ts) : 'none', { 'data-field': 'last_backup' }));
+      ...row('Last backup', backup && backup.ts ? timeElement(backup.ts) : 'none', { 'data-field': 'last_backup' }));
   }
 
   function card(id, title, ...body) {

@@ -26,8 +26,9 @@ const DONE = [
   [/^\/api\/doors\/unlock$/, (b) => `Door ${b.door} unlocked`],
   [/^\/api\/doors\/schedule$/, (b) => (b.clear ? `Door ${b.door}: schedule cleared` : `Door ${b.door}: schedule saved`)],
   [/^\/api\/zones\/set$/, (b) => `Zone ${b.zone} saved`],
-  [/^\/api\/site\/lockdown$/, () => 'Lockdown started'],
-  [/^\/api\/site\/release$/, () => 'Lockdown released'],
+  [/^\/api\/site\/lockdown$/, (b) => (b.zones ? `Zone ${b.zones.join(', ')} locked down` : 'Lockdown started')],
+  [/^\/api\/site\/release$/, (b) => (b.zones ? `Zone ${b.zones.join(', ')} released` : 'Lockdown released')],
+  [/^\/api\/site\/plan\/remove$/, () => 'Site plan removed'],
   [/^\/api\/site\/threat$/, (b) => `Threat level set to ${b.level}`],
   [/^\/api\/schedules$/, (b) => `Schedule ${b.name} added`],
   [/^\/api\/schedules\/update$/, (b) => `Schedule ${b.name} saved`],
@@ -40,6 +41,13 @@ const DONE = [
   [/^\/api\/visitors$/, (b) => `Visitor ${b.name || b.id} registered`],
   [/^\/api\/visitors\/end$/, (b) => `Visit of ${b.id} ended`],
   [/^\/api\/users$/, (b) => `User ${b.name} added`],
+  [/^\/api\/users\/disable$/, (b) => `User ${b.name} disabled; their sessions ended`],
+  [/^\/api\/users\/enable$/, (b) => `User ${b.name} enabled`],
+  [/^\/api\/users\/passwd$/, (b) => `Password of ${b.name} reset; their sessions ended`],
+  [/^\/api\/me\/password$/, () => 'Your password was changed'],
+  [/^\/api\/sim\/present$/, (b) => `Badge ${b.credential || b.uid || `${String(b.bits).length} bits`} presented at ${b.reader}`],
+  [/^\/api\/sim\/door$/, (b) => `Door ${b.door} ${b.state === 'open' ? 'opened' : 'closed'} (simulated)`],
+  [/^\/api\/sim\/rex$/, (b) => `Exit button pressed at ${b.door} (simulated)`],
 ];
 
 // The words for a change the dashboard made (null: not a change, e.g. sign-in).

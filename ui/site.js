@@ -14,19 +14,9 @@
 import { ApiError, get, post } from './api.js';
 import { lockdownText } from './lockdown.js';
 import { confirmDialog } from './menu.js';
+import { el } from './dom.js';
 
 const $ = (sel) => document.querySelector(sel);
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') e.textContent = v;
-    else if (k === 'checked') e.checked = v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...children);
-  return e;
-}
 
 // canManage: whether the signed-in role may change these; onError: the
 // page's handler (401 → sign in).

@@ -8,11 +8,13 @@
 // arrow keys on a focused marker (a door in the tray goes to the middle). Every change is the controller's
 // (site.plan, site.marker events); a refusal is shown in its words.
 import { get, post, upload } from './api.js';
+import { el } from './dom.js';
+import { confirmDialog } from './menu.js';
 
 const KEY_STEP = 0.01;
 
 export function setupSitePlan({
-  el, isAdmin, openDoor, onError, onChange,
+  isAdmin, openDoor, onError, onChange,
 }) {
   const data = { plan: null, markers: new Map() };
   let dragging = null; // {door, button, moved}
@@ -60,7 +62,9 @@ export function setupSitePlan({
   });
 
   remove.addEventListener('click', async () => {
-    if (!window.confirm('Remove the site plan? The door markers are kept for the next one.')) return;
+    if (!await confirmDialog({
+      title: 'Remove the site plan?', text: 'The door markers are kept for the next one.', ok: 'Remove plan',
+    })) return;
     try {
       await post('/api/site/plan/remove');
       say(true, 'Site plan removed.');

@@ -6,24 +6,12 @@
 // password on "My password" (POST /api/me/password: current and new, the
 // new one typed twice); every session of theirs ends then, this one too.
 import { get, post, ApiError } from './api.js';
-import { formatTime } from './format.js';
-import { confirmAction } from './door_commands.js';
+import { timeElement } from './format.js';
+import { rowMenu } from './menu.js';
+import { el } from './dom.js';
 
 const $ = (sel) => document.querySelector(sel);
 const MIN_CHARS = 12; // AEOGATE_PASSWORD_MIN_CHARS: the controller says so too
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (k === 'class') e.className = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
 
 // A generated password, shown once: whoever needs it copies it now.
 function showGenerated(box, user, password) {
@@ -56,40 +44,54 @@ export function setupUsers({ onError, onSignedOut }) {
       list.replaceChildren(...users.map((u) => el('tr', { 'data-user': u.name, 'data-disabled': u.disabled ? 'true' : 'false' },
         el('td', { text: u.name }), el('td', { text: u.role }),
         el('td', { class: 'user-state', text: u.disabled ? 'disabled' : 'active' }),
-        el('td', { text: formatTime(u.created) }),
+        el('td', {}, timeElement(u.created)),
         el('td', { class: 'actions' }, ...actions(u)))));
     } catch (e) {
       onError(e);
     }
   }
 
+  // The row's actions behind one Actions menu: Disable (red, confirmed) or
+  // Enable, and Reset password, which opens the row's reset form.
   function actions(u) {
     const err = el('span', { class: 'error', role: 'alert' });
-    const toggle = u.disabled
-      ? el('button', { type: 'button', class: 'user-enable', text: 'Enable',
-        onclick: () => change('/api/users/enable', { name: u.name }, err, `${u.name} enabled.`) })
-      : el('button', { type: 'button', class: 'danger user-disable', text: 'Disable',
-        onclick: async () => {
-          const sure = await confirmAction({
-            title: `Disable ${u.name}?`,
-            text: `${u.name} can no longer sign in; their open sessions end now.`,
-            confirmText: `Disable ${u.name}`,
-          });
-          if (sure) change('/api/users/disable', { name: u.name }, err, `${u.name} disabled; their sessions ended.`);
-        } });
-    const reset = el('details', { class: 'user-reset' }, el('summary', { text: 'Reset password' }), resetForm(u, err));
-    return [toggle, reset, err];
+    const form = resetForm(u, err);
+    const menu = rowMenu(`user ${u.name}`, [
+      u.disabled
+        ? { text: 'Enable', action: 'enable', run: () => change('/api/users/enable', { name: u.name }, err, `${u.name} enabled.`) }
+        : {
+          text: 'Disable', action: 'disable', danger: true,
+          confirm: { title: `Disable ${u.name}?`, text: `${u.name} can no longer sign in; their open sessions end now.`, ok: `Disable ${u.name}` },
+          run: () => change('/api/users/disable', { name: u.name }, err, `${u.name} disabled; their sessions ended.`),
+        },
+      {
+        text: 'Reset password', action: 'reset',
+        run: () => {
+          form.hidden = false;
+          form.querySelector('input').focus();
+        },
+      },
+    ]);
+    return [menu, form, err];
   }
 
   function resetForm(u, err) {
-    const gen = el('input', { type: 'checkbox', class: 'reset-generate', checked: true });
+    const gen = el('input', { type: 'checkbox', class: 'reset-generate', checked: true, 'aria-label': `generate a password for ${u.name}` });
     const pw1 = el('input', { type: 'password', class: 'reset-pw1', autocomplete: 'new-password', 'aria-label': `new password for ${u.name}`, placeholder: 'new password' });
     const pw2 = el('input', { type: 'password', class: 'reset-pw2', autocomplete: 'new-password', 'aria-label': `new password for ${u.name}, again`, placeholder: 'again' });
     const typed = el('span', { class: 'typed', hidden: true }, pw1, pw2);
     gen.addEventListener('change', () => { typed.hidden = gen.checked; });
-    const form = el('form', { class: 'user-reset-form' },
+    const form = el('form', { class: 'user-reset-form', hidden: true, 'aria-label': `Reset the password of ${u.name}` },
       el('label', {}, gen, ' generate'), typed,
-      el('button', { type: 'submit', class: 'user-reset-submit', text: 'Reset' }));
+      el('button', { type: 'submit', class: 'user-reset-submit', text: 'Reset' }),
+      el('button', {
+        type: 'button', class: 'secondary user-reset-cancel', text: 'Cancel',
+        onclick: () => {
+          form.hidden = true;
+          pw1.value = pw2.value = '';
+          err.textContent = '';
+        },
+      }));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const part = passwordPart(gen.checked, pw1.value, pw2.value);

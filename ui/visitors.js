@@ -6,19 +6,9 @@
 // Times are shown and entered in site time.
 import { get, post } from './api.js';
 import { timeElement, siteLocalToUtc } from './format.js';
+import { el } from './dom.js';
 
 const $ = (sel) => document.querySelector(sel);
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') e.textContent = v;
-    else if (k === 'onclick') e.addEventListener('click', v);
-    else e.setAttribute(k, v);
-  }
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
 
 function visitState(v) {
   if (v.ended) return 'ended';

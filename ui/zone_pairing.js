@@ -4,18 +4,7 @@
 // managers a control to change it. set(body) posts {two_person,
 // two_person_window} or {escort, escort_window} for the zone and resolves
 // to whether it succeeded (the caller reloads the tab either way).
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') e.textContent = v;
-    else if (k === 'onclick') e.addEventListener('click', v);
-    else if (k === 'selected') e.selected = v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
+import { el } from './dom.js';
 
 function ruleCell(z, { cls, key, values, windowKey, label, write, set }) {
   const value = z[key] || values[0];

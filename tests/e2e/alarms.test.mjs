@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, waitFor } from './lib.mjs';
+import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, waitFor, toastSays } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
 let stack;
@@ -173,12 +173,16 @@ test('a guard sees alarms by priority, the escalated banner, acknowledges, close
   await page.waitForSelector(`#alarms > .alarm-banner[data-alarm-id="${forcedCage}"][data-state="acknowledged"]`, { timeout: 15000 });
   assert.equal(alarms().find((a) => a.id === forcedCage).comment, 'checked, door closed');
   assert.doesNotMatch(await banner.textContent(), /ESCALATED/, 'an acknowledged alarm is no longer urgent');
+  assert.match(await banner.locator('.alarm-ack time').getAttribute('title'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/, 'acknowledged at: UTC on hover');
 
   // Its history, in the panel.
   await banner.locator('details.alarm-history summary').click();
   await page.waitForSelector(`#alarms > .alarm-banner[data-alarm-id="${forcedCage}"] .alarm-history-list li[data-kind="alarm.acknowledged"]`, { timeout: 15000 });
   const steps = await banner.locator('.alarm-history-list li').evaluateAll((ls) => ls.map((l) => l.dataset.kind));
   assert.deepEqual(steps, ['door.forced', 'alarm.escalated', 'alarm.acknowledged']);
+  for (const t of await banner.locator('.alarm-history-list li time').evaluateAll((ts) => ts.map((x) => x.title))) {
+    assert.match(t, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/, 'each step: UTC on hover');
+  }
   const hist = await banner.locator('.alarm-history-list').textContent();
   assert.match(hist, /Acknowledged by guard1: “checked, door closed”/);
   assert.match(hist, /Escalated: not acknowledged within 3 s/);
@@ -198,6 +202,7 @@ test('a guard sees alarms by priority, the escalated banner, acknowledges, close
   const closed = events().filter((e) => e.kind === 'alarm.closed' && e.detail.alarm === forcedCage);
   assert.equal(closed.length, 1);
   assert.equal(closed[0].detail.outcome, 'false alarm: cleaner');
+  await toastSays(page, 'Alarm closed: “false alarm: cleaner”');
   assert.equal(closed[0].detail.operator, 'user:guard1');
   assert.deepEqual(errors, []);
   await page.context().close();

@@ -209,7 +209,6 @@ test('a manager walks a badge through its lifecycle with the buttons', async () 
   mustCtl(stack, ['person', 'add', 'E3000', '--name', 'Badge Life', '--level', 'dock-all']);
   mustCtl(stack, ['badge', 'issue', 'E3000', '--uid', '0d0e0f10']);
   const { page, context, errors } = await signIn('manager1');
-  page.on('dialog', (d) => d.accept());
   await page.click('#tabs button[data-tab=people]');
   const row = '#badges tr[data-badge="uid:0d0e0f10"]';
   await page.waitForSelector(row);
@@ -347,7 +346,6 @@ test('a manager edits a person in the UI: a past valid-until denies the badge as
 
 test('a manager adds a level, changes its zones and removes it in the UI', async () => {
   const { page, context, errors } = await signIn('manager1');
-  page.on('dialog', (d) => d.accept());
   await page.click('#tabs button[data-tab=levels]');
   await page.waitForSelector('#level-add:not([hidden])');
   await page.fill('#level-add input[name=name]', 'cage-only');
@@ -366,6 +364,7 @@ test('a manager adds a level, changes its zones and removes it in the UI', async
   assert.equal(await page.$(`${row} .chip[data-zone="dock"] button`), null);
   await page.screenshot({ path: join(SHOTS, 'manager-levels.png') });
   await page.click(`${row} button[data-action="remove-level"]`);
+  await answerConfirm(page);
   await page.waitForSelector(row, { state: 'detached', timeout: 15000 });
   levels = JSON.parse(mustCtl(stack, ['level', 'list', '--json']));
   assert.equal(levels.some((l) => l.name === 'cage-only'), false);
@@ -522,7 +521,6 @@ test('a manager adds a schedule, gives it to a level, adds and removes a holiday
   mustCtl(stack, ['level', 'add', 'dock-day', '--zone', 'dock']);
   const since = JSON.parse(mustCtl(stack, ['status', '--json'])).last_seq;
   const { page, context, errors } = await signIn('manager1');
-  page.on('dialog', (d) => d.accept());
   await page.click('#tabs button[data-tab=levels]');
   await page.waitForSelector('#schedule-add:not([hidden])');
 
@@ -565,6 +563,7 @@ test('a manager adds a schedule, gives it to a level, adds and removes a holiday
 
   // schedule remove weekdays is refused while dock-day uses it: the refusal is shown.
   await page.click(`${row} button[data-action="remove-schedule"]`);
+  await answerConfirm(page);
   await page.waitForSelector('#schedules-error:text("in use")', { timeout: 15000 });
   assert.match(await page.textContent('#schedules-error'), /schedule 'weekdays' is in use by level 'dock-day'/);
   assert.ok(await page.$(row), 'the schedule stays');
@@ -584,6 +583,7 @@ test('a manager adds a schedule, gives it to a level, adds and removes a holiday
   await page.click('#holiday-add button[type=submit]');
   await page.waitForSelector('#holiday-add .error:text("already a holiday")', { timeout: 15000 });
   await page.click(`${day} button[data-action="remove-holiday"]`);
+  await answerConfirm(page);
   await page.waitForSelector(day, { state: 'detached', timeout: 15000 });
   assert.deepEqual(JSON.parse(mustCtl(stack, ['holiday', 'list', '--json'])), []);
 
@@ -616,6 +616,7 @@ test('a manager adds a schedule, gives it to a level, adds and removes a holiday
   await page.waitForSelector(`${level} td.schedule[data-schedule=""]`, { timeout: 15000 });
   assert.equal(JSON.parse(mustCtl(stack, ['level', 'list', '--json'])).find((l) => l.name === 'dock-day').schedule, null);
   await page.click(`${row} button[data-action="remove-schedule"]`);
+  await answerConfirm(page);
   await page.waitForSelector(row, { state: 'detached', timeout: 15000 });
   assert.equal(await page.textContent('#schedules-error'), '');
   await page.selectOption(`${zone} select.set-vetting`, 'none');
@@ -659,6 +660,7 @@ test('a manager sets a door to locked with a comment: the card shows the mode fr
   await page.waitForSelector(`${card}[data-mode="locked"]`, { timeout: 15000 });
   assert.equal(await page.textContent(`${card} .door-mode-form .door-error`), '');
   assert.match(await page.textContent(`${card} .mode`), /^mode locked .* until /);
+  assert.match(await page.getAttribute(`${card} .mode time`, 'title'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/, 'until: UTC on hover');
   assert.equal(await page.inputValue(`${card} select.mode-select`), 'locked');
   assert.equal(await page.inputValue(`${card} input.mode-comment`), '');
   await page.screenshot({ path: join(SHOTS, 'manager-door-mode.png') });
@@ -766,7 +768,6 @@ test('a manager sets a door schedule on the card: shown on the door and as door.
   mustCtl(stack, ['door', 'mode', 'cage-1', '--clear']);
   const since = lastSeq();
   const { page, context, errors } = await signIn('manager1');
-  page.on('dialog', (d) => d.accept());
   await page.click('#tabs button[data-tab=doors]');
   const card = '.door[data-door="cage-1"]';
   await page.waitForSelector(`${card} form.door-schedule-form select.door-schedule-select option[value="e2e-gone"]`,
@@ -903,7 +904,6 @@ test('a manager sets a PIN typed twice (never shown or kept), the board takes it
   mustCtl(stack, ['door', 'mode', 'dock-1', 'card_and_pin']);
   const since = lastSeq();
   const { page, context, errors } = await signIn('manager1');
-  page.on('dialog', (d) => d.accept());
   await page.click('#tabs button[data-tab=people]');
   await clickRowAction(page, '#persons tr[data-person="E7000"]', 'edit');
   const box = '#person-pin[data-person="E7000"]';
@@ -976,6 +976,7 @@ test('a manager sets a PIN typed twice (never shown or kept), the board takes it
 
   // person pin E7000 --clear: the badge alone is refused pin_required at once.
   await page.click('#person-pin-clear');
+  await answerConfirm(page);
   await page.waitForSelector(`${box} #person-pin-status[data-pin="none"]`, { timeout: 15000 });
   assert.equal(await page.textContent('#person-pin-result'), 'PIN cleared.');
   assert.equal(JSON.parse(mustCtl(stack, ['person', 'show', 'E7000', '--json'])).pin, 'none');

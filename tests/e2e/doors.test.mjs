@@ -10,7 +10,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, waitFor } from './lib.mjs';
+import {
+  startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, waitFor, toastSays,
+} from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
 let stack;
@@ -101,12 +103,12 @@ test('a guard unlocks a door for a moment, after a red confirmation; Cancel send
   assert.match(await page.textContent('dialog.confirm-dialog'), /Unlock dock-1\?/);
   await page.screenshot({ path: join(SHOTS, 'doors-unlock-confirm-guard.png') });
   await page.click('dialog.confirm-dialog button.confirm-cancel');
-  await page.waitForSelector('dialog.confirm-dialog', { state: 'detached' });
+  await page.waitForSelector('#confirm-dialog:not([open])', { state: 'attached' });
   assert.equal(events().length, before, 'Cancel sent nothing');
 
   await page.click(`${card} button.unlock`);
   await page.keyboard.press('Escape');
-  await page.waitForSelector('dialog.confirm-dialog', { state: 'detached' });
+  await page.waitForSelector('#confirm-dialog:not([open])', { state: 'attached' });
   assert.equal(events().length, before, 'Escape sent nothing');
 
   await page.click(`${card} button.unlock`);
@@ -116,6 +118,7 @@ test('a guard unlocks a door for a moment, after a red confirmation; Cancel send
   assert.equal(unlocks.length, 1);
   assert.equal(unlocks[0].door, 'dock-1');
   assert.equal(unlocks[0].detail.comment, 'Courier for reception');
+  await toastSays(page, 'Door dock-1 unlocked');
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -131,14 +134,16 @@ test('a manager sets the unlocked mode and locks down the door\'s zone, each red
   await page.waitForSelector('dialog.confirm-dialog[open]');
   assert.match(await page.textContent('dialog.confirm-dialog'), /Leave cage-1 unlocked\?/);
   await page.click('dialog.confirm-dialog button.confirm-cancel');
-  await page.waitForSelector('dialog.confirm-dialog', { state: 'detached' });
+  await page.waitForSelector('#confirm-dialog:not([open])', { state: 'attached' });
   assert.equal(door('cage-1').mode ?? 'card', 'card', 'Cancel changed nothing');
   await page.click(`${card} button.set-mode`);
   await page.click('dialog.confirm-dialog button.confirm-ok');
   await page.waitForSelector(`${card}[data-mode="unlocked"]`, { timeout: 15000 });
   assert.equal(door('cage-1').mode, 'unlocked');
+  await toastSays(page, 'Door cage-1: mode unlocked');
   await page.click(`${card} button.clear-mode`);
   await page.waitForSelector(`${card}[data-mode="card"]`, { timeout: 15000 });
+  await toastSays(page, 'Door cage-1: mode cleared');
 
   // Lockdown of the door's zone: red, confirmed, a comment required.
   const lock = `${card} button.lockdown-zone`;
@@ -154,6 +159,7 @@ test('a manager sets the unlocked mode and locks down the door\'s zone, each red
   await page.click('dialog.confirm-dialog button.confirm-ok');
   await page.waitForSelector(`${card} .site-state[data-locked-down="1"]`, { timeout: 15000 });
   assert.deepEqual(status().lockdown, ['bonded-cage']);
+  await toastSays(page, 'Zone bonded-cage locked down');
   const locked = events().filter((e) => e.kind === 'site.lockdown');
   assert.equal(locked.at(-1).detail.comment, 'Seal broken on cage 1');
   assert.equal(locked.at(-1).detail.operator, 'user:manager1');

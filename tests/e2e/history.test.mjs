@@ -155,6 +155,7 @@ test('the History page: search, Older, neighbours, signed export', async () => {
   await page.click('#history-form button[type=submit]');
   await page.waitForFunction(() => document.querySelectorAll('#history-rows tr').length === 3);
   assert.match(await page.textContent('#history-rows tr'), /Bob Other \(E2\)/);
+  assert.match(await page.getAttribute('#history-rows tr time', 'title'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/, 'UTC on hover');
   assert.match(await page.textContent('#history-summary'), /3 events shown.*that is all/);
   // Neighbours of the first one.
   const seq = Number(await page.getAttribute('#history-rows tr', 'data-seq'));
@@ -199,4 +200,55 @@ test('the History page: search, Older, neighbours, signed export', async () => {
   assert.match(v.stdout, /3 rows|rows 3|3 events|ok/);
   await actx.close();
   assert.deepEqual(errors, []);
+});
+
+// On a phone (390 px) the search form is one column: each field under the
+// one before, as wide as the form, its words above it, nothing past the
+// screen's edge; the search still works from there.
+test('the History form at 390 px: stacked, no overflow', async () => {
+  const ctx = await chrome.browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(stack.base + '/');
+  await page.fill('#login-user', 'guard1');
+  await page.fill('#login-pass', stack.users.guard1);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#app-view:not([hidden])');
+  await page.click('#menu-toggle');
+  await page.click('#tabs button[data-tab=history]');
+  await page.waitForFunction(() => document.querySelectorAll('#history-rows tr').length > 0);
+  const layout = await page.evaluate(() => {
+    const form = document.querySelector('#history-form').getBoundingClientRect();
+    const labels = [...document.querySelectorAll('#history-form > label')].map((l) => {
+      const box = l.getBoundingClientRect();
+      const field = l.querySelector('select, input:not(.date-native), .date-input').getBoundingClientRect();
+      return { left: box.left, top: box.top, bottom: box.bottom, width: box.width, fieldTop: field.top, fieldRight: field.right };
+    });
+    const over = [...document.querySelectorAll('#history-form *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5 && !e.classList.contains('date-native'))
+      .map((e) => e.outerHTML.slice(0, 80));
+    return {
+      form, labels, over, inner: window.innerWidth, scroll: document.documentElement.scrollWidth,
+    };
+  });
+  assert.equal(layout.labels.length, 7, 'from, to, door, zone, person, kind, result');
+  assert.deepEqual(layout.over, [], 'nothing past the right edge');
+  assert.ok(layout.scroll <= layout.inner, `no horizontal scroll: ${layout.scroll} > ${layout.inner}`);
+  for (let i = 0; i < layout.labels.length; i++) {
+    const l = layout.labels[i];
+    assert.ok(Math.abs(l.left - layout.labels[0].left) < 1, `label ${i} in the one column`);
+    assert.ok(l.width > layout.form.width * 0.8, `label ${i} as wide as the form`);
+    assert.ok(l.fieldTop > l.top + 5, `label ${i}: the words above the field`);
+    if (i > 0) assert.ok(l.top >= layout.labels[i - 1].bottom - 1, `label ${i} under the one before`);
+  }
+  await page.screenshot({ path: join(SHOTS, 'history-form-390.png') });
+  await page.selectOption('#history-form select[name=result]', 'denied');
+  await page.click('#history-form button[type=submit]');
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('#history-rows tr')];
+    return rows.length > 0 && rows.every((r) => r.dataset.kind === 'access.denied');
+  });
+  assert.deepEqual(errors, []);
+  await ctx.close();
 });

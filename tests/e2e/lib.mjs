@@ -368,6 +368,12 @@ export async function clickRowAction(page, row, action) {
   await page.click(`${row} [role=menuitem][data-action="${action}"]`);
 }
 
+// Waits for the polite toast that confirms a change (ui/shell.js's DONE
+// table), as the person sees it.
+export async function toastSays(page, text) {
+  await page.locator('#toasts .toast', { hasText: text }).first().waitFor({ timeout: 15000 });
+}
+
 // Answers the confirmation dialog a destructive action opens (ui/menu.js).
 export async function answerConfirm(page, { accept = true } = {}) {
   await page.waitForSelector('#confirm-dialog[open]');

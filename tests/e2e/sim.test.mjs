@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium } from './lib.mjs';
+import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, toastSays } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
 const BADGES = ['h10301:12:3456', 'h10302:0:34359738367', 'h10304:1200:52002', 'h10306:300:4000',
@@ -82,6 +82,7 @@ test('the simulator lists every enrolled badge of every format and presents each
     assert.match(await page.textContent('#sim-result'), /Granted to E7/);
     const granted = events().filter((e) => e.kind === 'access.granted');
     assert.equal(granted.at(-1).credential, b, `${b} was read as itself`);
+    await toastSays(page, `Badge ${b} presented at dock-1-in`);
   }
   await page.screenshot({ path: join(SHOTS, 'sim-every-format-manager.png'), fullPage: true });
 

@@ -10,7 +10,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium } from './lib.mjs';
+import {
+  startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, clickRowAction, answerConfirm, toastSays,
+} from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
 let stack;
@@ -102,6 +104,7 @@ test('the admin adds users (generated, shown once; typed twice), disables (sessi
   await page.click('#user-add button[type=submit]');
   await page.waitForSelector('#user-generated:not([hidden]) code.generated-password');
   const pw2 = await page.textContent('#user-generated code.generated-password');
+  await toastSays(page, 'User guard2 added');
   assert.equal(pw2.length, 20);
   assert.match(await page.textContent('#user-generated'), /shown once/);
   await page.screenshot({ path: join(SHOTS, 'users-admin-generated.png'), fullPage: true });
@@ -127,28 +130,41 @@ test('the admin adds users (generated, shown once; typed twice), disables (sessi
   const session = await login(stack, 'guard2', pw2);
   assert.equal((await api(stack, session, 'GET', '/api/doors')).status, 200);
   const row = '#users tr[data-user="guard2"]';
-  assert.ok(await page.$eval(`${row} button.user-disable`, (b) => b.classList.contains('danger')));
-  await page.click(`${row} button.user-disable`);
-  await page.click('dialog.confirm-dialog button.confirm-ok');
+  assert.match(await page.getAttribute(`${row} time`, 'title'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/, 'created: UTC on hover');
+  // The row's actions are behind its one Actions menu; Disable is red.
+  await page.click(`${row} .row-menu-button`);
+  assert.ok(await page.$eval(`${row} [role=menuitem][data-action=disable]`, (b) => b.classList.contains('danger')));
+  assert.equal(await page.$(`${row} [role=menuitem][data-action=enable]`), null, 'an active user has no Enable');
+  await page.keyboard.press('Escape');
+  // Cancelled: nothing changes.
+  await clickRowAction(page, row, 'disable');
+  await answerConfirm(page, { accept: false });
+  assert.equal(userList().find((u) => u.name === 'guard2').disabled, false, 'Cancel changed nothing');
+  await clickRowAction(page, row, 'disable');
+  await answerConfirm(page);
   await page.waitForSelector(`${row}[data-disabled="true"]`);
+  await toastSays(page, 'User guard2 disabled; their sessions ended');
   assert.equal(await page.textContent(`${row} .user-state`), 'disabled');
   assert.equal(userList().find((u) => u.name === 'guard2').disabled, true);
   assert.equal((await api(stack, session, 'GET', '/api/doors')).status, 401, 'the disabled user\'s session ended');
   assert.equal(await canSignIn('guard2', pw2), false);
 
   // Enable.
-  await page.click(`${row} button.user-enable`);
+  await clickRowAction(page, row, 'enable');
   await page.waitForSelector(`${row}[data-disabled="false"]`);
+  await toastSays(page, 'User guard2 enabled');
   assert.ok(await canSignIn('guard2', pw2));
 
   // Reset: generated, shown once; the old password stops working.
-  await page.click(`${row} details.user-reset summary`);
+  assert.equal(await page.isVisible(`${row} form.user-reset-form`), false, 'the reset form waits for the menu');
+  await clickRowAction(page, row, 'reset');
   await page.click(`${row} button.user-reset-submit`);
   await page.waitForFunction((old) => {
     const c = document.querySelector('#user-generated code.generated-password');
     return c && c.textContent !== old;
   }, pw2);
   const pw2b = await page.textContent('#user-generated code.generated-password');
+  await toastSays(page, 'Password of guard2 reset');
   assert.ok(await canSignIn('guard2', pw2b));
   assert.equal(await canSignIn('guard2', pw2), false);
   assert.deepEqual(errors, []);
@@ -174,6 +190,7 @@ test('a guard changes their own password: current, new twice; signs in again wit
   await page.click(`${f} button[type=submit]`);
   await page.waitForSelector('#login-view:not([hidden])');
   assert.match(await page.textContent('#login-error'), /Password changed/);
+  await toastSays(page, 'Your password was changed');
   assert.equal(await canSignIn('guard1'), false);
   stack.users.guard1 = 'guard-one-new-pass';
   await page.fill('#login-user', 'guard1');
