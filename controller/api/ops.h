@@ -8,6 +8,7 @@
 #include "apb.h"
 #include "args.h"
 #include "core.h"
+#include "image.h"
 #include "ctlsock.h"
 #include "store.h"
 
@@ -29,6 +30,7 @@ extern const struct ctl_op ops_health[];  /* system.metrics */
 /* blob.begin, blob.data, site.plan_*, site.marker_* (ops_siteplan.c) */
 extern const struct ctl_op ops_siteplan[];
 extern const struct ctl_op ops_site[];	  /* site.lockdown, site.release, site.threat */
+extern const struct ctl_op ops_photos[];  /* person.photo_* (ops_photos.c) */
 
 /*
  * Every table the control socket serves, NULL-terminated: fixed when the
@@ -38,6 +40,18 @@ extern const struct ctl_op *const ops_tables[];
 
 /* system.status's health members (ops_health.c): uptime_s, doors, readers, alarms, db_bytes, ... */
 void ops_health_status(struct core *c, json_t *o);
+
+/*
+ * The image staged on req's connection by blob.begin and blob.data
+ * (ops_siteplan.c), complete and checked by image_probe against max bytes
+ * and AEOGATE_IMAGE_SIDE_MAX: 0 with its bytes (owned by the connection,
+ * valid until ops_blob_drop) and what image_probe found; -1 after failing
+ * the request (nothing staged, incomplete, or refused, the upload dropped).
+ */
+int ops_blob_image(struct ctl_request *req, size_t max, const unsigned char **ret, size_t *ret_len,
+		   struct image_info *ret_info);
+/* Releases the upload staged on req's connection, if any. */
+void ops_blob_drop(struct ctl_request *req);
 
 /* Fails the request with the code a store error maps to. */
 int ops_store_error(struct ctl_request *req, int r, const char *what);
