@@ -158,6 +158,8 @@ void ops_person_flags(struct core *c, const struct person *p, json_t *o);
  * left as they are.
  */
 void ops_person_names(struct core *c, json_t *rows);
+/* The person's photo as person.photo_show describes it, or JSON null (ops_photos.c). */
+json_t *ops_person_photo_json(struct core *c, const char *person);
 
 /*
  * A level's schedule (ops_schedules.c). ops_level_schedule_arg reads the

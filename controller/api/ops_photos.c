@@ -27,6 +27,15 @@ static json_t *photo_json(const char *person, const struct person_photo *p)
 			 time_to_json(p->updated_ms), "updated_by", p->updated_by);
 }
 
+json_t *ops_person_photo_json(struct core *c, const char *person)
+{
+	struct person_photo p;
+
+	if (store_person_photo_get(core_store(c), person, &p) < 0)
+		return json_null();
+	return photo_json(person, &p);
+}
+
 /* person.photo_set {id}: the upload staged on this connection becomes the person's photo. */
 static int op_person_photo_set(struct ctl_request *req, json_t **ret)
 {
