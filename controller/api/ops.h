@@ -45,13 +45,20 @@ void ops_health_status(struct core *c, json_t *o);
  * The image staged on req's connection by blob.begin and blob.data
  * (ops_siteplan.c), complete and checked by image_probe against max bytes
  * and AEOGATE_IMAGE_SIDE_MAX: 0 with its bytes (owned by the connection,
- * valid until ops_blob_drop) and what image_probe found; -1 after failing
- * the request (nothing staged, incomplete, or refused, the upload dropped).
+ * valid until ops_blob_drop), what image_probe found and its SHA-256 in hex
+ * (ret_sha256, 65 bytes); -1 after failing the request (nothing staged,
+ * incomplete, or refused, the upload dropped).
  */
 int ops_blob_image(struct ctl_request *req, size_t max, const unsigned char **ret, size_t *ret_len,
-		   struct image_info *ret_info);
+		   struct image_info *ret_info, char ret_sha256[65]);
 /* Releases the upload staged on req's connection, if any. */
 void ops_blob_drop(struct ctl_request *req);
+/*
+ * The reply of an image op, {type, sha256, data} with the bytes in base64:
+ * 0 with *ret, or -1 after failing the request. Frees img either way.
+ */
+int ops_image_reply(struct ctl_request *req, const char *type, const char *sha256, void *img,
+		    size_t len, json_t **ret);
 
 /* Fails the request with the code a store error maps to. */
 int ops_store_error(struct ctl_request *req, int r, const char *what);

@@ -11,7 +11,6 @@
  * see the person (person.show): a guard must see the face on the feed.
  */
 #include <errno.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +39,6 @@ json_t *ops_person_photo_json(struct core *c, const char *person)
 static int op_person_photo_set(struct ctl_request *req, json_t **ret)
 {
 	struct core *c = req->userdata;
-	unsigned char hash[crypto_hash_sha256_BYTES];
 	struct person_photo p = {0};
 	const unsigned char *img;
 	struct image_info info;
@@ -52,10 +50,8 @@ static int op_person_photo_set(struct ctl_request *req, json_t **ret)
 	/* A photo of nobody is refused before its bytes are looked at. */
 	if (ops_find_person(req, "id", &who) < 0)
 		goto out;
-	if (ops_blob_image(req, AEOGATE_PHOTO_MAX, &img, &len, &info) < 0)
+	if (ops_blob_image(req, AEOGATE_PHOTO_MAX, &img, &len, &info, p.sha256) < 0)
 		return -1;
-	crypto_hash_sha256(hash, img, len);
-	sodium_bin2hex(p.sha256, sizeof(p.sha256), hash, sizeof(hash));
 	snprintf(p.type, sizeof(p.type), "%s", info.type);
 	p.width = info.width;
 	p.height = info.height;
@@ -140,8 +136,7 @@ static int op_person_photo_image(struct ctl_request *req, json_t **ret)
 	struct person_photo p;
 	struct person who;
 	void *img = NULL;
-	size_t len = 0, cap;
-	char *b64;
+	size_t len = 0;
 	int r;
 
 	if (ops_find_person(req, "id", &who) < 0)
@@ -153,17 +148,7 @@ static int op_person_photo_image(struct ctl_request *req, json_t **ret)
 		return ctl_fail(req, "not_found", "%s has no photo", who.id);
 	if (r < 0)
 		return ops_store_error(req, r, "photo");
-	cap = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
-	b64 = malloc(cap);
-	if (!b64) {
-		free(img);
-		return ctl_fail(req, "internal", "out of memory");
-	}
-	sodium_bin2base64(b64, cap, img, len, sodium_base64_VARIANT_ORIGINAL);
-	free(img);
-	*ret = json_pack("{s:s,s:s,s:s}", "type", p.type, "sha256", p.sha256, "data", b64);
-	free(b64);
-	return *ret ? 0 : ctl_fail(req, "internal", "out of memory");
+	return ops_image_reply(req, p.type, p.sha256, img, len, ret);
 }
 
 const struct ctl_op ops_photos[] = {
