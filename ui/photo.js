@@ -7,7 +7,7 @@
 // manager or admin uploads (PNG or JPEG, at most 512 KiB; the controller
 // checks the bytes) and removes it in the person panel; a refusal is shown
 // in the controller's words.
-import { post, upload } from './api.js';
+import { get, post, upload } from './api.js';
 
 const kept = new Map(); // person id → Promise of a data: URL, or null (none, or not allowed)
 
@@ -97,9 +97,7 @@ export function setupPersonPhoto({ el, box, canWrite, onError }) {
 
   async function reload(id) {
     // person.show carries the photo's description (null: none).
-    const res = await fetch(`/api/persons/${encodeURIComponent(id)}`, { credentials: 'same-origin' });
-    if (!res.ok) return;
-    const p = await res.json();
+    const p = await get(`/api/persons/${encodeURIComponent(id)}`);
     if (person && person.id === id) {
       person = { id, name: p.name, photo: p.photo || null };
       draw();
