@@ -190,6 +190,11 @@ static int person_name(void *userdata, const char *id, char *buf, size_t len)
 	return store_person_name(core_store(userdata), id, buf, len);
 }
 
+static int person_photo(void *userdata, const char *id)
+{
+	return store_person_has_photo(core_store(userdata), id);
+}
+
 /* SIGHUP (systemctl reload): the config read again (reload.h); the loop never stops for it. */
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
@@ -473,6 +478,7 @@ int main(int argc, char **argv)
 		    .userdata = core,
 		    .backlog = backlog,
 		    .person_name = person_name,
+		    .person_photo = person_photo,
 		    .admin_gid = admin_gid,
 		    .web_gid = web_gid,
 		    .timeout_ms = cfg.socket_timeout_ms,

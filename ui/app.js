@@ -28,6 +28,7 @@ import { setupSitePlan } from './siteplan.js';
 import { personText, flagSpans, flagAttrs } from './names.js';
 import { setupHistory } from './history.js';
 import { el } from './dom.js';
+import { setupPersonPhoto, feedPhoto, photoOnEvent } from './photo.js';
 
 const FEED_MAX = 500;
 const $ = (sel) => document.querySelector(sel);
@@ -156,7 +157,8 @@ function eventItem(ev) {
   return el('li', { class: `ev ${eventClass(ev)}`, 'data-kind': ev.kind, 'data-seq': ev.seq },
     timeElement(ev.ts),
     el('span', { class: 'kind', text: kindText(ev.kind) }),
-    el('span', { class: 'what', text: parts.join(' · ') }),
+    // The face beside the words (ui/photo.js), for a guard to compare.
+    el('span', { class: 'what' }, feedPhoto(el, ev), parts.join(' · ')),
     ev.reason ? el('span', { class: 'reason', text: reasonText(ev.reason) }) : null);
 }
 
@@ -181,6 +183,9 @@ function scheduleRefresh() {
 const lockdownBanner = new LockdownBanner($('#lockdown'));
 // Lockdown, threat level, responder and clearance controls (ui/site.js).
 const site = setupSite({ canManage: () => canManage(), onError: (e) => handleError(e) });
+const personPhoto = setupPersonPhoto({
+  el, box: $('#person-photo'), canWrite: () => canManage(), onError: (e) => handleError(e),
+});
 
 // The landing page (ui/overview.js) with the site plan (ui/siteplan.js):
 // a door marker or tile opens the door's panel.
@@ -201,6 +206,8 @@ function onEvent(ev, live) {
     lockdownBanner.onEvent(ev);
     site.onEvent(ev);
     overview.onEvent(ev);
+    photoOnEvent(ev);
+    personPhoto.onEvent(ev);
   }
   state.events.unshift(ev);
   if (state.events.length > FEED_MAX) state.events.length = FEED_MAX;
@@ -926,6 +933,7 @@ function fillPersonEdit(p) {
     : [el('tr', {}, el('td', { colspan: 3, class: 'hint', text: 'No badges.' }))]));
   fillPersonPin(p);
   site.showPerson(p);
+  personPhoto.show(p);
 }
 
 for (const b of document.querySelectorAll('#person-edit [data-clear]')) {

@@ -54,6 +54,7 @@ export class EventStream {
         this.lastSeq = msg.event.seq;
         // The name rides beside the event (it is not part of what was hashed).
         if (msg.person_name) msg.event.person_name = msg.person_name;
+        if (msg.person_has_photo) msg.event.person_has_photo = true;
         this.onEvent(msg.event);
       }
     };

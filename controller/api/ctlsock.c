@@ -266,8 +266,9 @@ static int conn_flush(struct ctl_conn *c)
 
 /*
  * One event as the line a follower receives, malloc'd; NULL when out of
- * memory: {"event": {...}, "person_name": "..."}, the name only when the
- * event names a person the store knows.
+ * memory: {"event": {...}, "person_name": "...", "person_has_photo": true},
+ * the name only when the event names a person the store knows, the flag
+ * only when that person has a photo.
  */
 static char *event_line(struct ctl_server *s, const struct event *e)
 {
@@ -285,6 +286,9 @@ static char *event_line(struct ctl_server *s, const struct event *e)
 	if (m && e->person && s->cfg.person_name &&
 	    s->cfg.person_name(s->cfg.userdata, e->person, name, sizeof(name)) == 0)
 		json_object_set_new(m, "person_name", json_string(name));
+	if (m && e->person && s->cfg.person_photo &&
+	    s->cfg.person_photo(s->cfg.userdata, e->person) == 1)
+		json_object_set_new(m, "person_has_photo", json_true());
 	char *line = m ? json_dumps(m, JSON_COMPACT) : NULL;
 
 	json_decref(m);

@@ -74,6 +74,8 @@ typedef int (*ctl_backlog_fn)(void *userdata, int64_t since, size_t limit,
  * 0, or negative errno (-ENOENT: no such person).
  */
 typedef int (*ctl_person_name_fn)(void *userdata, const char *id, char *buf, size_t len);
+/* Whether person id has a photo (README "Person photos"), read now: 1, 0, or negative errno. */
+typedef int (*ctl_person_photo_fn)(void *userdata, const char *id);
 
 /*
  * How a stream ended (ctl_stream_start), for main to log (only mains log):
@@ -96,6 +98,8 @@ struct ctl_server_config {
 	 * event (outside it, so what was hashed stays as it is), "person_name".
 	 */
 	ctl_person_name_fn person_name;
+	/* May be NULL. With the name, "person_has_photo": true when the person has one. */
+	ctl_person_photo_fn person_photo;
 	gid_t admin_gid; /* aeogate-admin, or (gid_t)-1 when the group does not exist */
 	gid_t web_gid;	 /* aeogate-web's group, or (gid_t)-1: see ctl_request.peer_web */
 	/* No-progress timeout (limits.h AEOGATE_CTL_TIMEOUT_MS); 0 means that default. */

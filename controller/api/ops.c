@@ -243,7 +243,7 @@ void ops_person_flags(struct core *c, const struct person *p, json_t *o)
 void ops_person_names(struct core *c, json_t *rows)
 {
 	char id[AEOGATE_ID_MAX + 1] = "", name[AEOGATE_TEXT_MAX + 1];
-	bool found = false;
+	bool found = false, photo = false;
 	size_t i;
 	json_t *row;
 
@@ -257,8 +257,12 @@ void ops_person_names(struct core *c, json_t *rows)
 		if (strcmp(id, person) != 0) {
 			snprintf(id, sizeof(id), "%s", person);
 			found = store_person_name(core_store(c), person, name, sizeof(name)) == 0;
+			photo = found && store_person_has_photo(core_store(c), person) == 1;
 		}
 		if (found)
 			json_object_set_new(row, "person_name", json_string(name));
+		/* The dashboard shows the face beside the row (README "Person photos"). */
+		if (photo)
+			json_object_set_new(row, "person_has_photo", json_true());
 	}
 }

@@ -8,6 +8,7 @@
 #include "apb.h"
 #include "args.h"
 #include "core.h"
+#include "image.h"
 #include "ctlsock.h"
 #include "store.h"
 
@@ -29,6 +30,7 @@ extern const struct ctl_op ops_health[];  /* system.metrics */
 /* blob.begin, blob.data, site.plan_*, site.marker_* (ops_siteplan.c) */
 extern const struct ctl_op ops_siteplan[];
 extern const struct ctl_op ops_site[];	  /* site.lockdown, site.release, site.threat */
+extern const struct ctl_op ops_photos[];  /* person.photo_* (ops_photos.c) */
 
 /*
  * Every table the control socket serves, NULL-terminated: fixed when the
@@ -38,6 +40,25 @@ extern const struct ctl_op *const ops_tables[];
 
 /* system.status's health members (ops_health.c): uptime_s, doors, readers, alarms, db_bytes, ... */
 void ops_health_status(struct core *c, json_t *o);
+
+/*
+ * The image staged on req's connection by blob.begin and blob.data
+ * (ops_siteplan.c), complete and checked by image_probe against max bytes
+ * and AEOGATE_IMAGE_SIDE_MAX: 0 with its bytes (owned by the connection,
+ * valid until ops_blob_drop), what image_probe found and its SHA-256 in hex
+ * (ret_sha256, 65 bytes); -1 after failing the request (nothing staged,
+ * incomplete, or refused, the upload dropped).
+ */
+int ops_blob_image(struct ctl_request *req, size_t max, const unsigned char **ret, size_t *ret_len,
+		   struct image_info *ret_info, char ret_sha256[65]);
+/* Releases the upload staged on req's connection, if any. */
+void ops_blob_drop(struct ctl_request *req);
+/*
+ * The reply of an image op, {type, sha256, data} with the bytes in base64:
+ * 0 with *ret, or -1 after failing the request. Frees img either way.
+ */
+int ops_image_reply(struct ctl_request *req, const char *type, const char *sha256, void *img,
+		    size_t len, json_t **ret);
 
 /* Fails the request with the code a store error maps to. */
 int ops_store_error(struct ctl_request *req, int r, const char *what);
@@ -144,6 +165,8 @@ void ops_person_flags(struct core *c, const struct person *p, json_t *o);
  * left as they are.
  */
 void ops_person_names(struct core *c, json_t *rows);
+/* The person's photo as person.photo_show describes it, or JSON null (ops_photos.c). */
+json_t *ops_person_photo_json(struct core *c, const char *person);
 
 /*
  * A level's schedule (ops_schedules.c). ops_level_schedule_arg reads the

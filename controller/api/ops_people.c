@@ -115,6 +115,8 @@ static int op_person_show(struct ctl_request *req, json_t **ret)
 	store_credential_list(core_store(c), p.id, ops_credential_list_cb, &l);
 	json_object_set_new(o, "credentials", creds);
 	json_object_set_new(o, "pin", ops_pin_status_json(core_store(c), p.id));
+	/* The panel shows the face, or says there is none, without asking for it blind. */
+	json_object_set_new(o, "photo", ops_person_photo_json(c, p.id));
 	/* A visitor (visitor add) or anyone else: the escort rule tells them apart. */
 	json_object_set_new(
 	    o, "type",

@@ -107,16 +107,11 @@ static json_t *plan_json(const struct site_plan *p)
 			 time_to_json(p->updated_ms), "updated_by", p->updated_by);
 }
 
-/* site.plan_set {}: the upload staged on this connection becomes the site plan. */
-static int op_site_plan_set(struct ctl_request *req, json_t **ret)
+int ops_blob_image(struct ctl_request *req, size_t max, const unsigned char **ret, size_t *ret_len,
+		   struct image_info *ret_info, char ret_sha256[65])
 {
-	struct core *c = req->userdata;
 	struct blob *b = req->conn ? ctl_conn_attached(req->conn, blob_free) : NULL;
 	unsigned char hash[crypto_hash_sha256_BYTES];
-	struct site_plan p = {0}, before = {0};
-	struct image_info info;
-	json_t *out = NULL;
-	bool had;
 	int r;
 
 	if (!b)
@@ -126,24 +121,52 @@ static int op_site_plan_set(struct ctl_request *req, json_t **ret)
 		ctl_conn_detach(req->conn, blob_free);
 		return ctl_fail(req, "invalid_argument", "the upload is incomplete");
 	}
-	r = image_probe(b->buf, b->len, AEOGATE_SITE_PLAN_MAX, AEOGATE_IMAGE_SIDE_MAX, &info);
+	r = image_probe(b->buf, b->len, max, AEOGATE_IMAGE_SIDE_MAX, ret_info);
 	if (r < 0) {
 		ctl_conn_detach(req->conn, blob_free);
+		if (r == -EMSGSIZE)
+			return ctl_fail(req, "invalid_argument", "the image is larger than %zu KiB",
+					max / 1024);
 		return ctl_fail(req, "invalid_argument", "%s", image_probe_error(r));
 	}
 	crypto_hash_sha256(hash, b->buf, b->len);
-	sodium_bin2hex(p.sha256, sizeof(p.sha256), hash, sizeof(hash));
+	sodium_bin2hex(ret_sha256, 65, hash, sizeof(hash));
+	*ret = b->buf;
+	*ret_len = b->len;
+	return 0;
+}
+
+void ops_blob_drop(struct ctl_request *req)
+{
+	if (req->conn)
+		ctl_conn_detach(req->conn, blob_free);
+}
+
+/* site.plan_set {}: the upload staged on this connection becomes the site plan. */
+static int op_site_plan_set(struct ctl_request *req, json_t **ret)
+{
+	struct core *c = req->userdata;
+	struct site_plan p = {0}, before = {0};
+	struct image_info info;
+	const unsigned char *img;
+	json_t *out = NULL;
+	size_t len;
+	bool had;
+	int r;
+
+	if (ops_blob_image(req, AEOGATE_SITE_PLAN_MAX, &img, &len, &info, p.sha256) < 0)
+		return -1;
 	snprintf(p.type, sizeof(p.type), "%s", info.type);
 	p.width = info.width;
 	p.height = info.height;
-	p.bytes = (int64_t)b->len;
+	p.bytes = (int64_t)len;
 	p.updated_ms = now_wall_ms();
 	snprintf(p.updated_by, sizeof(p.updated_by), "%s", req->operator_id);
 
 	if (ops_begin(req, c) < 0)
 		goto out;
 	had = store_site_plan_get(core_store(c), &before) == 0;
-	r = store_site_plan_put(core_store(c), &p, b->buf, b->len);
+	r = store_site_plan_put(core_store(c), &p, img, len);
 	if (r < 0) {
 		ops_abort(c);
 		ops_store_error(req, r, "site plan");
@@ -156,7 +179,7 @@ static int op_site_plan_set(struct ctl_request *req, json_t **ret)
 		goto out;
 	out = plan_json(&p);
 out:
-	ctl_conn_detach(req->conn, blob_free);
+	ops_blob_drop(req);
 	if (!out)
 		return -1;
 	*ret = out;
@@ -218,6 +241,23 @@ static int op_site_plan_show(struct ctl_request *req, json_t **ret)
 	return 0;
 }
 
+int ops_image_reply(struct ctl_request *req, const char *type, const char *sha256, void *img,
+		    size_t len, json_t **ret)
+{
+	size_t cap = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+	char *b64 = malloc(cap);
+
+	if (!b64) {
+		free(img);
+		return ctl_fail(req, "internal", "out of memory");
+	}
+	sodium_bin2base64(b64, cap, img, len, sodium_base64_VARIANT_ORIGINAL);
+	free(img);
+	*ret = json_pack("{s:s,s:s,s:s}", "type", type, "sha256", sha256, "data", b64);
+	free(b64);
+	return *ret ? 0 : ctl_fail(req, "internal", "out of memory");
+}
+
 /* site.plan_image {}: the image, base64, with its type and hash. */
 static int op_site_plan_image(struct ctl_request *req, json_t **ret)
 {
@@ -225,24 +265,13 @@ static int op_site_plan_image(struct ctl_request *req, json_t **ret)
 	struct site_plan p;
 	void *img = NULL;
 	size_t len = 0;
-	char *b64;
 	int r = store_site_plan_get(core_store(c), &p);
 
 	if (r == 0)
 		r = store_site_plan_image(core_store(c), &img, &len);
 	if (r < 0)
 		return ops_store_error(req, r, "site plan");
-	b64 = malloc(sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL));
-	if (!b64) {
-		free(img);
-		return ctl_fail(req, "internal", "out of memory");
-	}
-	sodium_bin2base64(b64, sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL), img,
-			  len, sodium_base64_VARIANT_ORIGINAL);
-	free(img);
-	*ret = json_pack("{s:s,s:s,s:s}", "type", p.type, "sha256", p.sha256, "data", b64);
-	free(b64);
-	return *ret ? 0 : ctl_fail(req, "internal", "out of memory");
+	return ops_image_reply(req, p.type, p.sha256, img, len, ret);
 }
 
 /* The door named by 'door': one of the config's. */

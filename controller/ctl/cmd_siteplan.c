@@ -54,10 +54,10 @@ static void print_nothing(const json_t *res)
 	(void)res;
 }
 
-/* The file, whole, if it is at most AEOGATE_SITE_PLAN_MAX bytes: 0, or 1 after saying why. */
-static int read_image(const char *path, unsigned char **ret, size_t *ret_len)
+/* The file, whole, if it is at most max bytes: 0, or 1 after saying why. */
+static int read_image(const char *path, size_t max, unsigned char **ret, size_t *ret_len)
 {
-	unsigned char *buf = malloc(AEOGATE_SITE_PLAN_MAX + 1);
+	unsigned char *buf = malloc(max + 1);
 	FILE *f = fopen(path, "re");
 	size_t n;
 
@@ -69,34 +69,40 @@ static int read_image(const char *path, unsigned char **ret, size_t *ret_len)
 			fclose(f);
 		return ctl_fail("%s: %s", path, strerror(buf ? e : ENOMEM));
 	}
-	n = fread(buf, 1, AEOGATE_SITE_PLAN_MAX + 1, f);
+	n = fread(buf, 1, max + 1, f);
 	if (ferror(f)) {
 		fclose(f);
 		free(buf);
 		return ctl_fail("%s: cannot read it", path);
 	}
 	fclose(f);
-	if (n > AEOGATE_SITE_PLAN_MAX) {
+	if (n > max) {
 		free(buf);
-		return ctl_fail("%s: the image is larger than 1 MiB", path);
+		if (max % (1024 * 1024) == 0)
+			return ctl_fail("%s: the image is larger than %zu MiB", path,
+					max / (1024 * 1024));
+		return ctl_fail("%s: the image is larger than %zu KiB", path, max / 1024);
 	}
 	*ret = buf;
 	*ret_len = n;
 	return 0;
 }
 
-/* blob.begin, blob.data pieces, then site.plan_set, on this connection. */
-static int plan_set(struct ctl_ctx *ctx, const char *path, bool json)
+int ctl_upload_image(struct ctl_ctx *ctx, const char *path, size_t max, const char *op,
+		     json_t *args, bool json, void (*print)(const json_t *res))
 {
 	unsigned char *img = NULL;
 	size_t len = 0, off = 0;
 	json_t *res = NULL;
-	int r = read_image(path, &img, &len);
+	int r = read_image(path, max, &img, &len);
 
-	if (r)
+	if (r) {
+		json_decref(args);
 		return r;
+	}
 	if (!len) {
 		free(img);
+		json_decref(args);
 		return ctl_fail("%s: the file is empty", path);
 	}
 	r = ctl_call(ctx, "blob.begin", json_pack("{s:I}", "bytes", (json_int_t)len), &res);
@@ -118,9 +124,11 @@ static int plan_set(struct ctl_ctx *ctx, const char *path, bool json)
 		json_decref(res);
 	}
 	free(img);
-	if (r)
+	if (r) {
+		json_decref(args);
 		return r;
-	return ctl_call_finish(ctx, "site.plan_set", NULL, json, print_plan);
+	}
+	return ctl_call_finish(ctx, op, args, json, print);
 }
 
 /* site plan set FILE | show | remove */
@@ -143,7 +151,8 @@ int cmd_site_plan(struct ctl_ctx *ctx, int argc, char **argv)
 		ctl_parsed_free(&o);
 		if (!path)
 			return ctl_fail("out of memory");
-		r = plan_set(ctx, path, json);
+		r = ctl_upload_image(ctx, path, AEOGATE_SITE_PLAN_MAX, "site.plan_set", NULL, json,
+				     print_plan);
 		free(path);
 		return r;
 	}

@@ -274,6 +274,14 @@ int cmd_site_lockdown(struct ctl_ctx *ctx, int argc, char **argv); /* cmd_lockdo
 int cmd_site_threat(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_site_plan(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_site_marker(struct ctl_ctx *ctx, int argc, char **argv);
+int cmd_person_photo(struct ctl_ctx *ctx, int argc, char **argv); /* cmd_photo.c */
+/*
+ * Sends the image in file path (at most max bytes) in blob.begin and
+ * blob.data pieces on this connection, then op with args (stolen; may be
+ * NULL) and prints its result: the exit code (cmd_siteplan.c).
+ */
+int ctl_upload_image(struct ctl_ctx *ctx, const char *path, size_t max, const char *op,
+		     json_t *args, bool json, void (*print)(const json_t *res));
 /*
  * person set --responder yes|no --clearance N into args (created when
  * NULL); -1 to go on, else the exit code after saying what was wrong.

@@ -40,6 +40,10 @@ static const struct ctl_cmd commands[] = {
      "set a person's PIN for card + PIN doors (stdin, or prompted), or clear it", cmd_person_pin},
     {"person", "pin-unlock", "ID [--json]",
      "unlock a PIN locked by wrong PINs (the count starts again)", cmd_person_pin_unlock},
+    {"person", "photo", "ID set FILE | show | remove [--json]",
+     "a person's photo beside their events on the dashboard (PNG or JPEG, at most 512 KiB; "
+     "manager, admin; recorded by hash)",
+     cmd_person_photo},
     {"person", "import", "FILE.csv [--dry-run]",
      "enrol and update people from a CSV file (HR export), all or nothing", cmd_person_import},
     {"person", "export", "FILE.csv", "write every person in the columns person import reads",

@@ -197,6 +197,12 @@ enum stmt {
 	ST_MARKER_PUT,
 	ST_MARKER_CLEAR,
 	ST_MARKER_LIST,
+	/* photos.c: each person's photo */
+	ST_PHOTO_GET,
+	ST_PHOTO_HAS,
+	ST_PHOTO_IMAGE,
+	ST_PHOTO_PUT,
+	ST_PHOTO_CLEAR,
 	_ST_MAX,
 };
 
@@ -214,6 +220,7 @@ extern const char *const store_pins_sql[_ST_MAX];
 extern const char *const store_locations_sql[_ST_MAX];
 extern const char *const store_visitors_sql[_ST_MAX];
 extern const char *const store_siteplan_sql[_ST_MAX];
+extern const char *const store_photos_sql[_ST_MAX];
 
 /* The SQL of statement id, from whichever family has it (NULL: none). */
 const char *store_statement_sql(int id);

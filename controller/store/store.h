@@ -779,6 +779,28 @@ int store_site_plan_put(struct store *s, const struct site_plan *p, const void *
 /* -ENOENT: no plan. */
 int store_site_plan_clear(struct store *s);
 
+/*
+ * Person photos (schema 23, photos.c): at most one per person, as checked
+ * when stored (image.h). The image stays out of the event chain.
+ */
+struct person_photo {
+	char type[16]; /* "image/png" or "image/jpeg" */
+	int64_t width, height, bytes, updated_ms;
+	char sha256[65];
+	char updated_by[96]; /* who: the request's operator */
+};
+/* -ENOENT: the person has no photo. */
+int store_person_photo_get(struct store *s, const char *person, struct person_photo *ret);
+/* 1 when the person has a photo, 0 when not, negative errno. */
+int store_person_has_photo(struct store *s, const char *person);
+/* The image's bytes, malloc'd (the caller frees *ret); -ENOENT: no photo. */
+int store_person_photo_image(struct store *s, const char *person, void **ret, size_t *ret_len);
+/* -ENOENT: no such person; -EINVAL: empty or over AEOGATE_PHOTO_MAX. */
+int store_person_photo_put(struct store *s, const char *person, const struct person_photo *p,
+			   const void *image, size_t len);
+/* -ENOENT: the person has no photo. */
+int store_person_photo_clear(struct store *s, const char *person);
+
 struct door_marker {
 	char door[AEOGATE_ID_MAX + 1];
 	double x, y; /* 0..1 from the left, from the top */

@@ -26,8 +26,9 @@
 #define IMPORT_TOO_LARGE                                                                           \
 	"the file is larger than the dashboard takes (32 MiB); use aeogatectl person import"
 
-/* A site plan over AEOGATE_SITE_PLAN_MAX, or of another type. */
+/* A site plan over AEOGATE_SITE_PLAN_MAX, a photo over AEOGATE_PHOTO_MAX, or of another type. */
 #define UPLOAD_TOO_LARGE "the image is larger than 1 MiB (AEOGATE_SITE_PLAN_MAX)"
+#define PHOTO_TOO_LARGE	 "the photo is larger than 512 KiB (AEOGATE_PHOTO_MAX)"
 #define UPLOAD_WRONG_TYPE                                                                          \
 	"send the image as image/png or image/jpeg (SVG and other types are refused)"
 
@@ -52,6 +53,7 @@ struct pss {
 	 * op. */
 	unsigned char *up;
 	size_t up_len, up_want, up_sent;
+	json_t *up_args; /* the route's args (:id) for its op, sent after the pieces */
 	bool up_final;
 	int step;
 	/* The response. */
@@ -209,6 +211,8 @@ static void request_reset(struct pss *p)
 	p->pexp = NULL;
 	free(p->up);
 	p->up = NULL;
+	json_decref(p->up_args);
+	p->up_args = NULL;
 	p->up_len = p->up_want = p->up_sent = 0;
 	p->up_final = false;
 	if (p->file_open)
@@ -596,6 +600,12 @@ static int ctl_reply(struct pss *p, json_t *msg)
 
 /* ---- an image upload (R_UPLOAD) and an image download (R_IMAGE) ---- */
 
+/* An upload for a person (R_ID: a photo) or the site plan: each its own bound. */
+static size_t upload_max(const struct route *r)
+{
+	return (r->flags & R_ID) ? AEOGATE_PHOTO_MAX : AEOGATE_SITE_PLAN_MAX;
+}
+
 /* A piece of an image's body: -EMSGSIZE past its Content-Length. */
 static int upload_body(struct pss *p, const void *in, size_t len)
 {
@@ -618,11 +628,13 @@ static int upload_dispatch(struct pss *p, json_t *args)
 	struct image_info info;
 	int r;
 
-	json_decref(args);
+	/* Kept for the route's op (a photo's person), sent after the pieces. */
+	json_decref(p->up_args);
+	p->up_args = args;
 	if (!p->up || !p->up_len)
 		return respond_error(p, 400, "invalid_argument",
 				     "the body is empty: send the image file (PNG or JPEG)");
-	r = image_probe(p->up, p->up_len, AEOGATE_SITE_PLAN_MAX, AEOGATE_IMAGE_SIDE_MAX, &info);
+	r = image_probe(p->up, p->up_len, upload_max(p->route), AEOGATE_IMAGE_SIDE_MAX, &info);
 	if (r < 0)
 		return respond_error(p,
 				     r == -EMEDIUMTYPE ? 415
@@ -656,7 +668,8 @@ static int upload_step(struct pss *p)
 
 	if (n == 0) {
 		p->up_final = true;
-		args = json_object();
+		args = p->up_args ? p->up_args : json_object();
+		p->up_args = NULL;
 		r = args ? ctlc_send(p->ctl, p->route->op, args, p->token) : -ENOMEM;
 	} else {
 		if (n > AEOGATE_BLOB_CHUNK)
@@ -1060,8 +1073,9 @@ static int begin(struct pss *p, const char *path)
 	if (p->route->flags & R_UPLOAD) {
 		/* An image: its own bound and types; held whole, it is checked before it goes on.
 		 */
-		if (clen > AEOGATE_SITE_PLAN_MAX)
-			EARLY(413, "message_too_large", UPLOAD_TOO_LARGE);
+		if (clen > (long long)upload_max(p->route))
+			EARLY(413, "message_too_large",
+			      (p->route->flags & R_ID) ? PHOTO_TOO_LARGE : UPLOAD_TOO_LARGE);
 		if (clen != 0 &&
 		    (header(p->wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ctype, sizeof(ctype)) <= 0 ||
 		     !web_content_type_image(ctype)))

@@ -70,6 +70,10 @@ static const struct route routes[] = {
     /* person pin ID (the PIN in the body, or clear), person pin-unlock ID */
     {M_POST, "/api/persons/:id/pin", "person.pin", R_ID | R_BODY, NULL},
     {M_POST, "/api/persons/:id/pin-unlock", "person.pin_unlock", R_ID, NULL},
+    /* A person's photo (README "Person photos"): the image itself, a new one, none. */
+    {M_GET, "/api/persons/:id/photo", "person.photo_image", R_ID | R_IMAGE, NULL},
+    {M_POST, "/api/persons/:id/photo", "person.photo_set", R_ID | R_UPLOAD, NULL},
+    {M_POST, "/api/persons/:id/photo/remove", "person.photo_remove", R_ID, NULL},
     {M_GET, "/api/visitors", "visitor.list", 0, NULL},
     {M_POST, "/api/visitors", "visitor.add", R_BODY, NULL},
     {M_POST, "/api/visitors/end", "visitor.end", R_BODY, NULL},

@@ -492,6 +492,18 @@ _Static_assert(AEOGATE_SITE_PLAN_MAX / 3 * 4 + 4096 < AEOGATE_REPLY_MAX,
 _Static_assert(AEOGATE_BLOB_CHUNK / 3 * 4 + 4096 < AEOGATE_MSG_MAX,
 	       "an upload piece must fit AEOGATE_MSG_MAX");
 
+/*
+ * A person's photo (README "Person photos"): PNG or JPEG, stored by the
+ * controller beside the person, never in the event chain. A face a guard
+ * compares at the door needs a few hundred pixels; 512 KiB holds a good
+ * JPEG of that many times over and keeps a page of thumbnails light. It
+ * travels like the site plan (blob.begin, blob.data) and its sides obey
+ * AEOGATE_IMAGE_SIDE_MAX.
+ */
+#define AEOGATE_PHOTO_MAX (512 * 1024)
+_Static_assert(AEOGATE_PHOTO_MAX <= AEOGATE_SITE_PLAN_MAX,
+	       "a photo is staged with blob.begin, bounded by AEOGATE_SITE_PLAN_MAX");
+
 /* BEGIN osdp limits */
 /*
  * One OSDP frame, bytes. Our commands are short (TEXT carries at most 32

@@ -1158,6 +1158,84 @@ static void test_site_plan_and_markers_round_trip(void **state)
 	assert_int_equal(store_site_plan_get(f->s, &got), -ENOENT);
 }
 
+/*
+ * Person photos (schema 23): one per person, only of a person who exists,
+ * bounded by AEOGATE_PHOTO_MAX from both sides, replaced whole, kept over
+ * a migration run again.
+ */
+static void test_person_photo_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned char image[] = {0xff, 0xd8, 0xff, 1, 2, 3, 0xff, 0xd9};
+	struct person_photo p = {.type = "image/jpeg",
+				 .width = 320,
+				 .height = 400,
+				 .sha256 = "ab12",
+				 .updated_ms = 2000,
+				 .updated_by = "user:m"};
+	struct person_photo got;
+	unsigned char *big = calloc(1, AEOGATE_PHOTO_MAX + 1);
+	void *img = NULL;
+	size_t len = 0;
+
+	assert_non_null(big);
+	add_person(f->s, "E1");
+	add_person(f->s, "E2");
+	assert_int_equal(store_person_photo_get(f->s, "E1", &got), -ENOENT);
+	assert_int_equal(store_person_has_photo(f->s, "E1"), 0);
+	assert_int_equal(store_person_photo_image(f->s, "E1", &img, &len), -ENOENT);
+	assert_int_equal(store_person_photo_clear(f->s, "E1"), -ENOENT);
+	/* Nobody's photo, an empty one, one past the bound: refused, nothing stored. */
+	assert_int_equal(store_person_photo_put(f->s, "nobody", &p, image, sizeof(image)), -ENOENT);
+	assert_int_equal(store_person_has_photo(f->s, "nobody"), 0);
+	assert_int_equal(store_person_photo_put(f->s, "E1", &p, image, 0), -EINVAL);
+	assert_int_equal(store_person_photo_put(f->s, "E1", &p, big, AEOGATE_PHOTO_MAX + 1),
+			 -EINVAL);
+	assert_int_equal(store_person_has_photo(f->s, "E1"), 0);
+	/* The bound itself is taken. */
+	assert_int_equal(store_person_photo_put(f->s, "E2", &p, big, AEOGATE_PHOTO_MAX), 0);
+	assert_int_equal(store_person_photo_image(f->s, "E2", &img, &len), 0);
+	assert_int_equal(len, AEOGATE_PHOTO_MAX);
+	free(img);
+	free(big);
+
+	assert_int_equal(store_person_photo_put(f->s, "E1", &p, image, sizeof(image)), 0);
+	assert_int_equal(store_person_has_photo(f->s, "E1"), 1);
+	assert_int_equal(store_person_photo_get(f->s, "E1", &got), 0);
+	assert_string_equal(got.type, "image/jpeg");
+	assert_int_equal(got.width, 320);
+	assert_int_equal(got.height, 400);
+	assert_int_equal(got.bytes, sizeof(image));
+	assert_string_equal(got.sha256, "ab12");
+	assert_string_equal(got.updated_by, "user:m");
+	assert_int_equal(store_person_photo_image(f->s, "E1", &img, &len), 0);
+	assert_int_equal(len, sizeof(image));
+	assert_memory_equal(img, image, sizeof(image));
+	free(img);
+	/* A new one replaces the old whole. */
+	p.width = 10;
+	snprintf(p.sha256, sizeof(p.sha256), "cd34");
+	assert_int_equal(store_person_photo_put(f->s, "E1", &p, image, 4), 0);
+	assert_int_equal(store_person_photo_get(f->s, "E1", &got), 0);
+	assert_int_equal(got.width, 10);
+	assert_int_equal(got.bytes, 4);
+	assert_string_equal(got.sha256, "cd34");
+	/* The schema refuses a type we do not store. */
+	snprintf(p.type, sizeof(p.type), "image/gif");
+	assert_true(store_person_photo_put(f->s, "E1", &p, image, sizeof(image)) < 0);
+	assert_int_equal(store_person_photo_get(f->s, "E1", &got), 0);
+	assert_string_equal(got.type, "image/jpeg");
+
+	/* The migration again: rows stay. */
+	raw_exec(f->path, "PRAGMA user_version = 22");
+	reopen(f);
+	assert_int_equal(store_person_has_photo(f->s, "E1"), 1);
+	assert_int_equal(store_person_photo_clear(f->s, "E1"), 0);
+	assert_int_equal(store_person_photo_clear(f->s, "E1"), -ENOENT);
+	assert_int_equal(store_person_has_photo(f->s, "E1"), 0);
+	assert_int_equal(store_person_has_photo(f->s, "E2"), 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1189,6 +1267,7 @@ int main(void)
 	    T(test_pins),
 	    T(test_zone_settings_read_back_after_each_change),
 	    T(test_site_plan_and_markers_round_trip),
+	    T(test_person_photo_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

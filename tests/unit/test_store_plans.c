@@ -30,7 +30,7 @@
 /* Tables that grow with the site's size or its history. */
 static const char *const large_tables[] = {
     "persons", "credentials",	  "person_levels", "person_vetting", "events",
-    "alarms",  "expiry_warnings", "person_pins",   "checkpoints",
+    "alarms",  "expiry_warnings", "person_pins",   "checkpoints",    "person_photos",
 };
 
 /*
