@@ -65,7 +65,8 @@ static int op_alarm_list(struct ctl_request *req, json_t **ret)
 		    "alarm.storage", "door", "zone", "state", "open", "raised_seq", "raised",
 		    time_to_json(core_storage_failing_since(c)), "acknowledged", "acknowledged_by",
 		    "comment", "closed", "closed_by", "person", "stored", false);
-		json_object_set_new(a, "priority", json_integer(event_kind_priority("alarm.storage")));
+		json_object_set_new(a, "priority",
+				    json_integer(event_kind_priority("alarm.storage")));
 		json_object_set_new(a, "escalated", json_null());
 		json_array_append_new(arr, a);
 		limit = limit > 1 ? limit - 1 : 1;

@@ -61,10 +61,11 @@ const char *const store_audit_sql[_ST_MAX] = {
 			  "VALUES (?1, ?2, ?3, ?4)",
     [ST_ALARM_STEPS] = "SELECT seq FROM alarm_steps WHERE alarm = ?1 ORDER BY seq",
     /* Open (unacknowledged) alarms raised before ?1 that were never escalated. */
-    [ST_ALARM_ESCALATION_DUE] = "SELECT " ALARM_COLS " FROM alarms WHERE state = 'open' "
-				"AND id > ?3 AND raised_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM alarm_steps st "
-				"WHERE st.alarm = alarms.id AND st.kind = 'alarm.escalated') "
-				"ORDER BY id LIMIT ?2",
+    [ST_ALARM_ESCALATION_DUE] =
+	"SELECT " ALARM_COLS " FROM alarms WHERE state = 'open' "
+	"AND id > ?3 AND raised_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM alarm_steps st "
+	"WHERE st.alarm = alarms.id AND st.kind = 'alarm.escalated') "
+	"ORDER BY id LIMIT ?2",
     [ST_REVIEW_ADD] = "INSERT INTO reviews(ts_ms, reviewer, comment, operator) "
 		      "VALUES (?1, ?2, ?3, ?4)",
     [ST_REVIEW_LAST] = "SELECT id, ts_ms, reviewer, comment, operator FROM reviews "

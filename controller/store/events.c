@@ -169,10 +169,9 @@ int store_event_walk(struct store *s, int64_t after, int64_t upto, int64_t from_
 	return event_walk(s, st, cb, userdata);
 }
 
-int store_event_walk_named(struct store *s, int64_t after, int64_t upto, int64_t from_ms,
-			   int64_t to_ms,
-			   int (*cb)(const struct event *e, const char *person_name, void *userdata),
-			   void *userdata)
+int store_event_walk_named(
+    struct store *s, int64_t after, int64_t upto, int64_t from_ms, int64_t to_ms,
+    int (*cb)(const struct event *e, const char *person_name, void *userdata), void *userdata)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct event e;

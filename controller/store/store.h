@@ -600,10 +600,9 @@ int store_event_walk(struct store *s, int64_t after, int64_t upto, int64_t from_
  * none enrolled by that id), read in the same step: for exports, whose
  * person_name is outside the hashed content.
  */
-int store_event_walk_named(struct store *s, int64_t after, int64_t upto, int64_t from_ms,
-			   int64_t to_ms,
-			   int (*cb)(const struct event *e, const char *person_name, void *userdata),
-			   void *userdata);
+int store_event_walk_named(
+    struct store *s, int64_t after, int64_t upto, int64_t from_ms, int64_t to_ms,
+    int (*cb)(const struct event *e, const char *person_name, void *userdata), void *userdata);
 
 /* Alarms: raised by an alarm event, acknowledged, closed. */
 struct alarm {
@@ -653,8 +652,8 @@ int store_alarm_steps(struct store *s, int64_t alarm, int (*cb)(int64_t seq, voi
  * reads what it escalates, not every open alarm before it.
  */
 int store_alarm_escalation_due(struct store *s, int64_t after_id, int64_t raised_before_ms,
-			       size_t limit,
-			       int (*cb)(const struct alarm *a, void *userdata), void *userdata);
+			       size_t limit, int (*cb)(const struct alarm *a, void *userdata),
+			       void *userdata);
 /* The alarm an event raised; -ENOENT when it raised none. */
 int store_alarm_get_by_seq(struct store *s, int64_t raised_seq, struct alarm *ret);
 
