@@ -551,6 +551,17 @@ int core_chain_reload(struct core *c)
 	return c->store ? audit_chain_load(&c->chain, c->store) : -ENODEV;
 }
 
+int core_append_finish(struct core *c, int r)
+{
+	if (r == 0)
+		r = store_commit(c->store);
+	if (r < 0) {
+		store_rollback(c->store);
+		core_chain_reload(c);
+	}
+	return r;
+}
+
 /* ---- doors ---- */
 
 static void rearm_door(struct core *c, unsigned i)

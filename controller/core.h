@@ -102,6 +102,12 @@ int core_emit(struct core *c, struct event *e);
 int core_append(struct core *c, struct event *e);
 void core_publish(struct core *c, const struct event *e);
 int core_chain_reload(struct core *c);
+/*
+ * Ends such a transaction: commits when r is 0; when r is not, or the
+ * commit fails, rolls back and forgets the events the chain took. Returns
+ * r or the commit's error.
+ */
+int core_append_finish(struct core *c, int r);
 
 /* The result of the last read handled, for sim.present. */
 struct core_decision {

@@ -77,13 +77,7 @@ static int warn(struct expiry *x, int64_t *ret_first)
 		if (r == 0)
 			r = store_expiry_warned(s, it, e.seq);
 	}
-	if (r == 0)
-		r = store_commit(s);
-	if (r < 0) {
-		store_rollback(s);
-		core_chain_reload(x->core);
-	}
-	return r;
+	return core_append_finish(x->core, r);
 }
 
 int expiry_step(struct expiry *x)

@@ -89,13 +89,7 @@ static int escalation_record(struct audit *a, const struct escalation *x, int64_
 		if (r == 0)
 			r = store_alarm_step_add(s, al->id, e.seq, e.kind, e.ts_ms);
 	}
-	if (r == 0)
-		r = store_commit(s);
-	if (r < 0) {
-		store_rollback(s);
-		core_chain_reload(a->core);
-	}
-	return r;
+	return core_append_finish(a->core, r);
 }
 
 int audit_alarms_escalate(struct audit *a)
