@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, waitFor, toastSays } from './lib.mjs';
+import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, waitFor, toastSays, failOnConsoleErrors } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
 let stack;
@@ -75,6 +75,7 @@ const events = () => mustCtl(stack, ['events', '--json']).split('\n').filter(Boo
 
 async function signIn(user) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  failOnConsoleErrors(context);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -236,6 +237,7 @@ test('sound is on for a guard; a browser that refuses audio gets an "Enable soun
   const s = await login(stack, 'guard1');
   const [name, ...value] = s.cookie.split('=');
   const ctx2 = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  failOnConsoleErrors(ctx2);
   await ctx2.addCookies([{ name, value: value.join('='), url: stack.base }]);
   await ctx2.addInitScript(AUTOPLAY_RULE);
   const page2 = await ctx2.newPage();

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, waitFor, toastSays,
+  startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, waitFor, toastSays, failOnConsoleErrors,
 } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
@@ -39,6 +39,7 @@ const door = (name) => JSON.parse(mustCtl(stack, ['door', 'list', '--json'])).fi
 
 async function doorsAs(user) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  failOnConsoleErrors(context);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium,
+  startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, failOnConsoleErrors,
 } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
@@ -131,6 +131,8 @@ test('bad input is refused with a clear message', async () => {
 
 test('the History page: search, Older, neighbours, signed export', async () => {
   const ctx = await chrome.browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  // A name several people share is refused on purpose (chromium logs every 4xx).
+  failOnConsoleErrors(ctx, { refusals: [/400 .*\/api\/history\?/] });
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -173,6 +175,7 @@ test('the History page: search, Older, neighbours, signed export', async () => {
 
   // An auditor downloads the same search as a signed export; it verifies.
   const actx = await chrome.browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  failOnConsoleErrors(actx);
   const ap = await actx.newPage();
   ap.on('pageerror', (e) => errors.push(String(e)));
   await ap.goto(stack.base + '/');
@@ -207,6 +210,7 @@ test('the History page: search, Older, neighbours, signed export', async () => {
 // screen's edge; the search still works from there.
 test('the History form at 390 px: stacked, no overflow', async () => {
   const ctx = await chrome.browser.newContext({ viewport: { width: 390, height: 844 } });
+  failOnConsoleErrors(ctx);
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

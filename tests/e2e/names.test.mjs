@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startStack, mustCtl, login, api, wsOpen, BUILD_DIR, launchChromium, closeChromium, clickRowAction,
+  startStack, mustCtl, login, api, wsOpen, BUILD_DIR, launchChromium, closeChromium, clickRowAction, failOnConsoleErrors,
 } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
@@ -73,6 +73,7 @@ test('the feed and the badge table show "Name (ID)"; the feed filter takes a nam
   const { browser } = chrome;
   {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    failOnConsoleErrors(context);
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -100,6 +101,7 @@ test('the feed and the badge table show "Name (ID)"; the feed filter takes a nam
     await context.close();
 
     const mctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    failOnConsoleErrors(mctx);
     const mp = await mctx.newPage();
     mp.on('pageerror', (e) => errors.push(String(e)));
     await mp.goto(stack.base + '/');
@@ -143,6 +145,7 @@ test('red flags: expired, not yet valid, suspended and vetting overdue, in words
   const { browser } = chrome;
   {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    failOnConsoleErrors(context);
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, toastSays } from './lib.mjs';
+import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, toastSays, failOnConsoleErrors } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
 const BADGES = ['h10301:12:3456', 'h10302:0:34359738367', 'h10304:1200:52002', 'h10306:300:4000',
@@ -60,6 +60,7 @@ test('the API refuses bad credentials and the wrong role; nothing is presented',
 
 test('the simulator lists every enrolled badge of every format and presents each', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  failOnConsoleErrors(context);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, clickRowAction, answerConfirm, toastSays,
+  startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, clickRowAction, answerConfirm, toastSays, failOnConsoleErrors,
 } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
@@ -38,6 +38,8 @@ const canSignIn = async (name, password) => (await login(stack, name, password))
 
 async function signIn(user, password) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // A wrong current password is refused on purpose (chromium logs every 4xx).
+  failOnConsoleErrors(context, { refusals: [/400 .*\/api\/me\/password/] });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
