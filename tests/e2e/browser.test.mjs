@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium, clickRowAction, answerConfirm, watchConsole,
+  startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium, clickRowAction, answerConfirm, clickForConfirm, watchConsole,
 } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-screenshots');
@@ -582,7 +582,7 @@ test('a manager adds a schedule, gives it to a level, adds and removes a holiday
   await page.fill('#holiday-add input[name=name]', 'Twice');
   await page.click('#holiday-add button[type=submit]');
   await page.waitForSelector('#holiday-add .error:text("already a holiday")', { timeout: 15000 });
-  await page.click(`${day} button[data-action="remove-holiday"]`);
+  await clickForConfirm(page, `${day} button[data-action="remove-holiday"]`);
   await answerConfirm(page);
   await page.waitForSelector(day, { state: 'detached', timeout: 15000 });
   assert.deepEqual(JSON.parse(mustCtl(stack, ['holiday', 'list', '--json'])), []);

@@ -374,6 +374,21 @@ export async function toastSays(page, text) {
   await page.locator('#toasts .toast', { hasText: text }).first().waitFor({ timeout: 15000 });
 }
 
+// Clicks a button that opens the confirmation dialog, again when no dialog
+// came: the live stream may redraw the row between the press and the
+// release of the first click (the click then lands on no button).
+export async function clickForConfirm(page, selector, tries = 3) {
+  for (let i = 1; ; i++) {
+    await page.click(selector);
+    try {
+      await page.waitForSelector('#confirm-dialog[open]', { timeout: 5000 });
+      return;
+    } catch (e) {
+      if (i >= tries) throw e;
+    }
+  }
+}
+
 // Answers the confirmation dialog a destructive action opens (ui/menu.js).
 export async function answerConfirm(page, { accept = true } = {}) {
   await page.waitForSelector('#confirm-dialog[open]');
