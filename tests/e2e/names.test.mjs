@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startStack, mustCtl, login, api, wsOpen, BUILD_DIR, launchChromium, closeChromium, clickRowAction, failOnConsoleErrors,
+  startStack, mustCtl, login, api, wsOpen, BUILD_DIR, launchChromium, closeChromium, clickRowAction, failOnConsoleErrors, openDashboard,
 } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
@@ -72,16 +72,10 @@ test('the stream carries the name beside the event, read when it is sent', async
 test('the feed and the badge table show "Name (ID)"; the feed filter takes a name', async () => {
   const { browser } = chrome;
   {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    // Signed in with every console error and page error collected (lib.mjs).
+    const { context, page, errors } = await openDashboard(browser, stack, 'guard1',
+      { size: { width: 1440, height: 900 } });
     failOnConsoleErrors(context);
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(stack.base + '/');
-    await page.fill('#login-user', 'guard1');
-    await page.fill('#login-pass', stack.users.guard1);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#conn[data-state="connected"]', { timeout: 15000 });
     await page.click('#tabs button[data-tab=feed]'); // the Overview is the landing page
     // From the first page of history (events.list with names).
     await page.waitForSelector('#feed li[data-kind="access.granted"]');
@@ -144,16 +138,10 @@ test('red flags: expired, not yet valid, suspended and vetting overdue, in words
 
   const { browser } = chrome;
   {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    // Signed in with every console error and page error collected (lib.mjs).
+    const { context, page, errors } = await openDashboard(browser, stack, 'manager1',
+      { size: { width: 1440, height: 900 } });
     failOnConsoleErrors(context);
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(stack.base + '/');
-    await page.fill('#login-user', 'manager1');
-    await page.fill('#login-pass', stack.users.manager1);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#app-view:not([hidden])');
     await page.click('#tabs button[data-tab=people]');
     await page.waitForSelector('#persons tr[data-person="F4"]');
     const words = {

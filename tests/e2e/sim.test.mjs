@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, toastSays, failOnConsoleErrors } from './lib.mjs';
+import { startStack, mustCtl, login, api, BUILD_DIR, launchChromium, closeChromium, toastSays, failOnConsoleErrors, openDashboard } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-shots');
 const BADGES = ['h10301:12:3456', 'h10302:0:34359738367', 'h10304:1200:52002', 'h10306:300:4000',
@@ -59,16 +59,10 @@ test('the API refuses bad credentials and the wrong role; nothing is presented',
 });
 
 test('the simulator lists every enrolled badge of every format and presents each', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Signed in with every console error and page error collected (lib.mjs).
+  const { context, page, errors } = await openDashboard(browser, stack, 'manager1',
+    { size: { width: 1280, height: 900 } });
   failOnConsoleErrors(context);
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(stack.base + '/');
-  await page.fill('#login-user', 'manager1');
-  await page.fill('#login-pass', stack.users.manager1);
-  await page.click('#login-form button[type=submit]');
-  await page.waitForSelector('#app-view:not([hidden])');
   await page.click('#tabs button[data-tab=sim]');
   await page.waitForSelector(`#sim-badge option[value="${BADGES.at(-1)}"]`, { state: 'attached', timeout: 15000 });
   const options = await page.$$eval('#sim-badge option', (os) => os.map((o) => o.value).filter(Boolean));
