@@ -18,8 +18,14 @@ struct audit {
 	struct core *core;
 	struct devkey key;
 	char state_dir[PATH_MAX];
-	struct head_record head; /* the head record this process last wrote or trusted */
+	/*
+	 * The head record this process last wrote or trusted. Written by the
+	 * head writer's thread once it runs: read it on the loop only after
+	 * audit_head_flush.
+	 */
+	struct head_record head;
 	bool have_head;
+	struct head_writer *hw; /* head.c: writes the head record off the loop */
 	bool ready;
 	unsigned char mac_key[crypto_auth_KEYBYTES];
 	struct audit_settings settings;
@@ -50,6 +56,9 @@ int audit_checkpoint_at(struct audit *a, int64_t seq, const char *hash, struct c
 
 /* head.c: the head record kept up to date, and what the start finds. */
 void audit_head_advance(struct audit *a, int64_t seq, const char *hash);
+/* audit_head_flush (audit.h): a->head is then current. */
+/* Flushes and ends the head writer's thread. */
+void audit_head_stop(struct audit *a);
 int audit_start_check(struct audit *a, char *err, size_t errlen);
 const char *audit_head_problem_text(const char *problem);
 

@@ -92,6 +92,8 @@ static int audit_start(struct audit *a, struct core *c, const char *state_dir,
 					 core_wall_ms(c))) < 0)
 		goto err_store;
 	a->clock_synced = clock_synced();
+	/* What the start signed is on disk before the first read is decided. */
+	audit_head_flush(a);
 	a->ready = true;
 	return 0;
 err_store:
@@ -122,6 +124,7 @@ void audit_free(struct audit *a)
 {
 	if (!a)
 		return;
+	audit_head_stop(a);
 	sodium_memzero(a, sizeof(*a)); /* the device key and the MAC key */
 	free(a);
 }
@@ -133,12 +136,15 @@ void audit_stop(struct audit *a)
 
 	if (!a->ready || store_event_last(core_store(a->core), &seq, hash) < 0 || seq == 0)
 		return;
+	audit_head_flush(a);
 	/* The head record covers system.stop: a clean stop leaves nothing unsigned. */
 	if (seq > a->last_cp_seq || !a->have_head || a->head.seq < seq) {
 		if (audit_checkpoint_at(a, seq, hash, NULL) < 0)
 			audit_report(a, LOG_WARNING, "audit: cannot sign a checkpoint at stop: %s",
 				     store_last_error(core_store(a->core)));
 	}
+	/* On disk before the store closes: the last word of a clean stop. */
+	audit_head_flush(a);
 }
 
 void audit_on_event(struct audit *a, const struct event *e)

@@ -143,8 +143,13 @@ unsigned audit_alarm_ack_limit_ms(struct audit *a);
  */
 int audit_alarms_escalate(struct audit *a);
 
-/* Signs a checkpoint over the newest event (and moves the head record there). */
+/*
+ * Signs a checkpoint over the newest event (and moves the head record
+ * there). The head record is written by a thread of its own, off the
+ * decision path; audit_head_flush waits until it is on disk.
+ */
 int audit_checkpoint_head(struct audit *a, struct checkpoint *ret);
+void audit_head_flush(struct audit *a);
 
 /* ---- live verification (verify.c) ---- */
 

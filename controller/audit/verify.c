@@ -136,8 +136,13 @@ static int live_head_check(struct audit *a, struct live_ctx *v, struct store *s,
 {
 	struct head_record file, h;
 	struct event e;
-	bool have = a->have_head;
-	int r = head_read(a->state_dir, &file);
+	bool have;
+	int r;
+
+	/* A record still being written would look older than the one signed. */
+	audit_head_flush(a);
+	have = a->have_head;
+	r = head_read(a->state_dir, &file);
 
 	h = a->head;
 	if (r == 0 && head_verify(a->key.pk, &file) == 0 && (!have || file.seq >= h.seq)) {

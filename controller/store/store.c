@@ -8,6 +8,7 @@
  * users.c); store-internal.h says what they share.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -732,25 +733,39 @@ int store_opened_version(struct store *s)
 	return s->opened_version;
 }
 
-int store_sync(struct store *s)
+int store_wal_file(struct store *s, char *buf, size_t len)
 {
-	const char *db = sqlite3_db_filename(s->db, "main"), *wal;
+	const char *db = sqlite3_db_filename(s->db, "main"), *wal = NULL;
+
+	if (db && *db)
+		wal = sqlite3_filename_wal(db);
+	if (snprintf(buf, len, "%s", wal ? wal : "") >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int store_sync_wal_file(const char *wal)
+{
 	int fd, r;
 
 	/* An in-memory or temporary database has no file to make durable. */
-	if (!db || !*db)
-		return 0;
-	wal = sqlite3_filename_wal(db);
 	if (!wal || !*wal)
 		return 0;
 	fd = open(wal, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0)
 		/* No WAL file: every commit is in the main file, which SQLite synced. */
-		if (errno == ENOENT)
-			return 0;
-		return store_fail(s, -errno, "%s: %s", wal, strerror(errno));
-	}
-	r = fsync(fd) < 0 ? store_fail(s, -errno, "fsync %s: %s", wal, strerror(errno)) : 0;
+		return errno == ENOENT ? 0 : -errno;
+	r = fsync(fd) < 0 ? -errno : 0;
 	close(fd);
 	return r;
+}
+
+int store_sync(struct store *s)
+{
+	char wal[PATH_MAX];
+	int r = store_wal_file(s, wal, sizeof(wal));
+
+	if (r == 0)
+		r = store_sync_wal_file(wal);
+	return r < 0 ? store_fail(s, r, "fsync %s: %s", wal, strerror(-r)) : 0;
 }

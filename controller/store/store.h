@@ -688,6 +688,13 @@ int store_opened_version(struct store *s);
  * PRAGMA synchronous: called before a head record claims them.
  */
 int store_sync(struct store *s);
+/* The WAL's path ("" for an in-memory database), for store_sync_wal_file. */
+int store_wal_file(struct store *s, char *buf, size_t len);
+/*
+ * store_sync without the connection, for another thread: fsync of the WAL
+ * file at path (0 when there is none). 0 or negative errno.
+ */
+int store_sync_wal_file(const char *wal);
 
 /* A recorded access-rights review (schema/003_reviews.sql). */
 struct review {
