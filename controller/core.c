@@ -1412,6 +1412,14 @@ static void pin_job_done(void *data)
 	free(j);
 }
 
+/* worker_drain's match: the checks of one reader. */
+static bool pin_job_at_reader(void *data, void *userdata)
+{
+	const struct pin_job *j = data;
+
+	return j->attempt.reader == *(const unsigned *)userdata;
+}
+
 /* # ended a PIN: it is checked off the loop, so no other reader waits for the hash. */
 static void pin_check_submit(struct core *c, const struct pin_attempt *a, const char *pin)
 {
@@ -2458,15 +2466,11 @@ void core_reader_remove(struct core *c, unsigned i)
 	/*
 	 * What is under way at the reader is decided before it goes, never
 	 * later against whatever takes its slot: a PIN being checked (the
-	 * worker finishes it; those queued behind fail closed), a badge
+	 * worker finishes it and those before it, others' checks run on), a badge
 	 * waiting for its PIN (pin_required).
 	 */
-	if (c->pin_checks[i] && c->pin_worker) {
-		worker_free(c->pin_worker);
-		c->pin_worker = NULL;
-		if (c->loop && worker_new(c->loop, &c->pin_worker) < 0)
-			c->pin_worker = NULL;
-	}
+	if (c->pin_checks[i] && c->pin_worker)
+		worker_drain(c->pin_worker, pin_job_at_reader, &i);
 	c->pin_checks[i] = 0;
 	if (pinpad_expire(&c->pinpad, i, clock_mono(c), true, &a))
 		pin_decide(c, &a, REASON_PIN_REQUIRED, NULL);

@@ -23,6 +23,7 @@ struct worker {
 	bool started;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	pthread_cond_t finished; /* a job finished: for worker_drain */
 	bool stopping;
 	/* A ring of jobs: queued ones from head, finished ones are collected in order. */
 	struct job jobs[AEOGATE_WORKER_QUEUE_MAX];
@@ -48,6 +49,7 @@ static void *worker_main(void *userdata)
 		pthread_mutex_lock(&w->lock);
 		j->finished = true;
 		w->next_run++;
+		pthread_cond_broadcast(&w->finished);
 		uint64_t one = 1;
 		(void)!write(w->efd, &one, sizeof(one));
 	}
@@ -56,12 +58,8 @@ static void *worker_main(void *userdata)
 }
 
 /* Hands finished jobs back, in submission order, on the loop thread. */
-static int on_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void deliver(struct worker *w)
 {
-	struct worker *w = userdata;
-	uint64_t n;
-
-	(void)!read(fd, &n, sizeof(n));
 	for (;;) {
 		struct job j;
 
@@ -78,7 +76,33 @@ static int on_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 		pthread_mutex_unlock(&w->lock);
 		j.done(j.data);
 	}
+}
+
+static int on_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct worker *w = userdata;
+	uint64_t n;
+
+	(void)!read(fd, &n, sizeof(n));
+	deliver(w);
 	return 0;
+}
+
+void worker_drain(struct worker *w, bool (*match)(void *job, void *userdata), void *userdata)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	for (size_t k = 0; k < w->len; k++) {
+		struct job *j = &w->jobs[(w->head + k) % AEOGATE_WORKER_QUEUE_MAX];
+
+		/* Jobs run in order: once this one finished, every one before it has. */
+		if (match(j->data, userdata))
+			while (!j->finished && w->started)
+				pthread_cond_wait(&w->finished, &w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	deliver(w);
 }
 
 int worker_new(sd_event *e, struct worker **ret)
@@ -90,6 +114,7 @@ int worker_new(sd_event *e, struct worker **ret)
 		return -ENOMEM;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->finished, NULL);
 	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->efd < 0) {
 		r = -errno;
@@ -147,6 +172,7 @@ void worker_free(struct worker *w)
 	if (w->efd >= 0)
 		close(w->efd);
 	pthread_cond_destroy(&w->wake);
+	pthread_cond_destroy(&w->finished);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }

@@ -9,6 +9,8 @@
 #ifndef AEOGATE_WORKER_H
 #define AEOGATE_WORKER_H
 
+#include <stdbool.h>
+
 struct sd_event;
 struct worker;
 
@@ -23,5 +25,13 @@ void worker_free(struct worker *w); /* accepts NULL */
 
 /* Queues a job; -EBUSY when AEOGATE_WORKER_QUEUE_MAX jobs are waiting. */
 int worker_submit(struct worker *w, void *job, worker_run_fn run, worker_done_fn done);
+
+/*
+ * On the loop thread: waits until every queued job for which match(job,
+ * userdata) is true has run, then hands back every finished job, in
+ * order, as the loop would (their done runs here). The others stay queued
+ * and run on. For what must be settled now (a reader being removed).
+ */
+void worker_drain(struct worker *w, bool (*match)(void *job, void *userdata), void *userdata);
 
 #endif

@@ -92,6 +92,7 @@ struct fixture {
 	/* What the recorder subscriber heard: kinds and reasons, in order. */
 	char kinds[16][32];
 	char reasons[16][32];
+	char readers[16][32];
 	int64_t seqs[16];
 	size_t n_events;
 	sd_event *loop; /* when a test starts the core */
@@ -563,6 +564,7 @@ static void on_record(void *userdata, const struct event *e)
 		fail_msg("more events than the recorder holds");
 	snprintf(f->kinds[f->n_events], sizeof(f->kinds[0]), "%s", e->kind);
 	snprintf(f->reasons[f->n_events], sizeof(f->reasons[0]), "%s", e->reason ? e->reason : "");
+	snprintf(f->readers[f->n_events], sizeof(f->readers[0]), "%s", e->reader ? e->reader : "");
 	f->seqs[f->n_events] = e->seq;
 	f->n_events++;
 }
@@ -798,6 +800,43 @@ static void test_pin_check_runs_off_the_loop(void **state)
 		assert_true(sd_event_run(f->loop, 100 * 1000) >= 0);
 	expect_event(f, 1, "access.granted", "");
 	assert_true(f->lock_released);
+}
+
+/*
+ * A reload removes a reader while PINs are checked on the worker: the
+ * removed reader's check finishes and is decided at its own door before
+ * the reader goes (README, reload), and another reader's check queued
+ * behind it is decided on its merits. Restarting the worker used to fail
+ * the other reader's check closed (internal_error) with it.
+ */
+static void test_reader_removed_during_pin_checks_leaves_the_others_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct core_decision d;
+
+	assert_int_equal(sd_event_new(&f->loop), 0);
+	assert_int_equal(core_start(f->core, f->loop), 0);
+	assert_non_null(core_pin_worker(f->core));
+	pin_setup(f, "4711");
+	expect_pending(f);
+	present_on(f, 1, "h10301:12:3456", &d);
+	assert_true(d.pending);
+	/* Both checks handed to the worker before the loop runs: one runs, one waits. */
+	keys(f, 0, "4711#");
+	keys(f, 1, "4711#");
+	assert_int_equal(f->n_events, 0);
+	core_reader_remove(f->core, 0);
+	/* The removed reader's check was decided before it went. */
+	assert_int_equal(f->n_events, 1);
+	expect_event(f, 0, "access.granted", "");
+	assert_string_equal(f->readers[0], "cage-1-in");
+	/* The grant's door timer (the fixture's clock is not the loop's) keeps the loop busy. */
+	for (int i = 0; i < 10000 && f->n_events < 2; i++) {
+		assert_true(sd_event_run(f->loop, 100 * 1000) >= 0);
+		usleep(2000);
+	}
+	expect_event(f, 1, "access.granted", "");
+	assert_string_equal(f->readers[1], "cage-1-out");
 }
 
 /* A guard sets the door locked while a badge waits: the right PIN no longer opens it. */
@@ -1073,6 +1112,8 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_second_badge_replaces_the_waiting_one, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_reader_removed_during_pin_checks_leaves_the_others_alone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pin_check_runs_off_the_loop, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_door_locked_meanwhile_wins_over_the_pin, setup,
 					    teardown),
