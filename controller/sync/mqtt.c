@@ -198,6 +198,7 @@ static void *run(void *arg)
 {
 	struct sync_mqtt *m = arg;
 	int delay = SYNC_MQTT_BACKOFF_MIN_MS, rc;
+	unsigned failed = 0; /* connect attempts failed in a row */
 	bool first = true;
 
 	while (!atomic_load(&m->stop)) {
@@ -208,15 +209,21 @@ static void *run(void *arg)
 			rc = mosquitto_reconnect(m->mosq);
 		first = false;
 		if (rc != MOSQ_ERR_SUCCESS) {
-			note(m, "cannot connect to %s:%d: %s; again in %d ms", m->cfg->host,
-			     m->cfg->port,
-			     rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc),
-			     delay);
+			/* The first failure, then about once a minute: an outage is not a log
+			 * flood. */
+			if (failed++ % 12 == 0)
+				note(m,
+				     "cannot connect to %s:%d: %s; trying again every %d s at most",
+				     m->cfg->host, m->cfg->port,
+				     rc == MOSQ_ERR_ERRNO ? strerror(errno)
+							  : mosquitto_strerror(rc),
+				     SYNC_MQTT_BACKOFF_MAX_MS / 1000);
 			backoff_sleep(m, delay);
 			delay = delay * 2 > SYNC_MQTT_BACKOFF_MAX_MS ? SYNC_MQTT_BACKOFF_MAX_MS
 								     : delay * 2;
 			continue;
 		}
+		failed = 0;
 		do
 			rc = mosquitto_loop(m->mosq, 250, 1);
 		while (rc == MOSQ_ERR_SUCCESS && !atomic_load(&m->stop));

@@ -1,0 +1,129 @@
+#!/bin/bash
+# aeogate-sync refuses a bad [sync] section at start with one clear
+# sentence naming the key (exit 2), before it connects anywhere; a good one
+# with a broker that is not there keeps trying, and stops cleanly.
+. "$(dirname "$0")/lib.sh"
+SYNC_BIN="$BUILD_DIR/controller/sync/aeogate-sync"
+
+umask 027
+echo "s3cret" >"$T/pw"
+touch "$T/ca.pem"
+
+# bad NAME EXPECTED_TEXT: the [sync] lines on stdin are refused with that text.
+bad() {
+	local name=$1 want=$2
+	{
+		echo "[controller]"
+		echo "allow_root = true"
+		echo "[sync]"
+		cat
+	} >"$T/$name.ini"
+	expect_exit 2 "$SYNC_BIN" -c "$T/$name.ini" --socket "$SOCK"
+	expect_contains "$ERR" "$want"
+	expect_contains "$ERR" "$T/$name.ini"
+}
+
+bad no-broker "[sync] broker: missing" <<<"site = s1"
+bad no-site "[sync] site: missing" <<<"broker = mqtt://127.0.0.1:1883"
+bad bad-scheme "must be mqtt://HOST:PORT or mqtts://HOST:PORT" <<INI
+broker = http://127.0.0.1:1883
+site = s1
+INI
+bad bad-port "the port must be 1-65535" <<INI
+broker = mqtt://127.0.0.1:70000
+site = s1
+INI
+bad unknown-key "[sync] brokr: unknown key" <<INI
+brokr = mqtt://127.0.0.1:1883
+site = s1
+INI
+bad wildcard-site "[sync] site: 'a/#' is not" <<INI
+broker = mqtt://127.0.0.1:1883
+site = a/#
+INI
+bad plus-client "[sync] client_id: 'c+1' is not" <<INI
+broker = mqtt://127.0.0.1:1883
+site = s1
+client_id = c+1
+INI
+bad tls-on-plain "[sync] ca_file: set, but the broker is mqtt://" <<INI
+broker = mqtt://127.0.0.1:1883
+site = s1
+ca_file = $T/ca.pem
+INI
+bad cert-alone "[sync] key_file: missing" <<INI
+broker = mqtts://127.0.0.1:8883
+site = s1
+cert_file = $T/ca.pem
+INI
+bad missing-ca "[sync] ca_file: $T/nope.pem: No such file" <<INI
+broker = mqtts://127.0.0.1:8883
+site = s1
+ca_file = $T/nope.pem
+INI
+bad pw-no-user "[sync] username: missing" <<INI
+broker = mqtt://127.0.0.1:1883
+site = s1
+password_file = $T/pw
+INI
+bad pw-missing "[sync] password_file: $T/nope: No such file" <<INI
+broker = mqtt://127.0.0.1:1883
+site = s1
+username = u
+password_file = $T/nope
+INI
+chmod 0644 "$T/pw"
+bad pw-world "is readable by others" <<INI
+broker = mqtt://127.0.0.1:1883
+site = s1
+username = u
+password_file = $T/pw
+INI
+chmod 0640 "$T/pw"
+: >"$T/empty-pw"
+bad pw-empty "is empty" <<INI
+broker = mqtt://127.0.0.1:1883
+site = s1
+username = u
+password_file = $T/empty-pw
+INI
+printf '[controller]\nallow_root = true\n' >"$T/nosync.ini"
+expect_exit 2 "$SYNC_BIN" -c "$T/nosync.ini"
+expect_contains "$ERR" "no [sync] section"
+expect_exit 2 "$SYNC_BIN" -c "$T/absent.ini"
+expect_contains "$ERR" "cannot open"
+expect_exit 2 "$SYNC_BIN"
+expect_contains "$ERR" "usage: aeogate-sync -c FILE"
+pass "a bad or missing key is refused at start, with the file and the key named (exit 2)"
+
+# A good config, nothing listening on its port and no aeogated: it keeps
+# trying both, logs it once each, and a SIGTERM still ends it cleanly.
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$T/good.ini" <<INI
+[controller]
+allow_root = true
+socket = $T/not-there.sock
+
+[sync]
+broker = mqtt://127.0.0.1:$PORT
+site = s1
+username = u
+password_file = $T/pw
+office_pubkey = $T/office.pub
+INI
+"$SYNC_BIN" -c "$T/good.ini" >"$T/sync.log" 2>&1 &
+PID=$!
+BG_PIDS+=("$PID")
+wait_for 20 grep -q "cannot reach aeogated at $T/not-there.sock" "$T/sync.log" ||
+	fail "no word about the missing aeogated: $(cat "$T/sync.log")"
+wait_for 20 grep -q "cannot connect to 127.0.0.1:$PORT" "$T/sync.log" ||
+	fail "no word about the missing broker: $(cat "$T/sync.log")"
+kill -TERM "$PID"
+rc=0
+wait "$PID" || rc=$?
+BG_PIDS=()
+[ $rc -eq 0 ] || fail "aeogate-sync exited $rc on SIGTERM: $(cat "$T/sync.log")"
+[ "$(grep -c "cannot reach aeogated" "$T/sync.log")" -eq 1 ] || fail "the missing aeogated was logged more than once"
+# No client_id: the host name, up to its first dot.
+expect_contains "$(cat "$T/sync.log")" "controller $(hostname | cut -d. -f1),"
+pass "with the broker and aeogated away it keeps trying, says so once, and stops on SIGTERM"
