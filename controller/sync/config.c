@@ -44,6 +44,11 @@ static int fail(struct parse *p, const char *key, const char *fmt, ...)
 	return 0; /* inih: stop at the first problem */
 }
 
+/*
+ * The form of each key is checked as aeogated's config.c checks it, so one
+ * file is refused by both programs for the same mistake.
+ */
+
 /* Copies value into buf, refusing what does not fit rather than truncating a path or a name. */
 static int copy(struct parse *p, const char *key, const char *value, char *buf, size_t len)
 {
@@ -53,6 +58,14 @@ static int copy(struct parse *p, const char *key, const char *value, char *buf, 
 		return fail(p, key, "longer than %zu characters", len - 1);
 	memcpy(buf, value, strlen(value) + 1);
 	return 1;
+}
+
+/* A file: an absolute path (a service's working directory is nobody's business). */
+static int path(struct parse *p, const char *key, const char *value, char *buf, size_t len)
+{
+	if (value[0] != '/')
+		return fail(p, key, "'%s' must be an absolute path", value);
+	return copy(p, key, value, buf, len);
 }
 
 /*
@@ -125,15 +138,18 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (!strcmp(name, "broker"))
 		return broker_parse(p, value);
 	if (!strcmp(name, "ca_file"))
-		return copy(p, name, value, c->ca_file, sizeof(c->ca_file));
+		return path(p, name, value, c->ca_file, sizeof(c->ca_file));
 	if (!strcmp(name, "cert_file"))
-		return copy(p, name, value, c->cert_file, sizeof(c->cert_file));
+		return path(p, name, value, c->cert_file, sizeof(c->cert_file));
 	if (!strcmp(name, "key_file"))
-		return copy(p, name, value, c->key_file, sizeof(c->key_file));
-	if (!strcmp(name, "username"))
+		return path(p, name, value, c->key_file, sizeof(c->key_file));
+	if (!strcmp(name, "username")) {
+		if (!text_is_valid(value))
+			return fail(p, name, "must be printable text");
 		return copy(p, name, value, c->username, sizeof(c->username));
+	}
 	if (!strcmp(name, "password_file"))
-		return copy(p, name, value, p->password_file, sizeof(p->password_file));
+		return path(p, name, value, p->password_file, sizeof(p->password_file));
 	if (!strcmp(name, "client_id")) {
 		p->has_client_id = true;
 		return topic_level(p, name, value, c->client_id, sizeof(c->client_id));
@@ -142,8 +158,12 @@ static int handler(void *user, const char *section, const char *name, const char
 		p->has_site = true;
 		return topic_level(p, name, value, c->site, sizeof(c->site));
 	}
-	if (!strcmp(name, "office_pubkey"))
-		return 1; /* aeogated's: it checks the change sets and commands */
+	if (!strcmp(name, "office_pubkey")) {
+		char unused[SYNC_PATH_MAX];
+
+		/* aeogated's: it checks the change sets and commands; only the form here. */
+		return path(p, name, value, unused, sizeof(unused));
+	}
 	return fail(p, name,
 		    "unknown key (expected broker, ca_file, cert_file, key_file, username, "
 		    "password_file, client_id, site, office_pubkey)");
@@ -231,10 +251,9 @@ int sync_config_load(const char *path, struct sync_config *ret, char *err, size_
 	if (!p.failed && !p.has_client_id) {
 		char host[256] = "";
 
-		/* The host name, cut at its first dot (a topic level must be an identifier). */
+		/* The host name, as aeogated takes it (a topic level must be an identifier). */
 		if (gethostname(host, sizeof(host) - 1) < 0 || !host[0])
 			fail(&p, "client_id", "missing, and the host name cannot be read");
-		host[strcspn(host, ".")] = '\0';
 		if (!p.failed)
 			topic_level(&p, "client_id (default: the host name)", host, ret->client_id,
 				    sizeof(ret->client_id));

@@ -61,6 +61,11 @@ broker = mqtts://127.0.0.1:8883
 site = s1
 ca_file = $T/nope.pem
 INI
+bad relative-path "[sync] ca_file: 'ca.pem' must be an absolute path" <<INI
+broker = mqtts://127.0.0.1:8883
+site = s1
+ca_file = ca.pem
+INI
 bad pw-no-user "[sync] username: missing" <<INI
 broker = mqtt://127.0.0.1:1883
 site = s1
@@ -124,6 +129,6 @@ wait "$PID" || rc=$?
 BG_PIDS=()
 [ $rc -eq 0 ] || fail "aeogate-sync exited $rc on SIGTERM: $(cat "$T/sync.log")"
 [ "$(grep -c "cannot reach aeogated" "$T/sync.log")" -eq 1 ] || fail "the missing aeogated was logged more than once"
-# No client_id: the host name, up to its first dot.
-expect_contains "$(cat "$T/sync.log")" "controller $(hostname | cut -d. -f1),"
+# No client_id: the host name.
+expect_contains "$(cat "$T/sync.log")" "controller $(hostname),"
 pass "with the broker and aeogated away it keeps trying, says so once, and stops on SIGTERM"
