@@ -11,7 +11,8 @@ set(AEOGATE_CONFDIR "/etc/aeogate" CACHE PATH "where aeogate.ini is installed")
 
 install(TARGETS aeogated RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 install(TARGETS aeogatectl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES systemd/aeogated.service systemd/aeogate-web.service DESTINATION ${AEOGATE_UNITDIR})
+install(FILES systemd/aeogated.service systemd/aeogate-web.service systemd/aeogate-sync.service
+	DESTINATION ${AEOGATE_UNITDIR})
 install(FILES systemd/aeogate.sysusers.conf DESTINATION ${AEOGATE_SYSUSERSDIR} RENAME aeogate.conf)
 install(FILES systemd/aeogate.tmpfiles.conf DESTINATION ${AEOGATE_TMPFILESDIR} RENAME aeogate.conf)
 install(FILES systemd/60-aeogate-gpio.rules DESTINATION /lib/udev/rules.d)

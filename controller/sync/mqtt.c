@@ -11,10 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mqtt.h"
 
+/* How long a stop waits for the thread before cancelling it (a connect in progress). */
+#define SYNC_MQTT_STOP_WAIT_S 3
 /* Log lines kept for the loop between two takes; more are cut short. */
 #define LOG_MAX 4096
 
@@ -30,6 +33,7 @@ struct sync_mqtt {
 
 	pthread_mutex_t lock; /* guards everything below */
 	bool connected, reconnected;
+	bool ever_connected; /* a CONNACK came on this connection */
 	int *acks;
 	size_t n_acks, cap_acks;
 	struct sync_mqtt_msg *head, *tail;
@@ -86,6 +90,7 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 	}
 	pthread_mutex_lock(&m->lock);
 	m->connected = true;
+	m->ever_connected = true;
 	m->reconnected = true;
 	pthread_mutex_unlock(&m->lock);
 	note(m, "connected to %s:%d", m->cfg->host, m->cfg->port);
@@ -95,11 +100,15 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 {
 	struct sync_mqtt *m = obj;
 
+	bool was;
+
 	(void)mosq;
 	pthread_mutex_lock(&m->lock);
+	was = m->connected;
 	m->connected = false;
 	pthread_mutex_unlock(&m->lock);
-	if (!atomic_load(&m->stop))
+	/* Only a connection that was up: a connect that fails is the thread's to report. */
+	if (was && !atomic_load(&m->stop))
 		note(m, "disconnected from the broker (%s); reconnecting", mosquitto_strerror(rc));
 }
 
@@ -199,7 +208,7 @@ static void *run(void *arg)
 	struct sync_mqtt *m = arg;
 	int delay = SYNC_MQTT_BACKOFF_MIN_MS, rc;
 	unsigned failed = 0; /* connect attempts failed in a row */
-	bool first = true;
+	bool first = true, up;
 
 	while (!atomic_load(&m->stop)) {
 		if (first)
@@ -223,17 +232,27 @@ static void *run(void *arg)
 								     : delay * 2;
 			continue;
 		}
-		failed = 0;
 		do
 			rc = mosquitto_loop(m->mosq, 250, 1);
 		while (rc == MOSQ_ERR_SUCCESS && !atomic_load(&m->stop));
 		if (atomic_load(&m->stop))
 			break;
 		pthread_mutex_lock(&m->lock);
-		if (m->connected)
-			delay = SYNC_MQTT_BACKOFF_MIN_MS; /* it was up: start short again */
+		up = m->ever_connected;
+		m->ever_connected = false;
 		m->connected = false;
 		pthread_mutex_unlock(&m->lock);
+		if (up) {
+			/* It was up: start short again. */
+			delay = SYNC_MQTT_BACKOFF_MIN_MS;
+			failed = 0;
+		} else if (failed++ % 12 == 0) {
+			/* The TCP connect went through, the TLS handshake or CONNACK did not. */
+			note(m, "cannot connect to %s:%d: %s; trying again every %d s at most",
+			     m->cfg->host, m->cfg->port,
+			     rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc),
+			     SYNC_MQTT_BACKOFF_MAX_MS / 1000);
+		}
 		wake(m);
 		backoff_sleep(m, delay);
 		delay = delay * 2 > SYNC_MQTT_BACKOFF_MAX_MS ? SYNC_MQTT_BACKOFF_MAX_MS : delay * 2;
@@ -391,8 +410,23 @@ void sync_mqtt_stop(struct sync_mqtt *m)
 	}
 	if (m->mosq)
 		(void)mosquitto_disconnect(m->mosq);
-	if (m->thread_started)
-		pthread_join(m->thread, NULL);
+	if (m->thread_started) {
+		struct timespec until;
+
+		/*
+		 * A connect to an unreachable host blocks in the kernel for minutes:
+		 * past a few seconds the thread is cancelled, and what libmosquitto
+		 * held is left to the process's exit rather than freed under a
+		 * lock that thread may hold.
+		 */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += SYNC_MQTT_STOP_WAIT_S;
+		if (pthread_timedjoin_np(m->thread, NULL, &until) != 0) {
+			pthread_cancel(m->thread);
+			pthread_join(m->thread, NULL);
+			m->mosq = NULL;
+		}
+	}
 	sync_mqtt_take(m, &n);
 	sync_mqtt_news_free(&n);
 	if (m->mosq)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # aeogate-sync refuses a bad [sync] section at start with one clear
 # sentence naming the key (exit 2), before it connects anywhere; a good one
-# with a broker that is not there keeps trying, and stops cleanly.
+# with a broker and an aeogated that are not there keeps trying, keeps its
+# watchdog fed, and stops cleanly.
 . "$(dirname "$0")/lib.sh"
 SYNC_BIN="$BUILD_DIR/controller/sync/aeogate-sync"
 
@@ -116,19 +117,41 @@ username = u
 password_file = $T/pw
 office_pubkey = $T/office.pub
 INI
-"$SYNC_BIN" -c "$T/good.ini" >"$T/sync.log" 2>&1 &
+# Under Type=notify with a 1 s watchdog: READY=1, pings from the loop while
+# both peers are away (nothing there blocks it), STOPPING=1 on SIGTERM. The
+# notify socket is a datagram socket of the test's own, as systemd's would be.
+python3 - "$T/notify.sock" "$T/notify.txt" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as out:
+    while True:
+        msg = s.recv(4096).decode(errors="replace")
+        out.write(msg.replace("\n", "|") + "\n")
+        if "STOPPING=1" in msg:
+            break
+PY
+LISTENER=$!
+BG_PIDS+=("$LISTENER")
+wait_for 10 test -S "$T/notify.sock" || fail "the test's notify socket did not come up"
+NOTIFY_SOCKET="$T/notify.sock" WATCHDOG_USEC=1000000 "$SYNC_BIN" -c "$T/good.ini" >"$T/sync.log" 2>&1 &
 PID=$!
 BG_PIDS+=("$PID")
 wait_for 20 grep -q "cannot reach aeogated at $T/not-there.sock" "$T/sync.log" ||
 	fail "no word about the missing aeogated: $(cat "$T/sync.log")"
 wait_for 20 grep -q "cannot connect to 127.0.0.1:$PORT" "$T/sync.log" ||
 	fail "no word about the missing broker: $(cat "$T/sync.log")"
+wait_for 10 grep -q 'READY=1' "$T/notify.txt" || fail "no READY=1: $(cat "$T/notify.txt" 2>/dev/null)"
+pings() { [ "$(grep -c '^WATCHDOG=1$' "$T/notify.txt")" -ge 6 ]; }
+wait_for 30 pings || fail "fewer than 6 WATCHDOG=1 while the peers are away: $(cat "$T/notify.txt")"
 kill -TERM "$PID"
 rc=0
 wait "$PID" || rc=$?
-BG_PIDS=()
 [ $rc -eq 0 ] || fail "aeogate-sync exited $rc on SIGTERM: $(cat "$T/sync.log")"
+wait_for 10 grep -q 'STOPPING=1' "$T/notify.txt" || fail "no STOPPING=1: $(cat "$T/notify.txt")"
+wait "$LISTENER" 2>/dev/null || true
+BG_PIDS=()
 [ "$(grep -c "cannot reach aeogated" "$T/sync.log")" -eq 1 ] || fail "the missing aeogated was logged more than once"
 # No client_id: the host name.
 expect_contains "$(cat "$T/sync.log")" "controller $(hostname),"
-pass "with the broker and aeogated away it keeps trying, says so once, and stops on SIGTERM"
+pass "with the broker and aeogated away it keeps trying, says so once, pings the watchdog, stops on SIGTERM"
