@@ -39,28 +39,9 @@
 #include "mqtt.h"
 #include "window.h"
 
-/*
- * Events published and not yet acknowledged. Also libmosquitto's
- * max_inflight_messages, so nothing waits inside the library: a broker
- * that stops acknowledging stops the uplink at this many.
- */
-#define SYNC_WINDOW 256
-/*
- * Events read from the stream and not yet published. While it is full the
- * stream is not read: aeogated stops paging its backlog (or, live, cuts us
- * off as too slow and we follow again from the last seq held), so memory
- * stays bounded whatever the backlog.
- */
-#define SYNC_QUEUE_MAX 2048
-/*
- * The drain rate: at most this many events a second go to the broker, in
- * bursts of at most a tenth of it. A backlog of a day's events after an
- * outage drains in minutes, and the controller's side of it (a page of
- * 1000 rows read per second or two on its loop) never slows a decision.
- * A constant, not a setting: it bounds load on the controller, which its
- * installer should not have to reason about.
- */
-#define SYNC_DRAIN_PER_S 2000
+#define SYNC_WINDOW	 AEOGATE_SYNC_WINDOW
+#define SYNC_QUEUE_MAX	 AEOGATE_SYNC_QUEUE_MAX
+#define SYNC_DRAIN_PER_S AEOGATE_SYNC_DRAIN_PER_S
 #define SYNC_DRAIN_BURST (SYNC_DRAIN_PER_S / 10)
 /* The cursor is stored at most this often, or after this many acknowledged events. */
 #define SYNC_PERSIST_MS	    200
@@ -601,6 +582,10 @@ static int downlink(struct sync *s, const struct sync_mqtt_msg *m)
 	}
 	r = ctl_client_request(s->req, op, args, &reply);
 	json_decref(args);
+	if (r == -E2BIG) {
+		logf_("dropped a message on %s: larger than a control-socket request", m->topic);
+		return 0;
+	}
 	if (r < 0) {
 		ctl_down(s, op, r);
 		return -1;
@@ -624,9 +609,13 @@ static int downlink(struct sync *s, const struct sync_mqtt_msg *m)
 			logf_("aeogated has no %s: messages on %s are dropped", op, m->topic);
 		*warned = true;
 	} else if (command) {
-		publish_json(s, s->t_acks,
-			     json_pack("{s:o,s:b,s:O}", "id", command_id(m->payload), "ok", 0,
-				       "error", err));
+		json_t *id = json_object_get(err, "id");
+
+		publish_json(
+		    s, s->t_acks,
+		    json_pack("{s:o,s:b,s:O}", "id",
+			      json_is_string(id) ? json_incref(id) : command_id(m->payload), "ok",
+			      0, "error", err));
 	} else {
 		const char *reason = json_string_value(json_object_get(err, "reason"));
 		json_t *av = json_object_get(err, "applied_version");
@@ -671,7 +660,7 @@ static void news(struct sync *s)
 
 		n.msgs = m->next;
 		m->next = NULL;
-		if (s->n_held >= SYNC_MQTT_INBOX_MAX) {
+		if (s->n_held >= AEOGATE_SYNC_INBOX_MAX) {
 			logf_("aeogated is away: dropped a message on %s", m->topic);
 			free(m->topic);
 			free(m->payload);

@@ -15,21 +15,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aeogate/limits.h"
 #include "config.h"
 
 /* Reconnect delays: from the first up to this, doubling (the issue: at most 5 s). */
 #define SYNC_MQTT_BACKOFF_MIN_MS 250
 #define SYNC_MQTT_BACKOFF_MAX_MS 5000
 #define SYNC_MQTT_KEEPALIVE_S	 30
-/*
- * Downlink messages waiting for the loop: change sets and commands arrive
- * at a human pace; a broker flooding us gets the excess dropped and counted
- * (QoS 1 already acknowledged them, so a change set lost here is asked for
- * again as a missing version).
- */
-#define SYNC_MQTT_INBOX_MAX 1024
-/* The largest downlink payload passed on: it must fit one control-socket request. */
-#define SYNC_MQTT_PAYLOAD_MAX (48 * 1024)
+/* Bounds of the downlink (include/aeogate/limits.h says why). */
+#define SYNC_MQTT_INBOX_MAX   AEOGATE_SYNC_INBOX_MAX
+#define SYNC_MQTT_PAYLOAD_MAX AEOGATE_SYNC_PAYLOAD_MAX
 
 struct sync_mqtt;
 
