@@ -696,15 +696,19 @@ static int next_timeout(struct sync *s, int64_t now, int64_t watchdog_at)
 		if ((t) < at)                                                                      \
 			at = (t);                                                                  \
 	} while (0)
+	/* Only timers whose work can be done now: one that cannot would spin the loop. */
 	if (!s->ctl_up)
 		SOONER(s->ctl_retry_at);
 	if (s->q_n && s->mqtt_up && !sync_window_full(&s->win) && s->tokens < 1)
 		SOONER(now + 1 + (int64_t)((1 - s->tokens) * 1000 / SYNC_DRAIN_PER_S));
-	if (sync_window_acked(&s->win) > s->persisted || s->cp_acked > s->cp_persisted)
+	if (s->ctl_up &&
+	    (sync_window_acked(&s->win) > s->persisted || s->cp_acked > s->cp_persisted))
 		SOONER(s->persist_at + SYNC_PERSIST_MS);
-	if (sync_window_acked(&s->win) > s->cp_acked && !s->cp_out)
+	if (s->ctl_up && s->mqtt_up && sync_window_acked(&s->win) > s->cp_acked && !s->cp_out)
 		SOONER(s->cp_query_at);
-	SOONER(s->status_at + (s->status_dirty ? SYNC_STATUS_MIN_MS : SYNC_STATUS_REFRESH_MS));
+	if (s->ctl_up && s->mqtt_up)
+		SOONER(s->status_at +
+		       (s->status_dirty ? SYNC_STATUS_MIN_MS : SYNC_STATUS_REFRESH_MS));
 #undef SOONER
 	return at <= now ? 0 : (int)(at - now);
 }

@@ -144,6 +144,11 @@ wait_for 20 grep -q "cannot connect to 127.0.0.1:$PORT" "$T/sync.log" ||
 wait_for 10 grep -q 'READY=1' "$T/notify.txt" || fail "no READY=1: $(cat "$T/notify.txt" 2>/dev/null)"
 pings() { [ "$(grep -c '^WATCHDOG=1$' "$T/notify.txt")" -ge 6 ]; }
 wait_for 30 pings || fail "fewer than 6 WATCHDOG=1 while the peers are away: $(cat "$T/notify.txt")"
+# Three seconds and more of waiting for both peers: a loop that waits in
+# poll uses next to no CPU; one that spins on a timer it cannot serve uses
+# all it gets. utime + stime, in clock ticks.
+TICKS=$(awk '{print $14 + $15}' "/proc/$PID/stat")
+[ "$TICKS" -lt $(($(getconf CLK_TCK) / 2)) ] || fail "aeogate-sync used $TICKS ticks of CPU waiting for its peers: it spins"
 kill -TERM "$PID"
 rc=0
 wait "$PID" || rc=$?
