@@ -98,8 +98,19 @@ static int broker_parse(struct parse *p, const char *value)
 		return fail(p, "broker", "'%s' must be mqtt://HOST:PORT or mqtts://HOST:PORT",
 			    value);
 	}
-	colon = strrchr(rest, ':');
-	hlen = colon ? (size_t)(colon - rest) : strlen(rest);
+	if (rest[0] == '[') {
+		/* An IPv6 address: mqtt://[::1]:1883. */
+		const char *end = strchr(rest, ']');
+
+		if (!end || (end[1] && end[1] != ':'))
+			return fail(p, "broker", "'%s': an IPv6 address is [ADDRESS]:PORT", value);
+		colon = end[1] ? end + 1 : NULL;
+		rest++;
+		hlen = (size_t)(end - rest);
+	} else {
+		colon = strrchr(rest, ':');
+		hlen = colon ? (size_t)(colon - rest) : strlen(rest);
+	}
 	if (colon) {
 		char *end;
 		long port;

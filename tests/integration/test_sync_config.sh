@@ -34,6 +34,10 @@ bad bad-port "the port must be 1-65535" <<INI
 broker = mqtt://127.0.0.1:70000
 site = s1
 INI
+bad bad-ipv6 "an IPv6 address is [ADDRESS]:PORT" <<INI
+broker = mqtt://[::1:1883
+site = s1
+INI
 bad unknown-key "[sync] brokr: unknown key" <<INI
 brokr = mqtt://127.0.0.1:1883
 site = s1
@@ -160,3 +164,14 @@ BG_PIDS=()
 # No client_id: the host name.
 expect_contains "$(cat "$T/sync.log")" "controller $(hostname),"
 pass "with the broker and aeogated away it keeps trying, says so once, pings the watchdog, stops on SIGTERM"
+
+# An IPv6 broker address in brackets is taken (the brackets are not the host).
+printf '[sync]\nbroker = mqtt://[::1]:%s\nsite = s1\nclient_id = c1\n' "$PORT" >"$T/v6.ini"
+"$SYNC_BIN" -c "$T/v6.ini" --socket "$T/not-there.sock" >"$T/v6.log" 2>&1 &
+PID=$!
+BG_PIDS=("$PID")
+wait_for 20 grep -q "broker mqtt://::1:$PORT" "$T/v6.log" || fail "the IPv6 broker was not taken: $(cat "$T/v6.log")"
+kill -TERM "$PID"
+wait "$PID" || fail "aeogate-sync (IPv6 broker) did not stop cleanly: $(cat "$T/v6.log")"
+BG_PIDS=()
+pass "mqtt://[::1]:PORT names the IPv6 host ::1"
