@@ -23,7 +23,7 @@ install(FILES docs/architecture.md docs/cli.md docs/control-socket.md docs/hardw
 install(FILES config/example-pi.ini config/demo.ini DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 find_program(SCDOC scdoc)
-set(AEOGATE_MANPAGES aeogated.8 aeogatectl.1 aeogate-web.8 aeogate.ini.5)
+set(AEOGATE_MANPAGES aeogated.8 aeogatectl.1 aeogate-web.8 aeogate-sync.8 aeogate.ini.5)
 if(SCDOC)
 	set(man_outputs)
 	foreach(page ${AEOGATE_MANPAGES})

@@ -799,7 +799,8 @@ static void usage(FILE *f)
 	fputs("usage: aeogate-sync -c FILE [--socket PATH]\n"
 	      "  -c, --config FILE  the [sync] section (README \"Many sites\")\n"
 	      "  --socket PATH      aeogated's control socket (default: [controller] socket,\n"
-	      "                     else /run/aeogate/aeogated.sock)\n",
+	      "                     else /run/aeogate/aeogated.sock)\n"
+	      "  --version          print the version\n",
 	      f);
 }
 
@@ -809,6 +810,7 @@ int main(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"socket", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	static struct sync s; /* large (the queue); one per process */
@@ -828,6 +830,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("aeogate-sync %s\n", AEOGATE_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -36,7 +36,8 @@ for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web usr/sbin/aeog
 	etc/aeogate/aeogate.ini usr/share/doc/aeogate/copyright \
 	usr/share/doc/aeogate/README.md.gz \
 	usr/share/man/man8/aeogated.8.gz usr/share/man/man1/aeogatectl.1.gz \
-	usr/share/man/man8/aeogate-web.8.gz usr/share/man/man5/aeogate.ini.5.gz; do
+	usr/share/man/man8/aeogate-web.8.gz usr/share/man/man8/aeogate-sync.8.gz \
+	usr/share/man/man5/aeogate.ini.5.gz; do
 	[ -f "$R/$f" ] || fail "missing /$f"
 done
 for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web usr/sbin/aeogate-sync; do
@@ -45,7 +46,7 @@ done
 stray="$(cd "$R" && find . -type f | grep -vE '^\./(usr/(s?bin|share|lib/(sysusers|tmpfiles)\.d)|lib/systemd/system|lib/udev/rules.d|etc/aeogate)/' || true)"
 [ -z "$stray" ] || fail "files outside the layout: $stray"
 zcat "$R/usr/share/man/man8/aeogated.8.gz" | grep -q '^\.TH "aeogated" "8"' || fail "aeogated(8) is not a roff page"
-pass "file list: binaries, ui, units, sysusers, tmpfiles, config, docs, four man pages"
+pass "file list: binaries, ui, units, sysusers, tmpfiles, config, docs, five man pages"
 
 [ "$(cat "$T/control/conffiles")" = /etc/aeogate/aeogate.ini ] ||
 	fail "conffiles: $(cat "$T/control/conffiles")"
@@ -98,6 +99,7 @@ pass "systemd-analyze verify: aeogated.service, aeogate-web.service and aeogate-
 v="$("$R/usr/sbin/aeogated" --version)"
 [ "$v" = "aeogated $VERSION" ] || fail "aeogated --version: '$v', package $VERSION"
 "$R/usr/bin/aeogatectl" --version | grep -qx "aeogatectl $VERSION" || fail "aeogatectl --version"
+"$R/usr/sbin/aeogate-sync" --version | grep -qx "aeogate-sync $VERSION" || fail "aeogate-sync --version"
 "$R/usr/sbin/aeogated" -c "$R/etc/aeogate/aeogate.ini" --check-config >"$T/check.out" ||
 	fail "the default config does not pass --check-config"
 grep -q "ok: 0 doors" "$T/check.out" || fail "default config: $(cat "$T/check.out")"
