@@ -9,8 +9,9 @@
 #   sock_op OP [ARGS_JSON] one control-socket request, its result on stdout
 #   cursor                 sync.cursor's forwarded_seq
 #   wait_cursor SEQ [TIMEOUT_S]  until the cursor reaches SEQ
-#   wait_seqs FILE N [TIMEOUT_S] until FILE (mqtt_sub_start's) holds every
-#                          event seq 1..N on the events topic
+#   wait_seqs FILE N [TIMEOUT_S] [CLIENT_ID]  until FILE (mqtt_sub_start's)
+#                          holds every event seq 1..N on that controller's
+#                          events topic
 #   check_events FILE      the events in FILE are the controller's own (seq,
 #                          hash and prev as events --json has them) and came
 #                          in seq order, a resend only ever going back to
@@ -111,9 +112,9 @@ PY
 }
 
 wait_seqs() {
-	local file=$1 n=$2 deadline=$((SECONDS + ${3:-60})) have
+	local file=$1 n=$2 deadline=$((SECONDS + ${3:-60})) id=${4:-$SYNC_ID} have
 	while :; do
-		have=$(event_seqs "$file" | sort -un | awk -v n="$n" '$1 >= 1 && $1 <= n' | wc -l)
+		have=$(event_seqs "$file" "$id" | sort -un | awk -v n="$n" '$1 >= 1 && $1 <= n' | wc -l)
 		[ "$have" -eq "$n" ] && return 0
 		[ $SECONDS -lt $deadline ] || {
 			tail -n 30 "$T/sync.log" >&2
