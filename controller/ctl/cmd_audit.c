@@ -16,7 +16,7 @@
 
 #include "aeogate/limits.h"
 #include "audit_cmds.h"
-#include "client.h"
+#include "ctl_client.h"
 #include "ctl.h"
 #include "export.h"
 #include "export_pager.h"

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "audit_cmds.h"
-#include "client.h"
+#include "ctl_client.h"
 #include "ctl.h"
 #include "print.h"
 

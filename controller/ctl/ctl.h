@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #include "aeogate/limits.h"
-#include "client.h"
+#include "ctl_client.h"
 
 enum {
 	CTL_EXIT_OK = 0,

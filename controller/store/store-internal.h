@@ -178,6 +178,9 @@ enum stmt {
 	ST_LOCKDOWN_ZONE_ADD,
 	ST_PERSON_SITE_GET,
 	ST_PERSON_SITE_PUT,
+	/* sync.c: the uplink's cursor */
+	ST_SYNC_CURSOR_GET,
+	ST_SYNC_CURSOR_SET,
 	/* visitors.c: two-person and escort per zone, the visitor register */
 	ST_ZONE_PAIRING_GET,
 	ST_ZONE_PAIRING_PUT,
@@ -232,6 +235,7 @@ const char *store_statement_sql(int id);
  */
 extern const char store_expiry_due_sql[];
 extern const char *const store_site_sql[_ST_MAX];
+extern const char *const store_sync_sql[_ST_MAX];
 
 /* How long a write waits for another connection (aeogatectl, a backup) to let go. */
 #define STORE_BUSY_TIMEOUT_MS 5000

@@ -166,6 +166,13 @@ int store_lockdown_zones(struct store *s, int (*cb)(const char *zone, void *user
 /* Replaces the lockdown: the site flag and exactly these zones. -ENOENT: no such zone. */
 int store_lockdown_set(struct store *s, bool site, const char *const *zones, size_t n);
 int store_threat_level_set(struct store *s, int level); /* -EINVAL outside 0-5 */
+
+/* ---- the uplink's cursor (sync.c, schema 24) ---- */
+
+/* How far aeogate-sync forwarded: the acknowledged event prefix and checkpoint seq. */
+int store_sync_cursor_get(struct store *s, int64_t *ret_forwarded, int64_t *ret_checkpoint);
+/* Raises either to the value given; a lower one leaves it (never backwards). -EINVAL below 0. */
+int store_sync_cursor_set(struct store *s, int64_t forwarded, int64_t checkpoint, int64_t now_ms);
 /* A person's responder mark and clearance; a person without a row: no, 0. */
 struct person_site {
 	bool responder;

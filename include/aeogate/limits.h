@@ -516,6 +516,40 @@ _Static_assert(AEOGATE_PHOTO_MAX <= AEOGATE_SITE_PLAN_MAX,
 #define AEOGATE_OSDP_BUS_PDS 16
 /* END osdp limits */
 
+/* BEGIN sync uplink limits (aeogate-sync, README "Many sites") */
+/*
+ * Events published to the broker and not yet acknowledged (also
+ * libmosquitto's max_inflight_messages, so none waits inside the library):
+ * a broker that stops acknowledging stops the uplink at this many.
+ */
+#define AEOGATE_SYNC_WINDOW 256
+/*
+ * Events read ahead from events.follow and not yet published. While it is
+ * full the stream is not read: aeogated stops paging its backlog (or, live,
+ * cuts the follower off as too slow and it follows again from the last seq
+ * it holds), so aeogate-sync's memory is bounded whatever the backlog.
+ */
+#define AEOGATE_SYNC_QUEUE_MAX 2048
+/*
+ * The drain rate, events a second, in bursts of a tenth of it: a day's
+ * backlog after an outage drains in minutes, and the controller's share
+ * (two pages of rows read a second on its loop) never slows a decision.
+ * A constant, not a setting: it bounds the load on the controller, which
+ * an installer should not have to reason about.
+ */
+#define AEOGATE_SYNC_DRAIN_PER_S 2000
+/*
+ * A downlink message (a signed change set or command) passed to aeogated:
+ * it travels as a JSON string inside one control-socket request, escaped,
+ * so it must stay at half of AEOGATE_MSG_MAX (a quote becomes two bytes); a
+ * larger one is dropped and logged by aeogate-sync, one that grows past the
+ * request bound when escaped likewise.
+ */
+#define AEOGATE_SYNC_PAYLOAD_MAX (32 * 1024)
+/* Downlink messages waiting for aeogated (while it restarts); more are dropped and counted. */
+#define AEOGATE_SYNC_INBOX_MAX 1024
+/* END sync uplink limits */
+
 /*
  * The History search (events.search): a page shows at most
  * AEOGATE_SEARCH_PAGE_MAX events (a screenful or two; the next page is

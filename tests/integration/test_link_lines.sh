@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The process separation is in the build, not a convention (DESIGN.md,
-# "Processes"): aeogatectl and aeogate-web link libaeogate-common, never the
+# "Processes"): aeogatectl, aeogate-web and aeogate-sync link libaeogate-common, never the
 # daemon's code, so neither binary may need SQLite, libgpiod or libnfc, nor
 # carry the store or a HAL backend. Checked on the binaries as built.
 set -euo pipefail
@@ -13,7 +13,8 @@ if ! command -v readelf >/dev/null 2>&1; then
 fi
 
 fail=0
-for bin in "$BUILD_DIR/controller/ctl/aeogatectl" "$BUILD_DIR/controller/web/aeogate-web"; do
+for bin in "$BUILD_DIR/controller/ctl/aeogatectl" "$BUILD_DIR/controller/web/aeogate-web" \
+	"$BUILD_DIR/controller/sync/aeogate-sync"; do
 	name="$(basename "$bin")"
 	if [ ! -x "$bin" ]; then
 		echo "FAIL: $bin was not built" >&2
@@ -38,4 +39,4 @@ for bin in "$BUILD_DIR/controller/ctl/aeogatectl" "$BUILD_DIR/controller/web/aeo
 	fi
 done
 [ "$fail" -eq 0 ] || exit 1
-echo "PASS: aeogatectl and aeogate-web link neither SQLite, libgpiod nor libnfc"
+echo "PASS: aeogatectl, aeogate-web and aeogate-sync link neither SQLite, libgpiod nor libnfc"

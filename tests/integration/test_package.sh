@@ -28,28 +28,30 @@ dpkg-deb -x "$DEB" "$R"
 dpkg-deb -e "$DEB" "$T/control"
 
 # The FHS layout of cmake --install.
-for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web \
+for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web usr/sbin/aeogate-sync \
 	usr/share/aeogate/ui/index.html \
 	lib/systemd/system/aeogated.service lib/systemd/system/aeogate-web.service \
+	lib/systemd/system/aeogate-sync.service \
 	usr/lib/sysusers.d/aeogate.conf usr/lib/tmpfiles.d/aeogate.conf lib/udev/rules.d/60-aeogate-gpio.rules \
 	etc/aeogate/aeogate.ini usr/share/doc/aeogate/copyright \
 	usr/share/doc/aeogate/README.md.gz \
 	usr/share/man/man8/aeogated.8.gz usr/share/man/man1/aeogatectl.1.gz \
-	usr/share/man/man8/aeogate-web.8.gz usr/share/man/man5/aeogate.ini.5.gz; do
+	usr/share/man/man8/aeogate-web.8.gz usr/share/man/man8/aeogate-sync.8.gz \
+	usr/share/man/man5/aeogate.ini.5.gz; do
 	[ -f "$R/$f" ] || fail "missing /$f"
 done
-for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web; do
+for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web usr/sbin/aeogate-sync; do
 	[ -x "$R/$f" ] || fail "/$f is not executable"
 done
 stray="$(cd "$R" && find . -type f | grep -vE '^\./(usr/(s?bin|share|lib/(sysusers|tmpfiles)\.d)|lib/systemd/system|lib/udev/rules.d|etc/aeogate)/' || true)"
 [ -z "$stray" ] || fail "files outside the layout: $stray"
 zcat "$R/usr/share/man/man8/aeogated.8.gz" | grep -q '^\.TH "aeogated" "8"' || fail "aeogated(8) is not a roff page"
-pass "file list: binaries, ui, units, sysusers, tmpfiles, config, docs, four man pages"
+pass "file list: binaries, ui, units, sysusers, tmpfiles, config, docs, five man pages"
 
 [ "$(cat "$T/control/conffiles")" = /etc/aeogate/aeogate.ini ] ||
 	fail "conffiles: $(cat "$T/control/conffiles")"
 depends="$(dpkg-deb -f "$DEB" Depends)"
-for lib in libsqlite3-0 libwebsockets17 libsystemd0 libgpiod2 libnfc6 libsodium23 libc6; do
+for lib in libsqlite3-0 libwebsockets17 libsystemd0 libgpiod2 libnfc6 libsodium23 libmosquitto1 libc6; do
 	echo "$depends" | grep -q "$lib" || fail "Depends lacks $lib (dpkg-shlibdeps): $depends"
 done
 echo "$depends" | grep -qw procps || fail "Depends lacks procps (/bin/kill, ExecReload=): $depends"
@@ -89,13 +91,15 @@ for u in /lib/systemd/system/*; do
 	[ -e "$R/lib/systemd/system/$(basename "$u")" ] || cp -a "$u" "$R/lib/systemd/system/" 2>/dev/null || true
 done
 out="$(systemd-analyze verify --man=no --root="$R" /lib/systemd/system/aeogated.service \
-	/lib/systemd/system/aeogate-web.service 2>&1)" || fail "systemd-analyze verify: $out"
+	/lib/systemd/system/aeogate-web.service /lib/systemd/system/aeogate-sync.service 2>&1)" ||
+	fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify warns: $out"
-pass "systemd-analyze verify: aeogated.service and aeogate-web.service"
+pass "systemd-analyze verify: aeogated.service, aeogate-web.service and aeogate-sync.service"
 
 v="$("$R/usr/sbin/aeogated" --version)"
 [ "$v" = "aeogated $VERSION" ] || fail "aeogated --version: '$v', package $VERSION"
 "$R/usr/bin/aeogatectl" --version | grep -qx "aeogatectl $VERSION" || fail "aeogatectl --version"
+"$R/usr/sbin/aeogate-sync" --version | grep -qx "aeogate-sync $VERSION" || fail "aeogate-sync --version"
 "$R/usr/sbin/aeogated" -c "$R/etc/aeogate/aeogate.ini" --check-config >"$T/check.out" ||
 	fail "the default config does not pass --check-config"
 grep -q "ok: 0 doors" "$T/check.out" || fail "default config: $(cat "$T/check.out")"

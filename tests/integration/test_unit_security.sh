@@ -1,6 +1,6 @@
 #!/bin/bash
 # The units' hardening (issue 16): systemd-analyze security --offline=true
-# scores systemd/aeogated.service and systemd/aeogate-web.service from the
+# scores systemd/aeogated.service, aeogate-web.service and aeogate-sync.service from the
 # files alone (systemd 252, no running systemd needed); each score must not
 # rise above the one the README records in its "Install on a gateway
 # board" table, and the settings the controller relies on stay: Type=notify
@@ -17,7 +17,7 @@ recorded() {
 	sed -n "s/^| \`$1\` | \([0-9.]*\) |.*/\1/p" "$SOURCE_DIR/README.md"
 }
 
-for unit in aeogated.service aeogate-web.service; do
+for unit in aeogated.service aeogate-web.service aeogate-sync.service; do
 	now="$(score "$SOURCE_DIR/systemd/$unit")"
 	rec="$(recorded "$unit")"
 	[ -n "$now" ] || fail "$unit: no score from systemd-analyze security"
@@ -39,6 +39,13 @@ for line in Type=notify WatchdogSec=10s User=aeogate-web Group=aeogate-web Priva
 	grep -qx "$line" "$w" || fail "aeogate-web.service lacks $line"
 done
 grep -qE '^(SupplementaryGroups|Group)=.*aeogate-admin' "$w" && fail "aeogate-web.service must not join aeogate-admin"
-pass "aeogated: notify + watchdog, no capability, device allow list; aeogate-web: notify + watchdog, own user, no devices, no state"
+m="$SOURCE_DIR/systemd/aeogate-sync.service"
+for line in Type=notify WatchdogSec=10s User=aeogate-sync PrivateDevices=yes \
+	"InaccessiblePaths=-/var/lib/aeogate" CapabilityBoundingSet= RestartPreventExitStatus=2; do
+	grep -qx "$line" "$m" || fail "aeogate-sync.service lacks $line"
+done
+grep -qx 'm aeogate-sync aeogate-admin' "$SOURCE_DIR/systemd/aeogate.sysusers.conf" ||
+	fail "sysusers.d does not put aeogate-sync in aeogate-admin (it must be a local peer)"
+pass "aeogated: notify + watchdog, no capability, device allow list; aeogate-web and aeogate-sync: notify + watchdog, own user, no devices, no state"
 
 echo "all $PASSED passed"

@@ -13,7 +13,7 @@
 
 #include "aeogate/limits.h"
 #include "aeogate/proto.h"
-#include "client.h"
+#include "ctl_client.h"
 
 /*
  * A reply is at most AEOGATE_REPLY_MAX bytes with its newline (a full page
@@ -124,6 +124,11 @@ void ctl_client_free(struct ctl_client *c)
 		close(c->fd);
 	free(c->buf);
 	free(c);
+}
+
+int ctl_client_fd(const struct ctl_client *c)
+{
+	return c->fd;
 }
 
 void ctl_client_set_wait_mask(struct ctl_client *c, const sigset_t *mask)
@@ -268,9 +273,10 @@ int ctl_client_call(struct ctl_client *c, const char *op, json_t *args, json_t *
 				    ret_err);
 }
 
-int ctl_client_call_wait(struct ctl_client *c, const char *op, json_t *args, int timeout_ms,
-			 void (*tick)(void *userdata), void *userdata, json_t **ret_result,
-			 struct ctl_error *ret_err)
+/* Sends a request and reads its reply line: 0 with the reply and its id, or a transport error. */
+static int request_send_read(struct ctl_client *c, const char *op, json_t *args, int timeout_ms,
+			     void (*tick)(void *userdata), void *userdata, json_t **ret_reply,
+			     int64_t *ret_id)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
 	int64_t id = c->next_id++;
@@ -297,9 +303,45 @@ int ctl_client_call_wait(struct ctl_client *c, const char *op, json_t *args, int
 	}
 	if (r < 0)
 		return r;
+	*ret_reply = reply;
+	*ret_id = id;
+	return 0;
+}
+
+int ctl_client_call_wait(struct ctl_client *c, const char *op, json_t *args, int timeout_ms,
+			 void (*tick)(void *userdata), void *userdata, json_t **ret_result,
+			 struct ctl_error *ret_err)
+{
+	json_t *reply = NULL;
+	int64_t id;
+	int r = request_send_read(c, op, args, timeout_ms, tick, userdata, &reply, &id);
+
+	if (r < 0)
+		return r;
 	r = reply_take(reply, id, ret_result, ret_err);
 	json_decref(reply);
 	return r;
+}
+
+int ctl_client_request(struct ctl_client *c, const char *op, json_t *args, json_t **ret_reply)
+{
+	struct ctl_error err;
+	json_t *reply = NULL, *result = NULL;
+	int64_t id;
+	int r = request_send_read(c, op, args, CTL_CLIENT_TIMEOUT_MS, NULL, NULL, &reply, &id);
+
+	if (r < 0)
+		return r;
+	/* The same checks as a call's (well-formed, our id when ok); the reply is returned whole.
+	 */
+	r = reply_take(reply, id, &result, &err);
+	json_decref(result);
+	if (r < 0) {
+		json_decref(reply);
+		return r;
+	}
+	*ret_reply = reply;
+	return 0;
 }
 
 const char *ctl_client_strerror(int err)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The client side of the control socket (docs/control-socket.md): one
- * connection, newline-delimited JSON, one reply per request. Every read is
- * bounded in size (AEOGATE_REPLY_MAX with the newline) and in time, so a
- * dead or misbehaving daemon can never hang the CLI or grow its memory.
+ * The client side of the control socket (docs/control-socket.md), shared by
+ * aeogatectl and aeogate-sync: one connection, newline-delimited JSON, one
+ * reply per request. Every read is bounded in size (AEOGATE_REPLY_MAX with
+ * the newline) and in time, so a dead or misbehaving daemon can never hang
+ * a client or grow its memory.
  */
 #ifndef AEOGATE_CTL_CLIENT_H
 #define AEOGATE_CTL_CLIENT_H
@@ -31,6 +32,15 @@ int ctl_client_connect(const char *path, struct ctl_client **ret);
 void ctl_client_free(struct ctl_client *c); /* accepts NULL */
 
 /*
+ * The connection's socket, for a caller that polls it in its own loop
+ * (aeogate-sync): after POLLIN, ctl_client_read with timeout 0 takes each
+ * complete line until -ETIMEDOUT. Lines already buffered are returned
+ * without the socket being readable, so a caller that paused reading
+ * calls ctl_client_read first, not poll.
+ */
+int ctl_client_fd(const struct ctl_client *c);
+
+/*
  * Signals (e.g. SIGINT, SIGTERM) left unblocked while waiting for input:
  * the caller blocks them and passes the mask to wait with, so a signal
  * interrupts a wait without a race (ppoll). NULL: the current mask.
@@ -46,6 +56,13 @@ void ctl_client_set_wait_mask(struct ctl_client *c, const sigset_t *mask);
  */
 int ctl_client_call(struct ctl_client *c, const char *op, json_t *args, json_t **ret_result,
 		    struct ctl_error *ret_err);
+/*
+ * Sends {"id","op","args"} and returns the whole reply object, ok or not
+ * (a new reference in *ret_reply), for a caller that needs more of a
+ * refusal than its code and message (aeogate-sync: the reason a change set
+ * was rejected). Transport errors as ctl_client_call.
+ */
+int ctl_client_request(struct ctl_client *c, const char *op, json_t *args, json_t **ret_reply);
 /*
  * The same for a reply that may take longer (a person import applying its
  * rows): waits up to timeout_ms instead, and calls tick (NULL: none) about
