@@ -230,17 +230,25 @@ int changeset_sign(const char *body, size_t len, const struct changeset_seckey *
 {
 	unsigned char sig[crypto_sign_BYTES];
 	char sighex[DEVKEY_SIG_HEX];
-	json_t *env;
+	json_t *env, *b;
 	char *text;
 
 	if (sodium_init() < 0)
 		return -EIO;
 	if (len + ENVELOPE_OVERHEAD > AEOGATE_SIGNED_MAX)
 		return -E2BIG;
+	/*
+	 * A JSON string holds UTF-8 only (json_stringn refuses anything else),
+	 * and a receiver's parser refuses a NUL in it: a JSON body has none.
+	 */
+	if (memchr(body, '\0', len))
+		return -EINVAL;
+	b = json_stringn(body, len);
+	if (!b)
+		return -EINVAL;
 	crypto_sign_detached(sig, NULL, (const unsigned char *)body, len, k->sk);
 	sodium_bin2hex(sighex, sizeof(sighex), sig, sizeof(sig));
-	env = json_pack("{s:s%,s:s,s:s}", "body", body, len, "signature", sighex, "key_id",
-			k->pub.key_id);
+	env = json_pack("{s:o,s:s,s:s}", "body", b, "signature", sighex, "key_id", k->pub.key_id);
 	if (!env)
 		return -ENOMEM;
 	text = json_dumps(env, JSON_COMPACT);

@@ -67,8 +67,8 @@ const char *changeset_strerror(int r);
 
 /*
  * The envelope of body (len bytes, at most what fits AEOGATE_SIGNED_MAX
- * once enveloped: -E2BIG otherwise) signed with k: a compact JSON text in
- * *ret (free it).
+ * once enveloped: -E2BIG otherwise; UTF-8 without NUL: -EINVAL otherwise) signed with
+ * k: a compact JSON text in *ret (free it).
  */
 int changeset_sign(const char *body, size_t len, const struct changeset_seckey *k, char **ret);
 

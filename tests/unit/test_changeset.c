@@ -170,7 +170,7 @@ static void test_bad_key_files_are_refused(void **state)
 static void test_signed_envelope_opens_to_the_same_bytes(void **state)
 {
 	struct fixture *f = *state;
-	char *env, *body = NULL;
+	char *env, *body = NULL, *text = NULL;
 	size_t len = 0;
 	json_t *j;
 
@@ -183,6 +183,9 @@ static void test_signed_envelope_opens_to_the_same_bytes(void **state)
 	json_decref(j);
 	assert_int_equal(changeset_open(env, strlen(env), &f->sk.pub, &body, &len), 0);
 	assert_int_equal(len, strlen(BODY));
+	/* A body must be UTF-8: a JSON string holds nothing else. */
+	assert_int_equal(changeset_sign("\xff\xfe", 2, &f->sk, &text), -EINVAL);
+	assert_int_equal(changeset_sign("{\"a\":\"\0\"}", 8, &f->sk, &text), -EINVAL);
 	assert_string_equal(body, BODY);
 	free(body);
 	free(env);
