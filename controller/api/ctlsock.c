@@ -137,6 +137,7 @@ int ctl_fail_extra(struct ctl_request *req, json_t *extra, const char *code, con
 	va_start(ap, fmt);
 	vsnprintf(req->error_message, sizeof(req->error_message), fmt, ap);
 	va_end(ap);
+	utf8_trim(req->error_message);
 	return -1;
 }
 
@@ -148,6 +149,7 @@ int ctl_fail(struct ctl_request *req, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(req->error_message, sizeof(req->error_message), fmt, ap);
 	va_end(ap);
+	utf8_trim(req->error_message);
 	return -1;
 }
 
