@@ -152,6 +152,7 @@ static int reject(struct ctl_request *req, const char *reason, json_t *what, jso
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	utf8_trim(msg);
 	detail = json_pack("{s:s,s:s}", "reason", reason, "message", msg);
 	if (!detail || json_object_update(detail, what) < 0) {
 		json_decref(detail);
@@ -385,12 +386,12 @@ static int op_sync_apply(struct ctl_request *req, json_t **ret)
 			const char *name = json_string_value(json_object_get(op, "op"));
 
 			if (!listed(changeset_ops, name) || !op_find(name)) {
-				r = reject(
-				    req, REASON_INVALID,
-				    json_pack("{s:I}", "version", (json_int_t)b.version), EXTRA,
-				    "op %zu: '%.64s' is not an enrolment op a change set may "
-				    "carry",
-				    i + 1, name);
+				r = reject(req, REASON_INVALID,
+					   json_pack("{s:I}", "version", (json_int_t)b.version),
+					   EXTRA,
+					   "op %zu: '%s' is not an enrolment op a change set may "
+					   "carry",
+					   i + 1, id_is_valid(name) ? name : "?");
 				goto out;
 			}
 		}
