@@ -15,7 +15,12 @@
  *
  * Every refusal of a message that could be the office's (unsigned, wrongly
  * signed, replayed, out of order, invalid) records sync.rejected; the
- * reply's error carries the reason. Trouble on this side (storage failing,
+ * reply's error carries the reason. A change set that is the office's, for
+ * this site and the next version, yet cannot apply (an op refused, or one
+ * no change set may carry) is refused whole, and its version is consumed:
+ * it would fail again each time it came, and the versions after it could
+ * never apply. The office sees the refusal in the events and sends a
+ * corrected change set as a new version. Trouble on this side (storage failing,
  * an import applying) is no refusal: the reply says unavailable and
  * nothing is recorded, so that aeogate-sync may hand the message in again.
  */
@@ -131,27 +136,37 @@ static json_t *claimed(const char *payload, size_t len, const char *member)
 	return v ? v : json_null();
 }
 
+struct applied_record {
+	const char *site, *signer;
+	int64_t version, now_ms;
+};
+
+static int record_applied(struct core *c, const struct event *e, void *arg)
+{
+	const struct applied_record *a = arg;
+
+	return store_sync_applied_set(core_store(c), a->site, a->version, a->signer, a->now_ms,
+				      e->seq);
+}
+
 /*
  * Records sync.rejected {reason, version or id, message} and fails the
  * request with code "rejected", its reason and extra members (consumed).
- * what (consumed) is {"version": N} or {"id": "..."}. When the record
- * cannot be stored, the request fails as the storage does instead.
+ * what (consumed) is {"version": N} or {"id": "..."}. With consume, the
+ * refused change set's version is taken as handled, in the same
+ * transaction (see op_sync_apply). When the record cannot be stored, the
+ * request fails as the storage does instead.
  */
-static int reject(struct ctl_request *req, const char *reason, json_t *what, json_t *extra,
-		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int reject(struct ctl_request *req, const char *reason, json_t *what, json_t *extra,
-		  const char *fmt, ...)
+static int vreject(struct ctl_request *req, const char *reason, json_t *what, json_t *extra,
+		   struct applied_record *consume, const char *fmt, va_list ap)
 {
 	struct core *c = req->userdata;
 	struct event e = {.kind = "sync.rejected"};
 	char msg[sizeof(req->error_message)];
 	json_t *detail;
-	va_list ap;
+	int r;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	utf8_trim(msg);
 	detail = json_pack("{s:s,s:s}", "reason", reason, "message", msg);
 	if (!detail || json_object_update(detail, what) < 0) {
@@ -166,15 +181,52 @@ static int reject(struct ctl_request *req, const char *reason, json_t *what, jso
 		json_decref(extra);
 		return -1;
 	}
-	if (ops_commit(req, c, &e, detail) < 0) {
+	r = consume ? ops_commit_record(req, c, &e, detail, record_applied, consume)
+		    : ops_commit(req, c, &e, detail);
+	if (r < 0) {
 		json_decref(extra);
 		return -1;
 	}
 	if (!extra)
 		extra = json_object();
+	if (consume)
+		json_object_set_new(extra, "applied_version", json_integer(consume->version));
 	json_object_set_new(extra, "reason", json_string(reason));
 	json_object_set_new(extra, "seq", json_integer(e.seq));
 	return ctl_fail_extra(req, extra, "rejected", "%s", msg);
+}
+
+static int reject(struct ctl_request *req, const char *reason, json_t *what, json_t *extra,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int reject(struct ctl_request *req, const char *reason, json_t *what, json_t *extra,
+		  const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vreject(req, reason, what, extra, NULL, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* reject, with the change set's version consumed. */
+static int reject_consuming(struct ctl_request *req, struct applied_record *consume,
+			    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int reject_consuming(struct ctl_request *req, struct applied_record *consume,
+			    const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vreject(req, REASON_INVALID,
+		    json_pack("{s:I}", "version", (json_int_t)consume->version), NULL, consume, fmt,
+		    ap);
+	va_end(ap);
+	return r;
 }
 
 /* Errors of an op that are this controller's trouble, not the message's: try again later. */
@@ -218,19 +270,6 @@ static int run_as(struct ctl_request *req, const struct ctl_op *o, json_t *args,
 	}
 	*ret = result;
 	return 0;
-}
-
-struct applied_record {
-	const char *site, *signer;
-	int64_t version, now_ms;
-};
-
-static int record_applied(struct core *c, const struct event *e, void *arg)
-{
-	const struct applied_record *a = arg;
-
-	return store_sync_applied_set(core_store(c), a->site, a->version, a->signer, a->now_ms,
-				      e->seq);
 }
 
 /*
@@ -304,10 +343,8 @@ static int apply_ops(struct ctl_request *req, const struct changeset_body *b, in
 	if (transient(code))
 		return ctl_fail(req, code, "change set %lld not applied: %s", (long long)b->version,
 				failed);
-	return reject(req, REASON_INVALID, json_pack("{s:I}", "version", (json_int_t)b->version),
-		      json_pack("{s:I}", "applied_version", (json_int_t)applied),
-		      "change set %lld not applied, nothing of it: %s", (long long)b->version,
-		      failed);
+	return reject_consuming(req, &rec, "change set %lld not applied, nothing of it: %s",
+				(long long)b->version, failed);
 }
 
 /* sync.apply {payload}: one change set as received, applied in version order, once. */
@@ -386,12 +423,15 @@ static int op_sync_apply(struct ctl_request *req, json_t **ret)
 			const char *name = json_string_value(json_object_get(op, "op"));
 
 			if (!listed(changeset_ops, name) || !op_find(name)) {
-				r = reject(req, REASON_INVALID,
-					   json_pack("{s:I}", "version", (json_int_t)b.version),
-					   EXTRA,
-					   "op %zu: '%s' is not an enrolment op a change set may "
-					   "carry",
-					   i + 1, id_is_valid(name) ? name : "?");
+				struct applied_record rec = {.site = b.site,
+							     .signer = b.signer,
+							     .version = b.version,
+							     .now_ms = core_wall_ms(c)};
+
+				r = reject_consuming(
+				    req, &rec,
+				    "op %zu: '%s' is not an enrolment op a change set may carry",
+				    i + 1, id_is_valid(name) ? name : "?");
 				goto out;
 			}
 		}

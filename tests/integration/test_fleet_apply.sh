@@ -188,20 +188,33 @@ if events_after "$S" | grep -E "$(kind_re person.added)|$(kind_re badge.issued)"
 	fail "a set that failed left events"
 fi
 expect_exit 1 ctl sim present dock-1-in --credential h10301:12:2002
+# Its version is consumed: it would fail again each time, and wedge the versions after it.
+check "$R" "r['error']['applied_version'] == 2"
+ev_check "$EV" "d['version'] == 2"
 R=$(req sync.state)
-check "$R" "r['result']['applied_version'] == 1"
+check "$R" "r['result']['applied_version'] == 2"
+S=$(last_seq)
+R=$(req sync.apply "$T/v2.bad")
+rejected_with "$R" replay "$S"
 # An op no change set may carry refuses the set before anything runs.
 S=$(last_seq)
-changeset 2 '[{"op":"user.add","args":{"name":"mallory","role":"admin"}}]' | sign >"$T/v2.user"
-R=$(req sync.apply "$T/v2.user")
+changeset 3 '[{"op":"user.add","args":{"name":"mallory","role":"admin"}}]' | sign >"$T/v3.user"
+R=$(req sync.apply "$T/v3.user")
 rejected_with "$R" invalid "$S"
 expect_contains "$R" "user.add"
-pass "a change set with one failing op changes nothing and is refused as invalid"
+check "$R" "r['error']['applied_version'] == 3"
+expect_exit 0 ctl user list
+expect_not_contains "$OUT" mallory
+pass "a change set with one failing op changes nothing, is refused as invalid and consumes its version"
 
-# ---- version 2: a revocation denies at the next read ----
+# ---- version 4: a revocation denies at the next read (version 2's signed copy is stale now) ----
 S=$(last_seq)
 R=$(req sync.apply "$T/v2.env")
-check "$R" "r['ok'] and r['result']['applied_version'] == 2"
+rejected_with "$R" replay "$S"
+changeset 4 '[{"op":"badge.revoke","args":{"credential":"h10301:12:2001"}}]' | sign >"$T/v4.env"
+S=$(last_seq)
+R=$(req sync.apply "$T/v4.env")
+check "$R" "r['ok'] and r['result']['applied_version'] == 4"
 wait_event "$S" badge.revoked
 ev_check "$EV" "d['operator'] == 'office:hq' and e['credential'] == 'h10301:12:2001'"
 expect_exit 1 ctl sim present dock-1-in --credential h10301:12:2001
@@ -291,7 +304,7 @@ pass "commands issued over 10 minutes ago, ahead of the clock, for another contr
 stop_daemon
 start_daemon "$T/sim.ini"
 R=$(req sync.state)
-check "$R" "r['result']['applied_version'] == 2"
+check "$R" "r['result']['applied_version'] == 4"
 S=$(last_seq)
 R=$(req sync.command "$T/unlock.env")
 rejected_with "$R" replay "$S"
