@@ -16,6 +16,7 @@
 
 #include "aeogate/config.h"
 #include "aeogate/wiegand.h"
+#include "changeset.h"
 #include "retention.h"
 #include "util.h"
 
@@ -34,6 +35,7 @@ enum section_kind {
 	SECTION_POLICY, /* [policy]: how the access rules behave */
 	SECTION_BACKUP, /* [backup]: scheduled backups (controller/backup.c) */
 	SECTION_WEB,	/* [web]: aeogate-web's (--config); aeogated checks its keys only */
+	SECTION_SYNC, /* [sync]: aeogate-sync's broker, and the office key aeogated verifies with */
 };
 
 struct parse_state {
@@ -51,6 +53,7 @@ struct parse_state {
 	/* Lines of keys checked after the whole file is read. */
 	int reader_door_line[AEOGATE_READERS_MAX];
 	unsigned long seen; /* bit per key of the current section, to refuse duplicates */
+	int office_pubkey_line;
 };
 
 static int fail(struct parse_state *ps, int line, const char *key, const char *fmt, ...)
@@ -260,6 +263,9 @@ static const char *const audit_keys[] = {"checkpoint_events", "checkpoint_minute
 					 "alarm_ack_limit", "retention", NULL};
 static const char *const backup_keys[] = {"dir", "every", "keep", NULL};
 static const char *const web_keys[] = {"metrics_token_file", NULL};
+static const char *const sync_keys[] = {
+    "broker",	     "ca_file",	  "cert_file", "key_file",	"username",
+    "password_file", "client_id", "site",      "office_pubkey", NULL};
 static const char *const policy_keys[] = {"pin_timeout", "pin_attempts", "duress",
 					  "expiry_warning_days", NULL};
 static const char *const reader_keys[] = {
@@ -294,6 +300,11 @@ static int start_section(struct parse_state *ps, const char *section)
 	}
 	if (strcmp(section, "policy") == 0) {
 		ps->kind = SECTION_POLICY;
+		return 0;
+	}
+	if (strcmp(section, "sync") == 0) {
+		ps->kind = SECTION_SYNC;
+		c->sync_set = true;
 		return 0;
 	}
 	if (strncmp(section, "door ", 5) == 0) {
@@ -342,7 +353,7 @@ static int start_section(struct parse_state *ps, const char *section)
 	}
 	return fail(ps, ps->section_line, "section",
 		    "unknown section [%s] (expected [controller], [audit], [policy], [backup], "
-		    "[web], [door NAME] "
+		    "[web], [sync], [door NAME] "
 		    "or [reader NAME])",
 		    section);
 }
@@ -714,6 +725,40 @@ static int policy_key(struct parse_state *ps, const char *key, const char *v)
 	return 1;
 }
 
+/*
+ * [sync]: aeogate-sync's keys are checked for form here too, so that one
+ * file is refused by both programs for the same mistake; the office key is
+ * loaded in validate(), once the section is read.
+ */
+static int sync_key(struct parse_state *ps, const char *key, const char *v)
+{
+	struct config *c = ps->cfg;
+
+	if (!strcmp(key, "broker")) {
+		if ((strncmp(v, "mqtt://", 7) && strncmp(v, "mqtts://", 8)) ||
+		    copy_checked(c->sync_broker, sizeof(c->sync_broker), v) < 0)
+			return fail(ps, ps->line, key,
+				    "'%s' is not mqtt://HOST:PORT or mqtts://HOST:PORT", v);
+	} else if (!strcmp(key, "site") || !strcmp(key, "client_id")) {
+		if (!id_is_valid(v))
+			return fail(ps, ps->line, key,
+				    "'%s' is not a valid id (1-64 of A-Z a-z 0-9 . _ -)", v);
+		strcpy(key[0] == 's' ? c->sync_site : c->sync_client_id, v);
+	} else if (!strcmp(key, "username")) {
+		if (!text_is_valid(v))
+			return fail(ps, ps->line, key, "must be printable text");
+	} else {
+		/* ca_file, cert_file, key_file, password_file, office_pubkey: paths */
+		if (v[0] != '/' || strlen(v) >= PATH_MAX)
+			return fail(ps, ps->line, key, "must be an absolute path");
+		if (!strcmp(key, "office_pubkey")) {
+			strcpy(c->sync_office_pubkey, v);
+			ps->office_pubkey_line = ps->line;
+		}
+	}
+	return 1;
+}
+
 /* "30s", "15m", "6h", "1d": how often a scheduled backup runs, 10 s to 30 days. */
 static int backup_key(struct parse_state *ps, const char *key, const char *v)
 {
@@ -762,6 +807,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	       : ps->kind == SECTION_POLICY   ? policy_keys
 	       : ps->kind == SECTION_BACKUP   ? backup_keys
 	       : ps->kind == SECTION_WEB      ? web_keys
+	       : ps->kind == SECTION_SYNC     ? sync_keys
 					      : reader_keys;
 	k = key_index(keys, name);
 	if (k < 0)
@@ -784,6 +830,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return policy_key(ps, name, value);
 	case SECTION_BACKUP:
 		return backup_key(ps, name, value);
+	case SECTION_SYNC:
+		return sync_key(ps, name, value);
 	case SECTION_WEB:
 		if (value[0] != '/')
 			return fail(ps, ps->line, name, "must be an absolute path");
@@ -793,9 +841,37 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 }
 
+/*
+ * The office's public key: a file that cannot be read or holds no key is
+ * this file's error, naming both, and aeogated does not start with it.
+ */
+static void sync_validate(struct parse_state *ps)
+{
+	struct config *c = ps->cfg;
+	struct changeset_pubkey k;
+	int r;
+
+	if (!c->sync_set)
+		return;
+	if (!c->sync_client_id[0] && gethostname(c->sync_client_id, sizeof(c->sync_client_id)) < 0)
+		c->sync_client_id[0] = '\0';
+	c->sync_client_id[sizeof(c->sync_client_id) - 1] = '\0';
+	if (!c->sync_office_pubkey[0])
+		return;
+	r = changeset_pubkey_load(c->sync_office_pubkey, &k);
+	if (r < 0) {
+		fail(ps, ps->office_pubkey_line, "office_pubkey", "%s: %s", c->sync_office_pubkey,
+		     changeset_strerror(r));
+		return;
+	}
+	memcpy(c->sync_office_pk, k.pk, sizeof(c->sync_office_pk));
+}
+
 static void validate(struct parse_state *ps)
 {
 	struct config *c = ps->cfg;
+
+	sync_validate(ps);
 
 	for (size_t i = 0; i < c->n_doors && !ps->failed; i++) {
 		struct door_config *d = &c->doors[i];

@@ -322,6 +322,15 @@ static void held_release(struct core *c)
 	c->n_held = 0;
 }
 
+/* Forgets the events held back without publishing them: they were rolled back. */
+static void held_drop(struct core *c)
+{
+	c->holding = false;
+	for (size_t i = 0; i < c->n_held; i++)
+		queued_free(&c->held[i]);
+	c->n_held = 0;
+}
+
 /* Keeps a copy of e for held_release; -ENOMEM when it cannot. */
 static int held_push(struct core *c, const struct event *e)
 {
@@ -549,6 +558,35 @@ void core_publish(struct core *c, const struct event *e)
 int core_chain_reload(struct core *c)
 {
 	return c->store ? audit_chain_load(&c->chain, c->store) : -ENODEV;
+}
+
+int core_batch_begin(struct core *c)
+{
+	int r;
+
+	if (!c->store)
+		return -ENODEV;
+	if (c->queue_len)
+		return -EBUSY;
+	r = store_batch_begin(c->store);
+	if (r == 0)
+		c->holding = true;
+	return r;
+}
+
+int core_batch_end(struct core *c, bool commit)
+{
+	int r = store_batch_end(c->store, commit);
+
+	if (commit && r == 0) {
+		held_release(c);
+		return 0;
+	}
+	held_drop(c);
+	/* The chain and the calendar may have taken what is now undone. */
+	core_chain_reload(c);
+	(void)core_calendar_reload(c);
+	return r;
 }
 
 int core_append_finish(struct core *c, int r)

@@ -108,6 +108,19 @@ int core_chain_reload(struct core *c);
  * r or the commit's error.
  */
 int core_append_finish(struct core *c, int r);
+/*
+ * A batch of such changes that lands together or not at all (a signed
+ * change set, README "Many sites"): between core_batch_begin and
+ * core_batch_end each change's store_begin/commit is a savepoint of one
+ * transaction (store_batch_begin), and the events they append are held
+ * back: published once the batch commits, forgotten (with the chain and
+ * the calendar reloaded) when it rolls back. Nothing that moves a lock
+ * belongs in a batch: its event is not durable until the end.
+ * core_batch_begin: -EBUSY while events wait for storage or a batch is
+ * open. core_batch_end: 0, or the commit's error (then rolled back).
+ */
+int core_batch_begin(struct core *c);
+int core_batch_end(struct core *c, bool commit);
 
 /* The result of the last read handled, for sim.present. */
 struct core_decision {

@@ -159,6 +159,8 @@ const KINDS = {
   'site.lockdown': 'SITE LOCKDOWN',
   'site.release': 'Lockdown released',
   'site.threat': 'Threat level changed',
+  'sync.applied': 'Office change set applied',
+  'sync.rejected': 'Office message refused',
   'user.login': 'Sign-in',
   'user.login_failed': 'Failed sign-in',
   'user.logout': 'Sign-out',
@@ -295,6 +297,8 @@ export function actorText(op) {
   if (op.startsWith('user:')) return op.slice(5);
   if (op === 'uid:0') return 'root (command line)';
   if (op.startsWith('uid:')) return `command line (uid ${op.slice(4)})`;
+  // A change the security office signed (README "Signed change sets and commands").
+  if (op.startsWith('office:')) return `the office (${op.slice(7)})`;
   return op;
 }
 
@@ -353,6 +357,8 @@ const SENTENCES = {
   'alarm.closed': () => 'Alarm closed',
   'visitor.added': (d, ev) => `Visitor ${nameOf(d, 'name') || ev.person} registered`,
   'visitor.ended': (d, ev) => `Visit of ${who(ev)} ended`,
+  'sync.applied': (d) => `Change set ${d.version} applied (${d.ops} ${d.ops === 1 ? 'change' : 'changes'})`,
+  'sync.rejected': (d) => `Message from the office refused (${(d.reason || '').replace(/_/g, ' ')})`,
 };
 
 // The feed's sentence for an event a person caused (null for the others):

@@ -127,6 +127,20 @@ uint64_t ctl_request_rejected(const struct ctl_request *req)
 	return req->conn ? req->conn->srv->rejected : 0;
 }
 
+int ctl_fail_extra(struct ctl_request *req, json_t *extra, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	json_decref(req->error_extra);
+	req->error_extra = extra;
+	req->error_code = code;
+	va_start(ap, fmt);
+	vsnprintf(req->error_message, sizeof(req->error_message), fmt, ap);
+	va_end(ap);
+	utf8_trim(req->error_message);
+	return -1;
+}
+
 int ctl_fail(struct ctl_request *req, const char *code, const char *fmt, ...)
 {
 	va_list ap;
@@ -135,6 +149,7 @@ int ctl_fail(struct ctl_request *req, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(req->error_message, sizeof(req->error_message), fmt, ap);
 	va_end(ap);
+	utf8_trim(req->error_message);
 	return -1;
 }
 
@@ -229,14 +244,23 @@ static int send_json(struct ctl_conn *c, json_t *msg)
 	return r;
 }
 
-static void send_error(struct ctl_conn *c, json_t *id, const char *code, const char *msg)
+/* extra: more members of the error object (borrowed; NULL: none), as ctl_fail_extra gives. */
+static void send_error_extra(struct ctl_conn *c, json_t *id, const char *code, const char *msg,
+			     json_t *extra)
 {
 	json_t *m = json_pack("{s:O?,s:b,s:{s:s,s:s}}", "id", id, "ok", 0, "error", "code", code,
 			      "message", msg);
 
+	if (m && extra)
+		json_object_update_missing(json_object_get(m, "error"), extra);
 	if (m)
 		send_json(c, m);
 	json_decref(m);
+}
+
+static void send_error(struct ctl_conn *c, json_t *id, const char *code, const char *msg)
+{
+	send_error_extra(c, id, code, msg, NULL);
 }
 
 /* Writes what the socket takes now; the rest waits for EPOLLOUT. */
@@ -528,7 +552,7 @@ reply:
 	}
 	if (req.error_code) {
 		s->rejected++;
-		send_error(c, id, req.error_code, req.error_message);
+		send_error_extra(c, id, req.error_code, req.error_message, req.error_extra);
 		json_decref(result);
 	} else {
 		reply = json_pack("{s:O?,s:b,s:o}", "id", id, "ok", 1, "result",
@@ -555,6 +579,7 @@ reply:
 				keep = false;
 		}
 	}
+	json_decref(req.error_extra);
 	json_decref(req.args);
 	json_decref(msg);
 	return keep;

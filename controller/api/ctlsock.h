@@ -38,6 +38,7 @@ struct ctl_request {
 	/* Set through ctl_fail. */
 	const char *error_code;
 	char error_message[256];
+	json_t *error_extra; /* set through ctl_fail_extra: more members of the error object */
 	/* Set by events.follow: after the reply the connection streams events. */
 	bool follow;
 	int64_t follow_since;
@@ -196,5 +197,11 @@ uint64_t ctl_request_rejected(const struct ctl_request *req);
 /* Records an error for the reply; returns -1 so handlers can `return ctl_fail(...)`. */
 int ctl_fail(struct ctl_request *req, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/*
+ * ctl_fail with more members of the error object beside code and message
+ * (extra, consumed; e.g. sync.apply's reason and applied_version).
+ */
+int ctl_fail_extra(struct ctl_request *req, json_t *extra, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

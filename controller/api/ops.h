@@ -32,6 +32,7 @@ extern const struct ctl_op ops_siteplan[];
 extern const struct ctl_op ops_site[];	  /* site.lockdown, site.release, site.threat */
 extern const struct ctl_op ops_photos[];  /* person.photo_* (ops_photos.c) */
 extern const struct ctl_op ops_sync[];	  /* sync.cursor, sync.checkpoints (ops_sync.c) */
+extern const struct ctl_op ops_fleet[];	  /* sync.apply, sync.command, sync.state (ops_fleet.c) */
 
 /*
  * Every table the control socket serves, NULL-terminated: fixed when the

@@ -38,6 +38,13 @@ const struct event_kind event_kinds[] = {
     {"reader.noise", false, FLOOR, 0},
     /* Not an alarm row, but ranked with them where a console lists device alerts. */
     {"reader.offline", false, FLOOR, 5},
+    /*
+     * The office's signed messages (README "Signed change sets and
+     * commands"): no alarm, the general floor; listed so that the fleet's
+     * kinds are found in one place.
+     */
+    {"sync.applied", false, FLOOR, 0},
+    {"sync.rejected", false, FLOOR, 0},
 };
 
 const size_t event_kinds_n = sizeof(event_kinds) / sizeof(event_kinds[0]);

@@ -15,7 +15,7 @@ void devkey_id(const unsigned char pk[DEVKEY_PK_BYTES], char ret_id[DEVKEY_ID_HE
 	sodium_bin2hex(ret_id, DEVKEY_ID_HEX, h, (DEVKEY_ID_HEX - 1) / 2);
 }
 
-static int hex_exact(const char *hex, unsigned char *out, size_t n)
+int hex_decode_exact(const char *hex, unsigned char *out, size_t n)
 {
 	size_t got = 0;
 
@@ -32,7 +32,7 @@ static int hex_exact(const char *hex, unsigned char *out, size_t n)
 
 int devkey_pk_from_hex(const char *hex, unsigned char ret_pk[DEVKEY_PK_BYTES])
 {
-	return hex_exact(hex, ret_pk, DEVKEY_PK_BYTES);
+	return hex_decode_exact(hex, ret_pk, DEVKEY_PK_BYTES);
 }
 
 int sig_verify(const unsigned char pk[DEVKEY_PK_BYTES], const void *msg, size_t len,
@@ -42,7 +42,7 @@ int sig_verify(const unsigned char pk[DEVKEY_PK_BYTES], const void *msg, size_t 
 
 	if (sodium_init() < 0)
 		return -EIO;
-	if (hex_exact(sig_hex, sig, sizeof(sig)) < 0)
+	if (hex_decode_exact(sig_hex, sig, sizeof(sig)) < 0)
 		return -EINVAL;
 	return crypto_sign_verify_detached(sig, msg, len, pk) == 0 ? 0 : -EBADMSG;
 }

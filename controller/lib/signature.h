@@ -20,6 +20,9 @@
 /* The key id of a public key: first 16 hex digits of its SHA-256. */
 void devkey_id(const unsigned char pk[DEVKEY_PK_BYTES], char ret_id[DEVKEY_ID_HEX]);
 
+/* Exactly 2n hex digits (either case) into n bytes; -EINVAL otherwise. */
+int hex_decode_exact(const char *hex, unsigned char *out, size_t n);
+
 /* Parses 64 hex digits; -EINVAL otherwise. */
 int devkey_pk_from_hex(const char *hex, unsigned char ret_pk[DEVKEY_PK_BYTES]);
 

@@ -239,3 +239,27 @@ size_t util_json_depth(const json_t *v)
 	}
 	return 0;
 }
+
+void utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+	unsigned char lead;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	lead = (unsigned char)s[i - 1];
+	if (lead < 0x80)
+		need = 1;
+	else if ((lead & 0xe0) == 0xc0)
+		need = 2;
+	else if ((lead & 0xf0) == 0xe0)
+		need = 3;
+	else if ((lead & 0xf8) == 0xf0)
+		need = 4;
+	else
+		need = 0;
+	if (!need || n - (i - 1) < need)
+		s[i - 1] = '\0';
+}

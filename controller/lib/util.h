@@ -54,6 +54,12 @@ bool id_is_valid(const char *s);
 bool text_is_valid(const char *s);
 
 /*
+ * Cuts s back to whole UTF-8 characters: snprintf into a bounded buffer may
+ * have cut the last one in two, and jansson refuses such a string.
+ */
+void utf8_trim(char *s);
+
+/*
  * Nesting depth of a JSON value: 0 for a scalar, 1 for a flat object or
  * array. Every boundary that takes JSON from outside checks it against
  * AEOGATE_JSON_DEPTH_MAX.

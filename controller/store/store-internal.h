@@ -28,6 +28,9 @@ enum stmt {
 	ST_BEGIN_DEFERRED,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_USER_VERSION,
 	ST_QUICK_CHECK,
 	/* people.c: topology, persons, levels */
@@ -206,6 +209,12 @@ enum stmt {
 	ST_PHOTO_IMAGE,
 	ST_PHOTO_PUT,
 	ST_PHOTO_CLEAR,
+	/* fleet.c: change sets applied, commands seen (schema 25) */
+	ST_SYNC_APPLIED_GET,
+	ST_SYNC_APPLIED_SET,
+	ST_SYNC_COMMAND_ADD,
+	ST_SYNC_COMMANDS_EXPIRE,
+	ST_SYNC_COMMANDS_TRIM,
 	_ST_MAX,
 };
 
@@ -224,6 +233,7 @@ extern const char *const store_locations_sql[_ST_MAX];
 extern const char *const store_visitors_sql[_ST_MAX];
 extern const char *const store_siteplan_sql[_ST_MAX];
 extern const char *const store_photos_sql[_ST_MAX];
+extern const char *const store_fleet_sql[_ST_MAX];
 
 /* The SQL of statement id, from whichever family has it (NULL: none). */
 const char *store_statement_sql(int id);
@@ -279,6 +289,11 @@ struct store {
 	sqlite3_stmt *stmt[_ST_MAX];
 	char errmsg[256];
 	int opened_version; /* user_version before this open migrated it */
+	/*
+	 * Inside store_batch_begin: 1 plus the transactions begun in it and
+	 * not yet ended, each a savepoint (0: no batch).
+	 */
+	unsigned batch_depth;
 };
 
 /* wal.c: checkpoints on a thread of their own, off the decision path. */

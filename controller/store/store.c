@@ -27,6 +27,9 @@ const char *const store_core_sql[_ST_MAX] = {
     [ST_BEGIN_DEFERRED] = "BEGIN",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT nested",
+    [ST_RELEASE] = "RELEASE nested",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO nested",
     [ST_USER_VERSION] = "PRAGMA user_version",
     [ST_QUICK_CHECK] = "PRAGMA quick_check",
 };
@@ -35,7 +38,7 @@ static const char *const *const families[] = {
     store_core_sql,	 store_people_sql,   store_badges_sql,	  store_events_sql,
     store_audit_sql,	 store_users_sql,    store_clearance_sql, store_doors_sql,
     store_schedules_sql, store_pins_sql,     store_locations_sql, store_site_sql,
-    store_visitors_sql,	 store_siteplan_sql, store_photos_sql,	  store_sync_sql,
+    store_visitors_sql,	 store_siteplan_sql, store_photos_sql,	  store_sync_sql, store_fleet_sql,
 };
 
 const char *store_statement_sql(int id)
@@ -701,7 +704,14 @@ int store_integrity_check(struct store *s)
 
 int store_begin(struct store *s)
 {
-	return stmt_run(s, ST_BEGIN, "");
+	int r;
+
+	if (!s->batch_depth)
+		return stmt_run(s, ST_BEGIN, "");
+	r = stmt_run(s, ST_SAVEPOINT, "");
+	if (r == 0)
+		s->batch_depth++;
+	return r;
 }
 
 int store_begin_deferred(struct store *s)
@@ -711,8 +721,20 @@ int store_begin_deferred(struct store *s)
 
 int store_commit(struct store *s)
 {
-	int r = stmt_run(s, ST_COMMIT, "");
+	int r;
 
+	if (s->batch_depth > 1) {
+		/* A change inside a batch: it stays in the batch's transaction. */
+		r = stmt_run(s, ST_RELEASE, "");
+		if (r == 0)
+			s->batch_depth--;
+		else
+			store_zone_cache_forget(s);
+		return r;
+	}
+	if (s->batch_depth == 1)
+		return store_fail(s, -EINVAL, "commit inside a batch: end the batch instead");
+	r = stmt_run(s, ST_COMMIT, "");
 	if (r < 0)
 		store_zone_cache_forget(s);
 	return r;
@@ -723,9 +745,57 @@ int store_rollback(struct store *s)
 	/* What was read since BEGIN may be what the rollback undoes. */
 	store_zone_cache_forget(s);
 	/* Disk full and I/O errors may already have rolled back; that is not a second failure. */
-	if (sqlite3_get_autocommit(s->db))
+	if (sqlite3_get_autocommit(s->db)) {
+		if (s->batch_depth > 1)
+			s->batch_depth--;
 		return 0;
+	}
+	if (s->batch_depth > 1) {
+		int r = stmt_run(s, ST_ROLLBACK_TO, "");
+
+		if (r == 0)
+			r = stmt_run(s, ST_RELEASE, "");
+		s->batch_depth--;
+		return r;
+	}
+	if (s->batch_depth == 1)
+		return store_fail(s, -EINVAL, "rollback inside a batch: end the batch instead");
 	return stmt_run(s, ST_ROLLBACK, "");
+}
+
+int store_batch_begin(struct store *s)
+{
+	int r;
+
+	if (s->batch_depth)
+		return store_fail(s, -EBUSY, "a batch is open already");
+	r = stmt_run(s, ST_BEGIN, "");
+	if (r == 0)
+		s->batch_depth = 1;
+	return r;
+}
+
+int store_batch_end(struct store *s, bool commit)
+{
+	bool open = !sqlite3_get_autocommit(s->db);
+	int r = 0;
+
+	if (!s->batch_depth)
+		return store_fail(s, -EINVAL, "no batch is open");
+	/* A change left open inside the batch is not done: nothing of it commits. */
+	if (s->batch_depth != 1)
+		commit = false;
+	s->batch_depth = 0;
+	if (commit && !open)
+		return store_fail(s, -EIO, "the batch's transaction was rolled back by SQLite");
+	if (commit)
+		r = stmt_run(s, ST_COMMIT, "");
+	if (!commit || r < 0) {
+		store_zone_cache_forget(s);
+		if (!sqlite3_get_autocommit(s->db))
+			(void)stmt_run(s, ST_ROLLBACK, "");
+	}
+	return r;
 }
 
 int store_opened_version(struct store *s)

@@ -95,6 +95,16 @@ int store_begin(struct store *s);
 int store_begin_deferred(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
+/*
+ * A batch: several changes, each begun and ended as above, that land
+ * together or not at all (a signed change set, README "Many sites").
+ * Inside it store_begin opens a savepoint, store_commit releases it into
+ * the batch's transaction and store_rollback undoes only that change.
+ * store_batch_end commits the whole (commit true) or rolls it back; a
+ * change still open makes it roll back. -EBUSY when a batch is open.
+ */
+int store_batch_begin(struct store *s);
+int store_batch_end(struct store *s, bool commit);
 
 /* Topology from the config, refreshed at every start (insert or update). */
 int store_zone_upsert(struct store *s, const char *zone);
@@ -826,5 +836,21 @@ int store_door_marker_clear(struct store *s, const char *door);
 /* Every marker, by door; a non-zero cb return stops the walk and is returned. */
 int store_door_markers(struct store *s, int (*cb)(const struct door_marker *m, void *userdata),
 		       void *userdata);
+
+/*
+ * The office's signed messages (fleet.c, schema 25, README "Signed change
+ * sets and commands"). The version of the last change set applied for
+ * site (0: none yet); setting it records the signer and the sync.applied
+ * event's seq, inside the change set's batch.
+ */
+int store_sync_applied_get(struct store *s, const char *site, int64_t *ret_version);
+int store_sync_applied_set(struct store *s, const char *site, int64_t version, const char *signer,
+			   int64_t now_ms, int64_t seq);
+/*
+ * Takes command id once: -EEXIST when it was taken before. Forgets ids
+ * older than AEOGATE_COMMAND_IDS_KEEP_MS and beyond the newest
+ * AEOGATE_COMMAND_IDS_MAX.
+ */
+int store_sync_command_take(struct store *s, const char *id, int64_t issued_ms, int64_t now_ms);
 
 #endif

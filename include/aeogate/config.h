@@ -138,6 +138,18 @@ struct config {
 	unsigned pin_attempts;	 /* wrong PINs in a row that lock a person's PIN, default 5 */
 	bool duress_plus_one;	 /* duress = plus_one (the default): PIN + 1 raises alarm.duress */
 	unsigned expiry_warning_days; /* expiry.warning this many days ahead, default 14, 0 off */
+	/*
+	 * [sync] (README "Many sites"): aeogate-sync reads the same section for
+	 * the broker; aeogated checks every key and keeps what it uses itself:
+	 * the site and controller ids a signed message must name, and the
+	 * office's public key, loaded when the file is (a change needs a restart).
+	 */
+	bool sync_set;				 /* the file has a [sync] section */
+	char sync_broker[256];			 /* mqtt://HOST:PORT or mqtts://HOST:PORT */
+	char sync_site[AEOGATE_ID_MAX + 1];	 /* "" when not given */
+	char sync_client_id[AEOGATE_ID_MAX + 1]; /* default: the host name */
+	char sync_office_pubkey[PATH_MAX]; /* "" when not given: signed messages are refused */
+	unsigned char sync_office_pk[32];  /* the key the file holds, when office_pubkey is set */
 	struct door_config doors[AEOGATE_DOORS_MAX];
 	size_t n_doors;
 	struct reader_config readers[AEOGATE_READERS_MAX];

@@ -563,4 +563,38 @@ _Static_assert(AEOGATE_PHOTO_MAX <= AEOGATE_SITE_PLAN_MAX,
 #define AEOGATE_SEARCH_WINDOW	 50000
 #define AEOGATE_SEARCH_NAMES_MAX 8
 
+/* BEGIN fleet limits */
+/*
+ * One signed message from the office (README "Many sites"): the envelope of
+ * a change set or a command as aeogate-sync receives it and hands it on in
+ * sync.apply / sync.command. Inside that request the envelope is a JSON
+ * string, so its bytes are at most doubled by escaping; with the request's
+ * own members it must fit one control-socket message (AEOGATE_MSG_MAX).
+ * 31 KiB carries a change set of a hundred badges and more; the office
+ * splits larger changes into more versions.
+ */
+#define AEOGATE_SIGNED_MAX (31 * 1024)
+_Static_assert(2 * AEOGATE_SIGNED_MAX + 1024 <= AEOGATE_MSG_MAX,
+	       "an escaped envelope and its request must fit one control-socket message");
+/*
+ * Ops in one change set: all are applied in one transaction on the loop,
+ * each a few hundred microseconds, so a set holds the doors for at most
+ * some tens of milliseconds.
+ */
+#define AEOGATE_CHANGESET_OPS_MAX 256
+/*
+ * A command's issued time may be this far from the controller's clock, in
+ * either direction: older, it may be a replay of a captured message (the
+ * controller remembers ids only so long); newer, a clock is wrong.
+ */
+#define AEOGATE_COMMAND_SKEW_MAX_MS (10 * 60 * 1000)
+/*
+ * Command ids the controller remembers (schema 025): at most this many,
+ * and none older than AEOGATE_COMMAND_IDS_KEEP_MS. An id older than that
+ * is refused anyway by its issued time, so forgetting it reopens nothing.
+ */
+#define AEOGATE_COMMAND_IDS_MAX	    10000
+#define AEOGATE_COMMAND_IDS_KEEP_MS (30LL * 24 * 60 * 60 * 1000)
+/* END fleet limits */
+
 #endif

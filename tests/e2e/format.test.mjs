@@ -39,6 +39,12 @@ test('the feed says who did what, never with the internal user: prefix', () => {
   assert.equal(f.eventSentence({ kind: 'access.granted', detail: {} }), null);
   assert.equal(f.actorText('user:guard1'), 'guard1');
   assert.equal(f.actorText('uid:1000'), 'command line (uid 1000)');
+  assert.equal(f.eventSentence({ kind: 'badge.revoked', person: 'E1', credential: 'h10301:12:3456',
+    detail: { operator: 'office:hq' } }), 'Badge h10301:12:3456 of E1 revoked by the office (hq)');
+  assert.equal(f.eventSentence({ kind: 'sync.applied', detail: { version: 4, ops: 2, operator: 'office:hq' } }),
+    'Change set 4 applied (2 changes) by the office (hq)');
+  assert.equal(f.eventSentence({ kind: 'sync.rejected', detail: { reason: 'bad_signature', operator: 'uid:0' } }),
+    'Message from the office refused (bad signature) by root (command line)');
 });
 
 test('every event kind the README lists has words of its own', () => {

@@ -669,6 +669,60 @@ static void test_line_spec_parse(void **state)
 	assert_int_equal(line_spec_parse(NULL, &ls), -EINVAL);
 }
 
+/* [sync]: every key aeogate-sync reads is accepted, the office key is loaded, a bad one names its
+ * file. */
+static void test_sync_section_loads_the_office_key(void **state)
+{
+	struct fixture *f = *state;
+	char text[1024], key[160], want[512];
+	static const char hex[] =
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+	snprintf(key, sizeof(key), "%s/office.pub", f->dir);
+	write_file(key, hex);
+	write_file(key, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
+	snprintf(text, sizeof(text),
+		 "[sync]\nbroker = mqtts://127.0.0.1:8883\nca_file = /etc/aeogate/ca.pem\n"
+		 "cert_file = /etc/aeogate/gw.pem\nkey_file = /etc/aeogate/gw.key\n"
+		 "username = gw-1\npassword_file = /etc/aeogate/mqtt.pass\nclient_id = gw-1\n"
+		 "site = hq\noffice_pubkey = %s\n",
+		 key);
+	assert_int_equal(load(f, text), 0);
+	assert_true(f->cfg.sync_set);
+	assert_string_equal(f->cfg.sync_site, "hq");
+	assert_string_equal(f->cfg.sync_client_id, "gw-1");
+	assert_string_equal(f->cfg.sync_broker, "mqtts://127.0.0.1:8883");
+	assert_int_equal(f->cfg.sync_office_pk[0], 0x00);
+	assert_int_equal(f->cfg.sync_office_pk[1], 0x11);
+	assert_int_equal(f->cfg.sync_office_pk[31], 0xff);
+
+	/* client_id defaults to the host name. */
+	assert_int_equal(load(f, "[sync]\nsite = hq\n"), 0);
+	assert_true(f->cfg.sync_client_id[0] != '\0');
+	assert_string_equal(f->cfg.sync_office_pubkey, "");
+	/* No [sync]: nothing set. */
+	assert_int_equal(load(f, "[controller]\n"), 0);
+	assert_false(f->cfg.sync_set);
+
+	/* A key file that holds no key, and one that is missing: the line of the key, the file. */
+	write_file(key, "not a key\n");
+	snprintf(text, sizeof(text), "[sync]\nsite = hq\noffice_pubkey = %s\n", key);
+	assert_int_equal(load(f, text), -EINVAL);
+	snprintf(want, sizeof(want), "%s:3: office_pubkey: %s: not a key", f->path, key);
+	assert_true(strncmp(f->err, want, strlen(want)) == 0);
+	unlink(key);
+	assert_int_equal(load(f, text), -EINVAL);
+	assert_non_null(strstr(f->err, key));
+	assert_non_null(strstr(f->err, "No such file"));
+
+	assert_int_equal(load(f, "[sync]\nbroker = http://x\n"), -EINVAL);
+	assert_non_null(strstr(f->err, ":2: broker: "));
+	assert_int_equal(load(f, "[sync]\nsite = a b\n"), -EINVAL);
+	assert_int_equal(load(f, "[sync]\nca_file = relative.pem\n"), -EINVAL);
+	assert_int_equal(load(f, "[sync]\nbrokers = mqtt://x:1\n"), -EINVAL);
+	assert_non_null(strstr(f->err, "unknown key in [sync]"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -691,6 +745,8 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_empty_file_is_a_valid_empty_site, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_expiry_warning_days_both_sides, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sync_section_loads_the_office_key, setup,
+					    teardown),
 	    cmocka_unit_test(test_line_spec_parse),
 	};
 

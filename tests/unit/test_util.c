@@ -275,6 +275,34 @@ static void test_text_is_valid_utf8_without_controls(void **state)
 	assert_false(text_is_valid(text));
 }
 
+static void test_utf8_trim_keeps_whole_characters_only(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"", ""},
+	    {"abc", "abc"},
+	    {"caf\xc3\xa9", "caf\xc3\xa9"},   /* é whole */
+	    {"caf\xc3", "caf"},		      /* é cut after its lead byte */
+	    {"\xe2\x82\xac", "\xe2\x82\xac"}, /* € whole */
+	    {"x\xe2\x82", "x"},		      /* € cut */
+	    {"x\xe2", "x"},
+	    {"\xf0\x9f\x94\x91", "\xf0\x9f\x94\x91"}, /* a 4-byte character whole */
+	    {"ok \xf0\x9f\x94", "ok "},
+	    {"\x80", "\x80"}, /* a lone continuation byte: no lead to cut back to */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[16];
+
+		strcpy(buf, cases[i].in);
+		utf8_trim(buf);
+		if (strcmp(buf, cases[i].out) != 0)
+			fail_msg("case %zu: got '%s'", i, buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +313,7 @@ int main(void)
 	    cmocka_unit_test(test_duration_parse_units_and_bound),
 	    cmocka_unit_test(test_id_is_valid_at_its_bounds),
 	    cmocka_unit_test(test_text_is_valid_utf8_without_controls),
+	    cmocka_unit_test(test_utf8_trim_keeps_whole_characters_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
