@@ -15,15 +15,16 @@
 
 void ctl_print_usage(const struct ctl_cmd *cmd, FILE *f)
 {
-	fprintf(f, "usage: aeogatectl %s%s%s %s\n", cmd->group, cmd->name ? " " : "",
-		cmd->name ? cmd->name : "", cmd->args);
+	fprintf(f, "usage: %s %s%s%s %s\n", program_invocation_short_name, cmd->group,
+		cmd->name ? " " : "", cmd->name ? cmd->name : "", cmd->args);
 }
 
 /* "aeogatectl: " and the message, on stderr. */
 static void say(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static void say(const char *fmt, va_list ap)
 {
-	fputs("aeogatectl: ", stderr);
+	/* aeogatectl, or aeogate-hub running the same commands. */
+	fprintf(stderr, "%s: ", program_invocation_short_name);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
@@ -338,6 +339,8 @@ int ctl_call_wait(struct ctl_ctx *ctx, const char *op, json_t *args, int timeout
 	struct ctl_error err = {0};
 	int r;
 
+	if (ctx->call)
+		return ctx->call(ctx, op, args, ret_result);
 	if (ctl_connect(ctx)) {
 		json_decref(args);
 		return CTL_EXIT_FAIL;

@@ -23,6 +23,8 @@ enum {
 	/* sim present on a card_and_pin door: the reader waits for the PIN; the outcome is an
 	   event. */
 	CTL_EXIT_PENDING = 3,
+	/* Internal: ctx->call took the request and reported the outcome itself (aeogate-hub). */
+	CTL_EXIT_HANDED_OFF = 4,
 	/* Internal: a wait was interrupted by a signal of the client's wait mask. */
 	CTL_EXIT_INTERRUPTED = 130,
 };
@@ -64,6 +66,15 @@ struct ctl_ctx {
 	const char *socket;
 	const struct ctl_cmd *cmd;
 	struct ctl_client *client; /* connected on first use */
+	/*
+	 * NULL for aeogatectl. When set, every request goes here instead of the
+	 * socket: aeogate-hub runs these commands' argument parsing as it is and
+	 * turns the request into a signed change set or command. Returns as
+	 * ctl_call (args stolen), or CTL_EXIT_HANDED_OFF when it reported the
+	 * outcome itself, so the command prints nothing more.
+	 */
+	int (*call)(struct ctl_ctx *ctx, const char *op, json_t *args, json_t **ret_result);
+	void *userdata;
 };
 
 /*
