@@ -48,6 +48,47 @@ json_t *event_to_json(const struct event *e)
 	return o;
 }
 
+static const char *jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+int event_from_json(const json_t *o, struct event *e, char **ret_detail)
+{
+	const json_t *seq = json_object_get(o, "seq"), *detail = json_object_get(o, "detail");
+	const char *ts = jstr(o, "ts");
+
+	memset(e, 0, sizeof(*e));
+	*ret_detail = NULL;
+	if (!json_is_integer(seq) || json_integer_value(seq) <= 0)
+		return -EINVAL;
+	e->seq = json_integer_value(seq);
+	e->kind = jstr(o, "kind");
+	e->door = jstr(o, "door");
+	e->reader = jstr(o, "reader");
+	e->zone = jstr(o, "zone");
+	e->person = jstr(o, "person");
+	e->credential = jstr(o, "credential");
+	e->reason = jstr(o, "reason");
+	if (json_is_string(detail))
+		e->detail = json_string_value(detail);
+	else if (detail && !json_is_null(detail)) {
+		e->detail = *ret_detail =
+		    json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		if (!*ret_detail)
+			return -ENOMEM;
+	}
+	snprintf(e->prev, sizeof(e->prev), "%s", jstr(o, "prev") ? jstr(o, "prev") : "");
+	snprintf(e->hash, sizeof(e->hash), "%s", jstr(o, "hash") ? jstr(o, "hash") : "");
+	if (!ts || time_parse_ms(ts, &e->ts_ms) < 0) {
+		free(*ret_detail);
+		*ret_detail = NULL;
+		e->detail = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
 char *audit_canonical_reference(const struct event *e)
 {
 	json_t *o = event_to_json(e);

@@ -27,6 +27,15 @@
 /* The event as its JSON object: DESIGN.md fields plus detail when set. */
 json_t *event_to_json(const struct event *e);
 
+/*
+ * The inverse, for an event read from outside (an export's JSONL row, an
+ * event received over MQTT): e's strings point into o, a detail object is
+ * dumped compact with sorted keys into *ret_detail (free it after e). The
+ * seq must be a positive integer and ts a UTC time, else -EINVAL; prev and
+ * hash are copied as they are ("" when missing), for the link check to judge.
+ */
+int event_from_json(const json_t *o, struct event *e, char **ret_detail);
+
 /* The canonical encoding (malloc'd, caller frees), or NULL on allocation failure. */
 char *audit_canonical(const struct event *e);
 

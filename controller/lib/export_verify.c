@@ -231,7 +231,7 @@ static int verify_jsonl(struct verifier *v, FILE *f)
 	while (fgets(line, AEOGATE_EXPORT_ROW_MAX + 2, f)) {
 		size_t len = strlen(line);
 		struct event e = {0};
-		json_t *o, *detail;
+		json_t *o;
 		char *dtext = NULL;
 		const char *ts;
 
@@ -244,32 +244,18 @@ static int verify_jsonl(struct verifier *v, FILE *f)
 			break;
 		}
 		o = json_loads(line, JSON_REJECT_DUPLICATES, NULL);
-		if (!json_is_object(o) || !json_is_integer(json_object_get(o, "seq"))) {
+		if (!json_is_object(o) || !json_is_integer(json_object_get(o, "seq")) ||
+		    json_integer_value(json_object_get(o, "seq")) <= 0) {
 			json_decref(o);
 			r = bad(v->res, v->prev_seq + 1,
 				"row %lld (after seq %lld) is not an event object",
 				(long long)rowno, (long long)v->prev_seq);
 			break;
 		}
-		e.seq = json_integer_value(json_object_get(o, "seq"));
 		ts = jstr(o, "ts");
-		e.kind = jstr(o, "kind");
-		e.door = jstr(o, "door");
-		e.reader = jstr(o, "reader");
-		e.zone = jstr(o, "zone");
-		e.person = jstr(o, "person");
-		e.credential = jstr(o, "credential");
-		e.reason = jstr(o, "reason");
-		detail = json_object_get(o, "detail");
-		if (json_is_string(detail))
-			e.detail = json_string_value(detail);
-		else if (detail && !json_is_null(detail))
-			e.detail = dtext =
-			    json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-		snprintf(e.prev, sizeof(e.prev), "%s", jstr(o, "prev") ? jstr(o, "prev") : "");
-		snprintf(e.hash, sizeof(e.hash), "%s", jstr(o, "hash") ? jstr(o, "hash") : "");
-		if (!ts || time_parse_ms(ts, &e.ts_ms) < 0)
-			r = bad(v->res, e.seq, "ts is not a UTC time: row altered");
+		if (event_from_json(o, &e, &dtext) < 0)
+			r = bad(v->res, json_integer_value(json_object_get(o, "seq")),
+				"ts is not a UTC time: row altered");
 		else
 			r = verify_row(v, &e, ts,
 				       jstr(o, "export_chain") ? jstr(o, "export_chain") : "",
@@ -482,7 +468,7 @@ int export_verify(const char *path, const char *manifest_path, const unsigned ch
 	char err[160], *text = NULL, want_chain[EVENT_HASH_HEX];
 	const char *fmt;
 	struct stat sb;
-	bool is_report;
+	bool is_report, sealed;
 	FILE *f = NULL;
 	int r;
 
@@ -497,7 +483,15 @@ int export_verify(const char *path, const char *manifest_path, const unsigned ch
 	}
 	man = json_load_file(manifest_path, JSON_REJECT_DUPLICATES, NULL);
 	st = json_object_get(man, "statement");
-	if (!json_is_object(st) || !jstr(man, "signature") || !jstr(man, "public_key")) {
+	/*
+	 * A manifest is signed by the device, or (written by aeogate-hub, which
+	 * holds no device key) sealed by the device's checkpoint alone: then the
+	 * rows must be every event of the range, ending at the checkpoint.
+	 */
+	sealed = !jstr(man, "signature") && jstr(man, "seal") &&
+		 !strcmp(jstr(man, "seal"), "checkpoint");
+	if (!json_is_object(st) || (!jstr(man, "signature") && !sealed) ||
+	    !jstr(man, "public_key")) {
 		r = bad(&res, 0, "%s: not an aeogate export manifest", manifest_path);
 		goto out;
 	}
@@ -525,12 +519,16 @@ int export_verify(const char *path, const char *manifest_path, const unsigned ch
 			EXPORT_STATEMENT_TYPE, REPORT_STATEMENT_TYPE);
 		goto out;
 	}
+	if (sealed && is_report) {
+		r = bad(&res, 0, "manifest: a report must be signed by the device, not sealed");
+		goto out;
+	}
 	text = is_report ? report_statement_text(st) : export_statement_text(st);
 	if (!text) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if (sig_verify(mpk, text, strlen(text), jstr(man, "signature")) != 0) {
+	if (!sealed && sig_verify(mpk, text, strlen(text), jstr(man, "signature")) != 0) {
 		r = bad(&res, 0,
 			"manifest signature does not verify: the manifest was altered or signed "
 			"by another key");
@@ -567,6 +565,12 @@ int export_verify(const char *path, const char *manifest_path, const unsigned ch
 	}
 	if (v.range_last && (cp.seq != v.range_last || strcmp(cp.hash, v.last_hash) != 0)) {
 		r = bad(&res, cp.seq, "checkpoint does not sign the end of the range");
+		goto out;
+	}
+	if (sealed && (v.filtered || !v.range_last || !v.range_first)) {
+		r = bad(&res, 0,
+			"manifest: an export sealed by a checkpoint must hold every event of its "
+			"range (no kind, person, zone or door filter)");
 		goto out;
 	}
 
@@ -611,7 +615,11 @@ int export_verify(const char *path, const char *manifest_path, const unsigned ch
 		 jstr(st, "report") ? " report, " : "", (long long)res.rows,
 		 (long long)res.first_seq, (long long)res.last_seq, (long long)v.range_first,
 		 (long long)v.range_last, res.key_id,
-		 pk ? "" : " (taken from the manifest: pass --pubkey to pin it)");
+		 sealed ? pk ? ", sealed by the device's checkpoint (the statement is unsigned)"
+			     : ", sealed by the checkpoint of the manifest's key (taken from the "
+			       "manifest: pass --pubkey to pin it)"
+		 : pk	? ""
+			: " (taken from the manifest: pass --pubkey to pin it)");
 	r = 0;
 out:
 	if (f)
