@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What one received message does to the hub's store (hub.h). Every
+ * message is one transaction: an event is stored exactly once, only when it
+ * continues its controller's verified chain (the link check is chain.h's,
+ * the one the controller and the offline verifier run); an event that
+ * arrives early is held until the seqs before it are in; a duplicate is
+ * dropped and counted; anything that does not verify is an alarm and is
+ * not stored.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "chain.h"
+#include "hub.h"
+#include "signature.h"
+#include "util.h"
+
+/* Topic levels: aeogate/SITE/CONTROLLER/KIND. */
+struct topic {
+	char site[AEOGATE_ID_MAX + 1];
+	char controller[AEOGATE_ID_MAX + 1];
+	char kind[16];
+};
+
+static int topic_parse(const char *t, struct topic *ret)
+{
+	char copy[3 * (AEOGATE_ID_MAX + 1) + 32], *parts[5];
+	int n = 0;
+
+	if (strlen(t) >= sizeof(copy))
+		return -EINVAL;
+	snprintf(copy, sizeof(copy), "%s", t);
+	/* strtok would merge empty levels ("a//b"): split by hand. */
+	parts[n++] = copy;
+	for (char *p = copy; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (n == 5)
+				return -EINVAL;
+			parts[n++] = p + 1;
+		}
+	if (n != 4 || strcmp(parts[0], "aeogate") || !id_is_valid(parts[1]) ||
+	    !id_is_valid(parts[2]) || strlen(parts[3]) >= sizeof(ret->kind))
+		return -EINVAL;
+	snprintf(ret->site, sizeof(ret->site), "%s", parts[1]);
+	snprintf(ret->controller, sizeof(ret->controller), "%s", parts[2]);
+	snprintf(ret->kind, sizeof(ret->kind), "%s", parts[3]);
+	return 0;
+}
+
+static int alarm(struct hub_ingest *in, const struct hub_controller *c, const char *kind,
+		 int64_t seq, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int alarm(struct hub_ingest *in, const struct hub_controller *c, const char *kind,
+		 int64_t seq, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r = hub_store_alarm_add(in->store, c->site, c->controller, kind, seq, msg);
+	if (r > 0) {
+		in->alarms++;
+		if (in->on_alarm)
+			in->on_alarm(in->u, c->site, c->controller, kind, seq, msg);
+	}
+	return r < 0 ? r : 0;
+}
+
+static bool is_hex(const char *s, size_t n)
+{
+	if (!s || strlen(s) != n)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
+
+/*
+ * One event for c (its row in memory, written back by the caller). Its
+ * JSON text is what the store keeps.
+ */
+static int event_accept(struct hub_ingest *in, struct hub_controller *c, const char *text)
+{
+	struct audit_verifier v = {0};
+	struct hub_checkpoint cp;
+	char stored[EVENT_HASH_HEX], *detail = NULL;
+	struct event e;
+	json_t *o;
+	int r;
+
+	o = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(o) || util_json_depth(o) > AEOGATE_JSON_DEPTH_MAX ||
+	    event_from_json(o, &e, &detail) < 0) {
+		json_decref(o);
+		return -EBADMSG;
+	}
+	if (e.seq <= c->verified_seq) {
+		r = hub_store_event_hash(in->store, c->site, c->controller, e.seq, stored);
+		if (r == 0 && !strcmp(stored, e.hash)) {
+			c->duplicates++;
+			in->duplicates++;
+		} else if (r == 0 || r == -ENOENT) {
+			c->refused++;
+			in->refused++;
+			r = alarm(
+			    in, c, "conflict", e.seq,
+			    "seq %lld: a different event (hash %.16s) arrived after the stored "
+			    "one (hash %.16s): altered on the way or the chain was rewritten",
+			    (long long)e.seq, e.hash, r == 0 ? stored : "none");
+		}
+		goto out;
+	}
+	if (e.seq > c->verified_seq + 1) {
+		/* Early: held until the seqs before it are in. */
+		if (c->pending >= HUB_PENDING_MAX) {
+			c->refused++;
+			in->refused++;
+			r = alarm(in, c, "gap", c->verified_seq + 1,
+				  "seq %lld is missing and %d later events wait for it: later "
+				  "arrivals are refused until it comes",
+				  (long long)c->verified_seq + 1, HUB_PENDING_MAX);
+			goto out;
+		}
+		r = hub_store_pending_add(in->store, c->site, c->controller, &e, text);
+		if (r == 0) {
+			c->pending++;
+			in->held++;
+		}
+		goto out;
+	}
+	if (c->verified_seq)
+		audit_verifier_resume(&v, c->verified_seq, c->verified_hash);
+	r = audit_verify_next(&v, &e);
+	if (r == -EBADMSG || r == -EPIPE) {
+		c->refused++;
+		in->refused++;
+		r = alarm(in, c, "chain_broken", e.seq,
+			  r == -EBADMSG
+			      ? "seq %lld: content does not match its hash: altered"
+			      : "seq %lld: does not link to the seq before it (prev differs): "
+				"inserted, reordered or the chain was rewritten",
+			  (long long)e.seq);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	r = hub_store_event_add(in->store, c->site, c->controller, &e, text);
+	if (r < 0)
+		goto out;
+	c->verified_seq = e.seq;
+	snprintf(c->verified_hash, sizeof(c->verified_hash), "%s", e.hash);
+	in->events++;
+	/* A checkpoint that came before its event is checked now. */
+	r = hub_store_checkpoint_get(in->store, c->site, c->controller, e.seq, &cp);
+	if (r == 0 && strcmp(cp.hash, e.hash) != 0)
+		r = alarm(in, c, "checkpoint_mismatch", e.seq,
+			  "seq %lld: hash differs from the one the device's checkpoint signed: the "
+			  "chain was rewritten",
+			  (long long)e.seq);
+	else if (r == -ENOENT)
+		r = 0;
+out:
+	free(detail);
+	json_decref(o);
+	return r;
+}
+
+static int ingest_event(struct hub_ingest *in, struct hub_controller *c, const char *text)
+{
+	char *held;
+	int r = event_accept(in, c, text);
+
+	if (r < 0)
+		return r;
+	/* Whatever waited for this one, in seq order (and stale copies, as duplicates). */
+	while ((r = hub_store_pending_take(in->store, c->site, c->controller, c->verified_seq + 1,
+					   &held)) == 0) {
+		c->pending--;
+		r = event_accept(in, c, held);
+		free(held);
+		if (r < 0 && r != -EBADMSG)
+			return r;
+	}
+	return r == -ENOENT ? 0 : r;
+}
+
+/* Pins the key on first contact; a different one later is an alarm. 1: it is the pinned key. */
+static int key_check(struct hub_ingest *in, struct hub_controller *c, const char *pk_hex,
+		     const char *what)
+{
+	unsigned char pk[DEVKEY_PK_BYTES];
+
+	if (devkey_pk_from_hex(pk_hex, pk) < 0)
+		return -EBADMSG;
+	if (!c->public_key[0]) {
+		snprintf(c->public_key, sizeof(c->public_key), "%s", pk_hex);
+		devkey_id(pk, c->key_id);
+		return 1;
+	}
+	if (strcasecmp(c->public_key, pk_hex) == 0)
+		return 1;
+	{
+		char id[DEVKEY_ID_HEX];
+		int r;
+
+		devkey_id(pk, id);
+		r = alarm(in, c, "key_changed", 0,
+			  "%s names device key %s, not the key %s pinned on first contact: "
+			  "another device, or the controller was replaced",
+			  what, id, c->key_id);
+		return r < 0 ? r : 0;
+	}
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int ingest_checkpoint(struct hub_ingest *in, struct hub_controller *c, const json_t *o)
+{
+	struct hub_checkpoint cp = {0};
+	unsigned char pk[DEVKEY_PK_BYTES];
+	char stored[EVENT_HASH_HEX];
+	const json_t *seq = json_object_get(o, "seq");
+	int r;
+
+	if (!json_is_integer(seq) || json_integer_value(seq) <= 0 || !is_hex(jstr(o, "hash"), 64) ||
+	    !jstr(o, "ts") || strlen(jstr(o, "ts")) >= sizeof(cp.ts) ||
+	    time_parse_ms(jstr(o, "ts"), &cp.ts_ms) < 0 || !jstr(o, "signature") ||
+	    strlen(jstr(o, "signature")) != 128 || !jstr(o, "public_key"))
+		return -EBADMSG;
+	cp.seq = json_integer_value(seq);
+	snprintf(cp.hash, sizeof(cp.hash), "%s", jstr(o, "hash"));
+	snprintf(cp.ts, sizeof(cp.ts), "%s", jstr(o, "ts"));
+	snprintf(cp.signature, sizeof(cp.signature), "%s", jstr(o, "signature"));
+	r = key_check(in, c, jstr(o, "public_key"), "a checkpoint");
+	if (r <= 0) {
+		if (r == 0) {
+			c->refused++;
+			in->refused++;
+		}
+		return r;
+	}
+	if (devkey_pk_from_hex(c->public_key, pk) < 0)
+		return -EIO;
+	snprintf(cp.key_id, sizeof(cp.key_id), "%s", c->key_id);
+	if (checkpoint_sig_verify(pk, cp.seq, cp.hash, cp.ts_ms, cp.signature) != 0) {
+		c->refused++;
+		in->refused++;
+		return alarm(
+		    in, c, "bad_checkpoint", cp.seq,
+		    "checkpoint at seq %lld: the signature does not verify under the pinned "
+		    "key %s",
+		    (long long)cp.seq, c->key_id);
+	}
+	r = hub_store_event_hash(in->store, c->site, c->controller, cp.seq, stored);
+	if (r == 0 && strcmp(stored, cp.hash) != 0)
+		return alarm(in, c, "checkpoint_mismatch", cp.seq,
+			     "seq %lld: hash differs from the one the device's checkpoint signed: "
+			     "the chain was rewritten",
+			     (long long)cp.seq);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = hub_store_checkpoint_add(in->store, c->site, c->controller, &cp);
+	if (r == 0 && cp.seq > c->checkpoint_seq)
+		c->checkpoint_seq = cp.seq;
+	return r;
+}
+
+static int64_t jint(const json_t *o, const char *k, int64_t dflt)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+static int ingest_status(struct hub_ingest *in, struct hub_controller *c, const void *payload,
+			 size_t len, const json_t *o)
+{
+	int r;
+
+	c->status_ms = now_wall_ms();
+	if (!o) {
+		/* The last will: the plain text offline. */
+		if (len != 7 || memcmp(payload, "offline", 7) != 0)
+			return -EBADMSG;
+		c->online = false;
+		return 0;
+	}
+	if (!jstr(o, "public_key"))
+		return -EBADMSG;
+	r = key_check(in, c, jstr(o, "public_key"), "its status");
+	if (r < 0)
+		return r;
+	c->online = !jstr(o, "state") || !strcmp(jstr(o, "state"), "online");
+	c->status_last_seq = jint(o, "last_seq", c->status_last_seq);
+	c->forwarded_seq = jint(o, "forwarded_seq", c->forwarded_seq);
+	c->applied_version = jint(o, "applied_version", c->applied_version);
+	c->doors = jint(o, "doors", c->doors);
+	c->alarms = jint(o, "alarms", c->alarms);
+	return 0;
+}
+
+struct republish {
+	struct hub_ingest *in;
+	char topic[128 + 2 * AEOGATE_ID_MAX];
+	int r;
+};
+
+static int republish_one(void *u, int64_t version, const char *payload)
+{
+	struct republish *rp = u;
+
+	(void)version;
+	rp->r = rp->in->republish(rp->in->u, rp->topic, payload);
+	return rp->r < 0 ? rp->r : 0;
+}
+
+static int ingest_request(struct hub_ingest *in, const struct hub_controller *c, const json_t *o)
+{
+	struct republish rp = {.in = in};
+	const json_t *from = json_object_get(o, "from");
+
+	if (!json_is_integer(from) || json_integer_value(from) < 1)
+		return -EBADMSG;
+	if (!in->republish)
+		return 0;
+	snprintf(rp.topic, sizeof(rp.topic), "aeogate/%s/enrolment/%s", c->site, c->controller);
+	return hub_store_changeset_each(in->store, c->site, json_integer_value(from),
+					HUB_REPUBLISH_MAX, republish_one, &rp);
+}
+
+int hub_ingest_message(struct hub_ingest *in, const char *topic, const void *payload, size_t len)
+{
+	struct hub_controller c;
+	struct topic t;
+	json_t *o = NULL;
+	char *text = NULL;
+	int r;
+
+	if (topic_parse(topic, &t) < 0 || len > HUB_PAYLOAD_MAX) {
+		in->bad_messages++;
+		return -EBADMSG;
+	}
+	if (strcmp(t.kind, "events") && strcmp(t.kind, "checkpoints") && strcmp(t.kind, "status") &&
+	    strcmp(t.kind, "requests"))
+		return 0; /* not ours (another level under the site) */
+	o = json_loadb(payload, len, JSON_REJECT_DUPLICATES, NULL);
+	if (o && (!json_is_object(o) || util_json_depth(o) > AEOGATE_JSON_DEPTH_MAX)) {
+		json_decref(o);
+		in->bad_messages++;
+		return -EBADMSG;
+	}
+	if (!o && strcmp(t.kind, "status") != 0) {
+		in->bad_messages++;
+		return -EBADMSG;
+	}
+	r = hub_store_begin(in->store);
+	if (r < 0)
+		goto out;
+	r = hub_store_controller_get(in->store, t.site, t.controller, &c);
+	if (r < 0)
+		goto fail;
+	if (!strcmp(t.kind, "events")) {
+		/* Kept as compact JSON: the row the export reads back. */
+		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		r = text ? ingest_event(in, &c, text) : -ENOMEM;
+	} else if (!strcmp(t.kind, "checkpoints")) {
+		r = ingest_checkpoint(in, &c, o);
+	} else if (!strcmp(t.kind, "status")) {
+		r = ingest_status(in, &c, payload, len, o);
+	} else {
+		r = ingest_request(in, &c, o);
+	}
+	if (r == -EBADMSG) {
+		/* Malformed: nothing of it is kept, the controller's row included. */
+		in->bad_messages++;
+		goto fail;
+	}
+	if (r < 0)
+		goto fail;
+	r = hub_store_controller_put(in->store, &c);
+	if (r < 0)
+		goto fail;
+	r = hub_store_commit(in->store);
+	if (r < 0)
+		goto fail;
+	goto out;
+fail:
+	hub_store_rollback(in->store);
+out:
+	free(text);
+	json_decref(o);
+	return r;
+}
