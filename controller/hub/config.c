@@ -114,7 +114,7 @@ int hub_config_load(const char *path, struct hub_config *ret, char *err, size_t 
 	int r;
 
 	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
 		return -errno;
 	}
 	r = ini_parse_file(f, handler, &p);

@@ -37,8 +37,12 @@ static void usage(FILE *f)
 	    "  export [--from T] [--to T] [--format csv|jsonl] -o DIR\n"
 	    "                                   one verifiable export and manifest per "
 	    "controller\n"
-	    "  person add|suspend|reinstate|terminate ...   (as aeogatectl) a signed change set\n"
-	    "  badge issue|revoke|suspend|reinstate ...     (as aeogatectl) a signed change set\n"
+	    "  person add|set|vet|suspend|reinstate|terminate ...\n"
+	    "  badge issue|revoke|suspend|reinstate|lost|return ...\n"
+	    "  level add|set|remove ...   schedule add|set|remove ...\n"
+	    "  holiday add|remove ...     zone set ...\n"
+	    "                                   aeogatectl's arguments: one signed change set\n"
+	    "                                   for every controller of the site\n"
 	    "  command CONTROLLER lockdown|release [--zone Z]... --comment TEXT\n"
 	    "  command CONTROLLER unlock DOOR --comment TEXT [--for DURATION]\n\n"
 	    "Options of every command: -c FILE (default " DEFAULT_CONFIG
@@ -184,6 +188,8 @@ static const struct {
     {"keygen", cmd_keygen, false},	{"run", hub_cmd_run, false},
     {"status", hub_cmd_status, false},	{"export", hub_cmd_export, false},
     {"person", hub_cmd_enrol, true},	{"badge", hub_cmd_enrol, true},
+    {"level", hub_cmd_enrol, true},	{"schedule", hub_cmd_enrol, true},
+    {"holiday", hub_cmd_enrol, true},	{"zone", hub_cmd_enrol, true},
     {"command", hub_cmd_command, true},
 };
 

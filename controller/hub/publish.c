@@ -51,6 +51,32 @@ static const struct ctl_cmd enrol_cmds[] = {
     {"badge", "revoke", "CREDENTIAL", "revoke a badge", cmd_badge_revoke},
     {"badge", "suspend", "CREDENTIAL", "suspend a badge", cmd_badge_lifecycle},
     {"badge", "reinstate", "CREDENTIAL", "reinstate a suspended badge", cmd_badge_lifecycle},
+    {"badge", "lost", "CREDENTIAL [--stolen]", "report a badge lost or stolen",
+     cmd_badge_lifecycle},
+    {"badge", "return", "CREDENTIAL", "record a badge handed back", cmd_badge_lifecycle},
+    {"person", "set",
+     "ID [--name NAME] [--valid-from T|none] [--valid-until T|none] [--add-level L]... "
+     "[--remove-level L]... [--responder yes|no] [--clearance N]",
+     "change a person", cmd_person_set},
+    {"person", "vet",
+     "ID --status cleared|pending|failed --checked DATE --recheck-due DATE [--reference TEXT]",
+     "record a person's vetting check", cmd_person_vet},
+    {"level", "add", "NAME --zone Z... [--schedule S]", "create an access level", cmd_level_add},
+    {"level", "set", "NAME [--add-zone Z]... [--remove-zone Z]... [--schedule S|none]",
+     "change a level", cmd_level_change},
+    {"level", "remove", "NAME", "remove a level no one holds", cmd_level_change},
+    {"schedule", "add", "NAME --interval SPEC [--interval SPEC]...", "create a schedule",
+     cmd_schedule_change},
+    {"schedule", "set", "NAME (--add-interval SPEC | --remove-interval SPEC)...",
+     "change a schedule's intervals", cmd_schedule_change},
+    {"schedule", "remove", "NAME", "remove a schedule no level uses", cmd_schedule_change},
+    {"holiday", "add", "DATE --name TEXT", "make a local date a holiday", cmd_holiday_change},
+    {"holiday", "remove", "DATE", "remove a holiday", cmd_holiday_change},
+    {"zone", "set",
+     "ZONE [--vetting required|none] [--apb off|soft|hard|timed:MINUTES] "
+     "[--max-occupancy N|none] [--two-person on|off] [--two-person-window DURATION] "
+     "[--escort required|none] [--escort-window DURATION]",
+     "a zone's rules", cmd_zone_set},
 };
 
 static const struct ctl_cmd command_cmds[] = {
