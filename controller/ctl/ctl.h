@@ -61,6 +61,14 @@ struct ctl_cmd {
 	int (*run)(struct ctl_ctx *ctx, int argc, char **argv);
 };
 
+/* Every command of aeogatectl (commands.c), and the help that lists them. */
+#define DEFAULT_SOCKET "/run/aeogate/aeogated.sock"
+extern const struct ctl_cmd ctl_commands[];
+extern const size_t ctl_commands_n;
+void ctl_print_help(FILE *f);
+/* The row of "group name" (name NULL for one-word commands); NULL when none. */
+const struct ctl_cmd *ctl_command_find(const char *group, const char *name);
+
 /* One invocation: created by main, handed to the command. */
 struct ctl_ctx {
 	const char *socket;

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit_cmds.h"
 #include "changeset.h"
 #include "ctl.h"
 #include "hub.h"
@@ -38,55 +37,30 @@ struct pub {
 	json_t *ack;
 };
 
-static const struct ctl_cmd enrol_cmds[] = {
-    {"person", "add", "ID --name NAME [--valid-from T] [--valid-until T] [--level L]...",
-     "enrol a person on every controller of the site", cmd_person_add},
-    {"person", "suspend", "ID", "suspend a person", cmd_person_change},
-    {"person", "reinstate", "ID", "reinstate a suspended person", cmd_person_change},
-    {"person", "terminate", "ID", "terminate a person and revoke their badges", cmd_person_change},
-    {"badge", "issue",
-     "PERSON (--wiegand BITS | --uid HEX | --fmt FORMAT:FACILITY:NUMBER) [--valid-from T] "
-     "[--valid-until T]",
-     "issue a badge", cmd_badge_issue},
-    {"badge", "revoke", "CREDENTIAL", "revoke a badge", cmd_badge_revoke},
-    {"badge", "suspend", "CREDENTIAL", "suspend a badge", cmd_badge_lifecycle},
-    {"badge", "reinstate", "CREDENTIAL", "reinstate a suspended badge", cmd_badge_lifecycle},
-    {"badge", "lost", "CREDENTIAL [--stolen]", "report a badge lost or stolen",
-     cmd_badge_lifecycle},
-    {"badge", "return", "CREDENTIAL", "record a badge handed back", cmd_badge_lifecycle},
-    {"person", "set",
-     "ID [--name NAME] [--valid-from T|none] [--valid-until T|none] [--add-level L]... "
-     "[--remove-level L]... [--responder yes|no] [--clearance N]",
-     "change a person", cmd_person_set},
-    {"person", "vet",
-     "ID --status cleared|pending|failed --checked DATE --recheck-due DATE [--reference TEXT]",
-     "record a person's vetting check", cmd_person_vet},
-    {"level", "add", "NAME --zone Z... [--schedule S]", "create an access level", cmd_level_add},
-    {"level", "set", "NAME [--add-zone Z]... [--remove-zone Z]... [--schedule S|none]",
-     "change a level", cmd_level_change},
-    {"level", "remove", "NAME", "remove a level no one holds", cmd_level_change},
-    {"schedule", "add", "NAME --interval SPEC [--interval SPEC]...", "create a schedule",
-     cmd_schedule_change},
-    {"schedule", "set", "NAME (--add-interval SPEC | --remove-interval SPEC)...",
-     "change a schedule's intervals", cmd_schedule_change},
-    {"schedule", "remove", "NAME", "remove a schedule no level uses", cmd_schedule_change},
-    {"holiday", "add", "DATE --name TEXT", "make a local date a holiday", cmd_holiday_change},
-    {"holiday", "remove", "DATE", "remove a holiday", cmd_holiday_change},
-    {"zone", "set",
-     "ZONE [--vetting required|none] [--apb off|soft|hard|timed:MINUTES] "
-     "[--max-occupancy N|none] [--two-person on|off] [--two-person-window DURATION] "
-     "[--escort required|none] [--escort-window DURATION]",
-     "a zone's rules", cmd_zone_set},
+/*
+ * The enrolment commands the hub runs: aeogatectl's own rows (ctl_commands),
+ * so the words, usage and parsing are aeogatectl's. What a controller takes
+ * from the office is its allow-list (sync.apply); these are its ops.
+ */
+static const char *const enrol_words[][2] = {
+    {"person", "add"},	     {"person", "set"},	      {"person", "vet"},   {"person", "suspend"},
+    {"person", "reinstate"}, {"person", "terminate"}, {"badge", "issue"},  {"badge", "revoke"},
+    {"badge", "suspend"},    {"badge", "reinstate"},  {"badge", "lost"},   {"badge", "return"},
+    {"level", "add"},	     {"level", "set"},	      {"level", "remove"}, {"schedule", "add"},
+    {"schedule", "set"},     {"schedule", "remove"},  {"holiday", "add"},  {"holiday", "remove"},
+    {"zone", "set"},
 };
+#define N_ENROL (sizeof(enrol_words) / sizeof(enrol_words[0]))
 
-static const struct ctl_cmd command_cmds[] = {
-    {"command CONTROLLER", "lockdown", "[--zone Z]... --comment TEXT",
-     "lock the controller's site (or zones) down", cmd_site_lockdown},
-    {"command CONTROLLER", "release", "[--zone Z]... --comment TEXT", "end the lockdown",
-     cmd_site_lockdown},
-    {"command CONTROLLER", "unlock", "DOOR --comment TEXT [--for DURATION]",
-     "unlock a door remotely", cmd_door_unlock},
+/* command CONTROLLER WORD: the rows of the site commands aeogatectl has. */
+static const struct {
+	const char *word, *group, *name;
+} command_words[] = {
+    {"lockdown", "site", "lockdown"},
+    {"release", "site", "release"},
+    {"unlock", "door", "unlock"},
 };
+#define N_COMMAND_WORDS (sizeof(command_words) / sizeof(command_words[0]))
 
 /* The command name a site request is sent as. */
 static const struct {
@@ -345,15 +319,25 @@ static void pub_close(struct pub *p)
 	json_decref(p->ack);
 }
 
-static int group_usage(const struct ctl_cmd *cmds, size_t n, const char *group, const char *bad)
+/* The usage lines of a group the hub runs (command CONTROLLER: its three). */
+static int group_usage(const char *group, const char *bad)
 {
+	bool command = !strcmp(group, "command");
+
 	if (bad)
 		fprintf(stderr, "aeogate-hub: unknown command '%s %s'\n", group, bad);
 	else
 		fprintf(stderr, "aeogate-hub: '%s' needs a subcommand\n", group);
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(cmds[i].group, group) || cmds == command_cmds)
-			ctl_print_usage(&cmds[i], stderr);
+	for (size_t i = 0; !command && i < N_ENROL; i++)
+		if (!strcmp(enrol_words[i][0], group))
+			ctl_print_usage(ctl_command_find(group, enrol_words[i][1]), stderr);
+	for (size_t i = 0; command && i < N_COMMAND_WORDS; i++) {
+		struct ctl_cmd row =
+		    *ctl_command_find(command_words[i].group, command_words[i].name);
+
+		row.group = "command CONTROLLER";
+		ctl_print_usage(&row, stderr);
+	}
 	return 2;
 }
 
@@ -376,13 +360,11 @@ int hub_cmd_enrol(struct hub_opts *o, int argc, char **argv)
 	struct pub p = {0};
 	int r;
 
-	for (size_t i = 0; i < sizeof(enrol_cmds) / sizeof(enrol_cmds[0]); i++)
-		if (!strcmp(enrol_cmds[i].group, argv[0]) && argc > 1 &&
-		    !strcmp(enrol_cmds[i].name, argv[1]))
-			cmd = &enrol_cmds[i];
+	for (size_t i = 0; i < N_ENROL && argc > 1; i++)
+		if (!strcmp(enrol_words[i][0], argv[0]) && !strcmp(enrol_words[i][1], argv[1]))
+			cmd = ctl_command_find(argv[0], argv[1]);
 	if (!cmd)
-		return group_usage(enrol_cmds, sizeof(enrol_cmds) / sizeof(enrol_cmds[0]), argv[0],
-				   argc > 1 ? argv[1] : NULL);
+		return group_usage(argv[0], argc > 1 ? argv[1] : NULL);
 	/* --help needs no config. */
 	for (int i = 2; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -402,19 +384,23 @@ int hub_cmd_command(struct hub_opts *o, int argc, char **argv)
 	struct pub p = {0};
 	int r;
 
+	struct ctl_cmd row;
+
 	if (argc < 3)
-		return group_usage(command_cmds, sizeof(command_cmds) / sizeof(command_cmds[0]),
-				   "command CONTROLLER", NULL);
+		return group_usage("command", NULL);
 	if (!id_is_valid(argv[1])) {
 		fprintf(stderr, "aeogate-hub: '%s' is not a controller name\n", argv[1]);
 		return 2;
 	}
-	for (size_t i = 0; i < sizeof(command_cmds) / sizeof(command_cmds[0]); i++)
-		if (!strcmp(command_cmds[i].name, argv[2]))
-			cmd = &command_cmds[i];
+	for (size_t i = 0; i < N_COMMAND_WORDS; i++)
+		if (!strcmp(command_words[i].word, argv[2]))
+			cmd = ctl_command_find(command_words[i].group, command_words[i].name);
 	if (!cmd)
-		return group_usage(command_cmds, sizeof(command_cmds) / sizeof(command_cmds[0]),
-				   "command CONTROLLER", argv[2]);
+		return group_usage("command", argv[2]);
+	/* Its usage line reads "command CONTROLLER lockdown ...". */
+	row = *cmd;
+	row.group = "command CONTROLLER";
+	cmd = &row;
 	p.controller = argv[1];
 	r = pub_open(&p, o);
 	if (r == 0)
