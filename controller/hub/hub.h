@@ -99,7 +99,10 @@ int hub_store_event_each(struct hub_store *s, const char *site, const char *cont
 int hub_store_event_seq_at(struct hub_store *s, const char *site, const char *controller,
 			   int64_t ts_ms, bool last_before, int64_t *ret_seq);
 
-/* Out-of-order arrivals: held (by seq and hash) until the seq before them is stored. */
+/*
+ * Out-of-order arrivals: held (by seq and hash) until the seq before them is
+ * stored. 1 when held, 0 when the same event was held already.
+ */
 int hub_store_pending_add(struct hub_store *s, const char *site, const char *controller,
 			  const struct event *e, const char *json_text);
 /* Takes (removes) the held event of the lowest seq <= max_seq; -ENOENT when none. *ret malloc'd. */
@@ -164,6 +167,8 @@ struct hub_ingest {
 	void (*on_alarm)(void *u, const char *site, const char *controller, const char *kind,
 			 int64_t seq, const char *message);
 	void *u;
+	/* Events held per controller at most; 0: HUB_PENDING_MAX. */
+	int64_t pending_max;
 	/* Counters since start, for the log line at exit. */
 	uint64_t events, duplicates, held, refused, alarms, bad_messages;
 };

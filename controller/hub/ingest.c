@@ -93,7 +93,7 @@ static int event_accept(struct hub_ingest *in, struct hub_controller *c, const c
 {
 	struct audit_verifier v = {0};
 	struct hub_checkpoint cp;
-	char stored[EVENT_HASH_HEX], *detail = NULL;
+	char stored[EVENT_HASH_HEX], own[EVENT_HASH_HEX], *detail = NULL;
 	struct event e;
 	json_t *o;
 	int r;
@@ -103,6 +103,18 @@ static int event_accept(struct hub_ingest *in, struct hub_controller *c, const c
 	    event_from_json(o, &e, &detail) < 0) {
 		json_decref(o);
 		return -EBADMSG;
+	}
+	/*
+	 * Its hash must match its content whatever its place: a copy altered on
+	 * the way is refused here, so an early one is never held in place of
+	 * the genuine event, and a late one is never taken for a duplicate.
+	 */
+	if (audit_hash(e.prev, &e, own) < 0 || strcmp(own, e.hash) != 0) {
+		c->refused++;
+		in->refused++;
+		r = alarm(in, c, "chain_broken", e.seq,
+			  "seq %lld: content does not match its hash: altered", (long long)e.seq);
+		goto out;
 	}
 	if (e.seq <= c->verified_seq) {
 		r = hub_store_event_hash(in->store, c->site, c->controller, e.seq, stored);
@@ -122,20 +134,27 @@ static int event_accept(struct hub_ingest *in, struct hub_controller *c, const c
 	}
 	if (e.seq > c->verified_seq + 1) {
 		/* Early: held until the seqs before it are in. */
-		if (c->pending >= HUB_PENDING_MAX) {
+		int64_t max = in->pending_max ? in->pending_max : HUB_PENDING_MAX;
+
+		if (c->pending >= max) {
 			c->refused++;
 			in->refused++;
 			r = alarm(in, c, "gap", c->verified_seq + 1,
-				  "seq %lld is missing and %d later events wait for it: later "
+				  "seq %lld is missing and %lld later events wait for it: later "
 				  "arrivals are refused until it comes",
-				  (long long)c->verified_seq + 1, HUB_PENDING_MAX);
+				  (long long)c->verified_seq + 1, (long long)max);
 			goto out;
 		}
 		r = hub_store_pending_add(in->store, c->site, c->controller, &e, text);
-		if (r == 0) {
+		if (r > 0) {
 			c->pending++;
 			in->held++;
+		} else if (r == 0) {
+			/* The same event is held already. */
+			c->duplicates++;
+			in->duplicates++;
 		}
+		r = r < 0 ? r : 0;
 		goto out;
 	}
 	if (c->verified_seq)

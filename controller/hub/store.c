@@ -391,7 +391,8 @@ int hub_store_pending_add(struct hub_store *s, const char *site, const char *con
 	sqlite3_bind_int64(st, 3, e->seq);
 	sqlite3_bind_text(st, 4, e->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, json_text, -1, SQLITE_STATIC);
-	return exec_done(st);
+	r = exec_done(st);
+	return r < 0 ? r : sqlite3_changes(s->db) > 0;
 }
 
 int hub_store_pending_take(struct hub_store *s, const char *site, const char *controller,
