@@ -171,11 +171,13 @@ struct hub_ingest {
 	int64_t pending_max;
 	/* Counters since start, for the log line at exit. */
 	uint64_t events, duplicates, held, refused, alarms, bad_messages;
+	uint64_t replays; /* controllers asked to send events again (ingest_status) */
 };
 
 /*
  * Handles a message on aeogate/SITE/CONTROLLER/{events,checkpoints,status,
- * requests}: stores it, verifies it, raises alarms. Returns 0 when it was
+ * requests}: stores it, verifies it, raises alarms; a status showing events
+ * forwarded that never arrived asks, on .../replay, for them again. Returns 0 when it was
  * handled (an alarm is handled), -EBADMSG for a malformed message (counted,
  * nothing changed), another negative errno when the store failed.
  */

@@ -9,6 +9,7 @@
  * not stored.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +308,7 @@ static int64_t jint(const json_t *o, const char *k, int64_t dflt)
 static int ingest_status(struct hub_ingest *in, struct hub_controller *c, const void *payload,
 			 size_t len, const json_t *o)
 {
+	int64_t prev_forwarded;
 	int r;
 
 	c->status_ms = now_wall_ms();
@@ -324,7 +326,24 @@ static int ingest_status(struct hub_ingest *in, struct hub_controller *c, const 
 		return r;
 	c->online = !jstr(o, "state") || !strcmp(jstr(o, "state"), "online");
 	c->status_last_seq = jint(o, "last_seq", c->status_last_seq);
+	prev_forwarded = c->forwarded_seq;
 	c->forwarded_seq = jint(o, "forwarded_seq", c->forwarded_seq);
+	/*
+	 * The broker acknowledged events to the controller that never came
+	 * here: forwarded past what is stored, at this status and the one
+	 * before (a second or more apart, so what was on its way has come).
+	 * A broker killed before it saved them does that. Ask the controller
+	 * to send again from the first one missing; duplicates are dropped.
+	 */
+	if (in->republish && c->forwarded_seq > c->verified_seq &&
+	    prev_forwarded > c->verified_seq) {
+		char topic[64 + 2 * AEOGATE_ID_MAX], body[48];
+
+		snprintf(topic, sizeof(topic), "aeogate/%s/%s/replay", c->site, c->controller);
+		snprintf(body, sizeof(body), "{\"from\":%" PRId64 "}", c->verified_seq + 1);
+		if (in->republish(in->u, topic, body) == 0)
+			in->replays++;
+	}
 	c->applied_version = jint(o, "applied_version", c->applied_version);
 	c->doors = jint(o, "doors", c->doors);
 	c->alarms = jint(o, "alarms", c->alarms);

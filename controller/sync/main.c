@@ -42,6 +42,8 @@
 #define SYNC_WINDOW	 AEOGATE_SYNC_WINDOW
 #define SYNC_QUEUE_MAX	 AEOGATE_SYNC_QUEUE_MAX
 #define SYNC_DRAIN_PER_S AEOGATE_SYNC_DRAIN_PER_S
+/* Events sent again per step of a replay (one events.list page). */
+#define SYNC_REPLAY_PAGE 100
 #define SYNC_DRAIN_BURST (SYNC_DRAIN_PER_S / 10)
 /* The cursor is stored at most this often, or after this many acknowledged events. */
 #define SYNC_PERSIST_MS	    200
@@ -74,6 +76,7 @@ struct sync {
 	char t_events[TOPIC_MAX], t_checkpoints[TOPIC_MAX], t_status[TOPIC_MAX];
 	char t_requests[TOPIC_MAX], t_acks[TOPIC_MAX];
 	char t_enrol[TOPIC_MAX], t_enrol_me[TOPIC_MAX], t_commands[TOPIC_MAX];
+	char t_replay[TOPIC_MAX];
 
 	/* The control socket: one connection for requests, one for the event stream. */
 	struct ctl_client *req, *follow;
@@ -108,6 +111,14 @@ struct sync {
 	size_t n_held;
 
 	bool warned_apply, warned_command, warned_state;
+
+	/*
+	 * A receiver's request to send again from this seq (0: none): the
+	 * broker acknowledged those events, then lost them (a broker killed
+	 * before it saved them). Only what the cursor has passed is sent
+	 * again here; the rest is on its way anyway.
+	 */
+	int64_t replay_from;
 };
 
 static int64_t mono_ms(void)
@@ -154,6 +165,7 @@ static int topics_make(struct sync *s)
 	r |= topic(s->t_acks, "aeogate/%s/acks/%s", site, me);
 	r |= topic(s->t_enrol, "aeogate/%s/enrolment", site);
 	r |= topic(s->t_enrol_me, "aeogate/%s/enrolment/%s", site, me);
+	r |= topic(s->t_replay, "aeogate/%s/%s/replay", site, me);
 	r |= topic(s->t_commands, "aeogate/%s/commands/%s", site, me);
 	return r ? -ENAMETOOLONG : 0;
 }
@@ -537,6 +549,83 @@ static void publish_status(struct sync *s, int64_t now, bool force)
 	}
 }
 
+/* ---- up again: what a receiver asked to be sent again ---- */
+
+/* {"from":N} on aeogate/SITE/CONTROLLER/replay. */
+static void replay_request(struct sync *s, const struct sync_mqtt_msg *m)
+{
+	json_t *o = json_loadb(m->payload, m->len, 0, NULL);
+	json_t *from = json_object_get(o, "from");
+	int64_t n = json_is_integer(from) ? json_integer_value(from) : 0;
+
+	json_decref(o);
+	if (n < 1) {
+		logf_("dropped a malformed request on %s", m->topic);
+		return;
+	}
+	/* Already sending from before it: that covers this one. */
+	if (s->replay_from && s->replay_from <= n)
+		return;
+	if (n <= sync_window_acked(&s->win)) {
+		logf_("sending again from seq %" PRId64 " (a receiver lost them)", n);
+		s->replay_from = n;
+	}
+}
+
+/*
+ * One page of a replay: the events from replay_from up to what the broker
+ * acknowledged, as events.list gives them (the same objects the stream
+ * does), QoS 1 outside the window: the cursor has passed them already, and
+ * a receiver drops what it holds by seq. Paced by the same tokens.
+ */
+static void replay_step(struct sync *s, int64_t now)
+{
+	int64_t upto = sync_window_acked(&s->win);
+	struct ctl_error err;
+	json_t *res = NULL, *ev;
+	size_t i;
+	int r, mid;
+
+	if (!s->replay_from || !s->ctl_up || !s->mqtt_up)
+		return;
+	tokens_refill(s, now);
+	if (s->replay_from > upto || s->tokens < SYNC_REPLAY_PAGE) {
+		if (s->replay_from > upto)
+			s->replay_from = 0;
+		return;
+	}
+	r = call(s, "events.list",
+		 json_pack("{s:I,s:I}", "since", (json_int_t)(s->replay_from - 1), "limit",
+			   (json_int_t)SYNC_REPLAY_PAGE),
+		 &res, &err);
+	if (r != 0) {
+		if (r == 1)
+			logf_("events.list refused: %s: %s", err.code, err.message);
+		s->replay_from = 0;
+		return;
+	}
+	json_array_foreach(res, i, ev)
+	{
+		int64_t seq = json_integer_value(json_object_get(ev, "seq"));
+		char *text;
+
+		if (seq < s->replay_from || seq > upto)
+			break;
+		text = json_dumps(ev, JSON_COMPACT);
+		if (!text ||
+		    sync_mqtt_publish(s->mqtt, s->t_events, text, strlen(text), false, &mid) < 0) {
+			free(text);
+			break;
+		}
+		free(text);
+		s->tokens -= 1;
+		s->replay_from = seq + 1;
+	}
+	if (json_array_size(res) == 0 || s->replay_from > upto)
+		s->replay_from = 0;
+	json_decref(res);
+}
+
 /* ---- down: change sets and commands ---- */
 
 static void publish_json(struct sync *s, const char *t, json_t *msg)
@@ -573,6 +662,10 @@ static int downlink(struct sync *s, const struct sync_mqtt_msg *m)
 	const char *code;
 	int r;
 
+	if (!strcmp(m->topic, s->t_replay)) {
+		replay_request(s, m);
+		return 0;
+	}
 	if (!command && strcmp(m->topic, s->t_enrol) && strcmp(m->topic, s->t_enrol_me))
 		return 0;
 	args = json_pack("{s:s%}", "payload", m->payload, m->len);
@@ -706,6 +799,8 @@ static int next_timeout(struct sync *s, int64_t now, int64_t watchdog_at)
 		SOONER(s->persist_at + SYNC_PERSIST_MS);
 	if (s->ctl_up && s->mqtt_up && sync_window_acked(&s->win) > s->cp_acked && !s->cp_out)
 		SOONER(s->cp_query_at);
+	if (s->replay_from && s->ctl_up && s->mqtt_up)
+		SOONER(now + 1 + (int64_t)(SYNC_REPLAY_PAGE * 1000 / SYNC_DRAIN_PER_S));
 	if (s->ctl_up && s->mqtt_up)
 		SOONER(s->status_at +
 		       (s->status_dirty ? SYNC_STATUS_MIN_MS : SYNC_STATUS_REFRESH_MS));
@@ -767,6 +862,7 @@ static int run(struct sync *s, int sfd)
 		stream_read(s);
 		now = mono_ms();
 		publish_events(s, now);
+		replay_step(s, now);
 		persist(s, now, false);
 		publish_checkpoints(s, now);
 		publish_status(s, now, false);
@@ -815,7 +911,7 @@ int main(int argc, char **argv)
 	};
 	static struct sync s; /* large (the queue); one per process */
 	const char *config = NULL, *sock = NULL;
-	const char *subs[4];
+	const char *subs[5];
 	char err[1024];
 	sigset_t mask;
 	int c, sfd, r;
@@ -876,7 +972,8 @@ int main(int argc, char **argv)
 	subs[0] = s.t_enrol;
 	subs[1] = s.t_enrol_me;
 	subs[2] = s.t_commands;
-	subs[3] = NULL;
+	subs[3] = s.t_replay;
+	subs[4] = NULL;
 	r = sync_mqtt_start(&s.cfg, s.t_status, subs, SYNC_WINDOW + SYNC_CHECKPOINT_BATCH + 8,
 			    &s.mqtt, err, sizeof(err));
 	if (r < 0) {
