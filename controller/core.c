@@ -2513,6 +2513,9 @@ void core_reader_remove(struct core *c, unsigned i)
 	if (pinpad_expire(&c->pinpad, i, clock_mono(c), true, &a))
 		pin_decide(c, &a, REASON_PIN_REQUIRED, NULL);
 	c->pinpad.slots[i] = (struct pinpad_slot){0};
+	/* An online reader's going is on the record, as any reader going offline is. */
+	if (c->readers[i].online)
+		on_reader_status(c, i, false, "removed from the config");
 	/* Its backend stops: a frame half received or a read not yet handed over is dropped. */
 	hal_reader_close(&c->readers[i]);
 	c->pin_timers[i] = sd_event_source_disable_unref(c->pin_timers[i]);

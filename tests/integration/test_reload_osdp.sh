@@ -118,12 +118,15 @@ base >"$T/osdp.ini"
 kill -HUP "$DAEMON_PID"
 wait_event "$s5" config.reloaded 20
 ev_check "$EV" "d['changed'] == ['reader cage-1-in: removed']"
+# It was online: its going is on the record, as any reader going offline is.
+events_after "$s5" | grep '"reader.offline"' | grep '"cage-1-in"' | grep -q 'removed' ||
+	fail "the online reader removed by the reload left no reader.offline: $(events_after "$s5")"
 holds_open "$(cat "$T/bus.pts")" || fail "the shared port closed with one of its readers"
 s6=$(last_seq)
 osdp bus card 1 "$card"
 wait_event "$s6" access.granted 10
 ev_check "$EV" 'e["reader"] == "dock-1-in"'
-pass "a reader removed from a shared port: the other on it keeps reading"
+pass "a reader removed from a shared port: reader.offline (removed) recorded; the other on it keeps reading"
 
 stop_daemon
 pass "aeogated stops cleanly after the reloads (exit 0)"
