@@ -783,8 +783,10 @@ int store_batch_end(struct store *s, bool commit)
 	if (!s->batch_depth)
 		return store_fail(s, -EINVAL, "no batch is open");
 	/* A change left open inside the batch is not done: nothing of it commits. */
-	if (s->batch_depth != 1)
+	if (s->batch_depth != 1 && commit) {
 		commit = false;
+		r = store_fail(s, -EINVAL, "a change inside the batch was left open");
+	}
 	s->batch_depth = 0;
 	if (commit && !open)
 		return store_fail(s, -EIO, "the batch's transaction was rolled back by SQLite");

@@ -101,7 +101,8 @@ int store_rollback(struct store *s);
  * Inside it store_begin opens a savepoint, store_commit releases it into
  * the batch's transaction and store_rollback undoes only that change.
  * store_batch_end commits the whole (commit true) or rolls it back; a
- * change still open makes it roll back. -EBUSY when a batch is open.
+ * change still open makes it roll back (-EINVAL). store_batch_begin:
+ * -EBUSY when a batch is open.
  */
 int store_batch_begin(struct store *s);
 int store_batch_end(struct store *s, bool commit);

@@ -1253,6 +1253,73 @@ static void test_person_photo_round_trip(void **state)
 	assert_int_equal(store_person_has_photo(f->s, "E2"), 1);
 }
 
+/*
+ * A batch (a signed change set): each change inside commits into the
+ * batch, a change rolled back undoes only itself, and the batch lands
+ * whole or not at all; a change left open rolls the batch back.
+ */
+static void test_batch_lands_whole_or_not_at_all(void **state)
+{
+	struct fixture *f = *state;
+	struct person p;
+	int64_t v = -1;
+
+	assert_int_equal(store_batch_begin(f->s), 0);
+	assert_int_equal(store_batch_begin(f->s), -EBUSY);
+	assert_int_equal(store_begin(f->s), 0);
+	add_person(f->s, "B1");
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	add_person(f->s, "B2");
+	assert_int_equal(store_rollback(f->s), 0); /* only B2 undone */
+	assert_int_equal(store_person_get(f->s, "B1", &p), 0);
+	assert_int_equal(store_person_get(f->s, "B2", &p), -ENOENT);
+	assert_int_equal(store_sync_applied_set(f->s, "hq", 1, "office:hq", 1000, 7), 0);
+	assert_int_equal(store_batch_end(f->s, false), 0);
+	assert_int_equal(store_person_get(f->s, "B1", &p), -ENOENT);
+	assert_int_equal(store_sync_applied_get(f->s, "hq", &v), 0);
+	assert_int_equal(v, 0);
+
+	/* Committed: everything inside lands, and stays after a reopen. */
+	assert_int_equal(store_batch_begin(f->s), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	add_person(f->s, "B3");
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_sync_applied_set(f->s, "hq", 1, "office:hq", 1000, 7), 0);
+	assert_int_equal(store_batch_end(f->s, true), 0);
+	reopen(f);
+	assert_int_equal(store_person_get(f->s, "B3", &p), 0);
+	assert_int_equal(store_sync_applied_get(f->s, "hq", &v), 0);
+	assert_int_equal(v, 1);
+
+	/* A change still open at the end: nothing commits. */
+	assert_int_equal(store_batch_begin(f->s), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	add_person(f->s, "B4");
+	assert_int_equal(store_batch_end(f->s, true), -EINVAL);
+	assert_int_equal(store_person_get(f->s, "B4", &p), -ENOENT);
+	/* Outside a batch, transactions are as they always were. */
+	assert_int_equal(store_batch_end(f->s, true), -EINVAL);
+	assert_int_equal(store_begin(f->s), 0);
+	add_person(f->s, "B5");
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_person_get(f->s, "B5", &p), 0);
+}
+
+/* Command ids: each taken once, the oldest forgotten past the bound. */
+static void test_command_ids_taken_once(void **state)
+{
+	struct fixture *f = *state;
+	int64_t day = 24LL * 60 * 60 * 1000, now = 100 * day;
+
+	assert_int_equal(store_sync_command_take(f->s, "aa", now, now), 0);
+	assert_int_equal(store_sync_command_take(f->s, "aa", now, now), -EEXIST);
+	/* Past AEOGATE_COMMAND_IDS_KEEP_MS the id is forgotten (its issued time refuses it anyway).
+	 */
+	assert_int_equal(store_sync_command_take(f->s, "bb", now, now + 31 * day), 0);
+	assert_int_equal(store_sync_command_take(f->s, "aa", now, now + 31 * day), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1285,6 +1352,8 @@ int main(void)
 	    T(test_zone_settings_read_back_after_each_change),
 	    T(test_site_plan_and_markers_round_trip),
 	    T(test_person_photo_round_trip),
+	    T(test_batch_lands_whole_or_not_at_all),
+	    T(test_command_ids_taken_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
