@@ -157,6 +157,39 @@ static int record_applied(struct core *c, const struct event *e, void *arg)
  * transaction (see op_sync_apply). When the record cannot be stored, the
  * request fails as the storage does instead.
  */
+/*
+ * How many sync.rejected may be recorded now (a token bucket: a burst of
+ * AEOGATE_SYNC_REJECT_BURST, then one a second), and how many refusals
+ * were not recorded since the last one. One aeogated, one bucket.
+ */
+static struct {
+	double tokens;
+	int64_t at_ms;
+	uint64_t suppressed;
+	bool started;
+} reject_rate;
+
+static bool reject_recordable(struct core *c)
+{
+	int64_t now = core_mono_ms(c);
+
+	if (!reject_rate.started) {
+		reject_rate.tokens = AEOGATE_SYNC_REJECT_BURST;
+		reject_rate.at_ms = now;
+		reject_rate.started = true;
+	}
+	reject_rate.tokens += (double)(now - reject_rate.at_ms) / 1000.0;
+	if (reject_rate.tokens > AEOGATE_SYNC_REJECT_BURST)
+		reject_rate.tokens = AEOGATE_SYNC_REJECT_BURST;
+	reject_rate.at_ms = now;
+	if (reject_rate.tokens < 1) {
+		reject_rate.suppressed++;
+		return false;
+	}
+	reject_rate.tokens -= 1;
+	return true;
+}
+
 static int vreject(struct ctl_request *req, const char *reason, json_t *what, json_t *extra,
 		   struct applied_record *consume, const char *fmt, va_list ap)
 {
@@ -168,6 +201,18 @@ static int vreject(struct ctl_request *req, const char *reason, json_t *what, js
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	utf8_trim(msg);
+	/*
+	 * A refusal that changes nothing is recorded within the rate; beyond
+	 * it, only counted (a consumed version changes state: always recorded).
+	 */
+	if (!consume && !reject_recordable(c)) {
+		json_decref(what);
+		if (!extra)
+			extra = json_object();
+		json_object_set_new(extra, "reason", json_string(reason));
+		json_object_set_new(extra, "seq", json_null());
+		return ctl_fail_extra(req, extra, "rejected", "%s", msg);
+	}
 	detail = json_pack("{s:s,s:s}", "reason", reason, "message", msg);
 	if (!detail || json_object_update(detail, what) < 0) {
 		json_decref(detail);
@@ -176,6 +221,11 @@ static int vreject(struct ctl_request *req, const char *reason, json_t *what, js
 		return ctl_fail(req, "internal", "out of memory");
 	}
 	json_decref(what);
+	if (reject_rate.suppressed) {
+		json_object_set_new(detail, "suppressed",
+				    json_integer((json_int_t)reject_rate.suppressed));
+		reject_rate.suppressed = 0;
+	}
 	if (ops_begin(req, c) < 0) {
 		json_decref(detail);
 		json_decref(extra);

@@ -548,6 +548,12 @@ _Static_assert(AEOGATE_PHOTO_MAX <= AEOGATE_SITE_PLAN_MAX,
 #define AEOGATE_SYNC_PAYLOAD_MAX (32 * 1024)
 /* Downlink messages waiting for aeogated (while it restarts); more are dropped and counted. */
 #define AEOGATE_SYNC_INBOX_MAX 1024
+/*
+ * sync.rejected events recorded in a burst, then one a second: a flood of
+ * bad messages from the broker must not grow the log without bound. Those
+ * not recorded are counted into the next one's detail ("suppressed").
+ */
+#define AEOGATE_SYNC_REJECT_BURST 20
 /* END sync uplink limits */
 
 /*
