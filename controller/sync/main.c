@@ -42,6 +42,8 @@
 #define SYNC_WINDOW	 AEOGATE_SYNC_WINDOW
 #define SYNC_QUEUE_MAX	 AEOGATE_SYNC_QUEUE_MAX
 #define SYNC_DRAIN_PER_S AEOGATE_SYNC_DRAIN_PER_S
+/* A downlink message aeogated could not take now ("unavailable") is tried again after this. */
+#define SYNC_HELD_RETRY_MS 1000
 /* Events sent again per step of a replay (one events.list page). */
 #define SYNC_REPLAY_PAGE 100
 #define SYNC_DRAIN_BURST (SYNC_DRAIN_PER_S / 10)
@@ -119,6 +121,10 @@ struct sync {
 	 * again here; the rest is on its way anyway.
 	 */
 	int64_t replay_from;
+
+	/* aeogated answered "unavailable" (busy, storage failing): try the held message again then.
+	 */
+	int64_t held_retry_at;
 };
 
 static int64_t mono_ms(void)
@@ -695,6 +701,14 @@ static int downlink(struct sync *s, const struct sync_mqtt_msg *m)
 			logf_("change set version %" PRId64 " applied",
 			      (int64_t)json_integer_value(json_object_get(res, "applied_version")));
 		s->status_dirty = true;
+	} else if (code && !strcmp(code, "unavailable")) {
+		/* aeogated's trouble, not the message's: nothing was recorded; kept and tried
+		 * again. */
+		logf_("aeogated is busy (%s): the message on %s is tried again in a second",
+		      json_string_value(json_object_get(err, "message")), m->topic);
+		s->held_retry_at = mono_ms() + SYNC_HELD_RETRY_MS;
+		json_decref(reply);
+		return -1;
 	} else if (code && !strcmp(code, "unknown_op")) {
 		bool *warned = command ? &s->warned_command : &s->warned_apply;
 
@@ -765,7 +779,7 @@ static void news(struct sync *s)
 		s->n_held++;
 	}
 	sync_mqtt_news_free(&n);
-	while (s->held && s->ctl_up) {
+	while (s->held && s->ctl_up && mono_ms() >= s->held_retry_at) {
 		struct sync_mqtt_msg *m = s->held;
 
 		if (downlink(s, m) < 0)
@@ -799,6 +813,8 @@ static int next_timeout(struct sync *s, int64_t now, int64_t watchdog_at)
 		SOONER(s->persist_at + SYNC_PERSIST_MS);
 	if (s->ctl_up && s->mqtt_up && sync_window_acked(&s->win) > s->cp_acked && !s->cp_out)
 		SOONER(s->cp_query_at);
+	if (s->held && s->ctl_up)
+		SOONER(s->held_retry_at);
 	if (s->replay_from && s->ctl_up && s->mqtt_up)
 		SOONER(now + 1 + (int64_t)(SYNC_REPLAY_PAGE * 1000 / SYNC_DRAIN_PER_S));
 	if (s->ctl_up && s->mqtt_up)
