@@ -264,6 +264,10 @@ b.beside("live: read -> subscriber p99", b.pct(sorted(live_us), 0.99), "µs",
          "commit, stream, TLS publish, broker, subscriber")
 print("aeogated RSS after the run: %s" % b.fmt_memory(d.memory()))
 print("aeogate-sync RSS after the run: %s" % b.fmt_memory(b.memory(sync.pid)))
+with open("/proc/%d/stat" % sync.pid) as f:
+    cpu_s = sum(int(x) for x in f.read().rsplit(")", 1)[1].split()[11:13]) / os.sysconf("SC_CLK_TCK")
+b.beside("aeogate-sync CPU per 1000 events", cpu_s * 1000 / last * 1000, "ms",
+         "JSON in, TLS out; at nice 10")
 ok = cursor["forwarded_seq"] >= last
 print("# cursor %d of %d" % (cursor["forwarded_seq"], last))
 sys.exit(0 if ok else 1)
