@@ -161,28 +161,23 @@ static int send_all(struct ctl_client *c, const char *p, size_t n, int64_t deadl
 	return 0;
 }
 
-static int read_line(struct ctl_client *c, int64_t deadline, json_t **ret)
+/*
+ * Adds what the socket has to the buffer, waiting for it until deadline:
+ * 0 once some bytes came, -EPIPE when the peer closed, -EMSGSIZE when the
+ * buffer is full, or wait_fd's error.
+ */
+static int fill(struct ctl_client *c, int64_t deadline)
 {
 	for (;;) {
-		char *nl = memchr(c->buf, '\n', c->len);
 		ssize_t n;
 		int r;
 
-		if (nl) {
-			size_t line = (size_t)(nl - c->buf);
-
-			r = proto_line_parse(c->buf, line, ret);
-			c->len -= line + 1;
-			memmove(c->buf, nl + 1, c->len);
-			return r;
-		}
 		if (c->len == CTL_CLIENT_BUF)
 			return -EMSGSIZE;
-
 		n = recv(c->fd, c->buf + c->len, CTL_CLIENT_BUF - c->len, 0);
 		if (n > 0) {
 			c->len += (size_t)n;
-			continue;
+			return 0;
 		}
 		if (n == 0)
 			return -EPIPE;
@@ -193,6 +188,26 @@ static int read_line(struct ctl_client *c, int64_t deadline, json_t **ret)
 		if (errno != EAGAIN)
 			return -errno;
 		r = wait_fd(c, POLLIN, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
+static int read_line(struct ctl_client *c, int64_t deadline, json_t **ret)
+{
+	for (;;) {
+		char *nl = memchr(c->buf, '\n', c->len);
+		int r;
+
+		if (nl) {
+			size_t line = (size_t)(nl - c->buf);
+
+			r = proto_line_parse(c->buf, line, ret);
+			c->len -= line + 1;
+			memmove(c->buf, nl + 1, c->len);
+			return r;
+		}
+		r = fill(c, deadline);
 		if (r < 0)
 			return r;
 	}
@@ -228,7 +243,6 @@ int ctl_client_stream(struct ctl_client *c, int (*data)(void *userdata, const ch
 
 	for (;;) {
 		long used = proto_frames_feed(&f, c->buf, c->len, data, userdata);
-		ssize_t n;
 
 		if (used < 0)
 			return (int)used;
@@ -236,20 +250,7 @@ int ctl_client_stream(struct ctl_client *c, int (*data)(void *userdata, const ch
 		memmove(c->buf, c->buf + used, c->len);
 		if (f.done)
 			break;
-		n = recv(c->fd, c->buf + c->len, CTL_CLIENT_BUF - c->len, 0);
-		if (n > 0) {
-			c->len += (size_t)n;
-			continue;
-		}
-		if (n == 0)
-			return -EPIPE;
-		if (errno == EINTR)
-			continue;
-		if (errno == ECONNRESET)
-			return -EPIPE;
-		if (errno != EAGAIN)
-			return -errno;
-		r = wait_fd(c, POLLIN, mono_ms() + CTL_CLIENT_TIMEOUT_MS);
+		r = fill(c, mono_ms() + CTL_CLIENT_TIMEOUT_MS);
 		if (r < 0)
 			return r;
 	}

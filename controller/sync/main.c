@@ -324,9 +324,10 @@ static int stream_take(struct sync *s)
 	if (!ev) {
 		json_t *e = json_object_get(line, "error");
 
+		const char *why = json_string_value(json_object_get(e, "message"));
+
 		/* Cut off (too_slow) or another end: follow again from what we hold. */
-		logf_("event stream ended: %s",
-		      e ? json_string_value(json_object_get(e, "message")) : "unexpected line");
+		logf_("event stream ended: %s", why ? why : "unexpected line");
 		json_decref(line);
 		return -EPIPE;
 	}
@@ -553,6 +554,9 @@ static void publish_status(struct sync *s, int64_t now, bool force)
 	} else {
 		free(text);
 	}
+	(void)sd_notifyf(0, "STATUS=forwarded up to seq %" PRId64 " of %" PRId64,
+			 sync_window_acked(&s->win),
+			 (int64_t)json_integer_value(json_object_get(s->info, "last_seq")));
 }
 
 /* ---- up again: what a receiver asked to be sent again ---- */
@@ -744,6 +748,7 @@ static int downlink(struct sync *s, const struct sync_mqtt_msg *m)
 static void news(struct sync *s)
 {
 	struct sync_mqtt_news n;
+	int64_t acked;
 
 	sync_mqtt_take(s->mqtt, &n);
 	for (char *line = n.log, *nl; line && *line; line = nl + 1) {
@@ -756,9 +761,13 @@ static void news(struct sync *s)
 	if (n.reconnected)
 		s->status_dirty = true;
 	s->mqtt_up = n.connected;
+	acked = sync_window_acked(&s->win);
 	for (size_t i = 0; i < n.n_acks; i++)
 		if (!sync_window_ack(&s->win, n.acks[i]))
 			(void)checkpoint_ack(s, n.acks[i]);
+	/* forwarded_seq moved: the status says so (at most once a second). */
+	if (sync_window_acked(&s->win) != acked)
+		s->status_dirty = true;
 	if (n.dropped)
 		logf_("dropped %lu downlink messages (inbox full or too large)", n.dropped);
 	/* Held until aeogated takes them (a restart); beyond the bound, the office asks again. */

@@ -115,6 +115,7 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 static void on_publish(struct mosquitto *mosq, void *obj, int mid)
 {
 	struct sync_mqtt *m = obj;
+	bool first;
 
 	(void)mosq;
 	pthread_mutex_lock(&m->lock);
@@ -132,8 +133,14 @@ static void on_publish(struct mosquitto *mosq, void *obj, int mid)
 		m->cap_acks = cap;
 	}
 	m->acks[m->n_acks++] = mid;
+	first = m->n_acks == 1;
 	pthread_mutex_unlock(&m->lock);
-	wake(m);
+	/*
+	 * One wake per batch: while earlier ones wait, the loop's next take
+	 * (it reads the eventfd before it takes the lock) gets this one too.
+	 */
+	if (first)
+		wake(m);
 }
 
 static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)

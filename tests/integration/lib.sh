@@ -101,6 +101,27 @@ wait_for() {
 	done
 }
 
+# notify_listen SOCKET OUT: a datagram socket of the test's own, as
+# systemd's NOTIFY_SOCKET would be, in the background (its pid in
+# $NOTIFY_PID, in BG_PIDS): each message becomes one line of OUT (newlines
+# inside as |), in arrival order; it ends after STOPPING=1.
+notify_listen() {
+	python3 - "$1" "$2" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as out:
+    while True:
+        msg = s.recv(4096).decode(errors="replace")
+        out.write(msg.replace("\n", "|") + "\n")
+        if "STOPPING=1" in msg:
+            break
+PY
+	NOTIFY_PID=$!
+	BG_PIDS+=("$NOTIFY_PID")
+	wait_for 10 test -S "$1" || fail "the test's notify socket did not come up"
+}
+
 # start_daemon CONFIG [extra aeogated args]
 start_daemon() {
 	local config=$1

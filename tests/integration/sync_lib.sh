@@ -3,6 +3,8 @@
 #
 #   write_sync_config [FILE] [CLIENT_ID]  a [sync] section for the test's broker
 #                          (mutual TLS and the password file), site "site-a"
+#   sync_test_start        aeogated on write_sim_config's config, the broker,
+#                          and the [sync] file for them ($T/sync.ini)
 #   sync_start [FILE]      starts aeogate-sync on the test's socket ($SYNC_PID)
 #   sync_stop              SIGTERM; it must exit 0
 #   sync_kill              SIGKILL
@@ -21,6 +23,13 @@ SYNC_BIN="$BUILD_DIR/controller/sync/aeogate-sync"
 SYNC_PID=""
 SYNC_SITE=site-a
 SYNC_ID=ctl-1
+
+sync_test_start() {
+	write_sim_config
+	start_daemon "$T/sim.ini"
+	mqtt_start
+	write_sync_config
+}
 
 write_sync_config() {
 	local file=${1:-$T/sync.ini} id=${2:-$SYNC_ID}
@@ -87,41 +96,35 @@ cursor() {
 	sock_op sync.cursor | python3 -c 'import json,sys; print(json.load(sys.stdin)["forwarded_seq"])'
 }
 
+cursor_at_least() { [ "$(cursor)" -ge "$1" ]; }
+
 wait_cursor() {
-	local want=$1 deadline=$((SECONDS + ${2:-60})) got
-	while :; do
-		got=$(cursor)
-		[ "$got" -ge "$want" ] && return 0
-		[ $SECONDS -lt $deadline ] || {
-			tail -n 30 "$T/sync.log" >&2
-			fail "the cursor stayed at $got, expected $want"
-		}
-		sleep 0.1
-	done
+	wait_for "${2:-60}" cursor_at_least "$1" || {
+		tail -n 30 "$T/sync.log" >&2
+		fail "the cursor stayed at $(cursor), expected $1"
+	}
 }
 
-# The seqs of FILE's events topic lines, one per line as received.
+# The seqs of FILE's events topic lines, one per line as received. An
+# event's JSON opens with its seq (chain.c's order), so sed takes it, cheap
+# enough to poll with.
 event_seqs() {
-	python3 - "$1" "aeogate/$SYNC_SITE/${2:-$SYNC_ID}/events" <<'PY'
-import json, sys
-for line in open(sys.argv[1], errors="replace"):
-    topic, _, payload = line.rstrip("\n").partition(" ")
-    if topic == sys.argv[2]:
-        print(json.loads(payload)["seq"])
-PY
+	local topic="aeogate/$SYNC_SITE/${2:-$SYNC_ID}/events"
+	sed -n "s|^${topic//./\\.} {\"seq\":\([0-9]*\)[,}].*|\1|p" "$1"
 }
+
+# How many of the seqs 1..N FILE holds for CLIENT_ID.
+seqs_held() {
+	event_seqs "$1" "$3" | sort -un | awk -v n="$2" '$1 >= 1 && $1 <= n' | wc -l
+}
+seqs_complete() { [ "$(seqs_held "$1" "$2" "$3")" -eq "$2" ]; }
 
 wait_seqs() {
-	local file=$1 n=$2 deadline=$((SECONDS + ${3:-60})) id=${4:-$SYNC_ID} have
-	while :; do
-		have=$(event_seqs "$file" "$id" | sort -un | awk -v n="$n" '$1 >= 1 && $1 <= n' | wc -l)
-		[ "$have" -eq "$n" ] && return 0
-		[ $SECONDS -lt $deadline ] || {
-			tail -n 30 "$T/sync.log" >&2
-			fail "the subscriber has $have of the events 1..$n"
-		}
-		sleep 0.2
-	done
+	local id=${4:-$SYNC_ID}
+	wait_for "${3:-60}" seqs_complete "$1" "$2" "$id" || {
+		tail -n 30 "$T/sync.log" >&2
+		fail "the subscriber has $(seqs_held "$1" "$2" "$id") of the events 1..$2"
+	}
 }
 
 check_events() {

@@ -122,22 +122,9 @@ password_file = $T/pw
 office_pubkey = $T/office.pub
 INI
 # Under Type=notify with a 1 s watchdog: READY=1, pings from the loop while
-# both peers are away (nothing there blocks it), STOPPING=1 on SIGTERM. The
-# notify socket is a datagram socket of the test's own, as systemd's would be.
-python3 - "$T/notify.sock" "$T/notify.txt" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a", buffering=1) as out:
-    while True:
-        msg = s.recv(4096).decode(errors="replace")
-        out.write(msg.replace("\n", "|") + "\n")
-        if "STOPPING=1" in msg:
-            break
-PY
-LISTENER=$!
-BG_PIDS+=("$LISTENER")
-wait_for 10 test -S "$T/notify.sock" || fail "the test's notify socket did not come up"
+# both peers are away (nothing there blocks it), STOPPING=1 on SIGTERM.
+notify_listen "$T/notify.sock" "$T/notify.txt"
+LISTENER=$NOTIFY_PID
 NOTIFY_SOCKET="$T/notify.sock" WATCHDOG_USEC=1000000 "$SYNC_BIN" -c "$T/good.ini" >"$T/sync.log" 2>&1 &
 PID=$!
 BG_PIDS+=("$PID")

@@ -9,10 +9,7 @@
 . "$(dirname "$0")/mqtt_lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
-write_sim_config
-start_daemon "$T/sim.ini"
-mqtt_start
-write_sync_config
+sync_test_start
 mqtt_sub_start "aeogate/$SYNC_SITE/#" "$T/sub.out"
 sync_start
 wait_cursor "$(last_seq)"

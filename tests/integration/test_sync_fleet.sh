@@ -14,7 +14,7 @@ write_sim_config
 mqtt_start
 mqtt_sub_start "aeogate/$SYNC_SITE/+/events" "$T/sub.out"
 
-declare -a SOCKS
+declare -a SOCKS SYNC_PIDS
 for i in $(seq 1 $CONTROLLERS); do
 	SOCKS[$i]="$T/c$i.sock"
 	mkdir -p "$T/state$i"
@@ -25,6 +25,7 @@ for i in $(seq 1 $CONTROLLERS); do
 	wait_for 20 "$AEOGATECTL" --socket "${SOCKS[$i]}" status || fail "aeogated $i did not come up"
 	write_sync_config "$T/sync$i.ini" "gw-$i"
 	"$SYNC_BIN" -c "$T/sync$i.ini" --socket "${SOCKS[$i]}" >>"$T/sync$i.log" 2>&1 &
+	SYNC_PIDS[$i]=$!
 	BG_PIDS+=("$!")
 done
 
@@ -75,3 +76,13 @@ for i in $(seq 1 $CONTROLLERS); do
 done
 [ "$(echo $KEYS | tr ' ' '\n' | sort -u | wc -l)" -eq $CONTROLLERS ] || fail "two controllers share a key: $KEYS"
 pass "each controller's retained status names its own device key"
+
+for i in $(seq 1 $CONTROLLERS); do
+	kill -TERM "${SYNC_PIDS[$i]}"
+	wait "${SYNC_PIDS[$i]}" || fail "aeogate-sync gw-$i did not stop cleanly: $(tail -n 5 "$T/sync$i.log")"
+	_bg_forget "${SYNC_PIDS[$i]}"
+	if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/sync$i.log" >&2; then
+		fail "aeogate-sync gw-$i's log has a sanitizer report (above)"
+	fi
+done
+pass "every aeogate-sync stops cleanly on SIGTERM"

@@ -8,10 +8,7 @@
 . "$(dirname "$0")/mqtt_lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
-write_sim_config
-start_daemon "$T/sim.ini"
-mqtt_start
-write_sync_config
+sync_test_start
 
 # sync.cursor: starts at 0, never goes back, never past the newest event.
 OUT=$(sock_op sync.cursor)

@@ -10,21 +10,8 @@ write_sim_config
 start_daemon "$T/sim.ini"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-# The listener: each datagram as one line (newlines inside as |), in arrival order.
-python3 - "$T/notify.sock" "$T/notify.txt" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a", buffering=1) as out:
-    while True:
-        msg = s.recv(4096).decode(errors="replace")
-        out.write(msg.replace("\n", "|") + "\n")
-        if "STOPPING=1" in msg:
-            break
-PY
-LISTENER=$!
-BG_PIDS=("$LISTENER")
-wait_for 10 test -S "$T/notify.sock" || fail "the test's notify socket did not come up"
+notify_listen "$T/notify.sock" "$T/notify.txt"
+LISTENER=$NOTIFY_PID
 
 # 1 s watchdog: a ping every 0.5 s.
 NOTIFY_SOCKET="$T/notify.sock" WATCHDOG_USEC=1000000 \
