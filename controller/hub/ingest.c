@@ -322,8 +322,8 @@ static int ingest_status(struct hub_ingest *in, struct hub_controller *c, const 
 	if (!jstr(o, "public_key"))
 		return -EBADMSG;
 	r = key_check(in, c, jstr(o, "public_key"), "its status");
-	if (r < 0)
-		return r;
+	if (r <= 0)
+		return r; /* another key's status says nothing about this controller */
 	c->online = !jstr(o, "state") || !strcmp(jstr(o, "state"), "online");
 	c->status_last_seq = jint(o, "last_seq", c->status_last_seq);
 	prev_forwarded = c->forwarded_seq;

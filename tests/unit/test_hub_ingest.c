@@ -341,11 +341,13 @@ static void test_key_is_pinned_on_first_contact_and_a_change_is_an_alarm(void **
 	assert_true(c.online);
 	assert_int_equal(c.forwarded_seq, 5);
 	assert_int_equal(c.applied_version, 2);
+	assert_int_equal(feed(f, "aeogate/s1/gate-1/status", "offline"), 0);
+	assert_false(ctl(f).online);
 	assert_int_equal(feed(f, "aeogate/s1/gate-1/status", other), 0);
 	assert_int_equal(feed(f, "aeogate/s1/gate-1/status", other), 0); /* retained, again */
 	assert_int_equal(alarms(f, "key_changed"), 1);
 	assert_string_equal(ctl(f).public_key, f->pk_hex);
-	assert_int_equal(feed(f, "aeogate/s1/gate-1/status", "offline"), 0);
+	/* Another key's status changes nothing of this controller's. */
 	assert_false(ctl(f).online);
 	free(st);
 	free(other);
