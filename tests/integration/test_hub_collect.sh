@@ -175,5 +175,27 @@ ctl_feed s1 gate-1 0
 hub_wait_stored s1 gate-1 "$TO"
 grep -q "malformed message" "$T/hub.log" || fail "malformed messages were not logged"
 [ "$(hub_sql "SELECT count(*) FROM events")" = "$TO" ] || fail "the store changed"
-hub_stop
 pass "malformed messages are logged and change nothing"
+
+# ---- the export's range: --from and --to choose seqs, a checkpoint ends it ----
+# No checkpoint since seq $CPSEQ: an export ends there, whatever came after.
+expect_exit 0 hub export -o "$T/exp2"
+expect_contains "$OUT" "s1/gate-1: $CPSEQ rows of seq 1-$CPSEQ"
+ctl_checkpoint s1 gate-1
+deadline=$((SECONDS + 30))
+until [ "$(hub_sql "SELECT checkpoint_seq FROM controllers WHERE controller='gate-1'")" -ge "$TO" ]; do
+	[ $SECONDS -lt $deadline ] || fail "the checkpoint at $TO did not reach the store"
+	sleep 0.1
+done
+ts_of() { hub_sql "SELECT json FROM events WHERE controller='gate-1' AND seq=$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ts"])'; }
+expect_exit 0 hub export --from "$(ts_of 5)" --format csv -o "$T/exp3"
+expect_exit 0 "$AEOGATECTL" audit verify "$T/exp3/s1-gate-1.csv" --pubkey "$T/device.pub"
+expect_contains "$OUT" "of range 5-$TO"
+# --to just after seq $((CPSEQ + 1)): the last checkpoint at or before it is $CPSEQ's.
+expect_exit 0 hub export --to "$(ts_of $((CPSEQ + 2)))" -o "$T/exp4"
+expect_contains "$OUT" "seq 1-$CPSEQ"
+expect_exit 0 "$AEOGATECTL" audit verify "$T/exp4/s1-gate-1.jsonl" --pubkey "$T/device.pub"
+expect_exit 2 hub export --from 2026-12-31 --to 2026-01-01 -o "$T/exp5"
+expect_exit 2 hub export --kind access.granted -o "$T/exp5"
+hub_stop
+pass "exports end at the latest checkpoint in range; --from and --to choose the seqs; each verifies"
