@@ -106,7 +106,7 @@ static int export_controller(void *u, const struct hub_controller *c)
 	struct hub_checkpoint cp;
 	struct rows w = {.fmt = x->fmt};
 	char base[2 * AEOGATE_ID_MAX + 16], path[PATH_MAX], mpath[PATH_MAX + 16], now[32];
-	int64_t first = 1, last = c->verified_seq;
+	int64_t first = c->first_seq, last = c->verified_seq;
 	json_t *st = NULL, *man = NULL;
 	int r;
 
@@ -124,6 +124,8 @@ static int export_controller(void *u, const struct hub_controller *c)
 	if (x->filter.to_ms && (r = hub_store_event_seq_at(x->store, c->site, c->controller,
 							   x->filter.to_ms, true, &last)) < 0)
 		return r;
+	if (first < c->first_seq)
+		first = c->first_seq; /* never before the stored chain's start */
 	if (!first || !last || first > last) {
 		printf("%s/%s: no events in the range\n", c->site, c->controller);
 		return 0;

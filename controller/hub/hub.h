@@ -67,7 +67,15 @@ struct hub_controller {
 	char controller[AEOGATE_ID_MAX + 1];
 	char public_key[65]; /* "" until pinned */
 	char key_id[17];
-	int64_t verified_seq; /* the last seq stored: every one before it is stored and links */
+	/*
+	 * The stored chain: every seq from first_seq to verified_seq, linked.
+	 * first_seq is 1, or later for a controller whose older events were
+	 * pruned before the hub heard of it (anchored on a signed checkpoint);
+	 * first_prev is the hash its first event follows. 0 and "": none yet.
+	 */
+	int64_t first_seq;
+	char first_prev[EVENT_HASH_HEX];
+	int64_t verified_seq;
 	char verified_hash[EVENT_HASH_HEX];
 	int64_t status_last_seq, forwarded_seq, applied_version;
 	int64_t doors, alarms;
@@ -105,9 +113,15 @@ int hub_store_event_seq_at(struct hub_store *s, const char *site, const char *co
  */
 int hub_store_pending_add(struct hub_store *s, const char *site, const char *controller,
 			  const struct event *e, const char *json_text);
-/* Takes (removes) the held event of the lowest seq <= max_seq; -ENOENT when none. *ret malloc'd. */
+/*
+ * Takes (removes) a held event of the lowest seq in min_seq..max_seq; -ENOENT
+ * when none. *ret malloc'd.
+ */
 int hub_store_pending_take(struct hub_store *s, const char *site, const char *controller,
-			   int64_t max_seq, char **ret);
+			   int64_t min_seq, int64_t max_seq, char **ret);
+/* The prev of the held event (seq, hash); -ENOENT when none is held. */
+int hub_store_pending_find(struct hub_store *s, const char *site, const char *controller,
+			   int64_t seq, const char *hash, char ret_prev[EVENT_HASH_HEX]);
 int hub_store_pending_count(struct hub_store *s, const char *site, const char *controller,
 			    int64_t *ret);
 

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,14 +87,63 @@ static bool is_hex(const char *s, size_t n)
 	return true;
 }
 
+/* Holds an early event until the seqs it needs are in; bounded. */
+static int hold(struct hub_ingest *in, struct hub_controller *c, const struct event *e,
+		const char *text)
+{
+	int64_t max = in->pending_max ? in->pending_max : HUB_PENDING_MAX;
+	int r;
+
+	if (c->pending >= max) {
+		c->refused++;
+		in->refused++;
+		return alarm(in, c, "gap", c->verified_seq + 1,
+			     "seq %lld is missing and %lld later events wait for it: later "
+			     "arrivals are refused until it comes",
+			     (long long)c->verified_seq + 1, (long long)max);
+	}
+	r = hub_store_pending_add(in->store, c->site, c->controller, e, text);
+	if (r > 0) {
+		c->pending++;
+		in->held++;
+	} else if (r == 0) {
+		/* The same event is held already. */
+		c->duplicates++;
+		in->duplicates++;
+	}
+	return r < 0 ? r : 0;
+}
+
+/* Stores e, which continues the chain at one of its ends, and checks a checkpoint at it. */
+static int store(struct hub_ingest *in, struct hub_controller *c, const struct event *e,
+		 const char *text)
+{
+	struct hub_checkpoint cp;
+	int r = hub_store_event_add(in->store, c->site, c->controller, e, text);
+
+	if (r < 0)
+		return r;
+	in->events++;
+	/* A checkpoint that came before its event is checked now. */
+	r = hub_store_checkpoint_get(in->store, c->site, c->controller, e->seq, &cp);
+	if (r == 0 && strcmp(cp.hash, e->hash) != 0)
+		return alarm(in, c, "checkpoint_mismatch", e->seq,
+			     "seq %lld: hash differs from the one the device's checkpoint signed: "
+			     "the chain was rewritten",
+			     (long long)e->seq);
+	return r == -ENOENT ? 0 : r;
+}
+
 /*
  * One event for c (its row in memory, written back by the caller). Its
- * JSON text is what the store keeps.
+ * JSON text is what the store keeps. The stored chain grows at its end
+ * (the next seq, linked by the chain's own check) and, for a chain that was
+ * anchored late on a checkpoint, at its start (the seq before, whose hash
+ * is what the first stored event follows).
  */
 static int event_accept(struct hub_ingest *in, struct hub_controller *c, const char *text)
 {
 	struct audit_verifier v = {0};
-	struct hub_checkpoint cp;
 	char stored[EVENT_HASH_HEX], own[EVENT_HASH_HEX], *detail = NULL;
 	struct event e;
 	json_t *o;
@@ -117,45 +167,42 @@ static int event_accept(struct hub_ingest *in, struct hub_controller *c, const c
 			  "seq %lld: content does not match its hash: altered", (long long)e.seq);
 		goto out;
 	}
-	if (e.seq <= c->verified_seq) {
+	if (c->first_seq && e.seq >= c->first_seq && e.seq <= c->verified_seq) {
 		r = hub_store_event_hash(in->store, c->site, c->controller, e.seq, stored);
 		if (r == 0 && !strcmp(stored, e.hash)) {
 			c->duplicates++;
 			in->duplicates++;
-		} else if (r == 0 || r == -ENOENT) {
+		} else if (r == 0) {
 			c->refused++;
 			in->refused++;
 			r = alarm(
 			    in, c, "conflict", e.seq,
 			    "seq %lld: a different event (hash %.16s) arrived after the stored "
 			    "one (hash %.16s): altered on the way or the chain was rewritten",
-			    (long long)e.seq, e.hash, r == 0 ? stored : "none");
+			    (long long)e.seq, e.hash, stored);
+		}
+		goto out;
+	}
+	if (c->first_seq && e.seq < c->first_seq) {
+		/* Before the anchored start: it must be what the first stored event follows. */
+		if (e.seq < c->first_seq - 1) {
+			r = hold(in, c, &e, text);
+		} else if (strcmp(e.hash, c->first_prev) != 0) {
+			c->refused++;
+			in->refused++;
+			r = alarm(
+			    in, c, "conflict", e.seq,
+			    "seq %lld: its hash %.16s is not the one seq %lld follows (%.16s): "
+			    "altered on the way or the chain was rewritten",
+			    (long long)e.seq, e.hash, (long long)c->first_seq, c->first_prev);
+		} else if ((r = store(in, c, &e, text)) >= 0) {
+			c->first_seq = e.seq;
+			snprintf(c->first_prev, sizeof(c->first_prev), "%s", e.prev);
 		}
 		goto out;
 	}
 	if (e.seq > c->verified_seq + 1) {
-		/* Early: held until the seqs before it are in. */
-		int64_t max = in->pending_max ? in->pending_max : HUB_PENDING_MAX;
-
-		if (c->pending >= max) {
-			c->refused++;
-			in->refused++;
-			r = alarm(in, c, "gap", c->verified_seq + 1,
-				  "seq %lld is missing and %lld later events wait for it: later "
-				  "arrivals are refused until it comes",
-				  (long long)c->verified_seq + 1, (long long)max);
-			goto out;
-		}
-		r = hub_store_pending_add(in->store, c->site, c->controller, &e, text);
-		if (r > 0) {
-			c->pending++;
-			in->held++;
-		} else if (r == 0) {
-			/* The same event is held already. */
-			c->duplicates++;
-			in->duplicates++;
-		}
-		r = r < 0 ? r : 0;
+		r = hold(in, c, &e, text);
 		goto out;
 	}
 	if (c->verified_seq)
@@ -165,53 +212,103 @@ static int event_accept(struct hub_ingest *in, struct hub_controller *c, const c
 		c->refused++;
 		in->refused++;
 		r = alarm(in, c, "chain_broken", e.seq,
-			  r == -EBADMSG
-			      ? "seq %lld: content does not match its hash: altered"
-			      : "seq %lld: does not link to the seq before it (prev differs): "
-				"inserted, reordered or the chain was rewritten",
+			  "seq %lld: does not link to the seq before it (prev differs): "
+			  "inserted, reordered or the chain was rewritten",
 			  (long long)e.seq);
 		goto out;
 	}
-	if (r < 0)
+	if (r < 0 || (r = store(in, c, &e, text)) < 0)
 		goto out;
-	r = hub_store_event_add(in->store, c->site, c->controller, &e, text);
-	if (r < 0)
-		goto out;
+	if (!c->first_seq) {
+		c->first_seq = e.seq;
+		snprintf(c->first_prev, sizeof(c->first_prev), "%s", e.prev);
+	}
 	c->verified_seq = e.seq;
 	snprintf(c->verified_hash, sizeof(c->verified_hash), "%s", e.hash);
-	in->events++;
-	/* A checkpoint that came before its event is checked now. */
-	r = hub_store_checkpoint_get(in->store, c->site, c->controller, e.seq, &cp);
-	if (r == 0 && strcmp(cp.hash, e.hash) != 0)
-		r = alarm(in, c, "checkpoint_mismatch", e.seq,
-			  "seq %lld: hash differs from the one the device's checkpoint signed: the "
-			  "chain was rewritten",
-			  (long long)e.seq);
-	else if (r == -ENOENT)
-		r = 0;
 out:
 	free(detail);
 	json_decref(o);
 	return r;
 }
 
-static int ingest_event(struct hub_ingest *in, struct hub_controller *c, const char *text)
+/*
+ * Whatever waited and can go now: the seqs after the stored chain (and
+ * stale copies inside it, as duplicates or conflicts), then the seq before
+ * its start. Nothing taken here is held again, so this ends.
+ */
+static int drain(struct hub_ingest *in, struct hub_controller *c)
 {
-	char *held;
-	int r = event_accept(in, c, text);
+	for (;;) {
+		int64_t lo = c->first_seq ? c->first_seq : 1, hi = c->verified_seq + 1;
+		char *held = NULL;
+		int r;
 
-	if (r < 0)
-		return r;
-	/* Whatever waited for this one, in seq order (and stale copies, as duplicates). */
-	while ((r = hub_store_pending_take(in->store, c->site, c->controller, c->verified_seq + 1,
-					   &held)) == 0) {
+		r = hub_store_pending_take(in->store, c->site, c->controller, lo, hi, &held);
+		if (r == -ENOENT && c->first_seq > 1)
+			r = hub_store_pending_take(in->store, c->site, c->controller,
+						   c->first_seq - 1, c->first_seq - 1, &held);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return r;
 		c->pending--;
 		r = event_accept(in, c, held);
 		free(held);
 		if (r < 0 && r != -EBADMSG)
 			return r;
 	}
-	return r == -ENOENT ? 0 : r;
+}
+
+/*
+ * A controller whose older events were pruned before the hub heard of it
+ * never sends seq 1. When nothing is stored yet and the latest signed
+ * checkpoint's event is held, the held events that chain back from it are
+ * bound to the device key: the stored chain starts at the lowest of them.
+ * Earlier seqs still in flight are taken later, at the start (drain).
+ */
+static int anchor(struct hub_ingest *in, struct hub_controller *c)
+{
+	struct hub_checkpoint cp;
+	char prev[EVENT_HASH_HEX], before[EVENT_HASH_HEX];
+	int64_t seq;
+	int r;
+
+	if (c->first_seq || !c->pending)
+		return 0;
+	r = hub_store_checkpoint_at_or_before(in->store, c->site, c->controller, INT64_MAX, &cp);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	seq = cp.seq;
+	r = hub_store_pending_find(in->store, c->site, c->controller, seq, cp.hash, prev);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	while (seq > 1 && (r = hub_store_pending_find(in->store, c->site, c->controller, seq - 1,
+						      prev, before)) == 0) {
+		seq--;
+		memcpy(prev, before, sizeof(prev));
+	}
+	if (r < 0 && r != -ENOENT)
+		return r;
+	/* seq is the lowest held event of the chain; it follows prev. */
+	c->first_seq = seq;
+	snprintf(c->first_prev, sizeof(c->first_prev), "%s", prev);
+	c->verified_seq = seq - 1;
+	snprintf(c->verified_hash, sizeof(c->verified_hash), "%s", prev);
+	return drain(in, c);
+}
+
+static int ingest_event(struct hub_ingest *in, struct hub_controller *c, const char *text)
+{
+	int r = event_accept(in, c, text);
+
+	if (r < 0)
+		return r;
+	r = drain(in, c);
+	return r < 0 ? r : anchor(in, c);
 }
 
 /* Pins the key on first contact; a different one later is an alarm. 1: it is the pinned key. */
@@ -295,7 +392,7 @@ static int ingest_checkpoint(struct hub_ingest *in, struct hub_controller *c, co
 	r = hub_store_checkpoint_add(in->store, c->site, c->controller, &cp);
 	if (r == 0 && cp.seq > c->checkpoint_seq)
 		c->checkpoint_seq = cp.seq;
-	return r;
+	return r < 0 ? r : anchor(in, c);
 }
 
 static int64_t jint(const json_t *o, const char *k, int64_t dflt)

@@ -30,15 +30,15 @@ static int add_controller(void *u, const struct hub_controller *c)
 		time_format_ms(c->status_ms, ts, sizeof(ts));
 	json_array_append_new(
 	    arr,
-	    json_pack("{ss ss ss sI sI sI sI sI sI so so sI sI sI sI sI sI so}", "site", c->site,
+	    json_pack("{ss ss ss sI sI sI sI sI sI sI so so sI sI sI sI sI sI so}", "site", c->site,
 		      "controller", c->controller, "state",
 		      !c->status_ms ? "unknown"
 		      : c->online   ? "online"
 				    : "offline",
-		      "stored_seq", (json_int_t)c->verified_seq, "last_seq",
-		      (json_int_t)c->status_last_seq, "forwarded_seq", (json_int_t)c->forwarded_seq,
-		      "lag", (json_int_t)lag_of(c), "applied_version",
-		      (json_int_t)c->applied_version, "checkpoint_seq",
+		      "stored_seq", (json_int_t)c->verified_seq, "first_seq",
+		      (json_int_t)c->first_seq, "last_seq", (json_int_t)c->status_last_seq,
+		      "forwarded_seq", (json_int_t)c->forwarded_seq, "lag", (json_int_t)lag_of(c),
+		      "applied_version", (json_int_t)c->applied_version, "checkpoint_seq",
 		      (json_int_t)c->checkpoint_seq, "key_id",
 		      c->key_id[0] ? json_string(c->key_id) : json_null(), "public_key",
 		      c->public_key[0] ? json_string(c->public_key) : json_null(), "held",

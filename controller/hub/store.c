@@ -33,6 +33,7 @@ static const char hub_schema[] =
     " alarms INTEGER NOT NULL DEFAULT 0, online INTEGER NOT NULL DEFAULT 0,"
     " status_ms INTEGER NOT NULL DEFAULT 0, duplicates INTEGER NOT NULL DEFAULT 0,"
     " refused INTEGER NOT NULL DEFAULT 0, checkpoint_seq INTEGER NOT NULL DEFAULT 0,"
+    " first_seq INTEGER NOT NULL DEFAULT 0, first_prev TEXT NOT NULL DEFAULT '',"
     " PRIMARY KEY (site, controller));"
     "CREATE TABLE IF NOT EXISTS events ("
     " site TEXT NOT NULL, controller TEXT NOT NULL, seq INTEGER NOT NULL,"
@@ -41,7 +42,8 @@ static const char hub_schema[] =
     "CREATE INDEX IF NOT EXISTS events_ts ON events (site, controller, ts_ms);"
     "CREATE TABLE IF NOT EXISTS pending ("
     " site TEXT NOT NULL, controller TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL,"
-    " json TEXT NOT NULL, PRIMARY KEY (site, controller, seq, hash)) WITHOUT ROWID;"
+    " prev TEXT NOT NULL, json TEXT NOT NULL,"
+    " PRIMARY KEY (site, controller, seq, hash)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS checkpoints ("
     " site TEXT NOT NULL, controller TEXT NOT NULL, seq INTEGER NOT NULL,"
     " hash TEXT NOT NULL, ts TEXT NOT NULL, ts_ms INTEGER NOT NULL, key_id TEXT NOT NULL,"
@@ -171,7 +173,7 @@ static void col_text(sqlite3_stmt *st, int i, char *out, size_t len)
 #define CONTROLLER_COLS                                                                            \
 	"site, controller, public_key, key_id, verified_seq, verified_hash, status_last_seq,"      \
 	" forwarded_seq, applied_version, doors, alarms, online, status_ms, duplicates, refused,"  \
-	" checkpoint_seq,"                                                                         \
+	" checkpoint_seq, first_seq, first_prev,"                                                  \
 	" (SELECT count(*) FROM pending p WHERE p.site = c.site AND p.controller = c.controller)," \
 	" (SELECT count(*) FROM alarms a WHERE a.site = c.site AND a.controller = c.controller)"
 
@@ -194,8 +196,10 @@ static void controller_row(sqlite3_stmt *st, struct hub_controller *c)
 	c->duplicates = sqlite3_column_int64(st, 13);
 	c->refused = sqlite3_column_int64(st, 14);
 	c->checkpoint_seq = sqlite3_column_int64(st, 15);
-	c->pending = sqlite3_column_int64(st, 16);
-	c->open_alarms = sqlite3_column_int64(st, 17);
+	c->first_seq = sqlite3_column_int64(st, 16);
+	col_text(st, 17, c->first_prev, sizeof(c->first_prev));
+	c->pending = sqlite3_column_int64(st, 18);
+	c->open_alarms = sqlite3_column_int64(st, 19);
 }
 
 int hub_store_controller_get(struct hub_store *s, const char *site, const char *controller,
@@ -229,8 +233,8 @@ int hub_store_controller_put(struct hub_store *s, const struct hub_controller *c
 		  "UPDATE controllers SET public_key = ?3, key_id = ?4, verified_seq = ?5,"
 		  " verified_hash = ?6, status_last_seq = ?7, forwarded_seq = ?8,"
 		  " applied_version = ?9, doors = ?10, alarms = ?11, online = ?12, status_ms = ?13,"
-		  " duplicates = ?14, refused = ?15, checkpoint_seq = ?16"
-		  " WHERE site = ?1 AND controller = ?2",
+		  " duplicates = ?14, refused = ?15, checkpoint_seq = ?16, first_seq = ?17,"
+		  " first_prev = ?18 WHERE site = ?1 AND controller = ?2",
 		  c->site, c->controller, &st);
 	if (r < 0)
 		return r;
@@ -248,6 +252,8 @@ int hub_store_controller_put(struct hub_store *s, const struct hub_controller *c
 	sqlite3_bind_int64(st, 14, c->duplicates);
 	sqlite3_bind_int64(st, 15, c->refused);
 	sqlite3_bind_int64(st, 16, c->checkpoint_seq);
+	sqlite3_bind_int64(st, 17, c->first_seq);
+	sqlite3_bind_text(st, 18, c->first_prev, -1, SQLITE_STATIC);
 	return exec_done(st);
 }
 
@@ -383,20 +389,21 @@ int hub_store_pending_add(struct hub_store *s, const char *site, const char *con
 
 	/* Keyed by hash too: a forged copy held first cannot push out the genuine one. */
 	r = prep2(s,
-		  "INSERT OR IGNORE INTO pending (site, controller, seq, hash, json)"
-		  " VALUES (?1, ?2, ?3, ?4, ?5)",
+		  "INSERT OR IGNORE INTO pending (site, controller, seq, hash, prev, json)"
+		  " VALUES (?1, ?2, ?3, ?4, ?6, ?5)",
 		  site, controller, &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 3, e->seq);
 	sqlite3_bind_text(st, 4, e->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, json_text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, e->prev, -1, SQLITE_STATIC);
 	r = exec_done(st);
 	return r < 0 ? r : sqlite3_changes(s->db) > 0;
 }
 
 int hub_store_pending_take(struct hub_store *s, const char *site, const char *controller,
-			   int64_t max_seq, char **ret)
+			   int64_t min_seq, int64_t max_seq, char **ret)
 {
 	sqlite3_stmt *st;
 	char *json = NULL;
@@ -406,11 +413,12 @@ int hub_store_pending_take(struct hub_store *s, const char *site, const char *co
 
 	r = prep2(s,
 		  "SELECT seq, hash, json FROM pending WHERE site = ?1 AND controller = ?2 AND"
-		  " seq <= ?3 ORDER BY seq LIMIT 1",
+		  " seq BETWEEN ?4 AND ?3 ORDER BY seq LIMIT 1",
 		  site, controller, &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 3, max_seq);
+	sqlite3_bind_int64(st, 4, min_seq);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		seq = sqlite3_column_int64(st, 0);
@@ -436,6 +444,27 @@ int hub_store_pending_take(struct hub_store *s, const char *site, const char *co
 	}
 	*ret = json;
 	return 0;
+}
+
+int hub_store_pending_find(struct hub_store *s, const char *site, const char *controller,
+			   int64_t seq, const char *hash, char ret_prev[EVENT_HASH_HEX])
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	r = prep2(s,
+		  "SELECT prev FROM pending WHERE site = ?1 AND controller = ?2 AND seq = ?3 AND"
+		  " hash = ?4",
+		  site, controller, &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 3, seq);
+	sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		col_text(st, 0, ret_prev, EVENT_HASH_HEX);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sql_errno(rc);
 }
 
 int hub_store_pending_count(struct hub_store *s, const char *site, const char *controller,

@@ -417,6 +417,62 @@ static void test_checkpoints_are_verified_before_they_are_kept(void **state)
 	free(early);
 }
 
+/* Older events pruned before the hub heard of the controller: no seq 1 ever comes. */
+static void test_a_late_start_is_anchored_on_a_checkpoint_and_backfilled(void **state)
+{
+	struct fixture *f = *state;
+	char h[65], *cp = checkpoint(f, 5, hash_of(f, 5, h), true), *forged1;
+	struct hub_controller c;
+
+	for (int s = 3; s <= 4; s++)
+		assert_int_equal(feed(f, TOPIC, f->events[s]), 0);
+	assert_int_equal(ctl(f).verified_seq, 0);
+	assert_int_equal(feed(f, "aeogate/s1/gate-1/checkpoints", cp), 0); /* before its event */
+	assert_int_equal(ctl(f).verified_seq, 0);
+	assert_int_equal(feed(f, TOPIC, f->events[5]), 0);
+	assert_int_equal(feed(f, TOPIC, f->events[6]), 0);
+	c = ctl(f);
+	assert_int_equal(c.first_seq, 3);
+	assert_int_equal(c.verified_seq, 6);
+	assert_int_equal(c.pending, 0);
+	/* Earlier events still in flight join at the start, in any order. */
+	assert_int_equal(feed(f, TOPIC, f->events[1]), 0);
+	assert_int_equal(ctl(f).pending, 1);
+	assert_int_equal(feed(f, TOPIC, f->events[2]), 0);
+	c = ctl(f);
+	assert_int_equal(c.first_seq, 1);
+	assert_int_equal(c.pending, 0);
+	assert_int_equal(alarms(f, NULL), 0);
+	/* A rehashed seq 1 after that is a conflict, as anywhere in the chain. */
+	forged1 = make_event(1, AUDIT_GENESIS, "E-intruder", h);
+	assert_int_equal(feed(f, TOPIC, forged1), 0);
+	assert_int_equal(alarms(f, "conflict"), 1);
+	free(forged1);
+	free(cp);
+}
+
+static void test_only_the_chain_under_the_checkpoint_is_anchored(void **state)
+{
+	struct fixture *f = *state;
+	char h[65], *cp = checkpoint(f, 4, hash_of(f, 4, h), true), *other;
+
+	/* A held seq 3 that does not lead to the signed seq 4 is no anchor. */
+	other = make_event(3, "4444444444444444444444444444444444444444444444444444444444444444",
+			   "E-intruder", h);
+	assert_int_equal(feed(f, TOPIC, other), 0);
+	assert_int_equal(feed(f, TOPIC, f->events[4]), 0);
+	assert_int_equal(feed(f, TOPIC, f->events[5]), 0);
+	assert_int_equal(feed(f, "aeogate/s1/gate-1/checkpoints", cp), 0);
+	assert_int_equal(ctl(f).first_seq, 4);
+	assert_int_equal(ctl(f).verified_seq, 5);
+	/* The genuine seq 3 comes: stored at the start; the forged one is a conflict. */
+	assert_int_equal(feed(f, TOPIC, f->events[3]), 0);
+	assert_int_equal(ctl(f).first_seq, 3);
+	assert_int_equal(alarms(f, "conflict"), 1);
+	free(other);
+	free(cp);
+}
+
 static void test_request_republishes_stored_change_sets_from_a_version(void **state)
 {
 	struct fixture *f = *state;
@@ -451,6 +507,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_key_is_pinned_on_first_contact_and_a_change_is_an_alarm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_checkpoints_are_verified_before_they_are_kept,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_a_late_start_is_anchored_on_a_checkpoint_and_backfilled, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_only_the_chain_under_the_checkpoint_is_anchored,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_request_republishes_stored_change_sets_from_a_version, setup, teardown),
