@@ -21,6 +21,7 @@
 #include "ctl.h"
 #include "hub.h"
 #include "hub_cmds.h"
+#include "print.h"
 #include "util.h"
 
 struct pub {
@@ -31,6 +32,7 @@ struct pub {
 	char site[AEOGATE_ID_MAX + 1];
 	const char *controller; /* command: the controller it is for */
 	int result;		/* the exit code, once handed off */
+	bool json;		/* --json: the outcome as JSON */
 	/* command: the ack waited for */
 	char id[CHANGESET_ID_HEX];
 	volatile int acked;
@@ -164,8 +166,17 @@ static int send_changeset(struct pub *p, const char *op, json_t *args)
 		    (long long)version, p->site, op, hub_mqtt_strerror(r));
 		goto out;
 	}
-	printf("%s: change set %lld published (%s, signed by %s, key %s)\n", p->site,
-	       (long long)version, op, who, p->key.pub.key_id);
+	if (p->json) {
+		json_t *out =
+		    json_pack("{ss sI ss ss ss}", "site", p->site, "version", (json_int_t)version,
+			      "op", op, "signer", who, "key_id", p->key.pub.key_id);
+
+		print_json(stdout, out);
+		json_decref(out);
+	} else {
+		printf("%s: change set %lld published (%s, signed by %s, key %s)\n", p->site,
+		       (long long)version, op, who, p->key.pub.key_id);
+	}
 	r = 0;
 out:
 	hub_mqtt_free(m);
@@ -232,9 +243,13 @@ static int send_command(struct pub *p, const char *op, json_t *args)
 			     name, p->controller, p->o->timeout_ms / 1000, p->id);
 		goto out;
 	}
+	if (p->json)
+		print_json(stdout, p->ack);
 	if (json_is_true(json_object_get(p->ack, "ok"))) {
-		printf("%s: %s applied (command %s, recorded as seq %lld)\n", p->controller, name,
-		       p->id, (long long)json_integer_value(json_object_get(p->ack, "seq")));
+		if (!p->json)
+			printf("%s: %s applied (command %s, recorded as seq %lld)\n", p->controller,
+			       name, p->id,
+			       (long long)json_integer_value(json_object_get(p->ack, "seq")));
 		r = 0;
 	} else {
 		err = json_object_get(p->ack, "error");
@@ -346,6 +361,10 @@ static int run_ctl(struct pub *p, const struct ctl_cmd *cmd, int argc, char **ar
 {
 	struct ctl_ctx ctx = {.cmd = cmd, .call = hand_off, .userdata = p};
 	int r;
+
+	/* aeogatectl's parser takes --json; the outcome printed here follows it. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		p->json |= !strcmp(argv[i], "--json");
 
 	optind = 0;
 	r = cmd->run(&ctx, argc, argv);

@@ -46,8 +46,9 @@ expect_contains "$OUT" "s1: change set 1 published (badge.revoke, signed by offi
 expect_exit 0 hub person add E7 --name "Eve Example" --level dock-staff --valid-until 2027-01-01
 expect_contains "$OUT" "change set 2 published (person.add"
 expect_exit 0 hub badge suspend uid:04a1b2c4
-expect_exit 0 hub person terminate E8
-expect_contains "$OUT" "change set 4 published (person.terminate"
+expect_exit 0 hub person terminate E8 --json
+python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert o["version"] == 4 and o["op"] == "person.terminate" and o["signer"] == "office:hq", o' "$OUT" ||
+	fail "person terminate --json: $OUT"
 expect_exit 2 hub badge revoke
 expect_contains "$ERR" "usage: aeogate-hub badge revoke"
 expect_exit 2 hub person add E9
