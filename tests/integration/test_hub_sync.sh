@@ -12,7 +12,8 @@ source "$(dirname "$0")/mqtt_lib.sh"
 source "$(dirname "$0")/sync_lib.sh"
 source "$(dirname "$0")/hub_lib.sh"
 
-CONTROLLERS=3
+# HUB_CONTROLLERS=20 runs the same story with twenty controllers (slower).
+CONTROLLERS=${HUB_CONTROLLERS:-3}
 mqtt_start
 hub_config "$SYNC_SITE"
 hub_start
