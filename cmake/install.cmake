@@ -11,6 +11,8 @@ set(AEOGATE_CONFDIR "/etc/aeogate" CACHE PATH "where aeogate.ini is installed")
 
 install(TARGETS aeogated RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 install(TARGETS aeogatectl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The office side of a fleet (README "Many sites"): a tool for the security office.
+install(TARGETS aeogate-hub RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES systemd/aeogated.service systemd/aeogate-web.service systemd/aeogate-sync.service
 	DESTINATION ${AEOGATE_UNITDIR})
 install(FILES systemd/aeogate.sysusers.conf DESTINATION ${AEOGATE_SYSUSERSDIR} RENAME aeogate.conf)
@@ -23,7 +25,7 @@ install(FILES docs/architecture.md docs/cli.md docs/control-socket.md docs/hardw
 install(FILES config/example-pi.ini config/demo.ini DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 find_program(SCDOC scdoc)
-set(AEOGATE_MANPAGES aeogated.8 aeogatectl.1 aeogate-web.8 aeogate-sync.8 aeogate.ini.5)
+set(AEOGATE_MANPAGES aeogated.8 aeogatectl.1 aeogate-web.8 aeogate-sync.8 aeogate-hub.1 aeogate.ini.5)
 if(SCDOC)
 	set(man_outputs)
 	foreach(page ${AEOGATE_MANPAGES})

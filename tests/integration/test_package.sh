@@ -29,7 +29,7 @@ dpkg-deb -e "$DEB" "$T/control"
 
 # The FHS layout of cmake --install.
 for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web usr/sbin/aeogate-sync \
-	usr/share/aeogate/ui/index.html \
+	usr/bin/aeogate-hub usr/share/aeogate/ui/index.html \
 	lib/systemd/system/aeogated.service lib/systemd/system/aeogate-web.service \
 	lib/systemd/system/aeogate-sync.service \
 	usr/lib/sysusers.d/aeogate.conf usr/lib/tmpfiles.d/aeogate.conf lib/udev/rules.d/60-aeogate-gpio.rules \
@@ -37,16 +37,16 @@ for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web usr/sbin/aeog
 	usr/share/doc/aeogate/README.md.gz \
 	usr/share/man/man8/aeogated.8.gz usr/share/man/man1/aeogatectl.1.gz \
 	usr/share/man/man8/aeogate-web.8.gz usr/share/man/man8/aeogate-sync.8.gz \
-	usr/share/man/man5/aeogate.ini.5.gz; do
+	usr/share/man/man1/aeogate-hub.1.gz usr/share/man/man5/aeogate.ini.5.gz; do
 	[ -f "$R/$f" ] || fail "missing /$f"
 done
-for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web usr/sbin/aeogate-sync; do
+for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web usr/sbin/aeogate-sync usr/bin/aeogate-hub; do
 	[ -x "$R/$f" ] || fail "/$f is not executable"
 done
 stray="$(cd "$R" && find . -type f | grep -vE '^\./(usr/(s?bin|share|lib/(sysusers|tmpfiles)\.d)|lib/systemd/system|lib/udev/rules.d|etc/aeogate)/' || true)"
 [ -z "$stray" ] || fail "files outside the layout: $stray"
 zcat "$R/usr/share/man/man8/aeogated.8.gz" | grep -q '^\.TH "aeogated" "8"' || fail "aeogated(8) is not a roff page"
-pass "file list: binaries, ui, units, sysusers, tmpfiles, config, docs, five man pages"
+pass "file list: binaries, ui, units, sysusers, tmpfiles, config, docs, six man pages"
 
 [ "$(cat "$T/control/conffiles")" = /etc/aeogate/aeogate.ini ] ||
 	fail "conffiles: $(cat "$T/control/conffiles")"
@@ -100,6 +100,7 @@ v="$("$R/usr/sbin/aeogated" --version)"
 [ "$v" = "aeogated $VERSION" ] || fail "aeogated --version: '$v', package $VERSION"
 "$R/usr/bin/aeogatectl" --version | grep -qx "aeogatectl $VERSION" || fail "aeogatectl --version"
 "$R/usr/sbin/aeogate-sync" --version | grep -qx "aeogate-sync $VERSION" || fail "aeogate-sync --version"
+"$R/usr/bin/aeogate-hub" --version | grep -qx "aeogate-hub $VERSION" || fail "aeogate-hub --version"
 "$R/usr/sbin/aeogated" -c "$R/etc/aeogate/aeogate.ini" --check-config >"$T/check.out" ||
 	fail "the default config does not pass --check-config"
 grep -q "ok: 0 doors" "$T/check.out" || fail "default config: $(cat "$T/check.out")"
