@@ -54,7 +54,10 @@ static const char *const enrol_words[][2] = {
 };
 #define N_ENROL (sizeof(enrol_words) / sizeof(enrol_words[0]))
 
-/* command CONTROLLER WORD: the rows of the site commands aeogatectl has. */
+/*
+ * command CONTROLLER WORD: the command's name in the signed body, and the
+ * row of aeogatectl's command whose request it carries (op GROUP.NAME).
+ */
 static const struct {
 	const char *word, *group, *name;
 } command_words[] = {
@@ -63,15 +66,6 @@ static const struct {
     {"unlock", "door", "unlock"},
 };
 #define N_COMMAND_WORDS (sizeof(command_words) / sizeof(command_words[0]))
-
-/* The command name a site request is sent as. */
-static const struct {
-	const char *op, *command;
-} command_ops[] = {
-    {"site.lockdown", "lockdown"},
-    {"site.release", "release"},
-    {"door.unlock", "unlock"},
-};
 
 static void on_ack(void *u, const char *topic, const void *payload, size_t len)
 {
@@ -197,9 +191,13 @@ static int send_command(struct pub *p, const char *op, json_t *args)
 	json_t *b;
 	int r;
 
-	for (size_t i = 0; i < sizeof(command_ops) / sizeof(command_ops[0]); i++)
-		if (!strcmp(command_ops[i].op, op))
-			name = command_ops[i].command;
+	for (size_t i = 0; i < N_COMMAND_WORDS; i++) {
+		size_t g = strlen(command_words[i].group);
+
+		if (!strncmp(op, command_words[i].group, g) && op[g] == '.' &&
+		    !strcmp(op + g + 1, command_words[i].name))
+			name = command_words[i].word;
+	}
 	if (!name)
 		return hub_fail("%s is not a command the hub sends", op);
 	if (signer(p, who, sizeof(who)) < 0)
