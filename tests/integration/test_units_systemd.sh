@@ -160,7 +160,8 @@ pass "a door in the config: Type=notify reached ready (\"deciding\") under the u
 in_ns sed -i 's/^strike_time = 5s/strike_time = 7s/' /etc/aeogate/aeogate.ini
 in_ns systemctl reload aeogated.service || { journal aeogated; fail "systemctl reload failed"; }
 reloaded() {
-	in_ns aeogatectl events --json | grep '"config.reloaded"' | grep -q 'strike_time'
+	local ev
+	ev="$(in_ns aeogatectl events --json)" && grep '"config.reloaded"' <<<"$ev" | grep -q 'strike_time'
 }
 wait_for 60 reloaded || { journal aeogated; fail "no config.reloaded naming strike_time after systemctl reload"; }
 [ "$(prop aeogated MainPID)" = "$MAIN" ] || fail "reload restarted the process"
@@ -199,7 +200,9 @@ pass "aeogate-web: Type=notify ready as user aeogate-web; serves the dashboard a
 in_ns systemctl stop aeogate-web.service aeogated.service
 [ "$(prop aeogated ActiveState)" = inactive ] || fail "aeogated is $(prop aeogated ActiveState) after stop"
 in_ns systemctl start aeogated.service || { journal aeogated; fail "aeogated did not start again"; }
-in_ns aeogatectl events --json | grep -q '"system.stop"' || fail "no system.stop recorded by systemctl stop"
+# Into a variable first: grep -q leaving early would kill aeogatectl with SIGPIPE (pipefail).
+events="$(in_ns aeogatectl events --json)"
+grep -q '"system.stop"' <<<"$events" || { journal aeogated; fail "no system.stop recorded by systemctl stop"; }
 in_ns systemctl stop aeogated.service
 pass "systemctl stop: recorded as system.stop; started again cleanly"
 
