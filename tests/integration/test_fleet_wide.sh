@@ -140,7 +140,9 @@ for i in $(seq 1 "$N"); do
 		[ $SECONDS -lt $deadline ] || fail "no sync.rejected unsigned on controller $i"
 		sleep 0.1
 	done
-	c_ctl "$i" events --json | grep '"sync.rejected"' | grep -q '"replay"' ||
+	# Into a file first: grep -q leaving early would kill aeogatectl with SIGPIPE (pipefail).
+	c_ctl "$i" events --json >"$T/ev$i.jsonl"
+	grep '"sync.rejected"' "$T/ev$i.jsonl" | grep -q '"replay"' ||
 		fail "controller $i did not refuse the replay"
 	[ "$(c_applied "$i")" = 4 ] || fail "controller $i applied $(c_applied "$i")"
 done
