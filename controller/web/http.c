@@ -18,10 +18,6 @@
 #include "reports.h"
 #include "web.h"
 
-#define CSP                                                                                        \
-	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
-	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-
 /* A people CSV over AEOGATE_WEB_IMPORT_MAX. */
 #define IMPORT_TOO_LARGE                                                                           \
 	"the file is larger than the dashboard takes (32 MiB); use aeogatectl person import"
@@ -89,17 +85,9 @@ bool web_session_cookie(struct lws *wsi, char *buf, size_t len)
 /* Adds the headers every response carries. */
 static int add_security_headers(struct lws *wsi, unsigned char **p, unsigned char *end, bool api)
 {
-	static const struct {
-		const char *name, *value;
-	} h[] = {
-	    {"content-security-policy:", CSP},
-	    {"x-content-type-options:", "nosniff"},
-	    {"referrer-policy:", "no-referrer"},
-	    {"x-frame-options:", "DENY"},
-	    {"cross-origin-opener-policy:", "same-origin"},
-	};
+	const struct web_header *h = web_security_headers;
 
-	for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+	for (size_t i = 0; i < web_security_headers_n; i++)
 		if (lws_add_http_header_by_name(wsi, (const unsigned char *)h[i].name,
 						(const unsigned char *)h[i].value,
 						(int)strlen(h[i].value), p, end))
@@ -871,32 +859,6 @@ static void ctl_closed(void *owner)
 		respond_error(p, 503, "unavailable", "the controller closed the connection");
 }
 
-static const char *mime_for(const char *path)
-{
-	static const struct {
-		const char *ext, *mime;
-	} t[] = {
-	    {".html", "text/html; charset=utf-8"},
-	    {".js", "text/javascript; charset=utf-8"},
-	    {".mjs", "text/javascript; charset=utf-8"},
-	    {".css", "text/css; charset=utf-8"},
-	    {".svg", "image/svg+xml"},
-	    {".png", "image/png"},
-	    {".ico", "image/x-icon"},
-	    {".json", "application/json"},
-	    {".txt", "text/plain; charset=utf-8"},
-	    {".woff2", "font/woff2"},
-	    {".wav", "audio/wav"},
-	    {".ogg", "audio/ogg"},
-	};
-	const char *dot = strrchr(path, '.');
-
-	for (size_t i = 0; dot && i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(dot, t[i].ext) == 0)
-			return t[i].mime;
-	return NULL;
-}
-
 static int serve_static(struct pss *p, const char *path)
 {
 	unsigned char hdr[1024], *q = hdr, *end = hdr + sizeof(hdr);
@@ -909,7 +871,7 @@ static int serve_static(struct pss *p, const char *path)
 
 	if (strcmp(path, "/") == 0)
 		path = "/index.html";
-	if (!web_static_path_ok(path) || !(mime = mime_for(path)))
+	if (!web_static_path_ok(path) || !(mime = web_mime_for(path)))
 		goto not_found;
 	if (snprintf(full, sizeof(full), "%s%s", root, path) >= (int)sizeof(full))
 		goto not_found;
