@@ -6,6 +6,8 @@
 #                         checkpoint; s2/dock-2 on the same chain but stored
 #                         only to seq 3 (lag), gone offline, with a forged
 #                         checkpoint (a bad_checkpoint alarm). Sets FLEET_N.
+#   ctl_checkpoint_forged SITE CONTROLLER   a fresh checkpoint of the controller
+#                         with one signature digit changed (a bad_checkpoint alarm)
 #   serve_start           aeogate-hub serve on a free loopback port, the source
 #                         ui/; exports SERVE_URL ($T/serve.log)
 #   serve_stop            SIGTERM, expects exit 0
@@ -23,10 +25,12 @@ hub_fleet_fill() {
 	ctl_feed s1 gate-1
 	hub_wait_stored s1 gate-1 "$FLEET_N"
 	ctl_status s2 dock-2
-	ctl events --json | head -n 3 >"$T/first3.jsonl"
+	# Whole, then cut: head closing the pipe early would SIGPIPE aeogatectl (pipefail).
+	ctl events --json >"$T/events.jsonl"
+	head -n 3 "$T/events.jsonl" >"$T/first3.jsonl"
 	mosquitto_pub "${MQTT_CLIENT_ARGS[@]}" -q 1 -t aeogate/s2/dock-2/events -l <"$T/first3.jsonl"
 	hub_wait_stored s2 dock-2 3
-	mqtt_pub aeogate/s2/dock-2/checkpoints "$(python3 -c 'import json,sys; c=json.loads(sys.argv[1]); s=c["signature"]; c["signature"]=("0" if s[0]!="0" else "1")+s[1:]; print(json.dumps(c))' "$CHECKPOINT")"
+	ctl_checkpoint_forged s2 dock-2
 	mqtt_pub aeogate/s2/dock-2/status offline -r
 	local deadline=$((SECONDS + 30))
 	until [ "$(hub_sql "SELECT count(*) FROM alarms WHERE controller='dock-2' AND kind='bad_checkpoint'")" = 1 ] &&
@@ -34,6 +38,13 @@ hub_fleet_fill() {
 		[ $SECONDS -lt $deadline ] || fail "the hub did not store dock-2's alarm and offline: $(hub_sql "SELECT * FROM alarms")"
 		sleep 0.1
 	done
+}
+
+ctl_checkpoint_forged() {
+	local pk cp
+	pk=$(ctl audit pubkey --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])')
+	cp=$(ctl audit checkpoint --json)
+	mqtt_pub "aeogate/$1/$2/checkpoints" "$(python3 -c 'import json,sys; c=json.loads(sys.argv[1]); c["public_key"]=sys.argv[2]; s=c["signature"]; c["signature"]=("0" if s[0]!="0" else "1")+s[1:]; print(json.dumps(c))' "$cp" "$pk")"
 }
 
 serve_start() {

@@ -11,8 +11,12 @@ let last = null;
 setTimeZone(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
 $('tz').textContent = timeZoneLabel();
 
+// The column headings, for the phone layout's cell labels (style.css).
+const headings = [...document.querySelectorAll('#controllers thead th')].map((th) => th.textContent);
+
 function cell(tr, text, cls) {
   const td = document.createElement('td');
+  td.dataset.label = headings[tr.children.length] || '';
   if (text instanceof Node) td.append(text);
   else td.textContent = text;
   if (cls) td.className = cls;
