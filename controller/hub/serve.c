@@ -6,8 +6,8 @@
  * hub's store opened read-only for each request: no secrets, no actions,
  * no session. It answers on loopback by default; anything further goes
  * through the site's authenticating reverse proxy (README "Many sites").
- * The request rules (static paths, types, Host, security headers) are
- * aeogate-web's own, from reqparse.c.
+ * The request rules (static paths, types, Host, security headers) and
+ * the file and body writing are aeogate-web's own (reqparse.c, lwshttp.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,12 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fleet.h"
 #include "hub.h"
 #include "hub_cmds.h"
+#include "lwshttp.h"
 #include "reqparse.h"
 #include "util.h"
 
@@ -33,9 +33,6 @@
 #define SERVE_USAGE                                                                                \
 	"usage: aeogate-hub serve [-c FILE] [--listen ADDR:PORT] [--ui DIR] "                      \
 	"[--allowed-hosts HOST[:PORT],...]\n"
-
-/* Bodies go out in pieces so one large fleet cannot hog the loop. */
-#define CHUNK 16384
 
 /* The dashboard's own files, besides ui/hub/: shared with the controller's dashboard. */
 static const char *const shared_files[] = {"/style.css", "/format.js"};
@@ -71,21 +68,6 @@ static void on_signal(int sig)
 static struct serve *serve_of(struct lws *wsi)
 {
 	return lws_context_user(lws_get_context(wsi));
-}
-
-static int add_common_headers(struct lws *wsi, unsigned char **q, unsigned char *end, bool api)
-{
-	const char *cache = api ? "no-store" : "no-cache";
-
-	for (size_t i = 0; i < web_security_headers_n; i++)
-		if (lws_add_http_header_by_name(
-			wsi, (const unsigned char *)web_security_headers[i].name,
-			(const unsigned char *)web_security_headers[i].value,
-			(int)strlen(web_security_headers[i].value), q, end))
-			return -1;
-	return lws_add_http_header_by_name(
-	    wsi, (const unsigned char *)"cache-control:", (const unsigned char *)cache,
-	    (int)strlen(cache), q, end);
 }
 
 /* Takes text (malloc'd, or NULL when out of memory) as the response. */
@@ -160,34 +142,20 @@ static bool is_shared(const char *path)
 
 static int serve_file(struct lws *wsi, struct pss *p, const char *path)
 {
-	unsigned char hdr[1024], *q = hdr, *end = hdr + sizeof(hdr);
-	const char *root = serve_of(wsi)->ui_dir, *mime;
-	char full[PATH_MAX], real[PATH_MAX];
-	size_t rootlen = strlen(root);
-	struct stat st;
-	int n;
+	int r;
 
 	if (!strcmp(path, "/"))
 		path = "/hub/index.html";
-	if ((strncmp(path, "/hub/", 5) && !is_shared(path)) || !web_static_path_ok(path) ||
-	    !(mime = web_mime_for(path)))
-		goto not_found;
-	if (snprintf(full, sizeof(full), "%s%s", root, path) >= (int)sizeof(full))
-		goto not_found;
-	/* The resolved file must still be inside the root (no symlink escapes). */
-	if (!realpath(full, real) || strncmp(real, root, rootlen) != 0 || real[rootlen] != '/')
-		goto not_found;
-	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > AEOGATE_WEB_STATIC_FILE_MAX)
-		goto not_found;
-	if (add_common_headers(wsi, &q, end, false))
-		return -1;
-	serve_of(wsi)->served++;
-	n = lws_serve_http_file(wsi, real, mime, (const char *)hdr, (int)(q - hdr));
-	if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
-		return -1;
-	return 0;
-not_found:
-	return respond_error(wsi, p, 404, "not_found", "no such file");
+	/* The page's own files, and the dashboard's shared ones: nothing else of ui/. */
+	if (strncmp(path, "/hub/", 5) && !is_shared(path))
+		r = -ENOENT;
+	else
+		r = web_static_serve(wsi, serve_of(wsi)->ui_dir, path);
+	if (r == -ENOENT)
+		return respond_error(wsi, p, 404, "not_found", "no such file");
+	if (r == 0)
+		serve_of(wsi)->served++;
+	return r < 0 ? -1 : 0;
 }
 
 static int begin(struct lws *wsi, struct pss *p, const char *path)
@@ -224,7 +192,7 @@ static int write_headers(struct lws *wsi, struct pss *p)
 
 	if (lws_add_http_common_headers(wsi, p->status, p->ctype ? p->ctype : "application/json",
 					p->resp_len, &q, end) ||
-	    add_common_headers(wsi, &q, end, true))
+	    web_add_common_headers(wsi, &q, end, true))
 		return -1;
 	if (p->allow && lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:",
 						    (const unsigned char *)"GET", 3, &q, end))
@@ -238,8 +206,7 @@ static int write_headers(struct lws *wsi, struct pss *p)
 
 static int writeable(struct lws *wsi, struct pss *p)
 {
-	size_t n;
-	bool last;
+	int r;
 
 	if (!p->responding)
 		return 0;
@@ -250,18 +217,9 @@ static int writeable(struct lws *wsi, struct pss *p)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	n = p->resp_len - p->resp_off;
-	if (n > CHUNK)
-		n = CHUNK;
-	last = p->resp_off + n == p->resp_len;
-	if (lws_write(wsi, p->resp + LWS_PRE + p->resp_off, n,
-		      last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n)
-		return -1;
-	p->resp_off += n;
-	if (!last) {
-		lws_callback_on_writable(wsi);
-		return 0;
-	}
+	r = web_body_write(wsi, p->resp, p->resp_len, &p->resp_off);
+	if (r <= 0)
+		return r;
 	p->responding = false;
 	free(p->resp);
 	p->resp = NULL;
