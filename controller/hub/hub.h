@@ -56,6 +56,8 @@ void hub_config_free(struct hub_config *c);
 struct hub_store;
 
 int hub_store_open(const char *path, struct hub_store **ret);
+/* Read-only, never creating anything (aeogate-hub serve): -ENOENT when there is no store yet. */
+int hub_store_open_readonly(const char *path, struct hub_store **ret);
 void hub_store_close(struct hub_store *s);
 int hub_store_begin(struct hub_store *s);
 int hub_store_commit(struct hub_store *s);
@@ -103,6 +105,8 @@ int hub_store_event_add(struct hub_store *s, const char *site, const char *contr
 int hub_store_event_each(struct hub_store *s, const char *site, const char *controller,
 			 int64_t first, int64_t last, int (*fn)(void *u, const char *json),
 			 void *u);
+/* Every event stored, all controllers together. */
+int hub_store_event_count(struct hub_store *s, int64_t *ret);
 /* The first seq whose ts is >= from_ms (0 when none), the last whose ts is < to_ms. */
 int hub_store_event_seq_at(struct hub_store *s, const char *site, const char *controller,
 			   int64_t ts_ms, bool last_before, int64_t *ret_seq);

@@ -23,5 +23,6 @@ int hub_cmd_status(struct hub_opts *o, int argc, char **argv);	/* status.c */
 int hub_cmd_export(struct hub_opts *o, int argc, char **argv);	/* export.c */
 int hub_cmd_enrol(struct hub_opts *o, int argc, char **argv);	/* publish.c */
 int hub_cmd_command(struct hub_opts *o, int argc, char **argv); /* publish.c */
+int hub_cmd_serve(struct hub_opts *o, int argc, char **argv);	/* serve.c */
 
 #endif

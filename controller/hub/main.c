@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * aeogate-hub: the security office's side of a fleet (README "Many
- * sites"). keygen, run (collect), status, export, and the publishing
+ * sites"). keygen, run (collect), status, serve (the page), export, and the publishing
  * commands: badge and person (aeogatectl's own argument parsing, turned
  * into a signed change set) and command (a signed site command, waiting
  * for its acknowledgement).
@@ -34,6 +34,10 @@ static void usage(FILE *f)
 	    "  run -c FILE                      collect every controller's events, checkpoints "
 	    "and status\n"
 	    "  status [--json]                  controllers, last seq stored, lag, keys, alarms\n"
+	    "  serve [--listen ADDR:PORT] [--ui DIR] [--allowed-hosts HOST,...]\n"
+	    "                                   the fleet's read-only dashboard page and "
+	    "/api/fleet\n"
+	    "                                   (default 127.0.0.1:8091)\n"
 	    "  export [--from T] [--to T] [--format csv|jsonl] -o DIR\n"
 	    "                                   one verifiable export and manifest per "
 	    "controller\n"
@@ -190,7 +194,7 @@ static const struct {
     {"person", hub_cmd_enrol, true},	{"badge", hub_cmd_enrol, true},
     {"level", hub_cmd_enrol, true},	{"schedule", hub_cmd_enrol, true},
     {"holiday", hub_cmd_enrol, true},	{"zone", hub_cmd_enrol, true},
-    {"command", hub_cmd_command, true},
+    {"command", hub_cmd_command, true}, {"serve", hub_cmd_serve, false},
 };
 
 int main(int argc, char **argv)

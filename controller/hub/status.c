@@ -9,17 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fleet.h"
 #include "hub.h"
 #include "hub_cmds.h"
 #include "print.h"
 #include "util.h"
-
-static int64_t lag_of(const struct hub_controller *c)
-{
-	int64_t lag = c->status_last_seq - c->verified_seq;
-
-	return lag > 0 ? lag : 0;
-}
 
 static int add_controller(void *u, const struct hub_controller *c)
 {
@@ -37,7 +31,7 @@ static int add_controller(void *u, const struct hub_controller *c)
 				    : "offline",
 		      "stored_seq", (json_int_t)c->verified_seq, "first_seq",
 		      (json_int_t)c->first_seq, "last_seq", (json_int_t)c->status_last_seq,
-		      "forwarded_seq", (json_int_t)c->forwarded_seq, "lag", (json_int_t)lag_of(c),
+		      "forwarded_seq", (json_int_t)c->forwarded_seq, "lag", (json_int_t)hub_controller_lag(c),
 		      "applied_version", (json_int_t)c->applied_version, "checkpoint_seq",
 		      (json_int_t)c->checkpoint_seq, "key_id",
 		      c->key_id[0] ? json_string(c->key_id) : json_null(), "public_key",

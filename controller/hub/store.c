@@ -658,3 +658,47 @@ int hub_store_changeset_each(struct hub_store *s, const char *site, int64_t from
 	sqlite3_finalize(st);
 	return r < 0 ? r : sql_errno(rc);
 }
+
+/*
+ * aeogate-hub serve's connection: read-only, so a dashboard can never
+ * change what the collector stores, and without creating the file or its
+ * tables (a store `run` has not made yet is -ENOENT, said as such).
+ */
+int hub_store_open_readonly(const char *path, struct hub_store **ret)
+{
+	struct hub_store *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	r = sql_errno(
+	    sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, NULL));
+	if (r < 0)
+		goto err;
+	sqlite3_busy_timeout(s->db, 5000);
+	/* An empty or foreign file has no controllers table: not a hub's store. */
+	r = sql_errno(sqlite3_exec(s->db, "SELECT 1 FROM controllers LIMIT 0", NULL, NULL, NULL));
+	if (r < 0)
+		goto err;
+	*ret = s;
+	return 0;
+err:
+	sqlite3_close(s->db);
+	free(s);
+	return r;
+}
+
+int hub_store_event_count(struct hub_store *s, int64_t *ret)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	r = prep(s, "SELECT count(*) FROM events", &st);
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : sql_errno(rc);
+}

@@ -16,11 +16,8 @@
 
 #include "image.h"
 #include "reports.h"
+#include "lwshttp.h"
 #include "web.h"
-
-#define CSP                                                                                        \
-	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
-	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 /* A people CSV over AEOGATE_WEB_IMPORT_MAX. */
 #define IMPORT_TOO_LARGE                                                                           \
@@ -32,8 +29,8 @@
 #define UPLOAD_WRONG_TYPE                                                                          \
 	"send the image as image/png or image/jpeg (SVG and other types are refused)"
 
-/* Bodies go out in pieces so one large events page cannot hog the loop. */
-#define CHUNK 16384
+/* A download's file goes out in pieces of the body's size. */
+#define CHUNK WEB_BODY_CHUNK
 
 /* Per HTTP connection; reset at the start of each request (keep-alive). */
 struct pss {
@@ -86,29 +83,6 @@ bool web_session_cookie(struct lws *wsi, char *buf, size_t len)
 		return false;
 	return web_cookie_token(cookies, buf, len);
 }
-/* Adds the headers every response carries. */
-static int add_security_headers(struct lws *wsi, unsigned char **p, unsigned char *end, bool api)
-{
-	static const struct {
-		const char *name, *value;
-	} h[] = {
-	    {"content-security-policy:", CSP},
-	    {"x-content-type-options:", "nosniff"},
-	    {"referrer-policy:", "no-referrer"},
-	    {"x-frame-options:", "DENY"},
-	    {"cross-origin-opener-policy:", "same-origin"},
-	};
-
-	for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++)
-		if (lws_add_http_header_by_name(wsi, (const unsigned char *)h[i].name,
-						(const unsigned char *)h[i].value,
-						(int)strlen(h[i].value), p, end))
-			return -1;
-	return lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-					   (const unsigned char *)(api ? "no-store" : "no-cache"),
-					   api ? 8 : 8, p, end);
-}
-
 /* The response is ready (len bytes in resp, or the open file): send it when writable. */
 static int respond_start(struct pss *p, unsigned status, size_t len)
 {
@@ -167,7 +141,7 @@ static int write_headers(struct pss *p)
 	if (lws_add_http_common_headers(p->wsi, p->status, p->ctype ? p->ctype : "application/json",
 					p->resp_len, &q, end))
 		return -1;
-	if (add_security_headers(p->wsi, &q, end, true))
+	if (web_add_common_headers(p->wsi, &q, end, true))
 		return -1;
 	if (p->disposition[0] &&
 	    lws_add_http_header_by_name(p->wsi, (const unsigned char *)"content-disposition:",
@@ -871,64 +845,17 @@ static void ctl_closed(void *owner)
 		respond_error(p, 503, "unavailable", "the controller closed the connection");
 }
 
-static const char *mime_for(const char *path)
-{
-	static const struct {
-		const char *ext, *mime;
-	} t[] = {
-	    {".html", "text/html; charset=utf-8"},
-	    {".js", "text/javascript; charset=utf-8"},
-	    {".mjs", "text/javascript; charset=utf-8"},
-	    {".css", "text/css; charset=utf-8"},
-	    {".svg", "image/svg+xml"},
-	    {".png", "image/png"},
-	    {".ico", "image/x-icon"},
-	    {".json", "application/json"},
-	    {".txt", "text/plain; charset=utf-8"},
-	    {".woff2", "font/woff2"},
-	    {".wav", "audio/wav"},
-	    {".ogg", "audio/ogg"},
-	};
-	const char *dot = strrchr(path, '.');
-
-	for (size_t i = 0; dot && i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(dot, t[i].ext) == 0)
-			return t[i].mime;
-	return NULL;
-}
-
 static int serve_static(struct pss *p, const char *path)
 {
-	unsigned char hdr[1024], *q = hdr, *end = hdr + sizeof(hdr);
-	char full[PATH_MAX], real[PATH_MAX];
-	const char *mime;
-	struct stat st;
-	const char *root = web_config_of(p->wsi)->ui_dir;
-	size_t rootlen = strlen(root);
-	int n;
+	int r;
 
 	if (strcmp(path, "/") == 0)
 		path = "/index.html";
-	if (!web_static_path_ok(path) || !(mime = mime_for(path)))
-		goto not_found;
-	if (snprintf(full, sizeof(full), "%s%s", root, path) >= (int)sizeof(full))
-		goto not_found;
-	/* The resolved file must still be inside the root (no symlink escapes). */
-	if (!realpath(full, real) || strncmp(real, root, rootlen) != 0 || real[rootlen] != '/')
-		goto not_found;
-	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > AEOGATE_WEB_STATIC_FILE_MAX)
-		goto not_found;
-	if (add_security_headers(p->wsi, &q, end, false))
-		return -1;
 	web_rq_answered(&p->rq);
-	n = lws_serve_http_file(p->wsi, real, mime, (const char *)hdr, (int)(q - hdr));
-	if (n < 0 || (n > 0 && lws_http_transaction_completed(p->wsi)))
-		return -1;
-	return 0;
-
-not_found:
-	respond_error(p, 404, "not_found", "no such file");
-	return 0;
+	r = web_static_serve(p->wsi, web_config_of(p->wsi)->ui_dir, path);
+	if (r == -ENOENT)
+		return respond_error(p, 404, "not_found", "no such file");
+	return r < 0 ? -1 : 0;
 }
 
 /*
@@ -1147,7 +1074,7 @@ static int refuse_upgrade(struct lws *wsi, unsigned status, const char *code, co
 	if (!text)
 		return -1;
 	if (lws_add_http_common_headers(wsi, status, "application/json", n, &q, end) ||
-	    add_security_headers(wsi, &q, end, true) ||
+	    web_add_common_headers(wsi, &q, end, true) ||
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
 					(const unsigned char *)"close", 5, &q, end) ||
 	    lws_finalize_write_http_header(wsi, start, &q, end))
@@ -1244,11 +1171,11 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			lws_callback_on_writable(wsi);
 			return 0;
 		}
-		n = p->resp_len - p->resp_off;
-		if (n > CHUNK)
-			n = CHUNK;
-		last = p->resp_off + n == p->resp_len;
 		if (p->file_open) {
+			n = p->resp_len - p->resp_off;
+			if (n > CHUNK)
+				n = CHUNK;
+			last = p->resp_off + n == p->resp_len;
 			/* A download: one chunk of the file at a time, so memory stays flat. */
 			if (n && pread(p->file_fd, p->resp + LWS_PRE, n, (off_t)p->resp_off) !=
 				     (ssize_t)n)
@@ -1256,14 +1183,16 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			if (n && lws_write(wsi, p->resp + LWS_PRE, n,
 					   last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n)
 				return -1;
-		} else if (lws_write(wsi, p->resp + LWS_PRE + p->resp_off, n,
-				     last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n) {
-			return -1;
-		}
-		p->resp_off += n;
-		if (!last) {
-			lws_callback_on_writable(wsi);
-			return 0;
+			p->resp_off += n;
+			if (!last) {
+				lws_callback_on_writable(wsi);
+				return 0;
+			}
+		} else {
+			int r = web_body_write(wsi, p->resp, p->resp_len, &p->resp_off);
+
+			if (r <= 0)
+				return r;
 		}
 		p->responding = false;
 		free(p->resp);

@@ -437,6 +437,46 @@ bool web_static_path_ok(const char *path)
 	return !strstr(path, "..");
 }
 
+#define CSP                                                                                        \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
+	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+const struct web_header web_security_headers[] = {
+    {"content-security-policy:", CSP},
+    {"x-content-type-options:", "nosniff"},
+    {"referrer-policy:", "no-referrer"},
+    {"x-frame-options:", "DENY"},
+    {"cross-origin-opener-policy:", "same-origin"},
+};
+const size_t web_security_headers_n =
+    sizeof(web_security_headers) / sizeof(web_security_headers[0]);
+
+const char *web_mime_for(const char *path)
+{
+	static const struct {
+		const char *ext, *mime;
+	} t[] = {
+	    {".html", "text/html; charset=utf-8"},
+	    {".js", "text/javascript; charset=utf-8"},
+	    {".mjs", "text/javascript; charset=utf-8"},
+	    {".css", "text/css; charset=utf-8"},
+	    {".svg", "image/svg+xml"},
+	    {".png", "image/png"},
+	    {".ico", "image/x-icon"},
+	    {".json", "application/json"},
+	    {".txt", "text/plain; charset=utf-8"},
+	    {".woff2", "font/woff2"},
+	    {".wav", "audio/wav"},
+	    {".ogg", "audio/ogg"},
+	};
+	const char *dot = strrchr(path, '.');
+
+	for (size_t i = 0; dot && i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(dot, t[i].ext) == 0)
+			return t[i].mime;
+	return NULL;
+}
+
 bool web_is_hex_token(const char *s, size_t len)
 {
 	if (len != 64)

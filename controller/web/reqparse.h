@@ -178,6 +178,19 @@ bool web_content_type_image(const char *value);
 /* Only plain names: no "..", no hidden files, no encoded anything. */
 bool web_static_path_ok(const char *path);
 
+/* The Content-Type a static file is served with, by its extension; NULL: not served. */
+const char *web_mime_for(const char *path);
+
+/*
+ * The headers every response carries (CSP, nosniff, no framing, no
+ * referrer), for aeogate-web and aeogate-hub serve alike; names end in ':'.
+ */
+struct web_header {
+	const char *name, *value;
+};
+extern const struct web_header web_security_headers[];
+extern const size_t web_security_headers_n;
+
 /* 64 lower-case hex digits. */
 bool web_is_hex_token(const char *s, size_t len);
 
