@@ -106,6 +106,8 @@ static void *backup_main(void *userdata)
 	snprintf(b->path, sizeof(b->path), "%s/" BACKUP_PREFIX "%s" BACKUP_SUFFIX, b->dir, stamp);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", b->path);
 	unlink(tmp);
+	/* Pinned until the copy is synced and renamed too: see ops_backup.c's backup_job_run. */
+	store_wal_pin(core_store(b->core));
 	r = audit_backup_copy(core_audit(b->core), b->db_path, tmp, b->now_ms, NULL, NULL, &b->cp,
 			      b->what, sizeof(b->what));
 	if (r == 0) {
@@ -134,6 +136,7 @@ static void *backup_main(void *userdata)
 		}
 		b->removed = prune_old(b->dir, b->keep);
 	}
+	store_wal_unpin(core_store(b->core));
 	b->result = r;
 	(void)!write(b->efd, &one, sizeof(one));
 	return NULL;

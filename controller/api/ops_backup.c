@@ -67,9 +67,30 @@ out:
 	return r;
 }
 
+static int backup_job_copy_and_send(struct backup_job *j, struct ctl_stream *st);
+
+/*
+ * The whole stream holds the WAL pin (store_wal_pin), not only the copy's
+ * snapshot: sending the 1 MiB frames and unlinking the copy keep the disk
+ * busy for as long again, and a checkpoint the writer ran itself then
+ * waited behind that I/O inside a decision (traced: fdatasync of the
+ * database on the loop's thread, 100-200 ms, after the snapshot was let go).
+ * The checkpoint thread still copies the WAL meanwhile.
+ */
 static int backup_job_run(void *job, struct ctl_stream *st)
 {
 	struct backup_job *j = job;
+	struct store *s = core_store(j->core);
+	int r;
+
+	store_wal_pin(s);
+	r = backup_job_copy_and_send(j, st);
+	store_wal_unpin(s);
+	return r;
+}
+
+static int backup_job_copy_and_send(struct backup_job *j, struct ctl_stream *st)
+{
 	json_t *res;
 	int fd, r;
 

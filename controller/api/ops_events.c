@@ -255,6 +255,11 @@ static int op_system_status(struct ctl_request *req, json_t **ret)
 		 * catches up shows as a number that stops growing. */
 		json_object_set_new(*ret, "wal_checkpoints",
 				    json_integer((json_int_t)store_wal_checkpoints(core_store(c))));
+		/* Checkpoints the writer ran itself, between two commits (a burst the thread
+		 * could not keep up with): each one a pause of the loop. */
+		json_object_set_new(
+		    *ret, "wal_inline_checkpoints",
+		    json_integer((json_int_t)store_wal_inline_checkpoints(core_store(c))));
 	}
 	return 0;
 }
