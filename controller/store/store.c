@@ -38,7 +38,8 @@ static const char *const *const families[] = {
     store_core_sql,	 store_people_sql,   store_badges_sql,	  store_events_sql,
     store_audit_sql,	 store_users_sql,    store_clearance_sql, store_doors_sql,
     store_schedules_sql, store_pins_sql,     store_locations_sql, store_site_sql,
-    store_visitors_sql,	 store_siteplan_sql, store_photos_sql,	  store_sync_sql, store_fleet_sql,
+    store_visitors_sql,	 store_siteplan_sql, store_photos_sql,	  store_sync_sql,
+    store_fleet_sql,
 };
 
 const char *store_statement_sql(int id)
