@@ -323,6 +323,9 @@ test('a manager edits a person in the UI: a past valid-until denies the badge as
   assert.equal(await page.inputValue(`${form} input[name=valid_until]`), '');
   await page.click(`${form} button[type=submit]`);
   await page.waitForSelector(`${row} td.validity[data-valid-until=""]`, { timeout: 15000 });
+  // The form is filled again from its own request after the save: wait for it, not only the table.
+  await page.waitForFunction((sel) => /none/.test(document.querySelector(sel)?.textContent || ''),
+    `${form} [data-now="valid_until"]`, { timeout: 15000 });
   assert.match(await page.textContent(`${form} [data-now="valid_until"]`), /none/);
   assert.equal(JSON.parse(mustCtl(stack, ['person', 'show', 'E4000', '--json'])).valid_until, null);
   p = present('dock-1-in', '0e0e0e0e');
