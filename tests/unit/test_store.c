@@ -168,6 +168,9 @@ static void append_one(struct store *s, int64_t seq)
 	assert_int_equal(store_event_append(s, &e), 0);
 }
 
+/* Commits of one event each (about three pages) that grow the WAL 1.5 times past the inline size. */
+#define WAL_BURST_EVENTS (AEOGATE_WAL_CHECKPOINT_INLINE_PAGES / 2)
+
 /*
  * Commits never checkpoint (a copy and a sync inside a decision); the
  * checkpointer thread does, once the WAL passes AEOGATE_WAL_CHECKPOINT_PAGES,
@@ -194,7 +197,7 @@ static void test_wal_is_checkpointed_off_the_committing_connection(void **state)
 	assert_int_equal(store_wal_checkpoints(f->s), 0);
 	for (int round = 0; round < 4; round++) {
 		/* A burst well past the threshold; bounded by rows, not time. */
-		for (int i = 0; i < 1500; i++)
+		for (int i = 0; i < WAL_BURST_EVENTS; i++)
 			append_one(f->s, ++seq);
 		/*
 		 * Then a trickle, as a door sees: each commit past the threshold wakes
@@ -208,7 +211,7 @@ static void test_wal_is_checkpointed_off_the_committing_connection(void **state)
 		}
 		assert_true(store_wal_checkpoints(f->s) > before);
 		assert_int_equal(stat(wal, &st), 0);
-		/* Started over rather than grown with every round (about 4500 pages each). */
+		/* Started over rather than grown with every round (1.5 inline sizes each). */
 		assert_true(st.st_size <= bound);
 	}
 }
@@ -253,7 +256,7 @@ static void test_wal_pinned_by_a_backup_is_not_checkpointed_inline(void **state)
 		assert_int_equal(store_event_last(reader, &seq, hash), 0);
 		runs = store_wal_inline_checkpoints(f->s);
 		/* Bounded by rows: about three pages a commit, well past the inline size. */
-		append_events(f->s, seq, 1500);
+		append_events(f->s, seq, WAL_BURST_EVENTS);
 		if (!pinned) {
 			assert_true(store_wal_inline_checkpoints(f->s) > runs);
 		} else {
@@ -266,10 +269,10 @@ static void test_wal_pinned_by_a_backup_is_not_checkpointed_inline(void **state)
 			store_wal_unpin(f->s);
 			/* Let go, the WAL is as large as ever: the next commits leave it to the
 			 * thread. */
-			append_events(f->s, seq + 1500, 20);
+			append_events(f->s, seq + WAL_BURST_EVENTS, 20);
 			assert_int_equal(store_wal_inline_checkpoints(f->s), runs);
 		}
-		seq += 1520;
+		seq += WAL_BURST_EVENTS + 20;
 	}
 }
 
