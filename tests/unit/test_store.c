@@ -168,7 +168,7 @@ static void append_one(struct store *s, int64_t seq)
 	assert_int_equal(store_event_append(s, &e), 0);
 }
 
-/* Commits of one event each (about three pages) that grow the WAL 1.5 times past the inline size. */
+/* One-event commits (about three pages each): 1.5 times the inline size. */
 #define WAL_BURST_EVENTS (AEOGATE_WAL_CHECKPOINT_INLINE_PAGES / 2)
 
 /*
