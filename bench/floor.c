@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aeogate/limits.h"
 #include "bench.h"
 #include "floor.h"
 
@@ -162,6 +163,141 @@ out:
 	if (db && sqlite3_get_autocommit(db) == 0)
 		exec(db, "ROLLBACK");
 	sqlite3_close(db);
+	scratch_remove(f->scratch);
+	return r;
+}
+
+/* Creates src's tables and indexes of name in dst. */
+static int copy_schema(sqlite3 *src, sqlite3 *dst, const char *table)
+{
+	sqlite3_stmt *st;
+	int q, n = 0;
+
+	if (sqlite3_prepare_v2(src,
+			       "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
+			       "AND type IN ('table', 'index') ORDER BY type = 'index'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fail(src, "schema");
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	while ((q = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *sql = (const char *)sqlite3_column_text(st, 0);
+
+		if (sqlite3_exec(dst, sql, NULL, NULL, NULL) != SQLITE_OK) {
+			fail(dst, sql);
+			sqlite3_finalize(st);
+			return -1;
+		}
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (q != SQLITE_DONE || !n)
+		return fail(src, table);
+	return 0;
+}
+
+int floor_decision_rows(const struct floor *f, uint64_t n, uint64_t *ns)
+{
+	/* Lookups on a connection to db, writes on one to the scratch file (no ATTACH). */
+	enum { BEGIN, CREDENTIAL, PERSON, END, WBEGIN, EVENT, LOCATION, COMMIT, N };
+	static const char *const sql[N] = {
+	    [BEGIN] = "BEGIN",
+	    [CREDENTIAL] = "SELECT person, status, valid_from, valid_until FROM credentials "
+			   "WHERE id = ?",
+	    [PERSON] = "SELECT name, status, valid_from, valid_until FROM persons WHERE id = ?",
+	    [END] = "COMMIT",
+	    [WBEGIN] = "BEGIN IMMEDIATE",
+	    /* The shape of a granted read's event: its columns, detail and both hashes. */
+	    [EVENT] = "INSERT INTO events (ts_ms, kind, door, reader, zone, person, credential, "
+		      "reason, detail, prev, hash) VALUES (?1, 'access.granted', 'dock-1', "
+		      "'dock-1-in', 'dock', ?2, ?3, NULL, "
+		      "'{\"bits\":26,\"direction\":\"in\",\"format\":\"h10301\"}', "
+		      "randomblob(32), randomblob(32))",
+	    [LOCATION] = "INSERT INTO person_locations (person, zone, since_ms, door) "
+			 "VALUES (?1, 'dock', ?2, 'dock-1') ON CONFLICT (person) DO UPDATE SET "
+			 "zone = excluded.zone, since_ms = excluded.since_ms, door = excluded.door",
+	    [COMMIT] = "COMMIT",
+	};
+	sqlite3_stmt *st[N] = {0};
+	uint64_t rng = 2463534242ull;
+	char pragma[64];
+	sqlite3 *rd = NULL, *db = NULL;
+	int r = -1;
+
+	if (!f->db)
+		return -1;
+	scratch_remove(f->scratch);
+	if (sqlite3_open_v2(f->db, &rd, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fail(rd, f->db);
+		goto out;
+	}
+	if (sqlite3_open_v2(f->scratch, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		fail(db, f->scratch);
+		goto out;
+	}
+	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous = %s",
+		 strcmp(f->durability, "full") ? "NORMAL" : "FULL");
+	if (exec(db, "PRAGMA journal_mode = WAL") < 0 || exec(db, pragma) < 0)
+		goto out;
+	snprintf(pragma, sizeof(pragma), "PRAGMA wal_autocheckpoint = %d",
+		 AEOGATE_WAL_CHECKPOINT_INLINE_PAGES);
+	if (exec(db, pragma) < 0)
+		goto out;
+	if (copy_schema(rd, db, "events") < 0 || copy_schema(rd, db, "person_locations") < 0)
+		goto out;
+	for (size_t i = 0; i < N; i++) {
+		sqlite3 *c = i < WBEGIN ? rd : db;
+
+		if (sqlite3_prepare_v2(c, sql[i], -1, &st[i], NULL) != SQLITE_OK) {
+			fail(c, sql[i]);
+			goto out;
+		}
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t t0 = bench_ns();
+		uint64_t p = xorshift(&rng) % f->persons;
+		char credential[48], person[128];
+		bool ok;
+
+		snprintf(credential, sizeof(credential), "h10301:%llu:%llu",
+			 (unsigned long long)(1 + p / 65536), (unsigned long long)(p % 65536));
+		sqlite3_bind_text(st[CREDENTIAL], 1, credential, -1, SQLITE_STATIC);
+		ok = sqlite3_step(st[BEGIN]) == SQLITE_DONE &&
+		     sqlite3_step(st[CREDENTIAL]) == SQLITE_ROW;
+		snprintf(person, sizeof(person), "%s",
+			 ok ? (const char *)sqlite3_column_text(st[CREDENTIAL], 0) : "");
+		sqlite3_bind_text(st[PERSON], 1, person, -1, SQLITE_STATIC);
+		ok = ok && sqlite3_step(st[PERSON]) == SQLITE_ROW;
+		sqlite3_reset(st[CREDENTIAL]);
+		sqlite3_reset(st[PERSON]);
+		ok = ok && sqlite3_step(st[END]) == SQLITE_DONE;
+		sqlite3_bind_int64(st[EVENT], 1, (sqlite3_int64)t0);
+		sqlite3_bind_text(st[EVENT], 2, person, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st[EVENT], 3, credential, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st[LOCATION], 1, person, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st[LOCATION], 2, (sqlite3_int64)t0);
+		ok = ok && sqlite3_step(st[WBEGIN]) == SQLITE_DONE &&
+		     sqlite3_step(st[EVENT]) == SQLITE_DONE &&
+		     sqlite3_step(st[LOCATION]) == SQLITE_DONE &&
+		     sqlite3_step(st[COMMIT]) == SQLITE_DONE;
+		for (size_t k = 0; k < N; k++)
+			sqlite3_reset(st[k]);
+		if (!ok) {
+			fail(db, credential);
+			goto out;
+		}
+		ns[i] = bench_ns() - t0;
+	}
+	r = 0;
+out:
+	for (size_t i = 0; i < N; i++)
+		sqlite3_finalize(st[i]);
+	if (db && sqlite3_get_autocommit(db) == 0)
+		exec(db, "ROLLBACK");
+	if (rd && sqlite3_get_autocommit(rd) == 0)
+		exec(rd, "ROLLBACK");
+	sqlite3_close(db);
+	sqlite3_close(rd);
 	scratch_remove(f->scratch);
 	return r;
 }
