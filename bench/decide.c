@@ -229,6 +229,10 @@ int main(int argc, char **argv)
 	}
 
 	sqlite3_close(raw);
+	/* What the WAL did during the reads (aeogatectl status: wal_checkpoints, wal_inline_checkpoints). */
+	printf("# WAL during the reads: %" PRIu64 " checkpoints copied the whole WAL, "
+	       "%" PRIu64 " checkpoints tried by the writer itself (each a pause when not busy)\n",
+	       store_wal_checkpoints(store), store_wal_inline_checkpoints(store));
 
 	/* The floors: the same kind of key, bare SQLite, same file, same disk. */
 	snprintf(scratch, sizeof(scratch), "%s.floor", db);

@@ -40,6 +40,16 @@ static int exec(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(db, sql);
 }
 
+/* SQLite checkpoints the WAL where aeogated's writer checkpoints itself. */
+static int wal_size(sqlite3 *db)
+{
+	char pragma[64];
+
+	snprintf(pragma, sizeof(pragma), "PRAGMA wal_autocheckpoint = %d",
+		 AEOGATE_WAL_CHECKPOINT_INLINE_PAGES);
+	return exec(db, pragma);
+}
+
 /* One lookup of a random generated badge with st; -1 when it is not there. */
 static int lookup(sqlite3 *db, sqlite3_stmt *st, uint64_t persons, uint64_t *rng)
 {
@@ -110,6 +120,7 @@ int floor_lookup_append(const struct floor *f, uint64_t n, uint64_t *ns)
 	}
 	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous = %s", full ? "FULL" : "NORMAL");
 	if (exec(db, "PRAGMA journal_mode = WAL") < 0 || exec(db, pragma) < 0 ||
+	    wal_size(db) < 0 ||
 	    exec(db,
 		 "CREATE TABLE floor (seq INTEGER PRIMARY KEY NOT NULL, ts_ms INTEGER NOT NULL, "
 		 "kind TEXT NOT NULL, hash BLOB NOT NULL) STRICT") < 0)
@@ -239,9 +250,7 @@ int floor_decision_rows(const struct floor *f, uint64_t n, uint64_t *ns)
 		 strcmp(f->durability, "full") ? "NORMAL" : "FULL");
 	if (exec(db, "PRAGMA journal_mode = WAL") < 0 || exec(db, pragma) < 0)
 		goto out;
-	snprintf(pragma, sizeof(pragma), "PRAGMA wal_autocheckpoint = %d",
-		 AEOGATE_WAL_CHECKPOINT_INLINE_PAGES);
-	if (exec(db, pragma) < 0)
+	if (wal_size(db) < 0)
 		goto out;
 	if (copy_schema(rd, db, "events") < 0 || copy_schema(rd, db, "person_locations") < 0)
 		goto out;

@@ -3,7 +3,9 @@
  * The floor a figure is read against, measured in the same run on the same
  * disk: what bare SQLite costs for the work a decision or an event cannot
  * avoid. Not the product's code: plain sqlite3 calls, SQLite's defaults
- * except the journal mode and synchronous setting the product uses.
+ * except the journal mode and synchronous setting the product uses, and
+ * appends checkpoint the WAL at the size where aeogated's writer does it
+ * itself (AEOGATE_WAL_CHECKPOINT_INLINE_PAGES; it has a thread for the rest).
  */
 #ifndef AEOGATE_BENCH_FLOOR_H
 #define AEOGATE_BENCH_FLOOR_H
@@ -45,9 +47,7 @@ int floor_lookup_append(const struct floor *f, uint64_t n, uint64_t *ns);
  * scratch tables and their indexes are created from db's own schema
  * (events, person_locations), so every index entry the product keeps per
  * decision is paid here too; they start empty, so their B-trees are
- * shallower than db's. The WAL is checkpointed by SQLite at the size
- * aeogated's writer checkpoints itself (AEOGATE_WAL_CHECKPOINT_INLINE_PAGES).
- * The time of each into ns[0..n). Needs db.
+ * shallower than db's. The time of each into ns[0..n). Needs db.
  */
 int floor_decision_rows(const struct floor *f, uint64_t n, uint64_t *ns);
 
