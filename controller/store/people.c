@@ -30,7 +30,7 @@ const char *const store_people_sql[_ST_MAX] = {
 		      "VALUES (?1, ?2, coalesce(nullif(?3, ''), 'active'), ?4, ?5, ?6, ?7)",
     [ST_PERSON_GET] = "SELECT " PERSON_COLS " FROM persons WHERE id = ?1",
     [ST_PERSON_EXISTS] = "SELECT 1 FROM persons WHERE id = ?1",
-    [ST_PERSON_NAME] = "SELECT name FROM persons WHERE id = ?1",
+    [ST_PERSON_NAME] = "SELECT name FROM persons INDEXED BY persons_id_name WHERE id = ?1",
     /* persons_name (schema 21): a name, whatever its case, without reading everyone. */
     [ST_PERSON_BY_NAME] = "SELECT id FROM persons WHERE name = ?1 COLLATE NOCASE ORDER BY name "
 			  "COLLATE NOCASE LIMIT ?2",
