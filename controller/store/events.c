@@ -55,7 +55,8 @@ const char *const store_events_sql[_ST_MAX] = {
      * planner takes the primary key's index, two seeks, unless told.
      */
     [ST_EVENT_WALK_NAMED] = "SELECT " EVENT_COLS_READ ", (SELECT name FROM persons "
-			    "INDEXED BY persons_id_name WHERE persons.id = events.person) FROM events WHERE seq > ?1 AND "
+			    "INDEXED BY persons_id_name WHERE persons.id = events.person) FROM "
+			    "events WHERE seq > ?1 AND "
 			    "seq <= ?2 AND ts_ms >= ?3 AND ts_ms < ?4 ORDER BY seq",
     [ST_EVENT_WALK] = "SELECT " EVENT_COLS_READ " FROM events WHERE seq > ?1 AND seq <= ?2 "
 		      "AND ts_ms >= ?3 AND ts_ms < ?4 ORDER BY seq",
