@@ -21,11 +21,14 @@
  * only if it grows by the inline size again beyond what the reader left.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "store-internal.h"
 
@@ -41,7 +44,40 @@ struct store_wal {
 	/* The writer's thread only: */
 	int grown_base;	      /* WAL pages at the first commit after the pin let go */
 	uint64_t inline_runs; /* checkpoints the writer ran itself */
+	int file_fd;	      /* the database file, for its filesystem's free space */
+	long page_size;	      /* the database's, in bytes */
+	int inline_pages;     /* the writer's own checkpoint past this (inline_limit) */
+	int checked_at;	      /* WAL pages when inline_pages was last worked out */
 };
+
+/*
+ * The WAL size past which the writer checkpoints itself: a quarter of the
+ * filesystem's free space, within AEOGATE_WAL_CHECKPOINT_INLINE_PAGES_MIN
+ * and AEOGATE_WAL_CHECKPOINT_INLINE_PAGES. On a roomy disk a burst of
+ * back-to-back commits pays that copy and its syncs rarely; on a small or
+ * nearly full one the WAL stays as small as SQLite's own default keeps it,
+ * so that a buffer of events written after the disk had room again does
+ * not grow the WAL into that room. The thread starts at a quarter of it.
+ * Worked out again every 256 pages and when the WAL started over.
+ */
+static int inline_limit(struct store_wal *w, int pages)
+{
+	struct statvfs v;
+	long long free_pages;
+
+	if (pages >= w->checked_at && pages < w->checked_at + 256 && w->inline_pages)
+		return w->inline_pages;
+	w->checked_at = pages;
+	w->inline_pages = AEOGATE_WAL_CHECKPOINT_INLINE_PAGES_MIN;
+	if (w->file_fd < 0 || w->page_size <= 0 || fstatvfs(w->file_fd, &v) < 0)
+		return w->inline_pages;
+	free_pages = (long long)v.f_bavail * (long long)v.f_frsize / w->page_size;
+	if (free_pages / 4 > AEOGATE_WAL_CHECKPOINT_INLINE_PAGES)
+		w->inline_pages = AEOGATE_WAL_CHECKPOINT_INLINE_PAGES;
+	else if (free_pages / 4 > AEOGATE_WAL_CHECKPOINT_INLINE_PAGES_MIN)
+		w->inline_pages = (int)(free_pages / 4);
+	return w->inline_pages;
+}
 
 static void *wal_main(void *userdata)
 {
@@ -71,14 +107,14 @@ static void *wal_main(void *userdata)
 static int wal_hook(void *userdata, sqlite3 *db, const char *name, int pages)
 {
 	struct store_wal *w = userdata;
-	int limit = AEOGATE_WAL_CHECKPOINT_INLINE_PAGES;
+	int limit = AEOGATE_WAL_CHECKPOINT_INLINE_PAGES_MIN, budget;
 	bool held = atomic_load(&w->pins) > 0;
 
 	/* A long reader's grown WAL is the thread's, until it started over. */
 	if (held) {
 		w->grown_base = 0;
 	} else if (atomic_load(&w->grown)) {
-		if (pages < AEOGATE_WAL_CHECKPOINT_INLINE_PAGES) {
+		if (pages < AEOGATE_WAL_CHECKPOINT_INLINE_PAGES_MIN) {
 			atomic_store(&w->grown, false);
 			w->grown_base = 0;
 		} else {
@@ -89,6 +125,11 @@ static int wal_hook(void *userdata, sqlite3 *db, const char *name, int pages)
 	}
 	if (pages < AEOGATE_WAL_CHECKPOINT_PAGES)
 		return SQLITE_OK;
+	/* The thread starts at a quarter of the writer's own limit (250 to 4000 pages). */
+	budget = inline_limit(w, pages);
+	if (pages < budget / 4)
+		return SQLITE_OK;
+	limit += budget - AEOGATE_WAL_CHECKPOINT_INLINE_PAGES_MIN;
 	/*
 	 * In a burst of back-to-back commits the thread never catches up with
 	 * the writer, and the WAL only starts over once a checkpoint did: past
@@ -108,26 +149,39 @@ static int wal_hook(void *userdata, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
+static void wal_free(struct store_wal *w)
+{
+	if (w->file_fd >= 0)
+		close(w->file_fd);
+	free(w);
+}
+
 int store_wal_start(struct store *s, const char *path)
 {
 	struct store_wal *w;
+	sqlite3_stmt *st = NULL;
 	sigset_t all, old;
 	int rc, e;
 
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	w->file_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (sqlite3_prepare_v2(s->db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		w->page_size = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
 	rc = sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite3_close(w->db);
-		free(w);
+		wal_free(w);
 		return -EIO;
 	}
 	sqlite3_busy_timeout(w->db, STORE_BUSY_TIMEOUT_MS);
 	/* A connection learns the file is in WAL mode when it first reads it. */
 	if (sqlite3_exec(w->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_close(w->db);
-		free(w);
+		wal_free(w);
 		return -EIO;
 	}
 	pthread_mutex_init(&w->mu, NULL);
@@ -141,7 +195,7 @@ int store_wal_start(struct store *s, const char *path)
 		pthread_cond_destroy(&w->cv);
 		pthread_mutex_destroy(&w->mu);
 		sqlite3_close(w->db);
-		free(w);
+		wal_free(w);
 		return -e;
 	}
 	/* The pragma installs SQLite's own hook; ours replaces it after. */
@@ -167,7 +221,7 @@ void store_wal_stop(struct store *s)
 	sqlite3_close(w->db);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
-	free(w);
+	wal_free(w);
 	s->wal = NULL;
 }
 

@@ -149,25 +149,29 @@
 
 /*
  * WAL pages after which the checkpointer thread copies the WAL into the
- * database file (16 MiB). Each time a checkpoint has caught up, the next
- * commit starts the WAL over, and that commit syncs the new WAL header
- * (SQLite does, on the deciding connection: 1-4 ms on this disk). At 250
- * pages that was one decision in about 36 under back-to-back reads (issue
- * 12's decision p99.9 of 3.6-4.4 ms); at this size it is one in about 570.
- * A door that reads now and then never reaches it between two reads.
+ * database file: a quarter of the writer's own limit below, so at least
+ * this (about 1 MiB) and at most 4000 pages (16 MiB). Each time the thread
+ * has caught up, the next commit starts the WAL over and SQLite syncs the
+ * new WAL header on the deciding connection (1-4 ms on this disk): at 250
+ * pages that was one decision in about 36 of back-to-back reads, at 4000
+ * one in hundreds; a door that reads now and then never waits for it.
  */
-#define AEOGATE_WAL_CHECKPOINT_PAGES 4000
+#define AEOGATE_WAL_CHECKPOINT_PAGES 250
 /*
- * ... and the WAL size at which the writer checkpoints itself (64 MiB):
- * only a sustained burst of back-to-back commits outruns the thread, whose
- * checkpoint never catches up while commits keep coming, and the WAL must
- * stay bounded. That copy and its two syncs land on one commit in about
- * 2300 of such a burst (20-45 ms each, measured at 2M persons); at 1000
- * pages they were one in 140, which set the p99.9 by themselves. The WAL
- * file keeps its largest size once reached: a disk needs this much room
- * beside the storage reserve (AEOGATE_STORAGE_RESERVE_DEFAULT).
+ * ... and the WAL size at which the writer checkpoints itself: a quarter of
+ * the filesystem's free space, at least the first and at most the second
+ * (4 and 64 MiB). Only a sustained burst of back-to-back commits outruns
+ * the thread, whose checkpoint never catches up while commits keep coming,
+ * and the WAL must stay bounded. That copy and its two syncs (20-45 ms at
+ * 64 MiB, measured at 2M persons) land on one commit in about 2300 of such
+ * a burst; at a fixed 1000 pages they were one in 140 and set issue 12's
+ * decision p99.9 (3.6-4.4 ms) by themselves. A small or nearly full disk
+ * keeps the lower bound, SQLite's own default: a buffer of events written
+ * when the disk has room again must not grow the WAL into that room. The
+ * WAL file keeps its largest size once reached.
  */
-#define AEOGATE_WAL_CHECKPOINT_INLINE_PAGES 16000
+#define AEOGATE_WAL_CHECKPOINT_INLINE_PAGES_MIN 1000
+#define AEOGATE_WAL_CHECKPOINT_INLINE_PAGES	16000
 
 /* A vetting reference is a case number, never the check's content: short. */
 #define AEOGATE_VETTING_REFERENCE_MAX 64
