@@ -10,20 +10,50 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "aeogate/limits.h"
 #include "audit_cmds.h"
 #include "ctl_client.h"
 #include "ctl.h"
 #include "print.h"
 
+struct copying {
+	bool tty, shown;
+	int64_t since_ms;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Each second the copy goes on, on a terminal: it is working, not hung. */
+static void copying_tick(void *userdata)
+{
+	struct copying *c = userdata;
+
+	if (!c->tty)
+		return;
+	c->shown = true;
+	fprintf(stderr, "\r\033[Kbackup: aeogated is copying the database (%llds)",
+		(long long)((mono_ms() - c->since_ms) / 1000));
+	fflush(stderr);
+}
+
 int cmd_backup(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct ctl_opt opts[] = {CTL_JSON, {0}};
 	struct ctl_stream_file f = {.fd = -1};
+	struct copying copying = {0};
 	struct ctl_parsed o = {0};
 	struct ctl_error err = {0};
 	json_t *begin = NULL, *res = NULL;
@@ -37,7 +67,13 @@ int cmd_backup(struct ctl_ctx *ctx, int argc, char **argv)
 	path = o.operands[0];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
 		return ctl_usage_error(ctx, "FILE: path too long");
-	r = ctl_call(ctx, "backup.stream", NULL, &begin);
+	/* Answered once the copy is complete: longer than any ordinary reply. */
+	copying.tty = isatty(STDERR_FILENO);
+	copying.since_ms = mono_ms();
+	r = ctl_call_wait(ctx, "backup.stream", NULL, AEOGATE_BACKUP_COPY_WAIT_MS, copying_tick,
+			  &copying, &begin);
+	if (copying.shown)
+		fputs("\r\033[K", stderr);
 	if (r)
 		return r;
 	json_decref(begin);

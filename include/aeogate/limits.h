@@ -219,6 +219,14 @@
 #define AEOGATE_EXPIRY_WARNING_DAYS_MAX 365
 #define AEOGATE_EXPIRY_STEP_ITEMS	200
 
+/*
+ * How long aeogatectl backup waits for aeogated's copy of the database
+ * before the stream starts (backup.stream answers once the copy is
+ * complete). The copy is paced so the doors keep the disk: 18-30 s for
+ * 2.7 GB here, minutes on a board's card; an hour is a copy gone wrong.
+ */
+#define AEOGATE_BACKUP_COPY_WAIT_MS (60 * 60 * 1000)
+
 #define AEOGATE_STORAGE_RESERVE_DEFAULT (64ull << 20)
 #define AEOGATE_STORAGE_RESERVE_MAX	(4ull << 30)
 
