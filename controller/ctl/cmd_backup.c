@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "aeogate/limits.h"
@@ -22,19 +21,12 @@
 #include "ctl_client.h"
 #include "ctl.h"
 #include "print.h"
+#include "util.h"
 
 struct copying {
 	bool tty, shown;
 	int64_t since_ms;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Each second the copy goes on, on a terminal: it is working, not hung. */
 static void copying_tick(void *userdata)
@@ -45,7 +37,7 @@ static void copying_tick(void *userdata)
 		return;
 	c->shown = true;
 	fprintf(stderr, "\r\033[Kbackup: aeogated is copying the database (%llds)",
-		(long long)((mono_ms() - c->since_ms) / 1000));
+		(long long)((now_mono_ms() - c->since_ms) / 1000));
 	fflush(stderr);
 }
 
@@ -69,7 +61,7 @@ int cmd_backup(struct ctl_ctx *ctx, int argc, char **argv)
 		return ctl_usage_error(ctx, "FILE: path too long");
 	/* Answered once the copy is complete: longer than any ordinary reply. */
 	copying.tty = isatty(STDERR_FILENO);
-	copying.since_ms = mono_ms();
+	copying.since_ms = now_mono_ms();
 	r = ctl_call_wait(ctx, "backup.stream", NULL, AEOGATE_BACKUP_COPY_WAIT_MS, copying_tick,
 			  &copying, &begin);
 	if (copying.shown)

@@ -57,21 +57,13 @@ static void row_error(void *userdata, int64_t line, const char *column, const ch
 	fprintf(stderr, "%s:%lld: %s: %s\n", ir->file, (long long)line, column, reason);
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void progress(struct import_run *ir, bool force)
 {
 	int64_t now;
 
 	if (!ir->tty)
 		return;
-	now = mono_ms();
+	now = now_mono_ms();
 	if (!force && now - ir->last_progress_ms < 1000)
 		return;
 	ir->last_progress_ms = now;
@@ -92,7 +84,7 @@ static void progress_applying(void *userdata)
 	ir->shown = true;
 	fprintf(stderr, "\r\033[K%s: %lld rows checked; applying them (%llds)", ir->file,
 		(long long)people_import_rows(ir->pi),
-		(long long)((mono_ms() - ir->last_progress_ms) / 1000));
+		(long long)((now_mono_ms() - ir->last_progress_ms) / 1000));
 	fflush(stderr);
 }
 
@@ -105,7 +97,7 @@ static int send_due(struct import_run *ir)
 
 	while ((r = people_import_next(ir->pi, &op, &args)) > 0) {
 		if (r == 2) {
-			ir->last_progress_ms = mono_ms();
+			ir->last_progress_ms = now_mono_ms();
 			r = ctl_call_wait(ir->ctx, op, args, PEOPLE_IMPORT_COMMIT_TIMEOUT_MS,
 					  progress_applying, ir, &res);
 			progress_end(ir);

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <strings.h>
 
 #include "chain.h"
@@ -468,12 +467,7 @@ static int republish_one(void *u, int64_t version, const char *payload)
 
 static int64_t ingest_now_ms(struct hub_ingest *in)
 {
-	struct timespec t;
-
-	if (in->now_ms)
-		return in->now_ms(in->u);
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+	return in->now_ms ? in->now_ms(in->u) : now_mono_ms();
 }
 
 /* The controller's slot in in->recent: its own, else a free or the oldest one. */

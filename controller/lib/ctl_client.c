@@ -14,6 +14,7 @@
 #include "aeogate/limits.h"
 #include "aeogate/proto.h"
 #include "ctl_client.h"
+#include "util.h"
 
 /*
  * A reply is at most AEOGATE_REPLY_MAX bytes with its newline (a full page
@@ -30,14 +31,6 @@ struct ctl_client {
 	char *buf; /* CTL_CLIENT_BUF bytes */
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for events on the socket until deadline (-1: forever). */
 static int wait_fd(struct ctl_client *c, short events, int64_t deadline)
 {
@@ -46,7 +39,7 @@ static int wait_fd(struct ctl_client *c, short events, int64_t deadline)
 	int r;
 
 	if (deadline >= 0) {
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - now_mono_ms();
 
 		if (left <= 0)
 			return -ETIMEDOUT;
@@ -65,7 +58,7 @@ static int wait_fd(struct ctl_client *c, short events, int64_t deadline)
 int ctl_client_connect(const char *path, struct ctl_client **ret)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int64_t deadline = mono_ms() + CTL_CLIENT_TIMEOUT_MS;
+	int64_t deadline = now_mono_ms() + CTL_CLIENT_TIMEOUT_MS;
 	struct ctl_client *c;
 	int r;
 
@@ -99,7 +92,7 @@ int ctl_client_connect(const char *path, struct ctl_client **ret)
 			r = -errno;
 			goto err_close;
 		}
-		if (mono_ms() >= deadline) {
+		if (now_mono_ms() >= deadline) {
 			r = -ETIMEDOUT;
 			goto err_close;
 		}
@@ -250,11 +243,11 @@ int ctl_client_stream(struct ctl_client *c, int (*data)(void *userdata, const ch
 		memmove(c->buf, c->buf + used, c->len);
 		if (f.done)
 			break;
-		r = fill(c, mono_ms() + CTL_CLIENT_TIMEOUT_MS);
+		r = fill(c, now_mono_ms() + CTL_CLIENT_TIMEOUT_MS);
 		if (r < 0)
 			return r;
 	}
-	r = read_line(c, mono_ms() + CTL_CLIENT_TIMEOUT_MS, &reply);
+	r = read_line(c, now_mono_ms() + CTL_CLIENT_TIMEOUT_MS, &reply);
 	if (r < 0)
 		return r;
 	r = reply_take(reply, c->next_id - 1, ret_result, ret_err);
@@ -264,7 +257,7 @@ int ctl_client_stream(struct ctl_client *c, int (*data)(void *userdata, const ch
 
 int ctl_client_read(struct ctl_client *c, int timeout_ms, json_t **ret)
 {
-	return read_line(c, timeout_ms < 0 ? -1 : mono_ms() + timeout_ms, ret);
+	return read_line(c, timeout_ms < 0 ? -1 : now_mono_ms() + timeout_ms, ret);
 }
 
 int ctl_client_call(struct ctl_client *c, const char *op, json_t *args, json_t **ret_result,
@@ -279,7 +272,7 @@ static int request_send_read(struct ctl_client *c, const char *op, json_t *args,
 			     void (*tick)(void *userdata), void *userdata, json_t **ret_reply,
 			     int64_t *ret_id)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = now_mono_ms() + timeout_ms;
 	int64_t id = c->next_id++;
 	json_t *reply = NULL;
 	char *line;
@@ -295,7 +288,8 @@ static int request_send_read(struct ctl_client *c, const char *op, json_t *args,
 		return r;
 
 	for (;;) {
-		int64_t until = tick && mono_ms() + 1000 < deadline ? mono_ms() + 1000 : deadline;
+		int64_t until =
+		    tick && now_mono_ms() + 1000 < deadline ? now_mono_ms() + 1000 : deadline;
 
 		r = read_line(c, until, &reply);
 		if (r != -ETIMEDOUT || until == deadline)

@@ -38,6 +38,7 @@
 #include "ctl_client.h"
 #include "mqtt.h"
 #include "window.h"
+#include "util.h"
 
 #define SYNC_WINDOW	 AEOGATE_SYNC_WINDOW
 #define SYNC_QUEUE_MAX	 AEOGATE_SYNC_QUEUE_MAX
@@ -127,14 +128,6 @@ struct sync {
 	int64_t held_retry_at;
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
 {
@@ -188,7 +181,7 @@ static void ctl_down(struct sync *s, const char *why, int err)
 	ctl_client_free(s->follow);
 	s->req = s->follow = NULL;
 	s->ctl_up = false;
-	s->ctl_retry_at = mono_ms() + s->ctl_backoff_ms;
+	s->ctl_retry_at = now_mono_ms() + s->ctl_backoff_ms;
 	s->ctl_backoff_ms = s->ctl_backoff_ms * 2 > SYNC_CTL_BACKOFF_MAX_MS
 				? SYNC_CTL_BACKOFF_MAX_MS
 				: s->ctl_backoff_ms * 2;
@@ -710,7 +703,7 @@ static int downlink(struct sync *s, const struct sync_mqtt_msg *m)
 		 * again. */
 		logf_("aeogated is busy (%s): the message on %s is tried again in a second",
 		      json_string_value(json_object_get(err, "message")), m->topic);
-		s->held_retry_at = mono_ms() + SYNC_HELD_RETRY_MS;
+		s->held_retry_at = now_mono_ms() + SYNC_HELD_RETRY_MS;
 		json_decref(reply);
 		return -1;
 	} else if (code && !strcmp(code, "unknown_op")) {
@@ -788,7 +781,7 @@ static void news(struct sync *s)
 		s->n_held++;
 	}
 	sync_mqtt_news_free(&n);
-	while (s->held && s->ctl_up && mono_ms() >= s->held_retry_at) {
+	while (s->held && s->ctl_up && now_mono_ms() >= s->held_retry_at) {
 		struct sync_mqtt_msg *m = s->held;
 
 		if (downlink(s, m) < 0)
@@ -836,18 +829,18 @@ static int next_timeout(struct sync *s, int64_t now, int64_t watchdog_at)
 /* A clean stop: the last acknowledgements stored, "offline" retained, then disconnect. */
 static void stop_clean(struct sync *s)
 {
-	int64_t until = mono_ms() + SYNC_STOP_WAIT_MS;
+	int64_t until = now_mono_ms() + SYNC_STOP_WAIT_MS;
 	int mid;
 	bool sent = false;
 
 	if (s->mqtt_up)
 		sent = sync_mqtt_publish(s->mqtt, s->t_status, "offline", 7, true, &mid) == 0;
-	while (sent && mono_ms() < until) {
+	while (sent && now_mono_ms() < until) {
 		struct pollfd p = {.fd = sync_mqtt_fd(s->mqtt), .events = POLLIN};
 		struct sync_mqtt_news n;
 		bool done = false;
 
-		if (poll(&p, 1, (int)(until - mono_ms())) <= 0)
+		if (poll(&p, 1, (int)(until - now_mono_ms())) <= 0)
 			break;
 		sync_mqtt_take(s->mqtt, &n);
 		for (size_t i = 0; i < n.n_acks; i++) {
@@ -858,7 +851,7 @@ static void stop_clean(struct sync *s)
 		if (done)
 			break;
 	}
-	persist(s, mono_ms(), true);
+	persist(s, now_mono_ms(), true);
 }
 
 static int run(struct sync *s, int sfd)
@@ -869,7 +862,7 @@ static int run(struct sync *s, int sfd)
 	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec >= 2000)
 		wd_every = (int64_t)(wd_usec / 2000);
 	if (wd_every)
-		wd_at = mono_ms() + wd_every;
+		wd_at = now_mono_ms() + wd_every;
 	(void)sd_notifyf(0, "READY=1\nSTATUS=forwarding to %s:%d as %s/%s", s->cfg.host,
 			 s->cfg.port, s->cfg.site, s->cfg.client_id);
 	for (;;) {
@@ -878,14 +871,14 @@ static int run(struct sync *s, int sfd)
 		    {.fd = sync_mqtt_fd(s->mqtt), .events = POLLIN},
 		    {.fd = -1, .events = POLLIN},
 		};
-		int64_t now = mono_ms();
+		int64_t now = now_mono_ms();
 		int r;
 
 		if (!s->ctl_up && now >= s->ctl_retry_at)
 			ctl_connect(s);
 		news(s);
 		stream_read(s);
-		now = mono_ms();
+		now = now_mono_ms();
 		publish_events(s, now);
 		replay_step(s, now);
 		persist(s, now, false);
@@ -897,7 +890,7 @@ static int run(struct sync *s, int sfd)
 		}
 		if (s->ctl_up && s->follow && s->q_n < SYNC_QUEUE_MAX)
 			p[2].fd = ctl_client_fd(s->follow);
-		r = poll(p, 3, next_timeout(s, mono_ms(), wd_at));
+		r = poll(p, 3, next_timeout(s, now_mono_ms(), wd_at));
 		if (r < 0 && errno != EINTR) {
 			logf_("poll: %s", strerror(errno));
 			return 1;
@@ -976,7 +969,7 @@ int main(int argc, char **argv)
 	s.info = json_pack("{s:n,s:n,s:n,s:n,s:n,s:n,s:n}", "version", "last_seq", "public_key",
 			   "key_id", "doors", "alarms", "applied_version");
 	s.ctl_backoff_ms = SYNC_CTL_BACKOFF_MIN_MS;
-	s.tokens_at = mono_ms();
+	s.tokens_at = now_mono_ms();
 	s.tokens = SYNC_DRAIN_BURST;
 	s.status_at = -SYNC_STATUS_REFRESH_MS;
 	s.held_tail = &s.held;

@@ -33,6 +33,7 @@
 #include "export_pager.h"
 #include "reports.h"
 #include "web.h"
+#include "util.h"
 
 /*
  * Created by wexport_new for one POST /api/exports, owned by that request
@@ -63,14 +64,6 @@ struct wexport {
 static struct wexport *held;
 static unsigned n_held; /* in the list, plus those being produced */
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void owner_of(const char *token, unsigned char out[crypto_generichash_BYTES])
 {
 	crypto_generichash(out, crypto_generichash_BYTES, (const unsigned char *)token,
@@ -100,7 +93,7 @@ void wexport_abandon(struct wexport *x)
 /* Drops what has expired. */
 static void expire(void)
 {
-	int64_t now = mono_ms();
+	int64_t now = now_mono_ms();
 
 	for (struct wexport **pp = &held; *pp;) {
 		struct wexport *x = *pp;
@@ -394,7 +387,7 @@ static int finish(struct wexport *x, const json_t *seal)
 		return -ENOMEM;
 	x->manifest[x->manifest_len++] = '\n';
 	x->manifest[x->manifest_len] = '\0';
-	x->expires_ms = mono_ms() + AEOGATE_WEB_EXPORT_TTL_S * 1000LL;
+	x->expires_ms = now_mono_ms() + AEOGATE_WEB_EXPORT_TTL_S * 1000LL;
 	/* The pager counted a table's rows; a stream's are the statement's. */
 	x->rows =
 	    x->pager
