@@ -40,25 +40,46 @@ static int exec(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(db, sql);
 }
 
-/* SQLite checkpoints the WAL where aeogated's writer checkpoints itself. */
-static int wal_size(sqlite3 *db)
+/*
+ * A fresh scratch database in *ret: WAL, the durability's synchronous
+ * setting, and SQLite checkpointing where aeogated's writer checkpoints
+ * itself. 0, or -1 with the reason on stderr.
+ */
+static int scratch_open(const struct floor *f, sqlite3 **ret)
 {
 	char pragma[64];
 
+	scratch_remove(f->scratch);
+	if (sqlite3_open_v2(f->scratch, ret, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK)
+		return fail(*ret, f->scratch);
+	if (exec(*ret, "PRAGMA journal_mode = WAL") < 0)
+		return -1;
+	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous = %s",
+		 strcmp(f->durability, "full") ? "NORMAL" : "FULL");
+	if (exec(*ret, pragma) < 0)
+		return -1;
 	snprintf(pragma, sizeof(pragma), "PRAGMA wal_autocheckpoint = %d",
 		 AEOGATE_WAL_CHECKPOINT_INLINE_PAGES);
-	return exec(db, pragma);
+	return exec(*ret, pragma);
+}
+
+/* The id of a random generated badge (struct floor's persons) into id. */
+static void badge_id(uint64_t persons, uint64_t *rng, char *id, size_t len)
+{
+	uint64_t p = xorshift(rng) % persons;
+
+	snprintf(id, len, "h10301:%llu:%llu", (unsigned long long)(1 + p / 65536),
+		 (unsigned long long)(p % 65536));
 }
 
 /* One lookup of a random generated badge with st; -1 when it is not there. */
 static int lookup(sqlite3 *db, sqlite3_stmt *st, uint64_t persons, uint64_t *rng)
 {
-	uint64_t p = xorshift(rng) % persons;
 	char id[48];
 	int r;
 
-	snprintf(id, sizeof(id), "h10301:%llu:%llu", (unsigned long long)(1 + p / 65536),
-		 (unsigned long long)(p % 65536));
+	badge_id(persons, rng, id, sizeof(id));
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 	r = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -107,20 +128,10 @@ int floor_lookup_append(const struct floor *f, uint64_t n, uint64_t *ns)
 	};
 	sqlite3_stmt *st[4] = {0};
 	uint64_t rng = 2463534242ull;
-	char pragma[64];
 	sqlite3 *db = NULL;
-	bool full = !strcmp(f->durability, "full");
 	int r = -1;
 
-	scratch_remove(f->scratch);
-	if (sqlite3_open_v2(f->scratch, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		fail(db, f->scratch);
-		goto out;
-	}
-	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous = %s", full ? "FULL" : "NORMAL");
-	if (exec(db, "PRAGMA journal_mode = WAL") < 0 || exec(db, pragma) < 0 ||
-	    wal_size(db) < 0 ||
+	if (scratch_open(f, &db) < 0 ||
 	    exec(db,
 		 "CREATE TABLE floor (seq INTEGER PRIMARY KEY NOT NULL, ts_ms INTEGER NOT NULL, "
 		 "kind TEXT NOT NULL, hash BLOB NOT NULL) STRICT") < 0)
@@ -230,27 +241,16 @@ int floor_decision_rows(const struct floor *f, uint64_t n, uint64_t *ns)
 	};
 	sqlite3_stmt *st[N] = {0};
 	uint64_t rng = 2463534242ull;
-	char pragma[64];
 	sqlite3 *rd = NULL, *db = NULL;
 	int r = -1;
 
 	if (!f->db)
 		return -1;
-	scratch_remove(f->scratch);
 	if (sqlite3_open_v2(f->db, &rd, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		fail(rd, f->db);
 		goto out;
 	}
-	if (sqlite3_open_v2(f->scratch, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		fail(db, f->scratch);
-		goto out;
-	}
-	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous = %s",
-		 strcmp(f->durability, "full") ? "NORMAL" : "FULL");
-	if (exec(db, "PRAGMA journal_mode = WAL") < 0 || exec(db, pragma) < 0)
-		goto out;
-	if (wal_size(db) < 0)
+	if (scratch_open(f, &db) < 0)
 		goto out;
 	if (copy_schema(rd, db, "events") < 0 || copy_schema(rd, db, "person_locations") < 0)
 		goto out;
@@ -264,12 +264,10 @@ int floor_decision_rows(const struct floor *f, uint64_t n, uint64_t *ns)
 	}
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t t0 = bench_ns();
-		uint64_t p = xorshift(&rng) % f->persons;
 		char credential[48], person[128];
 		bool ok;
 
-		snprintf(credential, sizeof(credential), "h10301:%llu:%llu",
-			 (unsigned long long)(1 + p / 65536), (unsigned long long)(p % 65536));
+		badge_id(f->persons, &rng, credential, sizeof(credential));
 		sqlite3_bind_text(st[CREDENTIAL], 1, credential, -1, SQLITE_STATIC);
 		ok = sqlite3_step(st[BEGIN]) == SQLITE_DONE &&
 		     sqlite3_step(st[CREDENTIAL]) == SQLITE_ROW;
