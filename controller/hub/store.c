@@ -135,8 +135,7 @@ int hub_store_open(const char *path, struct hub_store **ret)
 	*ret = s;
 	return 0;
 err:
-	sqlite3_close(s->db);
-	free(s);
+	hub_store_close(s);
 	return r;
 }
 
@@ -683,8 +682,7 @@ int hub_store_open_readonly(const char *path, struct hub_store **ret)
 	*ret = s;
 	return 0;
 err:
-	sqlite3_close(s->db);
-	free(s);
+	hub_store_close(s);
 	return r;
 }
 
