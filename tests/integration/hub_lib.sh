@@ -112,3 +112,16 @@ ctl_checkpoint() {
 	CHECKPOINT=$(python3 -c 'import json,sys; c=json.loads(sys.argv[1]); c["public_key"]=sys.argv[2]; print(json.dumps(c))' "$cp" "$pk")
 	mqtt_pub "aeogate/$1/$2/checkpoints" "$CHECKPOINT"
 }
+
+# Controller I of a fleet test, whose control socket is $T/cI.sock: aeogatectl
+# (c_ctl I ARGS...), one control-socket op (c_op I OP [ARGS]), and the last
+# change set version it applied (c_applied I).
+c_ctl() {
+	local i=$1
+	shift
+	"$AEOGATECTL" --socket "$T/c$i.sock" "$@"
+}
+c_op() { SOCK="$T/c$1.sock" sock_op "${@:2}"; }
+c_applied() {
+	c_op "$1" sync.state | python3 -c 'import json,sys; print(json.load(sys.stdin)["applied_version"] or 0)'
+}

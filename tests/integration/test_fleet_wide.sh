@@ -22,15 +22,6 @@ hub_start
 write_sim_config
 declare -A DPID SPID
 
-c_ctl() {
-	local i=$1
-	shift
-	"$AEOGATECTL" --socket "$T/c$i.sock" "$@"
-}
-c_op() { SOCK="$T/c$1.sock" sock_op "${@:2}"; }
-c_applied() {
-	c_op "$1" sync.state | python3 -c 'import json,sys; print(json.load(sys.stdin)["applied_version"] or 0)'
-}
 c_last() {
 	c_ctl "$1" events --json | tail -n 1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["seq"])'
 }

@@ -17,15 +17,6 @@ hub_start
 write_sim_config
 declare -A SPID
 
-c_ctl() {
-	local i=$1
-	shift
-	"$AEOGATECTL" --socket "$T/c$i.sock" "$@"
-}
-c_op() { SOCK="$T/c$1.sock" sock_op "${@:2}"; }
-c_applied() {
-	c_op "$1" sync.state | python3 -c 'import json,sys; print(json.load(sys.stdin)["applied_version"] or 0)'
-}
 s_start() {
 	"$SYNC_BIN" -c "$T/c$1.ini" --socket "$T/c$1.sock" >>"$T/sync-$1.log" 2>&1 &
 	SPID[$1]=$!

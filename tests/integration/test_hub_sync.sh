@@ -20,11 +20,6 @@ hub_start
 write_sim_config
 declare -A DPID SPID
 
-c_ctl() { # c_ctl I ARGS...: aeogatectl on controller I
-	local i=$1
-	shift
-	"$AEOGATECTL" --socket "$T/c$i.sock" "$@"
-}
 c_start() {
 	local i=$1
 	mkdir -p "$T/c$i"
