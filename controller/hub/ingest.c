@@ -470,20 +470,16 @@ static int64_t ingest_now_ms(struct hub_ingest *in)
 	return in->now_ms ? in->now_ms(in->u) : now_mono_ms();
 }
 
-/* The controller's slot in in->recent: its own (*own), else a free or the oldest one. */
-static struct hub_republished *recent_slot(struct hub_ingest *in, const struct hub_controller *c,
-					   bool *own)
+/* The controller's slot in in->recent: its own, else a free or the oldest one. */
+static struct hub_republished *recent_slot(struct hub_ingest *in, const struct hub_controller *c)
 {
 	struct hub_republished *oldest = &in->recent[0];
 
-	*own = false;
 	for (size_t i = 0; i < HUB_REPUBLISH_RECENT; i++) {
 		struct hub_republished *p = &in->recent[i];
 
-		if (!strcmp(p->site, c->site) && !strcmp(p->controller, c->controller)) {
-			*own = true;
+		if (!strcmp(p->site, c->site) && !strcmp(p->controller, c->controller))
 			return p;
-		}
 		if (p->at_ms < oldest->at_ms) /* a free one's is 0 */
 			oldest = p;
 	}
@@ -496,7 +492,6 @@ static int ingest_request(struct hub_ingest *in, const struct hub_controller *c,
 	const json_t *from = json_object_get(o, "from");
 	struct hub_republished *last;
 	int64_t now, v;
-	bool own;
 	int r;
 
 	if (!json_is_integer(from) || json_integer_value(from) < 1)
@@ -505,10 +500,10 @@ static int ingest_request(struct hub_ingest *in, const struct hub_controller *c,
 		return 0;
 	v = json_integer_value(from);
 	now = ingest_now_ms(in);
-	last = recent_slot(in, c, &own);
+	last = recent_slot(in, c);
 	/* Asked for what is on its way already: each change set behind a lost one asks again. */
-	if (own && now - last->at_ms < HUB_REPUBLISH_WINDOW_MS && v >= last->from &&
-	    v <= last->upto) {
+	if (!strcmp(last->site, c->site) && !strcmp(last->controller, c->controller) &&
+	    now - last->at_ms < HUB_REPUBLISH_WINDOW_MS && v >= last->from && v <= last->upto) {
 		in->requests_dropped++;
 		return 0;
 	}
