@@ -32,14 +32,6 @@
 #define HUB_PENDING_MAX 100000
 /* Change sets republished for one {"from":N} request. */
 #define HUB_REPUBLISH_MAX 1000
-/*
- * A request for change sets the hub republished to the same controller
- * less than this ago is dropped (counted): they are on their way, and each
- * one still behind a lost change set makes aeogate-sync ask again.
- */
-#define HUB_REPUBLISH_WINDOW_MS 10000
-/* Controllers whose last republish is remembered for that (oldest forgotten first). */
-#define HUB_REPUBLISH_RECENT 256
 /* Largest MQTT payload the hub reads: an event row is bounded by the controller's export row. */
 #define HUB_PAYLOAD_MAX AEOGATE_EXPORT_ROW_MAX
 
@@ -192,20 +184,12 @@ struct hub_ingest {
 	/* A new alarm row (the caller logs it). */
 	void (*on_alarm)(void *u, const char *site, const char *controller, const char *kind,
 			 int64_t seq, const char *message);
-	/* Milliseconds of a monotonic clock; NULL: CLOCK_MONOTONIC. */
-	int64_t (*now_ms)(void *u);
 	void *u;
 	/* Events held per controller at most; 0: HUB_PENDING_MAX. */
 	int64_t pending_max;
 	/* Counters since start, for the log line at exit. */
 	uint64_t events, duplicates, held, refused, alarms, bad_messages;
-	uint64_t replays;	   /* controllers asked to send events again (ingest_status) */
-	uint64_t requests_dropped; /* {"from":N} inside a republish just made */
-	/* The last republish per controller (ingest.c's own). */
-	struct hub_republished {
-		char site[AEOGATE_ID_MAX + 1], controller[AEOGATE_ID_MAX + 1];
-		int64_t from, upto, at_ms;
-	} recent[HUB_REPUBLISH_RECENT];
+	uint64_t replays; /* controllers asked to send events again (ingest_status) */
 };
 
 /*

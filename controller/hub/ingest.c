@@ -450,7 +450,6 @@ static int ingest_status(struct hub_ingest *in, struct hub_controller *c, const 
 struct republish {
 	struct hub_ingest *in;
 	char topic[128 + 2 * AEOGATE_ID_MAX];
-	int64_t upto; /* the last version sent */
 	int r;
 };
 
@@ -458,66 +457,23 @@ static int republish_one(void *u, int64_t version, const char *payload)
 {
 	struct republish *rp = u;
 
+	(void)version;
 	rp->r = rp->in->republish(rp->in->u, rp->topic, payload);
-	if (rp->r < 0)
-		return rp->r;
-	rp->upto = version;
-	return 0;
-}
-
-static int64_t ingest_now_ms(struct hub_ingest *in)
-{
-	return in->now_ms ? in->now_ms(in->u) : now_mono_ms();
-}
-
-/* The controller's slot in in->recent: its own, else a free or the oldest one. */
-static struct hub_republished *recent_slot(struct hub_ingest *in, const struct hub_controller *c)
-{
-	struct hub_republished *oldest = &in->recent[0];
-
-	for (size_t i = 0; i < HUB_REPUBLISH_RECENT; i++) {
-		struct hub_republished *p = &in->recent[i];
-
-		if (!strcmp(p->site, c->site) && !strcmp(p->controller, c->controller))
-			return p;
-		if (p->at_ms < oldest->at_ms) /* a free one's is 0 */
-			oldest = p;
-	}
-	return oldest;
+	return rp->r < 0 ? rp->r : 0;
 }
 
 static int ingest_request(struct hub_ingest *in, const struct hub_controller *c, const json_t *o)
 {
 	struct republish rp = {.in = in};
 	const json_t *from = json_object_get(o, "from");
-	struct hub_republished *last;
-	int64_t now, v;
-	int r;
 
 	if (!json_is_integer(from) || json_integer_value(from) < 1)
 		return -EBADMSG;
 	if (!in->republish)
 		return 0;
-	v = json_integer_value(from);
-	now = ingest_now_ms(in);
-	last = recent_slot(in, c);
-	/* Asked for what is on its way already: each change set behind a lost one asks again. */
-	if (!strcmp(last->site, c->site) && !strcmp(last->controller, c->controller) &&
-	    now - last->at_ms < HUB_REPUBLISH_WINDOW_MS && v >= last->from && v <= last->upto) {
-		in->requests_dropped++;
-		return 0;
-	}
 	snprintf(rp.topic, sizeof(rp.topic), "aeogate/%s/enrolment/%s", c->site, c->controller);
-	rp.upto = v - 1;
-	r = hub_store_changeset_each(in->store, c->site, v, HUB_REPUBLISH_MAX, republish_one, &rp);
-	if (rp.upto >= v) {
-		snprintf(last->site, sizeof(last->site), "%s", c->site);
-		snprintf(last->controller, sizeof(last->controller), "%s", c->controller);
-		last->from = v;
-		last->upto = rp.upto;
-		last->at_ms = now;
-	}
-	return r;
+	return hub_store_changeset_each(in->store, c->site, json_integer_value(from),
+					HUB_REPUBLISH_MAX, republish_one, &rp);
 }
 
 int hub_ingest_message(struct hub_ingest *in, const char *topic, const void *payload, size_t len)

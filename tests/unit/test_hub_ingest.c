@@ -33,7 +33,6 @@ struct fixture {
 	char pk_hex[65];
 	int republished;
 	char last_topic[128];
-	int64_t now_ms; /* the ingest's clock */
 };
 
 /* The event of seq over prev, with person as given; its JSON text (malloc'd). */
@@ -66,11 +65,6 @@ static int republish(void *u, const char *topic, const char *payload)
 	return 0;
 }
 
-static int64_t clock_ms(void *u)
-{
-	return ((struct fixture *)u)->now_ms;
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -80,9 +74,7 @@ static int setup(void **state)
 	assert_int_equal(hub_store_open(":memory:", &f->store), 0);
 	f->in.store = f->store;
 	f->in.republish = republish;
-	f->in.now_ms = clock_ms;
 	f->in.u = f;
-	f->now_ms = 1000000;
 	for (int64_t s = 1; s <= N_EVENTS; s++) {
 		f->events[s] = make_event(s, prev, "E1", hash);
 		memcpy(prev, hash, 65);
@@ -494,42 +486,6 @@ static void test_request_republishes_stored_change_sets_from_a_version(void **st
 	assert_int_equal(f->republished, 2);
 }
 
-/*
- * Each change set refused out of order makes aeogate-sync ask again, so one
- * lost change set brings a request per change set behind it, and a
- * controller may send any number: a request for change sets republished a
- * moment ago is counted and dropped, not answered with up to
- * HUB_REPUBLISH_MAX more messages each time.
- */
-static void test_request_for_change_sets_just_republished_is_dropped(void **state)
-{
-	struct fixture *f = *state;
-
-	for (int v = 1; v <= 3; v++)
-		assert_int_equal(hub_store_changeset_add(f->store, "s1", v, "{\"body\":\"x\"}"), 0);
-	assert_int_equal(feed(f, "aeogate/s1/gate-1/requests", "{\"from\":2}"), 0);
-	assert_int_equal(f->republished, 2);
-	/* The same, and any inside what went out (2-3), within the window: nothing more. */
-	for (int i = 0; i < 50; i++) {
-		assert_int_equal(feed(f, "aeogate/s1/gate-1/requests", "{\"from\":2}"), 0);
-		assert_int_equal(feed(f, "aeogate/s1/gate-1/requests", "{\"from\":3}"), 0);
-	}
-	assert_int_equal(f->republished, 2);
-	assert_int_equal(f->in.requests_dropped, 100);
-	/* Another controller of the site is not held back by this one's requests. */
-	assert_int_equal(feed(f, "aeogate/s1/gate-2/requests", "{\"from\":2}"), 0);
-	assert_int_equal(f->republished, 4);
-	/* A change set published since, beyond what went out: answered at once. */
-	assert_int_equal(hub_store_changeset_add(f->store, "s1", 4, "{\"body\":\"x\"}"), 0);
-	assert_int_equal(feed(f, "aeogate/s1/gate-1/requests", "{\"from\":4}"), 0);
-	assert_int_equal(f->republished, 5);
-	/* Once the window has passed, the same request is answered again (they were lost again). */
-	f->now_ms += HUB_REPUBLISH_WINDOW_MS;
-	assert_int_equal(feed(f, "aeogate/s1/gate-1/requests", "{\"from\":2}"), 0);
-	assert_int_equal(f->republished, 8);
-	assert_int_equal(f->in.requests_dropped, 100);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,8 +514,6 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_request_republishes_stored_change_sets_from_a_version, setup, teardown),
-	    cmocka_unit_test_setup_teardown(
-		test_request_for_change_sets_just_republished_is_dropped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
