@@ -22,6 +22,8 @@ PASSED=0
 BG_PIDS=()
 mkdir -p "$STATE"
 
+SANITIZER_REPORT="ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:"
+
 cleanup() {
 	local rc=$? pid
 	set +e
@@ -33,6 +35,18 @@ cleanup() {
 		kill -TERM "$DAEMON_PID" 2>/dev/null || true
 		wait "$DAEMON_PID" 2>/dev/null || true
 	fi
+	# set -e stopped the test on a command of its own, with no FAIL line.
+	[ $rc -eq 0 ] || [ -n "$FAILED" ] || [ -z "$ERR_AT" ] || echo "FAIL: stopped (set -e) at $ERR_AT" >&2
+	# A sanitizer's report in any process's log (the fleet tests keep one
+	# per process) fails the test: a leak or undefined behaviour in a
+	# process the test started in the background is a defect too.
+	local log
+	for log in "$T"/*.log; do
+		[ -f "$log" ] && grep -q "$SANITIZER_REPORT" "$log" || continue
+		echo "FAIL: a sanitizer report in $log:" >&2
+		grep -m1 -A40 "$SANITIZER_REPORT" "$log" >&2
+		[ $rc -ne 0 ] || rc=1
+	done
 	if [ $rc -ne 0 ]; then
 		echo "--- aeogated log ($T/aeogated.log) ---" >&2
 		tail -n 50 "$T/aeogated.log" >&2 2>/dev/null || true
@@ -47,8 +61,14 @@ cleanup() {
 	exit $rc
 }
 trap cleanup EXIT
+# Where set -e stopped the test, for cleanup to say (functions too: -E).
+FAILED=""
+ERR_AT=""
+set -E
+trap 'ERR_AT="${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND (exit $?)"' ERR
 
 fail() {
+	FAILED=1
 	echo "FAIL: $*" >&2
 	exit 1
 }
