@@ -190,15 +190,20 @@ static void ctl_down(struct sync *s, const char *why, int err)
 /*
  * A request on the request connection. 0 and the result, 1 when aeogated
  * refused (err filled in), negative on transport errors, after which the
- * connections are dropped and tried again.
+ * connections are dropped and tried again. args (may be NULL) is stolen,
+ * as jansson's _new functions do, so a call can build its arguments in
+ * place and none is left behind on any path.
  */
 static int call(struct sync *s, const char *op, json_t *args, json_t **ret, struct ctl_error *err)
 {
 	int r;
 
-	if (!s->ctl_up)
+	if (!s->ctl_up) {
+		json_decref(args);
 		return -ENOTCONN;
+	}
 	r = ctl_client_call(s->req, op, args, ret, err);
+	json_decref(args);
 	if (r < 0)
 		ctl_down(s, op, r);
 	return r;
@@ -396,7 +401,7 @@ static void persist(struct sync *s, int64_t now, bool force)
 {
 	int64_t acked = sync_window_acked(&s->win);
 	struct ctl_error err;
-	json_t *args, *res = NULL;
+	json_t *res = NULL;
 	int r;
 
 	if (!s->ctl_up || !s->have_cursor ||
@@ -405,10 +410,10 @@ static void persist(struct sync *s, int64_t now, bool force)
 	if (!force && now - s->persist_at < SYNC_PERSIST_MS &&
 	    acked - s->persisted < SYNC_PERSIST_EVENTS)
 		return;
-	args = json_pack("{s:I,s:I}", "forwarded_seq", (json_int_t)acked, "checkpoint_seq",
-			 (json_int_t)s->cp_acked);
-	r = call(s, "sync.cursor", args, &res, &err);
-	json_decref(args);
+	r = call(s, "sync.cursor",
+		 json_pack("{s:I,s:I}", "forwarded_seq", (json_int_t)acked, "checkpoint_seq",
+			   (json_int_t)s->cp_acked),
+		 &res, &err);
 	s->persist_at = now;
 	if (r == 1)
 		logf_("sync.cursor refused %" PRId64 ": %s: %s", acked, err.code, err.message);
@@ -425,7 +430,7 @@ static void publish_checkpoints(struct sync *s, int64_t now)
 {
 	int64_t acked = sync_window_acked(&s->win);
 	struct ctl_error err;
-	json_t *args, *res = NULL, *cps, *cp;
+	json_t *res = NULL, *cps, *cp;
 	size_t i;
 	int r;
 
@@ -433,10 +438,10 @@ static void publish_checkpoints(struct sync *s, int64_t now)
 		return;
 	s->cp_query_at = now + SYNC_CHECKPOINT_POLL_MS;
 	/* Only checkpoints over events the broker already holds: a receiver can check them. */
-	args = json_pack("{s:I,s:I,s:i}", "after", (json_int_t)s->cp_acked, "upto",
-			 (json_int_t)acked, "limit", SYNC_CHECKPOINT_BATCH);
-	r = call(s, "sync.checkpoints", args, &res, &err);
-	json_decref(args);
+	r = call(s, "sync.checkpoints",
+		 json_pack("{s:I,s:I,s:i}", "after", (json_int_t)s->cp_acked, "upto",
+			   (json_int_t)acked, "limit", SYNC_CHECKPOINT_BATCH),
+		 &res, &err);
 	if (r == 1)
 		logf_("sync.checkpoints refused: %s: %s", err.code, err.message);
 	if (r != 0)
