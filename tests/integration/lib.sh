@@ -73,6 +73,18 @@ fail() {
 	exit 1
 }
 
+# PRODUCER | matches [GREP OPTIONS] PATTERN: grep -q that reads all its
+# input first. Under pipefail a bare grep -q (or head) at the end of a pipe
+# exits at the first match, the producer's next write meets SIGPIPE, and
+# the pipe fails although it matched: a false FAIL after "|| fail", a
+# missed one after "&& fail", a silent stop under set -e. Use matches, and
+# sed -n 1p instead of head, at the end of a pipe.
+matches() {
+	local input
+	input=$(cat)
+	grep -q "$@" <<<"$input"
+}
+
 pass() {
 	PASSED=$((PASSED + 1))
 	echo "ok $PASSED - $*"
@@ -301,7 +313,7 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" || fail "event does not match
 wait_event() {
 	local since=$1 kind=$2 deadline=$((SECONDS + ${3:-5}))
 	while :; do
-		EV=$(events_after "$since" | grep -E "$(kind_re "$kind")" | head -n 1 || true)
+		EV=$(events_after "$since" | grep -E "$(kind_re "$kind")" | sed -n 1p || true)
 		[ -n "$EV" ] && return 0
 		[ $SECONDS -lt $deadline ] || fail "no $kind event after seq $since; got: $(events_after "$since")"
 		sleep 0.05

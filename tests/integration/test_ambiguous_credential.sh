@@ -44,7 +44,7 @@ expect_contains "$ERR" "h10302:0:524290"
 expect_contains "$ERR" "cage-1-in"
 expect_not_contains "$ERR" "dock-1-in"
 [ "$(last_seq)" -eq "$before" ] || fail "a refused badge issue wrote an event"
-ctl badge list BOB --json | grep -q 'h10304' && fail "the colliding badge was stored"
+ctl badge list BOB --json | matches 'h10304' && fail "the colliding badge was stored"
 pass "badge issue refuses a credential whose frame equals an enrolled badge's"
 
 # The same with the formats the other way round, and through the JSON error code.
@@ -81,7 +81,7 @@ pass "the start warns about a colliding pair"
 before=$(last_seq)
 expect_exit 1 ctl sim present cage-1-in --bits "$FRAME"
 expect_contains "$OUT" "ambiguous_credential"
-ev=$(events_after "$before" | grep -E "$(kind_re access.denied)" | head -n 1)
+ev=$(events_after "$before" | grep -E "$(kind_re access.denied)" | sed -n 1p)
 [ -n "$ev" ] || fail "no access.denied event"
 echo "$ev" | grep -qE '"reason": ?"ambiguous_credential"' || fail "reason: $ev"
 expect_contains "$ev" "h10302:0:524290"

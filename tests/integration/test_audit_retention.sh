@@ -70,7 +70,7 @@ expect_contains "$OUT" "seq 1-12009"
 
 # first_seq: the oldest seq kept.
 first_seq() {
-	ctl events --limit 1 --json | grep -oE '"seq": ?[0-9]+' | head -n 1 | grep -oE '[0-9]+$'
+	ctl events --limit 1 --json | grep -oE '"seq": ?[0-9]+' | sed -n 1p | grep -oE '[0-9]+$'
 }
 
 expect_exit 0 ctl audit prune --dry-run

@@ -29,7 +29,7 @@ done
 stop_daemon
 n=$(ls "$T/backups" | grep -c '^aeogate-.*\.db$' || true)
 [ "$n" -le 2 ] && [ "$n" -ge 1 ] || fail "keep = 2, but $n backups are kept: $(ls "$T/backups")"
-ls "$T/backups" | grep -q '\.tmp$' && fail "a temporary file was left in the backup directory"
+ls "$T/backups" | matches '\.tmp$' && fail "a temporary file was left in the backup directory"
 for f in "$T"/backups/aeogate-*.db; do
 	expect_exit 0 "$AEOGATECTL" audit verify --db "$f" --pubkey "$STATE/device.pub"
 done

@@ -150,7 +150,7 @@ done
 before=$(last_seq)
 expect_exit 1 ctl sim present dock-1-in --bits "$ANN"
 expect_contains "$OUT" "pin_locked"
-ev_check "$(events_after "$before" | grep -E "$(kind_re access.denied)" | head -n 1)" 'e["reason"] == "pin_locked"'
+ev_check "$(events_after "$before" | grep -E "$(kind_re access.denied)" | sed -n 1p)" 'e["reason"] == "pin_locked"'
 pass "a correct PIN resets the count; the 5th wrong PIN in a row is wrong_pin, then every badge is pin_locked at once"
 
 # ---- the lock survives a restart; pin-unlock lifts it ----

@@ -132,7 +132,7 @@ pass "an account is delayed after five failures in a row, not locked out"
 py source-claims
 events="$(ctl events --json)"
 grep '"kind":"user.login_failed"' <<<"$events" | grep -q '"user":"nosuchuser","source":"uid:65534"\|"source":"uid:65534","user":"nosuchuser"' ||
-	fail "a non-web peer's claimed source was recorded: $(grep nosuchuser <<<"$events" | head -2)"
+	fail "a non-web peer's claimed source was recorded: $(grep nosuchuser <<<"$events" | sed -n 1,2p)"
 expect_not_contains "$events" '"source":"203.0.113.9"'
 expect_contains "$events" '"source":"203.0.113.10"'
 pass "only the web group names a remote source; others are their uid"

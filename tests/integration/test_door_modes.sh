@@ -28,7 +28,7 @@ wait_expired() {
 	local deadline=$((SECONDS + 60))
 	while :; do
 		EV=$(events_after "$1" | grep -E "$(kind_re door.mode)" |
-			grep -E "\"door\": ?\"$2\"" | grep -E '"cause": ?"expired"' | head -n 1 || true)
+			grep -E "\"door\": ?\"$2\"" | grep -E '"cause": ?"expired"' | sed -n 1p || true)
 		[ -n "$EV" ] && return 0
 		[ $SECONDS -lt $deadline ] || fail "no expired door.mode of $2 after seq $1: $(events_after "$1")"
 		sleep 0.1

@@ -23,7 +23,7 @@ wait_mode() {
 	local deadline=$((SECONDS + 120))
 	while :; do
 		EV=$(events_after "$1" | grep -E "$(kind_re door.mode)" | grep -E "\"door\": ?\"$2\"" |
-			grep -E "\"cause\": ?\"$3\"" | head -n 1 || true)
+			grep -E "\"cause\": ?\"$3\"" | sed -n 1p || true)
 		[ -n "$EV" ] && return 0
 		[ $SECONDS -lt $deadline ] || fail "no door.mode ($3) of $2 after seq $1: $(events_after "$1")"
 		sleep 0.2
@@ -72,7 +72,7 @@ before=$(last_seq)
 expect_exit 0 ctl door schedule cage-1 --mode unlocked --schedule always --first-person-in
 sleep 1
 [ "$(door_field cage-1 mode)" = card ] || fail "first-person-in unlocked before anyone came: $(ctl door list --json)"
-events_after "$before" | grep -qE "$(kind_re door.mode)" && fail "door.mode before the first person: $(events_after "$before")"
+events_after "$before" | matches -E "$(kind_re door.mode)" && fail "door.mode before the first person: $(events_after "$before")"
 expect_exit 1 ctl sim present cage-1-in --bits "$(h10301_bits 12 999)"
 sleep 1
 [ "$(door_field cage-1 mode)" = card ] || fail "a denied badge counted as the first person in"
@@ -95,7 +95,7 @@ ev_check "$EV" 'd["mode"] == "unlocked" and d["was"] == "card"'
 [ "$(door_field dock-1 lock)" = released ] || fail "dock-1 inside its schedule: $(ctl door list --json)"
 expect_exit 0 ctl sim door dock-1 open
 expect_exit 0 ctl sim door dock-1 close
-events_after "$before" | grep -qE "$(kind_re door.forced)" && fail "an opening inside the unlocked schedule was forced"
+events_after "$before" | matches -E "$(kind_re door.forced)" && fail "an opening inside the unlocked schedule was forced"
 pass "at $DAY $START UTC dock-1 unlocks by itself (door.mode schedule); opening it is not forced"
 
 # ---- a manual mode wins until its until passes ----

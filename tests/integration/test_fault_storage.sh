@@ -256,7 +256,7 @@ pass "status answers while storage fails"
 rm -f "$STATE/ballast"
 # The controller retries once a second on its own; wait for the queue to drain.
 deadline=$((SECONDS + 90))
-until ctl status --json | grep -qE '"events_queued": ?0[,}]'; do
+until ctl status --json | matches -E '"events_queued": ?0[,}]'; do
 	[ $SECONDS -lt $deadline ] ||
 		fail "the buffer was not written within 90 s of space returning: $(ctl status --json | grep -oE '"(events_queued|events_lost|storage_failing|free_bytes)": ?[^,}]*' | tr '\n' ' ')"
 	sleep 0.2

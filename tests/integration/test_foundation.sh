@@ -254,7 +254,7 @@ rc=0
 wait "$FPID" || rc=$?
 [ "$rc" -eq 0 ] || fail "events --follow exited $rc on SIGTERM: $(cat "$T/follow.err")"
 check_chain "$T/follow.jsonl" >/dev/null
-grep "\"seq\":$new_seq," "$T/follow.jsonl" | grep -q '"kind":"access.granted"' ||
+grep "\"seq\":$new_seq," "$T/follow.jsonl" | matches '"kind":"access.granted"' ||
 	fail "followed event is not the grant"
 pass "events --follow receives a new decision live, no gap or duplicate, exits 0 on SIGTERM"
 

@@ -24,12 +24,12 @@ expect_contains "$first" "1 request gpiochip0 17 output value=0 level=0"
 expect_contains "$first" "consumer=aeogate watch=0"
 expect_contains "$(cat "$T/gpio.log")" "request gpiochip0 18 output value=1 level=1"
 last_output=$(grep -n ' output ' "$T/gpio.log" | tail -n 1 | cut -d: -f1)
-first_input=$(grep -n ' events=' "$T/gpio.log" | head -n 1 | cut -d: -f1)
+first_input=$(grep -n ' events=' "$T/gpio.log" | sed -n 1p | cut -d: -f1)
 [ -n "$first_input" ] || fail "no input was claimed: $(cat "$T/gpio.log")"
 [ "$last_output" -lt "$first_input" ] || fail "an output was claimed after an input: $(cat "$T/gpio.log")"
-grep ' output ' "$T/gpio.log" | grep -qv 'watch=0' &&
+grep ' output ' "$T/gpio.log" | matches -v 'watch=0' &&
 	fail "an output was claimed after the state directory was written: $(cat "$T/gpio.log")"
-grep ' events=' "$T/gpio.log" | head -n 1 | grep -q 'watch=1' ||
+grep ' events=' "$T/gpio.log" | sed -n 1p | matches 'watch=1' ||
 	fail "inputs were claimed before the database existed: $(cat "$T/gpio.log")"
 expect_contains "$(cat "$T/gpio.log")" "request gpiochip0 10 events=falling"
 expect_contains "$(cat "$T/gpio.log")" "request gpiochip0 5 events=both active_low=1"

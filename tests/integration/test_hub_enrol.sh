@@ -92,7 +92,7 @@ expect_exit 0 hub command ctl-1 lockdown --comment "fire drill"
 expect_contains "$OUT" "ctl-1: lockdown applied"
 SEQ=$(printf '%s\n' "$OUT" | sed -n 's/.*recorded as seq \([0-9]*\).*/\1/p')
 [ -n "$SEQ" ] && [ "$SEQ" -gt 0 ] || fail "no seq in: $OUT"
-c_ctl 1 events --json --since $((SEQ - 1)) | head -n 1 >"$T/lock.json"
+c_ctl 1 events --json --since $((SEQ - 1)) | sed -n 1p >"$T/lock.json"
 python3 - "$T/lock.json" "$SEQ" <<'PY' || fail "the lockdown event is not at seq $SEQ: $(cat "$T/lock.json")"
 import json, sys
 e = json.loads(open(sys.argv[1]).read())
@@ -142,7 +142,7 @@ mqtt_pub "aeogate/$SYNC_SITE/enrolment" "$PAYLOAD"
 BODY=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["body"].replace("\"version\":4", "\"version\":7"))' "$PAYLOAD")
 mqtt_pub "aeogate/$SYNC_SITE/enrolment" "$(python3 -c 'import json,sys; print(json.dumps({"body": sys.argv[1]}))' "$BODY")"
 deadline=$((SECONDS + 30))
-until c_ctl 1 events --json | grep -q '"unsigned"'; do
+until c_ctl 1 events --json | matches '"unsigned"'; do
 	[ $SECONDS -lt $deadline ] || fail "no sync.rejected unsigned on controller 1"
 	sleep 0.1
 done

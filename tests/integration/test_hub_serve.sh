@@ -92,8 +92,8 @@ for p in / /hub/index.html /hub/hub.js /hub/hub.css /style.css /format.js; do
 	CODE=$(curl -s -o /dev/null -w '%{http_code}' "$SERVE_URL$p")
 	[ "$CODE" = 200 ] || fail "GET $p: HTTP $CODE"
 done
-curl -s "$SERVE_URL/" | grep -q 'site-select' || fail "/ is not the fleet page"
-curl -s -D - -o /dev/null "$SERVE_URL/hub/hub.js" | grep -qi '^content-type: text/javascript' ||
+curl -s "$SERVE_URL/" | matches 'site-select' || fail "/ is not the fleet page"
+curl -s -D - -o /dev/null "$SERVE_URL/hub/hub.js" | matches -i '^content-type: text/javascript' ||
 	fail "hub.js is not served as JavaScript"
 pass "/ is the fleet page; hub.js, hub.css and the dashboard's style.css and format.js are served"
 

@@ -31,7 +31,7 @@ for bin in "$BUILD_DIR/controller/ctl/aeogatectl" "$BUILD_DIR/controller/web/aeo
 	# A static library leaves no NEEDED entry: look for the daemon's own code too.
 	if command -v nm >/dev/null 2>&1; then
 		bad="$(nm "$bin" 2>/dev/null | awk '{print $NF}' |
-			grep -E '^(sqlite3_|gpiod_|nfc_|store_open$|hal_door_open$|core_new$)' | head -n 5 || true)"
+			grep -E '^(sqlite3_|gpiod_|nfc_|store_open$|hal_door_open$|core_new$)' | sed -n 1,5p || true)"
 		if [ -n "$bad" ]; then
 			echo "FAIL: $name carries daemon or device code: $(echo $bad)" >&2
 			fail=1

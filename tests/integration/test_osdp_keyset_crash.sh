@@ -22,7 +22,7 @@ start_daemon "$T/osdp.ini"
 wait_event 0 reader.keyset 15
 ev_check "$EV" 'd["state"] == "recovered"'
 wait_event 0 reader.online 15
-s=$(events_after 0 | grep -E "$(kind_re reader.secure_channel)" | head -n 1)
+s=$(events_after 0 | grep -E "$(kind_re reader.secure_channel)" | sed -n 1p)
 ev_check "$s" 'd["state"] == "established" and d["key"] == "scbk"'
 [ "$(cat "$T/keys/dock.key")" = "$NEW" ] || fail "the key file does not hold the reader's key: $(cat "$T/keys/dock.key")"
 [ ! -e "$T/keys/dock.key.new" ] || fail "<scbk>.new was left behind"

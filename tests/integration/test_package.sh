@@ -45,7 +45,7 @@ for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web usr/sbin/aeog
 done
 stray="$(cd "$R" && find . -type f | grep -vE '^\./(usr/(s?bin|share|lib/(sysusers|tmpfiles)\.d)|lib/systemd/system|lib/udev/rules.d|etc/aeogate)/' || true)"
 [ -z "$stray" ] || fail "files outside the layout: $stray"
-zcat "$R/usr/share/man/man8/aeogated.8.gz" | grep -q '^\.TH "aeogated" "8"' || fail "aeogated(8) is not a roff page"
+zcat "$R/usr/share/man/man8/aeogated.8.gz" | matches '^\.TH "aeogated" "8"' || fail "aeogated(8) is not a roff page"
 pass "file list: binaries, ui, units, sysusers, tmpfiles, config, docs, six man pages"
 
 [ "$(cat "$T/control/conffiles")" = /etc/aeogate/aeogate.ini ] ||
@@ -59,8 +59,8 @@ pass "conffile /etc/aeogate/aeogate.ini; Depends from dpkg-shlibdeps"
 
 # postinst: users (sysusers) before the directories owned by them (tmpfiles).
 grep -n 'systemd-sysusers' "$T/control/postinst" >/dev/null || fail "postinst runs no systemd-sysusers"
-su_line=$(grep -n 'systemd-sysusers' "$T/control/postinst" | head -1 | cut -d: -f1)
-tf_line=$(grep -n 'systemd-tmpfiles' "$T/control/postinst" | head -1 | cut -d: -f1)
+su_line=$(grep -n 'systemd-sysusers' "$T/control/postinst" | sed -n 1p | cut -d: -f1)
+tf_line=$(grep -n 'systemd-tmpfiles' "$T/control/postinst" | sed -n 1p | cut -d: -f1)
 [ -n "$tf_line" ] && [ "$su_line" -lt "$tf_line" ] || fail "postinst: sysusers must come before tmpfiles"
 grep -q "deb-systemd-helper enable 'aeogated.service'" "$T/control/postinst" || fail "aeogated.service not enabled"
 # postrm removes /var/lib/aeogate in its purge branch only: the package's
@@ -98,9 +98,9 @@ pass "systemd-analyze verify: aeogated.service, aeogate-web.service and aeogate-
 
 v="$("$R/usr/sbin/aeogated" --version)"
 [ "$v" = "aeogated $VERSION" ] || fail "aeogated --version: '$v', package $VERSION"
-"$R/usr/bin/aeogatectl" --version | grep -qx "aeogatectl $VERSION" || fail "aeogatectl --version"
-"$R/usr/sbin/aeogate-sync" --version | grep -qx "aeogate-sync $VERSION" || fail "aeogate-sync --version"
-"$R/usr/bin/aeogate-hub" --version | grep -qx "aeogate-hub $VERSION" || fail "aeogate-hub --version"
+"$R/usr/bin/aeogatectl" --version | matches -x "aeogatectl $VERSION" || fail "aeogatectl --version"
+"$R/usr/sbin/aeogate-sync" --version | matches -x "aeogate-sync $VERSION" || fail "aeogate-sync --version"
+"$R/usr/bin/aeogate-hub" --version | matches -x "aeogate-hub $VERSION" || fail "aeogate-hub --version"
 "$R/usr/sbin/aeogated" -c "$R/etc/aeogate/aeogate.ini" --check-config >"$T/check.out" ||
 	fail "the default config does not pass --check-config"
 grep -q "ok: 0 doors" "$T/check.out" || fail "default config: $(cat "$T/check.out")"

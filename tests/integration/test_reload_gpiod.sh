@@ -33,8 +33,8 @@ wait_event "$s0" config.reloaded 20
 ev_check "$EV" "sorted(d['changed']) == ['door gate-1: added', 'reader gate-1-in: added']"
 [ "$(fgpio get gpiochip0 19)" = 1 ] || fail "the new maglock is not energized (locked)"
 fgpio log >"$T/gpio.log"
-lock_at=$(grep -n 'request gpiochip0 19 output value=1 level=1' "$T/gpio.log" | head -n 1 | cut -d: -f1)
-d0_at=$(grep -n 'request gpiochip0 14 ' "$T/gpio.log" | head -n 1 | cut -d: -f1)
+lock_at=$(grep -n 'request gpiochip0 19 output value=1 level=1' "$T/gpio.log" | sed -n 1p | cut -d: -f1)
+d0_at=$(grep -n 'request gpiochip0 14 ' "$T/gpio.log" | sed -n 1p | cut -d: -f1)
 [ -n "$lock_at" ] && [ -n "$d0_at" ] || fail "new lines not claimed: $(cat "$T/gpio.log")"
 [ "$lock_at" -lt "$d0_at" ] || fail "the reader was opened before its door's lock: $(cat "$T/gpio.log")"
 pass "a door added by SIGHUP: its lock claimed locked (maglock energized) before its reader's lines"
@@ -61,8 +61,8 @@ kill -HUP "$DAEMON_PID"
 wait_event "$s2" config.reloaded 20
 ev_check "$EV" "sorted(d['changed']) == ['door gate-1: removed', 'reader gate-1-in: removed']"
 fgpio log | tail -n +"$((mark + 1))" >"$T/after.log"
-lock19=$(grep -nE ' set gpiochip0 19 ' "$T/after.log" | head -n 1 | cut -d: -f1)
-rel19=$(grep -n 'release gpiochip0 19' "$T/after.log" | head -n 1 | cut -d: -f1)
+lock19=$(grep -nE ' set gpiochip0 19 ' "$T/after.log" | sed -n 1p | cut -d: -f1)
+rel19=$(grep -n 'release gpiochip0 19' "$T/after.log" | sed -n 1p | cut -d: -f1)
 [ -n "$lock19" ] && [ -n "$rel19" ] || fail "gate-1's lock not locked then released: $(cat "$T/after.log")"
 [ "$lock19" -lt "$rel19" ] || fail "gate-1's line released before it was locked: $(cat "$T/after.log")"
 expect_contains "$(sed -n "${lock19}p" "$T/after.log")" "value=1 level=1"

@@ -119,7 +119,7 @@ kill -HUP "$DAEMON_PID"
 wait_event "$s5" config.reloaded 20
 ev_check "$EV" "d['changed'] == ['reader cage-1-in: removed']"
 # It was online: its going is on the record, as any reader going offline is.
-events_after "$s5" | grep '"reader.offline"' | grep '"cage-1-in"' | grep -q 'removed' ||
+events_after "$s5" | grep '"reader.offline"' | grep '"cage-1-in"' | matches 'removed' ||
 	fail "the online reader removed by the reload left no reader.offline: $(events_after "$s5")"
 holds_open "$(cat "$T/bus.pts")" || fail "the shared port closed with one of its readers"
 s6=$(last_seq)

@@ -61,7 +61,7 @@ pass "an altered backup is refused, nothing replaced"
 # The good one.
 expect_exit 0 ctl restore "$T/b1.db" --state-dir "$STATE"
 expect_contains "$OUT" "restored $T/b1.db (seq $N"
-aside=$(ls "$STATE"/aeogate.db.replaced-* | grep -v -- '-wal$' | grep -v -- '-shm$' | head -n 1)
+aside=$(ls "$STATE"/aeogate.db.replaced-* | grep -v -- '-wal$' | grep -v -- '-shm$' | sed -n 1p)
 [ -n "$aside" ] || fail "the replaced database was not kept"
 python3 - "$aside" <<'PY' || fail "the kept database does not hold what it held"
 import sqlite3, sys
@@ -70,7 +70,7 @@ sys.exit(0 if c.execute("SELECT count(*) FROM persons WHERE id = 'LATE'").fetcho
 PY
 start_daemon "$T/sim.ini"
 expect_exit 1 ctl person show LATE
-EV=$(events_after "$N" | grep -E "$(kind_re system.start)" | head -n 1)
+EV=$(events_after "$N" | grep -E "$(kind_re system.start)" | sed -n 1p)
 [ -n "$EV" ] || fail "no system.start after seq $N"
 ev_check "$EV" "d['restored']['seq'] == $N and d['restored']['previous_key_id'] == '$KEYID' and d['restored']['other_device'] is False"
 [ ! -e "$STATE/restored.json" ] || fail "the restore note was not consumed"
@@ -86,7 +86,7 @@ pass "restoring onto a state directory without the device key needs --other-devi
 
 expect_exit 0 ctl restore "$T/b1.db" --state-dir "$T/board2" --other-device
 daemon_on "$T/board2" "$T/board2.sock"
-FIRST=$("$AEOGATECTL" --socket "$T/board2.sock" events --json --since "$N" | head -n 1)
+FIRST=$("$AEOGATECTL" --socket "$T/board2.sock" events --json --since "$N" | sed -n 1p)
 NEWKEY=$("$AEOGATECTL" --socket "$T/board2.sock" audit pubkey | awk '$1 == "key_id" {print $2}')
 daemon_off
 ev_check "$FIRST" "e['kind'] == 'system.start' and d['restored']['previous_key_id'] == '$KEYID' and d['restored']['other_device'] is True"

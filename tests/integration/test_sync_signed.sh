@@ -111,7 +111,7 @@ pass "a signed lockdown is applied and acknowledged with the seq of its event"
 
 # The status reports the version applied.
 deadline=$((SECONDS + 40))
-until mosquitto_sub "${MQTT_CLIENT_ARGS[@]}" -t "aeogate/$SYNC_SITE/$SYNC_ID/status" -C 1 -W 5 2>/dev/null | grep -q '"applied_version":3'; do
+until mosquitto_sub "${MQTT_CLIENT_ARGS[@]}" -t "aeogate/$SYNC_SITE/$SYNC_ID/status" -C 1 -W 5 2>/dev/null | matches '"applied_version":3'; do
 	[ $SECONDS -lt $deadline ] || fail "the status never reported applied_version 3"
 	sleep 0.5
 done

@@ -40,7 +40,7 @@ until grep -q "^aeogate/$SYNC_SITE/$SYNC_ID/checkpoints .*\"seq\": *$CPSEQ[,}]" 
 	sleep 0.2
 done
 PUB=$(sock_op audit.pubkey)
-LINE=$(grep "^aeogate/$SYNC_SITE/$SYNC_ID/checkpoints .*\"seq\": *$CPSEQ[,}]" "$T/sub.out" | head -n 1)
+LINE=$(grep "^aeogate/$SYNC_SITE/$SYNC_ID/checkpoints .*\"seq\": *$CPSEQ[,}]" "$T/sub.out" | sed -n 1p)
 python3 - "${LINE#* }" "$CP" "$PUB" <<'PY' || fail "the published checkpoint is not the controller's"
 import json, sys
 got, cp, pub = (json.loads(a) for a in sys.argv[1:4])
@@ -84,7 +84,7 @@ pass "after kill -9 the retained status is the last will, offline"
 # Started again, it is online again; stopped cleanly, it says offline itself.
 sync_start
 deadline=$((SECONDS + 30))
-until status_now | grep -q '"online"'; do
+until status_now | matches '"online"'; do
 	[ $SECONDS -lt $deadline ] || fail "the status did not come back online"
 	sleep 0.2
 done

@@ -111,7 +111,7 @@ booted() {
 }
 wait_for 120 booted || { tail -n 40 "$T/boot.log" >&2; fail "systemd did not finish booting"; }
 grep -q "Setting up aeogate" "$T/boot.log" || fail "dpkg -i did not set the package up"
-pass "dpkg -i in a copy-on-write root, systemd $(in_ns systemctl --version | head -1 | cut -d' ' -f2) booted as PID 1 over it"
+pass "dpkg -i in a copy-on-write root, systemd $(in_ns systemctl --version | sed -n 1p | cut -d' ' -f2) booted as PID 1 over it"
 
 prop() {
 	in_ns systemctl show "$1" -p "$2" --value

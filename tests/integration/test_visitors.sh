@@ -89,7 +89,7 @@ pass "visitor add keeps company, host, document type and vehicle; visitor.added 
 # ---- without an escort rule the visitor's badge opens like any other ----
 expect_exit 0 ctl sim present dock-1-in --bits "$VIS"
 visitor_check V1 'v["on_site"] is True'
-ctl visitor list --on-site --json | grep -q '"V1"' || fail "visitor list --on-site does not show V1"
+ctl visitor list --on-site --json | matches '"V1"' || fail "visitor list --on-site does not show V1"
 pass "without an escort rule a visitor is granted and is on site"
 
 # on_site is where the visitor is (the location table, as muster has it),
@@ -99,7 +99,7 @@ pass "without an escort rule a visitor is granted and is on site"
 	fail "muster does not list the visitor on site: $(ctl muster --json)"
 expect_exit 0 ctl apb forgive V1
 visitor_check V1 'v["on_site"] is False'
-ctl visitor list --on-site --json | grep -q '"V1"' && fail "visitor list --on-site shows V1 after apb forgive"
+ctl visitor list --on-site --json | matches '"V1"' && fail "visitor list --on-site shows V1 after apb forgive"
 expect_exit 0 ctl sim present dock-1-in --bits "$VIS"
 visitor_check V1 'v["on_site"] is True'
 pass "on_site follows the location table: off after apb forgive, on again after the next in read"

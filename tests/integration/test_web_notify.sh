@@ -26,7 +26,7 @@ pass "READY=1 (with STATUS=) once the listener is up: $(grep READY=1 "$T/notify.
 
 pings() { [ "$(grep -c '^WATCHDOG=1$' "$T/notify.txt")" -ge 3 ]; }
 wait_for 30 pings || fail "fewer than 3 WATCHDOG=1 from the loop: $(cat "$T/notify.txt")"
-first_ping=$(grep -n '^WATCHDOG=1$' "$T/notify.txt" | head -n 1 | cut -d: -f1)
+first_ping=$(grep -n '^WATCHDOG=1$' "$T/notify.txt" | sed -n 1p | cut -d: -f1)
 ready_at=$(grep -n 'READY=1' "$T/notify.txt" | cut -d: -f1)
 [ "$ready_at" -lt "$first_ping" ] || fail "a watchdog ping before READY=1: $(cat "$T/notify.txt")"
 # The loop pings while it serves: a request in between changes nothing.
