@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium, clickRowAction, answerConfirm, clickForConfirm, watchConsole,
+  startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium, clickRowAction, answerConfirm, clickForConfirm, watchConsole, pick,
 } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-screenshots');
@@ -356,7 +356,7 @@ test('a manager adds a level, changes its zones and removes it in the UI', async
   await page.click('#level-add button[type=submit]');
   const row = '#levels tr[data-level="cage-only"]';
   await page.waitForSelector(`${row} .chip[data-zone="bonded-cage"]`, { timeout: 15000 });
-  await page.selectOption(`${row} select.add-zone`, 'dock');
+  await pick(page, `${row} select.add-zone`, 'dock');
   await page.click(`${row} button[data-action="add-zone"]`);
   await page.waitForSelector(`${row} .chip[data-zone="dock"]`, { timeout: 15000 });
   await page.click(`${row} .chip[data-zone="bonded-cage"] button[data-action="remove-zone"]`);
@@ -557,7 +557,7 @@ test('a manager adds a schedule, gives it to a level, adds and removes a holiday
 
   // level set dock-day --schedule weekdays
   const level = '#levels tr[data-level="dock-day"]';
-  await page.selectOption(`${level} select.set-schedule`, 'weekdays');
+  await pick(page, `${level} select.set-schedule`, 'weekdays');
   await page.click(`${level} button[data-action="set-schedule"]`);
   await page.waitForSelector(`${level} td.schedule[data-schedule="weekdays"]`, { timeout: 15000 });
   assert.equal(await page.textContent(`${level} td.schedule .current`), 'weekdays');
@@ -593,7 +593,7 @@ test('a manager adds a schedule, gives it to a level, adds and removes a holiday
   // zone set bonded-cage --vetting required
   const zone = '#zones tr[data-zone="bonded-cage"]';
   assert.equal(await page.getAttribute(`${zone} td.vetting`, 'data-vetting'), 'none');
-  await page.selectOption(`${zone} select.set-vetting`, 'required');
+  await pick(page, `${zone} select.set-vetting`, 'required');
   await page.click(`${zone} button[data-action="set-vetting"]`);
   await page.waitForSelector(`${zone} td.vetting[data-vetting="required"]`, { timeout: 15000 });
   assert.equal(await page.textContent(`${zone} td.vetting .current`), 'required');
@@ -614,7 +614,7 @@ test('a manager adds a schedule, gives it to a level, adds and removes a holiday
 
   // Back: no schedule for the level (none), then the schedule goes, the zone back to none.
   await page.setViewportSize({ width: 1280, height: 900 });
-  await page.selectOption(`${level} select.set-schedule`, '');
+  await pick(page, `${level} select.set-schedule`, '');
   await page.click(`${level} button[data-action="set-schedule"]`);
   await page.waitForSelector(`${level} td.schedule[data-schedule=""]`, { timeout: 15000 });
   assert.equal(JSON.parse(mustCtl(stack, ['level', 'list', '--json'])).find((l) => l.name === 'dock-day').schedule, null);
@@ -622,7 +622,7 @@ test('a manager adds a schedule, gives it to a level, adds and removes a holiday
   await answerConfirm(page);
   await page.waitForSelector(row, { state: 'detached', timeout: 15000 });
   assert.equal(await page.textContent('#schedules-error'), '');
-  await page.selectOption(`${zone} select.set-vetting`, 'none');
+  await pick(page, `${zone} select.set-vetting`, 'none');
   await page.click(`${zone} button[data-action="set-vetting"]`);
   await page.waitForSelector(`${zone} td.vetting[data-vetting="none"]`, { timeout: 15000 });
   assert.deepEqual(unexpected(errors, 400, 409), []);
@@ -640,7 +640,7 @@ test('a manager sets a door to locked with a comment: the card shows the mode fr
   await page.waitForSelector(`${card}[data-mode="card"] form.door-mode-form`);
 
   // An until in the past: aeogated refuses it, the message is shown, nothing changes.
-  await page.selectOption(`${card} select.mode-select`, 'locked');
+  await pick(page, `${card} select.mode-select`, 'locked');
   const past = isoLocal(-3600e3).slice(0, 16);
   await page.fill(`${card} input.mode-until`, past);
   await page.click(`${card} button.set-mode`);
@@ -784,7 +784,7 @@ test('a manager sets a door schedule on the card: shown on the door and as door.
   const stale = mustCtl(stack, ['schedule', 'list', '--json']);
   await page.route('**/api/schedules', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: stale }));
   mustCtl(stack, ['schedule', 'remove', 'e2e-gone']);
-  await page.selectOption(`${card} select.door-schedule-select`, 'e2e-gone');
+  await pick(page, `${card} select.door-schedule-select`, 'e2e-gone');
   await page.click(`${card} button.set-door-schedule`);
   await page.waitForSelector(`${card} .door-schedule-form .door-error:text("e2e-gone")`, { timeout: 15000 });
   assert.match(await page.textContent(`${card} .door-schedule-form .door-error`), /no such schedule: e2e-gone/);
@@ -792,9 +792,9 @@ test('a manager sets a door schedule on the card: shown on the door and as door.
   await page.unroute('**/api/schedules');
 
   // door schedule cage-1 --mode unlocked --schedule e2e-allday --first-person-in
-  await page.selectOption(`${card} select.door-schedule-select`, 'e2e-allday');
-  await page.selectOption(`${card} select.door-schedule-mode`, 'unlocked');
-  await page.selectOption(`${card} select.door-schedule-fpi`, '1');
+  await pick(page, `${card} select.door-schedule-select`, 'e2e-allday');
+  await pick(page, `${card} select.door-schedule-mode`, 'unlocked');
+  await pick(page, `${card} select.door-schedule-fpi`, '1');
   await page.click(`${card} button.set-door-schedule`);
   await page.waitForSelector(`${card} .door-schedule[data-schedule="e2e-allday"]`, { timeout: 15000 });
   assert.equal(await page.textContent(`${card} .door-schedule-form .door-error`), '');
@@ -861,7 +861,7 @@ test('a manager sets a door mode, then "Clear mode" gives the door back its defa
   await page.click('#tabs button[data-tab=doors]');
   const card = '.door[data-door="dock-1"]';
   await page.waitForSelector(`${card} form.door-mode-form button.clear-mode`);
-  await page.selectOption(`${card} select.mode-select`, 'locked');
+  await pick(page, `${card} select.mode-select`, 'locked');
   await page.click(`${card} button.set-mode`);
   await page.waitForSelector(`${card}[data-mode="locked"]`, { timeout: 15000 });
   assert.equal(doorOf('dock-1').mode, 'locked');
@@ -1051,13 +1051,13 @@ test('a guard reads the muster page live and prints it; a manager sets a zone\'s
   assert.equal(z.max_occupancy, inside);
   assert.equal(stack.ctl(['sim', 'present', 'cage-1-in', '--uid', '0a9b0002']).status, 1, 'full: denied');
 
-  await m.page.selectOption(`${zone} select.set-apb`, 'soft');
+  await pick(m.page, `${zone} select.set-apb`, 'soft');
   await m.page.click(`${zone} button[data-action="set-apb"]`);
   await m.page.waitForSelector(`${zone} td.apb[data-apb="soft"]`, { timeout: 15000 });
   mustCtl(stack, ['sim', 'present', 'cage-1-out', '--uid', '0a9b0001']); // not inside: a soft violation
   await m.page.waitForSelector(`${zone} td.apb .violations`, { timeout: 15000 });
   assert.match(await m.page.textContent(`${zone} td.apb .violations`), /1 soft violation/);
-  await m.page.selectOption(`${zone} select.set-apb`, 'timed');
+  await pick(m.page, `${zone} select.set-apb`, 'timed');
   await m.page.fill(`${zone} input.apb-minutes`, '15');
   await m.page.click(`${zone} button[data-action="set-apb"]`);
   await m.page.waitForSelector(`${zone} td.apb[data-apb="timed:15"]`, { timeout: 15000 });

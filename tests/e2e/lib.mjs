@@ -389,6 +389,21 @@ export async function clickForConfirm(page, selector, tries = 3) {
   }
 }
 
+// Picks an option of a <select> on a board that events redraw. Playwright
+// finds the element, then sets it in a later step; a redraw in between
+// leaves the choice on a detached copy and the page's own select as it was
+// (a person always picks on the live page). So: pick again until the page's
+// select shows the value and the page saw the change (data-dirty, which
+// keeps the choice across later redraws: ui/app.js redrawKeeping).
+export async function pick(page, selector, value, tries = 5) {
+  for (let i = 1; ; i++) {
+    await page.selectOption(selector, value);
+    const live = await page.$eval(selector, (s, v) => s.value === v && (!s.dataset.keep || s.dataset.dirty === '1'), value);
+    if (live) return;
+    if (i >= tries) throw new Error(`${selector}: the page's select does not show ${value}`);
+  }
+}
+
 // Answers the confirmation dialog a destructive action opens (ui/menu.js).
 export async function answerConfirm(page, { accept = true } = {}) {
   await page.waitForSelector('#confirm-dialog[open]');

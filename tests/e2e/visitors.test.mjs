@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium, failOnConsoleErrors } from './lib.mjs';
+import { startStack, mustCtl, BUILD_DIR, launchChromium, closeChromium, failOnConsoleErrors, pick } from './lib.mjs';
 
 const SHOTS = join(BUILD_DIR, 'e2e-screenshots');
 let stack;
@@ -132,13 +132,13 @@ test('a manager sets a zone\'s two-person rule and escort on the Levels & zones 
   assert.equal(await page.textContent(`${row} td.two-person .current`), 'off (10 s)');
   assert.equal(await page.textContent(`${row} td.escort .current`), 'none (30 s)');
 
-  await page.selectOption(`${row} select.set-two-person`, 'on');
+  await pick(page, `${row} select.set-two-person`, 'on');
   await page.fill(`${row} input.set-two-person-window`, '20');
   await page.click(`${row} button[data-action=set-two-person]`);
   await page.waitForSelector(`${row} td.two-person[data-two-person="on"]`, { timeout: 15000 });
   assert.equal(await page.textContent(`${row} td.two-person .current`), 'on (20 s)');
 
-  await page.selectOption(`${row} select.set-escort`, 'required');
+  await pick(page, `${row} select.set-escort`, 'required');
   await page.click(`${row} button[data-action=set-escort]`);
   await page.waitForSelector(`${row} td.escort[data-escort="required"]`, { timeout: 15000 });
 
