@@ -245,8 +245,24 @@ function scheduleAlarmReload() {
   alarmTimer = setTimeout(loadAlarms, 100);
 }
 
+// Loads of one board overlap (an event arrives while a reload runs) and
+// their answers can come back out of order: only the newest load may draw,
+// or an older answer puts a state that has since changed (a door shown
+// unlocked that is locked again, a zone's old anti-passback) back on the
+// screen until the next event. newestLoad() gives a board its counter; each
+// load takes a ticket and draws only while the ticket is still the newest.
+function newestLoad() {
+  let last = 0;
+  return () => {
+    const mine = ++last;
+    return () => mine === last;
+  };
+}
+
+const alarmsLoad = newestLoad();
 async function loadAlarms() {
   if (!state.me) return;
+  const newest = alarmsLoad();
   try {
     let all = [];
     let after = 0;
@@ -256,6 +272,7 @@ async function loadAlarms() {
       if (page.length < 1000) break;
       after = page[page.length - 1].id;
     }
+    if (!newest()) return;
     // Beep for alarms raised since the last load, not for those found at sign-in.
     const fresh = all.some((a) => a.state === 'open' && !state.seenAlarmIds.has(a.id));
     const initial = !state.alarmsLoaded;
@@ -265,6 +282,7 @@ async function loadAlarms() {
     renderAlarms();
     if (fresh && !initial) alarmSound();
   } catch (e) {
+    if (!newest()) return;
     if (e instanceof ApiError && e.status === 501) {
       // A controller without the alarm lifecycle: banners from the live
       // feed only, with nothing to acknowledge.
@@ -459,15 +477,19 @@ $('#sound').addEventListener('click', () => {
 
 // ---------------------------------------------------------------- doors
 
+const doorsLoad = newestLoad();
 async function loadDoors() {
+  const newest = doorsLoad();
   try {
     const [doors, readers, schedules] = await Promise.all([get('/api/doors'), get('/api/readers'),
       canManage() ? get('/api/schedules') : null]);
+    if (!newest()) return;
     state.doors = doors;
     state.readers = readers;
     if (schedules) state.schedules = schedules;
     renderDoors();
   } catch (e) {
+    if (!newest()) return;
     handleError(e);
   }
 }
@@ -787,13 +809,17 @@ function fillSelect(select, values, keepAll) {
 
 // ---------------------------------------------------------------- persons & badges
 
+const peopleLoad = newestLoad();
 async function loadPeople() {
+  const newest = peopleLoad();
   try {
     const [persons, badges] = await Promise.all([get('/api/persons'), get('/api/badges')]);
+    if (!newest()) return;
     state.persons = persons;
     state.badges = badges;
     renderPeople();
   } catch (e) {
+    if (!newest()) return;
     handleError(e);
   }
 }
@@ -1156,10 +1182,13 @@ $('#badge-issue').addEventListener('submit', async (ev) => {
 // aeogatectl (level.*, zone.set, schedule.*, holiday.*); auditors see them
 // without the controls. The controller decides and refuses; its message is
 // shown as it is.
+const levelsLoad = newestLoad();
 async function loadLevels() {
+  const newest = levelsLoad();
   try {
     const [levels, zones, schedules, holidays] = await Promise.all([
       get('/api/levels'), get('/api/zones'), get('/api/schedules'), get('/api/holidays')]);
+    if (!newest()) return;
     state.levels = levels;
     state.zones = zones;
     state.schedules = schedules;
@@ -1171,6 +1200,7 @@ async function loadLevels() {
     fillSelect($('#f-zone'), zones.map((z) => z.name), true);
     fillSelect($('#report-zone'), zones.map((z) => z.name), true);
   } catch (e) {
+    if (!newest()) return;
     handleError(e);
   }
 }
@@ -1368,13 +1398,17 @@ function renderZones() {
 // who is inside, since when (site time) and by which door; zones with no
 // one say so. Loaded when the tab opens and again after each granted read
 // or apb.forgiven while it is shown.
+const musterLoad = newestLoad();
 async function loadMuster() {
+  const newest = musterLoad();
   try {
     const [rows, zones] = await Promise.all([get('/api/muster'), get('/api/zones')]);
+    if (!newest()) return;
     state.zones = zones;
     renderMuster(rows);
     $('#muster-error').textContent = '';
   } catch (e) {
+    if (!newest()) return;
     handleError(e);
     $('#muster-error').textContent = e.message;
   }
