@@ -88,3 +88,17 @@ export async function upload(path, file, contentType) {
   }
   return { status: res.status, data };
 }
+
+// Loads of one board overlap (an event arrives while a reload runs) and
+// their answers can come back out of order: only the newest load may draw,
+// or an older answer puts a state that has since changed (a door shown
+// unlocked that is locked again, a zone's old anti-passback) back on the
+// screen until the next event. newestLoad() gives a board its counter; each
+// load takes a ticket and draws only while the ticket is still the newest.
+export function newestLoad() {
+  let last = 0;
+  return () => {
+    const mine = ++last;
+    return () => mine === last;
+  };
+}

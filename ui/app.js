@@ -3,7 +3,7 @@
 // badges, levels, zones, schedules and holidays, reports, simulator, users.
 // What a role may not do is not shown;
 // the controller refuses it anyway.
-import { get, post, setCsrf, ApiError } from './api.js';
+import { get, post, setCsrf, ApiError, newestLoad } from './api.js';
 import { EventStream } from './stream.js';
 import {
   setTimeZone, timeZoneLabel, reasonText, kindText, isAlarm, eventClass, siteLocalToUtc,
@@ -243,20 +243,6 @@ let alarmTimer = null;
 function scheduleAlarmReload() {
   clearTimeout(alarmTimer);
   alarmTimer = setTimeout(loadAlarms, 100);
-}
-
-// Loads of one board overlap (an event arrives while a reload runs) and
-// their answers can come back out of order: only the newest load may draw,
-// or an older answer puts a state that has since changed (a door shown
-// unlocked that is locked again, a zone's old anti-passback) back on the
-// screen until the next event. newestLoad() gives a board its counter; each
-// load takes a ticket and draws only while the ticket is still the newest.
-function newestLoad() {
-  let last = 0;
-  return () => {
-    const mine = ++last;
-    return () => mine === last;
-  };
 }
 
 const alarmsLoad = newestLoad();

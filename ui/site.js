@@ -11,7 +11,7 @@
 // The state shown follows status at sign-in and the site.* events of the
 // live stream; every role sees the banner (lockdown.js), only managers and
 // admins these controls.
-import { ApiError, get, post } from './api.js';
+import { ApiError, get, post, newestLoad } from './api.js';
 import { lockdownText } from './lockdown.js';
 import { confirmDialog } from './menu.js';
 import { el } from './dom.js';
@@ -34,15 +34,18 @@ export function setupSite({ canManage, onError }) {
     $('#site-threat-level').value = String(state.threat);
   }
 
+  const zonesLoad = newestLoad();
   async function loadZones() {
+    const newest = zonesLoad();
     try {
       const zones = await get('/api/zones');
+      if (!newest()) return;
       const ticked = new Set([...box.querySelectorAll('#site-zones input:checked')].map((i) => i.value));
       $('#site-zones').replaceChildren(...zones.map((z) => el('label', { class: 'check' },
         el('input', { type: 'checkbox', value: z.name, 'data-zone': z.name, checked: ticked.has(z.name) }),
         el('span', { text: z.name }))));
     } catch (e) {
-      onError(e);
+      if (newest()) onError(e);
     }
   }
 

@@ -5,7 +5,7 @@
 // /api/users/enable, /api/users/passwd). Every user changes their own
 // password on "My password" (POST /api/me/password: current and new, the
 // new one typed twice); every session of theirs ends then, this one too.
-import { get, post, ApiError } from './api.js';
+import { get, post, ApiError, newestLoad } from './api.js';
 import { timeElement } from './format.js';
 import { rowMenu } from './menu.js';
 import { el } from './dom.js';
@@ -38,16 +38,19 @@ export function setupUsers({ onError, onSignedOut }) {
   const addStatus = $('#user-add-status');
   const generated = $('#user-generated');
 
+  const usersLoad = newestLoad();
   async function load() {
+    const newest = usersLoad();
     try {
       const users = await get('/api/users');
+      if (!newest()) return;
       list.replaceChildren(...users.map((u) => el('tr', { 'data-user': u.name, 'data-disabled': u.disabled ? 'true' : 'false' },
         el('td', { text: u.name }), el('td', { text: u.role }),
         el('td', { class: 'user-state', text: u.disabled ? 'disabled' : 'active' }),
         el('td', {}, timeElement(u.created)),
         el('td', { class: 'actions' }, ...actions(u)))));
     } catch (e) {
-      onError(e);
+      if (newest()) onError(e);
     }
   }
 

@@ -4,7 +4,7 @@
 // (POST /api/visitors/end, as `visitor end`: the badge is returned).
 // Guards and auditors see the register; managers and admins also change it.
 // Times are shown and entered in site time.
-import { get, post } from './api.js';
+import { get, post, newestLoad } from './api.js';
 import { timeElement, siteLocalToUtc } from './format.js';
 import { el } from './dom.js';
 
@@ -40,11 +40,16 @@ export function setupVisitors({ canManage, onError }) {
     $('#visitors').dataset.loaded = '1';
   }
 
+  const visitorsLoad = newestLoad();
   async function load() {
+    const newest = visitorsLoad();
     try {
-      visitors = await get('/api/visitors');
+      const list = await get('/api/visitors');
+      if (!newest()) return;
+      visitors = list;
       render();
     } catch (e) {
+      if (!newest()) return;
       onError(e);
       status.textContent = `Could not load the register: ${e.message}`;
     }
