@@ -151,6 +151,37 @@ grep -q '"replay"' "$T/rej.jsonl" || fail "the replay was not refused: $(cat "$T
 [ "$(c_applied 1)" = 6 ] || fail "controller 1 applied $(c_applied 1) after a replay and an unsigned set"
 pass "a replayed and an unsigned change set are refused with sync.rejected events; nothing applied"
 
+# The last change set lost after its delivery, with none after it to show
+# the gap: aeogate-sync's broker session is thrown away with change set 7
+# queued in it (as when aeogate-sync acknowledged it and went away before
+# aeogated applied it). The hub sees, in the controller's statuses, a
+# version it stored long before still not applied, and sends it again to
+# that controller.
+s_stop 2
+expect_exit 0 hub person suspend E1
+expect_contains "$OUT" "change set 7 published"
+mosquitto_sub "${MQTT_CLIENT_ARGS[@]}" -i ctl-2 -t none -W 1 >/dev/null 2>&1 || true
+s_start 2
+wait_applied 7 1
+# Reads on controller 2 make events, and so its statuses (one a second at most).
+deadline=$((SECONDS + 90))
+until [ "$(c_applied 2)" -ge 7 ]; do
+	[ $SECONDS -lt $deadline ] || {
+		tail -n 20 "$T/sync-2.log" >&2
+		fail "controller 2 applied $(c_applied 2), not 7: the hub did not send it again"
+	}
+	c_ctl 2 sim present dock-1-in --uid 04a1b2ff >/dev/null 2>&1 || true
+	sleep 0.5
+done
+c_ctl 2 events --json >"$T/ev2.jsonl"
+python3 - "$T/ev2.jsonl" <<'PY' || fail "controller 2 did not apply change set 7 once, in order"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+applied = [e["detail"]["version"] for e in ev if e["kind"] == "sync.applied"]
+assert applied == [1, 2, 3, 4, 5, 6, 7], applied
+PY
+pass "controller 2 lost the last change set after its delivery; the hub saw it in its statuses and sent it again"
+
 expect_exit 0 hub status --json
 python3 - "$OUT" <<'PY' || fail "status: $OUT"
 import json, sys
