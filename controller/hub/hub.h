@@ -32,6 +32,30 @@
 #define HUB_PENDING_MAX 100000
 /* Change sets republished for one {"from":N} request. */
 #define HUB_REPUBLISH_MAX 1000
+/*
+ * A change set a controller's statuses show not applied, although it was
+ * stored before the previous status and this long ago, is sent to that
+ * controller again (ingest_status's catch-up), at most HUB_CATCHUP_MAX per
+ * status: its delivery was lost, and no later change set shows the gap.
+ */
+#define HUB_CATCHUP_AFTER_MS 10000
+#define HUB_CATCHUP_MAX	     16
+/*
+ * A controller that stays behind (one that refuses the office's signature)
+ * is sent again at twice the last wait each time, up to an hour, so its
+ * refusals stay a trickle; the wait starts over once it applies one.
+ */
+#define HUB_CATCHUP_WAIT_MAX_MS (3600 * 1000)
+/* Controllers whose catch-up wait is remembered (by hash; a collision only forgets a wait). */
+#define HUB_CATCHUP_SLOTS 256
+
+struct hub_catchup {
+	char site[AEOGATE_ID_MAX + 1];
+	char controller[AEOGATE_ID_MAX + 1];
+	int64_t applied; /* the version it was behind at */
+	int64_t next_ms; /* no catch-up before (monotonic) */
+	int64_t wait_ms; /* the wait after the next one */
+};
 /* Largest MQTT payload the hub reads: an event row is bounded by the controller's export row. */
 #define HUB_PAYLOAD_MAX AEOGATE_EXPORT_ROW_MAX
 
@@ -170,6 +194,9 @@ int hub_store_changeset_add(struct hub_store *s, const char *site, int64_t versi
 /* The stored payloads of versions >= from, in order, at most max. */
 int hub_store_changeset_each(struct hub_store *s, const char *site, int64_t from, int max,
 			     int (*fn)(void *u, int64_t version, const char *payload), void *u);
+/* When change set VERSION of SITE was stored (wall ms); -ENOENT when there is none. */
+int hub_store_changeset_stored_ms(struct hub_store *s, const char *site, int64_t version,
+				  int64_t *ret_ms);
 
 /* The site a controller was seen on; -ENOENT when none, -EEXIST when more than one. */
 int hub_store_controller_site(struct hub_store *s, const char *controller, char *ret_site,
@@ -189,7 +216,9 @@ struct hub_ingest {
 	int64_t pending_max;
 	/* Counters since start, for the log line at exit. */
 	uint64_t events, duplicates, held, refused, alarms, bad_messages;
-	uint64_t replays; /* controllers asked to send events again (ingest_status) */
+	uint64_t replays;  /* controllers asked to send events again (ingest_status) */
+	uint64_t catchups; /* catch-ups sent to a controller behind (ingest_status) */
+	struct hub_catchup catchup[HUB_CATCHUP_SLOTS];
 };
 
 /*

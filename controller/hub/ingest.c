@@ -402,10 +402,81 @@ static int64_t jint(const json_t *o, const char *k, int64_t dflt)
 	return json_is_integer(v) ? json_integer_value(v) : dflt;
 }
 
+struct republish {
+	struct hub_ingest *in;
+	char topic[128 + 2 * AEOGATE_ID_MAX];
+	int r;
+};
+
+static int republish_one(void *u, int64_t version, const char *payload)
+{
+	struct republish *rp = u;
+
+	(void)version;
+	rp->r = rp->in->republish(rp->in->u, rp->topic, payload);
+	return rp->r < 0 ? rp->r : 0;
+}
+
+/*
+ * A change set the controller has not applied, although it was stored
+ * before the controller's previous status and HUB_CATCHUP_AFTER_MS ago:
+ * its delivery was lost (aeogate-sync acknowledged it to the broker, then
+ * went away before aeogated applied it; a broker killed before it saved
+ * its queue). A controller asks for a missing change set only when a later
+ * one arrives out of order, so the last one of a quiet office would stay
+ * missing. Sent again to that controller only, HUB_CATCHUP_MAX at most per
+ * status; a duplicate is refused there as a replay and changes nothing.
+ */
+static struct hub_catchup *catchup_slot(struct hub_ingest *in, const struct hub_controller *c)
+{
+	uint32_t h = 2166136261u; /* FNV-1a over "site/controller" */
+	struct hub_catchup *slot;
+	const char *p;
+
+	for (p = c->site; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ '/') * 16777619u;
+	for (p = c->controller; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	slot = &in->catchup[h % HUB_CATCHUP_SLOTS];
+	if (strcmp(slot->site, c->site) || strcmp(slot->controller, c->controller) ||
+	    slot->applied != c->applied_version) {
+		memset(slot, 0, sizeof(*slot));
+		snprintf(slot->site, sizeof(slot->site), "%s", c->site);
+		snprintf(slot->controller, sizeof(slot->controller), "%s", c->controller);
+		slot->applied = c->applied_version;
+		slot->wait_ms = HUB_CATCHUP_AFTER_MS;
+	}
+	return slot;
+}
+
+static void catch_up(struct hub_ingest *in, const struct hub_controller *c, int64_t prev_status_ms)
+{
+	struct republish rp = {.in = in};
+	struct hub_catchup *slot;
+	int64_t stored_ms, now = now_mono_ms();
+
+	if (hub_store_changeset_stored_ms(in->store, c->site, c->applied_version + 1, &stored_ms) <
+		0 ||
+	    stored_ms > prev_status_ms || now_wall_ms() - stored_ms < HUB_CATCHUP_AFTER_MS)
+		return;
+	slot = catchup_slot(in, c);
+	if (now < slot->next_ms)
+		return;
+	snprintf(rp.topic, sizeof(rp.topic), "aeogate/%s/enrolment/%s", c->site, c->controller);
+	if (hub_store_changeset_each(in->store, c->site, c->applied_version + 1, HUB_CATCHUP_MAX,
+				     republish_one, &rp) < 0)
+		return;
+	in->catchups++;
+	slot->next_ms = now + slot->wait_ms;
+	slot->wait_ms = slot->wait_ms * 2 > HUB_CATCHUP_WAIT_MAX_MS ? HUB_CATCHUP_WAIT_MAX_MS
+								    : slot->wait_ms * 2;
+}
+
 static int ingest_status(struct hub_ingest *in, struct hub_controller *c, const void *payload,
 			 size_t len, const json_t *o)
 {
-	int64_t prev_forwarded;
+	int64_t prev_forwarded, prev_applied, prev_status_ms = c->status_ms;
 	int r;
 
 	c->status_ms = now_wall_ms();
@@ -441,25 +512,13 @@ static int ingest_status(struct hub_ingest *in, struct hub_controller *c, const 
 		if (in->republish(in->u, topic, body) == 0)
 			in->replays++;
 	}
+	prev_applied = c->applied_version;
 	c->applied_version = jint(o, "applied_version", c->applied_version);
+	if (in->republish && c->applied_version == prev_applied)
+		catch_up(in, c, prev_status_ms);
 	c->doors = jint(o, "doors", c->doors);
 	c->alarms = jint(o, "alarms", c->alarms);
 	return 0;
-}
-
-struct republish {
-	struct hub_ingest *in;
-	char topic[128 + 2 * AEOGATE_ID_MAX];
-	int r;
-};
-
-static int republish_one(void *u, int64_t version, const char *payload)
-{
-	struct republish *rp = u;
-
-	(void)version;
-	rp->r = rp->in->republish(rp->in->u, rp->topic, payload);
-	return rp->r < 0 ? rp->r : 0;
 }
 
 static int ingest_request(struct hub_ingest *in, const struct hub_controller *c, const json_t *o)

@@ -109,12 +109,12 @@ int hub_cmd_run(struct hub_opts *o, int argc, char **argv)
 	fprintf(stderr,
 		"aeogate-hub: stopping%s: %llu events stored, %llu duplicates dropped, %llu held "
 		"out of order, %llu refused, %llu alarms, %llu malformed, %llu not stored, "
-		"%llu replays asked\n",
+		"%llu replays asked, %llu catch-ups sent\n",
 		stop_signal ? " on a signal" : "", (unsigned long long)run.in.events,
 		(unsigned long long)run.in.duplicates, (unsigned long long)run.in.held,
 		(unsigned long long)run.in.refused, (unsigned long long)run.in.alarms,
 		(unsigned long long)run.in.bad_messages, (unsigned long long)run.store_errors,
-		(unsigned long long)run.in.replays);
+		(unsigned long long)run.in.replays, (unsigned long long)run.in.catchups);
 	if (r < 0)
 		hub_fail("the MQTT loop ended: %s", strerror(-r));
 out:

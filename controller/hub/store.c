@@ -658,6 +658,24 @@ int hub_store_changeset_each(struct hub_store *s, const char *site, int64_t from
 	return r < 0 ? r : sql_errno(rc);
 }
 
+int hub_store_changeset_stored_ms(struct hub_store *s, const char *site, int64_t version,
+				  int64_t *ret_ms)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	r = prep(s, "SELECT stored_ms FROM changesets WHERE site = ?1 AND version = ?2", &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, version);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret_ms = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sql_errno(rc);
+}
+
 /*
  * aeogate-hub serve's connection: read-only, so a dashboard can never
  * change what the collector stores, and without creating the file or its

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 #include <sodium.h>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include "chain.h"
 #include "hub.h"
@@ -486,6 +488,77 @@ static void test_request_republishes_stored_change_sets_from_a_version(void **st
 	assert_int_equal(f->republished, 2);
 }
 
+/* A status of gate-1 under the fixture's key, saying it applied VERSION. */
+static int status(struct fixture *f, int version)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text),
+		 "{\"state\":\"online\",\"public_key\":\"%s\",\"last_seq\":0,"
+		 "\"forwarded_seq\":0,\"applied_version\":%d}",
+		 f->pk_hex, version);
+	return feed(f, "aeogate/s1/gate-1/status", text);
+}
+
+static struct hub_catchup *slot_of_gate1(struct fixture *f)
+{
+	for (int i = 0; i < HUB_CATCHUP_SLOTS; i++)
+		if (!strcmp(f->in.catchup[i].controller, "gate-1"))
+			return &f->in.catchup[i];
+	return NULL;
+}
+
+static void test_a_controller_behind_in_its_statuses_is_sent_the_change_sets_again(void **state)
+{
+	struct fixture *f = *state;
+	char path[] = "/tmp/aeogate-hub-ingest-XXXXXX";
+	struct hub_catchup *slot;
+	sqlite3 *db;
+	int fd = mkstemp(path);
+
+	/* A store on a file, so that its change sets can be made a minute old. */
+	assert_true(fd >= 0);
+	close(fd);
+	hub_store_close(f->store);
+	assert_int_equal(hub_store_open(path, &f->store), 0);
+	f->in.store = f->store;
+	for (int v = 1; v <= 3; v++)
+		assert_int_equal(hub_store_changeset_add(f->store, "s1", v, "{\"body\":\"x\"}"), 0);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE changesets SET stored_ms = stored_ms - 60000",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	/* Applied 1; 2 and 3 stored a minute before. The first status says nothing yet. */
+	assert_int_equal(status(f, 1), 0);
+	assert_int_equal(f->republished, 0);
+	/* The second shows it still behind what was stored before the first: 2 and 3 again. */
+	assert_int_equal(status(f, 1), 0);
+	assert_int_equal(f->republished, 2);
+	assert_string_equal(f->last_topic, "aeogate/s1/enrolment/gate-1");
+	assert_int_equal(f->in.catchups, 1);
+	/* Not again at once: it waits, twice as long each time it stays behind. */
+	assert_int_equal(status(f, 1), 0);
+	assert_int_equal(f->republished, 2);
+	slot = slot_of_gate1(f);
+	assert_non_null(slot);
+	assert_int_equal(slot->wait_ms, 2 * HUB_CATCHUP_AFTER_MS);
+	slot->next_ms = 0; /* the wait has passed */
+	assert_int_equal(status(f, 1), 0);
+	assert_int_equal(f->republished, 4);
+	assert_int_equal(slot->wait_ms, 4 * HUB_CATCHUP_AFTER_MS);
+	/* Applying one starts the wait over; applied all, nothing is sent. */
+	assert_int_equal(status(f, 2), 0);
+	assert_int_equal(status(f, 2), 0);
+	assert_int_equal(f->republished, 5);
+	assert_int_equal(slot->wait_ms, 2 * HUB_CATCHUP_AFTER_MS);
+	assert_int_equal(status(f, 3), 0);
+	assert_int_equal(status(f, 3), 0);
+	assert_int_equal(f->republished, 5);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +587,9 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_request_republishes_stored_change_sets_from_a_version, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_a_controller_behind_in_its_statuses_is_sent_the_change_sets_again, setup,
+		teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
