@@ -559,6 +559,38 @@ static void test_a_controller_behind_in_its_statuses_is_sent_the_change_sets_aga
 	unlink(path);
 }
 
+/*
+ * One lost change set makes a controller ask {"from":N} for each later one
+ * that arrives out of order; each answer used to republish everything from
+ * N again. Within the window after a republish to that controller, only
+ * the versions stored since go out: what was on its way is not sent twice,
+ * and a version stored after the republish (which may have overtaken it and
+ * been refused) is not lost.
+ */
+static void test_repeated_requests_get_only_what_was_stored_since(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int v = 1; v <= 5; v++)
+		assert_int_equal(hub_store_changeset_add(f->store, "s1", v, "{\"body\":\"x\"}"), 0);
+	assert_int_equal(feed(f, "aeogate/s1/gate-1/requests", "{\"from\":1}"), 0);
+	assert_int_equal(f->republished, 5);
+	/* 2, 3, 4 and 5 arrived before the republished 1 and asked again each: nothing more. */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(feed(f, "aeogate/s1/gate-1/requests", "{\"from\":1}"), 0);
+	assert_int_equal(f->republished, 5);
+	/* 6 is stored and overtakes the republished ones: refused, asked for, sent. */
+	assert_int_equal(hub_store_changeset_add(f->store, "s1", 6, "{\"body\":\"x\"}"), 0);
+	assert_int_equal(feed(f, "aeogate/s1/gate-1/requests", "{\"from\":1}"), 0);
+	assert_int_equal(f->republished, 6);
+	assert_string_equal(f->last_topic, "aeogate/s1/enrolment/gate-1");
+	assert_int_equal(feed(f, "aeogate/s1/gate-1/requests", "{\"from\":6}"), 0);
+	assert_int_equal(f->republished, 6);
+	/* Another controller's request is its own. */
+	assert_int_equal(feed(f, "aeogate/s1/gate-2/requests", "{\"from\":1}"), 0);
+	assert_int_equal(f->republished, 12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -590,6 +622,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_a_controller_behind_in_its_statuses_is_sent_the_change_sets_again, setup,
 		teardown),
+	    cmocka_unit_test_setup_teardown(test_repeated_requests_get_only_what_was_stored_since,
+					    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
