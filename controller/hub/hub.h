@@ -46,15 +46,27 @@
  * refusals stay a trickle; the wait starts over once it applies one.
  */
 #define HUB_CATCHUP_WAIT_MAX_MS (3600 * 1000)
-/* Controllers whose catch-up wait is remembered (by hash; a collision only forgets a wait). */
-#define HUB_CATCHUP_SLOTS 256
+/*
+ * Within this long after change sets were republished to a controller, a
+ * request from a version already sent gets only the versions after them:
+ * each change set that overtook the republished ones asks again, and the
+ * answer must not be everything again.
+ */
+#define HUB_REQUEST_WINDOW_MS 10000
+/* Controllers whose resends are remembered (by hash; a collision only forgets one). */
+#define HUB_RESEND_SLOTS 256
 
-struct hub_catchup {
+/* What the hub sent one controller again (ingest.c), in memory. */
+struct hub_resend {
 	char site[AEOGATE_ID_MAX + 1];
 	char controller[AEOGATE_ID_MAX + 1];
+	/* The catch-up of a controller behind in its statuses: */
 	int64_t applied; /* the version it was behind at */
 	int64_t next_ms; /* no catch-up before (monotonic) */
 	int64_t wait_ms; /* the wait after the next one */
+	/* Answers to its requests: */
+	int64_t sent_upto; /* the last version republished */
+	int64_t sent_ms;   /* when a republish last began at the version asked for */
 };
 /* Largest MQTT payload the hub reads: an event row is bounded by the controller's export row. */
 #define HUB_PAYLOAD_MAX AEOGATE_EXPORT_ROW_MAX
@@ -218,7 +230,7 @@ struct hub_ingest {
 	uint64_t events, duplicates, held, refused, alarms, bad_messages;
 	uint64_t replays;  /* controllers asked to send events again (ingest_status) */
 	uint64_t catchups; /* catch-ups sent to a controller behind (ingest_status) */
-	struct hub_catchup catchup[HUB_CATCHUP_SLOTS];
+	struct hub_resend resend[HUB_RESEND_SLOTS];
 };
 
 /*

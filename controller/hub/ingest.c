@@ -406,15 +406,18 @@ struct republish {
 	struct hub_ingest *in;
 	char topic[128 + 2 * AEOGATE_ID_MAX];
 	int r;
+	int64_t last; /* the last version sent */
 };
 
 static int republish_one(void *u, int64_t version, const char *payload)
 {
 	struct republish *rp = u;
 
-	(void)version;
 	rp->r = rp->in->republish(rp->in->u, rp->topic, payload);
-	return rp->r < 0 ? rp->r : 0;
+	if (rp->r < 0)
+		return rp->r;
+	rp->last = version;
+	return 0;
 }
 
 /*
@@ -427,10 +430,11 @@ static int republish_one(void *u, int64_t version, const char *payload)
  * missing. Sent again to that controller only, HUB_CATCHUP_MAX at most per
  * status; a duplicate is refused there as a replay and changes nothing.
  */
-static struct hub_catchup *catchup_slot(struct hub_ingest *in, const struct hub_controller *c)
+/* The controller's slot: what the hub sent it again (zeroed for a controller not held yet). */
+static struct hub_resend *resend_slot(struct hub_ingest *in, const struct hub_controller *c)
 {
 	uint32_t h = 2166136261u; /* FNV-1a over "site/controller" */
-	struct hub_catchup *slot;
+	struct hub_resend *slot;
 	const char *p;
 
 	for (p = c->site; *p; p++)
@@ -438,14 +442,12 @@ static struct hub_catchup *catchup_slot(struct hub_ingest *in, const struct hub_
 	h = (h ^ '/') * 16777619u;
 	for (p = c->controller; *p; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
-	slot = &in->catchup[h % HUB_CATCHUP_SLOTS];
-	if (strcmp(slot->site, c->site) || strcmp(slot->controller, c->controller) ||
-	    slot->applied != c->applied_version) {
+	slot = &in->resend[h % HUB_RESEND_SLOTS];
+	if (strcmp(slot->site, c->site) || strcmp(slot->controller, c->controller)) {
 		memset(slot, 0, sizeof(*slot));
 		snprintf(slot->site, sizeof(slot->site), "%s", c->site);
 		snprintf(slot->controller, sizeof(slot->controller), "%s", c->controller);
-		slot->applied = c->applied_version;
-		slot->wait_ms = HUB_CATCHUP_AFTER_MS;
+		slot->applied = -1;
 	}
 	return slot;
 }
@@ -453,14 +455,19 @@ static struct hub_catchup *catchup_slot(struct hub_ingest *in, const struct hub_
 static void catch_up(struct hub_ingest *in, const struct hub_controller *c, int64_t prev_status_ms)
 {
 	struct republish rp = {.in = in};
-	struct hub_catchup *slot;
+	struct hub_resend *slot;
 	int64_t stored_ms, now = now_mono_ms();
 
 	if (hub_store_changeset_stored_ms(in->store, c->site, c->applied_version + 1, &stored_ms) <
 		0 ||
 	    stored_ms > prev_status_ms || now_wall_ms() - stored_ms < HUB_CATCHUP_AFTER_MS)
 		return;
-	slot = catchup_slot(in, c);
+	slot = resend_slot(in, c);
+	if (slot->applied != c->applied_version) {
+		slot->applied = c->applied_version;
+		slot->next_ms = 0;
+		slot->wait_ms = HUB_CATCHUP_AFTER_MS;
+	}
 	if (now < slot->next_ms)
 		return;
 	snprintf(rp.topic, sizeof(rp.topic), "aeogate/%s/enrolment/%s", c->site, c->controller);
@@ -521,18 +528,43 @@ static int ingest_status(struct hub_ingest *in, struct hub_controller *c, const 
 	return 0;
 }
 
+/*
+ * {"from":N}: the stored change sets from version N, to that controller.
+ * Within HUB_REQUEST_WINDOW_MS of a republish to it that began at or
+ * before N, the versions up to the last one sent are on their way already:
+ * only later ones go (a version stored since, which overtook them and was
+ * refused, is among those). A republish that is itself lost is sent again
+ * by a request after the window, or by the catch-up.
+ */
 static int ingest_request(struct hub_ingest *in, const struct hub_controller *c, const json_t *o)
 {
 	struct republish rp = {.in = in};
-	const json_t *from = json_object_get(o, "from");
+	const json_t *jfrom = json_object_get(o, "from");
+	struct hub_resend *slot;
+	int64_t from, now = now_mono_ms();
+	bool trimmed = false;
+	int r;
 
-	if (!json_is_integer(from) || json_integer_value(from) < 1)
+	if (!json_is_integer(jfrom) || json_integer_value(jfrom) < 1)
 		return -EBADMSG;
 	if (!in->republish)
 		return 0;
+	from = json_integer_value(jfrom);
+	slot = resend_slot(in, c);
+	if (slot->sent_upto && now - slot->sent_ms < HUB_REQUEST_WINDOW_MS &&
+	    from <= slot->sent_upto) {
+		from = slot->sent_upto + 1;
+		trimmed = true;
+	}
 	snprintf(rp.topic, sizeof(rp.topic), "aeogate/%s/enrolment/%s", c->site, c->controller);
-	return hub_store_changeset_each(in->store, c->site, json_integer_value(from),
-					HUB_REPUBLISH_MAX, republish_one, &rp);
+	r = hub_store_changeset_each(in->store, c->site, from, HUB_REPUBLISH_MAX, republish_one,
+				     &rp);
+	if (rp.last) {
+		slot->sent_upto = rp.last;
+		if (!trimmed)
+			slot->sent_ms = now;
+	}
+	return r;
 }
 
 int hub_ingest_message(struct hub_ingest *in, const char *topic, const void *payload, size_t len)

@@ -500,11 +500,11 @@ static int status(struct fixture *f, int version)
 	return feed(f, "aeogate/s1/gate-1/status", text);
 }
 
-static struct hub_catchup *slot_of_gate1(struct fixture *f)
+static struct hub_resend *slot_of_gate1(struct fixture *f)
 {
-	for (int i = 0; i < HUB_CATCHUP_SLOTS; i++)
-		if (!strcmp(f->in.catchup[i].controller, "gate-1"))
-			return &f->in.catchup[i];
+	for (int i = 0; i < HUB_RESEND_SLOTS; i++)
+		if (!strcmp(f->in.resend[i].controller, "gate-1"))
+			return &f->in.resend[i];
 	return NULL;
 }
 
@@ -512,7 +512,7 @@ static void test_a_controller_behind_in_its_statuses_is_sent_the_change_sets_aga
 {
 	struct fixture *f = *state;
 	char path[] = "/tmp/aeogate-hub-ingest-XXXXXX";
-	struct hub_catchup *slot;
+	struct hub_resend *slot;
 	sqlite3 *db;
 	int fd = mkstemp(path);
 
