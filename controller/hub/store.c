@@ -600,20 +600,30 @@ int hub_store_alarm_each(struct hub_store *s,
 	return r < 0 ? r : sql_errno(rc);
 }
 
-int hub_store_changeset_next(struct hub_store *s, const char *site, int64_t *ret_version)
+/* One integer from SQL over (?1 site, ?2 n when it has one); -ENOENT when no row. */
+static int site_int64(struct hub_store *s, const char *sql, const char *site, int64_t n,
+		      int64_t *ret)
 {
 	sqlite3_stmt *st;
 	int r, rc;
 
-	r = prep(s, "SELECT coalesce(max(version), 0) + 1 FROM changesets WHERE site = ?1", &st);
+	r = prep(s, sql, &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) > 1)
+		sqlite3_bind_int64(st, 2, n);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		*ret_version = sqlite3_column_int64(st, 0);
+		*ret = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : sql_errno(rc);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sql_errno(rc);
+}
+
+int hub_store_changeset_next(struct hub_store *s, const char *site, int64_t *ret_version)
+{
+	return site_int64(s, "SELECT coalesce(max(version), 0) + 1 FROM changesets WHERE site = ?1",
+			  site, 0, ret_version);
 }
 
 int hub_store_changeset_add(struct hub_store *s, const char *site, int64_t version,
@@ -661,19 +671,8 @@ int hub_store_changeset_each(struct hub_store *s, const char *site, int64_t from
 int hub_store_changeset_stored_ms(struct hub_store *s, const char *site, int64_t version,
 				  int64_t *ret_ms)
 {
-	sqlite3_stmt *st;
-	int r, rc;
-
-	r = prep(s, "SELECT stored_ms FROM changesets WHERE site = ?1 AND version = ?2", &st);
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, version);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ret_ms = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sql_errno(rc);
+	return site_int64(s, "SELECT stored_ms FROM changesets WHERE site = ?1 AND version = ?2",
+			  site, version, ret_ms);
 }
 
 /*
