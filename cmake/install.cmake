@@ -14,7 +14,7 @@ install(TARGETS aeogatectl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # The office side of a fleet (README "Many sites"): a tool for the security office.
 install(TARGETS aeogate-hub RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES systemd/aeogated.service systemd/aeogate-web.service systemd/aeogate-sync.service
-	DESTINATION ${AEOGATE_UNITDIR})
+	systemd/aeogate-hub.service systemd/aeogate-hub-serve.service DESTINATION ${AEOGATE_UNITDIR})
 install(FILES systemd/aeogate.sysusers.conf DESTINATION ${AEOGATE_SYSUSERSDIR} RENAME aeogate.conf)
 install(FILES systemd/aeogate.tmpfiles.conf DESTINATION ${AEOGATE_TMPFILESDIR} RENAME aeogate.conf)
 install(FILES systemd/60-aeogate-gpio.rules DESTINATION /lib/udev/rules.d)

@@ -31,7 +31,8 @@ dpkg-deb -e "$DEB" "$T/control"
 for f in usr/sbin/aeogated usr/bin/aeogatectl usr/sbin/aeogate-web usr/sbin/aeogate-sync \
 	usr/bin/aeogate-hub usr/share/aeogate/ui/index.html \
 	lib/systemd/system/aeogated.service lib/systemd/system/aeogate-web.service \
-	lib/systemd/system/aeogate-sync.service \
+	lib/systemd/system/aeogate-sync.service lib/systemd/system/aeogate-hub.service \
+	lib/systemd/system/aeogate-hub-serve.service \
 	usr/lib/sysusers.d/aeogate.conf usr/lib/tmpfiles.d/aeogate.conf lib/udev/rules.d/60-aeogate-gpio.rules \
 	etc/aeogate/aeogate.ini usr/share/doc/aeogate/copyright \
 	usr/share/doc/aeogate/README.md.gz \
@@ -91,10 +92,11 @@ for u in /lib/systemd/system/*; do
 	[ -e "$R/lib/systemd/system/$(basename "$u")" ] || cp -a "$u" "$R/lib/systemd/system/" 2>/dev/null || true
 done
 out="$(systemd-analyze verify --man=no --root="$R" /lib/systemd/system/aeogated.service \
-	/lib/systemd/system/aeogate-web.service /lib/systemd/system/aeogate-sync.service 2>&1)" ||
+	/lib/systemd/system/aeogate-web.service /lib/systemd/system/aeogate-sync.service \
+	/lib/systemd/system/aeogate-hub.service /lib/systemd/system/aeogate-hub-serve.service 2>&1)" ||
 	fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify warns: $out"
-pass "systemd-analyze verify: aeogated.service, aeogate-web.service and aeogate-sync.service"
+pass "systemd-analyze verify: aeogated, aeogate-web, aeogate-sync, aeogate-hub and aeogate-hub-serve"
 
 v="$("$R/usr/sbin/aeogated" --version)"
 [ "$v" = "aeogated $VERSION" ] || fail "aeogated --version: '$v', package $VERSION"

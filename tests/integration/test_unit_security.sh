@@ -1,6 +1,7 @@
 #!/bin/bash
 # The units' hardening (issue 16): systemd-analyze security --offline=true
-# scores systemd/aeogated.service, aeogate-web.service and aeogate-sync.service from the
+# scores systemd/aeogated.service, aeogate-web.service, aeogate-sync.service and the
+# office hub's aeogate-hub.service and aeogate-hub-serve.service from the
 # files alone (systemd 252, no running systemd needed); each score must not
 # rise above the one the README records in its "Install on a gateway
 # board" table, and the settings the controller relies on stay: Type=notify
@@ -17,7 +18,8 @@ recorded() {
 	sed -n "s/^| \`$1\` | \([0-9.]*\) |.*/\1/p" "$SOURCE_DIR/README.md"
 }
 
-for unit in aeogated.service aeogate-web.service aeogate-sync.service; do
+for unit in aeogated.service aeogate-web.service aeogate-sync.service aeogate-hub.service \
+	aeogate-hub-serve.service; do
 	now="$(score "$SOURCE_DIR/systemd/$unit")"
 	rec="$(recorded "$unit")"
 	[ -n "$now" ] || fail "$unit: no score from systemd-analyze security"

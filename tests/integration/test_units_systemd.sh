@@ -12,7 +12,8 @@
 # under the full hardening, the process runs as aeogate, systemctl reload
 # re-reads the config (config.reloaded, same process), a kill -9 is
 # restarted by Restart=, aeogate-web comes up on its own user and serves
-# the dashboard, and a stop is recorded.
+# the dashboard, the office hub's two units collect and serve this
+# controller's events through a real broker, and a stop is recorded.
 #
 # Skips (77) where the machine cannot: not root, or no unshare, systemd,
 # overlayfs or cgroup2.
@@ -195,6 +196,93 @@ expect_contains "$page" "<html"
 me="$(in_ns curl -fsS "http://127.0.0.1:$PORT/api/me")" || fail "/api/me failed"
 expect_contains "$me" '"signed_in":false'
 pass "aeogate-web: Type=notify ready as user aeogate-web; serves the dashboard and reaches aeogated (/api/me)"
+
+# The office hub on the same machine, fed by this controller's
+# aeogate-sync.service through a real broker (mutual TLS, a password) on
+# the host's loopback: the namespace shares the host's network. Each unit
+# gets its own copy of the broker's files, readable by its own group.
+source "$(dirname "$0")/mqtt_lib.sh"
+mqtt_start
+put() { # put MODE GROUP DEST <FILE: a file into the namespace
+	in_ns sh -c "cat >'$3' && chgrp '$2' '$3' && chmod '$1' '$3'"
+}
+for who in sync hub; do
+	in_ns install -d -m 0750 -g "aeogate-$who" "/etc/aeogate/mqtt-$who"
+	put 0640 "aeogate-$who" "/etc/aeogate/mqtt-$who/ca.crt" <"$MQTT_CA"
+	put 0640 "aeogate-$who" "/etc/aeogate/mqtt-$who/client.crt" <"$MQTT_CERT"
+	put 0640 "aeogate-$who" "/etc/aeogate/mqtt-$who/client.key" <"$MQTT_KEY"
+	put 0640 "aeogate-$who" "/etc/aeogate/mqtt-$who/password" <"$MQTT_PASSFILE"
+done
+in_ns systemctl start aeogate-hub.service
+[ "$(prop aeogate-hub ActiveState)" = inactive ] && [ "$(prop aeogate-hub ConditionResult)" = no ] ||
+	fail "without hub.conf aeogate-hub is $(prop aeogate-hub ActiveState), condition $(prop aeogate-hub ConditionResult)"
+put 0640 aeogate-hub /etc/aeogate/hub.conf <<EOF
+[hub]
+broker = $MQTT_URL
+ca_file = /etc/aeogate/mqtt-hub/ca.crt
+cert_file = /etc/aeogate/mqtt-hub/client.crt
+key_file = /etc/aeogate/mqtt-hub/client.key
+username = $MQTT_USER
+password_file = /etc/aeogate/mqtt-hub/password
+client_id = hub-units
+sites = site-u
+db = /var/lib/aeogate-hub/hub.db
+EOF
+in_ns sh -c 'cat >>/etc/aeogate/aeogate.ini' <<EOF
+
+[sync]
+broker = $MQTT_URL
+ca_file = /etc/aeogate/mqtt-sync/ca.crt
+cert_file = /etc/aeogate/mqtt-sync/client.crt
+key_file = /etc/aeogate/mqtt-sync/client.key
+username = $MQTT_USER
+password_file = /etc/aeogate/mqtt-sync/password
+client_id = gw-u1
+site = site-u
+EOF
+in_ns systemctl restart aeogated.service || { journal aeogated; fail "aeogated did not start with [sync]"; }
+in_ns systemctl start aeogate-hub.service || { journal aeogate-hub; fail "aeogate-hub did not start"; }
+in_ns systemctl start aeogate-sync.service || { journal aeogate-sync; fail "aeogate-sync did not start"; }
+HUB_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+in_ns mkdir -p /run/systemd/system/aeogate-hub-serve.service.d
+in_ns sh -c "cat >/run/systemd/system/aeogate-hub-serve.service.d/port.conf" <<EOF
+[Service]
+ExecStart=
+ExecStart=/usr/bin/aeogate-hub serve -c /etc/aeogate/hub.conf --listen 127.0.0.1:$HUB_PORT --ui /usr/share/aeogate/ui
+EOF
+in_ns systemctl daemon-reload
+in_ns systemctl start aeogate-hub-serve.service || { journal aeogate-hub-serve; fail "aeogate-hub serve did not start"; }
+for u in aeogate-hub aeogate-hub-serve; do
+	pid="$(prop "$u" MainPID)"
+	[ "$(in_ns ps -o user= -p "$pid")" = aeogate-hub ] || { journal "$u"; fail "$u runs as $(in_ns ps -o user= -p "$pid")"; }
+done
+[ "$(in_ns ps -o user= -p "$(prop aeogate-sync MainPID)")" = aeogate-sync ] || fail "aeogate-sync runs as another user"
+in_fleet() {
+	in_ns curl -fsS "http://127.0.0.1:$HUB_PORT/api/fleet" >"$T/fleet.json" 2>/dev/null &&
+		python3 - "$T/fleet.json" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))
+c = [c for c in f["controllers"] if c["controller"] == "gw-u1"]
+assert c and c[0]["site"] == "site-u" and c[0]["verified_seq"] >= 1, f
+PY
+}
+wait_for 90 in_fleet || {
+	journal aeogate-sync
+	journal aeogate-hub
+	journal aeogate-hub-serve
+	fail "the fleet page does not show gw-u1 with verified events: $(cat "$T/fleet.json" 2>/dev/null)"
+}
+pass "the office hub's units: skipped without hub.conf; with it, as user aeogate-hub, they collect this controller's events from aeogate-sync.service and serve /api/fleet"
+
+HUBPID="$(prop aeogate-hub MainPID)"
+in_ns systemctl kill -s KILL aeogate-hub.service
+hub_restarted() {
+	[ "$(prop aeogate-hub NRestarts)" -ge 1 ] && [ "$(prop aeogate-hub SubState)" = running ] &&
+		[ "$(prop aeogate-hub MainPID)" != "$HUBPID" ]
+}
+wait_for 60 hub_restarted || { journal aeogate-hub; fail "aeogate-hub was not restarted after kill -9"; }
+in_ns systemctl stop aeogate-hub-serve.service aeogate-hub.service aeogate-sync.service
+pass "kill -9 of aeogate-hub: Restart= started it again"
 
 # A stop is recorded: system.stop is the last event before the next start.
 in_ns systemctl stop aeogate-web.service aeogated.service
