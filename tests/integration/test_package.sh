@@ -67,8 +67,8 @@ grep -q "deb-systemd-helper enable 'aeogated.service'" "$T/control/postinst" || 
 # postrm removes /var/lib/aeogate in its purge branch only: the package's
 # own postrm, without debhelper's blocks (they act on this machine's systemd
 # state), run with its paths moved into $T.
-mkdir -p "$T/fake/var/lib/aeogate"
-touch "$T/fake/var/lib/aeogate/aeogate.db"
+mkdir -p "$T/fake/var/lib/aeogate" "$T/fake/var/lib/aeogate-hub"
+touch "$T/fake/var/lib/aeogate/aeogate.db" "$T/fake/var/lib/aeogate-hub/hub.db"
 grep -q 'deb-systemd-helper purge' "$T/control/postrm" || fail "postrm does not purge the unit state"
 sed -e '/^# Automatically added/,/^# End automatically added/d' \
 	-e "s#/var/lib/aeogate#$T/fake/var/lib/aeogate#g; s#/etc/aeogate#$T/fake/etc/aeogate#g" \
@@ -77,9 +77,11 @@ grep -q "rm -rf $T/fake/var/lib/aeogate" "$T/postrm" || fail "postrm never remov
 for action in remove upgrade failed-upgrade abort-install; do
 	sh "$T/postrm" "$action"
 	[ -f "$T/fake/var/lib/aeogate/aeogate.db" ] || fail "postrm $action removed the state"
+	[ -f "$T/fake/var/lib/aeogate-hub/hub.db" ] || fail "postrm $action removed the hub's store"
 done
 sh "$T/postrm" purge
 [ ! -e "$T/fake/var/lib/aeogate" ] || fail "postrm purge kept the state"
+[ ! -e "$T/fake/var/lib/aeogate-hub" ] || fail "postrm purge kept the hub's store"
 pass "postinst: sysusers, then tmpfiles, then enable; postrm removes state on purge only"
 
 # The unit files, checked against the scratch root's binaries (with the
