@@ -81,6 +81,25 @@ async function waitFor(what, fn, timeoutMs = 10000) {
 }
 
 // extraConfig: INI text appended to the config (more doors, an [audit] section).
+const SANITIZER_REPORT = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:/;
+
+// The sanitizer reports in the named logs of dir, 40 lines from each; '' when none.
+export function sanitizerReports(dir, logs) {
+  let out = '';
+  for (const name of logs) {
+    let text;
+    try {
+      text = readFileSync(join(dir, name), 'utf8');
+    } catch {
+      continue;
+    }
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => SANITIZER_REPORT.test(l));
+    if (at >= 0) out += `--- ${name} ---\n${lines.slice(at, at + 40).join('\n')}\n`;
+  }
+  return out;
+}
+
 export async function startStack({ demo = true, extraConfig = '' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'aeogate-e2e-'));
   const sock = join(dir, 'ctl.sock');
@@ -106,6 +125,8 @@ export async function startStack({ demo = true, extraConfig = '' } = {}) {
     stack.users[name] = password;
     return password;
   };
+  // Stopped, both processes write what a sanitizer found at exit (the ASan
+  // suite): a report in either log fails the file, and its directory stays.
   stack.stop = async () => {
     for (const p of [stack.web, stack.daemon]) {
       if (p && p.exitCode === null) {
@@ -113,7 +134,9 @@ export async function startStack({ demo = true, extraConfig = '' } = {}) {
         await new Promise((r) => p.once('exit', r));
       }
     }
-    if (!process.env.KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+    const reports = sanitizerReports(dir, ['aeogated.log', 'aeogate-web.log']);
+    if (!process.env.KEEP_TMP && !reports) rmSync(dir, { recursive: true, force: true });
+    if (reports) throw new Error(`a sanitizer report (kept in ${dir}):\n${reports}`);
   };
   return stack;
 }
