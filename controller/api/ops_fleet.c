@@ -62,15 +62,6 @@ static const char *const changeset_ops[] = {
     "zone.set",		NULL,
 };
 
-/* What a command may do, and the op that does it. */
-static const struct {
-	const char *command, *op;
-} commands[] = {
-    {"lockdown", "site.lockdown"},
-    {"release", "site.release"},
-    {"unlock", "door.unlock"},
-};
-
 static bool listed(const char *const *list, const char *name)
 {
 	for (size_t i = 0; list[i]; i++)
@@ -498,14 +489,6 @@ out:
 #undef CLAIMED
 }
 
-static const char *command_op(const char *command)
-{
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(commands[i].command, command))
-			return commands[i].op;
-	return NULL;
-}
-
 /* Takes the command's id, in a transaction of its own: -EEXIST when it was taken before. */
 static int command_take(struct core *c, const struct changeset_body *b, int64_t now)
 {
@@ -538,7 +521,7 @@ static int op_sync_command(struct ctl_request *req, json_t **ret)
 	struct ctl_request sub;
 	const struct ctl_op *o;
 	char err[160], *body = NULL;
-	const char *opname;
+	const struct changeset_command *command;
 	size_t blen = 0;
 	int64_t now = core_wall_ms(c), seq = 0;
 	char hash[EVENT_HASH_HEX];
@@ -581,8 +564,8 @@ static int op_sync_command(struct ctl_request *req, json_t **ret)
 			   cfg->sync_site, cfg->sync_client_id);
 		goto out;
 	}
-	opname = command_op(b.command);
-	o = opname ? op_find(opname) : NULL;
+	command = changeset_command_named(b.command);
+	o = command ? op_find(command->op) : NULL;
 	if (!o) {
 		r = reject(req, REASON_INVALID, ID_OF(b), ID_OF(b),
 			   "no command '%s' (lockdown, release, unlock)", b.command);

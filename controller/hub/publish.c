@@ -55,17 +55,20 @@ static const char *const enrol_words[][2] = {
 #define N_ENROL (sizeof(enrol_words) / sizeof(enrol_words[0]))
 
 /*
- * command CONTROLLER WORD: the command's name in the signed body, and the
- * row of aeogatectl's command whose request it carries (op GROUP.NAME).
+ * command CONTROLLER WORD: the row of aeogatectl's command whose request
+ * the command carries (its op GROUP.NAME is aeogatectl's GROUP NAME).
  */
-static const struct {
-	const char *word, *group, *name;
-} command_words[] = {
-    {"lockdown", "site", "lockdown"},
-    {"release", "site", "release"},
-    {"unlock", "door", "unlock"},
-};
-#define N_COMMAND_WORDS (sizeof(command_words) / sizeof(command_words[0]))
+static const struct ctl_cmd *command_row(const struct changeset_command *c)
+{
+	char group[32];
+	const char *dot = c ? strchr(c->op, '.') : NULL;
+
+	if (!dot || (size_t)(dot - c->op) >= sizeof(group))
+		return NULL;
+	memcpy(group, c->op, (size_t)(dot - c->op));
+	group[dot - c->op] = '\0';
+	return ctl_command_find(group, dot + 1);
+}
 
 static void on_ack(void *u, const char *topic, const void *payload, size_t len)
 {
@@ -182,6 +185,7 @@ out:
 /* A signed command to one controller, and its acknowledgement. */
 static int send_command(struct pub *p, const char *op, json_t *args)
 {
+	const struct changeset_command *sent;
 	const char *name = NULL;
 	struct hub_mqtt *m = NULL;
 	char issued[32], who[AEOGATE_ID_MAX + 8], topic[2 * AEOGATE_ID_MAX + 32];
@@ -191,13 +195,8 @@ static int send_command(struct pub *p, const char *op, json_t *args)
 	json_t *b;
 	int r;
 
-	for (size_t i = 0; i < N_COMMAND_WORDS; i++) {
-		size_t g = strlen(command_words[i].group);
-
-		if (!strncmp(op, command_words[i].group, g) && op[g] == '.' &&
-		    !strcmp(op + g + 1, command_words[i].name))
-			name = command_words[i].word;
-	}
+	if ((sent = changeset_command_of_op(op)))
+		name = sent->command;
 	if (!name)
 		return hub_fail("%s is not a command the hub sends", op);
 	if (signer(p, who, sizeof(who)) < 0)
@@ -344,9 +343,8 @@ static int group_usage(const char *group, const char *bad)
 	for (size_t i = 0; !command && i < N_ENROL; i++)
 		if (!strcmp(enrol_words[i][0], group))
 			ctl_print_usage(ctl_command_find(group, enrol_words[i][1]), stderr);
-	for (size_t i = 0; command && i < N_COMMAND_WORDS; i++) {
-		struct ctl_cmd row =
-		    *ctl_command_find(command_words[i].group, command_words[i].name);
+	for (size_t i = 0; command && changeset_command_at(i); i++) {
+		struct ctl_cmd row = *command_row(changeset_command_at(i));
 
 		row.group = "command CONTROLLER";
 		ctl_print_usage(&row, stderr);
@@ -409,9 +407,7 @@ int hub_cmd_command(struct hub_opts *o, int argc, char **argv)
 		fprintf(stderr, "aeogate-hub: '%s' is not a controller name\n", argv[1]);
 		return 2;
 	}
-	for (size_t i = 0; i < N_COMMAND_WORDS; i++)
-		if (!strcmp(command_words[i].word, argv[2]))
-			cmd = ctl_command_find(command_words[i].group, command_words[i].name);
+	cmd = command_row(changeset_command_named(argv[2]));
 	if (!cmd)
 		return group_usage("command", argv[2]);
 	/* Its usage line reads "command CONTROLLER lockdown ...". */

@@ -458,3 +458,34 @@ void changeset_body_done(struct changeset_body *b)
 	json_decref(b->root);
 	memset(b, 0, sizeof(*b));
 }
+
+static const struct changeset_command commands[] = {
+    {"lockdown", "site.lockdown"},
+    {"release", "site.release"},
+    {"unlock", "door.unlock"},
+};
+
+const struct changeset_command *changeset_command_at(size_t i)
+{
+	return i < sizeof(commands) / sizeof(commands[0]) ? &commands[i] : NULL;
+}
+
+const struct changeset_command *changeset_command_named(const char *command)
+{
+	const struct changeset_command *c;
+
+	for (size_t i = 0; command && (c = changeset_command_at(i)); i++)
+		if (!strcmp(c->command, command))
+			return c;
+	return NULL;
+}
+
+const struct changeset_command *changeset_command_of_op(const char *op)
+{
+	const struct changeset_command *c;
+
+	for (size_t i = 0; op && (c = changeset_command_at(i)); i++)
+		if (!strcmp(c->op, op))
+			return c;
+	return NULL;
+}

@@ -119,4 +119,22 @@ int changeset_body_parse(const char *body, size_t len, struct changeset_body *re
 			 size_t errlen);
 void changeset_body_done(struct changeset_body *b); /* accepts a zeroed or done body */
 
+/*
+ * The site commands the office may send (README "Signed change sets and
+ * commands"): the command's name in a signed body, and the control-socket
+ * op that carries it out, whose GROUP.NAME is also aeogatectl's command
+ * GROUP NAME (the hub parses a command's arguments with that row). One
+ * table for aeogate-hub, which sends them, and aeogated, which applies them.
+ */
+struct changeset_command {
+	const char *command; /* "lockdown" */
+	const char *op;	     /* "site.lockdown" */
+};
+
+/* The row of COMMAND (its name in a body), or of OP; NULL when there is none. */
+const struct changeset_command *changeset_command_named(const char *command);
+const struct changeset_command *changeset_command_of_op(const char *op);
+/* The row at I, for listing them all; NULL past the last. */
+const struct changeset_command *changeset_command_at(size_t i);
+
 #endif
