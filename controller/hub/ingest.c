@@ -420,16 +420,6 @@ static int republish_one(void *u, int64_t version, const char *payload)
 	return 0;
 }
 
-/*
- * A change set the controller has not applied, although it was stored
- * before the controller's previous status and HUB_CATCHUP_AFTER_MS ago:
- * its delivery was lost (aeogate-sync acknowledged it to the broker, then
- * went away before aeogated applied it; a broker killed before it saved
- * its queue). A controller asks for a missing change set only when a later
- * one arrives out of order, so the last one of a quiet office would stay
- * missing. Sent again to that controller only, HUB_CATCHUP_MAX at most per
- * status; a duplicate is refused there as a replay and changes nothing.
- */
 /* The controller's slot: what the hub sent it again (zeroed for a controller not held yet). */
 static struct hub_resend *resend_slot(struct hub_ingest *in, const struct hub_controller *c)
 {
@@ -452,6 +442,16 @@ static struct hub_resend *resend_slot(struct hub_ingest *in, const struct hub_co
 	return slot;
 }
 
+/*
+ * A change set the controller has not applied, although it was stored
+ * before the controller's previous status and HUB_CATCHUP_AFTER_MS ago:
+ * its delivery was lost (aeogate-sync acknowledged it to the broker, then
+ * went away before aeogated applied it; a broker killed before it saved
+ * its queue). A controller asks for a missing change set only when a later
+ * one arrives out of order, so the last one of a quiet office would stay
+ * missing. Sent again to that controller only, HUB_CATCHUP_MAX at most per
+ * status; a duplicate is refused there as a replay and changes nothing.
+ */
 static void catch_up(struct hub_ingest *in, const struct hub_controller *c, int64_t prev_status_ms)
 {
 	struct republish rp = {.in = in};
