@@ -216,30 +216,27 @@ done
 in_ns systemctl start aeogate-hub.service
 [ "$(prop aeogate-hub ActiveState)" = inactive ] && [ "$(prop aeogate-hub ConditionResult)" = no ] ||
 	fail "without hub.conf aeogate-hub is $(prop aeogate-hub ActiveState), condition $(prop aeogate-hub ConditionResult)"
-put 0640 aeogate-hub /etc/aeogate/hub.conf <<EOF
-[hub]
+# broker_keys WHO: a [hub] or [sync] section's broker keys, with WHO's copies of the files.
+broker_keys() {
+	cat <<EOF
 broker = $MQTT_URL
-ca_file = /etc/aeogate/mqtt-hub/ca.crt
-cert_file = /etc/aeogate/mqtt-hub/client.crt
-key_file = /etc/aeogate/mqtt-hub/client.key
+ca_file = /etc/aeogate/mqtt-$1/ca.crt
+cert_file = /etc/aeogate/mqtt-$1/client.crt
+key_file = /etc/aeogate/mqtt-$1/client.key
 username = $MQTT_USER
-password_file = /etc/aeogate/mqtt-hub/password
-client_id = hub-units
-sites = site-u
-db = /var/lib/aeogate-hub/hub.db
+password_file = /etc/aeogate/mqtt-$1/password
 EOF
-in_ns sh -c 'cat >>/etc/aeogate/aeogate.ini' <<EOF
-
-[sync]
-broker = $MQTT_URL
-ca_file = /etc/aeogate/mqtt-sync/ca.crt
-cert_file = /etc/aeogate/mqtt-sync/client.crt
-key_file = /etc/aeogate/mqtt-sync/client.key
-username = $MQTT_USER
-password_file = /etc/aeogate/mqtt-sync/password
-client_id = gw-u1
-site = site-u
-EOF
+}
+{
+	echo "[hub]"
+	broker_keys hub
+	printf 'client_id = hub-units\nsites = site-u\ndb = /var/lib/aeogate-hub/hub.db\n'
+} | put 0640 aeogate-hub /etc/aeogate/hub.conf
+{
+	printf '\n[sync]\n'
+	broker_keys sync
+	printf 'client_id = gw-u1\nsite = site-u\n'
+} | in_ns sh -c 'cat >>/etc/aeogate/aeogate.ini'
 in_ns systemctl restart aeogated.service || { journal aeogated; fail "aeogated did not start with [sync]"; }
 in_ns systemctl start aeogate-hub.service || { journal aeogate-hub; fail "aeogate-hub did not start"; }
 in_ns systemctl start aeogate-sync.service || { journal aeogate-sync; fail "aeogate-sync did not start"; }
