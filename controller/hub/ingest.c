@@ -405,19 +405,35 @@ static int64_t jint(const json_t *o, const char *k, int64_t dflt)
 struct republish {
 	struct hub_ingest *in;
 	char topic[128 + 2 * AEOGATE_ID_MAX];
-	int r;
 	int64_t last; /* the last version sent */
 };
 
 static int republish_one(void *u, int64_t version, const char *payload)
 {
 	struct republish *rp = u;
+	int r = rp->in->republish(rp->in->u, rp->topic, payload);
 
-	rp->r = rp->in->republish(rp->in->u, rp->topic, payload);
-	if (rp->r < 0)
-		return rp->r;
+	if (r < 0)
+		return r;
 	rp->last = version;
 	return 0;
+}
+
+/*
+ * The stored change sets from version FROM, at most MAX, to the controller
+ * alone (its aeogate/SITE/enrolment/CONTROLLER); *ret_last is the last
+ * version sent, 0 when none was.
+ */
+static int resend(struct hub_ingest *in, const struct hub_controller *c, int64_t from, int max,
+		  int64_t *ret_last)
+{
+	struct republish rp = {.in = in};
+	int r;
+
+	snprintf(rp.topic, sizeof(rp.topic), "aeogate/%s/enrolment/%s", c->site, c->controller);
+	r = hub_store_changeset_each(in->store, c->site, from, max, republish_one, &rp);
+	*ret_last = rp.last;
+	return r;
 }
 
 /* The controller's slot: what the hub sent it again (zeroed for a controller not held yet). */
@@ -454,9 +470,8 @@ static struct hub_resend *resend_slot(struct hub_ingest *in, const struct hub_co
  */
 static void catch_up(struct hub_ingest *in, const struct hub_controller *c, int64_t prev_status_ms)
 {
-	struct republish rp = {.in = in};
 	struct hub_resend *slot;
-	int64_t stored_ms, now = now_mono_ms();
+	int64_t stored_ms, last, now = now_mono_ms();
 
 	if (hub_store_changeset_stored_ms(in->store, c->site, c->applied_version + 1, &stored_ms) <
 		0 ||
@@ -470,9 +485,7 @@ static void catch_up(struct hub_ingest *in, const struct hub_controller *c, int6
 	}
 	if (now < slot->next_ms)
 		return;
-	snprintf(rp.topic, sizeof(rp.topic), "aeogate/%s/enrolment/%s", c->site, c->controller);
-	if (hub_store_changeset_each(in->store, c->site, c->applied_version + 1, HUB_CATCHUP_MAX,
-				     republish_one, &rp) < 0)
+	if (resend(in, c, c->applied_version + 1, HUB_CATCHUP_MAX, &last) < 0)
 		return;
 	in->catchups++;
 	slot->next_ms = now + slot->wait_ms;
@@ -538,10 +551,9 @@ static int ingest_status(struct hub_ingest *in, struct hub_controller *c, const 
  */
 static int ingest_request(struct hub_ingest *in, const struct hub_controller *c, const json_t *o)
 {
-	struct republish rp = {.in = in};
 	const json_t *jfrom = json_object_get(o, "from");
 	struct hub_resend *slot;
-	int64_t from, now = now_mono_ms();
+	int64_t from, last, now = now_mono_ms();
 	bool trimmed = false;
 	int r;
 
@@ -556,11 +568,9 @@ static int ingest_request(struct hub_ingest *in, const struct hub_controller *c,
 		from = slot->sent_upto + 1;
 		trimmed = true;
 	}
-	snprintf(rp.topic, sizeof(rp.topic), "aeogate/%s/enrolment/%s", c->site, c->controller);
-	r = hub_store_changeset_each(in->store, c->site, from, HUB_REPUBLISH_MAX, republish_one,
-				     &rp);
-	if (rp.last) {
-		slot->sent_upto = rp.last;
+	r = resend(in, c, from, HUB_REPUBLISH_MAX, &last);
+	if (last) {
+		slot->sent_upto = last;
 		if (!trimmed)
 			slot->sent_ms = now;
 	}
