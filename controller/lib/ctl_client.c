@@ -288,8 +288,8 @@ static int request_send_read(struct ctl_client *c, const char *op, json_t *args,
 		return r;
 
 	for (;;) {
-		int64_t until =
-		    tick && now_mono_ms() + 1000 < deadline ? now_mono_ms() + 1000 : deadline;
+		int64_t tick_at = now_mono_ms() + 1000;
+		int64_t until = tick && tick_at < deadline ? tick_at : deadline;
 
 		r = read_line(c, until, &reply);
 		if (r != -ETIMEDOUT || until == deadline)
