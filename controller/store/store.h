@@ -65,6 +65,12 @@ void store_wal_pin(struct store *s);
 void store_wal_unpin(struct store *s);
 /* Checkpoints the writer ran itself, inside a commit (wal.c); on the writer's thread. */
 uint64_t store_wal_inline_checkpoints(struct store *s);
+/*
+ * Pages the deciding connection has written to the WAL since it opened
+ * (SQLite's SQLITE_DBSTATUS_CACHE_WRITE): each is a 4 KiB frame, so the
+ * count per commit is what a commit costs in writes (bench/decide.c).
+ */
+uint64_t store_pages_written(struct store *s);
 
 /*
  * SQLite's message for the last failed call on s (or the store's own

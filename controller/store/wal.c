@@ -256,3 +256,12 @@ uint64_t store_wal_inline_checkpoints(struct store *s)
 {
 	return s->wal ? s->wal->inline_runs : 0;
 }
+
+uint64_t store_pages_written(struct store *s)
+{
+	int cur = 0, hi = 0;
+
+	if (sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_WRITE, &cur, &hi, 0) != SQLITE_OK)
+		return 0;
+	return cur < 0 ? 0 : (uint64_t)cur;
+}
