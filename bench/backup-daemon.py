@@ -138,6 +138,8 @@ b.goal("worst decision during a backup", during[-1] if during else 0, "µs", b.A
 b.goal("decision p99.9 during a backup", b.pct(during, 0.999), "µs", b.AT_MOST, GOAL_US)
 b.beside("worst decision, no backup", base[-1], "µs",
          "read -> reply, the same reads before the backup: what the machine does anyway")
+b.beside("decision p99.9, no backup", b.pct(base, 0.999), "µs",
+         "read -> reply, the same reads before the backup: what the machine does anyway")
 b.beside("aeogated's slowest decision during a backup", h_bk * 1e6, "µs",
          "the bound of its own histogram's bucket, read -> lock or commit, no client; "
          "with no backup <= %g µs" % (h_none * 1e6))

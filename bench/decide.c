@@ -21,8 +21,9 @@
  *     any design that keeps badges in SQLite), and the same lookup plus
  *     one small row appended and committed (bench/floor.h);
  *   - what a granted decision writes, in bare SQLite: the badge and person
- *     looked up, the event row and the person's location written with the
- *     product's own tables and indexes (floor_decision_rows);
+ *     looked up, the event row, the person's location and zone entry
+ *     written with the product's own tables and indexes
+ *     (floor_decision_rows);
  *   - the Wiegand wire time of a 26-bit frame at the standard 2 ms bit
  *     interval, plus the silence the framer waits for before the frame is
  *     known to have ended (frame_gap_ms, default 25 ms).
@@ -266,8 +267,8 @@ int main(int argc, char **argv)
 		     bench_pct(append_ns, reads, 0.999) / 1e3, "µs", "the floor of decision p99.9");
 	bench_beside(stdout, "floor: a grant's rows in bare SQLite p99",
 		     bench_pct(rows_ns, reads, 0.99) / 1e3, "µs",
-		     "badge and person looked up, the event and location written with the "
-		     "product's indexes, committed");
+		     "badge and person looked up, the event, location and zone entry "
+		     "written with the product's indexes, committed");
 	bench_beside(stdout, "floor: a grant's rows in bare SQLite p99.9",
 		     bench_pct(rows_ns, reads, 0.999) / 1e3, "µs",
 		     "the same; SQLite checkpoints at the writer's own inline size");

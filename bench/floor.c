@@ -220,7 +220,7 @@ static int copy_schema(sqlite3 *src, sqlite3 *dst, const char *table)
 int floor_decision_rows(const struct floor *f, uint64_t n, uint64_t *ns)
 {
 	/* Lookups on a connection to db, writes on one to the scratch file (no ATTACH). */
-	enum { BEGIN, CREDENTIAL, PERSON, END, WBEGIN, EVENT, LOCATION, COMMIT, N };
+	enum { BEGIN, CREDENTIAL, PERSON, END, WBEGIN, EVENT, LOCATION, ENTRY, COMMIT, N };
 	static const char *const sql[N] = {
 	    [BEGIN] = "BEGIN",
 	    [CREDENTIAL] = "SELECT person, status, valid_from, valid_until FROM credentials "
@@ -237,6 +237,9 @@ int floor_decision_rows(const struct floor *f, uint64_t n, uint64_t *ns)
 	    [LOCATION] = "INSERT INTO person_locations (person, zone, since_ms, door) "
 			 "VALUES (?1, 'dock', ?2, 'dock-1') ON CONFLICT (person) DO UPDATE SET "
 			 "zone = excluded.zone, since_ms = excluded.since_ms, door = excluded.door",
+	    /* Every entry is noted, for a zone's timed anti-passback (controller/area.c). */
+	    [ENTRY] = "INSERT INTO zone_entries (person, zone, at_ms) VALUES (?1, 'dock', ?2) "
+		      "ON CONFLICT (person, zone) DO UPDATE SET at_ms = excluded.at_ms",
 	    [COMMIT] = "COMMIT",
 	};
 	sqlite3_stmt *st[N] = {0};
@@ -252,7 +255,8 @@ int floor_decision_rows(const struct floor *f, uint64_t n, uint64_t *ns)
 	}
 	if (scratch_open(f, &db) < 0)
 		goto out;
-	if (copy_schema(rd, db, "events") < 0 || copy_schema(rd, db, "person_locations") < 0)
+	if (copy_schema(rd, db, "events") < 0 || copy_schema(rd, db, "person_locations") < 0 ||
+	    copy_schema(rd, db, "zone_entries") < 0)
 		goto out;
 	for (size_t i = 0; i < N; i++) {
 		sqlite3 *c = i < WBEGIN ? rd : db;
@@ -283,9 +287,12 @@ int floor_decision_rows(const struct floor *f, uint64_t n, uint64_t *ns)
 		sqlite3_bind_text(st[EVENT], 3, credential, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st[LOCATION], 1, person, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st[LOCATION], 2, (sqlite3_int64)t0);
+		sqlite3_bind_text(st[ENTRY], 1, person, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st[ENTRY], 2, (sqlite3_int64)t0);
 		ok = ok && sqlite3_step(st[WBEGIN]) == SQLITE_DONE &&
 		     sqlite3_step(st[EVENT]) == SQLITE_DONE &&
 		     sqlite3_step(st[LOCATION]) == SQLITE_DONE &&
+		     sqlite3_step(st[ENTRY]) == SQLITE_DONE &&
 		     sqlite3_step(st[COMMIT]) == SQLITE_DONE;
 		for (size_t k = 0; k < N; k++)
 			sqlite3_reset(st[k]);
