@@ -42,13 +42,13 @@ int floor_lookup_append(const struct floor *f, uint64_t n, uint64_t *ns);
 
 /*
  * n transactions of what a granted decision writes, in bare SQLite: the
- * badge and its person looked up in db, then one event row, the
- * person's location and their entry into the zone written to the scratch
- * database, committed. The scratch tables and their indexes are created
- * from db's own schema (events, person_locations, zone_entries), so every
- * index entry the product keeps per
- * decision is paid here too; they start empty, so their B-trees are
- * shallower than db's. The time of each into ns[0..n). Needs db.
+ * badge and its person looked up in db, then one event row, the person's
+ * location and their entry into the zone written to the scratch database,
+ * committed. The scratch tables and their indexes are created from db's
+ * own schema (events, person_locations, zone_entries), so every index
+ * entry the product keeps per decision is paid here too; they start empty,
+ * so their B-trees are shallower than db's. The time of each into
+ * ns[0..n). Needs db.
  */
 int floor_decision_rows(const struct floor *f, uint64_t n, uint64_t *ns);
 

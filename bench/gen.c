@@ -109,8 +109,8 @@ struct indexes {
 	size_t n;
 };
 
-/* Drops the secondary indexes of tables t1 and t2 (t2 may be NULL), remembering them in ix. */
-static void indexes_drop(sqlite3 *db, const char *t1, const char *t2, struct indexes *ix)
+/* Drops the secondary indexes of table, remembering them in ix. */
+static void indexes_drop(sqlite3 *db, const char *table, struct indexes *ix)
 {
 	sqlite3_stmt *st;
 	char drop[256];
@@ -119,11 +119,10 @@ static void indexes_drop(sqlite3 *db, const char *t1, const char *t2, struct ind
 	if (sqlite3_prepare_v2(
 		db,
 		"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT "
-		"NULL AND tbl_name IN (?1, ?2)",
+		"NULL AND tbl_name = ?1",
 		-1, &st, NULL) != SQLITE_OK)
 		die_sql(db, "indexes");
-	sqlite3_bind_text(st, 1, t1, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, t2 ? t2 : t1, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
 	while (ix->n < INDEXES_MAX && sqlite3_step(st) == SQLITE_ROW) {
 		ix->name[ix->n] = strdup((const char *)sqlite3_column_text(st, 0));
 		ix->sql[ix->n] = strdup((const char *)sqlite3_column_text(st, 1));
@@ -138,8 +137,8 @@ static void indexes_drop(sqlite3 *db, const char *t1, const char *t2, struct ind
 			die_sql(db, drop);
 		indexes_dropped = true;
 	}
-	printf("indexes: %zu of %s%s%s dropped for the load in %.1f s\n", ix->n, t1, t2 ? ", " : "",
-	       t2 ? t2 : "", (bench_ns() - t) / 1e9);
+	printf("indexes: %zu of %s dropped for the load in %.1f s\n", ix->n, table,
+	       (bench_ns() - t) / 1e9);
 }
 
 static void indexes_build(sqlite3 *db, struct indexes *ix)
@@ -252,7 +251,7 @@ int main(int argc, char **argv)
 
 	have = persons ? persons_present(s, persons) : 0;
 	if (persons > have)
-		indexes_drop(raw, "credentials", NULL, &ix);
+		indexes_drop(raw, "credentials", &ix);
 	t = bench_ns();
 	for (uint64_t i = have; i < persons; i++) {
 		struct person p = {.created_ms = T0_MS};

@@ -80,7 +80,6 @@ async function waitFor(what, fn, timeoutMs = 10000) {
   }
 }
 
-// extraConfig: INI text appended to the config (more doors, an [audit] section).
 const SANITIZER_REPORT = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:/;
 
 // The sanitizer reports in the named logs of dir, 40 lines from each; '' when none.
@@ -100,6 +99,7 @@ export function sanitizerReports(dir, logs) {
   return out;
 }
 
+// extraConfig: INI text appended to the config (more doors, an [audit] section).
 export async function startStack({ demo = true, extraConfig = '' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'aeogate-e2e-'));
   const sock = join(dir, 'ctl.sock');
